@@ -1,0 +1,612 @@
+"""Method cards: cited, versioned coefficient sets stored as TOML.
+
+A card is data, not code: an id, a kind, the method that reads it, a
+version, titles in Chinese and English, a price year and currency where money
+is involved, the sources it cites (each marked verified or not), parameters
+(value, unit, source, optional distribution for uncertainty analysis),
+tables, explicit assumptions and method options. Researchers calibrate by
+writing a new card, never by editing code.
+
+Cards are found, in this order of precedence, in
+
+1. the directories listed in the ``WETVAL_CARD_PATH`` environment variable
+   (separated by ``os.pathsep``),
+2. directories provided by installed packages through the entry-point group
+   ``wetval.cards`` (the entry point names a package; its ``methods/``
+   sub-directory is searched, or the package directory itself), and
+3. the cards shipped with wetval (the repository's ``methods/`` folder,
+   installed as ``wetval/methods``).
+
+The same id may exist in several versions; :func:`load_card` picks the
+highest unless asked for ``"id@version"``. The same id and version twice is
+an error. See ``docs/cards.md`` for the format.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+import tomllib
+from collections.abc import Mapping
+from functools import cache
+from importlib import metadata, resources
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+import pandas as pd
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    PrivateAttr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+
+from wetval.errors import CardError, UnknownCardError
+from wetval.provenance import CardRef
+
+__all__ = [
+    "Assumption",
+    "Card",
+    "Distribution",
+    "Parameter",
+    "Source",
+    "Table",
+    "Text",
+    "card_paths",
+    "list_cards",
+    "load_card",
+]
+
+CARD_GROUP = "wetval.cards"
+_ID_PATTERN = r"^[a-z0-9][a-z0-9._-]*$"
+_VERSION_PATTERN = r"^\d+(\.\d+)*$"
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Text(_Strict):
+    """A text in Chinese and English."""
+
+    zh: str
+    en: str
+
+
+class Source(_Strict):
+    """A cited source.
+
+    Attributes
+    ----------
+    key
+        Short key used by parameters and tables to cite it.
+    citation
+        Full citation.
+    url
+        Where to read it, if online.
+    verified
+        Whether the numbers taken from it were checked against the source
+        itself (tags [V]/[V2] of ``shared/reference``); false for recalled or
+        inferred numbers, which reports highlight.
+    note
+        What exactly was checked, or what remains to check.
+    """
+
+    key: str = Field(pattern=r"^[A-Za-z0-9_.-]+$")
+    citation: str
+    url: str | None = None
+    verified: bool
+    note: str | None = None
+
+
+class Fixed(_Strict):
+    """No uncertainty: always the parameter's value."""
+
+    kind: Literal["fixed"] = "fixed"
+
+
+class Uniform(_Strict):
+    """Uniform on [low, high]."""
+
+    kind: Literal["uniform"] = "uniform"
+    low: float
+    high: float
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Uniform:
+        if not self.low < self.high:
+            raise ValueError(f"low ({self.low}) must be below high ({self.high})")
+        return self
+
+
+class Triangular(_Strict):
+    """Triangular with minimum ``low``, mode ``mode`` and maximum ``high``."""
+
+    kind: Literal["triangular"] = "triangular"
+    low: float
+    mode: float
+    high: float
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Triangular:
+        if not (self.low <= self.mode <= self.high and self.low < self.high):
+            raise ValueError(f"need low <= mode <= high, got {self.low}, {self.mode}, {self.high}")
+        return self
+
+
+class Pert(_Strict):
+    """Beta-PERT with minimum, mode, maximum and shape ``lamb`` (4 = classic PERT)."""
+
+    kind: Literal["pert"] = "pert"
+    low: float
+    mode: float
+    high: float
+    lamb: float = Field(default=4.0, gt=0)
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Pert:
+        if not (self.low <= self.mode <= self.high and self.low < self.high):
+            raise ValueError(f"need low <= mode <= high, got {self.low}, {self.mode}, {self.high}")
+        return self
+
+
+class Normal(_Strict):
+    """Normal with mean ``mean`` and standard deviation ``sd``."""
+
+    kind: Literal["normal"] = "normal"
+    mean: float
+    sd: float = Field(gt=0)
+
+
+class LogNormal(_Strict):
+    """Log-normal given by its median and geometric standard deviation (> 1)."""
+
+    kind: Literal["lognormal"] = "lognormal"
+    median: float = Field(gt=0)
+    gsd: float = Field(gt=1)
+
+
+class Empirical(_Strict):
+    """Resampling of observed values (with replacement)."""
+
+    kind: Literal["empirical"] = "empirical"
+    samples: tuple[float, ...] = Field(min_length=2)
+
+
+Distribution = Annotated[
+    Fixed | Uniform | Triangular | Pert | Normal | LogNormal | Empirical,
+    Field(discriminator="kind"),
+]
+
+
+class Parameter(_Strict):
+    """A card parameter.
+
+    Attributes
+    ----------
+    value
+        The central (default) value.
+    unit
+        Unit in brackets-free text, e.g. ``"CNY/ha"``; ``"1"`` if dimensionless.
+    description
+        What the parameter is.
+    source
+        Key of the cited source, or ``None`` for an assumption (then
+        ``verified`` must be false).
+    verified
+        Whether the value was checked against its source.
+    distribution
+        Optional uncertainty distribution.
+    """
+
+    value: float | int | bool | str
+    unit: str = "1"
+    description: str = ""
+    source: str | None = None
+    verified: bool = True
+    distribution: Distribution | None = None
+
+
+class Table(_Strict):
+    """A table in a card: named columns and rows of values.
+
+    Attributes
+    ----------
+    columns
+        Column names; the first column is the key unless ``index`` says otherwise.
+    rows
+        Rows of values, each as long as ``columns``.
+    index
+        Column to index the table by (default: the first).
+    units
+        Unit per column, where meaningful.
+    source
+        Key of the cited source of the whole table.
+    verified
+        Whether the table was checked against its source.
+    description
+        What the table is.
+
+    Notes
+    -----
+    Where rows come from different sources, give the table a column named
+    ``source`` holding a source key per row; card validation checks them.
+    """
+
+    columns: tuple[str, ...] = Field(min_length=1)
+    rows: tuple[tuple[Any, ...], ...]
+    index: str | None = None
+    units: dict[str, str] = Field(default_factory=dict)
+    source: str | None = None
+    verified: bool = True
+    description: str = ""
+
+    @model_validator(mode="after")
+    def _shape(self) -> Table:
+        width = len(self.columns)
+        bad = [i for i, row in enumerate(self.rows) if len(row) != width]
+        if bad:
+            raise ValueError(f"rows {bad} do not have {width} values (columns {self.columns})")
+        if self.index is not None and self.index not in self.columns:
+            raise ValueError(f"index {self.index!r} is not a column")
+        if len(set(self.columns)) != width:
+            raise ValueError("column names must be unique")
+        return self
+
+    def to_frame(self) -> pd.DataFrame:
+        """The table as a DataFrame indexed by its key column."""
+        frame = pd.DataFrame(list(self.rows), columns=list(self.columns))
+        return frame.set_index(self.index or self.columns[0])
+
+
+class Assumption(_Strict):
+    """An explicit assumption the card makes where sources are silent.
+
+    Reports list every assumption; unverified ones are highlighted.
+    """
+
+    key: str
+    text: Text
+    verified: bool = False
+
+
+class Card(_Strict):
+    """A method card. See the module docstring and ``docs/cards.md``."""
+
+    id: str = Field(pattern=_ID_PATTERN)
+    kind: str
+    method: str | None = None
+    version: str = Field(pattern=_VERSION_PATTERN)
+    title: Text
+    description: Text | None = None
+    price_year: int | None = Field(default=None, ge=1900, le=2200)
+    currency: str | None = Field(default=None, pattern=r"^[A-Z]{3}$|^Int\$$")
+    region: str | None = None
+    sources: tuple[Source, ...] = ()
+    parameters: dict[str, Parameter] = Field(default_factory=dict)
+    tables: dict[str, Table] = Field(default_factory=dict)
+    assumptions: tuple[Assumption, ...] = ()
+    options: dict[str, Any] = Field(default_factory=dict)
+    created: str | None = None
+
+    _path: Path | None = PrivateAttr(default=None)
+
+    @field_validator("kind")
+    @classmethod
+    def _kind_format(cls, kind: str) -> str:
+        if not re.match(r"^[a-z][a-z-]*$", kind):
+            raise ValueError("kind must be lower-case words joined by '-'")
+        return kind
+
+    @model_validator(mode="after")
+    def _citations(self) -> Card:
+        keys = [s.key for s in self.sources]
+        duplicates = {k for k in keys if keys.count(k) > 1}
+        if duplicates:
+            raise ValueError(f"source keys used twice: {sorted(duplicates)}")
+        cited = [(f"parameters.{n}.source", p.source) for n, p in self.parameters.items()]
+        cited += [(f"tables.{n}.source", t.source) for n, t in self.tables.items()]
+        for name, table in self.tables.items():
+            if "source" in table.columns:
+                position = table.columns.index("source")
+                cited += [
+                    (f"tables.{name}.rows[{i}].source", row[position])
+                    for i, row in enumerate(table.rows)
+                ]
+        unknown = [f"{where} = {key!r}" for where, key in cited if key and key not in keys]
+        if unknown:
+            raise ValueError(
+                f"cites sources that are not in [[sources]]: {'; '.join(unknown)} (sources: {keys})"
+            )
+        unsourced = [n for n, p in self.parameters.items() if p.source is None and p.verified]
+        if unsourced:
+            raise ValueError(
+                f"parameters {unsourced} have no source but claim verified = true; "
+                "cite a source or mark them verified = false"
+            )
+        return self
+
+    # --------------------------------------------------------------- access
+    @property
+    def path(self) -> Path | None:
+        """The file the card was loaded from, if any."""
+        return self._path
+
+    @property
+    def hash(self) -> str:
+        """SHA-256 of the card's content (independent of file formatting)."""
+        content = self.model_dump(mode="json")
+        canonical = json.dumps(content, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+        return hashlib.sha256(canonical.encode()).hexdigest()
+
+    @property
+    def ref(self) -> CardRef:
+        """Id, version and hash, for provenance."""
+        return CardRef(id=self.id, version=self.version, hash=self.hash)
+
+    def param(self, name: str) -> Any:
+        """The value of a parameter.
+
+        Raises
+        ------
+        CardError
+            If the card has no such parameter (names the card and the key).
+        """
+        if name not in self.parameters:
+            raise CardError(
+                self._label(),
+                [(f"parameters.{name}", f"missing; present: {list(self.parameters)}")],
+            )
+        return self.parameters[name].value
+
+    def table(self, name: str) -> pd.DataFrame:
+        """A table of the card as a DataFrame indexed by its key column.
+
+        Raises
+        ------
+        CardError
+            If the card has no such table.
+        """
+        if name not in self.tables:
+            raise CardError(
+                self._label(), [(f"tables.{name}", f"missing; present: {list(self.tables)}")]
+            )
+        return self.tables[name].to_frame()
+
+    def option(self, name: str, default: Any = None) -> Any:
+        """A method option, or ``default``."""
+        return self.options.get(name, default)
+
+    def source(self, key: str) -> Source:
+        """A cited source by key."""
+        for source in self.sources:
+            if source.key == key:
+                return source
+        raise KeyError(f"card {self.id!r} has no source {key!r}")
+
+    def unverified(self) -> list[str]:
+        """Everything in the card that is not verified, as readable lines."""
+        lines = [f"source {s.key}: {s.citation}" for s in self.sources if not s.verified]
+        lines += [
+            f"parameter {n} = {p.value} {p.unit}"
+            for n, p in self.parameters.items()
+            if not p.verified
+        ]
+        lines += [f"table {n}" for n, t in self.tables.items() if not t.verified]
+        lines += [f"assumption {a.key}: {a.text.en}" for a in self.assumptions if not a.verified]
+        return lines
+
+    @property
+    def verified(self) -> bool:
+        """True when every source, parameter, table and assumption is verified."""
+        return not self.unverified()
+
+    def _label(self) -> str:
+        return str(self._path) if self._path else f"card {self.id!r}"
+
+    def __repr__(self) -> str:
+        return f"<Card {self.id}@{self.version} kind={self.kind} method={self.method}>"
+
+    __str__ = __repr__
+
+    # ------------------------------------------------------------- building
+    @classmethod
+    def from_toml(cls, text: str, *, path: Path | None = None) -> Card:
+        """Parse a card from TOML text.
+
+        Raises
+        ------
+        CardError
+            For TOML syntax errors and schema violations, naming each key.
+        """
+        label = str(path) if path else "(TOML text)"
+        try:
+            data = tomllib.loads(text)
+        except tomllib.TOMLDecodeError as error:
+            raise CardError(label, [("", f"not valid TOML: {error}")]) from None
+        return cls.from_mapping(data, path=path)
+
+    @classmethod
+    def from_mapping(cls, data: Mapping[str, Any], *, path: Path | None = None) -> Card:
+        """Build a card from a mapping (as parsed from TOML or JSON)."""
+        label = str(path) if path else f"card {data.get('id', '(no id)')!r}"
+        try:
+            card = cls.model_validate(data)
+        except ValidationError as error:
+            problems = [(".".join(str(p) for p in e["loc"]), e["msg"]) for e in error.errors()]
+            raise CardError(label, problems) from None
+        card._path = path
+        return card
+
+    def to_toml(self) -> str:
+        """The card as TOML text that :meth:`from_toml` reads back identically."""
+        return _to_toml(self.model_dump(mode="json", exclude_none=True))
+
+
+# ------------------------------------------------------------------ TOML out
+def _toml_value(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float):
+        return repr(value)
+    if isinstance(value, str):
+        return json.dumps(value, ensure_ascii=False)
+    if isinstance(value, list | tuple):
+        return "[" + ", ".join(_toml_value(v) for v in value) + "]"
+    if isinstance(value, dict):
+        items = ", ".join(f"{_toml_key(k)} = {_toml_value(v)}" for k, v in value.items())
+        return "{" + items + "}"
+    raise TypeError(f"cannot write {type(value).__name__} to TOML")
+
+
+def _toml_key(key: str) -> str:
+    return key if re.match(r"^[A-Za-z0-9_-]+$", key) else json.dumps(key, ensure_ascii=False)
+
+
+def _to_toml(data: dict[str, Any]) -> str:
+    lines: list[str] = []
+    scalars = {k: v for k, v in data.items() if not isinstance(v, dict) and k != "sources"}
+    scalars = {k: v for k, v in scalars.items() if k not in ("assumptions",)}
+    for key, value in scalars.items():
+        lines.append(f"{_toml_key(key)} = {_toml_value(value)}")
+    for key in ("title", "description"):
+        if key in data:
+            lines.append(f"{key} = {_toml_value(data[key])}")
+    for source in data.get("sources", []):
+        lines += ["", "[[sources]]"] + [
+            f"{_toml_key(k)} = {_toml_value(v)}" for k, v in source.items()
+        ]
+    for assumption in data.get("assumptions", []):
+        lines += ["", "[[assumptions]]"]
+        lines += [f"{_toml_key(k)} = {_toml_value(v)}" for k, v in assumption.items()]
+    for section in ("parameters", "tables"):
+        for name, body in data.get(section, {}).items():
+            lines += ["", f"[{section}.{_toml_key(name)}]"]
+            for key, value in body.items():
+                if key == "rows":
+                    rows = ",\n".join(f"  {_toml_value(row)}" for row in value)
+                    lines.append(f"rows = [\n{rows},\n]" if value else "rows = []")
+                else:
+                    lines.append(f"{_toml_key(key)} = {_toml_value(value)}")
+    if data.get("options"):
+        lines += ["", "[options]"]
+        lines += [f"{_toml_key(k)} = {_toml_value(v)}" for k, v in data["options"].items()]
+    return "\n".join(lines) + "\n"
+
+
+# ------------------------------------------------------------------ registry
+def _builtin_dir() -> Path:
+    installed = resources.files("wetval") / "methods"
+    if installed.is_dir():
+        return Path(str(installed))
+    # running from a source checkout (editable install): cards live at the repo root
+    return Path(__file__).resolve().parents[2] / "methods"
+
+
+def card_paths() -> list[Path]:
+    """Directories searched for cards, highest precedence first."""
+    paths = [Path(p) for p in os.environ.get("WETVAL_CARD_PATH", "").split(os.pathsep) if p]
+    for entry_point in metadata.entry_points(group=CARD_GROUP):
+        package = resources.files(entry_point.value)
+        candidate = package / "methods"
+        paths.append(Path(str(candidate if candidate.is_dir() else package)))
+    paths.append(_builtin_dir())
+    return paths
+
+
+def _version_key(version: str) -> tuple[int, ...]:
+    return tuple(int(part) for part in version.split("."))
+
+
+@cache
+def _load_file(path: Path, mtime_ns: int) -> Card:
+    return Card.from_toml(path.read_text(encoding="utf-8"), path=path)
+
+
+def _read(path: Path) -> Card:
+    return _load_file(path, path.stat().st_mtime_ns)
+
+
+def _index() -> dict[str, dict[str, Card]]:
+    """Id → version → card over every card directory (errors name the files).
+
+    A card in a higher-precedence directory shadows the same id and version in
+    a lower one; the same id and version twice in one directory is an error.
+    """
+    found: dict[str, dict[str, Card]] = {}
+    origin: dict[tuple[str, str], Path] = {}
+    errors: list[str] = []
+    for directory in card_paths():
+        if not directory.is_dir():
+            continue
+        for path in sorted(directory.rglob("*.toml")):
+            try:
+                card = _read(path)
+            except CardError as error:
+                errors.append(str(error))
+                continue
+            key = (card.id, card.version)
+            if key in origin:
+                if origin[key] == directory:
+                    errors.append(
+                        f"card {card.id}@{card.version} is defined twice: "
+                        f"{found[card.id][card.version].path} and {path}"
+                    )
+                continue
+            origin[key] = directory
+            found.setdefault(card.id, {})[card.version] = card
+    if errors:
+        raise CardError("card directories", [("", e) for e in errors])
+    return found
+
+
+def load_card(id_or_path: str | os.PathLike[str]) -> Card:
+    """Load a card by id (``"xie2015"``, ``"xie2015@1.0.0"``) or from a file.
+
+    Parameters
+    ----------
+    id_or_path
+        A card id, optionally with ``@version``, or a path to a ``.toml`` file.
+
+    Returns
+    -------
+    Card
+
+    Raises
+    ------
+    UnknownCardError
+        If no installed card has that id (lists the installed ids).
+    CardError
+        If the card file is malformed (names the file and each key).
+    """
+    text = os.fspath(id_or_path)
+    path = Path(text)
+    if text.endswith(".toml") or path.is_file():
+        if not path.is_file():
+            raise CardError(text, [("", "file not found")])
+        return _read(path.resolve())
+    card_id, _, version = text.partition("@")
+    index = _index()
+    if card_id not in index:
+        raise UnknownCardError(card_id, list(index))
+    versions = index[card_id]
+    if version:
+        if version not in versions:
+            raise UnknownCardError(
+                f"{card_id}@{version}", [f"{card_id}@{v}" for v in sorted(versions)]
+            )
+        return versions[version]
+    return versions[max(versions, key=_version_key)]
+
+
+def list_cards(kind: str | None = None) -> list[Card]:
+    """Every installed card (all versions), optionally of one kind, sorted by id."""
+    cards = [card for versions in _index().values() for card in versions.values()]
+    if kind is not None:
+        cards = [c for c in cards if c.kind == kind]
+    return sorted(cards, key=lambda c: (c.kind, c.id, _version_key(c.version)))

@@ -1,0 +1,195 @@
+"""The ``wetval`` command line: parse, call the library, print.
+
+Exit codes
+----------
+0
+    Success.
+1
+    The input is wrong (bad data, card or file): the message says what and
+    where; nothing was written.
+2
+    The command line is wrong (unknown command or option).
+3
+    An unexpected internal error (a bug: please report it with the traceback
+    printed by ``--debug``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from wetval._text import text_table
+from wetval._version import __version__
+from wetval.errors import WetvalError
+
+__all__ = ["EXIT_INPUT", "EXIT_INTERNAL", "EXIT_OK", "EXIT_USAGE", "main"]
+
+EXIT_OK = 0
+EXIT_INPUT = 1
+EXIT_USAGE = 2
+EXIT_INTERNAL = 3
+
+Handler = Callable[[argparse.Namespace], Any]
+
+
+def _emit(args: argparse.Namespace, text: str, data: Any) -> None:
+    """Print ``data`` as JSON with ``--json``, else ``text`` unless ``--quiet``."""
+    if args.json:
+        print(json.dumps(data, ensure_ascii=False, indent=2, default=str))
+    elif not args.quiet:
+        print(text)
+
+
+def _inventory_data(inventory: Any) -> dict[str, Any]:
+    frame = inventory.to_frame()
+    data: dict[str, Any] = {
+        "parcels": inventory.n_parcels,
+        "area_m2": inventory.area_m2,
+        "scheme": inventory.scheme,
+        "synthetic": inventory.synthetic,
+        "breakdown": frame.to_dict(orient="records"),
+    }
+    if inventory.coverage is not None:
+        data["indicator_coverage"] = (
+            inventory.coverage.to_frame().reset_index().to_dict(orient="records")
+        )
+        data["parcels_without_indicators"] = len(inventory.coverage.parcels_without_indicators)
+    return data
+
+
+def _cmd_demo(args: argparse.Namespace) -> None:
+    from wetval.datasets import sample_county
+
+    county = sample_county()
+    inventory = county.parcels.inventory(county.indicators)
+    header = f"{county.name}\nSYNTHETIC sample county — for learning and testing only.\n"
+    _emit(args, header + "\n" + inventory.summary(), _inventory_data(inventory))
+
+
+def _cmd_validate(args: argparse.Namespace) -> None:
+    from wetval.io import read_indicators, read_parcels
+
+    parcels = read_parcels(
+        args.parcels, scheme=args.scheme, encoding=args.encoding, sheet=args.sheet
+    )
+    indicators = read_indicators(args.indicators) if args.indicators else None
+    inventory = parcels.inventory(indicators)
+    _emit(args, f"{args.parcels}: valid\n\n{inventory.summary()}", _inventory_data(inventory))
+
+
+def _cmd_cards(args: argparse.Namespace) -> None:
+    from wetval.cards import list_cards, load_card
+
+    if args.action == "show":
+        if not args.card:
+            raise SystemExit("wetval cards show: give a card id (see 'wetval cards list')")
+        card = load_card(args.card)
+        unverified = card.unverified()
+        text = card.to_toml()
+        if unverified:
+            text += "\n# UNVERIFIED:\n" + "\n".join(f"#   {line}" for line in unverified)
+        _emit(args, text, card.model_dump(mode="json") | {"hash": card.hash})
+        return
+    cards = list_cards(args.kind)
+    rows = [
+        [c.id, c.version, c.kind, c.method or "", "yes" if c.verified else "NO", c.title.en]
+        for c in cards
+    ]
+    text = text_table(rows, ["id", "version", "kind", "method", "verified", "title"])
+    data = [
+        {"id": c.id, "version": c.version, "kind": c.kind, "method": c.method,
+         "verified": c.verified, "title": c.title.model_dump(), "hash": c.hash}
+        for c in cards
+    ]  # fmt: skip
+    _emit(args, text, data)
+
+
+def _cmd_methods(args: argparse.Namespace) -> None:
+    from wetval.plugins import list_methods
+
+    methods = list_methods(args.kind)
+    rows = [[m.name, m.kind, m.module, m.summary] for m in methods]
+    data = [{"name": m.name, "kind": m.kind, "module": m.module, "summary": m.summary}
+            for m in methods]  # fmt: skip
+    _emit(args, text_table(rows, ["name", "kind", "module", "summary"]), data)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of the ``wetval`` command."""
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--json", action="store_true", help="machine-readable JSON output")
+    common.add_argument("--quiet", action="store_true", help="print nothing on success")
+    common.add_argument("--debug", action="store_true", help="show tracebacks of internal errors")
+
+    parser = argparse.ArgumentParser(
+        prog="wetval",
+        description="Wetland valuation and wetland-quota pricing (湿地占补平衡指标).",
+        parents=[common],
+    )
+    parser.add_argument("--version", action="version", version=f"wetval {__version__}")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+
+    demo = commands.add_parser(
+        "demo", parents=[common], help="run wetval on the SYNTHETIC sample county"
+    )
+    demo.set_defaults(handler=_cmd_demo)
+
+    validate = commands.add_parser(
+        "validate", parents=[common], help="check a parcel file (and indicators)"
+    )
+    validate.add_argument("parcels", help="parcel file: CSV, XLSX, Parquet, GPKG or SHP")
+    validate.add_argument("--indicators", help="indicator file (CSV, XLSX or Parquet)")
+    validate.add_argument(
+        "--scheme", choices=["sandiao", "yongdi_yonghai"], default="sandiao",
+        help="land-classification scheme of the codes (default: sandiao, 三调)",
+    )  # fmt: skip
+    validate.add_argument("--encoding", help="CSV encoding (default: detect UTF-8 or GBK)")
+    validate.add_argument("--sheet", default=0, help="Excel worksheet (default: the first)")
+    validate.set_defaults(handler=_cmd_validate)
+
+    cards = commands.add_parser("cards", parents=[common], help="list or show method cards")
+    cards.add_argument("action", nargs="?", choices=["list", "show"], default="list")
+    cards.add_argument("card", nargs="?", help="card id (with 'show')")
+    cards.add_argument("--kind", help="only cards of this kind")
+    cards.set_defaults(handler=_cmd_cards)
+
+    methods = commands.add_parser("methods", parents=[common], help="list registered methods")
+    methods.add_argument("--kind", help="only methods of this kind")
+    methods.set_defaults(handler=_cmd_methods)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; returns the exit code (see the module docstring)."""
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as stop:
+        return int(stop.code or 0)
+    handler: Handler = args.handler
+    try:
+        handler(args)
+    except WetvalError as error:
+        print(f"wetval: error: {error}", file=sys.stderr)
+        return EXIT_INPUT
+    except SystemExit as stop:
+        print(stop, file=sys.stderr)
+        return EXIT_USAGE
+    except Exception as error:
+        if args.debug:
+            raise
+        print(
+            f"wetval: internal error: {type(error).__name__}: {error}\n"
+            "This is a bug in wetval; run again with --debug and report the traceback.",
+            file=sys.stderr,
+        )
+        return EXIT_INTERNAL
+    return EXIT_OK
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,255 @@
+"""Reading and writing tables: CSV (UTF-8, UTF-8 with BOM, GBK), XLSX, Parquet, GIS.
+
+Code columns (BSM, DLBM, ZLDWDM, QSXZ and their canonical names) are always
+read as text so leading zeros survive ("0101" stays "0101"). CSV encoding is
+detected: UTF-8 (with or without BOM) is tried first and GBK/GB 18030 — what
+Chinese Excel writes — second; UTF-8 decoding of GBK bytes fails reliably, so
+the two are never confused. GeoPackage and Shapefile need the ``geo`` extra
+(``pip install 'wetval[geo]'``).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import os
+from pathlib import Path
+from typing import Any, Literal
+
+import pandas as pd
+
+from wetval.errors import DependencyError, Problem, ValidationError
+from wetval.indicators import CATALOGUE, IndicatorCatalogue
+from wetval.landclass import Scheme
+from wetval.tables import TEXT_COLUMNS, IndicatorTable, ParcelTable
+
+__all__ = ["detect_encoding", "read_indicators", "read_parcels", "read_table", "write_table"]
+
+_CSV = {".csv", ".txt"}
+_EXCEL = {".xlsx", ".xlsm", ".xls"}
+_PARQUET = {".parquet", ".pq"}
+_GIS = {".gpkg", ".shp", ".geojson", ".fgb"}
+_CANDIDATE_ENCODINGS = ("utf-8-sig", "gb18030")
+
+
+def detect_encoding(path: str | os.PathLike[str]) -> str:
+    """Return the encoding of a text file: ``"utf-8-sig"`` or ``"gb18030"``.
+
+    ``utf-8-sig`` reads UTF-8 with and without a byte-order mark; ``gb18030``
+    is the superset of GBK and GB 2312 that Chinese Windows writes.
+
+    Raises
+    ------
+    wetval.errors.ValidationError
+        If the file is neither (the message says where decoding failed).
+    """
+    data = Path(path).read_bytes()
+    failures = []
+    for encoding in _CANDIDATE_ENCODINGS:
+        try:
+            data.decode(encoding)
+        except UnicodeDecodeError as error:
+            failures.append(f"{encoding} fails at byte {error.start}")
+            continue
+        return encoding
+    raise ValidationError(
+        [
+            Problem(
+                reason="text encoding not recognised (" + "; ".join(failures) + ")",
+                fix="save the file as UTF-8 or GBK (Excel: 另存为 CSV UTF-8), or pass encoding=",
+            )
+        ],
+        what="file",
+        source=str(path),
+    )
+
+
+def _text_dtypes(columns: list[str]) -> dict[str, Any]:
+    return {c: str for c in columns if c.strip().upper() in {t.upper() for t in TEXT_COLUMNS}}
+
+
+def read_table(
+    path: str | os.PathLike[str],
+    *,
+    encoding: str | None = None,
+    sheet: str | int = 0,
+    layer: str | None = None,
+) -> pd.DataFrame:
+    """Read a table from CSV, XLSX, Parquet, GeoPackage or Shapefile.
+
+    Parameters
+    ----------
+    path
+        The file. The format follows the extension.
+    encoding
+        CSV (and Shapefile attribute) encoding; detected for CSV when omitted.
+    sheet
+        Worksheet name or position for Excel files.
+    layer
+        Layer name for GeoPackage files (default: the first layer).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Code columns as text; ``attrs["source"]`` holds the path and
+        ``attrs["encoding"]`` the CSV encoding used.
+
+    Raises
+    ------
+    wetval.errors.ValidationError
+        If the file does not exist, has an unsupported extension or cannot
+        be decoded.
+    wetval.errors.DependencyError
+        For GIS formats without the ``geo`` extra.
+    """
+    path = Path(path)
+    suffix = path.suffix.lower()
+    if not path.is_file():
+        raise ValidationError(
+            [Problem(reason="file not found", fix="check the path")], what="file", source=str(path)
+        )
+    if suffix in _CSV:
+        encoding = encoding or detect_encoding(path)
+        with path.open(encoding=encoding, newline="") as handle:
+            header = next(csv.reader(io.StringIO(handle.readline())), [])
+        frame = pd.read_csv(path, encoding=encoding, dtype=_text_dtypes(header))
+        frame.attrs["encoding"] = encoding
+    elif suffix in _EXCEL:
+        header_frame = pd.read_excel(path, sheet_name=sheet, nrows=0)
+        frame = pd.read_excel(
+            path, sheet_name=sheet, dtype=_text_dtypes([str(c) for c in header_frame.columns])
+        )
+    elif suffix in _PARQUET:
+        frame = pd.read_parquet(path)
+    elif suffix in _GIS:
+        try:
+            import geopandas
+        except ImportError:
+            raise DependencyError("reading GIS files", "geo", "geopandas") from None
+        options: dict[str, Any] = {"engine": "pyogrio"}
+        if layer is not None:
+            options["layer"] = layer
+        if encoding is not None:
+            options["encoding"] = encoding
+        frame = geopandas.read_file(path, **options)
+        for column in _text_dtypes([str(c) for c in frame.columns]):
+            if not pd.api.types.is_string_dtype(frame[column].dtype):
+                frame[column] = frame[column].astype(str)
+    else:
+        supported = sorted(_CSV | _EXCEL | _PARQUET | _GIS)
+        raise ValidationError(
+            [Problem(reason=f"unsupported file type {suffix!r}", fix=f"use one of {supported}")],
+            what="file",
+            source=str(path),
+        )
+    frame.attrs["source"] = str(path)
+    return frame
+
+
+def _first_row(path: Path) -> int | None:
+    """Spreadsheet row number of the first record (header is row 1)."""
+    return 2 if path.suffix.lower() in _CSV | _EXCEL else None
+
+
+def read_parcels(
+    path: str | os.PathLike[str],
+    *,
+    scheme: Scheme | Literal["sandiao", "yongdi_yonghai"] = "sandiao",
+    encoding: str | None = None,
+    sheet: str | int = 0,
+    layer: str | None = None,
+) -> ParcelTable:
+    """Read and validate a parcel table (e.g. a 三调 DLTB export).
+
+    Parameters
+    ----------
+    path
+        CSV, XLSX, Parquet, GeoPackage or Shapefile.
+    scheme
+        Land-classification scheme of the codes; named, never guessed.
+    encoding, sheet, layer
+        As in :func:`read_table`.
+
+    Returns
+    -------
+    ParcelTable
+
+    Raises
+    ------
+    wetval.errors.ValidationError
+        Listing every problem with spreadsheet row numbers.
+    """
+    frame = read_table(path, encoding=encoding, sheet=sheet, layer=layer)
+    return ParcelTable.from_frame(
+        frame, scheme=scheme, source=str(path), first_row=_first_row(Path(path))
+    )
+
+
+def read_indicators(
+    path: str | os.PathLike[str],
+    *,
+    catalogue: IndicatorCatalogue = CATALOGUE,
+    encoding: str | None = None,
+    sheet: str | int = 0,
+    extra: Literal["error", "ignore"] = "error",
+) -> IndicatorTable:
+    """Read and validate an indicator table.
+
+    Parameters
+    ----------
+    path
+        CSV, XLSX or Parquet.
+    catalogue
+        Indicator catalogue to validate against.
+    encoding, sheet
+        As in :func:`read_table`.
+    extra
+        See :meth:`IndicatorTable.from_frame`.
+    """
+    frame = read_table(path, encoding=encoding, sheet=sheet)
+    return IndicatorTable.from_frame(
+        frame, catalogue=catalogue, source=str(path), first_row=_first_row(Path(path)), extra=extra
+    )
+
+
+def write_table(
+    frame: pd.DataFrame,
+    path: str | os.PathLike[str],
+    *,
+    encoding: str = "utf-8-sig",
+    index: bool = True,
+) -> Path:
+    """Write a table as CSV, XLSX or Parquet, atomically.
+
+    The file is written next to its destination under a temporary name and
+    moved into place only when complete, so a failure never leaves a
+    half-written file.
+
+    Parameters
+    ----------
+    frame
+        The table.
+    path
+        Destination; the format follows the extension.
+    encoding
+        CSV encoding: ``"utf-8-sig"`` (opens correctly in Excel, the default)
+        or ``"gbk"``.
+    index
+        Whether to write the index (e.g. ``parcel_id``).
+    """
+    path = Path(path)
+    suffix = path.suffix.lower()
+    temporary = path.with_name(f".{path.name}.partial")
+    try:
+        if suffix in _CSV:
+            frame.to_csv(temporary, encoding=encoding, index=index)
+        elif suffix == ".xlsx":
+            frame.to_excel(temporary, index=index, engine="openpyxl")
+        elif suffix in _PARQUET:
+            frame.to_parquet(temporary, index=index)
+        else:
+            raise ValueError(f"cannot write {suffix!r}; use .csv, .xlsx or .parquet")
+        temporary.replace(path)
+    finally:
+        temporary.unlink(missing_ok=True)
+    return path

@@ -1,0 +1,183 @@
+"""Method registry: built-in and third-party methods through entry points.
+
+A *method* is a pure, vectorised function of (parcels, indicators or upstream
+results, card) registered under the entry-point group ``wetval.methods``. The
+entry point's name is the method name and its value an importable
+:class:`Method` object::
+
+    # pyproject.toml of a plugin package
+    [project.entry-points."wetval.methods"]
+    my-unit-values = "my_package.methods:MY_UNIT_VALUES"
+
+wetval's own methods are registered exactly the same way in wetval's
+``pyproject.toml``. Discovery is lazy: nothing is imported until a method is
+asked for. A plugin that fails to import, or does not hold a
+:class:`Method`, is skipped by :func:`list_methods` with a
+:class:`~wetval.errors.PluginWarning`; asking for it by name raises
+:class:`~wetval.errors.PluginError` with the cause.
+
+Each kind has a calling convention documented with the kind (see
+``docs/architecture.md``) and a conformance check in :mod:`wetval.testing`.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import cache
+from importlib import metadata
+from typing import Any
+
+from wetval.errors import PluginError, PluginWarning, UnknownMethodError
+
+__all__ = ["METHOD_GROUP", "METHOD_KINDS", "Method", "get_method", "list_methods"]
+
+METHOD_GROUP = "wetval.methods"
+
+#: Known method kinds and what a method of each kind computes.
+METHOD_KINDS: dict[str, str] = {
+    "condition": "condition index, points and grade per parcel from indicators",
+    "screening": "reserve-resource (后备资源) eligibility per parcel with reasons",
+    "unit-value": "annual service values from per-area unit values or equivalents",
+    "benefit-transfer": "annual service values transferred from study sites",
+    "replacement-cost": "physical service quantities times shadow prices",
+    "quota": "quota units (credits/debits) per parcel",
+    "credit-metric": "international credit metrics (UMAM, UK metric, HEA)",
+    "pricing": "quota price by the cost, value or market approach",
+}
+
+
+@dataclass(frozen=True)
+class Method:
+    """A registered method.
+
+    Attributes
+    ----------
+    name
+        Registry name (the entry point's name), e.g. ``"xie-equivalent"``.
+    kind
+        One of :data:`METHOD_KINDS`.
+    function
+        The pure function that computes it; its signature follows the kind.
+    summary
+        One line describing the method, for listings.
+    card_kinds
+        Card kinds this method reads (usually just ``kind``).
+    """
+
+    name: str
+    kind: str
+    function: Callable[..., Any]
+    summary: str
+    card_kinds: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        if self.kind not in METHOD_KINDS:
+            raise PluginError(
+                f"method {self.name!r} declares unknown kind {self.kind!r}; "
+                f"known kinds: {', '.join(METHOD_KINDS)}"
+            )
+        if not callable(self.function):
+            raise PluginError(f"method {self.name!r}: function is not callable")
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        """Call the method's function."""
+        return self.function(*args, **kwargs)
+
+    @property
+    def module(self) -> str:
+        """Module defining the method's function."""
+        return str(getattr(self.function, "__module__", "?"))
+
+
+@cache
+def _entry_points() -> dict[str, metadata.EntryPoint]:
+    points: dict[str, metadata.EntryPoint] = {}
+    for entry_point in metadata.entry_points(group=METHOD_GROUP):
+        if entry_point.name in points and points[entry_point.name].value != entry_point.value:
+            warnings.warn(
+                f"two installed packages register a method named {entry_point.name!r} "
+                f"({points[entry_point.name].value} and {entry_point.value}); "
+                "the first is used",
+                PluginWarning,
+                stacklevel=3,
+            )
+            continue
+        points.setdefault(entry_point.name, entry_point)
+    return points
+
+
+@cache
+def _load(name: str) -> Method:
+    entry_point = _entry_points()[name]
+    try:
+        loaded = entry_point.load()
+    except Exception as error:
+        raise PluginError(
+            f"method {name!r} ({entry_point.value}) could not be imported: "
+            f"{type(error).__name__}: {error}"
+        ) from error
+    if not isinstance(loaded, Method):
+        raise PluginError(
+            f"entry point {name!r} ({entry_point.value}) is a {type(loaded).__name__}, "
+            "not a wetval.plugins.Method"
+        )
+    if loaded.name != name:
+        raise PluginError(
+            f"entry point {name!r} holds a method that calls itself {loaded.name!r}; "
+            "the two names must match"
+        )
+    return loaded
+
+
+def get_method(name: str, kind: str | None = None) -> Method:
+    """Return the method registered under ``name``.
+
+    Parameters
+    ----------
+    name
+        Method name, e.g. ``"xie-equivalent"``.
+    kind
+        If given, the method must be of this kind.
+
+    Raises
+    ------
+    UnknownMethodError
+        If no method has that name (lists the registered names).
+    PluginError
+        If the method's plugin cannot be loaded or is of another kind.
+    """
+    points = _entry_points()
+    if name not in points:
+        known = [m.name for m in list_methods(kind)] if kind else list(points)
+        raise UnknownMethodError(name, known, kind)
+    method = _load(name)
+    if kind is not None and method.kind != kind:
+        raise PluginError(f"method {name!r} is of kind {method.kind!r}, not {kind!r}")
+    return method
+
+
+def list_methods(kind: str | None = None) -> list[Method]:
+    """Every loadable registered method, optionally of one kind, sorted by kind and name.
+
+    Plugins that fail to load are skipped with a :class:`~wetval.errors.PluginWarning`.
+    """
+    if kind is not None and kind not in METHOD_KINDS:
+        raise ValueError(f"unknown method kind {kind!r}; known kinds: {', '.join(METHOD_KINDS)}")
+    methods = []
+    for name in _entry_points():
+        try:
+            method = _load(name)
+        except PluginError as error:
+            warnings.warn(f"skipping a broken method plugin: {error}", PluginWarning, stacklevel=2)
+            continue
+        if kind is None or method.kind == kind:
+            methods.append(method)
+    return sorted(methods, key=lambda m: (m.kind, m.name))
+
+
+def clear_cache() -> None:
+    """Forget discovered entry points (after installing a plugin at run time)."""
+    _entry_points.cache_clear()
+    _load.cache_clear()

@@ -1,0 +1,829 @@
+"""Validated parcel and indicator tables.
+
+:class:`ParcelTable` and :class:`IndicatorTable` are the entry points of
+every computation: they validate once, collecting every problem into one
+:class:`~wetval.errors.ValidationError`, and then hand plain numpy arrays to
+the methods. Both are indexed by ``parcel_id`` and keep any extra columns the
+caller supplied.
+
+The canonical columns, the 三调 aliases they accept and the units are
+documented in ``docs/data-contract.md``.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from functools import cached_property
+from typing import TYPE_CHECKING, Any, Literal
+
+import numpy as np
+import pandas as pd
+
+from wetval._text import text_table
+from wetval.errors import DataQualityWarning, Problem, ProblemCollector
+from wetval.indicators import CATALOGUE, Direction, IndicatorCatalogue
+from wetval.landclass import Scheme, classify, normalise_codes
+from wetval.provenance import frame_hash
+from wetval.units import AREA_UNITS, AreaUnit
+
+if TYPE_CHECKING:
+    from wetval.inventory import Inventory
+
+__all__ = [
+    "INDICATOR_ID_ALIASES",
+    "LEVELS",
+    "PARCEL_ALIASES",
+    "ROLES",
+    "IndicatorCoverage",
+    "IndicatorTable",
+    "ParcelTable",
+]
+
+#: Parcel roles in the wetland bank's work flow.
+ROLES = ("existing", "reserve", "restoration", "occupation")
+#: Wetland importance levels (湿地保护法 Art. 14).
+LEVELS = ("national", "provincial", "general")
+
+_ROLE_ALIASES = {
+    "现有": "existing", "现状": "existing", "现有湿地": "existing",
+    "后备": "reserve", "后备资源": "reserve", "湿地后备资源": "reserve",
+    "修复": "restoration", "修复地块": "restoration",
+    "占用": "occupation", "占用地块": "occupation",
+}  # fmt: skip
+_LEVEL_ALIASES = {
+    "国家重要": "national", "国家重要湿地": "national", "国家级": "national",
+    "省级重要": "provincial", "省重要湿地": "provincial", "省级重要湿地": "provincial",
+    "省级": "provincial", "一般": "general", "一般湿地": "general",
+}  # fmt: skip
+
+#: Accepted aliases (三调 DLTB field names and Chinese headers) of each
+#: canonical parcel column, in order of preference. Matching ignores case.
+PARCEL_ALIASES: dict[str, tuple[str, ...]] = {
+    "parcel_id": ("BSM", "TBBH", "标识码", "图斑编号"),
+    "land_class": ("DLBM", "地类编码"),
+    "land_class_name": ("DLMC", "地类名称"),
+    "location_code": ("ZLDWDM", "坐落单位代码"),
+    "township": ("ZLDWMC", "坐落单位名称", "乡镇"),
+    "ownership": ("QSXZ", "权属性质"),
+    "data_year": ("SJNF", "数据年份"),
+    "role": ("角色",),
+    "wetland_level": ("湿地等级", "保护等级"),
+}
+#: Area inputs, in order of preference; each row takes the first available.
+_AREA_FIELDS = ("area_m2", "area_ha", "area_mu", "TBDLMJ", "TBMJ", "KCMJ")
+#: Aliases of the id column of an indicator table.
+INDICATOR_ID_ALIASES = ("parcel_id", "BSM", "TBBH", "标识码", "图斑编号")
+
+#: Columns whose values are codes and must be read as text (leading zeros).
+TEXT_COLUMNS = frozenset(
+    {"parcel_id", "land_class", "location_code", "ownership", "county_code"}
+    | {alias.upper() for key in ("parcel_id", "land_class", "location_code", "ownership")
+       for alias in PARCEL_ALIASES[key]}
+    | set(INDICATOR_ID_ALIASES)
+)  # fmt: skip
+
+#: Rounding tolerance when comparing survey areas [m²]: 三调 areas carry two decimals.
+AREA_TOLERANCE_M2 = 0.01
+
+_CANONICAL_ORDER = (
+    "land_class", "land_class_name", "area_m2", "area_source", "county_code",
+    "location_code", "township", "ownership", "role", "wetland_level", "ecosystem",
+    "project_id", "data_year",
+)  # fmt: skip
+
+
+def _resolve_aliases(
+    columns: Iterable[Any], aliases: Mapping[str, Sequence[str]]
+) -> dict[str, str]:
+    """Map each canonical name to the input column that provides it."""
+    by_upper: dict[str, str] = {}
+    for column in columns:
+        by_upper.setdefault(str(column).strip().upper(), str(column))
+    found: dict[str, str] = {}
+    for canonical, names in aliases.items():
+        for name in (canonical, *names):
+            if name.upper() in by_upper:
+                found[canonical] = by_upper[name.upper()]
+                break
+    return found
+
+
+def _row_labels(frame: pd.DataFrame, first_row: int | None) -> np.ndarray:
+    if first_row is None:
+        return frame.index.to_numpy(dtype=object)
+    return np.arange(first_row, first_row + len(frame))
+
+
+def _as_text(values: pd.Series) -> pd.Series:
+    """Text version of an id/code column, missing values kept as NA."""
+    if pd.api.types.is_float_dtype(values.dtype):
+        # ids read as floats (1.0) come from a numeric column with gaps
+        whole = values.dropna()
+        if (whole == np.floor(whole)).all():
+            values = values.astype("Int64")
+    codes, uniques = pd.factorize(values, use_na_sentinel=True)
+    text = np.array([str(u).strip() for u in uniques] + [None], dtype=object)
+    result = text[codes]
+    result[result == ""] = None
+    return pd.Series(result, index=values.index, dtype=object)
+
+
+def _to_numeric(values: pd.Series, column: str, problems: ProblemCollector) -> np.ndarray:
+    """Parse numbers (thousands separators allowed); list what does not parse."""
+    if pd.api.types.is_numeric_dtype(values.dtype) and not pd.api.types.is_bool_dtype(values.dtype):
+        return values.to_numpy(dtype=float, na_value=np.nan)
+    text = values.astype("string").str.strip().str.replace(",", "", regex=False)
+    numbers = pd.to_numeric(text, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+    bad = np.isnan(numbers) & text.notna().to_numpy() & (text != "").fillna(False).to_numpy()
+    problems.add_rows(
+        bad, column=column, values=values, reason="not a number",
+        fix="enter the value as a plain number",
+    )  # fmt: skip
+    return numbers
+
+
+def _categorical_with_aliases(
+    values: pd.Series,
+    allowed: Sequence[str],
+    aliases: Mapping[str, str],
+    column: str,
+    problems: ProblemCollector,
+) -> pd.Categorical:
+    codes, uniques = pd.factorize(values, use_na_sentinel=True)
+    mapped: list[str | None] = []
+    for unique in uniques:
+        key = str(unique).strip()
+        canonical = aliases.get(key, key.lower())
+        mapped.append(canonical if canonical in allowed else None)
+    lookup = np.array([*mapped, None], dtype=object)
+    result = lookup[codes]
+    bad = (codes >= 0) & pd.isna(result)
+    problems.add_rows(
+        bad, column=column, values=values, reason=f"not one of {', '.join(allowed)}",
+        fix=f"use one of {', '.join(allowed)} (or the Chinese terms "
+        f"{', '.join(k for k in aliases)})",
+    )  # fmt: skip
+    return pd.Categorical(result, categories=list(allowed))
+
+
+class ParcelTable:
+    """A validated table of land parcels (三调 地类图斑 or any other source).
+
+    Build one with :meth:`from_frame` or :func:`wetval.read_parcels`; never
+    with the constructor. The table is indexed by ``parcel_id`` and holds the
+    canonical columns below plus any extra columns the caller supplied.
+
+    ==================  =====================================================
+    column              meaning
+    ==================  =====================================================
+    ``land_class``      class code of the named scheme (三调 DLBM, as text)
+    ``land_class_name`` 地类名称 as supplied (DLMC), cross-checked
+    ``area_m2``         area [m²]: TBDLMJ, else TBMJ − KCMJ, else TBMJ
+    ``area_source``     which field each row's area came from
+    ``county_code``     6-digit county code (ZLDWDM[:6])
+    ``location_code``   坐落单位代码 ZLDWDM
+    ``township``        township (ZLDWMC)
+    ``ownership``       权属性质 QSXZ, kept as the county's own code
+    ``role``            existing | reserve | restoration | occupation
+    ``wetland_level``   national | provincial | general
+    ``ecosystem``       valuation ecosystem type overriding a card crosswalk
+    ``project_id``      occupation or restoration project the parcel is in
+    ==================  =====================================================
+    """
+
+    def __init__(
+        self, frame: pd.DataFrame, scheme: Scheme, source: str | None, synthetic: bool = False
+    ) -> None:
+        self._frame = frame
+        self.scheme = scheme
+        self.source = source
+        #: True when the data are synthetic (``frame.attrs["synthetic"]`` on input).
+        self.synthetic = synthetic
+
+    # ----------------------------------------------------------------- build
+    @classmethod
+    def from_frame(
+        cls,
+        frame: pd.DataFrame,
+        *,
+        scheme: Scheme | Literal["sandiao", "yongdi_yonghai"] = "sandiao",
+        source: str | None = None,
+        first_row: int | None = None,
+    ) -> ParcelTable:
+        """Validate a DataFrame of parcels.
+
+        Parameters
+        ----------
+        frame
+            One row per parcel with canonical column names or 三调 aliases
+            (``BSM``/``TBBH``, ``DLBM``, ``TBDLMJ``/``TBMJ``/``KCMJ``, ``QSXZ``,
+            ``ZLDWDM``, ``ZLDWMC``). Code columns must be text.
+        scheme
+            Land-classification scheme of ``land_class``: ``"sandiao"`` (三调
+            working classification, the default) or ``"yongdi_yonghai"``.
+            It is never inferred from the codes.
+        source
+            Where the data came from, quoted in error messages.
+        first_row
+            Spreadsheet row number of the first record (2 for a file with one
+            header line); errors then cite these numbers. By default errors
+            cite the DataFrame's index labels.
+
+        Returns
+        -------
+        ParcelTable
+
+        Raises
+        ------
+        wetval.errors.ValidationError
+            Listing every problem: missing required columns, missing or
+            duplicate parcel ids, unknown land classes, missing, zero or
+            negative areas, TBDLMJ > TBMJ, unknown roles or levels.
+        """
+        scheme = Scheme(scheme)
+        problems = ProblemCollector(_row_labels(frame, first_row))
+        resolved = _resolve_aliases(frame.columns, PARCEL_ALIASES)
+        area_inputs = _resolve_aliases(frame.columns, dict.fromkeys(_AREA_FIELDS, ()))
+        cls._check_required(frame, resolved, area_inputs, problems)
+        problems.raise_if_any("parcel table", source)
+
+        ids = _as_text(frame[resolved["parcel_id"]])
+        problems.set_parcel_ids(ids.to_numpy())
+        id_column = resolved["parcel_id"]
+        problems.add_rows(
+            ids.isna().to_numpy(), column=id_column, values=ids, reason="missing parcel id",
+            fix="every parcel needs an identifier (BSM, TBBH or parcel_id)",
+        )  # fmt: skip
+        duplicated = ids.duplicated(keep=False).to_numpy() & ids.notna().to_numpy()
+        tbbh_hint = (
+            " TBBH is numbered within each 坐落单位; supply BSM or a unique parcel_id instead."
+            if id_column.upper() == "TBBH" else ""
+        )  # fmt: skip
+        problems.add_rows(
+            duplicated, column=id_column, values=ids, reason="duplicate parcel id",
+            fix="parcel ids must be unique." + tbbh_hint,
+        )  # fmt: skip
+
+        out: dict[str, Any] = {}
+        land_class = cls._land_class(frame[resolved["land_class"]], scheme, problems, resolved)
+        out["land_class"] = land_class
+        if "land_class_name" in resolved:
+            out["land_class_name"] = frame[resolved["land_class_name"]].to_numpy(dtype=object)
+        area, area_source = cls._area(frame, area_inputs, problems)
+        out["area_m2"] = area
+        out["area_source"] = area_source
+        if "location_code" in resolved:
+            location = _as_text(frame[resolved["location_code"]])
+            out["location_code"] = location.to_numpy()
+        if "county_code" in frame.columns:
+            out["county_code"] = pd.Categorical(_as_text(frame["county_code"]))
+        elif "location_code" in resolved:
+            codes, uniques = pd.factorize(location, use_na_sentinel=True)
+            prefixes = np.array([u[:6] for u in uniques] + [None], dtype=object)
+            out["county_code"] = pd.Categorical(prefixes[codes])
+        if "township" in resolved:
+            out["township"] = pd.Categorical(_as_text(frame[resolved["township"]]))
+        if "ownership" in resolved:
+            out["ownership"] = pd.Categorical(_as_text(frame[resolved["ownership"]]))
+        if "role" in resolved:
+            out["role"] = _categorical_with_aliases(
+                frame[resolved["role"]], ROLES, _ROLE_ALIASES, resolved["role"], problems
+            )
+        if "wetland_level" in resolved:
+            out["wetland_level"] = _categorical_with_aliases(
+                frame[resolved["wetland_level"]], LEVELS, _LEVEL_ALIASES,
+                resolved["wetland_level"], problems,
+            )  # fmt: skip
+        for optional in ("ecosystem", "project_id"):
+            if optional in frame.columns:
+                out[optional] = pd.Categorical(_as_text(frame[optional]))
+        if "data_year" in resolved:
+            out["data_year"] = _to_numeric(frame[resolved["data_year"]], "data_year", problems)
+
+        problems.raise_if_any("parcel table", source)
+
+        used = set(resolved.values()) | set(area_inputs.values()) | set(out)
+        result = pd.DataFrame(out, index=pd.Index(ids.to_numpy(), name="parcel_id", dtype=object))
+        extras = [c for c in frame.columns if c not in used]
+        for column in extras:
+            result[column] = frame[column].to_numpy()
+        if "land_class_name" in out:
+            cls._cross_check_names(result, scheme, source)
+        if type(frame).__name__ == "GeoDataFrame" and "geometry" in result.columns:
+            import geopandas
+
+            result = geopandas.GeoDataFrame(result, geometry="geometry", crs=frame.crs)
+        return cls(result, scheme, source, synthetic=bool(frame.attrs.get("synthetic", False)))
+
+    @staticmethod
+    def _check_required(
+        frame: pd.DataFrame,
+        resolved: Mapping[str, str],
+        area_inputs: Mapping[str, str],
+        problems: ProblemCollector,
+    ) -> None:
+        found = ", ".join(map(str, frame.columns)) or "(none)"
+        for required in ("parcel_id", "land_class"):
+            if required not in resolved:
+                accepted = ", ".join((required, *PARCEL_ALIASES[required]))
+                problems.add(
+                    Problem(
+                        reason=f"required column {required!r} is missing "
+                        f"(accepted names: {accepted}; columns found: {found})",
+                        column=required,
+                        fix=f"add or rename a column to one of: {accepted}",
+                    )
+                )
+        usable = {"area_m2", "area_ha", "area_mu", "TBDLMJ", "TBMJ"}
+        if not usable & set(area_inputs):
+            problems.add(
+                Problem(
+                    reason="no area column (accepted: area_m2, area_ha, area_mu, TBDLMJ, "
+                    f"TBMJ with optional KCMJ; columns found: {found})",
+                    column="area_m2",
+                    fix="add TBDLMJ (图斑地类面积, m²) or another accepted area column",
+                )
+            )
+
+    @staticmethod
+    def _land_class(
+        raw: pd.Series, scheme: Scheme, problems: ProblemCollector, resolved: Mapping[str, str]
+    ) -> pd.Categorical:
+        column = resolved["land_class"]
+        if pd.api.types.is_numeric_dtype(raw.dtype):
+            problems.add(
+                Problem(
+                    reason="land-class codes were read as numbers, so leading zeros are lost "
+                    "(0101 became 101) and some codes are ambiguous",
+                    column=column,
+                    value=str(raw.dtype),
+                    fix="read the file with wetval.read_parcels, or pass the column as text "
+                    "(pandas: dtype={'DLBM': str})",
+                )
+            )
+            return pd.Categorical([None] * len(raw))
+        positions, uniques = pd.factorize(raw, use_na_sentinel=True)
+        normalised = normalise_codes(pd.Series(uniques, dtype=object))
+        codes = pd.Categorical(np.asarray([*normalised, None], dtype=object)[positions])
+        info = classify(pd.Series(codes.categories, dtype=object), scheme)
+        unknown_codes = set(codes.categories[~info["known"].to_numpy()])
+        missing = pd.isna(codes)
+        problems.add_rows(
+            missing, column=column, values=raw, reason="missing land-class code",
+            fix="fill in the 地类编码 (DLBM)",
+        )  # fmt: skip
+        if unknown_codes:
+            other = Scheme.YONGDI_YONGHAI if scheme is Scheme.SANDIAO else Scheme.SANDIAO
+            in_other = classify(pd.Series(sorted(unknown_codes), dtype=object), other)
+            hint = (
+                f"; some of these codes exist in the {other.value} scheme: if the layer uses it, "
+                f"pass scheme={other.value!r}"
+                if in_other["known"].any() else ""
+            )  # fmt: skip
+            problems.add_rows(
+                np.isin(np.asarray(codes, dtype=object), list(unknown_codes)),
+                column=column,
+                values=raw,
+                reason=f"unknown land class in the {scheme.value} scheme",
+                fix=f"correct the code (see wetval.landclass.catalogue({scheme.value!r})){hint}",
+            )
+        return codes
+
+    @staticmethod
+    def _area(
+        frame: pd.DataFrame, inputs: Mapping[str, str], problems: ProblemCollector
+    ) -> tuple[np.ndarray, pd.Categorical]:
+        n = len(frame)
+        numbers = {key: _to_numeric(frame[col], col, problems) for key, col in inputs.items()}
+        area = np.full(n, np.nan)
+        source = np.full(n, None, dtype=object)
+        explicit = [u for u in ("area_m2", "area_ha", "area_mu") if u in numbers]
+        if explicit:
+            unit = explicit[0]
+            factor = AREA_UNITS[unit.removeprefix("area_")]
+            area = numbers[unit] * factor
+            source[:] = unit
+            column = inputs[unit]
+        else:
+            tbdlmj = numbers.get("TBDLMJ")
+            tbmj = numbers.get("TBMJ")
+            kcmj = numbers.get("KCMJ")
+            if tbmj is not None:
+                area = tbmj.copy()
+                source[~np.isnan(tbmj)] = "TBMJ"
+                if kcmj is not None:
+                    net = ~np.isnan(tbmj) & ~np.isnan(kcmj)
+                    area[net] = tbmj[net] - kcmj[net]
+                    source[net] = "TBMJ-KCMJ"
+            if tbdlmj is not None:
+                has = ~np.isnan(tbdlmj)
+                area[has] = tbdlmj[has]
+                source[has] = "TBDLMJ"
+                if tbmj is not None:
+                    over = has & (tbdlmj > tbmj + AREA_TOLERANCE_M2)
+                    problems.add_rows(
+                        over, column=inputs["TBDLMJ"], values=frame[inputs["TBDLMJ"]],
+                        reason="TBDLMJ (图斑地类面积) is larger than TBMJ (图斑面积)",
+                        fix="TBDLMJ = TBMJ − KCMJ can never exceed TBMJ; correct either field",
+                    )  # fmt: skip
+            column = inputs.get("TBDLMJ", inputs.get("TBMJ", "area_m2"))
+        values = pd.Series(area)
+        problems.add_rows(
+            np.isnan(area), column=column, values=values, reason="missing area",
+            fix="fill in TBDLMJ, or TBMJ and KCMJ",
+        )  # fmt: skip
+        problems.add_rows(
+            ~np.isnan(area) & (area <= 0), column=column, values=values,
+            reason="area is zero or negative",
+            fix="areas must be positive; check the survey record (TBMJ − KCMJ if derived)",
+        )  # fmt: skip
+        problems.add_rows(
+            np.isinf(area), column=column, values=values, reason="area is infinite",
+            fix="enter a finite area",
+        )  # fmt: skip
+        return area, pd.Categorical(source)
+
+    @staticmethod
+    def _cross_check_names(result: pd.DataFrame, scheme: Scheme, source: str | None) -> None:
+        pairs = result[["land_class", "land_class_name"]].astype(object).dropna().drop_duplicates()
+        if pairs.empty:
+            return
+        official = classify(pairs["land_class"].reset_index(drop=True), scheme)["name_zh"]
+        given = pairs["land_class_name"].astype(str).str.strip().to_numpy()
+        mismatched = pairs[official.to_numpy() != given]
+        if len(mismatched):
+            listed = "; ".join(
+                f"{code} given as {name!r}"
+                for code, name in mismatched.head(20).itertuples(index=False)
+            )
+            warnings.warn(
+                f"land_class_name (DLMC) disagrees with the {scheme.value} name of the code "
+                f"for {len(mismatched)} code/name pair(s){f' in {source}' if source else ''}: "
+                f"{listed}. wetval uses the code (DLBM); check which of the two is right.",
+                DataQualityWarning,
+                stacklevel=4,
+            )
+
+    # ------------------------------------------------------------- accessors
+    def __len__(self) -> int:
+        return len(self._frame)
+
+    def __repr__(self) -> str:
+        origin = f" from {self.source}" if self.source else ""
+        label = " SYNTHETIC" if self.synthetic else ""
+        return (
+            f"<ParcelTable{label}: {len(self):,} parcels, {self.area('ha').sum():,.2f} ha, "
+            f"scheme={self.scheme.value}{origin}>"
+        )
+
+    @property
+    def ids(self) -> pd.Index:
+        """Parcel ids, in table order."""
+        return self._frame.index
+
+    @property
+    def columns(self) -> list[str]:
+        """Names of all columns (canonical and extra)."""
+        return [str(c) for c in self._frame.columns]
+
+    def to_frame(self) -> pd.DataFrame:
+        """A copy of the table as a DataFrame indexed by ``parcel_id``."""
+        return self._frame.copy()
+
+    def column(self, name: str) -> np.ndarray:
+        """A read-only numpy array of one column, in table order.
+
+        Raises
+        ------
+        KeyError
+            If the table has no such column (the message lists the columns).
+        """
+        if name not in self._frame.columns:
+            raise KeyError(f"the parcel table has no column {name!r}; it has: {self.columns}")
+        values = np.asarray(self._frame[name])
+        values = values.view() if values.base is not None else values.copy()
+        values.flags.writeable = False
+        return values
+
+    def has(self, name: str) -> bool:
+        """Whether the table has a column."""
+        return name in self._frame.columns
+
+    def area(self, unit: AreaUnit = "m2") -> np.ndarray:
+        """Parcel areas in ``unit`` (``"m2"``, ``"ha"`` or ``"mu"`` 亩)."""
+        return self.column("area_m2") / AREA_UNITS[unit]
+
+    @cached_property
+    def _classes(self) -> pd.DataFrame:
+        return classify(self._frame["land_class"], self.scheme)
+
+    @property
+    def category(self) -> np.ndarray:
+        """Category of each parcel's land class (wetland/water/paddy/other)."""
+        return self._classes["category"].to_numpy()
+
+    @property
+    def legal_wetland(self) -> np.ndarray:
+        """Whether each parcel's land class is wetland under 湿地保护法 Art. 2."""
+        return self._classes["legal_wetland"].to_numpy()
+
+    @cached_property
+    def hash(self) -> str:
+        """SHA-256 of the validated table (for provenance)."""
+        return frame_hash(self._frame)
+
+    def subset(self, selector: np.ndarray | pd.Series | Sequence[str] | pd.Index) -> ParcelTable:
+        """A table of some parcels, by boolean mask or by ids (no re-validation).
+
+        Parameters
+        ----------
+        selector
+            Boolean mask over the rows, or parcel ids.
+        """
+        if isinstance(selector, np.ndarray | pd.Series) and selector.dtype == bool:
+            frame = self._frame[np.asarray(selector)]
+        else:
+            wanted = pd.Index(selector)
+            absent = wanted.difference(self._frame.index)
+            if len(absent):
+                raise KeyError(f"parcel ids not in the table: {list(absent[:20])}")
+            frame = self._frame.loc[wanted]
+        return ParcelTable(frame, self.scheme, self.source, self.synthetic)
+
+    def inventory(self, indicators: IndicatorTable | None = None) -> Inventory:
+        """Counts and areas by land class, category, township and role.
+
+        Parameters
+        ----------
+        indicators
+            If given, the inventory also reports indicator coverage.
+        """
+        from wetval.inventory import Inventory
+
+        return Inventory.build(self, indicators)
+
+
+@dataclass(frozen=True)
+class IndicatorCoverage:
+    """How an indicator table covers a parcel table.
+
+    Attributes
+    ----------
+    by_indicator
+        Per indicator: parcels with a value, their share of parcels and of area.
+    parcels_without_indicators
+        Ids of parcels with no row or only missing values.
+    unknown_parcels
+        Ids in the indicator table that are not in the parcel table.
+    """
+
+    by_indicator: pd.DataFrame
+    parcels_without_indicators: pd.Index
+    unknown_parcels: pd.Index
+
+    def to_frame(self) -> pd.DataFrame:
+        """The per-indicator coverage table."""
+        return self.by_indicator.copy()
+
+    def summary(self) -> str:
+        """A short text report."""
+        rows = [
+            [str(ident), int(row["parcels"]), f"{row['parcel_share']:.1%}",
+             f"{row['area_share']:.1%}"]
+            for ident, row in self.by_indicator.iterrows()
+        ]  # fmt: skip
+        return "\n".join(
+            [
+                "Indicator coverage:",
+                text_table(rows, ["indicator", "parcels", "of parcels", "of area"]),
+                f"  parcels without any indicator: {len(self.parcels_without_indicators):,}",
+                f"  indicator rows for unknown parcels: {len(self.unknown_parcels):,}",
+            ]
+        )
+
+
+class IndicatorTable:
+    """A validated table of monitoring indicators, one row per parcel.
+
+    Build one with :meth:`from_frame` or :func:`wetval.read_indicators`. The
+    table is indexed by ``parcel_id``; each column is an indicator id of the
+    catalogue (:data:`wetval.indicators.CATALOGUE` unless another is given),
+    holding floats with NaN for missing values. Missing values are legal:
+    the method card's missing-data policy decides what happens to them.
+    """
+
+    def __init__(
+        self,
+        frame: pd.DataFrame,
+        catalogue: IndicatorCatalogue,
+        source: str | None,
+        synthetic: bool = False,
+    ) -> None:
+        self._frame = frame
+        self.catalogue = catalogue
+        self.source = source
+        #: True when the data are synthetic (``frame.attrs["synthetic"]`` on input).
+        self.synthetic = synthetic
+
+    @classmethod
+    def from_frame(
+        cls,
+        frame: pd.DataFrame,
+        *,
+        catalogue: IndicatorCatalogue = CATALOGUE,
+        source: str | None = None,
+        first_row: int | None = None,
+        extra: Literal["error", "ignore"] = "error",
+    ) -> IndicatorTable:
+        """Validate a DataFrame of indicator values.
+
+        Parameters
+        ----------
+        frame
+            One row per parcel: a ``parcel_id`` column (or ``BSM``/``TBBH``,
+            or an index named ``parcel_id``) and one column per indicator id.
+            Water-quality classes may be given as Roman numerals (``"III"``,
+            ``"劣V"``).
+        catalogue
+            The indicator catalogue to validate against.
+        source
+            Where the data came from, quoted in error messages.
+        first_row
+            Spreadsheet row number of the first record, for error messages.
+        extra
+            What to do with columns that are not catalogue indicators:
+            ``"error"`` (default) lists them as problems; ``"ignore"`` drops them.
+
+        Raises
+        ------
+        wetval.errors.ValidationError
+            Listing every problem: missing id column, missing or duplicate
+            ids, unknown indicator columns, values that are not numbers,
+            outside the indicator's valid range, or not whole where they must be.
+        """
+        if frame.index.name == "parcel_id":
+            frame = frame.reset_index()
+        problems = ProblemCollector(_row_labels(frame, first_row))
+        id_column = _resolve_aliases(frame.columns, {"parcel_id": INDICATOR_ID_ALIASES[1:]})
+        if "parcel_id" not in id_column:
+            problems.add(
+                Problem(
+                    reason="required column 'parcel_id' is missing (accepted names: "
+                    f"{', '.join(INDICATOR_ID_ALIASES)}; columns found: "
+                    f"{', '.join(map(str, frame.columns))})",
+                    column="parcel_id",
+                    fix="add a parcel_id column matching the parcel table's ids",
+                )
+            )
+            problems.raise_if_any("indicator table", source)
+        ids = _as_text(frame[id_column["parcel_id"]])
+        problems.set_parcel_ids(ids.to_numpy())
+        problems.add_rows(
+            ids.isna().to_numpy(), column=id_column["parcel_id"], values=ids,
+            reason="missing parcel id", fix="every row needs the parcel's id",
+        )  # fmt: skip
+        problems.add_rows(
+            ids.duplicated(keep=False).to_numpy() & ids.notna().to_numpy(),
+            column=id_column["parcel_id"], values=ids, reason="duplicate parcel id",
+            fix="give one row per parcel (aggregate repeated surveys first)",
+        )  # fmt: skip
+
+        values: dict[str, np.ndarray] = {}
+        for column in frame.columns:
+            if column == id_column["parcel_id"]:
+                continue
+            name = str(column).strip()
+            if name not in catalogue:
+                if extra == "error":
+                    problems.add(
+                        Problem(
+                            reason="not an indicator of the catalogue",
+                            column=name,
+                            fix="rename it to a catalogue id ("
+                            + ", ".join(catalogue)
+                            + "), drop it, pass extra='ignore', or extend the catalogue",
+                        )
+                    )
+                continue
+            values[name] = cls._parse(frame[column], name, catalogue, problems)
+        problems.raise_if_any("indicator table", source)
+        result = pd.DataFrame(values, index=pd.Index(ids.to_numpy(), name="parcel_id"))
+        return cls(result, catalogue, source, synthetic=bool(frame.attrs.get("synthetic", False)))
+
+    @staticmethod
+    def _parse(
+        raw: pd.Series, name: str, catalogue: IndicatorCatalogue, problems: ProblemCollector
+    ) -> np.ndarray:
+        indicator = catalogue[name]
+        if indicator.labels and not pd.api.types.is_numeric_dtype(raw.dtype):
+            positions, uniques = pd.factorize(raw, use_na_sentinel=True)
+            parsed = []
+            for unique in uniques:
+                key = str(unique).strip().upper()
+                label = indicator.labels.get(key, indicator.labels.get(str(unique).strip()))
+                parsed.append(str(label) if label is not None else str(unique))
+            raw = pd.Series(np.asarray([*parsed, None], dtype=object)[positions])
+        numbers = _to_numeric(raw, name, problems)
+        present = ~np.isnan(numbers)
+        outside = present & ((numbers < indicator.low) | (numbers > indicator.high))
+        problems.add_rows(
+            outside, column=name, values=numbers,
+            reason=f"outside the valid range {indicator.low:g}–{indicator.high:g} "
+            f"[{indicator.unit}]",
+            fix=f"check the unit: {indicator.name_en} is in {indicator.unit}",
+        )  # fmt: skip
+        if indicator.integer:
+            fractional = present & ~outside & (numbers != np.round(numbers))
+            problems.add_rows(
+                fractional, column=name, values=numbers, reason="must be a whole number",
+                fix=f"{indicator.name_en} is a count or class",
+            )  # fmt: skip
+        return numbers
+
+    def __len__(self) -> int:
+        return len(self._frame)
+
+    def __repr__(self) -> str:
+        label = " SYNTHETIC" if self.synthetic else ""
+        return (
+            f"<IndicatorTable{label}: {len(self):,} parcels × {len(self.indicator_ids)} indicators>"
+        )
+
+    @property
+    def ids(self) -> pd.Index:
+        """Parcel ids, in table order."""
+        return self._frame.index
+
+    @property
+    def indicator_ids(self) -> list[str]:
+        """The indicator columns present."""
+        return [str(c) for c in self._frame.columns]
+
+    def to_frame(self) -> pd.DataFrame:
+        """A copy of the table as a DataFrame indexed by ``parcel_id``."""
+        return self._frame.copy()
+
+    def values(self, indicator_id: str) -> np.ndarray:
+        """Read-only float array of one indicator (NaN where missing)."""
+        if indicator_id not in self._frame.columns:
+            raise KeyError(
+                f"the indicator table has no {indicator_id!r}; it has: {self.indicator_ids}"
+            )
+        array = self._frame[indicator_id].to_numpy(dtype=float, copy=True)
+        array.flags.writeable = False
+        return array
+
+    def direction(self, indicator_id: str) -> Direction:
+        """The direction of an indicator, from the catalogue."""
+        return self.catalogue[indicator_id].direction
+
+    @cached_property
+    def hash(self) -> str:
+        """SHA-256 of the validated table (for provenance)."""
+        return frame_hash(self._frame)
+
+    def aligned(self, parcels: ParcelTable) -> IndicatorTable:
+        """Return this table re-indexed to the parcel table's ids and order.
+
+        Parcels without a row get NaN everywhere; rows for unknown parcels are
+        dropped (see :meth:`coverage` to report both).
+        """
+        frame = self._frame.reindex(parcels.ids)
+        return IndicatorTable(frame, self.catalogue, self.source, self.synthetic)
+
+    def coverage(self, parcels: ParcelTable) -> IndicatorCoverage:
+        """Report how this table covers ``parcels``.
+
+        Parameters
+        ----------
+        parcels
+            The parcel table to join to.
+
+        Returns
+        -------
+        IndicatorCoverage
+        """
+        aligned = self._frame.reindex(parcels.ids)
+        present = aligned.notna().to_numpy()
+        area = parcels.area("m2")
+        total_area = area.sum()
+        rows = []
+        for position, ident in enumerate(aligned.columns):
+            has = present[:, position]
+            rows.append(
+                {
+                    "indicator": ident,
+                    "parcels": int(has.sum()),
+                    "parcel_share": float(has.mean()) if len(has) else 0.0,
+                    "area_share": float(area[has].sum() / total_area) if total_area else 0.0,
+                }
+            )
+        by_indicator = pd.DataFrame.from_records(
+            rows, columns=["indicator", "parcels", "parcel_share", "area_share"]
+        ).set_index("indicator")
+        has_any = np.asarray(present.any(axis=1), dtype=bool).reshape(len(aligned))
+        without = parcels.ids[~has_any]
+        unknown = self._frame.index.difference(parcels.ids, sort=False)
+        return IndicatorCoverage(by_indicator, without, unknown)
