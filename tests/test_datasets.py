@@ -53,3 +53,15 @@ def test_scales_up() -> None:
     big = synthetic_county(20_000, seed=7)
     assert len(big.parcels) == 20_000
     assert big.parcels.to_frame()["township"].nunique() == 21
+
+
+def test_inventory_plot_renders_chinese_labels(county: County, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots()
+    returned = county.parcels.inventory().plot(ax=ax)
+    assert returned is ax
+    labels = [t.get_text() for t in ax.get_yticklabels()]
+    assert "梅庄镇" in labels
+    fig.savefig(tmp_path / "inventory.png")  # warnings are errors: a missing glyph would fail
+    plt.close(fig)

@@ -95,6 +95,17 @@ class Problem:
 _PROBLEM_COLUMNS = ["row", "parcel_id", "column", "value", "reason", "fix"]
 
 
+def _take(values: Any, positions: np.ndarray) -> np.ndarray:
+    """Values at ``positions`` as an object array (missing as ``None``)."""
+    if isinstance(values, pd.Series | pd.Index):
+        taken = values.take(positions)
+    else:
+        taken = pd.Series(np.asarray(values, dtype=object)).take(positions)
+    result = np.array(taken, dtype=object)
+    result[np.asarray(pd.isna(taken), dtype=bool)] = None
+    return result
+
+
 class ProblemCollector:
     """Accumulate problems, row-wise or for whole boolean masks at once.
 
@@ -112,13 +123,13 @@ class ProblemCollector:
         row_labels: Sequence[Any] | np.ndarray | pd.Index | None = None,
         parcel_ids: Sequence[Any] | np.ndarray | pd.Index | None = None,
     ) -> None:
-        self._row_labels = None if row_labels is None else np.asarray(row_labels, dtype=object)
-        self._parcel_ids = None if parcel_ids is None else np.asarray(parcel_ids, dtype=object)
+        self._row_labels = row_labels
+        self._parcel_ids = parcel_ids
         self._chunks: list[pd.DataFrame] = []
 
-    def set_parcel_ids(self, parcel_ids: Sequence[Any] | np.ndarray | pd.Index) -> None:
+    def set_parcel_ids(self, parcel_ids: Sequence[Any] | np.ndarray | pd.Index | pd.Series) -> None:
         """Attach parcel ids to rows added from now on."""
-        self._parcel_ids = np.asarray(parcel_ids, dtype=object)
+        self._parcel_ids = parcel_ids
 
     def add(self, problem: Problem) -> None:
         """Add a single problem."""
@@ -151,12 +162,14 @@ class ProblemCollector:
             return
         chunk = pd.DataFrame(
             {
-                "row": self._row_labels[positions] if self._row_labels is not None else positions,
-                "parcel_id": (
-                    self._parcel_ids[positions] if self._parcel_ids is not None else None
-                ),
+                "row": _take(self._row_labels, positions)
+                if self._row_labels is not None
+                else positions,
+                "parcel_id": _take(self._parcel_ids, positions)
+                if self._parcel_ids is not None
+                else None,
                 "column": column,
-                "value": np.asarray(values, dtype=object)[positions],
+                "value": _take(values, positions),
                 "reason": reason,
                 "fix": fix,
             },

@@ -10,13 +10,16 @@ import pandas as pd
 
 from wetval._text import text_table
 from wetval.landclass import classify
+from wetval.plotting import axes
 from wetval.provenance import Provenance
+from wetval.results import Result
+from wetval.tables import IndicatorCoverage
 from wetval.units import M2_PER_HA, M2_PER_MU
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
 
-    from wetval.tables import IndicatorCoverage, IndicatorTable, ParcelTable
+    from wetval.tables import IndicatorTable, ParcelTable
 
 __all__ = ["Inventory"]
 
@@ -33,7 +36,7 @@ def _totals(keys: pd.Series, area_m2: np.ndarray, name: str) -> pd.DataFrame:
 
 
 @dataclass(frozen=True)
-class Inventory:
+class Inventory(Result):
     """Counts and areas of a parcel table.
 
     Attributes
@@ -154,10 +157,7 @@ class Inventory:
 
     def plot(self, ax: Axes | None = None) -> Axes:
         """Stacked bars of area [ha] by township and category."""
-        import matplotlib.pyplot as plt
-
-        if ax is None:
-            _, ax = plt.subplots(figsize=(8, 0.3 * len(self.by_township) + 1.5))
+        ax = axes(ax, figsize=(8, 0.3 * len(self.by_township) + 1.5))
         columns = [c for c in self.by_township.columns if c.endswith("_ha") and c != "area_ha"]
         data = self.by_township[columns].iloc[::-1]
         left = np.zeros(len(data))

@@ -10,6 +10,7 @@ the two are never confused. GeoPackage and Shapefile need the ``geo`` extra
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
 import os
@@ -32,27 +33,34 @@ _GIS = {".gpkg", ".shp", ".geojson", ".fgb"}
 _CANDIDATE_ENCODINGS = ("utf-8-sig", "gb18030")
 
 
-def detect_encoding(path: str | os.PathLike[str]) -> str:
-    """Return the encoding of a text file: ``"utf-8-sig"`` or ``"gb18030"``.
+def detect_encoding(path: str | os.PathLike[str], sample_bytes: int = 1 << 20) -> str:
+    """Return the likely encoding of a text file: ``"utf-8-sig"`` or ``"gb18030"``.
 
     ``utf-8-sig`` reads UTF-8 with and without a byte-order mark; ``gb18030``
-    is the superset of GBK and GB 2312 that Chinese Windows writes.
+    is the superset of GBK and GB 2312 that Chinese Windows writes. Only the
+    first ``sample_bytes`` are examined; :func:`read_table` falls back to
+    GB 18030 if UTF-8 fails later in the file.
 
     Raises
     ------
     wetval.errors.ValidationError
-        If the file is neither (the message says where decoding failed).
+        If the sample is neither (the message says where decoding failed).
     """
-    data = Path(path).read_bytes()
+    with Path(path).open("rb") as handle:
+        sample = handle.read(sample_bytes)
     failures = []
     for encoding in _CANDIDATE_ENCODINGS:
         try:
-            data.decode(encoding)
+            codecs.getincrementaldecoder(encoding)().decode(sample, final=False)
         except UnicodeDecodeError as error:
             failures.append(f"{encoding} fails at byte {error.start}")
             continue
         return encoding
-    raise ValidationError(
+    raise _undecodable(path, failures)
+
+
+def _undecodable(path: str | os.PathLike[str], failures: list[str]) -> ValidationError:
+    return ValidationError(
         [
             Problem(
                 reason="text encoding not recognised (" + "; ".join(failures) + ")",
@@ -62,6 +70,27 @@ def detect_encoding(path: str | os.PathLike[str]) -> str:
         what="file",
         source=str(path),
     )
+
+
+def _read_csv(path: Path, encoding: str | None) -> pd.DataFrame:
+    chosen = encoding or detect_encoding(path)
+    candidates = [chosen] if encoding else [chosen] + [
+        e for e in _CANDIDATE_ENCODINGS if e != chosen
+    ]  # fmt: skip
+    failures = []
+    for candidate in candidates:
+        try:
+            with path.open(encoding=candidate, newline="") as handle:
+                header = next(csv.reader(io.StringIO(handle.readline())), [])
+            frame = pd.read_csv(
+                path, encoding=candidate, dtype=_text_dtypes(header), engine="pyarrow"
+            )
+        except UnicodeDecodeError as error:
+            failures.append(f"{candidate} fails at byte {error.start}")
+            continue
+        frame.attrs["encoding"] = candidate
+        return frame
+    raise _undecodable(path, failures)
 
 
 def _text_dtypes(columns: list[str]) -> dict[str, Any]:
@@ -109,11 +138,7 @@ def read_table(
             [Problem(reason="file not found", fix="check the path")], what="file", source=str(path)
         )
     if suffix in _CSV:
-        encoding = encoding or detect_encoding(path)
-        with path.open(encoding=encoding, newline="") as handle:
-            header = next(csv.reader(io.StringIO(handle.readline())), [])
-        frame = pd.read_csv(path, encoding=encoding, dtype=_text_dtypes(header))
-        frame.attrs["encoding"] = encoding
+        frame = _read_csv(path, encoding)
     elif suffix in _EXCEL:
         header_frame = pd.read_excel(path, sheet_name=sheet, nrows=0)
         frame = pd.read_excel(

@@ -2,15 +2,21 @@
 
 wetval bundles "Wetval CJK Sans", a GB 2312 subset of Noto Sans CJK SC (SIL
 Open Font License 1.1; see ``wetval/fonts/OFL.txt``), so Chinese labels render
-on a fresh machine without system fonts.
+on a fresh machine without system fonts. Every ``plot()`` method starts with
+:func:`axes`, which registers the font as a glyph-by-glyph fallback after
+the user's own font family.
 """
 
 from __future__ import annotations
 
 from functools import cache
 from importlib import resources
+from typing import TYPE_CHECKING
 
-__all__ = ["CJK_FONT_FAMILY", "register_fonts"]
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+
+__all__ = ["CJK_FONT_FAMILY", "axes", "register_fonts"]
 
 #: Family name of the bundled CJK font.
 CJK_FONT_FAMILY = "Wetval CJK Sans"
@@ -18,11 +24,11 @@ CJK_FONT_FAMILY = "Wetval CJK Sans"
 
 @cache
 def register_fonts() -> None:
-    """Register the bundled CJK font and put it first in the sans-serif list.
+    """Register the bundled CJK font as a fallback after the user's font family.
 
-    Idempotent. Called by every plotting function before it draws, so users
-    never need to call it themselves; Latin glyphs stay in the user's
-    configured sans-serif font when it has them.
+    Idempotent. Matplotlib falls back glyph by glyph along
+    ``rcParams["font.family"]``, so Latin text keeps the user's font and
+    Chinese characters come from the bundled font.
     """
     import matplotlib as mpl
     from matplotlib import font_manager
@@ -30,6 +36,34 @@ def register_fonts() -> None:
     font = resources.files("wetval") / "fonts" / "WetvalCJKSans.ttf"
     with resources.as_file(font) as path:
         font_manager.fontManager.addfont(str(path))
-    families = list(mpl.rcParams["font.sans-serif"])
+    families = list(mpl.rcParams["font.family"])
     if CJK_FONT_FAMILY not in families:
-        mpl.rcParams["font.sans-serif"] = [*families[:1], CJK_FONT_FAMILY, *families[1:]]
+        mpl.rcParams["font.family"] = [*families, CJK_FONT_FAMILY]
+
+
+def axes(ax: Axes | None = None, *, figsize: tuple[float, float] = (8.0, 5.0)) -> Axes:
+    """Return ``ax`` (or new axes) ready for Chinese and English text.
+
+    Parameters
+    ----------
+    ax
+        Axes to draw on; new axes in a new figure when ``None``.
+    figsize
+        Size of a new figure [inch].
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+    """
+    import matplotlib.pyplot as plt
+    from matplotlib.text import Text
+
+    register_fonts()
+    if ax is None:
+        _, ax = plt.subplots(figsize=figsize, layout="constrained")
+    else:
+        # text created before the font was registered gets the fallback too
+        for text in ax.figure.findobj(Text):
+            if CJK_FONT_FAMILY not in text.get_fontfamily():
+                text.set_fontfamily([*text.get_fontfamily(), CJK_FONT_FAMILY])
+    return ax

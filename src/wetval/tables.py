@@ -26,6 +26,7 @@ from wetval.errors import DataQualityWarning, Problem, ProblemCollector
 from wetval.indicators import CATALOGUE, Direction, IndicatorCatalogue
 from wetval.landclass import Scheme, classify, normalise_codes
 from wetval.provenance import frame_hash
+from wetval.results import Result
 from wetval.units import AREA_UNITS, AreaUnit
 
 if TYPE_CHECKING:
@@ -71,6 +72,8 @@ PARCEL_ALIASES: dict[str, tuple[str, ...]] = {
     "role": ("角色",),
     "wetland_level": ("湿地等级", "保护等级"),
 }
+#: Where a row's ``area_m2`` came from (the ``area_source`` categories).
+AREA_SOURCES = ("area_m2", "area_ha", "area_mu", "TBDLMJ", "TBMJ-KCMJ", "TBMJ")
 #: Area inputs, in order of preference; each row takes the first available.
 _AREA_FIELDS = ("area_m2", "area_ha", "area_mu", "TBDLMJ", "TBMJ", "KCMJ")
 #: Aliases of the id column of an indicator table.
@@ -117,26 +120,39 @@ def _row_labels(frame: pd.DataFrame, first_row: int | None) -> np.ndarray:
 
 
 def _as_text(values: pd.Series) -> pd.Series:
-    """Text version of an id/code column, missing values kept as NA."""
+    """Text (pandas string dtype) version of an id or code column; blanks become missing."""
     if pd.api.types.is_float_dtype(values.dtype):
         # ids read as floats (1.0) come from a numeric column with gaps
         whole = values.dropna()
         if (whole == np.floor(whole)).all():
             values = values.astype("Int64")
-    codes, uniques = pd.factorize(values, use_na_sentinel=True)
-    text = np.array([str(u).strip() for u in uniques] + [None], dtype=object)
-    result = text[codes]
-    result[result == ""] = None
-    return pd.Series(result, index=values.index, dtype=object)
+    if not isinstance(values.dtype, pd.StringDtype):
+        values = values.astype("str")
+    stripped = values.str.strip()
+    return stripped.mask(stripped == "")
+
+
+def _category(values: pd.Series) -> pd.Categorical:
+    """Categorical of a text column with sorted categories (missing stays missing)."""
+    codes, uniques = pd.factorize(_as_text(values), use_na_sentinel=True, sort=True)
+    return pd.Categorical.from_codes(codes, categories=pd.Index(uniques))
+
+
+def _duplicated(ids: pd.Series) -> np.ndarray:
+    """Mask of rows whose (present) id occurs more than once."""
+    present = ids.notna().to_numpy()
+    if pd.Index(ids[present]).is_unique:
+        return np.zeros(len(ids), dtype=bool)
+    return ids.duplicated(keep=False).to_numpy() & present
 
 
 def _to_numeric(values: pd.Series, column: str, problems: ProblemCollector) -> np.ndarray:
     """Parse numbers (thousands separators allowed); list what does not parse."""
     if pd.api.types.is_numeric_dtype(values.dtype) and not pd.api.types.is_bool_dtype(values.dtype):
         return values.to_numpy(dtype=float, na_value=np.nan)
-    text = values.astype("string").str.strip().str.replace(",", "", regex=False)
+    text = _as_text(values).str.replace(",", "", regex=False)
     numbers = pd.to_numeric(text, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
-    bad = np.isnan(numbers) & text.notna().to_numpy() & (text != "").fillna(False).to_numpy()
+    bad = np.isnan(numbers) & text.notna().to_numpy()
     problems.add_rows(
         bad, column=column, values=values, reason="not a number",
         fix="enter the value as a plain number",
@@ -151,21 +167,18 @@ def _categorical_with_aliases(
     column: str,
     problems: ProblemCollector,
 ) -> pd.Categorical:
-    codes, uniques = pd.factorize(values, use_na_sentinel=True)
-    mapped: list[str | None] = []
+    positions, uniques = pd.factorize(_as_text(values), use_na_sentinel=True)
+    lookup = []
     for unique in uniques:
-        key = str(unique).strip()
-        canonical = aliases.get(key, key.lower())
-        mapped.append(canonical if canonical in allowed else None)
-    lookup = np.array([*mapped, None], dtype=object)
-    result = lookup[codes]
-    bad = (codes >= 0) & pd.isna(result)
+        canonical = aliases.get(str(unique), str(unique).lower())
+        lookup.append(allowed.index(canonical) if canonical in allowed else -2)
+    codes = np.asarray([*lookup, -1], dtype=np.int64)[positions]
     problems.add_rows(
-        bad, column=column, values=values, reason=f"not one of {', '.join(allowed)}",
+        codes == -2, column=column, values=values, reason=f"not one of {', '.join(allowed)}",
         fix=f"use one of {', '.join(allowed)} (or the Chinese terms "
         f"{', '.join(k for k in aliases)})",
     )  # fmt: skip
-    return pd.Categorical(result, categories=list(allowed))
+    return pd.Categorical.from_codes(np.maximum(codes, -1), categories=list(allowed))
 
 
 class ParcelTable:
@@ -250,13 +263,13 @@ class ParcelTable:
         problems.raise_if_any("parcel table", source)
 
         ids = _as_text(frame[resolved["parcel_id"]])
-        problems.set_parcel_ids(ids.to_numpy())
+        problems.set_parcel_ids(ids)
         id_column = resolved["parcel_id"]
         problems.add_rows(
             ids.isna().to_numpy(), column=id_column, values=ids, reason="missing parcel id",
             fix="every parcel needs an identifier (BSM, TBBH or parcel_id)",
         )  # fmt: skip
-        duplicated = ids.duplicated(keep=False).to_numpy() & ids.notna().to_numpy()
+        duplicated = _duplicated(ids)
         tbbh_hint = (
             " TBBH is numbered within each 坐落单位; supply BSM or a unique parcel_id instead."
             if id_column.upper() == "TBBH" else ""
@@ -270,23 +283,21 @@ class ParcelTable:
         land_class = cls._land_class(frame[resolved["land_class"]], scheme, problems, resolved)
         out["land_class"] = land_class
         if "land_class_name" in resolved:
-            out["land_class_name"] = frame[resolved["land_class_name"]].to_numpy(dtype=object)
+            out["land_class_name"] = _category(frame[resolved["land_class_name"]])
         area, area_source = cls._area(frame, area_inputs, problems)
         out["area_m2"] = area
         out["area_source"] = area_source
         if "location_code" in resolved:
             location = _as_text(frame[resolved["location_code"]])
-            out["location_code"] = location.to_numpy()
+            out["location_code"] = location.array
         if "county_code" in frame.columns:
-            out["county_code"] = pd.Categorical(_as_text(frame["county_code"]))
+            out["county_code"] = _category(frame["county_code"])
         elif "location_code" in resolved:
-            codes, uniques = pd.factorize(location, use_na_sentinel=True)
-            prefixes = np.array([u[:6] for u in uniques] + [None], dtype=object)
-            out["county_code"] = pd.Categorical(prefixes[codes])
+            out["county_code"] = _category(location.str.slice(0, 6))
         if "township" in resolved:
-            out["township"] = pd.Categorical(_as_text(frame[resolved["township"]]))
+            out["township"] = _category(frame[resolved["township"]])
         if "ownership" in resolved:
-            out["ownership"] = pd.Categorical(_as_text(frame[resolved["ownership"]]))
+            out["ownership"] = _category(frame[resolved["ownership"]])
         if "role" in resolved:
             out["role"] = _categorical_with_aliases(
                 frame[resolved["role"]], ROLES, _ROLE_ALIASES, resolved["role"], problems
@@ -298,17 +309,16 @@ class ParcelTable:
             )  # fmt: skip
         for optional in ("ecosystem", "project_id"):
             if optional in frame.columns:
-                out[optional] = pd.Categorical(_as_text(frame[optional]))
+                out[optional] = _category(frame[optional])
         if "data_year" in resolved:
             out["data_year"] = _to_numeric(frame[resolved["data_year"]], "data_year", problems)
 
         problems.raise_if_any("parcel table", source)
 
         used = set(resolved.values()) | set(area_inputs.values()) | set(out)
-        result = pd.DataFrame(out, index=pd.Index(ids.to_numpy(), name="parcel_id", dtype=object))
-        extras = [c for c in frame.columns if c not in used]
-        for column in extras:
-            result[column] = frame[column].to_numpy()
+        index = pd.Index(ids.array, name="parcel_id")
+        extras = {c: frame[c].array for c in frame.columns if c not in used}
+        result = pd.DataFrame({**out, **extras}, index=index)
         if "land_class_name" in out:
             cls._cross_check_names(result, scheme, source)
         if type(frame).__name__ == "GeoDataFrame" and "geometry" in result.columns:
@@ -364,26 +374,28 @@ class ParcelTable:
                 )
             )
             return pd.Categorical([None] * len(raw))
-        positions, uniques = pd.factorize(raw, use_na_sentinel=True)
+        positions, uniques = pd.factorize(_as_text(raw), use_na_sentinel=True)
         normalised = normalise_codes(pd.Series(uniques, dtype=object))
-        codes = pd.Categorical(np.asarray([*normalised, None], dtype=object)[positions])
+        merged, categories = pd.factorize(normalised, use_na_sentinel=True, sort=True)
+        codes = pd.Categorical.from_codes(
+            np.append(merged, -1)[positions], categories=pd.Index(categories, dtype=object)
+        )
         info = classify(pd.Series(codes.categories, dtype=object), scheme)
-        unknown_codes = set(codes.categories[~info["known"].to_numpy()])
-        missing = pd.isna(codes)
+        unknown = np.flatnonzero(~info["known"].to_numpy())
         problems.add_rows(
-            missing, column=column, values=raw, reason="missing land-class code",
+            codes.codes == -1, column=column, values=raw, reason="missing land-class code",
             fix="fill in the 地类编码 (DLBM)",
         )  # fmt: skip
-        if unknown_codes:
+        if len(unknown):
             other = Scheme.YONGDI_YONGHAI if scheme is Scheme.SANDIAO else Scheme.SANDIAO
-            in_other = classify(pd.Series(sorted(unknown_codes), dtype=object), other)
+            in_other = classify(pd.Series(codes.categories[unknown], dtype=object), other)
             hint = (
                 f"; some of these codes exist in the {other.value} scheme: if the layer uses it, "
                 f"pass scheme={other.value!r}"
                 if in_other["known"].any() else ""
             )  # fmt: skip
             problems.add_rows(
-                np.isin(np.asarray(codes, dtype=object), list(unknown_codes)),
+                np.isin(codes.codes, unknown),
                 column=column,
                 values=raw,
                 reason=f"unknown land class in the {scheme.value} scheme",
@@ -398,13 +410,13 @@ class ParcelTable:
         n = len(frame)
         numbers = {key: _to_numeric(frame[col], col, problems) for key, col in inputs.items()}
         area = np.full(n, np.nan)
-        source = np.full(n, None, dtype=object)
+        source = np.full(n, -1, dtype=np.int8)  # codes into AREA_SOURCES
         explicit = [u for u in ("area_m2", "area_ha", "area_mu") if u in numbers]
         if explicit:
             unit = explicit[0]
             factor = AREA_UNITS[unit.removeprefix("area_")]
             area = numbers[unit] * factor
-            source[:] = unit
+            source[:] = AREA_SOURCES.index(unit)
             column = inputs[unit]
         else:
             tbdlmj = numbers.get("TBDLMJ")
@@ -412,15 +424,15 @@ class ParcelTable:
             kcmj = numbers.get("KCMJ")
             if tbmj is not None:
                 area = tbmj.copy()
-                source[~np.isnan(tbmj)] = "TBMJ"
+                source[~np.isnan(tbmj)] = AREA_SOURCES.index("TBMJ")
                 if kcmj is not None:
                     net = ~np.isnan(tbmj) & ~np.isnan(kcmj)
                     area[net] = tbmj[net] - kcmj[net]
-                    source[net] = "TBMJ-KCMJ"
+                    source[net] = AREA_SOURCES.index("TBMJ-KCMJ")
             if tbdlmj is not None:
                 has = ~np.isnan(tbdlmj)
                 area[has] = tbdlmj[has]
-                source[has] = "TBDLMJ"
+                source[has] = AREA_SOURCES.index("TBDLMJ")
                 if tbmj is not None:
                     over = has & (tbdlmj > tbmj + AREA_TOLERANCE_M2)
                     problems.add_rows(
@@ -443,21 +455,24 @@ class ParcelTable:
             np.isinf(area), column=column, values=values, reason="area is infinite",
             fix="enter a finite area",
         )  # fmt: skip
-        return area, pd.Categorical(source)
+        return area, pd.Categorical.from_codes(source, categories=list(AREA_SOURCES))
 
     @staticmethod
     def _cross_check_names(result: pd.DataFrame, scheme: Scheme, source: str | None) -> None:
-        pairs = result[["land_class", "land_class_name"]].astype(object).dropna().drop_duplicates()
-        if pairs.empty:
-            return
-        official = classify(pairs["land_class"].reset_index(drop=True), scheme)["name_zh"]
-        given = pairs["land_class_name"].astype(str).str.strip().to_numpy()
-        mismatched = pairs[official.to_numpy() != given]
-        if len(mismatched):
-            listed = "; ".join(
-                f"{code} given as {name!r}"
-                for code, name in mismatched.head(20).itertuples(index=False)
-            )
+        codes = result["land_class"].cat
+        names = result["land_class_name"].cat
+        present = (codes.codes >= 0) & (names.codes >= 0)
+        pairs = np.unique(
+            codes.codes[present].astype(np.int64) * (len(names.categories) + 1)
+            + names.codes[present]
+        )
+        code_of = codes.categories[pairs // (len(names.categories) + 1)]
+        name_of = names.categories[pairs % (len(names.categories) + 1)]
+        official = classify(pd.Series(code_of, dtype=object), scheme)["name_zh"].to_numpy()
+        given = np.asarray([str(n).strip() for n in name_of], dtype=object)
+        mismatched = [(c, n) for c, n, o in zip(code_of, given, official, strict=True) if n != o]
+        if mismatched:
+            listed = "; ".join(f"{code} given as {name!r}" for code, name in mismatched[:20])
             warnings.warn(
                 f"land_class_name (DLMC) disagrees with the {scheme.value} name of the code "
                 f"for {len(mismatched)} code/name pair(s){f' in {source}' if source else ''}: "
@@ -566,7 +581,7 @@ class ParcelTable:
 
 
 @dataclass(frozen=True)
-class IndicatorCoverage:
+class IndicatorCoverage(Result):
     """How an indicator table covers a parcel table.
 
     Attributes
@@ -679,13 +694,13 @@ class IndicatorTable:
             )
             problems.raise_if_any("indicator table", source)
         ids = _as_text(frame[id_column["parcel_id"]])
-        problems.set_parcel_ids(ids.to_numpy())
+        problems.set_parcel_ids(ids)
         problems.add_rows(
             ids.isna().to_numpy(), column=id_column["parcel_id"], values=ids,
             reason="missing parcel id", fix="every row needs the parcel's id",
         )  # fmt: skip
         problems.add_rows(
-            ids.duplicated(keep=False).to_numpy() & ids.notna().to_numpy(),
+            _duplicated(ids),
             column=id_column["parcel_id"], values=ids, reason="duplicate parcel id",
             fix="give one row per parcel (aggregate repeated surveys first)",
         )  # fmt: skip
@@ -709,7 +724,7 @@ class IndicatorTable:
                 continue
             values[name] = cls._parse(frame[column], name, catalogue, problems)
         problems.raise_if_any("indicator table", source)
-        result = pd.DataFrame(values, index=pd.Index(ids.to_numpy(), name="parcel_id"))
+        result = pd.DataFrame(values, index=pd.Index(ids.array, name="parcel_id"))
         return cls(result, catalogue, source, synthetic=bool(frame.attrs.get("synthetic", False)))
 
     @staticmethod
