@@ -120,8 +120,8 @@ class ProblemCollector:
 
     def __init__(
         self,
-        row_labels: Sequence[Any] | np.ndarray | pd.Index | None = None,
-        parcel_ids: Sequence[Any] | np.ndarray | pd.Index | None = None,
+        row_labels: Sequence[Any] | np.ndarray | pd.Index | pd.Series | None = None,
+        parcel_ids: Sequence[Any] | np.ndarray | pd.Index | pd.Series | None = None,
     ) -> None:
         self._row_labels = row_labels
         self._parcel_ids = parcel_ids

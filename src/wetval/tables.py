@@ -178,7 +178,7 @@ def _categorical_with_aliases(
         fix=f"use one of {', '.join(allowed)} (or the Chinese terms "
         f"{', '.join(k for k in aliases)})",
     )  # fmt: skip
-    return pd.Categorical.from_codes(np.maximum(codes, -1), categories=list(allowed))
+    return pd.Categorical.from_codes(np.maximum(codes, -1), categories=pd.Index(list(allowed)))
 
 
 class ParcelTable:
@@ -455,7 +455,7 @@ class ParcelTable:
             np.isinf(area), column=column, values=values, reason="area is infinite",
             fix="enter a finite area",
         )  # fmt: skip
-        return area, pd.Categorical.from_codes(source, categories=list(AREA_SOURCES))
+        return area, pd.Categorical.from_codes(source, categories=pd.Index(list(AREA_SOURCES)))
 
     @staticmethod
     def _cross_check_names(result: pd.DataFrame, scheme: Scheme, source: str | None) -> None:
