@@ -166,7 +166,7 @@ def _categorical_with_aliases(
     aliases: Mapping[str, str],
     column: str,
     problems: ProblemCollector,
-) -> pd.Categorical:
+) -> pd.Categorical[str]:
     positions, uniques = pd.factorize(_as_text(values), use_na_sentinel=True)
     lookup = []
     for unique in uniques:
@@ -406,7 +406,7 @@ class ParcelTable:
     @staticmethod
     def _area(
         frame: pd.DataFrame, inputs: Mapping[str, str], problems: ProblemCollector
-    ) -> tuple[np.ndarray, pd.Categorical]:
+    ) -> tuple[np.ndarray, pd.Categorical[str]]:
         n = len(frame)
         numbers = {key: _to_numeric(frame[col], col, problems) for key, col in inputs.items()}
         area = np.full(n, np.nan)
