@@ -16,10 +16,21 @@ ROOT = Path(__file__).resolve().parents[1]
 def test_wheel_contains_cards_and_font(tmp_path: Path) -> None:
     pytest.importorskip("hatchling")
     result = subprocess.run(
-        [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation",
-         "-w", str(tmp_path), str(ROOT)],
-        capture_output=True, text=True, check=False,
-    )  # fmt: skip
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "wheel",
+            "--no-deps",
+            "--no-build-isolation",
+            "-w",
+            str(tmp_path),
+            str(ROOT),
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     assert result.returncode == 0, result.stderr
     (wheel,) = tmp_path.glob("wetval-*.whl")
     names = set(zipfile.ZipFile(wheel).namelist())

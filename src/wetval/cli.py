@@ -101,10 +101,17 @@ def _cmd_cards(args: argparse.Namespace) -> None:
     ]
     text = text_table(rows, ["id", "version", "kind", "method", "verified", "title"])
     data = [
-        {"id": c.id, "version": c.version, "kind": c.kind, "method": c.method,
-         "verified": c.verified, "title": c.title.model_dump(), "hash": c.hash}
+        {
+            "id": c.id,
+            "version": c.version,
+            "kind": c.kind,
+            "method": c.method,
+            "verified": c.verified,
+            "title": c.title.model_dump(),
+            "hash": c.hash,
+        }
         for c in cards
-    ]  # fmt: skip
+    ]
     _emit(args, text, data)
 
 
@@ -113,8 +120,9 @@ def _cmd_methods(args: argparse.Namespace) -> None:
 
     methods = list_methods(args.kind)
     rows = [[m.name, m.kind, m.module, m.summary] for m in methods]
-    data = [{"name": m.name, "kind": m.kind, "module": m.module, "summary": m.summary}
-            for m in methods]  # fmt: skip
+    data = [
+        {"name": m.name, "kind": m.kind, "module": m.module, "summary": m.summary} for m in methods
+    ]
     _emit(args, text_table(rows, ["name", "kind", "module", "summary"]), data)
 
 
@@ -144,9 +152,11 @@ def build_parser() -> argparse.ArgumentParser:
     validate.add_argument("parcels", help="parcel file: CSV, XLSX, Parquet, GPKG or SHP")
     validate.add_argument("--indicators", help="indicator file (CSV, XLSX or Parquet)")
     validate.add_argument(
-        "--scheme", choices=["sandiao", "yongdi_yonghai"], default="sandiao",
+        "--scheme",
+        choices=["sandiao", "yongdi_yonghai"],
+        default="sandiao",
         help="land-classification scheme of the codes (default: sandiao, 三调)",
-    )  # fmt: skip
+    )
     validate.add_argument("--encoding", help="CSV encoding (default: detect UTF-8 or GBK)")
     validate.add_argument("--sheet", default=0, help="Excel worksheet (default: the first)")
     validate.set_defaults(handler=_cmd_validate)

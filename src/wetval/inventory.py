@@ -138,10 +138,15 @@ class Inventory(Result):
 
         def block(title: str, table: pd.DataFrame, key: str, extra: list[str]) -> None:
             rows = [
-                [str(index), *(row[c] for c in extra), int(row["parcels"]), row["area_ha"],
-                 row["area_mu"]]
+                [
+                    str(index),
+                    *(row[c] for c in extra),
+                    int(row["parcels"]),
+                    row["area_ha"],
+                    row["area_mu"],
+                ]
                 for index, row in table.iterrows()
-            ]  # fmt: skip
+            ]
             lines.extend(["", title, text_table(rows, [key, *extra, "parcels", "ha", "亩"])])
 
         block("By category:", self.by_category, "category", [])

@@ -74,9 +74,9 @@ def _undecodable(path: str | os.PathLike[str], failures: list[str]) -> Validatio
 
 def _read_csv(path: Path, encoding: str | None) -> pd.DataFrame:
     chosen = encoding or detect_encoding(path)
-    candidates = [chosen] if encoding else [chosen] + [
-        e for e in _CANDIDATE_ENCODINGS if e != chosen
-    ]  # fmt: skip
+    candidates = (
+        [chosen] if encoding else [chosen] + [e for e in _CANDIDATE_ENCODINGS if e != chosen]
+    )
     failures = []
     for candidate in candidates:
         try:

@@ -48,16 +48,28 @@ ROLES = ("existing", "reserve", "restoration", "occupation")
 LEVELS = ("national", "provincial", "general")
 
 _ROLE_ALIASES = {
-    "现有": "existing", "现状": "existing", "现有湿地": "existing",
-    "后备": "reserve", "后备资源": "reserve", "湿地后备资源": "reserve",
-    "修复": "restoration", "修复地块": "restoration",
-    "占用": "occupation", "占用地块": "occupation",
-}  # fmt: skip
+    "现有": "existing",
+    "现状": "existing",
+    "现有湿地": "existing",
+    "后备": "reserve",
+    "后备资源": "reserve",
+    "湿地后备资源": "reserve",
+    "修复": "restoration",
+    "修复地块": "restoration",
+    "占用": "occupation",
+    "占用地块": "occupation",
+}
 _LEVEL_ALIASES = {
-    "国家重要": "national", "国家重要湿地": "national", "国家级": "national",
-    "省级重要": "provincial", "省重要湿地": "provincial", "省级重要湿地": "provincial",
-    "省级": "provincial", "一般": "general", "一般湿地": "general",
-}  # fmt: skip
+    "国家重要": "national",
+    "国家重要湿地": "national",
+    "国家级": "national",
+    "省级重要": "provincial",
+    "省重要湿地": "provincial",
+    "省级重要湿地": "provincial",
+    "省级": "provincial",
+    "一般": "general",
+    "一般湿地": "general",
+}
 
 #: Accepted aliases (三调 DLTB field names and Chinese headers) of each
 #: canonical parcel column, in order of preference. Matching ignores case.
@@ -82,19 +94,32 @@ INDICATOR_ID_ALIASES = ("parcel_id", "BSM", "TBBH", "标识码", "图斑编号")
 #: Columns whose values are codes and must be read as text (leading zeros).
 TEXT_COLUMNS = frozenset(
     {"parcel_id", "land_class", "location_code", "ownership", "county_code"}
-    | {alias.upper() for key in ("parcel_id", "land_class", "location_code", "ownership")
-       for alias in PARCEL_ALIASES[key]}
+    | {
+        alias.upper()
+        for key in ("parcel_id", "land_class", "location_code", "ownership")
+        for alias in PARCEL_ALIASES[key]
+    }
     | set(INDICATOR_ID_ALIASES)
-)  # fmt: skip
+)
 
 #: Rounding tolerance when comparing survey areas [m²]: 三调 areas carry two decimals.
 AREA_TOLERANCE_M2 = 0.01
 
 _CANONICAL_ORDER = (
-    "land_class", "land_class_name", "area_m2", "area_source", "county_code",
-    "location_code", "township", "ownership", "role", "wetland_level", "ecosystem",
-    "project_id", "data_year",
-)  # fmt: skip
+    "land_class",
+    "land_class_name",
+    "area_m2",
+    "area_source",
+    "county_code",
+    "location_code",
+    "township",
+    "ownership",
+    "role",
+    "wetland_level",
+    "ecosystem",
+    "project_id",
+    "data_year",
+)
 
 
 def _resolve_aliases(
@@ -154,9 +179,12 @@ def _to_numeric(values: pd.Series, column: str, problems: ProblemCollector) -> n
     numbers = pd.to_numeric(text, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
     bad = np.isnan(numbers) & text.notna().to_numpy()
     problems.add_rows(
-        bad, column=column, values=values, reason="not a number",
+        bad,
+        column=column,
+        values=values,
+        reason="not a number",
         fix="enter the value as a plain number",
-    )  # fmt: skip
+    )
     return numbers
 
 
@@ -174,10 +202,13 @@ def _categorical_with_aliases(
         lookup.append(allowed.index(canonical) if canonical in allowed else -2)
     codes = np.asarray([*lookup, -1], dtype=np.int64)[positions]
     problems.add_rows(
-        codes == -2, column=column, values=values, reason=f"not one of {', '.join(allowed)}",
+        codes == -2,
+        column=column,
+        values=values,
+        reason=f"not one of {', '.join(allowed)}",
         fix=f"use one of {', '.join(allowed)} (or the Chinese terms "
         f"{', '.join(k for k in aliases)})",
-    )  # fmt: skip
+    )
     return pd.Categorical.from_codes(np.maximum(codes, -1), categories=pd.Index(list(allowed)))
 
 
@@ -266,18 +297,25 @@ class ParcelTable:
         problems.set_parcel_ids(ids)
         id_column = resolved["parcel_id"]
         problems.add_rows(
-            ids.isna().to_numpy(), column=id_column, values=ids, reason="missing parcel id",
+            ids.isna().to_numpy(),
+            column=id_column,
+            values=ids,
+            reason="missing parcel id",
             fix="every parcel needs an identifier (BSM, TBBH or parcel_id)",
-        )  # fmt: skip
+        )
         duplicated = _duplicated(ids)
         tbbh_hint = (
             " TBBH is numbered within each 坐落单位; supply BSM or a unique parcel_id instead."
-            if id_column.upper() == "TBBH" else ""
-        )  # fmt: skip
+            if id_column.upper() == "TBBH"
+            else ""
+        )
         problems.add_rows(
-            duplicated, column=id_column, values=ids, reason="duplicate parcel id",
+            duplicated,
+            column=id_column,
+            values=ids,
+            reason="duplicate parcel id",
             fix="parcel ids must be unique." + tbbh_hint,
-        )  # fmt: skip
+        )
 
         out: dict[str, Any] = {}
         land_class = cls._land_class(frame[resolved["land_class"]], scheme, problems, resolved)
@@ -304,9 +342,12 @@ class ParcelTable:
             )
         if "wetland_level" in resolved:
             out["wetland_level"] = _categorical_with_aliases(
-                frame[resolved["wetland_level"]], LEVELS, _LEVEL_ALIASES,
-                resolved["wetland_level"], problems,
-            )  # fmt: skip
+                frame[resolved["wetland_level"]],
+                LEVELS,
+                _LEVEL_ALIASES,
+                resolved["wetland_level"],
+                problems,
+            )
         for optional in ("ecosystem", "project_id"):
             if optional in frame.columns:
                 out[optional] = _category(frame[optional])
@@ -383,17 +424,21 @@ class ParcelTable:
         info = classify(pd.Series(codes.categories, dtype=object), scheme)
         unknown = np.flatnonzero(~info["known"].to_numpy())
         problems.add_rows(
-            codes.codes == -1, column=column, values=raw, reason="missing land-class code",
+            codes.codes == -1,
+            column=column,
+            values=raw,
+            reason="missing land-class code",
             fix="fill in the 地类编码 (DLBM)",
-        )  # fmt: skip
+        )
         if len(unknown):
             other = Scheme.YONGDI_YONGHAI if scheme is Scheme.SANDIAO else Scheme.SANDIAO
             in_other = classify(pd.Series(codes.categories[unknown], dtype=object), other)
             hint = (
                 f"; some of these codes exist in the {other.value} scheme: if the layer uses it, "
                 f"pass scheme={other.value!r}"
-                if in_other["known"].any() else ""
-            )  # fmt: skip
+                if in_other["known"].any()
+                else ""
+            )
             problems.add_rows(
                 np.isin(codes.codes, unknown),
                 column=column,
@@ -436,25 +481,35 @@ class ParcelTable:
                 if tbmj is not None:
                     over = has & (tbdlmj > tbmj + AREA_TOLERANCE_M2)
                     problems.add_rows(
-                        over, column=inputs["TBDLMJ"], values=frame[inputs["TBDLMJ"]],
+                        over,
+                        column=inputs["TBDLMJ"],
+                        values=frame[inputs["TBDLMJ"]],
                         reason="TBDLMJ (图斑地类面积) is larger than TBMJ (图斑面积)",
                         fix="TBDLMJ = TBMJ − KCMJ can never exceed TBMJ; correct either field",
-                    )  # fmt: skip
+                    )
             column = inputs.get("TBDLMJ", inputs.get("TBMJ", "area_m2"))
         values = pd.Series(area)
         problems.add_rows(
-            np.isnan(area), column=column, values=values, reason="missing area",
+            np.isnan(area),
+            column=column,
+            values=values,
+            reason="missing area",
             fix="fill in TBDLMJ, or TBMJ and KCMJ",
-        )  # fmt: skip
+        )
         problems.add_rows(
-            ~np.isnan(area) & (area <= 0), column=column, values=values,
+            ~np.isnan(area) & (area <= 0),
+            column=column,
+            values=values,
             reason="area is zero or negative",
             fix="areas must be positive; check the survey record (TBMJ − KCMJ if derived)",
-        )  # fmt: skip
+        )
         problems.add_rows(
-            np.isinf(area), column=column, values=values, reason="area is infinite",
+            np.isinf(area),
+            column=column,
+            values=values,
+            reason="area is infinite",
             fix="enter a finite area",
-        )  # fmt: skip
+        )
         return area, pd.Categorical.from_codes(source, categories=pd.Index(list(AREA_SOURCES)))
 
     @staticmethod
@@ -605,10 +660,14 @@ class IndicatorCoverage(Result):
     def summary(self) -> str:
         """A short text report."""
         rows = [
-            [str(ident), int(row["parcels"]), f"{row['parcel_share']:.1%}",
-             f"{row['area_share']:.1%}"]
+            [
+                str(ident),
+                int(row["parcels"]),
+                f"{row['parcel_share']:.1%}",
+                f"{row['area_share']:.1%}",
+            ]
             for ident, row in self.by_indicator.iterrows()
-        ]  # fmt: skip
+        ]
         return "\n".join(
             [
                 "Indicator coverage:",
@@ -696,14 +755,19 @@ class IndicatorTable:
         ids = _as_text(frame[id_column["parcel_id"]])
         problems.set_parcel_ids(ids)
         problems.add_rows(
-            ids.isna().to_numpy(), column=id_column["parcel_id"], values=ids,
-            reason="missing parcel id", fix="every row needs the parcel's id",
-        )  # fmt: skip
+            ids.isna().to_numpy(),
+            column=id_column["parcel_id"],
+            values=ids,
+            reason="missing parcel id",
+            fix="every row needs the parcel's id",
+        )
         problems.add_rows(
             _duplicated(ids),
-            column=id_column["parcel_id"], values=ids, reason="duplicate parcel id",
+            column=id_column["parcel_id"],
+            values=ids,
+            reason="duplicate parcel id",
             fix="give one row per parcel (aggregate repeated surveys first)",
-        )  # fmt: skip
+        )
 
         values: dict[str, np.ndarray] = {}
         for column in frame.columns:
@@ -744,17 +808,22 @@ class IndicatorTable:
         present = ~np.isnan(numbers)
         outside = present & ((numbers < indicator.low) | (numbers > indicator.high))
         problems.add_rows(
-            outside, column=name, values=numbers,
+            outside,
+            column=name,
+            values=numbers,
             reason=f"outside the valid range {indicator.low:g}–{indicator.high:g} "
             f"[{indicator.unit}]",
             fix=f"check the unit: {indicator.name_en} is in {indicator.unit}",
-        )  # fmt: skip
+        )
         if indicator.integer:
             fractional = present & ~outside & (numbers != np.round(numbers))
             problems.add_rows(
-                fractional, column=name, values=numbers, reason="must be a whole number",
+                fractional,
+                column=name,
+                values=numbers,
+                reason="must be a whole number",
                 fix=f"{indicator.name_en} is a count or class",
-            )  # fmt: skip
+            )
         return numbers
 
     def __len__(self) -> int:

@@ -28,13 +28,28 @@ COUNTY_CODE = "360124"
 
 #: Townships of 进贤县 with a weight for parcel counts and a lake weight.
 TOWNSHIPS: tuple[tuple[str, float, float], ...] = (
-    ("民和镇", 1.2, 0.5), ("李渡镇", 1.0, 0.3), ("温圳镇", 1.0, 0.2), ("文港镇", 0.9, 0.2),
-    ("梅庄镇", 1.1, 3.0), ("张公镇", 0.9, 0.5), ("罗溪镇", 0.9, 0.3), ("架桥镇", 1.0, 0.4),
-    ("前坊镇", 0.9, 0.6), ("三里乡", 1.1, 2.5), ("二塘乡", 1.0, 2.0), ("钟陵乡", 1.0, 1.5),
-    ("池溪乡", 0.8, 0.4), ("南台乡", 0.9, 1.2), ("三阳集乡", 1.1, 2.5), ("七里乡", 0.8, 0.5),
-    ("下埠集乡", 0.9, 1.0), ("衙前乡", 0.8, 0.4), ("白圩乡", 0.9, 0.8), ("长山晏乡", 0.8, 0.6),
+    ("民和镇", 1.2, 0.5),
+    ("李渡镇", 1.0, 0.3),
+    ("温圳镇", 1.0, 0.2),
+    ("文港镇", 0.9, 0.2),
+    ("梅庄镇", 1.1, 3.0),
+    ("张公镇", 0.9, 0.5),
+    ("罗溪镇", 0.9, 0.3),
+    ("架桥镇", 1.0, 0.4),
+    ("前坊镇", 0.9, 0.6),
+    ("三里乡", 1.1, 2.5),
+    ("二塘乡", 1.0, 2.0),
+    ("钟陵乡", 1.0, 1.5),
+    ("池溪乡", 0.8, 0.4),
+    ("南台乡", 0.9, 1.2),
+    ("三阳集乡", 1.1, 2.5),
+    ("七里乡", 0.8, 0.5),
+    ("下埠集乡", 0.9, 1.0),
+    ("衙前乡", 0.8, 0.4),
+    ("白圩乡", 0.9, 0.8),
+    ("长山晏乡", 0.8, 0.6),
     ("泉岭乡", 0.8, 0.3),
-)  # fmt: skip
+)
 
 
 @dataclass(frozen=True)
@@ -100,21 +115,52 @@ PROFILES: dict[str, ClassProfile] = {
 }
 
 #: Land classes that belong to the wetland database (existing wetland).
-_DATABASE_CLASSES = {"0304", "0306", "0402", "1101", "1102", "1103", "1104", "1106", "1107",
-                     "1107A", "1108"}  # fmt: skip
+_DATABASE_CLASSES = {
+    "0304",
+    "0306",
+    "0402",
+    "1101",
+    "1102",
+    "1103",
+    "1104",
+    "1106",
+    "1107",
+    "1107A",
+    "1108",
+}
 #: Classes that get monitoring indicators.
 _MONITORED = _DATABASE_CLASSES | {"1104A", "1104K", "1206", "0101"}
 
 _OCCUPATION_PROJECTS = (
-    ("P01", "进贤至南昌快速路（示意）", "Jinxian–Nanchang expressway (illustrative)", "transport",
-     "民和镇"),
-    ("P02", "温圳工业园扩区（示意）", "Wenzhen industrial-park extension (illustrative)",
-     "industrial", "温圳镇"),
-    ("P03", "青岚湖堤防加固（示意）", "Qinglan Lake embankment reinforcement (illustrative)",
-     "water_conservancy", "三里乡"),
-    ("P04", "军山湖旅游码头（示意）", "Junshan Lake tourist wharf (illustrative)", "tourism",
-     "梅庄镇"),
-)  # fmt: skip
+    (
+        "P01",
+        "进贤至南昌快速路（示意）",
+        "Jinxian–Nanchang expressway (illustrative)",
+        "transport",
+        "民和镇",
+    ),
+    (
+        "P02",
+        "温圳工业园扩区（示意）",
+        "Wenzhen industrial-park extension (illustrative)",
+        "industrial",
+        "温圳镇",
+    ),
+    (
+        "P03",
+        "青岚湖堤防加固（示意）",
+        "Qinglan Lake embankment reinforcement (illustrative)",
+        "water_conservancy",
+        "三里乡",
+    ),
+    (
+        "P04",
+        "军山湖旅游码头（示意）",
+        "Junshan Lake tourist wharf (illustrative)",
+        "tourism",
+        "梅庄镇",
+    ),
+)
 _RESTORATION_PROJECTS = ("R01", "R02", "R03", "R04", "R05", "R06")
 
 
@@ -165,9 +211,11 @@ def generate_frames(
     township = names[township_index]
     village = rng.integers(1, 31, size=n_parcels)
     location_code = pd.Series(
-        COUNTY_CODE + pd.Series(100 + township_index).astype(str).to_numpy()
-        + pd.Series(village).astype(str).str.zfill(3).to_numpy() + "0000000"
-    )  # fmt: skip
+        COUNTY_CODE
+        + pd.Series(100 + township_index).astype(str).to_numpy()
+        + pd.Series(village).astype(str).str.zfill(3).to_numpy()
+        + "0000000"
+    )
 
     # areas [m²] with two decimals, as in the survey
     median = per_class([p.median_m2 for p in profiles])

@@ -1,0 +1,105 @@
+"""Reports for expert review, rendered from results (methods never format output).
+
+:func:`render` turns a :class:`~wetval.report.document.ReportDocument` into
+HTML (self-contained: inline CSS, SVG charts and an embedded subset of the
+bundled CJK font), PDF (A4, font embedded), Markdown or XLSX (one sheet per
+table). :func:`write_reports` writes several formats atomically.
+
+Rendering needs the ``report`` extra (``pip install 'wetval[report]'``:
+jinja2 for HTML, reportlab for PDF).
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Literal
+
+from wetval.errors import DependencyError
+from wetval.report.document import ReportDocument
+
+__all__ = ["FORMATS", "render", "write_reports"]
+
+Format = Literal["html", "pdf", "md", "xlsx"]
+FORMATS: tuple[Format, ...] = ("html", "pdf", "md", "xlsx")
+
+
+def render(document: ReportDocument, fmt: Format) -> bytes:
+    """Render a report document in one format.
+
+    Parameters
+    ----------
+    document
+        The report.
+    fmt
+        ``"html"``, ``"pdf"``, ``"md"`` or ``"xlsx"``.
+
+    Returns
+    -------
+    bytes
+        The file content (text formats UTF-8 encoded).
+    """
+    if fmt == "html":
+        try:
+            from wetval.report.html import render_html
+        except ImportError:
+            raise DependencyError("HTML reports", "report", "jinja2") from None
+        return render_html(document).encode("utf-8")
+    if fmt == "pdf":
+        try:
+            import reportlab  # noqa: F401
+        except ImportError:
+            raise DependencyError("PDF reports", "report", "reportlab") from None
+        from wetval.report.pdf import render_pdf
+
+        return render_pdf(document)
+    if fmt == "md":
+        from wetval.report.markdown import render_markdown
+
+        return render_markdown(document).encode("utf-8")
+    if fmt == "xlsx":
+        from wetval.report.xlsx import render_xlsx
+
+        return render_xlsx(document)
+    raise ValueError(f"unknown report format {fmt!r}; use one of {', '.join(FORMATS)}")
+
+
+def write_reports(
+    documents: Iterable[ReportDocument],
+    directory: str | os.PathLike[str],
+    *,
+    stem: str = "report",
+    formats: Iterable[Format] = FORMATS,
+) -> dict[str, Path]:
+    """Render documents in several formats and write them into ``directory`` atomically.
+
+    Every file is rendered first into a temporary directory next to the
+    target; only when all succeeded are they moved into place, so a failure
+    never leaves a partial set of reports.
+
+    Returns
+    -------
+    dict
+        ``"{lang}.{fmt}"`` → written path (file name ``{stem}_{lang}.{fmt}``).
+    """
+    target = Path(directory)
+    target.mkdir(parents=True, exist_ok=True)
+    rendered: dict[str, tuple[str, bytes]] = {}
+    formats = tuple(formats)
+    for document in documents:
+        for fmt in formats:
+            rendered[f"{document.lang}.{fmt}"] = (
+                f"{stem}_{document.lang}.{fmt}",
+                render(document, fmt),
+            )
+    with tempfile.TemporaryDirectory(dir=target, prefix=".partial-") as staging:
+        for name, content in rendered.values():
+            (Path(staging) / name).write_bytes(content)
+        written = {}
+        for key, (name, _) in rendered.items():
+            final = target / name
+            (Path(staging) / name).replace(final)
+            written[key] = final
+    return written

@@ -1,0 +1,146 @@
+"""The report document model: what a report says, independent of its format.
+
+A :class:`ReportDocument` is built once from results (see
+:mod:`wetval.report.build`) in one language and then rendered to HTML, PDF,
+Markdown or XLSX by the renderers. Methods never format output; renderers
+never compute.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+import pandas as pd
+
+__all__ = [
+    "Block",
+    "Facts",
+    "Figure",
+    "Paragraph",
+    "ReportDocument",
+    "ReviewSheet",
+    "Section",
+    "Table",
+]
+
+Tone = Literal["normal", "note", "warning", "synthetic"]
+
+
+@dataclass(frozen=True)
+class Paragraph:
+    """A paragraph of text; ``tone`` highlights notes, warnings and synthetic-data labels."""
+
+    text: str
+    tone: Tone = "normal"
+
+
+@dataclass(frozen=True)
+class Facts:
+    """Label–value pairs shown as a two-column list (e.g. the cover or a summary)."""
+
+    items: tuple[tuple[str, str], ...]
+    emphasis: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Table:
+    """A table; the XLSX renderer puts each on its own sheet named ``sheet``.
+
+    Attributes
+    ----------
+    frame
+        The data, already with display column names in the report's language.
+    caption
+        Caption shown above the table.
+    sheet
+        Short name for the XLSX sheet (≤ 31 characters, unique in the report).
+    decimals
+        Decimals per column for display (XLSX keeps full precision).
+    max_rows
+        Rows shown in HTML/PDF/Markdown (all rows go to XLSX); ``None`` for all.
+    """
+
+    frame: pd.DataFrame
+    caption: str
+    sheet: str
+    decimals: dict[str, int] = field(default_factory=dict)
+    max_rows: int | None = 40
+
+
+@dataclass(frozen=True)
+class Figure:
+    """A chart rendered to SVG (HTML) and PNG (PDF, Markdown).
+
+    Attributes
+    ----------
+    svg
+        SVG text for inline HTML.
+    png
+        PNG bytes at print resolution.
+    caption
+        Caption below the figure.
+    name
+        File stem for Markdown exports.
+    """
+
+    svg: str
+    png: bytes
+    caption: str
+    name: str
+
+
+@dataclass(frozen=True)
+class ReviewSheet:
+    """The expert review form: criteria with weights, score boxes, comments, signatures."""
+
+    criteria: tuple[tuple[str, str, float], ...]  # (id, label, weight)
+    decisions: tuple[str, ...]
+    signature_lines: int = 5
+    instructions: str = ""
+
+
+Block = Paragraph | Facts | Table | Figure | ReviewSheet
+
+
+@dataclass(frozen=True)
+class Section:
+    """A numbered section of the report."""
+
+    id: str
+    title: str
+    blocks: tuple[Block, ...]
+    page_break: bool = True
+
+
+@dataclass(frozen=True)
+class ReportDocument:
+    """A complete report in one language.
+
+    Attributes
+    ----------
+    lang
+        ``"zh"`` or ``"en"``.
+    title, subtitle
+        Cover title and subtitle.
+    report_id
+        Identifier printed on every page (the assessment hash).
+    cover
+        Cover facts (project, applicant, assessor, date, report id).
+    sections
+        The body.
+    footer
+        Footer text on every page.
+    """
+
+    lang: Literal["zh", "en"]
+    title: str
+    subtitle: str
+    report_id: str
+    cover: Facts
+    sections: tuple[Section, ...]
+    footer: str = ""
+
+    def tables(self) -> list[Table]:
+        """Every table of the report, in order."""
+        return [b for s in self.sections for b in s.blocks if isinstance(b, Table)]

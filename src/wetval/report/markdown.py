@@ -1,0 +1,77 @@
+"""Render a report document as Markdown (charts embedded as PNG data URIs)."""
+
+from __future__ import annotations
+
+import base64
+
+from wetval.report.document import Facts, Figure, Paragraph, ReportDocument, ReviewSheet, Table
+from wetval.report.html import _format_cell
+
+__all__ = ["render_markdown"]
+
+_TONE_PREFIX = {
+    "normal": "",
+    "note": "> **Note.** ",
+    "warning": "> **⚠** ",
+    "synthetic": "> **SYNTHETIC** ",
+}
+
+
+def _cell(text: str) -> str:
+    return text.replace("|", "\\|").replace("\n", " ")
+
+
+def _table(block: Table) -> list[str]:
+    frame = block.frame if block.max_rows is None else block.frame.head(block.max_rows)
+    columns = [str(c) for c in frame.columns]
+    lines = [
+        f"**{block.caption}**",
+        "",
+        "| " + " | ".join(map(_cell, columns)) + " |",
+        "|" + "|".join("---" for _ in columns) + "|",
+    ]
+    for _, record in frame.iterrows():
+        cells = [_cell(_format_cell(v, block.decimals.get(str(c)))) for c, v in record.items()]
+        lines.append("| " + " | ".join(cells) + " |")
+    hidden = len(block.frame) - len(frame)
+    if hidden > 0:
+        lines += ["", f"… {hidden} more rows in the XLSX workbook (sheet {block.sheet})."]
+    return lines
+
+
+def render_markdown(document: ReportDocument) -> str:
+    """Render ``document`` as Markdown text."""
+    lines = [f"# {document.title}", "", f"*{document.subtitle}*", ""]
+    lines += [f"- **{label}:** {value}" for label, value in document.cover.items]
+    for number, section in enumerate(document.sections, start=1):
+        lines += ["", f"## {number}. {section.title}", ""]
+        for block in section.blocks:
+            if isinstance(block, Paragraph):
+                lines += [_TONE_PREFIX[block.tone] + block.text, ""]
+            elif isinstance(block, Facts):
+                lines += [f"- **{label}:** {value}" for label, value in block.items] + [""]
+            elif isinstance(block, Table):
+                lines += [*_table(block), ""]
+            elif isinstance(block, Figure):
+                data = base64.b64encode(block.png).decode("ascii")
+                lines += [
+                    f"![{block.caption}](data:image/png;base64,{data})",
+                    "",
+                    f"*{block.caption}*",
+                    "",
+                ]
+            elif isinstance(block, ReviewSheet):
+                lines += [
+                    block.instructions,
+                    "",
+                    "| # | criterion | weight | score | comments |",
+                    "|---|---|---|---|---|",
+                ]
+                lines += [
+                    f"| {i} | {label} | {weight:.2f} |  |  |"
+                    for i, (_, label, weight) in enumerate(block.criteria, start=1)
+                ]
+                lines += ["", " ".join(f"□ {d}" for d in block.decisions), ""]
+                lines += ["Signature / date: ____________________"] * block.signature_lines
+    lines += ["", "---", f"{document.footer} · {document.report_id}", ""]
+    return "\n".join(lines)
