@@ -40,10 +40,6 @@ DEFAULT_CARD = "finance-quota"
 _CENT = Decimal("0.01")
 
 
-def _yuan(value: float | Decimal, rounding: str) -> Decimal:
-    return Decimal(str(value)).quantize(_CENT, rounding=rounding)
-
-
 def _risk_row(card: Card, risk_class: str) -> dict[str, float]:
     table = card.table("risk")
     if risk_class not in table.index:
@@ -169,11 +165,14 @@ def pledge_capacity(
         price_haircut = float(np.clip(1.0 - np.quantile(draws, quantile) / median, 0.0, 1.0))
         source, n = "draws", int(draws.size)
     risk_haircut = float(_risk_row(card, risk_class)["loan_haircut"])
-    effective = base * (1.0 - price_haircut) * (1.0 - risk_haircut)
-    capacity = _yuan(float(value) * effective, ROUND_DOWN)
+    # ratios are kept to 10 decimals so float noise (0.0899999…) never costs a fen
+    price_haircut = round(price_haircut, 10)
+    effective = round(base * (1.0 - price_haircut) * (1.0 - risk_haircut), 10)
+    ratio = Decimal(str(effective))
+    capacity = (value * ratio).quantize(_CENT, rounding=ROUND_DOWN)
     drop = float(card.param("stress_price_drop"))
-    stress_value = _yuan(float(value) * (1.0 - drop), ROUND_DOWN)
-    stress_capacity = _yuan(float(stress_value) * effective, ROUND_DOWN)
+    stress_value = (value * (1 - Decimal(str(drop)))).quantize(_CENT, rounding=ROUND_DOWN)
+    stress_capacity = (stress_value * ratio).quantize(_CENT, rounding=ROUND_DOWN)
     stress_ltv = float(capacity / stress_value) if stress_value > 0 else float("inf")
     return PledgeCapacity(
         appraised_value=value,

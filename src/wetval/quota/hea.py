@@ -58,9 +58,16 @@ def _segment_integral(
     if delta == 0.0:
         flat_result: np.ndarray = xa * length + slope * length**2 / 2.0
         return flat_result
-    decay = np.exp(-delta * length)
-    flat = (1.0 - decay) / delta
-    ramp = (1.0 - decay * (1.0 + delta * length)) / delta**2
+    x = delta * length
+    flat = -np.expm1(-x) / delta
+    # (1 − e^{−x}(1 + x)) / δ² loses all digits for small x: use its series there
+    small = np.abs(x) < 1e-3
+    safe = np.where(small, 1.0, x)
+    ramp = np.where(
+        small,
+        length**2 * (0.5 - x / 3.0 + x**2 / 8.0),
+        (1.0 - np.exp(-safe) * (1.0 + safe)) / (safe / np.where(small, 1.0, length)) ** 2,
+    )
     result: np.ndarray = np.exp(-delta * (a - base)) * (xa * flat + slope * ramp)
     return result
 

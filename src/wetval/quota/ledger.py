@@ -115,9 +115,10 @@ class QuotaLedger(Result):
     @cached_property
     def _state(self) -> dict[str, dict[str, Decimal]]:
         state: dict[str, dict[str, Decimal]] = {}
+        zero = self._units(0, ROUND_DOWN)
         for t in self.transactions:
             account = state.setdefault(
-                t.account, {"potential": Decimal(0), "released": Decimal(0), "debited": Decimal(0)}
+                t.account, {"potential": zero, "released": zero, "debited": zero}
             )
             if t.kind == "register":
                 account["potential"] += t.units
