@@ -201,7 +201,10 @@ class SpeciesCheck(Result):
 
     def summary(self) -> str:
         """Status of each species."""
-        rows = [[str(n), str(r.name_zh or ""), str(r.status)] for n, r in self.table.iterrows()]
+        rows = [
+            [str(n), "" if pd.isna(r.name_zh) else str(r.name_zh), str(r.status)]
+            for n, r in self.table.iterrows()
+        ]
         return f"Species check ({self.card_id})\n" + text_table(
             rows, ["species", "中文名", "status"]
         )

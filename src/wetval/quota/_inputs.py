@@ -123,29 +123,37 @@ def condition_frame(
             fix="give one condition per parcel",
         )  # fmt: skip
         problems.raise_if_any(f"condition input for {what}")
-    aligned = frame.reindex(parcel_ids)
+    # positions through the index's hash table: fast for Arrow-backed string ids too
+    positions = frame.index.get_indexer(parcel_ids)
+    absent = positions < 0
+    take = np.where(absent, 0, positions)
+    grade = np.asarray(frame["grade"].astype("object").to_numpy(), dtype=object)
+    grade = grade[take] if len(frame) else np.full(len(parcel_ids), None, dtype=object)
+    grade[absent] = None
+    index = pd.to_numeric(frame["index"], errors="coerce").to_numpy(dtype=float)
+    index = index[take] if len(frame) else np.full(len(parcel_ids), np.nan)
+    index[absent] = np.nan
     checker = ProblemCollector(row_labels=parcel_ids, parcel_ids=parcel_ids)
-    absent = ~parcel_ids.isin(frame.index)
     checker.add_rows(
         absent, column="parcel_id", values=parcel_ids.to_numpy(dtype=object),
         reason="no condition grade for this parcel",
         fix="score the parcel's condition first (wetval condition methods) or drop it",
     )  # fmt: skip
-    grade = aligned["grade"].astype("object")
-    unknown = ~absent & ~grade.isin(grades).to_numpy()
+    codes, uniques = pd.factorize(pd.Series(grade, dtype=object))
+    known = np.array([u in grades for u in uniques] + [False], dtype=bool)[codes]
+    unknown = ~absent & ~known
     checker.add_rows(
         unknown, column="grade", values=grade,
         reason=f"grade not in the card's grades {grades}",
         fix="use the card's grade labels or a card for this grading scheme",
     )  # fmt: skip
-    index = pd.to_numeric(aligned["index"], errors="coerce").to_numpy(dtype=float)
     bad_index = ~absent & ~((index >= 0.0) & (index <= 1.0))
     checker.add_rows(
-        bad_index, column="index", values=aligned["index"],
+        bad_index, column="index", values=index,
         reason="condition index missing or outside 0–1", fix="give the condition index in 0–1",
     )  # fmt: skip
     checker.raise_if_any(f"condition input for {what}")
-    return pd.DataFrame({"grade": grade.to_numpy(), "index": index}, index=parcel_ids)
+    return pd.DataFrame({"grade": grade, "index": index}, index=parcel_ids)
 
 
 def service_values(services: ServicesLike) -> tuple[pd.Series, int]:

@@ -148,7 +148,7 @@ class QuotaRules:
         """Quality factor by the card's ``quality_basis`` (grade table or the index itself)."""
         if self.card.option("quality_basis", "grade") == "index":
             return np.asarray(index, dtype=float)
-        return pd.Series(grade).map(self.grade_factor).to_numpy(dtype=float)
+        return _map(grade, self.grade_factor, np.nan).astype(float)
 
 
 def _map(values: pd.Series | np.ndarray, mapping: dict[str, Any], default: Any) -> np.ndarray:
@@ -183,6 +183,19 @@ def _missing_role(role: str, what: str) -> ValidationError:
         ],
         what=f"parcel table for {what}",
     )
+
+
+def _column(frame: pd.DataFrame, name: str) -> pd.api.extensions.ExtensionArray | np.ndarray:
+    """A column of the parcel table as stored (no per-row conversion), or all missing."""
+    if name in frame.columns:
+        return frame[name].array
+    return np.full(len(frame), None, dtype=object)
+
+
+def _codes(values: np.ndarray) -> pd.Categorical:
+    """Low-cardinality text as a categorical (built from integer codes, not per row)."""
+    codes, uniques = pd.factorize(pd.Series(values, dtype=object), use_na_sentinel=True)
+    return pd.Categorical.from_codes(codes, categories=pd.Index(uniques, dtype=object))
 
 
 def _text(values: pd.Series | None, n: int) -> np.ndarray:
@@ -460,25 +473,25 @@ def credits(
     units = np.round(np.where(eligible, raw_units, 0.0), _units_dp(rules))
     table = pd.DataFrame(
         {
-            "project_id": _text(_optional_column(selected, "project_id"), n),
-            "township": _text(_optional_column(selected, "township"), n),
-            "county_code": _text(_optional_column(selected, "county_code"), n),
-            "land_class": land_class,
-            "target_class": target,
-            "type_group": type_group,
+            "project_id": _column(selected, "project_id"),
+            "township": _column(selected, "township"),
+            "county_code": _column(selected, "county_code"),
+            "land_class": _codes(land_class),
+            "target_class": _codes(target),
+            "type_group": _codes(type_group),
             "area_m2": selected["area_m2"].to_numpy(dtype=float),
             "area_mu": area_mu,
-            "grade": cond["grade"].to_numpy(),
+            "grade": _codes(cond["grade"].to_numpy()),
             "condition_index": cond["index"].to_numpy(),
             "quality_factor": quality,
             "type_factor": type_factor,
             "years_to_target": years,
             "compensated_first": first,
             "time_lag_factor": lag,
-            "risk_class": risk_class,
+            "risk_class": _codes(risk_class),
             "risk_factor": risk,
             "eligible": eligible,
-            "reason": reason,
+            "reason": _codes(reason),
             "units": units,
         },
         index=ids,

@@ -279,6 +279,7 @@ def insurance_premium(
     cost = Decimal(str(replacement_cost))
     if not cost.is_finite() or cost < 0:
         raise WetvalError(f"replacement cost must be ≥ 0 yuan, got {replacement_cost!r}")
+    cost = cost.quantize(_CENT, rounding=ROUND_HALF_UP)
     if p_fail is not None:
         probability, source = float(p_fail), "given"
     elif risk_class is not None:
