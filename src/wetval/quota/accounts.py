@@ -32,7 +32,7 @@ import pandas as pd
 
 from wetval._text import text_table
 from wetval.cards import Card
-from wetval.errors import ProblemCollector, ValidationError
+from wetval.errors import CardError, Problem, ProblemCollector, ValidationError
 from wetval.landclass import classify, normalise_codes
 from wetval.provenance import Provenance, frame_hash
 from wetval.quota._inputs import ConditionLike, condition_frame, resolve_card
@@ -111,8 +111,6 @@ class QuotaRules:
         if np.any(shares <= 0) or not np.isclose(shares.sum(), 1.0):
             problems.append(("tables.release_schedule", "shares must be positive and sum to 1"))
         if problems:
-            from wetval.errors import CardError
-
             raise CardError(f"card {card.id!r}", problems)
         return cls(
             card=card,
@@ -171,8 +169,6 @@ def _selection(parcels: ParcelTable, role: str, what: str) -> pd.DataFrame:
 
 
 def _missing_role(role: str, what: str) -> ValidationError:
-    from wetval.errors import Problem
-
     return ValidationError(
         [
             Problem(
