@@ -184,7 +184,8 @@ def _missing_role(role: str, what: str) -> ValidationError:
 def _column(frame: pd.DataFrame, name: str) -> pd.api.extensions.ExtensionArray | np.ndarray:
     """A column of the parcel table as stored (no per-row conversion), or all missing."""
     if name in frame.columns:
-        return frame[name].array
+        values: pd.api.extensions.ExtensionArray | np.ndarray = frame[name].array
+        return values
     return np.full(len(frame), None, dtype=object)
 
 

@@ -63,7 +63,8 @@ class BalanceReport(Result):
     balances
         Indexed by measure (``area_mu``, ``quality_weighted_mu``, ``units``):
         ``credits``, ``debits`` and ``balance`` (credits − debits; negative is
-        a shortfall).
+        a shortfall). Eligible credits and permissible occupations only; credit
+        units here are before location factors (those apply per match).
     mean_quality
         Area-weighted mean quality factor of eligible credits and of the
         occupations (``credits``, ``debits``).
