@@ -83,3 +83,8 @@ def check_card(card: Card) -> None:
         assert card.price_year is not None, (
             f"card {card.id}: monetary parameters {money} need the card's price_year"
         )
+
+
+# Kind checks of the built-in method kinds register themselves on import; they use
+# register_kind_check above, so they are imported last.
+from wetval.quota import _checks as _quota_checks  # noqa: E402, F401

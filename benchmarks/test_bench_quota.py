@@ -1,0 +1,68 @@
+"""Quota benchmarks: credits and pricing of 100,000 SYNTHETIC quota parcels (aim: price < 1 s).
+
+Run with ``python -m pytest benchmarks --benchmark-only -k quota``; results go to
+docs/performance.md.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from wetval.datasets._synthetic import TOWNSHIPS
+from wetval.pricing import price_quota
+from wetval.quota import QuotaCredits, credits
+from wetval.tables import ParcelTable
+
+N_QUOTA = 100_000
+
+
+@pytest.fixture(scope="module")
+def quota_inputs() -> tuple[ParcelTable, pd.DataFrame, pd.Series]:
+    """100,000 SYNTHETIC restoration parcels, their expected condition and service values."""
+    rng = np.random.default_rng(5)
+    ids = np.char.add("SYN", np.char.zfill(np.arange(N_QUOTA).astype(str), 9))
+    frame = pd.DataFrame(
+        {
+            "parcel_id": ids,
+            "land_class": rng.choice(["1104", "1108", "1106", "1104A"], N_QUOTA),
+            "target_class": rng.choice(["1104", "1108", "1106"], N_QUOTA),
+            "area_m2": rng.lognormal(np.log(5000), 0.9, N_QUOTA),
+            "township": rng.choice([t[0] for t in TOWNSHIPS], N_QUOTA),
+            "county_code": "360124",
+            "role": "restoration",
+            "project_id": rng.choice([f"R{i:03d}" for i in range(200)], N_QUOTA),
+            "years_to_target": rng.integers(0, 12, N_QUOTA).astype(float),
+            "compensated_first": rng.random(N_QUOTA) < 0.3,
+            "risk_class": rng.choice(["low", "medium", "high"], N_QUOTA),
+        }
+    )
+    frame.attrs["synthetic"] = True
+    parcels = ParcelTable.from_frame(frame, source="SYNTHETIC quota benchmark")
+    condition = pd.DataFrame(
+        {"grade": rng.choice(["优", "良", "中", "差"], N_QUOTA), "index": rng.random(N_QUOTA)},
+        index=parcels.ids,
+    )
+    services = pd.Series(rng.lognormal(np.log(15_000), 0.5, N_QUOTA), index=parcels.ids)
+    services.attrs["price_year"] = 2024
+    return parcels, condition, services
+
+
+@pytest.fixture(scope="module")
+def quota_credits(quota_inputs) -> QuotaCredits:  # type: ignore[no-untyped-def]
+    parcels, condition, _ = quota_inputs
+    return credits(parcels, condition)
+
+
+def test_credits_100k_parcels(benchmark, quota_inputs) -> None:  # type: ignore[no-untyped-def]
+    parcels, condition, _ = quota_inputs
+    result = benchmark(credits, parcels, condition)
+    assert len(result.table) == N_QUOTA
+
+
+def test_price_100k_quota_parcels(benchmark, quota_inputs, quota_credits) -> None:  # type: ignore[no-untyped-def]
+    _, _, services = quota_inputs
+    price = benchmark(price_quota, quota_credits, services=services, valuation_date="2024-12-31")
+    assert len(price.table) == N_QUOTA
+    assert price.fund_split is not None and price.fund_split.covered

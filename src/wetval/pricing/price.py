@@ -1,0 +1,531 @@
+"""Quota pricing: cost, value and market approaches, reconciled.
+
+For every quota parcel (a restoration parcel with credit units):
+
+**Cost approach** — what supplying the quota costs, following the statutory
+basis of the wetland restoration fee (财税〔2024〕15号 Art. 7: restoration
+cost plus the loss of service value during recovery):
+
+* restoration works: a :class:`~wetval.pricing.plan.RestorationPlan`'s bill
+  of quantities (spread over its parcels by area) or the card's per-亩 rate;
+* compensation to rights holders and operation and maintenance (O&M, as a
+  present value over ``om_years`` at the discount rate);
+* service value lost while the restored wetland recovers: annual service
+  value × Σ_k (1 − (k + ½)/T) (1 + r)^−(k + ½) over the T years to target
+  (linear recovery, mid-year), none when compensation precedes occupation;
+* grossed up so the fund shares are covered. ``gross_up = "annex2"`` (the
+  Annex 2 reading): the township share pays compensation and O&M, so the
+  price P must satisfy P·(1 − s_t − s_c) ≥ works + service loss and
+  P·s_t ≥ compensation + O&M; ``"all_costs"``: P = all costs / (1 − s_t − s_c).
+
+**Value approach** — present value of the quota wetland's annual service
+value (perpetuity or a horizon), multiplied by the quality factor when
+``quality_adjust_value`` (switch it off if the values already reflect condition).
+
+**Market approach** — comparable trades adjusted for date (annual drift),
+location and quality (a traded 亩 = the card's ``units_per_mu`` quota units),
+giving a price per quota unit × the parcel's units.
+
+**Reconciliation** — weighted mean of the approaches available for the
+parcel (weights renormalised when one is missing), not below the cost
+approach when ``floor = "cost"``, not above ``cap_per_m2`` × area when set;
+the range is the span of the approaches within floor and cap.
+
+Anchors flagged for the reviewer (per quota unit = per 亩 of reference
+quota): below the statutory restoration-fee floor (200 yuan/m²) when the
+quota offsets important wetland, above the penalty range for filling
+wetland (500–5,000 yuan/m²), far from recent Jiangxi trades (about 9万元/亩).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import warnings
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+
+from wetval._text import text_table
+from wetval.cards import Card
+from wetval.errors import DataQualityWarning, Problem, ValidationError, WetvalError
+from wetval.plotting import axes
+from wetval.pricing.plan import RestorationPlan, SpeciesCheck, check_species
+from wetval.provenance import Provenance, frame_hash
+from wetval.quota._inputs import ServicesLike, resolve_card, service_values
+from wetval.quota.accounts import QuotaCredits
+from wetval.quota.funds import FundSplit, allocate_funds
+from wetval.results import Result
+from wetval.units import M2_PER_MU
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+
+__all__ = ["APPROACHES", "QuotaPrice", "price_quota", "recovery_loss_factor"]
+
+APPROACHES = ("cost", "market", "value")
+_LEVELS = ("national", "provincial", "general")
+
+
+def annuity_factor(rate: float, years: float) -> float:
+    """Present value of 1 per year for ``years`` years at ``rate`` (end of year)."""
+    if years <= 0:
+        return 0.0
+    if rate == 0:
+        return float(years)
+    return float((1.0 - (1.0 + rate) ** -years) / rate)
+
+
+def recovery_loss_factor(years: np.ndarray, rate: float) -> np.ndarray:
+    """PV of the service shortfall of a linear recovery over ``years``, per 1 CNY/yr of service.
+
+    Σ_k (1 − (k + ½)/T)·(1 + r)^−(k + ½) for k = 0 … ⌈T⌉ − 1 (mid-year); 0 for T = 0.
+    Computed once per distinct T.
+    """
+    values = np.asarray(years, dtype=float)
+    distinct, positions = np.unique(values, return_inverse=True)
+    factors = np.zeros(distinct.size)
+    for i, horizon in enumerate(distinct):
+        if horizon <= 0:
+            continue
+        mid = np.arange(int(np.ceil(horizon))) + 0.5
+        factors[i] = float(np.sum(np.maximum(1.0 - mid / horizon, 0.0) * (1.0 + rate) ** -mid))
+    result: np.ndarray = factors[positions].reshape(values.shape)
+    return result
+
+
+@dataclass(frozen=True)
+class QuotaPrice(Result):
+    """Recommended quota prices with the three approaches, range and review flags.
+
+    Attributes
+    ----------
+    table
+        Per priced parcel (index ``parcel_id``): ``project_id``, ``area_mu``,
+        ``units``, cost components (``works``, ``compensation``, ``om_pv``,
+        ``service_loss``), the approaches (``cost``, ``value``, ``market``),
+        ``recommended``, ``low``, ``high`` [CNY] and ``per_mu`` (per 亩 of
+        parcel area) and ``per_unit`` (per quota unit) [CNY].
+    totals
+        Sum over parcels of the components, approaches, recommended, low and high [CNY].
+    area_mu, units
+        Priced area [亩] and quota units.
+    weights
+        Reconciliation weights as given by the card.
+    wetland_level
+        Level of the wetland the quota offsets (national / provincial / general).
+    flags
+        Plain statements for the expert panel (anchors, missing approaches,
+        species warnings, parcels not priced).
+    species_checks
+        One per restoration plan.
+    fund_split
+        Split of the total recommended price under the fund-split card
+        (shows whether it covers the restoration works and the shares).
+    price_year, currency
+        Price basis.
+    provenance
+        Cards, input hashes, options.
+    """
+
+    table: pd.DataFrame
+    totals: pd.Series
+    area_mu: float
+    units: float
+    weights: pd.Series
+    wetland_level: str
+    flags: tuple[str, ...]
+    species_checks: tuple[SpeciesCheck, ...]
+    fund_split: FundSplit | None
+    price_year: int
+    currency: str = "CNY"
+    provenance: Provenance = field(default_factory=Provenance)
+
+    @property
+    def total(self) -> float:
+        """Total recommended price [CNY]."""
+        return float(self.totals["recommended"])
+
+    @property
+    def per_mu(self) -> float:
+        """Recommended price per 亩 of quota parcel area [CNY/亩]."""
+        return self.total / self.area_mu if self.area_mu else float("nan")
+
+    @property
+    def per_unit(self) -> float:
+        """Recommended price per quota unit [CNY/unit]."""
+        return self.total / self.units if self.units else float("nan")
+
+    @property
+    def range_per_unit(self) -> tuple[float, float]:
+        """Low and high price per quota unit [CNY/unit]."""
+        return (float(self.totals["low"]) / self.units, float(self.totals["high"]) / self.units)
+
+    def to_frame(self) -> pd.DataFrame:
+        """The per-parcel table."""
+        return self.table.copy()
+
+    def summary(self) -> str:
+        """Approaches, recommended price with range, fund split and every flag."""
+        rows = [
+            [name, float(self.totals[name]), float(self.totals[name]) / self.units]
+            for name in APPROACHES
+            if not np.isnan(self.totals[name])
+        ]
+        low, high = self.range_per_unit
+        lines = [
+            f"Quota price ({self.price_year} {self.currency}): {len(self.table):,} parcels, "
+            f"{self.area_mu:,.2f} 亩, {self.units:,.2f} quota units, offsetting "
+            f"{self.wetland_level} wetland",
+            text_table(rows, ["approach", "total", "per unit"]),
+            f"  recommended {self.total:,.2f} = {self.per_unit:,.2f} per unit "
+            f"(range {low:,.2f}–{high:,.2f}), {self.per_mu:,.2f} per 亩 of parcel area",
+        ]
+        if self.fund_split is not None:
+            lines.append(self.fund_split.summary())
+        lines += [f"  FLAG: {flag}" for flag in self.flags]
+        return "\n".join(lines)
+
+    def plot(self, ax: Axes | None = None) -> Axes:
+        """Approaches per quota unit, the recommended price and range, and the anchors."""
+        ax = axes(ax)
+        names = [n for n in APPROACHES if not np.isnan(self.totals[n])]
+        values = [float(self.totals[n]) / self.units for n in names]
+        ax.bar(names, values, color="#9ab")
+        low, high = self.range_per_unit
+        ax.axhspan(low, high, color="#fc9", alpha=0.3, label="range")
+        ax.axhline(self.per_unit, color="#c60", label="recommended")
+        ax.set_ylabel(f"{self.currency} per quota unit (≈ 亩)")
+        ax.set_title("湿地占补平衡指标价格 quota price by approach")
+        ax.legend()
+        return ax
+
+
+def _plan_costs(
+    plans: Sequence[RestorationPlan], ids: pd.Index, area_mu: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per parcel: plan works cost, compensation and O&M per year (NaN = not in a plan)."""
+    works = np.full(len(ids), np.nan)
+    compensation = np.full(len(ids), np.nan)
+    om = np.full(len(ids), np.nan)
+    owner = np.full(len(ids), -1)
+    problems: list[Problem] = []
+    for number, plan in enumerate(plans):
+        positions = ids.get_indexer(pd.Index(plan.parcel_ids))
+        for parcel in np.asarray(plan.parcel_ids, dtype=object)[positions < 0]:
+            problems.append(
+                Problem(reason=f"parcel of plan {plan.name!r} has no quota units to price",
+                        parcel_id=parcel, column="parcel_ids",
+                        fix="list only restoration parcels with credit units")
+            )  # fmt: skip
+        positions = positions[positions >= 0]
+        for position in positions[owner[positions] >= 0]:
+            problems.append(
+                Problem(reason=f"parcel in plans {plans[owner[position]].name!r} and {plan.name!r}",
+                        parcel_id=ids[position], column="parcel_ids",
+                        fix="each parcel belongs to one plan")
+            )  # fmt: skip
+        owner[positions] = number
+        share = area_mu[positions] / area_mu[positions].sum() if positions.size else positions
+        works[positions] = plan.engineering_cost * share
+        if plan.compensation is not None:
+            compensation[positions] = plan.compensation * share
+        if plan.om_per_year is not None:
+            om[positions] = plan.om_per_year * share
+    if problems:
+        raise ValidationError(problems, what="restoration plans")
+    return works, compensation, om
+
+
+def _market_price_per_unit(comparables: Card, valuation_date: dt.date | None) -> float:
+    trades = comparables.table("trades")
+    location = comparables.table("location")["factor"]
+    drift = float(comparables.param("annual_drift"))
+    dates = pd.to_datetime(trades["date"])
+    if valuation_date is None:
+        years = np.zeros(len(trades))
+    else:
+        years = (pd.Timestamp(valuation_date) - dates).dt.days.to_numpy(dtype=float) / 365.25
+    adjusted = (
+        trades["price_per_mu"].to_numpy(dtype=float)
+        * (1.0 + drift) ** years
+        * trades["scope"].map(location).to_numpy(dtype=float)
+        / trades["units_per_mu"].to_numpy(dtype=float)
+    )
+    weights = trades["weight"].to_numpy(dtype=float)
+    return float(np.sum(weights * adjusted) / np.sum(weights))
+
+
+def _fen_text(value: float) -> str:
+    return f"{max(value, 0.0):.2f}"
+
+
+def price_quota(
+    credits: QuotaCredits,
+    card: Card | str = "pricing-jinxian",
+    *,
+    plans: Sequence[RestorationPlan] = (),
+    services: ServicesLike | None = None,
+    services_price_factor: float | None = None,
+    comparables: Card | str | None = None,
+    fund_card: Card | str | None = None,
+    wetland_level: str = "general",
+    valuation_date: dt.date | str | None = None,
+) -> QuotaPrice:
+    """Price quota parcels by the cost, value and market approaches and reconcile them.
+
+    The calling convention of the ``pricing`` method kind: ``f(credits, card, **options)``.
+
+    Parameters
+    ----------
+    credits
+        Quota credits (:func:`wetval.quota.credits`); parcels with units > 0 are priced.
+    card
+        A ``pricing`` card or id (default ``pricing-jinxian``).
+    plans
+        Restoration plans (bill of quantities, planting list) of some parcels;
+        their species are checked against the card's species list.
+    services
+        Annual service value per parcel at target [CNY/yr] (see
+        :mod:`wetval.quota._inputs`); without it the value approach and the
+        service-loss cost are left out and flagged.
+    services_price_factor
+        Factor bringing the service values to the card's price year; required
+        when their price years differ.
+    comparables
+        ``market-comparables`` card or id (default: the card's ``comparables_card``).
+    fund_card
+        ``fund-split`` card or id (default: the card's ``fund_card``).
+    wetland_level
+        Level of the wetland the quota will offset: ``general``, ``provincial``
+        or ``national`` (important wetland is checked against the fee floor).
+    valuation_date
+        Date the comparables are adjusted to (default: no date adjustment).
+
+    Returns
+    -------
+    QuotaPrice
+
+    Raises
+    ------
+    wetval.errors.ValidationError
+        For invasive species or no native species in a plan, or plan parcels
+        without quota units.
+    WetvalError
+        For service values at another price year without a conversion factor.
+
+    Warns
+    -----
+    DataQualityWarning
+        For non-native or unknown species in a plan.
+    """
+    card = resolve_card(card, "pricing")
+    if wetland_level not in _LEVELS:
+        raise WetvalError(f"wetland_level must be one of {_LEVELS}, got {wetland_level!r}")
+    comparables_card = resolve_card(
+        comparables or str(card.option("comparables_card")), "market-comparables"
+    )
+    fund = resolve_card(fund_card or str(card.option("fund_card")), "fund-split")
+    s_township = float(fund.param("township_share"))
+    s_centre = float(fund.param("centre_share"))
+    rate = float(card.param("discount_rate"))
+    flags: list[str] = []
+
+    table = credits.table
+    priced = table["units"].to_numpy(dtype=float) > 0
+    if not priced.all():
+        flags.append(
+            f"{int((~priced).sum())} restoration parcels have no quota units and are not priced"
+        )
+    parcels = table[priced]
+    ids = parcels.index
+    area_mu = parcels["area_mu"].to_numpy(dtype=float)
+    units = parcels["units"].to_numpy(dtype=float)
+    quality = parcels["quality_factor"].to_numpy(dtype=float)
+
+    checks: list[SpeciesCheck] = []
+    for plan in plans:
+        check = check_species(plan.species, str(card.option("species_card")))
+        check.raise_for_errors(f"restoration plan {plan.name!r}")
+        for line in check.warnings:
+            warnings.warn(f"plan {plan.name!r}: {line}", DataQualityWarning, stacklevel=2)
+            flags.append(f"plan {plan.name!r}: {line}")
+        checks.append(check)
+    plan_works, plan_comp, plan_om = _plan_costs(plans, ids, area_mu)
+
+    works = np.where(
+        np.isnan(plan_works), float(card.param("restoration_cost_per_mu")) * area_mu, plan_works
+    )
+    compensation = np.where(
+        np.isnan(plan_comp), float(card.param("compensation_per_mu")) * area_mu, plan_comp
+    )
+    om_year = np.where(np.isnan(plan_om), float(card.param("om_per_mu_year")) * area_mu, plan_om)
+    om_pv = om_year * annuity_factor(rate, float(card.param("om_years")))
+
+    esv = np.full(len(ids), np.nan)
+    inputs: dict[str, str] = {"credits": frame_hash(table)}
+    options: dict[str, Any] = {
+        "gross_up": card.option("gross_up", "annex2"),
+        "value_horizon": card.option("value_horizon", "perpetuity"),
+        "quality_adjust_value": bool(card.option("quality_adjust_value", True)),
+        "wetland_level": wetland_level,
+    }
+    if services is not None:
+        series, year = service_values(services)
+        factor = 1.0
+        if year != card.price_year:
+            if services_price_factor is None:
+                raise WetvalError(
+                    f"service values are at {year} prices but the pricing card is at "
+                    f"{card.price_year}; pass services_price_factor (price index {card.price_year}"
+                    f" / {year})"
+                )
+            factor = float(services_price_factor)
+        esv = series.reindex(ids).to_numpy(dtype=float) * factor
+        if options["quality_adjust_value"]:
+            esv = esv * quality
+        inputs["services"] = frame_hash(series)
+        options["services_price_year"] = year
+        options["services_price_factor"] = factor
+        missing = int(np.isnan(esv).sum())
+        if missing:
+            flags.append(
+                f"no service value for {missing} parcels: no value approach or service loss there"
+            )
+    else:
+        flags.append("no service values given: value approach and service-loss cost left out")
+
+    first = parcels["compensated_first"].to_numpy(dtype=bool)
+    recovery_years = np.where(first, 0.0, parcels["years_to_target"].to_numpy(dtype=float))
+    service_loss = np.nan_to_num(esv) * recovery_loss_factor(recovery_years, rate)
+
+    kept = 1.0 - s_township - s_centre
+    if options["gross_up"] == "annex2":
+        cost = np.maximum((works + service_loss) / kept, (compensation + om_pv) / s_township)
+    elif options["gross_up"] == "all_costs":
+        cost = (works + compensation + om_pv + service_loss) / kept
+    else:
+        raise WetvalError(
+            f"card option gross_up must be 'annex2' or 'all_costs', got {options['gross_up']!r}"
+        )
+
+    horizon = options["value_horizon"]
+    pv = 1.0 / rate if horizon == "perpetuity" else annuity_factor(rate, float(horizon))
+    value = esv * pv
+
+    when = None if valuation_date is None else dt.date.fromisoformat(str(valuation_date))
+    per_unit_market = _market_price_per_unit(comparables_card, when)
+    market = per_unit_market * units
+    options["valuation_date"] = None if when is None else when.isoformat()
+
+    weights = card.table("weights")["weight"].reindex(list(APPROACHES)).astype(float)
+    stack = np.column_stack([cost, market, value])
+    available = ~np.isnan(stack)
+    w = np.where(available, weights.to_numpy(), 0.0)
+    recommended = np.nansum(stack * w, axis=1) / w.sum(axis=1)
+    low = np.nanmin(stack, axis=1)
+    high = np.nanmax(stack, axis=1)
+    if card.option("floor", "cost") == "cost":
+        recommended = np.maximum(recommended, cost)
+        low = np.maximum(low, cost)
+    cap_option = card.option("cap_per_m2", "none")
+    if cap_option not in (None, "none"):
+        cap = float(cap_option) * parcels["area_m2"].to_numpy(dtype=float)
+        recommended = np.minimum(recommended, cap)
+        high = np.minimum(high, cap)
+        low = np.minimum(low, cap)
+    result = pd.DataFrame(
+        {
+            "project_id": parcels["project_id"].to_numpy(),
+            "area_mu": area_mu,
+            "units": units,
+            "works": works,
+            "compensation": compensation,
+            "om_pv": om_pv,
+            "service_loss": service_loss,
+            "cost": cost,
+            "market": market,
+            "value": value,
+            "recommended": recommended,
+            "low": low,
+            "high": high,
+            "per_mu": recommended / area_mu,
+            "per_unit": recommended / units,
+        },
+        index=ids,
+    )
+    sums = ["works", "compensation", "om_pv", "service_loss", "recommended", "low", "high"]
+    totals = result[sums].sum()
+    for name in APPROACHES:
+        column = result[name]
+        totals[name] = float(column.sum()) if column.notna().all() else float("nan")
+    flags += _anchor_flags(card, result, wetland_level)
+
+    split = None
+    if len(result):
+        split = allocate_funds(
+            _fen_text(float(totals["recommended"])), _fen_text(float(totals["works"])), fund
+        )
+        if not split.covered:
+            flags.append(
+                "the recommended total does not cover the restoration works plus the fund shares"
+            )
+    provenance = Provenance(
+        method="quota-price",
+        cards=(card.ref, comparables_card.ref, fund.ref, *[c.provenance.cards[0] for c in checks]),
+        inputs=inputs,
+        options=options,
+    )
+    return QuotaPrice(
+        table=result,
+        totals=totals,
+        area_mu=float(area_mu.sum()),
+        units=float(units.sum()),
+        weights=weights,
+        wetland_level=wetland_level,
+        flags=tuple(dict.fromkeys(flags)),
+        species_checks=tuple(checks),
+        fund_split=split,
+        price_year=int(card.price_year or 0),
+        currency=str(card.currency or "CNY"),
+        provenance=provenance,
+    )
+
+
+def _anchor_flags(card: Card, table: pd.DataFrame, level: str) -> list[str]:
+    """Review flags against the statutory and market anchors (per quota unit ≈ 亩)."""
+    if table.empty:
+        return []
+    per_m2 = table["per_unit"].to_numpy() / M2_PER_MU
+    flags = []
+    floor = float(card.param("restoration_fee_floor"))
+    if level in ("national", "provincial"):
+        below = int((per_m2 < floor).sum())
+        if below:
+            flags.append(
+                f"{below} parcels priced below the statutory restoration-fee floor "
+                f"({floor:g} yuan/m² for important wetland, 财税〔2024〕15号)"
+            )
+    low, high = float(card.param("penalty_low")), float(card.param("penalty_high"))
+    above_high = int((per_m2 > high).sum())
+    above_low = int((per_m2 > low).sum()) - above_high
+    if above_high:
+        flags.append(
+            f"{above_high} parcels priced above the whole penalty range ({high:g} yuan/m²)"
+        )
+    if above_low:
+        flags.append(
+            f"{above_low} parcels priced above the lowest fine for filling wetland "
+            f"({low:g} yuan/m²)"
+        )
+    anchor = float(card.param("jiangxi_trade_anchor"))
+    tolerance = float(card.param("far_from_trades"))
+    far = int((np.abs(table["per_unit"].to_numpy() / anchor - 1.0) > tolerance).sum())
+    if far:
+        flags.append(
+            f"{far} parcels priced more than {tolerance:.0%} away from recent Jiangxi trades "
+            f"(≈ {anchor:,.0f} yuan per 亩 of quota)"
+        )
+    return flags

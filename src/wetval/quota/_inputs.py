@@ -1,0 +1,189 @@
+"""Input protocols of quota accounting and pricing (condition and valuation results).
+
+Quota accounting and pricing read two upstream results through narrow,
+documented protocols, so that any condition or valuation method can feed them:
+
+Condition
+    A :class:`pandas.DataFrame` indexed by ``parcel_id`` with columns ``grade``
+    (grade label, e.g. 优/良/中/差) and ``index`` (condition index, 0–1), or any
+    object with a ``to_frame()`` method returning such a frame (wetval's
+    ``ConditionResult`` does; extra columns such as ``points`` are ignored).
+Services
+    Annual ecosystem-service value per parcel [CNY/yr] at a stated price year:
+    a :class:`pandas.Series` indexed by ``parcel_id`` with
+    ``series.attrs["price_year"]`` set, or any object with a ``by_parcel()``
+    method returning such a Series and a ``price_year`` attribute (wetval's
+    ``ServiceValues`` does).
+"""
+
+from __future__ import annotations
+
+from typing import Any, Protocol, runtime_checkable
+
+import numpy as np
+import pandas as pd
+
+from wetval.cards import Card, load_card
+from wetval.errors import CardError, ProblemCollector, WetvalError
+
+__all__ = [
+    "ConditionLike",
+    "ServicesLike",
+    "condition_frame",
+    "resolve_card",
+    "service_values",
+]
+
+
+@runtime_checkable
+class _HasFrame(Protocol):
+    def to_frame(self) -> pd.DataFrame: ...
+
+
+@runtime_checkable
+class _HasByParcel(Protocol):
+    price_year: int
+
+    def by_parcel(self) -> pd.Series: ...
+
+
+#: A condition input: a frame with ``grade`` and ``index`` or an object with ``to_frame()``.
+ConditionLike = pd.DataFrame | _HasFrame
+#: A services input: a Series [CNY/yr] or an object with ``by_parcel()`` and ``price_year``.
+ServicesLike = pd.Series | _HasByParcel
+
+
+def resolve_card(card: Card | str, kind: str) -> Card:
+    """Load ``card`` (an id or a :class:`Card`) and check it is of ``kind``.
+
+    Raises
+    ------
+    CardError
+        If the card is of another kind.
+    """
+    loaded = card if isinstance(card, Card) else load_card(card)
+    if loaded.kind != kind:
+        raise CardError(
+            f"card {loaded.id!r}",
+            [("kind", f"is {loaded.kind!r}; this call needs a {kind!r} card")],
+        )
+    return loaded
+
+
+def condition_frame(
+    condition: ConditionLike, parcel_ids: pd.Index, grades: list[str], *, what: str
+) -> pd.DataFrame:
+    """The condition grade and index of each parcel, aligned to ``parcel_ids``.
+
+    Parameters
+    ----------
+    condition
+        See the module docstring.
+    parcel_ids
+        Parcels that need a condition, in the order wanted.
+    grades
+        Grade labels the card knows.
+    what
+        What is being computed, for error messages.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``grade`` (str) and ``index`` (float), indexed like ``parcel_ids``.
+
+    Raises
+    ------
+    wetval.errors.ValidationError
+        Naming every parcel without a condition, with an unknown grade or an
+        index outside 0–1.
+    """
+    frame = condition if isinstance(condition, pd.DataFrame) else None
+    if frame is None:
+        if not isinstance(condition, _HasFrame):
+            raise TypeError(
+                f"condition must be a DataFrame with columns 'grade' and 'index' or an object "
+                f"with to_frame(); got {type(condition).__name__}"
+            )
+        frame = condition.to_frame()
+    problems = ProblemCollector()
+    missing_columns = [c for c in ("grade", "index") if c not in frame.columns]
+    for column in missing_columns:
+        problems.add_rows(
+            np.array([True]), column=column, values=[None],
+            reason="the condition input has no such column",
+            fix="pass the condition result (ConditionResult or its to_frame()) with 'grade' "
+            "and 'index' columns",
+        )  # fmt: skip
+    problems.raise_if_any(f"condition input for {what}")
+    if not frame.index.is_unique:
+        duplicated = frame.index.duplicated(keep=False)
+        problems.add_rows(
+            duplicated, column="parcel_id", values=frame.index.to_numpy(dtype=object),
+            reason="parcel listed twice in the condition input",
+            fix="give one condition per parcel",
+        )  # fmt: skip
+        problems.raise_if_any(f"condition input for {what}")
+    # positions through the index's hash table: fast for Arrow-backed string ids too
+    positions = frame.index.get_indexer(parcel_ids)
+    absent = positions < 0
+    take = np.where(absent, 0, positions)
+    grade = np.asarray(frame["grade"].astype("object").to_numpy(), dtype=object)
+    grade = grade[take] if len(frame) else np.full(len(parcel_ids), None, dtype=object)
+    grade[absent] = None
+    index = pd.to_numeric(frame["index"], errors="coerce").to_numpy(dtype=float)
+    index = index[take] if len(frame) else np.full(len(parcel_ids), np.nan)
+    index[absent] = np.nan
+    checker = ProblemCollector(row_labels=parcel_ids, parcel_ids=parcel_ids)
+    checker.add_rows(
+        absent, column="parcel_id", values=parcel_ids.to_numpy(dtype=object),
+        reason="no condition grade for this parcel",
+        fix="score the parcel's condition first (wetval condition methods) or drop it",
+    )  # fmt: skip
+    codes, uniques = pd.factorize(pd.Series(grade, dtype=object))
+    known = np.array([u in grades for u in uniques] + [False], dtype=bool)[codes]
+    unknown = ~absent & ~known
+    checker.add_rows(
+        unknown, column="grade", values=grade,
+        reason=f"grade not in the card's grades {grades}",
+        fix="use the card's grade labels or a card for this grading scheme",
+    )  # fmt: skip
+    bad_index = ~absent & ~((index >= 0.0) & (index <= 1.0))
+    checker.add_rows(
+        bad_index, column="index", values=index,
+        reason="condition index missing or outside 0–1", fix="give the condition index in 0–1",
+    )  # fmt: skip
+    checker.raise_if_any(f"condition input for {what}")
+    return pd.DataFrame({"grade": grade, "index": index}, index=parcel_ids)
+
+
+def service_values(services: ServicesLike) -> tuple[pd.Series, int]:
+    """Annual service value per parcel [CNY/yr] and its price year.
+
+    Raises
+    ------
+    WetvalError
+        If no price year is attached.
+    TypeError
+        If ``services`` follows neither protocol.
+    """
+    if isinstance(services, pd.Series):
+        year: Any = services.attrs.get("price_year")
+        if year is None:
+            raise WetvalError(
+                "the service-value Series has no price year; set "
+                "series.attrs['price_year'] = <year of the prices> before pricing"
+            )
+        series = services
+    elif isinstance(services, _HasByParcel):
+        series = services.by_parcel()
+        year = services.price_year
+    else:
+        raise TypeError(
+            "services must be a Series of CNY/yr indexed by parcel_id (with attrs['price_year']) "
+            f"or an object with by_parcel() and price_year; got {type(services).__name__}"
+        )
+    if not series.index.is_unique:
+        raise WetvalError(
+            "the service-value Series lists a parcel twice; give one value per parcel"
+        )
+    return pd.to_numeric(series, errors="coerce").astype(float), int(year)

@@ -1,0 +1,635 @@
+"""Quota credits (restoration parcels) and debits (occupation parcels).
+
+A quota unit is one 亩 of wetland of the reference quality (quality factor 1)
+delivered without delay or risk. Per parcel:
+
+* **credit units** = area [亩] × quality factor (condition grade) × type factor
+  ÷ time-lag factor T ÷ restoration-risk factor; T = 1 when compensation is
+  completed before the occupation (先补后占). The location factor (same
+  township / same county / cross-county) depends on *which* occupation the
+  credit offsets, so it is applied when credits are matched to debits
+  (:func:`wetval.quota.balance`).
+* **debit units** = area [亩] × quality factor × type factor × level factor.
+
+Legal rules (湿地保护法): only legal wetland counts — paddy (0101) and
+aquaculture water (1104A, 1104K) can never generate or offset quota (Art. 2);
+a restoration parcel is judged by the class it will have after restoration
+(``target_class``). National important wetland may be occupied only by the
+project types of Art. 19; any other occupation of it is flagged not
+permissible and not priced.
+
+All factors come from a ``quota`` card (default ``quota-jinxian``); see its
+assumptions.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+
+from wetval._text import text_table
+from wetval.cards import Card
+from wetval.errors import CardError, Problem, ProblemCollector, ValidationError
+from wetval.landclass import classify, normalise_codes
+from wetval.provenance import Provenance, frame_hash
+from wetval.quota._inputs import ConditionLike, condition_frame, resolve_card
+from wetval.quota._lookup import step_lookup
+from wetval.results import Result
+from wetval.units import AREA_UNITS
+
+if TYPE_CHECKING:
+    from wetval.tables import ParcelTable
+
+__all__ = [
+    "QuotaAccounts",
+    "QuotaCredits",
+    "QuotaDebits",
+    "QuotaRules",
+    "credits",
+    "debits",
+    "quota_accounts",
+]
+
+RISK_CLASSES = ("low", "medium", "high")
+
+
+@dataclass(frozen=True)
+class QuotaRules:
+    """The rules of a ``quota`` card, parsed once into lookup structures.
+
+    Attributes
+    ----------
+    card
+        The card.
+    grades
+        Grade labels, best first.
+    grade_rank, grade_factor
+        Rank (higher = better) and quality factor of each grade.
+    type_group, type_factor
+        Per eligible land class.
+    t_years, t_factor
+        Time-lag table: largest year count of each row and its divisor.
+    risk_factor, location_factor, location_rank, level_factor
+        As in the card.
+    permissible_national
+        Project types allowed to occupy national important wetland.
+    release_schedule
+        ``(milestone, share)`` in order.
+    """
+
+    card: Card
+    grades: list[str]
+    grade_rank: dict[str, int]
+    grade_factor: dict[str, float]
+    type_group: dict[str, str]
+    type_factor: dict[str, float]
+    t_years: np.ndarray
+    t_factor: np.ndarray
+    risk_factor: dict[str, float]
+    location_factor: dict[str, float]
+    location_rank: dict[str, int]
+    level_factor: dict[str, float]
+    permissible_national: frozenset[str]
+    release_schedule: tuple[tuple[str, float], ...]
+
+    @classmethod
+    def from_card(cls, card: Card | str) -> QuotaRules:
+        """Parse a ``quota`` card (id or :class:`~wetval.cards.Card`)."""
+        card = resolve_card(card, "quota")
+        quality = card.table("quality_factors").sort_values("rank", ascending=False)
+        classes = card.table("land_classes")
+        lag = card.table("time_lag").sort_values("years_max")
+        location = card.table("location_factors")
+        schedule = card.table("release_schedule")
+        problems: list[tuple[str, str]] = []
+        if not np.all(np.diff(lag["t_factor"].to_numpy(dtype=float)) >= 0):
+            problems.append(("tables.time_lag", "t_factor must not fall with the years"))
+        shares = schedule["share"].to_numpy(dtype=float)
+        if np.any(shares <= 0) or not np.isclose(shares.sum(), 1.0):
+            problems.append(("tables.release_schedule", "shares must be positive and sum to 1"))
+        if problems:
+            raise CardError(f"card {card.id!r}", problems)
+        return cls(
+            card=card,
+            grades=[str(g) for g in quality.index],
+            grade_rank={str(g): int(r) for g, r in quality["rank"].items()},
+            grade_factor={str(g): float(f) for g, f in quality["factor"].items()},
+            type_group={str(c): str(g) for c, g in classes["type_group"].items()},
+            type_factor={str(c): float(f) for c, f in classes["type_factor"].items()},
+            t_years=lag.index.to_numpy(dtype=float),
+            t_factor=lag["t_factor"].to_numpy(dtype=float),
+            risk_factor={str(k): float(v) for k, v in card.table("risk_factors")["factor"].items()},
+            location_factor={str(k): float(v) for k, v in location["factor"].items()},
+            location_rank={str(k): int(v) for k, v in location["preference"].items()},
+            level_factor={
+                str(k): float(v) for k, v in card.table("level_factors")["factor"].items()
+            },
+            permissible_national=frozenset(
+                str(t) for t in card.table("national_permissible").index
+            ),
+            release_schedule=tuple((str(m), float(s)) for m, s in schedule["share"].items()),
+        )
+
+    @property
+    def area_unit(self) -> str:
+        """Area unit of one quota unit (``"mu"`` for 亩)."""
+        return str(self.card.option("area_unit", "mu"))
+
+    def time_lag_factor(self, years: np.ndarray) -> np.ndarray:
+        """Time-lag divisor T for each number of years (rounded up to whole years)."""
+        return step_lookup(years, self.t_years, self.t_factor, "ceil")
+
+    def quality_factor(self, grade: np.ndarray, index: np.ndarray) -> np.ndarray:
+        """Quality factor by the card's ``quality_basis`` (grade table or the index itself)."""
+        if self.card.option("quality_basis", "grade") == "index":
+            return np.asarray(index, dtype=float)
+        return _map(grade, self.grade_factor, np.nan).astype(float)
+
+
+def _map(values: pd.Series | np.ndarray, mapping: dict[str, Any], default: Any) -> np.ndarray:
+    """Map codes through a dict, vectorised over the distinct values."""
+    series = pd.Series(np.asarray(values, dtype=object))
+    positions, uniques = pd.factorize(series, use_na_sentinel=True)
+    looked_up = [mapping.get(str(u), default) for u in uniques] + [default]
+    return np.asarray(looked_up, dtype=object)[positions]
+
+
+def _optional_column(frame: pd.DataFrame, name: str) -> pd.Series | None:
+    return frame[name] if name in frame.columns else None
+
+
+def _selection(parcels: ParcelTable, role: str, what: str) -> pd.DataFrame:
+    frame = parcels.to_frame()
+    if "role" not in frame.columns:
+        raise _missing_role(role, what)
+    return frame[(frame["role"] == role).to_numpy()]
+
+
+def _missing_role(role: str, what: str) -> ValidationError:
+    return ValidationError(
+        [
+            Problem(
+                reason="the parcel table has no 'role' column",
+                column="role",
+                fix=f"mark {what} parcels with role = '{role}'",
+            )
+        ],
+        what=f"parcel table for {what}",
+    )
+
+
+def _column(frame: pd.DataFrame, name: str) -> pd.api.extensions.ExtensionArray | np.ndarray:
+    """A column of the parcel table as stored (no per-row conversion), or all missing."""
+    if name in frame.columns:
+        values: pd.api.extensions.ExtensionArray | np.ndarray = frame[name].array
+        return values
+    return np.full(len(frame), None, dtype=object)
+
+
+def _codes(values: np.ndarray) -> pd.Categorical:
+    """Low-cardinality text as a categorical (built from integer codes, not per row)."""
+    codes, uniques = pd.factorize(pd.Series(values, dtype=object), use_na_sentinel=True)
+    return pd.Categorical.from_codes(codes, categories=pd.Index(uniques, dtype=object))
+
+
+def _text(values: pd.Series | None, n: int) -> np.ndarray:
+    if values is None:
+        return np.full(n, None, dtype=object)
+    out = np.array(values.astype("object").to_numpy(), dtype=object)
+    out[pd.isna(out)] = None
+    return out
+
+
+@dataclass(frozen=True)
+class QuotaCredits(Result):
+    """Quota units each restoration parcel can generate.
+
+    Attributes
+    ----------
+    table
+        One row per restoration parcel (index ``parcel_id``): ``project_id``,
+        ``township``, ``county_code``, ``land_class`` (now), ``target_class``
+        (after restoration), ``type_group``, ``area_m2``, ``area_mu``,
+        ``grade``, ``condition_index``, ``quality_factor``, ``type_factor``,
+        ``years_to_target``, ``compensated_first``, ``time_lag_factor``,
+        ``risk_class``, ``risk_factor``, ``eligible``, ``reason`` and
+        ``units`` [quota units; 0 where not eligible].
+    card
+        The ``quota`` card used (its rules also drive matching and releases).
+    provenance
+        Card, input hashes.
+    """
+
+    table: pd.DataFrame
+    card: Card
+    provenance: Provenance = field(default_factory=Provenance)
+
+    def to_frame(self) -> pd.DataFrame:
+        """A copy of the per-parcel table."""
+        return self.table.copy()
+
+    @property
+    def total_units(self) -> float:
+        """Sum of the credit units of eligible parcels [quota units]."""
+        return float(self.table["units"].sum())
+
+    def by_project(self) -> pd.DataFrame:
+        """Parcels, eligible area [亩] and units per restoration project."""
+        table = self.table.assign(
+            eligible_mu=np.where(self.table["eligible"], self.table["area_mu"], 0.0),
+            project_id=self.table["project_id"].fillna("(no project)"),
+        )
+        grouped = table.groupby("project_id", sort=True)
+        return pd.DataFrame(
+            {
+                "parcels": grouped.size(),
+                "eligible_parcels": grouped["eligible"].sum(),
+                "area_mu": grouped["area_mu"].sum(),
+                "eligible_mu": grouped["eligible_mu"].sum(),
+                "units": grouped["units"].sum(),
+            }
+        )
+
+    def summary(self) -> str:
+        """Credits per restoration project, with ineligible parcels and their reasons."""
+        projects = self.by_project()
+        rows = [
+            [str(p), int(r.parcels), int(r.eligible_parcels), float(r.eligible_mu), float(r.units)]
+            for p, r in projects.iterrows()
+        ]
+        lines = [
+            f"Quota credits ({self.card.id}@{self.card.version}): {len(self.table):,} restoration "
+            f"parcels, {self.total_units:,.2f} units",
+            text_table(rows, ["project", "parcels", "eligible", "eligible 亩", "units"]),
+        ]
+        reasons = self.table.loc[~self.table["eligible"], "reason"].value_counts()
+        for reason, count in reasons.items():
+            lines.append(f"  not eligible ({count}): {reason}")
+        return "\n".join(lines)
+
+
+@dataclass(frozen=True)
+class QuotaDebits(Result):
+    """Quota units each occupation parcel needs, and whether it may be occupied.
+
+    Attributes
+    ----------
+    table
+        One row per occupation parcel (index ``parcel_id``): ``project_id``,
+        ``project_type``, ``township``, ``county_code``, ``land_class``,
+        ``type_group``, ``wetland_level``, ``area_m2``, ``area_mu``,
+        ``grade``, ``condition_index``, ``quality_factor``, ``type_factor``,
+        ``level_factor``, ``needs_quota`` (legal wetland), ``permissible``,
+        ``reason`` and ``units`` [quota units; 0 where no quota is needed or
+        the occupation is not permissible].
+    card
+        The ``quota`` card used.
+    provenance
+        Card, input hashes.
+    """
+
+    table: pd.DataFrame
+    card: Card
+    provenance: Provenance = field(default_factory=Provenance)
+
+    def to_frame(self) -> pd.DataFrame:
+        """A copy of the per-parcel table."""
+        return self.table.copy()
+
+    @property
+    def total_units(self) -> float:
+        """Units needed by permissible occupations [quota units]."""
+        return float(self.table["units"].sum())
+
+    def not_permissible(self) -> pd.DataFrame:
+        """Occupation parcels the law does not allow (not priced)."""
+        return self.table[~self.table["permissible"]].copy()
+
+    def by_project(self) -> pd.DataFrame:
+        """Parcels, area [亩], units and permissibility per occupation project."""
+        table = self.table.assign(project_id=self.table["project_id"].fillna("(no project)"))
+        grouped = table.groupby("project_id", sort=True)
+        return pd.DataFrame(
+            {
+                "parcels": grouped.size(),
+                "area_mu": grouped["area_mu"].sum(),
+                "units": grouped["units"].sum(),
+                "permissible": grouped["permissible"].all(),
+            }
+        )
+
+    def summary(self) -> str:
+        """Debits per occupation project, with the parcels that may not be occupied."""
+        projects = self.by_project()
+        rows = [
+            [
+                str(p),
+                int(r.parcels),
+                float(r.area_mu),
+                float(r.units),
+                "yes" if r.permissible else "NO",
+            ]
+            for p, r in projects.iterrows()
+        ]
+        lines = [
+            f"Quota debits ({self.card.id}@{self.card.version}): {len(self.table):,} occupation "
+            f"parcels, {self.total_units:,.2f} units needed",
+            text_table(rows, ["project", "parcels", "亩", "units", "permissible"]),
+        ]
+        for parcel_id, row in self.not_permissible().iterrows():
+            lines.append(f"  NOT PERMISSIBLE {parcel_id} ({row['project_id']}): {row['reason']}")
+        return "\n".join(lines)
+
+
+@dataclass(frozen=True)
+class QuotaAccounts(Result):
+    """Credits and debits of one parcel table (the ``quota`` method result)."""
+
+    credits: QuotaCredits
+    debits: QuotaDebits
+
+    def to_frame(self) -> pd.DataFrame:
+        """Credits and debits in one table with a ``side`` column."""
+        return pd.concat(
+            [
+                self.credits.table.assign(side="credit"),
+                self.debits.table.assign(side="debit"),
+            ]
+        )
+
+    def summary(self) -> str:
+        """Both summaries."""
+        return self.credits.summary() + "\n\n" + self.debits.summary()
+
+
+def _units_dp(rules: QuotaRules) -> int:
+    return int(rules.card.option("unit_decimals", 4))
+
+
+def credits(
+    parcels: ParcelTable, condition: ConditionLike, card: Card | str = "quota-jinxian"
+) -> QuotaCredits:
+    """Quota units of every restoration parcel (``role == "restoration"``).
+
+    Parameters
+    ----------
+    parcels
+        Parcel table. Restoration parcels may carry the optional columns
+        ``target_class`` (land class after restoration, same scheme; default:
+        the current class), ``years_to_target`` (years until the restored
+        wetland reaches its target condition; default from the card),
+        ``compensated_first`` (True when the restoration is complete before
+        the occupation, 先补后占: no time lag) and ``risk_class``
+        (low / medium / high; default from the card).
+    condition
+        Expected condition grade and index of each restoration parcel at its
+        target (see :mod:`wetval.quota._inputs`).
+    card
+        A ``quota`` card or its id.
+
+    Returns
+    -------
+    QuotaCredits
+
+    Raises
+    ------
+    wetval.errors.ValidationError
+        Listing every parcel with a missing condition, an unknown grade, a
+        negative or non-numeric ``years_to_target`` or an unknown ``risk_class``.
+    """
+    rules = QuotaRules.from_card(card)
+    selected = _selection(parcels, "restoration", "quota credits")
+    ids = selected.index
+    n = len(ids)
+    cond = condition_frame(condition, ids, rules.grades, what="quota credits")
+    problems = ProblemCollector(row_labels=ids, parcel_ids=ids)
+
+    land_class = _text(selected["land_class"], n)
+    target_raw = _optional_column(selected, "target_class")
+    if target_raw is None:
+        target = land_class.copy()
+    else:
+        normalised = normalise_codes(target_raw.astype("object"))
+        target = np.where(pd.isna(np.asarray(normalised, dtype=object)), land_class, normalised)
+    years_raw = _optional_column(selected, "years_to_target")
+    default_years = float(rules.card.option("default_years_to_target", 3.0))
+    if years_raw is None:
+        years = np.full(n, default_years)
+    else:
+        years = pd.to_numeric(years_raw, errors="coerce").to_numpy(dtype=float)
+        bad = (~np.isnan(years) & (years < 0)) | (np.isnan(years) & years_raw.notna().to_numpy())
+        problems.add_rows(
+            bad, column="years_to_target", values=years_raw,
+            reason="years to target must be a number ≥ 0", fix="give whole or decimal years",
+        )  # fmt: skip
+        years = np.where(np.isnan(years), default_years, years)
+    first_raw = _optional_column(selected, "compensated_first")
+    first = (
+        np.zeros(n, dtype=bool)
+        if first_raw is None
+        else first_raw.fillna(False).astype(bool).to_numpy()
+    )
+    risk_raw = _optional_column(selected, "risk_class")
+    default_risk = str(rules.card.option("default_risk_class", "medium"))
+    if risk_raw is None:
+        risk_class = np.full(n, default_risk, dtype=object)
+    else:
+        risk_class = risk_raw.astype("object").where(risk_raw.notna(), default_risk).to_numpy()
+        unknown = ~pd.Series(risk_class).isin(list(rules.risk_factor)).to_numpy()
+        problems.add_rows(
+            unknown, column="risk_class", values=risk_raw,
+            reason=f"risk class not one of {sorted(rules.risk_factor)}",
+            fix="use a risk class of the card",
+        )  # fmt: skip
+    classes = classify(pd.Series(target, dtype="object"), parcels.scheme)
+    problems.add_rows(
+        ~classes["known"].to_numpy(), column="target_class", values=target,
+        reason=f"unknown land class in the {parcels.scheme.value} scheme",
+        fix="give the class code the parcel will have after restoration",
+    )  # fmt: skip
+    problems.raise_if_any("restoration parcels for quota credits", parcels.source)
+
+    legal = classes["legal_wetland"].to_numpy()
+    type_group = _map(target, rules.type_group, None)
+    type_factor = _map(target, rules.type_factor, np.nan).astype(float)
+    reason = np.full(n, "", dtype=object)
+    reason[np.isnan(type_factor)] = "land class after restoration has no quota type factor"
+    reason[~legal] = (
+        "not legal wetland after restoration (湿地保护法 Art. 2 excludes paddy and aquaculture "
+        "water); give target_class if restoration ends the aquaculture or paddy use"
+    )
+    eligible = legal & ~np.isnan(type_factor)
+    quality = rules.quality_factor(cond["grade"].to_numpy(), cond["index"].to_numpy())
+    lag = np.where(first, 1.0, rules.time_lag_factor(years))
+    risk = _map(risk_class, rules.risk_factor, np.nan).astype(float)
+    area_mu = selected["area_m2"].to_numpy(dtype=float) / AREA_UNITS[rules.area_unit]
+    raw_units = area_mu * quality * np.where(eligible, type_factor, 0.0) / (lag * risk)
+    units = np.round(np.where(eligible, raw_units, 0.0), _units_dp(rules))
+    table = pd.DataFrame(
+        {
+            "project_id": _column(selected, "project_id"),
+            "township": _column(selected, "township"),
+            "county_code": _column(selected, "county_code"),
+            "land_class": _codes(land_class),
+            "target_class": _codes(target),
+            "type_group": _codes(type_group),
+            "area_m2": selected["area_m2"].to_numpy(dtype=float),
+            "area_mu": area_mu,
+            "grade": _codes(cond["grade"].to_numpy()),
+            "condition_index": cond["index"].to_numpy(),
+            "quality_factor": quality,
+            "type_factor": type_factor,
+            "years_to_target": years,
+            "compensated_first": first,
+            "time_lag_factor": lag,
+            "risk_class": _codes(risk_class),
+            "risk_factor": risk,
+            "eligible": eligible,
+            "reason": _codes(reason),
+            "units": units,
+        },
+        index=ids,
+    )
+    provenance = Provenance(
+        method="jinxian-quota",
+        cards=(rules.card.ref,),
+        inputs={"parcels": parcels.hash, "condition": frame_hash(cond)},
+        options={"side": "credits"},
+    )
+    return QuotaCredits(table=table, card=rules.card, provenance=provenance)
+
+
+def debits(
+    parcels: ParcelTable,
+    condition: ConditionLike,
+    card: Card | str = "quota-jinxian",
+    *,
+    projects: pd.DataFrame | None = None,
+) -> QuotaDebits:
+    """Quota units every occupation parcel (``role == "occupation"``) needs.
+
+    Parameters
+    ----------
+    parcels
+        Parcel table; occupation parcels need ``wetland_level`` (national /
+        provincial / general, from the overlay with the 重要湿地名录) and a
+        project type, either as a ``project_type`` column or through
+        ``projects``.
+    condition
+        Condition grade and index of each occupied parcel (its current state).
+    card
+        A ``quota`` card or its id.
+    projects
+        Optional project table with columns ``project_id`` and
+        ``project_type`` (as in :func:`wetval.datasets.sample_county`).
+
+    Returns
+    -------
+    QuotaDebits
+
+    Raises
+    ------
+    wetval.errors.ValidationError
+        Listing every occupation parcel without a wetland level, without a
+        project type or without a condition.
+    """
+    rules = QuotaRules.from_card(card)
+    selected = _selection(parcels, "occupation", "quota debits")
+    ids = selected.index
+    n = len(ids)
+    cond = condition_frame(condition, ids, rules.grades, what="quota debits")
+    problems = ProblemCollector(row_labels=ids, parcel_ids=ids)
+    project_id = _text(_optional_column(selected, "project_id"), n)
+    if "project_type" in selected.columns:
+        project_type = _text(selected["project_type"], n)
+    elif projects is not None:
+        types = dict(zip(projects["project_id"].astype(str), projects["project_type"], strict=True))
+        project_type = _map(project_id, types, None)
+    else:
+        project_type = np.full(n, None, dtype=object)
+    problems.add_rows(
+        pd.isna(project_type), column="project_type", values=project_type,
+        reason="occupation parcel without a project type",
+        fix="add a project_type column or pass projects= with project_id and project_type",
+    )  # fmt: skip
+    level = _text(_optional_column(selected, "wetland_level"), n)
+    problems.add_rows(
+        pd.isna(level), column="wetland_level", values=level,
+        reason="occupation parcel without a wetland level",
+        fix="overlay the parcels with the 重要湿地名录 / 一般湿地名录 and set wetland_level",
+    )  # fmt: skip
+    problems.raise_if_any("occupation parcels for quota debits", parcels.source)
+
+    land_class = _text(selected["land_class"], n)
+    legal = classify(pd.Series(land_class, dtype="object"), parcels.scheme)[
+        "legal_wetland"
+    ].to_numpy()
+    type_group = _map(land_class, rules.type_group, None)
+    type_factor = _map(land_class, rules.type_factor, 1.0).astype(float)
+    level_factor = _map(level, rules.level_factor, 1.0).astype(float)
+    allowed = pd.Series(project_type).isin(sorted(rules.permissible_national)).to_numpy()
+    permissible = (level != "national") | allowed
+    reason = np.full(n, "", dtype=object)
+    reason[~legal] = "not legal wetland (湿地保护法 Art. 2): occupation needs no quota"
+    reason[~permissible] = (
+        "湿地保护法 Art. 19: national important wetland may only be occupied by "
+        + ", ".join(sorted(rules.permissible_national))
+        + " projects; not permissible, not priced"
+    )
+    quality = rules.quality_factor(cond["grade"].to_numpy(), cond["index"].to_numpy())
+    area_mu = selected["area_m2"].to_numpy(dtype=float) / AREA_UNITS[rules.area_unit]
+    needed = legal & permissible
+    units = np.round(
+        np.where(needed, area_mu * quality * type_factor * level_factor, 0.0), _units_dp(rules)
+    )
+    table = pd.DataFrame(
+        {
+            "project_id": project_id,
+            "project_type": project_type,
+            "township": _text(_optional_column(selected, "township"), n),
+            "county_code": _text(_optional_column(selected, "county_code"), n),
+            "land_class": land_class,
+            "type_group": type_group,
+            "wetland_level": level,
+            "area_m2": selected["area_m2"].to_numpy(dtype=float),
+            "area_mu": area_mu,
+            "grade": cond["grade"].to_numpy(),
+            "condition_index": cond["index"].to_numpy(),
+            "quality_factor": quality,
+            "type_factor": type_factor,
+            "level_factor": level_factor,
+            "needs_quota": legal,
+            "permissible": permissible,
+            "reason": reason,
+            "units": units,
+        },
+        index=ids,
+    )
+    provenance = Provenance(
+        method="jinxian-quota",
+        cards=(rules.card.ref,),
+        inputs={"parcels": parcels.hash, "condition": frame_hash(cond)},
+        options={"side": "debits"},
+    )
+    return QuotaDebits(table=table, card=rules.card, provenance=provenance)
+
+
+def quota_accounts(
+    parcels: ParcelTable,
+    card: Card | str = "quota-jinxian",
+    *,
+    condition: ConditionLike,
+    projects: pd.DataFrame | None = None,
+) -> QuotaAccounts:
+    """Credits of the restoration parcels and debits of the occupation parcels.
+
+    The calling convention of the ``quota`` method kind: ``f(parcels, card, *,
+    condition, projects=None)``. See :func:`credits` and :func:`debits`.
+    """
+    return QuotaAccounts(
+        credits=credits(parcels, condition, card),
+        debits=debits(parcels, condition, card, projects=projects),
+    )

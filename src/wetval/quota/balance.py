@@ -1,0 +1,385 @@
+"""Area-and-quality balance (面积和质量相当) and matching of credits to occupations.
+
+:func:`balance` reports three balances side by side, because the law asks
+for area *and* quality and a single unit total can hide a shortfall in either:
+
+* **area** — eligible restored area against occupied area [亩];
+* **quality** — quality-weighted area (Σ area × quality factor) and the
+  area-weighted mean quality factor on both sides;
+* **units** — quota units (with time lag, risk and location factors).
+
+It then matches specific credit parcels to each occupation parcel under the
+card's rules and names every shortfall:
+
+1. a credit may offset an occupation only if its grade is not lower;
+2. important wetland (the card's ``like_for_like_levels``, by default national
+   and provincial) needs credits of the same type group (like for like);
+3. credits in the same township are used first, then the same county, then
+   other counties (only if ``allow_cross_county``), each with the card's
+   location factor on the units it delivers;
+4. among equally located credits, the one whose grade is closest to the
+   occupation's is used first (``quality_preference = "closest"``), keeping
+   better credits for better occupations; ties go to the same type group and
+   then to the parcel id, so the result never depends on input order.
+
+An occupation parcel is covered when the matched credits deliver at least
+its area *and* its units. Occupations are served in the order national,
+provincial, general, then by project and parcel id.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pandas as pd
+
+from wetval._text import text_table
+from wetval.cards import Card
+from wetval.plotting import axes
+from wetval.provenance import Provenance, frame_hash
+from wetval.quota.accounts import QuotaCredits, QuotaDebits, QuotaRules
+from wetval.results import Result
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+
+__all__ = ["BalanceReport", "balance"]
+
+_LEVEL_ORDER = {"national": 0, "provincial": 1, "general": 2}
+_MATCH_COLUMNS = [
+    "debit_parcel", "project_id", "credit_parcel", "credit_project", "location",
+    "location_factor", "credit_share", "area_mu", "credit_units", "units_delivered",
+]  # fmt: skip
+
+
+@dataclass(frozen=True)
+class BalanceReport(Result):
+    """Area, quality and unit balance of credits against occupations, with matches.
+
+    Attributes
+    ----------
+    balances
+        Indexed by measure (``area_mu``, ``quality_weighted_mu``, ``units``):
+        ``credits``, ``debits`` and ``balance`` (credits − debits; negative is
+        a shortfall). Eligible credits and permissible occupations only; credit
+        units here are before location factors (those apply per match).
+    mean_quality
+        Area-weighted mean quality factor of eligible credits and of the
+        occupations (``credits``, ``debits``).
+    matches
+        One row per (occupation parcel, credit parcel) pair: the share of the
+        credit parcel used, the area [亩] and credit units it contributes,
+        its location and location factor, and the units it delivers.
+    projects
+        Per occupation project: area and units required and delivered,
+        shortfalls, ``balanced`` and the reasons for any shortfall.
+    not_permissible
+        Occupation parcels the law does not allow; they are not matched.
+    unused_credits
+        Per eligible credit parcel: units and area [亩] left after matching.
+    card
+        The ``quota`` card whose rules were applied.
+    provenance
+        Card and input hashes.
+    """
+
+    balances: pd.DataFrame
+    mean_quality: pd.Series
+    matches: pd.DataFrame
+    projects: pd.DataFrame
+    not_permissible: pd.DataFrame
+    unused_credits: pd.DataFrame
+    card: Card
+    provenance: Provenance = field(default_factory=Provenance)
+
+    @property
+    def balanced(self) -> bool:
+        """True when every permissible occupation project is fully covered."""
+        return bool(self.projects["balanced"].all()) if len(self.projects) else True
+
+    @property
+    def shortfalls(self) -> pd.DataFrame:
+        """Projects that are not covered, with what is missing and why."""
+        return self.projects[~self.projects["balanced"]].copy()
+
+    def to_frame(self) -> pd.DataFrame:
+        """The per-project table."""
+        return self.projects.copy()
+
+    def summary(self) -> str:
+        """Three balances, per-project coverage and every shortfall by name."""
+        rows = [
+            [str(m), float(r.credits), float(r.debits), float(r.balance)]
+            for m, r in self.balances.iterrows()
+        ]
+        lines = [
+            f"Quota balance ({self.card.id}@{self.card.version}): "
+            + ("BALANCED" if self.balanced else "NOT BALANCED"),
+            text_table(rows, ["measure", "credits", "debits", "balance"]),
+            f"  mean quality factor: credits {self.mean_quality['credits']:.3f}, "
+            f"debits {self.mean_quality['debits']:.3f}",
+        ]
+        if len(self.projects):
+            project_rows = [
+                [
+                    str(p), float(r.area_required_mu), float(r.area_delivered_mu),
+                    float(r.units_required), float(r.units_delivered),
+                    "yes" if r.balanced else "NO",
+                ]
+                for p, r in self.projects.iterrows()
+            ]  # fmt: skip
+            lines.append(
+                text_table(
+                    project_rows,
+                    ["project", "亩 needed", "亩 matched", "units needed", "units matched", "ok"],
+                )
+            )
+        for project, row in self.shortfalls.iterrows():
+            lines.append(
+                f"  SHORTFALL {project}: {row['units_shortfall']:.4f} units, "
+                f"{row['area_shortfall_mu']:.4f} 亩 — {row['reason']}"
+            )
+        for parcel, row in self.not_permissible.iterrows():
+            lines.append(f"  NOT PERMISSIBLE {parcel} ({row['project_id']}): {row['reason']}")
+        return "\n".join(lines)
+
+    def plot(self, ax: Axes | None = None) -> Axes:
+        """Bars of required against matched area and units per project."""
+        ax = axes(ax)
+        projects = self.projects
+        x = np.arange(len(projects))
+        width = 0.2
+        ax.bar(x - 1.5 * width, projects["area_required_mu"], width, label="亩 needed")
+        ax.bar(x - 0.5 * width, projects["area_delivered_mu"], width, label="亩 matched")
+        ax.bar(x + 0.5 * width, projects["units_required"], width, label="units needed")
+        ax.bar(x + 1.5 * width, projects["units_delivered"], width, label="units matched")
+        ax.set_xticks(x, [str(p) for p in projects.index])
+        ax.set_ylabel("亩 / quota units")
+        ax.set_title("占补平衡 area and quality balance by occupation project")
+        ax.legend()
+        return ax
+
+
+def _location(
+    d_town: object, d_county: object, c_town: np.ndarray, c_county: np.ndarray
+) -> np.ndarray:
+    """Location of each credit relative to one occupation (unknown counties: cross-county)."""
+    same_county = (c_county == d_county) & (d_county is not None) & pd.notna(c_county)
+    same_town = same_county & (c_town == d_town) & (d_town is not None) & pd.notna(c_town)
+    return np.where(
+        same_town, "same_township", np.where(same_county, "same_county", "cross_county")
+    )
+
+
+def balance(credits: QuotaCredits, debits: QuotaDebits) -> BalanceReport:
+    """Balance credits against occupations and match credit parcels to each occupation.
+
+    Parameters
+    ----------
+    credits
+        From :func:`wetval.quota.credits`.
+    debits
+        From :func:`wetval.quota.debits`; must use the same card as ``credits``.
+
+    Returns
+    -------
+    BalanceReport
+
+    Raises
+    ------
+    ValueError
+        If credits and debits were computed with different cards.
+    """
+    if credits.card.hash != debits.card.hash:
+        raise ValueError(
+            f"credits use card {credits.card.id}@{credits.card.version} but debits use "
+            f"{debits.card.id}@{debits.card.version}; compute both with the same quota card"
+        )
+    rules = QuotaRules.from_card(credits.card)
+    dp = int(rules.card.option("unit_decimals", 4))
+    tolerance = 0.5 * 10.0**-dp
+    like_levels = set(rules.card.option("like_for_like_levels", ["national", "provincial"]))
+    cross_ok = bool(rules.card.option("allow_cross_county", True))
+    closest = rules.card.option("quality_preference", "closest") == "closest"
+
+    c_table = credits.table[credits.table["eligible"] & (credits.table["units"] > 0)]
+    c_table = c_table.sort_index()
+    d_all = debits.table
+    d_table = d_all[d_all["needs_quota"] & d_all["permissible"]]
+
+    c_ids = c_table.index.to_numpy(dtype=object)
+    c_town = c_table["township"].to_numpy(dtype=object)
+    c_county = c_table["county_code"].to_numpy(dtype=object)
+    c_group = c_table["type_group"].to_numpy(dtype=object)
+    c_rank = _ranks(rules, c_table)
+    c_units = c_table["units"].to_numpy(dtype=float)
+    c_area = c_table["area_mu"].to_numpy(dtype=float)
+    c_project = c_table["project_id"].to_numpy(dtype=object)
+    remaining = np.ones(len(c_table))
+
+    order = sorted(
+        range(len(d_table)),
+        key=lambda i: (
+            _LEVEL_ORDER.get(str(d_table["wetland_level"].iat[i]), 3),
+            str(d_table["project_id"].iat[i]),
+            str(d_table.index[i]),
+        ),
+    )
+    d_rank = _ranks(rules, d_table)
+    matches: list[tuple[object, ...]] = []
+    reasons: dict[object, list[str]] = {}
+    delivered_area = np.zeros(len(d_table))
+    delivered_units = np.zeros(len(d_table))
+    for i in order:
+        parcel = d_table.index[i]
+        row = d_table.iloc[i]
+        need_area, need_units = float(row["area_mu"]), float(row["units"])
+        location = _location(row["township"], row["county_code"], c_town, c_county)
+        factor = pd.Series(location).map(rules.location_factor).to_numpy(dtype=float)
+        available = remaining > 1e-12
+        better = c_rank >= d_rank[i]
+        like = (c_group == row["type_group"]) if row["wetland_level"] in like_levels else True
+        reachable = location != "cross_county" if not cross_ok else True
+        candidates = np.flatnonzero(available & better & like & reachable)
+        if candidates.size == 0:
+            reasons.setdefault(row["project_id"], []).append(
+                _why_none(parcel, available, better, like, reachable)
+            )
+            continue
+        location_rank = pd.Series(location[candidates]).map(rules.location_rank).to_numpy()
+        quality_key = c_rank[candidates] - d_rank[i] if closest else -c_rank[candidates]
+        group_key = (c_group[candidates] != row["type_group"]).astype(int)
+        ranked = candidates[np.lexsort((c_ids[candidates], group_key, quality_key, location_rank))]
+        for j in ranked:
+            if need_area <= tolerance and need_units <= tolerance:
+                break
+            per_share_units = c_units[j] * factor[j]
+            share = max(
+                need_area / c_area[j] if c_area[j] > 0 else 0.0,
+                need_units / per_share_units if per_share_units > 0 else 0.0,
+            )
+            share = min(share, remaining[j])
+            remaining[j] -= share
+            need_area -= share * c_area[j]
+            need_units -= share * per_share_units
+            delivered_area[i] += share * c_area[j]
+            delivered_units[i] += share * per_share_units
+            matches.append(
+                (
+                    parcel, row["project_id"], c_ids[j], c_project[j], location[j], factor[j],
+                    share, share * c_area[j], share * c_units[j], share * per_share_units,
+                )
+            )  # fmt: skip
+        if need_area > tolerance or need_units > tolerance:
+            reasons.setdefault(row["project_id"], []).append(
+                f"{parcel}: eligible credits ran out ({max(need_units, 0):.4f} units, "
+                f"{max(need_area, 0):.4f} 亩 short)"
+            )
+
+    projects = _projects(d_table, delivered_area, delivered_units, reasons, tolerance)
+    balances, mean_quality = _balances(c_table, d_table)
+    unused = pd.DataFrame(
+        {
+            "credit_project": c_project,
+            "units_left": np.round(remaining * c_units, dp),
+            "area_left_mu": remaining * c_area,
+        },
+        index=pd.Index(c_ids, name="parcel_id"),
+    )
+    provenance = Provenance(
+        method="jinxian-quota",
+        cards=(rules.card.ref,),
+        inputs={"credits": frame_hash(credits.table), "debits": frame_hash(debits.table)},
+        options={"step": "balance"},
+    )
+    return BalanceReport(
+        balances=balances,
+        mean_quality=mean_quality,
+        matches=pd.DataFrame(matches, columns=_MATCH_COLUMNS),
+        projects=projects,
+        not_permissible=d_all[~d_all["permissible"]].copy(),
+        unused_credits=unused,
+        card=rules.card,
+        provenance=provenance,
+    )
+
+
+def _ranks(rules: QuotaRules, table: pd.DataFrame) -> np.ndarray:
+    """Quality rank used by the not-lower rule (grade rank, or the factor itself)."""
+    if rules.card.option("quality_basis", "grade") == "index":
+        return table["quality_factor"].to_numpy(dtype=float)
+    return table["grade"].map(rules.grade_rank).to_numpy(dtype=float)
+
+
+def _why_none(
+    parcel: object,
+    available: np.ndarray,
+    better: np.ndarray,
+    like: np.ndarray | bool,
+    reachable: np.ndarray | bool,
+) -> str:
+    if not available.any():
+        return f"{parcel}: no eligible credits left"
+    if not (available & better).any():
+        return f"{parcel}: no credit of equal or better grade left (quality not lower)"
+    if not (available & better & like).any():
+        return f"{parcel}: no like-for-like credit left for important wetland"
+    return f"{parcel}: no credit in the same county (cross-county not allowed by the card)"
+
+
+def _projects(
+    d_table: pd.DataFrame,
+    area: np.ndarray,
+    units: np.ndarray,
+    reasons: dict[object, list[str]],
+    tolerance: float,
+) -> pd.DataFrame:
+    frame = pd.DataFrame(
+        {
+            "project_id": d_table["project_id"].fillna("(no project)").to_numpy(),
+            "parcels": 1,
+            "area_required_mu": d_table["area_mu"].to_numpy(dtype=float),
+            "area_delivered_mu": area,
+            "units_required": d_table["units"].to_numpy(dtype=float),
+            "units_delivered": units,
+        }
+    )
+    # shortfalls per parcel first: a surplus on one parcel never hides a gap on another
+    frame["area_shortfall_mu"] = np.maximum(frame["area_required_mu"] - area, 0.0)
+    frame["units_shortfall"] = np.maximum(frame["units_required"] - units, 0.0)
+    grouped = frame.groupby("project_id", sort=True).sum()
+    grouped["balanced"] = (grouped["area_shortfall_mu"] <= tolerance * grouped["parcels"]) & (
+        grouped["units_shortfall"] <= tolerance * grouped["parcels"]
+    )
+    grouped["reason"] = [
+        "; ".join(reasons.get(p, [])) if not ok else ""
+        for p, ok in zip(grouped.index, grouped["balanced"], strict=True)
+    ]
+    return grouped
+
+
+def _balances(c_table: pd.DataFrame, d_table: pd.DataFrame) -> tuple[pd.DataFrame, pd.Series]:
+    """Totals on both sides; units here are before location factors."""
+    c_area = float(c_table["area_mu"].sum())
+    d_area = float(d_table["area_mu"].sum())
+    c_quality = float((c_table["area_mu"] * c_table["quality_factor"]).sum())
+    d_quality = float((d_table["area_mu"] * d_table["quality_factor"]).sum())
+    c_units = float(c_table["units"].sum())
+    d_units = float(d_table["units"].sum())
+    balances = pd.DataFrame(
+        {
+            "credits": [c_area, c_quality, c_units],
+            "debits": [d_area, d_quality, d_units],
+        },
+        index=pd.Index(["area_mu", "quality_weighted_mu", "units"], name="measure"),
+    )
+    balances["balance"] = balances["credits"] - balances["debits"]
+    mean_quality = pd.Series(
+        {
+            "credits": c_quality / c_area if c_area > 0 else float("nan"),
+            "debits": d_quality / d_area if d_area > 0 else float("nan"),
+        }
+    )
+    return balances, mean_quality

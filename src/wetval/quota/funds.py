@@ -1,0 +1,283 @@
+"""Split of quota-sale proceeds (Jinxian plan, Annex 2), exact to the fen.
+
+Each sale is split into
+
+1. the township share (20 % under the 2023 rule) — compensation to rights
+   holders, maintenance and management, dispute mediation;
+2. the operation-centre share (10 %) — surveys, publicity, expert review,
+   design tendering, budgeting, acceptance;
+3. the restoration cost computed from the design's engineering quantities;
+4. the remainder to county finance.
+
+The shares come from a versioned ``fund-split`` card with an effective date
+(the Annex 2 rule applied for one year on trial and is then to be adjusted).
+Amounts are handled in integer fen: each percentage share is rounded to the
+fen with the card's rounding rule (half up by default) and the remainder —
+including any rounding fen — goes to county finance, so the parts of a
+covered sale sum to the amount exactly. A sale that does not cover the
+restoration cost plus the shares is reported as not covered with its
+shortfall (parts = amount + shortfall, county finance 0); no part is ever
+negative.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import decimal
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+import pandas as pd
+
+from wetval._text import text_table
+from wetval.cards import Card, list_cards
+from wetval.errors import CardError, WetvalError
+from wetval.provenance import Provenance
+from wetval.quota._inputs import resolve_card
+from wetval.results import Result
+
+__all__ = ["FundSplit", "allocate_funds", "fund_split_card", "to_fen"]
+
+DEFAULT_CARD_ID = "funds-jinxian"
+_FEN = Decimal(100)
+_ROUNDINGS = {
+    "ROUND_HALF_UP": decimal.ROUND_HALF_UP,
+    "ROUND_HALF_EVEN": decimal.ROUND_HALF_EVEN,
+    "ROUND_DOWN": decimal.ROUND_DOWN,
+}
+
+
+def to_fen(amount: Decimal | int | str | float, what: str = "amount") -> int:
+    """An amount in yuan as integer fen (分), refusing more than two decimals.
+
+    Parameters
+    ----------
+    amount
+        Yuan, as :class:`~decimal.Decimal`, int, decimal text or float (a
+        float is read through its shortest decimal representation).
+    what
+        Name used in error messages.
+
+    Raises
+    ------
+    WetvalError
+        For negative, non-finite or sub-fen amounts.
+    """
+    try:
+        value = amount if isinstance(amount, Decimal) else Decimal(str(amount))
+    except decimal.InvalidOperation:
+        raise WetvalError(f"{what} {amount!r} is not a number of yuan") from None
+    if not value.is_finite() or value < 0:
+        raise WetvalError(f"{what} must be a finite amount ≥ 0 yuan, got {amount!r}")
+    fen = value * _FEN
+    if fen != fen.to_integral_value():
+        raise WetvalError(
+            f"{what} {amount!r} has more than two decimals; amounts are exact to the fen "
+            "(0.01 yuan)"
+        )
+    return int(fen)
+
+
+def _date(value: dt.date | str, what: str) -> dt.date:
+    if isinstance(value, dt.date):
+        return value
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise WetvalError(f"{what} {value!r} is not an ISO date (YYYY-MM-DD)") from None
+
+
+def fund_split_card(date: dt.date | str, card_id: str = DEFAULT_CARD_ID) -> Card:
+    """The version of a fund-split card in force on ``date``.
+
+    The version with the latest ``effective_from`` on or before the date wins.
+
+    Raises
+    ------
+    WetvalError
+        If no version was in force on that date.
+    """
+    when = _date(date, "date")
+    versions = [c for c in list_cards("fund-split") if c.id == card_id]
+    in_force = [
+        c for c in versions if _date(str(c.option("effective_from")), "effective_from") <= when
+    ]
+    if not in_force:
+        known = ", ".join(f"{c.version} from {c.option('effective_from')}" for c in versions)
+        raise WetvalError(f"no version of {card_id!r} was in force on {when}; versions: {known}")
+    return max(in_force, key=lambda c: _date(str(c.option("effective_from")), "effective_from"))
+
+
+@dataclass(frozen=True)
+class FundSplit(Result):
+    """One sale split into its parts, in integer fen.
+
+    Attributes
+    ----------
+    amount_fen
+        Transaction amount.
+    township_fen, centre_fen
+        The two percentage shares.
+    restoration_fen
+        Restoration cost from the engineering quantities.
+    county_finance_fen
+        Remainder to county finance (0 when the sale does not cover the rest).
+    shortfall_fen
+        How much the amount falls short of restoration cost + shares (0 if covered).
+    township_share, centre_share
+        Shares applied.
+    sale_date
+        ISO date of the sale, if given.
+    review_overdue
+        True when the sale is after the rule's review date and no newer
+        version was found.
+    provenance
+        The fund-split card (id, version, hash) and the rounding rule.
+    """
+
+    amount_fen: int
+    township_fen: int
+    centre_fen: int
+    restoration_fen: int
+    county_finance_fen: int
+    shortfall_fen: int
+    township_share: Decimal
+    centre_share: Decimal
+    sale_date: str | None = None
+    review_overdue: bool = False
+    provenance: Provenance = field(default_factory=Provenance)
+
+    @property
+    def covered(self) -> bool:
+        """True when the amount covers restoration cost plus both shares."""
+        return self.shortfall_fen == 0
+
+    @staticmethod
+    def yuan(fen: int) -> Decimal:
+        """Fen as yuan (exact)."""
+        return (Decimal(fen) / _FEN).quantize(Decimal("0.01"))
+
+    def to_frame(self) -> pd.DataFrame:
+        """One row per recipient: share, yuan (Decimal) and fen."""
+        rows = [
+            ("township", self.township_share, self.township_fen),
+            ("centre", self.centre_share, self.centre_fen),
+            ("restoration", None, self.restoration_fen),
+            ("county_finance", None, self.county_finance_fen),
+        ]
+        return pd.DataFrame(
+            {
+                "share": [r[1] for r in rows],
+                "yuan": [self.yuan(r[2]) for r in rows],
+                "fen": [r[2] for r in rows],
+            },
+            index=pd.Index([r[0] for r in rows], name="recipient"),
+        )
+
+    def summary(self) -> str:
+        """The split, with a clear line when the sale does not cover its costs."""
+        rows = [
+            ["乡镇 township", f"{self.township_share:.0%}", str(self.yuan(self.township_fen))],
+            ["运营中心 centre", f"{self.centre_share:.0%}", str(self.yuan(self.centre_fen))],
+            ["修复费用 restoration", "工程量", str(self.yuan(self.restoration_fen))],
+            ["县财政 county finance", "余额", str(self.yuan(self.county_finance_fen))],
+        ]
+        card = self.provenance.cards[0] if self.provenance.cards else None
+        lines = [
+            f"Fund split of {self.yuan(self.amount_fen)} yuan"
+            + (f" ({card.id}@{card.version})" if card else ""),
+            text_table(rows, ["recipient", "share", "yuan"]),
+        ]
+        if not self.covered:
+            lines.append(
+                f"  NOT COVERED: the sale is {self.yuan(self.shortfall_fen)} yuan short of the "
+                "restoration cost plus the township and centre shares"
+            )
+        if self.review_overdue:
+            lines.append(
+                "  NOTE: the split rule's trial period has ended; check for a revised rule"
+            )
+        return "\n".join(lines)
+
+
+def allocate_funds(
+    amount: Decimal | int | str | float,
+    restoration_cost: Decimal | int | str | float,
+    card: Card | str | None = None,
+    *,
+    date: dt.date | str | None = None,
+) -> FundSplit:
+    """Split a quota sale into township, centre, restoration and county-finance parts.
+
+    Parameters
+    ----------
+    amount
+        Transaction amount [yuan], at most two decimals.
+    restoration_cost
+        Restoration cost from the design's engineering quantities [yuan].
+    card
+        A ``fund-split`` card or id; ``None`` picks the version in force on
+        ``date`` (:func:`fund_split_card`).
+    date
+        Sale date; needed when ``card`` is ``None``, and checked against the
+        card's ``effective_from`` and ``review_due``.
+
+    Returns
+    -------
+    FundSplit
+        Parts in integer fen that sum exactly to the amount.
+
+    Raises
+    ------
+    WetvalError
+        For amounts with more than two decimals or below zero, a sale dated
+        before the card took effect, or no card and no date.
+    """
+    if card is None:
+        if date is None:
+            raise WetvalError("give the fund-split card or the sale date to pick its version")
+        card = fund_split_card(date)
+    rules = resolve_card(card, "fund-split")
+    amount_fen = to_fen(amount, "amount")
+    restoration_fen = to_fen(restoration_cost, "restoration cost")
+    township = Decimal(str(rules.param("township_share")))
+    centre = Decimal(str(rules.param("centre_share")))
+    rounding_name = str(rules.option("share_rounding", "ROUND_HALF_UP"))
+    if rounding_name not in _ROUNDINGS:
+        raise CardError(
+            f"card {rules.id!r}",
+            [("options.share_rounding", f"must be one of {sorted(_ROUNDINGS)}")],
+        )
+    if not (township >= 0 and centre >= 0 and township + centre <= 1):
+        raise CardError(f"card {rules.id!r}", [("parameters", "shares must be ≥ 0 and sum to ≤ 1")])
+    rounding = _ROUNDINGS[rounding_name]
+    township_fen = int((amount_fen * township).to_integral_value(rounding=rounding))
+    centre_fen = int((amount_fen * centre).to_integral_value(rounding=rounding))
+    remainder = amount_fen - township_fen - centre_fen - restoration_fen
+    overdue = False
+    if date is not None:
+        when = _date(date, "date")
+        start = _date(str(rules.option("effective_from")), "effective_from")
+        if when < start:
+            raise WetvalError(
+                f"the sale date {when} is before {rules.id}@{rules.version} took effect ({start})"
+            )
+        review = rules.option("review_due")
+        overdue = review is not None and when >= _date(str(review), "review_due")
+    return FundSplit(
+        amount_fen=amount_fen,
+        township_fen=township_fen,
+        centre_fen=centre_fen,
+        restoration_fen=restoration_fen,
+        county_finance_fen=max(remainder, 0),
+        shortfall_fen=max(-remainder, 0),
+        township_share=township,
+        centre_share=centre,
+        sale_date=None if date is None else _date(date, "date").isoformat(),
+        review_overdue=overdue,
+        provenance=Provenance(
+            method="allocate_funds",
+            cards=(rules.ref,),
+            options={"share_rounding": rounding_name, "remainder_to": "county_finance"},
+        ),
+    )

@@ -1,0 +1,223 @@
+"""Quota pricing: approaches by hand, reconciliation, anchors, restoration plans, species.
+
+Card values used below (``pricing-jinxian``): works 40,000 yuan/亩, compensation
+8,000 yuan/亩, O&M 300 yuan/亩/yr for 20 years, discount rate 8 %, weights cost 0.5 /
+market 0.35 / value 0.15, floor = cost; fund shares 20 % + 10 % (``funds-jinxian``);
+comparables 88,453.65 and 94,117.65 yuan/亩 weighted 0.5 each (``market-jiangxi-trades``).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from quota_helpers import condition, credit, parcels
+from wetval.cards import load_card
+from wetval.errors import DataQualityWarning, ValidationError, WetvalError
+from wetval.pricing import (
+    QuotaPrice,
+    RestorationPlan,
+    check_species,
+    price_quota,
+    recovery_loss_factor,
+)
+from wetval.quota import QuotaCredits, credits
+
+ANNUITY_8_20 = (1 - 1.08**-20) / 0.08  # 9.818147
+MARKET = 0.5 * 88453.65 + 0.5 * 94117.65  # 91,285.65 yuan per quota unit
+
+
+def _credits(**extra: object) -> QuotaCredits:
+    row = {"compensated_first": True, "risk_class": "low", **extra}
+    table = parcels([credit("R1", "民和镇", "1108", 9, **row)])
+    return credits(table, condition({"R1": "优"}))
+
+
+def _esv(value: float = 20_000.0, year: int = 2024) -> pd.Series:
+    series = pd.Series({"R1": value})
+    series.attrs["price_year"] = year
+    return series
+
+
+def test_cost_approach_by_hand_both_gross_up_rules() -> None:
+    price = price_quota(_credits())
+    row = price.table.loc["R1"]
+    assert row["units"] == 9.0  # 9 亩, 优, completed first, low risk
+    assert row["works"] == pytest.approx(360_000)
+    assert row["compensation"] == pytest.approx(72_000)
+    assert row["om_pv"] == pytest.approx(2_700 * ANNUITY_8_20)
+    # Annex 2: the township's 20 % pays compensation + O&M, the other 70 % the works
+    assert row["cost"] == pytest.approx(max(360_000 / 0.7, (72_000 + 2_700 * ANNUITY_8_20) / 0.2))
+    card = load_card("pricing-jinxian")
+    additive = card.model_copy(update={"options": {**card.options, "gross_up": "all_costs"}})
+    row = price_quota(_credits(), additive).table.loc["R1"]
+    assert row["cost"] == pytest.approx((360_000 + 72_000 + 2_700 * ANNUITY_8_20) / 0.7)
+
+
+def test_value_market_and_reconciliation_by_hand() -> None:
+    price = price_quota(_credits(), services=_esv(), valuation_date="2024-08-25")
+    row = price.table.loc["R1"]
+    cost = 360_000 / 0.7
+    assert row["value"] == pytest.approx(20_000 / 0.08)  # perpetuity, quality factor 1
+    # comparables adjusted with 0 %/yr drift: per unit price × 9 units
+    assert row["market"] == pytest.approx(9 * MARKET)
+    recommended = 0.5 * cost + 0.35 * 9 * MARKET + 0.15 * 250_000
+    assert row["recommended"] == pytest.approx(recommended)
+    assert row["low"] == pytest.approx(cost)  # floor = cost
+    assert row["high"] == pytest.approx(9 * MARKET)
+    assert price.per_unit == pytest.approx(recommended / 9)
+    assert price.per_mu == pytest.approx(recommended / 9)
+    assert price.range_per_unit == pytest.approx((cost / 9, MARKET))
+    # the fund split of the total covers the works and the two shares
+    split = price.fund_split
+    assert split is not None and split.covered
+    assert split.restoration_fen == 36_000_000
+
+
+def test_service_loss_during_recovery() -> None:
+    # 3 years to target, linear recovery, mid-year, 8 %:
+    # (5/6)·1.08^-0.5 + (1/2)·1.08^-1.5 + (1/6)·1.08^-2.5
+    factor = (5 / 6) * 1.08**-0.5 + 0.5 * 1.08**-1.5 + (1 / 6) * 1.08**-2.5
+    assert recovery_loss_factor(np.array([3.0]), 0.08)[0] == pytest.approx(factor)
+    assert recovery_loss_factor(np.array([0.0]), 0.08)[0] == 0.0
+    late = _credits(compensated_first=False, years_to_target=3)
+    row = price_quota(late, services=_esv()).table.loc["R1"]
+    assert row["service_loss"] == pytest.approx(20_000 * factor)
+    assert row["cost"] == pytest.approx((360_000 + 20_000 * factor) / 0.7)
+    # 先补后占: no time lag, no service loss
+    assert price_quota(_credits(), services=_esv()).table.loc["R1", "service_loss"] == 0.0
+
+
+def test_value_horizon_and_quality_adjustment() -> None:
+    card = load_card("pricing-jinxian")
+    table = parcels([credit("R1", "民和镇", "1108", 9, compensated_first=True, risk_class="low")])
+    good = credits(table, condition({"R1": "良"}))  # quality factor 0.8
+    row = price_quota(good, services=_esv()).table.loc["R1"]
+    assert row["value"] == pytest.approx(20_000 * 0.8 / 0.08)
+    horizon = card.model_copy(
+        update={"options": {**card.options, "value_horizon": 30, "quality_adjust_value": False}}
+    )
+    row = price_quota(good, horizon, services=_esv()).table.loc["R1"]
+    assert row["value"] == pytest.approx(20_000 * (1 - 1.08**-30) / 0.08)
+
+
+def test_anchor_flags() -> None:
+    # per unit ≈ 64,688 yuan ≈ 97 yuan/m²: below the 200 yuan/m² floor for important wetland
+    price = price_quota(_credits(), services=_esv(), wetland_level="provincial")
+    assert any("restoration-fee floor" in f for f in price.flags)
+    general = price_quota(_credits(), services=_esv())
+    assert not any("restoration-fee floor" in f for f in general.flags)
+    # a huge service value pushes the price above the penalty range and far from trades
+    high = price_quota(_credits(), services=_esv(2_000_000.0))  # ≈ 716 yuan/m²
+    assert any("lowest fine" in f for f in high.flags)
+    assert any("away from recent Jiangxi trades" in f for f in high.flags)
+    extreme = price_quota(_credits(), services=_esv(20_000_000.0))  # ≈ 6,300 yuan/m²
+    assert any("whole penalty range" in f for f in extreme.flags)
+    missing = price_quota(_credits())
+    assert any("no service values" in f for f in missing.flags)
+    assert np.isnan(missing.totals["value"])
+
+
+def test_cap_limits_price_and_range() -> None:
+    card = load_card("pricing-jinxian")
+    capped = card.model_copy(update={"options": {**card.options, "cap_per_m2": 50}})
+    row = price_quota(_credits(), capped, services=_esv()).table.loc["R1"]
+    cap = 50 * 9 * 10_000 / 15
+    assert row["recommended"] == pytest.approx(cap)
+    assert row["high"] == pytest.approx(cap)
+
+
+def test_services_price_year_must_match() -> None:
+    with pytest.raises(WetvalError, match="services_price_factor"):
+        price_quota(_credits(), services=_esv(year=2020))
+    row = price_quota(_credits(), services=_esv(year=2020), services_price_factor=1.1).table
+    assert row.loc["R1", "value"] == pytest.approx(22_000 / 0.08)
+    with pytest.raises(WetvalError, match="price year"):
+        price_quota(_credits(), services=pd.Series({"R1": 1.0}))
+
+
+PLAN_QUANTITIES = pd.DataFrame(
+    {
+        "item": ["土方开挖 earthwork", "水位控制构筑物 water-control structure",
+                 "植物种植 planting", "监测 monitoring"],
+        "unit": ["m3", "item", "m2", "yr"],
+        "quantity": [3000.0, 1.0, 6000.0, 3.0],
+        "unit_cost": [25.0, 50_000.0, 8.0, 5_000.0],
+    }
+)  # fmt: skip
+
+
+def _plan(species: tuple[str, ...], **extra: object) -> RestorationPlan:
+    return RestorationPlan(
+        name="R01 design", parcel_ids=("R1",), quantities=PLAN_QUANTITIES, species=species,
+        price_year=2024, **extra,  # type: ignore[arg-type]
+    )  # fmt: skip
+
+
+def test_plan_quantities_replace_the_per_mu_rate() -> None:
+    plan = _plan(("Phragmites australis", "苦草", "Zizania latifolia"), compensation=50_000.0)
+    assert plan.engineering_cost == 75_000 + 50_000 + 48_000 + 15_000
+    row = price_quota(_credits(), plans=[plan]).table.loc["R1"]
+    assert row["works"] == pytest.approx(188_000)
+    assert row["compensation"] == pytest.approx(50_000)
+    assert row["cost"] == pytest.approx(max(188_000 / 0.7, (50_000 + 2_700 * ANNUITY_8_20) / 0.2))
+    assert "R01 design" in plan.summary()
+
+
+def test_species_check_statuses() -> None:
+    check = check_species(["芦苇", "Eichhornia crassipes", "thalia dealbata", "Unknownia sp."])
+    assert check.table["status"].tolist() == ["native", "invasive", "non_native", "unknown"]
+    assert check.invasive == ["Eichhornia crassipes"]
+    assert len(check.warnings) == 2
+    synonym = check_species(["Pontederia crassipes", "水花生"])
+    assert synonym.table["status"].tolist() == ["invasive", "invasive"]
+
+
+def test_invasive_or_no_native_species_stop_pricing() -> None:
+    with pytest.raises(ValidationError, match="invasive") as caught:
+        price_quota(_credits(), plans=[_plan(("Phragmites australis", "空心莲子草", "互花米草"))])
+    assert set(caught.value.problems["value"]) == {"空心莲子草", "互花米草"}
+    with pytest.raises(ValidationError, match="no local native species"):
+        price_quota(_credits(), plans=[_plan(("Thalia dealbata",))])
+
+
+def test_non_native_species_warn() -> None:
+    with pytest.warns(DataQualityWarning, match="not native"):
+        price = price_quota(_credits(), plans=[_plan(("Phragmites australis", "再力花"))])
+    assert any("再力花" in flag for flag in price.flags)
+
+
+def test_plan_errors() -> None:
+    with pytest.raises(ValidationError, match="≥ 0"):
+        RestorationPlan(
+            name="bad", parcel_ids=("R1",), species=("芦苇",),
+            quantities=PLAN_QUANTITIES.assign(quantity=[-1.0, 1.0, 1.0, 1.0]),
+        )  # fmt: skip
+    with pytest.raises(ValidationError, match="no quota units"):
+        price_quota(
+            _credits(),
+            plans=[RestorationPlan(name="x", parcel_ids=("R9",), quantities=PLAN_QUANTITIES,
+                                   species=("芦苇",))],
+        )  # fmt: skip
+
+
+def test_not_eligible_parcels_are_not_priced_and_json_round_trip() -> None:
+    table = parcels(
+        [
+            credit("R1", "民和镇", "1108", 9, compensated_first=True, risk_class="low"),
+            credit("R2", "民和镇", "1104A", 3),
+        ]
+    )
+    price = price_quota(credits(table, condition({"R1": "优", "R2": "良"})))
+    assert list(price.table.index) == ["R1"]
+    assert any("not priced" in f for f in price.flags)
+    again = QuotaPrice.from_json(price.to_json())
+    pd.testing.assert_frame_equal(again.table, price.table)
+    assert again.fund_split == price.fund_split
+    assert "recommended" in price.summary()
+    import matplotlib.pyplot as plt
+
+    ax = price.plot()
+    assert len(ax.containers[0]) == 2  # bars for cost and market (no service values)
+    plt.close(ax.figure)
