@@ -129,11 +129,11 @@ def _cmd_summarise(args: argparse.Namespace) -> None:
     from wetval.cli import _emit
     from wetval.review import ReviewRecord, ReviewSheet
 
+    if args.round2 and not args.round2_due:
+        raise SystemExit("wetval review summarise: --round2 needs --round2-due")
     sheet = _load(args.sheet, ReviewSheet, "score sheet")
     record = ReviewRecord.build(sheet, sheet.read_entries(args.scores))
     if args.round2:
-        if not args.round2_due:
-            raise SystemExit("wetval review summarise: --round2 needs --round2-due")
         entries = sheet.read_entries(args.round2, round=2)
         record = record.next_round(entries, due=args.round2_due)
     text = record.summary()

@@ -271,8 +271,10 @@ class ExpertPool(Result):
             Spreadsheet row number of the first record (2 for a file with a
             header line); errors then cite these numbers.
         synthetic
-            Mark the pool SYNTHETIC; by default taken from
-            ``frame.attrs["synthetic"]``.
+            Mark the pool SYNTHETIC; by default true when
+            ``frame.attrs["synthetic"]`` is set or every id starts with ``SYN-``
+            (the ids :func:`~wetval.review.synthetic_pool` writes, so a
+            synthetic roster stays labelled after a round trip through a file).
 
         Returns
         -------
@@ -388,7 +390,9 @@ class ExpertPool(Result):
             for i in range(len(frame))
         ]
         if synthetic is None:
-            synthetic = bool(frame.attrs.get("synthetic", False))
+            synthetic = bool(frame.attrs.get("synthetic", False)) or (
+                len(experts) > 0 and all(e.expert_id.startswith("SYN-") for e in experts)
+            )
         return cls(
             experts=tuple(sorted(experts, key=lambda e: e.expert_id)),
             source=source,

@@ -328,7 +328,7 @@ def _aggregate(
     if mad > 0:
         modified_z = MODIFIED_Z_FACTOR * gaps / mad
     else:
-        modified_z = np.where(gaps == 0, 0.0, np.sign(gaps) * np.inf)
+        modified_z = np.where(gaps > 0, np.inf, np.where(gaps < 0, -np.inf, 0.0))
     outlier = (np.abs(modified_z) > rules.outlier_z) & (np.abs(gaps) >= rules.outlier_min_gap)
     deviation = np.abs(scores - medians).mean(axis=1)
     experts = pd.DataFrame(
