@@ -187,7 +187,33 @@ def test_draw_respects_every_rule_and_repeats(
         ):
             chosen.append(expert)
     assert members == chosen
-    assert alternates == [e for e in draw.order if e not in chosen][: rules.alternates]
+    # alternates: first one per field that rests on the panel exactly, then the next in order
+    rest = [e for e in draw.order if e not in chosen]
+    tight = {f for f, n in minimums.items() if n > 0 and sum(f in fields[e] for e in chosen) == n}
+    expected: list[str] = []
+    for expert in rest:
+        if len(expected) == rules.alternates or not tight:
+            break
+        if fields[expert] & tight:
+            expected.append(expert)
+            tight -= fields[expert]
+    expected += [e for e in rest if e not in expected][: rules.alternates - len(expected)]
+    assert alternates == [e for e in rest if e in expected]
+    # a withdrawing member is replaced whenever some eligible expert keeps the minimums
+    leaving = members[seed % k]
+    stays = [e for e in members if e != leaving]
+    fits = [e for e in rest if meets([*stays, e], fields, minimums)]
+    if fits:
+        after = draw.replace(leaving, "withdrew")
+        incoming = after.replacements[0]["in"]
+        fitting_alternates = [e for e in alternates if e in fits]
+        assert incoming == (fitting_alternates or fits)[0]
+        assert after.replacements[0]["source"] == ("alternates" if fitting_alternates else "order")
+        assert meets(list(after.member_ids), fields, minimums) and leaving not in after.member_ids
+        after.verify(pool)
+    else:
+        with pytest.raises(InfeasibleDrawError):
+            draw.replace(leaving, "withdrew")
     # same seed, same draw; the roster's row order does not matter
     again = draw_panel(pool, case(), rules, seed=seed)
     shuffled = build_pool(specs, order=list(reversed(range(len(specs)))))

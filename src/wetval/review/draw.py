@@ -16,12 +16,15 @@ How a panel is drawn (:func:`draw_panel`):
    taking them would leave too few places or candidates to reach every
    field's minimum (an expert counts for every field they hold); the check
    is exact (an integer programme solved by ``scipy.optimize.milp``).
-4. **Alternates.** The first eligible experts in the order who are not on
-   the panel become the alternates, called in order when a member
-   withdraws (:meth:`PanelDraw.replace`).
+4. **Alternates.** Alternates are taken from the rest of the order: first,
+   where possible, one holding each field whose minimum rests on the panel
+   exactly (so that any member can be replaced), then the next in order.
+   They are called in the random order when a member withdraws
+   (:meth:`PanelDraw.replace`); if none of them keeps every minimum, the next
+   suitable eligible expert in the order is called.
 
 The :class:`PanelDraw` records the seed, the pool's hash, the rules, the
-random order, every exclusion and skip, so anyone holding the pool can
+random order of the eligible experts, every exclusion and skip, so anyone holding the pool can
 re-run the draw (:meth:`PanelDraw.verify`) and get the same panel.
 """
 
@@ -280,7 +283,7 @@ class DrawRules(Result):
 # --------------------------------------------------------------- exclusions
 def _exclusions(pool: ExpertPool, case: ReviewCase, rules: DrawRules) -> list[tuple[str, str, str]]:
     """(expert id, reason code, detail) for every exclusion, in id order."""
-    status = pool.status()
+    status = pool.status().to_dict()
     applicant = normalise_name(case.applicant)
     contractor = normalise_name(case.contractor) if case.contractor else None
     projects = {normalise_name(p): p for p in case.projects}
@@ -299,7 +302,7 @@ def _exclusions(pool: ExpertPool, case: ReviewCase, rules: DrawRules) -> list[tu
     found: list[tuple[str, str, str]] = []
     for expert in pool.experts:
         reasons: list[tuple[str, str]] = []
-        state = status.loc[expert.expert_id]
+        state = status[expert.expert_id]
         if state != "active":
             reasons.append((state, f"status {state}"))
         organisations = {normalise_name(o) for o in expert.conflict_organisations}
@@ -359,10 +362,29 @@ def _fewest_members(cover: np.ndarray, need: np.ndarray) -> int | None:
     return round(float(result.fun))
 
 
+def _greedy_members(cover: np.ndarray, need: np.ndarray) -> int | None:
+    """Members a greedy cover uses (an upper bound of the fewest); None if it fails."""
+    remaining = need.astype(np.int64).copy()
+    available = np.ones(cover.shape[0], dtype=bool)
+    count = 0
+    while (remaining > 0).any():
+        gains = (cover & (remaining > 0)).sum(axis=1) * available
+        best = int(np.argmax(gains))
+        if gains[best] == 0:
+            return None
+        remaining -= cover[best]
+        available[best] = False
+        count += 1
+    return count
+
+
 def _completable(cover: np.ndarray, need: np.ndarray, seats: int) -> bool:
     """Whether ``seats`` more members can be chosen from the candidates to meet ``need``."""
-    if cover.shape[0] < seats:
+    if cover.shape[0] < seats or int(need.max(initial=0)) > seats:
         return False
+    greedy = _greedy_members(cover, need)
+    if greedy is not None and greedy <= seats:
+        return True  # the greedy cover is a witness; no need for the exact programme
     fewest = _fewest_members(cover, need)
     return fewest is not None and fewest <= seats
 
@@ -380,11 +402,13 @@ class PanelDraw(Result):
         :attr:`ExpertPool.hash` of the pool drawn from.
     pool_size, pool_events
         Experts in that pool and the length of its history then.
-    order
-        The eligible experts in the random order of the draw.
+    eligible
+        Every eligible expert, in the random order of the draw, indexed by
+        expert id (``name``, ``fields`` as ``"；"``-joined ids,
+        ``affiliation``, ``title``).
     members, alternates
-        Panel members and alternates in order, indexed by expert id
-        (``name``, ``fields`` as ``"；"``-joined ids, ``affiliation``, ``title``).
+        Panel members and alternates (rows of ``eligible``), in the order
+        they were drawn or are called.
     excluded
         One row per exclusion: ``expert_id``, ``name``, ``reason`` (a code of
         :data:`EXCLUSION_REASONS`) and ``detail``.
@@ -392,7 +416,9 @@ class PanelDraw(Result):
         Eligible experts passed over because taking them would have made a
         field minimum unreachable.
     replacements
-        Withdrawals after the draw, in order: ``{"out", "in", "reason"}``.
+        Withdrawals after the draw, in order: ``{"out", "in", "reason",
+        "source"}``; ``source`` is ``"alternates"`` or ``"order"`` (no
+        alternate fitted, the next suitable eligible expert was called).
     synthetic
         True when drawn from a SYNTHETIC pool.
     draw_hash
@@ -407,7 +433,7 @@ class PanelDraw(Result):
     pool_hash: str
     pool_size: int
     pool_events: int
-    order: tuple[str, ...]
+    eligible: pd.DataFrame
     members: pd.DataFrame
     alternates: pd.DataFrame
     excluded: pd.DataFrame
@@ -435,6 +461,11 @@ class PanelDraw(Result):
         return draw
 
     @property
+    def order(self) -> tuple[str, ...]:
+        """Eligible expert ids in the random order of the draw."""
+        return tuple(str(i) for i in self.eligible.index)
+
+    @property
     def member_ids(self) -> tuple[str, ...]:
         """Panel member ids, in draw order."""
         return tuple(str(i) for i in self.members.index)
@@ -453,7 +484,7 @@ class PanelDraw(Result):
             "pool_hash": self.pool_hash,
             "pool_size": self.pool_size,
             "pool_events": self.pool_events,
-            "order": list(self.order),
+            "eligible": _rows(self.eligible),
             "members": list(self.member_ids),
             "alternates": list(self.alternate_ids),
             "excluded": self.excluded[["expert_id", "reason"]].to_numpy().tolist(),
@@ -502,7 +533,11 @@ class PanelDraw(Result):
         return "\n".join(lines)
 
     def replace(self, expert_id: str, reason: str) -> PanelDraw:
-        """Replace a withdrawing member with the first alternate that keeps every minimum.
+        """Replace a withdrawing member, keeping every field minimum.
+
+        The first alternate (in call order) who keeps every minimum takes the
+        seat; if none does, the first such eligible expert further down the
+        random order. A withdrawn expert is never called back.
 
         Parameters
         ----------
@@ -521,7 +556,8 @@ class PanelDraw(Result):
         wetval.errors.ValidationError
             If the expert is not a member or no reason is given.
         InfeasibleDrawError
-            If no alternate keeps every field minimum.
+            If no alternate and no other eligible expert keeps every field
+            minimum.
         """
         if expert_id not in self.member_ids or not reason.strip():
             problems = []
@@ -538,25 +574,35 @@ class PanelDraw(Result):
             raise ValidationError(problems, what="replacement request")
         remaining = self.members.drop(index=expert_id)
         minimums = self.rules.field_minimums
-        for candidate in self.alternates.index:
-            panel = pd.concat([remaining, self.alternates.loc[[candidate]]])
+        unavailable = {r["out"] for r in self.replacements} | {expert_id, *self.member_ids}
+        reserve = [
+            i for i in self.order if i not in unavailable and i not in set(self.alternate_ids)
+        ]
+        candidates = [(i, "alternates") for i in self.alternate_ids] + [
+            (i, "order") for i in reserve
+        ]
+        for candidate, source in candidates:
+            panel = pd.concat([remaining, self.eligible.loc[[candidate]]])
             if not _shortfalls(panel, minimums):
-                members = pd.concat([remaining, self.alternates.loc[[candidate]]])
-                alternates = self.alternates.drop(index=candidate)
-                replacement = {"out": expert_id, "in": str(candidate), "reason": reason.strip()}
+                replacement = {
+                    "out": expert_id,
+                    "in": candidate,
+                    "reason": reason.strip(),
+                    "source": source,
+                }
                 updated = replace(
                     self,
-                    members=members,
-                    alternates=alternates,
+                    members=panel,
+                    alternates=self.alternates.drop(index=candidate, errors="ignore"),
                     replacements=(*self.replacements, replacement),
                     draw_hash="",
                 )
                 return replace(updated, draw_hash=content_hash(updated.payload()))
         short = _shortfalls(remaining, minimums)
         raise InfeasibleDrawError(
-            f"no alternate can replace {expert_id} without breaking the field minimums: "
+            f"no eligible expert can replace {expert_id} without breaking the field minimums: "
             + "; ".join(f"{f} would have {have} of {need}" for f, (have, need) in short.items())
-            + ". Draw again with a new seed, or add alternates.",
+            + ". Draw a new panel, or lower the minimums.",
             {f: need - have for f, (have, need) in short.items()},
         )
 
@@ -587,7 +633,9 @@ class PanelDraw(Result):
         rerun = draw_panel(then, self.case, self.rules, seed=self.seed)
         for replacement in self.replacements:
             rerun = rerun.replace(replacement["out"], replacement["reason"])
-        for name in ("order", "member_ids", "alternate_ids", "skipped"):
+        if not rerun.eligible.equals(self.eligible):
+            failures.append("re-running the draw gives different eligible experts or order")
+        for name in ("member_ids", "alternate_ids", "skipped", "replacements"):
             if getattr(rerun, name) != getattr(self, name):
                 failures.append(f"re-running the draw gives different {name.replace('_ids', 's')}")
         if not rerun.excluded[["expert_id", "reason"]].equals(
@@ -596,6 +644,12 @@ class PanelDraw(Result):
             failures.append("re-running the draw gives different exclusions")
         if failures:
             raise ReviewIntegrityError("panel draw", failures)
+
+
+def _rows(frame: pd.DataFrame) -> list[list[str]]:
+    """An expert table as plain rows (id, name, fields, affiliation, title) for hashing."""
+    columns = [frame[c].astype(str).tolist() for c in ("name", "fields", "affiliation", "title")]
+    return [[str(i), *values] for i, *values in zip(frame.index, *columns, strict=True)]
 
 
 def _shortfalls(panel: pd.DataFrame, minimums: Mapping[str, int]) -> dict[str, tuple[int, int]]:
@@ -621,17 +675,43 @@ def _expert_rows(experts: Sequence[Expert]) -> pd.DataFrame:
     )
 
 
+def _alternates(cover: np.ndarray, chosen: list[int], need: np.ndarray, count: int) -> list[int]:
+    """Positions of the alternates: cover the fields resting on the panel exactly, then fill.
+
+    A field is *tight* when the panel holds exactly its minimum, so losing any
+    holder breaks it. Going down the order, an expert holding a tight field not
+    yet covered is taken first; the remaining places go to the next experts in
+    order. The result is in the random order (the call order).
+    """
+    taken = set(chosen)
+    rest = [i for i in range(cover.shape[0]) if i not in taken]
+    held = cover[chosen].sum(axis=0) if chosen else np.zeros(cover.shape[1], dtype=np.int64)
+    uncovered = (need > 0) & (held == need)
+    picked: list[int] = []
+    for position in rest:
+        if len(picked) == count or not uncovered.any():
+            break
+        if (cover[position] & uncovered).any():
+            picked.append(position)
+            uncovered &= ~cover[position]
+    picked += [i for i in rest if i not in set(picked)][: count - len(picked)]
+    return sorted(picked)
+
+
 def _infeasible(
     pool: ExpertPool,
     case: ReviewCase,
     rules: DrawRules,
-    eligible: Sequence[Expert],
+    cover: np.ndarray,
     exclusions: Sequence[tuple[str, str, str]],
 ) -> InfeasibleDrawError | None:
-    """The error explaining why no panel can be drawn, or None if one can."""
+    """The error explaining why no panel can be drawn, or None if one can.
+
+    ``cover`` is the eligible experts × constrained fields matrix.
+    """
     fields = [f for f, n in rules.field_minimums.items() if n > 0]
     need = np.array([rules.field_minimums[f] for f in fields], dtype=int)
-    cover = _cover(eligible, fields)
+    n_eligible = cover.shape[0]
     reasons_of: dict[str, list[str]] = {}
     for expert_id, code, _ in exclusions:
         reasons_of.setdefault(expert_id, []).append(code)
@@ -651,23 +731,23 @@ def _infeasible(
                 f"{name} experts; {len(excluded)} excluded" + (f": {why}" if why else "") + ")"
             )
     total_needed = rules.panel_size + rules.alternates
-    if len(eligible) < rules.panel_size:
-        shortfalls["panel"] = rules.panel_size - len(eligible)
+    if n_eligible < rules.panel_size:
+        shortfalls["panel"] = rules.panel_size - n_eligible
         lines.append(
-            f"- panel: {len(eligible)} eligible experts in all, a panel needs "
+            f"- panel: {n_eligible} eligible experts in all, a panel needs "
             f"{rules.panel_size} — short by {shortfalls['panel']}"
         )
-    elif len(eligible) < total_needed:
-        shortfalls["alternates"] = total_needed - len(eligible)
+    elif n_eligible < total_needed:
+        shortfalls["alternates"] = total_needed - n_eligible
         lines.append(
-            f"- alternates: {len(eligible)} eligible experts in all, {rules.panel_size} members "
+            f"- alternates: {n_eligible} eligible experts in all, {rules.panel_size} members "
             f"and {rules.alternates} alternates need {total_needed} — short by "
             f"{shortfalls['alternates']}"
         )
     if not shortfalls:
         fewest = _fewest_members(cover, need)
         if fewest is None or fewest > rules.panel_size:
-            seats = fewest if fewest is not None else len(eligible) + 1
+            seats = fewest if fewest is not None else n_eligible + 1
             shortfalls["combination"] = seats - rules.panel_size
             lines.append(
                 f"- combination: meeting every minimum at once takes {seats} members, the panel "
@@ -727,28 +807,40 @@ def draw_panel(
     exclusions = _exclusions(pool, case, rules)
     excluded_ids = {expert_id for expert_id, _, _ in exclusions}
     eligible = [e for e in pool.experts if e.expert_id not in excluded_ids]
-    error = _infeasible(pool, case, rules, eligible, exclusions)
+    fields = [f for f, n in rules.field_minimums.items() if n > 0]
+    need = np.array([rules.field_minimums[f] for f in fields], dtype=int)
+    eligible_cover = _cover(eligible, fields)
+    error = _infeasible(pool, case, rules, eligible_cover, exclusions)
     if error is not None:
         raise error
 
     rng = np.random.default_rng(seed)
-    ordered = [eligible[i] for i in rng.permutation(len(eligible))]
-    fields = [f for f, n in rules.field_minimums.items() if n > 0]
-    need = np.array([rules.field_minimums[f] for f in fields], dtype=int)
-    cover = _cover(ordered, fields)
+    permutation = rng.permutation(len(eligible))
+    ordered = [eligible[i] for i in permutation]
+    cover = eligible_cover[permutation]
     chosen: list[int] = []
     skipped: list[int] = []
+    # Once an expert holding none of the still-needed fields had to be skipped, every
+    # later such expert must be skipped too (same need, same seats, fewer candidates),
+    # until somebody is chosen; this keeps long runs of skips cheap.
+    useless_blocked = False
     for position in range(len(ordered)):
         if len(chosen) == rules.panel_size:
             break
-        remaining_need = np.maximum(need - cover[[*chosen, position]].sum(axis=0), 0)
+        needed = np.maximum(need - cover[chosen].sum(axis=0), 0)
+        useless = not (cover[position] & (needed > 0)).any()
+        if useless and useless_blocked:
+            skipped.append(position)
+            continue
+        remaining_need = np.maximum(needed - cover[position], 0)
         seats = rules.panel_size - len(chosen) - 1
         if _completable(cover[position + 1 :], remaining_need, seats):
             chosen.append(position)
+            useless_blocked = False
         else:
             skipped.append(position)
-    rest = [i for i in range(len(ordered)) if i not in set(chosen)]
-    alternates = rest[: rules.alternates]
+            useless_blocked = useless_blocked or useless
+    alternates = _alternates(cover, chosen, need, rules.alternates)
 
     names = {e.expert_id: e.name for e in pool.experts}
     excluded = pd.DataFrame(
@@ -761,14 +853,15 @@ def draw_panel(
         columns=["expert_id", "name", "reason", "detail"],
         dtype=object,
     )
+    pool_hash = pool.hash
     record = PanelDraw(
         case=case,
         rules=rules,
         seed=seed,
-        pool_hash=pool.hash,
+        pool_hash=pool_hash,
         pool_size=len(pool),
         pool_events=len(pool.events),
-        order=tuple(e.expert_id for e in ordered),
+        eligible=_expert_rows(ordered),
         members=_expert_rows([ordered[i] for i in chosen]),
         alternates=_expert_rows([ordered[i] for i in alternates]),
         excluded=excluded,
@@ -778,7 +871,7 @@ def draw_panel(
         provenance=Provenance(
             method="review-panel-draw",
             cards=(rules.card,) if rules.card else (),
-            inputs={"pool": pool.hash, "assessment": case.assessment_hash},
+            inputs={"pool": pool_hash, "assessment": case.assessment_hash},
             seed=seed,
             options=rules.payload(),
         ),

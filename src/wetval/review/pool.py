@@ -18,6 +18,7 @@ import datetime as dt
 import os
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
+from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -468,7 +469,7 @@ class ExpertPool(Result):
             source=self.source,
         )
 
-    @property
+    @cached_property
     def hash(self) -> str:
         """SHA-256 of the roster and the history (changes with any edit or event)."""
         return content_hash(
