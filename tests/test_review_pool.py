@@ -166,3 +166,21 @@ def test_to_frame_has_status() -> None:
     frame = synthetic_pool(20, seed=1).suspend("SYN-E002", "x", on="2024-01-01").to_frame()
     assert frame.loc["SYN-E002", "status"] == "suspended"
     assert frame.index.name == "expert_id" and "fields" in frame.columns
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".xlsx"])
+def test_numeric_ids_keep_leading_zeros(tmp_path: Path, suffix: str) -> None:
+    frame = pd.DataFrame(
+        {
+            "专家编号": ["007", "010", "123"],
+            "姓名": ["甲", "乙", "丙"],
+            "专业领域": ["湿地", "经济金融", "生态环境"],
+            "工作单位": ["示意大学（示意）"] * 3,
+        }
+    )
+    path = tmp_path / f"roster{suffix}"
+    if suffix == ".csv":
+        path.write_text(frame.to_csv(index=False), encoding="utf-8")
+    else:
+        frame.to_excel(path, index=False)  # Excel text cells
+    assert read_pool(path).ids == ("007", "010", "123")

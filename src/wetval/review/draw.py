@@ -487,7 +487,7 @@ class PanelDraw(Result):
             "eligible": _rows(self.eligible),
             "members": list(self.member_ids),
             "alternates": list(self.alternate_ids),
-            "excluded": self.excluded[["expert_id", "reason"]].to_numpy().tolist(),
+            "excluded": self.excluded[["expert_id", "reason", "detail"]].to_numpy().tolist(),
             "skipped": list(self.skipped),
             "replacements": [dict(r) for r in self.replacements],
             "synthetic": self.synthetic,

@@ -29,6 +29,7 @@ from wetval._text import text_table
 from wetval.cards import Card, load_card
 from wetval.errors import Problem, ProblemCollector, ValidationError
 from wetval.results import Result
+from wetval.review._files import read_with_text_ids
 from wetval.review._hashing import content_hash, iso_date
 from wetval.review.errors import ReviewIntegrityError
 from wetval.review.fields import FIELDS, parse_fields, split_list
@@ -408,8 +409,6 @@ class ExpertPool(Result):
 
         A JSON pool is verified on reading (see :meth:`verify`).
         """
-        from wetval.io import read_table
-
         path = Path(path)
         if path.suffix.lower() == ".json":
             if not path.is_file():
@@ -421,7 +420,8 @@ class ExpertPool(Result):
             pool = cls.from_json(path.read_text(encoding="utf-8"))
             pool.verify()
             return replace(pool, source=str(path))
-        frame = read_table(path, encoding=encoding, sheet=sheet)
+        ids = ("expert_id", *ROSTER_ALIASES["expert_id"])
+        frame = read_with_text_ids(path, ids, encoding=encoding, sheet=sheet)
         first_row = 2 if path.suffix.lower() in {".csv", ".txt", ".xlsx", ".xlsm", ".xls"} else None
         return cls.from_frame(frame, source=str(path), first_row=first_row)
 
@@ -775,12 +775,11 @@ class ExpertPool(Result):
         grouped = service.groupby("expert_id")
         frame["panels_served"] = grouped.size().reindex(index, fill_value=0).astype(int)
         frame["last_served"] = grouped["on"].max().reindex(index)
-        frame["on_time_share"] = (
-            grouped["late"].apply(lambda s: float((s == 0).mean())).reindex(index)
-        )
-        frame["mean_days_late"] = grouped["late"].mean().reindex(index)
-        frame["mean_deviation"] = grouped["deviation"].mean().reindex(index)
-        frame["outlier_share"] = grouped["outlier"].mean().reindex(index)
+        on_time = service.assign(on_time=service["late"] == 0).groupby("expert_id")["on_time"]
+        frame["on_time_share"] = on_time.mean().reindex(index).astype(float)
+        frame["mean_days_late"] = grouped["late"].mean().reindex(index).astype(float)
+        frame["mean_deviation"] = grouped["deviation"].mean().reindex(index).astype(float)
+        frame["outlier_share"] = grouped["outlier"].mean().reindex(index).astype(float)
         suspensions = pd.Series([e.expert_id for e in self.events if e.kind == "suspended"])
         frame["suspensions"] = suspensions.value_counts().reindex(index, fill_value=0).astype(int)
         enough = frame["panels_served"] >= min_panels

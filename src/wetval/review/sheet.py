@@ -27,6 +27,7 @@ from wetval.cards import Card, load_card
 from wetval.errors import Problem, ProblemCollector, ValidationError
 from wetval.provenance import CardRef
 from wetval.results import Result
+from wetval.review._files import read_with_text_ids
 from wetval.review._hashing import assessment_reference, content_hash, iso_date
 from wetval.review.draw import PanelDraw, ReviewCase
 from wetval.review.errors import ReviewIntegrityError
@@ -586,10 +587,8 @@ class ReviewSheet(Result):
         """
         if isinstance(source, pd.DataFrame):
             return self._entries(source, round=round, source=None, first_row=None, complete=True)
-        from wetval.io import read_table
-
         path = Path(source)
-        frame = read_table(path, encoding=encoding, sheet=sheet)
+        frame = read_with_text_ids(path, ("expert_id",), encoding=encoding, sheet=sheet)
         return self._entries(frame, round=round, source=str(path), first_row=2, complete=True)
 
     def _entries(
