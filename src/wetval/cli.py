@@ -22,6 +22,7 @@ import sys
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from wetval._cli_review import add_review_commands
 from wetval._text import text_table
 from wetval._version import __version__
 from wetval.errors import WetvalError
@@ -170,6 +171,8 @@ def build_parser() -> argparse.ArgumentParser:
     methods = commands.add_parser("methods", parents=[common], help="list registered methods")
     methods.add_argument("--kind", help="only methods of this kind")
     methods.set_defaults(handler=_cmd_methods)
+
+    add_review_commands(commands, common)
     return parser
 
 

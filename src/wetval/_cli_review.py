@@ -1,0 +1,217 @@
+"""``wetval review draw|sheet|summarise|verify``: the expert-review commands.
+
+Registered on the main parser by :func:`add_review_commands`; handlers follow
+the pattern of :mod:`wetval.cli` (parse, call the library, print; ``--json``
+for machine-readable output; wetval errors exit with 1). This module lives
+outside :mod:`wetval.review` so that building the parser does not import the
+review package (and scipy's optimiser) for every ``wetval`` command.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import secrets
+from pathlib import Path
+from typing import Any, TypeVar
+
+from wetval.errors import Problem, ValidationError
+from wetval.results import Result
+
+__all__ = ["add_review_commands"]
+
+_R = TypeVar("_R", bound=Result)
+
+
+def _date(text: str) -> str:
+    from wetval.review._hashing import iso_date
+
+    try:
+        return iso_date(text)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
+
+
+def _load(path: str, kind: type[_R], what: str) -> _R:
+    """Read a wetval JSON document of ``kind``; wrong or unreadable files are input errors."""
+    file = Path(path)
+    if not file.is_file():
+        raise ValidationError(
+            [Problem(reason="file not found", fix="check the path")], what=what, source=path
+        )
+    try:
+        return kind.from_json(file.read_text(encoding="utf-8"))
+    except (ValueError, KeyError, TypeError) as error:
+        raise ValidationError(
+            [
+                Problem(
+                    reason=f"not a wetval {what} file ({error})",
+                    fix=f"give the JSON file written by the step that makes the {what}",
+                )
+            ],
+            what=what,
+            source=path,
+        ) from None
+
+
+def _write_json(result: Result, path: str) -> None:
+    target = Path(path)
+    temporary = target.with_name(f".{target.name}.partial")
+    temporary.write_text(result.to_json(indent=1), encoding="utf-8")
+    temporary.replace(target)
+
+
+def _cmd_draw(args: argparse.Namespace) -> None:
+    from wetval.cli import _emit
+    from wetval.review import DrawRules, ReviewCase, draw_panel, read_pool
+
+    pool = read_pool(args.pool)
+    case = ReviewCase.build(
+        args.assessment,
+        applicant=args.applicant,
+        date=args.date or dt.date.today().isoformat(),
+        contractor=args.contractor,
+        projects=args.project,
+        townships=args.township,
+    )
+    overrides: dict[str, Any] = {}
+    if args.panel_size is not None:
+        overrides["panel_size"] = args.panel_size
+    if args.alternates is not None:
+        overrides["alternates"] = args.alternates
+    rules = DrawRules.from_card(args.card, **overrides)
+    generated = args.seed is None
+    seed = secrets.randbelow(2**32) if generated else args.seed
+    draw = draw_panel(pool, case, rules, seed=seed)
+    _write_json(draw, args.output)
+    note = " (generated now; it is recorded in the draw)" if generated else ""
+    text = f"{draw.summary()}\n\nseed {seed}{note}\nwritten: {args.output}"
+    data = {
+        "draw_hash": draw.draw_hash,
+        "seed": seed,
+        "seed_generated": generated,
+        "pool_hash": draw.pool_hash,
+        "members": list(draw.member_ids),
+        "alternates": list(draw.alternate_ids),
+        "excluded": draw.excluded.to_dict(orient="records"),
+        "skipped": list(draw.skipped),
+        "synthetic": draw.synthetic,
+        "output": args.output,
+    }
+    _emit(args, text, data)
+
+
+def _cmd_sheet(args: argparse.Namespace) -> None:
+    from wetval.cli import _emit
+    from wetval.io import write_table
+    from wetval.review import PanelDraw, ReviewSheet
+
+    draw = _load(args.draw, PanelDraw, "panel draw")
+    sheet = ReviewSheet.build(draw, due=args.due, card=args.card)
+    _write_json(sheet, args.output)
+    written = [args.output]
+    if args.form:
+        write_table(sheet.form(), args.form, index=False)
+        written.append(args.form)
+    text = f"{sheet.summary()}\n\nwritten: {', '.join(written)}"
+    data = {
+        "sheet_hash": sheet.sheet_hash,
+        "assessment_hash": sheet.case.assessment_hash,
+        "due": sheet.due,
+        "members": list(sheet.member_ids),
+        "criteria": sheet.criteria.reset_index().to_dict(orient="records"),
+        "written": written,
+    }
+    _emit(args, text, data)
+
+
+def _cmd_summarise(args: argparse.Namespace) -> None:
+    from wetval.cli import _emit
+    from wetval.review import ReviewRecord, ReviewSheet
+
+    if args.round2 and not args.round2_due:
+        raise SystemExit("wetval review summarise: --round2 needs --round2-due")
+    sheet = _load(args.sheet, ReviewSheet, "score sheet")
+    record = ReviewRecord.build(sheet, sheet.read_entries(args.scores))
+    if args.round2:
+        entries = sheet.read_entries(args.round2, round=2)
+        record = record.next_round(entries, due=args.round2_due)
+    text = record.summary()
+    if args.output:
+        _write_json(record, args.output)
+        text += f"\nwritten: {args.output}"
+    _emit(args, text, record.appendix() | {"output": args.output})
+
+
+def _cmd_verify(args: argparse.Namespace) -> None:
+    from wetval.cli import _emit
+    from wetval.review import ReviewRecord
+
+    record = _load(args.record, ReviewRecord, "review record")
+    record.verify(args.expect, assessment=args.assessment)
+    text = (
+        f"{args.record}: valid — every entry, the sheet and the verdict match their hashes\n"
+        f"record hash {record.content_hash}\n{record.verdict.summary()}"
+    )
+    data = {
+        "valid": True,
+        "content_hash": record.content_hash,
+        "assessment_hash": record.assessment_hash,
+        "verdict": record.verdict.outcome,
+    }
+    _emit(args, text, data)
+
+
+def add_review_commands(
+    commands: argparse._SubParsersAction[argparse.ArgumentParser],
+    common: argparse.ArgumentParser,
+) -> None:
+    """Add the ``review`` command group to the ``wetval`` parser."""
+    review = commands.add_parser(
+        "review",
+        parents=[common],
+        help="expert review: draw a panel, make the score sheet, "
+        "summarise the scores, verify a record",
+    )
+    actions = review.add_subparsers(dest="review_command", metavar="ACTION", required=True)
+
+    draw = actions.add_parser("draw", parents=[common], help="draw a review panel from the pool")
+    draw.add_argument("pool", help="expert pool: roster CSV/XLSX or pool JSON (with history)")
+    draw.add_argument("--assessment", required=True, help="hash of the assessment under review")
+    draw.add_argument("--applicant", required=True, help="the applicant organisation")
+    draw.add_argument("--contractor", help="the restoration contractor, if known")
+    draw.add_argument("--project", action="append", default=[], help="project id (repeatable)")
+    draw.add_argument("--township", action="append", default=[], help="township (repeatable)")
+    draw.add_argument("--date", type=_date, help="draw date (default: today)")
+    draw.add_argument("--seed", type=int, help="seed of the draw (default: generated, recorded)")
+    draw.add_argument("--card", default="review-jinxian", help="review card (default: %(default)s)")
+    draw.add_argument("--panel-size", type=int, help="override the card's panel size")
+    draw.add_argument("--alternates", type=int, help="override the card's number of alternates")
+    draw.add_argument("--output", required=True, help="where to write the draw record (JSON)")
+    draw.set_defaults(handler=_cmd_draw)
+
+    sheet = actions.add_parser("sheet", parents=[common], help="make the score sheet for a draw")
+    sheet.add_argument("draw", help="draw record (JSON) from 'wetval review draw'")
+    sheet.add_argument("--due", required=True, type=_date, help="date the scores are due")
+    sheet.add_argument(
+        "--card", default="review-jinxian", help="review card (default: %(default)s)"
+    )
+    sheet.add_argument("--output", required=True, help="where to write the sheet (JSON)")
+    sheet.add_argument("--form", help="also write the blank form for the experts (CSV or XLSX)")
+    sheet.set_defaults(handler=_cmd_sheet)
+
+    summarise = actions.add_parser(
+        "summarise", parents=[common], help="aggregate filled forms and reach the verdict"
+    )
+    summarise.add_argument("sheet", help="score sheet (JSON) from 'wetval review sheet'")
+    summarise.add_argument("scores", help="filled form (CSV or XLSX), round 1")
+    summarise.add_argument("--round2", help="filled form of a Delphi second round")
+    summarise.add_argument("--round2-due", type=_date, help="due date of the second round")
+    summarise.add_argument("--output", help="where to write the review record (JSON)")
+    summarise.set_defaults(handler=_cmd_summarise)
+
+    verify = actions.add_parser("verify", parents=[common], help="check a stored review record")
+    verify.add_argument("record", help="review record (JSON)")
+    verify.add_argument("--expect", help="the record hash quoted in the report or minutes")
+    verify.add_argument("--assessment", help="the hash of the assessment it should review")
+    verify.set_defaults(handler=_cmd_verify)
