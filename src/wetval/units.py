@@ -318,6 +318,8 @@ class MoneyConversion:
         Names of the series used.
     verified
         False when any series used holds unverified numbers.
+    unverified_series
+        Names of the series used that hold unverified numbers.
     """
 
     from_currency: str
@@ -330,6 +332,7 @@ class MoneyConversion:
     steps: tuple[str, ...]
     series: tuple[str, ...]
     verified: bool
+    unverified_series: tuple[str, ...] = ()
 
     def as_dict(self) -> dict[str, object]:
         """Plain dictionary (for provenance options and result fields)."""
@@ -344,6 +347,7 @@ class MoneyConversion:
             "steps": list(self.steps),
             "series": list(self.series),
             "verified": self.verified,
+            "unverified_series": list(self.unverified_series),
         }
 
 
@@ -431,6 +435,7 @@ def money_conversion(
         return MoneyConversion(
             from_currency, from_year, to_currency, to_year, factor, None, None,
             tuple(steps), tuple(s.name for s in used), all(s.verified for s in used),
+            tuple(s.name for s in used if not s.verified),
         )  # fmt: skip
     if order == "deflate-first":
         factor = deflate(from_currency) * convert(to_year)
@@ -439,6 +444,7 @@ def money_conversion(
     return MoneyConversion(
         from_currency, from_year, to_currency, to_year, factor, rate, order,
         tuple(steps), tuple(dict.fromkeys(s.name for s in used)), all(s.verified for s in used),
+        tuple(dict.fromkeys(s.name for s in used if not s.verified)),
     )  # fmt: skip
 
 
