@@ -83,3 +83,7 @@ def check_card(card: Card) -> None:
         assert card.price_year is not None, (
             f"card {card.id}: monetary parameters {money} need the card's price_year"
         )
+
+
+# Kind checks of the built-in method families register themselves on import.
+import wetval.valuation.conformance  # noqa: E402, F401

@@ -440,7 +440,9 @@ def _function_inputs(
             else "must be 0 or 1 (a dummy)",
             fix=f"correct {source}",
         )  # fmt: skip
-        inputs[str(variable)] = np.log(values) if transform == "ln" else values
+        if transform == "ln":
+            values = np.log(np.where(bad, 1.0, values))
+        inputs[str(variable)] = values
     problems.raise_if_any("value-function input", parcels.source)
     return inputs
 
