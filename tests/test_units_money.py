@@ -15,7 +15,7 @@ from wetval.units import (
     price_index,
 )
 
-# BLS CPI-U annual averages (1982-84 = 100), series CUUR0000SA0, as in methods/price-indices/us-cpi-u.toml
+# BLS CPI-U annual averages (1982-84 = 100), series CUUR0000SA0 (card us-cpi-u)
 CPI_U = {1995: 152.4, 2007: 207.342, 2010: 218.056, 2020: 258.811, 2024: 313.689}
 
 
@@ -38,7 +38,9 @@ def test_chained_china_cpi() -> None:
 
 
 def test_missing_year_names_series_and_years() -> None:
-    with pytest.raises(PriceIndexError, match=r"1990 is not in the series 'cn-cpi', which has 1995–2024"):
+    with pytest.raises(
+        PriceIndexError, match=r"1990 is not in the series 'cn-cpi', which has 1995–2024"
+    ):
         adjust_price_year(1.0, 1990, 2010, "cn-cpi")
     with pytest.raises(PriceIndexError, match=r"'cn-ppp-gdp', which has 2011, 2017"):
         money_conversion(from_currency="Int$", from_year=2007, to_year=2007)
@@ -64,7 +66,9 @@ def test_order_of_operations_is_documented_and_selectable() -> None:
         from_currency="Int$", from_year=2011, to_year=2017, order="convert-first"
     )
     # convert at the source year's PPP, then deflate in CNY (China CPI)
-    assert convert_first.factor == pytest.approx(ppp[2011] * price_index("cn-cpi").factor(2011, 2017))
+    assert convert_first.factor == pytest.approx(
+        ppp[2011] * price_index("cn-cpi").factor(2011, 2017)
+    )
     assert deflate_first.factor != pytest.approx(convert_first.factor)
     assert deflate_first.steps[0].startswith("deflate Int$ 2011→2017 with us-cpi-u")
     assert "cn-ppp-gdp" in deflate_first.unverified_series
@@ -84,7 +88,9 @@ def test_market_rate_and_dollar_equivalence() -> None:
 years = st.integers(min_value=1995, max_value=2024)
 
 
-@given(st.floats(min_value=1e-3, max_value=1e9), years, years, st.sampled_from(["cn-cpi", "us-cpi-u"]))
+@given(
+    st.floats(min_value=1e-3, max_value=1e9), years, years, st.sampled_from(["cn-cpi", "us-cpi-u"])
+)
 def test_price_year_round_trip(value: float, a: int, b: int, index: str) -> None:
     back = adjust_price_year(adjust_price_year(value, a, b, index), b, a, index)
     assert back == pytest.approx(value, rel=1e-12)

@@ -54,7 +54,9 @@ def test_transfer_unit_value_with_money_conversion() -> None:
 def test_unit_value_transfer_combines_study_values() -> None:
     # transfer-global-wetland-syntheses: inland wetlands 25,682 (de Groot 2012, 2007 Int$) and
     # 34,018 (Brander et al. 2024, 2020 Int$); rivers/lakes 4,267, 12,512 (2007) and 33,447 (2020).
-    result = value(parcels(["1106", "1104"], [10_000.0, 10_000.0]), "transfer-global-wetland-syntheses")
+    result = value(
+        parcels(["1106", "1104"], [10_000.0, 10_000.0]), "transfer-global-wetland-syntheses"
+    )
     f2007 = money_conversion(from_currency="Int$", from_year=2007, to_year=2017).factor
     f2020 = money_conversion(from_currency="Int$", from_year=2020, to_year=2017).factor
     wetland = sorted([25_682 * f2007, 34_018 * f2020])
@@ -75,7 +77,11 @@ def test_unit_value_transfer_income_adjustment_and_weighted_mean() -> None:
         ["a", "wetland", "total", 1000.0, "Int$", 2017, 20_000.0, 3.0, "degroot2012"],
         ["b", "wetland", "total", 2000.0, "Int$", 2017, 10_000.0, 1.0, "degroot2012"],
     ]
-    data["parameters"]["policy_income"] = {"value": 10_000.0, "unit": "Int$/person", "verified": False}
+    data["parameters"]["policy_income"] = {
+        "value": 10_000.0,
+        "unit": "Int$/person",
+        "verified": False,
+    }
     data["options"]["combine"] = "weighted-mean"
     from wetval.cards import Card
 
@@ -151,7 +157,7 @@ def test_garze_prices_reproduce_published_table() -> None:
     for name, weight_kg in (("price_cod", 1.0), ("price_nh3n", 0.8), ("price_tp", 0.25)):
         assert card.param(name) == pytest.approx(0.7 / weight_kg * 1000)
     # Baiyangdian travel cost: 52.47 + 343.33 + 578.03 = 973.83 yuan/visit
-    assert 52.47 + 343.33 + 578.03 == pytest.approx(card.param("price_recreation"))
+    assert pytest.approx(card.param("price_recreation")) == 52.47 + 343.33 + 578.03
 
 
 def test_gep_quantities_and_values() -> None:
@@ -191,7 +197,9 @@ def test_gep_overrides_columns_and_price_years() -> None:
     assert q.loc["P0", "cooling_kwh"] == pytest.approx(kwh)
     cpi = money_conversion(from_currency="CNY", from_year=2010, to_year=2012).factor
     assert result.values.loc["P0", "recreation"] == pytest.approx(100 * 973.83)  # 2012 price
-    assert result.values.loc["P0", "carbon_sequestration"] == pytest.approx(3.0 * 44 / 12 * 100 * cpi)
+    assert result.values.loc["P0", "carbon_sequestration"] == pytest.approx(
+        3.0 * 44 / 12 * 100 * cpi
+    )
     assert result.values.loc["P0", "water_purification"] == pytest.approx(
         (3.0 * 700 + 0.1 * 875 + 0.05 * 2800) * cpi
     )

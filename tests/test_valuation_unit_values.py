@@ -128,7 +128,9 @@ def test_card_missing_service_column(tmp_path: Path) -> None:
 
 
 def test_ecosystem_column_overrides_crosswalk() -> None:
-    result = value(parcels(["0101", "0101"], [10_000.0] * 2, ecosystem=["wetland", None]), "xie2015")
+    result = value(
+        parcels(["0101", "0101"], [10_000.0] * 2, ecosystem=["wetland", None]), "xie2015"
+    )
     assert result.parcels["ecosystem"].tolist() == ["wetland", "paddy"]
     assert result.by_parcel().iloc[0] == pytest.approx(52.02 * 3406.5, abs=0.6)
     assert any("ecosystem column overrides" in n for n in result.provenance.notes)
@@ -211,7 +213,12 @@ def test_price_year_conversion_uses_card_index() -> None:
 def test_result_views_and_json_round_trip() -> None:
     result = value(parcels(["1106", "1104", "0702"], [10_000.0, 5_000.0, 100.0]), "xie2015")
     long = result.to_frame("long")
-    assert len(long) == 3 * 11 and set(long.columns) == {"parcel_id", "service", "ecosystem", "value_cny"}
+    assert len(long) == 3 * 11 and set(long.columns) == {
+        "parcel_id",
+        "service",
+        "ecosystem",
+        "value_cny",
+    }
     assert long["value_cny"].sum() == pytest.approx(result.total())
     assert result.by_service().sum() == pytest.approx(result.by_parcel().sum())
     assert result.by_parcel().loc["P2"] == 0.0  # built land ("none")
@@ -248,7 +255,12 @@ def test_area_scaling_and_parcel_order(
     np.testing.assert_allclose(scaled.values.to_numpy(), base.values.to_numpy() * factor, rtol=1e-9)
     order = list(range(len(rows)))
     random.shuffle(order)  # type: ignore[attr-defined]
-    frame = pd.DataFrame({"parcel_id": [f"P{i}" for i in order], "land_class": [land[i] for i in order],
-                          "area_m2": [areas[i] for i in order]})  # fmt: skip
+    frame = pd.DataFrame(
+        {
+            "parcel_id": [f"P{i}" for i in order],
+            "land_class": [land[i] for i in order],
+            "area_m2": [areas[i] for i in order],
+        }
+    )
     shuffled = value(ParcelTable.from_frame(frame), "xie2015")
     pd.testing.assert_frame_equal(shuffled.values.loc[base.values.index], base.values)

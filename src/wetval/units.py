@@ -199,7 +199,8 @@ def _series_from_card(card: Card) -> PriceIndex:
 
     if card.kind not in ("price-index", "exchange-rate"):
         raise CardError(
-            card.id, [("kind", f"is {card.kind!r}; a series card is 'price-index' or 'exchange-rate'")]
+            card.id,
+            [("kind", f"is {card.kind!r}; a series card is 'price-index' or 'exchange-rate'")],
         )
     table = card.table("series")
     years = [int(y) for y in table.index]
@@ -209,7 +210,9 @@ def _series_from_card(card: Card) -> PriceIndex:
         levels = dict(zip(years, values, strict=True))
     elif form == "chain":
         if years != list(range(years[0], years[0] + len(years))):
-            raise CardError(card.id, [("tables.series", "a chained series needs consecutive years")])
+            raise CardError(
+                card.id, [("tables.series", "a chained series needs consecutive years")]
+            )
         # each value is the index with the previous year = 100; the first year is the base
         chained = np.cumprod(np.asarray([100.0, *values[1:]]) / 100.0) * 100.0
         levels = dict(zip(years, chained.tolist(), strict=True))

@@ -204,10 +204,10 @@ class ServiceValues(Result):
         grand = float(totals.sum())
         area_ha = float(self.parcels["area_m2"].sum()) / M2_PER_HA
         rows = []
+        names = dict(zip(self.services.index, self.services["name_zh"], strict=True))
         for service, amount in totals.items():
-            info = self.services.loc[service]
             share = amount / grand if grand else float("nan")
-            rows.append([str(service), str(info["name_zh"]), float(amount) / 1e4, f"{share:.1%}"])
+            rows.append([str(service), str(names[service]), float(amount) / 1e4, f"{share:.1%}"])
         label = " (SYNTHETIC data)" if self.synthetic else ""
         lines = [
             f"Ecosystem-service values{label}: method {self.method} ({self.kind}), "
@@ -290,7 +290,10 @@ def override(
         raise CardError(
             card.id,
             [
-                (f"parameters.{name}", f"not a parameter of this card; it has {list(card.parameters)}")
+                (
+                    f"parameters.{name}",
+                    f"not a parameter of this card; it has {list(card.parameters)}",
+                )
                 for name in unknown
             ],
         )
@@ -312,7 +315,10 @@ def override(
         *data.get("assumptions", []),
         {
             "key": f"override-{len(data.get('assumptions', [])) + 1}",
-            "text": {"zh": f"项目调整: {'; '.join(changed)}", "en": f"{reason}: {'; '.join(changed)}"},
+            "text": {
+                "zh": f"项目调整: {'; '.join(changed)}",
+                "en": f"{reason}: {'; '.join(changed)}",
+            },
             "verified": False,
         },
     ]
@@ -634,7 +640,7 @@ def make_result(
     kind: str,
     values: np.ndarray,
     services: pd.DataFrame,
-    ecosystems: pd.Categorical,
+    ecosystems: pd.Categorical[Any],
     condition_factor: np.ndarray,
     price_year: int,
     conversion: dict[str, Any],

@@ -29,9 +29,7 @@ def _labels(results: Sequence[ServiceValues], labels: Sequence[str] | None) -> l
         return list(labels)
     names = [r.card_id for r in results]
     if len(set(names)) != len(names):
-        raise ValueError(
-            f"two results share a card id ({names}); pass labels= to tell them apart"
-        )
+        raise ValueError(f"two results share a card id ({names}); pass labels= to tell them apart")
     return names
 
 
@@ -93,8 +91,7 @@ class ValuationComparison(Result):
         lines = [
             f"Valuation comparison at {self.price_year} prices [万元/yr]:",
             text_table(rows, ["concept", *map(str, table.columns)]),
-            "  totals: "
-            + "; ".join(f"{k} {v / 1e4:,.2f}" for k, v in self.totals.items()),
+            "  totals: " + "; ".join(f"{k} {v / 1e4:,.2f}" for k, v in self.totals.items()),
         ]
         return "\n".join(lines)
 

@@ -149,8 +149,14 @@ class TransferredUnitValue(Result):
         """Text report with the expected transfer error."""
         unit = f" {self.currency} ({self.price_year} prices)" if self.currency else ""
         rows = [
-            [str(r.study), str(r.transfer), str(r.statistic), float(r.value)]
-            for r in self.transfer_error.itertuples()
+            [str(study), str(transfer), str(statistic), float(amount)]
+            for study, transfer, statistic, amount in zip(
+                self.transfer_error["study"],
+                self.transfer_error["transfer"],
+                self.transfer_error["statistic"],
+                self.transfer_error["value"],
+                strict=True,
+            )
         ]
         return "\n".join(
             [
@@ -272,9 +278,11 @@ def _combined_study_values(
     if missing:
         raise CardError(card.id, [("tables.study_values", f"needs columns {missing}")])
     options = dict(card.option("conversion", {}) or {})
-    target = int(price_year if price_year is not None else options.get("target_price_year",
-                                                                           card.price_year))  # fmt: skip
-    factors, steps, unverified = [], {}, set()
+    default_year = int(options.get("target_price_year", card.price_year or 0))
+    target = int(price_year) if price_year is not None else default_year
+    factors: list[float] = []
+    steps: dict[str, Any] = {}
+    unverified: set[str] = set()
     for key, row in studies.iterrows():
         done = money_conversion(
             from_currency=str(row["currency"]), from_year=int(row["price_year"]), to_currency="CNY",
@@ -297,16 +305,16 @@ def _combined_study_values(
     if has_income.any():
         policy = float(card.param("policy_income"))
         income_factor[has_income] = (policy / income[has_income].to_numpy()) ** elasticity
-        notes.append(f"income-adjusted {int(has_income.sum())} study values with ε = {elasticity:g}")
+        notes.append(
+            f"income-adjusted {int(has_income.sum())} study values with ε = {elasticity:g}"
+        )
     if (~has_income).any():
         notes.append(
             f"{int((~has_income).sum())} study values have no study income: not income-adjusted"
         )
     studies["adjusted"] = studies["value"].astype(float) * studies["money_factor"] * income_factor
-    weights = (
-        studies["weight"].astype(float) if "weight" in studies.columns else pd.Series(1.0, index=studies.index)
-    )  # fmt: skip
-    studies["w"] = weights
+    has_weights = "weight" in studies.columns
+    studies["w"] = studies["weight"].astype(float) if has_weights else 1.0
     how = card.option("combine", "median")
     if how not in ("median", "weighted-mean"):
         raise CardError(card.id, [("options.combine", f"{how!r}: use 'median' or 'weighted-mean'")])
@@ -322,9 +330,8 @@ def _combined_study_values(
              "n": len(adjusted)}
         )  # fmt: skip
 
-    table = studies.groupby(["ecosystem", "service"], sort=True)[["adjusted", "w"]].apply(
-        summarise
-    )
+    grouped = studies.groupby(["ecosystem", "service"], sort=True)[["adjusted", "w"]]
+    table = pd.DataFrame(grouped.apply(summarise))
     notes.append(f"study values combined by {how}; interval = min–max of the adjusted values")
     if unverified:
         notes.append(f"conversion uses unverified series: {', '.join(sorted(unverified))}")
@@ -363,7 +370,9 @@ def unit_value_transfer(
     table, target, notes, conversion = _combined_study_values(card, price_year)
     unknown = sorted({s for _, s in table.index} - set(services.index))
     if unknown:
-        raise CardError(card.id, [("tables.study_values", f"services not in tables.services: {unknown}")])
+        raise CardError(
+            card.id, [("tables.study_values", f"services not in tables.services: {unknown}")]
+        )
     ecosystems, eco_notes = parcel_ecosystems(parcels, card, types)
     area_ha = parcels.area("m2") / M2_PER_HA
     matrices = {}
@@ -374,12 +383,13 @@ def unit_value_transfer(
         condition, parcels, card, list(services.index)
     )
     for service in adjusted:
-        position = services.index.get_loc(service)
+        position = list(services.index).index(service)
         for matrix in matrices.values():
             matrix[:, position] *= cond
     out_services = services.copy()
     out_services["condition_adjusted"] = [s in adjusted for s in services.index]
-    out_services["n_studies"] = table["n"].groupby(level="service").sum().reindex(services.index).fillna(0).astype(int).to_numpy()  # fmt: skip
+    counts = table["n"].groupby(level="service").sum().reindex(services.index)
+    out_services["n_studies"] = counts.fillna(0).astype(int).to_numpy()
     return make_result(
         parcels=parcels,
         card=card,
@@ -494,8 +504,10 @@ def value_function_transfer(
         interval = "95 % interval from the card's coefficient covariance (no residual variance)"
     else:
         sigma = np.diag(coefficients["se"].astype(float).to_numpy() ** 2)
-        interval = ("95 % interval from the published standard errors, diagonal covariance "
-                    "(approximation: ignores coefficient covariances and residual variance)")  # fmt: skip
+        interval = (
+            "95 % interval from the published standard errors, diagonal covariance "
+            "(approximation: ignores coefficient covariances and residual variance)"
+        )
     site = np.column_stack(
         [
             np.ones(n) if str(coefficients.loc[v, "transform"]) == "constant"
@@ -518,9 +530,8 @@ def value_function_transfer(
         low[:, j] = np.exp(linear - spread) * scale
         high[:, j] = np.exp(linear + spread) * scale
     ecosystems, eco_notes = parcel_ecosystems(parcels, card, card.option("ecosystems", []))
-    none_code = (
-        ecosystems.categories.get_loc("none") if "none" in ecosystems.categories else -2
-    )
+    categories = list(ecosystems.categories)
+    none_code = categories.index("none") if "none" in categories else -2
     valued = np.asarray(ecosystems.codes) != none_code
     for matrix in (central, low, high):
         matrix[~valued] = 0.0
@@ -528,7 +539,7 @@ def value_function_transfer(
         condition, parcels, card, list(services.index)
     )
     for service in adjusted:
-        position = services.index.get_loc(service)
+        position = list(services.index).index(service)
         for matrix in (central, low, high):
             matrix[:, position] *= cond
     out_services = services[["name_zh", "name_en", "group", "concept"]].copy()

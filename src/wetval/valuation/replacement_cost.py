@@ -93,12 +93,14 @@ class _Quantity:
 
 
 def _storage(inputs: _Inputs) -> np.ndarray:
-    return inputs.area_m2 * inputs.indicator("water_depth")
+    storage: np.ndarray = inputs.area_m2 * inputs.indicator("water_depth")
+    return storage
 
 
 def _carbon(inputs: _Inputs) -> np.ndarray:
     ratio = float(inputs.card.option("nep_ratio", 1.0))
-    return inputs.indicator("npp") * inputs.area_m2 * 1e-6 * ratio
+    carbon: np.ndarray = inputs.indicator("npp") * inputs.area_m2 * (1e-6 * ratio)
+    return carbon
 
 
 def _oxygen(inputs: _Inputs) -> np.ndarray:
@@ -111,7 +113,8 @@ def _cooling(inputs: _Inputs) -> np.ndarray:
     latent_heat = float(card.param("latent_heat"))
     eer = float(card.param("ac_eer"))
     water_kg = inputs.indicator("evapotranspiration") / 1000.0 * inputs.area_m2 * WATER_DENSITY
-    return water_kg * latent_heat / MJ_PER_KWH / eer
+    cooling: np.ndarray = water_kg * (latent_heat / MJ_PER_KWH / eer)
+    return cooling
 
 
 def _removal(pollutant: str) -> Callable[[_Inputs], np.ndarray]:
@@ -153,9 +156,7 @@ SERVICE_QUANTITIES: dict[str, dict[str, _Quantity]] = {
 }  # fmt: skip
 
 
-def _needs(
-    inputs: _Inputs, services: list[str]
-) -> tuple[list[Problem], dict[str, str]]:
+def _needs(inputs: _Inputs, services: list[str]) -> tuple[list[Problem], dict[str, str]]:
     """Problems for every missing indicator/column, and where each quantity comes from."""
     problems: list[Problem] = []
     origin: dict[str, str] = {}
@@ -187,12 +188,14 @@ def _needs(
                 continue
             missing = [i for i in quantity.indicators if i not in have]
             for indicator in missing:
+                state = "does not have" if inputs.indicators is not None else "was not given"
+                alternative = f", or add the parcel column {quantity.column!r}"
                 problems.append(Problem(
                     reason=f"{service} needs the indicator {indicator!r}, which the indicator "
-                    f"table {'does not have' if inputs.indicators is not None else 'was not given'}",
+                    f"table {state}",
                     column=indicator,
                     fix=f"pass indicators= with {indicator!r}"
-                    + (f", or add the parcel column {quantity.column!r}" if quantity.column else ""),
+                    + (alternative if quantity.column else ""),
                 ))  # fmt: skip
             origin[name] = (
                 f"removal rate {rates.get(name.removesuffix('_t'))} t/ha/yr × area"
@@ -243,7 +246,12 @@ def gep_replacement_cost(
     if unknown:
         raise CardError(
             card.id,
-            [("options.services", f"unknown services {unknown}; known: {list(SERVICE_QUANTITIES)}")],
+            [
+                (
+                    "options.services",
+                    f"unknown services {unknown}; known: {list(SERVICE_QUANTITIES)}",
+                )
+            ],
         )
     price_names = [q.price for s in wanted for q in SERVICE_QUANTITIES[s].values()]
     missing_prices = [p for p in price_names if p not in card.parameters]
@@ -269,18 +277,21 @@ def gep_replacement_cost(
     conversions: dict[str, object] = {}
     target_year = None
     basis = card.option("carbon_price_basis", "t C")
+    available = set(inputs.indicators.indicator_ids) if inputs.indicators is not None else set()
+    rates = dict(card.option("removal_rates", {}) or {})
     for j, service in enumerate(wanted):
         for name, quantity in SERVICE_QUANTITIES[service].items():
             amount = np.full(len(parcels), np.nan)
             if quantity.column and parcels.has(quantity.column):
                 amount = inputs.column(quantity.column)  # type: ignore[assignment]
             gaps = np.isnan(amount)
-            if gaps.any() and quantity.compute is not _no_formula and (
-                not quantity.indicators or inputs.indicators is not None
-            ):
-                if all(i in (inputs.indicators.indicator_ids if inputs.indicators else [])
-                       for i in quantity.indicators):  # fmt: skip
-                    amount = np.where(gaps, quantity.compute(inputs), amount)
+            computable = (
+                quantity.compute is not _no_formula
+                and set(quantity.indicators) <= available
+                and (service != "water_purification" or name.removesuffix("_t") in rates)
+            )
+            if gaps.any() and computable:
+                amount = np.where(gaps, quantity.compute(inputs), amount)
             gaps = np.isnan(amount)
             problems.add_rows(
                 gaps & (missing_policy == "error"), column=name, values=amount,
@@ -296,7 +307,9 @@ def gep_replacement_cost(
             amount = np.where(gaps, 0.0, amount)
             quantities[name] = amount
             units[name] = quantity.unit
-            conversion = card_conversion(card, price_year, from_year=price_years.get(quantity.price))
+            conversion = card_conversion(
+                card, price_year, from_year=price_years.get(quantity.price)
+            )
             target_year = conversion.to_year
             conversions[quantity.price] = conversion.as_dict()
             notes += conversion_notes(conversion)
@@ -312,10 +325,12 @@ def gep_replacement_cost(
     services["quantities"] = [", ".join(SERVICE_QUANTITIES[s]) for s in wanted]
     if basis == "t CO2":
         notes.append("carbon price applied per t CO2 (carbon × 44/12)")
-    if float(card.option("nep_ratio", 1.0)) == 1.0 and {"carbon_sequestration",
-                                                         "oxygen_release"} & set(wanted):  # fmt: skip
-        notes.append("carbon sequestration uses NPP without deducting soil respiration "
-                     "(nep_ratio = 1): an upper bound")  # fmt: skip
+    uses_npp = {"carbon_sequestration", "oxygen_release"} & set(wanted)
+    if float(card.option("nep_ratio", 1.0)) == 1.0 and uses_npp:
+        notes.append(
+            "carbon sequestration uses NPP without deducting soil respiration "
+            "(nep_ratio = 1): an upper bound"
+        )
     notes.append("quantities from: " + "; ".join(f"{k}: {v}" for k, v in origin.items()))
     return make_result(
         parcels=parcels,
@@ -325,7 +340,7 @@ def gep_replacement_cost(
         values=values,
         services=services,
         ecosystems=pd.Categorical.from_codes(
-            np.zeros(len(parcels), dtype=np.int8), categories=["not used"]
+            np.zeros(len(parcels), dtype=np.int8), categories=pd.Index(["not used"])
         ),
         condition_factor=cond,
         price_year=int(target_year if target_year is not None else card.price_year or 0),

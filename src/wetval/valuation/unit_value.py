@@ -109,7 +109,9 @@ def _standard_equivalent(card: Card) -> tuple[float, str]:
         return value, f"D = {value:g} CNY/ha ({card.parameters['D'].description or 'card value'})"
     if basis == "net-profit":
         crops = card.table("standard_equivalent_crops")
-        value = standard_equivalent_net_profit(crops["sown_share"], crops["net_profit"])
+        value = standard_equivalent_net_profit(
+            crops["sown_share"].to_numpy(dtype=float), crops["net_profit"].to_numpy(dtype=float)
+        )
         return value, f"D = Σ S·F over {', '.join(map(str, crops.index))} = {value:.2f} CNY/ha"
     if basis == "one-seventh":
         price, grain = float(card.param("grain_price")), float(card.param("grain_yield"))
@@ -173,7 +175,7 @@ def _apply_condition(
     values: np.ndarray, services: pd.Index, factor: np.ndarray, adjusted: Sequence[str]
 ) -> None:
     for service in adjusted:
-        position = services.get_loc(service)
+        position = list(services).index(service)
         values[:, position] *= factor
 
 
@@ -214,7 +216,7 @@ def xie_equivalent(
     table = card.table("equivalents")
     _service_columns(card, table, services.index, "equivalents")
     d_value, d_note = _standard_equivalent(card)
-    ecosystems, notes = parcel_ecosystems(parcels, card, table.index)
+    ecosystems, notes = parcel_ecosystems(parcels, card, [str(k) for k in table.index])
     values = ecosystem_rows(ecosystems, table[list(services.index)])
     conversion = card_conversion(card, price_year)
     scale = parcels.area("m2") * (d_value * conversion.factor / M2_PER_HA)
