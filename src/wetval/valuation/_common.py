@@ -352,7 +352,7 @@ def _crosswalk(card: Card, scheme: str) -> tuple[dict[str, str], str | None, str
 
 def parcel_ecosystems(
     parcels: ParcelTable, card: Card, allowed: Sequence[str]
-) -> tuple[pd.Categorical, list[str]]:
+) -> tuple[pd.Categorical[Any], list[str]]:
     """The ecosystem key of every parcel, as the card's own keys.
 
     A parcel's type comes from the card's crosswalk of its land class
@@ -377,7 +377,7 @@ def parcel_ecosystems(
     notes: list[str] = []
     ids = parcels.ids
     problems = ProblemCollector(ids, ids)
-    codes, uniques = pd.factorize(parcels.column("land_class"))
+    codes, uniques = parcels.codes("land_class")
     mapping, default, crosswalk_id = _crosswalk(card, parcels.scheme.value)
     resolved: list[str | None] = []
     for code in map(str, uniques):
@@ -385,48 +385,55 @@ def parcel_ecosystems(
         if found is None and len(code) == 6:
             found = mapping.get(code[:4])
         resolved.append(found if found is not None else default)
-    keys = np.asarray([*resolved, None], dtype=object)[codes]
+    # work on distinct keys: crosswalk keys (by land class) then ecosystem-column values
+    keys = [*resolved]
+    key_codes = codes.astype(np.int64)
     no_entry = np.asarray([r is None for r in resolved] + [False], dtype=bool)[codes]
     overridden = np.zeros(len(ids), dtype=bool)
     if parcels.has("ecosystem"):
-        given = pd.Series(parcels.column("ecosystem"), dtype=object)
-        overridden = given.notna().to_numpy()
-        keys[overridden] = given[overridden].astype(str).to_numpy()
+        given_codes, given = parcels.codes("ecosystem")
+        overridden = given_codes >= 0
+        key_codes = np.where(overridden, given_codes.astype(np.int64) + len(keys), key_codes)
+        keys += [str(v) for v in given]
         notes.append(
             f"ecosystem column overrides the crosswalk for {int(overridden.sum()):,} parcels"
         )
-    problems.add_rows(
-        no_entry & ~overridden,
-        column="land_class",
-        values=parcels.column("land_class"),
-        reason=f"land class has no entry in the crosswalk {crosswalk_id}",
-        fix="give these parcels an 'ecosystem' column value, or use a crosswalk card that "
-        "covers the class",
-    )
-    keys_series = pd.Series(keys, dtype=object)
-    codes2, uniques2 = pd.factorize(keys_series)
+    crosswalk_gap = no_entry & ~overridden
+    if crosswalk_gap.any():
+        problems.add_rows(
+            crosswalk_gap,
+            column="land_class",
+            values=parcels.column("land_class"),
+            reason=f"land class has no entry in the crosswalk {crosswalk_id}",
+            fix="give these parcels an 'ecosystem' column value, or use a crosswalk card that "
+            "covers the class",
+        )
     ecosystem_map = {str(k): str(v) for k, v in card.option("ecosystem_map", {}).items()}
     allowed_set = {*map(str, allowed), NONE_ECOSYSTEM}
-    mapped: list[str | None] = []
-    for key in map(str, uniques2):
-        if key in allowed_set:
-            mapped.append(key)
-        else:
-            mapped.append(ecosystem_map.get(key))
-    final = np.asarray([*mapped, None], dtype=object)[codes2]
-    crosswalk_gap = no_entry & ~overridden
-    problems.add_rows(
-        pd.isna(final) & ~crosswalk_gap,
-        column="ecosystem",
-        values=keys_series,
-        reason=f"ecosystem type has no row in card {card.id} "
-        f"(its types: {', '.join(sorted(allowed_set))})",
-        fix="value these parcels with another card, subset the parcels, or set their "
-        "'ecosystem' column to one of the card's types",
-    )
-    problems.raise_if_any("valuation input", parcels.source)
+    mapped = [
+        None if key is None else key if key in allowed_set else ecosystem_map.get(key)
+        for key in keys
+    ]
     categories = sorted({str(v) for v in mapped if v is not None})
-    return pd.Categorical(final, categories=categories), notes
+    category_of = np.asarray(
+        [categories.index(v) if v is not None else -1 for v in mapped] + [-1], dtype=np.int64
+    )
+    final_codes = category_of[np.where(key_codes < 0, len(mapped), key_codes)]
+    unknown = (final_codes < 0) & ~crosswalk_gap
+    if unknown.any():
+        labels = np.asarray([*keys, None], dtype=object)
+        problems.add_rows(
+            unknown,
+            column="ecosystem",
+            values=labels[np.where(key_codes < 0, len(keys), key_codes)],
+            reason=f"ecosystem type has no row in card {card.id} "
+            f"(its types: {', '.join(sorted(allowed_set))})",
+            fix="value these parcels with another card, subset the parcels, or set their "
+            "'ecosystem' column to one of the card's types",
+        )
+    problems.raise_if_any("valuation input", parcels.source)
+    ecosystems = pd.Categorical.from_codes(final_codes, categories=pd.Index(categories))
+    return ecosystems, notes
 
 
 def ecosystem_rows(ecosystems: pd.Categorical, table: pd.DataFrame) -> np.ndarray:
@@ -605,6 +612,38 @@ def conversion_notes(conversion: MoneyConversion) -> list[str]:
 
 
 # --------------------------------------------------------------------- build
+def indicator_positions(indicators: IndicatorTable, parcels: ParcelTable) -> np.ndarray | None:
+    """Row of each parcel in the indicator table (−1 where absent); None if already aligned.
+
+    Matches ids with Arrow's ``index_in`` (pandas' reindex on Arrow strings is
+    several times slower on a million parcels).
+    """
+    if indicators.ids.equals(parcels.ids):
+        return None
+    import pyarrow as pa  # type: ignore[import-untyped]
+    import pyarrow.compute as pc  # type: ignore[import-untyped]
+
+    def arrow(index: pd.Index) -> pa.Array:
+        return pa.array(index.array, from_pandas=True).cast(pa.large_string())
+
+    found = pc.index_in(arrow(parcels.ids), value_set=arrow(indicators.ids))
+    positions: np.ndarray = found.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int64)
+    return positions
+
+
+def aligned_indicator(
+    indicators: IndicatorTable, name: str, positions: np.ndarray | None
+) -> np.ndarray:
+    """One indicator in the parcels' order (NaN for parcels without a row)."""
+    values = indicators.values(name)
+    if positions is None:
+        return values
+    missing = positions < 0
+    out = values[np.where(missing, 0, positions)] if len(values) else np.zeros(len(positions))
+    out[missing] = np.nan
+    return out
+
+
 def require_indicators(
     indicators: IndicatorTable | None, needed: Sequence[str], parcels: ParcelTable, what: str
 ) -> dict[str, np.ndarray]:
@@ -628,8 +667,8 @@ def require_indicators(
             what="valuation input",
         )
     assert indicators is not None
-    aligned = indicators.aligned(parcels)
-    return {name: aligned.values(name) for name in needed}
+    positions = indicator_positions(indicators, parcels)
+    return {name: aligned_indicator(indicators, name, positions) for name in needed}
 
 
 def make_result(
@@ -659,7 +698,9 @@ def make_result(
     columns = pd.Index([str(s) for s in services.index])
 
     def frame(array: np.ndarray | None) -> pd.DataFrame | None:
-        return None if array is None else pd.DataFrame(array, index=index, columns=columns)
+        return (
+            None if array is None else pd.DataFrame(array, index=index, columns=columns, copy=False)
+        )
 
     all_notes = list(dict.fromkeys(notes))
     unverified = card.unverified()

@@ -518,17 +518,23 @@ def value_function_transfer(
     service_positions = [variables.index(d) for d in service_dummies]
     conversion = card_conversion(card, price_year)
     scale = parcels.area("m2") * (conversion.factor / M2_PER_HA)
+    # x = x0 + e with x0 the site part (service dummies 0) and e the service dummies, so
+    # x·β = x0·β + e·β and x'Σx = x0'Σx0 + 2 e'Σx0 + e'Σe: the n × k work is done once.
+    site[:, service_positions] = 0.0
+    base_linear = site @ beta.to_numpy()
+    site_sigma = site @ sigma
+    base_variance = (site_sigma * site).sum(axis=1)
     shape = (n, len(services))
     central, low, high = np.empty(shape), np.empty(shape), np.empty(shape)
     for j, (_, dummies) in enumerate(services.iterrows()):
-        x = site.copy()
-        for position, dummy in zip(service_positions, service_dummies, strict=True):
-            x[:, position] = float(dummies[dummy])
-        linear = x @ beta.to_numpy()
-        spread = _Z95 * np.sqrt(np.einsum("ij,jk,ik->i", x, sigma, x))
+        e = np.zeros(len(variables))
+        e[service_positions] = [float(dummies[d]) for d in service_dummies]
+        linear = base_linear + e @ beta.to_numpy()
+        variance = base_variance + 2.0 * (site_sigma @ e) + e @ sigma @ e
+        spread = np.exp(_Z95 * np.sqrt(np.maximum(variance, 0.0)))
         central[:, j] = np.exp(linear) * scale
-        low[:, j] = np.exp(linear - spread) * scale
-        high[:, j] = np.exp(linear + spread) * scale
+        low[:, j] = central[:, j] / spread
+        high[:, j] = central[:, j] * spread
     ecosystems, eco_notes = parcel_ecosystems(parcels, card, card.option("ecosystems", []))
     categories = list(ecosystems.categories)
     none_code = categories.index("none") if "none" in categories else -2

@@ -41,10 +41,12 @@ from wetval.units import M2_PER_HA
 from wetval.valuation._common import (
     ConditionLike,
     ServiceValues,
+    aligned_indicator,
     card_conversion,
     card_services,
     condition_factors,
     conversion_notes,
+    indicator_positions,
     make_result,
 )
 
@@ -68,6 +70,7 @@ class _Inputs:
     card: Card
     indicators: IndicatorTable | None
     area_m2: np.ndarray
+    positions: np.ndarray | None
 
     def column(self, name: str) -> np.ndarray | None:
         if not self.parcels.has(name):
@@ -78,7 +81,7 @@ class _Inputs:
 
     def indicator(self, name: str) -> np.ndarray:
         assert self.indicators is not None
-        return self.indicators.values(name)
+        return aligned_indicator(self.indicators, name, self.positions)
 
 
 @dataclass(frozen=True)
@@ -258,12 +261,8 @@ def gep_replacement_cost(
     if missing_prices:
         raise CardError(card.id, [(f"parameters.{p}", "missing: the service needs this price")
                                   for p in missing_prices])  # fmt: skip
-    inputs = _Inputs(
-        parcels,
-        card,
-        indicators.aligned(parcels) if indicators is not None else None,
-        parcels.area("m2"),
-    )
+    positions = indicator_positions(indicators, parcels) if indicators is not None else None
+    inputs = _Inputs(parcels, card, indicators, parcels.area("m2"), positions)
     found, origin = _needs(inputs, wanted)
     if found:
         raise ValidationError(found, what="valuation input", source=parcels.source)
