@@ -69,3 +69,14 @@ def test_gep_replacement_cost_million(benchmark, million) -> None:  # type: igno
     with_columns = ParcelTable.from_frame(frame)
     result = benchmark(value, with_columns, card, indicators=indicators)
     assert result.values.shape == (len(parcels), 6)
+
+
+def test_gep_replacement_cost_million_prealigned(benchmark, million) -> None:  # type: ignore[no-untyped-def]
+    """As above, with the indicator table aligned to the parcels once beforehand."""
+    parcels, indicators = million
+    card = override("gep-garze2010", options={"services": ["water_storage",
+                                                           "carbon_sequestration",
+                                                           "oxygen_release"]})  # fmt: skip
+    aligned = indicators.aligned(parcels)
+    result = benchmark(value, parcels, card, indicators=aligned)
+    assert result.values.shape == (len(parcels), 3)

@@ -243,3 +243,37 @@ def test_compare_and_combine_without_double_counting() -> None:
     with pytest.raises(WetvalError, match="not a service of"):
         combine([xie, gep], {"nothing": "xie2015"})
     assert "Valuation comparison" in comparison.summary()
+
+
+def test_value_function_interval_with_full_covariance() -> None:
+    card = load_card("brander2013")
+    data = card.model_dump(mode="json", exclude_none=True)
+    names = list(card.table("coefficients").index)
+    rng = np.random.default_rng(3)
+    root = rng.normal(0, 0.1, (len(names), len(names)))
+    sigma = root @ root.T  # a dense positive semi-definite covariance
+    data["tables"]["covariance"] = {
+        "columns": ["variable", *names],
+        "rows": [[n, *map(float, row)] for n, row in zip(names, sigma, strict=True)],
+        "verified": False,
+    }
+    data["options"]["inputs"] = {"constructed": 0, "wetland_abundance_ha": 80_000.0,
+                                 "population_50km": 3.0e6, "gcp": 1.0e4}  # fmt: skip
+    from wetval.cards import Card
+
+    dense = Card.from_mapping(data)
+    table = parcels(["1106", "1104"], [10_000.0, 10_000.0], site_area_ha=[500.0, 8000.0])
+    result = value(table, dense)
+    beta = card.table("coefficients")["coefficient"].to_numpy()
+    factor = result.conversion["factor"]
+    for row, area in enumerate([500.0, 8000.0]):
+        for j, (ws, wq) in enumerate([(0, 0), (1, 0), (0, 1)]):
+            x = np.array([1, 0, ws, wq, math.log(area), math.log(80_000), math.log(3e6),
+                          math.log(1e4)])  # fmt: skip
+            central = math.exp(x @ beta)
+            spread = math.exp(1.959963984540054 * math.sqrt(x @ sigma @ x))
+            assert result.values.iloc[row, j] / factor == pytest.approx(central)
+            assert result.high is not None and result.low is not None
+            assert result.high.iloc[row, j] / factor == pytest.approx(central * spread)
+            assert result.low.iloc[row, j] / factor == pytest.approx(central / spread)
+    assert result.interval is not None and "covariance" in result.interval

@@ -508,31 +508,44 @@ def value_function_transfer(
             "95 % interval from the published standard errors, diagonal covariance "
             "(approximation: ignores coefficient covariances and residual variance)"
         )
-    site = np.column_stack(
-        [
-            np.ones(n) if str(coefficients.loc[v, "transform"]) == "constant"
-            else inputs.get(str(v), np.zeros(n))
-            for v in variables
-        ]
-    )  # fmt: skip
     service_positions = [variables.index(d) for d in service_dummies]
+    # x = c + v + e: c the parts constant over parcels (intercept, project-wide inputs), v the
+    # per-parcel inputs (n × m, usually few or none), e the service dummies. Then
+    # x·β = c·β + v·β_v + e·β and x'Σx = c'Σc + 2 v Σ_v· c + v Σ_vv v' + 2 (c + v)'Σe + e'Σe,
+    # so the per-parcel work is O(n·m) instead of O(n·k²).
+    constant = np.zeros(len(variables))
+    varying: list[int] = []
+    columns: list[np.ndarray] = []
+    for k, variable in enumerate(variables):
+        if str(coefficients.loc[variable, "transform"]) == "constant":
+            constant[k] = 1.0
+        elif k not in service_positions:
+            column = inputs.get(str(variable), np.zeros(n))
+            if n and np.all(column == column[0]):
+                constant[k] = column[0]
+            else:
+                varying.append(k)
+                columns.append(column)
+    b = beta.to_numpy()
+    per_parcel = np.column_stack(columns) if columns else np.zeros((n, 0))
+    sigma_vc = sigma[varying] @ constant
+    base_linear = constant @ b + per_parcel @ b[varying]
+    base_variance = (
+        constant @ sigma @ constant
+        + 2.0 * (per_parcel @ sigma_vc)
+        + ((per_parcel @ sigma[np.ix_(varying, varying)]) * per_parcel).sum(axis=1)
+    )
     conversion = card_conversion(card, price_year)
     scale = parcels.area("m2") * (conversion.factor / M2_PER_HA)
-    # x = x0 + e with x0 the site part (service dummies 0) and e the service dummies, so
-    # x·β = x0·β + e·β and x'Σx = x0'Σx0 + 2 e'Σx0 + e'Σe: the n × k work is done once.
-    site[:, service_positions] = 0.0
-    base_linear = site @ beta.to_numpy()
-    site_sigma = site @ sigma
-    base_variance = (site_sigma * site).sum(axis=1)
     shape = (n, len(services))
     central, low, high = np.empty(shape), np.empty(shape), np.empty(shape)
     for j, (_, dummies) in enumerate(services.iterrows()):
         e = np.zeros(len(variables))
         e[service_positions] = [float(dummies[d]) for d in service_dummies]
-        linear = base_linear + e @ beta.to_numpy()
-        variance = base_variance + 2.0 * (site_sigma @ e) + e @ sigma @ e
+        cross = constant @ sigma @ e + per_parcel @ (sigma[varying] @ e)
+        variance = base_variance + 2.0 * cross + e @ sigma @ e
         spread = np.exp(_Z95 * np.sqrt(np.maximum(variance, 0.0)))
-        central[:, j] = np.exp(linear) * scale
+        central[:, j] = np.exp(base_linear + e @ b) * scale
         low[:, j] = central[:, j] / spread
         high[:, j] = central[:, j] * spread
     ecosystems, eco_notes = parcel_ecosystems(parcels, card, card.option("ecosystems", []))
