@@ -173,7 +173,8 @@ def test_gep_quantities_and_values() -> None:
     dry = 5.0 * 44 / 12 / 1.63
     assert q.loc["P0", "oxygen_t"] == pytest.approx(1.2 * dry)
     assert result.values.loc["P0", "water_storage"] == pytest.approx(15_000 * 7.06)
-    assert result.values.loc["P0", "carbon_sequestration"] == pytest.approx(5.0 * 380)
+    # 380 CNY per t CO2 (Garzê §2.4.7/§3.2.7 measure sequestration as CO2)
+    assert result.values.loc["P0", "carbon_sequestration"] == pytest.approx(5.0 * 44 / 12 * 380)
     assert result.quantity_units["carbon_t"] == "t C/yr"
     assert result.price_year == 2010
 
@@ -218,6 +219,33 @@ def test_gep_missing_inputs_named_together() -> None:
         value(parcels(["1104"], [1.0]), override("gep-garze2010", options={"services": ["magic"]}))
     with pytest.raises(CardError, match="not a parameter"):
         override("gep-garze2010", parameters={"price_gold": 1.0})
+
+
+def test_gep_reproduces_garze_table_3() -> None:
+    # 白玛卓嘎 et al. 2017, 生态学报 37(19): 6302–6312, Table 3 (2010): physical quantity × price
+    # = value [亿元]. Quantities are published to 0.01 (亿 m³, 亿 kWh, 亿 t) or 1 t, so the
+    # tolerance is half a unit of the last digit times the price.
+    yi = 1e8
+    area_m2 = 1e10
+    co2_t = 0.31 * yi  # 固碳(CO2) 0.31 亿 t → 117.35 亿元 at 380 CNY/t
+    npp = co2_t * 12 / 44 * 1e6 / area_m2  # g C/m²/yr giving that CO2
+    card = override(
+        "gep-garze2010",
+        options={"services": ["water_storage", "water_purification", "carbon_sequestration",
+                              "climate_regulation"]},
+    )  # fmt: skip
+    table = parcels(
+        ["1106"], [area_m2],
+        storage_m3=[321.49 * yi],                      # 水源涵养量 321.49 亿 m³
+        cod_removed_t=[5424.0], nh3n_removed_t=[625.0], tp_removed_t=[0.0],
+        cooling_kwh=[(2799.10 + 1272.35) * yi],        # 植被蒸腾 + 水面蒸发 亿 kW·h
+    )  # fmt: skip
+    result = value(table, card, indicators=indicators(npp=[npp]))
+    by_service = result.by_service() / yi
+    assert by_service["water_storage"] == pytest.approx(2269.7074, abs=0.005 * 7.06)
+    assert by_service["water_purification"] == pytest.approx(0.0380 + 0.0055, abs=0.0001)
+    assert by_service["carbon_sequestration"] == pytest.approx(117.3548, abs=0.005 * 380)
+    assert by_service["climate_regulation"] == pytest.approx(1483.5208 + 674.3433, abs=0.01 * 0.53)
 
 
 # ---------------------------------------------------------- compare / combine

@@ -12,8 +12,8 @@ service                  quantity per parcel                                    
 ``water_purification``   ``cod_t``, ``nh3n_t``, ``tp_t`` removed [t/yr]:        CNY/t each
                          parcel columns ``cod_removed_t`` …, or
                          ``options.removal_rates`` [t/ha/yr] × area
-``carbon_sequestration`` ``carbon_t`` = ``npp`` [g C/m²/yr] × area × 10⁻⁶       CNY/t C
-                         × ``options.nep_ratio``                                (or per t CO₂)
+``carbon_sequestration`` ``carbon_t`` = ``npp`` [g C/m²/yr] × area × 10⁻⁶       CNY/t CO₂
+                         × ``options.nep_ratio``; priced as CO₂ (× 44/12)       (or per t C)
 ``oxygen_release``       ``oxygen_t`` = 1.2 × dry matter, dry matter =          CNY/t O₂
                          carbon × 44/12 ÷ 1.63
 ``climate_regulation``   ``cooling_kwh`` = ``evapotranspiration`` [mm/yr] ÷     CNY/kWh
@@ -275,7 +275,7 @@ def gep_replacement_cost(
     notes: list[str] = []
     conversions: dict[str, object] = {}
     target_year = None
-    basis = card.option("carbon_price_basis", "t C")
+    basis = card.option("carbon_price_basis", "t CO2")
     available = set(inputs.indicators.indicator_ids) if inputs.indicators is not None else set()
     rates = dict(card.option("removal_rates", {}) or {})
     for j, service in enumerate(wanted):
