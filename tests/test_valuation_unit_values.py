@@ -39,7 +39,14 @@ def test_xie_rows_sum_to_published_totals() -> None:
     np.testing.assert_allclose(sums, table["sum"], atol=0.055)
     assert table.loc["wetland", "sum"] == 52.02 and table.loc["water_body", "sum"] == 125.61
     unverified = set(table.index[~table["verified"].astype(bool)])
-    assert unverified == {"coniferous", "steppe", "shrub_grass", "meadow", "desert", "glacier"}
+    assert unverified == {"coniferous", "steppe", "shrub_grass", "meadow", "glacier"}
+    # 赵鸿雁 et al. (ChinaXiv-202004.00060V1) Table 2: 田坎 takes Xie's 荒漠 equivalents.
+    tiankan = [0.01, 0.03, 0.02, 0.11, 0.1, 0.31, 0.21, 0.13, 0.01, 0.12, 0.05]
+    assert table.loc["desert", services].tolist() == pytest.approx(tiankan)
+    # Its 其他草地 column is 草原 scaled by cover: the recalled 草原 row × 0.254 rounds to it.
+    other_grass = [0.03, 0.04, 0.02, 0.13, 0.34, 0.11, 0.25, 0.16, 0.01, 0.14, 0.06]
+    scaled = (table.loc["steppe", services].astype(float) * 0.254).round(2).tolist()
+    assert scaled == pytest.approx(other_grass)
 
 
 def test_xie_derived_unit_values_at_d_3406_5() -> None:
