@@ -248,6 +248,14 @@ def test_gep_reproduces_garze_table_3() -> None:
     assert by_service["climate_regulation"] == pytest.approx(1483.5208 + 674.3433, abs=0.01 * 0.53)
 
 
+def test_gep_reproduces_baiyangdian_recreation() -> None:
+    # 江波 et al. 2017, 生态学报 37(8): 2497–2505, §2.3.1 and Table 3: 135×10⁴ visits in 2011 ×
+    # (52.47 + 343.33 + 578.03) CNY/visit = 13.15×10⁸ CNY (published to 0.01×10⁸).
+    card = override("gep-garze2010", options={"services": ["recreation"]})
+    result = value(parcels(["1106"], [1.0], visits=[135e4]), card, price_year=2012)
+    assert result.total() / 1e8 == pytest.approx(13.15, abs=0.005)
+
+
 # ---------------------------------------------------------- compare / combine
 def test_compare_and_combine_without_double_counting() -> None:
     table = parcels(["1106", "1104"], [10_000.0, 10_000.0])
