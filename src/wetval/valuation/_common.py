@@ -217,6 +217,15 @@ class ServiceValues(Result):
             text_table(rows, ["service", "服务", "value [万元/yr]", "share"]),
             f"  total: {grand / 1e4:,.2f} 万元/yr ({grand:,.0f} {self.currency}/yr)",
         ]
+        if self.quantities is not None:
+            totals_q = self.quantities.sum()
+            lines.append(
+                "  physical quantities: "
+                + "; ".join(
+                    f"{name} {amount:,.4g} {self.quantity_units.get(str(name), '')}"
+                    for name, amount in totals_q.items()
+                )
+            )
         if self.low is not None and self.high is not None:
             lines.append(
                 f"  interval ({self.interval}): {self.low.to_numpy().sum() / 1e4:,.2f} – "
