@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pandas as pd
 import pytest
 
 from wetval import ParcelTable, load_card
 from wetval.cards import Card
-from wetval.errors import CardError
+from wetval.errors import CardError, ValidationError
 from wetval.plugins import Method
 from wetval.units import PriceIndexError
 from wetval.valuation import ServiceValues, compare, override, value
@@ -96,3 +98,21 @@ def test_ecosystem_column_with_card_types_and_comparison_plot() -> None:
     back = type(comparison).from_json(comparison.to_json())
     assert isinstance(back.results["degroot2012"], ServiceValues)
     assert override("xie2015", parameters={"D": 1000.0}).param("D") == 1000.0
+
+
+def test_land_class_without_crosswalk_entry(tmp_path: Path) -> None:
+    crosswalk = load_card("crosswalk-sandiao-xie2015").model_dump(mode="json", exclude_none=True)
+    crosswalk["id"] = "crosswalk-partial"
+    table = crosswalk["tables"]["crosswalk"]
+    table["rows"] = [row for row in table["rows"] if row[0] not in ("1104", "0101")]
+    path = tmp_path / "partial.toml"
+    path.write_text(Card.from_mapping(crosswalk).to_toml(), encoding="utf-8")
+    card = override("xie2015", options={"crosswalk": {"sandiao": str(path)}})
+    table_in = parcels(
+        ["1106", "1104", "0101", "1104"], [1.0] * 4, ecosystem=[None] * 3 + ["wetland"]
+    )
+    with pytest.raises(ValidationError) as caught:
+        value(table_in, card)
+    text = str(caught.value)
+    assert "no entry in the crosswalk crosswalk-partial" in text
+    assert "P1" in text and "P2" in text and "P3" not in text and "P0" not in text
