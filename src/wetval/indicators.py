@@ -277,6 +277,17 @@ _BUILTIN: tuple[Indicator, ...] = (
         _D.HIGHER_BETTER,
         "Net primary productivity of the parcel's vegetation, as carbon.",
     ),
+    Indicator(
+        "evapotranspiration",
+        "蒸散发量",
+        "evapotranspiration",
+        "mm/yr",
+        0,
+        3000,
+        _D.NEUTRAL,
+        "Annual evapotranspiration of the parcel (water-surface evaporation plus plant "
+        "transpiration), used for the cooling (climate-regulation) quantity of GEP accounting.",
+    ),
 )
 
 

@@ -581,6 +581,26 @@ class ParcelTable:
         """Whether the table has a column."""
         return name in self._frame.columns
 
+    def codes(self, name: str) -> tuple[np.ndarray, pd.Index]:
+        """Integer codes (−1 for missing) and the distinct values of a column.
+
+        The fast way to map a categorical column (``land_class``,
+        ``ecosystem``, ``township`` …) over a million parcels: work on the
+        distinct values, then index with the codes.
+
+        Raises
+        ------
+        KeyError
+            If the table has no such column.
+        """
+        if name not in self._frame.columns:
+            raise KeyError(f"the parcel table has no column {name!r}; it has: {self.columns}")
+        values = self._frame[name]
+        if isinstance(values.dtype, pd.CategoricalDtype):
+            return values.cat.codes.to_numpy(), pd.Index(values.cat.categories)
+        codes, uniques = pd.factorize(values, use_na_sentinel=True)
+        return codes, pd.Index(uniques)
+
     def area(self, unit: AreaUnit = "m2") -> np.ndarray:
         """Parcel areas in ``unit`` (``"m2"``, ``"ha"`` or ``"mu"`` 亩)."""
         return self.column("area_m2") / AREA_UNITS[unit]

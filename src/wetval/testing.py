@@ -87,4 +87,5 @@ def check_card(card: Card) -> None:
 
 # Kind checks of the built-in method kinds register themselves on import; they use
 # register_kind_check above, so they are imported last.
+import wetval.valuation.conformance  # noqa: E402, F401
 from wetval.quota import _checks as _quota_checks  # noqa: E402, F401

@@ -1,0 +1,607 @@
+"""Benefit transfer: unit-value transfer and value-function (meta-regression) transfer.
+
+:func:`transfer_unit_value`
+    one study value to the policy site:
+    V_p = V_s × (Y_p / Y_s)^ε × money factor (price year, currency).
+``unit-value-transfer`` (method)
+    several study values per ecosystem type and service from a card,
+    each converted and income-adjusted, combined by median or weighted mean;
+    the spread (min–max) is reported as the interval.
+``value-function-transfer`` (method)
+    a linear-in-logs meta-regression from a card evaluated at each parcel's
+    site characteristics: ln V = β₀ + Σ βₖ xₖ, V = exp(x·β) [card currency/ha/yr],
+    with an interval from the card's coefficient (co)variance.
+
+Every result carries the literature's expected transfer error
+(card ``transfer-errors``). See ``docs/valuation-benefit-transfer.md``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from wetval._text import text_table
+from wetval.cards import Card, load_card
+from wetval.errors import CardError, Problem, ProblemCollector
+from wetval.plugins import Method
+from wetval.provenance import Provenance
+from wetval.results import Result
+from wetval.tables import IndicatorTable, ParcelTable
+from wetval.units import (
+    M2_PER_HA,
+    ConversionOrder,
+    PriceIndex,
+    Rate,
+    money_conversion,
+)
+from wetval.valuation._common import (
+    ConditionLike,
+    ServiceValues,
+    card_conversion,
+    card_services,
+    condition_factors,
+    conversion_notes,
+    ecosystem_rows,
+    make_result,
+    parcel_ecosystems,
+)
+
+__all__ = [
+    "UNIT_VALUE_TRANSFER",
+    "VALUE_FUNCTION_TRANSFER",
+    "TransferredUnitValue",
+    "expected_transfer_error",
+    "transfer_unit_value",
+    "unit_value_transfer",
+    "value_function_transfer",
+]
+
+#: Card holding the literature's transfer-error magnitudes.
+TRANSFER_ERROR_CARD = "transfer-errors"
+#: Two-sided 95 % normal quantile.
+_Z95 = 1.959963984540054
+
+
+def expected_transfer_error(card: Card | None = None) -> pd.DataFrame:
+    """The literature's expected transfer errors (absolute percentage errors).
+
+    Parameters
+    ----------
+    card
+        A card with a ``transfer_error`` table; default the shipped
+        ``transfer-errors`` card (Kaul et al. 2013, Rosenberger & Loomis 2017,
+        Rosenberger 2015, Brander et al. 2006 and 2013, Asare et al. 2022).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``study``, ``transfer``, ``statistic``, ``value`` [%], ``source``.
+    """
+    if card is None or "transfer_error" not in card.tables:
+        card = load_card(TRANSFER_ERROR_CARD)
+    return card.table("transfer_error").reset_index()
+
+
+@dataclass(frozen=True)
+class TransferredUnitValue(Result):
+    """One study value transferred to the policy site.
+
+    Attributes
+    ----------
+    value
+        Transferred value [to_currency per unit at to_year prices].
+    low, high
+        Values at the ends of the elasticity range (equal to ``value``
+        without a range).
+    study_value
+        The value as given.
+    income_factor
+        (Y_p / Y_s)^ε.
+    money_factor
+        Price-year and currency factor (1 without conversion).
+    elasticity, elasticity_range
+        ε and its (low, high) range.
+    conversion
+        Steps of the money conversion.
+    transfer_error
+        Expected transfer errors from the literature.
+    provenance
+        Cards used and notes.
+    """
+
+    value: float
+    low: float
+    high: float
+    study_value: float
+    income_factor: float
+    money_factor: float
+    elasticity: float
+    elasticity_range: tuple[float, float] | None
+    currency: str | None
+    price_year: int | None
+    conversion: dict[str, Any]
+    transfer_error: pd.DataFrame
+    provenance: Provenance = field(default_factory=Provenance)
+
+    def to_frame(self) -> pd.DataFrame:
+        """One row: study value, factors, transferred value and range."""
+        return pd.DataFrame(
+            [
+                {
+                    "study_value": self.study_value,
+                    "income_factor": self.income_factor,
+                    "money_factor": self.money_factor,
+                    "value": self.value,
+                    "low": self.low,
+                    "high": self.high,
+                    "currency": self.currency,
+                    "price_year": self.price_year,
+                }
+            ]
+        )
+
+    def summary(self) -> str:
+        """Text report with the expected transfer error."""
+        unit = f" {self.currency} ({self.price_year} prices)" if self.currency else ""
+        rows = [
+            [str(study), str(transfer), str(statistic), float(amount)]
+            for study, transfer, statistic, amount in zip(
+                self.transfer_error["study"],
+                self.transfer_error["transfer"],
+                self.transfer_error["statistic"],
+                self.transfer_error["value"],
+                strict=True,
+            )
+        ]
+        return "\n".join(
+            [
+                f"Unit-value transfer: {self.study_value:,.2f} → {self.value:,.2f}{unit}",
+                f"  income factor (Y_p/Y_s)^ε = {self.income_factor:.4f} (ε = {self.elasticity:g}"
+                + (f", range {self.elasticity_range}" if self.elasticity_range else "")
+                + f"); money factor {self.money_factor:.6g}",
+                f"  elasticity range: {self.low:,.2f} – {self.high:,.2f}",
+                "  expected transfer error (absolute % error, literature):",
+                text_table(rows, ["study", "transfer", "statistic", "%"], indent=4),
+            ]
+        )
+
+
+def transfer_unit_value(
+    value: float,
+    *,
+    study_income: float,
+    policy_income: float,
+    elasticity: float,
+    elasticity_range: tuple[float, float] | None = None,
+    from_currency: str | None = None,
+    from_year: int | None = None,
+    to_currency: str = "CNY",
+    to_year: int | None = None,
+    rate: Rate = "ppp",
+    order: ConversionOrder = "deflate-first",
+    indices: Mapping[str, str | Card | PriceIndex | Mapping[int, float]] | None = None,
+) -> TransferredUnitValue:
+    """Transfer one study unit value to the policy site.
+
+    V_p = V_s × (Y_p / Y_s)^ε × money factor, where the money factor moves
+    the value from (``from_currency``, ``from_year``) to (``to_currency``,
+    ``to_year``) by :func:`wetval.units.money_conversion`.
+
+    Parameters
+    ----------
+    value
+        Study value V_s (e.g. [Int$/ha/yr]).
+    study_income, policy_income
+        Income at the study and policy sites (Y_s, Y_p) in the same unit,
+        e.g. GDP per capita at PPP, constant prices.
+    elasticity
+        Income elasticity of WTP, ε (0.2–1.2 in the literature; ≈ 0.5–0.6
+        for China as an upper-middle-income country).
+    elasticity_range
+        (low, high) ε for the reported range.
+    from_currency, from_year
+        Currency and price year of ``value``; give both to convert money.
+    to_currency, to_year
+        Target currency and price year.
+    rate, order, indices
+        See :func:`wetval.units.money_conversion`.
+
+    Returns
+    -------
+    TransferredUnitValue
+
+    Examples
+    --------
+    >>> t = transfer_unit_value(100.0, study_income=40_000, policy_income=20_000,
+    ...                         elasticity=1.0)
+    >>> t.value
+    50.0
+    """
+    if study_income <= 0 or policy_income <= 0:
+        raise ValueError("incomes must be positive")
+    ratio = policy_income / study_income
+    income_factor = ratio**elasticity
+    money_factor = 1.0
+    conversion: dict[str, Any] = {}
+    notes = [f"income ratio Y_p/Y_s = {ratio:.4f}"]
+    if (from_currency is None) != (from_year is None):
+        raise ValueError("give both from_currency and from_year to convert money, or neither")
+    if from_currency is not None and from_year is not None:
+        done = money_conversion(
+            from_currency=from_currency, from_year=from_year, to_currency=to_currency,
+            to_year=to_year if to_year is not None else from_year, rate=rate, order=order,
+            indices=indices,
+        )  # fmt: skip
+        money_factor = done.factor
+        conversion = done.as_dict()
+        notes += conversion_notes(done)
+    central = value * income_factor * money_factor
+    low = high = central
+    if elasticity_range is not None:
+        ends = sorted(value * ratio**e * money_factor for e in elasticity_range)
+        low, high = ends[0], ends[-1]
+    error_card = load_card(TRANSFER_ERROR_CARD)
+    return TransferredUnitValue(
+        value=float(central),
+        low=float(low),
+        high=float(high),
+        study_value=float(value),
+        income_factor=float(income_factor),
+        money_factor=float(money_factor),
+        elasticity=float(elasticity),
+        elasticity_range=(
+            (float(elasticity_range[0]), float(elasticity_range[1])) if elasticity_range else None
+        ),
+        currency=to_currency if from_currency is not None else None,
+        price_year=(to_year if to_year is not None else from_year) if from_year else None,
+        conversion=conversion,
+        transfer_error=expected_transfer_error(error_card),
+        provenance=Provenance(
+            method="transfer_unit_value", cards=(error_card.ref,), notes=tuple(notes)
+        ),
+    )
+
+
+# ------------------------------------------------------------ study values
+def _combined_study_values(
+    card: Card, price_year: int | None
+) -> tuple[pd.DataFrame, int, list[str], dict[str, Any]]:
+    """Per (ecosystem, service): central, low, high, n of the adjusted study values [CNY/ha/yr]."""
+    studies = card.table("study_values")
+    needed = ["ecosystem", "service", "value", "currency", "price_year"]
+    missing = [c for c in needed if c not in studies.columns]
+    if missing:
+        raise CardError(card.id, [("tables.study_values", f"needs columns {missing}")])
+    options = dict(card.option("conversion", {}) or {})
+    default_year = int(options.get("target_price_year", card.price_year or 0))
+    target = int(price_year) if price_year is not None else default_year
+    factors: list[float] = []
+    steps: dict[str, Any] = {}
+    unverified: set[str] = set()
+    for key, row in studies.iterrows():
+        done = money_conversion(
+            from_currency=str(row["currency"]), from_year=int(row["price_year"]), to_currency="CNY",
+            to_year=target, rate=options.get("rate", "ppp"),
+            order=options.get("order", "deflate-first"), indices=options.get("indices"),
+        )  # fmt: skip
+        factors.append(done.factor)
+        steps[str(key)] = done.as_dict()
+        unverified.update(done.unverified_series)
+    studies["money_factor"] = factors
+    raw_income = studies["study_income"] if "study_income" in studies.columns else None
+    income = pd.to_numeric(
+        raw_income if raw_income is not None else pd.Series(np.nan, index=studies.index),
+        errors="coerce",
+    )
+    elasticity = float(card.param("elasticity"))
+    has_income = income.notna().to_numpy()
+    income_factor = np.ones(len(studies))
+    notes: list[str] = []
+    if has_income.any():
+        policy = float(card.param("policy_income"))
+        income_factor[has_income] = (policy / income[has_income].to_numpy()) ** elasticity
+        notes.append(
+            f"income-adjusted {int(has_income.sum())} study values with ε = {elasticity:g}"
+        )
+    if (~has_income).any():
+        notes.append(
+            f"{int((~has_income).sum())} study values have no study income: not income-adjusted"
+        )
+    studies["adjusted"] = studies["value"].astype(float) * studies["money_factor"] * income_factor
+    has_weights = "weight" in studies.columns
+    studies["w"] = studies["weight"].astype(float) if has_weights else 1.0
+    how = card.option("combine", "median")
+    if how not in ("median", "weighted-mean"):
+        raise CardError(card.id, [("options.combine", f"{how!r}: use 'median' or 'weighted-mean'")])
+
+    def summarise(group: pd.DataFrame) -> pd.Series:
+        adjusted = group["adjusted"].to_numpy()
+        if how == "median":
+            central = float(np.median(adjusted))
+        else:
+            central = float(np.average(adjusted, weights=group["w"].to_numpy()))
+        return pd.Series(
+            {"central": central, "low": float(adjusted.min()), "high": float(adjusted.max()),
+             "n": len(adjusted)}
+        )  # fmt: skip
+
+    grouped = studies.groupby(["ecosystem", "service"], sort=True)[["adjusted", "w"]]
+    table = pd.DataFrame(grouped.apply(summarise))
+    notes.append(f"study values combined by {how}; interval = min–max of the adjusted values")
+    if unverified:
+        notes.append(f"conversion uses unverified series: {', '.join(sorted(unverified))}")
+    return table, target, notes, {"per_study": steps, "target_year": target}
+
+
+def unit_value_transfer(
+    parcels: ParcelTable,
+    card: Card,
+    *,
+    condition: ConditionLike | None = None,
+    indicators: IndicatorTable | None = None,
+    price_year: int | None = None,
+) -> ServiceValues:
+    """Service values from several transferred study values [CNY/yr].
+
+    Each study value of the card (table ``study_values``: ``ecosystem``,
+    ``service``, ``value`` per ha per year, ``currency``, ``price_year``,
+    optional ``study_income`` and ``weight``) is converted to CNY at
+    ``price_year`` and, where it has a study income, adjusted by
+    (policy_income / study_income)^ε; the values of each type and service
+    are combined by ``options.combine`` (``median`` or ``weighted-mean``) and
+    multiplied by area. ``low``/``high`` hold the min–max spread.
+
+    Parameters
+    ----------
+    parcels, card, condition, indicators, price_year
+        As for :func:`wetval.valuation.value`.
+
+    Returns
+    -------
+    ServiceValues
+    """
+    services = card_services(card)
+    types = [str(t) for t in card.option("ecosystems", [])]
+    table, target, notes, conversion = _combined_study_values(card, price_year)
+    unknown = sorted({s for _, s in table.index} - set(services.index))
+    if unknown:
+        raise CardError(
+            card.id, [("tables.study_values", f"services not in tables.services: {unknown}")]
+        )
+    ecosystems, eco_notes = parcel_ecosystems(parcels, card, types)
+    area_ha = parcels.area("m2") / M2_PER_HA
+    matrices = {}
+    for part in ("central", "low", "high"):
+        wide = table[part].unstack("service").reindex(index=types, columns=services.index)
+        matrices[part] = ecosystem_rows(ecosystems, wide.fillna(0.0)) * area_ha[:, None]
+    cond, adjusted, condition_notes = condition_factors(
+        condition, parcels, card, list(services.index)
+    )
+    for service in adjusted:
+        position = list(services.index).index(service)
+        for matrix in matrices.values():
+            matrix[:, position] *= cond
+    out_services = services.copy()
+    out_services["condition_adjusted"] = [s in adjusted for s in services.index]
+    counts = table["n"].groupby(level="service").sum().reindex(services.index)
+    out_services["n_studies"] = counts.fillna(0).astype(int).to_numpy()
+    return make_result(
+        parcels=parcels,
+        card=card,
+        method="unit-value-transfer",
+        kind="benefit-transfer",
+        values=matrices["central"],
+        services=out_services,
+        ecosystems=ecosystems,
+        condition_factor=cond,
+        price_year=target,
+        conversion=conversion,
+        notes=[*notes, *eco_notes, *condition_notes],
+        inputs={"indicators": indicators.hash} if indicators is not None else {},
+        options={"combine": card.option("combine", "median")},
+        low=matrices["low"],
+        high=matrices["high"],
+        interval="min–max of the transferred study values",
+        transfer_error=expected_transfer_error(card),
+    )
+
+
+# ---------------------------------------------------------- value function
+def _function_inputs(
+    parcels: ParcelTable, card: Card, coefficients: pd.DataFrame
+) -> dict[str, np.ndarray]:
+    """Site characteristics per parcel: parcel column, else ``options.inputs`` scalar."""
+    scalars = dict(card.option("inputs", {}) or {})
+    inputs: dict[str, np.ndarray] = {}
+    problems = ProblemCollector(parcels.ids, parcels.ids)
+    n = len(parcels)
+    for variable, row in coefficients.iterrows():
+        transform, name = str(row["transform"]), str(row["input"])
+        if transform == "constant" or name == "service":
+            continue
+        if parcels.has(name):
+            values = pd.to_numeric(pd.Series(parcels.column(name)), errors="coerce").to_numpy(
+                dtype=float
+            )
+            source = f"parcel column {name!r}"
+        elif name in scalars:
+            values = np.full(n, float(scalars[name]))
+            source = f"card option inputs.{name}"
+        else:
+            problems.add(
+                Problem(
+                    reason=f"the value function needs {name!r} ({row['description']}, "
+                    f"[{row['unit']}]) for variable {variable!r}",
+                    column=name,
+                    fix=f"add a parcel column {name!r} or set it for the whole project with "
+                    f"wetval.valuation.override(card, options={{'inputs': {{'{name}': ...}}}})",
+                )
+            )
+            continue
+        bad = np.isnan(values) | ((values <= 0) if transform == "ln" else ~np.isin(values, [0, 1]))
+        problems.add_rows(
+            bad, column=name, values=values,
+            reason="must be a positive number (it enters as a logarithm)" if transform == "ln"
+            else "must be 0 or 1 (a dummy)",
+            fix=f"correct {source}",
+        )  # fmt: skip
+        if transform == "ln":
+            values = np.log(np.where(bad, 1.0, values))
+        inputs[str(variable)] = values
+    problems.raise_if_any("value-function input", parcels.source)
+    return inputs
+
+
+def value_function_transfer(
+    parcels: ParcelTable,
+    card: Card,
+    *,
+    condition: ConditionLike | None = None,
+    indicators: IndicatorTable | None = None,
+    price_year: int | None = None,
+) -> ServiceValues:
+    """Service values from a meta-regression value function [CNY/yr].
+
+    For each service s and parcel: ln v = β₀ + Σₖ βₖ xₖ with the card's
+    coefficients (table ``coefficients``: ``coefficient``, ``se``,
+    ``transform`` ∈ constant/dummy/ln, ``input``), the service dummies of
+    table ``services`` and the parcel's site characteristics (a parcel column
+    named by ``input``, else ``options.inputs``); value = exp(ln v)
+    [card currency/ha/yr] × area [ha] × money factor × condition factor.
+
+    ``low``/``high`` bound exp(ln v ± 1.96 σ) with σ² = x'Σx, Σ from the
+    card's ``covariance`` table or, lacking one, diag(se²) (an approximation
+    that ignores the covariances and the residual variance).
+
+    Parameters
+    ----------
+    parcels, card, condition, indicators, price_year
+        As for :func:`wetval.valuation.value`.
+
+    Returns
+    -------
+    ServiceValues
+    """
+    coefficients = card.table("coefficients")
+    services = card_services(card)
+    service_dummies = [str(v) for v, r in coefficients.iterrows() if str(r["input"]) == "service"]
+    missing = [d for d in service_dummies if d not in services.columns]
+    if missing:
+        raise CardError(card.id, [("tables.services", f"needs dummy columns {missing}")])
+    inputs = _function_inputs(parcels, card, coefficients)
+    beta = coefficients["coefficient"].astype(float)
+    n, variables = len(parcels), list(coefficients.index)
+    if "covariance" in card.tables:
+        covariance = card.table("covariance").reindex(index=variables, columns=variables)
+        if covariance.isna().any().any():
+            raise CardError(card.id, [("tables.covariance", "must cover every coefficient")])
+        sigma = covariance.to_numpy(dtype=float)
+        interval = "95 % interval from the card's coefficient covariance (no residual variance)"
+    else:
+        sigma = np.diag(coefficients["se"].astype(float).to_numpy() ** 2)
+        interval = (
+            "95 % interval from the published standard errors, diagonal covariance "
+            "(approximation: ignores coefficient covariances and residual variance)"
+        )
+    service_positions = [variables.index(d) for d in service_dummies]
+    # x = c + v + e: c the parts constant over parcels (intercept, project-wide inputs), v the
+    # per-parcel inputs (n × m, usually few or none), e the service dummies. Then
+    # x·β = c·β + v·β_v + e·β and x'Σx = c'Σc + 2 v Σ_v· c + v Σ_vv v' + 2 (c + v)'Σe + e'Σe,
+    # so the per-parcel work is O(n·m) instead of O(n·k²).
+    constant = np.zeros(len(variables))
+    varying: list[int] = []
+    columns: list[np.ndarray] = []
+    for k, variable in enumerate(variables):
+        if str(coefficients.loc[variable, "transform"]) == "constant":
+            constant[k] = 1.0
+        elif k not in service_positions:
+            column = inputs.get(str(variable), np.zeros(n))
+            if n and np.all(column == column[0]):
+                constant[k] = column[0]
+            else:
+                varying.append(k)
+                columns.append(column)
+    b = beta.to_numpy()
+    per_parcel = np.column_stack(columns) if columns else np.zeros((n, 0))
+    sigma_vc = sigma[varying] @ constant
+    base_linear = constant @ b + per_parcel @ b[varying]
+    base_variance = (
+        constant @ sigma @ constant
+        + 2.0 * (per_parcel @ sigma_vc)
+        + ((per_parcel @ sigma[np.ix_(varying, varying)]) * per_parcel).sum(axis=1)
+    )
+    conversion = card_conversion(card, price_year)
+    scale = parcels.area("m2") * (conversion.factor / M2_PER_HA)
+    shape = (n, len(services))
+    central, low, high = np.empty(shape), np.empty(shape), np.empty(shape)
+    for j, (_, dummies) in enumerate(services.iterrows()):
+        e = np.zeros(len(variables))
+        e[service_positions] = [float(dummies[d]) for d in service_dummies]
+        cross = constant @ sigma @ e + per_parcel @ (sigma[varying] @ e)
+        variance = base_variance + 2.0 * cross + e @ sigma @ e
+        spread = np.exp(_Z95 * np.sqrt(np.maximum(variance, 0.0)))
+        central[:, j] = np.exp(base_linear + e @ b) * scale
+        low[:, j] = central[:, j] / spread
+        high[:, j] = central[:, j] * spread
+    ecosystems, eco_notes = parcel_ecosystems(parcels, card, card.option("ecosystems", []))
+    categories = list(ecosystems.categories)
+    none_code = categories.index("none") if "none" in categories else -2
+    valued = np.asarray(ecosystems.codes) != none_code
+    for matrix in (central, low, high):
+        matrix[~valued] = 0.0
+    cond, adjusted, condition_notes = condition_factors(
+        condition, parcels, card, list(services.index)
+    )
+    for service in adjusted:
+        position = list(services.index).index(service)
+        for matrix in (central, low, high):
+            matrix[:, position] *= cond
+    out_services = services[["name_zh", "name_en", "group", "concept"]].copy()
+    out_services["condition_adjusted"] = [s in adjusted for s in services.index]
+    return make_result(
+        parcels=parcels,
+        card=card,
+        method="value-function-transfer",
+        kind="benefit-transfer",
+        values=central,
+        services=out_services,
+        ecosystems=ecosystems,
+        condition_factor=cond,
+        price_year=conversion.to_year,
+        conversion=conversion.as_dict(),
+        notes=[
+            *[str(note) for note in card.option("notes", [])],
+            "exp(x·β) estimates the median (geometric mean) value, not the mean",
+            *eco_notes,
+            *condition_notes,
+            *conversion_notes(conversion),
+        ],
+        inputs={"indicators": indicators.hash} if indicators is not None else {},
+        options={"inputs": {k: str(v) for k, v in (card.option("inputs", {}) or {}).items()}},
+        low=low,
+        high=high,
+        interval=interval,
+        transfer_error=expected_transfer_error(card),
+    )
+
+
+UNIT_VALUE_TRANSFER = Method(
+    name="unit-value-transfer",
+    kind="benefit-transfer",
+    function=unit_value_transfer,
+    summary="study unit values converted, income-adjusted and combined (median/weighted mean)",
+    card_kinds=("benefit-transfer",),
+)
+
+VALUE_FUNCTION_TRANSFER = Method(
+    name="value-function-transfer",
+    kind="benefit-transfer",
+    function=value_function_transfer,
+    summary="meta-regression value function (e.g. Brander et al. 2013) at each site",
+    card_kinds=("benefit-transfer",),
+)
