@@ -1,0 +1,400 @@
+"""Condition scoring: ``score(indicators, card, parcels=None)`` and the registered methods.
+
+Pipeline (all vectorised over whole columns):
+
+1. read the card into a :class:`~wetval.condition.scheme.ConditionScheme`;
+2. align the indicators to the parcels (when given);
+3. apply the missing-data policy: ``fail`` (one error listing every
+   missing parcel × indicator), ``impute_median`` (median of the parcel's
+   land class over the scored parcels) or ``reweight`` (leave out, and
+   re-normalise the weights of the present items per parcel);
+4. normalise every item to a score in [0, 1] by its rule;
+5. weights from the card, AHP matrices, entropy, CRITIC or a combination;
+6. aggregate by the method the card names; parcels whose present items
+   carry less than ``min_weight`` of the weight are left unscored;
+7. grade, and explain: per-item scores and contributions, group points,
+   the limiting item, data-quality flags.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+import pandas as pd
+
+from wetval.cards import Card, load_card
+from wetval.condition import aggregate
+from wetval.condition.result import ConditionResult
+from wetval.condition.scheme import ConditionScheme, ahp_matrix
+from wetval.condition.weights import PairwiseComparison, ahp, combine_weights, critic_weights, entropy_weights
+from wetval.errors import CardError, Problem, ProblemCollector, ValidationError
+from wetval.indicators import Direction
+from wetval.plugins import Method, get_method
+from wetval.provenance import Provenance
+from wetval.tables import IndicatorTable, ParcelTable
+
+__all__ = [
+    "GEOMETRIC_MEAN",
+    "HIERARCHICAL_POINTS",
+    "MINIMUM",
+    "TOPSIS",
+    "WEIGHTED_SUM",
+    "score",
+]
+
+Aggregator = Callable[[np.ndarray, np.ndarray], np.ndarray]
+
+
+def score(
+    indicators: IndicatorTable, card: Card | str, parcels: ParcelTable | None = None
+) -> ConditionResult:
+    """Score the condition of every parcel with the method the card names.
+
+    Parameters
+    ----------
+    indicators
+        Validated monitoring indicators.
+    card
+        A condition card or its id (e.g. ``"jiangxi-db36-2134"``).
+    parcels
+        If given, every parcel of this table is scored (parcels without
+        indicators are reported as unscored; indicator rows of unknown
+        parcels are left out) and the result carries land class, township
+        and area; required by the ``impute_median`` policy.
+
+    Returns
+    -------
+    ConditionResult
+
+    Raises
+    ------
+    wetval.errors.CardError
+        If the card is malformed (every problem named).
+    wetval.errors.ValidationError
+        Under the ``fail`` policy, listing every missing value.
+    """
+    card = load_card(card) if isinstance(card, str) else card
+    if card.kind != "condition" or not card.method:
+        raise CardError(card.id, [("kind", f"card {card.id!r} is not a condition card with a method")])
+    method = get_method(card.method, kind="condition")
+    result: ConditionResult = method(indicators, card, parcels)
+    return result
+
+
+def _scheme_weights(
+    scheme: ConditionScheme, z: np.ndarray
+) -> tuple[np.ndarray, pd.DataFrame]:
+    """Item weights (sum 1) and details of how they were derived."""
+    items = scheme.items
+    ids = [i.id for i in items]
+    policy = scheme.options.get("ahp_policy", "warn")
+    table = scheme.options.get("random_index", "saaty1980")
+
+    def from_card() -> pd.Series:
+        raw = pd.Series([i.weight for i in items], index=ids, dtype=float)
+        if scheme.scale == "points":
+            return raw / 100.0
+        group_weight = scheme.groups["weight"]
+        if group_weight.notna().all():
+            return raw * np.array([group_weight[i.group] for i in items])
+        return raw
+
+    def from_ahp() -> tuple[pd.Series, list[tuple[str, PairwiseComparison]]]:
+        results: list[tuple[str, PairwiseComparison]] = []
+        groups = list(scheme.groups.index)
+        if len(groups) > 1:
+            top = ahp(ahp_matrix(scheme.card, "ahp_groups"), random_index_table=table,
+                      on_inconsistent=policy)  # fmt: skip
+            results.append(("ahp_groups", top))
+            group_weights = top.weights
+        else:
+            group_weights = pd.Series([1.0], index=groups)
+        weights = pd.Series(0.0, index=ids)
+        for group in groups:
+            members = [i.id for i in items if i.group == group]
+            if len(members) == 1:
+                weights[members[0]] = group_weights[str(group)]
+                continue
+            within = ahp(ahp_matrix(scheme.card, f"ahp_{group}"), random_index_table=table,
+                         on_inconsistent=policy)  # fmt: skip
+            results.append((f"ahp_{group}", within))
+            weights[members] = within.weights[members].to_numpy() * group_weights[str(group)]
+        return weights, results
+
+    def objective(kind: str) -> pd.Series:
+        frame = pd.DataFrame(z, columns=ids)
+        directions = dict.fromkeys(ids, Direction.HIGHER_BETTER)
+        if kind == "entropy":
+            return entropy_weights(frame, directions)
+        return critic_weights(frame, directions)
+
+    details = pd.DataFrame()
+    if scheme.weighting == "card":
+        weights = from_card()
+    elif scheme.weighting == "ahp":
+        weights, matrices = from_ahp()
+        details = _ahp_details(matrices)
+    elif scheme.weighting in ("entropy", "critic"):
+        weights = objective(scheme.weighting)
+        details = weights.to_frame(f"{scheme.weighting}_weight")
+    else:
+        combine = scheme.options["combine"]
+        if combine["subjective"] == "ahp":
+            subjective, matrices = from_ahp()
+            details = _ahp_details(matrices)
+        else:
+            subjective = from_card()
+        objective_weights = objective(combine["objective"])
+        weights = combine_weights(subjective, objective_weights, float(combine["alpha"]))
+        details = pd.concat(
+            [details, pd.DataFrame({"subjective_weight": subjective,
+                                    f"{combine['objective']}_weight": objective_weights})],
+        )  # fmt: skip
+    return weights.to_numpy(dtype=float), details
+
+
+def _ahp_details(matrices: list[tuple[str, PairwiseComparison]]) -> pd.DataFrame:
+    return pd.DataFrame(
+        [
+            {
+                "matrix": name,
+                "n": len(result.weights),
+                "lambda_max": result.lambda_max,
+                "ci": result.ci,
+                "cr": result.cr,
+                "random_index": result.random_index,
+                "random_index_table": result.random_index_table,
+                "consistent": result.consistent,
+            }
+            for name, result in matrices
+        ]
+    ).set_index("matrix") if matrices else pd.DataFrame()
+
+
+def _pattern_text(mask: np.ndarray, names: list[str]) -> pd.Categorical:
+    """Space-separated names of the true columns of each row (vectorised over patterns)."""
+    bits = mask.astype(np.int64) @ (np.int64(1) << np.arange(mask.shape[1], dtype=np.int64))
+    patterns, inverse = np.unique(bits, return_inverse=True)
+    texts = [" ".join(n for k, n in enumerate(names) if (int(p) >> k) & 1) for p in patterns]
+    return pd.Categorical.from_codes(inverse.reshape(-1), categories=pd.Index(texts))
+
+
+def _impute_by_land_class(
+    raw: dict[str, np.ndarray], land_class: np.ndarray
+) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
+    """Fill missing values with the median of the parcel's land class."""
+    codes, classes = pd.factorize(pd.Series(land_class, dtype=object), use_na_sentinel=True)
+    filled, imputed = {}, {}
+    for name, values in raw.items():
+        medians = pd.Series(values).groupby(codes).median().reindex(range(len(classes)))
+        lookup = np.append(medians.to_numpy(dtype=float), np.nan)
+        candidate = lookup[np.where(codes >= 0, codes, len(classes))]
+        missing = np.isnan(values)
+        imputed[name] = missing & ~np.isnan(candidate)
+        filled[name] = np.where(missing, candidate, values)
+    return filled, imputed
+
+
+def _run(
+    indicators: IndicatorTable,
+    card: Card,
+    parcels: ParcelTable | None,
+    method_name: str,
+    aggregator: Aggregator,
+) -> ConditionResult:
+    scheme = ConditionScheme.from_card(card, indicators.catalogue)
+    if method_name == "hierarchical-points" and scheme.scale != "points":
+        raise CardError(card.id, [("options.scale", "hierarchical-points needs scale = 'points'")])
+    table = indicators.aligned(parcels) if parcels is not None else indicators
+    ids = table.ids
+    n = len(ids)
+    notes: list[str] = []
+    present_columns = set(table.indicator_ids)
+    absent = [i for i in scheme.indicator_ids if i not in present_columns]
+    if absent:
+        notes.append(f"indicators absent from the table (every parcel lacks them): {absent}")
+    if parcels is not None:
+        unknown = indicators.ids.difference(parcels.ids, sort=False)
+        if len(unknown):
+            notes.append(f"{len(unknown)} indicator rows for parcels not in the parcel table were left out")
+    raw = {
+        i: (table.values(i) if i in present_columns else np.full(n, np.nan))
+        for i in scheme.indicator_ids
+    }
+
+    if scheme.missing == "fail":
+        problems = ProblemCollector(np.asarray(ids, dtype=object), np.asarray(ids, dtype=object))
+        for name, values in raw.items():
+            problems.add_rows(
+                np.isnan(values), column=name, values=values, reason="missing value",
+                fix=f"measure {name}, or use a card whose missing-data policy is 'reweight' "
+                "or 'impute_median'",
+            )  # fmt: skip
+        problems.raise_if_any("indicator table (card policy: missing = 'fail')", indicators.source)
+    imputed_by_indicator: dict[str, np.ndarray] = {}
+    if scheme.missing == "impute_median":
+        if parcels is None:
+            raise ValidationError(
+                [
+                    Problem(
+                        reason=f"card {card.id!r} imputes missing values by land-class median, "
+                        "which needs the parcels' land classes",
+                        fix="pass the parcel table: score(indicators, card, parcels=parcels)",
+                    )
+                ],
+                what="condition scoring call",
+            )
+        raw, imputed_by_indicator = _impute_by_land_class(raw, parcels.column("land_class"))
+
+    items = scheme.items
+    item_ids = [i.id for i in items]
+    z = np.column_stack([item.normalise([raw[i] for i in item.indicators], indicators.catalogue)
+                         for item in items])  # fmt: skip
+    missing = np.isnan(z)
+    imputed = np.zeros_like(missing)
+    for k, item in enumerate(items):
+        for indicator_id in item.indicators:
+            if indicator_id in imputed_by_indicator:
+                imputed[:, k] |= imputed_by_indicator[indicator_id]
+    imputed &= ~missing
+
+    weights, weight_details = _scheme_weights(scheme, z)
+    weights = weights / weights.sum()
+    present_weight = np.where(missing, 0.0, weights[None, :]).sum(axis=1)
+    index = aggregator(z, weights)
+    unscored = present_weight < scheme.min_weight - 1e-12
+    index = np.where(unscored, np.nan, np.clip(index, 0.0, 1.0))
+
+    with np.errstate(invalid="ignore", divide="ignore"):
+        scaled = np.where(missing, 0.0, weights[None, :]) / present_weight[:, None]
+    contributions = np.where(missing | unscored[:, None], np.nan, 100.0 * scaled * np.nan_to_num(z))
+
+    grade = scheme.grades.assign(index)
+    key_to_zh = dict(zip(scheme.grades.keys, scheme.grades.label_zh, strict=True))
+    key_to_en = dict(zip(scheme.grades.keys, scheme.grades.label_en, strict=True))
+    quality = np.select(
+        [unscored, imputed.any(axis=1), missing.any(axis=1)],
+        [3, 2, 1],
+        default=0,
+    )
+    lowest = np.argmin(np.where(missing, np.inf, z), axis=1)
+    limiting = pd.Categorical.from_codes(
+        np.where(missing.all(axis=1), -1, lowest), categories=pd.Index(item_ids)
+    )
+    columns: dict[str, object] = {
+        "index": index,
+        "points": 100.0 * index,
+        "grade": grade,
+        "grade_zh": grade.rename_categories([key_to_zh[k] for k in grade.categories]),
+        "grade_en": grade.rename_categories([key_to_en[k] for k in grade.categories]),
+    }
+    for group in scheme.groups.index:
+        members = [k for k, item in enumerate(items) if item.group == group]
+        columns[f"points_{group}"] = np.where(unscored, np.nan, np.nansum(contributions[:, members], axis=1))
+    columns |= {
+        "weight_present": present_weight,
+        "quality": pd.Categorical.from_codes(quality, categories=pd.Index(
+            ["complete", "reweighted", "imputed", "unscored"])),  # fmt: skip
+        "missing": _pattern_text(missing, item_ids),
+        "imputed": _pattern_text(imputed, item_ids),
+        "limiting_item": limiting,
+    }
+    if parcels is not None:
+        columns["land_class"] = parcels.column("land_class")
+        if parcels.has("township"):
+            columns["township"] = parcels.column("township")
+        columns["area_m2"] = parcels.area("m2")
+    index_name = pd.Index(ids, name="parcel_id")
+    frame = pd.DataFrame(columns, index=index_name)
+    weights_frame = pd.DataFrame(
+        {"group": [i.group for i in items], "weight": weights}, index=pd.Index(item_ids, name="item")
+    )
+    inputs = {"indicators": indicators.hash}
+    if parcels is not None:
+        inputs["parcels"] = parcels.hash
+    if unscored.any():
+        notes.append(
+            f"{int(unscored.sum())} parcels unscored: their present items carry less than "
+            f"{scheme.min_weight:g} of the weight"
+        )
+    if scheme.weighting in ("entropy", "critic", "combined"):
+        notes.append(
+            f"{scheme.weighting} weights were estimated from these {n} parcels: they change "
+            "when parcels are added or removed"
+        )
+    return ConditionResult(
+        parcels=frame,
+        normalised=pd.DataFrame(z, index=index_name, columns=item_ids),
+        contributions=pd.DataFrame(contributions, index=index_name, columns=item_ids),
+        weights=weights_frame,
+        grades=scheme.grades.table(),
+        method=method_name,
+        card_id=card.id,
+        weighting=scheme.weighting,
+        weight_details=weight_details,
+        synthetic=indicators.synthetic or bool(parcels is not None and parcels.synthetic),
+        provenance=Provenance(
+            method=method_name,
+            cards=(card.ref,),
+            inputs=inputs,
+            options={"missing": scheme.missing, "weights": scheme.weighting,
+                     "min_weight": scheme.min_weight, **scheme.options},  # fmt: skip
+            notes=tuple(notes),
+        ),
+    )
+
+
+def weighted_sum_method(
+    indicators: IndicatorTable, card: Card, parcels: ParcelTable | None = None
+) -> ConditionResult:
+    """Condition index as the weighted sum of item scores (weights from the card or data)."""
+    return _run(indicators, card, parcels, "weighted-sum", aggregate.weighted_sum)
+
+
+def hierarchical_points_method(
+    indicators: IndicatorTable, card: Card, parcels: ParcelTable | None = None
+) -> ConditionResult:
+    """Points out of 100 summed over groups of items (the DB36/T 2134 shape)."""
+    return _run(indicators, card, parcels, "hierarchical-points", aggregate.weighted_sum)
+
+
+def topsis_method(
+    indicators: IndicatorTable, card: Card, parcels: ParcelTable | None = None
+) -> ConditionResult:
+    """TOPSIS relative closeness of the item scores (variant named in the card)."""
+    variant = card.option("topsis_variant", "vector-euclidean")
+
+    def closeness(z: np.ndarray, weights: np.ndarray) -> np.ndarray:
+        return aggregate.topsis_closeness(z, weights, variant)
+
+    return _run(indicators, card, parcels, "topsis", closeness)
+
+
+def geometric_mean_method(
+    indicators: IndicatorTable, card: Card, parcels: ParcelTable | None = None
+) -> ConditionResult:
+    """Weighted geometric mean of the item scores (a poor item pulls the index down)."""
+    return _run(indicators, card, parcels, "weighted-geometric-mean", aggregate.weighted_geometric_mean)
+
+
+def minimum_method(
+    indicators: IndicatorTable, card: Card, parcels: ParcelTable | None = None
+) -> ConditionResult:
+    """Limiting factor: the lowest item score."""
+    return _run(indicators, card, parcels, "minimum", aggregate.minimum)
+
+
+_CARDS = ("condition",)
+WEIGHTED_SUM = Method("weighted-sum", "condition", weighted_sum_method,
+                      "condition index as a weighted sum of normalised indicators", _CARDS)  # fmt: skip
+HIERARCHICAL_POINTS = Method(
+    "hierarchical-points", "condition", hierarchical_points_method,
+    "points out of 100 over groups of indicators (DB36/T 2134 shape)", _CARDS,
+)  # fmt: skip
+TOPSIS = Method("topsis", "condition", topsis_method,
+                "TOPSIS relative closeness (vector normalisation, Euclidean)", _CARDS)  # fmt: skip
+GEOMETRIC_MEAN = Method("weighted-geometric-mean", "condition", geometric_mean_method,
+                        "weighted geometric mean of normalised indicators", _CARDS)  # fmt: skip
+MINIMUM = Method("minimum", "condition", minimum_method,
+                 "limiting factor: the lowest normalised indicator", _CARDS)  # fmt: skip
