@@ -110,13 +110,20 @@ class ReserveCensus(Result):
         n = len(self.candidates)
         area = float(self.candidates["area_m2"].sum()) / M2_PER_HA if n else 0.0
         checks = int((self.candidates["field_checks"].astype(str) != "").sum()) if n else 0
-        rule_rows = [[str(k), str(r["requires"]), int(r["failed"])] for k, r in self.rules.iterrows()]
+        rule_rows = [
+            [str(k), str(r["requires"]), int(r["failed"])] for k, r in self.rules.iterrows()
+        ]
         town_rows = [
-            [str(k), int(r["parcels"]), int(r["candidates"]), float(r["candidate_area_ha"]),
-             f"{r['mean_potential']:.3f}" if np.isfinite(r["mean_potential"]) else "-",
-             int(r["field_checks"])]
+            [
+                str(k),
+                int(r["parcels"]),
+                int(r["candidates"]),
+                float(r["candidate_area_ha"]),
+                f"{r['mean_potential']:.3f}" if np.isfinite(r["mean_potential"]) else "-",
+                int(r["field_checks"]),
+            ]
             for k, r in self.by_township.iterrows()
-        ]  # fmt: skip
+        ]
         return "\n".join(
             [
                 f"Reserve-resource census ({self.card_id}){synthetic}",
@@ -179,7 +186,9 @@ def screen_reserves(
     """
     card = load_card(card) if isinstance(card, str) else card
     if card.kind != "screening" or not card.method:
-        raise CardError(card.id, [("kind", f"card {card.id!r} is not a screening card with a method")])
+        raise CardError(
+            card.id, [("kind", f"card {card.id!r} is not a screening card with a method")]
+        )
     result: ReserveCensus = get_method(card.method, kind="screening")(parcels, indicators, card)
     return result
 
@@ -205,7 +214,9 @@ def _read_card(card: Card) -> tuple[pd.DataFrame, pd.DataFrame, float, float]:
         if unknown:
             problems.append(("tables.potential", f"unknown indicator ids {unknown}"))
         if abs(float(potential["weight"].sum()) - 1.0) > 1e-6:
-            problems.append(("tables.potential.weight", f"weights sum to {potential['weight'].sum():g}, not 1"))
+            problems.append(
+                ("tables.potential.weight", f"weights sum to {potential['weight'].sum():g}, not 1")
+            )
         if not (potential["low"] < potential["high"]).all():
             problems.append(("tables.potential", "every row needs low < high"))
     values = {}
@@ -219,7 +230,9 @@ def _read_card(card: Card) -> tuple[pd.DataFrame, pd.DataFrame, float, float]:
     return classes, potential, values["min_standing_water_months"], values["min_area_m2"]
 
 
-def _flags(values: np.ndarray | None, n: int, column: str, problems: ProblemCollector) -> np.ndarray:
+def _flags(
+    values: np.ndarray | None, n: int, column: str, problems: ProblemCollector
+) -> np.ndarray:
     """Parse a yes/no verification column (missing = not verified)."""
     if values is None:
         return np.zeros(n, dtype=bool)
@@ -229,14 +242,16 @@ def _flags(values: np.ndarray | None, n: int, column: str, problems: ProblemColl
     true = text.isin(_TRUE).to_numpy()
     false = text.isin(_FALSE).to_numpy()
     problems.add_rows(
-        ~(missing | true | false), column=column, values=series,
+        ~(missing | true | false),
+        column=column,
+        values=series,
         reason="not a yes/no verification flag",
         fix="enter true/false (or 是/否, 1/0); leave empty where not yet verified",
-    )  # fmt: skip
+    )
     return true & ~missing
 
 
-def _joined(flags: list[tuple[np.ndarray, str]], n: int) -> pd.Categorical:
+def _joined(flags: list[tuple[np.ndarray, str]], n: int) -> pd.Categorical[str]:
     """Texts of the true flags of each row, '; '-joined (vectorised over patterns)."""
     if not flags:
         return pd.Categorical([""] * n)
@@ -265,8 +280,10 @@ def reserve_census(parcels: ParcelTable, indicators: IndicatorTable, card: Card)
     problems = ProblemCollector(np.asarray(ids, dtype=object), np.asarray(ids, dtype=object))
     verified = _flags(
         parcels.column(verification_column) if parcels.has(verification_column) else None,
-        n, verification_column, problems,
-    )  # fmt: skip
+        n,
+        verification_column,
+        problems,
+    )
     problems.raise_if_any("parcel table (verification flags)", parcels.source)
     if not parcels.has(verification_column):
         notes.append(f"no {verification_column!r} column: no pond is verified as non-aquaculture")
@@ -282,7 +299,9 @@ def reserve_census(parcels: ParcelTable, indicators: IndicatorTable, card: Card)
 
     code = pd.Series(land_class, dtype=object)
     eligible = code.isin(list(classes.index)).to_numpy()
-    gate = code.map(classes["requires_verification"].astype(bool)).fillna(False).to_numpy(dtype=bool)
+    gate = (
+        code.map(classes["requires_verification"].astype(bool)).fillna(False).to_numpy(dtype=bool)
+    )
     check = code.map(classes["field_check"].astype(str)).fillna("").to_numpy(dtype=object)
     legal_ok = ~gate | verified
     months = (
@@ -304,7 +323,10 @@ def reserve_census(parcels: ParcelTable, indicators: IndicatorTable, card: Card)
 
     reasons = _joined(
         [
-            (in_database, "already in the wetland database (role " + "/".join(database_roles) + ")"),
+            (
+                in_database,
+                "already in the wetland database (role " + "/".join(database_roles) + ")",
+            ),
             (~eligible, "land class not eligible as reserve land"),
             (~legal_ok, "aquaculture water (湿地保护法 Art. 2) not verified as non-aquaculture"),
             (water_unknown, "no standing-water observation"),
@@ -315,9 +337,7 @@ def reserve_census(parcels: ParcelTable, indicators: IndicatorTable, card: Card)
     )
     # the field team checks parcels that pass, or fail only for want of a check
     pending = ~in_database & eligible & area_ok
-    field_flags = [
-        (pending & (check == text), text) for text in sorted(set(check) - {""}) if text
-    ]
+    field_flags = [(pending & (check == text), text) for text in sorted(set(check) - {""}) if text]
     field_flags.append((pending & water_unknown, "observe standing water (months/yr)"))
     field_checks = _joined(field_flags, n)
 
@@ -353,9 +373,7 @@ def reserve_census(parcels: ParcelTable, indicators: IndicatorTable, card: Card)
         },
         index=pd.Index(ids, name="parcel_id"),
     )
-    order = np.lexsort(
-        (np.asarray(ids, dtype=str), -area, -np.nan_to_num(potential, nan=-1.0))
-    )
+    order = np.lexsort((np.asarray(ids, dtype=str), -area, -np.nan_to_num(potential, nan=-1.0)))
     ranked = order[candidate[order]]
     rank = np.full(n, -1, dtype=np.int64)
     rank[ranked] = np.arange(1, len(ranked) + 1)
@@ -371,7 +389,9 @@ def reserve_census(parcels: ParcelTable, indicators: IndicatorTable, card: Card)
             "candidates": candidate.astype(int),
             "candidate_area_ha": np.where(candidate, area / M2_PER_HA, 0.0),
             "potential": np.where(candidate, potential, np.nan),
-            "field_checks": (candidate & (frame["field_checks"].astype(str) != "").to_numpy()).astype(int),
+            "field_checks": (
+                candidate & (frame["field_checks"].astype(str) != "").to_numpy()
+            ).astype(int),
         }
     ).groupby("township", sort=True)
     by_township = grouped.agg(
@@ -390,7 +410,10 @@ def reserve_census(parcels: ParcelTable, indicators: IndicatorTable, card: Card)
         "min_area": f">= {min_area:g} m²",
     }
     rules = pd.DataFrame(
-        {"requires": [requires[r] for r in RULES], "failed": [int((~passes[r]).sum()) for r in RULES]},
+        {
+            "requires": [requires[r] for r in RULES],
+            "failed": [int((~passes[r]).sum()) for r in RULES],
+        },
         index=pd.Index(RULES, name="rule"),
     )
     inputs = {"parcels": parcels.hash, "indicators": indicators.hash}
@@ -439,10 +462,18 @@ def check_screening_method(method: Method) -> None:
         result = method(parcels, indicators, card)
         assert isinstance(result, ReserveCensus), f"{method.name} must return a ReserveCensus"
         frame = result.parcels
-        assert list(frame.index) == list(parcels.ids), f"{method.name}: rows must follow the parcels"
+        assert list(frame.index) == list(parcels.ids), (
+            f"{method.name}: rows must follow the parcels"
+        )
         rule_columns = [c for c in frame.columns if c.startswith("pass_")]
         assert (frame["candidate"] == frame[rule_columns].all(axis=1)).all()
-        assert sorted(result.candidates["rank"].tolist()) == list(range(1, len(result.candidates) + 1))
+        assert sorted(result.candidates["rank"].tolist()) == list(
+            range(1, len(result.candidates) + 1)
+        )
         again = method(reversed_parcels, indicators, card).parcels.reindex(frame.index)
-        assert (again["candidate"] == frame["candidate"]).all(), f"{method.name}: depends on parcel order"
-        assert again["rank"].equals(frame["rank"]), f"{method.name}: ranking depends on parcel order"
+        assert (again["candidate"] == frame["candidate"]).all(), (
+            f"{method.name}: depends on parcel order"
+        )
+        assert again["rank"].equals(frame["rank"]), (
+            f"{method.name}: ranking depends on parcel order"
+        )

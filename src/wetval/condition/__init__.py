@@ -9,7 +9,10 @@ are public for researchers: :func:`ahp`, :func:`group_ahp`,
 See ``docs/condition.md``.
 """
 
-from wetval.condition import normalise
+from wetval.condition import (
+    _conformance,  # noqa: F401  (registers the kind check)
+    normalise,
+)
 from wetval.condition.aggregate import (
     TOPSIS_VARIANTS,
     minimum,
@@ -32,7 +35,6 @@ from wetval.condition.weights import (
     entropy_weights,
     group_ahp,
 )
-from wetval.condition import _conformance  # noqa: F401  (registers the kind check)
 
 __all__ = [
     "RANDOM_INDEX",

@@ -52,10 +52,14 @@ def check_condition_method(method: Method) -> None:
             f"{method.name} returned {type(result).__name__}, not a ConditionResult"
         )
         frame = result.parcels
-        assert list(frame.index) == list(parcels.ids), f"{method.name}: rows must follow the parcels"
+        assert list(frame.index) == list(parcels.ids), (
+            f"{method.name}: rows must follow the parcels"
+        )
         index = frame["index"].to_numpy(dtype=float)
         scored = ~np.isnan(index)
-        assert ((index[scored] >= 0) & (index[scored] <= 1)).all(), f"{method.name}: index outside [0, 1]"
+        assert ((index[scored] >= 0) & (index[scored] <= 1)).all(), (
+            f"{method.name}: index outside [0, 1]"
+        )
         assert np.allclose(frame["points"].to_numpy(dtype=float), 100 * index, equal_nan=True), (
             f"{method.name}: points must be 100 × index"
         )
@@ -63,6 +67,9 @@ def check_condition_method(method: Method) -> None:
             f"{method.name}: a grade is required exactly where an index is"
         )
         again = method(reversed_indicators, card, reversed_parcels).parcels.reindex(frame.index)
-        assert np.allclose(again["index"].to_numpy(dtype=float), index, rtol=1e-9, atol=1e-12,
-                           equal_nan=True), f"{method.name}: result depends on parcel order"  # fmt: skip
-        assert (again["grade"].astype(object).fillna("") == frame["grade"].astype(object).fillna("")).all()
+        assert np.allclose(
+            again["index"].to_numpy(dtype=float), index, rtol=1e-9, atol=1e-12, equal_nan=True
+        ), f"{method.name}: result depends on parcel order"
+        assert (
+            again["grade"].astype(object).fillna("") == frame["grade"].astype(object).fillna("")
+        ).all()

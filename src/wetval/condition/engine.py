@@ -27,7 +27,13 @@ from wetval.cards import Card, load_card
 from wetval.condition import aggregate
 from wetval.condition.result import ConditionResult
 from wetval.condition.scheme import ConditionScheme, ahp_matrix
-from wetval.condition.weights import PairwiseComparison, ahp, combine_weights, critic_weights, entropy_weights
+from wetval.condition.weights import (
+    PairwiseComparison,
+    ahp,
+    combine_weights,
+    critic_weights,
+    entropy_weights,
+)
 from wetval.errors import CardError, Problem, ProblemCollector, ValidationError
 from wetval.indicators import Direction
 from wetval.plugins import Method, get_method
@@ -76,15 +82,15 @@ def score(
     """
     card = load_card(card) if isinstance(card, str) else card
     if card.kind != "condition" or not card.method:
-        raise CardError(card.id, [("kind", f"card {card.id!r} is not a condition card with a method")])
+        raise CardError(
+            card.id, [("kind", f"card {card.id!r} is not a condition card with a method")]
+        )
     method = get_method(card.method, kind="condition")
     result: ConditionResult = method(indicators, card, parcels)
     return result
 
 
-def _scheme_weights(
-    scheme: ConditionScheme, z: np.ndarray
-) -> tuple[np.ndarray, pd.DataFrame]:
+def _scheme_weights(scheme: ConditionScheme, z: np.ndarray) -> tuple[np.ndarray, pd.DataFrame]:
     """Item weights (sum 1) and details of how they were derived."""
     items = scheme.items
     ids = [i.id for i in items]
@@ -97,15 +103,18 @@ def _scheme_weights(
             return raw / 100.0
         group_weight = scheme.groups["weight"]
         if group_weight.notna().all():
-            return raw * np.array([group_weight[i.group] for i in items])
+            return raw * pd.Series([group_weight[i.group] for i in items], index=ids)
         return raw
 
     def from_ahp() -> tuple[pd.Series, list[tuple[str, PairwiseComparison]]]:
         results: list[tuple[str, PairwiseComparison]] = []
         groups = list(scheme.groups.index)
         if len(groups) > 1:
-            top = ahp(ahp_matrix(scheme.card, "ahp_groups"), random_index_table=table,
-                      on_inconsistent=policy)  # fmt: skip
+            top = ahp(
+                ahp_matrix(scheme.card, "ahp_groups"),
+                random_index_table=table,
+                on_inconsistent=policy,
+            )
             results.append(("ahp_groups", top))
             group_weights = top.weights
         else:
@@ -116,8 +125,11 @@ def _scheme_weights(
             if len(members) == 1:
                 weights[members[0]] = group_weights[str(group)]
                 continue
-            within = ahp(ahp_matrix(scheme.card, f"ahp_{group}"), random_index_table=table,
-                         on_inconsistent=policy)  # fmt: skip
+            within = ahp(
+                ahp_matrix(scheme.card, f"ahp_{group}"),
+                random_index_table=table,
+                on_inconsistent=policy,
+            )
             results.append((f"ahp_{group}", within))
             weights[members] = within.weights[members].to_numpy() * group_weights[str(group)]
         return weights, results
@@ -148,31 +160,42 @@ def _scheme_weights(
         objective_weights = objective(combine["objective"])
         weights = combine_weights(subjective, objective_weights, float(combine["alpha"]))
         details = pd.concat(
-            [details, pd.DataFrame({"subjective_weight": subjective,
-                                    f"{combine['objective']}_weight": objective_weights})],
-        )  # fmt: skip
+            [
+                details,
+                pd.DataFrame(
+                    {
+                        "subjective_weight": subjective,
+                        f"{combine['objective']}_weight": objective_weights,
+                    }
+                ),
+            ],
+        )
     return weights.to_numpy(dtype=float), details
 
 
 def _ahp_details(matrices: list[tuple[str, PairwiseComparison]]) -> pd.DataFrame:
-    return pd.DataFrame(
-        [
-            {
-                "matrix": name,
-                "n": len(result.weights),
-                "lambda_max": result.lambda_max,
-                "ci": result.ci,
-                "cr": result.cr,
-                "random_index": result.random_index,
-                "random_index_table": result.random_index_table,
-                "consistent": result.consistent,
-            }
-            for name, result in matrices
-        ]
-    ).set_index("matrix") if matrices else pd.DataFrame()
+    return (
+        pd.DataFrame(
+            [
+                {
+                    "matrix": name,
+                    "n": len(result.weights),
+                    "lambda_max": result.lambda_max,
+                    "ci": result.ci,
+                    "cr": result.cr,
+                    "random_index": result.random_index,
+                    "random_index_table": result.random_index_table,
+                    "consistent": result.consistent,
+                }
+                for name, result in matrices
+            ]
+        ).set_index("matrix")
+        if matrices
+        else pd.DataFrame()
+    )
 
 
-def _pattern_text(mask: np.ndarray, names: list[str]) -> pd.Categorical:
+def _pattern_text(mask: np.ndarray, names: list[str]) -> pd.Categorical[str]:
     """Space-separated names of the true columns of each row (vectorised over patterns)."""
     bits = mask.astype(np.int64) @ (np.int64(1) << np.arange(mask.shape[1], dtype=np.int64))
     patterns, inverse = np.unique(bits, return_inverse=True)
@@ -217,7 +240,9 @@ def _run(
     if parcels is not None:
         unknown = indicators.ids.difference(parcels.ids, sort=False)
         if len(unknown):
-            notes.append(f"{len(unknown)} indicator rows for parcels not in the parcel table were left out")
+            notes.append(
+                f"{len(unknown)} indicator rows for parcels not in the parcel table were left out"
+            )
     raw = {
         i: (table.values(i) if i in present_columns else np.full(n, np.nan))
         for i in scheme.indicator_ids
@@ -227,10 +252,13 @@ def _run(
         problems = ProblemCollector(np.asarray(ids, dtype=object), np.asarray(ids, dtype=object))
         for name, values in raw.items():
             problems.add_rows(
-                np.isnan(values), column=name, values=values, reason="missing value",
+                np.isnan(values),
+                column=name,
+                values=values,
+                reason="missing value",
                 fix=f"measure {name}, or use a card whose missing-data policy is 'reweight' "
                 "or 'impute_median'",
-            )  # fmt: skip
+            )
         problems.raise_if_any("indicator table (card policy: missing = 'fail')", indicators.source)
     imputed_by_indicator: dict[str, np.ndarray] = {}
     if scheme.missing == "impute_median":
@@ -249,8 +277,9 @@ def _run(
 
     items = scheme.items
     item_ids = [i.id for i in items]
-    z = np.column_stack([item.normalise([raw[i] for i in item.indicators], indicators.catalogue)
-                         for item in items])  # fmt: skip
+    z = np.column_stack(
+        [item.normalise([raw[i] for i in item.indicators], indicators.catalogue) for item in items]
+    )
     missing = np.isnan(z)
     imputed = np.zeros_like(missing)
     for k, item in enumerate(items):
@@ -286,16 +315,19 @@ def _run(
         "index": index,
         "points": 100.0 * index,
         "grade": grade,
-        "grade_zh": grade.rename_categories([key_to_zh[k] for k in grade.categories]),
-        "grade_en": grade.rename_categories([key_to_en[k] for k in grade.categories]),
+        "grade_zh": grade.rename_categories(key_to_zh),
+        "grade_en": grade.rename_categories(key_to_en),
     }
     for group in scheme.groups.index:
         members = [k for k, item in enumerate(items) if item.group == group]
-        columns[f"points_{group}"] = np.where(unscored, np.nan, np.nansum(contributions[:, members], axis=1))
+        columns[f"points_{group}"] = np.where(
+            unscored, np.nan, np.nansum(contributions[:, members], axis=1)
+        )
     columns |= {
         "weight_present": present_weight,
-        "quality": pd.Categorical.from_codes(quality, categories=pd.Index(
-            ["complete", "reweighted", "imputed", "unscored"])),  # fmt: skip
+        "quality": pd.Categorical.from_codes(
+            quality, categories=pd.Index(["complete", "reweighted", "imputed", "unscored"])
+        ),
         "missing": _pattern_text(missing, item_ids),
         "imputed": _pattern_text(imputed, item_ids),
         "limiting_item": limiting,
@@ -308,7 +340,8 @@ def _run(
     index_name = pd.Index(ids, name="parcel_id")
     frame = pd.DataFrame(columns, index=index_name)
     weights_frame = pd.DataFrame(
-        {"group": [i.group for i in items], "weight": weights}, index=pd.Index(item_ids, name="item")
+        {"group": [i.group for i in items], "weight": weights},
+        index=pd.Index(item_ids, name="item"),
     )
     inputs = {"indicators": indicators.hash}
     if parcels is not None:
@@ -338,8 +371,12 @@ def _run(
             method=method_name,
             cards=(card.ref,),
             inputs=inputs,
-            options={"missing": scheme.missing, "weights": scheme.weighting,
-                     "min_weight": scheme.min_weight, **scheme.options},  # fmt: skip
+            options={
+                "missing": scheme.missing,
+                "weights": scheme.weighting,
+                "min_weight": scheme.min_weight,
+                **scheme.options,
+            },
             notes=tuple(notes),
         ),
     )
@@ -375,7 +412,9 @@ def geometric_mean_method(
     indicators: IndicatorTable, card: Card, parcels: ParcelTable | None = None
 ) -> ConditionResult:
     """Weighted geometric mean of the item scores (a poor item pulls the index down)."""
-    return _run(indicators, card, parcels, "weighted-geometric-mean", aggregate.weighted_geometric_mean)
+    return _run(
+        indicators, card, parcels, "weighted-geometric-mean", aggregate.weighted_geometric_mean
+    )
 
 
 def minimum_method(
@@ -386,15 +425,38 @@ def minimum_method(
 
 
 _CARDS = ("condition",)
-WEIGHTED_SUM = Method("weighted-sum", "condition", weighted_sum_method,
-                      "condition index as a weighted sum of normalised indicators", _CARDS)  # fmt: skip
+WEIGHTED_SUM = Method(
+    "weighted-sum",
+    "condition",
+    weighted_sum_method,
+    "condition index as a weighted sum of normalised indicators",
+    _CARDS,
+)
 HIERARCHICAL_POINTS = Method(
-    "hierarchical-points", "condition", hierarchical_points_method,
-    "points out of 100 over groups of indicators (DB36/T 2134 shape)", _CARDS,
-)  # fmt: skip
-TOPSIS = Method("topsis", "condition", topsis_method,
-                "TOPSIS relative closeness (vector normalisation, Euclidean)", _CARDS)  # fmt: skip
-GEOMETRIC_MEAN = Method("weighted-geometric-mean", "condition", geometric_mean_method,
-                        "weighted geometric mean of normalised indicators", _CARDS)  # fmt: skip
-MINIMUM = Method("minimum", "condition", minimum_method,
-                 "limiting factor: the lowest normalised indicator", _CARDS)  # fmt: skip
+    "hierarchical-points",
+    "condition",
+    hierarchical_points_method,
+    "points out of 100 over groups of indicators (DB36/T 2134 shape)",
+    _CARDS,
+)
+TOPSIS = Method(
+    "topsis",
+    "condition",
+    topsis_method,
+    "TOPSIS relative closeness (vector normalisation, Euclidean)",
+    _CARDS,
+)
+GEOMETRIC_MEAN = Method(
+    "weighted-geometric-mean",
+    "condition",
+    geometric_mean_method,
+    "weighted geometric mean of normalised indicators",
+    _CARDS,
+)
+MINIMUM = Method(
+    "minimum",
+    "condition",
+    minimum_method,
+    "limiting factor: the lowest normalised indicator",
+    _CARDS,
+)

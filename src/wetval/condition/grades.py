@@ -39,7 +39,7 @@ class GradeScale:
     lower: tuple[float, ...]
     boundary: Boundary = "lower-inclusive"
 
-    def assign(self, index: np.ndarray) -> pd.Categorical:
+    def assign(self, index: np.ndarray) -> pd.Categorical[str]:
         """Grade of each index value (missing index → missing grade).
 
         Returns
@@ -66,7 +66,9 @@ class GradeScale:
             if self.boundary == "lower-inclusive":
                 interval = f"[{low:g}, {high:g}]" if k == 0 else f"[{low:g}, {high:g})"
             else:
-                interval = f"[{low:g}, {high:g}]" if k == len(self.keys) - 1 else f"({low:g}, {high:g}]"
+                interval = (
+                    f"[{low:g}, {high:g}]" if k == len(self.keys) - 1 else f"({low:g}, {high:g}]"
+                )
             rows.append(
                 {
                     "grade": key,

@@ -74,7 +74,10 @@ def piecewise(values: np.ndarray, x: Sequence[float], score: Sequence[float]) ->
     numpy.ndarray
         Interpolated scores; constant beyond the first and last breakpoint.
     """
-    return np.interp(np.asarray(values, dtype=float), np.asarray(x, float), np.asarray(score, float))
+    result: np.ndarray = np.interp(
+        np.asarray(values, dtype=float), np.asarray(x, dtype=float), np.asarray(score, dtype=float)
+    )
+    return result
 
 
 def steps(

@@ -104,7 +104,12 @@ class ConditionResult(Result):
         table = self._by_grade()
         has_area = "area_m2" in self.parcels.columns
         rows = [
-            [str(k), str(r["label_zh"]), int(r["parcels"]), *([float(r["area_ha"])] if has_area else [])]
+            [
+                str(k),
+                str(r["label_zh"]),
+                int(r["parcels"]),
+                *([float(r["area_ha"])] if has_area else []),
+            ]
             for k, r in table.iterrows()
         ]
         headers = ["grade", "等级", "parcels", *(["ha"] if has_area else [])]
@@ -112,12 +117,16 @@ class ConditionResult(Result):
         quality_rows = [[str(k), int(v)] for k, v in quality.fillna(0).items()]
         scored = self.parcels["index"].dropna()
         weight_rows = [
-            [str(item), str(row["group"]), float(row["weight"])] for item, row in self.weights.iterrows()
+            [str(item), str(row["group"]), f"{row['weight']:.4f}"]
+            for item, row in self.weights.iterrows()
         ]
         lines = [
-            f"Condition ({self.card_id}, method {self.method}, weights: {self.weighting}){synthetic}",
+            f"Condition ({self.card_id}, method {self.method}, "
+            f"weights: {self.weighting}){synthetic}",
             f"  parcels: {len(self.parcels):,}; scored: {len(scored):,}; "
-            f"mean index {scored.mean():.3f}" if len(scored) else "  no parcel could be scored",
+            f"mean index {scored.mean():.3f}"
+            if len(scored)
+            else "  no parcel could be scored",
             "",
             "By grade:",
             text_table(rows, headers),

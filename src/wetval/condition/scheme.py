@@ -140,9 +140,7 @@ class ConditionScheme:
         return list(seen)
 
     @classmethod
-    def from_card(
-        cls, card: Card, catalogue: IndicatorCatalogue = CATALOGUE
-    ) -> ConditionScheme:
+    def from_card(cls, card: Card, catalogue: IndicatorCatalogue = CATALOGUE) -> ConditionScheme:
         """Read and validate a condition card.
 
         Raises
@@ -168,7 +166,9 @@ class ConditionScheme:
             problems.append(("options.min_weight", f"{min_weight!r} is not in (0, 1]"))
         table = card.option("random_index", "saaty1980")
         if table not in RANDOM_INDEX:
-            problems.append(("options.random_index", f"{table!r} is not one of {list(RANDOM_INDEX)}"))
+            problems.append(
+                ("options.random_index", f"{table!r} is not one of {list(RANDOM_INDEX)}")
+            )
         if card.option("ahp_policy", "warn") not in ("warn", "error", "ignore"):
             problems.append(("options.ahp_policy", "must be 'warn', 'error' or 'ignore'"))
         items = _read_items(card, catalogue, scale, weighting, problems)
@@ -210,7 +210,9 @@ def _read_items(
         problems.append(("tables.items", "missing: list the scoring items (see docs/condition.md)"))
         return []
     frame = card.tables["items"].to_frame().reset_index()
-    needed = {"item", "group", "rule"} | ({"weight"} if weighting in ("card", "combined") else set())
+    needed = {"item", "group", "rule"} | (
+        {"weight"} if weighting in ("card", "combined") else set()
+    )
     absent = needed - set(frame.columns)
     if absent:
         problems.append(("tables.items.columns", f"missing columns {sorted(absent)}"))
@@ -226,9 +228,11 @@ def _read_items(
         unknown = [i for i in indicators if i not in catalogue]
         if unknown:
             problems.append(
-                (f"{key}.indicators", f"unknown indicator ids {unknown}; the catalogue has: "
-                 f"{', '.join(catalogue)}")
-            )  # fmt: skip
+                (
+                    f"{key}.indicators",
+                    f"unknown indicator ids {unknown}; the catalogue has: {', '.join(catalogue)}",
+                )
+            )
             continue
         rule = str(row["rule"])
         if rule not in RULES:
@@ -272,8 +276,13 @@ def _read_rule(
     name = f"rule_{item_id}"
     key = f"tables.{name}"
     if name not in card.tables:
-        problems.append((key, f"missing: rule {rule!r} of item {item_id!r} needs this table "
-                         f"with columns {list(RULES[rule])}"))  # fmt: skip
+        problems.append(
+            (
+                key,
+                f"missing: rule {rule!r} of item {item_id!r} needs this table "
+                f"with columns {list(RULES[rule])}",
+            )
+        )
         return None
     params = pd.DataFrame(list(card.tables[name].rows), columns=list(card.tables[name].columns))
     absent = [c for c in RULES[rule] if c not in params.columns]
@@ -283,20 +292,32 @@ def _read_rule(
     if rule in _SCORED_RULES:
         if "points" in params.columns and "score" not in params.columns:
             if scale != "points" or not weight > 0:
-                problems.append((f"{key}.points", "points need options.scale = 'points' and a "
-                                 "positive item weight; give a 'score' column in [0, 1]"))  # fmt: skip
+                problems.append(
+                    (
+                        f"{key}.points",
+                        "points need options.scale = 'points' and a "
+                        "positive item weight; give a 'score' column in [0, 1]",
+                    )
+                )
                 return None
             too_many = params["points"] > weight + _SUM_TOLERANCE
             if too_many.any():
-                problems.append((f"{key}.points", f"points above the item's {weight:g} points: "
-                                 f"{params['points'][too_many].tolist()}"))  # fmt: skip
+                problems.append(
+                    (
+                        f"{key}.points",
+                        f"points above the item's {weight:g} points: "
+                        f"{params['points'][too_many].tolist()}",
+                    )
+                )
             params = params.assign(score=params["points"] / weight)
         if "score" not in params.columns:
             problems.append((f"{key}.columns", "give a 'score' column (0–1) or a 'points' column"))
             return None
         bad = ~params["score"].between(0.0, 1.0)
         if bad.any():
-            problems.append((f"{key}.score", f"scores outside [0, 1]: {params['score'][bad].tolist()}"))
+            problems.append(
+                (f"{key}.score", f"scores outside [0, 1]: {params['score'][bad].tolist()}")
+            )
             return None
     indicator = catalogue[indicators[0]]
     before = len(problems)
@@ -305,14 +326,28 @@ def _read_rule(
         if len(params) != 1 or not row["low"] < row["high"]:
             problems.append((key, "minmax needs one row with low < high"))
         if indicator.direction not in (Direction.HIGHER_BETTER, Direction.LOWER_BETTER):
-            problems.append((key, f"minmax needs a benefit or cost indicator; {indicator.id} is "
-                             f"{indicator.direction.value}: use 'optimum' or 'piecewise'"))  # fmt: skip
+            problems.append(
+                (
+                    key,
+                    f"minmax needs a benefit or cost indicator; {indicator.id} is "
+                    f"{indicator.direction.value}: use 'optimum' or 'piecewise'",
+                )
+            )
     elif rule == "optimum":
         row = params.iloc[0]
-        if len(params) != 1 or not row["low"] < row["optimum_low"] <= row["optimum_high"] < row["high"]:
-            problems.append((key, "optimum needs one row with low < optimum_low <= optimum_high < high"))
+        if (
+            len(params) != 1
+            or not row["low"] < row["optimum_low"] <= row["optimum_high"] < row["high"]
+        ):
+            problems.append(
+                (key, "optimum needs one row with low < optimum_low <= optimum_high < high")
+            )
     elif rule == "piecewise":
-        if len(params) < 2 or not params["x"].is_monotonic_increasing or params["x"].duplicated().any():
+        if (
+            len(params) < 2
+            or not params["x"].is_monotonic_increasing
+            or params["x"].duplicated().any()
+        ):
             problems.append((f"{key}.x", "needs at least two strictly increasing breakpoints"))
         else:
             _check_monotone(key, params["score"], indicator.direction, problems)
@@ -320,11 +355,21 @@ def _read_rule(
         lower = params["lower"].to_numpy(dtype=float)
         upper = params["upper"].to_numpy(dtype=float)
         if (lower >= upper).any() or (upper[:-1] != lower[1:]).any():
-            problems.append((key, "intervals [lower, upper) must be non-empty, in increasing order "
-                             "and contiguous (each upper = the next lower)"))  # fmt: skip
+            problems.append(
+                (
+                    key,
+                    "intervals [lower, upper) must be non-empty, in increasing order "
+                    "and contiguous (each upper = the next lower)",
+                )
+            )
         elif lower[0] > indicator.low or upper[-1] < indicator.high:
-            problems.append((key, f"intervals cover {lower[0]:g}–{upper[-1]:g} but {indicator.id} "
-                             f"ranges {indicator.low:g}–{indicator.high:g} [{indicator.unit}]"))  # fmt: skip
+            problems.append(
+                (
+                    key,
+                    f"intervals cover {lower[0]:g}–{upper[-1]:g} but {indicator.id} "
+                    f"ranges {indicator.low:g}–{indicator.high:g} [{indicator.unit}]",
+                )
+            )
         else:
             _check_monotone(key, params["score"], indicator.direction, problems)
     elif rule == "categories":
@@ -339,16 +384,17 @@ def _read_rule(
         if len(problems) == before:
             order = np.argsort(values.to_numpy())
             _check_monotone(key, params["score"].iloc[order], indicator.direction, problems)
-    elif rule == "presence":
-        if tuple(str(v) for v in params["indicator"]) != indicators:
-            problems.append((f"{key}.indicator", f"must list the item's indicators {list(indicators)} "
-                             "in the same order"))  # fmt: skip
+    elif rule == "presence" and tuple(str(v) for v in params["indicator"]) != indicators:
+        problems.append(
+            (
+                f"{key}.indicator",
+                f"must list the item's indicators {list(indicators)} in the same order",
+            )
+        )
     return params if len(problems) == before else None
 
 
-def _check_monotone(
-    key: str, scores: pd.Series, direction: Direction, problems: Problems
-) -> None:
+def _check_monotone(key: str, scores: pd.Series, direction: Direction, problems: Problems) -> None:
     """A better value must never score lower (the card's monotonicity contract)."""
     steps = np.diff(scores.to_numpy(dtype=float))
     if direction is Direction.HIGHER_BETTER and (steps < 0).any():
@@ -361,7 +407,8 @@ def _read_groups(card: Card, items: list[Item], problems: Problems) -> pd.DataFr
     used = list(dict.fromkeys(item.group for item in items))
     if "groups" not in card.tables:
         return pd.DataFrame(
-            {"label_zh": used, "label_en": used, "weight": np.nan}, index=pd.Index(used, name="group")
+            {"label_zh": used, "label_en": used, "weight": np.nan},
+            index=pd.Index(used, name="group"),
         )
     groups = card.tables["groups"].to_frame()
     groups.index.name = "group"
@@ -397,17 +444,30 @@ def _check_weights(
             for group, row in groups.iterrows():
                 points = sum(i.weight for i in items if i.group == group)
                 if np.isfinite(row["weight"]) and abs(points - row["weight"]) > _SUM_TOLERANCE:
-                    problems.append((f"tables.groups.{group}.weight", f"is {row['weight']:g} points "
-                                     f"but its items add up to {points:g}"))  # fmt: skip
+                    problems.append(
+                        (
+                            f"tables.groups.{group}.weight",
+                            f"is {row['weight']:g} points but its items add up to {points:g}",
+                        )
+                    )
         elif groups["weight"].notna().any():
             if groups["weight"].isna().any() or abs(groups["weight"].sum() - 1.0) > _SUM_TOLERANCE:
-                problems.append(("tables.groups.weight", f"group weights sum to "
-                                 f"{groups['weight'].sum():g}, not 1 (give every group a weight)"))  # fmt: skip
+                problems.append(
+                    (
+                        "tables.groups.weight",
+                        f"group weights sum to "
+                        f"{groups['weight'].sum():g}, not 1 (give every group a weight)",
+                    )
+                )
             for group in groups.index:
                 within = sum(i.weight for i in items if i.group == group)
                 if abs(within - 1.0) > _SUM_TOLERANCE:
-                    problems.append((f"tables.items.weight", f"weights within group {group!r} "
-                                     f"sum to {within:g}, not 1"))  # fmt: skip
+                    problems.append(
+                        (
+                            "tables.items.weight",
+                            f"weights within group {group!r} sum to {within:g}, not 1",
+                        )
+                    )
         elif abs(weights.sum() - 1.0) > _SUM_TOLERANCE:
             problems.append(("tables.items.weight", f"weights sum to {weights.sum():g}, not 1"))
     subjective = card.option("combine", {}).get("subjective") if weighting == "combined" else None
@@ -419,8 +479,12 @@ def _check_weights(
             "entropy",
             "critic",
         ):
-            problems.append(("options.combine", "give subjective = 'card' or 'ahp' and objective "
-                             "= 'entropy' or 'critic'"))  # fmt: skip
+            problems.append(
+                (
+                    "options.combine",
+                    "give subjective = 'card' or 'ahp' and objective = 'entropy' or 'critic'",
+                )
+            )
         alpha = combine.get("alpha")
         if not isinstance(alpha, int | float) or not 0 <= alpha <= 1:
             problems.append(("options.combine.alpha", f"{alpha!r} is not in [0, 1]"))
@@ -454,8 +518,12 @@ def _check_ahp_tables(
             problems.append((key, f"rows and columns must be {elements} in this order"))
             continue
         for problem in _matrix_problems(matrix):
-            problems.append((f"{key}[{problem.row}, {problem.column}]",
-                             f"{problem.reason} ({problem.value}); {problem.fix}"))  # fmt: skip
+            problems.append(
+                (
+                    f"{key}[{problem.row}, {problem.column}]",
+                    f"{problem.reason} ({problem.value}); {problem.fix}",
+                )
+            )
 
 
 def _read_grades(card: Card, problems: Problems) -> GradeScale | None:
@@ -465,14 +533,23 @@ def _read_grades(card: Card, problems: Problems) -> GradeScale | None:
     frame = card.tables["grades"].to_frame()
     columns = {"label_zh", "label_en"}
     if not columns <= set(frame.columns) or not {"lower", "lower_points"} & set(frame.columns):
-        problems.append(("tables.grades.columns", "need label_zh, label_en and lower (index "
-                         "0–1) or lower_points (0–100)"))  # fmt: skip
+        problems.append(
+            (
+                "tables.grades.columns",
+                "need label_zh, label_en and lower (index 0–1) or lower_points (0–100)",
+            )
+        )
         return None
     lower = frame["lower"] if "lower" in frame.columns else frame["lower_points"] / 100.0
     values = lower.to_numpy(dtype=float)
     if len(values) < 2 or (np.diff(values) >= 0).any() or values[-1] != 0 or values[0] > 1:
-        problems.append(("tables.grades.lower", "lower bounds must fall strictly from the best "
-                         "grade to the worst, the worst being 0 and the best at most 1"))  # fmt: skip
+        problems.append(
+            (
+                "tables.grades.lower",
+                "lower bounds must fall strictly from the best "
+                "grade to the worst, the worst being 0 and the best at most 1",
+            )
+        )
         return None
     boundary = card.option("boundary", "lower-inclusive")
     if boundary not in ("lower-inclusive", "upper-inclusive"):

@@ -58,15 +58,42 @@ RANDOM_INDEX: dict[str, tuple[float, ...]] = {
     # Saaty, T. L. (2005) Theory and Applications of the Analytic Network
     # Process, RWS Publications, p. 31.
     "saaty2005": (
-        0.0, 0.0, 0.52, 0.89, 1.11, 1.25, 1.35, 1.40, 1.45, 1.49, 1.52, 1.54, 1.56, 1.58, 1.59,
+        0.0,
+        0.0,
+        0.52,
+        0.89,
+        1.11,
+        1.25,
+        1.35,
+        1.40,
+        1.45,
+        1.49,
+        1.52,
+        1.54,
+        1.56,
+        1.58,
+        1.59,
     ),
     # Donegan, H. A. & Dodd, F. J. (1991) A note on Saaty's random indexes.
     # Mathematical and Computer Modelling 15(10): 135-137.
     "donegan-dodd1991": (
-        0.0, 0.0, 0.4914, 0.8286, 1.0591, 1.1797, 1.2519, 1.3171, 1.3733, 1.4055, 1.4213,
-        1.4497, 1.4643, 1.4822, 1.4969,
+        0.0,
+        0.0,
+        0.4914,
+        0.8286,
+        1.0591,
+        1.1797,
+        1.2519,
+        1.3171,
+        1.3733,
+        1.4055,
+        1.4213,
+        1.4497,
+        1.4643,
+        1.4822,
+        1.4969,
     ),
-}  # fmt: skip
+}
 
 #: Where each random-index table comes from and how it was checked.
 RANDOM_INDEX_SOURCES: dict[str, str] = {
@@ -156,7 +183,9 @@ def _matrix_problems(frame: pd.DataFrame) -> list[Problem]:
     """Every reason ``frame`` is not a positive reciprocal matrix."""
     values = frame.to_numpy(dtype=float)
     if values.ndim != 2 or values.shape[0] != values.shape[1] or values.shape[0] == 0:
-        return [Problem(reason=f"the matrix must be square and non-empty, got shape {values.shape}")]
+        return [
+            Problem(reason=f"the matrix must be square and non-empty, got shape {values.shape}")
+        ]
     if list(frame.index) != list(frame.columns):
         return [
             Problem(
@@ -192,17 +221,21 @@ def _matrix_problems(frame: pd.DataFrame) -> list[Problem]:
                         fix="every element is equally important as itself: a_ii = 1",
                     )
                 )
-            elif i < j and np.isfinite(values[j, i]) and values[j, i] > 0:
-                if abs(value * values[j, i] - 1.0) > _RECIPROCAL_TOLERANCE:
-                    problems.append(
-                        Problem(
-                            reason="not reciprocal: a_ij × a_ji != 1",
-                            row=labels[i],
-                            column=labels[j],
-                            value=f"{value:g} × {values[j, i]:g} = {value * values[j, i]:g}",
-                            fix=f"set [{labels[j]}, {labels[i]}] = 1 / {value:g}",
-                        )
+            elif (
+                i < j
+                and np.isfinite(values[j, i])
+                and values[j, i] > 0
+                and abs(value * values[j, i] - 1.0) > _RECIPROCAL_TOLERANCE
+            ):
+                problems.append(
+                    Problem(
+                        reason="not reciprocal: a_ij × a_ji != 1",
+                        row=labels[i],
+                        column=labels[j],
+                        value=f"{value:g} × {values[j, i]:g} = {value * values[j, i]:g}",
+                        fix=f"set [{labels[j]}, {labels[i]}] = 1 / {value:g}",
                     )
+                )
     return problems
 
 
@@ -215,7 +248,9 @@ def random_index(n: int, table: str = "saaty1980") -> float:
         For an unknown table or an n the table does not cover.
     """
     if table not in RANDOM_INDEX:
-        raise ValueError(f"unknown random-index table {table!r}; choose one of {list(RANDOM_INDEX)}")
+        raise ValueError(
+            f"unknown random-index table {table!r}; choose one of {list(RANDOM_INDEX)}"
+        )
     values = RANDOM_INDEX[table]
     if not 1 <= n <= len(values):
         raise ValueError(
@@ -273,8 +308,8 @@ def ahp(
     if not consistent:
         message = (
             f"AHP matrix over {list(frame.index)} is inconsistent: CR = {cr:.3f} >= "
-            f"{CONSISTENCY_LIMIT} (lambda_max = {lambda_max:.3f}, RI = {ri}, {random_index_table}); "
-            "revise the judgements"
+            f"{CONSISTENCY_LIMIT} (lambda_max = {lambda_max:.3f}, RI = {ri}, "
+            f"{random_index_table}); revise the judgements"
         )
         if on_inconsistent == "error":
             raise ValidationError(
@@ -390,7 +425,7 @@ def _minmax_columns(frame: pd.DataFrame, directions: Sequence[Direction]) -> np.
     low = np.nanmin(values, axis=0)
     span = np.nanmax(values, axis=0) - low
     safe = np.where(span > 0, span, 1.0)
-    z = (values - low) / safe
+    z: np.ndarray = (values - low) / safe
     cost = np.array([d is Direction.LOWER_BETTER for d in directions])
     z[:, cost] = 1.0 - z[:, cost]
     z[:, span == 0] = np.where(np.isnan(values[:, span == 0]), np.nan, 0.0)
