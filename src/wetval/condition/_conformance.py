@@ -60,7 +60,8 @@ def check_condition_method(method: Method) -> None:
         assert ((index[scored] >= 0) & (index[scored] <= 1)).all(), (
             f"{method.name}: index outside [0, 1]"
         )
-        assert np.allclose(frame["points"].to_numpy(dtype=float), 100 * index, equal_nan=True), (
+        points = frame["points"].to_numpy(dtype=float)
+        assert np.allclose(points, 100 * index, rtol=1e-12, atol=1e-9, equal_nan=True), (
             f"{method.name}: points must be 100 × index"
         )
         assert (frame["grade"].notna().to_numpy() == scored).all(), (

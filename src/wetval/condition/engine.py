@@ -293,7 +293,10 @@ def _run(
     present_weight = np.where(missing, 0.0, weights[None, :]).sum(axis=1)
     index = aggregator(z, weights)
     unscored = present_weight < scheme.min_weight - 1e-12
-    index = np.where(unscored, np.nan, np.clip(index, 0.0, 1.0))
+    # rounding to 12 decimals removes floating-point noise (a points sum of exactly 60
+    # must not come out as 59.999999999999 and fall into the grade below), and makes
+    # the result independent of the summation order
+    index = np.where(unscored, np.nan, np.round(np.clip(index, 0.0, 1.0), 12))
 
     with np.errstate(invalid="ignore", divide="ignore"):
         scaled = np.where(missing, 0.0, weights[None, :]) / present_weight[:, None]
@@ -313,7 +316,7 @@ def _run(
     )
     columns: dict[str, object] = {
         "index": index,
-        "points": 100.0 * index,
+        "points": np.round(100.0 * index, 10),
         "grade": grade,
         "grade_zh": grade.rename_categories(key_to_zh),
         "grade_en": grade.rename_categories(key_to_en),

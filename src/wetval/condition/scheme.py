@@ -171,10 +171,13 @@ class ConditionScheme:
             )
         if card.option("ahp_policy", "warn") not in ("warn", "error", "ignore"):
             problems.append(("options.ahp_policy", "must be 'warn', 'error' or 'ignore'"))
-        items = _read_items(card, catalogue, scale, weighting, problems)
-        groups = _read_groups(card, items, problems)
-        if not problems:
-            _check_weights(card, items, groups, scale, weighting, problems)
+        items, declared = _read_items(card, catalogue, scale, weighting, problems)
+        groups = _read_groups(card, declared, problems)
+        structural = [
+            k for k, _ in problems if k.startswith(("tables.items.columns", "tables.groups"))
+        ]
+        if declared and not structural:
+            _check_weights(card, declared, groups, scale, weighting, problems)
         grades = _read_grades(card, problems)
         if problems:
             raise CardError(label, problems)
@@ -203,12 +206,21 @@ def _cell_list(value: Any) -> tuple[str, ...]:
     return tuple(str(value).split()) if str(value).strip() else ()
 
 
+@dataclass(frozen=True)
+class _Declared:
+    """An item as declared in the items table (before its rule is read)."""
+
+    id: str
+    group: str
+    weight: float
+
+
 def _read_items(
     card: Card, catalogue: IndicatorCatalogue, scale: str, weighting: str, problems: Problems
-) -> list[Item]:
+) -> tuple[list[Item], list[_Declared]]:
     if "items" not in card.tables:
         problems.append(("tables.items", "missing: list the scoring items (see docs/condition.md)"))
-        return []
+        return [], []
     frame = card.tables["items"].to_frame().reset_index()
     needed = {"item", "group", "rule"} | (
         {"weight"} if weighting in ("card", "combined") else set()
@@ -216,10 +228,19 @@ def _read_items(
     absent = needed - set(frame.columns)
     if absent:
         problems.append(("tables.items.columns", f"missing columns {sorted(absent)}"))
-        return []
+        return [], []
     duplicated = frame["item"][frame["item"].duplicated()].tolist()
     if duplicated:
         problems.append(("tables.items", f"items listed twice: {duplicated}"))
+    weights = (
+        pd.to_numeric(frame["weight"], errors="coerce")
+        if "weight" in frame.columns
+        else pd.Series(np.nan, index=frame.index)
+    )
+    declared = [
+        _Declared(str(row["item"]), str(row["group"]), float(weights[position]))
+        for position, row in frame.iterrows()
+    ]
     items = []
     for position, row in frame.iterrows():
         key = f"tables.items.rows[{position}]"
@@ -260,7 +281,7 @@ def _read_items(
                 source=str(source) if isinstance(source, str) and source else None,
             )
         )
-    return items
+    return items, declared
 
 
 def _read_rule(
@@ -380,7 +401,13 @@ def _read_rule(
             expected = set(np.arange(indicator.low, indicator.high + 1))
             uncovered = sorted(expected - set(values))
             if uncovered:
-                problems.append((f"{key}.value", f"no score for {indicator.id} = {uncovered}"))
+                problems.append(
+                    (
+                        f"{key}.value",
+                        "no score for "
+                        + f"{indicator.id} = {', '.join(f'{v:g}' for v in uncovered)}",
+                    )
+                )
         if len(problems) == before:
             order = np.argsort(values.to_numpy())
             _check_monotone(key, params["score"].iloc[order], indicator.direction, problems)
@@ -403,7 +430,7 @@ def _check_monotone(key: str, scores: pd.Series, direction: Direction, problems:
         problems.append((f"{key}.score", "scores must not rise as a lower-is-better value rises"))
 
 
-def _read_groups(card: Card, items: list[Item], problems: Problems) -> pd.DataFrame:
+def _read_groups(card: Card, items: list[_Declared], problems: Problems) -> pd.DataFrame:
     used = list(dict.fromkeys(item.group for item in items))
     if "groups" not in card.tables:
         return pd.DataFrame(
@@ -429,14 +456,14 @@ def _read_groups(card: Card, items: list[Item], problems: Problems) -> pd.DataFr
 
 def _check_weights(
     card: Card,
-    items: list[Item],
+    items: list[_Declared],
     groups: pd.DataFrame,
     scale: str,
     weighting: str,
     problems: Problems,
 ) -> None:
-    if weighting in ("card", "combined"):
-        weights = pd.Series({i.id: i.weight for i in items})
+    weights = pd.Series({i.id: i.weight for i in items})
+    if weighting in ("card", "combined") and weights.notna().all():
         if scale == "points":
             total = weights.sum()
             if abs(total - 100.0) > _SUM_TOLERANCE:
@@ -499,7 +526,7 @@ def ahp_matrix(card: Card, name: str) -> pd.DataFrame:
 
 
 def _check_ahp_tables(
-    card: Card, items: list[Item], groups: pd.DataFrame, problems: Problems
+    card: Card, items: list[_Declared], groups: pd.DataFrame, problems: Problems
 ) -> None:
     wanted: dict[str, list[str]] = {}
     if len(groups) > 1:

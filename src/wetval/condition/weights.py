@@ -174,9 +174,13 @@ class PairwiseComparison(Result):
 def _as_matrix(matrix: pd.DataFrame | np.ndarray | Sequence[Sequence[float]]) -> pd.DataFrame:
     if isinstance(matrix, pd.DataFrame):
         return matrix.astype(float)
-    array = np.asarray(matrix, dtype=float)
-    labels = [str(i + 1) for i in range(array.shape[0])] if array.ndim == 2 else []
-    return pd.DataFrame(array, index=labels, columns=labels[: array.shape[1]] if labels else None)
+    array = np.atleast_2d(np.asarray(matrix, dtype=float))
+    rows, columns = array.shape[0], array.shape[-1]
+    return pd.DataFrame(
+        array.reshape(rows, -1),
+        index=[str(i + 1) for i in range(rows)],
+        columns=[str(j + 1) for j in range(columns)],
+    )
 
 
 def _matrix_problems(frame: pd.DataFrame) -> list[Problem]:
