@@ -39,7 +39,8 @@ def test_db36_points_hand_computed() -> None:
     # points from the card's tables, by hand:
     # A: III 11 + (+6 %) 15 + class II present 6 + plant 45 → 12 + animal 25 → 8
     #    + invasive 3 % → 7 + biomass 12 → 8 + cover 65 % → 8                     = 75 (良)
-    # B: I 15 + (−10 %) 5 + class I 10 + 70 → 15 + 65 → 15 + 0.5 % → 10 + 25 → 10 + 90 → 10 = 90 (优)
+    # B: I 15 + (−10 %) 5 + class I 10 + 70 → 15 + 65 → 15 + 0.5 % → 10 + 25 → 10
+    #    + 90 → 10                                                                  = 90 (优)
     # C: V 3 + (0 %) 10 + none 0 + 5 → 0 + 12 → 4 + 40 % → 0; biomass and cover missing:
     #    17 points over 80 measured → 17 / 0.8 = 21.25 (差), re-weighted
     # D: only water quality (15 of 100 < 60 %): unscored
@@ -58,8 +59,8 @@ def test_db36_points_hand_computed() -> None:
     assert list(frame["quality"].astype(str)) == ["complete", "complete", "reweighted", "unscored"]
     assert frame.loc["C", "missing"] == "biomass vegetation_cover"
     assert frame.loc["C", "weight_present"] == pytest.approx(0.8)
-    np.testing.assert_allclose(frame.loc["A", ["points_environment", "points_species",
-                                               "points_productivity"]].astype(float), [26, 33, 16])  # fmt: skip
+    groups = ["points_environment", "points_species", "points_productivity"]
+    np.testing.assert_allclose(frame.loc["A", groups].astype(float), [26, 33, 16])
     # contributions add up to the points for a points scheme
     np.testing.assert_allclose(result.contributions.sum(axis=1, min_count=1), frame["points"])
     assert result.contributions.loc["A", "protected_species"] == pytest.approx(6.0)
@@ -166,7 +167,7 @@ def test_bad_card_one_error_names_every_key(tmp_path: Path) -> None:
         '  ["biomass", "a", 0.1, "magic"],\n', ""
     )
     path.write_text(fixed.replace('missing = "guess"', 'missing = "fail"'), encoding="utf-8")
-    with pytest.raises(CardError, match="weights sum to 0.8, not 1"):
+    with pytest.raises(CardError, match=r"weights sum to 0\.8, not 1"):
         ConditionScheme.from_card(wetval.load_card(path))
 
 

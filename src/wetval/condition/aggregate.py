@@ -29,28 +29,27 @@ __all__ = [
 
 
 def _present_weights(z: np.ndarray, weights: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Per-parcel weights over present scores (summing to 1) and their total before scaling."""
-    w = np.where(np.isnan(z), 0.0, weights[None, :])
-    total = w.sum(axis=1)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        scaled = w / total[:, None]
-    return scaled, total
+    """Presence mask and per-parcel weights of the present scores (not yet re-normalised)."""
+    present = ~np.isnan(z)
+    return present, np.where(present, weights[None, :], 0.0)
 
 
 def weighted_sum(z: np.ndarray, weights: np.ndarray) -> np.ndarray:
     """Weighted arithmetic mean Σ w_j z_j over the present scores."""
-    scaled, total = _present_weights(z, weights)
-    index = np.nansum(scaled * np.nan_to_num(z), axis=1)
-    return np.where(total > 0, index, np.nan)
+    present, w = _present_weights(z, weights)
+    total = w.sum(axis=1)
+    weighted = np.where(present, z * w, 0.0).sum(axis=1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(total > 0, weighted / total, np.nan)
 
 
 def weighted_geometric_mean(z: np.ndarray, weights: np.ndarray) -> np.ndarray:
     """Weighted geometric mean Π z_j^w_j over the present scores (a zero score gives 0)."""
-    scaled, total = _present_weights(z, weights)
-    with np.errstate(divide="ignore"):
-        logs = np.log(np.nan_to_num(z, nan=1.0))
-    exponent = np.sum(np.where(scaled > 0, scaled * logs, 0.0), axis=1)
-    return np.where(total > 0, np.exp(exponent), np.nan)
+    present, w = _present_weights(z, weights)
+    total = w.sum(axis=1)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        logs = np.where(present & (w > 0), w * np.log(np.where(present, z, 1.0)), 0.0)
+        return np.where(total > 0, np.exp(logs.sum(axis=1) / total), np.nan)
 
 
 def minimum(z: np.ndarray, weights: np.ndarray) -> np.ndarray:

@@ -195,12 +195,17 @@ def _ahp_details(matrices: list[tuple[str, PairwiseComparison]]) -> pd.DataFrame
     )
 
 
-def _pattern_text(mask: np.ndarray, names: list[str]) -> pd.Categorical[str]:
-    """Space-separated names of the true columns of each row (vectorised over patterns)."""
-    bits = mask.astype(np.int64) @ (np.int64(1) << np.arange(mask.shape[1], dtype=np.int64))
-    patterns, inverse = np.unique(bits, return_inverse=True)
+def _pattern_text(mask_t: np.ndarray, names: list[str]) -> pd.Categorical[str]:
+    """Space-separated names of the true rows of each column of an items × parcels mask.
+
+    Vectorised over the distinct patterns (at most 2^items, in practice a handful).
+    """
+    bits = np.zeros(mask_t.shape[1], dtype=np.int64)
+    for k in range(mask_t.shape[0]):
+        bits |= mask_t[k].astype(np.int64) << k
+    codes, patterns = pd.factorize(bits, sort=True)
     texts = [" ".join(n for k, n in enumerate(names) if (int(p) >> k) & 1) for p in patterns]
-    return pd.Categorical.from_codes(inverse.reshape(-1), categories=pd.Index(texts))
+    return pd.Categorical.from_codes(codes, categories=pd.Index(texts))
 
 
 def _impute_by_land_class(
@@ -277,21 +282,24 @@ def _run(
 
     items = scheme.items
     item_ids = [i.id for i in items]
-    z = np.column_stack(
+    # item-major (items × parcels) arrays: every item's column is contiguous, and the
+    # transposed views (parcels × items) become DataFrames without a copy
+    zt = np.vstack(
         [item.normalise([raw[i] for i in item.indicators], indicators.catalogue) for item in items]
     )
-    missing = np.isnan(z)
-    imputed = np.zeros_like(missing)
+    missing_t = np.isnan(zt)
+    imputed_t = np.zeros_like(missing_t)
     for k, item in enumerate(items):
         for indicator_id in item.indicators:
             if indicator_id in imputed_by_indicator:
-                imputed[:, k] |= imputed_by_indicator[indicator_id]
-    imputed &= ~missing
+                imputed_t[k] |= imputed_by_indicator[indicator_id]
+    imputed_t &= ~missing_t
 
-    weights, weight_details = _scheme_weights(scheme, z)
+    weights, weight_details = _scheme_weights(scheme, zt.T)
     weights = weights / weights.sum()
-    present_weight = np.where(missing, 0.0, weights[None, :]).sum(axis=1)
-    index = aggregator(z, weights)
+    present_weights_t = np.where(missing_t, 0.0, weights[:, None])
+    present_weight = present_weights_t.sum(axis=0)
+    index = aggregator(zt.T, weights)
     unscored = present_weight < scheme.min_weight - 1e-12
     # rounding to 12 decimals removes floating-point noise (a points sum of exactly 60
     # must not come out as 59.999999999999 and fall into the grade below), and makes
@@ -299,21 +307,22 @@ def _run(
     index = np.where(unscored, np.nan, np.round(np.clip(index, 0.0, 1.0), 12))
 
     with np.errstate(invalid="ignore", divide="ignore"):
-        scaled = np.where(missing, 0.0, weights[None, :]) / present_weight[:, None]
-    contributions = np.where(missing | unscored[:, None], np.nan, 100.0 * scaled * np.nan_to_num(z))
+        points_t = (100.0 / present_weight) * present_weights_t * np.where(missing_t, 0.0, zt)
+    contributions_t = np.where(missing_t | unscored, np.nan, points_t)
 
     grade = scheme.grades.assign(index)
     key_to_zh = dict(zip(scheme.grades.keys, scheme.grades.label_zh, strict=True))
     key_to_en = dict(zip(scheme.grades.keys, scheme.grades.label_en, strict=True))
-    quality = np.select(
-        [unscored, imputed.any(axis=1), missing.any(axis=1)],
-        [3, 2, 1],
-        default=0,
-    )
-    lowest = np.argmin(np.where(missing, np.inf, z), axis=1)
-    limiting = pd.Categorical.from_codes(
-        np.where(missing.all(axis=1), -1, lowest), categories=pd.Index(item_ids)
-    )
+    any_missing = missing_t.any(axis=0)
+    quality = np.select([unscored, imputed_t.any(axis=0), any_missing], [3, 2, 1], default=0)
+    # lowest present score per parcel (first item on ties), one pass per item
+    lowest = np.full(n, -1, dtype=np.int64)
+    lowest_score = np.full(n, np.inf)
+    for k in range(len(items)):
+        lower = zt[k] < lowest_score
+        lowest = np.where(lower, k, lowest)
+        lowest_score = np.where(lower, zt[k], lowest_score)
+    limiting = pd.Categorical.from_codes(lowest, categories=pd.Index(item_ids))
     columns: dict[str, object] = {
         "index": index,
         "points": np.round(100.0 * index, 10),
@@ -323,16 +332,14 @@ def _run(
     }
     for group in scheme.groups.index:
         members = [k for k, item in enumerate(items) if item.group == group]
-        columns[f"points_{group}"] = np.where(
-            unscored, np.nan, np.nansum(contributions[:, members], axis=1)
-        )
+        columns[f"points_{group}"] = np.where(unscored, np.nan, points_t[members].sum(axis=0))
     columns |= {
         "weight_present": present_weight,
         "quality": pd.Categorical.from_codes(
             quality, categories=pd.Index(["complete", "reweighted", "imputed", "unscored"])
         ),
-        "missing": _pattern_text(missing, item_ids),
-        "imputed": _pattern_text(imputed, item_ids),
+        "missing": _pattern_text(missing_t, item_ids),
+        "imputed": _pattern_text(imputed_t, item_ids),
         "limiting_item": limiting,
     }
     if parcels is not None:
@@ -361,8 +368,10 @@ def _run(
         )
     return ConditionResult(
         parcels=frame,
-        normalised=pd.DataFrame(z, index=index_name, columns=item_ids),
-        contributions=pd.DataFrame(contributions, index=index_name, columns=item_ids),
+        normalised=pd.DataFrame(zt.T, index=index_name, columns=item_ids, copy=False),
+        contributions=pd.DataFrame(
+            contributions_t.T, index=index_name, columns=item_ids, copy=False
+        ),
         weights=weights_frame,
         grades=scheme.grades.table(),
         method=method_name,

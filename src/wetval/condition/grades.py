@@ -48,10 +48,13 @@ class GradeScale:
             Ordered worst < best, categories are the grade keys.
         """
         index = np.asarray(index, dtype=float)
-        ascending = np.asarray(self.lower[::-1], dtype=float)  # worst grade first
-        side: Literal["left", "right"] = "right" if self.boundary == "lower-inclusive" else "left"
-        position = np.searchsorted(ascending, index, side=side) - 1
-        position = np.clip(position, 0, len(ascending) - 1)
+        # position among the grades, worst = 0: one comparison per threshold
+        position = np.zeros(index.shape, dtype=np.int64)
+        for threshold in self.lower[-2::-1]:
+            if self.boundary == "lower-inclusive":
+                position += index >= threshold
+            else:
+                position += index > threshold
         codes = np.where(np.isnan(index), -1, position)
         return pd.Categorical.from_codes(
             codes, categories=pd.Index(list(self.keys[::-1])), ordered=True

@@ -102,9 +102,11 @@ def steps(
         (card validation makes the intervals cover the indicator's range).
     """
     values = np.asarray(values, dtype=float)
-    edges = np.asarray(lower, dtype=float)
-    position = np.searchsorted(edges, values, side="right") - 1
-    inside = (position >= 0) & (values <= upper[-1]) & ~np.isnan(values)
+    # one comparison per edge (a handful) is faster than a binary search per value
+    position = np.full(values.shape, -1, dtype=np.int64)
+    for edge in lower:
+        position += values >= edge
+    inside = (position >= 0) & (values <= upper[-1])
     table = np.append(np.asarray(score, dtype=float), np.nan)
     return table[np.where(inside, position, len(score))]
 
@@ -176,7 +178,7 @@ def presence(columns: Sequence[np.ndarray], score: Sequence[float]) -> np.ndarra
     """
     stacked = np.vstack([np.asarray(c, dtype=float) for c in columns])
     tier_score = np.asarray(score, dtype=float)[:, None]
-    present = np.nan_to_num(stacked, nan=0.0) > 0
+    present = stacked > 0
     best = np.max(np.where(present, tier_score, 0.0), axis=0)
     unknown = np.isnan(stacked) & (tier_score > best)
     return np.where(unknown.any(axis=0), np.nan, best)

@@ -39,6 +39,9 @@ _SUM_TOLERANCE = 1e-6
 
 Problems = list[tuple[str, str]]
 
+_CACHE_SIZE = 32
+_SCHEMES: dict[tuple[str, int], tuple[IndicatorCatalogue, ConditionScheme]] = {}
+
 
 @dataclass(frozen=True)
 class Item:
@@ -141,13 +144,25 @@ class ConditionScheme:
 
     @classmethod
     def from_card(cls, card: Card, catalogue: IndicatorCatalogue = CATALOGUE) -> ConditionScheme:
-        """Read and validate a condition card.
+        """Read and validate a condition card (cached by the card's content hash).
 
         Raises
         ------
         wetval.errors.CardError
             Listing every problem with its dotted key.
         """
+        key = (card.hash, id(catalogue))
+        cached = _SCHEMES.get(key)
+        if cached is not None and cached[0] is catalogue:
+            return cached[1]
+        scheme = cls._read(card, catalogue)
+        if len(_SCHEMES) >= _CACHE_SIZE:
+            _SCHEMES.pop(next(iter(_SCHEMES)))
+        _SCHEMES[key] = (catalogue, scheme)
+        return scheme
+
+    @classmethod
+    def _read(cls, card: Card, catalogue: IndicatorCatalogue) -> ConditionScheme:
         problems: Problems = []
         label = str(card.path) if card.path else f"card {card.id!r}"
         if card.kind != "condition":
@@ -233,13 +248,13 @@ def _read_items(
     if duplicated:
         problems.append(("tables.items", f"items listed twice: {duplicated}"))
     weights = (
-        pd.to_numeric(frame["weight"], errors="coerce")
+        pd.to_numeric(frame["weight"], errors="coerce").to_numpy(dtype=float)
         if "weight" in frame.columns
-        else pd.Series(np.nan, index=frame.index)
+        else np.full(len(frame), np.nan)
     )
     declared = [
-        _Declared(str(row["item"]), str(row["group"]), float(weights[position]))
-        for position, row in frame.iterrows()
+        _Declared(str(item), str(group), float(weight))
+        for item, group, weight in zip(frame["item"], frame["group"], weights, strict=True)
     ]
     items = []
     for position, row in frame.iterrows():
