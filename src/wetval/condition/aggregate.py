@@ -28,69 +28,90 @@ __all__ = [
 ]
 
 
-def _present_weights(z: np.ndarray, weights: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Presence mask and per-parcel weights of the present scores (not yet re-normalised)."""
-    present = ~np.isnan(z)
-    return present, np.where(present, weights[None, :], 0.0)
+# The implementations work item-major: ``zt`` is items × parcels, so each item's
+# scores are contiguous and every step is a pass over whole rows. The public
+# functions take the usual parcels × items layout.
+ItemMajor = Callable[[np.ndarray, np.ndarray], np.ndarray]
 
 
-def weighted_sum(z: np.ndarray, weights: np.ndarray) -> np.ndarray:
-    """Weighted arithmetic mean Σ w_j z_j over the present scores."""
-    present, w = _present_weights(z, weights)
-    total = w.sum(axis=1)
-    weighted = np.where(present, z * w, 0.0).sum(axis=1)
+def _weighted_sum_t(zt: np.ndarray, weights: np.ndarray) -> np.ndarray:
+    present = ~np.isnan(zt)
+    w = np.where(present, weights[:, None], 0.0)
+    total = w.sum(axis=0)
+    weighted = (np.where(present, zt, 0.0) * w).sum(axis=0)
     with np.errstate(invalid="ignore", divide="ignore"):
         return np.where(total > 0, weighted / total, np.nan)
 
 
+def _geometric_mean_t(zt: np.ndarray, weights: np.ndarray) -> np.ndarray:
+    present = ~np.isnan(zt)
+    w = np.where(present, weights[:, None], 0.0)
+    total = w.sum(axis=0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        logs = np.where(w > 0, w * np.log(np.where(present, zt, 1.0)), 0.0)
+        return np.where(total > 0, np.exp(logs.sum(axis=0) / total), np.nan)
+
+
+def _minimum_t(zt: np.ndarray, weights: np.ndarray) -> np.ndarray:
+    lowest = np.full(zt.shape[1], np.inf)
+    for k in np.flatnonzero(weights > 0):
+        np.fmin(lowest, zt[k], out=lowest)  # fmin ignores NaN
+    return np.where(np.isinf(lowest), np.nan, lowest)
+
+
+def _topsis_vector_t(zt: np.ndarray, weights: np.ndarray) -> np.ndarray:
+    """Standard TOPSIS (Hwang & Yoon 1981): vector normalisation, Euclidean distances."""
+    present = ~np.isnan(zt)
+    filled = np.where(present, zt, 0.0)
+    norms = np.sqrt((filled * filled).sum(axis=1))
+    v = filled * (weights / np.where(norms > 0, norms, 1.0))[:, None]
+    ideal = np.max(np.where(present, v, -np.inf), axis=1)
+    anti = np.min(np.where(present, v, np.inf), axis=1)
+    to_ideal = np.sqrt(np.where(present, (v - ideal[:, None]) ** 2, 0.0).sum(axis=0))
+    to_anti = np.sqrt(np.where(present, (v - anti[:, None]) ** 2, 0.0).sum(axis=0))
+    span = to_ideal + to_anti
+    with np.errstate(invalid="ignore", divide="ignore"):
+        closeness = to_anti / span
+    any_present = present.any(axis=0)
+    # every alternative equal on every criterion: all are ideal and anti-ideal at once
+    closeness = np.where(any_present & (span == 0), 1.0, closeness)
+    return np.where(any_present, closeness, np.nan)
+
+
+#: TOPSIS variants by name (normalisation and distance metric), item-major.
+TOPSIS_VARIANTS: dict[str, ItemMajor] = {"vector-euclidean": _topsis_vector_t}
+
+
+def _item_major(z: np.ndarray) -> np.ndarray:
+    return np.ascontiguousarray(np.asarray(z, dtype=float).T)
+
+
+def weighted_sum(z: np.ndarray, weights: np.ndarray) -> np.ndarray:
+    """Weighted arithmetic mean Σ w_j z_j over the present scores (parcels × items)."""
+    return _weighted_sum_t(_item_major(z), np.asarray(weights, dtype=float))
+
+
 def weighted_geometric_mean(z: np.ndarray, weights: np.ndarray) -> np.ndarray:
     """Weighted geometric mean Π z_j^w_j over the present scores (a zero score gives 0)."""
-    present, w = _present_weights(z, weights)
-    total = w.sum(axis=1)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        logs = np.where(present & (w > 0), w * np.log(np.where(present, z, 1.0)), 0.0)
-        return np.where(total > 0, np.exp(logs.sum(axis=1) / total), np.nan)
+    return _geometric_mean_t(_item_major(z), np.asarray(weights, dtype=float))
 
 
 def minimum(z: np.ndarray, weights: np.ndarray) -> np.ndarray:
     """Limiting factor: the lowest present score among indicators of positive weight."""
-    masked = np.where(weights[None, :] > 0, z, np.nan)
-    present = ~np.isnan(masked)
-    lowest = np.min(np.where(present, masked, np.inf), axis=1)
-    return np.where(present.any(axis=1), lowest, np.nan)
-
-
-def _topsis_vector(z: np.ndarray, weights: np.ndarray) -> np.ndarray:
-    """Standard TOPSIS (Hwang & Yoon 1981): vector normalisation, Euclidean distances."""
-    norms = np.sqrt(np.nansum(z * z, axis=0))
-    r = z / np.where(norms > 0, norms, 1.0)
-    v = r * weights[None, :]
-    ideal = np.nanmax(np.where(np.isnan(v), -np.inf, v), axis=0)
-    anti = np.nanmin(np.where(np.isnan(v), np.inf, v), axis=0)
-    present = ~np.isnan(v)
-    to_ideal = np.sqrt(np.sum(np.where(present, (v - ideal) ** 2, 0.0), axis=1))
-    to_anti = np.sqrt(np.sum(np.where(present, (v - anti) ** 2, 0.0), axis=1))
-    span = to_ideal + to_anti
-    with np.errstate(invalid="ignore", divide="ignore"):
-        closeness = to_anti / span
-    # every alternative equal on every criterion: all are ideal and anti-ideal at once
-    closeness = np.where(present.any(axis=1) & (span == 0), 1.0, closeness)
-    return np.where(present.any(axis=1), closeness, np.nan)
-
-
-#: TOPSIS variants by name: normalisation and distance metric.
-TOPSIS_VARIANTS: dict[str, Callable[[np.ndarray, np.ndarray], np.ndarray]] = {
-    "vector-euclidean": _topsis_vector,
-}
+    return _minimum_t(_item_major(z), np.asarray(weights, dtype=float))
 
 
 def topsis_closeness(
     z: np.ndarray, weights: np.ndarray, variant: str = "vector-euclidean"
 ) -> np.ndarray:
-    """TOPSIS relative closeness of benefit-oriented scores (see :func:`topsis`)."""
+    """TOPSIS closeness of benefit-oriented scores (parcels × items; see :func:`topsis`)."""
+    return _topsis_t(_item_major(z), np.asarray(weights, dtype=float), variant)
+
+
+def _topsis_t(zt: np.ndarray, weights: np.ndarray, variant: str) -> np.ndarray:
     if variant not in TOPSIS_VARIANTS:
         raise ValueError(f"unknown TOPSIS variant {variant!r}; known: {list(TOPSIS_VARIANTS)}")
-    return TOPSIS_VARIANTS[variant](np.asarray(z, dtype=float), np.asarray(weights, dtype=float))
+    return TOPSIS_VARIANTS[variant](zt, weights)
 
 
 def topsis(

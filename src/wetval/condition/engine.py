@@ -299,15 +299,16 @@ def _run(
     weights = weights / weights.sum()
     present_weights_t = np.where(missing_t, 0.0, weights[:, None])
     present_weight = present_weights_t.sum(axis=0)
-    index = aggregator(zt.T, weights)
+    index = aggregator(zt, weights)
     unscored = present_weight < scheme.min_weight - 1e-12
     # rounding to 12 decimals removes floating-point noise (a points sum of exactly 60
     # must not come out as 59.999999999999 and fall into the grade below), and makes
     # the result independent of the summation order
     index = np.where(unscored, np.nan, np.round(np.clip(index, 0.0, 1.0), 12))
 
+    points_t = present_weights_t * np.where(missing_t, 0.0, zt)
     with np.errstate(invalid="ignore", divide="ignore"):
-        points_t = (100.0 / present_weight) * present_weights_t * np.where(missing_t, 0.0, zt)
+        points_t *= 100.0 / present_weight
     contributions_t = np.where(missing_t | unscored, np.nan, points_t)
 
     grade = scheme.grades.assign(index)
@@ -319,9 +320,9 @@ def _run(
     lowest = np.full(n, -1, dtype=np.int64)
     lowest_score = np.full(n, np.inf)
     for k in range(len(items)):
-        lower = zt[k] < lowest_score
-        lowest = np.where(lower, k, lowest)
-        lowest_score = np.where(lower, zt[k], lowest_score)
+        lower = zt[k] < lowest_score  # NaN compares False
+        np.putmask(lowest, lower, k)
+        np.fmin(lowest_score, zt[k], out=lowest_score)
     limiting = pd.Categorical.from_codes(lowest, categories=pd.Index(item_ids))
     columns: dict[str, object] = {
         "index": index,
@@ -339,7 +340,9 @@ def _run(
             quality, categories=pd.Index(["complete", "reweighted", "imputed", "unscored"])
         ),
         "missing": _pattern_text(missing_t, item_ids),
-        "imputed": _pattern_text(imputed_t, item_ids),
+        "imputed": _pattern_text(imputed_t, item_ids)
+        if imputed_t.any()
+        else pd.Categorical.from_codes(np.zeros(n, dtype=np.int8), categories=pd.Index([""])),
         "limiting_item": limiting,
     }
     if parcels is not None:
@@ -398,14 +401,14 @@ def weighted_sum_method(
     indicators: IndicatorTable, card: Card, parcels: ParcelTable | None = None
 ) -> ConditionResult:
     """Condition index as the weighted sum of item scores (weights from the card or data)."""
-    return _run(indicators, card, parcels, "weighted-sum", aggregate.weighted_sum)
+    return _run(indicators, card, parcels, "weighted-sum", aggregate._weighted_sum_t)
 
 
 def hierarchical_points_method(
     indicators: IndicatorTable, card: Card, parcels: ParcelTable | None = None
 ) -> ConditionResult:
     """Points out of 100 summed over groups of items (the DB36/T 2134 shape)."""
-    return _run(indicators, card, parcels, "hierarchical-points", aggregate.weighted_sum)
+    return _run(indicators, card, parcels, "hierarchical-points", aggregate._weighted_sum_t)
 
 
 def topsis_method(
@@ -414,8 +417,8 @@ def topsis_method(
     """TOPSIS relative closeness of the item scores (variant named in the card)."""
     variant = card.option("topsis_variant", "vector-euclidean")
 
-    def closeness(z: np.ndarray, weights: np.ndarray) -> np.ndarray:
-        return aggregate.topsis_closeness(z, weights, variant)
+    def closeness(zt: np.ndarray, weights: np.ndarray) -> np.ndarray:
+        return aggregate._topsis_t(zt, weights, variant)
 
     return _run(indicators, card, parcels, "topsis", closeness)
 
@@ -424,16 +427,14 @@ def geometric_mean_method(
     indicators: IndicatorTable, card: Card, parcels: ParcelTable | None = None
 ) -> ConditionResult:
     """Weighted geometric mean of the item scores (a poor item pulls the index down)."""
-    return _run(
-        indicators, card, parcels, "weighted-geometric-mean", aggregate.weighted_geometric_mean
-    )
+    return _run(indicators, card, parcels, "weighted-geometric-mean", aggregate._geometric_mean_t)
 
 
 def minimum_method(
     indicators: IndicatorTable, card: Card, parcels: ParcelTable | None = None
 ) -> ConditionResult:
     """Limiting factor: the lowest item score."""
-    return _run(indicators, card, parcels, "minimum", aggregate.minimum)
+    return _run(indicators, card, parcels, "minimum", aggregate._minimum_t)
 
 
 _CARDS = ("condition",)

@@ -103,12 +103,12 @@ def steps(
     """
     values = np.asarray(values, dtype=float)
     # one comparison per edge (a handful) is faster than a binary search per value
-    position = np.full(values.shape, -1, dtype=np.int64)
-    for edge in lower:
+    position = np.zeros(values.shape, dtype=np.int8)
+    for edge in lower[1:]:
         position += values >= edge
-    inside = (position >= 0) & (values <= upper[-1])
-    table = np.append(np.asarray(score, dtype=float), np.nan)
-    return table[np.where(inside, position, len(score))]
+    outside = ~((values >= lower[0]) & (values <= upper[-1]))  # NaN is outside
+    np.putmask(position, outside, len(score))
+    return np.append(np.asarray(score, dtype=float), np.nan).take(position)
 
 
 def categories(values: np.ndarray, keys: Sequence[float], score: Sequence[float]) -> np.ndarray:
