@@ -21,7 +21,16 @@ def census_inputs(flags: list[object] | None = None) -> tuple[ParcelTable, Indic
             "BSM": ["P1", "P2", "P3", "P4", "P5", "P6", "P7", "P8"],
             "DLBM": ["1104", "1104A", "1104A", "0101", "1106", "1107", "1107", "1106"],
             "TBDLMJ": [2000.0, 5000.0, 3000.0, 4000.0, 8000.0, 1500.0, 1200.0, 300.0],
-            "ZLDWMC": ["民和镇", "李渡镇", "民和镇", "李渡镇", "李渡镇", "李渡镇", "李渡镇", "李渡镇"],
+            "ZLDWMC": [
+                "民和镇",
+                "李渡镇",
+                "民和镇",
+                "李渡镇",
+                "李渡镇",
+                "李渡镇",
+                "李渡镇",
+                "李渡镇",
+            ],
             "role": ["reserve", None, "reserve", None, "existing", None, None, "reserve"],
             "verified_non_aquaculture": flags or [None, "否", "是", None, None, None, None, None],
         }
@@ -60,7 +69,8 @@ def test_rules_reasons_and_ranking_by_hand() -> None:
     assert checks["P1"] == "verify pond vs aquaculture pond (坑塘/养殖坑塘)"
     assert checks["P7"] == "observe standing water (months/yr)"
     assert checks["P4"] == ""
-    # potential = 0.35 × months/12 + 0.30 × connectivity + 0.20 × (1 − disturbance) + 0.15 × cover/100
+    # potential = 0.35 × months/12 + 0.30 × connectivity + 0.20 × (1 − disturbance)
+    #             + 0.15 × cover/100
     # P1: 0.35 × 0.5 + 0.30 × 0.5 + 0.20 × 0.8 + 0.15 × 0.4 = 0.545
     # P3: 0.35 × 1.0 + 0.30 × 1.0 + 0.20 × 1.0 + 0.15 × 0.5 = 0.925
     assert frame.loc["P1", "potential"] == pytest.approx(0.545)
