@@ -34,7 +34,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from functools import cache
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -230,6 +230,26 @@ def _read_card(card: Card) -> tuple[pd.DataFrame, pd.DataFrame, float, float]:
     return classes, potential, values["min_standing_water_months"], values["min_area_m2"]
 
 
+def _category(frame: pd.DataFrame, column: str) -> pd.Categorical[str]:
+    """A parcel column as a categorical (all missing when the table lacks it)."""
+    if column not in frame.columns:
+        return pd.Categorical.from_codes(
+            np.full(len(frame), -1), categories=pd.Index([], dtype=object)
+        )
+    values = frame[column].array
+    if isinstance(values, pd.Categorical):
+        return values
+    codes, uniques = pd.factorize(np.asarray(values, dtype=object), use_na_sentinel=True)
+    return pd.Categorical.from_codes(codes, categories=pd.Index(uniques, dtype=object))
+
+
+def _lookup(values: pd.Categorical[str], table: dict[Any, Any], default: Any) -> np.ndarray:
+    """``table[value]`` for every row, through the distinct values (missing → default)."""
+    per_category = [table.get(str(c), default) for c in values.categories]
+    looked_up: np.ndarray = np.asarray([*per_category, default], dtype=object)[values.codes]
+    return looked_up
+
+
 def _flags(
     values: np.ndarray | None, n: int, column: str, problems: ProblemCollector
 ) -> np.ndarray:
@@ -271,13 +291,14 @@ def reserve_census(parcels: ParcelTable, indicators: IndicatorTable, card: Card)
     n = len(parcels)
     ids = parcels.ids
     aligned = indicators.aligned(parcels)
-    land_class = parcels.column("land_class").astype(object)
+    source = parcels.to_frame()
+    land_class = _category(source, "land_class")
     area = parcels.area("m2")
     database_roles = list(card.option("database_roles", ["existing", "occupation"]))
     verification_column = str(card.option("verification_column", "verified_non_aquaculture"))
     notes: list[str] = []
 
-    problems = ProblemCollector(np.asarray(ids, dtype=object), np.asarray(ids, dtype=object))
+    problems = ProblemCollector(ids, ids)
     verified = _flags(
         parcels.column(verification_column) if parcels.has(verification_column) else None,
         n,
@@ -288,21 +309,16 @@ def reserve_census(parcels: ParcelTable, indicators: IndicatorTable, card: Card)
     if not parcels.has(verification_column):
         notes.append(f"no {verification_column!r} column: no pond is verified as non-aquaculture")
 
-    if parcels.has("role"):
-        role = pd.Series(parcels.column("role"), dtype=object)
-        in_database = role.isin(database_roles).to_numpy()
-        role_values = role.to_numpy()
-    else:
-        in_database = np.zeros(n, dtype=bool)
-        role_values = np.full(n, None, dtype=object)
+    role = _category(source, "role")
+    in_database = _lookup(role, dict.fromkeys(database_roles, True), False).astype(bool)
+    if not parcels.has("role"):
         notes.append("no 'role' column: every parcel is taken to be outside the wetland database")
 
-    code = pd.Series(land_class, dtype=object)
-    eligible = code.isin(list(classes.index)).to_numpy()
-    gate = (
-        code.map(classes["requires_verification"].astype(bool)).fillna(False).to_numpy(dtype=bool)
-    )
-    check = code.map(classes["field_check"].astype(str)).fillna("").to_numpy(dtype=object)
+    eligible = _lookup(land_class, dict.fromkeys(classes.index, True), False).astype(bool)
+    gate = _lookup(
+        land_class, classes["requires_verification"].astype(bool).to_dict(), False
+    ).astype(bool)
+    check = _lookup(land_class, classes["field_check"].astype(str).to_dict(), "")
     legal_ok = ~gate | verified
     months = (
         aligned.values("standing_water_months")
@@ -360,10 +376,10 @@ def reserve_census(parcels: ParcelTable, indicators: IndicatorTable, card: Card)
 
     frame = pd.DataFrame(
         {
-            "land_class": parcels.column("land_class"),
-            "township": parcels.column("township") if parcels.has("township") else None,
+            "land_class": land_class,
+            "township": _category(source, "township"),
             "area_m2": area,
-            "role": role_values,
+            "role": role,
             "standing_water_months": months,
             **{f"pass_{rule}": passes[rule] for rule in RULES},
             "candidate": candidate,
@@ -373,27 +389,32 @@ def reserve_census(parcels: ParcelTable, indicators: IndicatorTable, card: Card)
         },
         index=pd.Index(ids, name="parcel_id"),
     )
-    order = np.lexsort((np.asarray(ids, dtype=str), -area, -np.nan_to_num(potential, nan=-1.0)))
-    ranked = order[candidate[order]]
-    rank = np.full(n, -1, dtype=np.int64)
+    chosen = np.flatnonzero(candidate)
+    order = np.lexsort(
+        (
+            np.asarray(ids[chosen], dtype=str),
+            -area[chosen],
+            -np.nan_to_num(potential[chosen], nan=-1.0),
+        )
+    )
+    ranked = chosen[order]
+    rank = np.zeros(n, dtype=np.int64)
     rank[ranked] = np.arange(1, len(ranked) + 1)
-    frame["rank"] = pd.array(np.where(rank > 0, rank, 0), dtype="Int64")
-    frame.loc[~candidate, "rank"] = pd.NA
+    frame["rank"] = pd.arrays.IntegerArray(rank, ~candidate)
     candidates = frame.iloc[ranked]
 
-    township = frame["township"].astype(object).fillna("(not given)")
+    towns = frame["township"].cat
+    township = towns.add_categories(["(not given)"]).fillna("(not given)")
     grouped = pd.DataFrame(
         {
-            "township": township.to_numpy(),
+            "township": township.array,
             "parcels": 1,
             "candidates": candidate.astype(int),
             "candidate_area_ha": np.where(candidate, area / M2_PER_HA, 0.0),
             "potential": np.where(candidate, potential, np.nan),
-            "field_checks": (
-                candidate & (frame["field_checks"].astype(str) != "").to_numpy()
-            ).astype(int),
+            "field_checks": (candidate & np.asarray(field_checks != "")).astype(int),
         }
-    ).groupby("township", sort=True)
+    ).groupby("township", sort=True, observed=True)
     by_township = grouped.agg(
         parcels=("parcels", "sum"),
         candidates=("candidates", "sum"),

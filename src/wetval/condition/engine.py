@@ -209,15 +209,16 @@ def _pattern_text(mask_t: np.ndarray, names: list[str]) -> pd.Categorical[str]:
 
 
 def _impute_by_land_class(
-    raw: dict[str, np.ndarray], land_class: np.ndarray
+    raw: dict[str, np.ndarray], land_class: pd.Categorical[str]
 ) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
     """Fill missing values with the median of the parcel's land class."""
-    codes, classes = pd.factorize(pd.Series(land_class, dtype=object), use_na_sentinel=True)
+    codes = np.asarray(land_class.codes)
+    n_classes = len(land_class.categories)
     filled, imputed = {}, {}
     for name, values in raw.items():
-        medians = pd.Series(values).groupby(codes).median().reindex(range(len(classes)))
+        medians = pd.Series(values).groupby(codes).median().reindex(range(n_classes))
         lookup = np.append(medians.to_numpy(dtype=float), np.nan)
-        candidate = lookup[np.where(codes >= 0, codes, len(classes))]
+        candidate = lookup[np.where(codes >= 0, codes, n_classes)]
         missing = np.isnan(values)
         imputed[name] = missing & ~np.isnan(candidate)
         filled[name] = np.where(missing, candidate, values)
@@ -278,7 +279,8 @@ def _run(
                 ],
                 what="condition scoring call",
             )
-        raw, imputed_by_indicator = _impute_by_land_class(raw, parcels.column("land_class"))
+        land_class = pd.Categorical(parcels.to_frame()["land_class"])
+        raw, imputed_by_indicator = _impute_by_land_class(raw, land_class)
 
     items = scheme.items
     item_ids = [i.id for i in items]
@@ -346,9 +348,10 @@ def _run(
         "limiting_item": limiting,
     }
     if parcels is not None:
-        columns["land_class"] = parcels.column("land_class")
-        if parcels.has("township"):
-            columns["township"] = parcels.column("township")
+        source = parcels.to_frame()
+        columns["land_class"] = source["land_class"].array
+        if "township" in source.columns:
+            columns["township"] = source["township"].array
         columns["area_m2"] = parcels.area("m2")
     index_name = pd.Index(ids, name="parcel_id")
     frame = pd.DataFrame(columns, index=index_name)
