@@ -61,18 +61,27 @@ def _minimum_t(zt: np.ndarray, weights: np.ndarray) -> np.ndarray:
 
 def _topsis_vector_t(zt: np.ndarray, weights: np.ndarray) -> np.ndarray:
     """Standard TOPSIS (Hwang & Yoon 1981): vector normalisation, Euclidean distances."""
-    present = ~np.isnan(zt)
-    filled = np.where(present, zt, 0.0)
-    norms = np.sqrt((filled * filled).sum(axis=1))
-    v = filled * (weights / np.where(norms > 0, norms, 1.0))[:, None]
-    ideal = np.max(np.where(present, v, -np.inf), axis=1)
-    anti = np.min(np.where(present, v, np.inf), axis=1)
-    to_ideal = np.sqrt(np.where(present, (v - ideal[:, None]) ** 2, 0.0).sum(axis=0))
-    to_anti = np.sqrt(np.where(present, (v - anti[:, None]) ** 2, 0.0).sum(axis=0))
+    n = zt.shape[1]
+    to_ideal = np.zeros(n)
+    to_anti = np.zeros(n)
+    any_present = np.zeros(n, dtype=bool)
+    for k in range(zt.shape[0]):
+        column = zt[k]
+        present = ~np.isnan(column)
+        if not present.any():
+            continue
+        any_present |= present
+        norm = np.sqrt(np.nansum(column * column))
+        v = column * (weights[k] / norm if norm > 0 else 0.0)
+        gap_ideal = np.nanmax(v) - v  # NaN where missing: left out below
+        gap_anti = v - np.nanmin(v)
+        to_ideal += np.where(present, gap_ideal * gap_ideal, 0.0)
+        to_anti += np.where(present, gap_anti * gap_anti, 0.0)
+    to_ideal = np.sqrt(to_ideal)
+    to_anti = np.sqrt(to_anti)
     span = to_ideal + to_anti
     with np.errstate(invalid="ignore", divide="ignore"):
         closeness = to_anti / span
-    any_present = present.any(axis=0)
     # every alternative equal on every criterion: all are ideal and anti-ideal at once
     closeness = np.where(any_present & (span == 0), 1.0, closeness)
     return np.where(any_present, closeness, np.nan)

@@ -505,14 +505,7 @@ def entropy_weights(
         z = values
     else:
         raise ValueError(f"unknown normalisation {normalisation!r}; use 'minmax' or 'sum'")
-    totals = np.nansum(z, axis=0)
-    counts = np.sum(~np.isnan(z), axis=0)
-    shares = np.where(totals > 0, z / np.where(totals > 0, totals, 1.0), np.nan)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        plogp = np.where(shares > 0, shares * np.log(shares), 0.0)
-    entropy = -np.nansum(plogp, axis=0) / np.log(counts)
-    # a column with no spread (all z equal to 0) carries no information: e = 1
-    entropy = np.where(totals > 0, entropy, 1.0)
+    entropy = np.array([_column_entropy(z[:, j]) for j in range(z.shape[1])])
     divergence = np.clip(1.0 - entropy, 0.0, None)
     if divergence.sum() <= 0:
         raise ValidationError(
@@ -520,6 +513,19 @@ def entropy_weights(
             what="entropy weights input",
         )
     return pd.Series(divergence / divergence.sum(), index=frame.columns, name="weight")
+
+
+def _column_entropy(z: np.ndarray) -> float:
+    """E = −(1/ln m) Σ p ln p over the m present values, p = z / Σz, 0·ln 0 = 0.
+
+    A column whose values are all 0 (no spread after min–max) has e = 1.
+    """
+    present = z[~np.isnan(z)]
+    total = present.sum()
+    if not total > 0:
+        return 1.0
+    shares = present[present > 0] / total
+    return float(-(shares * np.log(shares)).sum() / np.log(len(present)))
 
 
 def critic_weights(
