@@ -1,0 +1,478 @@
+"""Condition scoring: ``score(indicators, card, parcels=None)`` and the registered methods.
+
+Pipeline (all vectorised over whole columns):
+
+1. read the card into a :class:`~wetval.condition.scheme.ConditionScheme`;
+2. align the indicators to the parcels (when given);
+3. apply the missing-data policy: ``fail`` (one error listing every
+   missing parcel × indicator), ``impute_median`` (median of the parcel's
+   land class over the scored parcels) or ``reweight`` (leave out, and
+   re-normalise the weights of the present items per parcel);
+4. normalise every item to a score in [0, 1] by its rule;
+5. weights from the card, AHP matrices, entropy, CRITIC or a combination;
+6. aggregate by the method the card names; parcels whose present items
+   carry less than ``min_weight`` of the weight are left unscored;
+7. grade, and explain: per-item scores and contributions, group points,
+   the limiting item, data-quality flags.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+import pandas as pd
+
+from wetval.cards import Card, load_card
+from wetval.condition import aggregate
+from wetval.condition.result import ConditionResult
+from wetval.condition.scheme import ConditionScheme, ahp_matrix
+from wetval.condition.weights import (
+    PairwiseComparison,
+    ahp,
+    combine_weights,
+    critic_weights,
+    entropy_weights,
+)
+from wetval.errors import CardError, Problem, ProblemCollector, ValidationError
+from wetval.indicators import Direction
+from wetval.plugins import Method, get_method
+from wetval.provenance import Provenance
+from wetval.tables import IndicatorTable, ParcelTable
+
+__all__ = [
+    "GEOMETRIC_MEAN",
+    "HIERARCHICAL_POINTS",
+    "MINIMUM",
+    "TOPSIS",
+    "WEIGHTED_SUM",
+    "score",
+]
+
+Aggregator = Callable[[np.ndarray, np.ndarray], np.ndarray]
+
+
+def score(
+    indicators: IndicatorTable, card: Card | str, parcels: ParcelTable | None = None
+) -> ConditionResult:
+    """Score the condition of every parcel with the method the card names.
+
+    Parameters
+    ----------
+    indicators
+        Validated monitoring indicators.
+    card
+        A condition card or its id (e.g. ``"jiangxi-db36-2134"``).
+    parcels
+        If given, every parcel of this table is scored (parcels without
+        indicators are reported as unscored; indicator rows of unknown
+        parcels are left out) and the result carries land class, township
+        and area; required by the ``impute_median`` policy.
+
+    Returns
+    -------
+    ConditionResult
+
+    Raises
+    ------
+    wetval.errors.CardError
+        If the card is malformed (every problem named).
+    wetval.errors.ValidationError
+        Under the ``fail`` policy, listing every missing value.
+    """
+    card = load_card(card) if isinstance(card, str) else card
+    if card.kind != "condition" or not card.method:
+        raise CardError(
+            card.id, [("kind", f"card {card.id!r} is not a condition card with a method")]
+        )
+    method = get_method(card.method, kind="condition")
+    result: ConditionResult = method(indicators, card, parcels)
+    return result
+
+
+def _scheme_weights(scheme: ConditionScheme, z: np.ndarray) -> tuple[np.ndarray, pd.DataFrame]:
+    """Item weights (sum 1) and details of how they were derived."""
+    items = scheme.items
+    ids = [i.id for i in items]
+    policy = scheme.options.get("ahp_policy", "warn")
+    table = scheme.options.get("random_index", "saaty1980")
+
+    def from_card() -> pd.Series:
+        raw = pd.Series([i.weight for i in items], index=ids, dtype=float)
+        if scheme.scale == "points":
+            return raw / 100.0
+        group_weight = scheme.groups["weight"]
+        if group_weight.notna().all():
+            return raw * pd.Series([group_weight[i.group] for i in items], index=ids)
+        return raw
+
+    def from_ahp() -> tuple[pd.Series, list[tuple[str, PairwiseComparison]]]:
+        results: list[tuple[str, PairwiseComparison]] = []
+        groups = list(scheme.groups.index)
+        if len(groups) > 1:
+            top = ahp(
+                ahp_matrix(scheme.card, "ahp_groups"),
+                random_index_table=table,
+                on_inconsistent=policy,
+            )
+            results.append(("ahp_groups", top))
+            group_weights = top.weights
+        else:
+            group_weights = pd.Series([1.0], index=groups)
+        weights = pd.Series(0.0, index=ids)
+        for group in groups:
+            members = [i.id for i in items if i.group == group]
+            if len(members) == 1:
+                weights[members[0]] = group_weights[str(group)]
+                continue
+            within = ahp(
+                ahp_matrix(scheme.card, f"ahp_{group}"),
+                random_index_table=table,
+                on_inconsistent=policy,
+            )
+            results.append((f"ahp_{group}", within))
+            weights[members] = within.weights[members].to_numpy() * group_weights[str(group)]
+        return weights, results
+
+    def objective(kind: str) -> pd.Series:
+        frame = pd.DataFrame(z, columns=ids)
+        directions = dict.fromkeys(ids, Direction.HIGHER_BETTER)
+        if kind == "entropy":
+            return entropy_weights(frame, directions)
+        return critic_weights(frame, directions)
+
+    details = pd.DataFrame()
+    if scheme.weighting == "card":
+        weights = from_card()
+    elif scheme.weighting == "ahp":
+        weights, matrices = from_ahp()
+        details = _ahp_details(matrices)
+    elif scheme.weighting in ("entropy", "critic"):
+        weights = objective(scheme.weighting)
+        details = weights.to_frame(f"{scheme.weighting}_weight")
+    else:
+        combine = scheme.options["combine"]
+        if combine["subjective"] == "ahp":
+            subjective, matrices = from_ahp()
+            details = _ahp_details(matrices)
+        else:
+            subjective = from_card()
+        objective_weights = objective(combine["objective"])
+        weights = combine_weights(subjective, objective_weights, float(combine["alpha"]))
+        details = pd.concat(
+            [
+                details,
+                pd.DataFrame(
+                    {
+                        "subjective_weight": subjective,
+                        f"{combine['objective']}_weight": objective_weights,
+                    }
+                ),
+            ],
+        )
+    return weights.to_numpy(dtype=float), details
+
+
+def _ahp_details(matrices: list[tuple[str, PairwiseComparison]]) -> pd.DataFrame:
+    return (
+        pd.DataFrame(
+            [
+                {
+                    "matrix": name,
+                    "n": len(result.weights),
+                    "lambda_max": result.lambda_max,
+                    "ci": result.ci,
+                    "cr": result.cr,
+                    "random_index": result.random_index,
+                    "random_index_table": result.random_index_table,
+                    "consistent": result.consistent,
+                }
+                for name, result in matrices
+            ]
+        ).set_index("matrix")
+        if matrices
+        else pd.DataFrame()
+    )
+
+
+def _pattern_text(mask_t: np.ndarray, names: list[str]) -> pd.Categorical[str]:
+    """Space-separated names of the true rows of each column of an items × parcels mask.
+
+    Vectorised over the distinct patterns (at most 2^items, in practice a handful).
+    """
+    bits = np.zeros(mask_t.shape[1], dtype=np.int64)
+    for k in range(mask_t.shape[0]):
+        bits |= mask_t[k].astype(np.int64) << k
+    codes, patterns = pd.factorize(bits, sort=True)
+    texts = [" ".join(n for k, n in enumerate(names) if (int(p) >> k) & 1) for p in patterns]
+    return pd.Categorical.from_codes(codes, categories=pd.Index(texts))
+
+
+def _impute_by_land_class(
+    raw: dict[str, np.ndarray], land_class: pd.Categorical[str]
+) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
+    """Fill missing values with the median of the parcel's land class."""
+    codes = np.asarray(land_class.codes)
+    n_classes = len(land_class.categories)
+    filled, imputed = {}, {}
+    for name, values in raw.items():
+        medians = pd.Series(values).groupby(codes).median().reindex(range(n_classes))
+        lookup = np.append(medians.to_numpy(dtype=float), np.nan)
+        candidate = lookup[np.where(codes >= 0, codes, n_classes)]
+        missing = np.isnan(values)
+        imputed[name] = missing & ~np.isnan(candidate)
+        filled[name] = np.where(missing, candidate, values)
+    return filled, imputed
+
+
+def _run(
+    indicators: IndicatorTable,
+    card: Card,
+    parcels: ParcelTable | None,
+    method_name: str,
+    aggregator: Aggregator,
+) -> ConditionResult:
+    scheme = ConditionScheme.from_card(card, indicators.catalogue)
+    if method_name == "hierarchical-points" and scheme.scale != "points":
+        raise CardError(card.id, [("options.scale", "hierarchical-points needs scale = 'points'")])
+    table = indicators.aligned(parcels) if parcels is not None else indicators
+    ids = table.ids
+    n = len(ids)
+    notes: list[str] = []
+    present_columns = set(table.indicator_ids)
+    absent = [i for i in scheme.indicator_ids if i not in present_columns]
+    if absent:
+        notes.append(f"indicators absent from the table (every parcel lacks them): {absent}")
+    if parcels is not None:
+        unknown = indicators.ids.difference(parcels.ids, sort=False)
+        if len(unknown):
+            notes.append(
+                f"{len(unknown)} indicator rows for parcels not in the parcel table were left out"
+            )
+    raw = {
+        i: (table.values(i) if i in present_columns else np.full(n, np.nan))
+        for i in scheme.indicator_ids
+    }
+
+    if scheme.missing == "fail":
+        problems = ProblemCollector(np.asarray(ids, dtype=object), np.asarray(ids, dtype=object))
+        for name, values in raw.items():
+            problems.add_rows(
+                np.isnan(values),
+                column=name,
+                values=values,
+                reason="missing value",
+                fix=f"measure {name}, or use a card whose missing-data policy is 'reweight' "
+                "or 'impute_median'",
+            )
+        problems.raise_if_any("indicator table (card policy: missing = 'fail')", indicators.source)
+    imputed_by_indicator: dict[str, np.ndarray] = {}
+    if scheme.missing == "impute_median":
+        if parcels is None:
+            raise ValidationError(
+                [
+                    Problem(
+                        reason=f"card {card.id!r} imputes missing values by land-class median, "
+                        "which needs the parcels' land classes",
+                        fix="pass the parcel table: score(indicators, card, parcels=parcels)",
+                    )
+                ],
+                what="condition scoring call",
+            )
+        land_class = pd.Categorical(parcels.to_frame()["land_class"])
+        raw, imputed_by_indicator = _impute_by_land_class(raw, land_class)
+
+    items = scheme.items
+    item_ids = [i.id for i in items]
+    # item-major (items × parcels) arrays: every item's column is contiguous, and the
+    # transposed views (parcels × items) become DataFrames without a copy
+    zt = np.vstack(
+        [item.normalise([raw[i] for i in item.indicators], indicators.catalogue) for item in items]
+    )
+    missing_t = np.isnan(zt)
+    imputed_t = np.zeros_like(missing_t)
+    for k, item in enumerate(items):
+        for indicator_id in item.indicators:
+            if indicator_id in imputed_by_indicator:
+                imputed_t[k] |= imputed_by_indicator[indicator_id]
+    imputed_t &= ~missing_t
+
+    weights, weight_details = _scheme_weights(scheme, zt.T)
+    weights = weights / weights.sum()
+    present_weights_t = np.where(missing_t, 0.0, weights[:, None])
+    present_weight = present_weights_t.sum(axis=0)
+    index = aggregator(zt, weights)
+    unscored = present_weight < scheme.min_weight - 1e-12
+    # rounding to 12 decimals removes floating-point noise (a points sum of exactly 60
+    # must not come out as 59.999999999999 and fall into the grade below), and makes
+    # the result independent of the summation order
+    index = np.where(unscored, np.nan, np.round(np.clip(index, 0.0, 1.0), 12))
+
+    points_t = present_weights_t * np.where(missing_t, 0.0, zt)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        points_t *= 100.0 / present_weight
+    contributions_t = np.where(missing_t | unscored, np.nan, points_t)
+
+    grade = scheme.grades.assign(index)
+    key_to_zh = dict(zip(scheme.grades.keys, scheme.grades.label_zh, strict=True))
+    key_to_en = dict(zip(scheme.grades.keys, scheme.grades.label_en, strict=True))
+    any_missing = missing_t.any(axis=0)
+    quality = np.select([unscored, imputed_t.any(axis=0), any_missing], [3, 2, 1], default=0)
+    # lowest present score per parcel (first item on ties), one pass per item
+    lowest = np.full(n, -1, dtype=np.int64)
+    lowest_score = np.full(n, np.inf)
+    for k in range(len(items)):
+        lower = zt[k] < lowest_score  # NaN compares False
+        np.putmask(lowest, lower, k)
+        np.fmin(lowest_score, zt[k], out=lowest_score)
+    limiting = pd.Categorical.from_codes(lowest, categories=pd.Index(item_ids))
+    columns: dict[str, object] = {
+        "index": index,
+        "points": np.round(100.0 * index, 10),
+        "grade": grade,
+        "grade_zh": grade.rename_categories(key_to_zh),
+        "grade_en": grade.rename_categories(key_to_en),
+    }
+    for group in scheme.groups.index:
+        members = [k for k, item in enumerate(items) if item.group == group]
+        columns[f"points_{group}"] = np.where(unscored, np.nan, points_t[members].sum(axis=0))
+    columns |= {
+        "weight_present": present_weight,
+        "quality": pd.Categorical.from_codes(
+            quality, categories=pd.Index(["complete", "reweighted", "imputed", "unscored"])
+        ),
+        "missing": _pattern_text(missing_t, item_ids),
+        "imputed": _pattern_text(imputed_t, item_ids)
+        if imputed_t.any()
+        else pd.Categorical.from_codes(np.zeros(n, dtype=np.int8), categories=pd.Index([""])),
+        "limiting_item": limiting,
+    }
+    if parcels is not None:
+        source = parcels.to_frame()
+        columns["land_class"] = source["land_class"].array
+        if "township" in source.columns:
+            columns["township"] = source["township"].array
+        columns["area_m2"] = parcels.area("m2")
+    index_name = pd.Index(ids, name="parcel_id")
+    frame = pd.DataFrame(columns, index=index_name)
+    weights_frame = pd.DataFrame(
+        {"group": [i.group for i in items], "weight": weights},
+        index=pd.Index(item_ids, name="item"),
+    )
+    inputs = {"indicators": indicators.hash}
+    if parcels is not None:
+        inputs["parcels"] = parcels.hash
+    if unscored.any():
+        notes.append(
+            f"{int(unscored.sum())} parcels unscored: their present items carry less than "
+            f"{scheme.min_weight:g} of the weight"
+        )
+    if scheme.weighting in ("entropy", "critic", "combined"):
+        notes.append(
+            f"{scheme.weighting} weights were estimated from these {n} parcels: they change "
+            "when parcels are added or removed"
+        )
+    return ConditionResult(
+        parcels=frame,
+        normalised=pd.DataFrame(zt.T, index=index_name, columns=item_ids, copy=False),
+        contributions=pd.DataFrame(
+            contributions_t.T, index=index_name, columns=item_ids, copy=False
+        ),
+        weights=weights_frame,
+        grades=scheme.grades.table(),
+        method=method_name,
+        card_id=card.id,
+        weighting=scheme.weighting,
+        weight_details=weight_details,
+        synthetic=indicators.synthetic or bool(parcels is not None and parcels.synthetic),
+        provenance=Provenance(
+            method=method_name,
+            cards=(card.ref,),
+            inputs=inputs,
+            options={
+                "missing": scheme.missing,
+                "weights": scheme.weighting,
+                "min_weight": scheme.min_weight,
+                **scheme.options,
+            },
+            notes=tuple(notes),
+        ),
+    )
+
+
+def weighted_sum_method(
+    indicators: IndicatorTable, card: Card, parcels: ParcelTable | None = None
+) -> ConditionResult:
+    """Condition index as the weighted sum of item scores (weights from the card or data)."""
+    return _run(indicators, card, parcels, "weighted-sum", aggregate._weighted_sum_t)
+
+
+def hierarchical_points_method(
+    indicators: IndicatorTable, card: Card, parcels: ParcelTable | None = None
+) -> ConditionResult:
+    """Points out of 100 summed over groups of items (the DB36/T 2134 shape)."""
+    return _run(indicators, card, parcels, "hierarchical-points", aggregate._weighted_sum_t)
+
+
+def topsis_method(
+    indicators: IndicatorTable, card: Card, parcels: ParcelTable | None = None
+) -> ConditionResult:
+    """TOPSIS relative closeness of the item scores (variant named in the card)."""
+    variant = card.option("topsis_variant", "vector-euclidean")
+
+    def closeness(zt: np.ndarray, weights: np.ndarray) -> np.ndarray:
+        return aggregate._topsis_t(zt, weights, variant)
+
+    return _run(indicators, card, parcels, "topsis", closeness)
+
+
+def geometric_mean_method(
+    indicators: IndicatorTable, card: Card, parcels: ParcelTable | None = None
+) -> ConditionResult:
+    """Weighted geometric mean of the item scores (a poor item pulls the index down)."""
+    return _run(indicators, card, parcels, "weighted-geometric-mean", aggregate._geometric_mean_t)
+
+
+def minimum_method(
+    indicators: IndicatorTable, card: Card, parcels: ParcelTable | None = None
+) -> ConditionResult:
+    """Limiting factor: the lowest item score."""
+    return _run(indicators, card, parcels, "minimum", aggregate._minimum_t)
+
+
+_CARDS = ("condition",)
+WEIGHTED_SUM = Method(
+    "weighted-sum",
+    "condition",
+    weighted_sum_method,
+    "condition index as a weighted sum of normalised indicators",
+    _CARDS,
+)
+HIERARCHICAL_POINTS = Method(
+    "hierarchical-points",
+    "condition",
+    hierarchical_points_method,
+    "points out of 100 over groups of indicators (DB36/T 2134 shape)",
+    _CARDS,
+)
+TOPSIS = Method(
+    "topsis",
+    "condition",
+    topsis_method,
+    "TOPSIS relative closeness (vector normalisation, Euclidean)",
+    _CARDS,
+)
+GEOMETRIC_MEAN = Method(
+    "weighted-geometric-mean",
+    "condition",
+    geometric_mean_method,
+    "weighted geometric mean of normalised indicators",
+    _CARDS,
+)
+MINIMUM = Method(
+    "minimum",
+    "condition",
+    minimum_method,
+    "limiting factor: the lowest normalised indicator",
+    _CARDS,
+)

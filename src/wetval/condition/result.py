@@ -1,0 +1,152 @@
+"""The result of condition scoring."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pandas as pd
+
+from wetval._text import text_table
+from wetval.plotting import axes
+from wetval.provenance import Provenance
+from wetval.results import Result
+from wetval.units import M2_PER_HA
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+
+__all__ = ["ConditionResult"]
+
+#: Data-quality flags of a parcel, in order of severity.
+QUALITY_FLAGS = ("complete", "reweighted", "imputed", "unscored")
+
+
+@dataclass(frozen=True)
+class ConditionResult(Result):
+    """Condition index, points and grade per parcel, with their explanation.
+
+    Attributes
+    ----------
+    parcels
+        Indexed by ``parcel_id``: ``index`` (0–1), ``points`` (0–100),
+        ``grade`` (key, ordered worst < best), ``grade_zh``, ``grade_en``,
+        ``points_<group>`` per group, ``weight_present`` (share of the
+        scheme's weight with a score), ``quality`` (complete / reweighted /
+        imputed / unscored), ``missing`` and ``imputed`` (the items concerned,
+        space-separated), ``limiting_item`` (lowest-scoring item), and
+        ``land_class``, ``township`` and ``area_m2`` when parcels were given.
+    normalised
+        Parcels × items: each item's score in [0, 1] (1 best); NaN where missing.
+    contributions
+        Parcels × items: weight × score in points (out of 100), with the
+        weights re-normalised over the parcel's present items. For weighted
+        sums and points schemes they add up to ``points``; for TOPSIS, the
+        geometric mean and the minimum they are the weighted scores, shown to
+        explain, not a decomposition.
+    weights
+        Items × (``group``, ``weight``): the scheme's weights (sum 1).
+    grades
+        The grade scale: labels and interval of each grade.
+    method
+        Name of the method (aggregation) used.
+    card_id
+        Id of the card.
+    weighting
+        Where the weights came from (card, ahp, entropy, critic, combined).
+    weight_details
+        AHP consistency (lambda_max, CI, CR, RI table) per matrix, or the
+        objective weights used in a combination.
+    synthetic
+        True when the input data are synthetic.
+    provenance
+        Card, inputs, options.
+    """
+
+    parcels: pd.DataFrame
+    normalised: pd.DataFrame
+    contributions: pd.DataFrame
+    weights: pd.DataFrame
+    grades: pd.DataFrame
+    method: str
+    card_id: str
+    weighting: str
+    weight_details: pd.DataFrame
+    synthetic: bool = False
+    provenance: Provenance = field(default_factory=Provenance)
+
+    def to_frame(self) -> pd.DataFrame:
+        """One row per parcel: the parcel columns, then ``<item>_score`` and ``<item>_points``."""
+        scores = self.normalised.add_suffix("_score")
+        points = self.contributions.add_suffix("_points")
+        return self.parcels.join(scores).join(points)
+
+    def _by_grade(self) -> pd.DataFrame:
+        grade = self.parcels["grade"].cat.add_categories(["(unscored)"]).fillna("(unscored)")
+        frame = pd.DataFrame({"grade": grade})
+        if "area_m2" in self.parcels.columns:
+            frame["area_ha"] = self.parcels["area_m2"].to_numpy() / M2_PER_HA
+        else:
+            frame["area_ha"] = np.nan
+        table = frame.groupby("grade", observed=False)["area_ha"].agg(["size", "sum"])
+        table.columns = pd.Index(["parcels", "area_ha"])
+        order = [*self.grades.index, "(unscored)"]
+        table = table.reindex(order)
+        labels = self.grades["label_zh"].to_dict() | {"(unscored)": "未评分"}
+        table.insert(0, "label_zh", [labels[k] for k in table.index])
+        table["parcels"] = table["parcels"].astype(int)
+        return table
+
+    def summary(self) -> str:
+        """Counts and area by grade, data quality and the weights used."""
+        synthetic = " (SYNTHETIC data)" if self.synthetic else ""
+        table = self._by_grade()
+        has_area = "area_m2" in self.parcels.columns
+        rows = [
+            [
+                str(k),
+                str(r["label_zh"]),
+                int(r["parcels"]),
+                *([float(r["area_ha"])] if has_area else []),
+            ]
+            for k, r in table.iterrows()
+        ]
+        headers = ["grade", "等级", "parcels", *(["ha"] if has_area else [])]
+        quality = self.parcels["quality"].value_counts().reindex(list(QUALITY_FLAGS))
+        quality_rows = [[str(k), int(v)] for k, v in quality.fillna(0).items()]
+        scored = self.parcels["index"].dropna()
+        weight_rows = [
+            [str(item), str(row["group"]), f"{row['weight']:.4f}"]
+            for item, row in self.weights.iterrows()
+        ]
+        lines = [
+            f"Condition ({self.card_id}, method {self.method}, "
+            f"weights: {self.weighting}){synthetic}",
+            f"  parcels: {len(self.parcels):,}; scored: {len(scored):,}; "
+            f"mean index {scored.mean():.3f}"
+            if len(scored)
+            else "  no parcel could be scored",
+            "",
+            "By grade:",
+            text_table(rows, headers),
+            "",
+            "Data quality:",
+            text_table(quality_rows, ["quality", "parcels"]),
+            "",
+            "Weights:",
+            text_table(weight_rows, ["item", "group", "weight"]),
+        ]
+        return "\n".join(lines)
+
+    def plot(self, ax: Axes | None = None) -> Axes:
+        """Bars of area [ha] (or parcel counts without parcels) by grade."""
+        ax = axes(ax)
+        table = self._by_grade()
+        has_area = table["area_ha"].notna().any()
+        values = table["area_ha"] if has_area else table["parcels"]
+        labels = [f"{k}\n{z}" for k, z in zip(table.index, table["label_zh"], strict=True)]
+        ax.bar(labels, values.to_numpy(dtype=float), color="#3b7ea1")
+        ax.set_ylabel("area [ha]" if has_area else "parcels")
+        ax.set_title(f"Condition grades ({self.card_id})")
+        return ax

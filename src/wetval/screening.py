@@ -1,0 +1,500 @@
+"""Reserve-resource census (湿地后备资源普查): which parcels could become wetland.
+
+Reserve land is land outside the wetland database that holds standing water
+seasonally or permanently and could become a stable wetland after
+restoration. A screening card states the rules; :func:`screen_reserves`
+applies every rule to every parcel, gives each failure its reason, scores
+the restoration potential of every parcel from its indicators, ranks the
+candidates and summarises by township.
+
+Rules (each parcel gets pass/fail per rule and the reasons it failed):
+
+``not_in_database``
+    its ``role`` is not one of the card's database roles (existing and
+    occupied wetland are already in the wetland database);
+``land_class``
+    its land class is one of the card's eligible classes;
+``legal_status``
+    legal non-wetland (aquaculture ponds 1104A, adjustable aquaculture ponds
+    1104K; 湿地保护法 Art. 2) stays out unless the parcel's verification
+    column (default ``verified_non_aquaculture``) says the field team found
+    it is not used for aquaculture;
+``standing_water``
+    at least the card's months per year with standing water
+    (``standing_water_months``; a parcel without the observation fails, with
+    that reason, and is flagged for the field team);
+``min_area``
+    at least the card's minimum area.
+
+Call convention of the ``screening`` kind:
+``f(parcels: ParcelTable, indicators: IndicatorTable, card: Card) -> ReserveCensus``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import cache
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+
+from wetval._text import text_table
+from wetval.cards import Card, list_cards, load_card
+from wetval.condition.normalise import minmax
+from wetval.errors import CardError, ProblemCollector
+from wetval.plotting import axes
+from wetval.plugins import Method, get_method
+from wetval.provenance import Provenance
+from wetval.results import Result
+from wetval.tables import IndicatorTable, ParcelTable
+from wetval.testing import register_kind_check
+from wetval.units import M2_PER_HA
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+
+__all__ = ["RESERVE_CENSUS", "RULES", "ReserveCensus", "screen_reserves"]
+
+#: The census rules, in the order they are applied and reported.
+RULES = ("not_in_database", "land_class", "legal_status", "standing_water", "min_area")
+
+_TRUE = {"true", "1", "yes", "y", "是", "已核实", "非养殖", "t"}
+_FALSE = {"false", "0", "no", "n", "否", "未核实", "养殖", "f"}
+
+
+@dataclass(frozen=True)
+class ReserveCensus(Result):
+    """Reserve-resource census: every parcel with its rule results, and the candidates.
+
+    Attributes
+    ----------
+    parcels
+        Indexed by ``parcel_id``: ``land_class``, ``township``, ``area_m2``,
+        ``role``, ``standing_water_months``, one boolean ``pass_<rule>``
+        column per rule, ``candidate`` (every rule passed), ``reasons`` (why
+        it failed, ``; ``-separated), ``field_checks`` (what the field team
+        must verify), ``potential`` (restoration potential 0–1) and ``rank``
+        among candidates (1 = best; missing for non-candidates).
+    candidates
+        The candidates, best first: potential (descending), then area
+        (descending), then parcel id.
+    by_township
+        Per township: parcels screened, candidates, candidate area [ha],
+        mean potential and candidates needing a field check.
+    rules
+        Per rule: what it requires and how many parcels failed it.
+    card_id
+        Id of the screening card.
+    synthetic
+        True when the input data are synthetic.
+    provenance
+        Card, inputs and notes.
+    """
+
+    parcels: pd.DataFrame
+    candidates: pd.DataFrame
+    by_township: pd.DataFrame
+    rules: pd.DataFrame
+    card_id: str
+    synthetic: bool = False
+    provenance: Provenance = field(default_factory=Provenance)
+
+    def to_frame(self) -> pd.DataFrame:
+        """Every parcel with its rule results (a copy of :attr:`parcels`)."""
+        return self.parcels.copy()
+
+    def summary(self) -> str:
+        """Rules, candidates and the township table as text."""
+        synthetic = " (SYNTHETIC data)" if self.synthetic else ""
+        n = len(self.candidates)
+        area = float(self.candidates["area_m2"].sum()) / M2_PER_HA if n else 0.0
+        checks = int((self.candidates["field_checks"].astype(str) != "").sum()) if n else 0
+        rule_rows = [
+            [str(k), str(r["requires"]), int(r["failed"])] for k, r in self.rules.iterrows()
+        ]
+        town_rows = [
+            [
+                str(k),
+                int(r["parcels"]),
+                int(r["candidates"]),
+                float(r["candidate_area_ha"]),
+                f"{r['mean_potential']:.3f}" if np.isfinite(r["mean_potential"]) else "-",
+                int(r["field_checks"]),
+            ]
+            for k, r in self.by_township.iterrows()
+        ]
+        return "\n".join(
+            [
+                f"Reserve-resource census ({self.card_id}){synthetic}",
+                f"  parcels screened: {len(self.parcels):,}; candidates: {n:,} "
+                f"({area:,.2f} ha); candidates needing a field check: {checks:,}",
+                "",
+                "Rules:",
+                text_table(rule_rows, ["rule", "requires", "failed"]),
+                "",
+                "By township:",
+                text_table(
+                    town_rows,
+                    ["township", "parcels", "candidates", "ha", "mean potential", "field checks"],
+                ),
+            ]
+        )
+
+    def plot(self, ax: Axes | None = None) -> Axes:
+        """Candidate area [ha] by township, shaded by mean restoration potential."""
+        ax = axes(ax, figsize=(8, 0.3 * len(self.by_township) + 1.5))
+        data = self.by_township.sort_values("candidate_area_ha")
+        potential = data["mean_potential"].fillna(0.0).to_numpy()
+        import matplotlib as mpl
+
+        colours = mpl.colormaps["viridis"](potential)
+        ax.barh(data.index.astype(str), data["candidate_area_ha"], color=colours)
+        ax.set_xlabel("candidate reserve area [ha] (colour: mean restoration potential)")
+        ax.set_title(f"Reserve candidates ({self.card_id})")
+        return ax
+
+
+def screen_reserves(
+    parcels: ParcelTable, indicators: IndicatorTable, card: Card | str = "jiangxi-reserve-census"
+) -> ReserveCensus:
+    """Screen every parcel for reserve-resource eligibility with the card's method.
+
+    Parameters
+    ----------
+    parcels
+        Validated parcels; ``role`` tells which are already in the wetland
+        database, an optional boolean column (named by the card, default
+        ``verified_non_aquaculture``) records the field team's verification
+        of ponds.
+    indicators
+        Monitoring indicators (``standing_water_months`` and the potential
+        indicators of the card).
+    card
+        A screening card or its id.
+
+    Returns
+    -------
+    ReserveCensus
+
+    Raises
+    ------
+    wetval.errors.CardError
+        For a malformed card.
+    wetval.errors.ValidationError
+        For verification flags that are not yes/no.
+    """
+    card = load_card(card) if isinstance(card, str) else card
+    if card.kind != "screening" or not card.method:
+        raise CardError(
+            card.id, [("kind", f"card {card.id!r} is not a screening card with a method")]
+        )
+    result: ReserveCensus = get_method(card.method, kind="screening")(parcels, indicators, card)
+    return result
+
+
+def _read_card(card: Card) -> tuple[pd.DataFrame, pd.DataFrame, float, float]:
+    problems: list[tuple[str, str]] = []
+    classes = pd.DataFrame()
+    potential = pd.DataFrame()
+    if "classes" not in card.tables:
+        problems.append(("tables.classes", "missing: list the eligible land classes"))
+    else:
+        classes = card.table("classes")
+        for column in ("requires_verification", "field_check"):
+            if column not in classes.columns:
+                problems.append(("tables.classes.columns", f"missing column {column!r}"))
+    if "potential" not in card.tables:
+        problems.append(("tables.potential", "missing: indicators of restoration potential"))
+    else:
+        potential = card.table("potential")
+        from wetval.indicators import CATALOGUE
+
+        unknown = [i for i in potential.index if i not in CATALOGUE]
+        if unknown:
+            problems.append(("tables.potential", f"unknown indicator ids {unknown}"))
+        if abs(float(potential["weight"].sum()) - 1.0) > 1e-6:
+            problems.append(
+                ("tables.potential.weight", f"weights sum to {potential['weight'].sum():g}, not 1")
+            )
+        if not (potential["low"] < potential["high"]).all():
+            problems.append(("tables.potential", "every row needs low < high"))
+    values = {}
+    for name in ("min_standing_water_months", "min_area_m2"):
+        if name not in card.parameters:
+            problems.append((f"parameters.{name}", "missing"))
+        else:
+            values[name] = float(card.param(name))
+    if problems:
+        raise CardError(str(card.path or card.id), problems)
+    return classes, potential, values["min_standing_water_months"], values["min_area_m2"]
+
+
+def _category(frame: pd.DataFrame, column: str) -> pd.Categorical[str]:
+    """A parcel column as a categorical (all missing when the table lacks it)."""
+    if column not in frame.columns:
+        return pd.Categorical.from_codes(
+            np.full(len(frame), -1), categories=pd.Index([], dtype=object)
+        )
+    values = frame[column].array
+    if isinstance(values, pd.Categorical):
+        return values
+    codes, uniques = pd.factorize(np.asarray(values, dtype=object), use_na_sentinel=True)
+    return pd.Categorical.from_codes(codes, categories=pd.Index(uniques, dtype=object))
+
+
+def _lookup(values: pd.Categorical[str], table: dict[Any, Any], default: Any) -> np.ndarray:
+    """``table[value]`` for every row, through the distinct values (missing → default)."""
+    per_category = [table.get(str(c), default) for c in values.categories]
+    looked_up: np.ndarray = np.asarray([*per_category, default], dtype=object)[values.codes]
+    return looked_up
+
+
+def _flags(
+    values: np.ndarray | None, n: int, column: str, problems: ProblemCollector
+) -> np.ndarray:
+    """Parse a yes/no verification column (missing = not verified)."""
+    if values is None:
+        return np.zeros(n, dtype=bool)
+    series = pd.Series(values, dtype=object)
+    text = series.astype(str).str.strip().str.lower()
+    missing = series.isna().to_numpy() | (text == "").to_numpy()
+    true = text.isin(_TRUE).to_numpy()
+    false = text.isin(_FALSE).to_numpy()
+    problems.add_rows(
+        ~(missing | true | false),
+        column=column,
+        values=series,
+        reason="not a yes/no verification flag",
+        fix="enter true/false (or 是/否, 1/0); leave empty where not yet verified",
+    )
+    return true & ~missing
+
+
+def _joined(flags: list[tuple[np.ndarray, str]], n: int) -> pd.Categorical[str]:
+    """Texts of the true flags of each row, '; '-joined (vectorised over patterns)."""
+    if not flags:
+        return pd.Categorical([""] * n)
+    mask = np.column_stack([f for f, _ in flags])
+    bits = mask.astype(np.int64) @ (np.int64(1) << np.arange(mask.shape[1], dtype=np.int64))
+    patterns, inverse = np.unique(bits, return_inverse=True)
+    texts = ["; ".join(t for k, (_, t) in enumerate(flags) if (int(p) >> k) & 1) for p in patterns]
+    return pd.Categorical.from_codes(inverse.reshape(-1), categories=pd.Index(texts))
+
+
+def reserve_census(parcels: ParcelTable, indicators: IndicatorTable, card: Card) -> ReserveCensus:
+    """Apply the reserve-resource census rules of ``card`` to every parcel.
+
+    See the module docstring for the rules; returns a :class:`ReserveCensus`.
+    """
+    classes, potential_table, min_months, min_area = _read_card(card)
+    n = len(parcels)
+    ids = parcels.ids
+    aligned = indicators.aligned(parcels)
+    source = parcels.to_frame()
+    land_class = _category(source, "land_class")
+    area = parcels.area("m2")
+    database_roles = list(card.option("database_roles", ["existing", "occupation"]))
+    verification_column = str(card.option("verification_column", "verified_non_aquaculture"))
+    notes: list[str] = []
+
+    problems = ProblemCollector(ids, ids)
+    verified = _flags(
+        parcels.column(verification_column) if parcels.has(verification_column) else None,
+        n,
+        verification_column,
+        problems,
+    )
+    problems.raise_if_any("parcel table (verification flags)", parcels.source)
+    if not parcels.has(verification_column):
+        notes.append(f"no {verification_column!r} column: no pond is verified as non-aquaculture")
+
+    role = _category(source, "role")
+    in_database = _lookup(role, dict.fromkeys(database_roles, True), False).astype(bool)
+    if not parcels.has("role"):
+        notes.append("no 'role' column: every parcel is taken to be outside the wetland database")
+
+    eligible = _lookup(land_class, dict.fromkeys(classes.index, True), False).astype(bool)
+    gate = _lookup(
+        land_class, classes["requires_verification"].astype(bool).to_dict(), False
+    ).astype(bool)
+    check = _lookup(land_class, classes["field_check"].astype(str).to_dict(), "")
+    legal_ok = ~gate | verified
+    months = (
+        aligned.values("standing_water_months")
+        if "standing_water_months" in aligned.indicator_ids
+        else np.full(n, np.nan)
+    )
+    water_ok = months >= min_months
+    water_unknown = np.isnan(months)
+    area_ok = area >= min_area
+    passes = {
+        "not_in_database": ~in_database,
+        "land_class": eligible,
+        "legal_status": legal_ok,
+        "standing_water": water_ok,
+        "min_area": area_ok,
+    }
+    candidate = np.logical_and.reduce(list(passes.values()))
+
+    reasons = _joined(
+        [
+            (
+                in_database,
+                "already in the wetland database (role " + "/".join(database_roles) + ")",
+            ),
+            (~eligible, "land class not eligible as reserve land"),
+            (~legal_ok, "aquaculture water (湿地保护法 Art. 2) not verified as non-aquaculture"),
+            (water_unknown, "no standing-water observation"),
+            (~water_ok & ~water_unknown, f"standing water under {min_months:g} months/yr"),
+            (~area_ok, f"area under {min_area:g} m²"),
+        ],
+        n,
+    )
+    # the field team checks parcels that pass, or fail only for want of a check
+    pending = ~in_database & eligible & area_ok
+    field_flags = [(pending & (check == text), text) for text in sorted(set(check) - {""}) if text]
+    field_flags.append((pending & water_unknown, "observe standing water (months/yr)"))
+    field_checks = _joined(field_flags, n)
+
+    weights = potential_table["weight"].to_numpy(dtype=float)
+    scores = []
+    for indicator_id, row in potential_table.iterrows():
+        values = (
+            aligned.values(str(indicator_id))
+            if str(indicator_id) in aligned.indicator_ids
+            else np.full(n, np.nan)
+        )
+        direction = indicators.catalogue[str(indicator_id)].direction
+        scores.append(minmax(values, float(row["low"]), float(row["high"]), direction))
+    z = np.column_stack(scores)
+    present = ~np.isnan(z)
+    weight_present = np.where(present, weights[None, :], 0.0).sum(axis=1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        potential = np.where(present, z * weights[None, :], 0.0).sum(axis=1) / weight_present
+    potential = np.where(weight_present > 0, potential, np.nan)
+
+    frame = pd.DataFrame(
+        {
+            "land_class": land_class,
+            "township": _category(source, "township"),
+            "area_m2": area,
+            "role": role,
+            "standing_water_months": months,
+            **{f"pass_{rule}": passes[rule] for rule in RULES},
+            "candidate": candidate,
+            "reasons": reasons,
+            "field_checks": field_checks,
+            "potential": potential,
+        },
+        index=pd.Index(ids, name="parcel_id"),
+    )
+    chosen = np.flatnonzero(candidate)
+    order = np.lexsort(
+        (
+            np.asarray(ids[chosen], dtype=str),
+            -area[chosen],
+            -np.nan_to_num(potential[chosen], nan=-1.0),
+        )
+    )
+    ranked = chosen[order]
+    rank = np.zeros(n, dtype=np.int64)
+    rank[ranked] = np.arange(1, len(ranked) + 1)
+    frame["rank"] = pd.arrays.IntegerArray(rank, ~candidate)
+    candidates = frame.iloc[ranked]
+
+    towns = frame["township"].cat
+    township = towns.add_categories(["(not given)"]).fillna("(not given)")
+    grouped = pd.DataFrame(
+        {
+            "township": township.array,
+            "parcels": 1,
+            "candidates": candidate.astype(int),
+            "candidate_area_ha": np.where(candidate, area / M2_PER_HA, 0.0),
+            "potential": np.where(candidate, potential, np.nan),
+            "field_checks": (candidate & np.asarray(field_checks != "")).astype(int),
+        }
+    ).groupby("township", sort=True, observed=True)
+    by_township = grouped.agg(
+        parcels=("parcels", "sum"),
+        candidates=("candidates", "sum"),
+        candidate_area_ha=("candidate_area_ha", "sum"),
+        mean_potential=("potential", "mean"),
+        field_checks=("field_checks", "sum"),
+    ).sort_values(["candidate_area_ha", "candidates"], ascending=False)
+
+    requires = {
+        "not_in_database": f"role not in {database_roles}",
+        "land_class": "class in " + ", ".join(map(str, classes.index)),
+        "legal_status": f"1104A/1104K-type classes verified ({verification_column})",
+        "standing_water": f">= {min_months:g} months/yr of standing water",
+        "min_area": f">= {min_area:g} m²",
+    }
+    rules = pd.DataFrame(
+        {
+            "requires": [requires[r] for r in RULES],
+            "failed": [int((~passes[r]).sum()) for r in RULES],
+        },
+        index=pd.Index(RULES, name="rule"),
+    )
+    inputs = {"parcels": parcels.hash, "indicators": indicators.hash}
+    return ReserveCensus(
+        parcels=frame,
+        candidates=candidates,
+        by_township=by_township,
+        rules=rules,
+        card_id=card.id,
+        synthetic=parcels.synthetic or indicators.synthetic,
+        provenance=Provenance(
+            method="reserve-census",
+            cards=(card.ref,),
+            inputs=inputs,
+            options={"verification_column": verification_column, "database_roles": database_roles},
+            notes=tuple(notes),
+        ),
+    )
+
+
+RESERVE_CENSUS = Method(
+    "reserve-census",
+    "screening",
+    reserve_census,
+    "reserve-resource census: eligibility rules with reasons, restoration potential, ranking",
+    ("screening",),
+)
+
+
+@cache
+def _check_county() -> tuple[ParcelTable, IndicatorTable]:
+    from wetval.datasets import synthetic_county
+
+    county = synthetic_county(300, seed=12)
+    return county.parcels, county.indicators
+
+
+@register_kind_check("screening")
+def check_screening_method(method: Method) -> None:
+    """Candidates pass every rule, ranks are 1..k, and parcel order does not matter."""
+    parcels, indicators = _check_county()
+    cards = [c for c in list_cards("screening") if c.method == method.name]
+    assert cards, f"no installed screening card names {method.name!r}; ship one"
+    reversed_parcels = parcels.subset(parcels.ids[::-1])
+    for card in cards:
+        result = method(parcels, indicators, card)
+        assert isinstance(result, ReserveCensus), f"{method.name} must return a ReserveCensus"
+        frame = result.parcels
+        assert list(frame.index) == list(parcels.ids), (
+            f"{method.name}: rows must follow the parcels"
+        )
+        rule_columns = [c for c in frame.columns if c.startswith("pass_")]
+        assert (frame["candidate"] == frame[rule_columns].all(axis=1)).all()
+        assert sorted(result.candidates["rank"].tolist()) == list(
+            range(1, len(result.candidates) + 1)
+        )
+        again = method(reversed_parcels, indicators, card).parcels.reindex(frame.index)
+        assert (again["candidate"] == frame["candidate"]).all(), (
+            f"{method.name}: depends on parcel order"
+        )
+        assert again["rank"].equals(frame["rank"]), (
+            f"{method.name}: ranking depends on parcel order"
+        )
