@@ -20,12 +20,13 @@ import argparse
 import json
 import sys
 from collections.abc import Callable, Sequence
+from pathlib import Path
 from typing import Any
 
 from wetval._cli_review import add_review_commands
 from wetval._text import text_table
 from wetval._version import __version__
-from wetval.errors import WetvalError
+from wetval.errors import Problem, ValidationError, WetvalError
 
 __all__ = ["EXIT_INPUT", "EXIT_INTERNAL", "EXIT_OK", "EXIT_USAGE", "main"]
 
@@ -62,24 +63,124 @@ def _inventory_data(inventory: Any) -> dict[str, Any]:
     return data
 
 
-def _cmd_demo(args: argparse.Namespace) -> None:
-    from wetval.datasets import sample_county
+def _progress(args: argparse.Namespace) -> Callable[[str], None] | None:
+    """A step indicator on stderr when it is a terminal (never with --quiet or --json)."""
+    if args.quiet or args.json or not sys.stderr.isatty():
+        return None
+    counter = iter(range(1, 100))
 
-    county = sample_county()
-    inventory = county.parcels.inventory(county.indicators)
-    header = f"{county.name}\nSYNTHETIC sample county — for learning and testing only.\n"
-    _emit(args, header + "\n" + inventory.summary(), _inventory_data(inventory))
+    def show(step: str) -> None:
+        print(f"\r[{next(counter)}] {step:<24}", end="", file=sys.stderr, flush=True)
+
+    return show
+
+
+def _run_assessment(args: argparse.Namespace, spec: Any, default_output: str) -> None:
+    from wetval.assess import assess
+    from wetval.report import export_assessment
+
+    assessment = assess(spec, progress=_progress(args))
+    if _progress(args) is not None:
+        print(file=sys.stderr)
+    output = Path(args.output or default_output)
+    written = export_assessment(
+        assessment, output, formats=spec.report.formats, languages=spec.report.languages
+    )
+    head = assessment.headline()
+    text = "\n".join(
+        [
+            assessment.summary(),
+            f"  reports: {output.resolve()}",
+            *(f"    {path.name}" for path in written.values()),
+        ]
+    )
+    _emit(
+        args,
+        text,
+        {"output": str(output.resolve()), "files": {k: str(v) for k, v in written.items()}, **head},
+    )
+
+
+def _cmd_demo(args: argparse.Namespace) -> None:
+    from wetval.datasets import sample_project
+
+    _run_assessment(args, sample_project(), "wetval-demo")
+
+
+def _cmd_assess(args: argparse.Namespace) -> None:
+    from wetval.assess import load_spec
+
+    _run_assessment(args, load_spec(args.project), "wetval-output")
 
 
 def _cmd_validate(args: argparse.Namespace) -> None:
     from wetval.io import read_indicators, read_parcels
 
-    parcels = read_parcels(
-        args.parcels, scheme=args.scheme, encoding=args.encoding, sheet=args.sheet
+    if args.path.endswith(".toml"):
+        from wetval.assess import check_spec
+
+        inventory = check_spec(args.path)
+    else:
+        parcels = read_parcels(
+            args.path, scheme=args.scheme, encoding=args.encoding, sheet=args.sheet
+        )
+        indicators = read_indicators(args.indicators) if args.indicators else None
+        inventory = parcels.inventory(indicators)
+    _emit(args, f"{args.path}: valid\n\n{inventory.summary()}", _inventory_data(inventory))
+
+
+def _cmd_report(args: argparse.Namespace) -> None:
+    from wetval.assess import Assessment
+    from wetval.report import render
+    from wetval.report.build import build_document
+
+    source = Path(args.assessment)
+    if not source.is_file():
+        raise ValidationError(
+            [
+                Problem(
+                    reason="file not found",
+                    fix="give the assessment.json written by 'wetval assess' or 'wetval demo'",
+                )
+            ],
+            what="assessment file",
+            source=str(source),
+        )
+    try:
+        assessment = Assessment.from_json(source.read_text(encoding="utf-8"))
+    except (ValueError, KeyError, TypeError) as error:
+        raise ValidationError(
+            [
+                Problem(
+                    reason=f"not a wetval assessment ({error})",
+                    fix="give the assessment.json written by 'wetval assess'",
+                )
+            ],
+            what="assessment file",
+            source=str(source),
+        ) from None
+    content = render(build_document(assessment, args.lang), args.format)
+    target = Path(args.output or f"report_{args.lang}.{args.format}")
+    temporary = target.with_name(f".{target.name}.partial")
+    temporary.write_bytes(content)
+    temporary.replace(target)
+    _emit(args, f"wrote {target.resolve()}", {"output": str(target.resolve())})
+
+
+def _cmd_screen(args: argparse.Namespace) -> None:
+    from wetval.io import read_indicators, read_parcels, write_table
+    from wetval.screening import screen_reserves
+
+    parcels = read_parcels(args.parcels, scheme=args.scheme, encoding=args.encoding)
+    indicators = read_indicators(args.indicators, encoding=args.encoding)
+    census = screen_reserves(parcels, indicators, args.card)
+    target = Path(args.output)
+    write_table(census.to_frame(), target, encoding=args.output_encoding)
+    _emit(
+        args,
+        f"{census.summary()}\n\nwrote {target.resolve()}",
+        {"output": str(target.resolve()), "parcels": len(census.to_frame())},
     )
-    indicators = read_indicators(args.indicators) if args.indicators else None
-    inventory = parcels.inventory(indicators)
-    _emit(args, f"{args.parcels}: valid\n\n{inventory.summary()}", _inventory_data(inventory))
 
 
 def _cmd_cards(args: argparse.Namespace) -> None:
@@ -143,14 +244,49 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
 
     demo = commands.add_parser(
-        "demo", parents=[common], help="run wetval on the SYNTHETIC sample county"
+        "demo", parents=[common], help="run the full assessment on the SYNTHETIC sample county"
     )
+    demo.add_argument("-o", "--output", help="output directory (default: ./wetval-demo)")
     demo.set_defaults(handler=_cmd_demo)
 
-    validate = commands.add_parser(
-        "validate", parents=[common], help="check a parcel file (and indicators)"
+    assess = commands.add_parser(
+        "assess", parents=[common], help="run the assessment a project file describes"
     )
-    validate.add_argument("parcels", help="parcel file: CSV, XLSX, Parquet, GPKG or SHP")
+    assess.add_argument("project", help="project file (TOML; see docs/example-project.toml)")
+    assess.add_argument("-o", "--output", help="output directory (default: ./wetval-output)")
+    assess.set_defaults(handler=_cmd_assess)
+
+    report = commands.add_parser(
+        "report", parents=[common], help="render a report from an assessment.json"
+    )
+    report.add_argument("assessment", help="assessment.json written by assess or demo")
+    report.add_argument("--format", choices=["html", "pdf", "md", "xlsx"], default="html")
+    report.add_argument("--lang", choices=["zh", "en"], default="zh")
+    report.add_argument("-o", "--output", help="output file (default: report_LANG.FORMAT)")
+    report.set_defaults(handler=_cmd_report)
+
+    screen = commands.add_parser(
+        "screen", parents=[common], help="reserve-resource census (后备资源普查) to CSV/XLSX"
+    )
+    screen.add_argument("parcels", help="parcel file (CSV, XLSX, Parquet, GPKG or SHP)")
+    screen.add_argument("--indicators", required=True, help="indicator file")
+    screen.add_argument("--card", default="jiangxi-reserve-census", help="screening card")
+    screen.add_argument("-o", "--output", required=True, help="output file (.csv or .xlsx)")
+    screen.add_argument("--scheme", choices=["sandiao", "yongdi_yonghai"], default="sandiao")
+    screen.add_argument("--encoding", help="input CSV encoding (default: detect)")
+    screen.add_argument(
+        "--output-encoding",
+        default="utf-8-sig",
+        help="CSV output encoding: utf-8-sig (default) or gbk",
+    )
+    screen.set_defaults(handler=_cmd_screen)
+
+    validate = commands.add_parser(
+        "validate", parents=[common], help="check a project file, or a parcel file (and indicators)"
+    )
+    validate.add_argument(
+        "path", help="project file (TOML), or a parcel file: CSV, XLSX, Parquet, GPKG or SHP"
+    )
     validate.add_argument("--indicators", help="indicator file (CSV, XLSX or Parquet)")
     validate.add_argument(
         "--scheme",

@@ -11,6 +11,8 @@ facts about Jinxian.
   (millions of parcels in seconds).
 - :func:`export_sample` — write the sample as files shaped like a real 三调
   export (GBK CSV by default) and an indicator workbook.
+- :func:`sample_project` — the assessment spec ``wetval demo`` runs: the
+  SYNTHETIC expressway project P01 offset by the county's restoration parcels.
 """
 
 from __future__ import annotations
@@ -18,15 +20,27 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 import numpy as np
 import pandas as pd
 
 from wetval.datasets._synthetic import COUNTY_CODE, generate_frames
 from wetval.tables import IndicatorTable, ParcelTable
+from wetval.units import M2_PER_MU
 
-__all__ = ["SAMPLE_SEED", "County", "export_sample", "sample_county", "synthetic_county"]
+if TYPE_CHECKING:
+    from wetval.assess import AssessmentSpec, PlanSpec
+
+__all__ = [
+    "SAMPLE_SEED",
+    "County",
+    "export_sample",
+    "sample_county",
+    "sample_plans",
+    "sample_project",
+    "synthetic_county",
+]
 
 #: Seed of the fixed sample county.
 SAMPLE_SEED = 20230723
@@ -147,3 +161,75 @@ def export_sample(
     raw_indicators.to_excel(paths["indicators"], index=False, sheet_name="indicators")
     projects.to_csv(paths["projects"], index=False, encoding="utf-8-sig")
     return paths
+
+
+#: Native species planted in the SYNTHETIC restoration designs (all native to the
+#: Poyang Lake region per the ``species-poyang`` card).
+SAMPLE_SPECIES = ("芦苇", "菰", "灰化薹草", "苦草", "黑藻", "莲")
+
+
+def sample_plans(county: County | None = None) -> tuple[PlanSpec, ...]:
+    """SYNTHETIC restoration designs (bill of quantities, planting list) per project.
+
+    Quantities scale with each restoration project's area: 300 m³ of earthwork
+    per 亩 at 25 CNY/m³, one water-control structure (60,000 CNY), planting on
+    40 % of the area at 8 CNY/m² and three years of monitoring at 20,000 CNY/yr —
+    illustrative unit costs, not a county budget.
+    """
+    from wetval.assess import PlanSpec
+
+    county = county or sample_county()
+    frame = county.parcels.to_frame()
+    restoration = frame[frame["role"].astype(object) == "restoration"]
+    plans = []
+    for project_id, group in restoration.groupby(restoration["project_id"].astype(object)):
+        area_mu = float(group["area_m2"].sum()) / M2_PER_MU
+        rows = (
+            {"item": "土方开挖 earthwork", "unit": "m3", "quantity": round(300 * area_mu, 1),
+             "unit_cost": 25.0},
+            {"item": "水位控制构筑物 water-control structure", "unit": "item", "quantity": 1.0,
+             "unit_cost": 60_000.0},
+            {"item": "植物种植 planting", "unit": "m2",
+             "quantity": round(0.4 * area_mu * M2_PER_MU, 1), "unit_cost": 8.0},
+            {"item": "监测 monitoring", "unit": "yr", "quantity": 3.0, "unit_cost": 20_000.0},
+        )  # fmt: skip
+        plans.append(
+            PlanSpec(
+                name=f"{project_id} 修复设计（示意） / restoration design (SYNTHETIC)",
+                project_id=str(project_id),
+                quantities=rows,
+                species=SAMPLE_SPECIES,
+                price_year=2024,
+            )
+        )
+    return tuple(plans)
+
+
+def sample_project() -> AssessmentSpec:
+    """The assessment ``wetval demo`` runs, on the SYNTHETIC sample county.
+
+    Project P01 (an illustrative expressway in 民和镇) occupies wetland; every
+    restoration parcel of the county's six restoration projects is in the
+    credit pool; money is in 2024 CNY; 2,000 Monte Carlo draws with a fixed seed.
+    """
+    import datetime as dt
+
+    from wetval.assess import AssessmentSpec, DataSpec, OptionSpec, ProjectSpec
+
+    county = sample_county()
+    occupation = county.projects.set_index("project_id").loc["P01"]
+    return AssessmentSpec(
+        project=ProjectSpec(
+            name=f"{occupation['name_zh']} 湿地占补平衡指标评估 / wetland quota assessment",
+            applicant=str(occupation["applicant"]),
+            assessor="示例评估机构 Example Appraisal Co. (SYNTHETIC)",
+            township=str(occupation["township"]),
+            occupation_project="P01",
+            date=dt.date(2024, 12, 31),
+            description="SYNTHETIC demonstration on data modelled on 进贤县; not real survey data.",
+        ),
+        data=DataSpec(
+            parcels="sample", indicators="sample", projects="sample", plans=sample_plans(county)
+        ),
+        options=OptionSpec(price_year=2024, monte_carlo_draws=2000, seed=SAMPLE_SEED),
+    )

@@ -279,11 +279,44 @@ def generate_frames(
             "project_id": project,
         }
     )
+    _restoration_design(parcels, rng.spawn(1)[0])
     parcels.attrs["synthetic"] = True
 
     indicators = _indicators(parcels, class_index, profiles, rng)
     projects = _projects(parcels)
     return parcels, indicators, projects
+
+
+#: Class a restoration parcel will have once restored (退养还湿, flats from bare land).
+_RESTORED_CLASS = {"1104A": "1104", "1104K": "1104", "1206": "1106"}
+
+
+def _restoration_design(parcels: pd.DataFrame, rng: np.random.Generator) -> None:
+    """Add the restoration design columns quota accounting reads (in place).
+
+    ``target_class`` (class after restoration; empty when unchanged),
+    ``compensated_first`` (restoration finished before the occupation, 先补后占),
+    ``years_to_target`` and ``risk_class`` (low / medium / high) — all SYNTHETIC.
+    A separate generator keeps the other columns' random streams unchanged.
+    """
+    restoration = (parcels["role"] == "restoration").to_numpy()
+    n = len(parcels)
+    target = np.full(n, None, dtype=object)
+    mapped = parcels["DLBM"].map(_RESTORED_CLASS).to_numpy(dtype=object)
+    target[restoration] = mapped[restoration]
+    first = rng.random(n) < 0.6
+    years = np.where(first, 0, rng.integers(1, 7, n)).astype(float)
+    risk = np.array(["low", "medium", "high"], dtype=object)[
+        rng.choice(3, size=n, p=[0.5, 0.35, 0.15])
+    ]
+    compensated_first = np.full(n, None, dtype=object)
+    compensated_first[restoration] = first[restoration]
+    risk_class = np.full(n, None, dtype=object)
+    risk_class[restoration] = risk[restoration]
+    parcels["target_class"] = target
+    parcels["compensated_first"] = compensated_first
+    parcels["years_to_target"] = np.where(restoration, years, np.nan)
+    parcels["risk_class"] = risk_class
 
 
 def _indicators(

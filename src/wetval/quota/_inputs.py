@@ -5,7 +5,9 @@ documented protocols, so that any condition or valuation method can feed them:
 
 Condition
     A :class:`pandas.DataFrame` indexed by ``parcel_id`` with columns ``grade``
-    (grade label, e.g. 优/良/中/差) and ``index`` (condition index, 0–1), or any
+    (grade label, e.g. 优/良/中/差; a condition result's ``grade_zh`` or
+    ``grade_en`` column is used instead when its labels are the card's) and
+    ``index`` (condition index, 0–1), or any
     object with a ``to_frame()`` method returning such a frame (wetval's
     ``ConditionResult`` does; extra columns such as ``points`` are ignored).
 Services
@@ -18,6 +20,7 @@ Services
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any, Protocol, runtime_checkable
 
 import numpy as np
@@ -42,7 +45,8 @@ class _HasFrame(Protocol):
 
 @runtime_checkable
 class _HasByParcel(Protocol):
-    price_year: int
+    @property
+    def price_year(self) -> int: ...
 
     def by_parcel(self) -> pd.Series: ...
 
@@ -127,7 +131,9 @@ def condition_frame(
     positions = frame.index.get_indexer(parcel_ids)
     absent = positions < 0
     take = np.where(absent, 0, positions)
-    grade = np.asarray(frame["grade"].astype("object").to_numpy(), dtype=object)
+    grade = np.asarray(
+        frame[_grade_column(frame, grades)].astype("object").to_numpy(), dtype=object
+    )
     grade = grade[take] if len(frame) else np.full(len(parcel_ids), None, dtype=object)
     grade[absent] = None
     index = pd.to_numeric(frame["index"], errors="coerce").to_numpy(dtype=float)
@@ -154,6 +160,23 @@ def condition_frame(
     )  # fmt: skip
     checker.raise_if_any(f"condition input for {what}")
     return pd.DataFrame({"grade": grade, "index": index}, index=parcel_ids)
+
+
+def _grade_column(frame: pd.DataFrame, grades: Sequence[str]) -> str:
+    """The column whose labels the card's grades use.
+
+    Condition results label grades by id (``grade``) and by Chinese and English
+    labels (``grade_zh``, ``grade_en``); a quota card names grades in one of them
+    (the Jiangxi card: 优/良/中/差). Take ``grade`` unless a label column matches
+    the card and ``grade`` does not.
+    """
+    known = set(grades)
+    candidates = [c for c in ("grade", "grade_zh", "grade_en") if c in frame.columns]
+    for column in candidates:
+        present = set(frame[column].dropna().astype(str))
+        if present and present <= known:
+            return column
+    return "grade"
 
 
 def service_values(services: ServicesLike) -> tuple[pd.Series, int]:

@@ -15,12 +15,15 @@ import os
 import tempfile
 from collections.abc import Iterable
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from wetval.errors import DependencyError
 from wetval.report.document import ReportDocument
 
-__all__ = ["FORMATS", "render", "write_reports"]
+if TYPE_CHECKING:
+    from wetval.assess import Assessment
+
+__all__ = ["FORMATS", "export_assessment", "render", "write_reports"]
 
 Format = Literal["html", "pdf", "md", "xlsx"]
 FORMATS: tuple[Format, ...] = ("html", "pdf", "md", "xlsx")
@@ -103,3 +106,63 @@ def write_reports(
             (Path(staging) / name).replace(final)
             written[key] = final
     return written
+
+
+def export_assessment(
+    assessment: Assessment,
+    directory: str | os.PathLike[str],
+    *,
+    formats: Iterable[Format] = ("html", "pdf", "xlsx"),
+    languages: Iterable[Literal["zh", "en"]] = ("zh", "en"),
+) -> dict[str, Path]:
+    """Write an assessment's JSON and its reports into ``directory``, all or nothing.
+
+    Everything is rendered in memory and written into a temporary directory
+    beside the target first; a failure leaves no partial output. A new
+    directory is moved into place whole; into an existing one each finished
+    file is moved (replacing files of the same name).
+
+    Parameters
+    ----------
+    assessment
+        The assessment.
+    directory
+        Output directory.
+    formats, languages
+        Report formats and languages.
+
+    Returns
+    -------
+    dict
+        ``"json"`` and ``"{lang}.{fmt}"`` → path.
+    """
+    from wetval.report.build import build_document
+
+    target = Path(directory)
+    files: dict[str, tuple[str, bytes]] = {
+        "json": ("assessment.json", assessment.to_json(indent=1).encode("utf-8"))
+    }
+    formats = tuple(formats)
+    for lang in languages:
+        document = build_document(assessment, lang)
+        for fmt in formats:
+            files[f"{lang}.{fmt}"] = (f"report_{lang}.{fmt}", render(document, fmt))
+    target.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(dir=target.parent, prefix=f".{target.name}.partial-"))
+    umask = os.umask(0)
+    os.umask(umask)
+    staging.chmod(0o777 & ~umask)  # mkdtemp makes it private; the output is not
+    try:
+        for name, content in files.values():
+            (staging / name).write_bytes(content)
+        if not target.exists():
+            staging.rename(target)
+        else:
+            for name, _ in files.values():
+                (staging / name).replace(target / name)
+    finally:
+        if staging.exists():
+            for leftover in staging.iterdir():
+                leftover.unlink()
+            staging.rmdir()
+    return {key: target / name for key, (name, _) in files.items()}

@@ -9,6 +9,7 @@ from wetval.report.document import Figure
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure as MplFigure
+    from matplotlib.figure import SubFigure
 
 __all__ = ["figure_block"]
 
@@ -16,22 +17,26 @@ __all__ = ["figure_block"]
 PRINT_DPI = 200
 
 
-def figure_block(figure: MplFigure, caption: str, name: str) -> Figure:
-    """Render a matplotlib figure for the report and close it.
+def figure_block(figure: MplFigure | SubFigure, caption: str, name: str) -> Figure:
+    """Render a matplotlib figure (the whole figure of a subfigure) for the report and close it.
 
     Text in the SVG is converted to paths, so HTML charts need no fonts.
     """
     import matplotlib.pyplot as plt
+    from matplotlib.figure import Figure as RootFigure
 
+    root = figure
+    while not isinstance(root, RootFigure):
+        root = root.figure
     try:
         svg = io.StringIO()
         with plt.rc_context({"svg.fonttype": "path", "svg.hashsalt": "wetval"}):
-            figure.savefig(svg, format="svg", bbox_inches="tight", metadata={"Date": None})
+            root.savefig(svg, format="svg", bbox_inches="tight", metadata={"Date": None})
         png = io.BytesIO()
-        figure.savefig(
+        root.savefig(
             png, format="png", dpi=PRINT_DPI, bbox_inches="tight", metadata={"Software": None}
         )
     finally:
-        plt.close(figure)
+        plt.close(root)
     text = svg.getvalue()
     return Figure(svg=text[text.index("<svg") :], png=png.getvalue(), caption=caption, name=name)

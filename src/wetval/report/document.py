@@ -59,6 +59,9 @@ class Table:
         Decimals per column for display (XLSX keeps full precision).
     max_rows
         Rows shown in HTML/PDF/Markdown (all rows go to XLSX); ``None`` for all.
+    print_columns
+        Columns shown in HTML/PDF/Markdown when the table is too wide to print
+        (all columns go to XLSX); ``None`` for all.
     """
 
     frame: pd.DataFrame
@@ -66,6 +69,12 @@ class Table:
     sheet: str
     decimals: dict[str, int] = field(default_factory=dict)
     max_rows: int | None = 40
+    print_columns: tuple[str, ...] | None = None
+
+    def printed(self) -> pd.DataFrame:
+        """The rows and columns shown in print formats."""
+        frame = self.frame if self.print_columns is None else self.frame[list(self.print_columns)]
+        return frame if self.max_rows is None else frame.head(self.max_rows)
 
 
 @dataclass(frozen=True)

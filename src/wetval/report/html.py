@@ -5,6 +5,7 @@ from __future__ import annotations
 from importlib import resources
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from wetval.report.document import ReportDocument, Table
@@ -14,7 +15,7 @@ __all__ = ["render_html"]
 
 
 def _format_table(table: Table) -> dict[str, Any]:
-    frame = table.frame if table.max_rows is None else table.frame.head(table.max_rows)
+    frame = table.printed()
     rows = []
     for _, record in frame.iterrows():
         cells = []
@@ -33,8 +34,8 @@ def _format_table(table: Table) -> dict[str, Any]:
 def _format_cell(value: Any, decimals: int | None) -> str:
     if value is None or (isinstance(value, float) and pd.isna(value)):
         return "—"
-    if isinstance(value, bool):
-        return "✓" if value else "✗"
+    if isinstance(value, bool | np.bool_):
+        return "●" if value else "○"
     if isinstance(value, int):
         return f"{value:,}"
     if isinstance(value, float):

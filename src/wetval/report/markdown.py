@@ -22,7 +22,7 @@ def _cell(text: str) -> str:
 
 
 def _table(block: Table) -> list[str]:
-    frame = block.frame if block.max_rows is None else block.frame.head(block.max_rows)
+    frame = block.printed()
     columns = [str(c) for c in frame.columns]
     lines = [
         f"**{block.caption}**",

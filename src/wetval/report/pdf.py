@@ -101,7 +101,7 @@ def _table(block: Table, styles: dict[str, Any], width: float) -> list[Any]:
     from reportlab.platypus import Spacer, TableStyle
     from reportlab.platypus import Table as T
 
-    frame = block.frame if block.max_rows is None else block.frame.head(block.max_rows)
+    frame = block.printed()
     header = [P(_escape(str(c)), styles["cell"]) for c in frame.columns]
     body = [
         [

@@ -1,0 +1,856 @@
+"""The assessment: one call from county data to every result a reviewer needs.
+
+:func:`assess` runs, in order, validation → condition → valuation (one or more
+methods) → quota accounting and balance → pricing → the proposed sale's fund
+split → uncertainty and sensitivity, keeping every step's result, the
+warnings of every step, and provenance. An :class:`AssessmentSpec` describes
+the project once; it loads from a TOML project file (see
+``docs/example-project.toml`` and ``docs/assessment.md``).
+
+This module orchestrates only: every computation lives in the step's own
+module, and reports are rendered from the :class:`Assessment` by
+:mod:`wetval.report`.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import hashlib
+import json
+import time
+import tomllib
+import warnings
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+from typing import Any, Literal, cast
+
+import numpy as np
+import pandas as pd
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from wetval.cards import Card, load_card
+from wetval.condition import ConditionResult
+from wetval.errors import CardError, Problem, WetvalError
+from wetval.errors import ValidationError as DataError
+from wetval.inventory import Inventory
+from wetval.pricing import QuotaPrice, RestorationPlan, price_quota
+from wetval.provenance import CardRef, Provenance, frame_hash
+from wetval.quota import BalanceReport, FundSplit, QuotaAccounts, allocate_funds, balance
+from wetval.quota import quota_accounts as account_quotas
+from wetval.results import Result
+from wetval.tables import IndicatorTable, ParcelTable
+from wetval.units import M2_PER_MU
+from wetval.valuation import ServiceValues
+
+__all__ = [
+    "Assessment",
+    "AssessmentSpec",
+    "CardSpec",
+    "DataSpec",
+    "OptionSpec",
+    "PlanSpec",
+    "ProjectSpec",
+    "ReportSpec",
+    "SpecError",
+    "assess",
+    "check_spec",
+    "load_spec",
+]
+
+#: The data source naming wetval's SYNTHETIC sample county instead of a file.
+SAMPLE_SOURCE = "sample"
+
+_LEVEL_ORDER = {"general": 0, "provincial": 1, "national": 2}
+
+
+class SpecError(WetvalError):
+    """A project file or specification is malformed (names the file and each key)."""
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, arbitrary_types_allowed=True)
+
+
+class ProjectSpec(_Model):
+    """Who and what the assessment is for.
+
+    Attributes
+    ----------
+    name
+        Project name as printed on the report.
+    applicant
+        The occupying party (建设单位) or the party asking for the assessment.
+    assessor
+        The appraisal firm or the centre's assessor.
+    township
+        Township of the occupation, if one.
+    occupation_project
+        ``project_id`` of the occupation project whose quota need is priced; ``None``
+        prices the credit pool alone.
+    restoration_projects
+        ``project_id``s of the restoration projects supplying credits; ``None``
+        uses every restoration parcel (the county's credit pool).
+    date
+        Assessment (valuation) date.
+    description
+        Free text for the report.
+    """
+
+    name: str
+    applicant: str
+    assessor: str
+    township: str | None = None
+    occupation_project: str | None = None
+    restoration_projects: tuple[str, ...] | None = None
+    date: dt.date
+    description: str = ""
+
+
+class PlanSpec(_Model):
+    """A restoration design: its bill of quantities and planting list.
+
+    Attributes
+    ----------
+    name
+        Plan name.
+    project_id
+        The restoration project whose parcels the plan covers.
+    quantities
+        Path to a CSV/XLSX bill of quantities (columns ``item``, ``unit``,
+        ``quantity``, ``unit_cost`` [CNY per unit]) or the rows inline.
+    species
+        Planting list (scientific or Chinese names).
+    compensation, om_per_year
+        Compensation to rights holders [CNY] and O&M [CNY/yr], if known.
+    price_year
+        Price year of the unit costs.
+    """
+
+    name: str
+    project_id: str
+    quantities: str | tuple[dict[str, Any], ...]
+    species: tuple[str, ...]
+    compensation: float | None = None
+    om_per_year: float | None = None
+    price_year: int | None = None
+
+
+class DataSpec(_Model):
+    """Where the data come from.
+
+    ``parcels`` and ``indicators`` are file paths (relative to the project
+    file), ``"sample"`` for the SYNTHETIC sample county, or tables passed
+    directly when calling from Python.
+    """
+
+    parcels: str | ParcelTable | pd.DataFrame
+    indicators: str | IndicatorTable | pd.DataFrame | None = None
+    projects: str | pd.DataFrame | None = None
+    scheme: Literal["sandiao", "yongdi_yonghai"] = "sandiao"
+    encoding: str | None = None
+    plans: tuple[PlanSpec, ...] = ()
+
+
+class CardSpec(_Model):
+    """The method card of each step (ids or paths)."""
+
+    condition: str = "jiangxi-db36-2134"
+    valuation: tuple[str, ...] = ("xie2015", "gep-garze2010")
+    value_approach: str = "xie2015"
+    quota: str = "quota-jinxian"
+    pricing: str = "pricing-jinxian"
+    funds: str | None = None
+    review: str = "review-jinxian"
+
+    @field_validator("valuation")
+    @classmethod
+    def _some_valuation(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        if not value:
+            raise ValueError("name at least one valuation card")
+        return value
+
+
+class OptionSpec(_Model):
+    """Options that change the numbers.
+
+    Attributes
+    ----------
+    price_year
+        Price year of every money figure [CNY].
+    price_index
+        CNY price index for moving service values between years.
+    monte_carlo_draws
+        Monte Carlo draws for the price range (0 switches it off).
+    seed
+        Seed of the random generator.
+    sensitivity
+        Whether to compute one-at-a-time sensitivity (tornado).
+    unscored_occupation
+        What to do with occupied parcels that have no condition score:
+        ``"best-grade"`` assumes the best grade (conservative: compensation must
+        match the best quality) and warns; ``"error"`` stops.
+    """
+
+    price_year: int = Field(default=2024, ge=1990, le=2100)
+    price_index: str = "cn-cpi"
+    monte_carlo_draws: int = Field(default=2000, ge=0, le=1_000_000)
+    seed: int = Field(default=20231123, ge=0)
+    sensitivity: bool = True
+    unscored_occupation: Literal["best-grade", "error"] = "best-grade"
+
+
+class ReportSpec(_Model):
+    """Report languages and formats (the JSON assessment is always written)."""
+
+    languages: tuple[Literal["zh", "en"], ...] = ("zh", "en")
+    formats: tuple[Literal["html", "pdf", "md", "xlsx"], ...] = ("html", "pdf", "xlsx")
+
+
+class AssessmentSpec(_Model):
+    """A whole assessment, loadable from a TOML project file (:func:`load_spec`).
+
+    Attributes
+    ----------
+    project, data, cards, options, report
+        See :class:`ProjectSpec`, :class:`DataSpec`, :class:`CardSpec`,
+        :class:`OptionSpec` and :class:`ReportSpec`.
+    base_dir
+        Directory relative paths are resolved against (the project file's).
+    """
+
+    project: ProjectSpec
+    data: DataSpec
+    cards: CardSpec = CardSpec()
+    options: OptionSpec = OptionSpec()
+    report: ReportSpec = ReportSpec()
+    base_dir: str | None = None
+
+    def resolve(self, path: str) -> Path:
+        """A path of the spec, resolved against :attr:`base_dir`."""
+        candidate = Path(path).expanduser()
+        if not candidate.is_absolute() and self.base_dir is not None:
+            candidate = Path(self.base_dir) / candidate
+        return candidate
+
+    def describe(self) -> dict[str, Any]:
+        """The spec as plain JSON data; tables passed directly appear as their hashes."""
+
+        def plain(value: Any) -> Any:
+            if isinstance(value, ParcelTable | IndicatorTable):
+                return f"<{type(value).__name__} sha256:{value.hash}>"
+            if isinstance(value, pd.DataFrame):
+                return f"<DataFrame sha256:{frame_hash(value)}>"
+            if isinstance(value, BaseModel):
+                return {k: plain(getattr(value, k)) for k in type(value).model_fields}
+            if isinstance(value, tuple | list):
+                return [plain(v) for v in value]
+            if isinstance(value, dict):
+                return {k: plain(v) for k, v in value.items()}
+            if isinstance(value, dt.date):
+                return value.isoformat()
+            return value
+
+        described: dict[str, Any] = plain(self)
+        return described
+
+
+def load_spec(path: str | Path) -> AssessmentSpec:
+    """Read an assessment spec from a TOML project file.
+
+    Raises
+    ------
+    SpecError
+        If the file is missing, not valid TOML, or any key is wrong (every
+        wrong key is named).
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise SpecError(f"project file not found: {path}")
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as error:
+        raise SpecError(f"{path}: not valid TOML: {error}") from None
+    except UnicodeDecodeError as error:
+        raise SpecError(f"{path}: not UTF-8 text ({error})") from None
+    data.setdefault("base_dir", str(path.resolve().parent))
+    try:
+        return AssessmentSpec.model_validate(data)
+    except ValidationError as error:
+        lines = [
+            f"- {'.'.join(str(p) for p in e['loc']) or '(top level)'}: {e['msg']}"
+            for e in error.errors()
+        ]
+        raise SpecError(f"invalid project file {path}:\n" + "\n".join(lines)) from None
+
+
+def check_spec(spec: AssessmentSpec | str | Path) -> Inventory:
+    """Check a project without computing: the file, the cards, the data, the projects.
+
+    Parameters
+    ----------
+    spec
+        A spec or the path of a project file.
+
+    Returns
+    -------
+    Inventory
+        The validated data's inventory.
+
+    Raises
+    ------
+    SpecError, wetval.errors.ValidationError
+        For the first stage that fails (every problem of that stage listed).
+    """
+    if not isinstance(spec, AssessmentSpec):
+        spec = load_spec(spec)
+    _cards(spec)
+    parcels, indicators, _, _ = _load_data(spec)
+    frame = parcels.to_frame()
+    for column in ("role", "project_id"):
+        if column not in frame.columns:
+            raise SpecError(
+                f"the parcel table has no {column!r} column (needed to select the project)"
+            )
+    role = frame["role"].astype(object)
+    project = frame["project_id"].astype(object)
+    wanted = spec.project.occupation_project
+    if wanted is not None and not ((role == "occupation") & (project == wanted)).any():
+        raise SpecError(f"project.occupation_project = {wanted!r} has no occupation parcels")
+    restoration = set(project[role == "restoration"].dropna())
+    missing = sorted(set(spec.project.restoration_projects or ()) - restoration)
+    if missing:
+        raise SpecError(
+            f"project.restoration_projects not found among restoration parcels: {missing}"
+        )
+    _plans(spec, frame)
+    return parcels.inventory(indicators)
+
+
+# ------------------------------------------------------------------ results
+@dataclass(frozen=True)
+class Assessment(Result):
+    """Every result of one assessment, with warnings and provenance.
+
+    Attributes
+    ----------
+    spec
+        The specification as plain data (:meth:`AssessmentSpec.describe`).
+    inventory
+        Counts and areas of the whole parcel table and indicator coverage.
+    condition
+        Condition of every scored parcel.
+    project_parcels
+        The parcels the assessment accounts for (restoration credits and the
+        occupation), with the reason any were left out in :attr:`excluded`.
+    services
+        Service values of the project parcels per valuation card, at the
+        assessment's price year.
+    accounts
+        Quota credits and debits.
+    balance
+        Area, quality and unit balance and the matching of credits to the occupation.
+    price
+        Quota prices of the credit parcels by three approaches, reconciled.
+    sale
+        The proposed sale: matched credits, amount and restoration cost.
+    funds
+        Fund split of the proposed sale (Annex 2), if there is an occupation.
+    uncertainty
+        Monte Carlo result of the price, if run.
+    sensitivity
+        One-at-a-time sensitivity of the price, if run.
+    excluded
+        Parcels left out of the accounts, with reasons.
+    warnings
+        Warnings of every step, in order, prefixed by the step.
+    timings
+        Seconds per step (not part of :attr:`hash`).
+    provenance
+        Versions, cards (id, version, hash), input hashes, seed, options.
+    """
+
+    spec: dict[str, Any]
+    inventory: Inventory
+    condition: ConditionResult
+    project_parcels: pd.DataFrame
+    services: dict[str, ServiceValues]
+    accounts: QuotaAccounts
+    balance: BalanceReport
+    price: QuotaPrice
+    sale: pd.DataFrame
+    funds: FundSplit | None
+    uncertainty: Result | None
+    sensitivity: Result | None
+    excluded: pd.DataFrame
+    warnings: tuple[str, ...]
+    timings: dict[str, float]
+    provenance: Provenance = field(default_factory=Provenance)
+
+    @property
+    def hash(self) -> str:
+        """SHA-256 of the assessment's content (everything but timings): the report id."""
+        content = dataclasses.replace(self, timings={})
+        return hashlib.sha256(content.to_json().encode("utf-8")).hexdigest()
+
+    @property
+    def report_id(self) -> str:
+        """Short report identifier: the first 16 hex digits of :attr:`hash`."""
+        return self.hash[:16]
+
+    @property
+    def synthetic(self) -> bool:
+        """Whether the assessment ran on SYNTHETIC data."""
+        return bool(self.inventory.synthetic)
+
+    def headline(self) -> dict[str, Any]:
+        """The figures a reader needs first, as plain data."""
+        low, high = self.price.range_per_unit
+        facts: dict[str, Any] = {
+            "project": self.spec["project"]["name"],
+            "price_year": self.price.price_year,
+            "price_per_unit": round(self.price.per_unit, 2),
+            "price_per_mu": round(self.price.per_mu, 2),
+            "price_range_per_unit": [round(low, 2), round(high, 2)],
+            "credit_units": round(float(self.price.units), 4),
+            "balanced": bool(self.balance.balanced),
+            "synthetic": self.synthetic,
+        }
+        if not self.sale.empty:
+            facts["units_required"] = round(float(self.sale["units_delivered"].sum()), 4)
+            facts["sale_amount"] = float(self.sale["amount"].sum())
+        if self.uncertainty is not None:
+            percentiles = cast(Any, self.uncertainty).to_frame()
+            facts["monte_carlo"] = json.loads(percentiles.to_json(orient="split"))
+        return facts
+
+    def summary(self) -> str:
+        """A text summary of the assessment."""
+        head = self.headline()
+        label = "SYNTHETIC data — " if self.synthetic else ""
+        lines = [
+            f"Assessment {self.report_id}: {head['project']} "
+            f"({label}price year {head['price_year']})",
+            f"  recommended quota price: {head['price_per_unit']:,.2f} CNY per quota unit "
+            f"({head['price_per_mu']:,.2f} CNY per 亩 of credit area); range "
+            f"{head['price_range_per_unit'][0]:,.2f}–{head['price_range_per_unit'][1]:,.2f}",
+            f"  credit pool: {head['credit_units']:,.2f} quota units; balance: "
+            f"{'BALANCED' if head['balanced'] else 'NOT BALANCED'}",
+        ]
+        if "sale_amount" in head:
+            lines.append(
+                f"  proposed sale: {head['units_required']:,.2f} units for "
+                f"{head['sale_amount']:,.2f} CNY"
+            )
+        if self.warnings:
+            lines.append(
+                f"  warnings: {len(self.warnings)} (see the report's data-quality section)"
+            )
+        return "\n".join(lines)
+
+    def to_frame(self) -> pd.DataFrame:
+        """The headline figures as a one-column table."""
+        head = {k: v for k, v in self.headline().items() if not isinstance(v, list | dict)}
+        return pd.DataFrame({"value": pd.Series(head, dtype=object)})
+
+
+# ------------------------------------------------------------------ running
+class _Steps:
+    """Runs steps, timing each and collecting its warnings."""
+
+    def __init__(self, progress: Callable[[str], None] | None) -> None:
+        self.timings: dict[str, float] = {}
+        self.warnings: list[str] = []
+        self._progress = progress
+
+    @contextmanager
+    def step(self, name: str) -> Iterator[None]:
+        if self._progress is not None:
+            self._progress(name)
+        start = time.perf_counter()
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            yield
+        self.timings[name] = round(time.perf_counter() - start, 4)
+        for warning in caught:
+            message = f"{name}: {warning.message}"
+            if message not in self.warnings:
+                self.warnings.append(message)
+
+
+def _file_hash(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _load_data(
+    spec: AssessmentSpec,
+) -> tuple[ParcelTable, IndicatorTable | None, pd.DataFrame | None, dict[str, str]]:
+    from wetval.datasets import sample_county
+    from wetval.io import read_indicators, read_parcels, read_table
+
+    data = spec.data
+    inputs: dict[str, str] = {}
+    county = sample_county() if SAMPLE_SOURCE in (data.parcels, data.indicators) else None
+
+    def missing(kind: str, path: Path) -> DataError:
+        return DataError(
+            [Problem(reason="file not found", fix="check the path in the project file")],
+            what=f"{kind} file",
+            source=str(path),
+        )
+
+    if isinstance(data.parcels, ParcelTable):
+        parcels = data.parcels
+    elif isinstance(data.parcels, pd.DataFrame):
+        parcels = ParcelTable.from_frame(data.parcels, scheme=data.scheme)
+    elif data.parcels == SAMPLE_SOURCE:
+        assert county is not None
+        parcels = county.parcels
+    else:
+        path = spec.resolve(data.parcels)
+        if not path.is_file():
+            raise missing("parcel", path)
+        parcels = read_parcels(path, scheme=data.scheme, encoding=data.encoding)
+        inputs["parcels_file"] = _file_hash(path)
+    inputs["parcels"] = parcels.hash
+
+    indicators: IndicatorTable | None
+    if data.indicators is None:
+        indicators = None
+    elif isinstance(data.indicators, IndicatorTable):
+        indicators = data.indicators
+    elif isinstance(data.indicators, pd.DataFrame):
+        indicators = IndicatorTable.from_frame(data.indicators)
+    elif data.indicators == SAMPLE_SOURCE:
+        assert county is not None
+        indicators = county.indicators
+    else:
+        path = spec.resolve(data.indicators)
+        if not path.is_file():
+            raise missing("indicator", path)
+        indicators = read_indicators(path, encoding=data.encoding)
+        inputs["indicators_file"] = _file_hash(path)
+    if indicators is not None:
+        inputs["indicators"] = indicators.hash
+
+    projects: pd.DataFrame | None
+    if isinstance(data.projects, pd.DataFrame):
+        projects = data.projects
+    elif data.projects == SAMPLE_SOURCE or (data.projects is None and county is not None):
+        projects = county.projects if county is not None else sample_county().projects
+    elif data.projects is None:
+        projects = None
+    else:
+        path = spec.resolve(data.projects)
+        if not path.is_file():
+            raise missing("project", path)
+        projects = read_table(path, encoding=data.encoding)
+        inputs["projects_file"] = _file_hash(path)
+    return parcels, indicators, projects, inputs
+
+
+def _cards(spec: AssessmentSpec) -> dict[str, Card]:
+    """Load every card the spec names, reporting all problems at once."""
+    names = {
+        "condition": spec.cards.condition,
+        "quota": spec.cards.quota,
+        "pricing": spec.cards.pricing,
+        "review": spec.cards.review,
+        **{f"valuation:{v}": v for v in spec.cards.valuation},
+    }
+    if spec.cards.funds is not None:
+        names["funds"] = spec.cards.funds
+    if spec.cards.value_approach not in spec.cards.valuation:
+        raise SpecError(
+            f"cards.value_approach = {spec.cards.value_approach!r} must be one of "
+            f"cards.valuation {list(spec.cards.valuation)}"
+        )
+    cards: dict[str, Card] = {}
+    errors = []
+    for role, name in names.items():
+        target = str(spec.resolve(name)) if name.endswith(".toml") else name
+        try:
+            cards[role] = load_card(target)
+        except (CardError, KeyError) as error:
+            errors.append(f"- cards.{role.split(':')[0]} = {name!r}: {error}")
+    if errors:
+        raise SpecError("cannot load the project's cards:\n" + "\n".join(errors))
+    return cards
+
+
+def _plans(spec: AssessmentSpec, parcels: pd.DataFrame) -> list[RestorationPlan]:
+    from wetval.io import read_table
+
+    plans = []
+    for plan in spec.data.plans:
+        if isinstance(plan.quantities, str):
+            path = spec.resolve(plan.quantities)
+            quantities = read_table(path)
+        else:
+            quantities = pd.DataFrame(list(plan.quantities))
+        members = parcels.index[
+            (parcels["role"].astype(object) == "restoration")
+            & (parcels["project_id"].astype(object) == plan.project_id)
+        ]
+        if len(members) == 0:
+            raise SpecError(
+                f"plan {plan.name!r}: no restoration parcels of project {plan.project_id!r}"
+            )
+        plans.append(
+            RestorationPlan(
+                name=plan.name,
+                parcel_ids=tuple(str(i) for i in members),
+                quantities=quantities,
+                species=plan.species,
+                compensation=plan.compensation,
+                om_per_year=plan.om_per_year,
+                price_year=plan.price_year,
+            )
+        )
+    return plans
+
+
+def _select_project(
+    spec: AssessmentSpec, parcels: ParcelTable, condition: ConditionResult
+) -> tuple[ParcelTable, pd.DataFrame, pd.DataFrame, list[str]]:
+    """The parcels to account for, their condition input, the exclusions and notes."""
+    frame = parcels.to_frame()
+    for column in ("role", "project_id"):
+        if column not in frame.columns:
+            raise SpecError(
+                f"the parcel table has no {column!r} column: the assessment needs "
+                "role (restoration/occupation) and project_id to select the project"
+            )
+    role = frame["role"].astype(object)
+    project = frame["project_id"].astype(object)
+    restoration = (role == "restoration").to_numpy()
+    if spec.project.restoration_projects is not None:
+        unknown = sorted(set(spec.project.restoration_projects) - set(project[restoration]))
+        if unknown:
+            raise SpecError(
+                f"project.restoration_projects not found among restoration parcels: {unknown}"
+            )
+        restoration &= project.isin(spec.project.restoration_projects).to_numpy()
+    occupation = np.zeros(len(frame), dtype=bool)
+    if spec.project.occupation_project is not None:
+        occupation = (
+            (role == "occupation") & (project == spec.project.occupation_project)
+        ).to_numpy()
+        if not occupation.any():
+            known = sorted(set(project[role == "occupation"].dropna()))
+            raise SpecError(
+                f"project.occupation_project = {spec.project.occupation_project!r} has no "
+                f"occupation parcels; occupation projects in the data: {known}"
+            )
+    if not restoration.any():
+        raise SpecError("no restoration parcels to supply quota credits")
+
+    scores = condition.to_frame().reindex(frame.index)
+    unscored = scores["index"].isna().to_numpy()
+    notes: list[str] = []
+    excluded = pd.DataFrame(
+        {
+            "role": role[restoration & unscored],
+            "reason": "no condition score (missing monitoring data)",
+        }
+    )
+    if excluded.shape[0]:
+        notes.append(
+            f"{len(excluded)} restoration parcels have no condition score and supply no credits"
+        )
+    keep = (restoration & ~unscored) | occupation
+    condition_input = scores.loc[keep, ["index", "grade", "grade_zh", "grade_en"]].copy()
+    unscored_occupied = occupation & unscored
+    if unscored_occupied.any():
+        ids = list(frame.index[unscored_occupied])
+        if spec.options.unscored_occupation == "error":
+            problems = [
+                Problem(
+                    reason="occupied parcel has no condition score",
+                    parcel_id=i,
+                    fix="add monitoring data or set options.unscored_occupation = 'best-grade'",
+                )
+                for i in ids
+            ]
+            raise DataError(problems, what="occupation parcels")
+        best = condition.grades.index[0]
+        condition_input.loc[ids, ["index", "grade", "grade_zh", "grade_en"]] = [
+            float(condition.grades["upper"].iloc[0]),
+            best,
+            condition.grades["label_zh"].iloc[0],
+            condition.grades["label_en"].iloc[0],
+        ]
+        notes.append(
+            f"{len(ids)} occupied parcels have no condition score; the best grade "
+            f"({condition.grades['label_zh'].iloc[0]}) is assumed (conservative)"
+        )
+    return parcels.subset(keep), condition_input, excluded, notes
+
+
+def _sale(balance_report: BalanceReport, price: QuotaPrice) -> pd.DataFrame:
+    """The proposed sale: each matched credit's share of its reconciled price and works."""
+    matches = balance_report.matches
+    if matches.empty:
+        return pd.DataFrame(
+            columns=[
+                "credit_parcel",
+                "units_delivered",
+                "credit_share",
+                "amount",
+                "restoration_cost",
+            ]
+        )
+    table = price.to_frame()
+    share = matches["credit_share"].to_numpy(dtype=float)
+    recommended = table["recommended"].reindex(matches["credit_parcel"]).to_numpy(dtype=float)
+    works = table["works"].reindex(matches["credit_parcel"]).to_numpy(dtype=float)
+    sale = matches[
+        [
+            "debit_parcel",
+            "project_id",
+            "credit_parcel",
+            "location",
+            "units_delivered",
+            "credit_share",
+        ]
+    ].copy()
+    sale["amount"] = np.round(recommended * share, 2)
+    sale["restoration_cost"] = np.round(works * share, 2)
+    return sale.reset_index(drop=True)
+
+
+def assess(
+    spec: AssessmentSpec,
+    *,
+    progress: Callable[[str], None] | None = None,
+) -> Assessment:
+    """Run an assessment.
+
+    Parameters
+    ----------
+    spec
+        What to assess (see :class:`AssessmentSpec`; :func:`load_spec` reads a
+        project file, :func:`wetval.datasets.sample_project` gives the demo's).
+    progress
+        Called with each step's name as it starts (the CLI shows it).
+
+    Returns
+    -------
+    Assessment
+
+    Raises
+    ------
+    SpecError
+        For a malformed spec, unknown cards or projects.
+    wetval.errors.ValidationError
+        For bad data, naming every offending row.
+    """
+    from wetval.condition import score
+    from wetval.valuation import value
+
+    steps = _Steps(progress)
+    with steps.step("cards"):
+        cards = _cards(spec)
+    with steps.step("validation"):
+        parcels, indicators, projects, inputs = _load_data(spec)
+        if indicators is None:
+            raise SpecError("data.indicators is required: condition scoring needs them")
+        inventory = parcels.inventory(indicators)
+    with steps.step("condition"):
+        condition = score(indicators, cards["condition"], parcels=parcels)
+    with steps.step("selection"):
+        project, condition_input, excluded, notes = _select_project(spec, parcels, condition)
+        plans = _plans(spec, project.to_frame())
+        for note in notes:
+            steps.warnings.append(f"selection: {note}")
+    year = spec.options.price_year
+    services: dict[str, ServiceValues] = {}
+    with steps.step("valuation"):
+        for name in spec.cards.valuation:
+            result = value(
+                project,
+                cards[f"valuation:{name}"],
+                condition=condition_input,
+                indicators=indicators,
+            )
+            if result.price_year != year:
+                result = result.at_price_year(year, spec.options.price_index)
+            services[name] = result
+    with steps.step("quota"):
+        accounts = account_quotas(
+            project, cards["quota"], condition=condition_input, projects=projects
+        )
+        balance_report = balance(accounts.credits, accounts.debits)
+    occupied = accounts.debits.to_frame()
+    levels = occupied.loc[occupied["permissible"].astype(bool), "wetland_level"].astype(object)
+    level = max(levels.dropna(), key=_LEVEL_ORDER.__getitem__, default="general")
+    with steps.step("pricing"):
+        value_services = services[spec.cards.value_approach]
+        pricing_year = cards["pricing"].price_year or year
+        if value_services.price_year != pricing_year:
+            value_services = value_services.at_price_year(pricing_year, spec.options.price_index)
+        price = price_quota(
+            accounts.credits,
+            cards["pricing"],
+            plans=plans,
+            services=value_services,
+            fund_card=cards.get("funds"),
+            wetland_level=level,
+            valuation_date=spec.project.date,
+        )
+    with steps.step("funds"):
+        sale = _sale(balance_report, price)
+        funds = None
+        if spec.project.occupation_project is not None and not sale.empty:
+            amount = Decimal(str(round(float(sale["amount"].sum()), 2)))
+            cost = Decimal(str(round(float(sale["restoration_cost"].sum()), 2)))
+            funds = allocate_funds(amount, cost, cards.get("funds"), date=spec.project.date)
+    uncertainty: Result | None = None
+    sensitivity: Result | None = None
+    provenance = Provenance(
+        method="assessment",
+        cards=tuple(_unique_refs(cards)),
+        inputs=inputs,
+        seed=spec.options.seed,
+        options={
+            "price_year": year,
+            "price_index": spec.options.price_index,
+            "monte_carlo_draws": spec.options.monte_carlo_draws,
+            "unscored_occupation": spec.options.unscored_occupation,
+            "wetland_level_priced": level,
+            "area_unit": f"亩 = {M2_PER_MU:.4f} m²",
+        },
+    )
+    return Assessment(
+        spec=spec.describe(),
+        inventory=inventory,
+        condition=condition,
+        project_parcels=project.to_frame(),
+        services=services,
+        accounts=accounts,
+        balance=balance_report,
+        price=price,
+        sale=sale,
+        funds=funds,
+        uncertainty=uncertainty,
+        sensitivity=sensitivity,
+        excluded=excluded,
+        warnings=tuple(steps.warnings),
+        timings=steps.timings,
+        provenance=provenance,
+    )
+
+
+def _unique_refs(cards: dict[str, Card]) -> list[CardRef]:
+    refs: list[CardRef] = []
+    for card in cards.values():
+        if card.ref not in refs:
+            refs.append(card.ref)
+    return refs

@@ -1,0 +1,605 @@
+"""Build the review report's document from an :class:`~wetval.assess.Assessment`.
+
+The document has the sections an expert panel needs (cover, summary, data and
+data quality, condition, valuation, quota balance, price derivation, fund
+split, uncertainty and sensitivity, cards and assumptions, provenance, review
+sheet) in one language; :func:`wetval.report.render` turns it into HTML, PDF,
+Markdown or XLSX.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+
+from wetval.cards import Card, load_card
+from wetval.plotting import axes
+from wetval.report.charts import figure_block
+from wetval.report.document import (
+    Block,
+    Facts,
+    Figure,
+    Paragraph,
+    ReportDocument,
+    ReviewSheet,
+    Section,
+    Table,
+)
+from wetval.report.strings import Lang, tr
+
+if TYPE_CHECKING:
+    from wetval.assess import Assessment
+
+__all__ = ["build_document"]
+
+
+def _money(value: float) -> str:
+    return f"{value:,.2f}"
+
+
+def _renamed(frame: pd.DataFrame, lang: Lang, columns: dict[str, str]) -> pd.DataFrame:
+    """Keep ``columns`` (source → string key) in order, with translated names."""
+    present = [c for c in columns if c in frame.columns]
+    return frame[present].rename(columns={c: tr(columns[c], lang) for c in present})
+
+
+def _cover(assessment: Assessment, lang: Lang) -> Facts:
+    project = assessment.spec["project"]
+    items = [
+        (tr("project", lang), project["name"]),
+        (tr("applicant", lang), project["applicant"]),
+        (tr("assessor", lang), project["assessor"]),
+        (tr("date", lang), str(project["date"])),
+        (tr("report_id", lang), assessment.hash),
+    ]
+    if project.get("township"):
+        items.insert(3, (tr("township", lang), project["township"]))
+    return Facts(tuple(items))
+
+
+def _summary(assessment: Assessment, lang: Lang) -> Section:
+    head = assessment.headline()
+    low, high = head["price_range_per_unit"]
+    recommended = tr("recommended_price", lang)
+    items = [
+        (recommended, f"{_money(head['price_per_unit'])} {tr('per_unit', lang)}"),
+        (tr("per_mu", lang), _money(head["price_per_mu"])),
+        (tr("price_range", lang), f"{_money(low)} – {_money(high)} {tr('per_unit', lang)}"),
+        (tr("price_year", lang), str(head["price_year"])),
+        (tr("credit_units", lang), f"{head['credit_units']:,.2f}"),
+        (tr("balance_verdict", lang), tr("balanced" if head["balanced"] else "not_balanced", lang)),
+    ]
+    if "units_required" in head:
+        items.insert(5, (tr("units_required", lang), f"{head['units_required']:,.2f}"))
+        items.append((tr("sale_amount", lang), f"{_money(head['sale_amount'])} CNY"))
+    blocks: list[Block] = []
+    if assessment.synthetic:
+        blocks.append(Paragraph(tr("synthetic_banner", lang), tone="synthetic"))
+    blocks.append(Facts(tuple(items), emphasis=(recommended,)))
+    blocks.append(Paragraph(tr("summary_text", lang)))
+    return Section("summary", tr("s_summary", lang), tuple(blocks), page_break=False)
+
+
+def _data(assessment: Assessment, lang: Lang) -> Section:
+    inventory = assessment.inventory
+    numbers = {"parcels": "parcels", "area_ha": "area_ha", "area_mu": "area_mu"}
+    by_category = inventory.by_category.reset_index()
+    by_class = inventory.by_class.reset_index()
+    by_class["legal_wetland"] = by_class["legal_wetland"].map(
+        {True: tr("yes", lang), False: tr("no", lang)}
+    )
+    name_column = "name_zh" if lang == "zh" else "name_en"
+    blocks: list[Block] = [
+        Table(
+            _renamed(by_category, lang, {"category": "category", **numbers}),
+            tr("by_category", lang),
+            "by_category",
+            {tr("area_ha", lang): 2, tr("area_mu", lang): 1},
+        ),
+        Table(
+            _renamed(
+                by_class,
+                lang,
+                {
+                    "land_class": "land_class",
+                    name_column: "name",
+                    "category": "category",
+                    "legal_wetland": "legal_wetland",
+                    **numbers,
+                },
+            ),
+            tr("by_class", lang),
+            "by_class",
+            {tr("area_ha", lang): 2, tr("area_mu", lang): 1},
+        ),
+        Table(
+            _renamed(
+                inventory.by_township.reset_index(), lang, {"township": "township", **numbers}
+            ),
+            tr("by_township", lang),
+            "by_township",
+            {tr("area_ha", lang): 2, tr("area_mu", lang): 1},
+        ),
+    ]
+    if inventory.coverage is not None:
+        coverage = inventory.coverage.to_frame().reset_index()
+        blocks.append(
+            Table(
+                _renamed(
+                    coverage,
+                    lang,
+                    {
+                        "indicator": "indicator",
+                        "parcels": "parcels",
+                        "parcel_share": "share_parcels",
+                        "area_share": "share_area",
+                    },
+                ),
+                tr("coverage", lang),
+                "coverage",
+                {tr("share_parcels", lang): 3, tr("share_area", lang): 3},
+            )
+        )
+    blocks.append(Paragraph(tr("warnings", lang) + ":"))
+    if assessment.warnings:
+        blocks += [Paragraph(w, tone="warning") for w in assessment.warnings]
+    else:
+        blocks.append(Paragraph(tr("no_warnings", lang), tone="note"))
+    if not assessment.excluded.empty:
+        excluded = assessment.excluded.reset_index().rename(columns={"index": "parcel_id"})
+        blocks.append(
+            Table(
+                _renamed(excluded, lang, {"parcel_id": "name", "role": "role", "reason": "reason"}),
+                tr("excluded", lang),
+                "excluded",
+            )
+        )
+    return Section("data", tr("s_data", lang), tuple(blocks))
+
+
+def _grade_chart(assessment: Assessment, lang: Lang) -> Figure:
+    frame = assessment.condition.to_frame()
+    grades = assessment.condition.grades
+    labels = grades["label_zh" if lang == "zh" else "label_en"]
+    area = frame.groupby("grade", observed=True)["area_m2"].sum().reindex(grades.index).fillna(0)
+    ax = axes(None, figsize=(6.5, 3.2))
+    ax.bar([str(label) for label in labels], area.to_numpy() / 10_000, color="#2f7f6a")
+    ax.set_ylabel(tr("area_ha", lang))
+    ax.set_title(tr("grade_chart", lang))
+    return figure_block(ax.figure, tr("grade_chart", lang), "grades")
+
+
+def _condition(assessment: Assessment, lang: Lang) -> Section:
+    condition = assessment.condition
+    grades = condition.grades
+    labels = grades["label_zh" if lang == "zh" else "label_en"]
+    frame = condition.to_frame()
+    counts = (
+        frame.groupby("grade", observed=True)
+        .agg(parcels=("index", "size"), area_m2=("area_m2", "sum"))
+        .reindex(grades.index)
+        .fillna(0)
+    )
+    grade_table = pd.DataFrame(
+        {
+            tr("grade", lang): labels.to_numpy(),
+            tr("parcels", lang): counts["parcels"].astype(int).to_numpy(),
+            tr("area_ha", lang): counts["area_m2"].to_numpy() / 10_000,
+        }
+    )
+    project_ids = assessment.project_parcels.index
+    contributions = condition.contributions.reindex(project_ids).mean().sort_values(ascending=False)
+    contribution_table = pd.DataFrame(
+        {
+            tr("indicator", lang): contributions.index,
+            tr("contribution", lang): contributions.to_numpy(),
+        }
+    )
+    project = frame.reindex(project_ids)
+    low = project[project["quality"].astype(object).isin(["reweighted", "imputed", "unscored"])]
+    low_table = low.reset_index().rename(columns={"parcel_id": "id"})
+    grade_names = "/".join(str(label) for label in labels)
+    blocks: list[Block] = [
+        Paragraph(tr("condition_text", lang, card=condition.card_id, grades=grade_names)),
+        _grade_chart(assessment, lang),
+        Table(grade_table, tr("grade_table", lang), "grades", {tr("area_ha", lang): 2}),
+        Table(
+            contribution_table,
+            tr("contributions", lang),
+            "contributions",
+            {tr("contribution", lang): 3},
+        ),
+        Table(
+            _renamed(
+                low_table,
+                lang,
+                {
+                    "id": "name",
+                    "land_class": "land_class",
+                    "index": "index",
+                    "grade": "grade",
+                    "quality": "quality",
+                    "missing": "missing",
+                },
+            ),
+            tr("low_confidence", lang),
+            "low_confidence",
+            {tr("index", lang): 3},
+        ),
+    ]
+    return Section("condition", tr("s_condition", lang), tuple(blocks))
+
+
+def _valuation_chart(assessment: Assessment, lang: Lang) -> Figure:
+    ax = axes(None, figsize=(7.5, 3.6))
+    names = list(assessment.services)
+    labels: list[str] = []
+    offset = 0
+    for i, name in enumerate(names):
+        by_service = assessment.services[name].by_service()
+        x = offset + np.arange(len(by_service))
+        ax.bar(x, by_service.to_numpy() / 1e4, 0.8, label=name, color=f"C{i}")
+        labels += [str(s) for s in by_service.index]
+        offset += len(by_service) + 1
+        labels.append("")
+    ax.set_xticks(np.arange(len(labels)), labels, rotation=60, ha="right", fontsize=7)
+    ax.set_ylabel("万元/年" if lang == "zh" else "10⁴ CNY/yr")
+    ax.legend(fontsize=7)
+    return figure_block(ax.figure, tr("valuation_chart", lang), "valuation")
+
+
+def _valuation(assessment: Assessment, lang: Lang) -> Section:
+    year = assessment.price.price_year
+    value_card = assessment.spec["cards"]["value_approach"]
+    blocks: list[Block] = [Paragraph(tr("valuation_text", lang, year=year, card=value_card))]
+    comparison = pd.DataFrame(
+        {
+            tr("method", lang): list(assessment.services),
+            tr("value_cny", lang): [s.total() for s in assessment.services.values()],
+        }
+    )
+    blocks.append(Table(comparison, tr("method_comparison", lang), "methods"))
+    blocks.append(_valuation_chart(assessment, lang))
+    name_column = "name_zh" if lang == "zh" else "name_en"
+    for name, services in assessment.services.items():
+        by_service = services.by_service()
+        table = pd.DataFrame(
+            {
+                tr("service", lang): services.services[name_column]
+                .reindex(by_service.index)
+                .to_numpy(),
+                tr("value_cny", lang): by_service.to_numpy(),
+            }
+        )
+        blocks.append(Table(table, f"{tr('by_service', lang)} — {name}", f"services_{name}"[:31]))
+        if services.quantities is not None:
+            totals = services.quantities.sum()
+            quantities = pd.DataFrame(
+                {
+                    tr("service", lang): totals.index,
+                    tr("quantity", lang): totals.to_numpy(),
+                    tr("unit", lang): [
+                        services.quantity_units.get(str(k), "") for k in totals.index
+                    ],
+                }
+            )
+            blocks.append(
+                Table(quantities, f"{tr('quantities', lang)} — {name}", f"quantities_{name}"[:31])
+            )
+        for note in services.provenance.notes:
+            blocks.append(Paragraph(f"{name}: {note}", tone="note"))
+    return Section("valuation", tr("s_valuation", lang), tuple(blocks))
+
+
+def _quota(assessment: Assessment, lang: Lang) -> Section:
+    report = assessment.balance
+    balances = report.balances.reset_index()
+    balances.columns = [
+        tr("measure", lang),
+        tr("credits", lang),
+        tr("debits", lang),
+        tr("balance", lang),
+    ]
+    credits = assessment.accounts.credits.to_frame()
+    by_project = (
+        credits.groupby(credits["project_id"].astype(object))
+        .agg(parcels=("units", "size"), area_mu=("area_mu", "sum"), units=("units", "sum"))
+        .reset_index()
+    )
+    blocks: list[Block] = [
+        Paragraph(tr("quota_text", lang, card=report.card.id)),
+        Table(balances, tr("balance_table", lang), "balance", {}),
+        Table(
+            report.projects.reset_index(),
+            tr("projects_table", lang),
+            "balance_projects",
+            print_columns=(
+                "project_id",
+                "area_required_mu",
+                "area_delivered_mu",
+                "units_required",
+                "units_delivered",
+                "balanced",
+                "reason",
+            ),
+        ),
+        Table(
+            report.matches,
+            tr("matches_table", lang),
+            "matches",
+            print_columns=(
+                "debit_parcel",
+                "credit_parcel",
+                "location",
+                "credit_share",
+                "area_mu",
+                "units_delivered",
+            ),
+        ),
+        Table(
+            _renamed(
+                by_project,
+                lang,
+                {
+                    "project_id": "project",
+                    "parcels": "parcels",
+                    "area_mu": "area_mu",
+                    "units": "units",
+                },
+            ),
+            tr("credits_table", lang),
+            "credits_by_project",
+        ),
+    ]
+    if not report.not_permissible.empty:
+        blocks.append(Paragraph(tr("not_permissible", lang), tone="warning"))
+        blocks.append(
+            Table(
+                report.not_permissible.reset_index(), tr("not_permissible", lang), "not_permissible"
+            )
+        )
+    return Section("quota", tr("s_quota", lang), tuple(blocks))
+
+
+def _price_chart(assessment: Assessment, lang: Lang) -> Figure:
+    price = assessment.price
+    names = ["cost", "market", "value", "recommended"]
+    per_unit = [float(price.totals[n]) / price.units for n in names]
+    ax = axes(None, figsize=(6.5, 3.2))
+    colours = ["#3b7ea1", "#8c6bb1", "#d9822b", "#2f7f6a"]
+    ax.barh([tr(n, lang) for n in names][::-1], per_unit[::-1], color=colours[::-1])
+    ax.set_xlabel(tr("per_unit", lang))
+    return figure_block(ax.figure, tr("price_chart", lang), "price")
+
+
+def _price(assessment: Assessment, lang: Lang) -> Section:
+    price = assessment.price
+    names = ["cost", "value", "market", "recommended"]
+    approaches = pd.DataFrame(
+        {
+            tr("approach", lang): [tr(n, lang) for n in names],
+            tr("total", lang): [float(price.totals[n]) for n in names],
+            tr("per_unit", lang): [float(price.totals[n]) / price.units for n in names],
+            tr("weight", lang): [float(price.weights.get(n, np.nan)) for n in names],
+        }
+    )
+    components = ["works", "compensation", "om_pv", "service_loss"]
+    cost_table = pd.DataFrame(
+        {
+            tr("approach", lang): [tr(c, lang) for c in components],
+            tr("total", lang): [float(price.totals[c]) for c in components],
+        }
+    )
+    blocks: list[Block] = [
+        Paragraph(
+            tr(
+                "price_text",
+                lang,
+                card=assessment.price.provenance.cards[0].id
+                if assessment.price.provenance.cards
+                else "pricing",
+            )
+        ),
+        Table(approaches, tr("approach_table", lang), "price_approaches", {tr("weight", lang): 2}),
+        _price_chart(assessment, lang),
+        Table(cost_table, tr("cost_table", lang), "cost_components"),
+        Table(
+            price.to_frame().reset_index(),
+            tr("approach_table", lang),
+            "price_by_parcel",
+            max_rows=25,
+            print_columns=(
+                "parcel_id",
+                "area_mu",
+                "units",
+                "cost",
+                "market",
+                "value",
+                "recommended",
+                "per_unit",
+            ),
+        ),
+    ]
+    if price.flags:
+        blocks.append(Paragraph(tr("flags", lang) + ":"))
+        blocks += [Paragraph(flag, tone="warning") for flag in price.flags]
+    shown: list[str] = []
+    for check in price.species_checks:
+        table = check.to_frame().reset_index()
+        if (key := table.to_json()) not in shown:
+            shown.append(key)
+            blocks.append(Table(table, tr("species", lang), f"species_{len(shown)}"))
+    return Section("price", tr("s_price", lang), tuple(blocks))
+
+
+def _funds(assessment: Assessment, lang: Lang) -> Section:
+    funds = assessment.funds
+    if funds is None:
+        return Section("funds", tr("s_funds", lang), (Paragraph(tr("no_sale", lang), tone="note"),))
+    table = funds.to_frame().reset_index()
+    blocks: list[Block] = [
+        Paragraph(tr("funds_text", lang)),
+        Table(table, tr("funds_table", lang), "funds"),
+        Table(
+            assessment.sale,
+            tr("matches_table", lang),
+            "sale",
+            print_columns=(
+                "credit_parcel",
+                "location",
+                "units_delivered",
+                "credit_share",
+                "amount",
+                "restoration_cost",
+            ),
+        ),
+    ]
+    if funds.shortfall_fen:
+        blocks.append(
+            Paragraph(
+                f"{tr('shortfall', lang)}: {funds.shortfall_fen / 100:,.2f} CNY", tone="warning"
+            )
+        )
+    return Section("funds", tr("s_funds", lang), tuple(blocks))
+
+
+def _uncertainty(assessment: Assessment, lang: Lang) -> Section:
+    blocks: list[Block] = []
+    result: Any = assessment.uncertainty
+    if result is None:
+        blocks.append(Paragraph(tr("no_uncertainty", lang), tone="note"))
+    else:
+        blocks.append(
+            Table(result.to_frame().reset_index(), tr("percentiles", lang), "monte_carlo")
+        )
+        ax = result.plot()
+        blocks.append(figure_block(ax.figure, tr("uncertainty_chart", lang), "monte_carlo"))
+        blocks.append(Paragraph(result.summary(), tone="note"))
+    tornado: Any = assessment.sensitivity
+    if tornado is not None:
+        ax = tornado.plot()
+        blocks.append(figure_block(ax.figure, tr("tornado_chart", lang), "tornado"))
+        blocks.append(Table(tornado.to_frame().reset_index(), tr("tornado_chart", lang), "tornado"))
+    return Section("uncertainty", tr("s_uncertainty", lang), tuple(blocks))
+
+
+def _cards_section(assessment: Assessment, lang: Lang) -> Section:
+    cards: list[Card] = []
+    for ref in assessment.provenance.cards:
+        try:
+            card = load_card(f"{ref.id}@{ref.version}")
+        except KeyError:
+            continue
+        cards.append(card)
+    table = pd.DataFrame(
+        {
+            tr("card", lang): [c.id for c in cards],
+            tr("version", lang): [c.version for c in cards],
+            tr("kind", lang): [c.kind for c in cards],
+            tr("title_col", lang): [c.title.zh if lang == "zh" else c.title.en for c in cards],
+            tr("verified", lang): [tr("yes" if c.verified else "no", lang) for c in cards],
+            tr("hash", lang): [c.hash[:16] for c in cards],
+        }
+    )
+    sources = pd.DataFrame(
+        [
+            (
+                card.id,
+                source.key,
+                source.citation + (f" {source.url}" if source.url else ""),
+                tr("yes" if source.verified else "no", lang),
+            )
+            for card in cards
+            for source in card.sources
+        ],
+        columns=[tr("card", lang), "key", tr("sources", lang), tr("verified", lang)],
+    ).drop_duplicates(subset=[tr("sources", lang)])
+    unverified = pd.DataFrame(
+        [(card.id, item) for card in cards for item in card.unverified()],
+        columns=[tr("card", lang), tr("unverified", lang)],
+    )
+    blocks: list[Block] = [
+        Table(table, tr("cards_table", lang), "cards", max_rows=None),
+        Table(sources, tr("sources", lang), "sources", max_rows=None),
+        Paragraph(tr("unverified", lang), tone="warning"),
+        Table(unverified, tr("unverified", lang), "unverified", max_rows=None),
+    ]
+    return Section("cards", tr("s_cards", lang), tuple(blocks))
+
+
+def _provenance(assessment: Assessment, lang: Lang) -> Section:
+    provenance = assessment.provenance
+    blocks: list[Block] = [
+        Facts(tuple((k, v) for k, v in provenance.versions.items())),
+        Paragraph(tr("inputs", lang) + ":"),
+        Facts(tuple((k, v) for k, v in provenance.inputs.items())),
+        Paragraph(tr("options", lang) + ":"),
+        Facts(
+            (
+                (tr("seed", lang), str(provenance.seed)),
+                *((k, str(v)) for k, v in provenance.options.items()),
+            )
+        ),
+        Paragraph(tr("timings", lang) + ":"),
+        Facts(tuple((k, f"{v:.3f}") for k, v in assessment.timings.items())),
+    ]
+    return Section("provenance", tr("s_provenance", lang), tuple(blocks))
+
+
+def _review(assessment: Assessment, lang: Lang) -> Section:
+    card = load_card(assessment.spec["cards"]["review"])
+    criteria = card.table("criteria")
+    name = "name_zh" if lang == "zh" else "name_en"
+    rows = tuple(
+        (str(ident), str(row[name]), float(row["weight"])) for ident, row in criteria.iterrows()
+    )
+    sheet = ReviewSheet(
+        criteria=rows,
+        decisions=(tr("approve", lang), tr("approve_revisions", lang), tr("reject", lang)),
+        signature_lines=6,
+        instructions=tr("review_instructions", lang) + f" ({assessment.report_id})",
+    )
+    return Section("review", tr("s_review", lang), (sheet,))
+
+
+def build_document(assessment: Assessment, lang: Lang = "zh") -> ReportDocument:
+    """Build the review report of an assessment in one language.
+
+    Parameters
+    ----------
+    assessment
+        The assessment to report.
+    lang
+        ``"zh"`` (default) or ``"en"``.
+
+    Returns
+    -------
+    ReportDocument
+    """
+    sections = (
+        _summary(assessment, lang),
+        _data(assessment, lang),
+        _condition(assessment, lang),
+        _valuation(assessment, lang),
+        _quota(assessment, lang),
+        _price(assessment, lang),
+        _funds(assessment, lang),
+        _uncertainty(assessment, lang),
+        _cards_section(assessment, lang),
+        _provenance(assessment, lang),
+        _review(assessment, lang),
+    )
+    subtitle = tr("subtitle", lang)
+    if assessment.synthetic:
+        subtitle += " · SYNTHETIC"
+    return ReportDocument(
+        lang=lang,
+        title=tr("title", lang),
+        subtitle=subtitle,
+        report_id=assessment.report_id,
+        cover=_cover(assessment, lang),
+        sections=sections,
+        footer=tr("footer", lang),
+    )
