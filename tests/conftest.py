@@ -51,3 +51,14 @@ def county():  # type: ignore[no-untyped-def]
     from wetval.datasets import sample_county
 
     return sample_county()
+
+
+@pytest.fixture(scope="session")
+def sample_assessment():  # type: ignore[no-untyped-def]
+    """The assessment `wetval demo` runs (SYNTHETIC), with few Monte Carlo draws."""
+    from wetval.assess import assess
+    from wetval.datasets import sample_project
+
+    spec = sample_project()
+    options = spec.options.model_copy(update={"monte_carlo_draws": 200})
+    return assess(spec.model_copy(update={"options": options}))

@@ -12,21 +12,111 @@ import pytest
 from wetval.cli import EXIT_INPUT, EXIT_OK, EXIT_USAGE, main
 from wetval.datasets import export_sample
 
+DOCS = Path(__file__).resolve().parents[1] / "docs"
 
-def test_demo_prints_the_synthetic_inventory(capsys: pytest.CaptureFixture[str]) -> None:
+
+def test_demo_writes_reports_and_prints_the_headline(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
     assert main(["demo"]) == EXIT_OK
     out = capsys.readouterr().out
-    assert "SYNTHETIC" in out
-    assert "By township:" in out and "By role:" in out and "Indicator coverage" in out
-    assert "1104A" in out and "养殖坑塘" in out
+    assert "SYNTHETIC" in out and "recommended quota price" in out
+    folder = tmp_path / "wetval-demo"
+    assert str(folder.resolve()) in out
+    names = {p.name for p in folder.iterdir()}
+    assert names == {
+        "assessment.json",
+        "report_zh.html",
+        "report_zh.pdf",
+        "report_zh.xlsx",
+        "report_en.html",
+        "report_en.pdf",
+        "report_en.xlsx",
+    }
+    assert not list(tmp_path.glob(".wetval-demo.partial-*"))
 
 
-def test_demo_json(capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["demo", "--json"]) == EXIT_OK
+def test_assess_example_project_json_output(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "out"
+    code = main(["assess", str(DOCS / "example-project.toml"), "-o", str(out), "--json"])
+    assert code == EXIT_OK
     data = json.loads(capsys.readouterr().out)
-    assert data["synthetic"] is True and data["parcels"] == 3200
-    dimensions = {row["dimension"] for row in data["breakdown"]}
-    assert dimensions == {"land_class", "category", "township", "role"}
+    assert data["price_per_unit"] > 0 and data["synthetic"] is True
+    assert Path(data["files"]["json"]).is_file()
+    # the report command renders again from the stored assessment
+    target = tmp_path / "again.md"
+    assert (
+        main(
+            [
+                "report",
+                str(out / "assessment.json"),
+                "--format",
+                "md",
+                "--lang",
+                "en",
+                "-o",
+                str(target),
+            ]
+        )
+        == EXIT_OK
+    )
+    assert target.read_text(encoding="utf-8").startswith("# Wetland Occupation")
+
+
+def test_assess_errors_leave_no_output(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    bad = tmp_path / "bad.toml"
+    bad.write_text("[project]\nname = 1\n", encoding="utf-8")
+    out = tmp_path / "out"
+    assert main(["assess", str(bad), "-o", str(out)]) == EXIT_INPUT
+    err = capsys.readouterr().err
+    assert "invalid project file" in err and "project.name" in err and "data: Field required" in err
+    assert not out.exists()
+    assert main(["assess", str(tmp_path / "missing.toml"), "-o", str(out)]) == EXIT_INPUT
+    assert "project file not found" in capsys.readouterr().err
+    assert main(["validate", str(bad)]) == EXIT_INPUT
+    assert main(["report", str(bad)]) == EXIT_INPUT
+    assert "not a wetval assessment" in capsys.readouterr().err
+    assert not out.exists()
+
+
+def test_a_failing_renderer_leaves_no_output(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import wetval.report as report
+
+    def broken(document: object, fmt: str) -> bytes:
+        raise ValueError("renderer failed")
+
+    monkeypatch.setattr(report, "render", broken)
+    out = tmp_path / "out"
+    assert main(["demo", "-o", str(out)]) == 3  # an internal error
+    assert not out.exists() and not list(tmp_path.iterdir())
+    capsys.readouterr()
+
+
+def test_validate_project_file(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["validate", str(DOCS / "example-project.toml")]) == EXIT_OK
+    assert "valid" in capsys.readouterr().out
+
+
+def test_screen_writes_the_census(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    paths = export_sample(tmp_path, n_parcels=400, seed=5)
+    target = tmp_path / "census.csv"
+    code = main(
+        [
+            "screen",
+            str(paths["parcels"]),
+            "--indicators",
+            str(paths["indicators"]),
+            "-o",
+            str(target),
+        ]
+    )
+    assert code == EXIT_OK
+    assert target.is_file() and "wrote" in capsys.readouterr().out
 
 
 def test_validate_files(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

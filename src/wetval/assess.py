@@ -25,6 +25,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from decimal import Decimal
+from functools import cached_property
 from pathlib import Path
 from typing import Any, Literal, cast
 
@@ -390,7 +391,7 @@ class Assessment(Result):
     timings: dict[str, float]
     provenance: Provenance = field(default_factory=Provenance)
 
-    @property
+    @cached_property
     def hash(self) -> str:
         """SHA-256 of the assessment's content (everything but timings): the report id."""
         content = dataclasses.replace(self, timings={})
@@ -630,7 +631,7 @@ def _select_project(
             )
     role = frame["role"].astype(object)
     project = frame["project_id"].astype(object)
-    restoration = (role == "restoration").to_numpy()
+    restoration = (role == "restoration").to_numpy().copy()
     if spec.project.restoration_projects is not None:
         unknown = sorted(set(spec.project.restoration_projects) - set(project[restoration]))
         if unknown:

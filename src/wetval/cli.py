@@ -230,15 +230,29 @@ def _cmd_methods(args: argparse.Namespace) -> None:
 
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of the ``wetval`` command."""
+    # the options work before and after the command; on the sub-commands their default is
+    # SUPPRESS so that a sub-parser never resets a value given before the command
     common = argparse.ArgumentParser(add_help=False)
-    common.add_argument("--json", action="store_true", help="machine-readable JSON output")
-    common.add_argument("--quiet", action="store_true", help="print nothing on success")
-    common.add_argument("--debug", action="store_true", help="show tracebacks of internal errors")
+    top = argparse.ArgumentParser(add_help=False)
+    for parser_ in (common, top):
+        default = argparse.SUPPRESS if parser_ is common else False
+        parser_.add_argument(
+            "--json", action="store_true", default=default, help="machine-readable JSON output"
+        )
+        parser_.add_argument(
+            "--quiet", action="store_true", default=default, help="print nothing on success"
+        )
+        parser_.add_argument(
+            "--debug",
+            action="store_true",
+            default=default,
+            help="show tracebacks of internal errors",
+        )
 
     parser = argparse.ArgumentParser(
         prog="wetval",
         description="Wetland valuation and wetland-quota pricing (湿地占补平衡指标).",
-        parents=[common],
+        parents=[top],
     )
     parser.add_argument("--version", action="version", version=f"wetval {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)

@@ -1,7 +1,8 @@
 """Reading and writing tables: CSV (UTF-8, UTF-8 with BOM, GBK), XLSX, Parquet, GIS.
 
-Code columns (BSM, DLBM, ZLDWDM, QSXZ and their canonical names) are always
-read as text so leading zeros survive ("0101" stays "0101"). CSV encoding is
+Code columns (BSM, DLBM, ZLDWDM, QSXZ, their canonical names, and any column
+whose name ends in ``_class``, ``_code``, ``_id``, ``DM``, ``BM`` or ``BH``) are
+always read as text so leading zeros survive ("0101" stays "0101"). CSV encoding is
 detected: UTF-8 (with or without BOM) is tried first and GBK/GB 18030 — what
 Chinese Excel writes — second; UTF-8 decoding of GBK bytes fails reliably, so
 the two are never confused. GeoPackage and Shapefile need the ``geo`` extra
@@ -73,6 +74,9 @@ def _undecodable(path: str | os.PathLike[str], failures: list[str]) -> Validatio
 
 
 def _read_csv(path: Path, encoding: str | None) -> pd.DataFrame:
+    import pyarrow as pa
+    from pyarrow import csv as arrow_csv
+
     chosen = encoding or detect_encoding(path)
     candidates = (
         [chosen] if encoding else [chosen] + [e for e in _CANDIDATE_ENCODINGS if e != chosen]
@@ -82,19 +86,47 @@ def _read_csv(path: Path, encoding: str | None) -> pd.DataFrame:
         try:
             with path.open(encoding=candidate, newline="") as handle:
                 header = next(csv.reader(io.StringIO(handle.readline())), [])
-            frame = pd.read_csv(
-                path, encoding=candidate, dtype=_text_dtypes(header), engine="pyarrow"
+            header = [name.lstrip("\ufeff") for name in header]
+            table = arrow_csv.read_csv(
+                path,
+                read_options=arrow_csv.ReadOptions(encoding=candidate),
+                convert_options=arrow_csv.ConvertOptions(
+                    column_types={name: pa.string() for name in _text_dtypes(header)},
+                    strings_can_be_null=True,
+                ),
             )
         except UnicodeDecodeError as error:
             failures.append(f"{candidate} fails at byte {error.start}")
             continue
+        except pa.ArrowInvalid as error:
+            raise ValidationError(
+                [
+                    Problem(
+                        reason=f"not a readable CSV table ({error})",
+                        fix="check the delimiter (commas), quoting and the number of columns",
+                    )
+                ],
+                what="file",
+                source=str(path),
+            ) from None
+        frame: pd.DataFrame = table.to_pandas()
         frame.attrs["encoding"] = candidate
         return frame
     raise _undecodable(path, failures)
 
 
+#: Column-name endings that mark codes and identifiers, read as text like TEXT_COLUMNS.
+_TEXT_SUFFIXES = ("_CLASS", "_CODE", "_ID", "DM", "BM", "BH")
+
+
 def _text_dtypes(columns: list[str]) -> dict[str, Any]:
-    return {c: str for c in columns if c.strip().upper() in {t.upper() for t in TEXT_COLUMNS}}
+    """Columns to read as text: known code columns and names ending like codes."""
+    known = {t.upper() for t in TEXT_COLUMNS}
+    return {
+        c: str
+        for c in columns
+        if c.strip().upper() in known or c.strip().upper().endswith(_TEXT_SUFFIXES)
+    }
 
 
 def read_table(

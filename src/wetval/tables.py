@@ -163,6 +163,22 @@ def _category(values: pd.Series) -> pd.Categorical:
     return pd.Categorical.from_codes(codes, categories=pd.Index(uniques))
 
 
+#: Prefix of the parcel ids wetval's generator writes (``SYN000000001``).
+SYNTHETIC_ID_PREFIX = "SYN"
+
+
+def _is_synthetic(frame: pd.DataFrame, ids: pd.Series) -> bool:
+    """Synthetic data: flagged in ``attrs``, or every id carries the generator's prefix.
+
+    Files lose DataFrame attributes, so a SYNTHETIC export read back is
+    recognised by its ids and stays labelled.
+    """
+    if frame.attrs.get("synthetic", False):
+        return True
+    present = ids.dropna()
+    return bool(len(present)) and bool(present.str.startswith(SYNTHETIC_ID_PREFIX).all())
+
+
 def _duplicated(ids: pd.Series) -> np.ndarray:
     """Mask of rows whose (present) id occurs more than once."""
     present = ids.notna().to_numpy()
@@ -366,7 +382,7 @@ class ParcelTable:
             import geopandas
 
             result = geopandas.GeoDataFrame(result, geometry="geometry", crs=frame.crs)
-        return cls(result, scheme, source, synthetic=bool(frame.attrs.get("synthetic", False)))
+        return cls(result, scheme, source, synthetic=_is_synthetic(frame, ids))
 
     @staticmethod
     def _check_required(
@@ -809,7 +825,7 @@ class IndicatorTable:
             values[name] = cls._parse(frame[column], name, catalogue, problems)
         problems.raise_if_any("indicator table", source)
         result = pd.DataFrame(values, index=pd.Index(ids.array, name="parcel_id"))
-        return cls(result, catalogue, source, synthetic=bool(frame.attrs.get("synthetic", False)))
+        return cls(result, catalogue, source, synthetic=_is_synthetic(frame, ids))
 
     @staticmethod
     def _parse(

@@ -1,0 +1,143 @@
+"""The assessment: orchestration, consistency of the chain, spec errors, JSON round trip."""
+
+from __future__ import annotations
+
+import dataclasses
+from decimal import Decimal
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from wetval.assess import Assessment, SpecError, assess, check_spec, load_spec
+from wetval.datasets import sample_county, sample_project
+from wetval.errors import ValidationError
+
+DOCS = Path(__file__).resolve().parents[1] / "docs"
+
+
+def test_every_step_is_kept_and_consistent(sample_assessment: Assessment) -> None:
+    a = sample_assessment
+    assert a.synthetic
+    assert set(a.services) == {"xie2015", "gep-garze2010"}
+    assert all(s.price_year == 2024 for s in a.services.values())
+    # the price is the reconciled total over the credit pool's quota units
+    assert a.price.per_unit == pytest.approx(a.price.total / a.price.units)
+    credits = a.accounts.credits.to_frame()
+    assert a.price.units == pytest.approx(credits["units"].sum())
+    # the proposed sale: matched credits' shares of their recommended prices
+    table = a.price.to_frame()
+    expected = (
+        table["recommended"].reindex(a.sale["credit_parcel"]).to_numpy()
+        * a.sale["credit_share"].to_numpy()
+    )
+    np.testing.assert_allclose(a.sale["amount"], np.round(expected, 2))
+    assert a.funds is not None
+    assert a.funds.amount_fen == round(Decimal(str(a.sale["amount"].sum())) * 100)
+    parts = a.funds.township_fen + a.funds.centre_fen + a.funds.restoration_fen
+    assert parts + a.funds.county_finance_fen == a.funds.amount_fen
+    # every occupation parcel of P01 is in the balance, and the verdict is shown
+    occupied = a.project_parcels[a.project_parcels["role"].astype(object) == "occupation"]
+    assert set(occupied["project_id"].astype(object)) == {"P01"}
+    assert a.balance.projects.loc["P01", "balanced"] == a.headline()["balanced"]
+    # restoration parcels without a condition score are left out, and said so
+    assert set(a.excluded.index) <= set(a.condition.to_frame().query("index != index").index)
+    assert any("no condition score" in w for w in a.warnings)
+
+
+def test_provenance_and_hash(sample_assessment: Assessment) -> None:
+    a = sample_assessment
+    cards = {ref.id for ref in a.provenance.cards}
+    assert {"jiangxi-db36-2134", "xie2015", "quota-jinxian", "pricing-jinxian"} <= cards
+    assert a.provenance.seed == sample_project().options.seed
+    assert {"parcels", "indicators"} <= set(a.provenance.inputs)
+    assert len(a.hash) == 64 and a.report_id == a.hash[:16]
+    # timings do not change the report id
+    assert dataclasses.replace(a, timings={"x": 1.0}).hash == a.hash
+
+
+def test_json_round_trip_is_exact(sample_assessment: Assessment) -> None:
+    text = sample_assessment.to_json()
+    again = Assessment.from_json(text)
+    assert again.to_json() == text
+    assert again.hash == sample_assessment.hash
+    assert again.summary() == sample_assessment.summary()
+
+
+def test_the_same_spec_gives_the_same_assessment(sample_assessment: Assessment) -> None:
+    spec = sample_project()
+    options = spec.options.model_copy(update={"monte_carlo_draws": 200})
+    again = assess(spec.model_copy(update={"options": options}))
+    assert again.hash == sample_assessment.hash
+
+
+def test_example_project_file_loads_and_checks() -> None:
+    spec = load_spec(DOCS / "example-project.toml")
+    assert spec.project.restoration_projects == ("R01", "R02", "R03")
+    assert spec.resolve(str(spec.data.parcels)).is_file()
+    inventory = check_spec(spec)
+    assert inventory.synthetic  # read back from files, still labelled SYNTHETIC
+
+
+def _write(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "project.toml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+GOOD = """
+[project]
+name = "t"
+applicant = "a"
+assessor = "b"
+occupation_project = "P01"
+date = 2024-12-31
+[data]
+parcels = "sample"
+indicators = "sample"
+"""
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("[project\n", "not valid TOML"),
+        (GOOD.replace('assessor = "b"\n', ""), "project.assessor: Field required"),
+        (GOOD + "\n[options]\ndraws = 5\n", "options.draws: Extra inputs are not permitted"),
+        (GOOD + '\n[cards]\nquota = "no-such-card"\n', "cards.quota = 'no-such-card'"),
+        (GOOD + '\n[cards]\nvalue_approach = "degroot2012"\n', "must be one of cards.valuation"),
+        (GOOD.replace('"P01"', '"P99"'), "occupation projects in the data: ['P01', 'P02'"),
+    ],
+)
+def test_spec_errors_name_the_key(tmp_path: Path, text: str, message: str) -> None:
+    path = _write(tmp_path, text)
+    with pytest.raises(SpecError, match=message.replace("[", r"\[").replace("(", r"\(")):
+        assess(load_spec(path))
+
+
+def test_missing_data_file_is_a_validation_error(tmp_path: Path) -> None:
+    path = _write(tmp_path, GOOD.replace('parcels = "sample"', 'parcels = "dltb.csv"'))
+    with pytest.raises(ValidationError, match="file not found"):
+        assess(load_spec(path))
+    with pytest.raises(SpecError, match="project file not found"):
+        load_spec(tmp_path / "nope.toml")
+
+
+def test_unscored_occupation_policy() -> None:
+    spec = sample_project()
+    county = sample_county()
+    parcels = county.parcels.to_frame()
+    occupied = parcels[
+        (parcels["role"].astype(object) == "occupation")
+        & (parcels["project_id"].astype(object) == "P01")
+    ]
+    kept = county.indicators.to_frame().drop(index=occupied.index[:1])
+    options = spec.options.model_copy(
+        update={"unscored_occupation": "error", "monte_carlo_draws": 0}
+    )
+    data = spec.data.model_copy(update={"indicators": kept})
+    with pytest.raises(ValidationError, match="occupied parcel has no condition score"):
+        assess(spec.model_copy(update={"options": options, "data": data}))
+    relaxed = options.model_copy(update={"unscored_occupation": "best-grade"})
+    result = assess(spec.model_copy(update={"options": relaxed, "data": data}))
+    assert any("best grade" in w for w in result.warnings)

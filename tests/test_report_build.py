@@ -1,0 +1,99 @@
+"""The review report of the sample assessment: sections, languages, formats, a real browser."""
+
+from __future__ import annotations
+
+import io
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from wetval.assess import Assessment
+from wetval.report import export_assessment, render
+from wetval.report.build import build_document
+from wetval.report.document import Figure, ReviewSheet, Table
+
+SECTIONS = [
+    "summary", "data", "condition", "valuation", "quota", "price", "funds",
+    "uncertainty", "cards", "provenance", "review",
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_sections_and_content(sample_assessment: Assessment, lang: str) -> None:
+    document = build_document(sample_assessment, lang)  # type: ignore[arg-type]
+    assert [s.id for s in document.sections] == SECTIONS
+    assert document.report_id == sample_assessment.report_id
+    assert sample_assessment.hash in dict(document.cover.items).values()
+    blocks = [b for s in document.sections for b in s.blocks]
+    assert sum(isinstance(b, Figure) for b in blocks) >= 3
+    (sheet,) = [b for b in blocks if isinstance(b, ReviewSheet)]
+    assert sum(w for _, _, w in sheet.criteria) == pytest.approx(1.0)
+    sheets = [t.sheet for t in document.tables()]
+    assert {"balance", "price_approaches", "funds", "cards", "unverified"} <= set(sheets)
+    price = f"{sample_assessment.price.per_unit:,.2f}"
+    html = render(document, "html").decode("utf-8")
+    assert price in html
+    assert ("合成" if lang == "zh" else "SYNTHETIC") in html
+    unverified = next(t for t in document.tables() if t.sheet == "unverified")
+    assert len(unverified.frame) > 0  # assumptions are shown to the panel
+
+
+def test_pdf_pages_render_and_carry_the_price(sample_assessment: Assessment) -> None:
+    pdfium = pytest.importorskip("pypdfium2")
+    pdf = pdfium.PdfDocument(render(build_document(sample_assessment, "zh"), "pdf"))
+    assert len(pdf) >= 10
+    first = pdf[0].get_textpage().get_text_range()
+    assert f"{sample_assessment.price.per_unit:,.2f}" in first
+    for index in range(len(pdf)):
+        pixels = np.asarray(pdf[index].render(scale=0.6).to_pil().convert("L"))
+        assert (pixels < 200).mean() > 0.002, f"page {index + 1} is blank"
+
+
+def test_xlsx_has_every_table_in_full(sample_assessment: Assessment) -> None:
+    document = build_document(sample_assessment, "en")
+    workbook = pd.read_excel(io.BytesIO(render(document, "xlsx")), sheet_name=None)
+    tables: list[Table] = document.tables()
+    assert len(workbook) == len(tables) + 1
+    by_parcel = workbook["price_by_parcel"]
+    assert len(by_parcel) == len(sample_assessment.price.to_frame())
+
+
+def _chromium() -> str | None:
+    for name in ("chromium", "chromium-browser", "google-chrome"):
+        if path := shutil.which(name):
+            return path
+    return None
+
+
+def test_html_report_renders_in_a_real_browser(
+    sample_assessment: Assessment, tmp_path: Path
+) -> None:
+    """Open the HTML in headless Chromium: no console errors, the price is visible."""
+    sync_api = pytest.importorskip("playwright.sync_api")
+    executable = _chromium()
+    if executable is None:
+        pytest.skip("Chromium is not installed (.ci/run installs it where it can)")
+    written = export_assessment(sample_assessment, tmp_path / "out", formats=("html",),
+                                languages=("zh",))  # fmt: skip
+    errors: list[str] = []
+    with sync_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=executable,
+            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                  "--disable-component-update", "--disable-sync", "--no-first-run"],
+        )  # fmt: skip
+        try:
+            page = browser.new_page()
+            page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+            page.on("pageerror", lambda e: errors.append(str(e)))
+            page.goto(written["zh.html"].as_uri())
+            price = page.locator("#summary dd.emph").first
+            assert price.is_visible()
+            assert f"{sample_assessment.price.per_unit:,.2f}" in price.inner_text()
+            page.screenshot(path=str(tmp_path / "report.png"), full_page=False)
+        finally:
+            browser.close()
+    assert errors == []
