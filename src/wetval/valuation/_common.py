@@ -629,8 +629,8 @@ def indicator_positions(indicators: IndicatorTable, parcels: ParcelTable) -> np.
     """
     if indicators.ids.equals(parcels.ids):
         return None
-    import pyarrow as pa  # type: ignore[import-untyped]
-    import pyarrow.compute as pc  # type: ignore[import-untyped]
+    import pyarrow as pa
+    import pyarrow.compute as pc
 
     def arrow(index: pd.Index) -> pa.Array:
         return pa.array(index.array, from_pandas=True).cast(pa.large_string())
