@@ -16,8 +16,12 @@ def pages() -> list[Path]:
 
 
 @pytest.mark.parametrize("page", pages(), ids=lambda p: p.name)
-def test_examples_run(page: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_examples_run(
+    page: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
     import matplotlib.pyplot as plt
+
+    monkeypatch.chdir(DOCS.parent)  # examples use paths relative to the repository
 
     namespace: dict[str, object] = {"__name__": f"docs_{page.stem}"}
     for block in BLOCK.findall(page.read_text(encoding="utf-8")):
