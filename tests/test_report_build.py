@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import shutil
 from pathlib import Path
@@ -97,3 +98,37 @@ def test_html_report_renders_in_a_real_browser(
         finally:
             browser.close()
     assert errors == []
+
+
+def _review_of(assessment: Assessment):  # type: ignore[no-untyped-def]
+    from wetval.review import (
+        DrawRules,
+        ReviewCase,
+        ReviewRecord,
+        ReviewSheet,
+        draw_panel,
+        synthetic_entries,
+        synthetic_pool,
+    )
+
+    case = ReviewCase.build(
+        assessment, applicant=assessment.spec["project"]["applicant"], date="2025-01-10"
+    )
+    draw = draw_panel(synthetic_pool(60), case, DrawRules.from_card("review-jinxian"), seed=11)
+    sheet = ReviewSheet.build(draw, due="2025-01-20", card="review-jinxian")
+    return ReviewRecord.build(sheet, synthetic_entries(sheet, seed=3))
+
+
+def test_review_record_appendix_is_bound_to_the_assessment(
+    sample_assessment: Assessment,
+) -> None:
+    from wetval.errors import WetvalError
+
+    record = _review_of(sample_assessment)
+    document = build_document(sample_assessment, "en", review=record)
+    assert document.sections[-1].id == "review_record"
+    html = render(document, "html").decode("utf-8")
+    assert record.content_hash[:16] in html and "Kendall" in html
+    other = dataclasses.replace(sample_assessment, warnings=("changed",))
+    with pytest.raises(WetvalError, match="reviews assessment"):
+        build_document(other, "en", review=record)

@@ -159,7 +159,13 @@ def _cmd_report(args: argparse.Namespace) -> None:
             what="assessment file",
             source=str(source),
         ) from None
-    content = render(build_document(assessment, args.lang), args.format)
+    review = None
+    if args.review:
+        from wetval._cli_review import _load
+        from wetval.review import ReviewRecord
+
+        review = _load(args.review, ReviewRecord, "review record")
+    content = render(build_document(assessment, args.lang, review=review), args.format)
     target = Path(args.output or f"report_{args.lang}.{args.format}")
     temporary = target.with_name(f".{target.name}.partial")
     temporary.write_bytes(content)
@@ -277,6 +283,9 @@ def build_parser() -> argparse.ArgumentParser:
     report.add_argument("--format", choices=["html", "pdf", "md", "xlsx"], default="html")
     report.add_argument("--lang", choices=["zh", "en"], default="zh")
     report.add_argument("-o", "--output", help="output file (default: report_LANG.FORMAT)")
+    report.add_argument(
+        "--review", help="review record JSON of this assessment, added as an appendix"
+    )
     report.set_defaults(handler=_cmd_report)
 
     screen = commands.add_parser(

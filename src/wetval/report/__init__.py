@@ -22,6 +22,7 @@ from wetval.report.document import ReportDocument
 
 if TYPE_CHECKING:
     from wetval.assess import Assessment
+    from wetval.review import ReviewRecord
 
 __all__ = ["FORMATS", "export_assessment", "render", "write_reports"]
 
@@ -114,6 +115,7 @@ def export_assessment(
     *,
     formats: Iterable[Format] = ("html", "pdf", "xlsx"),
     languages: Iterable[Literal["zh", "en"]] = ("zh", "en"),
+    review: ReviewRecord | None = None,
 ) -> dict[str, Path]:
     """Write an assessment's JSON and its reports into ``directory``, all or nothing.
 
@@ -130,6 +132,8 @@ def export_assessment(
         Output directory.
     formats, languages
         Report formats and languages.
+    review
+        A completed review record of this assessment, for the report's appendix.
 
     Returns
     -------
@@ -144,7 +148,7 @@ def export_assessment(
     }
     formats = tuple(formats)
     for lang in languages:
-        document = build_document(assessment, lang)
+        document = build_document(assessment, lang, review=review)
         for fmt in formats:
             files[f"{lang}.{fmt}"] = (f"report_{lang}.{fmt}", render(document, fmt))
     target.parent.mkdir(parents=True, exist_ok=True)

@@ -31,6 +31,7 @@ from wetval.report.strings import Lang, tr
 
 if TYPE_CHECKING:
     from wetval.assess import Assessment
+    from wetval.review import ReviewRecord
 
 __all__ = ["build_document"]
 
@@ -564,7 +565,45 @@ def _review(assessment: Assessment, lang: Lang) -> Section:
     return Section("review", tr("s_review", lang), (sheet,))
 
 
-def build_document(assessment: Assessment, lang: Lang = "zh") -> ReportDocument:
+def _review_record(record: ReviewRecord, lang: Lang) -> Section:
+    data = record.appendix()
+    hashes = data["hashes"]
+    concordance = data["kendalls_w"]
+    verdict = record.verdict
+    facts = Facts(
+        (
+            (tr("verdict", lang), verdict.summary().splitlines()[0]),
+            (tr("rounds", lang), str(data["rounds"])),
+            (
+                tr("kendall", lang),
+                f"W = {concordance['w']:.3f}, χ² = {concordance['chi2']:.2f} "
+                f"(df {concordance['df']}), p = {concordance['p_value']:.4f}",
+            ),
+        ),
+        emphasis=(tr("verdict", lang),),
+    )
+    blocks: list[Block] = [
+        Paragraph(
+            tr(
+                "review_record_text",
+                lang,
+                record=hashes["record"][:16],
+                sheet=hashes["sheet"][:16],
+                draw=hashes["draw"][:16],
+            )
+        ),
+        facts,
+        Table(record.to_frame().reset_index(), tr("experts_table", lang), "review_experts"),
+        Table(record.criteria_frame().reset_index(), tr("criteria_table", lang), "review_criteria"),
+    ]
+    if data["synthetic"]:
+        blocks.insert(0, Paragraph(tr("synthetic_banner", lang), tone="synthetic"))
+    return Section("review_record", tr("s_review_record", lang), tuple(blocks))
+
+
+def build_document(
+    assessment: Assessment, lang: Lang = "zh", *, review: ReviewRecord | None = None
+) -> ReportDocument:
     """Build the review report of an assessment in one language.
 
     Parameters
@@ -573,12 +612,23 @@ def build_document(assessment: Assessment, lang: Lang = "zh") -> ReportDocument:
         The assessment to report.
     lang
         ``"zh"`` (default) or ``"en"``.
+    review
+        A completed expert review of this assessment, appended after the review
+        sheet; it is verified first (its hashes, and that it reviews this
+        assessment).
 
     Returns
     -------
     ReportDocument
+
+    Raises
+    ------
+    wetval.errors.WetvalError
+        If the review record was tampered with or reviews another assessment.
     """
-    sections = (
+    if review is not None:
+        review.verify(assessment=assessment)
+    sections: tuple[Section, ...] = (
         _summary(assessment, lang),
         _data(assessment, lang),
         _condition(assessment, lang),
@@ -591,6 +641,8 @@ def build_document(assessment: Assessment, lang: Lang = "zh") -> ReportDocument:
         _provenance(assessment, lang),
         _review(assessment, lang),
     )
+    if review is not None:
+        sections = (*sections, _review_record(review, lang))
     subtitle = tr("subtitle", lang)
     if assessment.synthetic:
         subtitle += " · SYNTHETIC"

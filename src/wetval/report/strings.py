@@ -221,6 +221,17 @@ _STRINGS: dict[str, tuple[str, str]] = {
         "Each expert scores the criteria 0–100, comments, ticks a decision and signs. The review "
         "record is bound to this report id.",
     ),
+    "s_review_record": ("附录：专家评审记录", "Appendix: expert review record"),
+    "review_record_text": (
+        "评审记录已按报告编号核验：记录哈希 {record}，评审表哈希 {sheet}，抽取记录哈希 {draw}。",
+        "The review record is verified against this report id: record hash {record}, sheet hash "
+        "{sheet}, draw hash {draw}.",
+    ),
+    "verdict": ("评审结论", "Verdict"),
+    "rounds": ("评审轮次", "Rounds"),
+    "kendall": ("肯德尔协调系数 W", "Kendall's W"),
+    "experts_table": ("表 专家评分", "Table: expert scores"),
+    "criteria_table": ("表 各指标汇总", "Table: criteria summary"),
     "approve": ("通过", "approve"),
     "approve_revisions": ("修改后通过", "approve with revisions"),
     "reject": ("不通过", "reject"),
