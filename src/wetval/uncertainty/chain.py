@@ -306,7 +306,7 @@ class _Compiled:
                 def xie_given(draws: Mapping[str, np.ndarray], n: int) -> np.ndarray | None:
                     if key not in draws:
                         return None
-                    return np.repeat((draws[key] / central)[:, None], self.base.shape[1], axis=1)
+                    return (draws[key] / central)[:, None]
 
                 return xie_given, none
             if basis == "one-seventh":
@@ -323,7 +323,7 @@ class _Compiled:
                     price = draws.get(keys[0], np.full(n, centrals[0]))
                     grain = draws.get(keys[1], np.full(n, centrals[1]))
                     ratio = (price * grain) / (centrals[0] * centrals[1])
-                    return np.repeat(ratio[:, None], self.base.shape[1], axis=1)
+                    return ratio[:, None]
 
                 return xie_seventh, none
         if method == "value-function-transfer":
@@ -394,13 +394,20 @@ class _Compiled:
                 [draws[k] - beta if k in draws else np.zeros(n) for k, beta in keys]
             )
 
+        def linear(delta: np.ndarray, matrix: np.ndarray) -> np.ndarray:
+            """delta @ matrix.T, term by term (independent of the chunk's shape)."""
+            total = np.zeros((delta.shape[0], matrix.shape[0]))
+            for k in range(matrix.shape[1]):
+                total += delta[:, k, None] * matrix[None, :, k]
+            return total
+
         def service_part(draws: Mapping[str, np.ndarray], n: int) -> np.ndarray | None:
             delta = shifts(dummy_keys, draws, n)
-            return None if delta is None else np.exp(delta @ dummy_matrix.T)
+            return None if delta is None else np.exp(linear(delta, dummy_matrix))
 
         def parcel_part(draws: Mapping[str, np.ndarray], n: int) -> np.ndarray | None:
             delta = shifts(site_keys, draws, n)
-            return None if delta is None else np.exp(delta @ site_matrix.T)
+            return None if delta is None else np.exp(linear(delta, site_matrix))
 
         return service_part, parcel_part
 
@@ -419,9 +426,18 @@ class _Compiled:
         cf = self.cf_central[None, :] if factor is None else factor
         if multiplier is None:
             total = self.sum_unadjusted[None, :] + cf * self.sum_adjusted[None, :]
+        elif multiplier.shape[1] == 1:
+            total = multiplier * self.sum_unadjusted[None, :] + cf * (
+                multiplier * self.sum_adjusted[None, :]
+            )
         else:
-            unadjusted = multiplier[:, ~self.adjusted] @ self.base[:, ~self.adjusted].T
-            adjusted = multiplier[:, self.adjusted] @ self.base[:, self.adjusted].T
+            # element-wise, service by service: a BLAS product would round differently with
+            # the chunk's shape, and the result must not depend on the chunk size
+            unadjusted = np.zeros((n, self.base.shape[0]))
+            adjusted = np.zeros((n, self.base.shape[0]))
+            for s in range(self.base.shape[1]):
+                target = adjusted if self.adjusted[s] else unadjusted
+                target += multiplier[:, s, None] * self.base[None, :, s]
             total = unadjusted + cf * adjusted
         parcel = self._parcel_multiplier(draws, n)
         if parcel is not None:

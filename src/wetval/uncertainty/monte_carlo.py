@@ -361,6 +361,7 @@ def _replicates(
     probabilities = pd.DataFrame(
         {key: (stacked == key).mean(axis=1).to_numpy() for key in keys}, index=central.index
     )
+    probabilities["unscored"] = stacked.isna().mean(axis=1).to_numpy()
     # replicate-index columns: one per condition parcel a stage reads, one dummy (always 0)
     position = {pid: i for i, pid in enumerate(central.index)}
     value_positions = np.array([position.get(p, -1) for p in compiled.value_ids])
@@ -613,8 +614,8 @@ def monte_carlo(
         cards += list(chain.condition.provenance.cards)
     return MonteCarloResult(
         summary_table=table,
-        draws=pd.DataFrame(outputs),
-        parameter_draws=pd.DataFrame(parameter_draws),
+        draws=pd.DataFrame(outputs, index=pd.RangeIndex(draws, name="draw")),
+        parameter_draws=pd.DataFrame(parameter_draws, index=pd.RangeIndex(draws, name="draw")),
         parameters=parameter_table,
         running=running,
         per_parcel=per_parcel_frame,
