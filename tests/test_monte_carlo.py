@@ -340,7 +340,7 @@ def test_chain_refuses_inputs_that_do_not_reproduce_the_run(county: Any, pipelin
         plans=(plan,),
     )
     assert chain.evaluate({})[0] == pytest.approx(with_plan.total, rel=RTOL)
-    with pytest.raises(WetvalError, match="other card|not the card"):
+    with pytest.raises(WetvalError, match=r"not the card"):
         PriceChain(
             parcels=county.parcels,
             services=pipeline["services"],

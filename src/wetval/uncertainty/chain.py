@@ -322,7 +322,7 @@ class _Compiled:
                         return None
                     price = draws.get(keys[0], np.full(n, centrals[0]))
                     grain = draws.get(keys[1], np.full(n, centrals[1]))
-                    ratio = (price * grain) / (centrals[0] * centrals[1])
+                    ratio: np.ndarray = (price * grain) / (centrals[0] * centrals[1])
                     return ratio[:, None]
 
                 return xie_seventh, none
@@ -395,7 +395,7 @@ class _Compiled:
             )
 
         def linear(delta: np.ndarray, matrix: np.ndarray) -> np.ndarray:
-            """delta @ matrix.T, term by term (independent of the chunk's shape)."""
+            """The product delta @ matrix.T, term by term (independent of the chunk's shape)."""
             total = np.zeros((delta.shape[0], matrix.shape[0]))
             for k in range(matrix.shape[1]):
                 total += delta[:, k, None] * matrix[None, :, k]
