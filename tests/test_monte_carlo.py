@@ -362,3 +362,36 @@ def test_sensitivity_on_the_chain(chain: PriceChain) -> None:
     assert indices.ST.drop("xie2015.D").abs().max() < 1e-12
     screening = chain.morris("total_price", trajectories=10, seed=3)
     assert screening.effects["mu_star"].idxmax() in chain.parameters().index
+
+
+@pytest.mark.parametrize(
+    "card", ["transfer-global-wetland-syntheses", "degroot2012", "gep-garze2010"]
+)
+def test_other_valuation_methods_are_held_at_the_run(county: Any, card: str) -> None:
+    """Methods the evaluator does not model keep the run's values, and say why."""
+    condition = score(county.indicators, "jiangxi-db36-2134", county.parcels)
+    frame = condition.to_frame()
+    keep = (county.parcels.to_frame()["role"] == "restoration").to_numpy()
+    parcels = county.parcels.subset(keep & frame["index"].notna().to_numpy())
+    grades = frame.loc[parcels.ids, ["index", "grade_zh"]]
+    quota = credits(parcels, grades.rename(columns={"grade_zh": "grade"}))
+    wet = parcels.subset(np.isin(parcels.category, ["wetland", "water"]))
+    services = value(wet, card, indicators=county.indicators, price_year=2017)
+    price = price_quota(quota, services=services, services_price_factor=1.2)
+    chain = PriceChain(
+        parcels=county.parcels,
+        services=services,
+        credits=quota,
+        price=price,
+        indicators=county.indicators,
+    )
+    result = monte_carlo(chain, draws=300, seed=1)
+    np.testing.assert_allclose(result.draws["total_value"], services.total(), rtol=RTOL)
+    assert result.draws["total_price"].std() > 0  # the pricing parameters still vary
+    parameters = chain.parameters()
+    if card == "transfer-global-wetland-syntheses":
+        row = parameters.loc[f"{card}.elasticity"]
+        assert not row["enters"] and "has none" in row["note"]
+        assert any("elasticity" in note for note in result.notes)
+    if card == "gep-garze2010":
+        assert any("not propagated" in note for note in result.notes)

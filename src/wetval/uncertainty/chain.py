@@ -27,6 +27,7 @@ produced it (other plans, another card, another price factor) is refused.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import hashlib
 from collections.abc import Callable, Mapping, Sequence
@@ -328,6 +329,19 @@ class _Compiled:
                 return xie_seventh, none
         if method == "value-function-transfer":
             return self._value_function(card, valued, none)
+        if method == "unit-value-transfer":
+            studies = card.table("study_values")
+            raw = studies["study_income"] if "study_income" in studies else pd.Series()
+            incomes = pd.to_numeric(raw, errors="coerce")  # the benefit-transfer reading
+            why = (
+                "enters only through study values with a study income; this card has none"
+                if incomes.isna().all()
+                else "not propagated: the Monte Carlo evaluator does not re-combine study values"
+            )
+            self.parameters += [
+                dataclasses.replace(p, note=why) for p in _card_parameters(card, "valuation", {})
+            ]
+            return none, none
         self.parameters += _card_parameters(card, "valuation", {})
         if method not in ("unit-value-table", "xie-equivalent"):
             self.notes.append(
