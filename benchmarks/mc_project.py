@@ -29,7 +29,9 @@ def project(n_priced: int = 5_000, seed: int = 6) -> PriceChain:
         raise ValueError(f"only {candidates.size} eligible scored parcels; use a larger county")
     chosen = candidates[:n_priced]
     rng = np.random.default_rng(seed)
-    frame["role"] = frame["role"].astype(object)
+    for column in ("role", "project_id"):
+        frame[column] = frame[column].astype(object)
+    frame.loc[frame["role"] == "restoration", "role"] = "reserve"  # only the chosen ones restore
     frame.loc[chosen, "role"] = "restoration"
     frame.loc[chosen, "project_id"] = rng.choice([f"R{i:02d}" for i in range(40)], n_priced)
     frame["years_to_target"] = np.where(

@@ -270,6 +270,12 @@ class _Compiled:
         self.central = {name: float(pricing.param(name)) for name in _PRICING_PARAMETERS}
         self.pricing_key = {name: f"{pricing.id}.{name}" for name in _PRICING_PARAMETERS}
         self.plan_works, self.plan_compensation, self.plan_om = self._plans(chain.plans)
+        self.no_plan = bool(
+            np.isnan(self.plan_works).all()
+            and np.isnan(self.plan_compensation).all()
+            and np.isnan(self.plan_om).all()
+        )
+        self.all_valued = bool((self.value_position >= 0).all())
         self.parameters += _card_parameters(
             pricing,
             "pricing",
@@ -474,49 +480,65 @@ class _Compiled:
 
         rate = parameter("discount_rate")
         area = self.area_mu[None, :]
-        works = np.where(
-            np.isnan(self.plan_works), parameter("restoration_cost_per_mu")[:, None] * area,
-            self.plan_works,
-        )  # fmt: skip
-        compensation = np.where(
-            np.isnan(self.plan_compensation), parameter("compensation_per_mu")[:, None] * area,
-            self.plan_compensation,
-        )  # fmt: skip
-        om_year = np.where(
-            np.isnan(self.plan_om), parameter("om_per_mu_year")[:, None] * area, self.plan_om
-        )
-        om_pv = om_year * _annuity(rate, parameter("om_years"))[:, None]
+
+        def per_parcel(plan: np.ndarray, rate_name: str) -> np.ndarray:
+            by_rate = parameter(rate_name)[:, None] * area
+            return by_rate if self.no_plan else np.where(np.isnan(plan), by_rate, plan)
+
+        # the operations of price_quota, in its order, done in place where possible
+        works = per_parcel(self.plan_works, "restoration_cost_per_mu")
+        compensation = per_parcel(self.plan_compensation, "compensation_per_mu")
+        om_pv = per_parcel(self.plan_om, "om_per_mu_year")
+        om_pv *= _annuity(rate, parameter("om_years"))[:, None]
         quality = self.quality[None, :] if quality is None else quality
         units = self.units[None, :] if units is None else units
         if self.has_services:
-            present = self.value_position >= 0
-            esv = np.where(present, values[:, np.where(present, self.value_position, 0)], np.nan)
-            esv = esv * self.price_factor
+            if self.all_valued:
+                esv = values[:, self.value_position]
+            else:
+                present = self.value_position >= 0
+                taken = values[:, np.where(present, self.value_position, 0)]
+                esv = np.where(present, taken, np.nan)
+            esv *= self.price_factor
             if self.quality_adjust:
-                esv = esv * quality
+                esv *= quality
         else:
             esv = np.full((n, len(self.area_mu)), np.nan)
-        loss = np.nan_to_num(esv) * _recovery_loss(self.recovery_years, rate)
+        loss = _recovery_loss(self.recovery_years, rate)
+        loss *= esv if self.all_valued and self.has_services else np.nan_to_num(esv)
         kept = 1.0 - self.s_township - self.s_centre
         if self.gross_up == "annex2":
-            cost = np.maximum((works + loss) / kept, (compensation + om_pv) / self.s_township)
+            loss += works
+            loss /= kept
+            compensation += om_pv
+            compensation /= self.s_township
+            cost = np.maximum(loss, compensation, out=loss)
         else:
-            cost = (works + compensation + om_pv + loss) / kept
+            works += compensation
+            works += om_pv
+            works += loss
+            works /= kept
+            cost = works
         if self.horizon == "perpetuity":
             pv = 1.0 / rate
         else:
             pv = _annuity(rate, np.full(n, float(self.horizon)))
         value = esv * pv[:, None]
-        market = self.market_per_unit * units
-        market = np.broadcast_to(market, cost.shape)
+        market = np.broadcast_to(self.market_per_unit * units, cost.shape)
         w_cost, w_market, w_value = self.weights
-        available = ~np.isnan(value)
-        weighted = cost * w_cost + market * w_market + np.where(available, value * w_value, 0.0)
-        recommended = weighted / np.where(available, w_cost + w_market + w_value, w_cost + w_market)
+        recommended = cost * w_cost
+        recommended += market * w_market
+        if self.all_valued and self.has_services:
+            recommended += value * w_value
+            recommended /= w_cost + w_market + w_value
+        else:
+            available = ~np.isnan(value)
+            recommended += np.where(available, value * w_value, 0.0)
+            recommended /= np.where(available, w_cost + w_market + w_value, w_cost + w_market)
         if self.floor:
-            recommended = np.maximum(recommended, cost)
+            np.maximum(recommended, cost, out=recommended)
         if self.cap is not None:
-            recommended = np.minimum(recommended, self.cap)
+            np.minimum(recommended, self.cap, out=recommended)
         return {
             "recommended": recommended,
             "cost": cost,

@@ -48,6 +48,7 @@ from wetval.errors import WetvalError
 from wetval.plotting import axes
 from wetval.provenance import Provenance
 from wetval.results import Result
+from wetval.tables import IndicatorTable
 from wetval.uncertainty.chain import OUTPUTS, PriceChain, UncertainParameter, stream
 from wetval.uncertainty.distributions import sample
 
@@ -58,6 +59,8 @@ __all__ = ["MonteCarloResult", "monte_carlo"]
 
 #: Draws per block of per-parcel random numbers (fixed: chunk-size invariance rests on it).
 BLOCK = 256
+#: Target size of the chunk's draws × parcels arrays when no chunk size is given.
+CHUNK_ELEMENTS = 1_000_000
 
 ProgressCallback = Callable[[int, int], None]
 
@@ -253,24 +256,30 @@ class _Replicates:
 
 
 def _perturbed(
-    chain: PriceChain, errors: Mapping[str, float], rng: np.random.Generator
-) -> pd.DataFrame:
-    indicators = chain.indicators
-    assert indicators is not None
-    frame = indicators.to_frame()
+    indicators: IndicatorTable,
+    frame: pd.DataFrame,
+    errors: Mapping[str, float],
+    rng: np.random.Generator,
+    replicate: int,
+) -> IndicatorTable:
+    """The indicator table with measurement error added (normal, clipped, whole where needed)."""
+    frame = frame.copy()
     for name, sd in errors.items():
         spec = indicators.catalogue[name]
         values = frame[name].to_numpy(dtype=float)
         noisy = np.clip(values + rng.normal(0.0, sd, values.size), spec.low, spec.high)
         frame[name] = np.round(noisy) if spec.integer else noisy
-    return frame
+    table = IndicatorTable(frame, indicators.catalogue, indicators.source, indicators.synthetic)
+    # a re-scoring's provenance is discarded (only its index and grades are used):
+    # label it instead of hashing a perturbed copy of the table every time
+    table.__dict__["hash"] = f"{indicators.hash}+measurement-error-{replicate}"
+    return table
 
 
 def _replicates(
     chain: PriceChain, errors: Mapping[str, float], count: int, rng: np.random.Generator
 ) -> _Replicates:
     from wetval.condition import score
-    from wetval.tables import IndicatorTable
     from wetval.valuation._common import condition_factors
 
     condition, indicators = chain.condition, chain.indicators
@@ -328,11 +337,10 @@ def _replicates(
 
     factors, qualities, unit_rows, grades = [], [], [], []
     rules = compiled.rules
-    for _ in range(count):
-        perturbed = IndicatorTable(
-            _perturbed(chain, errors, rng), indicators.catalogue, indicators.source,
-            indicators.synthetic,
-        )  # fmt: skip
+    # aligned once, so scoring does not re-align each perturbed copy
+    base = (indicators.aligned(scored_on) if scored_on is not None else indicators).to_frame()
+    for replicate in range(count):
+        perturbed = _perturbed(indicators, base, errors, rng, replicate)
         rescored = score(perturbed, card, scored_on).parcels
         grades.append(rescored["grade"])
         if value_linked:
@@ -437,7 +445,7 @@ def monte_carlo(
     *,
     draws: int,
     seed: int | np.random.SeedSequence | np.random.Generator,
-    chunk_size: int = 1000,
+    chunk_size: int | None = None,
     per_parcel: bool = False,
     percentiles: Sequence[float] = (5, 50, 95),
     parameters: Sequence[str] | None = None,
@@ -460,7 +468,8 @@ def monte_carlo(
         the run; the provenance then has no seed). Same seed, same result.
     chunk_size
         Draws evaluated at once; memory grows with chunk_size × parcels.
-        The result does not depend on it.
+        The result does not depend on it. Default: about 10⁶ / parcels
+        (chunks of ~8 MB arrays, which also run fastest).
     per_parcel
         Also report percentiles of each priced parcel's recommended price
         (keeps draws × priced parcels floats: 8 bytes each).
@@ -489,6 +498,10 @@ def monte_carlo(
     """
     if not isinstance(chain, PriceChain):
         raise TypeError(f"chain must be a PriceChain, got {type(chain).__name__}")
+    compiled = chain._compiled
+    if chunk_size is None:
+        widest = max(len(compiled.area_mu), len(compiled.value_ids), 1)
+        chunk_size = max(16, CHUNK_ELEMENTS // widest)
     if draws < 2 or chunk_size < 1 or rescorings < 2:
         raise WetvalError("need draws >= 2, chunk_size >= 1 and rescorings >= 2")
     if not all(0 <= q <= 100 for q in percentiles) or not percentiles:
@@ -497,7 +510,6 @@ def monte_carlo(
         raise WetvalError(f"tolerance must be in (0, 1), got {tolerance}")
     percentiles = tuple(float(q) for q in percentiles)
     root = _seed_sequence(seed)
-    compiled = chain._compiled
     chosen: list[UncertainParameter] = chain._entering(parameters)
     parameter_draws = {
         p.key: sample(p.distribution, p.central, draws, stream(root, "parameter", p.key))
