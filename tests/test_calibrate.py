@@ -13,6 +13,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from wetval.calibrate import (
     BRANDER_2013,
@@ -245,3 +247,23 @@ def test_weights_card_round_trip_points_card(county: Any, tmp_path: Path) -> Non
     critic = data_weights(scores, dict.fromkeys(scores.columns, "higher_better"), method="critic")
     mixed = combined_weights(objective, critic, 0.5)
     np.testing.assert_allclose(mixed.weights, 0.5 * objective.weights + 0.5 * critic.weights)
+
+
+@settings(max_examples=10, deadline=None)
+@given(seed=st.integers(0, 2**32))
+def test_fit_does_not_depend_on_row_order(seed: int) -> None:
+    data = synthetic_study_values(40, seed=11)
+    shuffled = data.sample(frac=1.0, random_state=np.random.default_rng(seed))
+    first, second = (
+        fit_value_function(
+            d, site=SITE_VARIABLES, reference_service="flood_control", price_year=2007
+        )
+        for d in (data, shuffled)
+    )
+    np.testing.assert_allclose(
+        first.coefficients["coefficient"], second.coefficients["coefficient"], rtol=1e-9, atol=1e-12
+    )
+    np.testing.assert_allclose(first.coefficients["se"], second.coefficients["se"], rtol=1e-9)
+    assert first.statistics["loso_median_ape"] == pytest.approx(
+        second.statistics["loso_median_ape"], rel=1e-9
+    )

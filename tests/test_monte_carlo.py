@@ -16,6 +16,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from wetval.cards import Card, load_card
 from wetval.condition import score
@@ -395,3 +397,38 @@ def test_other_valuation_methods_are_held_at_the_run(county: Any, card: str) -> 
         assert any("elasticity" in note for note in result.notes)
     if card == "gep-garze2010":
         assert any("not propagated" in note for note in result.notes)
+
+
+@settings(
+    max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(draws=st.integers(2, 700), chunk=st.integers(1, 800), seed=st.integers(0, 2**32))
+def test_any_chunk_size_gives_the_same_draws(
+    chain: PriceChain, draws: int, chunk: int, seed: int
+) -> None:
+    error = {"vegetation_cover": 8.0}
+    whole = monte_carlo(
+        chain, draws=draws, seed=seed, chunk_size=draws, indicator_error=error, rescorings=5
+    )
+    chunked = monte_carlo(
+        chain, draws=draws, seed=seed, chunk_size=chunk, indicator_error=error, rescorings=5
+    )
+    pd.testing.assert_frame_equal(whole.draws, chunked.draws, check_exact=True)
+
+
+@settings(
+    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    low=st.floats(10_000.0, 70_000.0),
+    step=st.floats(0.0, 30_000.0),
+    rate=st.floats(0.01, 0.12),
+)
+def test_price_never_falls_as_restoration_cost_rises(
+    chain: PriceChain, low: float, step: float, rate: float
+) -> None:
+    key = "pricing-jinxian.restoration_cost_per_mu"
+    prices = chain.evaluate(
+        {key: np.array([low, low + step]), "pricing-jinxian.discount_rate": np.array([rate] * 2)}
+    )
+    assert prices[1] >= prices[0] * (1 - 1e-12)

@@ -164,7 +164,8 @@ def _recovery_loss(years: np.ndarray, rate: np.ndarray) -> np.ndarray:
         mid = np.arange(int(np.ceil(horizon))) + 0.5
         weight = np.maximum(1.0 - mid / horizon, 0.0)
         table[:, i] = np.sum(weight * (1.0 + rate[:, None]) ** -mid, axis=1)
-    result: np.ndarray = table[:, positions.reshape(-1)]
+    # a gather along axis 1 comes out in Fortran order; row sums must not depend on the layout
+    result: np.ndarray = np.ascontiguousarray(table[:, positions.reshape(-1)])
     return result
 
 
@@ -494,10 +495,10 @@ class _Compiled:
         units = self.units[None, :] if units is None else units
         if self.has_services:
             if self.all_valued:
-                esv = values[:, self.value_position]
+                esv = np.ascontiguousarray(values[:, self.value_position])
             else:
                 present = self.value_position >= 0
-                taken = values[:, np.where(present, self.value_position, 0)]
+                taken = np.ascontiguousarray(values[:, np.where(present, self.value_position, 0)])
                 esv = np.where(present, taken, np.nan)
             esv *= self.price_factor
             if self.quality_adjust:

@@ -542,10 +542,12 @@ def monte_carlo(
             if replicates is not None:
                 index = _replicate_indices(root, replicates, start, stop)
                 if replicates.factor is not None:
-                    pick = index[:, replicates.value_column]
+                    # gathers come out in Fortran order: make rows contiguous so that row
+                    # sums do not depend on the chunk's shape
+                    pick = np.ascontiguousarray(index[:, replicates.value_column])
                     factor = replicates.factor[pick, np.arange(pick.shape[1])]
                 if replicates.quality is not None and replicates.units is not None:
-                    pick = index[:, replicates.priced_column]
+                    pick = np.ascontiguousarray(index[:, replicates.priced_column])
                     columns = np.arange(pick.shape[1])
                     quality = replicates.quality[pick, columns]
                     units = replicates.units[pick, columns]
