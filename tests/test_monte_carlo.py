@@ -432,3 +432,30 @@ def test_price_never_falls_as_restoration_cost_rises(
         {key: np.array([low, low + step]), "pricing-jinxian.discount_rate": np.array([rate] * 2)}
     )
     assert prices[1] >= prices[0] * (1 - 1e-12)
+
+
+def test_combined_valuation_is_held_at_the_run(county: Any, pipeline: dict) -> None:
+    from wetval.valuation import compare
+
+    parcels = pipeline["parcels"]
+    xie = pipeline["services"]
+    gep = value(parcels, "gep-garze2010", indicators=county.indicators, price_year=2024)
+    combined = compare([xie, gep]).combine(
+        {"food": "xie2015", "biodiv": "xie2015", "water_storage": "gep-garze2010"}
+    )
+    price = price_quota(pipeline["quota"], services=combined)
+    chain = PriceChain(
+        parcels=county.parcels,
+        services=combined,
+        credits=pipeline["quota"],
+        price=price,
+        condition=pipeline["condition"],
+        indicators=county.indicators,
+    )
+    assert "xie2015.D" not in chain.parameters().index
+    assert any("held at the run" in note for note in chain.notes)
+    result = monte_carlo(
+        chain, draws=100, seed=1, indicator_error={"vegetation_cover": 8.0}, rescorings=5
+    )
+    np.testing.assert_allclose(result.draws["total_value"], combined.total(), rtol=RTOL)
+    assert result.draws["total_price"].std() > 0

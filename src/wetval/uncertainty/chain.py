@@ -186,6 +186,15 @@ def _stored_card(ref_id: str, version: str, expected_hash: str, given: Card | st
     return card
 
 
+#: Per-draw multipliers of the service values (None: the values of the run).
+Multiplier = Callable[[Mapping[str, np.ndarray], int], np.ndarray | None]
+
+
+def _unchanged(draws: Mapping[str, np.ndarray], n: int) -> np.ndarray | None:
+    """No multiplier: the values of the run."""
+    return None
+
+
 class _Compiled:
     """Arrays and closures of the vectorised evaluator (built once per chain)."""
 
@@ -197,7 +206,6 @@ class _Compiled:
         self.notes: list[str] = []
 
         # ---------------------------------------------------------- valuation
-        valuation_card = chain.valuation_card_used
         self.value_ids = services.values.index
         valued = chain.parcels.subset(self.value_ids)
         if valued.hash != services.provenance.inputs.get("parcels"):
@@ -206,25 +214,38 @@ class _Compiled:
                 "valuation was run on (or the table it is a subset of)"
             )
         self.valued_parcels = valued
-        self.adjusted = services.services["condition_adjusted"].to_numpy(dtype=bool)
         values = services.values.to_numpy(dtype=float)
-        if self.adjusted.any():
-            unadjusted = value_services(
-                valued,
-                valuation_card,
-                indicators=chain.indicators,
-                price_year=services.price_year,
+        # a combination of several valuations (wetval.valuation.combine) has no one card to
+        # re-evaluate: its values are held at the run
+        self.valuation_held = services.method == "combined"
+        if self.valuation_held:
+            self.adjusted = np.zeros(values.shape[1], dtype=bool)
+            self.base = values
+            self.notes.append(
+                f"combined valuation ({services.card_id}): service values held at the run; "
+                "neither card parameters nor condition reach them"
             )
-            base = unadjusted.values.to_numpy(dtype=float)
         else:
-            base = values
-        self.base = base
+            valuation_card = chain.valuation_card_used
+            self.adjusted = services.services["condition_adjusted"].to_numpy(dtype=bool)
+            self.base = values
+            if self.adjusted.any():
+                unadjusted = value_services(
+                    valued,
+                    valuation_card,
+                    indicators=chain.indicators,
+                    price_year=services.price_year,
+                )
+                self.base = unadjusted.values.to_numpy(dtype=float)
         self.cf_central = services.parcels["condition_factor"].to_numpy(dtype=float)
-        self.sum_unadjusted = base[:, ~self.adjusted].sum(axis=1)
-        self.sum_adjusted = base[:, self.adjusted].sum(axis=1)
-        self._service_multiplier, self._parcel_multiplier = self._valuation_model(
-            valuation_card, valued
-        )
+        self.sum_unadjusted = self.base[:, ~self.adjusted].sum(axis=1)
+        self.sum_adjusted = self.base[:, self.adjusted].sum(axis=1)
+        self._service_multiplier: Multiplier = _unchanged
+        self._parcel_multiplier: Multiplier = _unchanged
+        if not self.valuation_held:
+            self._service_multiplier, self._parcel_multiplier = self._valuation_model(
+                valuation_card, valued
+            )
 
         # --------------------------------------------------------------- quota
         credits = chain.quota_credits
@@ -298,10 +319,7 @@ class _Compiled:
         Callable[[Mapping[str, np.ndarray], int], np.ndarray | None],
     ]:
         """Per-draw multipliers of the service values: draws × services and draws × parcels."""
-
-        def none(draws: Mapping[str, np.ndarray], n: int) -> np.ndarray | None:
-            return None
-
+        none = _unchanged
         method = card.method
         if method == "xie-equivalent":
             basis = card.option("D_basis", "given")

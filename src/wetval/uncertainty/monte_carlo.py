@@ -303,11 +303,13 @@ def _replicates(
     notes: list[str] = []
 
     # which stages used this condition result
-    valuation_card = chain.valuation_card_used
     valued = compiled.valued_parcels
     services = list(chain.services.services.index)
-    cf_central, adjusted, _ = condition_factors(condition, valued, valuation_card, services)
-    value_linked = bool(adjusted) and np.array_equal(cf_central, compiled.cf_central)
+    value_linked, adjusted = False, list[str]()
+    if not compiled.valuation_held:
+        valuation_card = chain.valuation_card_used
+        cf_central, adjusted, _ = condition_factors(condition, valued, valuation_card, services)
+        value_linked = bool(adjusted) and np.array_equal(cf_central, compiled.cf_central)
     if adjusted and not value_linked:
         notes.append(
             "the service values were not condition-adjusted with this condition result: "
