@@ -1,0 +1,909 @@
+"""The price chain: condition → valuation → quota → price, evaluated for many draws at once.
+
+A :class:`PriceChain` bundles the deterministic results of one run (condition
+result, service values, quota credits, quota price) with the cards and
+tables that produced them, and compiles a *vectorised evaluator*: given
+arrays of parameter values (one entry per draw) it returns draws × parcels
+arrays of annual service values and quota prices without re-running the
+pipeline functions. What the evaluator reuses:
+
+- **valuation**: the service values of the run without the condition
+  adjustment (one extra call of :func:`wetval.valuation.value`), scaled per
+  draw by the card's uncertain parameters — Xie's D (``xie-equivalent``), the
+  coefficients of a value function (``value-function-transfer``: ln v is
+  linear in β, so a draw multiplies every value by exp(x·(β_d − β̂))) — and
+  by the condition factor of each draw on the condition-adjusted services;
+- **quota**: the credits table (area, type, time-lag and risk factors);
+  only the quality factor changes, when condition changes;
+- **pricing**: the formulas of :func:`wetval.pricing.price_quota` (cost,
+  market and value approaches, Annex 2 gross-up, reconciliation weights,
+  floor and cap) over draws × parcels arrays.
+
+Building the chain checks that the evaluator at the cards' central values
+reproduces the deterministic price and service values parcel by parcel
+(relative tolerance 1e-10), so a chain that does not match the run that
+produced it (other plans, another card, another price factor) is refused.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import hashlib
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pandas as pd
+
+from wetval.cards import Card, Distribution, Fixed, Normal, load_card
+from wetval.errors import CardError, WetvalError
+from wetval.pricing.plan import RestorationPlan
+from wetval.pricing.price import QuotaPrice, _market_price_per_unit
+from wetval.provenance import frame_hash
+from wetval.quota.accounts import QuotaAccounts, QuotaCredits, QuotaRules
+from wetval.uncertainty.distributions import distribution_bounds
+
+if TYPE_CHECKING:
+    from wetval.condition import ConditionResult
+    from wetval.tables import IndicatorTable, ParcelTable
+    from wetval.uncertainty.sensitivity import MorrisResult, SobolResult, TornadoResult
+    from wetval.valuation import ServiceValues
+
+__all__ = ["OUTPUTS", "PriceChain", "UncertainParameter"]
+
+#: Project-level outputs of the chain, with their units.
+OUTPUTS: dict[str, str] = {
+    "total_price": "CNY",
+    "price_per_mu": "CNY/亩",
+    "price_per_unit": "CNY/quota unit",
+    "total_value": "CNY/yr",
+    "cost": "CNY",
+    "market": "CNY",
+    "value": "CNY",
+    "units": "quota units",
+}
+
+#: Parameters of a ``pricing`` card the evaluator propagates.
+_PRICING_PARAMETERS = (
+    "restoration_cost_per_mu",
+    "compensation_per_mu",
+    "om_per_mu_year",
+    "om_years",
+    "discount_rate",
+)
+_CHECK_RTOL = 1e-10
+
+
+@dataclass(frozen=True)
+class UncertainParameter:
+    """A card parameter with an uncertainty distribution, as the chain uses it.
+
+    Attributes
+    ----------
+    key
+        ``"<card id>.<parameter>"`` (value-function coefficients:
+        ``"<card id>.coefficients.<variable>"``).
+    card, name
+        Card id and parameter name.
+    stage
+        ``"valuation"`` or ``"pricing"``.
+    central
+        The value of the deterministic run [``unit``].
+    distribution
+        The distribution draws come from.
+    unit
+        Unit of the parameter.
+    enters
+        Whether the chain propagates it (False: stated in ``note``).
+    note
+        Where it enters, or why it does not.
+    verified
+        Whether the card marks the parameter as verified.
+    """
+
+    key: str
+    card: str
+    name: str
+    stage: str
+    central: float
+    distribution: Distribution
+    unit: str
+    enters: bool
+    note: str
+    verified: bool
+
+
+def _card_parameters(
+    card: Card, stage: str, entering: Mapping[str, str], silent: Sequence[str] = ()
+) -> list[UncertainParameter]:
+    """Every parameter of ``card`` with a non-fixed distribution; ``entering`` maps name → note."""
+    found = []
+    for name in sorted(card.parameters):
+        parameter = card.parameters[name]
+        distribution = parameter.distribution
+        if distribution is None or isinstance(distribution, Fixed) or name in silent:
+            continue
+        enters = name in entering
+        found.append(
+            UncertainParameter(
+                key=f"{card.id}.{name}",
+                card=card.id,
+                name=name,
+                stage=stage,
+                central=float(parameter.value),
+                distribution=distribution,
+                unit=parameter.unit,
+                enters=enters,
+                note=entering[name]
+                if enters
+                else "has a distribution but does not enter this chain "
+                f"({card.method or card.kind})",
+                verified=parameter.verified,
+            )
+        )
+    return found
+
+
+def _annuity(rate: np.ndarray, years: np.ndarray) -> np.ndarray:
+    """Present value of 1 per year (end of year) for ``years`` at ``rate``, element-wise."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        factor = (1.0 - (1.0 + rate) ** -years) / rate
+    factor = np.where(rate == 0, years, factor)
+    return np.where(years <= 0, 0.0, factor)
+
+
+def _recovery_loss(years: np.ndarray, rate: np.ndarray) -> np.ndarray:
+    """:func:`wetval.pricing.recovery_loss_factor` for a vector of rates: (rates, parcels)."""
+    distinct, positions = np.unique(years, return_inverse=True)
+    table = np.zeros((rate.size, distinct.size))
+    for i, horizon in enumerate(distinct):
+        if horizon <= 0:
+            continue
+        mid = np.arange(int(np.ceil(horizon))) + 0.5
+        weight = np.maximum(1.0 - mid / horizon, 0.0)
+        table[:, i] = np.sum(weight * (1.0 + rate[:, None]) ** -mid, axis=1)
+    # a gather along axis 1 comes out in Fortran order; row sums must not depend on the layout
+    result: np.ndarray = np.ascontiguousarray(table[:, positions.reshape(-1)])
+    return result
+
+
+def _stored_card(ref_id: str, version: str, expected_hash: str, given: Card | str | None) -> Card:
+    card = given if isinstance(given, Card) else load_card(given or f"{ref_id}@{version}")
+    if card.hash != expected_hash:
+        raise CardError(
+            f"card {card.id!r}",
+            [
+                (
+                    "",
+                    f"is not the card the result was computed with ({ref_id}@{version}, hash "
+                    f"{expected_hash[:12]}…, this card {card.hash[:12]}…); pass the card used "
+                    "(e.g. the overridden copy)",
+                )
+            ],
+        )
+    return card
+
+
+#: Per-draw multipliers of the service values (None: the values of the run).
+Multiplier = Callable[[Mapping[str, np.ndarray], int], np.ndarray | None]
+
+
+def _unchanged(draws: Mapping[str, np.ndarray], n: int) -> np.ndarray | None:
+    """No multiplier: the values of the run."""
+    return None
+
+
+class _Compiled:
+    """Arrays and closures of the vectorised evaluator (built once per chain)."""
+
+    def __init__(self, chain: PriceChain) -> None:
+        from wetval.valuation import value as value_services
+
+        services = chain.services
+        self.parameters: list[UncertainParameter] = []
+        self.notes: list[str] = []
+
+        # ---------------------------------------------------------- valuation
+        self.value_ids = services.values.index
+        valued = chain.parcels.subset(self.value_ids)
+        if valued.hash != services.provenance.inputs.get("parcels"):
+            raise WetvalError(
+                "the service values were not computed on these parcels: pass the parcel table "
+                "valuation was run on (or the table it is a subset of)"
+            )
+        self.valued_parcels = valued
+        values = services.values.to_numpy(dtype=float)
+        # a combination of several valuations (wetval.valuation.combine) has no one card to
+        # re-evaluate: its values are held at the run
+        self.valuation_held = services.method == "combined"
+        if self.valuation_held:
+            self.adjusted = np.zeros(values.shape[1], dtype=bool)
+            self.base = values
+            self.notes.append(
+                f"combined valuation ({services.card_id}): service values held at the run; "
+                "neither card parameters nor condition reach them"
+            )
+        else:
+            valuation_card = chain.valuation_card_used
+            self.adjusted = services.services["condition_adjusted"].to_numpy(dtype=bool)
+            self.base = values
+            if self.adjusted.any():
+                unadjusted = value_services(
+                    valued,
+                    valuation_card,
+                    indicators=chain.indicators,
+                    price_year=services.price_year,
+                )
+                self.base = unadjusted.values.to_numpy(dtype=float)
+        self.cf_central = services.parcels["condition_factor"].to_numpy(dtype=float)
+        self.sum_unadjusted = self.base[:, ~self.adjusted].sum(axis=1)
+        self.sum_adjusted = self.base[:, self.adjusted].sum(axis=1)
+        self._service_multiplier: Multiplier = _unchanged
+        self._parcel_multiplier: Multiplier = _unchanged
+        if not self.valuation_held:
+            self._service_multiplier, self._parcel_multiplier = self._valuation_model(
+                valuation_card, valued
+            )
+
+        # --------------------------------------------------------------- quota
+        credits = chain.quota_credits
+        table = credits.table
+        priced = table["units"].to_numpy(dtype=float) > 0
+        self.priced_ids = table.index[priced]
+        rows = table[priced]
+        self.rules = QuotaRules.from_card(credits.card)
+        self.area_mu = rows["area_mu"].to_numpy(dtype=float)
+        self.area_m2 = rows["area_m2"].to_numpy(dtype=float)
+        self.units = rows["units"].to_numpy(dtype=float)
+        self.quality = rows["quality_factor"].to_numpy(dtype=float)
+        self.type_factor = rows["type_factor"].to_numpy(dtype=float)
+        self.lag_risk = rows["time_lag_factor"].to_numpy(dtype=float) * rows[
+            "risk_factor"
+        ].to_numpy(dtype=float)
+        first = rows["compensated_first"].to_numpy(dtype=bool)
+        self.recovery_years = np.where(first, 0.0, rows["years_to_target"].to_numpy(dtype=float))
+        self.value_position = self.value_ids.get_indexer(self.priced_ids)
+
+        # ------------------------------------------------------------- pricing
+        price = chain.price
+        options = price.provenance.options
+        pricing = chain.pricing_card_used
+        refs = price.provenance.cards
+        comparables = _stored_card(refs[1].id, refs[1].version, refs[1].hash, chain.comparables)
+        fund = _stored_card(refs[2].id, refs[2].version, refs[2].hash, chain.fund_card)
+        self.s_township = float(fund.param("township_share"))
+        self.s_centre = float(fund.param("centre_share"))
+        self.gross_up = str(options["gross_up"])
+        self.horizon = options["value_horizon"]
+        self.quality_adjust = bool(options["quality_adjust_value"])
+        self.price_factor = float(options.get("services_price_factor", 1.0))
+        self.has_services = "services" in price.provenance.inputs
+        date = options.get("valuation_date")
+        self.market_per_unit = _market_price_per_unit(
+            comparables, None if date is None else dt.date.fromisoformat(str(date))
+        )
+        weights = pricing.table("weights")["weight"].reindex(["cost", "market", "value"])
+        self.weights = weights.to_numpy(dtype=float)
+        self.floor = pricing.option("floor", "cost") == "cost"
+        cap = pricing.option("cap_per_m2", "none")
+        self.cap = None if cap in (None, "none") else float(cap) * self.area_m2
+        self.central = {name: float(pricing.param(name)) for name in _PRICING_PARAMETERS}
+        self.pricing_key = {name: f"{pricing.id}.{name}" for name in _PRICING_PARAMETERS}
+        self.plan_works, self.plan_compensation, self.plan_om = self._plans(chain.plans)
+        self.no_plan = bool(
+            np.isnan(self.plan_works).all()
+            and np.isnan(self.plan_compensation).all()
+            and np.isnan(self.plan_om).all()
+        )
+        self.all_valued = bool((self.value_position >= 0).all())
+        self.parameters += _card_parameters(
+            pricing,
+            "pricing",
+            {
+                "restoration_cost_per_mu": "restoration works of parcels without a plan",
+                "compensation_per_mu": "compensation of parcels without a plan's figure",
+                "om_per_mu_year": "operation and maintenance of parcels without a plan's figure",
+                "om_years": "years of O&M in the price",
+                "discount_rate": "O&M annuity, service loss during recovery, value approach",
+            },
+        )
+        self.parameters += _card_parameters(comparables, "pricing", {})
+
+    # ------------------------------------------------------------- valuation
+    def _valuation_model(
+        self, card: Card, valued: ParcelTable
+    ) -> tuple[
+        Callable[[Mapping[str, np.ndarray], int], np.ndarray | None],
+        Callable[[Mapping[str, np.ndarray], int], np.ndarray | None],
+    ]:
+        """Per-draw multipliers of the service values: draws × services and draws × parcels."""
+        none = _unchanged
+        method = card.method
+        if method == "xie-equivalent":
+            basis = card.option("D_basis", "given")
+            if basis == "given":
+                key, central = f"{card.id}.D", float(card.param("D"))
+                self.parameters += _card_parameters(
+                    card, "valuation", {"D": "scales every service value (D_d / D)"}
+                )
+
+                def xie_given(draws: Mapping[str, np.ndarray], n: int) -> np.ndarray | None:
+                    if key not in draws:
+                        return None
+                    return (draws[key] / central)[:, None]
+
+                return xie_given, none
+            if basis == "one-seventh":
+                keys = (f"{card.id}.grain_price", f"{card.id}.grain_yield")
+                centrals = (float(card.param("grain_price")), float(card.param("grain_yield")))
+                note = "D = grain price × grain yield ÷ 7 scales every service value"
+                self.parameters += _card_parameters(
+                    card, "valuation", {"grain_price": note, "grain_yield": note}
+                )
+
+                def xie_seventh(draws: Mapping[str, np.ndarray], n: int) -> np.ndarray | None:
+                    if not any(k in draws for k in keys):
+                        return None
+                    price = draws.get(keys[0], np.full(n, centrals[0]))
+                    grain = draws.get(keys[1], np.full(n, centrals[1]))
+                    ratio: np.ndarray = (price * grain) / (centrals[0] * centrals[1])
+                    return ratio[:, None]
+
+                return xie_seventh, none
+        if method == "value-function-transfer":
+            return self._value_function(card, valued, none)
+        if method == "unit-value-transfer":
+            studies = card.table("study_values")
+            raw = studies["study_income"] if "study_income" in studies else pd.Series()
+            incomes = pd.to_numeric(raw, errors="coerce")  # the benefit-transfer reading
+            why = (
+                "enters only through study values with a study income; this card has none"
+                if incomes.isna().all()
+                else "not propagated: the Monte Carlo evaluator does not re-combine study values"
+            )
+            self.parameters += [
+                dataclasses.replace(p, note=why) for p in _card_parameters(card, "valuation", {})
+            ]
+            return none, none
+        self.parameters += _card_parameters(card, "valuation", {})
+        if method not in ("unit-value-table", "xie-equivalent"):
+            self.notes.append(
+                f"valuation method {method}: card parameters are not propagated by the "
+                "Monte Carlo evaluator (values held at the deterministic run)"
+            )
+        return none, none
+
+    def _value_function(
+        self,
+        card: Card,
+        valued: ParcelTable,
+        none: Callable[[Mapping[str, np.ndarray], int], np.ndarray | None],
+    ) -> tuple[
+        Callable[[Mapping[str, np.ndarray], int], np.ndarray | None],
+        Callable[[Mapping[str, np.ndarray], int], np.ndarray | None],
+    ]:
+        from wetval.valuation.benefit_transfer import _function_inputs
+
+        coefficients = card.table("coefficients")
+        services = card.table("services")
+        inputs = _function_inputs(valued, card, coefficients)
+        site, dummies, site_keys, dummy_keys = [], [], [], []
+        for variable, row in coefficients.iterrows():
+            key = f"{card.id}.coefficients.{variable}"
+            beta, se = float(row["coefficient"]), float(row["se"])
+            if se > 0:
+                self.parameters.append(
+                    UncertainParameter(
+                        key=key,
+                        card=card.id,
+                        name=f"coefficients.{variable}",
+                        stage="valuation",
+                        central=beta,
+                        distribution=Normal(mean=beta, sd=se),
+                        unit="ln(value)" if row["transform"] == "constant" else "1",
+                        enters=True,
+                        note="meta-regression coefficient ~ N(β, se²), independent (diagonal "
+                        "covariance: the published s.e. only)",
+                        verified=bool(card.tables["coefficients"].verified),
+                    )
+                )
+            if str(row["input"]) == "service":
+                dummies.append(services[str(variable)].to_numpy(dtype=float))
+                dummy_keys.append((key, beta))
+            else:
+                column = (
+                    np.ones(len(valued))
+                    if str(row["transform"]) == "constant"
+                    else inputs[str(variable)]
+                )
+                site.append(column)
+                site_keys.append((key, beta))
+        site_matrix = np.column_stack(site) if site else np.zeros((len(valued), 0))
+        dummy_matrix = np.column_stack(dummies) if dummies else np.zeros((len(services), 0))
+        self.parameters += _card_parameters(card, "valuation", {})
+
+        def shifts(
+            keys: list[tuple[str, float]], draws: Mapping[str, np.ndarray], n: int
+        ) -> np.ndarray | None:
+            if not any(k in draws for k, _ in keys):
+                return None
+            return np.column_stack(
+                [draws[k] - beta if k in draws else np.zeros(n) for k, beta in keys]
+            )
+
+        def linear(delta: np.ndarray, matrix: np.ndarray) -> np.ndarray:
+            """The product delta @ matrix.T, term by term (independent of the chunk's shape)."""
+            total = np.zeros((delta.shape[0], matrix.shape[0]))
+            for k in range(matrix.shape[1]):
+                total += delta[:, k, None] * matrix[None, :, k]
+            return total
+
+        def service_part(draws: Mapping[str, np.ndarray], n: int) -> np.ndarray | None:
+            delta = shifts(dummy_keys, draws, n)
+            return None if delta is None else np.exp(linear(delta, dummy_matrix))
+
+        def parcel_part(draws: Mapping[str, np.ndarray], n: int) -> np.ndarray | None:
+            delta = shifts(site_keys, draws, n)
+            return None if delta is None else np.exp(linear(delta, site_matrix))
+
+        return service_part, parcel_part
+
+    # --------------------------------------------------------------- pricing
+    def _plans(self, plans: Sequence[RestorationPlan]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        from wetval.pricing.price import _plan_costs
+
+        return _plan_costs(plans, self.priced_ids, self.area_mu)
+
+    # ------------------------------------------------------------ evaluation
+    def values(
+        self, draws: Mapping[str, np.ndarray], n: int, factor: np.ndarray | None
+    ) -> np.ndarray:
+        """Annual service value per valued parcel [CNY/yr], draws × parcels."""
+        multiplier = self._service_multiplier(draws, n)
+        cf = self.cf_central[None, :] if factor is None else factor
+        if multiplier is None:
+            total = self.sum_unadjusted[None, :] + cf * self.sum_adjusted[None, :]
+        elif multiplier.shape[1] == 1:
+            total = multiplier * self.sum_unadjusted[None, :] + cf * (
+                multiplier * self.sum_adjusted[None, :]
+            )
+        else:
+            # element-wise, service by service: a BLAS product would round differently with
+            # the chunk's shape, and the result must not depend on the chunk size
+            unadjusted = np.zeros((n, self.base.shape[0]))
+            adjusted = np.zeros((n, self.base.shape[0]))
+            for s in range(self.base.shape[1]):
+                target = adjusted if self.adjusted[s] else unadjusted
+                target += multiplier[:, s, None] * self.base[None, :, s]
+            total = unadjusted + cf * adjusted
+        parcel = self._parcel_multiplier(draws, n)
+        if parcel is not None:
+            total = total * parcel
+        return np.broadcast_to(total, (n, len(self.value_ids)))
+
+    def prices(
+        self,
+        draws: Mapping[str, np.ndarray],
+        n: int,
+        values: np.ndarray,
+        quality: np.ndarray | None,
+        units: np.ndarray | None,
+    ) -> dict[str, np.ndarray]:
+        """Per-parcel price components, draws × priced parcels [CNY]."""
+
+        def parameter(name: str) -> np.ndarray:
+            key = self.pricing_key[name]
+            return draws[key] if key in draws else np.full(n, self.central[name])
+
+        rate = parameter("discount_rate")
+        area = self.area_mu[None, :]
+
+        def per_parcel(plan: np.ndarray, rate_name: str) -> np.ndarray:
+            by_rate = parameter(rate_name)[:, None] * area
+            return by_rate if self.no_plan else np.where(np.isnan(plan), by_rate, plan)
+
+        # the operations of price_quota, in its order, done in place where possible
+        works = per_parcel(self.plan_works, "restoration_cost_per_mu")
+        compensation = per_parcel(self.plan_compensation, "compensation_per_mu")
+        om_pv = per_parcel(self.plan_om, "om_per_mu_year")
+        om_pv *= _annuity(rate, parameter("om_years"))[:, None]
+        quality = self.quality[None, :] if quality is None else quality
+        units = self.units[None, :] if units is None else units
+        if self.has_services:
+            if self.all_valued:
+                esv = np.ascontiguousarray(values[:, self.value_position])
+            else:
+                present = self.value_position >= 0
+                taken = np.ascontiguousarray(values[:, np.where(present, self.value_position, 0)])
+                esv = np.where(present, taken, np.nan)
+            esv *= self.price_factor
+            if self.quality_adjust:
+                esv *= quality
+        else:
+            esv = np.full((n, len(self.area_mu)), np.nan)
+        loss = _recovery_loss(self.recovery_years, rate)
+        loss *= esv if self.all_valued and self.has_services else np.nan_to_num(esv)
+        kept = 1.0 - self.s_township - self.s_centre
+        if self.gross_up == "annex2":
+            loss += works
+            loss /= kept
+            compensation += om_pv
+            compensation /= self.s_township
+            cost = np.maximum(loss, compensation, out=loss)
+        else:
+            works += compensation
+            works += om_pv
+            works += loss
+            works /= kept
+            cost = works
+        if self.horizon == "perpetuity":
+            pv = 1.0 / rate
+        else:
+            pv = _annuity(rate, np.full(n, float(self.horizon)))
+        value = esv * pv[:, None]
+        market = np.broadcast_to(self.market_per_unit * units, cost.shape)
+        w_cost, w_market, w_value = self.weights
+        recommended = cost * w_cost
+        recommended += market * w_market
+        if self.all_valued and self.has_services:
+            recommended += value * w_value
+            recommended /= w_cost + w_market + w_value
+        else:
+            available = ~np.isnan(value)
+            recommended += np.where(available, value * w_value, 0.0)
+            recommended /= np.where(available, w_cost + w_market + w_value, w_cost + w_market)
+        if self.floor:
+            np.maximum(recommended, cost, out=recommended)
+        if self.cap is not None:
+            np.minimum(recommended, self.cap, out=recommended)
+        return {
+            "recommended": recommended,
+            "cost": cost,
+            "market": market,
+            "value": value,
+            "units": np.broadcast_to(units, cost.shape),
+        }
+
+    def totals(
+        self,
+        draws: Mapping[str, np.ndarray],
+        n: int,
+        factor: np.ndarray | None = None,
+        quality: np.ndarray | None = None,
+        units: np.ndarray | None = None,
+    ) -> tuple[dict[str, np.ndarray], np.ndarray, np.ndarray]:
+        """Project outputs (each of length n), per-parcel prices and per-parcel values."""
+        values = self.values(draws, n, factor)
+        parts = self.prices(draws, n, values, quality, units)
+        total = parts["recommended"].sum(axis=1)
+        unit_total = parts["units"].sum(axis=1)
+        outputs = {
+            "total_price": total,
+            "price_per_mu": total / self.area_mu.sum(),
+            "price_per_unit": total / unit_total,
+            "total_value": values.sum(axis=1),
+            "cost": parts["cost"].sum(axis=1),
+            "market": parts["market"].sum(axis=1),
+            "value": parts["value"].sum(axis=1),
+            "units": unit_total,
+        }
+        return outputs, parts["recommended"], values
+
+
+@dataclass(frozen=True)
+class PriceChain:
+    """The deterministic results of one run, bundled for uncertainty and sensitivity analysis.
+
+    Parameters
+    ----------
+    parcels
+        The parcel table the run started from (valuation, quota and condition
+        may each have used a subset of it; each subset is checked against
+        the hash its result recorded).
+    services
+        The service values the value approach of the price used
+        (:class:`~wetval.valuation.ServiceValues`).
+    credits
+        The quota credits priced (:class:`~wetval.quota.QuotaCredits`, or the
+        :class:`~wetval.quota.QuotaAccounts` holding them).
+    price
+        The quota price of the run (:class:`~wetval.pricing.QuotaPrice`).
+    condition
+        The condition result of the run, needed only for indicator
+        measurement error (``monte_carlo(..., indicator_error=...)``).
+    indicators
+        The indicator table condition was scored from (and that valuation
+        used, for methods that read indicators).
+    valuation_card, pricing_card, condition_card, comparables, fund_card
+        The cards used, when they are not the installed card of the id and
+        version the result records (e.g. a project override); checked
+        against the content hash in each result's provenance.
+    plans
+        The restoration plans given to :func:`~wetval.pricing.price_quota`.
+
+    Raises
+    ------
+    wetval.errors.WetvalError
+        If a result was not computed from the given inputs, or if the
+        vectorised evaluator at the central values does not reproduce the
+        deterministic service values and price of every parcel.
+    wetval.errors.CardError
+        If a card given is not the one a result recorded.
+    """
+
+    parcels: ParcelTable
+    services: ServiceValues
+    credits: QuotaCredits | QuotaAccounts
+    price: QuotaPrice
+    condition: ConditionResult | None = None
+    indicators: IndicatorTable | None = None
+    valuation_card: Card | str | None = None
+    pricing_card: Card | str | None = None
+    condition_card: Card | str | None = None
+    comparables: Card | str | None = None
+    fund_card: Card | str | None = None
+    plans: tuple[RestorationPlan, ...] = ()
+    _compiled: _Compiled = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "plans", tuple(self.plans))
+        price_inputs = self.price.provenance.inputs
+        if price_inputs.get("credits") != frame_hash(self.quota_credits.table):
+            raise WetvalError("the price was not computed from these quota credits")
+        if "services" in price_inputs and price_inputs["services"] != frame_hash(
+            self.services.by_parcel()
+        ):
+            raise WetvalError("the price's value approach did not use these service values")
+        compiled = _Compiled(self)
+        object.__setattr__(self, "_compiled", compiled)
+        _, per_parcel, values = compiled.totals({}, 1)
+        expected_values = self.services.by_parcel().to_numpy(dtype=float)
+        expected_price = self.price.table["recommended"].reindex(compiled.priced_ids)
+        value_ok = np.allclose(values[0], expected_values, rtol=_CHECK_RTOL, atol=0.0)
+        price_ok = np.allclose(
+            per_parcel[0], expected_price.to_numpy(dtype=float), rtol=_CHECK_RTOL, atol=0.0
+        )
+        if not (value_ok and price_ok):
+            what = "service values" if not value_ok else "prices"
+            raise WetvalError(
+                f"the vectorised chain does not reproduce the deterministic {what} of the run: "
+                "pass the plans, cards and tables the run used"
+            )
+
+    # ----------------------------------------------------------------- cards
+    @property
+    def quota_credits(self) -> QuotaCredits:
+        """The credits priced."""
+        return self.credits.credits if isinstance(self.credits, QuotaAccounts) else self.credits
+
+    @property
+    def valuation_card_used(self) -> Card:
+        """The valuation card (checked against the service values' provenance)."""
+        ref = self.services.provenance.cards[0]
+        return _stored_card(ref.id, ref.version, ref.hash, self.valuation_card)
+
+    @property
+    def pricing_card_used(self) -> Card:
+        """The pricing card (checked against the price's provenance)."""
+        ref = self.price.provenance.cards[0]
+        return _stored_card(ref.id, ref.version, ref.hash, self.pricing_card)
+
+    @property
+    def condition_card_used(self) -> Card:
+        """The condition card (checked against the condition result's provenance)."""
+        if self.condition is None:
+            raise WetvalError("the chain has no condition result")
+        ref = self.condition.provenance.cards[0]
+        return _stored_card(ref.id, ref.version, ref.hash, self.condition_card)
+
+    # ------------------------------------------------------------ parameters
+    def parameters(self) -> pd.DataFrame:
+        """Every uncertain card parameter the chain met, whether it enters, and its range.
+
+        Returns
+        -------
+        pandas.DataFrame
+            Indexed by key: ``card``, ``parameter``, ``stage``, ``distribution``,
+            ``central``, ``low``, ``high`` (the 5th–95th percentile or the
+            support, :func:`~wetval.uncertainty.distribution_bounds`), ``unit``,
+            ``verified``, ``enters``, ``note``.
+        """
+        rows = []
+        for p in self._compiled.parameters:
+            low, high = distribution_bounds(p.distribution, p.central)
+            rows.append(
+                {
+                    "key": p.key,
+                    "card": p.card,
+                    "parameter": p.name,
+                    "stage": p.stage,
+                    "distribution": _describe(p.distribution),
+                    "central": p.central,
+                    "low": low,
+                    "high": high,
+                    "unit": p.unit,
+                    "verified": p.verified,
+                    "enters": p.enters,
+                    "note": p.note,
+                }
+            )
+        columns = ["key", "card", "parameter", "stage", "distribution", "central", "low", "high"]
+        columns += ["unit", "verified", "enters", "note"]
+        return pd.DataFrame(rows, columns=columns).set_index("key")
+
+    def _entering(self, keys: Sequence[str] | None) -> list[UncertainParameter]:
+        entering = [p for p in self._compiled.parameters if p.enters]
+        if keys is None:
+            return entering
+        known = {p.key: p for p in entering}
+        unknown = [k for k in keys if k not in known]
+        if unknown:
+            raise WetvalError(
+                f"unknown or non-entering parameters {unknown}; the chain propagates: "
+                f"{sorted(known)}"
+            )
+        return [known[k] for k in keys]
+
+    @property
+    def notes(self) -> tuple[str, ...]:
+        """What the evaluator holds fixed, in words."""
+        return tuple(self._compiled.notes)
+
+    # ------------------------------------------------------------ evaluation
+    def evaluate(
+        self, draws: Mapping[str, np.ndarray], *, output: str = "total_price"
+    ) -> np.ndarray:
+        """One output of the chain for arrays of parameter values (others at their central value).
+
+        Parameters
+        ----------
+        draws
+            Parameter key → values (all the same length N).
+        output
+            A key of :data:`OUTPUTS`.
+
+        Returns
+        -------
+        numpy.ndarray
+            N values [unit of the output].
+        """
+        if output not in OUTPUTS:
+            raise WetvalError(f"unknown output {output!r}; choose one of {list(OUTPUTS)}")
+        self._entering(list(draws))
+        lengths = {len(np.asarray(v)) for v in draws.values()}
+        if len(lengths) > 1:
+            raise WetvalError("give the same number of values for every parameter")
+        n = lengths.pop() if lengths else 1
+        out = np.empty(n)
+        step = max(1, 2_000_000 // max(len(self._compiled.area_mu), len(self._compiled.value_ids)))
+        for start in range(0, n, step):
+            chunk = {k: np.asarray(v, dtype=float)[start : start + step] for k, v in draws.items()}
+            size = min(step, n - start)
+            out[start : start + size] = self._compiled.totals(chunk, size)[0][output]
+        return out
+
+    def model(
+        self, output: str = "total_price", parameters: Sequence[str] | None = None
+    ) -> Callable[[np.ndarray], np.ndarray]:
+        """The chain as a vectorised model for :mod:`wetval.uncertainty.sensitivity`.
+
+        Parameters
+        ----------
+        output
+            A key of :data:`OUTPUTS`.
+        parameters
+            Parameter keys, in column order (default: every entering parameter).
+
+        Returns
+        -------
+        callable
+            Maps an (N, k) array to N values of ``output``.
+        """
+        keys = [p.key for p in self._entering(parameters)]
+
+        def run(x: np.ndarray) -> np.ndarray:
+            x = np.atleast_2d(np.asarray(x, dtype=float))
+            return self.evaluate({k: x[:, i] for i, k in enumerate(keys)}, output=output)
+
+        return run
+
+    def bounds(
+        self, parameters: Sequence[str] | None = None, coverage: float = 0.90
+    ) -> dict[str, tuple[float, float]]:
+        """(low, high) of each entering parameter: its support, or its central ``coverage``."""
+        return {
+            p.key: distribution_bounds(p.distribution, p.central, coverage)
+            for p in self._entering(parameters)
+        }
+
+    def tornado(
+        self,
+        output: str = "total_price",
+        *,
+        parameters: Sequence[str] | None = None,
+        coverage: float = 0.90,
+    ) -> TornadoResult:
+        """One-at-a-time swings of an output over each parameter's range (tornado data).
+
+        Each parameter goes from the low to the high end of its range
+        (:meth:`bounds`) with the others at their central values.
+        """
+        from wetval.uncertainty.sensitivity import one_at_a_time
+
+        chosen = self._entering(parameters)
+        ranges = self.bounds([p.key for p in chosen], coverage)
+        table = {
+            p.key: (
+                min(ranges[p.key][0], p.central),
+                p.central,
+                max(ranges[p.key][1], p.central),
+            )
+            for p in chosen
+        }
+        return one_at_a_time(
+            self.model(output, list(table)), table, output_label=f"{output} [{OUTPUTS[output]}]"
+        )
+
+    def sobol(
+        self,
+        output: str = "total_price",
+        *,
+        n: int,
+        seed: int | np.random.Generator,
+        parameters: Sequence[str] | None = None,
+        coverage: float = 0.90,
+    ) -> SobolResult:
+        """Sobol first-order and total indices of an output over the parameters' ranges.
+
+        Parameters vary uniformly over their ranges (:meth:`bounds`), not by
+        their distributions: the indices apportion the output's variance over
+        those ranges (Saltelli sampling through SALib; ``wetval[sensitivity]``).
+        """
+        from wetval.uncertainty.sensitivity import sobol
+
+        ranges = self._varying(parameters, coverage)
+        return sobol(self.model(output, list(ranges)), ranges, n=n, seed=seed)
+
+    def morris(
+        self,
+        output: str = "total_price",
+        *,
+        trajectories: int,
+        seed: int | np.random.Generator,
+        parameters: Sequence[str] | None = None,
+        coverage: float = 0.90,
+    ) -> MorrisResult:
+        """Morris elementary-effects screening of an output over the parameters' ranges."""
+        from wetval.uncertainty.sensitivity import morris
+
+        ranges = self._varying(parameters, coverage)
+        return morris(
+            self.model(output, list(ranges)), ranges, trajectories=trajectories, seed=seed
+        )
+
+    def _varying(
+        self, parameters: Sequence[str] | None, coverage: float
+    ) -> dict[str, tuple[float, float]]:
+        ranges = self.bounds(parameters, coverage)
+        return {k: v for k, v in ranges.items() if v[0] < v[1]}
+
+
+def _describe(distribution: Distribution) -> str:
+    fields = distribution.model_dump(exclude={"kind"})
+    if "samples" in fields:
+        return f"empirical ({len(fields['samples'])} samples)"
+    return f"{distribution.kind}(" + ", ".join(f"{k}={v:g}" for k, v in fields.items()) + ")"
+
+
+def stream(root: np.random.SeedSequence, *words: str | int) -> np.random.Generator:
+    """An independent generator for a named stream of a seed (stable across runs and versions).
+
+    The stream's key is a hash of its words, so adding a parameter or a
+    stream never shifts the numbers of another.
+    """
+    digest = hashlib.sha256("\x1f".join(map(str, words)).encode()).digest()
+    key = tuple(int.from_bytes(digest[i : i + 4], "little") for i in range(0, 16, 4))
+    child = np.random.SeedSequence(root.entropy, spawn_key=(*root.spawn_key, *key))
+    return np.random.Generator(np.random.PCG64(child))
