@@ -29,7 +29,7 @@ def test_sections_and_content(sample_assessment: Assessment, lang: str) -> None:
     assert document.report_id == sample_assessment.report_id
     assert sample_assessment.hash in dict(document.cover.items).values()
     blocks = [b for s in document.sections for b in s.blocks]
-    assert sum(isinstance(b, Figure) for b in blocks) >= 3
+    assert sum(isinstance(b, Figure) for b in blocks) >= 5  # incl. histogram and tornado
     (sheet,) = [b for b in blocks if isinstance(b, ReviewSheet)]
     assert sum(w for _, _, w in sheet.criteria) == pytest.approx(1.0)
     sheets = [t.sheet for t in document.tables()]

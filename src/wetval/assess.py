@@ -17,7 +17,6 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import hashlib
-import json
 import time
 import tomllib
 import warnings
@@ -27,7 +26,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import cached_property
 from pathlib import Path
-from typing import Any, Literal, cast
+from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
@@ -44,6 +43,8 @@ from wetval.quota import BalanceReport, FundSplit, QuotaAccounts, allocate_funds
 from wetval.quota import quota_accounts as account_quotas
 from wetval.results import Result
 from wetval.tables import IndicatorTable, ParcelTable
+from wetval.uncertainty import MonteCarloResult, PriceChain, monte_carlo
+from wetval.uncertainty.sensitivity import TornadoResult
 from wetval.units import M2_PER_MU
 from wetval.valuation import ServiceValues
 
@@ -384,8 +385,8 @@ class Assessment(Result):
     price: QuotaPrice
     sale: pd.DataFrame
     funds: FundSplit | None
-    uncertainty: Result | None
-    sensitivity: Result | None
+    uncertainty: MonteCarloResult | None
+    sensitivity: TornadoResult | None
     excluded: pd.DataFrame
     warnings: tuple[str, ...]
     timings: dict[str, float]
@@ -424,8 +425,9 @@ class Assessment(Result):
             facts["units_required"] = round(float(self.sale["units_delivered"].sum()), 4)
             facts["sale_amount"] = float(self.sale["amount"].sum())
         if self.uncertainty is not None:
-            percentiles = cast(Any, self.uncertainty).to_frame()
-            facts["monte_carlo"] = json.loads(percentiles.to_json(orient="split"))
+            facts["price_per_unit_p5_p50_p95"] = [
+                round(self.uncertainty.percentile("price_per_unit", q), 2) for q in (5, 50, 95)
+            ]
         return facts
 
     def summary(self) -> str:
@@ -731,6 +733,7 @@ def assess(
     spec: AssessmentSpec,
     *,
     progress: Callable[[str], None] | None = None,
+    monte_carlo_progress: bool | None = False,
 ) -> Assessment:
     """Run an assessment.
 
@@ -741,6 +744,9 @@ def assess(
         project file, :func:`wetval.datasets.sample_project` gives the demo's).
     progress
         Called with each step's name as it starts (the CLI shows it).
+    monte_carlo_progress
+        Progress bar of the Monte Carlo step: ``None`` shows it when stderr is
+        a terminal (see :func:`wetval.uncertainty.monte_carlo`).
 
     Returns
     -------
@@ -813,8 +819,28 @@ def assess(
             amount = Decimal(str(round(float(sale["amount"].sum()), 2)))
             cost = Decimal(str(round(float(sale["restoration_cost"].sum()), 2)))
             funds = allocate_funds(amount, cost, cards.get("funds"), date=spec.project.date)
-    uncertainty: Result | None = None
-    sensitivity: Result | None = None
+    uncertainty: MonteCarloResult | None = None
+    sensitivity: TornadoResult | None = None
+    if spec.options.monte_carlo_draws or spec.options.sensitivity:
+        with steps.step("uncertainty"):
+            chain = PriceChain(
+                project,
+                value_services,
+                accounts.credits,
+                price,
+                condition=condition,
+                indicators=indicators,
+                plans=tuple(plans),
+            )
+            if spec.options.monte_carlo_draws:
+                uncertainty = monte_carlo(
+                    chain,
+                    draws=spec.options.monte_carlo_draws,
+                    seed=spec.options.seed,
+                    progress=monte_carlo_progress,
+                )
+            if spec.options.sensitivity and not chain.parameters().empty:
+                sensitivity = chain.tornado("price_per_unit")
     provenance = Provenance(
         method="assessment",
         cards=tuple(_unique_refs(cards)),

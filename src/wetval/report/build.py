@@ -9,7 +9,7 @@ Markdown or XLSX.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -72,6 +72,9 @@ def _summary(assessment: Assessment, lang: Lang) -> Section:
         (tr("credit_units", lang), f"{head['credit_units']:,.2f}"),
         (tr("balance_verdict", lang), tr("balanced" if head["balanced"] else "not_balanced", lang)),
     ]
+    if "price_per_unit_p5_p50_p95" in head:
+        p5, p50, p95 = head["price_per_unit_p5_p50_p95"]
+        items.insert(3, (tr("mc_range", lang), f"{_money(p5)} – {_money(p95)} (P50 {_money(p50)})"))
     if "units_required" in head:
         items.insert(5, (tr("units_required", lang), f"{head['units_required']:,.2f}"))
         items.append((tr("sale_amount", lang), f"{_money(head['sale_amount'])} CNY"))
@@ -468,17 +471,29 @@ def _funds(assessment: Assessment, lang: Lang) -> Section:
 
 def _uncertainty(assessment: Assessment, lang: Lang) -> Section:
     blocks: list[Block] = []
-    result: Any = assessment.uncertainty
+    result = assessment.uncertainty
     if result is None:
         blocks.append(Paragraph(tr("no_uncertainty", lang), tone="note"))
     else:
         blocks.append(
-            Table(result.to_frame().reset_index(), tr("percentiles", lang), "monte_carlo")
+            Table(
+                result.to_frame().reset_index(),
+                tr("percentiles", lang),
+                "monte_carlo",
+                {"relative_mcse": 4},
+                max_rows=None,
+                print_columns=tuple(
+                    c
+                    for c in result.to_frame().reset_index().columns
+                    if c
+                    in ("output", "deterministic", "P5", "P50", "P95", "relative_mcse", "converged")
+                ),
+            )
         )
-        ax = result.plot()
+        ax = result.plot(output="price_per_unit")
         blocks.append(figure_block(ax.figure, tr("uncertainty_chart", lang), "monte_carlo"))
-        blocks.append(Paragraph(result.summary(), tone="note"))
-    tornado: Any = assessment.sensitivity
+        blocks += [Paragraph(note, tone="note") for note in result.notes]
+    tornado = assessment.sensitivity
     if tornado is not None:
         ax = tornado.plot()
         blocks.append(figure_block(ax.figure, tr("tornado_chart", lang), "tornado"))
