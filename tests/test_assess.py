@@ -141,3 +141,15 @@ def test_unscored_occupation_policy() -> None:
     relaxed = options.model_copy(update={"unscored_occupation": "best-grade"})
     result = assess(spec.model_copy(update={"options": relaxed, "data": data}))
     assert any("best grade" in w for w in result.warnings)
+
+
+def test_hash_does_not_depend_on_where_the_project_file_lies(tmp_path: Path) -> None:
+    spec = load_spec(DOCS / "example-project.toml")
+    options = spec.options.model_copy(update={"monte_carlo_draws": 20, "sensitivity": False})
+    here = spec.model_copy(update={"options": options})
+    elsewhere_dir = tmp_path / "copy"
+    import shutil
+
+    shutil.copytree(DOCS / "examples", elsewhere_dir / "examples")
+    elsewhere = here.model_copy(update={"base_dir": str(elsewhere_dir)})
+    assert assess(here).hash == assess(elsewhere).hash

@@ -239,7 +239,11 @@ class AssessmentSpec(_Model):
         return candidate
 
     def describe(self) -> dict[str, Any]:
-        """The spec as plain JSON data; tables passed directly appear as their hashes."""
+        """The spec as plain JSON data; tables passed directly appear as their hashes.
+
+        ``base_dir`` is left out: where the project file lies on a machine must
+        not change the assessment's hash (its inputs are hashed by content).
+        """
 
         def plain(value: Any) -> Any:
             if isinstance(value, ParcelTable | IndicatorTable):
@@ -257,6 +261,7 @@ class AssessmentSpec(_Model):
             return value
 
         described: dict[str, Any] = plain(self)
+        del described["base_dir"]
         return described
 
 

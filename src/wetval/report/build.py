@@ -401,9 +401,7 @@ def _price(assessment: Assessment, lang: Lang) -> Section:
             tr(
                 "price_text",
                 lang,
-                card=assessment.price.provenance.cards[0].id
-                if assessment.price.provenance.cards
-                else "pricing",
+                card=assessment.spec["cards"]["pricing"],
             )
         ),
         Table(approaches, tr("approach_table", lang), "price_approaches", {tr("weight", lang): 2}),
