@@ -165,3 +165,22 @@ def test_console_script_is_installed() -> None:
         check=False,
     )
     assert result.returncode == 0 and result.stdout.startswith("wetval ")
+
+
+def test_invalid_card_in_a_project_names_file_and_key(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    card = tmp_path / "my-condition.toml"
+    card.write_text('id = "x"\nkind = "condition"\nversion = "one"\n', encoding="utf-8")
+    project = tmp_path / "p.toml"
+    project.write_text(
+        '[project]\nname = "t"\napplicant = "a"\nassessor = "b"\ndate = 2024-12-31\n'
+        '[data]\nparcels = "sample"\nindicators = "sample"\n'
+        '[cards]\ncondition = "my-condition.toml"\n',
+        encoding="utf-8",
+    )
+    out = tmp_path / "out"
+    assert main(["assess", str(project), "-o", str(out)]) == EXIT_INPUT
+    err = capsys.readouterr().err
+    assert "cards.condition" in err and str(card) in err and "version" in err
+    assert not out.exists()

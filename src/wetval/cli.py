@@ -79,8 +79,9 @@ def _run_assessment(args: argparse.Namespace, spec: Any, default_output: str) ->
     from wetval.assess import assess
     from wetval.report import export_assessment
 
-    assessment = assess(spec, progress=_progress(args))
-    if _progress(args) is not None:
+    steps = _progress(args)
+    assessment = assess(spec, progress=steps, monte_carlo_progress=None if steps else False)
+    if steps is not None:
         print(file=sys.stderr)
     output = Path(args.output or default_output)
     written = export_assessment(
