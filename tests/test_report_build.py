@@ -94,10 +94,21 @@ def test_html_report_renders_in_a_real_browser(
             price = page.locator("#summary dd.emph").first
             assert price.is_visible()
             assert f"{sample_assessment.price.per_unit:,.2f}" in price.inner_text()
+            loading_errors = list(errors)  # the DevTools inspection below logs its own
+            # the Chinese title is drawn with the embedded font, not a tofu fallback
+            cdp = page.context.new_cdp_session(page)
+            cdp.send("DOM.enable")
+            cdp.send("CSS.enable")
+            root = cdp.send("DOM.getDocument")["root"]["nodeId"]
+            for selector in ("#report-title", "#summary h2", "#data caption"):
+                node = cdp.send("DOM.querySelector", {"nodeId": root, "selector": selector})
+                fonts = cdp.send("CSS.getPlatformFontsForNode", {"nodeId": node["nodeId"]})
+                families = {f["familyName"] for f in fonts["fonts"] if f["glyphCount"]}
+                assert families == {"Wetval CJK Sans"}, (selector, fonts)
             page.screenshot(path=str(tmp_path / "report.png"), full_page=False)
         finally:
             browser.close()
-    assert errors == []
+    assert loading_errors == []
 
 
 def _review_of(assessment: Assessment):  # type: ignore[no-untyped-def]
