@@ -3,7 +3,9 @@ card errors, AHP-weighted cards, invariants (hypothesis) and the result object."
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -179,6 +181,22 @@ def test_non_monotone_rule_is_a_card_error() -> None:
     tables["rule_vegetation_cover"] = rule.model_copy(update={"rows": rows})
     with pytest.raises(CardError, match="must not fall as a higher-is-better value rises"):
         ConditionScheme.from_card(card.model_copy(update={"tables": tables}))
+
+
+def _card_with(card_id: str, edit: Callable[[dict[str, Any]], None]) -> Card:
+    data = wetval.load_card(card_id).model_dump(mode="json", exclude_none=True)
+    edit(data)
+    return Card.from_mapping(data)
+
+
+def test_non_numeric_item_weight_is_a_card_error() -> None:
+    def weight_as_text(data: dict[str, Any]) -> None:
+        data["tables"]["items"]["rows"][0][2] = "fifteen"
+
+    with pytest.raises(CardError) as caught:
+        ConditionScheme.from_card(_card_with(DB36, weight_as_text))
+    keys = dict(caught.value.key_problems)
+    assert "'fifteen' is not a non-negative number" in keys["tables.items.rows[0].weight"]
 
 
 AHP_CARD = """

@@ -257,7 +257,7 @@ def _read_items(
         for item, group, weight in zip(frame["item"], frame["group"], weights, strict=True)
     ]
     items = []
-    for position, row in frame.iterrows():
+    for position, (_, row) in enumerate(frame.iterrows()):
         key = f"tables.items.rows[{position}]"
         item_id = str(row["item"])
         indicators = _cell_list(row.get("indicators", "")) or (item_id,)
@@ -277,7 +277,7 @@ def _read_items(
         if rule != "presence" and len(indicators) != 1:
             problems.append((f"{key}.indicators", f"rule {rule!r} reads exactly one indicator"))
             continue
-        weight = float(row["weight"]) if "weight" in frame.columns else np.nan
+        weight = float(weights[position])
         if "weight" in frame.columns and not (np.isfinite(weight) and weight >= 0):
             problems.append((f"{key}.weight", f"{row['weight']!r} is not a non-negative number"))
             continue
