@@ -199,6 +199,17 @@ def test_non_numeric_item_weight_is_a_card_error() -> None:
     assert "'fifteen' is not a non-negative number" in keys["tables.items.rows[0].weight"]
 
 
+@pytest.mark.parametrize(("card_id", "table"), [(PSR, "rule_disturbance"), (DB36, "rule_biomass")])
+def test_empty_rule_table_is_a_card_error(card_id: str, table: str) -> None:
+    # a minmax rule (PSR) and a steps rule (DB36) without rows
+    def empty(data: dict[str, Any]) -> None:
+        data["tables"][table]["rows"] = []
+
+    with pytest.raises(CardError) as caught:
+        ConditionScheme.from_card(_card_with(card_id, empty))
+    assert "has no rows" in dict(caught.value.key_problems)[f"tables.{table}"]
+
+
 AHP_CARD = """
 id = "ahp-condition"
 kind = "condition"

@@ -325,6 +325,9 @@ def _read_rule(
     if absent:
         problems.append((f"{key}.columns", f"missing columns {absent} for rule {rule!r}"))
         return None
+    if params.empty:
+        problems.append((key, f"has no rows; rule {rule!r} of item {item_id!r} needs at least one"))
+        return None
     if rule in _SCORED_RULES:
         if "points" in params.columns and "score" not in params.columns:
             if scale != "points" or not weight > 0:
