@@ -210,6 +210,18 @@ def test_empty_rule_table_is_a_card_error(card_id: str, table: str) -> None:
     assert "has no rows" in dict(caught.value.key_problems)[f"tables.{table}"]
 
 
+def test_unknown_topsis_variant_is_a_card_error(county) -> None:  # type: ignore[no-untyped-def]
+    def variant(data: dict[str, Any]) -> None:
+        data["options"]["topsis_variant"] = "minmax-manhattan"
+
+    with pytest.raises(CardError) as caught:
+        score(county.indicators, _card_with(PSR, variant), county.parcels)
+    assert (
+        "'minmax-manhattan' is not one of"
+        in dict(caught.value.key_problems)["options.topsis_variant"]
+    )
+
+
 AHP_CARD = """
 id = "ahp-condition"
 kind = "condition"

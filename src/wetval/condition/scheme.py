@@ -16,6 +16,7 @@ import pandas as pd
 
 from wetval.cards import Card
 from wetval.condition import normalise
+from wetval.condition.aggregate import TOPSIS_VARIANTS
 from wetval.condition.grades import GradeScale
 from wetval.condition.weights import RANDOM_INDEX, _matrix_problems
 from wetval.errors import CardError
@@ -186,6 +187,11 @@ class ConditionScheme:
             )
         if card.option("ahp_policy", "warn") not in ("warn", "error", "ignore"):
             problems.append(("options.ahp_policy", "must be 'warn', 'error' or 'ignore'"))
+        variant = card.option("topsis_variant", "vector-euclidean")
+        if variant not in TOPSIS_VARIANTS:
+            problems.append(
+                ("options.topsis_variant", f"{variant!r} is not one of {list(TOPSIS_VARIANTS)}")
+            )
         items, declared = _read_items(card, catalogue, scale, weighting, problems)
         groups = _read_groups(card, declared, problems)
         structural = [
