@@ -96,6 +96,19 @@ def test_verification_flag_decides_aquaculture_ponds() -> None:
     assert problems[["parcel_id", "column"]].values.tolist() == [["P2", "verified_non_aquaculture"]]
 
 
+def test_numeric_verification_flags() -> None:
+    # a 1/0 column with blanks is read as floats (CSV, Excel): 1.0 and 0.0 are yes and no
+    flags: list[object] = [np.nan, 1.0, 0.0, np.nan, np.nan, np.nan, np.nan, np.nan]
+    parcels, indicators = census_inputs(flags)
+    assert parcels.column("verified_non_aquaculture").dtype == np.float64
+    frame = screen_reserves(parcels, indicators).parcels
+    assert frame.loc["P2", "pass_legal_status"] and not frame.loc["P3", "pass_legal_status"]
+    parcels, indicators = census_inputs([np.nan, 2.0, 1.0, *[np.nan] * 5])
+    with pytest.raises(ValidationError) as caught:
+        screen_reserves(parcels, indicators)
+    assert caught.value.problems["parcel_id"].tolist() == ["P2"]
+
+
 def test_without_flag_column_ponds_stay_out() -> None:
     parcels, indicators = census_inputs()
     bare = ParcelTable.from_frame(parcels.to_frame().drop(columns="verified_non_aquaculture")

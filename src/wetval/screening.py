@@ -253,14 +253,24 @@ def _lookup(values: pd.Categorical[str], table: dict[Any, Any], default: Any) ->
 def _flags(
     values: np.ndarray | None, n: int, column: str, problems: ProblemCollector
 ) -> np.ndarray:
-    """Parse a yes/no verification column (missing = not verified)."""
+    """Parse a yes/no verification column (missing = not verified).
+
+    Text takes the words of ``_TRUE``/``_FALSE``; a numeric column (a 1/0
+    column with blanks is read as floats) takes 1 and 0.
+    """
     if values is None:
         return np.zeros(n, dtype=bool)
-    series = pd.Series(values, dtype=object)
-    text = series.astype(str).str.strip().str.lower()
-    missing = series.isna().to_numpy() | (text == "").to_numpy()
-    true = text.isin(_TRUE).to_numpy()
-    false = text.isin(_FALSE).to_numpy()
+    series = pd.Series(values)
+    if pd.api.types.is_numeric_dtype(series.dtype):
+        numbers = series.to_numpy(dtype=float, na_value=np.nan)
+        missing = np.isnan(numbers)
+        true, false = numbers == 1.0, numbers == 0.0
+    else:
+        series = series.astype(object)
+        text = series.astype(str).str.strip().str.lower()
+        missing = series.isna().to_numpy() | (text == "").to_numpy()
+        true = text.isin(_TRUE).to_numpy()
+        false = text.isin(_FALSE).to_numpy()
     problems.add_rows(
         ~(missing | true | false),
         column=column,
@@ -268,7 +278,8 @@ def _flags(
         reason="not a yes/no verification flag",
         fix="enter true/false (or 是/否, 1/0); leave empty where not yet verified",
     )
-    return true & ~missing
+    verified: np.ndarray = true & ~missing
+    return verified
 
 
 def _joined(flags: list[tuple[np.ndarray, str]], n: int) -> pd.Categorical[str]:
