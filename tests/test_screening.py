@@ -109,6 +109,22 @@ def test_numeric_verification_flags() -> None:
     assert caught.value.problems["parcel_id"].tolist() == ["P2"]
 
 
+def test_minimum_area_compared_at_survey_precision() -> None:
+    # the card's minimum is 1 亩, written 666.67 m² (two decimals, like 三调 areas):
+    # a parcel of exactly 1 亩 (666.666… m²) passes, one of 666.65 m² does not
+    parcels = ParcelTable.from_frame(
+        pd.DataFrame(
+            {"parcel_id": ["mu", "under"], "land_class": ["1106", "1106"],
+             "area_m2": [10_000.0 / 15.0, 666.65], "role": ["reserve", "reserve"]}
+        )
+    )  # fmt: skip
+    indicators = IndicatorTable.from_frame(
+        pd.DataFrame({"parcel_id": ["mu", "under"], "standing_water_months": [6.0, 6.0]})
+    )
+    passed = screen_reserves(parcels, indicators).parcels["pass_min_area"]
+    assert passed.to_dict() == {"mu": True, "under": False}
+
+
 def test_without_flag_column_ponds_stay_out() -> None:
     parcels, indicators = census_inputs()
     bare = ParcelTable.from_frame(parcels.to_frame().drop(columns="verified_non_aquaculture")

@@ -24,7 +24,8 @@ Rules (each parcel gets pass/fail per rule and the reasons it failed):
     (``standing_water_months``; a parcel without the observation fails, with
     that reason, and is flagged for the field team);
 ``min_area``
-    at least the card's minimum area.
+    at least the card's minimum area, compared at the survey's precision of
+    0.01 m² (:data:`wetval.tables.AREA_TOLERANCE_M2`).
 
 Call convention of the ``screening`` kind:
 ``f(parcels: ParcelTable, indicators: IndicatorTable, card: Card) -> ReserveCensus``.
@@ -47,7 +48,7 @@ from wetval.plotting import axes
 from wetval.plugins import Method, get_method
 from wetval.provenance import Provenance
 from wetval.results import Result
-from wetval.tables import IndicatorTable, ParcelTable
+from wetval.tables import AREA_TOLERANCE_M2, IndicatorTable, ParcelTable
 from wetval.testing import register_kind_check
 from wetval.units import M2_PER_HA
 
@@ -338,7 +339,9 @@ def reserve_census(parcels: ParcelTable, indicators: IndicatorTable, card: Card)
     )
     water_ok = months >= min_months
     water_unknown = np.isnan(months)
-    area_ok = area >= min_area
+    # at the survey's precision: the card writes 1 亩 as 666.67 m², which a parcel of
+    # exactly 1 亩 (666.666… m²) would otherwise fail
+    area_ok = area >= min_area - AREA_TOLERANCE_M2 / 2
     passes = {
         "not_in_database": ~in_database,
         "land_class": eligible,
