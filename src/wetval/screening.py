@@ -42,6 +42,7 @@ import pandas as pd
 
 from wetval._text import text_table
 from wetval.cards import Card, list_cards, load_card
+from wetval.condition.aggregate import weighted_sum
 from wetval.condition.normalise import minmax
 from wetval.errors import CardError, ProblemCollector
 from wetval.plotting import axes
@@ -381,12 +382,8 @@ def reserve_census(parcels: ParcelTable, indicators: IndicatorTable, card: Card)
         )
         direction = indicators.catalogue[str(indicator_id)].direction
         scores.append(minmax(values, float(row["low"]), float(row["high"]), direction))
-    z = np.column_stack(scores)
-    present = ~np.isnan(z)
-    weight_present = np.where(present, weights[None, :], 0.0).sum(axis=1)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        potential = np.where(present, z * weights[None, :], 0.0).sum(axis=1) / weight_present
-    potential = np.where(weight_present > 0, potential, np.nan)
+    # weighted mean over the indicators present (weights re-normalised per parcel)
+    potential = weighted_sum(np.vstack(scores).T, weights)
 
     frame = pd.DataFrame(
         {
