@@ -151,6 +151,18 @@ def test_bad_screening_card() -> None:
     assert keys["parameters.min_area_m2"] == "missing"
 
 
+def test_potential_indicator_without_benefit_or_cost_direction_is_a_card_error() -> None:
+    card = wetval.load_card("jiangxi-reserve-census")
+    tables = dict(card.tables)
+    potential = tables["potential"]
+    rows = (("water_depth", 0.15, 0, 5), *potential.rows[:3])  # depth is 'neutral'
+    tables["potential"] = potential.model_copy(update={"rows": rows})
+    parcels, indicators = census_inputs()
+    with pytest.raises(CardError) as caught:
+        screen_reserves(parcels, indicators, card.model_copy(update={"tables": tables}))
+    assert "water_depth" in dict(caught.value.key_problems)["tables.potential"]
+
+
 def test_sample_county_census(county) -> None:  # type: ignore[no-untyped-def]
     import matplotlib.pyplot as plt
 

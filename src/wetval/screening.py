@@ -45,6 +45,7 @@ from wetval.cards import Card, list_cards, load_card
 from wetval.condition.aggregate import weighted_sum
 from wetval.condition.normalise import minmax
 from wetval.errors import CardError, ProblemCollector
+from wetval.indicators import Direction, IndicatorCatalogue
 from wetval.plotting import axes
 from wetval.plugins import Method, get_method
 from wetval.provenance import Provenance
@@ -195,7 +196,9 @@ def screen_reserves(
     return result
 
 
-def _read_card(card: Card) -> tuple[pd.DataFrame, pd.DataFrame, float, float]:
+def _read_card(
+    card: Card, catalogue: IndicatorCatalogue
+) -> tuple[pd.DataFrame, pd.DataFrame, float, float]:
     problems: list[tuple[str, str]] = []
     classes = pd.DataFrame()
     potential = pd.DataFrame()
@@ -210,11 +213,23 @@ def _read_card(card: Card) -> tuple[pd.DataFrame, pd.DataFrame, float, float]:
         problems.append(("tables.potential", "missing: indicators of restoration potential"))
     else:
         potential = card.table("potential")
-        from wetval.indicators import CATALOGUE
-
-        unknown = [i for i in potential.index if i not in CATALOGUE]
+        unknown = [i for i in potential.index if i not in catalogue]
         if unknown:
             problems.append(("tables.potential", f"unknown indicator ids {unknown}"))
+        judged = (Direction.HIGHER_BETTER, Direction.LOWER_BETTER)
+        neutral = [
+            f"{i} ({catalogue[i].direction.value})"
+            for i in potential.index
+            if i in catalogue and catalogue[i].direction not in judged
+        ]
+        if neutral:
+            problems.append(
+                (
+                    "tables.potential",
+                    f"the min–max potential needs higher_better or lower_better indicators, "
+                    f"not {', '.join(neutral)}",
+                )
+            )
         if abs(float(potential["weight"].sum()) - 1.0) > 1e-6:
             problems.append(
                 ("tables.potential.weight", f"weights sum to {potential['weight'].sum():g}, not 1")
@@ -300,7 +315,7 @@ def reserve_census(parcels: ParcelTable, indicators: IndicatorTable, card: Card)
 
     See the module docstring for the rules; returns a :class:`ReserveCensus`.
     """
-    classes, potential_table, min_months, min_area = _read_card(card)
+    classes, potential_table, min_months, min_area = _read_card(card, indicators.catalogue)
     n = len(parcels)
     ids = parcels.ids
     aligned = indicators.aligned(parcels)
