@@ -168,6 +168,16 @@ def test_bad_study_table_names_every_problem(studies: pd.DataFrame) -> None:
         fit_value_function(studies, site={"income": ("ln", "gdp")}, price_year=2007)
 
 
+def test_estimate_without_a_service_is_refused(studies: pd.DataFrame) -> None:
+    # without its service an estimate would get no dummy, i.e. count as the reference
+    bad = studies.head(20).copy()
+    bad.loc[bad.index[3], "service"] = None
+    with pytest.raises(ValidationError) as error:
+        fit_value_function(bad, site=SITE_VARIABLES, price_year=2007)
+    problems = error.value.problems
+    assert problems[["row", "column"]].values.tolist() == [[bad.index[3], "service"]]
+
+
 def consistent_matrix(weights: np.ndarray) -> np.ndarray:
     """Pairwise matrix w_i / w_j rounded to Saaty's scale."""
     from wetval.calibrate.weights import SAATY_SCALE

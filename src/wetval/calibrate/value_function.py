@@ -463,6 +463,12 @@ def _check(
         studies[study].isna().to_numpy(), column=study, values=studies[study],
         reason="estimate without a study id", fix="give every estimate its study",
     )  # fmt: skip
+    if service is not None:
+        problems.add_rows(
+            studies[service].isna().to_numpy(), column=service, values=studies[service],
+            reason="estimate without a service (it would count as the reference service)",
+            fix="give every estimate its service",
+        )  # fmt: skip
     problems.raise_if_any("study-value table")
 
 
@@ -508,7 +514,7 @@ def fit_value_function(
     ------
     wetval.errors.ValidationError
         Naming every missing column, non-positive value, non-positive ln
-        input, non-0/1 dummy and estimate without a study.
+        input, non-0/1 dummy and estimate without a study or a service.
     wetval.errors.DependencyError
         Without statsmodels (``pip install 'wetval[calibrate]'``).
     """
