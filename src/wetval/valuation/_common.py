@@ -507,6 +507,8 @@ def condition_factors(
     """
     rule = dict(card.option("condition", {}) or {})
     basis = rule.get("basis", "none")
+    if basis not in ("index", "grade", "none"):
+        raise CardError(card.id, [("options.condition.basis", f"{basis!r}: use index/grade/none")])
     ones = np.ones(len(parcels))
     if basis == "none":
         note = (
@@ -523,8 +525,6 @@ def condition_factors(
         return ones, [], ["no condition result: services not condition-adjusted"]
     frame = _condition_frame(condition)
     column = "index" if basis == "index" else "grade"
-    if basis not in ("index", "grade"):
-        raise CardError(card.id, [("options.condition.basis", f"{basis!r}: use index/grade/none")])
     if column not in frame.columns:
         raise TypeError(
             f"the card adjusts by condition {column}, but the condition table has no "
