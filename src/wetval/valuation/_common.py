@@ -573,6 +573,46 @@ def condition_factors(
     return factor, adjusted, notes
 
 
+def apply_condition(
+    condition: ConditionLike | None,
+    parcels: ParcelTable,
+    card: Card,
+    services: pd.DataFrame,
+    *matrices: np.ndarray,
+) -> tuple[np.ndarray, pd.DataFrame, list[str]]:
+    """Apply the card's condition rule (:func:`condition_factors`) in place.
+
+    Parameters
+    ----------
+    condition, parcels, card
+        As for :func:`condition_factors`.
+    services
+        The result's service table (index = service, in column order of the
+        matrices).
+    *matrices
+        Parcel × service arrays [CNY/yr] (values, and interval bounds where the
+        method has them); the adjusted services' columns are multiplied by the
+        per-parcel factor.
+
+    Returns
+    -------
+    factor
+        Per parcel (1 where not adjusted).
+    services
+        A copy of ``services`` with the boolean column ``condition_adjusted``.
+    notes
+        Statements for provenance.
+    """
+    names = [str(s) for s in services.index]
+    factor, adjusted, notes = condition_factors(condition, parcels, card, names)
+    columns = [names.index(s) for s in adjusted]
+    for matrix in matrices:
+        matrix[:, columns] *= factor[:, None]
+    out = services.copy()
+    out["condition_adjusted"] = [s in adjusted for s in names]
+    return factor, out, notes
+
+
 # --------------------------------------------------------------------- money
 def card_conversion(
     card: Card, price_year: int | None, *, from_year: int | None = None

@@ -42,9 +42,9 @@ from wetval.valuation._common import (
     ConditionLike,
     ServiceValues,
     aligned_indicator,
+    apply_condition,
     card_conversion,
     card_services,
-    condition_factors,
     conversion_notes,
     indicator_positions,
     make_result,
@@ -316,11 +316,9 @@ def gep_replacement_cost(
             priced = amount * CO2_PER_C if name == "carbon_t" and basis == "t CO2" else amount
             values[:, j] += priced * price
     problems.raise_if_any("valuation input", parcels.source)
-    services = catalogue.loc[wanted].copy()
-    cond, adjusted, condition_notes = condition_factors(condition, parcels, card, wanted)
-    for service in adjusted:
-        values[:, wanted.index(service)] *= cond
-    services["condition_adjusted"] = [s in adjusted for s in wanted]
+    cond, services, condition_notes = apply_condition(
+        condition, parcels, card, catalogue.loc[wanted], values
+    )
     services["quantities"] = [", ".join(SERVICE_QUANTITIES[s]) for s in wanted]
     if basis == "t CO2":
         notes.append("carbon price applied per t CO2 (carbon × 44/12)")
