@@ -58,6 +58,16 @@ def fit(studies: pd.DataFrame) -> Any:
     )
 
 
+def test_generator_coefficients_are_the_brander2013_card() -> None:
+    # the generator's "true" coefficients are written in code; they must stay Table 3's
+    table = load_card("brander2013").table("coefficients")
+    assert table["coefficient"].to_dict() == BRANDER_2013
+    site = table[~table["transform"].eq("constant") & ~table["input"].eq("service")]
+    assert {
+        str(v): (str(row["transform"]), str(row["input"])) for v, row in site.iterrows()
+    } == SITE_VARIABLES
+
+
 def test_fit_recovers_the_true_coefficients_within_three_standard_errors(fit: Any) -> None:
     table = fit.coefficients
     for variable, true in BRANDER_2013.items():
