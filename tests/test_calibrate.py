@@ -58,6 +58,16 @@ def fit(studies: pd.DataFrame) -> Any:
     )
 
 
+def test_generator_coefficients_are_the_brander2013_card() -> None:
+    # the generator's "true" coefficients are written in code; they must stay Table 3's
+    table = load_card("brander2013").table("coefficients")
+    assert table["coefficient"].to_dict() == BRANDER_2013
+    site = table[~table["transform"].eq("constant") & ~table["input"].eq("service")]
+    assert {
+        str(v): (str(row["transform"]), str(row["input"])) for v, row in site.iterrows()
+    } == SITE_VARIABLES
+
+
 def test_fit_recovers_the_true_coefficients_within_three_standard_errors(fit: Any) -> None:
     table = fit.coefficients
     for variable, true in BRANDER_2013.items():
@@ -166,6 +176,16 @@ def test_bad_study_table_names_every_problem(studies: pd.DataFrame) -> None:
     assert "site_area_ha" in text and "constructed" in text
     with pytest.raises(ValidationError, match="gdp"):
         fit_value_function(studies, site={"income": ("ln", "gdp")}, price_year=2007)
+
+
+def test_estimate_without_a_service_is_refused(studies: pd.DataFrame) -> None:
+    # without its service an estimate would get no dummy, i.e. count as the reference
+    bad = studies.head(20).copy()
+    bad.loc[bad.index[3], "service"] = None
+    with pytest.raises(ValidationError) as error:
+        fit_value_function(bad, site=SITE_VARIABLES, price_year=2007)
+    problems = error.value.problems
+    assert problems[["row", "column"]].values.tolist() == [[bad.index[3], "service"]]
 
 
 def consistent_matrix(weights: np.ndarray) -> np.ndarray:

@@ -3,7 +3,9 @@ card errors, AHP-weighted cards, invariants (hypothesis) and the result object."
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -179,6 +181,45 @@ def test_non_monotone_rule_is_a_card_error() -> None:
     tables["rule_vegetation_cover"] = rule.model_copy(update={"rows": rows})
     with pytest.raises(CardError, match="must not fall as a higher-is-better value rises"):
         ConditionScheme.from_card(card.model_copy(update={"tables": tables}))
+
+
+def _card_with(card_id: str, edit: Callable[[dict[str, Any]], None]) -> Card:
+    data = wetval.load_card(card_id).model_dump(mode="json", exclude_none=True)
+    edit(data)
+    return Card.from_mapping(data)
+
+
+def test_non_numeric_item_weight_is_a_card_error() -> None:
+    def weight_as_text(data: dict[str, Any]) -> None:
+        data["tables"]["items"]["rows"][0][2] = "fifteen"
+
+    with pytest.raises(CardError) as caught:
+        ConditionScheme.from_card(_card_with(DB36, weight_as_text))
+    keys = dict(caught.value.key_problems)
+    assert "'fifteen' is not a non-negative number" in keys["tables.items.rows[0].weight"]
+
+
+@pytest.mark.parametrize(("card_id", "table"), [(PSR, "rule_disturbance"), (DB36, "rule_biomass")])
+def test_empty_rule_table_is_a_card_error(card_id: str, table: str) -> None:
+    # a minmax rule (PSR) and a steps rule (DB36) without rows
+    def empty(data: dict[str, Any]) -> None:
+        data["tables"][table]["rows"] = []
+
+    with pytest.raises(CardError) as caught:
+        ConditionScheme.from_card(_card_with(card_id, empty))
+    assert "has no rows" in dict(caught.value.key_problems)[f"tables.{table}"]
+
+
+def test_unknown_topsis_variant_is_a_card_error(county) -> None:  # type: ignore[no-untyped-def]
+    def variant(data: dict[str, Any]) -> None:
+        data["options"]["topsis_variant"] = "minmax-manhattan"
+
+    with pytest.raises(CardError) as caught:
+        score(county.indicators, _card_with(PSR, variant), county.parcels)
+    assert (
+        "'minmax-manhattan' is not one of"
+        in dict(caught.value.key_problems)["options.topsis_variant"]
+    )
 
 
 AHP_CARD = """

@@ -102,3 +102,16 @@ def test_geopackage_round_trip(tmp_path: Path) -> None:
     assert result.crs.to_epsg() == 4547
     assert result["land_class"].tolist() == ["0101", "1104A", "1106"]
     assert result.geometry.area.tolist() == [2500.0] * 3
+
+
+def test_geopackage_numeric_id_field_reads_as_whole_number_text(tmp_path: Path) -> None:
+    # an integer id field with a NULL comes back from the file as floats; its text must be
+    # "101" (as from CSV or Parquet), not "101.0", or it never joins the indicator rows
+    geopandas = pytest.importorskip("geopandas")
+    shapely = pytest.importorskip("shapely")
+    frame = dltb().assign(BSM=[101.0, 102.0, float("nan")])
+    squares = [shapely.box(i * 100, 0, i * 100 + 50, 50) for i in range(3)]
+    path = tmp_path / "dltb.gpkg"
+    geopandas.GeoDataFrame(frame, geometry=squares, crs="EPSG:4547").to_file(path, driver="GPKG")
+    table = read_table(path)
+    assert table["BSM"].iloc[:2].tolist() == ["101", "102"] and table["BSM"].isna().iloc[2]

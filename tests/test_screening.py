@@ -96,6 +96,35 @@ def test_verification_flag_decides_aquaculture_ponds() -> None:
     assert problems[["parcel_id", "column"]].values.tolist() == [["P2", "verified_non_aquaculture"]]
 
 
+def test_numeric_verification_flags() -> None:
+    # a 1/0 column with blanks is read as floats (CSV, Excel): 1.0 and 0.0 are yes and no
+    flags: list[object] = [np.nan, 1.0, 0.0, np.nan, np.nan, np.nan, np.nan, np.nan]
+    parcels, indicators = census_inputs(flags)
+    assert parcels.column("verified_non_aquaculture").dtype == np.float64
+    frame = screen_reserves(parcels, indicators).parcels
+    assert frame.loc["P2", "pass_legal_status"] and not frame.loc["P3", "pass_legal_status"]
+    parcels, indicators = census_inputs([np.nan, 2.0, 1.0, *[np.nan] * 5])
+    with pytest.raises(ValidationError) as caught:
+        screen_reserves(parcels, indicators)
+    assert caught.value.problems["parcel_id"].tolist() == ["P2"]
+
+
+def test_minimum_area_compared_at_survey_precision() -> None:
+    # the card's minimum is 1 亩, written 666.67 m² (two decimals, like 三调 areas):
+    # a parcel of exactly 1 亩 (666.666… m²) passes, one of 666.65 m² does not
+    parcels = ParcelTable.from_frame(
+        pd.DataFrame(
+            {"parcel_id": ["mu", "under"], "land_class": ["1106", "1106"],
+             "area_m2": [10_000.0 / 15.0, 666.65], "role": ["reserve", "reserve"]}
+        )
+    )  # fmt: skip
+    indicators = IndicatorTable.from_frame(
+        pd.DataFrame({"parcel_id": ["mu", "under"], "standing_water_months": [6.0, 6.0]})
+    )
+    passed = screen_reserves(parcels, indicators).parcels["pass_min_area"]
+    assert passed.to_dict() == {"mu": True, "under": False}
+
+
 def test_without_flag_column_ponds_stay_out() -> None:
     parcels, indicators = census_inputs()
     bare = ParcelTable.from_frame(parcels.to_frame().drop(columns="verified_non_aquaculture")
@@ -120,6 +149,18 @@ def test_bad_screening_card() -> None:
     assert "not 1" in keys["tables.potential.weight"]
     assert keys["parameters.min_standing_water_months"] == "missing"
     assert keys["parameters.min_area_m2"] == "missing"
+
+
+def test_potential_indicator_without_benefit_or_cost_direction_is_a_card_error() -> None:
+    card = wetval.load_card("jiangxi-reserve-census")
+    tables = dict(card.tables)
+    potential = tables["potential"]
+    rows = (("water_depth", 0.15, 0, 5), *potential.rows[:3])  # depth is 'neutral'
+    tables["potential"] = potential.model_copy(update={"rows": rows})
+    parcels, indicators = census_inputs()
+    with pytest.raises(CardError) as caught:
+        screen_reserves(parcels, indicators, card.model_copy(update={"tables": tables}))
+    assert "water_depth" in dict(caught.value.key_problems)["tables.potential"]
 
 
 def test_sample_county_census(county) -> None:  # type: ignore[no-untyped-def]

@@ -44,6 +44,8 @@ def test_sandiao_aliases_and_area_precedence() -> None:
     assert frame["remark"].tolist() == ["a", "b", "c", "d", "e"]  # caller's columns kept
     np.testing.assert_allclose(table.area("ha"), frame["area_m2"] / 10_000)
     np.testing.assert_allclose(table.area("mu"), frame["area_m2"] * 15 / 10_000)
+    with pytest.raises(ValueError, match=r"unknown area unit 'acre'; use one of"):
+        table.area("acre")  # type: ignore[arg-type]
     assert table.legal_wetland.tolist() == [True, False, False, True, True]
     assert table.category.tolist() == ["water", "water", "paddy", "wetland", "water"]
 

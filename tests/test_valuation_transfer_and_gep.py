@@ -221,6 +221,15 @@ def test_gep_missing_inputs_named_together() -> None:
         override("gep-garze2010", parameters={"price_gold": 1.0})
 
 
+def test_gep_unknown_missing_policy_and_carbon_basis_are_card_errors() -> None:
+    # a misspelt option must not silently fall back to valuing gaps at 0 or pricing per t C
+    card = override("gep-garze2010", options={"missing": "skip", "carbon_price_basis": "tCO2"})
+    with pytest.raises(CardError) as caught:
+        value(parcels(["1104"], [1.0]), card, indicators=indicators(water_depth=[1.0], npp=[1.0]))
+    keys = dict(caught.value.key_problems)
+    assert "'skip'" in keys["options.missing"] and "'tCO2'" in keys["options.carbon_price_basis"]
+
+
 def test_gep_reproduces_garze_table_3() -> None:
     # 白玛卓嘎 et al. 2017, 生态学报 37(19): 6302–6312, Table 3 (2010): physical quantity × price
     # = value [亿元]. Quantities are published to 0.01 (亿 m³, 亿 kWh, 亿 t) or 1 t, so the

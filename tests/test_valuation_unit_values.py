@@ -195,6 +195,15 @@ def test_condition_adjustment_by_grade() -> None:
         value(table, graded, condition=pd.DataFrame({"grade": ["优"]}, index=["P0"]))
 
 
+def test_unknown_condition_basis_is_a_card_error_with_or_without_a_condition() -> None:
+    card = override("xie2015", options={"condition": {"basis": "grades"}})
+    table = parcels(["1106"], [10_000.0])
+    condition = pd.DataFrame({"grade": ["优"]}, index=pd.Index(["P0"]))
+    for given_condition in (None, condition):
+        with pytest.raises(CardError, match=r"options\.condition\.basis"):
+            value(table, card, condition=given_condition)
+
+
 def test_spatial_adjustment_per_parcel_and_npp(county) -> None:  # type: ignore[no-untyped-def]
     table = parcels(["1106", "1106"], [10_000.0] * 2, adjust_precipitation=[2.0, None])
     result = value(table, "xie2015")

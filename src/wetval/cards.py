@@ -470,8 +470,11 @@ def _toml_key(key: str) -> str:
 
 def _to_toml(data: dict[str, Any]) -> str:
     lines: list[str] = []
-    scalars = {k: v for k, v in data.items() if not isinstance(v, dict) and k != "sources"}
-    scalars = {k: v for k, v in scalars.items() if k not in ("assumptions",)}
+    scalars = {
+        k: v
+        for k, v in data.items()
+        if not isinstance(v, dict) and k not in ("sources", "assumptions")
+    }
     for key, value in scalars.items():
         lines.append(f"{_toml_key(key)} = {_toml_value(value)}")
     for key in ("title", "description"):
@@ -605,7 +608,7 @@ def load_card(id_or_path: str | os.PathLike[str]) -> Card:
 
 
 def list_cards(kind: str | None = None) -> list[Card]:
-    """Every installed card (all versions), optionally of one kind, sorted by id."""
+    """Every installed card (all versions), optionally of one kind, sorted by kind, id, version."""
     cards = [card for versions in _index().values() for card in versions.values()]
     if kind is not None:
         cards = [c for c in cards if c.kind == kind]

@@ -23,7 +23,7 @@ import pandas as pd
 from wetval.errors import DependencyError, Problem, ValidationError
 from wetval.indicators import CATALOGUE, IndicatorCatalogue
 from wetval.landclass import Scheme
-from wetval.tables import TEXT_COLUMNS, IndicatorTable, ParcelTable
+from wetval.tables import TEXT_COLUMNS, IndicatorTable, ParcelTable, _as_text
 
 __all__ = ["detect_encoding", "read_indicators", "read_parcels", "read_table", "write_table"]
 
@@ -189,9 +189,11 @@ def read_table(
         if encoding is not None:
             options["encoding"] = encoding
         frame = geopandas.read_file(path, **options)
+        # the file's field types are fixed: a numeric code field (floats where it has NULLs)
+        # becomes text as CSV and Parquet ids do, whole numbers without ".0"
         for column in _text_dtypes([str(c) for c in frame.columns]):
             if not pd.api.types.is_string_dtype(frame[column].dtype):
-                frame[column] = frame[column].astype(str)
+                frame[column] = _as_text(frame[column])
     else:
         supported = sorted(_CSV | _EXCEL | _PARQUET | _GIS)
         raise ValidationError(

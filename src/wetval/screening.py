@@ -24,7 +24,8 @@ Rules (each parcel gets pass/fail per rule and the reasons it failed):
     (``standing_water_months``; a parcel without the observation fails, with
     that reason, and is flagged for the field team);
 ``min_area``
-    at least the card's minimum area.
+    at least the card's minimum area, compared at the survey's precision of
+    0.01 m² (:data:`wetval.tables.AREA_TOLERANCE_M2`).
 
 Call convention of the ``screening`` kind:
 ``f(parcels: ParcelTable, indicators: IndicatorTable, card: Card) -> ReserveCensus``.
@@ -41,13 +42,15 @@ import pandas as pd
 
 from wetval._text import text_table
 from wetval.cards import Card, list_cards, load_card
+from wetval.condition.aggregate import weighted_sum
 from wetval.condition.normalise import minmax
 from wetval.errors import CardError, ProblemCollector
+from wetval.indicators import Direction, IndicatorCatalogue
 from wetval.plotting import axes
 from wetval.plugins import Method, get_method
 from wetval.provenance import Provenance
 from wetval.results import Result
-from wetval.tables import IndicatorTable, ParcelTable
+from wetval.tables import AREA_TOLERANCE_M2, IndicatorTable, ParcelTable
 from wetval.testing import register_kind_check
 from wetval.units import M2_PER_HA
 
@@ -193,7 +196,9 @@ def screen_reserves(
     return result
 
 
-def _read_card(card: Card) -> tuple[pd.DataFrame, pd.DataFrame, float, float]:
+def _read_card(
+    card: Card, catalogue: IndicatorCatalogue
+) -> tuple[pd.DataFrame, pd.DataFrame, float, float]:
     problems: list[tuple[str, str]] = []
     classes = pd.DataFrame()
     potential = pd.DataFrame()
@@ -208,11 +213,23 @@ def _read_card(card: Card) -> tuple[pd.DataFrame, pd.DataFrame, float, float]:
         problems.append(("tables.potential", "missing: indicators of restoration potential"))
     else:
         potential = card.table("potential")
-        from wetval.indicators import CATALOGUE
-
-        unknown = [i for i in potential.index if i not in CATALOGUE]
+        unknown = [i for i in potential.index if i not in catalogue]
         if unknown:
             problems.append(("tables.potential", f"unknown indicator ids {unknown}"))
+        judged = (Direction.HIGHER_BETTER, Direction.LOWER_BETTER)
+        neutral = [
+            f"{i} ({catalogue[i].direction.value})"
+            for i in potential.index
+            if i in catalogue and catalogue[i].direction not in judged
+        ]
+        if neutral:
+            problems.append(
+                (
+                    "tables.potential",
+                    f"the min–max potential needs higher_better or lower_better indicators, "
+                    f"not {', '.join(neutral)}",
+                )
+            )
         if abs(float(potential["weight"].sum()) - 1.0) > 1e-6:
             problems.append(
                 ("tables.potential.weight", f"weights sum to {potential['weight'].sum():g}, not 1")
@@ -253,14 +270,24 @@ def _lookup(values: pd.Categorical[str], table: dict[Any, Any], default: Any) ->
 def _flags(
     values: np.ndarray | None, n: int, column: str, problems: ProblemCollector
 ) -> np.ndarray:
-    """Parse a yes/no verification column (missing = not verified)."""
+    """Parse a yes/no verification column (missing = not verified).
+
+    Text takes the words of ``_TRUE``/``_FALSE``; a numeric column (a 1/0
+    column with blanks is read as floats) takes 1 and 0.
+    """
     if values is None:
         return np.zeros(n, dtype=bool)
-    series = pd.Series(values, dtype=object)
-    text = series.astype(str).str.strip().str.lower()
-    missing = series.isna().to_numpy() | (text == "").to_numpy()
-    true = text.isin(_TRUE).to_numpy()
-    false = text.isin(_FALSE).to_numpy()
+    series = pd.Series(values)
+    if pd.api.types.is_numeric_dtype(series.dtype):
+        numbers = series.to_numpy(dtype=float, na_value=np.nan)
+        missing = np.isnan(numbers)
+        true, false = numbers == 1.0, numbers == 0.0
+    else:
+        series = series.astype(object)
+        text = series.astype(str).str.strip().str.lower()
+        missing = series.isna().to_numpy() | (text == "").to_numpy()
+        true = text.isin(_TRUE).to_numpy()
+        false = text.isin(_FALSE).to_numpy()
     problems.add_rows(
         ~(missing | true | false),
         column=column,
@@ -268,7 +295,8 @@ def _flags(
         reason="not a yes/no verification flag",
         fix="enter true/false (or 是/否, 1/0); leave empty where not yet verified",
     )
-    return true & ~missing
+    verified: np.ndarray = true & ~missing
+    return verified
 
 
 def _joined(flags: list[tuple[np.ndarray, str]], n: int) -> pd.Categorical[str]:
@@ -287,7 +315,7 @@ def reserve_census(parcels: ParcelTable, indicators: IndicatorTable, card: Card)
 
     See the module docstring for the rules; returns a :class:`ReserveCensus`.
     """
-    classes, potential_table, min_months, min_area = _read_card(card)
+    classes, potential_table, min_months, min_area = _read_card(card, indicators.catalogue)
     n = len(parcels)
     ids = parcels.ids
     aligned = indicators.aligned(parcels)
@@ -327,7 +355,9 @@ def reserve_census(parcels: ParcelTable, indicators: IndicatorTable, card: Card)
     )
     water_ok = months >= min_months
     water_unknown = np.isnan(months)
-    area_ok = area >= min_area
+    # at the survey's precision: the card writes 1 亩 as 666.67 m², which a parcel of
+    # exactly 1 亩 (666.666… m²) would otherwise fail
+    area_ok = area >= min_area - AREA_TOLERANCE_M2 / 2
     passes = {
         "not_in_database": ~in_database,
         "land_class": eligible,
@@ -367,12 +397,8 @@ def reserve_census(parcels: ParcelTable, indicators: IndicatorTable, card: Card)
         )
         direction = indicators.catalogue[str(indicator_id)].direction
         scores.append(minmax(values, float(row["low"]), float(row["high"]), direction))
-    z = np.column_stack(scores)
-    present = ~np.isnan(z)
-    weight_present = np.where(present, weights[None, :], 0.0).sum(axis=1)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        potential = np.where(present, z * weights[None, :], 0.0).sum(axis=1) / weight_present
-    potential = np.where(weight_present > 0, potential, np.nan)
+    # weighted mean over the indicators present (weights re-normalised per parcel)
+    potential = weighted_sum(np.vstack(scores).T, weights)
 
     frame = pd.DataFrame(
         {

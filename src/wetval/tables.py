@@ -27,7 +27,7 @@ from wetval.indicators import CATALOGUE, Direction, IndicatorCatalogue
 from wetval.landclass import Scheme, classify, normalise_codes
 from wetval.provenance import frame_hash
 from wetval.results import Result
-from wetval.units import AREA_UNITS, AreaUnit
+from wetval.units import AREA_UNITS, AreaUnit, convert_area
 
 if TYPE_CHECKING:
     from wetval.inventory import Inventory
@@ -618,8 +618,8 @@ class ParcelTable:
         return codes, pd.Index(uniques)
 
     def area(self, unit: AreaUnit = "m2") -> np.ndarray:
-        """Parcel areas in ``unit`` (``"m2"``, ``"ha"`` or ``"mu"`` 亩)."""
-        return self.column("area_m2") / AREA_UNITS[unit]
+        """Parcel areas [``unit``: ``"m2"``, ``"ha"`` or ``"mu"`` 亩]."""
+        return convert_area(self.column("area_m2"), "m2", unit)
 
     @cached_property
     def _classes(self) -> pd.DataFrame:

@@ -431,21 +431,19 @@ def money_conversion(
         return step
 
     same_level = {from_currency, to_currency} <= {"USD", "Int$"}
+    rate_used: str | None = rate
+    order_used: str | None = order
     if from_currency == to_currency or same_level:
         factor = deflate(from_currency) if from_year != to_year else 1.0
         if same_level and from_currency != to_currency:
             steps.append("USD and Int$ share the US price level: ×1")
-        return MoneyConversion(
-            from_currency, from_year, to_currency, to_year, factor, None, None,
-            tuple(steps), tuple(s.name for s in used), all(s.verified for s in used),
-            tuple(s.name for s in used if not s.verified),
-        )  # fmt: skip
-    if order == "deflate-first":
+        rate_used = order_used = None
+    elif order == "deflate-first":
         factor = deflate(from_currency) * convert(to_year)
     else:
         factor = convert(from_year) * deflate(to_currency)
     return MoneyConversion(
-        from_currency, from_year, to_currency, to_year, factor, rate, order,
+        from_currency, from_year, to_currency, to_year, factor, rate_used, order_used,
         tuple(steps), tuple(dict.fromkeys(s.name for s in used)), all(s.verified for s in used),
         tuple(dict.fromkeys(s.name for s in used if not s.verified)),
     )  # fmt: skip

@@ -160,7 +160,10 @@ class ValueFunctionFit(Result):
         pandas.Series
             [currency/ha/yr at price_year], indexed like ``sites``.
         """
-        x = _design(sites, self.coefficients, self.services, service)
+        chosen = service if service is not None else self.services[0]
+        if chosen not in self.services:
+            raise ValueError(f"unknown service {chosen!r}; the fit has {list(self.services)}")
+        x = _design(sites, self.coefficients, np.full(len(sites), chosen, dtype=object))
         beta = self.coefficients["coefficient"].to_numpy(dtype=float)
         return pd.Series(np.exp(x @ beta), index=sites.index, name="value_per_ha")
 
@@ -395,23 +398,22 @@ def _describe(variable: str, row: pd.Series) -> str:
 
 
 def _design(
-    sites: pd.DataFrame,
-    coefficients: pd.DataFrame,
-    services: Sequence[str],
-    service: str | None,
+    frame: pd.DataFrame, coefficients: pd.DataFrame, services: np.ndarray | None
 ) -> np.ndarray:
-    """The regression design of ``sites`` (all rows valued for one service)."""
-    chosen = service if service is not None else services[0]
-    if chosen not in services:
-        raise ValueError(f"unknown service {chosen!r}; the fit has {list(services)}")
+    """The regression design of ``frame``: one column per coefficient.
+
+    ``services`` holds each row's service (``None`` for a fit without service
+    dummies); site inputs are read from ``frame`` by the coefficient's ``input``.
+    """
     columns = []
     for variable, row in coefficients.iterrows():
         if row["transform"] == "constant":
-            columns.append(np.ones(len(sites)))
+            columns.append(np.ones(len(frame)))
         elif row["input"] == "service":
-            columns.append(np.full(len(sites), 1.0 if variable == chosen else 0.0))
+            assert services is not None
+            columns.append((services == variable).astype(float))
         else:
-            values = pd.to_numeric(sites[str(row["input"])], errors="coerce").to_numpy(dtype=float)
+            values = pd.to_numeric(frame[str(row["input"])], errors="coerce").to_numpy(dtype=float)
             columns.append(np.log(values) if row["transform"] == "ln" else values)
     return np.column_stack(columns)
 
@@ -463,6 +465,12 @@ def _check(
         studies[study].isna().to_numpy(), column=study, values=studies[study],
         reason="estimate without a study id", fix="give every estimate its study",
     )  # fmt: skip
+    if service is not None:
+        problems.add_rows(
+            studies[service].isna().to_numpy(), column=service, values=studies[service],
+            reason="estimate without a service (it would count as the reference service)",
+            fix="give every estimate its service",
+        )  # fmt: skip
     problems.raise_if_any("study-value table")
 
 
@@ -508,7 +516,7 @@ def fit_value_function(
     ------
     wetval.errors.ValidationError
         Naming every missing column, non-positive value, non-positive ln
-        input, non-0/1 dummy and estimate without a study.
+        input, non-0/1 dummy and estimate without a study or a service.
     wetval.errors.DependencyError
         Without statsmodels (``pip install 'wetval[calibrate]'``).
     """
@@ -535,9 +543,8 @@ def fit_value_function(
     )
     if coefficients.index.duplicated().any():
         raise ValueError("site variable names must differ from each other and from service names")
-    design = np.column_stack(
-        [_design_column(studies, str(name), row, service) for name, row in coefficients.iterrows()]
-    )
+    labels = studies[service].astype(str).to_numpy() if service is not None else None
+    design = _design(studies, coefficients, labels)
     y = np.log(pd.to_numeric(studies[value]).to_numpy(dtype=float))
     groups = pd.factorize(studies[study])[0]
     if weights == "ols":
@@ -623,18 +630,6 @@ def fit_value_function(
             },
         ),
     )
-
-
-def _design_column(
-    studies: pd.DataFrame, name: str, row: pd.Series, service: str | None
-) -> np.ndarray:
-    if row["transform"] == "constant":
-        return np.ones(len(studies))
-    if row["input"] == "service":
-        assert service is not None
-        return (studies[service].astype(str) == name).to_numpy(dtype=float)
-    values = pd.to_numeric(studies[str(row["input"])]).to_numpy(dtype=float)
-    return np.log(values) if row["transform"] == "ln" else values
 
 
 def _leave_one_study_out(

@@ -235,7 +235,6 @@ class CalibratedWeights(Result):
                 f"{self.data_hash}",
             },
         ]
-        items_table.pop("source", None)
         items_table["source"] = "calibration"
         items_table["verified"] = True
         data["assumptions"] = [
@@ -327,19 +326,18 @@ def expert_weights(
     judgements = pd.DataFrame(
         [row for name, r in each.items() for row in _judgements(name, r)]
     ).sort_values(["deviation", "expert"], ascending=[False, True], kind="stable")
-    stacked = pd.concat(
-        [each[n].matrix.assign(expert=n) for n in names]
-    )  # the hash covers every expert's judgements
+    # the hash covers every expert's judgements
+    data_hash = frame_hash(pd.concat([each[n].matrix.assign(expert=n) for n in names]))
     return CalibratedWeights(
         weights=group.weights.rename("weight"),
         method="group-ahp",
         consistency=consistency,
         judgements=judgements.reset_index(drop=True),
-        data_hash=frame_hash(stacked),
+        data_hash=data_hash,
         random_index_table=random_index_table,
         provenance=Provenance(
             method="group-ahp",
-            inputs={"matrices": frame_hash(stacked)},
+            inputs={"matrices": data_hash},
             options={"experts": names, "random_index_table": random_index_table},
         ),
     )

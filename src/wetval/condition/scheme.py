@@ -16,6 +16,7 @@ import pandas as pd
 
 from wetval.cards import Card
 from wetval.condition import normalise
+from wetval.condition.aggregate import TOPSIS_VARIANTS
 from wetval.condition.grades import GradeScale
 from wetval.condition.weights import RANDOM_INDEX, _matrix_problems
 from wetval.errors import CardError
@@ -186,6 +187,11 @@ class ConditionScheme:
             )
         if card.option("ahp_policy", "warn") not in ("warn", "error", "ignore"):
             problems.append(("options.ahp_policy", "must be 'warn', 'error' or 'ignore'"))
+        variant = card.option("topsis_variant", "vector-euclidean")
+        if variant not in TOPSIS_VARIANTS:
+            problems.append(
+                ("options.topsis_variant", f"{variant!r} is not one of {list(TOPSIS_VARIANTS)}")
+            )
         items, declared = _read_items(card, catalogue, scale, weighting, problems)
         groups = _read_groups(card, declared, problems)
         structural = [
@@ -257,7 +263,7 @@ def _read_items(
         for item, group, weight in zip(frame["item"], frame["group"], weights, strict=True)
     ]
     items = []
-    for position, row in frame.iterrows():
+    for position, (_, row) in enumerate(frame.iterrows()):
         key = f"tables.items.rows[{position}]"
         item_id = str(row["item"])
         indicators = _cell_list(row.get("indicators", "")) or (item_id,)
@@ -277,7 +283,7 @@ def _read_items(
         if rule != "presence" and len(indicators) != 1:
             problems.append((f"{key}.indicators", f"rule {rule!r} reads exactly one indicator"))
             continue
-        weight = float(row["weight"]) if "weight" in frame.columns else np.nan
+        weight = float(weights[position])
         if "weight" in frame.columns and not (np.isfinite(weight) and weight >= 0):
             problems.append((f"{key}.weight", f"{row['weight']!r} is not a non-negative number"))
             continue
@@ -324,6 +330,9 @@ def _read_rule(
     absent = [c for c in RULES[rule] if c not in params.columns]
     if absent:
         problems.append((f"{key}.columns", f"missing columns {absent} for rule {rule!r}"))
+        return None
+    if params.empty:
+        problems.append((key, f"has no rows; rule {rule!r} of item {item_id!r} needs at least one"))
         return None
     if rule in _SCORED_RULES:
         if "points" in params.columns and "score" not in params.columns:

@@ -507,6 +507,8 @@ def condition_factors(
     """
     rule = dict(card.option("condition", {}) or {})
     basis = rule.get("basis", "none")
+    if basis not in ("index", "grade", "none"):
+        raise CardError(card.id, [("options.condition.basis", f"{basis!r}: use index/grade/none")])
     ones = np.ones(len(parcels))
     if basis == "none":
         note = (
@@ -523,8 +525,6 @@ def condition_factors(
         return ones, [], ["no condition result: services not condition-adjusted"]
     frame = _condition_frame(condition)
     column = "index" if basis == "index" else "grade"
-    if basis not in ("index", "grade"):
-        raise CardError(card.id, [("options.condition.basis", f"{basis!r}: use index/grade/none")])
     if column not in frame.columns:
         raise TypeError(
             f"the card adjusts by condition {column}, but the condition table has no "
@@ -571,6 +571,46 @@ def condition_factors(
             "and are not condition-adjusted"
         )
     return factor, adjusted, notes
+
+
+def apply_condition(
+    condition: ConditionLike | None,
+    parcels: ParcelTable,
+    card: Card,
+    services: pd.DataFrame,
+    *matrices: np.ndarray,
+) -> tuple[np.ndarray, pd.DataFrame, list[str]]:
+    """Apply the card's condition rule (:func:`condition_factors`) in place.
+
+    Parameters
+    ----------
+    condition, parcels, card
+        As for :func:`condition_factors`.
+    services
+        The result's service table (index = service, in column order of the
+        matrices).
+    *matrices
+        Parcel × service arrays [CNY/yr] (values, and interval bounds where the
+        method has them); the adjusted services' columns are multiplied by the
+        per-parcel factor.
+
+    Returns
+    -------
+    factor
+        Per parcel (1 where not adjusted).
+    services
+        A copy of ``services`` with the boolean column ``condition_adjusted``.
+    notes
+        Statements for provenance.
+    """
+    names = [str(s) for s in services.index]
+    factor, adjusted, notes = condition_factors(condition, parcels, card, names)
+    columns = [names.index(s) for s in adjusted]
+    for matrix in matrices:
+        matrix[:, columns] *= factor[:, None]
+    out = services.copy()
+    out["condition_adjusted"] = [s in adjusted for s in names]
+    return factor, out, notes
 
 
 # --------------------------------------------------------------------- money

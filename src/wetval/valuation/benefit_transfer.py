@@ -42,9 +42,9 @@ from wetval.units import (
 from wetval.valuation._common import (
     ConditionLike,
     ServiceValues,
+    apply_condition,
     card_conversion,
     card_services,
-    condition_factors,
     conversion_notes,
     ecosystem_rows,
     make_result,
@@ -379,15 +379,9 @@ def unit_value_transfer(
     for part in ("central", "low", "high"):
         wide = table[part].unstack("service").reindex(index=types, columns=services.index)
         matrices[part] = ecosystem_rows(ecosystems, wide.fillna(0.0)) * area_ha[:, None]
-    cond, adjusted, condition_notes = condition_factors(
-        condition, parcels, card, list(services.index)
+    cond, out_services, condition_notes = apply_condition(
+        condition, parcels, card, services, *matrices.values()
     )
-    for service in adjusted:
-        position = list(services.index).index(service)
-        for matrix in matrices.values():
-            matrix[:, position] *= cond
-    out_services = services.copy()
-    out_services["condition_adjusted"] = [s in adjusted for s in services.index]
     counts = table["n"].groupby(level="service").sum().reindex(services.index)
     out_services["n_studies"] = counts.fillna(0).astype(int).to_numpy()
     return make_result(
@@ -554,15 +548,10 @@ def value_function_transfer(
     valued = np.asarray(ecosystems.codes) != none_code
     for matrix in (central, low, high):
         matrix[~valued] = 0.0
-    cond, adjusted, condition_notes = condition_factors(
-        condition, parcels, card, list(services.index)
-    )
-    for service in adjusted:
-        position = list(services.index).index(service)
-        for matrix in (central, low, high):
-            matrix[:, position] *= cond
-    out_services = services[["name_zh", "name_en", "group", "concept"]].copy()
-    out_services["condition_adjusted"] = [s in adjusted for s in services.index]
+    cond, out_services, condition_notes = apply_condition(
+        condition, parcels, card, services[["name_zh", "name_en", "group", "concept"]],
+        central, low, high,
+    )  # fmt: skip
     return make_result(
         parcels=parcels,
         card=card,

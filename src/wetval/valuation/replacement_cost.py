@@ -42,9 +42,9 @@ from wetval.valuation._common import (
     ConditionLike,
     ServiceValues,
     aligned_indicator,
+    apply_condition,
     card_conversion,
     card_services,
-    condition_factors,
     conversion_notes,
     indicator_positions,
     make_result,
@@ -256,6 +256,18 @@ def gep_replacement_cost(
                 )
             ],
         )
+    missing_policy = card.option("missing", "zero")
+    basis = card.option("carbon_price_basis", "t CO2")
+    bad_options = [
+        (f"options.{key}", f"{given!r}: use {' or '.join(map(repr, allowed))}")
+        for key, given, allowed in (
+            ("missing", missing_policy, ("zero", "error")),
+            ("carbon_price_basis", basis, ("t CO2", "t C")),
+        )
+        if given not in allowed
+    ]
+    if bad_options:
+        raise CardError(card.id, bad_options)
     price_names = [q.price for s in wanted for q in SERVICE_QUANTITIES[s].values()]
     missing_prices = [p for p in price_names if p not in card.parameters]
     if missing_prices:
@@ -267,7 +279,6 @@ def gep_replacement_cost(
     if found:
         raise ValidationError(found, what="valuation input", source=parcels.source)
     problems = ProblemCollector(parcels.ids, parcels.ids)
-    missing_policy = card.option("missing", "zero")
     price_years = {str(k): int(v) for k, v in (card.option("price_years", {}) or {}).items()}
     quantities: dict[str, np.ndarray] = {}
     units: dict[str, str] = {}
@@ -275,7 +286,6 @@ def gep_replacement_cost(
     notes: list[str] = []
     conversions: dict[str, object] = {}
     target_year = None
-    basis = card.option("carbon_price_basis", "t CO2")
     available = set(inputs.indicators.indicator_ids) if inputs.indicators is not None else set()
     rates = dict(card.option("removal_rates", {}) or {})
     for j, service in enumerate(wanted):
@@ -316,11 +326,9 @@ def gep_replacement_cost(
             priced = amount * CO2_PER_C if name == "carbon_t" and basis == "t CO2" else amount
             values[:, j] += priced * price
     problems.raise_if_any("valuation input", parcels.source)
-    services = catalogue.loc[wanted].copy()
-    cond, adjusted, condition_notes = condition_factors(condition, parcels, card, wanted)
-    for service in adjusted:
-        values[:, wanted.index(service)] *= cond
-    services["condition_adjusted"] = [s in adjusted for s in wanted]
+    cond, services, condition_notes = apply_condition(
+        condition, parcels, card, catalogue.loc[wanted], values
+    )
     services["quantities"] = [", ".join(SERVICE_QUANTITIES[s]) for s in wanted]
     if basis == "t CO2":
         notes.append("carbon price applied per t CO2 (carbon × 44/12)")

@@ -29,9 +29,9 @@ from wetval.units import M2_PER_HA
 from wetval.valuation._common import (
     ConditionLike,
     ServiceValues,
+    apply_condition,
     card_conversion,
     card_services,
-    condition_factors,
     conversion_notes,
     ecosystem_rows,
     make_result,
@@ -171,14 +171,6 @@ def _spatial_adjustment(
     return factors, notes
 
 
-def _apply_condition(
-    values: np.ndarray, services: pd.Index, factor: np.ndarray, adjusted: Sequence[str]
-) -> None:
-    for service in adjusted:
-        position = list(services).index(service)
-        values[:, position] *= factor
-
-
 def xie_equivalent(
     parcels: ParcelTable,
     card: Card,
@@ -228,16 +220,13 @@ def xie_equivalent(
         if isinstance(factor, np.ndarray) or factor != 1.0:
             columns = np.flatnonzero(services["adjustment"].to_numpy() == group)
             values[:, columns] *= np.asarray(factor, dtype=float).reshape(-1, 1)
-    cond, adjusted, condition_notes = condition_factors(
-        condition, parcels, card, list(services.index)
+    cond, out_services, condition_notes = apply_condition(
+        condition, parcels, card, services, values
     )
-    _apply_condition(values, services.index, cond, adjusted)
     used = [str(e) for e in ecosystems.categories if e != "none"]
     unverified_rows = []
     if "verified" in table.columns:
         unverified_rows = [e for e in used if not bool(table.loc[e, "verified"])]
-    out_services = services.copy()
-    out_services["condition_adjusted"] = [s in adjusted for s in services.index]
     table_version = card.option("table_version", "unstated")
     return make_result(
         parcels=parcels,
@@ -312,17 +301,13 @@ def unit_value_table(
             card.id,
             [("options.ecosystems", f"must list columns of tables.{name}; missing {missing}")],
         )
-    services = table[["name_zh", "name_en", "group", "concept"]].copy()
+    services = table[["name_zh", "name_en", "group", "concept"]]
     per_type = table[types].T.astype(float)
     ecosystems, notes = parcel_ecosystems(parcels, card, types)
     values = ecosystem_rows(ecosystems, per_type)
     conversion = card_conversion(card, price_year)
     values *= (parcels.area("m2") * (conversion.factor / M2_PER_HA))[:, None]
-    cond, adjusted, condition_notes = condition_factors(
-        condition, parcels, card, list(services.index)
-    )
-    _apply_condition(values, services.index, cond, adjusted)
-    services["condition_adjusted"] = [s in adjusted for s in services.index]
+    cond, services, condition_notes = apply_condition(condition, parcels, card, services, values)
     return make_result(
         parcels=parcels,
         card=card,
