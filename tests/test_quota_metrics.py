@@ -318,6 +318,14 @@ def test_hea_base_year_compounds_past_losses() -> None:
     assert hea_dsays([0], [1], start=0, end=3, rate=0.0, convention="mid_year") == 3.0
 
 
+@pytest.mark.parametrize("rate", [5e-324, 1e-310, 1e-9, 0.0])
+def test_hea_continuous_integral_at_vanishing_rates(rate: float) -> None:
+    # a loss falling linearly from 1 to 0 over half a year: ∫ = 0.25 when discounting vanishes;
+    # a subnormal rate once made δ·L underflow to 0 and the flat term vanish (−0.25)
+    exact = hea_dsays([0, 0.5], [1, 0], start=0, end=1, rate=rate, convention="continuous")
+    assert exact == pytest.approx(0.25, rel=1e-9)
+
+
 def test_hea_scaling_card_example() -> None:
     card = load_card("hea-noaa")
     result = hea_scaling(card.table("example").reset_index(), card)

@@ -59,13 +59,18 @@ def _segment_integral(
         flat_result: np.ndarray = xa * length + slope * length**2 / 2.0
         return flat_result
     x = delta * length
-    flat = -np.expm1(-x) / delta
-    # (1 − e^{−x}(1 + x)) / δ² loses all digits for small x: use its series there
+    # (1 − e^{−x}) / δ and (1 − e^{−x}(1 + x)) / δ² lose their digits for small x (and δ·L
+    # underflows to 0 for subnormal δ): use their series there
     small = np.abs(x) < 1e-3
     safe = np.where(small, 1.0, x)
+    flat = np.where(
+        small,
+        length * (1.0 - x / 2.0 + x**2 / 6.0 - x**3 / 24.0),
+        -np.expm1(-safe) / np.where(small, 1.0, delta),
+    )
     ramp = np.where(
         small,
-        length**2 * (0.5 - x / 3.0 + x**2 / 8.0),
+        length**2 * (0.5 - x / 3.0 + x**2 / 8.0 - x**3 / 30.0),
         (1.0 - np.exp(-safe) * (1.0 + safe)) / (safe / np.where(small, 1.0, length)) ** 2,
     )
     result: np.ndarray = np.exp(-delta * (a - base)) * (xa * flat + slope * ramp)
