@@ -110,6 +110,12 @@ def test_errors_name_every_offending_parcel() -> None:
         credits(table, condition({"R1": "优", "R2": "A+"}))
     text = str(caught.value)
     assert "no condition grade" in text and "R3" in text and "A+" in text
+    with pytest.raises(ValidationError) as caught:
+        credits(table, condition({"R1": "优"}).drop(columns="index"))
+    # a missing column is named as such, not pinned on a row
+    assert caught.value.problems[["row", "column"]].to_dict("records") == [
+        {"row": None, "column": "index"}
+    ]
 
 
 def test_debits_need_level_and_project_type() -> None:

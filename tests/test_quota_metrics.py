@@ -120,6 +120,11 @@ def test_umam_validation_names_rows() -> None:
         umam_assessment(table)
     columns = set(caught.value.problems["column"])
     assert columns == {"location_before", "water_after", "risk", "role"}
+    with pytest.raises(ValidationError) as caught:
+        umam_assessment(table.drop(columns=["years", "risk"]))
+    # a missing column is no row's fault: the problem names the column only
+    assert caught.value.problems["row"].isna().all()
+    assert set(caught.value.problems["column"]) == {"years", "risk"}
 
 
 # -------------------------------------------------------------------- UK statutory metric
@@ -338,8 +343,16 @@ def test_hea_scaling_card_example() -> None:
         hea_required_area(1.0, 0.0)
     bad = card.table("example").reset_index()
     bad.loc[1, "times"] = "6 1"
-    with pytest.raises(ValidationError, match="increase strictly"):
+    with pytest.raises(ValidationError, match="increase strictly") as caught:
         hea_scaling(bad, card)
+    # the problem is on the second row ("restoration"), not the first
+    assert list(caught.value.problems["row"]) == ["restoration"]
+    bad = card.table("example").reset_index()
+    bad.loc[1, "side"] = "gain"
+    with pytest.raises(ValidationError, match="debit or credit") as caught:
+        hea_scaling(bad, card)
+    assert list(caught.value.problems["row"]) == ["restoration"]
+    assert list(caught.value.problems["value"]) == ["gain"]
 
 
 @given(

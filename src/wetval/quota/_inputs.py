@@ -27,7 +27,7 @@ import numpy as np
 import pandas as pd
 
 from wetval.cards import Card, load_card
-from wetval.errors import CardError, ProblemCollector, WetvalError
+from wetval.errors import CardError, Problem, ProblemCollector, WetvalError
 
 __all__ = [
     "ConditionLike",
@@ -112,11 +112,12 @@ def condition_frame(
     problems = ProblemCollector()
     missing_columns = [c for c in ("grade", "index") if c not in frame.columns]
     for column in missing_columns:
-        problems.add_rows(
-            np.array([True]), column=column, values=[None],
-            reason="the condition input has no such column",
-            fix="pass the condition result (ConditionResult or its to_frame()) with 'grade' "
-            "and 'index' columns",
+        problems.add(
+            Problem(
+                reason="the condition input has no such column", column=column,
+                fix="pass the condition result (ConditionResult or its to_frame()) with 'grade' "
+                "and 'index' columns",
+            )
         )  # fmt: skip
     problems.raise_if_any(f"condition input for {what}")
     if not frame.index.is_unique:

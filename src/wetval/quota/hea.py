@@ -37,7 +37,7 @@ import pandas as pd
 
 from wetval._text import text_table
 from wetval.cards import Card
-from wetval.errors import ProblemCollector
+from wetval.errors import Problem, ProblemCollector
 from wetval.provenance import Provenance, frame_hash
 from wetval.quota._inputs import resolve_card
 from wetval.results import Result
@@ -248,14 +248,14 @@ def hea_scaling(table: pd.DataFrame, card: Card | str = DEFAULT_CARD) -> HeaScal
     base_year = float(card.option("base_year", 0.0))
     frame = table.set_index("id") if "id" in table.columns else table
     problems = ProblemCollector(row_labels=frame.index)
+    sided = frame["side"].isin(("debit", "credit")).to_numpy()
+    problems.add_rows(
+        ~sided, column="side", values=frame["side"], reason="side must be debit or credit",
+        fix="'debit' for an injury, 'credit' for a compensation project",
+    )  # fmt: skip
     dsays = np.full(len(frame), np.nan)
-    for position, (label, row) in enumerate(frame.iterrows()):
-        if row["side"] not in ("debit", "credit"):
-            problems.add_rows(
-                np.array([True]), column="side", values=[row["side"]],
-                reason="side must be debit or credit", fix=None,
-            )  # fmt: skip
-            continue
+    for position in np.flatnonzero(sided).tolist():
+        row = frame.iloc[position]
         try:
             dsays[position] = hea_dsays(
                 _knots(row["times"]), _knots(row["levels"]),
@@ -264,8 +264,15 @@ def hea_scaling(table: pd.DataFrame, card: Card | str = DEFAULT_CARD) -> HeaScal
                 convention=convention,  # type: ignore[arg-type]
             )  # fmt: skip
         except (ValueError, TypeError) as error:
-            problems.add_rows(
-                np.array([True]), column="times", values=[label], reason=str(error), fix=None
+            problems.add(
+                Problem(
+                    reason=str(error),
+                    row=frame.index[position],
+                    column="times, levels, start, end",
+                    value=f"times {row['times']}, levels {row['levels']}",
+                    fix="give increasing times with one level each and a window of whole years "
+                    "for the annual conventions",
+                )
             )
     area = pd.to_numeric(frame["area"], errors="coerce").to_numpy(dtype=float)
     problems.add_rows(~(area > 0), column="area", values=frame["area"], reason="area must be > 0")

@@ -29,7 +29,7 @@ import pandas as pd
 
 from wetval._text import text_table
 from wetval.cards import Card
-from wetval.errors import ProblemCollector
+from wetval.errors import Problem, ProblemCollector
 from wetval.provenance import Provenance, frame_hash
 from wetval.quota._inputs import resolve_card
 from wetval.quota._lookup import step_lookup
@@ -247,9 +247,11 @@ def umam_assessment(table: pd.DataFrame, card: Card | str = DEFAULT_CARD) -> Uma
     ]  # fmt: skip
     for column in required:
         if column not in frame.columns:
-            problems.add_rows(
-                np.array([True]), column=column, values=[None],
-                reason="required column missing", fix="see the umam_assessment docstring",
+            problems.add(
+                Problem(
+                    reason="required column missing", column=column,
+                    fix="see the umam_assessment docstring",
+                )
             )  # fmt: skip
     problems.raise_if_any("UMAM assessment table")
     top = float(card.param("indicator_max"))
