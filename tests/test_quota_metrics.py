@@ -298,6 +298,22 @@ def test_uk_net_gain_and_errors() -> None:
     assert set(caught.value.problems["column"]) == {"distinctiveness", "condition"}
 
 
+def test_uk_table_errors_name_every_row_and_column_at_once() -> None:
+    card = load_card("uk-statutory-metric-2024")
+    table = card.table("example").reset_index().astype({"years": float})
+    table.loc[0, "band"] = "Ultra"  # a retained row
+    table.loc[1, "years"] = 2.5  # a created row
+    table.loc[3, "condition"] = "Superb"  # an enhanced row
+    with pytest.raises(ValidationError) as caught:
+        uk_metric_units(table, card)
+    problems = caught.value.problems.set_index("column")
+    assert problems["row"].to_dict() == {
+        "band": "retained-modified-grassland",
+        "years": "created-modified-grassland",
+        "condition": "enhanced-to-calcareous",
+    }
+
+
 # ------------------------------------------------------------------------------------- HEA
 def test_hea_both_timing_conventions_by_hand() -> None:
     # 10 acres, total loss at year 0 recovering linearly to none at year 4, r = 3 %, C = 0

@@ -39,7 +39,7 @@ import pandas as pd
 
 from wetval._text import text_table
 from wetval.cards import Card
-from wetval.errors import ProblemCollector
+from wetval.errors import Problem, ProblemCollector
 from wetval.provenance import Provenance, frame_hash
 from wetval.quota._inputs import resolve_card
 from wetval.results import Result
@@ -448,6 +448,62 @@ class UkMetricUnits(Result):
         )
 
 
+def _check_rows(
+    frame: pd.DataFrame, action: np.ndarray, settings: _Settings, problems: ProblemCollector
+) -> None:
+    """Every label, time to target and advance/delay of the table, row by row, at once."""
+    everywhere = np.ones(len(frame), dtype=bool)
+    gaining = np.isin(action, ("created", "enhanced"))
+    enhanced = action == "enhanced"
+    labels = (
+        ("band", settings.distinctiveness, everywhere),
+        ("condition", settings.condition, everywhere),
+        ("strategic", settings.strategic, everywhere),
+        ("difficulty", settings.difficulty, gaining),
+        ("band_before", settings.distinctiveness, enhanced),
+        ("condition_before", settings.condition, enhanced),
+        ("spatial_risk", settings.spatial, gaining),
+    )
+    for name, known, needed in labels:
+        if name not in frame.columns:
+            if name != "spatial_risk" and needed.any():
+                problems.add(
+                    Problem(
+                        reason="required column missing", column=name,
+                        fix="see the uk_metric_units docstring",
+                    )
+                )  # fmt: skip
+            continue
+        unknown = needed & ~frame[name].map(_key).isin(list(known)).to_numpy()
+        problems.add_rows(
+            unknown, column=name, values=frame[name],
+            reason=f"unknown label; known: {sorted(known)}", fix="use the metric's labels",
+        )  # fmt: skip
+    if "years" not in frame.columns:
+        if gaining.any():
+            problems.add(
+                Problem(
+                    reason="required for created and enhanced rows", column="years",
+                    fix="give the standard years to target condition",
+                )
+            )  # fmt: skip
+        return
+    years = pd.to_numeric(frame["years"], errors="coerce").to_numpy(dtype=float)
+    problems.add_rows(
+        gaining & ~((years >= 0) & (years == np.round(years))), column="years",
+        values=frame["years"], reason="years to target must be a whole number ≥ 0",
+        fix="give the standard years to target condition",
+    )  # fmt: skip
+    if "advance" in frame.columns and "delay" in frame.columns:
+        advance = pd.to_numeric(frame["advance"], errors="coerce").fillna(0.0).to_numpy()
+        delay = pd.to_numeric(frame["delay"], errors="coerce").fillna(0.0).to_numpy()
+        problems.add_rows(
+            gaining & (advance != 0) & (delay != 0), column="advance", values=frame["advance"],
+            reason="habitat creation cannot be both in advance and delayed",
+            fix="keep advance or delay, not both",
+        )  # fmt: skip
+
+
 def uk_metric_units(table: pd.DataFrame, card: Card | str = DEFAULT_CARD) -> UkMetricUnits:
     """Area habitat units of baseline, retained, created and enhanced habitat.
 
@@ -470,6 +526,7 @@ def uk_metric_units(table: pd.DataFrame, card: Card | str = DEFAULT_CARD) -> UkM
     UkMetricUnits
     """
     card = resolve_card(card, "credit-metric")
+    settings = _Settings(card)
     frame = table.set_index("id") if "id" in table.columns else table
     problems = ProblemCollector(row_labels=frame.index)
     action = frame["action"].astype("object").to_numpy()
@@ -481,6 +538,7 @@ def uk_metric_units(table: pd.DataFrame, card: Card | str = DEFAULT_CARD) -> UkM
     problems.add_rows(
         ~(area > 0), column="area_ha", values=frame["area_ha"], reason="area must be > 0"
     )
+    _check_rows(frame, action, settings, problems)
     problems.raise_if_any("UK metric table")
 
     units = np.zeros(len(frame))
@@ -488,7 +546,8 @@ def uk_metric_units(table: pd.DataFrame, card: Card | str = DEFAULT_CARD) -> UkM
     column: Callable[[str, Any], np.ndarray] = lambda name, default: (  # noqa: E731
         frame[name].to_numpy() if name in frame.columns else np.full(len(frame), default)
     )
-    spatial = column("spatial_risk", "within")
+    srm = pd.Series(column("spatial_risk", "within")).map(_key).map(settings.spatial)
+    srm_values = srm.to_numpy(dtype=float)
     for kind in _ACTIONS:
         rows = np.flatnonzero(action == kind)
         if rows.size == 0:
@@ -514,12 +573,8 @@ def uk_metric_units(table: pd.DataFrame, card: Card | str = DEFAULT_CARD) -> UkM
                 area[rows], part["band_before"], part["condition_before"], part["band"],
                 part["condition"], part["strategic"], years, part["difficulty"], card,
             )  # fmt: skip
-        settings = _settings(card)
-        srm_problems = ProblemCollector()
-        srm = _lookup(spatial[rows], settings.spatial, "spatial_risk", srm_problems)
-        srm_problems.raise_if_any("UK metric table")
         units[rows] = base
-        delivered[rows] = settings.round(base * srm)
+        delivered[rows] = settings.round(base * srm_values[rows])
     counts_in = np.select(
         [action == "baseline", action == "retained"], ["baseline", "both"], default="post"
     )
