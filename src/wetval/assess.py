@@ -835,6 +835,10 @@ def assess(
                 price,
                 condition=condition,
                 indicators=indicators,
+                valuation_card=cards[f"valuation:{spec.cards.value_approach}"],
+                pricing_card=cards["pricing"],
+                condition_card=cards["condition"],
+                fund_card=cards.get("funds"),
                 plans=tuple(plans),
             )
             if spec.options.monte_carlo_draws:
