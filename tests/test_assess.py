@@ -181,3 +181,25 @@ def test_a_project_card_given_by_path_reaches_the_uncertainty_step(tmp_path: Pat
     assert result.uncertainty is not None and result.sensitivity is not None
     deterministic = result.uncertainty.summary_table.loc["total_price", "deterministic"]
     assert deterministic == pytest.approx(result.price.total)
+
+
+def test_no_sensitivity_when_no_uncertain_parameter_enters_the_chain(tmp_path: Path) -> None:
+    def only_an_anchor_is_uncertain(data: dict[str, Any]) -> None:
+        for parameter in data["parameters"].values():
+            parameter["distribution"] = None
+        data["parameters"]["jiangxi_trade_anchor"]["distribution"] = {
+            "kind": "uniform", "low": 80_000.0, "high": 100_000.0,
+        }  # fmt: skip
+
+    spec = sample_project()
+    cards = spec.cards.model_copy(
+        update={
+            "pricing": _card_file(tmp_path, "pricing-jinxian", only_an_anchor_is_uncertain),
+            "valuation": ("gep-garze2010",),
+            "value_approach": "gep-garze2010",
+        }
+    )
+    options = spec.options.model_copy(update={"monte_carlo_draws": 0})
+    result = assess(spec.model_copy(update={"cards": cards, "options": options}))
+    # the anchor has a distribution but enters no price: nothing to swing, no tornado
+    assert result.sensitivity is None

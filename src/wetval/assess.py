@@ -848,7 +848,7 @@ def assess(
                     seed=spec.options.seed,
                     progress=monte_carlo_progress,
                 )
-            if spec.options.sensitivity and not chain.parameters().empty:
+            if spec.options.sensitivity and chain.parameters()["enters"].any():
                 sensitivity = chain.tornado("price_per_unit")
     provenance = Provenance(
         method="assessment",
