@@ -13,8 +13,8 @@ import pandas as pd
 import pytest
 
 from quota_helpers import condition, credit, parcels
-from wetval.cards import load_card
-from wetval.errors import DataQualityWarning, ValidationError, WetvalError
+from wetval.cards import Card, load_card
+from wetval.errors import CardError, DataQualityWarning, ValidationError, WetvalError
 from wetval.pricing import (
     QuotaPrice,
     RestorationPlan,
@@ -117,6 +117,18 @@ def test_anchor_flags() -> None:
     missing = price_quota(_credits())
     assert any("no service values" in f for f in missing.flags)
     assert np.isnan(missing.totals["value"])
+
+
+def test_comparables_without_a_location_factor_are_a_card_error() -> None:
+    comparables = load_card("market-jiangxi-trades")
+    data = comparables.model_dump()
+    rows = [list(row) for row in data["tables"]["trades"]["rows"]]
+    rows[1][6] = "abroad"  # the scope column of the Nanfeng trade
+    data["tables"]["trades"]["rows"] = rows
+    broken = Card.from_mapping(data)
+    # the market approach used to come out NaN and silently drop out of the reconciliation
+    with pytest.raises(CardError, match=r"tables\.trades\.nanfeng-anshan-2024\.scope"):
+        price_quota(_credits(), services=_esv(), comparables=broken)
 
 
 def test_cap_limits_price_and_range() -> None:

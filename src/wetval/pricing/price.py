@@ -50,7 +50,7 @@ import pandas as pd
 
 from wetval._text import text_table
 from wetval.cards import Card
-from wetval.errors import DataQualityWarning, Problem, ValidationError, WetvalError
+from wetval.errors import CardError, DataQualityWarning, Problem, ValidationError, WetvalError
 from wetval.plotting import axes
 from wetval.pricing.plan import RestorationPlan, SpeciesCheck, check_species
 from wetval.provenance import Provenance, frame_hash
@@ -240,8 +240,27 @@ def _plan_costs(
 
 
 def _market_price_per_unit(comparables: Card, valuation_date: dt.date | None) -> float:
+    """Weighted mean of the comparables adjusted for date and location [CNY/quota unit].
+
+    Raises
+    ------
+    CardError
+        Naming every trade whose scope has no location factor, or weights not summing to > 0.
+    """
     trades = comparables.table("trades")
     location = comparables.table("location")["factor"]
+    problems = [
+        (
+            f"tables.trades.{trade}.scope",
+            f"scope {scope!r} has no row in tables.location (scopes: {list(location.index)})",
+        )
+        for trade, scope in trades["scope"].items()
+        if scope not in location.index
+    ]
+    if not trades["weight"].to_numpy(dtype=float).sum() > 0:
+        problems.append(("tables.trades.weight", "the trade weights must sum to more than 0"))
+    if problems:
+        raise CardError(f"card {comparables.id!r}", problems)
     drift = float(comparables.param("annual_drift"))
     dates = pd.to_datetime(trades["date"])
     if valuation_date is None:
