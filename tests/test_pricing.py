@@ -22,6 +22,7 @@ from wetval.pricing import (
     price_quota,
     recovery_loss_factor,
 )
+from wetval.pricing.price import annuity_factor
 from wetval.quota import QuotaCredits, credits
 
 ANNUITY_8_20 = (1 - 1.08**-20) / 0.08  # 9.818147
@@ -87,6 +88,19 @@ def test_service_loss_during_recovery() -> None:
     assert row["cost"] == pytest.approx((360_000 + 20_000 * factor) / 0.7)
     # 先补后占: no time lag, no service loss
     assert price_quota(_credits(), services=_esv()).table.loc["R1", "service_loss"] == 0.0
+
+
+def test_factors_for_one_rate_and_for_a_vector_of_rates_agree() -> None:
+    # price_quota uses one rate; the Monte Carlo chain one rate per draw, through the same code
+    years = np.array([0.0, 3.0, 2.5, 3.0])
+    rates = np.array([0.03, 0.08])
+    table = recovery_loss_factor(years, rates)
+    assert table.shape == (2, 4)
+    for row, rate in zip(table, rates, strict=True):
+        np.testing.assert_array_equal(row, recovery_loss_factor(years, float(rate)))
+    np.testing.assert_allclose(annuity_factor(rates, 20.0), (1 - (1 + rates) ** -20) / rates)
+    assert annuity_factor(0.0, 20.0) == 20.0
+    assert annuity_factor(0.08, 0.0) == 0.0
 
 
 def test_value_horizon_and_quality_adjustment() -> None:

@@ -69,31 +69,125 @@ APPROACHES = ("cost", "market", "value")
 _LEVELS = ("national", "provincial", "general")
 
 
-def annuity_factor(rate: float, years: float) -> float:
-    """Present value of 1 per year for ``years`` years at ``rate`` (end of year)."""
-    if years <= 0:
-        return 0.0
-    if rate == 0:
-        return float(years)
-    return float((1.0 - (1.0 + rate) ** -years) / rate)
+def annuity_factor(rate: float | np.ndarray, years: float | np.ndarray) -> np.ndarray:
+    """Present value of 1 per year for ``years`` years at ``rate`` (end of year), element-wise.
+
+    Parameters
+    ----------
+    rate
+        Discount rate(s) [1/yr].
+    years
+        Number(s) of years [yr]; 0 or less gives 0.
+
+    Returns
+    -------
+    numpy.ndarray
+        Annuity factor(s) [yr], broadcast over ``rate`` and ``years``.
+    """
+    rates = np.asarray(rate, dtype=float)
+    terms = np.asarray(years, dtype=float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        factor = (1.0 - (1.0 + rates) ** -terms) / rates
+    factor = np.where(rates == 0, terms, factor)
+    result: np.ndarray = np.where(terms <= 0, 0.0, factor)
+    return result
 
 
-def recovery_loss_factor(years: np.ndarray, rate: float) -> np.ndarray:
+def recovery_loss_factor(years: np.ndarray, rate: float | np.ndarray) -> np.ndarray:
     """PV of the service shortfall of a linear recovery over ``years``, per 1 CNY/yr of service.
 
     Σ_k (1 − (k + ½)/T)·(1 + r)^−(k + ½) for k = 0 … ⌈T⌉ − 1 (mid-year); 0 for T = 0.
     Computed once per distinct T.
+
+    Parameters
+    ----------
+    years
+        Years to target T of each parcel [yr].
+    rate
+        One discount rate [1/yr], or a vector of R rates (one per Monte Carlo draw).
+
+    Returns
+    -------
+    numpy.ndarray
+        Factor per parcel [yr] (shaped like ``years``), or R × parcels for a vector of rates.
     """
+    rates = np.atleast_1d(np.asarray(rate, dtype=float))
     values = np.asarray(years, dtype=float)
     distinct, positions = np.unique(values, return_inverse=True)
-    factors = np.zeros(distinct.size)
+    table = np.zeros((rates.size, distinct.size))
     for i, horizon in enumerate(distinct):
         if horizon <= 0:
             continue
         mid = np.arange(int(np.ceil(horizon))) + 0.5
-        factors[i] = float(np.sum(np.maximum(1.0 - mid / horizon, 0.0) * (1.0 + rate) ** -mid))
-    result: np.ndarray = factors[positions].reshape(values.shape)
-    return result
+        weight = np.maximum(1.0 - mid / horizon, 0.0)
+        table[:, i] = np.sum(weight * (1.0 + rates[:, None]) ** -mid, axis=1)
+    # a gather along axis 1 comes out in Fortran order; row sums must not depend on the layout
+    gathered = np.ascontiguousarray(table[:, positions.reshape(-1)])
+    result: np.ndarray = gathered.reshape(rates.size, *values.shape)
+    return result[0] if np.ndim(rate) == 0 else result
+
+
+def _cost_approach(
+    works: np.ndarray,
+    compensation: np.ndarray,
+    om_pv: np.ndarray,
+    service_loss: np.ndarray,
+    township_share: float,
+    centre_share: float,
+    gross_up: str,
+) -> np.ndarray:
+    """The cost approach grossed up so the fund shares are covered [CNY] (module docstring).
+
+    Element-wise over parcels (or draws × parcels); the inputs are not changed.
+    """
+    kept = 1.0 - township_share - centre_share
+    if gross_up == "annex2":
+        supplier: np.ndarray = works + service_loss
+        supplier /= kept
+        township = compensation + om_pv
+        township /= township_share
+        np.maximum(supplier, township, out=supplier)
+        return supplier
+    if gross_up == "all_costs":
+        total: np.ndarray = works + compensation
+        total += om_pv
+        total += service_loss
+        total /= kept
+        return total
+    raise WetvalError(f"card option gross_up must be 'annex2' or 'all_costs', got {gross_up!r}")
+
+
+def _reconciled(
+    cost: np.ndarray,
+    market: np.ndarray,
+    value: np.ndarray,
+    weights: np.ndarray,
+    *,
+    floor: bool,
+    cap: np.ndarray | None,
+) -> np.ndarray:
+    """Weighted mean of the approaches, floored at the cost and capped [CNY].
+
+    ``weights`` are those of cost, market and value; where the value approach is
+    missing (NaN) the weights of the other two are renormalised. Element-wise
+    over parcels (or draws × parcels); the inputs are not changed.
+    """
+    w_cost, w_market, w_value = (float(w) for w in weights)
+    recommended = cost * w_cost
+    recommended += market * w_market
+    # min() propagates NaN: one pass and no mask unless a value is missing
+    if value.size and np.isnan(value.min()):
+        missing = np.isnan(value)
+        recommended += np.where(missing, 0.0, value * w_value)
+        recommended /= np.where(missing, w_cost + w_market, w_cost + w_market + w_value)
+    else:
+        recommended += value * w_value
+        recommended /= w_cost + w_market + w_value
+    if floor:
+        np.maximum(recommended, cost, out=recommended)
+    if cap is not None:
+        np.minimum(recommended, cap, out=recommended)
+    return recommended
 
 
 @dataclass(frozen=True)
@@ -420,15 +514,9 @@ def price_quota(
     recovery_years = np.where(first, 0.0, parcels["years_to_target"].to_numpy(dtype=float))
     service_loss = np.nan_to_num(esv) * recovery_loss_factor(recovery_years, rate)
 
-    kept = 1.0 - s_township - s_centre
-    if options["gross_up"] == "annex2":
-        cost = np.maximum((works + service_loss) / kept, (compensation + om_pv) / s_township)
-    elif options["gross_up"] == "all_costs":
-        cost = (works + compensation + om_pv + service_loss) / kept
-    else:
-        raise WetvalError(
-            f"card option gross_up must be 'annex2' or 'all_costs', got {options['gross_up']!r}"
-        )
+    cost = _cost_approach(
+        works, compensation, om_pv, service_loss, s_township, s_centre, options["gross_up"]
+    )
 
     horizon = options["value_horizon"]
     pv = 1.0 / rate if horizon == "perpetuity" else annuity_factor(rate, float(horizon))
@@ -440,19 +528,20 @@ def price_quota(
     options["valuation_date"] = None if when is None else when.isoformat()
 
     weights = card.table("weights")["weight"].reindex(list(APPROACHES)).astype(float)
+    floor = card.option("floor", "cost") == "cost"
+    cap_option = card.option("cap_per_m2", "none")
+    cap = (
+        None
+        if cap_option in (None, "none")
+        else float(cap_option) * parcels["area_m2"].to_numpy(dtype=float)
+    )
+    recommended = _reconciled(cost, market, value, weights.to_numpy(), floor=floor, cap=cap)
     stack = np.column_stack([cost, market, value])
-    available = ~np.isnan(stack)
-    w = np.where(available, weights.to_numpy(), 0.0)
-    recommended = np.nansum(stack * w, axis=1) / w.sum(axis=1)
     low = np.nanmin(stack, axis=1)
     high = np.nanmax(stack, axis=1)
-    if card.option("floor", "cost") == "cost":
-        recommended = np.maximum(recommended, cost)
+    if floor:
         low = np.maximum(low, cost)
-    cap_option = card.option("cap_per_m2", "none")
-    if cap_option not in (None, "none"):
-        cap = float(cap_option) * parcels["area_m2"].to_numpy(dtype=float)
-        recommended = np.minimum(recommended, cap)
+    if cap is not None:
         high = np.minimum(high, cap)
         low = np.minimum(low, cap)
     result = pd.DataFrame(
