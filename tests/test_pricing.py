@@ -228,6 +228,14 @@ def test_plan_errors() -> None:
         )  # fmt: skip
 
 
+def test_nothing_to_price_gives_nan_per_unit_not_an_error() -> None:
+    aquaculture = parcels([credit("R2", "民和镇", "1104A", 3)])  # not legal wetland: 0 units
+    price = price_quota(credits(aquaculture, condition({"R2": "良"})))
+    assert price.units == 0 and price.table.empty
+    assert np.isnan(price.per_unit) and all(np.isnan(price.range_per_unit))
+    assert "0 parcels" in price.summary()
+
+
 def test_not_eligible_parcels_are_not_priced_and_json_round_trip() -> None:
     table = parcels(
         [

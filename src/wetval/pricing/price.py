@@ -250,12 +250,16 @@ class QuotaPrice(Result):
     @property
     def per_unit(self) -> float:
         """Recommended price per quota unit [CNY/unit]."""
-        return self.total / self.units if self.units else float("nan")
+        return self.per_unit_of("recommended")
 
     @property
     def range_per_unit(self) -> tuple[float, float]:
         """Low and high price per quota unit [CNY/unit]."""
-        return (float(self.totals["low"]) / self.units, float(self.totals["high"]) / self.units)
+        return (self.per_unit_of("low"), self.per_unit_of("high"))
+
+    def per_unit_of(self, name: str) -> float:
+        """A total of :attr:`totals` per quota unit [CNY/unit]; NaN when nothing is priced."""
+        return float(self.totals[name]) / self.units if self.units else float("nan")
 
     def to_frame(self) -> pd.DataFrame:
         """The per-parcel table."""
@@ -264,7 +268,7 @@ class QuotaPrice(Result):
     def summary(self) -> str:
         """Approaches, recommended price with range, fund split and every flag."""
         rows = [
-            [name, float(self.totals[name]), float(self.totals[name]) / self.units]
+            [name, float(self.totals[name]), self.per_unit_of(name)]
             for name in APPROACHES
             if not np.isnan(self.totals[name])
         ]
@@ -286,7 +290,7 @@ class QuotaPrice(Result):
         """Approaches per quota unit, the recommended price and range, and the anchors."""
         ax = axes(ax)
         names = [n for n in APPROACHES if not np.isnan(self.totals[n])]
-        values = [float(self.totals[n]) / self.units for n in names]
+        values = [self.per_unit_of(n) for n in names]
         ax.bar(names, values, color="#9ab")
         low, high = self.range_per_unit
         ax.axhspan(low, high, color="#fc9", alpha=0.3, label="range")

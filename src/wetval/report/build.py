@@ -370,7 +370,7 @@ def _quota(assessment: Assessment, lang: Lang) -> Section:
 def _price_chart(assessment: Assessment, lang: Lang) -> Figure:
     price = assessment.price
     names = ["cost", "market", "value", "recommended"]
-    per_unit = [float(price.totals[n]) / price.units for n in names]
+    per_unit = [price.per_unit_of(n) for n in names]
     ax = axes(None, figsize=(6.5, 3.2))
     colours = ["#3b7ea1", "#8c6bb1", "#d9822b", "#2f7f6a"]
     ax.barh([tr(n, lang) for n in names][::-1], per_unit[::-1], color=colours[::-1])
@@ -385,7 +385,7 @@ def _price(assessment: Assessment, lang: Lang) -> Section:
         {
             tr("approach", lang): [tr(n, lang) for n in names],
             tr("total", lang): [float(price.totals[n]) for n in names],
-            tr("per_unit", lang): [float(price.totals[n]) / price.units for n in names],
+            tr("per_unit", lang): [price.per_unit_of(n) for n in names],
             tr("weight", lang): [float(price.weights.get(n, np.nan)) for n in names],
         }
     )
