@@ -191,6 +191,17 @@ def test_plan_quantities_replace_the_per_mu_rate() -> None:
     assert "R01 design" in plan.summary()
 
 
+def test_plan_costs_at_another_price_year_are_refused() -> None:
+    plan = RestorationPlan(
+        name="old budget", parcel_ids=("R1",), quantities=PLAN_QUANTITIES,
+        species=("Phragmites australis",), price_year=2019,
+    )  # fmt: skip
+    # 2019 unit costs used to be added to 2024 prices without a word
+    with pytest.raises(ValidationError, match="at 2019 prices") as caught:
+        price_quota(_credits(), plans=[plan])
+    assert caught.value.problems["column"].tolist() == ["price_year"]
+
+
 def test_species_check_statuses() -> None:
     check = check_species(["芦苇", "Eichhornia crassipes", "thalia dealbata", "Unknownia sp."])
     assert check.table["status"].tolist() == ["native", "invasive", "non_native", "unknown"]

@@ -428,8 +428,8 @@ def price_quota(
     Raises
     ------
     wetval.errors.ValidationError
-        For invasive species or no native species in a plan, or plan parcels
-        without quota units.
+        For invasive species or no native species in a plan, plan parcels
+        without quota units, or plan costs at another price year than the card's.
     WetvalError
         For service values at another price year without a conversion factor.
 
@@ -462,6 +462,19 @@ def price_quota(
     units = parcels["units"].to_numpy(dtype=float)
     quality = parcels["quality_factor"].to_numpy(dtype=float)
 
+    other_years = [
+        Problem(
+            reason=f"plan {plan.name!r} has unit costs at {plan.price_year} prices; the pricing "
+            f"card {card.id!r} is at {card.price_year} prices",
+            column="price_year", value=plan.price_year,
+            fix=f"restate the plan's unit costs, compensation and O&M at {card.price_year} prices "
+            "(wetval.units.adjust_price_year)",
+        )
+        for plan in plans
+        if plan.price_year is not None and plan.price_year != card.price_year
+    ]  # fmt: skip
+    if other_years:
+        raise ValidationError(other_years, what="restoration plans")
     checks: list[SpeciesCheck] = []
     for plan in plans:
         check = check_species(plan.species, str(card.option("species_card")))
