@@ -138,6 +138,38 @@ class QuotaRules:
         """Area unit of one quota unit (``"mu"`` for 亩)."""
         return str(self.card.option("area_unit", "mu"))
 
+    @property
+    def unit_decimals(self) -> int:
+        """Decimals quota units are rounded to (card option ``unit_decimals``)."""
+        return int(self.card.option("unit_decimals", 4))
+
+    def credit_units(
+        self,
+        area: np.ndarray,
+        quality: np.ndarray,
+        type_factor: np.ndarray,
+        time_lag: np.ndarray,
+        risk: np.ndarray,
+    ) -> np.ndarray:
+        """Credit units = area × quality × type factor ÷ (time lag × risk), rounded.
+
+        Parameters
+        ----------
+        area
+            Area [:attr:`area_unit`, 亩 by default].
+        quality, type_factor, time_lag, risk
+            The factors of each parcel [-].
+
+        Returns
+        -------
+        numpy.ndarray
+            Quota units, rounded to :attr:`unit_decimals` [quota units].
+        """
+        units: np.ndarray = np.round(
+            area * quality * type_factor / (time_lag * risk), self.unit_decimals
+        )
+        return units
+
     def time_lag_factor(self, years: np.ndarray) -> np.ndarray:
         """Time-lag divisor T for each number of years (rounded up to whole years)."""
         return step_lookup(years, self.t_years, self.t_factor, "ceil")
@@ -365,10 +397,6 @@ class QuotaAccounts(Result):
         return self.credits.summary() + "\n\n" + self.debits.summary()
 
 
-def _units_dp(rules: QuotaRules) -> int:
-    return int(rules.card.option("unit_decimals", 4))
-
-
 def credits(
     parcels: ParcelTable, condition: ConditionLike, card: Card | str = "quota-jinxian"
 ) -> QuotaCredits:
@@ -466,8 +494,7 @@ def credits(
     lag = np.where(first, 1.0, rules.time_lag_factor(years))
     risk = _map(risk_class, rules.risk_factor, np.nan).astype(float)
     area_mu = selected["area_m2"].to_numpy(dtype=float) / AREA_UNITS[rules.area_unit]
-    raw_units = area_mu * quality * np.where(eligible, type_factor, 0.0) / (lag * risk)
-    units = np.round(np.where(eligible, raw_units, 0.0), _units_dp(rules))
+    units = np.where(eligible, rules.credit_units(area_mu, quality, type_factor, lag, risk), 0.0)
     table = pd.DataFrame(
         {
             "project_id": _column(selected, "project_id"),
@@ -583,7 +610,7 @@ def debits(
     area_mu = selected["area_m2"].to_numpy(dtype=float) / AREA_UNITS[rules.area_unit]
     needed = legal & permissible
     units = np.round(
-        np.where(needed, area_mu * quality * type_factor * level_factor, 0.0), _units_dp(rules)
+        np.where(needed, area_mu * quality * type_factor * level_factor, 0.0), rules.unit_decimals
     )
     table = pd.DataFrame(
         {

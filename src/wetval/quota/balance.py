@@ -198,7 +198,7 @@ def balance(credits: QuotaCredits, debits: QuotaDebits) -> BalanceReport:
             f"{debits.card.id}@{debits.card.version}; compute both with the same quota card"
         )
     rules = QuotaRules.from_card(credits.card)
-    dp = int(rules.card.option("unit_decimals", 4))
+    dp = rules.unit_decimals
     tolerance = 0.5 * 10.0**-dp
     like_levels = set(rules.card.option("like_for_like_levels", ["national", "provincial"]))
     cross_ok = bool(rules.card.option("allow_cross_county", True))

@@ -213,7 +213,7 @@ class QuotaLedger(Result):
         from wetval.quota.accounts import QuotaRules
 
         rules = QuotaRules.from_card(card or credits.card)
-        ledger = cls(unit_decimals=int(rules.card.option("unit_decimals", 4)))
+        ledger = cls(unit_decimals=rules.unit_decimals)
         schedule = [(m, Decimal(str(s))) for m, s in rules.release_schedule]
         for project, row in credits.by_project().iterrows():
             if row["units"] > 0:

@@ -244,9 +244,8 @@ class _Compiled:
         self.units = rows["units"].to_numpy(dtype=float)
         self.quality = rows["quality_factor"].to_numpy(dtype=float)
         self.type_factor = rows["type_factor"].to_numpy(dtype=float)
-        self.lag_risk = rows["time_lag_factor"].to_numpy(dtype=float) * rows[
-            "risk_factor"
-        ].to_numpy(dtype=float)
+        self.time_lag = rows["time_lag_factor"].to_numpy(dtype=float)
+        self.risk = rows["risk_factor"].to_numpy(dtype=float)
         first = rows["compensated_first"].to_numpy(dtype=bool)
         self.recovery_years = np.where(first, 0.0, rows["years_to_target"].to_numpy(dtype=float))
         self.value_position = self.value_ids.get_indexer(self.priced_ids)
