@@ -199,6 +199,20 @@ def test_cross_county_location_factor_and_switch() -> None:
     assert "cross-county not allowed" in report.shortfalls.loc["P04", "reason"]
 
 
+def test_shortfall_of_an_occupation_without_project_keeps_its_reason() -> None:
+    table = parcels(
+        [
+            credit("C1", "民和镇", "1104", 1, compensated_first=True, risk_class="low"),
+            debit("D1", "民和镇", "1104", 5, "general", None),  # type: ignore[arg-type]
+        ]
+    )
+    grades = condition({"C1": "优", "D1": "优"})
+    report = balance(credits(table, grades), debits(table, grades))
+    # the reason was filed under the missing id and the '(no project)' row showed none
+    reason = report.shortfalls.loc["(no project)", "reason"]
+    assert reason.startswith("D1: eligible credits ran out (4.0000 units")
+
+
 def test_balance_refuses_mixed_cards() -> None:
     credit_table, debit_table = _sample()
     card = load_card("quota-jinxian")

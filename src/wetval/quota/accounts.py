@@ -54,6 +54,8 @@ __all__ = [
 ]
 
 RISK_CLASSES = ("low", "medium", "high")
+#: Project label of parcels without a ``project_id`` in per-project tables.
+NO_PROJECT = "(no project)"
 
 
 @dataclass(frozen=True)
@@ -272,7 +274,7 @@ class QuotaCredits(Result):
         """Parcels, eligible area [亩] and units per restoration project."""
         table = self.table.assign(
             eligible_mu=np.where(self.table["eligible"], self.table["area_mu"], 0.0),
-            project_id=self.table["project_id"].fillna("(no project)"),
+            project_id=self.table["project_id"].fillna(NO_PROJECT),
         )
         grouped = table.groupby("project_id", sort=True)
         return pd.DataFrame(
@@ -342,7 +344,7 @@ class QuotaDebits(Result):
 
     def by_project(self) -> pd.DataFrame:
         """Parcels, area [亩], units and permissibility per occupation project."""
-        table = self.table.assign(project_id=self.table["project_id"].fillna("(no project)"))
+        table = self.table.assign(project_id=self.table["project_id"].fillna(NO_PROJECT))
         grouped = table.groupby("project_id", sort=True)
         return pd.DataFrame(
             {
