@@ -79,8 +79,9 @@ def _run_assessment(args: argparse.Namespace, spec: Any, default_output: str) ->
     from wetval.assess import assess
     from wetval.report import export_assessment
 
-    assessment = assess(spec, progress=_progress(args))
-    if _progress(args) is not None:
+    progress = _progress(args)
+    assessment = assess(spec, progress=progress)
+    if progress is not None:
         print(file=sys.stderr)
     output = Path(args.output or default_output)
     written = export_assessment(
