@@ -161,6 +161,11 @@ def test_services_price_year_must_match() -> None:
     assert row.loc["R1", "value"] == pytest.approx(22_000 / 0.08)
     with pytest.raises(WetvalError, match="price year"):
         price_quota(_credits(), services=pd.Series({"R1": 1.0}))
+    twice = pd.Series([1.0, 2.0], index=pd.Index(["R1", "R1"], name="parcel_id"))
+    twice.attrs["price_year"] = 2024
+    with pytest.raises(ValidationError, match="more than once") as caught:
+        price_quota(_credits(), services=twice)
+    assert set(caught.value.problems["parcel_id"]) == {"R1"}
 
 
 PLAN_QUANTITIES = pd.DataFrame(

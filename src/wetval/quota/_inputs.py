@@ -187,6 +187,8 @@ def service_values(services: ServicesLike) -> tuple[pd.Series, int]:
     ------
     WetvalError
         If no price year is attached.
+    wetval.errors.ValidationError
+        Naming every parcel listed more than once.
     TypeError
         If ``services`` follows neither protocol.
     """
@@ -207,7 +209,11 @@ def service_values(services: ServicesLike) -> tuple[pd.Series, int]:
             f"or an object with by_parcel() and price_year; got {type(services).__name__}"
         )
     if not series.index.is_unique:
-        raise WetvalError(
-            "the service-value Series lists a parcel twice; give one value per parcel"
-        )
+        problems = ProblemCollector(row_labels=series.index, parcel_ids=series.index)
+        problems.add_rows(
+            series.index.duplicated(keep=False), column="parcel_id", values=series,
+            reason="parcel listed more than once in the service values",
+            fix="give one annual value per parcel (e.g. ServiceValues.by_parcel() sums services)",
+        )  # fmt: skip
+        problems.raise_if_any("service values")
     return pd.to_numeric(series, errors="coerce").astype(float), int(year)
