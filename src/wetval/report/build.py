@@ -16,6 +16,7 @@ import pandas as pd
 
 from wetval.cards import Card, load_card
 from wetval.plotting import axes
+from wetval.provenance import CardRef
 from wetval.report.charts import figure_block
 from wetval.report.document import (
     Block,
@@ -499,22 +500,30 @@ def _uncertainty(assessment: Assessment, lang: Lang) -> Section:
     return Section("uncertainty", tr("s_uncertainty", lang), tuple(blocks))
 
 
+def _installed(ref: CardRef) -> Card | None:
+    """The installed card a result used, or None for a card installed in no matching version."""
+    try:
+        card = load_card(f"{ref.id}@{ref.version}")
+    except KeyError:
+        return None
+    return card if card.hash == ref.hash else None
+
+
 def _cards_section(assessment: Assessment, lang: Lang) -> Section:
-    cards: list[Card] = []
-    for ref in assessment.provenance.cards:
-        try:
-            card = load_card(f"{ref.id}@{ref.version}")
-        except KeyError:
-            continue
-        cards.append(card)
+    refs = list(assessment.provenance.cards)
+    found = [_installed(ref) for ref in refs]
+    cards = [card for card in found if card is not None]
     table = pd.DataFrame(
         {
-            tr("card", lang): [c.id for c in cards],
-            tr("version", lang): [c.version for c in cards],
-            tr("kind", lang): [c.kind for c in cards],
-            tr("title_col", lang): [c.title.zh if lang == "zh" else c.title.en for c in cards],
-            tr("verified", lang): [tr("yes" if c.verified else "no", lang) for c in cards],
-            tr("hash", lang): [c.hash[:16] for c in cards],
+            tr("card", lang): [ref.id for ref in refs],
+            tr("version", lang): [ref.version for ref in refs],
+            tr("kind", lang): [c.kind if c else "" for c in found],
+            tr("title_col", lang): [
+                (c.title.zh if lang == "zh" else c.title.en) if c else tr("project_card", lang)
+                for c in found
+            ],
+            tr("verified", lang): [tr("yes" if c and c.verified else "no", lang) for c in found],
+            tr("hash", lang): [ref.hash[:16] for ref in refs],
         }
     )
     sources = pd.DataFrame(
