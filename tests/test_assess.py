@@ -118,6 +118,13 @@ def test_spec_errors_name_the_key(tmp_path: Path, text: str, message: str) -> No
         assess(load_spec(path))
 
 
+def test_check_spec_selects_the_project_as_assess_does(tmp_path: Path) -> None:
+    # check_spec had its own copy of the selection checks, with a terser message
+    path = _write(tmp_path, GOOD.replace('"P01"', '"P99"'))
+    with pytest.raises(SpecError, match=r"occupation projects in the data: \['P01', 'P02'"):
+        check_spec(path)
+
+
 def test_missing_data_file_is_a_validation_error(tmp_path: Path) -> None:
     path = _write(tmp_path, GOOD.replace('parcels = "sample"', 'parcels = "dltb.csv"'))
     with pytest.raises(ValidationError, match="file not found"):
