@@ -153,6 +153,18 @@ def hea_dsays(
 def hea_required_area(debit_dsays: float, credit_dsays_per_area: float) -> float:
     """Compensation area that offsets a debit: debit DSAYs / credit DSAYs per unit area.
 
+    Parameters
+    ----------
+    debit_dsays
+        DSAYs lost [area unit × yr].
+    credit_dsays_per_area
+        DSAYs one unit area of the project gains [yr].
+
+    Returns
+    -------
+    float
+        Project area needed [the area unit of ``debit_dsays``].
+
     Raises
     ------
     ValueError
@@ -275,7 +287,10 @@ def hea_scaling(table: pd.DataFrame, card: Card | str = DEFAULT_CARD) -> HeaScal
                 )
             )
     area = pd.to_numeric(frame["area"], errors="coerce").to_numpy(dtype=float)
-    problems.add_rows(~(area > 0), column="area", values=frame["area"], reason="area must be > 0")
+    problems.add_rows(
+        ~(area > 0), column="area", values=frame["area"], reason="area must be > 0",
+        fix="give the injured or project area (acres, ha or 亩, the same unit on every row)",
+    )  # fmt: skip
     problems.raise_if_any("HEA table")
     side = frame["side"].to_numpy()
     debit = float(dsays[side == "debit"].sum())

@@ -137,6 +137,7 @@ def uk_temporal_multiplier(years: Numbers, card: Card | str = DEFAULT_CARD) -> n
     Returns
     -------
     numpy.ndarray
+        T(t) per entry of ``years`` [-].
 
     Examples
     --------
@@ -154,7 +155,7 @@ def uk_temporal_multiplier(years: Numbers, card: Card | str = DEFAULT_CARD) -> n
 def uk_final_time_to_target(
     standard_years: Numbers, advance: Numbers = 0.0, delay: Numbers = 0.0
 ) -> np.ndarray:
-    """Final years to target: standard − advance + delay, never below 0.
+    """Final years to target: standard − advance + delay, never below 0 [yr].
 
     Raises
     ------
@@ -182,7 +183,9 @@ def uk_baseline_units(
     strategic: Labels,
     card: Card | str = DEFAULT_CARD,
 ) -> np.ndarray:
-    """Baseline (or retained) area habitat units A × D × C × S.
+    """Baseline (or retained) area habitat units A × D × C × S [habitat units].
+
+    ``area_ha`` is the area A [ha]; the labels are looked up in the card.
 
     Raises
     ------
@@ -212,7 +215,7 @@ def uk_created_units(
     delay: Numbers = 0.0,
     spatial_risk: Labels | None = None,
 ) -> np.ndarray:
-    """Created area habitat units A × D × C × S × T(t) × Diff (× SRM off site).
+    """Created area habitat units A × D × C × S × T(t) × Diff (× SRM off site) [habitat units].
 
     Parameters
     ----------
@@ -261,7 +264,7 @@ def uk_enhanced_units(
     *,
     spatial_risk: Labels | None = None,
 ) -> np.ndarray:
-    """Enhanced area habitat units ((A·D·C − A·D₀·C₀*) × Diff × T + A·D₀·C₀*) × S (× SRM).
+    """Enhanced area habitat units ((A·D·C − A·D₀·C₀*) × Diff × T + A·D₀·C₀*) × S [habitat units].
 
     ``C₀* = min(C₀, C)``: if the condition falls, the baseline term uses the
     proposed condition. ``standard_years`` is the enhancement time to target
@@ -532,12 +535,14 @@ def uk_metric_units(table: pd.DataFrame, card: Card | str = DEFAULT_CARD) -> UkM
     action = frame["action"].astype("object").to_numpy()
     problems.add_rows(
         ~pd.Series(action).isin(_ACTIONS).to_numpy(), column="action", values=action,
-        reason=f"action not one of {', '.join(_ACTIONS)}", fix=None,
+        reason=f"action not one of {', '.join(_ACTIONS)}",
+        fix="baseline (lost or enhanced), retained, created or enhanced",
     )  # fmt: skip
     area = pd.to_numeric(frame["area_ha"], errors="coerce").to_numpy(dtype=float)
     problems.add_rows(
-        ~(area > 0), column="area_ha", values=frame["area_ha"], reason="area must be > 0"
-    )
+        ~(area > 0), column="area_ha", values=frame["area_ha"], reason="area must be > 0",
+        fix="give the parcel's area in hectares",
+    )  # fmt: skip
     _check_rows(frame, action, settings, problems)
     problems.raise_if_any("UK metric table")
 
