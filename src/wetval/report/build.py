@@ -29,6 +29,7 @@ from wetval.report.document import (
     Table,
 )
 from wetval.report.strings import Lang, tr
+from wetval.units import M2_PER_HA
 
 if TYPE_CHECKING:
     from wetval.assess import Assessment
@@ -170,7 +171,7 @@ def _grade_chart(assessment: Assessment, lang: Lang) -> Figure:
     labels = grades["label_zh" if lang == "zh" else "label_en"]
     area = frame.groupby("grade", observed=True)["area_m2"].sum().reindex(grades.index).fillna(0)
     ax = axes(None, figsize=(6.5, 3.2))
-    ax.bar([str(label) for label in labels], area.to_numpy() / 10_000, color="#2f7f6a")
+    ax.bar([str(label) for label in labels], area.to_numpy() / M2_PER_HA, color="#2f7f6a")
     ax.set_ylabel(tr("area_ha", lang))
     ax.set_title(tr("grade_chart", lang))
     return figure_block(ax.figure, tr("grade_chart", lang), "grades")
@@ -191,7 +192,7 @@ def _condition(assessment: Assessment, lang: Lang) -> Section:
         {
             tr("grade", lang): labels.to_numpy(),
             tr("parcels", lang): counts["parcels"].astype(int).to_numpy(),
-            tr("area_ha", lang): counts["area_m2"].to_numpy() / 10_000,
+            tr("area_ha", lang): counts["area_m2"].to_numpy() / M2_PER_HA,
         }
     )
     project_ids = assessment.project_parcels.index
