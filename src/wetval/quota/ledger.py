@@ -217,8 +217,11 @@ class QuotaLedger(Result):
         schedule = [(m, Decimal(str(s))) for m, s in rules.release_schedule]
         for project, row in credits.by_project().iterrows():
             if row["units"] > 0:
+                # the parcels' units are multiples of 10^-decimals; their float sum is not
+                # (0.7 + 0.1 = 0.7999…), and register() rounds down: round to nearest first
+                potential = round(float(row["units"]), ledger.unit_decimals)
                 ledger = ledger.register(
-                    str(project), row["units"], schedule=schedule, reference=reference, date=date
+                    str(project), potential, schedule=schedule, reference=reference, date=date
                 )
         return ledger
 
