@@ -8,6 +8,8 @@ comparables 88,453.65 and 94,117.65 yuan/亩 weighted 0.5 each (``market-jiangxi
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -145,7 +147,35 @@ def test_comparables_without_a_location_factor_are_a_card_error() -> None:
         price_quota(_credits(), services=_esv(), comparables=broken)
 
 
-def test_cap_limits_price_and_range() -> None:
+def test_fund_split_version_in_force_on_the_valuation_date(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # a later revision of the Annex 2 rule (SYNTHETIC: 25 % to the township from 2025)
+    data = load_card("funds-jinxian").model_dump()
+    data["version"] = "2025.1"
+    data["options"] = {
+        **data["options"],
+        "effective_from": "2025-01-01",
+        "review_due": "2026-01-01",
+    }
+    data["parameters"]["township_share"]["value"] = 0.25
+    (tmp_path / "funds-2025.toml").write_text(Card.from_mapping(data).to_toml(), encoding="utf-8")
+    monkeypatch.setenv("WETVAL_CARD_PATH", str(tmp_path))
+    om_pv = 2_700 * ANNUITY_8_20
+    # priced in 2024 the 2023 rule applies, as allocate_funds applies it to a 2024 sale
+    # (the latest version was taken whatever the date)
+    price = price_quota(_credits(), valuation_date="2024-08-25")
+    assert [ref.version for ref in price.provenance.cards if ref.id == "funds-jinxian"] == [
+        "2023.1"
+    ]
+    assert price.table.loc["R1", "cost"] == pytest.approx(
+        max(360_000 / 0.7, (72_000 + om_pv) / 0.2)
+    )
+    later = price_quota(_credits(), valuation_date="2025-03-01")
+    assert later.table.loc["R1", "cost"] == pytest.approx(
+        max(360_000 / 0.65, (72_000 + om_pv) / 0.25)
+    )
+
     card = load_card("pricing-jinxian")
     capped = card.model_copy(update={"options": {**card.options, "cap_per_m2": 50}})
     row = price_quota(_credits(), capped, services=_esv()).table.loc["R1"]

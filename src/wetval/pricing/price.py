@@ -56,7 +56,7 @@ from wetval.pricing.plan import RestorationPlan, SpeciesCheck, check_species
 from wetval.provenance import Provenance, frame_hash
 from wetval.quota._inputs import ServicesLike, resolve_card, service_values
 from wetval.quota.accounts import QuotaCredits
-from wetval.quota.funds import FundSplit, allocate_funds
+from wetval.quota.funds import FundSplit, allocate_funds, fund_split_card
 from wetval.results import Result
 from wetval.units import M2_PER_MU
 
@@ -414,12 +414,15 @@ def price_quota(
     comparables
         ``market-comparables`` card or id (default: the card's ``comparables_card``).
     fund_card
-        ``fund-split`` card or id (default: the card's ``fund_card``).
+        ``fund-split`` card or id (default: the card's ``fund_card``, in the
+        version in force on ``valuation_date`` as :func:`~wetval.quota.allocate_funds`
+        picks it for the sale; the latest version without a date).
     wetland_level
         Level of the wetland the quota will offset: ``general``, ``provincial``
         or ``national`` (important wetland is checked against the fee floor).
     valuation_date
-        Date the comparables are adjusted to (default: no date adjustment).
+        Date the comparables are adjusted to and the fund split applies on
+        (default: no date adjustment).
 
     Returns
     -------
@@ -431,7 +434,8 @@ def price_quota(
         For invasive species or no native species in a plan, plan parcels
         without quota units, or plan costs at another price year than the card's.
     WetvalError
-        For service values at another price year without a conversion factor.
+        For service values at another price year without a conversion factor,
+        or a valuation date on which no version of the fund-split card was in force.
 
     Warns
     -----
@@ -444,7 +448,13 @@ def price_quota(
     comparables_card = resolve_card(
         comparables or str(card.option("comparables_card")), "market-comparables"
     )
-    fund = resolve_card(fund_card or str(card.option("fund_card")), "fund-split")
+    when = None if valuation_date is None else dt.date.fromisoformat(str(valuation_date))
+    if fund_card is not None:
+        fund = resolve_card(fund_card, "fund-split")
+    elif when is not None:
+        fund = fund_split_card(when, str(card.option("fund_card")))
+    else:
+        fund = resolve_card(str(card.option("fund_card")), "fund-split")
     s_township = float(fund.param("township_share"))
     s_centre = float(fund.param("centre_share"))
     rate = float(card.param("discount_rate"))
@@ -539,7 +549,6 @@ def price_quota(
     pv = 1.0 / rate if horizon == "perpetuity" else annuity_factor(rate, float(horizon))
     value = esv * pv
 
-    when = None if valuation_date is None else dt.date.fromisoformat(str(valuation_date))
     per_unit_market = _market_price_per_unit(comparables_card, when)
     market = per_unit_market * units
     options["valuation_date"] = None if when is None else when.isoformat()
