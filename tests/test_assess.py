@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Callable
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
 
 from wetval.assess import Assessment, SpecError, assess, check_spec, load_spec
+from wetval.cards import Card, load_card
 from wetval.datasets import sample_county, sample_project
 from wetval.errors import ValidationError
 
@@ -115,6 +118,13 @@ def test_spec_errors_name_the_key(tmp_path: Path, text: str, message: str) -> No
         assess(load_spec(path))
 
 
+def test_check_spec_selects_the_project_as_assess_does(tmp_path: Path) -> None:
+    # check_spec had its own copy of the selection checks, with a terser message
+    path = _write(tmp_path, GOOD.replace('"P01"', '"P99"'))
+    with pytest.raises(SpecError, match=r"occupation projects in the data: \['P01', 'P02'"):
+        check_spec(path)
+
+
 def test_missing_data_file_is_a_validation_error(tmp_path: Path) -> None:
     path = _write(tmp_path, GOOD.replace('parcels = "sample"', 'parcels = "dltb.csv"'))
     with pytest.raises(ValidationError, match="file not found"):
@@ -153,3 +163,50 @@ def test_hash_does_not_depend_on_where_the_project_file_lies(tmp_path: Path) -> 
     shutil.copytree(DOCS / "examples", elsewhere_dir / "examples")
     elsewhere = here.model_copy(update={"base_dir": str(elsewhere_dir)})
     assert assess(here).hash == assess(elsewhere).hash
+
+
+def _card_file(tmp_path: Path, card_id: str, edit: Callable[[dict[str, Any]], None]) -> str:
+    """A project's own copy of an installed card, edited, written as TOML."""
+    data = load_card(card_id).model_dump()
+    edit(data)
+    path = tmp_path / f"{card_id}-project.toml"
+    path.write_text(Card.from_mapping(data).to_toml(), encoding="utf-8")
+    return str(path)
+
+
+def test_a_project_card_given_by_path_reaches_the_uncertainty_step(tmp_path: Path) -> None:
+    def cheaper_works(data: dict[str, Any]) -> None:
+        data["parameters"]["restoration_cost_per_mu"]["value"] = 30_000.0
+
+    spec = sample_project()
+    cards = spec.cards.model_copy(
+        update={"pricing": _card_file(tmp_path, "pricing-jinxian", cheaper_works)}
+    )
+    options = spec.options.model_copy(update={"monte_carlo_draws": 20})
+    result = assess(spec.model_copy(update={"cards": cards, "options": options}))
+    # the chain is built from the project's card, not the installed one of the same id
+    assert result.uncertainty is not None and result.sensitivity is not None
+    deterministic = result.uncertainty.summary_table.loc["total_price", "deterministic"]
+    assert deterministic == pytest.approx(result.price.total)
+
+
+def test_no_sensitivity_when_no_uncertain_parameter_enters_the_chain(tmp_path: Path) -> None:
+    def only_an_anchor_is_uncertain(data: dict[str, Any]) -> None:
+        for parameter in data["parameters"].values():
+            parameter["distribution"] = None
+        data["parameters"]["jiangxi_trade_anchor"]["distribution"] = {
+            "kind": "uniform", "low": 80_000.0, "high": 100_000.0,
+        }  # fmt: skip
+
+    spec = sample_project()
+    cards = spec.cards.model_copy(
+        update={
+            "pricing": _card_file(tmp_path, "pricing-jinxian", only_an_anchor_is_uncertain),
+            "valuation": ("gep-garze2010",),
+            "value_approach": "gep-garze2010",
+        }
+    )
+    options = spec.options.model_copy(update={"monte_carlo_draws": 0})
+    result = assess(spec.model_copy(update={"cards": cards, "options": options}))
+    # the anchor has a distribution but enters no price: nothing to swing, no tornado
+    assert result.sensitivity is None

@@ -8,13 +8,15 @@ comparables 88,453.65 and 94,117.65 yuan/亩 weighted 0.5 each (``market-jiangxi
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 import pytest
 
 from quota_helpers import condition, credit, parcels
-from wetval.cards import load_card
-from wetval.errors import DataQualityWarning, ValidationError, WetvalError
+from wetval.cards import Card, load_card
+from wetval.errors import CardError, DataQualityWarning, ValidationError, WetvalError
 from wetval.pricing import (
     QuotaPrice,
     RestorationPlan,
@@ -22,6 +24,7 @@ from wetval.pricing import (
     price_quota,
     recovery_loss_factor,
 )
+from wetval.pricing.price import annuity_factor
 from wetval.quota import QuotaCredits, credits
 
 ANNUITY_8_20 = (1 - 1.08**-20) / 0.08  # 9.818147
@@ -89,6 +92,19 @@ def test_service_loss_during_recovery() -> None:
     assert price_quota(_credits(), services=_esv()).table.loc["R1", "service_loss"] == 0.0
 
 
+def test_factors_for_one_rate_and_for_a_vector_of_rates_agree() -> None:
+    # price_quota uses one rate; the Monte Carlo chain one rate per draw, through the same code
+    years = np.array([0.0, 3.0, 2.5, 3.0])
+    rates = np.array([0.03, 0.08])
+    table = recovery_loss_factor(years, rates)
+    assert table.shape == (2, 4)
+    for row, rate in zip(table, rates, strict=True):
+        np.testing.assert_array_equal(row, recovery_loss_factor(years, float(rate)))
+    np.testing.assert_allclose(annuity_factor(rates, 20.0), (1 - (1 + rates) ** -20) / rates)
+    assert annuity_factor(0.0, 20.0) == 20.0
+    assert annuity_factor(0.08, 0.0) == 0.0
+
+
 def test_value_horizon_and_quality_adjustment() -> None:
     card = load_card("pricing-jinxian")
     table = parcels([credit("R1", "民和镇", "1108", 9, compensated_first=True, risk_class="low")])
@@ -119,7 +135,47 @@ def test_anchor_flags() -> None:
     assert np.isnan(missing.totals["value"])
 
 
-def test_cap_limits_price_and_range() -> None:
+def test_comparables_without_a_location_factor_are_a_card_error() -> None:
+    comparables = load_card("market-jiangxi-trades")
+    data = comparables.model_dump()
+    rows = [list(row) for row in data["tables"]["trades"]["rows"]]
+    rows[1][6] = "abroad"  # the scope column of the Nanfeng trade
+    data["tables"]["trades"]["rows"] = rows
+    broken = Card.from_mapping(data)
+    # the market approach used to come out NaN and silently drop out of the reconciliation
+    with pytest.raises(CardError, match=r"tables\.trades\.nanfeng-anshan-2024\.scope"):
+        price_quota(_credits(), services=_esv(), comparables=broken)
+
+
+def test_fund_split_version_in_force_on_the_valuation_date(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # a later revision of the Annex 2 rule (SYNTHETIC: 25 % to the township from 2025)
+    data = load_card("funds-jinxian").model_dump()
+    data["version"] = "2025.1"
+    data["options"] = {
+        **data["options"],
+        "effective_from": "2025-01-01",
+        "review_due": "2026-01-01",
+    }
+    data["parameters"]["township_share"]["value"] = 0.25
+    (tmp_path / "funds-2025.toml").write_text(Card.from_mapping(data).to_toml(), encoding="utf-8")
+    monkeypatch.setenv("WETVAL_CARD_PATH", str(tmp_path))
+    om_pv = 2_700 * ANNUITY_8_20
+    # priced in 2024 the 2023 rule applies, as allocate_funds applies it to a 2024 sale
+    # (the latest version was taken whatever the date)
+    price = price_quota(_credits(), valuation_date="2024-08-25")
+    assert [ref.version for ref in price.provenance.cards if ref.id == "funds-jinxian"] == [
+        "2023.1"
+    ]
+    assert price.table.loc["R1", "cost"] == pytest.approx(
+        max(360_000 / 0.7, (72_000 + om_pv) / 0.2)
+    )
+    later = price_quota(_credits(), valuation_date="2025-03-01")
+    assert later.table.loc["R1", "cost"] == pytest.approx(
+        max(360_000 / 0.65, (72_000 + om_pv) / 0.25)
+    )
+
     card = load_card("pricing-jinxian")
     capped = card.model_copy(update={"options": {**card.options, "cap_per_m2": 50}})
     row = price_quota(_credits(), capped, services=_esv()).table.loc["R1"]
@@ -135,6 +191,11 @@ def test_services_price_year_must_match() -> None:
     assert row.loc["R1", "value"] == pytest.approx(22_000 / 0.08)
     with pytest.raises(WetvalError, match="price year"):
         price_quota(_credits(), services=pd.Series({"R1": 1.0}))
+    twice = pd.Series([1.0, 2.0], index=pd.Index(["R1", "R1"], name="parcel_id"))
+    twice.attrs["price_year"] = 2024
+    with pytest.raises(ValidationError, match="more than once") as caught:
+        price_quota(_credits(), services=twice)
+    assert set(caught.value.problems["parcel_id"]) == {"R1"}
 
 
 PLAN_QUANTITIES = pd.DataFrame(
@@ -163,6 +224,17 @@ def test_plan_quantities_replace_the_per_mu_rate() -> None:
     assert row["compensation"] == pytest.approx(50_000)
     assert row["cost"] == pytest.approx(max(188_000 / 0.7, (50_000 + 2_700 * ANNUITY_8_20) / 0.2))
     assert "R01 design" in plan.summary()
+
+
+def test_plan_costs_at_another_price_year_are_refused() -> None:
+    plan = RestorationPlan(
+        name="old budget", parcel_ids=("R1",), quantities=PLAN_QUANTITIES,
+        species=("Phragmites australis",), price_year=2019,
+    )  # fmt: skip
+    # 2019 unit costs used to be added to 2024 prices without a word
+    with pytest.raises(ValidationError, match="at 2019 prices") as caught:
+        price_quota(_credits(), plans=[plan])
+    assert caught.value.problems["column"].tolist() == ["price_year"]
 
 
 def test_species_check_statuses() -> None:
@@ -200,6 +272,14 @@ def test_plan_errors() -> None:
             plans=[RestorationPlan(name="x", parcel_ids=("R9",), quantities=PLAN_QUANTITIES,
                                    species=("芦苇",))],
         )  # fmt: skip
+
+
+def test_nothing_to_price_gives_nan_per_unit_not_an_error() -> None:
+    aquaculture = parcels([credit("R2", "民和镇", "1104A", 3)])  # not legal wetland: 0 units
+    price = price_quota(credits(aquaculture, condition({"R2": "良"})))
+    assert price.units == 0 and price.table.empty
+    assert np.isnan(price.per_unit) and all(np.isnan(price.range_per_unit))
+    assert "0 parcels" in price.summary()
 
 
 def test_not_eligible_parcels_are_not_priced_and_json_round_trip() -> None:

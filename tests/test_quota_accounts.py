@@ -110,6 +110,12 @@ def test_errors_name_every_offending_parcel() -> None:
         credits(table, condition({"R1": "优", "R2": "A+"}))
     text = str(caught.value)
     assert "no condition grade" in text and "R3" in text and "A+" in text
+    with pytest.raises(ValidationError) as caught:
+        credits(table, condition({"R1": "优"}).drop(columns="index"))
+    # a missing column is named as such, not pinned on a row
+    assert caught.value.problems[["row", "column"]].to_dict("records") == [
+        {"row": None, "column": "index"}
+    ]
 
 
 def test_debits_need_level_and_project_type() -> None:
@@ -191,6 +197,20 @@ def test_cross_county_location_factor_and_switch() -> None:
     report = balance(accounts.credits, accounts.debits)
     assert not report.balanced
     assert "cross-county not allowed" in report.shortfalls.loc["P04", "reason"]
+
+
+def test_shortfall_of_an_occupation_without_project_keeps_its_reason() -> None:
+    table = parcels(
+        [
+            credit("C1", "民和镇", "1104", 1, compensated_first=True, risk_class="low"),
+            debit("D1", "民和镇", "1104", 5, "general", None),  # type: ignore[arg-type]
+        ]
+    )
+    grades = condition({"C1": "优", "D1": "优"})
+    report = balance(credits(table, grades), debits(table, grades))
+    # the reason was filed under the missing id and the '(no project)' row showed none
+    reason = report.shortfalls.loc["(no project)", "reason"]
+    assert reason.startswith("D1: eligible credits ran out (4.0000 units")
 
 
 def test_balance_refuses_mixed_cards() -> None:

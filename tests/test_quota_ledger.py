@@ -111,6 +111,20 @@ def test_from_credits_and_json_round_trip() -> None:
     assert again.available("R01") == Decimal("5.4000")
 
 
+def test_from_credits_registers_the_exact_sum_of_the_parcels_units() -> None:
+    table = parcels(
+        [
+            credit("R1", "民和镇", "1108", 0.7, compensated_first=True, risk_class="low"),
+            credit("R2", "民和镇", "1108", 0.1, compensated_first=True, risk_class="low"),
+        ]
+    )
+    result = credits(table, condition({"R1": "优", "R2": "优"}))
+    assert list(result.table["units"]) == [0.7, 0.1]
+    ledger = QuotaLedger.from_credits(result, reference="登记 2024-002", date="2024-03-01")
+    # 0.7 + 0.1 is 0.7999… in floating point; rounded down it lost a unit step (0.7999)
+    assert ledger.accounts().loc["R01", "potential"] == Decimal("0.8000")
+
+
 operations = st.lists(
     st.one_of(
         st.tuples(st.just("milestone"), st.sampled_from(["A", "B"]),

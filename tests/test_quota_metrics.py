@@ -120,6 +120,11 @@ def test_umam_validation_names_rows() -> None:
         umam_assessment(table)
     columns = set(caught.value.problems["column"])
     assert columns == {"location_before", "water_after", "risk", "role"}
+    with pytest.raises(ValidationError) as caught:
+        umam_assessment(table.drop(columns=["years", "risk"]))
+    # a missing column is no row's fault: the problem names the column only
+    assert caught.value.problems["row"].isna().all()
+    assert set(caught.value.problems["column"]) == {"years", "risk"}
 
 
 # -------------------------------------------------------------------- UK statutory metric
@@ -293,6 +298,22 @@ def test_uk_net_gain_and_errors() -> None:
     assert set(caught.value.problems["column"]) == {"distinctiveness", "condition"}
 
 
+def test_uk_table_errors_name_every_row_and_column_at_once() -> None:
+    card = load_card("uk-statutory-metric-2024")
+    table = card.table("example").reset_index().astype({"years": float})
+    table.loc[0, "band"] = "Ultra"  # a retained row
+    table.loc[1, "years"] = 2.5  # a created row
+    table.loc[3, "condition"] = "Superb"  # an enhanced row
+    with pytest.raises(ValidationError) as caught:
+        uk_metric_units(table, card)
+    problems = caught.value.problems.set_index("column")
+    assert problems["row"].to_dict() == {
+        "band": "retained-modified-grassland",
+        "years": "created-modified-grassland",
+        "condition": "enhanced-to-calcareous",
+    }
+
+
 # ------------------------------------------------------------------------------------- HEA
 def test_hea_both_timing_conventions_by_hand() -> None:
     # 10 acres, total loss at year 0 recovering linearly to none at year 4, r = 3 %, C = 0
@@ -318,6 +339,14 @@ def test_hea_base_year_compounds_past_losses() -> None:
     assert hea_dsays([0], [1], start=0, end=3, rate=0.0, convention="mid_year") == 3.0
 
 
+@pytest.mark.parametrize("rate", [5e-324, 1e-310, 1e-9, 0.0])
+def test_hea_continuous_integral_at_vanishing_rates(rate: float) -> None:
+    # a loss falling linearly from 1 to 0 over half a year: ∫ = 0.25 when discounting vanishes;
+    # a subnormal rate once made δ·L underflow to 0 and the flat term vanish (−0.25)
+    exact = hea_dsays([0, 0.5], [1, 0], start=0, end=1, rate=rate, convention="continuous")
+    assert exact == pytest.approx(0.25, rel=1e-9)
+
+
 def test_hea_scaling_card_example() -> None:
     card = load_card("hea-noaa")
     result = hea_scaling(card.table("example").reset_index(), card)
@@ -330,8 +359,16 @@ def test_hea_scaling_card_example() -> None:
         hea_required_area(1.0, 0.0)
     bad = card.table("example").reset_index()
     bad.loc[1, "times"] = "6 1"
-    with pytest.raises(ValidationError, match="increase strictly"):
+    with pytest.raises(ValidationError, match="increase strictly") as caught:
         hea_scaling(bad, card)
+    # the problem is on the second row ("restoration"), not the first
+    assert list(caught.value.problems["row"]) == ["restoration"]
+    bad = card.table("example").reset_index()
+    bad.loc[1, "side"] = "gain"
+    with pytest.raises(ValidationError, match="debit or credit") as caught:
+        hea_scaling(bad, card)
+    assert list(caught.value.problems["row"]) == ["restoration"]
+    assert list(caught.value.problems["value"]) == ["gain"]
 
 
 @given(

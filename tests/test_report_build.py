@@ -143,3 +143,22 @@ def test_review_record_appendix_is_bound_to_the_assessment(
     other = dataclasses.replace(sample_assessment, warnings=("changed",))
     with pytest.raises(WetvalError, match="reviews assessment"):
         build_document(other, "en", review=record)
+
+
+def test_cards_table_shows_the_cards_the_assessment_used(sample_assessment: Assessment) -> None:
+    from wetval.provenance import CardRef
+
+    refs = sample_assessment.provenance.cards
+    edited = CardRef(id=refs[0].id, version=refs[0].version, hash="f" * 64)  # a project's copy
+    own = CardRef(id="county-own-card", version="1", hash="e" * 64)  # installed nowhere
+    provenance = sample_assessment.provenance.model_copy(update={"cards": (edited, *refs[1:], own)})
+    document = build_document(dataclasses.replace(sample_assessment, provenance=provenance), "en")
+    cards = next(t for t in document.tables() if t.sheet == "cards").frame.set_index("card")
+    # every card used is listed with the hash it was used with; one that is not the installed
+    # card is not described by the installed card (it used to be, or was silently left out)
+    assert len(cards) == len(refs) + 1
+    assert cards.loc[refs[0].id, "hash"] == "f" * 16
+    assert cards.loc["county-own-card", "hash"] == "e" * 16
+    for card_id in (refs[0].id, "county-own-card"):
+        assert "project's own card" in cards.loc[card_id, "title"]
+        assert cards.loc[card_id, "verified"] == "no"

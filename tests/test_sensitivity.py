@@ -77,6 +77,8 @@ def test_bad_models_and_bounds() -> None:
         sobol(lambda x: np.zeros(1), {"x": (0, 1)}, n=8, seed=1)
     with pytest.raises(ValueError, match="NaN"):
         one_at_a_time(lambda x: np.full(len(x), np.nan), {"x": (0, 1, 2)})
+    with pytest.raises(ValueError, match="at least one parameter"):
+        one_at_a_time(lambda x: x[:, 0], {})
 
 
 @pytest.mark.parametrize(

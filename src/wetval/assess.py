@@ -317,22 +317,7 @@ def check_spec(spec: AssessmentSpec | str | Path) -> Inventory:
     _cards(spec)
     parcels, indicators, _, _ = _load_data(spec)
     frame = parcels.to_frame()
-    for column in ("role", "project_id"):
-        if column not in frame.columns:
-            raise SpecError(
-                f"the parcel table has no {column!r} column (needed to select the project)"
-            )
-    role = frame["role"].astype(object)
-    project = frame["project_id"].astype(object)
-    wanted = spec.project.occupation_project
-    if wanted is not None and not ((role == "occupation") & (project == wanted)).any():
-        raise SpecError(f"project.occupation_project = {wanted!r} has no occupation parcels")
-    restoration = set(project[role == "restoration"].dropna())
-    missing = sorted(set(spec.project.restoration_projects or ()) - restoration)
-    if missing:
-        raise SpecError(
-            f"project.restoration_projects not found among restoration parcels: {missing}"
-        )
+    _project_masks(spec, frame)
     _plans(spec, frame)
     return parcels.inventory(indicators)
 
@@ -625,11 +610,15 @@ def _plans(spec: AssessmentSpec, parcels: pd.DataFrame) -> list[RestorationPlan]
     return plans
 
 
-def _select_project(
-    spec: AssessmentSpec, parcels: ParcelTable, condition: ConditionResult
-) -> tuple[ParcelTable, pd.DataFrame, pd.DataFrame, list[str]]:
-    """The parcels to account for, their condition input, the exclusions and notes."""
-    frame = parcels.to_frame()
+def _project_masks(spec: AssessmentSpec, frame: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """The spec's restoration and occupation parcels of the parcel table, as boolean masks.
+
+    Raises
+    ------
+    SpecError
+        If the table lacks ``role`` or ``project_id``, or a project the spec names has
+        no parcels of its role (naming the projects the data has).
+    """
     for column in ("role", "project_id"):
         if column not in frame.columns:
             raise SpecError(
@@ -659,7 +648,16 @@ def _select_project(
             )
     if not restoration.any():
         raise SpecError("no restoration parcels to supply quota credits")
+    return restoration, occupation
 
+
+def _select_project(
+    spec: AssessmentSpec, parcels: ParcelTable, condition: ConditionResult
+) -> tuple[ParcelTable, pd.DataFrame, pd.DataFrame, list[str]]:
+    """The parcels to account for, their condition input, the exclusions and notes."""
+    frame = parcels.to_frame()
+    restoration, occupation = _project_masks(spec, frame)
+    role = frame["role"].astype(object)
     scores = condition.to_frame().reindex(frame.index)
     unscored = scores["index"].isna().to_numpy()
     notes: list[str] = []
@@ -835,6 +833,10 @@ def assess(
                 price,
                 condition=condition,
                 indicators=indicators,
+                valuation_card=cards[f"valuation:{spec.cards.value_approach}"],
+                pricing_card=cards["pricing"],
+                condition_card=cards["condition"],
+                fund_card=cards.get("funds"),
                 plans=tuple(plans),
             )
             if spec.options.monte_carlo_draws:
@@ -844,7 +846,7 @@ def assess(
                     seed=spec.options.seed,
                     progress=monte_carlo_progress,
                 )
-            if spec.options.sensitivity and not chain.parameters().empty:
+            if spec.options.sensitivity and chain.parameters()["enters"].any():
                 sensitivity = chain.tornado("price_per_unit")
     provenance = Provenance(
         method="assessment",

@@ -50,13 +50,13 @@ import pandas as pd
 
 from wetval._text import text_table
 from wetval.cards import Card
-from wetval.errors import DataQualityWarning, Problem, ValidationError, WetvalError
+from wetval.errors import CardError, DataQualityWarning, Problem, ValidationError, WetvalError
 from wetval.plotting import axes
 from wetval.pricing.plan import RestorationPlan, SpeciesCheck, check_species
 from wetval.provenance import Provenance, frame_hash
 from wetval.quota._inputs import ServicesLike, resolve_card, service_values
 from wetval.quota.accounts import QuotaCredits
-from wetval.quota.funds import FundSplit, allocate_funds
+from wetval.quota.funds import FundSplit, allocate_funds, fund_split_card
 from wetval.results import Result
 from wetval.units import M2_PER_MU
 
@@ -69,31 +69,125 @@ APPROACHES = ("cost", "market", "value")
 _LEVELS = ("national", "provincial", "general")
 
 
-def annuity_factor(rate: float, years: float) -> float:
-    """Present value of 1 per year for ``years`` years at ``rate`` (end of year)."""
-    if years <= 0:
-        return 0.0
-    if rate == 0:
-        return float(years)
-    return float((1.0 - (1.0 + rate) ** -years) / rate)
+def annuity_factor(rate: float | np.ndarray, years: float | np.ndarray) -> np.ndarray:
+    """Present value of 1 per year for ``years`` years at ``rate`` (end of year), element-wise.
+
+    Parameters
+    ----------
+    rate
+        Discount rate(s) [1/yr].
+    years
+        Number(s) of years [yr]; 0 or less gives 0.
+
+    Returns
+    -------
+    numpy.ndarray
+        Annuity factor(s) [yr], broadcast over ``rate`` and ``years``.
+    """
+    rates = np.asarray(rate, dtype=float)
+    terms = np.asarray(years, dtype=float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        factor = (1.0 - (1.0 + rates) ** -terms) / rates
+    factor = np.where(rates == 0, terms, factor)
+    result: np.ndarray = np.where(terms <= 0, 0.0, factor)
+    return result
 
 
-def recovery_loss_factor(years: np.ndarray, rate: float) -> np.ndarray:
+def recovery_loss_factor(years: np.ndarray, rate: float | np.ndarray) -> np.ndarray:
     """PV of the service shortfall of a linear recovery over ``years``, per 1 CNY/yr of service.
 
     Σ_k (1 − (k + ½)/T)·(1 + r)^−(k + ½) for k = 0 … ⌈T⌉ − 1 (mid-year); 0 for T = 0.
     Computed once per distinct T.
+
+    Parameters
+    ----------
+    years
+        Years to target T of each parcel [yr].
+    rate
+        One discount rate [1/yr], or a vector of R rates (one per Monte Carlo draw).
+
+    Returns
+    -------
+    numpy.ndarray
+        Factor per parcel [yr] (shaped like ``years``), or R × parcels for a vector of rates.
     """
+    rates = np.atleast_1d(np.asarray(rate, dtype=float))
     values = np.asarray(years, dtype=float)
     distinct, positions = np.unique(values, return_inverse=True)
-    factors = np.zeros(distinct.size)
+    table = np.zeros((rates.size, distinct.size))
     for i, horizon in enumerate(distinct):
         if horizon <= 0:
             continue
         mid = np.arange(int(np.ceil(horizon))) + 0.5
-        factors[i] = float(np.sum(np.maximum(1.0 - mid / horizon, 0.0) * (1.0 + rate) ** -mid))
-    result: np.ndarray = factors[positions].reshape(values.shape)
-    return result
+        weight = np.maximum(1.0 - mid / horizon, 0.0)
+        table[:, i] = np.sum(weight * (1.0 + rates[:, None]) ** -mid, axis=1)
+    # a gather along axis 1 comes out in Fortran order; row sums must not depend on the layout
+    gathered = np.ascontiguousarray(table[:, positions.reshape(-1)])
+    result: np.ndarray = gathered.reshape(rates.size, *values.shape)
+    return result[0] if np.ndim(rate) == 0 else result
+
+
+def _cost_approach(
+    works: np.ndarray,
+    compensation: np.ndarray,
+    om_pv: np.ndarray,
+    service_loss: np.ndarray,
+    township_share: float,
+    centre_share: float,
+    gross_up: str,
+) -> np.ndarray:
+    """The cost approach grossed up so the fund shares are covered [CNY] (module docstring).
+
+    Element-wise over parcels (or draws × parcels); the inputs are not changed.
+    """
+    kept = 1.0 - township_share - centre_share
+    if gross_up == "annex2":
+        supplier: np.ndarray = works + service_loss
+        supplier /= kept
+        township = compensation + om_pv
+        township /= township_share
+        np.maximum(supplier, township, out=supplier)
+        return supplier
+    if gross_up == "all_costs":
+        total: np.ndarray = works + compensation
+        total += om_pv
+        total += service_loss
+        total /= kept
+        return total
+    raise WetvalError(f"card option gross_up must be 'annex2' or 'all_costs', got {gross_up!r}")
+
+
+def _reconciled(
+    cost: np.ndarray,
+    market: np.ndarray,
+    value: np.ndarray,
+    weights: np.ndarray,
+    *,
+    floor: bool,
+    cap: np.ndarray | None,
+) -> np.ndarray:
+    """Weighted mean of the approaches, floored at the cost and capped [CNY].
+
+    ``weights`` are those of cost, market and value; where the value approach is
+    missing (NaN) the weights of the other two are renormalised. Element-wise
+    over parcels (or draws × parcels); the inputs are not changed.
+    """
+    w_cost, w_market, w_value = (float(w) for w in weights)
+    recommended = cost * w_cost
+    recommended += market * w_market
+    # min() propagates NaN: one pass and no mask unless a value is missing
+    if value.size and np.isnan(value.min()):
+        missing = np.isnan(value)
+        recommended += np.where(missing, 0.0, value * w_value)
+        recommended /= np.where(missing, w_cost + w_market, w_cost + w_market + w_value)
+    else:
+        recommended += value * w_value
+        recommended /= w_cost + w_market + w_value
+    if floor:
+        np.maximum(recommended, cost, out=recommended)
+    if cap is not None:
+        np.minimum(recommended, cap, out=recommended)
+    return recommended
 
 
 @dataclass(frozen=True)
@@ -156,12 +250,16 @@ class QuotaPrice(Result):
     @property
     def per_unit(self) -> float:
         """Recommended price per quota unit [CNY/unit]."""
-        return self.total / self.units if self.units else float("nan")
+        return self.per_unit_of("recommended")
 
     @property
     def range_per_unit(self) -> tuple[float, float]:
         """Low and high price per quota unit [CNY/unit]."""
-        return (float(self.totals["low"]) / self.units, float(self.totals["high"]) / self.units)
+        return (self.per_unit_of("low"), self.per_unit_of("high"))
+
+    def per_unit_of(self, name: str) -> float:
+        """A total of :attr:`totals` per quota unit [CNY/unit]; NaN when nothing is priced."""
+        return float(self.totals[name]) / self.units if self.units else float("nan")
 
     def to_frame(self) -> pd.DataFrame:
         """The per-parcel table."""
@@ -170,7 +268,7 @@ class QuotaPrice(Result):
     def summary(self) -> str:
         """Approaches, recommended price with range, fund split and every flag."""
         rows = [
-            [name, float(self.totals[name]), float(self.totals[name]) / self.units]
+            [name, float(self.totals[name]), self.per_unit_of(name)]
             for name in APPROACHES
             if not np.isnan(self.totals[name])
         ]
@@ -192,7 +290,7 @@ class QuotaPrice(Result):
         """Approaches per quota unit, the recommended price and range, and the anchors."""
         ax = axes(ax)
         names = [n for n in APPROACHES if not np.isnan(self.totals[n])]
-        values = [float(self.totals[n]) / self.units for n in names]
+        values = [self.per_unit_of(n) for n in names]
         ax.bar(names, values, color="#9ab")
         low, high = self.range_per_unit
         ax.axhspan(low, high, color="#fc9", alpha=0.3, label="range")
@@ -240,8 +338,27 @@ def _plan_costs(
 
 
 def _market_price_per_unit(comparables: Card, valuation_date: dt.date | None) -> float:
+    """Weighted mean of the comparables adjusted for date and location [CNY/quota unit].
+
+    Raises
+    ------
+    CardError
+        Naming every trade whose scope has no location factor, or weights not summing to > 0.
+    """
     trades = comparables.table("trades")
     location = comparables.table("location")["factor"]
+    problems = [
+        (
+            f"tables.trades.{trade}.scope",
+            f"scope {scope!r} has no row in tables.location (scopes: {list(location.index)})",
+        )
+        for trade, scope in trades["scope"].items()
+        if scope not in location.index
+    ]
+    if not trades["weight"].to_numpy(dtype=float).sum() > 0:
+        problems.append(("tables.trades.weight", "the trade weights must sum to more than 0"))
+    if problems:
+        raise CardError(f"card {comparables.id!r}", problems)
     drift = float(comparables.param("annual_drift"))
     dates = pd.to_datetime(trades["date"])
     if valuation_date is None:
@@ -297,12 +414,15 @@ def price_quota(
     comparables
         ``market-comparables`` card or id (default: the card's ``comparables_card``).
     fund_card
-        ``fund-split`` card or id (default: the card's ``fund_card``).
+        ``fund-split`` card or id (default: the card's ``fund_card``, in the
+        version in force on ``valuation_date`` as :func:`~wetval.quota.allocate_funds`
+        picks it for the sale; the latest version without a date).
     wetland_level
         Level of the wetland the quota will offset: ``general``, ``provincial``
         or ``national`` (important wetland is checked against the fee floor).
     valuation_date
-        Date the comparables are adjusted to (default: no date adjustment).
+        Date the comparables are adjusted to and the fund split applies on
+        (default: no date adjustment).
 
     Returns
     -------
@@ -311,10 +431,11 @@ def price_quota(
     Raises
     ------
     wetval.errors.ValidationError
-        For invasive species or no native species in a plan, or plan parcels
-        without quota units.
+        For invasive species or no native species in a plan, plan parcels
+        without quota units, or plan costs at another price year than the card's.
     WetvalError
-        For service values at another price year without a conversion factor.
+        For service values at another price year without a conversion factor,
+        or a valuation date on which no version of the fund-split card was in force.
 
     Warns
     -----
@@ -327,7 +448,13 @@ def price_quota(
     comparables_card = resolve_card(
         comparables or str(card.option("comparables_card")), "market-comparables"
     )
-    fund = resolve_card(fund_card or str(card.option("fund_card")), "fund-split")
+    when = None if valuation_date is None else dt.date.fromisoformat(str(valuation_date))
+    if fund_card is not None:
+        fund = resolve_card(fund_card, "fund-split")
+    elif when is not None:
+        fund = fund_split_card(when, str(card.option("fund_card")))
+    else:
+        fund = resolve_card(str(card.option("fund_card")), "fund-split")
     s_township = float(fund.param("township_share"))
     s_centre = float(fund.param("centre_share"))
     rate = float(card.param("discount_rate"))
@@ -345,6 +472,19 @@ def price_quota(
     units = parcels["units"].to_numpy(dtype=float)
     quality = parcels["quality_factor"].to_numpy(dtype=float)
 
+    other_years = [
+        Problem(
+            reason=f"plan {plan.name!r} has unit costs at {plan.price_year} prices; the pricing "
+            f"card {card.id!r} is at {card.price_year} prices",
+            column="price_year", value=plan.price_year,
+            fix=f"restate the plan's unit costs, compensation and O&M at {card.price_year} prices "
+            "(wetval.units.adjust_price_year)",
+        )
+        for plan in plans
+        if plan.price_year is not None and plan.price_year != card.price_year
+    ]  # fmt: skip
+    if other_years:
+        raise ValidationError(other_years, what="restoration plans")
     checks: list[SpeciesCheck] = []
     for plan in plans:
         check = check_species(plan.species, str(card.option("species_card")))
@@ -401,39 +541,33 @@ def price_quota(
     recovery_years = np.where(first, 0.0, parcels["years_to_target"].to_numpy(dtype=float))
     service_loss = np.nan_to_num(esv) * recovery_loss_factor(recovery_years, rate)
 
-    kept = 1.0 - s_township - s_centre
-    if options["gross_up"] == "annex2":
-        cost = np.maximum((works + service_loss) / kept, (compensation + om_pv) / s_township)
-    elif options["gross_up"] == "all_costs":
-        cost = (works + compensation + om_pv + service_loss) / kept
-    else:
-        raise WetvalError(
-            f"card option gross_up must be 'annex2' or 'all_costs', got {options['gross_up']!r}"
-        )
+    cost = _cost_approach(
+        works, compensation, om_pv, service_loss, s_township, s_centre, options["gross_up"]
+    )
 
     horizon = options["value_horizon"]
     pv = 1.0 / rate if horizon == "perpetuity" else annuity_factor(rate, float(horizon))
     value = esv * pv
 
-    when = None if valuation_date is None else dt.date.fromisoformat(str(valuation_date))
     per_unit_market = _market_price_per_unit(comparables_card, when)
     market = per_unit_market * units
     options["valuation_date"] = None if when is None else when.isoformat()
 
     weights = card.table("weights")["weight"].reindex(list(APPROACHES)).astype(float)
+    floor = card.option("floor", "cost") == "cost"
+    cap_option = card.option("cap_per_m2", "none")
+    cap = (
+        None
+        if cap_option in (None, "none")
+        else float(cap_option) * parcels["area_m2"].to_numpy(dtype=float)
+    )
+    recommended = _reconciled(cost, market, value, weights.to_numpy(), floor=floor, cap=cap)
     stack = np.column_stack([cost, market, value])
-    available = ~np.isnan(stack)
-    w = np.where(available, weights.to_numpy(), 0.0)
-    recommended = np.nansum(stack * w, axis=1) / w.sum(axis=1)
     low = np.nanmin(stack, axis=1)
     high = np.nanmax(stack, axis=1)
-    if card.option("floor", "cost") == "cost":
-        recommended = np.maximum(recommended, cost)
+    if floor:
         low = np.maximum(low, cost)
-    cap_option = card.option("cap_per_m2", "none")
-    if cap_option not in (None, "none"):
-        cap = float(cap_option) * parcels["area_m2"].to_numpy(dtype=float)
-        recommended = np.minimum(recommended, cap)
+    if cap is not None:
         high = np.minimum(high, cap)
         low = np.minimum(low, cap)
     result = pd.DataFrame(

@@ -27,7 +27,7 @@ import numpy as np
 import pandas as pd
 
 from wetval.cards import Card, load_card
-from wetval.errors import CardError, ProblemCollector, WetvalError
+from wetval.errors import CardError, Problem, ProblemCollector, WetvalError
 
 __all__ = [
     "ConditionLike",
@@ -112,11 +112,12 @@ def condition_frame(
     problems = ProblemCollector()
     missing_columns = [c for c in ("grade", "index") if c not in frame.columns]
     for column in missing_columns:
-        problems.add_rows(
-            np.array([True]), column=column, values=[None],
-            reason="the condition input has no such column",
-            fix="pass the condition result (ConditionResult or its to_frame()) with 'grade' "
-            "and 'index' columns",
+        problems.add(
+            Problem(
+                reason="the condition input has no such column", column=column,
+                fix="pass the condition result (ConditionResult or its to_frame()) with 'grade' "
+                "and 'index' columns",
+            )
         )  # fmt: skip
     problems.raise_if_any(f"condition input for {what}")
     if not frame.index.is_unique:
@@ -186,6 +187,8 @@ def service_values(services: ServicesLike) -> tuple[pd.Series, int]:
     ------
     WetvalError
         If no price year is attached.
+    wetval.errors.ValidationError
+        Naming every parcel listed more than once.
     TypeError
         If ``services`` follows neither protocol.
     """
@@ -206,7 +209,11 @@ def service_values(services: ServicesLike) -> tuple[pd.Series, int]:
             f"or an object with by_parcel() and price_year; got {type(services).__name__}"
         )
     if not series.index.is_unique:
-        raise WetvalError(
-            "the service-value Series lists a parcel twice; give one value per parcel"
-        )
+        problems = ProblemCollector(row_labels=series.index, parcel_ids=series.index)
+        problems.add_rows(
+            series.index.duplicated(keep=False), column="parcel_id", values=series,
+            reason="parcel listed more than once in the service values",
+            fix="give one annual value per parcel (e.g. ServiceValues.by_parcel() sums services)",
+        )  # fmt: skip
+        problems.raise_if_any("service values")
     return pd.to_numeric(series, errors="coerce").astype(float), int(year)

@@ -54,6 +54,8 @@ __all__ = [
 ]
 
 RISK_CLASSES = ("low", "medium", "high")
+#: Project label of parcels without a ``project_id`` in per-project tables.
+NO_PROJECT = "(no project)"
 
 
 @dataclass(frozen=True)
@@ -137,6 +139,38 @@ class QuotaRules:
     def area_unit(self) -> str:
         """Area unit of one quota unit (``"mu"`` for 亩)."""
         return str(self.card.option("area_unit", "mu"))
+
+    @property
+    def unit_decimals(self) -> int:
+        """Decimals quota units are rounded to (card option ``unit_decimals``)."""
+        return int(self.card.option("unit_decimals", 4))
+
+    def credit_units(
+        self,
+        area: np.ndarray,
+        quality: np.ndarray,
+        type_factor: np.ndarray,
+        time_lag: np.ndarray,
+        risk: np.ndarray,
+    ) -> np.ndarray:
+        """Credit units = area × quality × type factor ÷ (time lag × risk), rounded.
+
+        Parameters
+        ----------
+        area
+            Area [:attr:`area_unit`, 亩 by default].
+        quality, type_factor, time_lag, risk
+            The factors of each parcel [-].
+
+        Returns
+        -------
+        numpy.ndarray
+            Quota units, rounded to :attr:`unit_decimals` [quota units].
+        """
+        units: np.ndarray = np.round(
+            area * quality * type_factor / (time_lag * risk), self.unit_decimals
+        )
+        return units
 
     def time_lag_factor(self, years: np.ndarray) -> np.ndarray:
         """Time-lag divisor T for each number of years (rounded up to whole years)."""
@@ -240,7 +274,7 @@ class QuotaCredits(Result):
         """Parcels, eligible area [亩] and units per restoration project."""
         table = self.table.assign(
             eligible_mu=np.where(self.table["eligible"], self.table["area_mu"], 0.0),
-            project_id=self.table["project_id"].fillna("(no project)"),
+            project_id=self.table["project_id"].fillna(NO_PROJECT),
         )
         grouped = table.groupby("project_id", sort=True)
         return pd.DataFrame(
@@ -310,7 +344,7 @@ class QuotaDebits(Result):
 
     def by_project(self) -> pd.DataFrame:
         """Parcels, area [亩], units and permissibility per occupation project."""
-        table = self.table.assign(project_id=self.table["project_id"].fillna("(no project)"))
+        table = self.table.assign(project_id=self.table["project_id"].fillna(NO_PROJECT))
         grouped = table.groupby("project_id", sort=True)
         return pd.DataFrame(
             {
@@ -363,10 +397,6 @@ class QuotaAccounts(Result):
     def summary(self) -> str:
         """Both summaries."""
         return self.credits.summary() + "\n\n" + self.debits.summary()
-
-
-def _units_dp(rules: QuotaRules) -> int:
-    return int(rules.card.option("unit_decimals", 4))
 
 
 def credits(
@@ -466,8 +496,7 @@ def credits(
     lag = np.where(first, 1.0, rules.time_lag_factor(years))
     risk = _map(risk_class, rules.risk_factor, np.nan).astype(float)
     area_mu = selected["area_m2"].to_numpy(dtype=float) / AREA_UNITS[rules.area_unit]
-    raw_units = area_mu * quality * np.where(eligible, type_factor, 0.0) / (lag * risk)
-    units = np.round(np.where(eligible, raw_units, 0.0), _units_dp(rules))
+    units = np.where(eligible, rules.credit_units(area_mu, quality, type_factor, lag, risk), 0.0)
     table = pd.DataFrame(
         {
             "project_id": _column(selected, "project_id"),
@@ -583,7 +612,7 @@ def debits(
     area_mu = selected["area_m2"].to_numpy(dtype=float) / AREA_UNITS[rules.area_unit]
     needed = legal & permissible
     units = np.round(
-        np.where(needed, area_mu * quality * type_factor * level_factor, 0.0), _units_dp(rules)
+        np.where(needed, area_mu * quality * type_factor * level_factor, 0.0), rules.unit_decimals
     )
     table = pd.DataFrame(
         {

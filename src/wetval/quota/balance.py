@@ -39,7 +39,7 @@ from wetval._text import text_table
 from wetval.cards import Card
 from wetval.plotting import axes
 from wetval.provenance import Provenance, frame_hash
-from wetval.quota.accounts import QuotaCredits, QuotaDebits, QuotaRules
+from wetval.quota.accounts import NO_PROJECT, QuotaCredits, QuotaDebits, QuotaRules
 from wetval.results import Result
 
 if TYPE_CHECKING:
@@ -198,7 +198,7 @@ def balance(credits: QuotaCredits, debits: QuotaDebits) -> BalanceReport:
             f"{debits.card.id}@{debits.card.version}; compute both with the same quota card"
         )
     rules = QuotaRules.from_card(credits.card)
-    dp = int(rules.card.option("unit_decimals", 4))
+    dp = rules.unit_decimals
     tolerance = 0.5 * 10.0**-dp
     like_levels = set(rules.card.option("like_for_like_levels", ["national", "provincial"]))
     cross_ok = bool(rules.card.option("allow_cross_county", True))
@@ -208,6 +208,7 @@ def balance(credits: QuotaCredits, debits: QuotaDebits) -> BalanceReport:
     c_table = c_table.sort_index()
     d_all = debits.table
     d_table = d_all[d_all["needs_quota"] & d_all["permissible"]]
+    d_project = d_table["project_id"].fillna(NO_PROJECT).to_numpy(dtype=object)
 
     c_ids = c_table.index.to_numpy(dtype=object)
     c_town = c_table["township"].to_numpy(dtype=object)
@@ -244,7 +245,7 @@ def balance(credits: QuotaCredits, debits: QuotaDebits) -> BalanceReport:
         reachable = location != "cross_county" if not cross_ok else True
         candidates = np.flatnonzero(available & better & like & reachable)
         if candidates.size == 0:
-            reasons.setdefault(row["project_id"], []).append(
+            reasons.setdefault(d_project[i], []).append(
                 _why_none(parcel, available, better, like, reachable)
             )
             continue
@@ -273,12 +274,12 @@ def balance(credits: QuotaCredits, debits: QuotaDebits) -> BalanceReport:
                 )
             )  # fmt: skip
         if need_area > tolerance or need_units > tolerance:
-            reasons.setdefault(row["project_id"], []).append(
+            reasons.setdefault(d_project[i], []).append(
                 f"{parcel}: eligible credits ran out ({max(need_units, 0):.4f} units, "
                 f"{max(need_area, 0):.4f} 亩 short)"
             )
 
-    projects = _projects(d_table, delivered_area, delivered_units, reasons, tolerance)
+    projects = _projects(d_table, d_project, delivered_area, delivered_units, reasons, tolerance)
     balances, mean_quality = _balances(c_table, d_table)
     unused = pd.DataFrame(
         {
@@ -331,6 +332,7 @@ def _why_none(
 
 def _projects(
     d_table: pd.DataFrame,
+    project: np.ndarray,
     area: np.ndarray,
     units: np.ndarray,
     reasons: dict[object, list[str]],
@@ -338,7 +340,7 @@ def _projects(
 ) -> pd.DataFrame:
     frame = pd.DataFrame(
         {
-            "project_id": d_table["project_id"].fillna("(no project)").to_numpy(),
+            "project_id": project,
             "parcels": 1,
             "area_required_mu": d_table["area_mu"].to_numpy(dtype=float),
             "area_delivered_mu": area,

@@ -37,7 +37,7 @@ import pandas as pd
 
 from wetval._text import text_table
 from wetval.cards import Card
-from wetval.errors import ProblemCollector
+from wetval.errors import Problem, ProblemCollector
 from wetval.provenance import Provenance, frame_hash
 from wetval.quota._inputs import resolve_card
 from wetval.results import Result
@@ -59,13 +59,18 @@ def _segment_integral(
         flat_result: np.ndarray = xa * length + slope * length**2 / 2.0
         return flat_result
     x = delta * length
-    flat = -np.expm1(-x) / delta
-    # (1 − e^{−x}(1 + x)) / δ² loses all digits for small x: use its series there
+    # (1 − e^{−x}) / δ and (1 − e^{−x}(1 + x)) / δ² lose their digits for small x (and δ·L
+    # underflows to 0 for subnormal δ): use their series there
     small = np.abs(x) < 1e-3
     safe = np.where(small, 1.0, x)
+    flat = np.where(
+        small,
+        length * (1.0 - x / 2.0 + x**2 / 6.0 - x**3 / 24.0),
+        -np.expm1(-safe) / np.where(small, 1.0, delta),
+    )
     ramp = np.where(
         small,
-        length**2 * (0.5 - x / 3.0 + x**2 / 8.0),
+        length**2 * (0.5 - x / 3.0 + x**2 / 8.0 - x**3 / 30.0),
         (1.0 - np.exp(-safe) * (1.0 + safe)) / (safe / np.where(small, 1.0, length)) ** 2,
     )
     result: np.ndarray = np.exp(-delta * (a - base)) * (xa * flat + slope * ramp)
@@ -147,6 +152,18 @@ def hea_dsays(
 
 def hea_required_area(debit_dsays: float, credit_dsays_per_area: float) -> float:
     """Compensation area that offsets a debit: debit DSAYs / credit DSAYs per unit area.
+
+    Parameters
+    ----------
+    debit_dsays
+        DSAYs lost [area unit × yr].
+    credit_dsays_per_area
+        DSAYs one unit area of the project gains [yr].
+
+    Returns
+    -------
+    float
+        Project area needed [the area unit of ``debit_dsays``].
 
     Raises
     ------
@@ -243,14 +260,14 @@ def hea_scaling(table: pd.DataFrame, card: Card | str = DEFAULT_CARD) -> HeaScal
     base_year = float(card.option("base_year", 0.0))
     frame = table.set_index("id") if "id" in table.columns else table
     problems = ProblemCollector(row_labels=frame.index)
+    sided = frame["side"].isin(("debit", "credit")).to_numpy()
+    problems.add_rows(
+        ~sided, column="side", values=frame["side"], reason="side must be debit or credit",
+        fix="'debit' for an injury, 'credit' for a compensation project",
+    )  # fmt: skip
     dsays = np.full(len(frame), np.nan)
-    for position, (label, row) in enumerate(frame.iterrows()):
-        if row["side"] not in ("debit", "credit"):
-            problems.add_rows(
-                np.array([True]), column="side", values=[row["side"]],
-                reason="side must be debit or credit", fix=None,
-            )  # fmt: skip
-            continue
+    for position in np.flatnonzero(sided).tolist():
+        row = frame.iloc[position]
         try:
             dsays[position] = hea_dsays(
                 _knots(row["times"]), _knots(row["levels"]),
@@ -259,11 +276,21 @@ def hea_scaling(table: pd.DataFrame, card: Card | str = DEFAULT_CARD) -> HeaScal
                 convention=convention,  # type: ignore[arg-type]
             )  # fmt: skip
         except (ValueError, TypeError) as error:
-            problems.add_rows(
-                np.array([True]), column="times", values=[label], reason=str(error), fix=None
+            problems.add(
+                Problem(
+                    reason=str(error),
+                    row=frame.index[position],
+                    column="times, levels, start, end",
+                    value=f"times {row['times']}, levels {row['levels']}",
+                    fix="give increasing times with one level each and a window of whole years "
+                    "for the annual conventions",
+                )
             )
     area = pd.to_numeric(frame["area"], errors="coerce").to_numpy(dtype=float)
-    problems.add_rows(~(area > 0), column="area", values=frame["area"], reason="area must be > 0")
+    problems.add_rows(
+        ~(area > 0), column="area", values=frame["area"], reason="area must be > 0",
+        fix="give the injured or project area (acres, ha or 亩, the same unit on every row)",
+    )  # fmt: skip
     problems.raise_if_any("HEA table")
     side = frame["side"].to_numpy()
     debit = float(dsays[side == "debit"].sum())

@@ -213,12 +213,15 @@ class QuotaLedger(Result):
         from wetval.quota.accounts import QuotaRules
 
         rules = QuotaRules.from_card(card or credits.card)
-        ledger = cls(unit_decimals=int(rules.card.option("unit_decimals", 4)))
+        ledger = cls(unit_decimals=rules.unit_decimals)
         schedule = [(m, Decimal(str(s))) for m, s in rules.release_schedule]
         for project, row in credits.by_project().iterrows():
             if row["units"] > 0:
+                # the parcels' units are multiples of 10^-decimals; their float sum is not
+                # (0.7 + 0.1 = 0.7999…), and register() rounds down: round to nearest first
+                potential = round(float(row["units"]), ledger.unit_decimals)
                 ledger = ledger.register(
-                    str(project), row["units"], schedule=schedule, reference=reference, date=date
+                    str(project), potential, schedule=schedule, reference=reference, date=date
                 )
         return ledger
 

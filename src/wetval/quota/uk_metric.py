@@ -39,7 +39,7 @@ import pandas as pd
 
 from wetval._text import text_table
 from wetval.cards import Card
-from wetval.errors import ProblemCollector
+from wetval.errors import Problem, ProblemCollector
 from wetval.provenance import Provenance, frame_hash
 from wetval.quota._inputs import resolve_card
 from wetval.results import Result
@@ -137,6 +137,7 @@ def uk_temporal_multiplier(years: Numbers, card: Card | str = DEFAULT_CARD) -> n
     Returns
     -------
     numpy.ndarray
+        T(t) per entry of ``years`` [-].
 
     Examples
     --------
@@ -154,7 +155,7 @@ def uk_temporal_multiplier(years: Numbers, card: Card | str = DEFAULT_CARD) -> n
 def uk_final_time_to_target(
     standard_years: Numbers, advance: Numbers = 0.0, delay: Numbers = 0.0
 ) -> np.ndarray:
-    """Final years to target: standard − advance + delay, never below 0.
+    """Final years to target: standard − advance + delay, never below 0 [yr].
 
     Raises
     ------
@@ -182,7 +183,9 @@ def uk_baseline_units(
     strategic: Labels,
     card: Card | str = DEFAULT_CARD,
 ) -> np.ndarray:
-    """Baseline (or retained) area habitat units A × D × C × S.
+    """Baseline (or retained) area habitat units A × D × C × S [habitat units].
+
+    ``area_ha`` is the area A [ha]; the labels are looked up in the card.
 
     Raises
     ------
@@ -212,7 +215,7 @@ def uk_created_units(
     delay: Numbers = 0.0,
     spatial_risk: Labels | None = None,
 ) -> np.ndarray:
-    """Created area habitat units A × D × C × S × T(t) × Diff (× SRM off site).
+    """Created area habitat units A × D × C × S × T(t) × Diff (× SRM off site) [habitat units].
 
     Parameters
     ----------
@@ -261,7 +264,7 @@ def uk_enhanced_units(
     *,
     spatial_risk: Labels | None = None,
 ) -> np.ndarray:
-    """Enhanced area habitat units ((A·D·C − A·D₀·C₀*) × Diff × T + A·D₀·C₀*) × S (× SRM).
+    """Enhanced area habitat units ((A·D·C − A·D₀·C₀*) × Diff × T + A·D₀·C₀*) × S [habitat units].
 
     ``C₀* = min(C₀, C)``: if the condition falls, the baseline term uses the
     proposed condition. ``standard_years`` is the enhancement time to target
@@ -448,6 +451,62 @@ class UkMetricUnits(Result):
         )
 
 
+def _check_rows(
+    frame: pd.DataFrame, action: np.ndarray, settings: _Settings, problems: ProblemCollector
+) -> None:
+    """Every label, time to target and advance/delay of the table, row by row, at once."""
+    everywhere = np.ones(len(frame), dtype=bool)
+    gaining = np.isin(action, ("created", "enhanced"))
+    enhanced = action == "enhanced"
+    labels = (
+        ("band", settings.distinctiveness, everywhere),
+        ("condition", settings.condition, everywhere),
+        ("strategic", settings.strategic, everywhere),
+        ("difficulty", settings.difficulty, gaining),
+        ("band_before", settings.distinctiveness, enhanced),
+        ("condition_before", settings.condition, enhanced),
+        ("spatial_risk", settings.spatial, gaining),
+    )
+    for name, known, needed in labels:
+        if name not in frame.columns:
+            if name != "spatial_risk" and needed.any():
+                problems.add(
+                    Problem(
+                        reason="required column missing", column=name,
+                        fix="see the uk_metric_units docstring",
+                    )
+                )  # fmt: skip
+            continue
+        unknown = needed & ~frame[name].map(_key).isin(list(known)).to_numpy()
+        problems.add_rows(
+            unknown, column=name, values=frame[name],
+            reason=f"unknown label; known: {sorted(known)}", fix="use the metric's labels",
+        )  # fmt: skip
+    if "years" not in frame.columns:
+        if gaining.any():
+            problems.add(
+                Problem(
+                    reason="required for created and enhanced rows", column="years",
+                    fix="give the standard years to target condition",
+                )
+            )  # fmt: skip
+        return
+    years = pd.to_numeric(frame["years"], errors="coerce").to_numpy(dtype=float)
+    problems.add_rows(
+        gaining & ~((years >= 0) & (years == np.round(years))), column="years",
+        values=frame["years"], reason="years to target must be a whole number ≥ 0",
+        fix="give the standard years to target condition",
+    )  # fmt: skip
+    if "advance" in frame.columns and "delay" in frame.columns:
+        advance = pd.to_numeric(frame["advance"], errors="coerce").fillna(0.0).to_numpy()
+        delay = pd.to_numeric(frame["delay"], errors="coerce").fillna(0.0).to_numpy()
+        problems.add_rows(
+            gaining & (advance != 0) & (delay != 0), column="advance", values=frame["advance"],
+            reason="habitat creation cannot be both in advance and delayed",
+            fix="keep advance or delay, not both",
+        )  # fmt: skip
+
+
 def uk_metric_units(table: pd.DataFrame, card: Card | str = DEFAULT_CARD) -> UkMetricUnits:
     """Area habitat units of baseline, retained, created and enhanced habitat.
 
@@ -470,17 +529,21 @@ def uk_metric_units(table: pd.DataFrame, card: Card | str = DEFAULT_CARD) -> UkM
     UkMetricUnits
     """
     card = resolve_card(card, "credit-metric")
+    settings = _Settings(card)
     frame = table.set_index("id") if "id" in table.columns else table
     problems = ProblemCollector(row_labels=frame.index)
     action = frame["action"].astype("object").to_numpy()
     problems.add_rows(
         ~pd.Series(action).isin(_ACTIONS).to_numpy(), column="action", values=action,
-        reason=f"action not one of {', '.join(_ACTIONS)}", fix=None,
+        reason=f"action not one of {', '.join(_ACTIONS)}",
+        fix="baseline (lost or enhanced), retained, created or enhanced",
     )  # fmt: skip
     area = pd.to_numeric(frame["area_ha"], errors="coerce").to_numpy(dtype=float)
     problems.add_rows(
-        ~(area > 0), column="area_ha", values=frame["area_ha"], reason="area must be > 0"
-    )
+        ~(area > 0), column="area_ha", values=frame["area_ha"], reason="area must be > 0",
+        fix="give the parcel's area in hectares",
+    )  # fmt: skip
+    _check_rows(frame, action, settings, problems)
     problems.raise_if_any("UK metric table")
 
     units = np.zeros(len(frame))
@@ -488,7 +551,8 @@ def uk_metric_units(table: pd.DataFrame, card: Card | str = DEFAULT_CARD) -> UkM
     column: Callable[[str, Any], np.ndarray] = lambda name, default: (  # noqa: E731
         frame[name].to_numpy() if name in frame.columns else np.full(len(frame), default)
     )
-    spatial = column("spatial_risk", "within")
+    srm = pd.Series(column("spatial_risk", "within")).map(_key).map(settings.spatial)
+    srm_values = srm.to_numpy(dtype=float)
     for kind in _ACTIONS:
         rows = np.flatnonzero(action == kind)
         if rows.size == 0:
@@ -514,12 +578,8 @@ def uk_metric_units(table: pd.DataFrame, card: Card | str = DEFAULT_CARD) -> UkM
                 area[rows], part["band_before"], part["condition_before"], part["band"],
                 part["condition"], part["strategic"], years, part["difficulty"], card,
             )  # fmt: skip
-        settings = _settings(card)
-        srm_problems = ProblemCollector()
-        srm = _lookup(spatial[rows], settings.spatial, "spatial_risk", srm_problems)
-        srm_problems.raise_if_any("UK metric table")
         units[rows] = base
-        delivered[rows] = settings.round(base * srm)
+        delivered[rows] = settings.round(base * srm_values[rows])
     counts_in = np.select(
         [action == "baseline", action == "retained"], ["baseline", "both"], default="post"
     )

@@ -29,7 +29,7 @@ import pandas as pd
 
 from wetval._text import text_table
 from wetval.cards import Card
-from wetval.errors import ProblemCollector
+from wetval.errors import Problem, ProblemCollector
 from wetval.provenance import Provenance, frame_hash
 from wetval.quota._inputs import resolve_card
 from wetval.quota._lookup import step_lookup
@@ -140,7 +140,11 @@ def umam_functional_loss(
 def umam_relative_functional_gain(
     delta: np.ndarray | float, t_factor: np.ndarray | float, risk: np.ndarray | float
 ) -> np.ndarray:
-    """Relative functional gain per acre, RFG = delta / (T × risk)."""
+    """Relative functional gain per acre, RFG = delta / (T × risk) [functional units/acre].
+
+    ``delta`` is the score change [0–1], ``t_factor`` and ``risk`` are the
+    time-lag and risk divisors [-].
+    """
     result: np.ndarray = np.asarray(delta, float) / (
         np.asarray(t_factor, float) * np.asarray(risk, float)
     )
@@ -247,9 +251,11 @@ def umam_assessment(table: pd.DataFrame, card: Card | str = DEFAULT_CARD) -> Uma
     ]  # fmt: skip
     for column in required:
         if column not in frame.columns:
-            problems.add_rows(
-                np.array([True]), column=column, values=[None],
-                reason="required column missing", fix="see the umam_assessment docstring",
+            problems.add(
+                Problem(
+                    reason="required column missing", column=column,
+                    fix="see the umam_assessment docstring",
+                )
             )  # fmt: skip
     problems.raise_if_any("UMAM assessment table")
     top = float(card.param("indicator_max"))
@@ -270,12 +276,14 @@ def umam_assessment(table: pd.DataFrame, card: Card | str = DEFAULT_CARD) -> Uma
     )  # fmt: skip
     acres = pd.to_numeric(frame["acres"], errors="coerce").to_numpy(dtype=float)
     problems.add_rows(
-        ~(acres > 0), column="acres", values=frame["acres"], reason="acres must be > 0", fix=None
-    )
+        ~(acres > 0), column="acres", values=frame["acres"], reason="acres must be > 0",
+        fix="give the assessment area's size in acres",
+    )  # fmt: skip
     years = pd.to_numeric(frame["years"], errors="coerce").to_numpy(dtype=float)
     problems.add_rows(
-        ~(years >= 0), column="years", values=frame["years"], reason="years must be ≥ 0", fix=None
-    )
+        ~(years >= 0), column="years", values=frame["years"], reason="years must be ≥ 0",
+        fix="give the years until the mitigation fully offsets the impact (0 if already)",
+    )  # fmt: skip
     risk = pd.to_numeric(frame["risk"], errors="coerce").to_numpy(dtype=float)
     risk_ok = _on_grid(
         risk, float(card.param("risk_min")), float(card.param("risk_max")),
@@ -283,7 +291,7 @@ def umam_assessment(table: pd.DataFrame, card: Card | str = DEFAULT_CARD) -> Uma
     )  # fmt: skip
     problems.add_rows(
         ~risk_ok, column="risk", values=frame["risk"],
-        reason="risk must be 1–3 in steps of 0.25", fix=None,
+        reason="risk must be 1–3 in steps of 0.25", fix="use 1, 1.25, 1.5, … 3",
     )  # fmt: skip
     paf = (
         pd.to_numeric(frame["paf"], errors="coerce").to_numpy(dtype=float)
@@ -294,7 +302,8 @@ def umam_assessment(table: pd.DataFrame, card: Card | str = DEFAULT_CARD) -> Uma
     paf_ok = _on_grid(paf, 0.0, 1.0, float(card.param("paf_step")))
     problems.add_rows(
         preservation & ~paf_ok, column="paf", values=paf,
-        reason="preservation adjustment factor must be 0–1 in steps of 0.1", fix=None,
+        reason="preservation adjustment factor must be 0–1 in steps of 0.1",
+        fix="use 0, 0.1, … 1",
     )  # fmt: skip
     problems.raise_if_any("UMAM assessment table")
 

@@ -16,6 +16,7 @@ import pandas as pd
 
 from wetval.cards import Card, load_card
 from wetval.plotting import axes
+from wetval.provenance import CardRef
 from wetval.report.charts import figure_block
 from wetval.report.document import (
     Block,
@@ -28,6 +29,7 @@ from wetval.report.document import (
     Table,
 )
 from wetval.report.strings import Lang, tr
+from wetval.units import M2_PER_HA
 
 if TYPE_CHECKING:
     from wetval.assess import Assessment
@@ -169,7 +171,7 @@ def _grade_chart(assessment: Assessment, lang: Lang) -> Figure:
     labels = grades["label_zh" if lang == "zh" else "label_en"]
     area = frame.groupby("grade", observed=True)["area_m2"].sum().reindex(grades.index).fillna(0)
     ax = axes(None, figsize=(6.5, 3.2))
-    ax.bar([str(label) for label in labels], area.to_numpy() / 10_000, color="#2f7f6a")
+    ax.bar([str(label) for label in labels], area.to_numpy() / M2_PER_HA, color="#2f7f6a")
     ax.set_ylabel(tr("area_ha", lang))
     ax.set_title(tr("grade_chart", lang))
     return figure_block(ax.figure, tr("grade_chart", lang), "grades")
@@ -190,7 +192,7 @@ def _condition(assessment: Assessment, lang: Lang) -> Section:
         {
             tr("grade", lang): labels.to_numpy(),
             tr("parcels", lang): counts["parcels"].astype(int).to_numpy(),
-            tr("area_ha", lang): counts["area_m2"].to_numpy() / 10_000,
+            tr("area_ha", lang): counts["area_m2"].to_numpy() / M2_PER_HA,
         }
     )
     project_ids = assessment.project_parcels.index
@@ -370,7 +372,7 @@ def _quota(assessment: Assessment, lang: Lang) -> Section:
 def _price_chart(assessment: Assessment, lang: Lang) -> Figure:
     price = assessment.price
     names = ["cost", "market", "value", "recommended"]
-    per_unit = [float(price.totals[n]) / price.units for n in names]
+    per_unit = [price.per_unit_of(n) for n in names]
     ax = axes(None, figsize=(6.5, 3.2))
     colours = ["#3b7ea1", "#8c6bb1", "#d9822b", "#2f7f6a"]
     ax.barh([tr(n, lang) for n in names][::-1], per_unit[::-1], color=colours[::-1])
@@ -385,7 +387,7 @@ def _price(assessment: Assessment, lang: Lang) -> Section:
         {
             tr("approach", lang): [tr(n, lang) for n in names],
             tr("total", lang): [float(price.totals[n]) for n in names],
-            tr("per_unit", lang): [float(price.totals[n]) / price.units for n in names],
+            tr("per_unit", lang): [price.per_unit_of(n) for n in names],
             tr("weight", lang): [float(price.weights.get(n, np.nan)) for n in names],
         }
     )
@@ -499,22 +501,30 @@ def _uncertainty(assessment: Assessment, lang: Lang) -> Section:
     return Section("uncertainty", tr("s_uncertainty", lang), tuple(blocks))
 
 
+def _installed(ref: CardRef) -> Card | None:
+    """The installed card a result used, or None for a card installed in no matching version."""
+    try:
+        card = load_card(f"{ref.id}@{ref.version}")
+    except KeyError:
+        return None
+    return card if card.hash == ref.hash else None
+
+
 def _cards_section(assessment: Assessment, lang: Lang) -> Section:
-    cards: list[Card] = []
-    for ref in assessment.provenance.cards:
-        try:
-            card = load_card(f"{ref.id}@{ref.version}")
-        except KeyError:
-            continue
-        cards.append(card)
+    refs = list(assessment.provenance.cards)
+    found = [_installed(ref) for ref in refs]
+    cards = [card for card in found if card is not None]
     table = pd.DataFrame(
         {
-            tr("card", lang): [c.id for c in cards],
-            tr("version", lang): [c.version for c in cards],
-            tr("kind", lang): [c.kind for c in cards],
-            tr("title_col", lang): [c.title.zh if lang == "zh" else c.title.en for c in cards],
-            tr("verified", lang): [tr("yes" if c.verified else "no", lang) for c in cards],
-            tr("hash", lang): [c.hash[:16] for c in cards],
+            tr("card", lang): [ref.id for ref in refs],
+            tr("version", lang): [ref.version for ref in refs],
+            tr("kind", lang): [c.kind if c else "" for c in found],
+            tr("title_col", lang): [
+                (c.title.zh if lang == "zh" else c.title.en) if c else tr("project_card", lang)
+                for c in found
+            ],
+            tr("verified", lang): [tr("yes" if c and c.verified else "no", lang) for c in found],
+            tr("hash", lang): [ref.hash[:16] for ref in refs],
         }
     )
     sources = pd.DataFrame(

@@ -207,6 +207,10 @@ _STRINGS: dict[str, tuple[str, str]] = {
     "cards_table": ("表 方法卡片", "Table: method cards"),
     "sources": ("文献来源", "Sources"),
     "unverified": ("未核实项（需评审关注）", "Unverified items (for the panel's attention)"),
+    "project_card": (
+        "项目自带卡片（非安装版本，内容以项目卡片文件为准，未逐项核实）",
+        "the project's own card (not the installed one: see the project's card file; not checked here)",
+    ),
     # provenance
     "s_provenance": ("溯源信息", "Provenance"),
     "versions": ("软件版本", "Software versions"),

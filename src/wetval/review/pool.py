@@ -377,13 +377,14 @@ class ExpertPool(Result):
         problems.raise_if_any("expert roster", source)
 
         lists = {name: [split_list(v) for v in column(name)] for name in _LIST_COLUMNS[1:]}
+        titles = [_text(v) for v in column("title")]
         experts = [
             Expert(
                 expert_id=ids.iloc[i],
                 name=names[i],
                 fields=parsed[i][0],
                 affiliation=affiliations[i],
-                title=_text(column("title")[i]),
+                title=titles[i],
                 active=bool(flags[i]),
                 conflict_organisations=lists["conflict_organisations"][i],
                 conflict_projects=lists["conflict_projects"][i],

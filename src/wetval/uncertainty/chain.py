@@ -15,9 +15,10 @@ pipeline functions. What the evaluator reuses:
   by the condition factor of each draw on the condition-adjusted services;
 - **quota**: the credits table (area, type, time-lag and risk factors);
   only the quality factor changes, when condition changes;
-- **pricing**: the formulas of :func:`wetval.pricing.price_quota` (cost,
-  market and value approaches, Annex 2 gross-up, reconciliation weights,
-  floor and cap) over draws × parcels arrays.
+- **pricing**: the functions :func:`wetval.pricing.price_quota` itself
+  calls (annuity and recovery-loss factors, the grossed-up cost approach,
+  the reconciliation with its floor and cap), applied to draws × parcels
+  arrays of the per-draw inputs.
 
 Building the chain checks that the evaluator at the cards' central values
 reproduces the deterministic price and service values parcel by parcel
@@ -40,7 +41,14 @@ import pandas as pd
 from wetval.cards import Card, Distribution, Fixed, Normal, load_card
 from wetval.errors import CardError, WetvalError
 from wetval.pricing.plan import RestorationPlan
-from wetval.pricing.price import QuotaPrice, _market_price_per_unit
+from wetval.pricing.price import (
+    QuotaPrice,
+    _cost_approach,
+    _market_price_per_unit,
+    _reconciled,
+    annuity_factor,
+    recovery_loss_factor,
+)
 from wetval.provenance import frame_hash
 from wetval.quota.accounts import QuotaAccounts, QuotaCredits, QuotaRules
 from wetval.uncertainty.distributions import distribution_bounds
@@ -146,29 +154,6 @@ def _card_parameters(
     return found
 
 
-def _annuity(rate: np.ndarray, years: np.ndarray) -> np.ndarray:
-    """Present value of 1 per year (end of year) for ``years`` at ``rate``, element-wise."""
-    with np.errstate(divide="ignore", invalid="ignore"):
-        factor = (1.0 - (1.0 + rate) ** -years) / rate
-    factor = np.where(rate == 0, years, factor)
-    return np.where(years <= 0, 0.0, factor)
-
-
-def _recovery_loss(years: np.ndarray, rate: np.ndarray) -> np.ndarray:
-    """:func:`wetval.pricing.recovery_loss_factor` for a vector of rates: (rates, parcels)."""
-    distinct, positions = np.unique(years, return_inverse=True)
-    table = np.zeros((rate.size, distinct.size))
-    for i, horizon in enumerate(distinct):
-        if horizon <= 0:
-            continue
-        mid = np.arange(int(np.ceil(horizon))) + 0.5
-        weight = np.maximum(1.0 - mid / horizon, 0.0)
-        table[:, i] = np.sum(weight * (1.0 + rate[:, None]) ** -mid, axis=1)
-    # a gather along axis 1 comes out in Fortran order; row sums must not depend on the layout
-    result: np.ndarray = np.ascontiguousarray(table[:, positions.reshape(-1)])
-    return result
-
-
 def _stored_card(ref_id: str, version: str, expected_hash: str, given: Card | str | None) -> Card:
     card = given if isinstance(given, Card) else load_card(given or f"{ref_id}@{version}")
     if card.hash != expected_hash:
@@ -259,9 +244,8 @@ class _Compiled:
         self.units = rows["units"].to_numpy(dtype=float)
         self.quality = rows["quality_factor"].to_numpy(dtype=float)
         self.type_factor = rows["type_factor"].to_numpy(dtype=float)
-        self.lag_risk = rows["time_lag_factor"].to_numpy(dtype=float) * rows[
-            "risk_factor"
-        ].to_numpy(dtype=float)
+        self.time_lag = rows["time_lag_factor"].to_numpy(dtype=float)
+        self.risk = rows["risk_factor"].to_numpy(dtype=float)
         first = rows["compensated_first"].to_numpy(dtype=bool)
         self.recovery_years = np.where(first, 0.0, rows["years_to_target"].to_numpy(dtype=float))
         self.value_position = self.value_ids.get_indexer(self.priced_ids)
@@ -504,11 +488,11 @@ class _Compiled:
             by_rate = parameter(rate_name)[:, None] * area
             return by_rate if self.no_plan else np.where(np.isnan(plan), by_rate, plan)
 
-        # the operations of price_quota, in its order, done in place where possible
+        # price_quota's inputs per draw; its own cost and reconciliation functions do the rest
         works = per_parcel(self.plan_works, "restoration_cost_per_mu")
         compensation = per_parcel(self.plan_compensation, "compensation_per_mu")
         om_pv = per_parcel(self.plan_om, "om_per_mu_year")
-        om_pv *= _annuity(rate, parameter("om_years"))[:, None]
+        om_pv *= annuity_factor(rate, parameter("om_years"))[:, None]
         quality = self.quality[None, :] if quality is None else quality
         units = self.units[None, :] if units is None else units
         if self.has_services:
@@ -523,45 +507,23 @@ class _Compiled:
                 esv *= quality
         else:
             esv = np.full((n, len(self.area_mu)), np.nan)
-        loss = _recovery_loss(self.recovery_years, rate)
+        loss = recovery_loss_factor(self.recovery_years, rate)
         loss *= esv if self.all_valued and self.has_services else np.nan_to_num(esv)
-        kept = 1.0 - self.s_township - self.s_centre
-        if self.gross_up == "annex2":
-            loss += works
-            loss /= kept
-            compensation += om_pv
-            compensation /= self.s_township
-            cost = np.maximum(loss, compensation, out=loss)
-        else:
-            works += compensation
-            works += om_pv
-            works += loss
-            works /= kept
-            cost = works
-        if self.horizon == "perpetuity":
-            pv = 1.0 / rate
-        else:
-            pv = _annuity(rate, np.full(n, float(self.horizon)))
+        cost = _cost_approach(
+            works, compensation, om_pv, loss, self.s_township, self.s_centre, self.gross_up
+        )
+        pv = (
+            1.0 / rate
+            if self.horizon == "perpetuity"
+            else annuity_factor(rate, float(self.horizon))
+        )
         value = esv * pv[:, None]
-        market = np.broadcast_to(self.market_per_unit * units, cost.shape)
-        w_cost, w_market, w_value = self.weights
-        recommended = cost * w_cost
-        recommended += market * w_market
-        if self.all_valued and self.has_services:
-            recommended += value * w_value
-            recommended /= w_cost + w_market + w_value
-        else:
-            available = ~np.isnan(value)
-            recommended += np.where(available, value * w_value, 0.0)
-            recommended /= np.where(available, w_cost + w_market + w_value, w_cost + w_market)
-        if self.floor:
-            np.maximum(recommended, cost, out=recommended)
-        if self.cap is not None:
-            np.minimum(recommended, self.cap, out=recommended)
+        market = self.market_per_unit * units  # one row unless units vary by draw
+        recommended = _reconciled(cost, market, value, self.weights, floor=self.floor, cap=self.cap)
         return {
             "recommended": recommended,
             "cost": cost,
-            "market": market,
+            "market": np.broadcast_to(market, cost.shape),
             "value": value,
             "units": np.broadcast_to(units, cost.shape),
         }

@@ -79,7 +79,7 @@ def sample(
 def distribution_bounds(
     distribution: Distribution | None, value: float, coverage: float = 0.90
 ) -> tuple[float, float]:
-    """A (low, high) range of a parameter for one-at-a-time swings.
+    """A (low, high) range of a parameter for one-at-a-time swings [the parameter's unit].
 
     Bounded distributions give their support; unbounded ones the central
     ``coverage`` interval (5th–95th percentile by default); empirical ones
@@ -122,7 +122,7 @@ def sample_card(
     Returns
     -------
     dict
-        Parameter name → draws.
+        Parameter name → draws [the parameter's unit].
     """
     chosen = (
         sorted(

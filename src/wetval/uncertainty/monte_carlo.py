@@ -361,9 +361,12 @@ def _replicates(
                 )
             qualities.append(quality)
             unit_rows.append(
-                np.round(
-                    compiled.area_mu * quality * compiled.type_factor / compiled.lag_risk,
-                    int(rules.card.option("unit_decimals", 4)),
+                rules.credit_units(
+                    compiled.area_mu,
+                    quality,
+                    compiled.type_factor,
+                    compiled.time_lag,
+                    compiled.risk,
                 )
             )
     stacked = pd.DataFrame({r: g.astype(object) for r, g in enumerate(grades)})

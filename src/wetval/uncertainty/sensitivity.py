@@ -312,6 +312,8 @@ def one_at_a_time(
     TornadoResult
     """
     names = list(parameters)
+    if not names:
+        raise ValueError("give at least one parameter to swing")
     values = np.asarray([parameters[n] for n in names], dtype=float)  # k × 3
     if not ((values[:, 0] <= values[:, 1]) & (values[:, 1] <= values[:, 2])).all():
         bad = [n for n, (lo, b, hi) in zip(names, values, strict=True) if not lo <= b <= hi]
