@@ -48,6 +48,31 @@ def test_every_step_is_kept_and_consistent(sample_assessment: Assessment) -> Non
     assert any("no condition score" in w for w in a.warnings)
 
 
+def test_finance_pledges_and_insures_the_priced_pool(sample_assessment: Assessment) -> None:
+    a = sample_assessment
+    assert a.finance is not None and a.uncertainty is not None
+    # the whole priced pool, split by the credits' risk classes, valued at the run's prices
+    assert int(a.finance.table["parcels"].sum()) == len(a.price.table)
+    assert float(a.finance.appraised_value) == pytest.approx(a.price.total, abs=0.01)
+    replacement = sum(p.replacement_cost for p in a.finance.premiums.values())
+    assert float(replacement) == pytest.approx(float(a.price.totals["cost"]), abs=0.05)
+    # the price haircut comes from the assessment's own Monte Carlo draws
+    pledge = next(iter(a.finance.pledges.values()))
+    assert pledge.price_haircut_source == "draws" and pledge.n_draws == a.uncertainty.n_draws
+    assert a.headline()["loan_capacity"] == float(a.finance.loan_capacity)
+    assert "finance-quota" in {ref.id for ref in a.provenance.cards}
+
+
+def test_finance_can_be_left_out() -> None:
+    spec = sample_project()
+    options = spec.options.model_copy(
+        update={"monte_carlo_draws": 0, "sensitivity": False, "finance": False}
+    )
+    result = assess(spec.model_copy(update={"options": options}))
+    assert result.finance is None and "loan_capacity" not in result.headline()
+    assert "finance-quota" not in {ref.id for ref in result.provenance.cards}
+
+
 def test_provenance_and_hash(sample_assessment: Assessment) -> None:
     a = sample_assessment
     cards = {ref.id for ref in a.provenance.cards}

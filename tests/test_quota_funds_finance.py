@@ -10,19 +10,25 @@ from __future__ import annotations
 from decimal import Decimal
 from pathlib import Path
 
+import matplotlib.pyplot as plt
 import numpy as np
+import pandas as pd
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
 from wetval.cards import load_card
 from wetval.errors import WetvalError
+from wetval.pricing import QuotaPrice
 from wetval.quota import (
     FundSplit,
+    PoolFinance,
+    QuotaCredits,
     allocate_funds,
     fund_split_card,
     insurance_premium,
     pledge_capacity,
+    pool_finance,
     to_fen,
 )
 
@@ -157,3 +163,84 @@ def test_insurance_premium() -> None:
         insurance_premium(1, p_fail=0.1, risk_class="low")
     with pytest.raises(WetvalError, match="0–1"):
         insurance_premium(1, risk_score=1.5)
+
+
+# ------------------------------------------------------------------- pool finance
+def _pool(risks: list[str]) -> tuple[QuotaPrice, QuotaCredits]:
+    """A priced pool of SYNTHETIC parcels: recommended 100,000·(i+1), cost 80,000·(i+1) yuan."""
+    ids = pd.Index([f"R{i}" for i in range(len(risks))], name="parcel_id")
+    scale = np.arange(1, len(risks) + 1, dtype=float)
+    table = pd.DataFrame(
+        {"units": 2.0 * scale, "cost": 80_000.0 * scale, "recommended": 100_000.0 * scale},
+        index=ids,
+    )
+    price = QuotaPrice(
+        table=table,
+        totals=table.sum(),
+        area_mu=float(len(risks)),
+        units=float(table["units"].sum()),
+        weights=pd.Series({"cost": 1.0}),
+        wetland_level="general",
+        flags=(),
+        species_checks=(),
+        fund_split=None,
+        price_year=2024,
+    )
+    credits = QuotaCredits(
+        # in another row order than the price: the classes are aligned by parcel id
+        table=pd.DataFrame({"risk_class": risks}, index=ids).iloc[::-1],
+        card=load_card("quota-jinxian"),
+    )
+    return price, credits
+
+
+def test_pool_finance_by_risk_class_by_hand() -> None:
+    price, credits = _pool(["low", "high", "low"])
+    pool = pool_finance(price, credits)
+    # low: parcels 1 and 3 -> value 400,000, cost 320,000; high: parcel 2 -> 200,000 / 160,000
+    assert list(pool.table.index) == ["low", "high"]  # the card's order of classes
+    low, high = pool.pledges["low"], pool.pledges["high"]
+    assert low.appraised_value == Decimal("400000.00")
+    assert low.capacity == Decimal("400000.00") * Decimal("0.5") * Decimal("0.8") * Decimal("0.95")
+    assert high.capacity == Decimal("56000.00")  # 200,000 × 0.5 × 0.8 × 0.7
+    # premiums: 5 % × 320,000 × 1.25 = 20,000; 30 % × 160,000 × 1.25 = 60,000
+    assert pool.premiums["low"].premium == Decimal("20000.00")
+    assert pool.premiums["high"].premium == Decimal("60000.00")
+    assert pool.premium == Decimal("80000.00")
+    assert pool.loan_capacity == low.capacity + high.capacity
+    frame = pool.to_frame()
+    assert frame.loc["total", "parcels"] == 3
+    assert frame.loc["total", "appraised_value"] == Decimal("600000.00")
+    assert "loan capacity" in pool.summary()
+    ax = pool.plot()
+    assert len(ax.patches) == 3 * 2  # value, capacity, stress capacity per class
+    plt.close(ax.figure)
+    assert PoolFinance.from_json(pool.to_json()).to_json() == pool.to_json()
+
+
+def test_pool_finance_takes_the_haircut_from_the_draws() -> None:
+    price, credits = _pool(["medium", "medium"])
+    pool = pool_finance(price, credits, price_draws=np.array([90.0, 100, 110]))
+    # haircut 9 % (see test_pledge_capacity_from_monte_carlo_draws): 300,000 × 0.5 × 0.91 × 0.85
+    assert pool.loan_capacity == Decimal("116025.00")
+    assert pool.provenance.options["price_haircut_source"] == "draws"
+
+
+def test_pool_finance_names_the_parcels_it_cannot_place() -> None:
+    price, credits = _pool(["low", "extreme", "extreme"])
+    with pytest.raises(WetvalError, match=r"\['extreme'\].*R1.*R2"):
+        pool_finance(price, credits)
+    price, credits = _pool(["low", "low"])
+    short = QuotaCredits(table=credits.table.loc[["R0"]], card=credits.card)
+    with pytest.raises(WetvalError, match=r"not among the credits.*R1"):
+        pool_finance(price, short)
+
+
+@given(st.lists(st.sampled_from(["low", "medium", "high"]), min_size=1, max_size=12))
+def test_pool_finance_never_lends_more_than_the_base_ratio(risks: list[str]) -> None:
+    price, credits = _pool(risks)
+    pool = pool_finance(price, credits)
+    assert pool.appraised_value == Decimal(str(price.total)).quantize(Decimal("0.01"))
+    assert 0 < pool.loan_capacity <= pool.appraised_value * Decimal("0.5")
+    assert pool.stress_capacity < pool.loan_capacity
+    assert int(pool.table["parcels"].sum()) == len(risks)

@@ -12,13 +12,16 @@ import pandas as pd
 import pytest
 
 from wetval.assess import Assessment
+from wetval.cards import list_cards
 from wetval.report import export_assessment, render
 from wetval.report.build import build_document
 from wetval.report.document import Figure, ReviewSheet, Table
+from wetval.report.fonts import font_path
+from wetval.report.pdf import LOWERED, RAISED
 
 SECTIONS = [
     "summary", "data", "condition", "valuation", "quota", "price", "funds",
-    "uncertainty", "cards", "provenance", "review",
+    "uncertainty", "finance", "cards", "provenance", "review",
 ]  # fmt: skip
 
 
@@ -33,13 +36,42 @@ def test_sections_and_content(sample_assessment: Assessment, lang: str) -> None:
     (sheet,) = [b for b in blocks if isinstance(b, ReviewSheet)]
     assert sum(w for _, _, w in sheet.criteria) == pytest.approx(1.0)
     sheets = [t.sheet for t in document.tables()]
-    assert {"balance", "price_approaches", "funds", "cards", "unverified"} <= set(sheets)
+    assert {"balance", "price_approaches", "funds", "finance", "cards", "unverified"} <= set(sheets)
+    finance = next(t for t in document.tables() if t.sheet == "finance")
+    assert sample_assessment.finance is not None
+    total_loan = finance.frame.iloc[
+        -1,
+        list(finance.frame.columns).index(
+            "贷款额度 [元]" if lang == "zh" else "loan capacity [CNY]"
+        ),
+    ]
+    assert total_loan == pytest.approx(float(sample_assessment.finance.loan_capacity))
     price = f"{sample_assessment.price.per_unit:,.2f}"
     html = render(document, "html").decode("utf-8")
     assert price in html
     assert ("合成" if lang == "zh" else "SYNTHETIC") in html
     unverified = next(t for t in document.tables() if t.sheet == "unverified")
     assert len(unverified.frame) > 0  # assumptions are shown to the panel
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_the_bundled_font_draws_every_character_of_the_report(
+    sample_assessment: Assessment, lang: str
+) -> None:
+    """The PDF draws all text with the bundled font: a character it lacks prints as tofu.
+
+    Checked over the whole rendered report and every shipped card (titles, citations and
+    assumptions reach the cards section; species names reach the species check).
+    """
+    ttfonts = pytest.importorskip("reportlab.pdfbase.ttfonts")
+    drawn = ttfonts.TTFont("coverage-check", str(font_path())).face.charToGlyph
+    report = render(build_document(sample_assessment, lang), "md").decode("utf-8")  # type: ignore[arg-type]
+    cards = "".join(card.to_toml() for card in list_cards())
+    as_markup = set(RAISED) | set(LOWERED)  # drawn as <super>/<sub> ordinary digits
+    missing = sorted(
+        {c for c in report + cards if c > "~" and ord(c) not in drawn and c not in as_markup}
+    )
+    assert not missing, f"not in the bundled font (rebuild with tools/build_cjk_font.py): {missing}"
 
 
 def test_pdf_pages_render_and_carry_the_price(sample_assessment: Assessment) -> None:

@@ -3,7 +3,9 @@
 The font is a subset of Noto Sans CJK SC Regular 1.004 (SIL Open Font License
 1.1, Copyright 2014-2015 Adobe Systems Incorporated) covering printable ASCII,
 Latin-1, the GB 2312 character set (6,763 hanzi plus symbols), CJK
-punctuation, full-width forms and the symbols wetval's reports use. The
+punctuation, full-width forms, the symbols wetval's reports use, and every
+character of the shipped method cards and of wetval's own sources (names
+outside GB 2312 such as 大薸, 虉草 or an author's 燚 are printed in reports). The
 CFF outlines are converted to TrueType so that every PDF backend can embed
 it, and the family is renamed "Wetval CJK Sans" (a Modified Version under the
 OFL; no Reserved Font Name is used).
@@ -26,9 +28,10 @@ from fontTools.pens.cu2quPen import Cu2QuPen
 from fontTools.pens.ttGlyphPen import TTGlyphPen
 from fontTools.ttLib import TTFont, newTable
 
-OUT = Path(__file__).resolve().parents[1] / "src" / "wetval" / "fonts" / "WetvalCJKSans.ttf"
+ROOT = Path(__file__).resolve().parents[1]
+OUT = ROOT / "src" / "wetval" / "fonts" / "WetvalCJKSans.ttf"
 FAMILY = "Wetval CJK Sans"
-EXTRA = "²³±×÷≥≤≈≠‰°·—–…¥€£§№ⅠⅡⅢⅣⅤⅥⅦⅧⅨⅩ①②③④⑤⑥⑦⑧⑨⑩→←↑↓√∑∆Δσεαβγλμρ≦≧■□●○★☆✓✗"
+EXTRA = "²³±×÷−≥≤≈≠‰°·—–…¥€£§№ⅠⅡⅢⅣⅤⅥⅦⅧⅨⅩ①②③④⑤⑥⑦⑧⑨⑩→←↑↓√∑∆Δσεαβγλμρ≦≧■□●○★☆✓✗⚠"
 
 
 def gb2312_characters() -> str:
@@ -42,11 +45,20 @@ def gb2312_characters() -> str:
     return "".join(chars)
 
 
+def project_characters() -> str:
+    """Every character of the shipped cards and of wetval's sources (the subsetter
+    skips any the source font lacks)."""
+    files = [*(ROOT / "methods").rglob("*.toml"), *(ROOT / "src" / "wetval").rglob("*.py")]
+    return "".join(sorted({c for f in files for c in f.read_text(encoding="utf-8") if c > "~"}))
+
+
 def wanted_characters() -> str:
     ascii_latin1 = "".join(chr(c) for c in range(0x20, 0x100))
     punctuation = "".join(chr(c) for c in range(0x3000, 0x3040))
     fullwidth = "".join(chr(c) for c in range(0xFF01, 0xFF5F))
-    return ascii_latin1 + punctuation + fullwidth + gb2312_characters() + EXTRA
+    return (
+        ascii_latin1 + punctuation + fullwidth + gb2312_characters() + EXTRA + project_characters()
+    )
 
 
 def cff_to_truetype(font: TTFont) -> None:

@@ -2,10 +2,11 @@
 
 :func:`assess` runs, in order, validation → condition → valuation (one or more
 methods) → quota accounting and balance → pricing → the proposed sale's fund
-split → uncertainty and sensitivity, keeping every step's result, the
-warnings of every step, and provenance. An :class:`AssessmentSpec` describes
-the project once; it loads from a TOML project file (see
-``docs/example-project.toml`` and ``docs/assessment.md``).
+split → uncertainty and sensitivity → quota-pledged loan and insurance of the
+credit pool, keeping every step's result, the warnings of every step, and
+provenance. An :class:`AssessmentSpec` describes the project once; it loads
+from a TOML project file (see ``docs/example-project.toml`` and
+``docs/assessment.md``).
 
 This module orchestrates only: every computation lives in the step's own
 module, and reports are rendered from the :class:`Assessment` by
@@ -39,7 +40,15 @@ from wetval.errors import ValidationError as DataError
 from wetval.inventory import Inventory
 from wetval.pricing import QuotaPrice, RestorationPlan, price_quota
 from wetval.provenance import CardRef, Provenance, frame_hash
-from wetval.quota import BalanceReport, FundSplit, QuotaAccounts, allocate_funds, balance
+from wetval.quota import (
+    BalanceReport,
+    FundSplit,
+    PoolFinance,
+    QuotaAccounts,
+    allocate_funds,
+    balance,
+    pool_finance,
+)
 from wetval.quota import quota_accounts as account_quotas
 from wetval.results import Result
 from wetval.tables import IndicatorTable, ParcelTable
@@ -158,7 +167,10 @@ class DataSpec(_Model):
 
 
 class CardSpec(_Model):
-    """The method card of each step (ids or paths)."""
+    """The method card of each step (ids or paths).
+
+    ``funds`` ``None`` takes the fund-split card in force on the project date.
+    """
 
     condition: str = "jiangxi-db36-2134"
     valuation: tuple[str, ...] = ("xie2015", "gep-garze2010")
@@ -166,6 +178,7 @@ class CardSpec(_Model):
     quota: str = "quota-jinxian"
     pricing: str = "pricing-jinxian"
     funds: str | None = None
+    finance: str = "finance-quota"
     review: str = "review-jinxian"
 
     @field_validator("valuation")
@@ -191,6 +204,9 @@ class OptionSpec(_Model):
         Seed of the random generator.
     sensitivity
         Whether to compute one-at-a-time sensitivity (tornado).
+    finance
+        Whether to compute the quota-pledged loan capacity and insurance premium
+        of the priced credit pool (card ``cards.finance``).
     unscored_occupation
         What to do with occupied parcels that have no condition score:
         ``"best-grade"`` assumes the best grade (conservative: compensation must
@@ -202,6 +218,7 @@ class OptionSpec(_Model):
     monte_carlo_draws: int = Field(default=2000, ge=0, le=1_000_000)
     seed: int = Field(default=20231123, ge=0)
     sensitivity: bool = True
+    finance: bool = True
     unscored_occupation: Literal["best-grade", "error"] = "best-grade"
 
 
@@ -355,6 +372,10 @@ class Assessment(Result):
         Monte Carlo result of the price, if run.
     sensitivity
         One-at-a-time sensitivity of the price, if run.
+    finance
+        Loan capacity of the pledged credit pool and its insurance premium, per
+        restoration-risk class (price haircut from the Monte Carlo draws when
+        run), unless ``options.finance`` is false or nothing is priced.
     excluded
         Parcels left out of the accounts, with reasons.
     warnings
@@ -377,6 +398,7 @@ class Assessment(Result):
     funds: FundSplit | None
     uncertainty: MonteCarloResult | None
     sensitivity: TornadoResult | None
+    finance: PoolFinance | None
     excluded: pd.DataFrame
     warnings: tuple[str, ...]
     timings: dict[str, float]
@@ -418,6 +440,9 @@ class Assessment(Result):
             facts["price_per_unit_p5_p50_p95"] = [
                 round(self.uncertainty.percentile("price_per_unit", q), 2) for q in (5, 50, 95)
             ]
+        if self.finance is not None:
+            facts["loan_capacity"] = float(self.finance.loan_capacity)
+            facts["insurance_premium"] = float(self.finance.premium)
         return facts
 
     def summary(self) -> str:
@@ -437,6 +462,11 @@ class Assessment(Result):
             lines.append(
                 f"  proposed sale: {head['units_required']:,.2f} units for "
                 f"{head['sale_amount']:,.2f} CNY"
+            )
+        if "loan_capacity" in head:
+            lines.append(
+                f"  pledged pool: loan capacity {head['loan_capacity']:,.2f} CNY; insurance "
+                f"premium {head['insurance_premium']:,.2f} CNY (unverified finance card)"
             )
         if self.warnings:
             lines.append(
@@ -560,6 +590,8 @@ def _cards(spec: AssessmentSpec) -> dict[str, Card]:
     }
     if spec.cards.funds is not None:
         names["funds"] = spec.cards.funds
+    if spec.options.finance:
+        names["finance"] = spec.cards.finance
     if spec.cards.value_approach not in spec.cards.valuation:
         raise SpecError(
             f"cards.value_approach = {spec.cards.value_approach!r} must be one of "
@@ -848,6 +880,15 @@ def assess(
                 )
             if spec.options.sensitivity and chain.parameters()["enters"].any():
                 sensitivity = chain.tornado("price_per_unit")
+    finance = None
+    if "finance" in cards and not price.table.empty:
+        with steps.step("finance"):
+            finance = pool_finance(
+                price,
+                accounts.credits,
+                price_draws=None if uncertainty is None else uncertainty.price_draws,
+                card=cards["finance"],
+            )
     provenance = Provenance(
         method="assessment",
         cards=tuple(_unique_refs(cards)),
@@ -875,6 +916,7 @@ def assess(
         funds=funds,
         uncertainty=uncertainty,
         sensitivity=sensitivity,
+        finance=finance,
         excluded=excluded,
         warnings=tuple(steps.warnings),
         timings=steps.timings,

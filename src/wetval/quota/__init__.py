@@ -9,7 +9,7 @@ See ``docs/quota.md``. Main entry points:
   :func:`umam_time_lag_factor`, ...), the UK statutory biodiversity metric
   (:func:`uk_metric_units`, ...) and HEA (:func:`hea_dsays`, :func:`hea_scaling`);
 - :func:`allocate_funds` — the Annex 2 split of a sale, exact to the fen;
-- :func:`pledge_capacity`, :func:`insurance_premium` — quota finance.
+- :func:`pledge_capacity`, :func:`insurance_premium`, :func:`pool_finance` — quota finance.
 
 Condition and valuation results enter through the protocols documented in
 :mod:`wetval.quota._inputs`.
@@ -28,8 +28,10 @@ from wetval.quota.balance import BalanceReport, balance
 from wetval.quota.finance import (
     InsurancePremium,
     PledgeCapacity,
+    PoolFinance,
     insurance_premium,
     pledge_capacity,
+    pool_finance,
 )
 from wetval.quota.funds import FundSplit, allocate_funds, fund_split_card, to_fen
 from wetval.quota.hea import HeaScaling, hea_dsays, hea_required_area, hea_scaling
@@ -61,6 +63,7 @@ __all__ = [
     "LedgerError",
     "LedgerTransaction",
     "PledgeCapacity",
+    "PoolFinance",
     "QuotaAccounts",
     "QuotaCredits",
     "QuotaDebits",
@@ -78,6 +81,7 @@ __all__ = [
     "hea_scaling",
     "insurance_premium",
     "pledge_capacity",
+    "pool_finance",
     "quota_accounts",
     "to_fen",
     "uk_baseline_units",

@@ -14,7 +14,9 @@ Insurance premium::
     premium = P(restoration fails to reach its target) × cost to replace the quota × (1 + loading)
 
 with the probability given directly, by risk class or by a 0–1 risk score
-(banded by the card's ``risk`` table). All parameters come from a
+(banded by the card's ``risk`` table). :func:`pool_finance` applies both to a
+priced credit pool, one risk class at a time (each class has its own risk
+haircut and failure probability). All parameters come from a
 ``quota-finance`` card; the shipped ``finance-quota`` card is explicitly
 unverified (no Jiangxi product terms were found).
 """
@@ -23,6 +25,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -30,11 +33,25 @@ import pandas as pd
 from wetval._text import text_table
 from wetval.cards import Card
 from wetval.errors import WetvalError
-from wetval.provenance import Provenance
+from wetval.plotting import axes
+from wetval.provenance import Provenance, frame_hash
 from wetval.quota._inputs import resolve_card
 from wetval.results import Result
 
-__all__ = ["InsurancePremium", "PledgeCapacity", "insurance_premium", "pledge_capacity"]
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+
+    from wetval.pricing import QuotaPrice
+    from wetval.quota.accounts import QuotaCredits
+
+__all__ = [
+    "InsurancePremium",
+    "PledgeCapacity",
+    "PoolFinance",
+    "insurance_premium",
+    "pledge_capacity",
+    "pool_finance",
+]
 
 DEFAULT_CARD = "finance-quota"
 _CENT = Decimal("0.01")
@@ -304,4 +321,209 @@ def insurance_premium(
         expected_loss=expected.quantize(_CENT, rounding=ROUND_HALF_UP),
         premium=premium,
         provenance=Provenance(method="insurance_premium", cards=(card.ref,)),
+    )
+
+
+@dataclass(frozen=True)
+class PoolFinance(Result):
+    """Loan capacity and insurance premium of a priced credit pool, per risk class.
+
+    Attributes
+    ----------
+    table
+        One row per restoration-risk class present in the pool (index
+        ``risk_class``): ``parcels``, ``units`` [quota units],
+        ``appraised_value`` (recommended price) [yuan], ``effective_ltv``,
+        ``loan_capacity`` and ``stress_capacity`` [yuan],
+        ``replacement_cost`` (cost-approach price) [yuan], ``p_fail`` and
+        ``premium`` [yuan]. Money columns are :class:`~decimal.Decimal` to the fen.
+    pledges, premiums
+        The :class:`PledgeCapacity` and :class:`InsurancePremium` of each class.
+    provenance
+        Card, hashes of the price and credit tables, where the price haircut came from.
+    """
+
+    table: pd.DataFrame
+    pledges: dict[str, PledgeCapacity]
+    premiums: dict[str, InsurancePremium]
+    provenance: Provenance = field(default_factory=Provenance)
+
+    def _pool_total(self, column: str) -> Decimal:
+        return sum(self.table[column], Decimal("0.00"))
+
+    @property
+    def loan_capacity(self) -> Decimal:
+        """Loan capacity of the whole pool [yuan]."""
+        return self._pool_total("loan_capacity")
+
+    @property
+    def stress_capacity(self) -> Decimal:
+        """Loan capacity of the whole pool in the stress case [yuan]."""
+        return self._pool_total("stress_capacity")
+
+    @property
+    def premium(self) -> Decimal:
+        """Insurance premium of the whole pool [yuan]."""
+        return self._pool_total("premium")
+
+    @property
+    def appraised_value(self) -> Decimal:
+        """Appraised value of the whole pool [yuan]."""
+        return self._pool_total("appraised_value")
+
+    def to_frame(self) -> pd.DataFrame:
+        """The per-class table with a ``total`` row."""
+        total = {
+            "parcels": int(self.table["parcels"].sum()),
+            "units": float(self.table["units"].sum()),
+            "appraised_value": self.appraised_value,
+            "effective_ltv": float(self.loan_capacity / self.appraised_value)
+            if self.appraised_value
+            else float("nan"),
+            "loan_capacity": self.loan_capacity,
+            "stress_capacity": self.stress_capacity,
+            "replacement_cost": self._pool_total("replacement_cost"),
+            "p_fail": float("nan"),
+            "premium": self.premium,
+        }
+        frame = pd.concat(
+            [self.table, pd.DataFrame([total], index=pd.Index(["total"], name="risk_class"))]
+        )
+        return frame.astype({"parcels": int})
+
+    def summary(self) -> str:
+        """Per-class capacity and premium, and the pool's totals."""
+        rows = [
+            [
+                str(risk),
+                f"{row.units:,.2f}",
+                f"{row.appraised_value:,.2f}",
+                f"{row.effective_ltv:.1%}",
+                f"{row.loan_capacity:,.2f}",
+                f"{row.stress_capacity:,.2f}",
+                f"{row.premium:,.2f}",
+            ]
+            for risk, row in self.table.iterrows()
+        ]
+        head = ["risk", "units", "value", "LTV", "loan", "loan (stress)", "premium"]
+        return (
+            f"Quota pool finance: loan capacity {self.loan_capacity:,.2f} yuan "
+            f"(stress {self.stress_capacity:,.2f}), insurance premium {self.premium:,.2f} yuan\n"
+            + text_table(rows, head)
+        )
+
+    def plot(self, ax: Axes | None = None) -> Axes:
+        """Appraised value, loan capacity and stress capacity per risk class [yuan]."""
+        ax = axes(ax)
+        positions = np.arange(len(self.table))
+        width = 0.27
+        for offset, column, label in (
+            (-width, "appraised_value", "appraised value"),
+            (0.0, "loan_capacity", "loan capacity"),
+            (width, "stress_capacity", "stress capacity"),
+        ):
+            ax.bar(positions + offset, self.table[column].astype(float), width, label=label)
+        ax.set_xticks(positions, [str(r) for r in self.table.index])
+        ax.set_ylabel("yuan")
+        ax.legend()
+        return ax
+
+
+def pool_finance(
+    price: QuotaPrice,
+    credits: QuotaCredits,
+    *,
+    price_draws: np.ndarray | None = None,
+    card: Card | str = DEFAULT_CARD,
+) -> PoolFinance:
+    """Loan capacity and insurance premium of a priced credit pool.
+
+    The priced parcels are grouped by their restoration-risk class (from the
+    credits); each group is pledged at its recommended price and insured at its
+    cost-approach price (the cost of restoring the quota elsewhere), with the
+    class's risk haircut and failure probability. A price-draw haircut applies
+    the same relative spread to every class.
+
+    Parameters
+    ----------
+    price
+        The pool's quota prices (:func:`wetval.pricing.price_quota`).
+    credits
+        The credits that were priced (for each parcel's ``risk_class``).
+    price_draws
+        Monte Carlo draws of the pool's total price (e.g.
+        ``MonteCarloResult.price_draws``); ``None`` uses the card's default haircut.
+    card
+        A ``quota-finance`` card or id.
+
+    Returns
+    -------
+    PoolFinance
+
+    Raises
+    ------
+    WetvalError
+        When nothing is priced, a priced parcel is not among the credits, or its
+        risk class is not in the card's ``risk`` table (all such parcels named).
+    """
+    card = resolve_card(card, "quota-finance")
+    table = price.table
+    if table.empty:
+        raise WetvalError("the price has no priced parcels: nothing to pledge or insure")
+    risk = credits.table["risk_class"].reindex(table.index)
+    missing = risk.index[risk.isna()].tolist()
+    if missing:
+        raise WetvalError(
+            f"priced parcels not among the credits (no risk class): {missing}; "
+            "pass the credits that were priced"
+        )
+    classes = card.table("risk").index
+    unknown = sorted(set(risk.astype(str)) - set(classes))
+    if unknown:
+        offending = risk.index[risk.astype(str).isin(unknown)].tolist()
+        raise WetvalError(
+            f"risk classes {unknown} (parcels {offending}) are not in card {card.id!r}'s risk "
+            f"table {list(classes)}; add them to the card or use the quota card's classes"
+        )
+    pledges: dict[str, PledgeCapacity] = {}
+    premiums: dict[str, InsurancePremium] = {}
+    rows = []
+    groups = dict(list(table.groupby(risk.astype(str).rename("risk_class"), sort=False)))
+    for risk_class in [c for c in classes if c in groups]:
+        group = groups[risk_class]
+        appraised = Decimal(str(round(float(group["recommended"].sum()), 2)))
+        replacement = Decimal(str(round(float(group["cost"].sum()), 2)))
+        pledge = pledge_capacity(
+            appraised, risk_class=risk_class, price_draws=price_draws, card=card
+        )
+        premium = insurance_premium(replacement, risk_class=risk_class, card=card)
+        pledges[risk_class], premiums[risk_class] = pledge, premium
+        rows.append(
+            {
+                "parcels": len(group),
+                "units": float(group["units"].sum()),
+                "appraised_value": appraised,
+                "effective_ltv": pledge.effective_ltv,
+                "loan_capacity": pledge.capacity,
+                "stress_capacity": pledge.stress_capacity,
+                "replacement_cost": premium.replacement_cost,
+                "p_fail": premium.p_fail,
+                "premium": premium.premium,
+            }
+        )
+    frame = pd.DataFrame(rows, index=pd.Index(list(pledges), name="risk_class"))
+    return PoolFinance(
+        table=frame,
+        pledges=pledges,
+        premiums=premiums,
+        provenance=Provenance(
+            method="pool_finance",
+            cards=(card.ref,),
+            inputs={"price": frame_hash(table), "credits": frame_hash(credits.table)},
+            options={
+                "price_haircut_source": "draws" if price_draws is not None else "card",
+                "appraised_value": "recommended price",
+                "replacement_cost": "cost-approach price",
+            },
+        ),
     )

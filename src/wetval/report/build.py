@@ -2,9 +2,9 @@
 
 The document has the sections an expert panel needs (cover, summary, data and
 data quality, condition, valuation, quota balance, price derivation, fund
-split, uncertainty and sensitivity, cards and assumptions, provenance, review
-sheet) in one language; :func:`wetval.report.render` turns it into HTML, PDF,
-Markdown or XLSX.
+split, uncertainty and sensitivity, quota-pledged loan and insurance, cards and
+assumptions, provenance, review sheet) in one language;
+:func:`wetval.report.render` turns it into HTML, PDF, Markdown or XLSX.
 """
 
 from __future__ import annotations
@@ -469,6 +469,54 @@ def _funds(assessment: Assessment, lang: Lang) -> Section:
     return Section("funds", tr("s_funds", lang), tuple(blocks))
 
 
+_FINANCE_ROWS = {
+    "low": "risk_low",
+    "medium": "risk_medium",
+    "high": "risk_high",
+    "total": "total_row",
+}
+
+
+def _finance_row_label(label: object, lang: Lang) -> str:
+    """The quota card's risk classes and the total row in the report's language."""
+    key = _FINANCE_ROWS.get(str(label))
+    return tr(key, lang) if key else str(label)
+
+
+def _finance(assessment: Assessment, lang: Lang) -> Section:
+    finance = assessment.finance
+    if finance is None:
+        return Section(
+            "finance", tr("s_finance", lang), (Paragraph(tr("no_finance", lang), tone="note"),)
+        )
+    pledge = next(iter(finance.pledges.values()))
+    haircut = f"{pledge.price_haircut:.1%}"
+    source = (
+        tr("haircut_draws", lang, draws=pledge.n_draws, haircut=haircut)
+        if pledge.price_haircut_source == "draws"
+        else tr("haircut_card", lang, haircut=haircut)
+    )
+    frame = finance.to_frame()
+    money = ["appraised_value", "loan_capacity", "stress_capacity", "replacement_cost", "premium"]
+    frame[money] = frame[money].astype(float)
+    frame.index = [_finance_row_label(label, lang) for label in frame.index]
+    columns = ["risk_class", *frame.columns]
+    table = _renamed(frame.rename_axis("risk_class").reset_index(), lang, {c: c for c in columns})
+    card = finance.provenance.cards[0]
+    blocks: list[Block] = [
+        Paragraph(tr("finance_text", lang, source=source, card=f"{card.id} {card.version}")),
+        Table(
+            table,
+            tr("finance_table", lang),
+            "finance",
+            # whole yuan in print (the table is wide); XLSX keeps the fen
+            {tr("effective_ltv", lang): 3, tr("p_fail", lang): 2}
+            | {tr(column, lang): 0 for column in money},
+        ),
+    ]
+    return Section("finance", tr("s_finance", lang), tuple(blocks))
+
+
 def _uncertainty(assessment: Assessment, lang: Lang) -> Section:
     blocks: list[Block] = []
     result = assessment.uncertainty
@@ -660,6 +708,7 @@ def build_document(
         _price(assessment, lang),
         _funds(assessment, lang),
         _uncertainty(assessment, lang),
+        _finance(assessment, lang),
         _cards_section(assessment, lang),
         _provenance(assessment, lang),
         _review(assessment, lang),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 from functools import cache
 from typing import Any
 
@@ -74,8 +75,23 @@ def _styles() -> dict[str, Any]:
     }
 
 
+# superscript and subscript digits outside Latin-1 (10⁴, CO₂ in card notes) that the
+# bundled CJK font lacks: drawn as raised or lowered ordinary digits instead
+RAISED = dict(zip("⁰⁴⁵⁶⁷⁸⁹⁺⁻", "0456789+-", strict=True))
+LOWERED = dict(zip("₀₁₂₃₄₅₆₇₈₉", "0123456789", strict=True))
+_SHIFTED = re.compile(f"([{''.join(RAISED)}]+)|([{''.join(LOWERED)}]+)")
+
+
+def _shifted(match: re.Match[str]) -> str:
+    raised, lowered = match.groups()
+    if raised:
+        return "<super>" + "".join(RAISED[c] for c in raised) + "</super>"
+    return "<sub>" + "".join(LOWERED[c] for c in lowered) + "</sub>"
+
+
 def _escape(text: str) -> str:
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    escaped = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return _SHIFTED.sub(_shifted, escaped)
 
 
 def _facts(block: Facts, styles: dict[str, Any], width: float) -> list[Any]:

@@ -50,6 +50,10 @@ _STRINGS: dict[str, tuple[str, str]] = {
     # data
     "s_data": ("数据清单与数据质量", "Data inventory and data quality"),
     "parcels": ("图斑数", "parcels"),
+    "total_row": ("合计", "total"),
+    "risk_low": ("低风险", "low"),
+    "risk_medium": ("中风险", "medium"),
+    "risk_high": ("高风险", "high"),
     "area_ha": ("面积 [公顷]", "area [ha]"),
     "area_mu": ("面积 [亩]", "area [亩]"),
     "category": ("类别", "category"),
@@ -181,6 +185,45 @@ _STRINGS: dict[str, tuple[str, str]] = {
         "No occupation project is named, so there is no proposed sale.",
     ),
     "shortfall": ("资金缺口", "shortfall"),
+    # finance
+    "s_finance": ("指标质押贷款与指标保险", "Quota-pledged loan and quota insurance"),
+    "finance_text": (
+        "按修复风险等级汇总本指标池：贷款额度 = 评估价值（推荐价格）× 基础抵押率 × (1 - 价格折扣) × "
+        "(1 - 修复风险折扣)；保费 = 修复失败概率 × 重置成本（成本法价格）× (1 + 附加费率)。价格折扣{source}。"
+        "卡片 {card} 的全部参数均为未核实假设（未找到江西指标质押与保险产品条款），仅供与银行、保险机构协商参考。",
+        "The credit pool by restoration-risk class: loan capacity = appraised value (recommended "
+        "price) × base loan-to-value × (1 − price haircut) × (1 − restoration-risk haircut); "
+        "premium = P(restoration fails) × replacement cost (cost-approach price) × (1 + loading). "
+        "The price haircut {source}. Every parameter of card {card} is an unverified assumption "
+        "(no Jiangxi quota-pledge or insurance terms were found): a basis for talks with banks "
+        "and insurers, not their terms.",
+    ),
+    "haircut_draws": (
+        "取蒙特卡洛价格分布（{draws} 次抽样）第5百分位相对中位数的降幅：{haircut}",
+        "is the drop from the median to the 5th percentile of the Monte Carlo prices "
+        "({draws} draws): {haircut}",
+    ),
+    "haircut_card": (
+        "取卡片默认值 {haircut}（未运行蒙特卡洛）",
+        "is the card's default {haircut} (no Monte Carlo run)",
+    ),
+    "finance_table": (
+        "表 按风险等级的贷款额度与保费",
+        "Table: loan capacity and premium by risk class",
+    ),
+    "risk_class": ("修复风险等级", "restoration-risk class"),
+    "appraised_value": ("评估价值 [元]", "appraised value [CNY]"),
+    "effective_ltv": ("有效抵押率", "effective LTV"),
+    "loan_capacity": ("贷款额度 [元]", "loan capacity [CNY]"),
+    "stress_capacity": ("压力情景额度 [元]", "stress-case capacity [CNY]"),
+    "replacement_cost": ("重置成本 [元]", "replacement cost [CNY]"),
+    "p_fail": ("修复失败概率", "P(restoration fails)"),
+    "premium": ("保费 [元]", "premium [CNY]"),
+    "no_finance": (
+        "本评估未计算指标质押贷款与保险（options.finance = false，或无定价图斑）。",
+        "Quota-pledged loan and insurance were not computed (options.finance = false, or nothing "
+        "priced).",
+    ),
     # uncertainty
     "s_uncertainty": ("不确定性与敏感性", "Uncertainty and sensitivity"),
     "no_uncertainty": (
