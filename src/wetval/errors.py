@@ -192,8 +192,12 @@ class ProblemCollector:
             raise ValidationError(self.frame(), what=what, source=source)
 
 
+def _is_empty(value: Any) -> bool:
+    return value is None or (isinstance(value, float) and np.isnan(value))
+
+
 def _format_value(value: Any) -> str:
-    if value is None or (isinstance(value, float) and np.isnan(value)):
+    if _is_empty(value):
         return "(empty)"
     text = repr(value) if isinstance(value, str) else str(value)
     return text if len(text) <= 40 else text[:37] + "..."
@@ -251,20 +255,28 @@ class ValidationError(WetvalError, ValueError):
         ):
             label = f"column {column!r}" if isinstance(column, str) else "table"
             count = len(group)
-            lines.append(f"- {label}: {reason} ({count} row{'s' if count != 1 else ''})")
+            located_rows = group["row"].notna() | group["parcel_id"].notna()
+            lines.append(
+                f"- {label}: {reason}"
+                + (f" ({count} row{'s' if count != 1 else ''})" if located_rows.any() else "")
+            )
+            fixes = {f for f in group["fix"] if isinstance(f, str) and f}
+            fix_per_row = len(fixes) > 1
             for record in group.head(MESSAGE_ROWS_PER_GROUP).itertuples(index=False):
                 located = _format_row(record.row, record.parcel_id)
-                if located or record.value is not None:
+                if located or not _is_empty(record.value):
                     value = _format_value(record.value)
-                    lines.append(f"    {located}: {value}" if located else f"    {value}")
+                    line = f"    {located}: {value}" if located else f"    {value}"
+                    if fix_per_row and isinstance(record.fix, str) and record.fix:
+                        line += f" (fix: {record.fix})"
+                    lines.append(line)
             if count > MESSAGE_ROWS_PER_GROUP:
                 lines.append(
                     f"    ... and {count - MESSAGE_ROWS_PER_GROUP} more "
                     "(all are listed in error.problems)"
                 )
-            fix = group["fix"].iloc[0]
-            if isinstance(fix, str) and fix:
-                lines.append(f"    fix: {fix}")
+            if fixes and not fix_per_row:
+                lines.append(f"    fix: {fixes.pop()}")
         return "\n".join(lines)
 
     def to_frame(self) -> pd.DataFrame:

@@ -16,6 +16,8 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
+from wetval.condition.weights import direction_problems
+from wetval.errors import Problem, ValidationError
 from wetval.indicators import Direction
 
 __all__ = [
@@ -143,7 +145,7 @@ def topsis(
         Alternatives (rows) × criteria (columns), raw values [their units];
         NaN is left out of the alternative's distances.
     weights
-        Criterion weights (normalised to sum 1 here).
+        Criterion weights (normalised to sum 1 here), one per column.
     directions
         Per criterion ``higher_better`` (benefit) or ``lower_better`` (cost).
     variant
@@ -153,20 +155,42 @@ def topsis(
     -------
     pandas.Series
         Closeness in [0, 1] per row (rank descending).
+
+    Raises
+    ------
+    wetval.errors.ValidationError
+        Naming every column without a weight or direction, every weight for a
+        column the frame lacks, and every unknown or non-benefit/cost direction.
     """
-    columns = list(frame.columns)
+    columns = [str(c) for c in frame.columns]
+    chosen, problems = direction_problems(columns, directions)
     if isinstance(weights, Mapping | pd.Series):
-        w = np.array([float(weights[c]) for c in columns])
+        keys = [str(k) for k in weights.keys()]
+        problems += [
+            Problem(reason="no weight given", column=c, fix="add a weight for it")
+            for c in columns
+            if c not in keys
+        ]
+        problems += [
+            Problem(
+                reason="weight for a column the frame lacks",
+                column=k,
+                fix="drop the weight or add the column",
+            )
+            for k in keys
+            if k not in columns
+        ]
+        w = np.array([float(weights[c]) if c in keys else np.nan for c in columns])
     else:
         w = np.asarray(weights, dtype=float)
-    if isinstance(directions, Mapping):
-        chosen = [Direction(directions[c]) for c in columns]
-    else:
-        chosen = [Direction(d) for d in directions]
-    if len(w) != len(columns) or len(chosen) != len(columns):
-        raise ValueError(f"need one weight and one direction per column ({len(columns)})")
-    if (w < 0).any() or w.sum() <= 0:
-        raise ValueError("weights must be non-negative and not all zero")
+        if len(w) != len(columns):
+            problems.append(Problem(reason=f"{len(w)} weights for {len(columns)} columns"))
+    if len(w) == len(columns) and (np.any(w < 0) or not np.nansum(w) > 0):
+        problems.append(
+            Problem(reason="weights must be non-negative and not all zero", value=w.tolist())
+        )
+    if problems:
+        raise ValidationError(problems, what="TOPSIS weights and directions")
     values = frame.to_numpy(dtype=float)
     # the ideal of a cost criterion is its minimum: negate, which leaves vector
     # normalisation and distances unchanged

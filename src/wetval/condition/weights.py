@@ -390,36 +390,65 @@ def group_ahp(
     return ahp(mean, random_index_table=random_index_table, on_inconsistent=on_inconsistent)
 
 
+def direction_problems(
+    columns: Sequence[str],
+    directions: Mapping[str, Direction | str] | Sequence[Direction | str],
+) -> tuple[list[Direction], list[Problem]]:
+    """Benefit/cost direction of each column, and every problem with them.
+
+    Missing, unknown and non-benefit/cost directions (optimum, neutral) are all
+    problems: objective weights and TOPSIS need one of the two.
+    """
+    if isinstance(directions, Mapping):
+        missing = [c for c in columns if c not in directions]
+        if missing:
+            return [], [
+                Problem(
+                    reason="no direction given",
+                    column=str(c),
+                    fix="add higher_better or lower_better for it",
+                )
+                for c in missing
+            ]
+        given = [directions[c] for c in columns]
+    else:
+        given = list(directions)
+        if len(given) != len(columns):
+            return [], [Problem(reason=f"{len(given)} directions for {len(columns)} columns")]
+    chosen: list[Direction] = []
+    problems: list[Problem] = []
+    for column, value in zip(columns, given, strict=True):
+        try:
+            direction = Direction(value)
+        except ValueError:
+            problems.append(
+                Problem(
+                    reason="unknown direction",
+                    column=str(column),
+                    value=value,
+                    fix="use higher_better or lower_better",
+                )
+            )
+            continue
+        if direction not in (Direction.HIGHER_BETTER, Direction.LOWER_BETTER):
+            problems.append(
+                Problem(
+                    reason="weights need a benefit or cost direction",
+                    column=str(column),
+                    value=direction.value,
+                    fix="use higher_better or lower_better",
+                )
+            )
+        chosen.append(direction)
+    return chosen, problems
+
+
 def _directions(
     frame: pd.DataFrame, directions: Mapping[str, Direction | str] | Sequence[Direction | str]
 ) -> list[Direction]:
-    if isinstance(directions, Mapping):
-        missing = [c for c in frame.columns if c not in directions]
-        if missing:
-            raise ValidationError(
-                [Problem(reason="no direction given", column=str(c)) for c in missing],
-                what="indicator directions",
-            )
-        chosen = [Direction(directions[c]) for c in frame.columns]
-    else:
-        chosen = [Direction(d) for d in directions]
-        if len(chosen) != frame.shape[1]:
-            raise ValidationError(
-                [Problem(reason=f"{len(chosen)} directions for {frame.shape[1]} columns")],
-                what="indicator directions",
-            )
-    bad = [
-        Problem(
-            reason="weights need a benefit or cost direction",
-            column=str(c),
-            value=d.value,
-            fix="use higher_better or lower_better",
-        )
-        for c, d in zip(frame.columns, chosen, strict=True)
-        if d not in (Direction.HIGHER_BETTER, Direction.LOWER_BETTER)
-    ]
-    if bad:
-        raise ValidationError(bad, what="indicator directions")
+    chosen, problems = direction_problems([str(c) for c in frame.columns], directions)
+    if problems:
+        raise ValidationError(problems, what="indicator directions")
     return chosen
 
 
