@@ -189,6 +189,10 @@ def test_cards_table_shows_the_cards_the_assessment_used(sample_assessment: Asse
     # every card used is listed with the hash it was used with; one that is not the installed
     # card is not described by the installed card (it used to be, or was silently left out)
     assert len(cards) == len(refs) + 1
+    # cards a step loaded without the spec naming them reach the panel too
+    assert {"crosswalk-sandiao-xie2015", "market-jiangxi-trades", "funds-jinxian"} <= set(
+        cards.index
+    )
     assert cards.loc[refs[0].id, "hash"] == "f" * 16
     assert cards.loc["county-own-card", "hash"] == "e" * 16
     for card_id in (refs[0].id, "county-own-card"):

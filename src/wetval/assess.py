@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import cached_property
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, Protocol
 
 import numpy as np
 import pandas as pd
@@ -891,7 +891,20 @@ def assess(
             )
     provenance = Provenance(
         method="assessment",
-        cards=tuple(_unique_refs(cards)),
+        cards=tuple(
+            _unique_refs(
+                [card.ref for card in cards.values()],
+                condition,
+                *services.values(),
+                accounts.credits,
+                accounts.debits,
+                balance_report,
+                price,
+                funds,
+                uncertainty,
+                finance,
+            )
+        ),
         inputs=inputs,
         seed=spec.options.seed,
         options={
@@ -924,9 +937,19 @@ def assess(
     )
 
 
-def _unique_refs(cards: dict[str, Card]) -> list[CardRef]:
+class _HasProvenance(Protocol):
+    @property
+    def provenance(self) -> Provenance: ...
+
+
+def _unique_refs(named: list[CardRef], *results: _HasProvenance | None) -> list[CardRef]:
+    """The spec's cards, then every further card a step's result used, each once.
+
+    Steps load cards the spec does not name: the valuation card's crosswalk, the
+    market comparables, the fund split in force, the species list.
+    """
     refs: list[CardRef] = []
-    for card in cards.values():
-        if card.ref not in refs:
-            refs.append(card.ref)
+    for ref in [*named, *(r for result in results if result for r in result.provenance.cards)]:
+        if ref not in refs:
+            refs.append(ref)
     return refs

@@ -165,7 +165,7 @@ def topsis(
     columns = [str(c) for c in frame.columns]
     chosen, problems = direction_problems(columns, directions)
     if isinstance(weights, Mapping | pd.Series):
-        keys = [str(k) for k in weights.keys()]
+        keys = [str(k) for k in (weights.index if isinstance(weights, pd.Series) else weights)]
         problems += [
             Problem(reason="no weight given", column=c, fix="add a weight for it")
             for c in columns

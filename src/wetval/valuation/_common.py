@@ -344,7 +344,8 @@ def card_services(card: Card, table: str = "services") -> pd.DataFrame:
 
 
 # ---------------------------------------------------------------- ecosystems
-def _crosswalk(card: Card, scheme: str) -> tuple[dict[str, str], str | None, str]:
+def _crosswalk_card(card: Card, scheme: str) -> Card:
+    """The crosswalk card ``card`` names for a land-class scheme."""
     option = card.option("crosswalk")
     if option is None:
         raise CardError(card.id, [("options.crosswalk", "missing: name the crosswalk card(s)")])
@@ -353,7 +354,11 @@ def _crosswalk(card: Card, scheme: str) -> tuple[dict[str, str], str | None, str
         raise CardError(
             card.id, [("options.crosswalk", f"has no crosswalk for the {scheme!r} scheme")]
         )
-    crosswalk = load_card(str(crosswalk_id))
+    return load_card(str(crosswalk_id))
+
+
+def _crosswalk(card: Card, scheme: str) -> tuple[dict[str, str], str | None, str]:
+    crosswalk = _crosswalk_card(card, scheme)
     table = crosswalk.table("crosswalk")
     mapping = {str(code): str(eco) for code, eco in table["ecosystem"].items()}
     return mapping, crosswalk.option("default_ecosystem"), crosswalk.id
@@ -758,9 +763,12 @@ def make_result(
         all_notes.append(f"card {card.id} has unverified items: {'; '.join(items)}")
     if parcels.synthetic:
         all_notes.append("SYNTHETIC parcels: not real survey data")
+    refs = [card.ref]
+    if card.option("crosswalk") is not None:
+        refs.append(_crosswalk_card(card, parcels.scheme.value).ref)
     provenance = Provenance(
         method=method,
-        cards=(card.ref,),
+        cards=tuple(refs),
         inputs={"parcels": parcels.hash, **inputs},
         options={"price_year": price_year, **(options or {})},
         notes=tuple(all_notes),
