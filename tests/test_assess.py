@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import re
 from collections.abc import Callable
 from decimal import Decimal
 from pathlib import Path
@@ -11,7 +12,7 @@ from typing import Any
 import numpy as np
 import pytest
 
-from wetval.assess import Assessment, SpecError, assess, check_spec, load_spec
+from wetval.assess import Assessment, AssessmentSpec, SpecError, assess, check_spec, load_spec
 from wetval.cards import Card, load_card
 from wetval.datasets import sample_county, sample_project
 from wetval.errors import ValidationError
@@ -71,6 +72,42 @@ def test_finance_can_be_left_out() -> None:
     result = assess(spec.model_copy(update={"options": options}))
     assert result.finance is None and "loan_capacity" not in result.headline()
     assert "finance-quota" not in {ref.id for ref in result.provenance.cards}
+
+
+def test_project_discount_settings_replace_the_pricing_card_values() -> None:
+    spec = sample_project()
+    quick = {"monte_carlo_draws": 50, "sensitivity": False, "finance": False}
+    base = assess(spec.model_copy(update={"options": spec.options.model_copy(update=quick)}))
+    options = spec.options.model_copy(update={**quick, "discount_rate": 0.04, "om_years": 30})
+    result = assess(spec.model_copy(update={"options": options}))
+    # the value approach capitalises the annual service value as a perpetuity, V / r
+    assert result.price.totals["value"] == pytest.approx(2 * base.price.totals["value"])
+    assert result.price.totals["om_pv"] > base.price.totals["om_pv"]  # 30 years at 4 %
+    assert (result.provenance.options["discount_rate"], result.provenance.options["om_years"]) == (
+        0.04,
+        30,
+    )
+    # the run priced with a project copy of the card (its own hash), the rate held fixed
+    pricing = next(r for r in result.provenance.cards if r.id == "pricing-jinxian")
+    assert pricing.hash != load_card("pricing-jinxian").hash
+    assert result.uncertainty is not None
+    assert "pricing-jinxian.discount_rate" not in result.uncertainty.parameter_draws.columns
+
+
+def test_every_project_file_key_is_documented() -> None:
+    page = (DOCS / "assessment.md").read_text(encoding="utf-8")
+    documented = set(re.findall(r"^\| `([a-z_]+\.[a-z_]+)` \|", page, flags=re.MULTILINE))
+    sections = {
+        name: field.annotation
+        for name, field in AssessmentSpec.model_fields.items()
+        if name != "base_dir"
+    }
+    keys = {
+        f"{section}.{key}"
+        for section, model in sections.items()
+        for key in model.model_fields  # type: ignore[union-attr]
+    }
+    assert len(keys) > 30 and documented == keys
 
 
 def test_provenance_and_hash(sample_assessment: Assessment) -> None:

@@ -207,6 +207,13 @@ class OptionSpec(_Model):
     finance
         Whether to compute the quota-pledged loan capacity and insurance premium
         of the priced credit pool (card ``cards.finance``).
+    discount_rate, om_years
+        The project's discount settings [1/yr] and years of operation and
+        maintenance [yr], replacing the pricing card's ``discount_rate`` and
+        ``om_years`` (``None`` keeps the card's). The run then prices with a
+        copy of the card carrying these values (its own hash, listed in the
+        provenance and the report); an overridden parameter is held at the
+        project's value in the Monte Carlo.
     unscored_occupation
         What to do with occupied parcels that have no condition score:
         ``"best-grade"`` assumes the best grade (conservative: compensation must
@@ -219,6 +226,8 @@ class OptionSpec(_Model):
     seed: int = Field(default=20231123, ge=0)
     sensitivity: bool = True
     finance: bool = True
+    discount_rate: float | None = Field(default=None, gt=0, lt=1)
+    om_years: int | None = Field(default=None, ge=0, le=200)
     unscored_occupation: Literal["best-grade", "error"] = "best-grade"
 
 
@@ -607,7 +616,35 @@ def _cards(spec: AssessmentSpec) -> dict[str, Card]:
             errors.append(f"- cards.{role.split(':')[0]} = {name!r}: {error}")
     if errors:
         raise SpecError("cannot load the project's cards:\n" + "\n".join(errors))
+    overrides = {
+        name: value
+        for name, value in (
+            ("discount_rate", spec.options.discount_rate),
+            ("om_years", spec.options.om_years),
+        )
+        if value is not None
+    }
+    if overrides:
+        cards["pricing"] = _with_project_values(cards["pricing"], overrides)
     return cards
+
+
+def _with_project_values(card: Card, values: dict[str, float]) -> Card:
+    """A copy of ``card`` with parameter values set by the project (held fixed, unverified)."""
+    data = card.model_dump()
+    missing = [name for name in values if name not in data["parameters"]]
+    if missing:
+        raise SpecError(
+            f"options {missing} override parameters the pricing card {card.id!r} does not have"
+        )
+    for name, value in values.items():
+        parameter = data["parameters"][name]
+        parameter.update(value=value, verified=False, distribution=None)
+        parameter["description"] = (
+            f"set by the project (card value {card.param(name)}); "
+            + (parameter.get("description") or "")
+        ).strip("; ")
+    return Card.from_mapping(data, path=card.path)
 
 
 def _plans(spec: AssessmentSpec, parcels: pd.DataFrame) -> list[RestorationPlan]:
@@ -912,6 +949,8 @@ def assess(
             "price_index": spec.options.price_index,
             "monte_carlo_draws": spec.options.monte_carlo_draws,
             "unscored_occupation": spec.options.unscored_occupation,
+            "discount_rate": cards["pricing"].param("discount_rate"),
+            "om_years": cards["pricing"].param("om_years"),
             "wetland_level_priced": level,
             "area_unit": f"亩 = {M2_PER_MU:.4f} m²",
         },
