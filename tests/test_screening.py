@@ -75,6 +75,9 @@ def test_rules_reasons_and_ranking_by_hand() -> None:
     # P3: 0.35 × 1.0 + 0.30 × 1.0 + 0.20 × 1.0 + 0.15 × 0.5 = 0.925
     assert frame.loc["P1", "potential"] == pytest.approx(0.545)
     assert frame.loc["P3", "potential"] == pytest.approx(0.925)
+    # the share of the potential weight a parcel's indicators carry is shown with it
+    assert frame.loc["P1", "potential_weight"] == pytest.approx(1.0)
+    assert frame.loc["P7", "potential_weight"] == pytest.approx(1 - 0.35)  # no water months
     assert list(result.candidates.index) == ["P3", "P1"]
     assert result.candidates["rank"].tolist() == [1, 2]
     assert frame["rank"].isna().sum() == 6

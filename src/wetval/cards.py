@@ -306,9 +306,10 @@ class Card(_Strict):
     @model_validator(mode="after")
     def _citations(self) -> Card:
         keys = [s.key for s in self.sources]
+        problems = []
         duplicates = {k for k in keys if keys.count(k) > 1}
         if duplicates:
-            raise ValueError(f"source keys used twice: {sorted(duplicates)}")
+            problems.append(f"source keys used twice: {sorted(duplicates)}")
         cited = [(f"parameters.{n}.source", p.source) for n, p in self.parameters.items()]
         cited += [(f"tables.{n}.source", t.source) for n, t in self.tables.items()]
         for name, table in self.tables.items():
@@ -320,15 +321,17 @@ class Card(_Strict):
                 ]
         unknown = [f"{where} = {key!r}" for where, key in cited if key and key not in keys]
         if unknown:
-            raise ValueError(
+            problems.append(
                 f"cites sources that are not in [[sources]]: {'; '.join(unknown)} (sources: {keys})"
             )
         unsourced = [n for n, p in self.parameters.items() if p.source is None and p.verified]
         if unsourced:
-            raise ValueError(
+            problems.append(
                 f"parameters {unsourced} have no source but claim verified = true; "
                 "cite a source or mark them verified = false"
             )
+        if problems:
+            raise ValueError(" | ".join(problems))
         return self
 
     # --------------------------------------------------------------- access

@@ -77,8 +77,11 @@ class ReserveCensus(Result):
         ``role``, ``standing_water_months``, one boolean ``pass_<rule>``
         column per rule, ``candidate`` (every rule passed), ``reasons`` (why
         it failed, ``; ``-separated), ``field_checks`` (what the field team
-        must verify), ``potential`` (restoration potential 0–1) and ``rank``
-        among candidates (1 = best; missing for non-candidates).
+        must verify), ``potential`` (restoration potential 0–1, the weighted
+        mean over the potential indicators the parcel has), ``potential_weight``
+        (the share 0–1 of the potential weight those indicators carry: below 1
+        the potential rests on fewer indicators) and ``rank`` among candidates
+        (1 = best; missing for non-candidates).
     candidates
         The candidates, best first: potential (descending), then area
         (descending), then parcel id.
@@ -398,7 +401,9 @@ def reserve_census(parcels: ParcelTable, indicators: IndicatorTable, card: Card)
         direction = indicators.catalogue[str(indicator_id)].direction
         scores.append(minmax(values, float(row["low"]), float(row["high"]), direction))
     # weighted mean over the indicators present (weights re-normalised per parcel)
-    potential = weighted_sum(np.vstack(scores).T, weights)
+    stacked = np.vstack(scores)
+    potential = weighted_sum(stacked.T, weights)
+    weight_present = (~np.isnan(stacked) * weights[:, None]).sum(axis=0) / weights.sum()
 
     frame = pd.DataFrame(
         {
@@ -412,6 +417,7 @@ def reserve_census(parcels: ParcelTable, indicators: IndicatorTable, card: Card)
             "reasons": reasons,
             "field_checks": field_checks,
             "potential": potential,
+            "potential_weight": weight_present,
         },
         index=pd.Index(ids, name="parcel_id"),
     )

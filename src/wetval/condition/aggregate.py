@@ -98,12 +98,20 @@ def _item_major(z: np.ndarray) -> np.ndarray:
 
 
 def weighted_sum(z: np.ndarray, weights: np.ndarray) -> np.ndarray:
-    """Weighted arithmetic mean Σ w_j z_j over the present scores (parcels × items)."""
+    """Weighted arithmetic mean Σ w_j z_j / Σ w_j over the present scores (parcels × items).
+
+    The weights are re-normalised per parcel over the scores it has, so they
+    need not sum to 1 and a missing score (NaN) drops out.
+    """
     return _weighted_sum_t(_item_major(z), np.asarray(weights, dtype=float))
 
 
 def weighted_geometric_mean(z: np.ndarray, weights: np.ndarray) -> np.ndarray:
-    """Weighted geometric mean Π z_j^w_j over the present scores (a zero score gives 0)."""
+    """Weighted geometric mean (Π z_j^w_j)^(1/Σ w_j) over the present scores.
+
+    Weights are re-normalised per parcel over the scores it has (a missing
+    score drops out); a zero score gives 0.
+    """
     return _geometric_mean_t(_item_major(z), np.asarray(weights, dtype=float))
 
 

@@ -246,8 +246,10 @@ def _run(
     if parcels is not None:
         unknown = indicators.ids.difference(parcels.ids, sort=False)
         if len(unknown):
+            shown = ", ".join(map(str, unknown[:10])) + (", …" if len(unknown) > 10 else "")
             notes.append(
-                f"{len(unknown)} indicator rows for parcels not in the parcel table were left out"
+                f"{len(unknown)} indicator rows for parcels not in the parcel table were left "
+                f"out: {shown}"
             )
     raw = {
         i: (table.values(i) if i in present_columns else np.full(n, np.nan))

@@ -136,7 +136,9 @@ class ConditionResult(Result):
             "",
             "Weights:",
             text_table(weight_rows, ["item", "group", "weight"]),
-        ]
+            *(["", "Notes:", *(f"  - {note}" for note in self.provenance.notes)]
+              if self.provenance.notes else []),
+        ]  # fmt: skip
         return "\n".join(lines)
 
     def plot(self, ax: Axes | None = None) -> Axes:
