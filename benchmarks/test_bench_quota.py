@@ -12,7 +12,7 @@ import pytest
 
 from wetval.datasets._synthetic import TOWNSHIPS
 from wetval.pricing import price_quota
-from wetval.quota import QuotaCredits, credits
+from wetval.quota import QuotaAccounts, QuotaCredits, balance, credits, quota_accounts
 from wetval.tables import ParcelTable
 
 N_QUOTA = 100_000
@@ -66,3 +66,38 @@ def test_price_100k_quota_parcels(benchmark, quota_inputs, quota_credits) -> Non
     price = benchmark(price_quota, quota_credits, services=services, valuation_date="2024-12-31")
     assert len(price.table) == N_QUOTA
     assert price.fund_split is not None and price.fund_split.covered
+
+
+@pytest.fixture(scope="module")
+def county_accounts() -> QuotaAccounts:
+    """A SYNTHETIC county: 20,000 restoration parcels against 2,000 occupied parcels."""
+    n_credit, n_debit = 20_000, 2_000
+    n = n_credit + n_debit
+    rng = np.random.default_rng(11)
+    frame = pd.DataFrame(
+        {
+            "parcel_id": np.char.add("SYN", np.char.zfill(np.arange(n).astype(str), 9)),
+            "land_class": rng.choice(["1101", "1102", "1106", "1108"], n),
+            "area_m2": rng.lognormal(8, 0.5, n),
+            "township": rng.choice([t[0] for t in TOWNSHIPS], n),
+            "county_code": rng.choice(["360124", "360121"], n, p=[0.9, 0.1]),
+            "role": ["restoration"] * n_credit + ["occupation"] * n_debit,
+            "project_id": [f"R{i % 50:02d}" for i in range(n_credit)]
+            + [f"P{i % 100:02d}" for i in range(n_debit)],
+            "wetland_level": [None] * n_credit
+            + list(rng.choice(["general", "provincial", "national"], n_debit, p=[0.6, 0.3, 0.1])),
+            "project_type": [None] * n_credit + ["transport"] * n_debit,
+        }
+    )
+    frame.attrs["synthetic"] = True
+    parcels = ParcelTable.from_frame(frame, source="SYNTHETIC balance benchmark")
+    condition = pd.DataFrame(
+        {"grade": rng.choice(["优", "良", "中", "差"], n), "index": rng.random(n)},
+        index=parcels.ids,
+    )
+    return quota_accounts(parcels, condition=condition)
+
+
+def test_balance_20k_credits_against_2k_occupied_parcels(benchmark, county_accounts) -> None:  # type: ignore[no-untyped-def]
+    report = benchmark(balance, county_accounts.credits, county_accounts.debits)
+    assert len(report.matches) > 0

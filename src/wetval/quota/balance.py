@@ -162,15 +162,28 @@ class BalanceReport(Result):
         return ax
 
 
-def _location(
-    d_town: object, d_county: object, c_town: np.ndarray, c_county: np.ndarray
+_LOCATIONS = np.array(["same_township", "same_county", "cross_county"], dtype=object)
+
+
+def _location_codes(
+    d_town: int, d_county: int, c_town: np.ndarray, c_county: np.ndarray
 ) -> np.ndarray:
-    """Location of each credit relative to one occupation (unknown counties: cross-county)."""
-    same_county = (c_county == d_county) & (d_county is not None) & pd.notna(c_county)
-    same_town = same_county & (c_town == d_town) & (d_town is not None) & pd.notna(c_town)
-    return np.where(
-        same_town, "same_township", np.where(same_county, "same_county", "cross_county")
+    """Location of each credit relative to one occupation: an index into :data:`_LOCATIONS`.
+
+    Townships and counties are factorised codes (-1 unknown); an unknown county
+    is cross-county.
+    """
+    same_county = (c_county == d_county) & (d_county >= 0)
+    same_town = same_county & (c_town == d_town) & (d_town >= 0)
+    return np.where(same_town, 0, np.where(same_county, 1, 2))
+
+
+def _codes(credit_values: np.ndarray, debit_values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Shared integer codes of two text columns (-1 for missing)."""
+    codes, _ = pd.factorize(
+        pd.Series(np.concatenate([credit_values, debit_values]), dtype=object), use_na_sentinel=True
     )
+    return codes[: len(credit_values)], codes[len(credit_values) :]
 
 
 def balance(credits: QuotaCredits, debits: QuotaDebits) -> BalanceReport:
@@ -211,52 +224,82 @@ def balance(credits: QuotaCredits, debits: QuotaDebits) -> BalanceReport:
     d_project = d_table["project_id"].fillna(NO_PROJECT).to_numpy(dtype=object)
 
     c_ids = c_table.index.to_numpy(dtype=object)
-    c_town = c_table["township"].to_numpy(dtype=object)
-    c_county = c_table["county_code"].to_numpy(dtype=object)
     c_group = c_table["type_group"].to_numpy(dtype=object)
     c_rank = _ranks(rules, c_table)
     c_units = c_table["units"].to_numpy(dtype=float)
     c_area = c_table["area_mu"].to_numpy(dtype=float)
     c_project = c_table["project_id"].to_numpy(dtype=object)
+    c_town, d_town = _codes(
+        c_table["township"].to_numpy(dtype=object), d_table["township"].to_numpy(dtype=object)
+    )
+    c_county, d_county = _codes(
+        c_table["county_code"].to_numpy(dtype=object),
+        d_table["county_code"].to_numpy(dtype=object),
+    )
+    location_factor = np.array([rules.location_factor.get(n, np.nan) for n in _LOCATIONS])
+    location_rank = np.array([rules.location_rank.get(n, len(_LOCATIONS)) for n in _LOCATIONS])
     remaining = np.ones(len(c_table))
 
+    d_ids = d_table.index.to_numpy(dtype=object)
+    d_pid = d_table["project_id"].to_numpy(dtype=object)
+    d_area = d_table["area_mu"].to_numpy(dtype=float)
+    d_units = d_table["units"].to_numpy(dtype=float)
+    d_group = d_table["type_group"].to_numpy(dtype=object)
+    d_level = d_table["wetland_level"].to_numpy(dtype=object)
+    d_rank = _ranks(rules, d_table)
     order = sorted(
         range(len(d_table)),
-        key=lambda i: (
-            _LEVEL_ORDER.get(str(d_table["wetland_level"].iat[i]), 3),
-            str(d_table["project_id"].iat[i]),
-            str(d_table.index[i]),
-        ),
+        key=lambda i: (_LEVEL_ORDER.get(str(d_level[i]), 3), str(d_pid[i]), str(d_ids[i])),
     )
-    d_rank = _ranks(rules, d_table)
+    # The order in which an occupation takes credits depends only on its township,
+    # county, grade, type group and level, not on what earlier occupations took: rank
+    # the candidates once per such profile and skip the credits used up since.
+    profiles: dict[tuple[object, ...], tuple[np.ndarray, np.ndarray, list[int]]] = {}
     matches: list[tuple[object, ...]] = []
     reasons: dict[object, list[str]] = {}
     delivered_area = np.zeros(len(d_table))
     delivered_units = np.zeros(len(d_table))
     for i in order:
-        parcel = d_table.index[i]
-        row = d_table.iloc[i]
-        need_area, need_units = float(row["area_mu"]), float(row["units"])
-        location = _location(row["township"], row["county_code"], c_town, c_county)
-        factor = pd.Series(location).map(rules.location_factor).to_numpy(dtype=float)
-        available = remaining > 1e-12
-        better = c_rank >= d_rank[i]
-        like = (c_group == row["type_group"]) if row["wetland_level"] in like_levels else True
-        reachable = location != "cross_county" if not cross_ok else True
-        candidates = np.flatnonzero(available & better & like & reachable)
-        if candidates.size == 0:
+        like_for_like = d_level[i] in like_levels
+        key = (d_town[i], d_county[i], d_rank[i], d_group[i], like_for_like)
+        if key not in profiles:
+            location = _location_codes(d_town[i], d_county[i], c_town, c_county)
+            better = c_rank >= d_rank[i]
+            like = (c_group == d_group[i]) if like_for_like else True
+            reachable = location != 2 if not cross_ok else True
+            candidates = np.flatnonzero(better & like & reachable)
+            quality_key = c_rank[candidates] - d_rank[i] if closest else -c_rank[candidates]
+            group_key = (c_group[candidates] != d_group[i]).astype(int)
+            ranked = candidates[
+                np.lexsort(
+                    (
+                        c_ids[candidates],
+                        group_key,
+                        quality_key,
+                        location_rank[location[candidates]],
+                    )
+                )
+            ]
+            profiles[key] = (ranked, location, [0])
+        ranked, location, start = profiles[key]
+        while start[0] < ranked.size and remaining[ranked[start[0]]] <= 1e-12:
+            start[0] += 1
+        if start[0] == ranked.size:
+            better = c_rank >= d_rank[i]
+            like = (c_group == d_group[i]) if like_for_like else True
+            reachable = location != 2 if not cross_ok else True
             reasons.setdefault(d_project[i], []).append(
-                _why_none(parcel, available, better, like, reachable)
+                _why_none(d_ids[i], remaining > 1e-12, better, like, reachable)
             )
             continue
-        location_rank = pd.Series(location[candidates]).map(rules.location_rank).to_numpy()
-        quality_key = c_rank[candidates] - d_rank[i] if closest else -c_rank[candidates]
-        group_key = (c_group[candidates] != row["type_group"]).astype(int)
-        ranked = candidates[np.lexsort((c_ids[candidates], group_key, quality_key, location_rank))]
-        for j in ranked:
+        need_area, need_units = float(d_area[i]), float(d_units[i])
+        for j in ranked[start[0] :]:
             if need_area <= tolerance and need_units <= tolerance:
                 break
-            per_share_units = c_units[j] * factor[j]
+            if remaining[j] <= 1e-12:
+                continue
+            factor = location_factor[location[j]]
+            per_share_units = c_units[j] * factor
             share = max(
                 need_area / c_area[j] if c_area[j] > 0 else 0.0,
                 need_units / per_share_units if per_share_units > 0 else 0.0,
@@ -269,13 +312,13 @@ def balance(credits: QuotaCredits, debits: QuotaDebits) -> BalanceReport:
             delivered_units[i] += share * per_share_units
             matches.append(
                 (
-                    parcel, row["project_id"], c_ids[j], c_project[j], location[j], factor[j],
+                    d_ids[i], d_pid[i], c_ids[j], c_project[j], _LOCATIONS[location[j]], factor,
                     share, share * c_area[j], share * c_units[j], share * per_share_units,
                 )
             )  # fmt: skip
         if need_area > tolerance or need_units > tolerance:
             reasons.setdefault(d_project[i], []).append(
-                f"{parcel}: eligible credits ran out ({max(need_units, 0):.4f} units, "
+                f"{d_ids[i]}: eligible credits ran out ({max(need_units, 0):.4f} units, "
                 f"{max(need_area, 0):.4f} 亩 short)"
             )
 
