@@ -301,3 +301,66 @@ def test_not_eligible_parcels_are_not_priced_and_json_round_trip() -> None:
     ax = price.plot()
     assert len(ax.containers[0]) == 2  # bars for cost and market (no service values)
     plt.close(ax.figure)
+
+
+def test_compensated_first_text_in_a_credit_table_is_parsed() -> None:
+    # a credit table written by hand or by an older tool may carry the flag as text
+    late = _credits(compensated_first=False, years_to_target=3)
+    table = late.table.astype({"compensated_first": object})
+    factor = recovery_loss_factor(np.array([3.0]), 0.08)[0]
+    for word, loss in (("否", 20_000 * factor), ("No", 20_000 * factor), ("是", 0.0)):
+        texts = QuotaCredits(table=table.assign(compensated_first=word), card=late.card)
+        row = price_quota(texts, services=_esv()).table.loc["R1"]
+        assert row["service_loss"] == pytest.approx(loss)
+    unreadable = QuotaCredits(table=table.assign(compensated_first="later"), card=late.card)
+    with pytest.raises(ValidationError, match="compensated_first") as caught:
+        price_quota(unreadable, services=_esv())
+    assert caught.value.problems["parcel_id"].tolist() == ["R1"]
+
+
+def _two_parcel_credits() -> QuotaCredits:
+    rows = [credit(p, "民和镇", "1108", 9, compensated_first=True) for p in ("R1", "R2", "R3")]
+    return credits(parcels(rows), condition({"R1": "优", "R2": "良", "R3": "中"}))
+
+
+def test_bad_service_values_are_one_error_naming_every_parcel() -> None:
+    services = pd.Series(
+        [-20_000.0, "n/a", np.inf, 10_000.0, 5_000.0],
+        index=pd.Index(["R1", "R2", "R3", "ZZ", "R9"], name="parcel_id"),
+        dtype=object,
+    )
+    services.attrs["price_year"] = 2024
+    with pytest.raises(ValidationError) as caught:
+        price_quota(_two_parcel_credits(), services=services)
+    problems = caught.value.problems
+    assert problems[["parcel_id", "column"]].to_dict("records") == [
+        {"parcel_id": "R1", "column": "services"},
+        {"parcel_id": "R2", "column": "services"},
+        {"parcel_id": "R3", "column": "services"},
+        {"parcel_id": "ZZ", "column": "parcel_id"},
+        {"parcel_id": "R9", "column": "parcel_id"},
+    ]
+
+
+def test_a_missing_service_value_stays_a_flag() -> None:
+    services = pd.Series({"R1": 20_000.0, "R2": np.nan})
+    services.attrs["price_year"] = 2024
+    price = price_quota(_two_parcel_credits(), services=services)
+    assert "no service value for 2 parcels" in " ".join(price.flags)  # R2 (NaN) and R3 (absent)
+    assert np.isnan(price.table.loc["R2", "value"]) and price.table.loc["R1", "value"] > 0
+
+
+@pytest.mark.parametrize("factor", [0.0, -1.0, float("nan"), float("inf")])
+def test_services_price_factor_must_be_finite_and_positive(factor: float) -> None:
+    with pytest.raises(WetvalError, match="services_price_factor must be a finite number > 0"):
+        price_quota(_credits(), services=_esv(year=2020), services_price_factor=factor)
+
+
+def test_valuation_date_must_be_iso() -> None:
+    with pytest.raises(WetvalError, match=r"valuation_date '2024/06/01'.*YYYY-MM-DD"):
+        price_quota(_credits(), valuation_date="2024/06/01")
+    import datetime as dt
+
+    on_date = price_quota(_credits(), valuation_date="2024-06-01").table
+    as_datetime = price_quota(_credits(), valuation_date=dt.datetime(2024, 6, 1, 9, 30)).table
+    pd.testing.assert_frame_equal(on_date, as_datetime)

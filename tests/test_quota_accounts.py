@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 
 from quota_helpers import condition, credit, debit, parcels
 from wetval.cards import load_card
-from wetval.errors import ValidationError
+from wetval.errors import ValidationError, WetvalError
 from wetval.quota import (
     BalanceReport,
     QuotaCredits,
@@ -218,7 +218,7 @@ def test_balance_refuses_mixed_cards() -> None:
     card = load_card("quota-jinxian")
     other = card.model_copy(update={"version": "9.0.0"})
     mixed = QuotaCredits(table=credit_table.table, card=other)
-    with pytest.raises(ValueError, match="same quota card"):
+    with pytest.raises(WetvalError, match=r"quota-jinxian@9\.0\.0 but debits use quota-jinxian@1"):
         balance(mixed, debit_table)  # type: ignore[arg-type]
 
 
@@ -257,3 +257,84 @@ def test_sample_county_flags_the_wharf_on_national_wetland(county) -> None:  # t
     assert (bad["wetland_level"] == "national").all()
     report = balance(accounts.credits, accounts.debits)
     assert "P04" in report.projects.index  # its provincial parcels are still matched
+
+
+# 先补后占 flag spellings: T = 1 only where the cell says yes; empty means no
+_YES = ["是", "yes", "y", "true", "t", "1", True, 1, 1.0]
+_NO = ["否", "no", "n", "false", "f", "0", False, 0, 0.0]
+
+
+def _recased(word: object, upper: list[bool], pad: str) -> object:
+    if not isinstance(word, str):
+        return word
+    return pad + "".join(c.upper() if u else c for c, u in zip(word, upper, strict=False)) + pad
+
+
+@given(
+    st.lists(st.tuples(st.booleans(), st.integers(0, 8), st.lists(st.booleans(), min_size=5,
+             max_size=5), st.sampled_from(["", " ", "\t"])), min_size=1, max_size=6)
+)  # fmt: skip
+def test_compensated_first_spellings_are_read_as_yes_or_no(
+    cells: list[tuple[bool, int, list[bool], str]],
+) -> None:
+    rows, grades, expected = [], {}, []
+    for number, (yes, pick, upper, pad) in enumerate(cells):
+        word = _recased((_YES if yes else _NO)[pick], upper, pad)
+        rows.append(credit(f"R{number}", "民和镇", "1108", 9, compensated_first=word,
+                           years_to_target=20))  # fmt: skip
+        grades[f"R{number}"] = "良"
+        expected.append(yes)
+    frame = credits(parcels(rows), condition(grades)).table
+    assert frame["compensated_first"].tolist() == expected
+    # 20 years to target: T = 1.68 (card time_lag row 16-20) unless compensated first
+    assert frame["time_lag_factor"].tolist() == [1.0 if yes else 1.68 for yes in expected]
+
+
+def test_compensated_first_empty_is_no_and_unreadable_values_are_named() -> None:
+    rows = [
+        credit("R1", "民和镇", "1108", 9, compensated_first=None, years_to_target=20),
+        credit("R2", "民和镇", "1108", 9, compensated_first="  ", years_to_target=20),
+    ]
+    frame = credits(parcels(rows), condition({"R1": "良", "R2": "良"})).table
+    assert not frame["compensated_first"].any()
+    rows += [
+        credit("R3", "民和镇", "1108", 9, compensated_first="maybe"),
+        credit("R4", "民和镇", "1108", 9, compensated_first="已完成"),
+        credit("R5", "民和镇", "1108", 9, compensated_first=2),
+    ]
+    with pytest.raises(ValidationError, match="是/否") as caught:
+        credits(parcels(rows), condition(dict.fromkeys(["R1", "R2", "R3", "R4", "R5"], "良")))
+    problems = caught.value.problems
+    assert problems[["parcel_id", "column"]].to_dict("records") == [
+        {"parcel_id": p, "column": "compensated_first"} for p in ("R3", "R4", "R5")
+    ]
+    assert problems["value"].tolist() == ["maybe", "已完成", 2]
+
+
+def test_project_types_accept_the_cards_names_and_refuse_unknown_ones_on_national_wetland() -> None:
+    # quota-jinxian tables.project_types: ids, name_zh and name_en are aliases (湿地保护法 Art. 19)
+    kinds = ["水利", "Water Conservancy", " disaster-prevention ", "旅游", "TOURISM"]
+    rows = [
+        debit(f"O{i}", "梅庄镇", "1102", 2, "national", "P01", kind=k) for i, k in enumerate(kinds)
+    ]
+    frame = debits(parcels(rows), condition(dict.fromkeys(frame_ids(rows), "良"))).table
+    assert frame["project_type"].tolist() == [
+        "water_conservancy", "water_conservancy", "disaster_prevention", "tourism", "tourism",
+    ]  # fmt: skip
+    assert frame["permissible"].tolist() == [True, True, True, False, False]
+    unknown = [
+        debit("N1", "梅庄镇", "1102", 2, "national", "P01", kind="dam"),
+        debit("N2", "梅庄镇", "1102", 2, "national", "P01", kind="nationl major"),
+        debit("G1", "民和镇", "1104", 2, "general", "P01", kind="dam"),  # general: no Art. 19 test
+    ]
+    with pytest.raises(ValidationError, match="water_conservancy \\(水利\\)") as caught:
+        debits(parcels(unknown), condition(dict.fromkeys(frame_ids(unknown), "良")))
+    problems = caught.value.problems
+    assert problems[["parcel_id", "column", "value"]].to_dict("records") == [
+        {"parcel_id": "N1", "column": "project_type", "value": "dam"},
+        {"parcel_id": "N2", "column": "project_type", "value": "nationl major"},
+    ]
+
+
+def frame_ids(rows: list[dict[str, object]]) -> list[str]:
+    return [str(row["parcel_id"]) for row in rows]

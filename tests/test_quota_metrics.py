@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 from scipy import integrate
 
 from wetval.cards import Card, load_card
-from wetval.errors import ValidationError
+from wetval.errors import ValidationError, WetvalError
 from wetval.quota import (
     hea_dsays,
     hea_required_area,
@@ -63,7 +63,7 @@ def test_umam_t_factor_unverified_rows_are_marked_and_rounding_is_a_setting() ->
     assert umam_time_lag_factor(5.5) == 1.25  # rounded up to 6 years (conservative)
     assert umam_time_lag_factor(5.5, _with("umam-fac-62-345", year_rounding="floor")) == 1.14
     np.testing.assert_array_equal(umam_time_lag_factor(np.array([1, 2, 30])), [1.0, 1.03, 2.18])
-    with pytest.raises(ValueError, match="≥ 0"):
+    with pytest.raises(WetvalError, match=r"≥ 0.*0 when it does so before the impact"):
         umam_time_lag_factor(-1)
 
 

@@ -40,6 +40,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from wetval._flags import FLAG_SPELLINGS, parse_flags
 from wetval._text import text_table
 from wetval.cards import Card, list_cards, load_card
 from wetval.condition.aggregate import weighted_sum
@@ -62,8 +63,9 @@ __all__ = ["RESERVE_CENSUS", "RULES", "ReserveCensus", "screen_reserves"]
 #: The census rules, in the order they are applied and reported.
 RULES = ("not_in_database", "land_class", "legal_status", "standing_water", "min_area")
 
-_TRUE = {"true", "1", "yes", "y", "是", "已核实", "非养殖", "t"}
-_FALSE = {"false", "0", "no", "n", "否", "未核实", "养殖", "f"}
+#: Verification words accepted besides the common yes/no spellings (wetval._flags).
+_VERIFIED_WORDS = ("已核实", "非养殖")
+_NOT_VERIFIED_WORDS = ("未核实", "养殖")
 
 
 @dataclass(frozen=True)
@@ -270,38 +272,6 @@ def _lookup(values: pd.Categorical[str], table: dict[Any, Any], default: Any) ->
     return looked_up
 
 
-def _flags(
-    values: np.ndarray | None, n: int, column: str, problems: ProblemCollector
-) -> np.ndarray:
-    """Parse a yes/no verification column (missing = not verified).
-
-    Text takes the words of ``_TRUE``/``_FALSE``; a numeric column (a 1/0
-    column with blanks is read as floats) takes 1 and 0.
-    """
-    if values is None:
-        return np.zeros(n, dtype=bool)
-    series = pd.Series(values)
-    if pd.api.types.is_numeric_dtype(series.dtype):
-        numbers = series.to_numpy(dtype=float, na_value=np.nan)
-        missing = np.isnan(numbers)
-        true, false = numbers == 1.0, numbers == 0.0
-    else:
-        series = series.astype(object)
-        text = series.astype(str).str.strip().str.lower()
-        missing = series.isna().to_numpy() | (text == "").to_numpy()
-        true = text.isin(_TRUE).to_numpy()
-        false = text.isin(_FALSE).to_numpy()
-    problems.add_rows(
-        ~(missing | true | false),
-        column=column,
-        values=series,
-        reason="not a yes/no verification flag",
-        fix="enter true/false (or 是/否, 1/0); leave empty where not yet verified",
-    )
-    verified: np.ndarray = true & ~missing
-    return verified
-
-
 def _joined(flags: list[tuple[np.ndarray, str]], n: int) -> pd.Categorical[str]:
     """Texts of the true flags of each row, '; '-joined (vectorised over patterns)."""
     if not flags:
@@ -330,11 +300,16 @@ def reserve_census(parcels: ParcelTable, indicators: IndicatorTable, card: Card)
     notes: list[str] = []
 
     problems = ProblemCollector(ids, ids)
-    verified = _flags(
+    verified = parse_flags(
         parcels.column(verification_column) if parcels.has(verification_column) else None,
         n,
-        verification_column,
-        problems,
+        column=verification_column,
+        problems=problems,
+        default=False,
+        true_words=_VERIFIED_WORDS,
+        false_words=_NOT_VERIFIED_WORDS,
+        reason="not a yes/no verification flag",
+        fix=f"enter {FLAG_SPELLINGS} (or 已核实/未核实); leave empty where not yet verified",
     )
     problems.raise_if_any("parcel table (verification flags)", parcels.source)
     if not parcels.has(verification_column):

@@ -48,9 +48,17 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from wetval._flags import parse_flags
 from wetval._text import text_table
 from wetval.cards import Card
-from wetval.errors import CardError, DataQualityWarning, Problem, ValidationError, WetvalError
+from wetval.errors import (
+    CardError,
+    DataQualityWarning,
+    Problem,
+    ProblemCollector,
+    ValidationError,
+    WetvalError,
+)
 from wetval.plotting import axes
 from wetval.pricing.plan import RestorationPlan, SpeciesCheck, check_species
 from wetval.provenance import Provenance, frame_hash
@@ -375,6 +383,27 @@ def _market_price_per_unit(comparables: Card, valuation_date: dt.date | None) ->
     return float(np.sum(weights * adjusted) / np.sum(weights))
 
 
+def _valuation_date(value: dt.date | str | None) -> dt.date | None:
+    """The valuation date as a date (a datetime's date; text in ISO form YYYY-MM-DD).
+
+    Raises
+    ------
+    WetvalError
+        For text that is not an ISO date.
+    """
+    if value is None or isinstance(value, dt.datetime):
+        return None if value is None else value.date()
+    if isinstance(value, dt.date):
+        return value
+    try:
+        return dt.date.fromisoformat(str(value).strip())
+    except ValueError:
+        raise WetvalError(
+            f"valuation_date {value!r} is not an ISO date; write it as YYYY-MM-DD "
+            "(e.g. '2024-06-01') or pass a datetime.date"
+        ) from None
+
+
 def _fen_text(value: float) -> str:
     return f"{max(value, 0.0):.2f}"
 
@@ -406,11 +435,13 @@ def price_quota(
         their species are checked against the card's species list.
     services
         Annual service value per parcel at target [CNY/yr] (see
-        :mod:`wetval.quota._inputs`); without it the value approach and the
-        service-loss cost are left out and flagged.
+        :mod:`wetval.quota._inputs`), each a finite number ≥ 0; a Series lists
+        only restoration parcels of ``credits``. Without it the value approach
+        and the service-loss cost are left out and flagged; so are they for a
+        parcel whose value is missing.
     services_price_factor
-        Factor bringing the service values to the card's price year; required
-        when their price years differ.
+        Factor bringing the service values to the card's price year [-],
+        finite and > 0; required when their price years differ.
     comparables
         ``market-comparables`` card or id (default: the card's ``comparables_card``).
     fund_card
@@ -421,8 +452,9 @@ def price_quota(
         Level of the wetland the quota will offset: ``general``, ``provincial``
         or ``national`` (important wetland is checked against the fee floor).
     valuation_date
-        Date the comparables are adjusted to and the fund split applies on
-        (default: no date adjustment).
+        Date the comparables are adjusted to and the fund split applies on, a
+        :class:`datetime.date` or ISO text ``YYYY-MM-DD`` (default: no date
+        adjustment).
 
     Returns
     -------
@@ -432,10 +464,15 @@ def price_quota(
     ------
     wetval.errors.ValidationError
         For invasive species or no native species in a plan, plan parcels
-        without quota units, or plan costs at another price year than the card's.
+        without quota units, plan costs at another price year than the card's,
+        service values that are negative, not numbers, for a parcel listed
+        twice or (in a Series) for a parcel that is not a restoration parcel
+        of ``credits``, or a ``compensated_first`` that is not a yes/no flag.
     WetvalError
         For service values at another price year without a conversion factor,
-        or a valuation date on which no version of the fund-split card was in force.
+        a ``services_price_factor`` that is not a finite number > 0, a
+        valuation date that is not an ISO date or on which no version of the
+        fund-split card was in force.
 
     Warns
     -----
@@ -448,7 +485,15 @@ def price_quota(
     comparables_card = resolve_card(
         comparables or str(card.option("comparables_card")), "market-comparables"
     )
-    when = None if valuation_date is None else dt.date.fromisoformat(str(valuation_date))
+    when = _valuation_date(valuation_date)
+    if services_price_factor is not None and not (
+        np.isfinite(services_price_factor) and services_price_factor > 0
+    ):
+        raise WetvalError(
+            f"services_price_factor must be a finite number > 0, got {services_price_factor!r}; "
+            "pass the price index of the pricing card's year divided by that of the service "
+            "values' year"
+        )
     if fund_card is not None:
         fund = resolve_card(fund_card, "fund-split")
     elif when is not None:
@@ -513,7 +558,7 @@ def price_quota(
         "wetland_level": wetland_level,
     }
     if services is not None:
-        series, year = service_values(services)
+        series, year = service_values(services, table.index)
         factor = 1.0
         if year != card.price_year:
             if services_price_factor is None:
@@ -537,7 +582,12 @@ def price_quota(
     else:
         flags.append("no service values given: value approach and service-loss cost left out")
 
-    first = parcels["compensated_first"].to_numpy(dtype=bool)
+    checker = ProblemCollector(row_labels=ids, parcel_ids=ids)
+    first = parse_flags(
+        parcels["compensated_first"], len(ids),
+        column="compensated_first", problems=checker, default=False,
+    )  # fmt: skip
+    checker.raise_if_any("quota credits table")
     recovery_years = np.where(first, 0.0, parcels["years_to_target"].to_numpy(dtype=float))
     service_loss = np.nan_to_num(esv) * recovery_loss_factor(recovery_years, rate)
 

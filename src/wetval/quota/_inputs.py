@@ -180,15 +180,34 @@ def _grade_column(frame: pd.DataFrame, grades: Sequence[str]) -> str:
     return "grade"
 
 
-def service_values(services: ServicesLike) -> tuple[pd.Series, int]:
+def service_values(services: ServicesLike, parcel_ids: pd.Index) -> tuple[pd.Series, int]:
     """Annual service value per parcel [CNY/yr] and its price year.
+
+    Parameters
+    ----------
+    services
+        See the module docstring.
+    parcel_ids
+        The quota parcels the values are for. A Series must list only these
+        (another id is most likely a typo, and its parcel would silently go
+        without a value); a valuation result (``by_parcel()``) may also cover
+        other parcels of the same parcel table, e.g. occupation parcels valued
+        alongside, which are ignored.
+
+    Returns
+    -------
+    tuple of pandas.Series and int
+        Values [CNY/yr] indexed by parcel id (missing values stay NaN: the
+        caller flags those parcels) and their price year.
 
     Raises
     ------
     WetvalError
         If no price year is attached.
     wetval.errors.ValidationError
-        Naming every parcel listed more than once.
+        Naming every parcel listed more than once, every value that is not a
+        finite number ≥ 0 and every parcel id of a Series that is not a quota
+        parcel.
     TypeError
         If ``services`` follows neither protocol.
     """
@@ -208,12 +227,28 @@ def service_values(services: ServicesLike) -> tuple[pd.Series, int]:
             "services must be a Series of CNY/yr indexed by parcel_id (with attrs['price_year']) "
             f"or an object with by_parcel() and price_year; got {type(services).__name__}"
         )
-    if not series.index.is_unique:
-        problems = ProblemCollector(row_labels=series.index, parcel_ids=series.index)
+    problems = ProblemCollector(row_labels=series.index, parcel_ids=series.index)
+    problems.add_rows(
+        series.index.duplicated(keep=False), column="parcel_id", values=series,
+        reason="parcel listed more than once in the service values",
+        fix="give one annual value per parcel (e.g. ServiceValues.by_parcel() sums services)",
+    )  # fmt: skip
+    numbers = pd.to_numeric(series, errors="coerce").astype(float)
+    values = numbers.to_numpy()
+    with np.errstate(invalid="ignore"):
+        unusable = series.notna().to_numpy() & ~(np.isfinite(values) & (values >= 0.0))
+    problems.add_rows(
+        unusable, column="services", values=series,
+        reason="annual service value is not a finite number ≥ 0 [CNY/yr]",
+        fix="give the parcel's annual service value in CNY/yr, or leave it empty (no value "
+        "approach or service loss for that parcel)",
+    )  # fmt: skip
+    if isinstance(services, pd.Series):
         problems.add_rows(
-            series.index.duplicated(keep=False), column="parcel_id", values=series,
-            reason="parcel listed more than once in the service values",
-            fix="give one annual value per parcel (e.g. ServiceValues.by_parcel() sums services)",
+            ~series.index.isin(parcel_ids), column="parcel_id",
+            values=series.index.to_numpy(dtype=object),
+            reason="not a quota parcel (not among the restoration parcels of the credits)",
+            fix="correct the parcel id, or drop the value if the parcel supplies no quota",
         )  # fmt: skip
-        problems.raise_if_any("service values")
-    return pd.to_numeric(series, errors="coerce").astype(float), int(year)
+    problems.raise_if_any("service values")
+    return numbers, int(year)

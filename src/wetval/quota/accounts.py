@@ -30,6 +30,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from wetval._flags import parse_flags
 from wetval._text import text_table
 from wetval.cards import Card
 from wetval.errors import CardError, Problem, ProblemCollector, ValidationError
@@ -76,8 +77,11 @@ class QuotaRules:
         Time-lag table: largest year count of each row and its divisor.
     risk_factor, location_factor, location_rank, level_factor
         As in the card.
+    project_type_ids
+        Normalised id, Chinese and English name of every project type of the
+        card → its id (see :func:`normalise_project_type`).
     permissible_national
-        Project types allowed to occupy national important wetland.
+        Project type ids allowed to occupy national important wetland.
     release_schedule
         ``(milestone, share)`` in order.
     """
@@ -94,6 +98,7 @@ class QuotaRules:
     location_factor: dict[str, float]
     location_rank: dict[str, int]
     level_factor: dict[str, float]
+    project_type_ids: dict[str, str]
     permissible_national: frozenset[str]
     release_schedule: tuple[tuple[str, float], ...]
 
@@ -106,6 +111,7 @@ class QuotaRules:
         lag = card.table("time_lag").sort_values("years_max")
         location = card.table("location_factors")
         schedule = card.table("release_schedule")
+        project_types = card.table("project_types")
         problems: list[tuple[str, str]] = []
         if not np.all(np.diff(lag["t_factor"].to_numpy(dtype=float)) >= 0):
             problems.append(("tables.time_lag", "t_factor must not fall with the years"))
@@ -129,8 +135,13 @@ class QuotaRules:
             level_factor={
                 str(k): float(v) for k, v in card.table("level_factors")["factor"].items()
             },
+            project_type_ids={
+                normalise_project_type(name): str(type_id)
+                for type_id, row in project_types.iterrows()
+                for name in (type_id, row["name_zh"], row["name_en"])
+            },
             permissible_national=frozenset(
-                str(t) for t in card.table("national_permissible").index
+                str(t) for t in project_types.index[project_types["national_permissible"]]
             ),
             release_schedule=tuple((str(m), float(s)) for m, s in schedule["share"].items()),
         )
@@ -172,6 +183,16 @@ class QuotaRules:
         )
         return units
 
+    def project_type_id(self, names: np.ndarray) -> np.ndarray:
+        """The card's project type id of each name (id, Chinese or English name); None if unknown.
+
+        Vectorised over the distinct names.
+        """
+        codes, uniques = pd.factorize(pd.Series(names, dtype=object), use_na_sentinel=True)
+        ids = [self.project_type_ids.get(normalise_project_type(u)) for u in uniques]
+        found: np.ndarray = np.asarray([*ids, None], dtype=object)[codes]
+        return found
+
     def time_lag_factor(self, years: np.ndarray) -> np.ndarray:
         """Time-lag divisor T for each number of years (rounded up to whole years)."""
         return step_lookup(years, self.t_years, self.t_factor, "ceil")
@@ -181,6 +202,15 @@ class QuotaRules:
         if self.card.option("quality_basis", "grade") == "index":
             return np.asarray(index, dtype=float)
         return _map(grade, self.grade_factor, np.nan).astype(float)
+
+
+def normalise_project_type(name: object) -> str:
+    """A project type's name compared case- and spacing-insensitively.
+
+    ``"Water Conservancy"``, ``"water_conservancy"`` and ``" water-conservancy "``
+    all become ``"water conservancy"``.
+    """
+    return " ".join(str(name).replace("_", " ").replace("-", " ").casefold().split())
 
 
 def _map(values: pd.Series | np.ndarray, mapping: dict[str, Any], default: Any) -> np.ndarray:
@@ -411,9 +441,10 @@ def credits(
         ``target_class`` (land class after restoration, same scheme; default:
         the current class), ``years_to_target`` (years until the restored
         wetland reaches its target condition; default from the card),
-        ``compensated_first`` (True when the restoration is complete before
-        the occupation, 先补后占: no time lag) and ``risk_class``
-        (low / medium / high; default from the card).
+        ``compensated_first`` (yes when the restoration is complete before
+        the occupation, 先补后占: no time lag; 是/否, yes/no, true/false,
+        y/n or 1/0 in any case; empty = no) and ``risk_class`` (low /
+        medium / high; default from the card).
     condition
         Expected condition grade and index of each restoration parcel at its
         target (see :mod:`wetval.quota._inputs`).
@@ -428,7 +459,8 @@ def credits(
     ------
     wetval.errors.ValidationError
         Listing every parcel with a missing condition, an unknown grade, a
-        negative or non-numeric ``years_to_target`` or an unknown ``risk_class``.
+        negative or non-numeric ``years_to_target``, a ``compensated_first``
+        that is not a yes/no flag or an unknown ``risk_class``.
     """
     rules = QuotaRules.from_card(card)
     selected = _selection(parcels, "restoration", "quota credits")
@@ -456,12 +488,10 @@ def credits(
             reason="years to target must be a number ≥ 0", fix="give whole or decimal years",
         )  # fmt: skip
         years = np.where(np.isnan(years), default_years, years)
-    first_raw = _optional_column(selected, "compensated_first")
-    first = (
-        np.zeros(n, dtype=bool)
-        if first_raw is None
-        else first_raw.fillna(False).astype(bool).to_numpy()
-    )
+    first = parse_flags(
+        _optional_column(selected, "compensated_first"), n,
+        column="compensated_first", problems=problems, default=False,
+    )  # fmt: skip
     risk_raw = _optional_column(selected, "risk_class")
     default_risk = str(rules.card.option("default_risk_class", "medium"))
     if risk_raw is None:
@@ -590,7 +620,18 @@ def debits(
         reason="occupation parcel without a wetland level",
         fix="overlay the parcels with the 重要湿地名录 / 一般湿地名录 and set wetland_level",
     )  # fmt: skip
+    type_id = rules.project_type_id(project_type)
+    accepted = rules.card.table("project_types")
+    problems.add_rows(
+        (level == "national") & pd.notna(project_type) & pd.isna(type_id),
+        column="project_type", values=project_type,
+        reason="project type not in the card's project_types: cannot decide whether it may "
+        "occupy national important wetland (湿地保护法 Art. 19)",
+        fix="use one of " + ", ".join(f"{i} ({r.name_zh})" for i, r in accepted.iterrows())
+        + " (Chinese or English names accepted)",
+    )  # fmt: skip
     problems.raise_if_any("occupation parcels for quota debits", parcels.source)
+    project_type = np.where(pd.isna(type_id), project_type, type_id)
 
     land_class = _text(selected["land_class"], n)
     legal = classify(pd.Series(land_class, dtype="object"), parcels.scheme)[
@@ -599,7 +640,7 @@ def debits(
     type_group = _map(land_class, rules.type_group, None)
     type_factor = _map(land_class, rules.type_factor, 1.0).astype(float)
     level_factor = _map(level, rules.level_factor, 1.0).astype(float)
-    allowed = pd.Series(project_type).isin(sorted(rules.permissible_national)).to_numpy()
+    allowed = pd.Series(type_id).isin(sorted(rules.permissible_national)).to_numpy()
     permissible = (level != "national") | allowed
     reason = np.full(n, "", dtype=object)
     reason[~legal] = "not legal wetland (湿地保护法 Art. 2): occupation needs no quota"

@@ -37,6 +37,7 @@ import pandas as pd
 
 from wetval._text import text_table
 from wetval.cards import Card
+from wetval.errors import WetvalError
 from wetval.plotting import axes
 from wetval.provenance import Provenance, frame_hash
 from wetval.quota.accounts import NO_PROJECT, QuotaCredits, QuotaDebits, QuotaRules
@@ -202,13 +203,14 @@ def balance(credits: QuotaCredits, debits: QuotaDebits) -> BalanceReport:
 
     Raises
     ------
-    ValueError
+    WetvalError
         If credits and debits were computed with different cards.
     """
     if credits.card.hash != debits.card.hash:
-        raise ValueError(
+        raise WetvalError(
             f"credits use card {credits.card.id}@{credits.card.version} but debits use "
-            f"{debits.card.id}@{debits.card.version}; compute both with the same quota card"
+            f"{debits.card.id}@{debits.card.version} (card hashes {credits.card.hash[:12]} and "
+            f"{debits.card.hash[:12]}); compute both with the same quota card"
         )
     rules = QuotaRules.from_card(credits.card)
     dp = rules.unit_decimals

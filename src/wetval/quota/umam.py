@@ -29,7 +29,7 @@ import pandas as pd
 
 from wetval._text import text_table
 from wetval.cards import Card
-from wetval.errors import Problem, ProblemCollector
+from wetval.errors import Problem, ProblemCollector, WetvalError
 from wetval.provenance import Provenance, frame_hash
 from wetval.quota._inputs import resolve_card
 from wetval.quota._lookup import step_lookup
@@ -68,7 +68,7 @@ def umam_time_lag_factor(
 
     Raises
     ------
-    ValueError
+    WetvalError
         For negative or missing years.
 
     Examples
@@ -81,7 +81,10 @@ def umam_time_lag_factor(
     card = resolve_card(card, "credit-metric")
     values = np.asarray(years, dtype=float)
     if np.any(np.isnan(values)) or np.any(values < 0):
-        raise ValueError(f"years must be numbers ≥ 0, got {years!r}")
+        raise WetvalError(
+            f"years must be numbers ≥ 0, got {years!r}; give the years [yr] until the "
+            "mitigation offsets the impact, 0 when it does so before the impact"
+        )
     table = card.table("t_factor").sort_index()
     factors = step_lookup(
         values,

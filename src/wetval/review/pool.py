@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Any, Literal
 import numpy as np
 import pandas as pd
 
+from wetval._flags import FLAG_SPELLINGS, parse_flags
 from wetval._text import text_table
 from wetval.cards import Card, load_card
 from wetval.errors import Problem, ProblemCollector, ValidationError
@@ -56,8 +57,9 @@ ROSTER_ALIASES: dict[str, tuple[str, ...]] = {
 }
 _REQUIRED = ("expert_id", "name", "fields", "affiliation")
 _LIST_COLUMNS = ("fields", "conflict_organisations", "conflict_projects", "conflict_townships")
-_TRUE = {"true", "yes", "y", "1", "1.0", "是", "有效", "在库", "active"}
-_FALSE = {"false", "no", "n", "0", "0.0", "否", "无效", "退出", "inactive"}
+#: Roster words for active / inactive besides the common yes/no spellings (wetval._flags).
+_ACTIVE_WORDS = ("有效", "在库", "active")
+_INACTIVE_WORDS = ("无效", "退出", "inactive")
 _LIST_SEPARATOR = "；"
 _CHAIN_START = "0" * 64
 
@@ -207,20 +209,6 @@ def _text(value: object) -> str:
     return str(value).strip()
 
 
-def _flag(value: object) -> bool | None:
-    """True/False for a recognised flag, None for an unrecognised one; blank is True."""
-    if isinstance(value, bool | np.bool_):
-        return bool(value)
-    text = _text(value).casefold()
-    if not text:
-        return True
-    if text in _TRUE:
-        return True
-    if text in _FALSE:
-        return False
-    return None
-
-
 @dataclass(frozen=True)
 class ExpertPool(Result):
     """An immutable expert pool with its history.
@@ -316,7 +304,17 @@ class ExpertPool(Result):
         names = [_text(v) for v in column("name")]
         affiliations = [_text(v) for v in column("affiliation")]
         parsed = [parse_fields(v) for v in column("fields")]
-        flags = [_flag(v) for v in column("active")]
+        active = parse_flags(
+            column("active") if "active" in resolved else None,
+            len(frame),
+            column=resolved.get("active", "active"),
+            problems=problems,
+            default=True,
+            true_words=_ACTIVE_WORDS,
+            false_words=_INACTIVE_WORDS,
+            reason="active flag not recognised",
+            fix=f"write {FLAG_SPELLINGS} (or 有效/无效) (blank means active)",
+        )
         raw_fields = column("fields")
 
         missing_id = (ids == "").to_numpy()
@@ -366,14 +364,6 @@ class ExpertPool(Result):
             reason="unknown field",
             fix=f"use one of: {valid}",
         )
-        if "active" in resolved:
-            problems.add_rows(
-                np.array([flag is None for flag in flags]),
-                column=resolved["active"],
-                values=column("active"),
-                reason="active flag not recognised",
-                fix="write 是/否, yes/no, true/false or 1/0 (blank means active)",
-            )
         problems.raise_if_any("expert roster", source)
 
         lists = {name: [split_list(v) for v in column(name)] for name in _LIST_COLUMNS[1:]}
@@ -385,7 +375,7 @@ class ExpertPool(Result):
                 fields=parsed[i][0],
                 affiliation=affiliations[i],
                 title=titles[i],
-                active=bool(flags[i]),
+                active=bool(active[i]),
                 conflict_organisations=lists["conflict_organisations"][i],
                 conflict_projects=lists["conflict_projects"][i],
                 conflict_townships=lists["conflict_townships"][i],
