@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import io
+import re
 import shutil
 from pathlib import Path
 
@@ -52,6 +53,27 @@ def test_sections_and_content(sample_assessment: Assessment, lang: str) -> None:
     assert ("合成" if lang == "zh" else "SYNTHETIC") in html
     unverified = next(t for t in document.tables() if t.sheet == "unverified")
     assert len(unverified.frame) > 0  # assumptions are shown to the panel
+
+
+def test_zh_tables_have_chinese_headers_and_land_categories(sample_assessment: Assessment) -> None:
+    """A Chinese reader sees no raw snake_case column names (ids may stay as cell values)."""
+    document = build_document(sample_assessment, "zh")
+    identifier = re.compile(r"^[a-z][a-z0-9_]*$")
+    offenders = [
+        f"{table.sheet}: {column}"
+        for table in document.tables()
+        for column in table.frame.columns
+        if identifier.match(str(column))
+    ]
+    assert not offenders, f"snake_case headers in the zh report: {offenders}"
+    by_category = next(t for t in document.tables() if t.sheet == "by_category").frame
+    categories = set(by_category["类别"])
+    assert categories == {"湿地", "水域", "水田", "其他"}, categories
+    by_class = next(t for t in document.tables() if t.sheet == "by_class").frame
+    assert set(by_class["类别"]) <= categories
+    # the numbers are the inventory's own
+    expected = sample_assessment.inventory.by_category["area_mu"].to_numpy()
+    np.testing.assert_array_equal(by_category["面积 [亩]"].to_numpy(), expected)
 
 
 @pytest.mark.parametrize("lang", ["zh", "en"])

@@ -9,12 +9,14 @@ assumptions, provenance, review sheet) in one language;
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
 from wetval.cards import Card, load_card
+from wetval.indicators import CATALOGUE
 from wetval.plotting import axes
 from wetval.provenance import CardRef
 from wetval.report.charts import figure_block
@@ -28,7 +30,7 @@ from wetval.report.document import (
     Section,
     Table,
 )
-from wetval.report.strings import Lang, tr
+from wetval.report.strings import Lang, known, tr
 from wetval.units import M2_PER_HA
 
 if TYPE_CHECKING:
@@ -42,10 +44,164 @@ def _money(value: float) -> str:
     return f"{value:,.2f}"
 
 
-def _renamed(frame: pd.DataFrame, lang: Lang, columns: dict[str, str]) -> pd.DataFrame:
-    """Keep ``columns`` (source → string key) in order, with translated names."""
-    present = [c for c in columns if c in frame.columns]
-    return frame[present].rename(columns={c: tr(columns[c], lang) for c in present})
+#: Result-frame column → strings key of its header; a table may override a column.
+_HEADERS: dict[str, str] = {
+    "parcel_id": "parcel_id",
+    "project_id": "project_id",
+    "parcels": "parcels",
+    "area_ha": "area_ha",
+    "area_mu": "area_mu",
+    "area_m2": "area_m2",
+    "units": "units",
+    "category": "category",
+    "land_class": "land_class",
+    "name": "name",
+    "name_zh": "name",
+    "name_en": "name",
+    "legal_wetland": "legal_wetland",
+    "township": "township",
+    "indicator": "indicator",
+    "indicator_id": "indicator_id",
+    "quantity_id": "quantity_id",
+    "parcel_share": "share_parcels",
+    "area_share": "share_area",
+    "role": "role",
+    "reason": "reason",
+    "index": "index",
+    "condition_index": "index",
+    "grade": "grade",
+    "quality": "quality",
+    "missing": "missing",
+    "area_required_mu": "area_required_mu",
+    "area_delivered_mu": "area_delivered_mu",
+    "units_required": "units_required_col",
+    "units_delivered": "units_delivered",
+    "area_shortfall_mu": "area_shortfall_mu",
+    "units_shortfall": "units_shortfall",
+    "balanced": "balanced_col",
+    "debit_parcel": "debit_parcel",
+    "credit_parcel": "credit_parcel",
+    "credit_project": "credit_project",
+    "location": "location",
+    "location_factor": "location_factor",
+    "credit_share": "credit_share",
+    "credit_units": "credit_parcel_units",
+    "amount": "amount",
+    "restoration_cost": "restoration_cost",
+    "recipient": "recipient",
+    "share": "share",
+    "yuan": "amount",
+    "fen": "amount_fen",
+    "works": "works_cny",
+    "compensation": "compensation_cny",
+    "om_pv": "om_pv_cny",
+    "service_loss": "service_loss_cny",
+    "cost": "cost_cny",
+    "market": "market_cny",
+    "value": "value_approach_cny",
+    "recommended": "recommended_cny",
+    "low": "price_low",
+    "high": "price_high",
+    "per_mu": "per_mu_col",
+    "per_unit": "per_unit",
+    "output": "output",
+    "unit": "unit",
+    "deterministic": "deterministic",
+    "mean": "mean",
+    "sd": "sd",
+    "mcse_mean": "mcse_mean",
+    "mcse_P5": "mcse_p5",
+    "mcse_P50": "mcse_p50",
+    "mcse_P95": "mcse_p95",
+    "relative_mcse": "relative_mcse",
+    "converged": "converged",
+    "parameter": "parameter",
+    "output_low": "output_low",
+    "output_high": "output_high",
+    "swing": "swing",
+    "scientific_name": "scientific_name",
+    "status": "status",
+    "verified": "verified",
+    "project_type": "project_type",
+    "county_code": "county_code",
+    "type_group": "type_group",
+    "wetland_level": "wetland_level",
+    "quality_factor": "quality_factor",
+    "type_factor": "type_factor",
+    "level_factor": "level_factor",
+    "needs_quota": "needs_quota",
+    "permissible": "permissible",
+}
+
+
+def _table(
+    frame: pd.DataFrame,
+    lang: Lang,
+    caption: str,
+    sheet: str,
+    *,
+    columns: Sequence[str] | None = None,
+    headers: Mapping[str, str] | None = None,
+    decimals: Mapping[str, int] | None = None,
+    max_rows: int | None = 40,
+    print_columns: Sequence[str] | None = None,
+) -> Table:
+    """A result frame as a report table with its column names in ``lang``.
+
+    Parameters
+    ----------
+    frame
+        The data, with the result's own column names.
+    lang
+        Report language.
+    caption, sheet, max_rows
+        As for :class:`~wetval.report.document.Table`.
+    columns
+        Columns kept, in order (those the frame has); all when ``None``.
+    headers
+        Column → strings key, overriding :data:`_HEADERS` for this table.
+    decimals, print_columns
+        As for :class:`~wetval.report.document.Table`, naming the frame's own columns.
+    """
+    keys = _HEADERS | dict(headers or {})
+
+    def header(column: object) -> str:
+        key = keys.get(str(column))
+        return tr(key, lang) if key else str(column)
+
+    if columns is not None:
+        frame = frame[[c for c in columns if c in frame.columns]]
+    return Table(
+        frame.rename(columns=header),
+        caption,
+        sheet,
+        {header(c): d for c, d in (decimals or {}).items()},
+        max_rows,
+        None if print_columns is None else tuple(header(c) for c in print_columns),
+    )
+
+
+def _labelled(values: pd.Series, lang: Lang, prefix: str) -> pd.Series:
+    """Coded values (land categories, roles …) as the strings ``prefix + value`` in ``lang``.
+
+    A value without such a string is kept as it is.
+    """
+    return values.astype(object).map(
+        lambda v: tr(f"{prefix}{v}", lang) if known(f"{prefix}{v}") else v
+    )
+
+
+def _yes_no(values: pd.Series, lang: Lang) -> pd.Series:
+    return values.astype(object).map({True: tr("yes", lang), False: tr("no", lang)})
+
+
+def _indicator_name(indicator: str, lang: Lang) -> str:
+    """A catalogue indicator's (or a combined condition item's) name in ``lang``."""
+    if indicator in CATALOGUE:
+        found = CATALOGUE[indicator]
+        return found.name_zh if lang == "zh" else found.name_en
+    key = f"item_{indicator}"
+    return tr(key, lang) if known(key) else indicator
 
 
 def _cover(assessment: Assessment, lang: Lang) -> Facts:
@@ -90,62 +246,54 @@ def _summary(assessment: Assessment, lang: Lang) -> Section:
 
 def _data(assessment: Assessment, lang: Lang) -> Section:
     inventory = assessment.inventory
-    numbers = {"parcels": "parcels", "area_ha": "area_ha", "area_mu": "area_mu"}
+    numbers = ("parcels", "area_ha", "area_mu")
+    areas = {"area_ha": 2, "area_mu": 1}
     by_category = inventory.by_category.reset_index()
+    by_category["category"] = _labelled(by_category["category"], lang, "cat_")
     by_class = inventory.by_class.reset_index()
-    by_class["legal_wetland"] = by_class["legal_wetland"].map(
-        {True: tr("yes", lang), False: tr("no", lang)}
-    )
+    by_class["category"] = _labelled(by_class["category"], lang, "cat_")
+    by_class["legal_wetland"] = _yes_no(by_class["legal_wetland"], lang)
     name_column = "name_zh" if lang == "zh" else "name_en"
     blocks: list[Block] = [
-        Table(
-            _renamed(by_category, lang, {"category": "category", **numbers}),
+        _table(
+            by_category,
+            lang,
             tr("by_category", lang),
             "by_category",
-            {tr("area_ha", lang): 2, tr("area_mu", lang): 1},
+            columns=("category", *numbers),
+            decimals=areas,
         ),
-        Table(
-            _renamed(
-                by_class,
-                lang,
-                {
-                    "land_class": "land_class",
-                    name_column: "name",
-                    "category": "category",
-                    "legal_wetland": "legal_wetland",
-                    **numbers,
-                },
-            ),
+        _table(
+            by_class,
+            lang,
             tr("by_class", lang),
             "by_class",
-            {tr("area_ha", lang): 2, tr("area_mu", lang): 1},
+            columns=("land_class", name_column, "category", "legal_wetland", *numbers),
+            decimals=areas,
         ),
-        Table(
-            _renamed(
-                inventory.by_township.reset_index(), lang, {"township": "township", **numbers}
-            ),
+        _table(
+            inventory.by_township.reset_index(),
+            lang,
             tr("by_township", lang),
             "by_township",
-            {tr("area_ha", lang): 2, tr("area_mu", lang): 1},
+            columns=("township", *numbers),
+            decimals=areas,
         ),
     ]
     if inventory.coverage is not None:
         coverage = inventory.coverage.to_frame().reset_index()
+        coverage.insert(0, "indicator_id", coverage["indicator"])
+        coverage["indicator"] = [_indicator_name(i, lang) for i in coverage["indicator"]]
         blocks.append(
-            Table(
-                _renamed(
-                    coverage,
-                    lang,
-                    {
-                        "indicator": "indicator",
-                        "parcels": "parcels",
-                        "parcel_share": "share_parcels",
-                        "area_share": "share_area",
-                    },
-                ),
+            _table(
+                coverage,
+                lang,
                 tr("coverage", lang),
                 "coverage",
-                {tr("share_parcels", lang): 3, tr("share_area", lang): 3},
+                columns=("indicator", "parcels", "parcel_share", "area_share", "indicator_id"),
+                decimals={"parcel_share": 3, "area_share": 3},
+                # the ids are for researchers matching their indicator tables: XLSX only
+                print_columns=("indicator", "parcels", "parcel_share", "area_share"),
             )
         )
     blocks.append(Paragraph(tr("warnings", lang) + ":"))
@@ -155,11 +303,14 @@ def _data(assessment: Assessment, lang: Lang) -> Section:
         blocks.append(Paragraph(tr("no_warnings", lang), tone="note"))
     if not assessment.excluded.empty:
         excluded = assessment.excluded.reset_index().rename(columns={"index": "parcel_id"})
+        excluded["role"] = _labelled(excluded["role"], lang, "role_")
         blocks.append(
-            Table(
-                _renamed(excluded, lang, {"parcel_id": "name", "role": "role", "reason": "reason"}),
+            _table(
+                excluded,
+                lang,
                 tr("excluded", lang),
                 "excluded",
+                columns=("parcel_id", "role", "reason"),
             )
         )
     return Section("data", tr("s_data", lang), tuple(blocks))
@@ -199,40 +350,44 @@ def _condition(assessment: Assessment, lang: Lang) -> Section:
     contributions = condition.contributions.reindex(project_ids).mean().sort_values(ascending=False)
     contribution_table = pd.DataFrame(
         {
-            tr("indicator", lang): contributions.index,
-            tr("contribution", lang): contributions.to_numpy(),
+            "indicator": [_indicator_name(str(i), lang) for i in contributions.index],
+            "contribution": contributions.to_numpy(),
+            "indicator_id": contributions.index,
         }
     )
     project = frame.reindex(project_ids)
     low = project[project["quality"].astype(object).isin(["reweighted", "imputed", "unscored"])]
-    low_table = low.reset_index().rename(columns={"parcel_id": "id"})
+    low_table = low.reset_index()
+    low_table["grade"] = low_table["grade"].astype(object).map(dict(labels.items()))
+    low_table["quality"] = _labelled(low_table["quality"], lang, "quality_")
+    separator = "、" if lang == "zh" else ", "
+    low_table["missing"] = [
+        separator.join(_indicator_name(i, lang) for i in str(items).split())
+        if isinstance(items, str)
+        else items
+        for items in low_table["missing"]
+    ]
     grade_names = "/".join(str(label) for label in labels)
     blocks: list[Block] = [
         Paragraph(tr("condition_text", lang, card=condition.card_id, grades=grade_names)),
         _grade_chart(assessment, lang),
         Table(grade_table, tr("grade_table", lang), "grades", {tr("area_ha", lang): 2}),
-        Table(
+        _table(
             contribution_table,
+            lang,
             tr("contributions", lang),
             "contributions",
-            {tr("contribution", lang): 3},
+            headers={"contribution": "contribution"},
+            decimals={"contribution": 3},
+            print_columns=("indicator", "contribution"),
         ),
-        Table(
-            _renamed(
-                low_table,
-                lang,
-                {
-                    "id": "name",
-                    "land_class": "land_class",
-                    "index": "index",
-                    "grade": "grade",
-                    "quality": "quality",
-                    "missing": "missing",
-                },
-            ),
+        _table(
+            low_table,
+            lang,
             tr("low_confidence", lang),
             "low_confidence",
-            {tr("index", lang): 3},
+            columns=("parcel_id", "land_class", "index", "grade", "quality", "missing"),
+            decimals={"index": 3},
         ),
     ]
     return Section("condition", tr("s_condition", lang), tuple(blocks))
@@ -284,19 +439,32 @@ def _valuation(assessment: Assessment, lang: Lang) -> Section:
             totals = services.quantities.sum()
             quantities = pd.DataFrame(
                 {
-                    tr("service", lang): totals.index,
-                    tr("quantity", lang): totals.to_numpy(),
-                    tr("unit", lang): [
-                        services.quantity_units.get(str(k), "") for k in totals.index
-                    ],
+                    "quantity": _labelled(totals.index.to_series(), lang, "q_").to_numpy(),
+                    "amount": totals.to_numpy(),
+                    "unit": [services.quantity_units.get(str(k), "") for k in totals.index],
+                    "quantity_id": totals.index,
                 }
             )
             blocks.append(
-                Table(quantities, f"{tr('quantities', lang)} — {name}", f"quantities_{name}"[:31])
+                _table(
+                    quantities,
+                    lang,
+                    f"{tr('quantities', lang)} — {name}",
+                    f"quantities_{name}"[:31],
+                    headers={"quantity": "quantity", "amount": "amount_quantity"},
+                    print_columns=("quantity", "amount", "unit"),
+                )
             )
         for note in services.provenance.notes:
             blocks.append(Paragraph(f"{name}: {note}", tone="note"))
     return Section("valuation", tr("s_valuation", lang), tuple(blocks))
+
+
+_BALANCE_ROWS = {
+    "area_mu": "area_mu",
+    "quality_weighted_mu": "quality_weighted_mu",
+    "units": "units",
+}
 
 
 def _quota(assessment: Assessment, lang: Lang) -> Section:
@@ -308,6 +476,14 @@ def _quota(assessment: Assessment, lang: Lang) -> Section:
         tr("debits", lang),
         tr("balance", lang),
     ]
+    balances.iloc[:, 0] = [
+        tr(_BALANCE_ROWS[str(row)], lang) if str(row) in _BALANCE_ROWS else row
+        for row in balances.iloc[:, 0]
+    ]
+    projects = report.projects.reset_index()
+    projects["balanced"] = _yes_no(projects["balanced"], lang)
+    matches = report.matches.copy()
+    matches["location"] = _labelled(matches["location"], lang, "loc_")
     credits = assessment.accounts.credits.to_frame()
     by_project = (
         credits.groupby(credits["project_id"].astype(object))
@@ -317,8 +493,9 @@ def _quota(assessment: Assessment, lang: Lang) -> Section:
     blocks: list[Block] = [
         Paragraph(tr("quota_text", lang, card=report.card.id)),
         Table(balances, tr("balance_table", lang), "balance", {}),
-        Table(
-            report.projects.reset_index(),
+        _table(
+            projects,
+            lang,
             tr("projects_table", lang),
             "balance_projects",
             print_columns=(
@@ -331,8 +508,9 @@ def _quota(assessment: Assessment, lang: Lang) -> Section:
                 "reason",
             ),
         ),
-        Table(
-            report.matches,
+        _table(
+            matches,
+            lang,
             tr("matches_table", lang),
             "matches",
             print_columns=(
@@ -344,28 +522,14 @@ def _quota(assessment: Assessment, lang: Lang) -> Section:
                 "units_delivered",
             ),
         ),
-        Table(
-            _renamed(
-                by_project,
-                lang,
-                {
-                    "project_id": "project",
-                    "parcels": "parcels",
-                    "area_mu": "area_mu",
-                    "units": "units",
-                },
-            ),
-            tr("credits_table", lang),
-            "credits_by_project",
-        ),
+        _table(by_project, lang, tr("credits_table", lang), "credits_by_project"),
     ]
     if not report.not_permissible.empty:
         blocks.append(Paragraph(tr("not_permissible", lang), tone="warning"))
-        blocks.append(
-            Table(
-                report.not_permissible.reset_index(), tr("not_permissible", lang), "not_permissible"
-            )
-        )
+        not_permissible = report.not_permissible.reset_index()
+        for column in ("needs_quota", "permissible"):
+            not_permissible[column] = _yes_no(not_permissible[column], lang)
+        blocks.append(_table(not_permissible, lang, tr("not_permissible", lang), "not_permissible"))
     return Section("quota", tr("s_quota", lang), tuple(blocks))
 
 
@@ -409,8 +573,9 @@ def _price(assessment: Assessment, lang: Lang) -> Section:
         Table(approaches, tr("approach_table", lang), "price_approaches", {tr("weight", lang): 2}),
         _price_chart(assessment, lang),
         Table(cost_table, tr("cost_table", lang), "cost_components"),
-        Table(
+        _table(
             price.to_frame().reset_index(),
+            lang,
             tr("approach_table", lang),
             "price_by_parcel",
             max_rows=25,
@@ -434,7 +599,17 @@ def _price(assessment: Assessment, lang: Lang) -> Section:
         table = check.to_frame().reset_index()
         if (key := table.to_json()) not in shown:
             shown.append(key)
-            blocks.append(Table(table, tr("species", lang), f"species_{len(shown)}"))
+            table["status"] = _labelled(table["status"], lang, "status_")
+            table["verified"] = _yes_no(table["verified"], lang)
+            blocks.append(
+                _table(
+                    table,
+                    lang,
+                    tr("species", lang),
+                    f"species_{len(shown)}",
+                    headers={"name_zh": "name_zh"},
+                )
+            )
     return Section("price", tr("s_price", lang), tuple(blocks))
 
 
@@ -443,11 +618,15 @@ def _funds(assessment: Assessment, lang: Lang) -> Section:
     if funds is None:
         return Section("funds", tr("s_funds", lang), (Paragraph(tr("no_sale", lang), tone="note"),))
     table = funds.to_frame().reset_index()
+    table["recipient"] = _labelled(table["recipient"], lang, "recipient_")
+    sale = assessment.sale.copy()
+    sale["location"] = _labelled(sale["location"], lang, "loc_")
     blocks: list[Block] = [
         Paragraph(tr("funds_text", lang)),
-        Table(table, tr("funds_table", lang), "funds"),
-        Table(
-            assessment.sale,
+        _table(table, lang, tr("funds_table", lang), "funds"),
+        _table(
+            sale,
+            lang,
             tr("matches_table", lang),
             "sale",
             print_columns=(
@@ -500,18 +679,18 @@ def _finance(assessment: Assessment, lang: Lang) -> Section:
     money = ["appraised_value", "loan_capacity", "stress_capacity", "replacement_cost", "premium"]
     frame[money] = frame[money].astype(float)
     frame.index = [_finance_row_label(label, lang) for label in frame.index]
-    columns = ["risk_class", *frame.columns]
-    table = _renamed(frame.rename_axis("risk_class").reset_index(), lang, {c: c for c in columns})
+    table = frame.rename_axis("risk_class").reset_index()
     card = finance.provenance.cards[0]
     blocks: list[Block] = [
         Paragraph(tr("finance_text", lang, source=source, card=f"{card.id} {card.version}")),
-        Table(
+        _table(
             table,
+            lang,
             tr("finance_table", lang),
             "finance",
+            headers={column: column for column in table.columns},
             # whole yuan in print (the table is wide); XLSX keeps the fen
-            {tr("effective_ltv", lang): 3, tr("p_fail", lang): 2}
-            | {tr(column, lang): 0 for column in money},
+            decimals={"effective_ltv": 3, "p_fail": 2} | dict.fromkeys(money, 0),
         ),
     ]
     return Section("finance", tr("s_finance", lang), tuple(blocks))
@@ -523,16 +702,21 @@ def _uncertainty(assessment: Assessment, lang: Lang) -> Section:
     if result is None:
         blocks.append(Paragraph(tr("no_uncertainty", lang), tone="note"))
     else:
+        summary = result.to_frame().reset_index()
+        summary["output"] = _labelled(summary["output"], lang, "out_")
+        summary["unit"] = _labelled(summary["unit"], lang, "unit_")
+        summary["converged"] = _yes_no(summary["converged"], lang)
         blocks.append(
-            Table(
-                result.to_frame().reset_index(),
+            _table(
+                summary,
+                lang,
                 tr("percentiles", lang),
                 "monte_carlo",
-                {"relative_mcse": 4},
+                decimals={"relative_mcse": 4},
                 max_rows=None,
                 print_columns=tuple(
                     c
-                    for c in result.to_frame().reset_index().columns
+                    for c in summary.columns
                     if c
                     in ("output", "deterministic", "P5", "P50", "P95", "relative_mcse", "converged")
                 ),
@@ -545,7 +729,15 @@ def _uncertainty(assessment: Assessment, lang: Lang) -> Section:
     if tornado is not None:
         ax = tornado.plot()
         blocks.append(figure_block(ax.figure, tr("tornado_chart", lang), "tornado"))
-        blocks.append(Table(tornado.to_frame().reset_index(), tr("tornado_chart", lang), "tornado"))
+        blocks.append(
+            _table(
+                tornado.to_frame().reset_index(),
+                lang,
+                tr("tornado_chart", lang),
+                "tornado",
+                headers={"low": "param_low", "high": "param_high"},
+            )
+        )
     return Section("uncertainty", tr("s_uncertainty", lang), tuple(blocks))
 
 
@@ -586,7 +778,12 @@ def _cards_section(assessment: Assessment, lang: Lang) -> Section:
             for card in cards
             for source in card.sources
         ],
-        columns=[tr("card", lang), "key", tr("sources", lang), tr("verified", lang)],
+        columns=[
+            tr("card", lang),
+            tr("source_key", lang),
+            tr("sources", lang),
+            tr("verified", lang),
+        ],
     ).drop_duplicates(subset=[tr("sources", lang)])
     unverified = pd.DataFrame(
         [(card.id, item) for card in cards for item in card.unverified()],
