@@ -1,0 +1,97 @@
+"""The command line's error paths and ``--quiet``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from wetval.cli import EXIT_INPUT, EXIT_OK, main
+from wetval.datasets import export_sample
+
+PROJECT = (
+    '[project]\nname = "t"\napplicant = "a"\nassessor = "b"\ndate = 2024-12-31\n'
+    '[data]\nparcels = "{parcels}"\nindicators = "sample"\n'
+    '[cards]\ncondition = "{condition}"\n'
+)
+
+
+def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
+    code = main(list(argv))
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
+
+
+def project(tmp_path: Path, parcels: str = "sample", condition: str = "jiangxi-db36-2134") -> Path:
+    path = tmp_path / "project.toml"
+    path.write_text(PROJECT.format(parcels=parcels, condition=condition), encoding="utf-8")
+    return path
+
+
+def assert_one_input_error(code: int, err: str, *names: str) -> None:
+    """Exit 1 and a single error message on stderr that names every one of ``names``."""
+    assert code == EXIT_INPUT
+    assert err.count("wetval: error:") == 1 and "internal error" not in err
+    for name in names:
+        assert name in err
+
+
+def assert_nothing_written(tmp_path: Path, out: Path) -> None:
+    assert not out.exists()
+    assert not [p.name for p in tmp_path.iterdir() if p.name.startswith(f".{out.name}")]
+
+
+def test_malformed_project_toml(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = project(tmp_path)
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text + "[options\n", encoding="utf-8")
+    broken_line = len(text.splitlines()) + 1
+    out = tmp_path / "out"
+    code, stdout, err = run(capsys, "assess", str(path), "-o", str(out))
+    assert_one_input_error(code, err, str(path), "not valid TOML", f"line {broken_line}")
+    assert stdout == ""
+    assert_nothing_written(tmp_path, out)
+
+
+def test_missing_data_file_named_in_a_project(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = project(tmp_path, parcels="dltb_missing.csv")
+    out = tmp_path / "out"
+    code, _, err = run(capsys, "assess", str(path), "-o", str(out))
+    assert_one_input_error(code, err, "parcel file", str(tmp_path / "dltb_missing.csv"))
+    assert "file not found" in err
+    assert_nothing_written(tmp_path, out)
+
+
+def test_bad_column_in_a_project_parcel_file(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / "dltb.csv").write_text("BSM,DLBMX,TBMJ\n1,1104,30\n", encoding="utf-8")
+    path = project(tmp_path, parcels="dltb.csv")
+    out = tmp_path / "out"
+    code, _, err = run(capsys, "assess", str(path), "-o", str(out))
+    assert_one_input_error(code, err, str(tmp_path / "dltb.csv"), "column 'land_class'", "DLBM")
+    assert_nothing_written(tmp_path, out)
+
+
+def test_unknown_card_id_in_a_project(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = project(tmp_path, condition="no-such-card")
+    out = tmp_path / "out"
+    code, _, err = run(capsys, "assess", str(path), "-o", str(out))
+    assert_one_input_error(code, err, "cards.condition", "no-such-card", "jiangxi-db36-2134")
+    assert_nothing_written(tmp_path, out)
+
+
+def test_quiet_prints_nothing_on_success_but_errors_reach_stderr(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    paths = export_sample(tmp_path, n_parcels=200, seed=2)
+    assert run(capsys, "validate", str(paths["parcels"]))[1] != ""  # informational output
+    assert run(capsys, "--quiet", "validate", str(paths["parcels"])) == (EXIT_OK, "", "")
+    assert run(capsys, "methods", "--quiet") == (EXIT_OK, "", "")
+    bad = tmp_path / "bad.csv"
+    bad.write_text("BSM,DLBM,TBMJ\n1,1104,-3\n", encoding="utf-8")
+    code, stdout, err = run(capsys, "--quiet", "validate", str(bad))
+    assert code == EXIT_INPUT and stdout == ""
+    assert "area is zero or negative" in err and str(bad) in err
