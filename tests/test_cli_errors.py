@@ -1,13 +1,15 @@
-"""The command line's error paths and ``--quiet``."""
+"""The command line's error paths, ``--quiet`` and output files."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
 
 from wetval.cli import EXIT_INPUT, EXIT_OK, main
 from wetval.datasets import export_sample
+from wetval.review import synthetic_pool
 
 PROJECT = (
     '[project]\nname = "t"\napplicant = "a"\nassessor = "b"\ndate = 2024-12-31\n'
@@ -95,3 +97,43 @@ def test_quiet_prints_nothing_on_success_but_errors_reach_stderr(
     code, stdout, err = run(capsys, "--quiet", "validate", str(bad))
     assert code == EXIT_INPUT and stdout == ""
     assert "area is zero or negative" in err and str(bad) in err
+
+
+def test_screen_refuses_unknown_output_extensions(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # the output name is checked before any input is read
+    target = tmp_path / "c.txt"
+    code, _, err = run(
+        capsys, "screen", "never-read.csv", "--indicators", "never-read.xlsx", "-o", str(target)
+    )
+    assert_one_input_error(code, err, str(target), ".txt", ".csv, .xlsx")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_screen_into_a_new_directory(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    paths = export_sample(tmp_path, n_parcels=300, seed=4)
+    target = tmp_path / "new" / "census.xlsx"
+    argv = ["screen", str(paths["parcels"]), "--indicators", str(paths["indicators"])]
+    code, stdout, _ = run(capsys, *argv, "-o", str(target), "--json")
+    assert code == EXIT_OK and json.loads(stdout)["output"] == str(target.resolve())
+    assert [p.name for p in target.parent.iterdir()] == ["census.xlsx"]
+
+
+def test_review_record_into_a_new_directory(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    pool = synthetic_pool().write(tmp_path / "experts.xlsx")
+    draw = Path("records") / "2024" / "draw.json"
+    code, stdout, _ = run(
+        capsys,
+        "review",
+        "draw",
+        str(pool),
+        *("--assessment", "c0ffee" * 8, "--applicant", "a", "--project", "P01"),
+        *("--date", "2024-03-01", "--seed", "3", "--output", str(draw), "--json"),
+    )
+    assert code == EXIT_OK
+    assert json.loads(stdout)["output"] == str(tmp_path / draw)  # absolute, like every command
+    assert sorted(p.name for p in (tmp_path / draw).parent.iterdir()) == ["draw.json"]

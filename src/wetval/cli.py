@@ -35,6 +35,8 @@ EXIT_INPUT = 1
 EXIT_USAGE = 2
 EXIT_INTERNAL = 3
 
+SCREEN_FORMATS = (".csv", ".xlsx")
+
 Handler = Callable[[argparse.Namespace], Any]
 
 
@@ -44,6 +46,21 @@ def _emit(args: argparse.Namespace, text: str, data: Any) -> None:
         print(json.dumps(data, ensure_ascii=False, indent=2, default=str))
     elif not args.quiet:
         print(text)
+
+
+def _write_file(target: Path, content: bytes) -> None:
+    """Write ``content`` to ``target`` through a temporary file beside it.
+
+    Missing parent directories are created (as ``assess -o`` does); a failure
+    leaves neither the temporary file nor a partial ``target``.
+    """
+    target.parent.mkdir(parents=True, exist_ok=True)
+    temporary = target.with_name(f".{target.name}.partial")
+    try:
+        temporary.write_bytes(content)
+        temporary.replace(target)
+    finally:
+        temporary.unlink(missing_ok=True)
 
 
 def _inventory_data(inventory: Any) -> dict[str, Any]:
@@ -88,18 +105,13 @@ def _run_assessment(args: argparse.Namespace, spec: Any, default_output: str) ->
         assessment, output, formats=spec.report.formats, languages=spec.report.languages
     )
     head = assessment.headline()
-    text = "\n".join(
-        [
-            assessment.summary(),
-            f"  reports: {output.resolve()}",
-            *(f"    {path.name}" for path in written.values()),
-        ]
-    )
-    _emit(
-        args,
-        text,
-        {"output": str(output.resolve()), "files": {k: str(v) for k, v in written.items()}, **head},
-    )
+    lines = [
+        assessment.summary(),
+        f"  reports: {output.resolve()}",
+        *(f"    {path.name}" for path in written.values()),
+    ]
+    files = {key: str(path.resolve()) for key, path in written.items()}
+    _emit(args, "\n".join(lines), {"output": str(output.resolve()), "files": files, **head})
 
 
 def _cmd_demo(args: argparse.Namespace) -> None:
@@ -168,9 +180,7 @@ def _cmd_report(args: argparse.Namespace) -> None:
         review = _load(args.review, ReviewRecord, "review record")
     content = render(build_document(assessment, args.lang, review=review), args.format)
     target = Path(args.output or f"report_{args.lang}.{args.format}")
-    temporary = target.with_name(f".{target.name}.partial")
-    temporary.write_bytes(content)
-    temporary.replace(target)
+    _write_file(target, content)
     _emit(args, f"wrote {target.resolve()}", {"output": str(target.resolve())})
 
 
@@ -178,10 +188,22 @@ def _cmd_screen(args: argparse.Namespace) -> None:
     from wetval.io import read_indicators, read_parcels, write_table
     from wetval.screening import screen_reserves
 
+    target = Path(args.output)
+    if target.suffix.lower() not in SCREEN_FORMATS:
+        raise ValidationError(
+            [
+                Problem(
+                    reason=f"cannot write a {target.suffix or 'file without extension'} file",
+                    fix=f"name the output file with one of: {', '.join(SCREEN_FORMATS)}",
+                )
+            ],
+            what="output file",
+            source=str(target),
+        )
     parcels = read_parcels(args.parcels, scheme=args.scheme, encoding=args.encoding)
     indicators = read_indicators(args.indicators, encoding=args.encoding)
     census = screen_reserves(parcels, indicators, args.card)
-    target = Path(args.output)
+    target.parent.mkdir(parents=True, exist_ok=True)
     write_table(census.to_frame(), target, encoding=args.output_encoding)
     _emit(
         args,
