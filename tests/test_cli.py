@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from wetval.assess import Assessment
 from wetval.cli import EXIT_INPUT, EXIT_OK, EXIT_USAGE, main
 from wetval.datasets import export_sample
 
@@ -22,7 +23,17 @@ def test_demo_writes_reports_and_prints_the_headline(
     assert main(["demo"]) == EXIT_OK
     out = capsys.readouterr().out
     assert "SYNTHETIC" in out and "recommended quota price" in out
+    # the Monte Carlo band of the price, as the --json output has it
+    mc_lines = [line for line in out.splitlines() if line.startswith("  Monte Carlo (")]
     folder = tmp_path / "wetval-demo"
+    assessment = Assessment.from_json((folder / "assessment.json").read_text(encoding="utf-8"))
+    assert assessment.uncertainty is not None
+    p5, p50, p95 = assessment.headline()["price_per_unit_p5_p50_p95"]
+    assert mc_lines == [
+        f"  Monte Carlo ({assessment.uncertainty.n_draws:,} draws): price per quota unit "
+        f"P5–P95 {p5:,.2f}–{p95:,.2f} CNY, median {p50:,.2f}"
+    ]
+    assert str(folder.resolve()) in out
     names = {p.name for p in folder.iterdir()}
     assert names == {
         "assessment.json",

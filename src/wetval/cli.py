@@ -105,8 +105,14 @@ def _run_assessment(args: argparse.Namespace, spec: Any, default_output: str) ->
         assessment, output, formats=spec.report.formats, languages=spec.report.languages
     )
     head = assessment.headline()
-    lines = [
-        assessment.summary(),
+    lines = [assessment.summary()]
+    if assessment.uncertainty is not None:
+        p5, p50, p95 = head["price_per_unit_p5_p50_p95"]
+        lines.append(
+            f"  Monte Carlo ({assessment.uncertainty.n_draws:,} draws): price per quota unit "
+            f"P5–P95 {p5:,.2f}–{p95:,.2f} CNY, median {p50:,.2f}"
+        )
+    lines += [
         f"  reports: {output.resolve()}",
         *(f"    {path.name}" for path in written.values()),
     ]
