@@ -1,15 +1,20 @@
-"""The command line's error paths, ``--quiet`` and output files."""
+"""The command line's error paths, ``--quiet``, ``--json`` errors and a closed pipe."""
 
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
-from wetval.cli import EXIT_INPUT, EXIT_OK, main
+from wetval.cli import EXIT_BROKEN_PIPE, EXIT_INPUT, EXIT_INTERNAL, EXIT_OK, EXIT_USAGE, main
 from wetval.datasets import export_sample
 from wetval.review import synthetic_pool
+
+SRC = Path(__file__).resolve().parents[1] / "src"
 
 PROJECT = (
     '[project]\nname = "t"\napplicant = "a"\nassessor = "b"\ndate = 2024-12-31\n'
@@ -85,6 +90,55 @@ def test_unknown_card_id_in_a_project(tmp_path: Path, capsys: pytest.CaptureFixt
     assert_nothing_written(tmp_path, out)
 
 
+def test_json_errors_print_an_object_on_stdout(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / "dltb.csv").write_text("BSM,DLBMX,TBMJ\n1,1104,30\n", encoding="utf-8")
+    out = tmp_path / "out"
+    code, stdout, err = run(
+        capsys, "--json", "assess", str(project(tmp_path, parcels="dltb.csv")), "-o", str(out)
+    )
+    data = json.loads(stdout)
+    assert code == EXIT_INPUT and data["exit_code"] == EXIT_INPUT
+    assert data["error"] == "ValidationError" and data["message"] in err
+    assert [(p["column"], p["row"]) for p in data["problems"]] == [("land_class", None)]
+    assert "DLBM" in data["problems"][0]["fix"]
+    assert_nothing_written(tmp_path, out)
+
+    code, stdout, _ = run(
+        capsys, "assess", str(project(tmp_path, condition="nope")), "-o", str(out), "--json"
+    )
+    data = json.loads(stdout)
+    assert code == EXIT_INPUT and "problems" not in data and "nope" in data["message"]
+
+    code, stdout, _ = run(capsys, "--json", "cards", "show")
+    assert code == EXIT_USAGE
+    assert json.loads(stdout) == {
+        "error": "UsageError",
+        "message": "wetval cards show: give a card id (see 'wetval cards list')",
+        "exit_code": EXIT_USAGE,
+    }
+
+
+def test_json_internal_error(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import wetval.plugins
+
+    def broken(kind: str | None = None) -> list[object]:
+        raise RuntimeError("registry broke")
+
+    monkeypatch.setattr(wetval.plugins, "list_methods", broken)
+    code, stdout, err = run(capsys, "methods", "--json")
+    assert code == EXIT_INTERNAL and "report the traceback" in err
+    data = json.loads(stdout)
+    assert (data["error"], data["message"], data["exit_code"]) == (
+        "RuntimeError",
+        "registry broke",
+        EXIT_INTERNAL,
+    )
+
+
 def test_quiet_prints_nothing_on_success_but_errors_reach_stderr(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -137,3 +191,19 @@ def test_review_record_into_a_new_directory(
     assert code == EXIT_OK
     assert json.loads(stdout)["output"] == str(tmp_path / draw)  # absolute, like every command
     assert sorted(p.name for p in (tmp_path / draw).parent.iterdir()) == ["draw.json"]
+
+
+def test_a_closed_pipe_stops_quietly() -> None:
+    # the reader goes away before wetval writes (as `wetval --json cards list | head -0`)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "wetval", "--json", "cards", "list"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env=os.environ | {"PYTHONPATH": str(SRC)},
+    )
+    assert process.stdout is not None and process.stderr is not None
+    process.stdout.close()
+    stderr = process.stderr.read()
+    process.stderr.close()
+    assert process.wait(timeout=120) == EXIT_BROKEN_PIPE
+    assert stderr == b""

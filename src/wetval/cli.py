@@ -12,12 +12,19 @@ Exit codes
 3
     An unexpected internal error (a bug: please report it with the traceback
     printed by ``--debug``).
+141
+    The reader of the output closed the pipe early (e.g. ``wetval methods |
+    head``); 128 + SIGPIPE, as for other Unix tools.
+
+With ``--json`` an error also prints a JSON object on stdout (see
+:func:`_error_data`).
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -28,12 +35,13 @@ from wetval._text import text_table
 from wetval._version import __version__
 from wetval.errors import Problem, ValidationError, WetvalError
 
-__all__ = ["EXIT_INPUT", "EXIT_INTERNAL", "EXIT_OK", "EXIT_USAGE", "main"]
+__all__ = ["EXIT_BROKEN_PIPE", "EXIT_INPUT", "EXIT_INTERNAL", "EXIT_OK", "EXIT_USAGE", "main"]
 
 EXIT_OK = 0
 EXIT_INPUT = 1
 EXIT_USAGE = 2
 EXIT_INTERNAL = 3
+EXIT_BROKEN_PIPE = 141
 
 SCREEN_FORMATS = (".csv", ".xlsx")
 
@@ -364,8 +372,46 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    """Run the command line; returns the exit code (see the module docstring)."""
+def _error_data(error: BaseException, exit_code: int) -> dict[str, Any]:
+    """The JSON object an error prints on stdout with ``--json``.
+
+    Parameters
+    ----------
+    error
+        The error; a :class:`SystemExit` raised by a command is a usage error.
+    exit_code
+        The exit code the command returns.
+
+    Returns
+    -------
+    dict
+        ``error`` (the exception's class name, ``"UsageError"`` for a wrong
+        command line), ``message`` (the text also printed on stderr),
+        ``problems`` (only for a :class:`~wetval.errors.ValidationError`: every
+        problem with ``row``, ``parcel_id``, ``column``, ``value``, ``reason``
+        and ``fix``) and ``exit_code``.
+    """
+    data: dict[str, Any] = {
+        "error": "UsageError" if isinstance(error, SystemExit) else type(error).__name__,
+        "message": str(error),
+    }
+    if isinstance(error, ValidationError):
+        data["problems"] = json.loads(
+            error.problems.to_json(orient="records", force_ascii=False, default_handler=str)
+        )
+    data["exit_code"] = exit_code
+    return data
+
+
+def _fail(args: argparse.Namespace, error: BaseException, exit_code: int, message: str) -> int:
+    """Print ``message`` on stderr (and the error as JSON on stdout with ``--json``)."""
+    print(message, file=sys.stderr)
+    if args.json:
+        print(json.dumps(_error_data(error, exit_code), ensure_ascii=False, indent=2))
+    return exit_code
+
+
+def _run(argv: Sequence[str] | None) -> int:
     parser = build_parser()
     try:
         args = parser.parse_args(argv)
@@ -375,21 +421,35 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         handler(args)
     except WetvalError as error:
-        print(f"wetval: error: {error}", file=sys.stderr)
-        return EXIT_INPUT
+        return _fail(args, error, EXIT_INPUT, f"wetval: error: {error}")
     except SystemExit as stop:
-        print(stop, file=sys.stderr)
-        return EXIT_USAGE
+        return _fail(args, stop, EXIT_USAGE, str(stop))
+    except BrokenPipeError:
+        raise
     except Exception as error:
         if args.debug:
             raise
-        print(
+        message = (
             f"wetval: internal error: {type(error).__name__}: {error}\n"
-            "This is a bug in wetval; run again with --debug and report the traceback.",
-            file=sys.stderr,
+            "This is a bug in wetval; run again with --debug and report the traceback."
         )
-        return EXIT_INTERNAL
+        return _fail(args, error, EXIT_INTERNAL, message)
     return EXIT_OK
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; returns the exit code (see the module docstring)."""
+    try:
+        code = _run(argv)
+        sys.stdout.flush()
+    except BrokenPipeError:
+        # the reader closed the pipe (``| head``): stop quietly, and point stdout at devnull
+        # so that the interpreter's final flush does not fail again (Python docs, "Note on
+        # SIGPIPE" in the signal module)
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return EXIT_BROKEN_PIPE
+    return code
 
 
 if __name__ == "__main__":
