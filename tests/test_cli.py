@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from wetval.assess import Assessment
 from wetval.cli import EXIT_INPUT, EXIT_OK, EXIT_USAGE, main
 from wetval.datasets import export_sample
 
@@ -22,7 +23,16 @@ def test_demo_writes_reports_and_prints_the_headline(
     assert main(["demo"]) == EXIT_OK
     out = capsys.readouterr().out
     assert "SYNTHETIC" in out and "recommended quota price" in out
+    # the Monte Carlo band of the price, as the --json output has it
+    mc_lines = [line for line in out.splitlines() if line.startswith("  Monte Carlo (")]
     folder = tmp_path / "wetval-demo"
+    assessment = Assessment.from_json((folder / "assessment.json").read_text(encoding="utf-8"))
+    assert assessment.uncertainty is not None
+    p5, p50, p95 = assessment.headline()["price_per_unit_p5_p50_p95"]
+    assert mc_lines == [
+        f"  Monte Carlo ({assessment.uncertainty.n_draws:,} draws): price per quota unit "
+        f"P5–P95 {p5:,.2f}–{p95:,.2f} CNY, median {p50:,.2f}"
+    ]
     assert str(folder.resolve()) in out
     names = {p.name for p in folder.iterdir()}
     assert names == {
@@ -38,16 +48,21 @@ def test_demo_writes_reports_and_prints_the_headline(
 
 
 def test_assess_example_project_json_output(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    monkeypatch.chdir(tmp_path)
     out = tmp_path / "out"
-    code = main(["assess", str(DOCS / "example-project.toml"), "-o", str(out), "--json"])
+    code = main(["assess", str(DOCS / "example-project.toml"), "-o", "out", "--json"])
     assert code == EXIT_OK
     data = json.loads(capsys.readouterr().out)
     assert data["price_per_unit"] > 0 and data["synthetic"] is True
-    assert Path(data["files"]["json"]).is_file()
-    # the report command renders again from the stored assessment
-    target = tmp_path / "again.md"
+    # every path is absolute, also when -o is relative
+    assert data["output"] == str(out)
+    assert data["files"]["json"] == str(out / "assessment.json")
+    assert {Path(path).parent for path in data["files"].values()} == {out}
+    assert all(Path(path).is_file() for path in data["files"].values())
+    # the report command renders again from the stored assessment, into a new directory
+    target = tmp_path / "new" / "dir" / "again.md"
     assert (
         main(
             [
@@ -64,6 +79,7 @@ def test_assess_example_project_json_output(
         == EXIT_OK
     )
     assert target.read_text(encoding="utf-8").startswith("# Wetland Occupation")
+    assert [p.name for p in target.parent.iterdir()] == ["again.md"]  # no partial file left
 
 
 def test_assess_errors_leave_no_output(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

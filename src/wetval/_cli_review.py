@@ -55,10 +55,9 @@ def _load(path: str, kind: type[_R], what: str) -> _R:
 
 
 def _write_json(result: Result, path: str) -> None:
-    target = Path(path)
-    temporary = target.with_name(f".{target.name}.partial")
-    temporary.write_text(result.to_json(indent=1), encoding="utf-8")
-    temporary.replace(target)
+    from wetval.cli import _write_file
+
+    _write_file(Path(path), result.to_json(indent=1).encode("utf-8"))
 
 
 def _cmd_draw(args: argparse.Namespace) -> None:
@@ -96,7 +95,7 @@ def _cmd_draw(args: argparse.Namespace) -> None:
         "excluded": draw.excluded.to_dict(orient="records"),
         "skipped": list(draw.skipped),
         "synthetic": draw.synthetic,
-        "output": args.output,
+        "output": str(Path(args.output).resolve()),
     }
     _emit(args, text, data)
 
@@ -120,7 +119,7 @@ def _cmd_sheet(args: argparse.Namespace) -> None:
         "due": sheet.due,
         "members": list(sheet.member_ids),
         "criteria": sheet.criteria.reset_index().to_dict(orient="records"),
-        "written": written,
+        "written": [str(Path(path).resolve()) for path in written],
     }
     _emit(args, text, data)
 
@@ -140,7 +139,8 @@ def _cmd_summarise(args: argparse.Namespace) -> None:
     if args.output:
         _write_json(record, args.output)
         text += f"\nwritten: {args.output}"
-    _emit(args, text, record.appendix() | {"output": args.output})
+    output = str(Path(args.output).resolve()) if args.output else None
+    _emit(args, text, record.appendix() | {"output": output})
 
 
 def _cmd_verify(args: argparse.Namespace) -> None:

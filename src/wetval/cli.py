@@ -12,12 +12,19 @@ Exit codes
 3
     An unexpected internal error (a bug: please report it with the traceback
     printed by ``--debug``).
+141
+    The reader of the output closed the pipe early (e.g. ``wetval methods |
+    head``); 128 + SIGPIPE, as for other Unix tools.
+
+With ``--json`` an error also prints a JSON object on stdout (see
+:func:`_error_data`).
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -28,12 +35,15 @@ from wetval._text import text_table
 from wetval._version import __version__
 from wetval.errors import Problem, ValidationError, WetvalError
 
-__all__ = ["EXIT_INPUT", "EXIT_INTERNAL", "EXIT_OK", "EXIT_USAGE", "main"]
+__all__ = ["EXIT_BROKEN_PIPE", "EXIT_INPUT", "EXIT_INTERNAL", "EXIT_OK", "EXIT_USAGE", "main"]
 
 EXIT_OK = 0
 EXIT_INPUT = 1
 EXIT_USAGE = 2
 EXIT_INTERNAL = 3
+EXIT_BROKEN_PIPE = 141
+
+SCREEN_FORMATS = (".csv", ".xlsx")
 
 Handler = Callable[[argparse.Namespace], Any]
 
@@ -44,6 +54,21 @@ def _emit(args: argparse.Namespace, text: str, data: Any) -> None:
         print(json.dumps(data, ensure_ascii=False, indent=2, default=str))
     elif not args.quiet:
         print(text)
+
+
+def _write_file(target: Path, content: bytes) -> None:
+    """Write ``content`` to ``target`` through a temporary file beside it.
+
+    Missing parent directories are created (as ``assess -o`` does); a failure
+    leaves neither the temporary file nor a partial ``target``.
+    """
+    target.parent.mkdir(parents=True, exist_ok=True)
+    temporary = target.with_name(f".{target.name}.partial")
+    try:
+        temporary.write_bytes(content)
+        temporary.replace(target)
+    finally:
+        temporary.unlink(missing_ok=True)
 
 
 def _inventory_data(inventory: Any) -> dict[str, Any]:
@@ -88,18 +113,19 @@ def _run_assessment(args: argparse.Namespace, spec: Any, default_output: str) ->
         assessment, output, formats=spec.report.formats, languages=spec.report.languages
     )
     head = assessment.headline()
-    text = "\n".join(
-        [
-            assessment.summary(),
-            f"  reports: {output.resolve()}",
-            *(f"    {path.name}" for path in written.values()),
-        ]
-    )
-    _emit(
-        args,
-        text,
-        {"output": str(output.resolve()), "files": {k: str(v) for k, v in written.items()}, **head},
-    )
+    lines = [assessment.summary()]
+    if assessment.uncertainty is not None:
+        p5, p50, p95 = head["price_per_unit_p5_p50_p95"]
+        lines.append(
+            f"  Monte Carlo ({assessment.uncertainty.n_draws:,} draws): price per quota unit "
+            f"P5–P95 {p5:,.2f}–{p95:,.2f} CNY, median {p50:,.2f}"
+        )
+    lines += [
+        f"  reports: {output.resolve()}",
+        *(f"    {path.name}" for path in written.values()),
+    ]
+    files = {key: str(path.resolve()) for key, path in written.items()}
+    _emit(args, "\n".join(lines), {"output": str(output.resolve()), "files": files, **head})
 
 
 def _cmd_demo(args: argparse.Namespace) -> None:
@@ -168,9 +194,7 @@ def _cmd_report(args: argparse.Namespace) -> None:
         review = _load(args.review, ReviewRecord, "review record")
     content = render(build_document(assessment, args.lang, review=review), args.format)
     target = Path(args.output or f"report_{args.lang}.{args.format}")
-    temporary = target.with_name(f".{target.name}.partial")
-    temporary.write_bytes(content)
-    temporary.replace(target)
+    _write_file(target, content)
     _emit(args, f"wrote {target.resolve()}", {"output": str(target.resolve())})
 
 
@@ -178,10 +202,22 @@ def _cmd_screen(args: argparse.Namespace) -> None:
     from wetval.io import read_indicators, read_parcels, write_table
     from wetval.screening import screen_reserves
 
+    target = Path(args.output)
+    if target.suffix.lower() not in SCREEN_FORMATS:
+        raise ValidationError(
+            [
+                Problem(
+                    reason=f"cannot write a {target.suffix or 'file without extension'} file",
+                    fix=f"name the output file with one of: {', '.join(SCREEN_FORMATS)}",
+                )
+            ],
+            what="output file",
+            source=str(target),
+        )
     parcels = read_parcels(args.parcels, scheme=args.scheme, encoding=args.encoding)
     indicators = read_indicators(args.indicators, encoding=args.encoding)
     census = screen_reserves(parcels, indicators, args.card)
-    target = Path(args.output)
+    target.parent.mkdir(parents=True, exist_ok=True)
     write_table(census.to_frame(), target, encoding=args.output_encoding)
     _emit(
         args,
@@ -336,8 +372,46 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    """Run the command line; returns the exit code (see the module docstring)."""
+def _error_data(error: BaseException, exit_code: int) -> dict[str, Any]:
+    """The JSON object an error prints on stdout with ``--json``.
+
+    Parameters
+    ----------
+    error
+        The error; a :class:`SystemExit` raised by a command is a usage error.
+    exit_code
+        The exit code the command returns.
+
+    Returns
+    -------
+    dict
+        ``error`` (the exception's class name, ``"UsageError"`` for a wrong
+        command line), ``message`` (the text also printed on stderr),
+        ``problems`` (only for a :class:`~wetval.errors.ValidationError`: every
+        problem with ``row``, ``parcel_id``, ``column``, ``value``, ``reason``
+        and ``fix``) and ``exit_code``.
+    """
+    data: dict[str, Any] = {
+        "error": "UsageError" if isinstance(error, SystemExit) else type(error).__name__,
+        "message": str(error),
+    }
+    if isinstance(error, ValidationError):
+        data["problems"] = json.loads(
+            error.problems.to_json(orient="records", force_ascii=False, default_handler=str)
+        )
+    data["exit_code"] = exit_code
+    return data
+
+
+def _fail(args: argparse.Namespace, error: BaseException, exit_code: int, message: str) -> int:
+    """Print ``message`` on stderr (and the error as JSON on stdout with ``--json``)."""
+    print(message, file=sys.stderr)
+    if args.json:
+        print(json.dumps(_error_data(error, exit_code), ensure_ascii=False, indent=2))
+    return exit_code
+
+
+def _run(argv: Sequence[str] | None) -> int:
     parser = build_parser()
     try:
         args = parser.parse_args(argv)
@@ -347,21 +421,35 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         handler(args)
     except WetvalError as error:
-        print(f"wetval: error: {error}", file=sys.stderr)
-        return EXIT_INPUT
+        return _fail(args, error, EXIT_INPUT, f"wetval: error: {error}")
     except SystemExit as stop:
-        print(stop, file=sys.stderr)
-        return EXIT_USAGE
+        return _fail(args, stop, EXIT_USAGE, str(stop))
+    except BrokenPipeError:
+        raise
     except Exception as error:
         if args.debug:
             raise
-        print(
+        message = (
             f"wetval: internal error: {type(error).__name__}: {error}\n"
-            "This is a bug in wetval; run again with --debug and report the traceback.",
-            file=sys.stderr,
+            "This is a bug in wetval; run again with --debug and report the traceback."
         )
-        return EXIT_INTERNAL
+        return _fail(args, error, EXIT_INTERNAL, message)
     return EXIT_OK
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; returns the exit code (see the module docstring)."""
+    try:
+        code = _run(argv)
+        sys.stdout.flush()
+    except BrokenPipeError:
+        # the reader closed the pipe (``| head``): stop quietly, and point stdout at devnull
+        # so that the interpreter's final flush does not fail again (Python docs, "Note on
+        # SIGPIPE" in the signal module)
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return EXIT_BROKEN_PIPE
+    return code
 
 
 if __name__ == "__main__":
