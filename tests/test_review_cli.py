@@ -61,6 +61,13 @@ def test_full_review_from_the_command_line(
         str(form),
     )
     assert code == EXIT_OK and "数据充分性" in out and "form.xlsx" in out
+    # a form in a format wetval cannot write is refused before the sheet is written
+    refused = tmp_path / "refused.json"
+    code, _, err = run(
+        capsys, "review", "sheet", str(draw), "--due", "2024-03-15",
+        "--output", str(refused), "--form", "form.txt",
+    )  # fmt: skip
+    assert code == EXIT_INPUT and ".csv, .xlsx" in err and not refused.exists()
 
     sheet = ReviewSheet.from_json(sheet_path.read_text(encoding="utf-8"))
     filled = entries_frame(synthetic_entries(sheet, seed=2), sheet.criterion_ids)

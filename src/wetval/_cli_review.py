@@ -101,10 +101,12 @@ def _cmd_draw(args: argparse.Namespace) -> None:
 
 
 def _cmd_sheet(args: argparse.Namespace) -> None:
-    from wetval.cli import _emit
+    from wetval.cli import _emit, check_table_output
     from wetval.io import write_table
     from wetval.review import PanelDraw, ReviewSheet
 
+    if args.form:
+        check_table_output(Path(args.form))
     draw = _load(args.draw, PanelDraw, "panel draw")
     sheet = ReviewSheet.build(draw, due=args.due, card=args.card)
     _write_json(sheet, args.output)

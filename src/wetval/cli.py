@@ -198,11 +198,8 @@ def _cmd_report(args: argparse.Namespace) -> None:
     _emit(args, f"wrote {target.resolve()}", {"output": str(target.resolve())})
 
 
-def _cmd_screen(args: argparse.Namespace) -> None:
-    from wetval.io import read_indicators, read_parcels, write_table
-    from wetval.screening import screen_reserves
-
-    target = Path(args.output)
+def check_table_output(target: Path) -> None:
+    """Refuse, before any work, a table output whose extension is not CSV or XLSX."""
     if target.suffix.lower() not in SCREEN_FORMATS:
         raise ValidationError(
             [
@@ -214,6 +211,14 @@ def _cmd_screen(args: argparse.Namespace) -> None:
             what="output file",
             source=str(target),
         )
+
+
+def _cmd_screen(args: argparse.Namespace) -> None:
+    from wetval.io import read_indicators, read_parcels, write_table
+    from wetval.screening import screen_reserves
+
+    target = Path(args.output)
+    check_table_output(target)
     parcels = read_parcels(args.parcels, scheme=args.scheme, encoding=args.encoding)
     indicators = read_indicators(args.indicators, encoding=args.encoding)
     census = screen_reserves(parcels, indicators, args.card)
