@@ -43,6 +43,7 @@ from wetval.cards import Card, load_card
 from wetval.errors import CardError, DependencyError, Problem, ProblemCollector, UnknownCardError
 from wetval.provenance import Provenance, frame_hash
 from wetval.results import Result
+from wetval.valuation.benefit_transfer import log_value_function
 
 __all__ = ["ValueFunctionFit", "fit_value_function"]
 
@@ -148,6 +149,10 @@ class ValueFunctionFit(Result):
     def predict(self, sites: pd.DataFrame, service: str | None = None) -> pd.Series:
         """Predicted value exp(x·β̂) per ha per year (the median, not the mean).
 
+        Evaluated by :func:`wetval.valuation.benefit_transfer.log_value_function`,
+        as the ``value-function-transfer`` method evaluates the exported card, so
+        a 1-ha parcel valued with that card gets exactly this value.
+
         Parameters
         ----------
         sites
@@ -163,9 +168,21 @@ class ValueFunctionFit(Result):
         chosen = service if service is not None else self.services[0]
         if chosen not in self.services:
             raise ValueError(f"unknown service {chosen!r}; the fit has {list(self.services)}")
-        x = _design(sites, self.coefficients, np.full(len(sites), chosen, dtype=object))
-        beta = self.coefficients["coefficient"].to_numpy(dtype=float)
-        return pd.Series(np.exp(x @ beta), index=sites.index, name="value_per_ha")
+        is_dummy = self.coefficients["input"] == "service"
+        dummy_names = [str(v) for v in self.coefficients.index[is_dummy]]
+        dummies = pd.DataFrame(
+            [[1.0 if chosen == name else 0.0 for name in dummy_names]],
+            index=[chosen],
+            columns=dummy_names,
+        )
+        log_value, _ = log_value_function(
+            self.coefficients,
+            _site_inputs(sites, self.coefficients),
+            dummies,
+            len(sites),
+            self.covariance.to_numpy(dtype=float),
+        )
+        return pd.Series(np.exp(log_value[:, 0]), index=sites.index, name="value_per_ha")
 
     def to_card(
         self,
@@ -397,6 +414,17 @@ def _describe(variable: str, row: pd.Series) -> str:
     return f"dummy: {row['input']}"
 
 
+def _site_inputs(frame: pd.DataFrame, coefficients: pd.DataFrame) -> dict[str, np.ndarray]:
+    """Each site variable's column of the design: ``frame[input]``, logged for ``ln`` variables."""
+    inputs = {}
+    for variable, row in coefficients.iterrows():
+        if row["transform"] == "constant" or row["input"] == "service":
+            continue
+        values = pd.to_numeric(frame[str(row["input"])], errors="coerce").to_numpy(dtype=float)
+        inputs[str(variable)] = np.log(values) if row["transform"] == "ln" else values
+    return inputs
+
+
 def _design(
     frame: pd.DataFrame, coefficients: pd.DataFrame, services: np.ndarray | None
 ) -> np.ndarray:
@@ -405,6 +433,7 @@ def _design(
     ``services`` holds each row's service (``None`` for a fit without service
     dummies); site inputs are read from ``frame`` by the coefficient's ``input``.
     """
+    inputs = _site_inputs(frame, coefficients)
     columns = []
     for variable, row in coefficients.iterrows():
         if row["transform"] == "constant":
@@ -413,8 +442,7 @@ def _design(
             assert services is not None
             columns.append((services == variable).astype(float))
         else:
-            values = pd.to_numeric(frame[str(row["input"])], errors="coerce").to_numpy(dtype=float)
-            columns.append(np.log(values) if row["transform"] == "ln" else values)
+            columns.append(inputs[str(variable)])
     return np.column_stack(columns)
 
 
