@@ -290,3 +290,24 @@ def test_fit_does_not_depend_on_row_order(seed: int) -> None:
     assert first.statistics["loso_median_ape"] == pytest.approx(
         second.statistics["loso_median_ape"], rel=1e-9
     )
+
+
+def test_bad_weights_and_reference_service_name_the_argument(studies: pd.DataFrame) -> None:
+    with pytest.raises(ValidationError) as error:
+        fit_value_function(
+            studies, site=SITE_VARIABLES, price_year=2007, weights="nocol", reference_service="nope"
+        )
+    problems = error.value.problems.set_index("column")
+    assert problems.loc["weights", "value"] == "nocol"
+    assert "'inverse-count'" in problems.loc["weights", "fix"]
+    assert "value" in problems.loc["weights", "fix"]  # lists the study table's columns
+    assert problems.loc["reference_service", "value"] == "nope"
+    for service in studies["service"].unique():
+        assert service in problems.loc["reference_service", "fix"]
+    bad = studies.assign(w=1.0)
+    bad.loc[bad.index[[2, 5]], "w"] = [0.0, np.nan]
+    with pytest.raises(ValidationError) as error:
+        fit_value_function(bad, site=SITE_VARIABLES, price_year=2007, weights="w")
+    rows = error.value.problems
+    assert rows["row"].tolist() == list(bad.index[[2, 5]])
+    assert set(rows["column"]) == {"w"}

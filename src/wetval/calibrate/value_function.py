@@ -452,8 +452,11 @@ def _check(
     study: str,
     site: Mapping[str, tuple[Transform, str]],
     service: str | None,
+    reference_service: str | None,
+    weights: str,
 ) -> None:
     problems = ProblemCollector(studies.index)
+    found = ", ".join(map(str, studies.columns))
     needed = [value, study, *[column for _, column in site.values()]]
     if service is not None:
         needed.append(service)
@@ -463,10 +466,38 @@ def _check(
                 Problem(
                     reason="column missing from the study table",
                     column=column,
-                    fix=f"add it (columns found: {', '.join(map(str, studies.columns))})",
+                    fix=f"add it (columns found: {found})",
+                )
+            )
+    weighted = weights not in ("ols", "inverse-count")
+    if weighted and weights not in studies.columns:
+        problems.add(
+            Problem(
+                reason="argument weights is neither 'ols', 'inverse-count' nor a column of the "
+                "study table",
+                column="weights",
+                value=weights,
+                fix=f"pass weights='ols', 'inverse-count' or a weight column ({found})",
+            )
+        )
+    if service is not None and service in studies.columns and reference_service is not None:
+        names = sorted(str(s) for s in studies[service].dropna().unique())
+        if reference_service not in names:
+            problems.add(
+                Problem(
+                    reason="argument reference_service is not a service of the study table",
+                    column="reference_service",
+                    value=reference_service,
+                    fix=f"pass one of the services in column {service!r}: {', '.join(names)}",
                 )
             )
     problems.raise_if_any("study-value table")
+    if weighted:
+        weight = pd.to_numeric(studies[weights], errors="coerce").to_numpy(dtype=float)
+        problems.add_rows(
+            ~(weight > 0), column=weights, values=studies[weights],
+            reason="weight must be a positive number", fix="give every estimate a weight > 0",
+        )  # fmt: skip
     values = pd.to_numeric(studies[value], errors="coerce").to_numpy(dtype=float)
     problems.add_rows(
         ~(values > 0), column=value, values=studies[value],
@@ -544,7 +575,9 @@ def fit_value_function(
     ------
     wetval.errors.ValidationError
         Naming every missing column, non-positive value, non-positive ln
-        input, non-0/1 dummy and estimate without a study or a service.
+        input, non-0/1 dummy, non-positive weight and estimate without a
+        study or a service, a ``weights`` that is neither a method nor a
+        column, and a ``reference_service`` that is not in the data.
     wetval.errors.DependencyError
         Without statsmodels (``pip install 'wetval[calibrate]'``).
     """
@@ -554,12 +587,10 @@ def fit_value_function(
     from statsmodels.stats.outliers_influence import variance_inflation_factor
     from statsmodels.tools.sm_exceptions import SingularMatrixWarning
 
-    _check(studies, value, study, site, service)
+    _check(studies, value, study, site, service, reference_service, weights)
     if service is not None:
         names = sorted(str(s) for s in studies[service].dropna().unique())
         reference = reference_service if reference_service is not None else names[0]
-        if reference not in names:
-            raise ValueError(f"reference service {reference!r} is not in the data ({names})")
         ordered = (reference, *[s for s in names if s != reference])
     else:
         reference, ordered = None, ("value",)
@@ -582,8 +613,6 @@ def fit_value_function(
         w = 1.0 / counts
     else:
         w = pd.to_numeric(studies[weights], errors="coerce").to_numpy(dtype=float)
-        if not (w > 0).all():
-            raise ValueError(f"weight column {weights!r} must hold positive numbers")
     model = sm.WLS(y, design, weights=w)
     result = model.fit(cov_type="cluster", cov_kwds={"groups": groups})
     names = list(coefficients.index)
