@@ -244,6 +244,19 @@ def test_weights_card_round_trip_index_card(county: Any, tmp_path: Path) -> None
     path.write_text(card.to_toml(), encoding="utf-8")
     loaded = load_card(path)
     assert loaded.option("weights") == "card"
+    # the fit statistics and the data's hash travel with the card
+    assert loaded.option("data_hash") == weights.data_hash
+    assert len(weights.data_hash) == 64
+    assert loaded.option("weight_method") == "group-ahp"
+    assert loaded.option("experts") == 2
+    statistics = loaded.table("fit_statistics")
+    assert list(statistics.index) == ["A", "B", "group"]
+    pd.testing.assert_frame_equal(
+        statistics[["lambda_max", "ci", "cr", "consistent"]],
+        weights.consistency[["lambda_max", "ci", "cr", "consistent"]],
+        check_names=False,
+        check_exact=True,
+    )
     result = score(county.indicators, loaded, county.parcels)
     np.testing.assert_allclose(
         result.weights["weight"].to_numpy(), weights.weights.reindex(items).to_numpy(), rtol=1e-12
@@ -260,7 +273,12 @@ def test_weights_card_round_trip_points_card(county: Any, tmp_path: Path) -> Non
     )
     path = tmp_path / "jiangxi-entropy.toml"
     path.write_text(card.to_toml(), encoding="utf-8")
-    after = score(county.indicators, load_card(path), county.parcels)
+    loaded = load_card(path)
+    assert loaded.option("data_hash") == objective.data_hash
+    assert loaded.option("weight_method") == "entropy"
+    # entropy weights have no consistency: no fit_statistics table, no expert count
+    assert "fit_statistics" not in loaded.tables and loaded.option("experts") is None
+    after = score(county.indicators, loaded, county.parcels)
     # the rules keep their shape: every item score is unchanged; only the weights move
     pd.testing.assert_frame_equal(after.normalised, before.normalised)
     w = objective.weights.reindex(after.normalised.columns).to_numpy()
