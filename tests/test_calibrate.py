@@ -329,3 +329,7 @@ def test_bad_weights_and_reference_service_name_the_argument(studies: pd.DataFra
     rows = error.value.problems
     assert rows["row"].tolist() == list(bad.index[[2, 5]])
     assert set(rows["column"]) == {"w"}
+    # a site variable named like a service would share its coefficient
+    clash = {"water_supply": ("ln", "site_area_ha")}
+    with pytest.raises(ValidationError, match="water_supply"):
+        fit_value_function(studies, site=clash, price_year=2007)

@@ -600,8 +600,18 @@ def fit_value_function(
     coefficients = pd.DataFrame(rows, columns=["variable", "transform", "input"]).set_index(
         "variable"
     )
-    if coefficients.index.duplicated().any():
-        raise ValueError("site variable names must differ from each other and from service names")
+    problems = ProblemCollector(studies.index)
+    for name in dict.fromkeys(coefficients.index[coefficients.index.duplicated()]):
+        problems.add(
+            Problem(
+                reason="argument site: the variable name is used twice (by a site variable and "
+                "a service, or by the constant)",
+                column="site",
+                value=name,
+                fix="rename the site variable",
+            )
+        )
+    problems.raise_if_any("value-function specification")
     labels = studies[service].astype(str).to_numpy() if service is not None else None
     design = _design(studies, coefficients, labels)
     y = np.log(pd.to_numeric(studies[value]).to_numpy(dtype=float))
