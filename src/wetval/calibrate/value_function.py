@@ -491,7 +491,7 @@ def _check(
                     fix=f"pass one of the services in column {service!r}: {', '.join(names)}",
                 )
             )
-    problems.raise_if_any("study-value table")
+    problems.raise_if_any("study-value table and fit_value_function arguments")
     if weighted:
         weight = pd.to_numeric(studies[weights], errors="coerce").to_numpy(dtype=float)
         problems.add_rows(
