@@ -155,9 +155,12 @@ def test_card_round_trip_reproduces_the_predictions(fit: Any, tmp_path: Path) ->
     frame["area_m2"] = 10_000.0
     parcels = ParcelTable.from_frame(frame)
     valued = value(parcels, loaded, price_year=2017)
+    # 1 ha: the area scale is 10 000 m² × (1 / 10 000 ha per m²), exactly 1.0, so the card's
+    # value and the fit's prediction are the same floating-point operations
+    assert (parcels.area("m2") * (1.0 / 10_000.0) == 1.0).all()
     for service in SERVICES.index:
         expected = fit.predict(frame, service=service).to_numpy()
-        np.testing.assert_allclose(valued.values[service].to_numpy(), expected, rtol=1e-12)
+        np.testing.assert_array_equal(valued.values[service].to_numpy(), expected)
     # the interval uses the fit's clustered covariance
     assert "covariance" in valued.interval
     with pytest.raises(CardError, match="installed"):
@@ -241,6 +244,19 @@ def test_weights_card_round_trip_index_card(county: Any, tmp_path: Path) -> None
     path.write_text(card.to_toml(), encoding="utf-8")
     loaded = load_card(path)
     assert loaded.option("weights") == "card"
+    # the fit statistics and the data's hash travel with the card
+    assert loaded.option("data_hash") == weights.data_hash
+    assert len(weights.data_hash) == 64
+    assert loaded.option("weight_method") == "group-ahp"
+    assert loaded.option("experts") == 2
+    statistics = loaded.table("fit_statistics")
+    assert list(statistics.index) == ["A", "B", "group"]
+    pd.testing.assert_frame_equal(
+        statistics[["lambda_max", "ci", "cr", "consistent"]],
+        weights.consistency[["lambda_max", "ci", "cr", "consistent"]],
+        check_names=False,
+        check_exact=True,
+    )
     result = score(county.indicators, loaded, county.parcels)
     np.testing.assert_allclose(
         result.weights["weight"].to_numpy(), weights.weights.reindex(items).to_numpy(), rtol=1e-12
@@ -257,7 +273,12 @@ def test_weights_card_round_trip_points_card(county: Any, tmp_path: Path) -> Non
     )
     path = tmp_path / "jiangxi-entropy.toml"
     path.write_text(card.to_toml(), encoding="utf-8")
-    after = score(county.indicators, load_card(path), county.parcels)
+    loaded = load_card(path)
+    assert loaded.option("data_hash") == objective.data_hash
+    assert loaded.option("weight_method") == "entropy"
+    # entropy weights have no consistency: no fit_statistics table, no expert count
+    assert "fit_statistics" not in loaded.tables and loaded.option("experts") is None
+    after = score(county.indicators, loaded, county.parcels)
     # the rules keep their shape: every item score is unchanged; only the weights move
     pd.testing.assert_frame_equal(after.normalised, before.normalised)
     w = objective.weights.reindex(after.normalised.columns).to_numpy()
@@ -287,3 +308,28 @@ def test_fit_does_not_depend_on_row_order(seed: int) -> None:
     assert first.statistics["loso_median_ape"] == pytest.approx(
         second.statistics["loso_median_ape"], rel=1e-9
     )
+
+
+def test_bad_weights_and_reference_service_name_the_argument(studies: pd.DataFrame) -> None:
+    with pytest.raises(ValidationError) as error:
+        fit_value_function(
+            studies, site=SITE_VARIABLES, price_year=2007, weights="nocol", reference_service="nope"
+        )
+    problems = error.value.problems.set_index("column")
+    assert problems.loc["weights", "value"] == "nocol"
+    assert "'inverse-count'" in problems.loc["weights", "fix"]
+    assert "value" in problems.loc["weights", "fix"]  # lists the study table's columns
+    assert problems.loc["reference_service", "value"] == "nope"
+    for service in studies["service"].unique():
+        assert service in problems.loc["reference_service", "fix"]
+    bad = studies.assign(w=1.0)
+    bad.loc[bad.index[[2, 5]], "w"] = [0.0, np.nan]
+    with pytest.raises(ValidationError) as error:
+        fit_value_function(bad, site=SITE_VARIABLES, price_year=2007, weights="w")
+    rows = error.value.problems
+    assert rows["row"].tolist() == list(bad.index[[2, 5]])
+    assert set(rows["column"]) == {"w"}
+    # a site variable named like a service would share its coefficient
+    clash = {"water_supply": ("ln", "site_area_ha")}
+    with pytest.raises(ValidationError, match="water_supply"):
+        fit_value_function(studies, site=clash, price_year=2007)

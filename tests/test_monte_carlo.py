@@ -459,3 +459,55 @@ def test_combined_valuation_is_held_at_the_run(county: Any, pipeline: dict) -> N
     )
     np.testing.assert_allclose(result.draws["total_value"], combined.total(), rtol=RTOL)
     assert result.draws["total_price"].std() > 0
+
+
+def with_distribution(card_id: str, name: str, value: float, source: str) -> Card:
+    """The card with parameter ``name`` (added when absent) uniform over ±10 % of ``value``."""
+    data = load_card(card_id).model_dump(mode="json", exclude_none=True)
+    parameter = data["parameters"].setdefault(name, {"value": value, "unit": "1", "source": source})
+    parameter["distribution"] = {"kind": "uniform", "low": 0.9 * value, "high": 1.1 * value}
+    return Card.from_mapping(data)
+
+
+def test_distributions_on_cards_the_chain_holds_are_listed_and_noted(county: Any) -> None:
+    """A distribution on a quota-, fund- or condition-card parameter is held, and says so."""
+    quota_card = with_distribution("quota-jinxian", "time_lag_years", 5.0, "jinxian2023")
+    fund_card = with_distribution("funds-jinxian", "township_share", 0.2, "jinxian2023-annex2")
+    condition_card = with_distribution("jiangxi-db36-2134", "survey_error", 0.05, "db36")
+    condition = score(county.indicators, condition_card, county.parcels)
+    frame = condition.to_frame()
+    keep = (county.parcels.to_frame()["role"] == "restoration").to_numpy()
+    parcels = county.parcels.subset(keep & frame["index"].notna().to_numpy())
+    grades = frame.loc[parcels.ids, ["index", "grade_zh"]].rename(columns={"grade_zh": "grade"})
+    quota = credits(parcels, grades, quota_card)
+    services = value(parcels, "xie2015", condition=condition, price_year=2024)
+    price = price_quota(quota, services=services, fund_card=fund_card)
+    chain = PriceChain(
+        parcels=county.parcels,
+        services=services,
+        credits=quota,
+        price=price,
+        condition=condition,
+        indicators=county.indicators,
+        condition_card=condition_card,
+        fund_card=fund_card,
+    )
+    parameters = chain.parameters()
+    held = {
+        "quota-jinxian.time_lag_years": ("quota", "quota credits"),
+        "funds-jinxian.township_share": ("pricing", "township and centre shares"),
+        "jiangxi-db36-2134.survey_error": ("condition", "indicator measurement error"),
+    }
+    for key, (stage, why) in held.items():
+        row = parameters.loc[key]
+        assert not row["enters"] and row["stage"] == stage
+        assert row["note"].startswith("held at its central value: ") and why in row["note"]
+        assert 0.9 * row["central"] <= row["low"] < row["central"] < row["high"]
+        assert row["high"] <= 1.1 * row["central"]
+    # the parameters that do enter are unchanged, and only they are drawn
+    assert parameters["enters"].any()
+    result = monte_carlo(chain, draws=50, seed=1)
+    for key in held:
+        assert any(note.startswith(f"{key}: held at its central value: ") for note in result.notes)
+    with pytest.raises(WetvalError, match="non-entering"):
+        chain.evaluate({"funds-jinxian.township_share": np.array([0.25])})

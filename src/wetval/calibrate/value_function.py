@@ -43,6 +43,7 @@ from wetval.cards import Card, load_card
 from wetval.errors import CardError, DependencyError, Problem, ProblemCollector, UnknownCardError
 from wetval.provenance import Provenance, frame_hash
 from wetval.results import Result
+from wetval.valuation.benefit_transfer import log_value_function
 
 __all__ = ["ValueFunctionFit", "fit_value_function"]
 
@@ -148,6 +149,10 @@ class ValueFunctionFit(Result):
     def predict(self, sites: pd.DataFrame, service: str | None = None) -> pd.Series:
         """Predicted value exp(x·β̂) per ha per year (the median, not the mean).
 
+        Evaluated by :func:`wetval.valuation.benefit_transfer.log_value_function`,
+        as the ``value-function-transfer`` method evaluates the exported card, so
+        a 1-ha parcel valued with that card gets exactly this value.
+
         Parameters
         ----------
         sites
@@ -163,9 +168,21 @@ class ValueFunctionFit(Result):
         chosen = service if service is not None else self.services[0]
         if chosen not in self.services:
             raise ValueError(f"unknown service {chosen!r}; the fit has {list(self.services)}")
-        x = _design(sites, self.coefficients, np.full(len(sites), chosen, dtype=object))
-        beta = self.coefficients["coefficient"].to_numpy(dtype=float)
-        return pd.Series(np.exp(x @ beta), index=sites.index, name="value_per_ha")
+        is_dummy = self.coefficients["input"] == "service"
+        dummy_names = [str(v) for v in self.coefficients.index[is_dummy]]
+        dummies = pd.DataFrame(
+            [[1.0 if chosen == name else 0.0 for name in dummy_names]],
+            index=[chosen],
+            columns=dummy_names,
+        )
+        log_value, _ = log_value_function(
+            self.coefficients,
+            _site_inputs(sites, self.coefficients),
+            dummies,
+            len(sites),
+            self.covariance.to_numpy(dtype=float),
+        )
+        return pd.Series(np.exp(log_value[:, 0]), index=sites.index, name="value_per_ha")
 
     def to_card(
         self,
@@ -397,6 +414,17 @@ def _describe(variable: str, row: pd.Series) -> str:
     return f"dummy: {row['input']}"
 
 
+def _site_inputs(frame: pd.DataFrame, coefficients: pd.DataFrame) -> dict[str, np.ndarray]:
+    """Each site variable's column of the design: ``frame[input]``, logged for ``ln`` variables."""
+    inputs = {}
+    for variable, row in coefficients.iterrows():
+        if row["transform"] == "constant" or row["input"] == "service":
+            continue
+        values = pd.to_numeric(frame[str(row["input"])], errors="coerce").to_numpy(dtype=float)
+        inputs[str(variable)] = np.log(values) if row["transform"] == "ln" else values
+    return inputs
+
+
 def _design(
     frame: pd.DataFrame, coefficients: pd.DataFrame, services: np.ndarray | None
 ) -> np.ndarray:
@@ -405,6 +433,7 @@ def _design(
     ``services`` holds each row's service (``None`` for a fit without service
     dummies); site inputs are read from ``frame`` by the coefficient's ``input``.
     """
+    inputs = _site_inputs(frame, coefficients)
     columns = []
     for variable, row in coefficients.iterrows():
         if row["transform"] == "constant":
@@ -413,8 +442,7 @@ def _design(
             assert services is not None
             columns.append((services == variable).astype(float))
         else:
-            values = pd.to_numeric(frame[str(row["input"])], errors="coerce").to_numpy(dtype=float)
-            columns.append(np.log(values) if row["transform"] == "ln" else values)
+            columns.append(inputs[str(variable)])
     return np.column_stack(columns)
 
 
@@ -424,8 +452,11 @@ def _check(
     study: str,
     site: Mapping[str, tuple[Transform, str]],
     service: str | None,
+    reference_service: str | None,
+    weights: str,
 ) -> None:
     problems = ProblemCollector(studies.index)
+    found = ", ".join(map(str, studies.columns))
     needed = [value, study, *[column for _, column in site.values()]]
     if service is not None:
         needed.append(service)
@@ -435,10 +466,38 @@ def _check(
                 Problem(
                     reason="column missing from the study table",
                     column=column,
-                    fix=f"add it (columns found: {', '.join(map(str, studies.columns))})",
+                    fix=f"add it (columns found: {found})",
                 )
             )
-    problems.raise_if_any("study-value table")
+    weighted = weights not in ("ols", "inverse-count")
+    if weighted and weights not in studies.columns:
+        problems.add(
+            Problem(
+                reason="argument weights is neither 'ols', 'inverse-count' nor a column of the "
+                "study table",
+                column="weights",
+                value=weights,
+                fix=f"pass weights='ols', 'inverse-count' or a weight column ({found})",
+            )
+        )
+    if service is not None and service in studies.columns and reference_service is not None:
+        names = sorted(str(s) for s in studies[service].dropna().unique())
+        if reference_service not in names:
+            problems.add(
+                Problem(
+                    reason="argument reference_service is not a service of the study table",
+                    column="reference_service",
+                    value=reference_service,
+                    fix=f"pass one of the services in column {service!r}: {', '.join(names)}",
+                )
+            )
+    problems.raise_if_any("study-value table and fit_value_function arguments")
+    if weighted:
+        weight = pd.to_numeric(studies[weights], errors="coerce").to_numpy(dtype=float)
+        problems.add_rows(
+            ~(weight > 0), column=weights, values=studies[weights],
+            reason="weight must be a positive number", fix="give every estimate a weight > 0",
+        )  # fmt: skip
     values = pd.to_numeric(studies[value], errors="coerce").to_numpy(dtype=float)
     problems.add_rows(
         ~(values > 0), column=value, values=studies[value],
@@ -516,7 +575,9 @@ def fit_value_function(
     ------
     wetval.errors.ValidationError
         Naming every missing column, non-positive value, non-positive ln
-        input, non-0/1 dummy and estimate without a study or a service.
+        input, non-0/1 dummy, non-positive weight and estimate without a
+        study or a service, a ``weights`` that is neither a method nor a
+        column, and a ``reference_service`` that is not in the data.
     wetval.errors.DependencyError
         Without statsmodels (``pip install 'wetval[calibrate]'``).
     """
@@ -526,12 +587,10 @@ def fit_value_function(
     from statsmodels.stats.outliers_influence import variance_inflation_factor
     from statsmodels.tools.sm_exceptions import SingularMatrixWarning
 
-    _check(studies, value, study, site, service)
+    _check(studies, value, study, site, service, reference_service, weights)
     if service is not None:
         names = sorted(str(s) for s in studies[service].dropna().unique())
         reference = reference_service if reference_service is not None else names[0]
-        if reference not in names:
-            raise ValueError(f"reference service {reference!r} is not in the data ({names})")
         ordered = (reference, *[s for s in names if s != reference])
     else:
         reference, ordered = None, ("value",)
@@ -541,8 +600,18 @@ def fit_value_function(
     coefficients = pd.DataFrame(rows, columns=["variable", "transform", "input"]).set_index(
         "variable"
     )
-    if coefficients.index.duplicated().any():
-        raise ValueError("site variable names must differ from each other and from service names")
+    problems = ProblemCollector(studies.index)
+    for name in dict.fromkeys(coefficients.index[coefficients.index.duplicated()]):
+        problems.add(
+            Problem(
+                reason="argument site: the variable name is used twice (by a site variable and "
+                "a service, or by the constant)",
+                column="site",
+                value=name,
+                fix="rename the site variable",
+            )
+        )
+    problems.raise_if_any("value-function specification")
     labels = studies[service].astype(str).to_numpy() if service is not None else None
     design = _design(studies, coefficients, labels)
     y = np.log(pd.to_numeric(studies[value]).to_numpy(dtype=float))
@@ -554,8 +623,6 @@ def fit_value_function(
         w = 1.0 / counts
     else:
         w = pd.to_numeric(studies[weights], errors="coerce").to_numpy(dtype=float)
-        if not (w > 0).all():
-            raise ValueError(f"weight column {weights!r} must hold positive numbers")
     model = sm.WLS(y, design, weights=w)
     result = model.fit(cov_type="cluster", cov_kwds={"groups": groups})
     names = list(coefficients.index)

@@ -152,7 +152,12 @@ class CalibratedWeights(Result):
         Returns
         -------
         Card
-            ``options.weights = "card"``; in a points card each item's points
+            ``options.weights = "card"``, ``options.weight_method`` (how the
+            weights were derived) and ``options.data_hash`` (SHA-256 of the
+            expert matrices or observed data); for expert (AHP) weights also
+            ``options.experts`` (their number) and a table ``fit_statistics``
+            with each expert's and the group's ``lambda_max``, ``ci``, ``cr``
+            and ``consistent``. In a points card each item's points
             become 100 × weight (rule tables in points are converted to
             0–1 scores first, so the rules keep their shape) and group
             points their items' sum.
@@ -220,6 +225,29 @@ class CalibratedWeights(Result):
         options = dict(data.get("options", {}))
         options["weights"] = "card"
         options.pop("combine", None)
+        options["weight_method"] = self.method
+        options["data_hash"] = self.data_hash
+        data["tables"].pop("fit_statistics", None)
+        options.pop("experts", None)
+        if self.consistency is not None:
+            options["experts"] = int((self.consistency.index != "group").sum())
+            data["tables"]["fit_statistics"] = {
+                "description": "Consistency of each expert's pairwise comparisons and of the "
+                f"aggregated (group) matrix; RI table {self.random_index_table}, CR < 0.10 "
+                "accepted.",
+                "columns": ["expert", "lambda_max", "ci", "cr", "consistent"],
+                "rows": [
+                    [
+                        str(expert),
+                        float(row["lambda_max"]),
+                        float(row["ci"]),
+                        float(row["cr"]),
+                        bool(row["consistent"]),
+                    ]
+                    for expert, row in self.consistency.iterrows()
+                ],
+                "source": "calibration",
+            }
         data["options"] = options
         date = created or dt.date.today().isoformat()
         data["id"], data["version"], data["created"] = id, version, date

@@ -28,7 +28,6 @@ produced it (other plans, another card, another price factor) is refused.
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 import hashlib
 from collections.abc import Callable, Mapping, Sequence
@@ -96,7 +95,7 @@ class UncertainParameter:
     card, name
         Card id and parameter name.
     stage
-        ``"valuation"`` or ``"pricing"``.
+        ``"condition"``, ``"valuation"``, ``"quota"`` or ``"pricing"``.
     central
         The value of the deterministic run [``unit``].
     distribution
@@ -104,9 +103,11 @@ class UncertainParameter:
     unit
         Unit of the parameter.
     enters
-        Whether the chain propagates it (False: stated in ``note``).
+        Whether the chain propagates it. False: it is held at its central
+        value in every draw, and ``note`` ("held at its central value: …")
+        says why.
     note
-        Where it enters, or why it does not.
+        Where it enters, or why it is held.
     verified
         Whether the card marks the parameter as verified.
     """
@@ -124,14 +125,19 @@ class UncertainParameter:
 
 
 def _card_parameters(
-    card: Card, stage: str, entering: Mapping[str, str], silent: Sequence[str] = ()
+    card: Card, stage: str, entering: Mapping[str, str], held: str
 ) -> list[UncertainParameter]:
-    """Every parameter of ``card`` with a non-fixed distribution; ``entering`` maps name → note."""
+    """Every parameter of ``card`` with a non-fixed distribution.
+
+    ``entering`` maps the names the chain propagates to where they enter; every
+    other one is listed with ``enters=False`` and the note "held at its central
+    value: ``held``".
+    """
     found = []
     for name in sorted(card.parameters):
         parameter = card.parameters[name]
         distribution = parameter.distribution
-        if distribution is None or isinstance(distribution, Fixed) or name in silent:
+        if distribution is None or isinstance(distribution, Fixed):
             continue
         enters = name in entering
         found.append(
@@ -144,10 +150,7 @@ def _card_parameters(
                 distribution=distribution,
                 unit=parameter.unit,
                 enters=enters,
-                note=entering[name]
-                if enters
-                else "has a distribution but does not enter this chain "
-                f"({card.method or card.kind})",
+                note=entering[name] if enters else f"held at its central value: {held}",
                 verified=parameter.verified,
             )
         )
@@ -292,8 +295,32 @@ class _Compiled:
                 "om_years": "years of O&M in the price",
                 "discount_rate": "O&M annuity, service loss during recovery, value approach",
             },
+            f"the chain propagates only {', '.join(_PRICING_PARAMETERS)} of a pricing card",
         )
-        self.parameters += _card_parameters(comparables, "pricing", {})
+        self.parameters += _card_parameters(
+            comparables, "pricing", {}, "the market approach uses the comparables as recorded"
+        )
+        self.parameters += _card_parameters(
+            fund,
+            "pricing",
+            {},
+            "the cost approach is grossed up with the run's township and centre shares",
+        )
+        self.parameters += _card_parameters(
+            credits.card,
+            "quota",
+            {},
+            "the quota credits (area, type, time-lag and risk factors) are the run's; only "
+            "the quality factor follows condition",
+        )
+        if chain.condition is not None:
+            self.parameters += _card_parameters(
+                chain.condition_card_used,
+                "condition",
+                {},
+                "condition varies only through indicator measurement error "
+                "(monte_carlo(..., indicator_error=...)), re-scored with the card as it is",
+            )
 
     # ------------------------------------------------------------- valuation
     def _valuation_model(
@@ -310,7 +337,10 @@ class _Compiled:
             if basis == "given":
                 key, central = f"{card.id}.D", float(card.param("D"))
                 self.parameters += _card_parameters(
-                    card, "valuation", {"D": "scales every service value (D_d / D)"}
+                    card,
+                    "valuation",
+                    {"D": "scales every service value (D_d / D)"},
+                    "the chain propagates only D of a xie-equivalent card with D given",
                 )
 
                 def xie_given(draws: Mapping[str, np.ndarray], n: int) -> np.ndarray | None:
@@ -324,7 +354,11 @@ class _Compiled:
                 centrals = (float(card.param("grain_price")), float(card.param("grain_yield")))
                 note = "D = grain price × grain yield ÷ 7 scales every service value"
                 self.parameters += _card_parameters(
-                    card, "valuation", {"grain_price": note, "grain_yield": note}
+                    card,
+                    "valuation",
+                    {"grain_price": note, "grain_yield": note},
+                    "the chain propagates only the grain price and yield of a xie-equivalent "
+                    "card with D = grain price × yield ÷ 7",
                 )
 
                 def xie_seventh(draws: Mapping[str, np.ndarray], n: int) -> np.ndarray | None:
@@ -345,13 +379,17 @@ class _Compiled:
             why = (
                 "enters only through study values with a study income; this card has none"
                 if incomes.isna().all()
-                else "not propagated: the Monte Carlo evaluator does not re-combine study values"
+                else "the Monte Carlo evaluator does not re-combine study values"
             )
-            self.parameters += [
-                dataclasses.replace(p, note=why) for p in _card_parameters(card, "valuation", {})
-            ]
+            self.parameters += _card_parameters(card, "valuation", {}, why)
             return none, none
-        self.parameters += _card_parameters(card, "valuation", {})
+        self.parameters += _card_parameters(
+            card,
+            "valuation",
+            {},
+            f"the Monte Carlo evaluator does not re-evaluate {method} cards (service values "
+            "of the run)",
+        )
         if method not in ("unit-value-table", "xie-equivalent"):
             self.notes.append(
                 f"valuation method {method}: card parameters are not propagated by the "
@@ -406,7 +444,12 @@ class _Compiled:
                 site_keys.append((key, beta))
         site_matrix = np.column_stack(site) if site else np.zeros((len(valued), 0))
         dummy_matrix = np.column_stack(dummies) if dummies else np.zeros((len(services), 0))
-        self.parameters += _card_parameters(card, "valuation", {})
+        self.parameters += _card_parameters(
+            card,
+            "valuation",
+            {},
+            "a value function's uncertainty enters through its coefficients only",
+        )
 
         def shifts(
             keys: list[tuple[str, float]], draws: Mapping[str, np.ndarray], n: int
@@ -581,7 +624,9 @@ class PriceChain:
     valuation_card, pricing_card, condition_card, comparables, fund_card
         The cards used, when they are not the installed card of the id and
         version the result records (e.g. a project override); checked
-        against the content hash in each result's provenance.
+        against the content hash in each result's provenance. The
+        condition card is read (and checked) whenever a condition result is
+        given: its distributions are listed as held.
     plans
         The restoration plans given to :func:`~wetval.pricing.price_quota`.
 
@@ -662,7 +707,12 @@ class PriceChain:
 
     # ------------------------------------------------------------ parameters
     def parameters(self) -> pd.DataFrame:
-        """Every uncertain card parameter the chain met, whether it enters, and its range.
+        """Every parameter with a distribution on the cards the chain uses, and its range.
+
+        The cards are the valuation card, the condition card (with a condition
+        result), the quota card, the pricing card, the market comparables and
+        the fund split card. A parameter the chain does not propagate has
+        ``enters = False`` and a note "held at its central value: <why>".
 
         Returns
         -------

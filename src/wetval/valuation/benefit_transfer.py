@@ -56,6 +56,7 @@ __all__ = [
     "VALUE_FUNCTION_TRANSFER",
     "TransferredUnitValue",
     "expected_transfer_error",
+    "log_value_function",
     "transfer_unit_value",
     "unit_value_transfer",
     "value_function_transfer",
@@ -451,6 +452,78 @@ def _function_inputs(
     return inputs
 
 
+def log_value_function(
+    coefficients: pd.DataFrame,
+    inputs: Mapping[str, np.ndarray],
+    dummies: pd.DataFrame,
+    n: int,
+    covariance: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Evaluate a value function: ln v = x·β per site and service, and its variance x'Σx.
+
+    The one evaluation of a value function: the ``value-function-transfer``
+    method and :meth:`wetval.calibrate.ValueFunctionFit.predict` both call it,
+    so a fit and the card exported from it predict bit-identical values.
+
+    Parameters
+    ----------
+    coefficients
+        Indexed by variable: ``coefficient``, ``transform`` (constant / ln /
+        dummy) and ``input`` (``service`` for a service dummy).
+    inputs
+        Variable → per-site value of x (already transformed: ln of the
+        input for ``ln`` variables) [n]; a missing variable counts as 0.
+    dummies
+        One row per service, one 0/1 column per service-dummy variable.
+    n
+        Number of sites.
+    covariance
+        Covariance matrix Σ of the coefficients, in the order of ``coefficients``.
+
+    Returns
+    -------
+    log_value, variance : numpy.ndarray
+        Sites × services: ln v [ln(currency/ha/yr)] and x'Σx [ln² units].
+    """
+    variables = list(coefficients.index)
+    b = coefficients["coefficient"].to_numpy(dtype=float)
+    service_positions = [variables.index(str(d)) for d in dummies.columns]
+    # x = c + v + e: c the parts constant over sites (intercept, project-wide inputs), v the
+    # per-site inputs (n × m, usually few or none), e the service dummies. Then
+    # x·β = c·β + v·β_v + e·β and x'Σx = c'Σc + 2 v Σ_v· c + v Σ_vv v' + 2 (c + v)'Σe + e'Σe,
+    # so the per-site work is O(n·m) instead of O(n·k²).
+    constant = np.zeros(len(variables))
+    varying: list[int] = []
+    columns: list[np.ndarray] = []
+    for k, variable in enumerate(variables):
+        if str(coefficients.loc[variable, "transform"]) == "constant":
+            constant[k] = 1.0
+        elif k not in service_positions:
+            column = inputs.get(str(variable), np.zeros(n))
+            if n and np.all(column == column[0]):
+                constant[k] = column[0]
+            else:
+                varying.append(k)
+                columns.append(column)
+    per_site = np.column_stack(columns) if columns else np.zeros((n, 0))
+    sigma_vc = covariance[varying] @ constant
+    base_linear = constant @ b + per_site @ b[varying]
+    base_variance = (
+        constant @ covariance @ constant
+        + 2.0 * (per_site @ sigma_vc)
+        + ((per_site @ covariance[np.ix_(varying, varying)]) * per_site).sum(axis=1)
+    )
+    shape = (n, len(dummies))
+    log_value, variance = np.empty(shape), np.empty(shape)
+    for j, (_, row) in enumerate(dummies.iterrows()):
+        e = np.zeros(len(variables))
+        e[service_positions] = row.to_numpy(dtype=float)
+        cross = constant @ covariance @ e + per_site @ (covariance[varying] @ e)
+        variance[:, j] = base_variance + 2.0 * cross + e @ covariance @ e
+        log_value[:, j] = base_linear + e @ b
+    return log_value, variance
+
+
 def value_function_transfer(
     parcels: ParcelTable,
     card: Card,
@@ -488,8 +561,7 @@ def value_function_transfer(
     if missing:
         raise CardError(card.id, [("tables.services", f"needs dummy columns {missing}")])
     inputs = _function_inputs(parcels, card, coefficients)
-    beta = coefficients["coefficient"].astype(float)
-    n, variables = len(parcels), list(coefficients.index)
+    variables = list(coefficients.index)
     if "covariance" in card.tables:
         covariance = card.table("covariance").reindex(index=variables, columns=variables)
         if covariance.isna().any().any():
@@ -502,46 +574,14 @@ def value_function_transfer(
             "95 % interval from the published standard errors, diagonal covariance "
             "(approximation: ignores coefficient covariances and residual variance)"
         )
-    service_positions = [variables.index(d) for d in service_dummies]
-    # x = c + v + e: c the parts constant over parcels (intercept, project-wide inputs), v the
-    # per-parcel inputs (n × m, usually few or none), e the service dummies. Then
-    # x·β = c·β + v·β_v + e·β and x'Σx = c'Σc + 2 v Σ_v· c + v Σ_vv v' + 2 (c + v)'Σe + e'Σe,
-    # so the per-parcel work is O(n·m) instead of O(n·k²).
-    constant = np.zeros(len(variables))
-    varying: list[int] = []
-    columns: list[np.ndarray] = []
-    for k, variable in enumerate(variables):
-        if str(coefficients.loc[variable, "transform"]) == "constant":
-            constant[k] = 1.0
-        elif k not in service_positions:
-            column = inputs.get(str(variable), np.zeros(n))
-            if n and np.all(column == column[0]):
-                constant[k] = column[0]
-            else:
-                varying.append(k)
-                columns.append(column)
-    b = beta.to_numpy()
-    per_parcel = np.column_stack(columns) if columns else np.zeros((n, 0))
-    sigma_vc = sigma[varying] @ constant
-    base_linear = constant @ b + per_parcel @ b[varying]
-    base_variance = (
-        constant @ sigma @ constant
-        + 2.0 * (per_parcel @ sigma_vc)
-        + ((per_parcel @ sigma[np.ix_(varying, varying)]) * per_parcel).sum(axis=1)
-    )
     conversion = card_conversion(card, price_year)
     scale = parcels.area("m2") * (conversion.factor / M2_PER_HA)
-    shape = (n, len(services))
-    central, low, high = np.empty(shape), np.empty(shape), np.empty(shape)
-    for j, (_, dummies) in enumerate(services.iterrows()):
-        e = np.zeros(len(variables))
-        e[service_positions] = [float(dummies[d]) for d in service_dummies]
-        cross = constant @ sigma @ e + per_parcel @ (sigma[varying] @ e)
-        variance = base_variance + 2.0 * cross + e @ sigma @ e
-        spread = np.exp(_Z95 * np.sqrt(np.maximum(variance, 0.0)))
-        central[:, j] = np.exp(base_linear + e @ b) * scale
-        low[:, j] = central[:, j] / spread
-        high[:, j] = central[:, j] * spread
+    log_value, variance = log_value_function(
+        coefficients, inputs, services[service_dummies], len(parcels), sigma
+    )
+    spread = np.exp(_Z95 * np.sqrt(np.maximum(variance, 0.0)))
+    central = np.exp(log_value) * scale[:, None]
+    low, high = central / spread, central * spread
     ecosystems, eco_notes = parcel_ecosystems(parcels, card, card.option("ecosystems", []))
     categories = list(ecosystems.categories)
     none_code = categories.index("none") if "none" in categories else -2
