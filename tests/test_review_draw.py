@@ -294,6 +294,21 @@ def test_exclusions_are_recorded_with_reasons() -> None:
     assert "Excluded: 3 experts" in draw.summary()
 
 
+def test_suspensions_count_as_of_the_case_date() -> None:
+    pool = small_pool()  # E1 is eligible for case()
+    later = pool.suspend("E1", "逾期", on=CASE_DATE + dt.timedelta(days=1))
+    draw = draw_panel(later, case(), DrawRules(3, 1, {"wetland": 1}), seed=5)
+    assert "E1" not in set(draw.excluded["expert_id"])
+    on_the_day = pool.suspend("E1", "逾期", on=CASE_DATE)
+    draw = draw_panel(on_the_day, case(), DrawRules(3, 1, {"wetland": 1}), seed=5)
+    assert dict(zip(draw.excluded["expert_id"], draw.excluded["reason"], strict=True))["E1"] == (
+        "suspended"
+    )
+    lifted = on_the_day.reinstate("E1", "已整改", on=CASE_DATE + dt.timedelta(days=30))
+    draw = draw_panel(lifted, case(), DrawRules(3, 1, {"wetland": 1}), seed=5)
+    assert "E1" in set(draw.excluded["expert_id"])  # still suspended on the case date
+
+
 def test_recent_panels_for_the_same_applicant_are_excluded() -> None:
     pool = small_pool()
     details = {"applicant": f" {APPLICANT} ", "days_late": 0, "deviation": 0.0, "outlier": False}

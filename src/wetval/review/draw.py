@@ -3,7 +3,8 @@
 How a panel is drawn (:func:`draw_panel`):
 
 1. **Exclusions.** Every expert of the pool is checked against the case:
-   inactive or suspended experts; experts employed by, or declaring a
+   inactive experts and experts suspended on the case date (a suspension
+   dated after it does not count); experts employed by, or declaring a
    conflict with, the applicant or the restoration contractor; experts
    declaring a conflict with one of the case's projects; where the card says
    so, experts declaring a conflict with one of the case's townships; and
@@ -80,7 +81,8 @@ class ReviewCase(Result):
     applicant
         The organisation that applies (e.g. the occupying project's owner).
     date
-        Date of the draw (``YYYY-MM-DD``); the look-back period ends here.
+        Date of the draw (``YYYY-MM-DD``); the look-back period ends here
+        and suspensions count as of this date.
     contractor
         The restoration contractor, if one is known.
     projects
@@ -283,7 +285,7 @@ class DrawRules(Result):
 # --------------------------------------------------------------- exclusions
 def _exclusions(pool: ExpertPool, case: ReviewCase, rules: DrawRules) -> list[tuple[str, str, str]]:
     """(expert id, reason code, detail) for every exclusion, in id order."""
-    status = pool.status().to_dict()
+    status = pool.status(on=case.date).to_dict()
     applicant = normalise_name(case.applicant)
     contractor = normalise_name(case.contractor) if case.contractor else None
     projects = {normalise_name(p): p for p in case.projects}
