@@ -12,10 +12,19 @@ import pytest
 
 from wetval.datasets._synthetic import TOWNSHIPS
 from wetval.pricing import price_quota
-from wetval.quota import QuotaAccounts, QuotaCredits, balance, credits, quota_accounts
+from wetval.quota import (
+    QuotaAccounts,
+    QuotaCredits,
+    QuotaLedger,
+    balance,
+    credits,
+    quota_accounts,
+)
 from wetval.tables import ParcelTable
 
 N_QUOTA = 100_000
+N_LEDGER = 5_000
+SCHEDULE = [("acceptance", "0.6"), ("monitoring-1", "0.2"), ("monitoring-2", "0.2")]
 
 
 @pytest.fixture(scope="module")
@@ -101,3 +110,32 @@ def county_accounts() -> QuotaAccounts:
 def test_balance_20k_credits_against_2k_occupied_parcels(benchmark, county_accounts) -> None:  # type: ignore[no-untyped-def]
     report = benchmark(balance, county_accounts.credits, county_accounts.debits)
     assert len(report.matches) > 0
+
+
+def _ledger_of(n_transactions: int) -> QuotaLedger:
+    """200 accounts registered and accepted, then debits of 0.5 units until ``n_transactions``."""
+    ledger = QuotaLedger()
+    for i in range(200):
+        ledger = ledger.register(
+            f"R{i:03d}", 1000, schedule=SCHEDULE, reference="修复设计批复", date="2024-01-10"
+        )
+    for i in range(200):
+        ledger = ledger.milestone(
+            f"R{i:03d}", "acceptance", passed=True, reference="验收", date="2024-09-01"
+        )
+    debit = 0
+    while len(ledger.transactions) < n_transactions:
+        ledger = ledger.debit(f"R{debit % 200:03d}", "0.5", reference="占用批复", date="2024-10-01")
+        debit += 1
+    return ledger
+
+
+def test_ledger_5000_operations(benchmark) -> None:  # type: ignore[no-untyped-def]
+    ledger = benchmark.pedantic(_ledger_of, args=(N_LEDGER,), rounds=3)
+    assert len(ledger.transactions) == N_LEDGER
+
+
+def test_ledger_load_5000_transactions(benchmark) -> None:  # type: ignore[no-untyped-def]
+    text = _ledger_of(N_LEDGER).to_json()
+    ledger = benchmark.pedantic(QuotaLedger.from_json, args=(text,), rounds=3)
+    assert len(ledger.transactions) == N_LEDGER

@@ -8,8 +8,10 @@ append-only and carry a reference.
 
 from __future__ import annotations
 
+import dataclasses
 from decimal import Decimal
 
+import pandas as pd
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -125,6 +127,68 @@ def test_from_credits_registers_the_exact_sum_of_the_parcels_units() -> None:
     assert ledger.accounts().loc["R01", "potential"] == Decimal("0.8000")
 
 
+def _history() -> QuotaLedger:
+    ledger = _ledger().milestone(
+        "R01", "acceptance", passed=True, reference="验收", date="2024-09-01"
+    )
+    return ledger.debit("R01", 4, reference="P01 占用批复", date="2024-10-01")
+
+
+def test_a_tampered_ledger_file_is_refused() -> None:
+    ledger = _history()
+    text = ledger.to_json()
+    assert QuotaLedger.from_json(text) == ledger
+    # the audit's edit: a debit rewritten to ten times its units in the JSON file
+    tampered = text.replace('{"__decimal__": "4.0000"}', '{"__decimal__": "40.0000"}')
+    assert tampered != text
+    with pytest.raises(LedgerError) as caught:
+        QuotaLedger.from_json(tampered)
+    message = str(caught.value)
+    assert "transaction 2 (2024-10-01, debit, account 'R01', 40.0000 units)" in message
+    assert "only 6.0000 available" in message
+    assert "fix: " in message
+
+
+def test_direct_construction_names_every_offending_transaction() -> None:
+    ledger = _history()
+    register, release, debit = ledger.transactions
+    edited = (
+        register,
+        dataclasses.replace(release, units=Decimal("8.0000")),  # the share gives 6
+        dataclasses.replace(debit, date="2024-01-01", account="R99"),
+        dataclasses.replace(debit, seq=7),
+    )
+    schedules = {**ledger.schedules, "R02": ledger.schedules["R01"]}
+    with pytest.raises(LedgerError) as caught:
+        QuotaLedger(transactions=edited, schedules=schedules, unit_decimals=4)
+    lines = str(caught.value).splitlines()
+    problems = [line for line in lines if line.startswith("- ")]
+    assert len(problems) == 6, lines
+    assert "- transaction 1 (2024-09-01, release, account 'R01', 8.0000 units): release of " \
+        "8.0000 units; milestone 'acceptance' gives 6.0000" in problems  # fmt: skip
+    assert any(p.startswith("- transaction 2 ") and "earlier than" in p for p in problems)
+    assert any(p.startswith("- transaction 2 ") and "unknown account 'R99'" in p for p in problems)
+    # the bad release was left out, so nothing is available for the last debit either
+    assert any(p.startswith("- transaction 3 ") and "numbered 7" in p for p in problems)
+    assert any(p.startswith("- transaction 3 ") and "only 0.0000 available" in p for p in problems)
+    assert "- schedule of account 'R02': no register transaction for it" in problems
+
+
+def test_construction_checks_units_and_milestones() -> None:
+    ledger = _history()
+    register, release = ledger.transactions[:2]
+    cases = {
+        "at most 4 decimals": (register, dataclasses.replace(release, units=Decimal("6.00001"))),
+        "already registered": (register, dataclasses.replace(register, seq=1)),
+        "cannot release before": (register, dataclasses.replace(release, milestone="monitoring-1")),
+        "unknown kind 'refund'": (register, dataclasses.replace(release, kind="refund")),
+        "needs a reference": (register, dataclasses.replace(release, reference=" ")),
+    }  # fmt: skip
+    for expected, transactions in cases.items():
+        with pytest.raises(LedgerError, match=expected):
+            QuotaLedger(transactions=transactions, schedules=ledger.schedules)
+
+
 operations = st.lists(
     st.one_of(
         st.tuples(st.just("milestone"), st.sampled_from(["A", "B"]),
@@ -172,3 +236,6 @@ def test_ledger_invariants(potentials: tuple[Decimal, Decimal], ops: list[tuple]
         assert (state["released"] <= state["potential"]).all()
         assert (state["debited"] <= state["released"]).all()
         assert (state["available"] >= 0).all()
+    # what the operations built passes the checks on construction, with the same balances
+    rebuilt = QuotaLedger(transactions=ledger.transactions, schedules=ledger.schedules)
+    pd.testing.assert_frame_equal(rebuilt.accounts(), ledger.accounts())

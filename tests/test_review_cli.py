@@ -173,7 +173,7 @@ def test_draw_errors(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None
     code, _, err = run(
         capsys, "review", "draw", str(pool), *DRAW, "--panel-size", "4", "--output", out
     )
-    assert code == EXIT_INPUT and "odd and at least 3" in err
+    assert code == EXIT_INPUT and "odd and at least 5" in err
     code, _, err = run(
         capsys, "review", "draw", str(tmp_path / "none.xlsx"), *DRAW, "--output", out
     )

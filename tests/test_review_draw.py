@@ -59,7 +59,7 @@ rules_strategy = st.builds(
         exclude_same_township=township,
         applicant_lookback_days=lookback,
     ),
-    st.sampled_from([3, 5]),
+    st.sampled_from([5, 7]),
     st.integers(0, 2),
     st.lists(st.integers(0, 2), min_size=3, max_size=3),
     st.booleans(),
@@ -274,24 +274,42 @@ def test_short_panel_alternates_and_combination() -> None:
     with pytest.raises(InfeasibleDrawError) as caught:
         draw_panel(pool, case(), DrawRules(panel_size=5, alternates=2, field_minimums={}), seed=1)
     assert caught.value.shortfalls == {"alternates": 2}
+    # with E4 (township) eligible too: six experts of one field each, six seats needed
     rules = DrawRules(
-        panel_size=3,
+        panel_size=5,
         alternates=0,
-        field_minimums={"wetland": 2, "economics_finance": 1, "ecology_environment": 1},
+        field_minimums={"wetland": 2, "economics_finance": 2, "ecology_environment": 1, "law": 1},
+        exclude_same_township=False,
     )
     with pytest.raises(InfeasibleDrawError) as caught:
         draw_panel(pool, case(), rules, seed=1)
     assert caught.value.shortfalls == {"combination": 1}
-    assert "takes 4 members, the panel has 3" in str(caught.value)
+    assert "takes 6 members, the panel has 5" in str(caught.value)
 
 
 def test_exclusions_are_recorded_with_reasons() -> None:
-    draw = draw_panel(small_pool(), case(), DrawRules(3, 1, {"wetland": 1}), seed=5)
+    draw = draw_panel(small_pool(), case(), DrawRules(5, 0, {"wetland": 1}), seed=5)
     reasons = dict(zip(draw.excluded["expert_id"], draw.excluded["reason"], strict=True))
     assert reasons == {"E2": "applicant", "E4": "township", "E7": "contractor"}
-    relaxed = DrawRules(3, 1, {"wetland": 1}, exclude_same_township=False)
+    relaxed = DrawRules(5, 0, {"wetland": 1}, exclude_same_township=False)
     assert "E4" not in set(draw_panel(small_pool(), case(), relaxed, seed=5).excluded["expert_id"])
     assert "Excluded: 3 experts" in draw.summary()
+
+
+def test_suspensions_count_as_of_the_case_date() -> None:
+    pool = small_pool()  # E1 is eligible for case()
+    rules = DrawRules(5, 0, {"wetland": 1}, exclude_same_township=False)  # six eligible
+    later = pool.suspend("E1", "逾期", on=CASE_DATE + dt.timedelta(days=1))
+    draw = draw_panel(later, case(), rules, seed=5)
+    assert "E1" not in set(draw.excluded["expert_id"])
+    on_the_day = pool.suspend("E1", "逾期", on=CASE_DATE)
+    draw = draw_panel(on_the_day, case(), rules, seed=5)
+    assert dict(zip(draw.excluded["expert_id"], draw.excluded["reason"], strict=True))["E1"] == (
+        "suspended"
+    )
+    lifted = on_the_day.reinstate("E1", "已整改", on=CASE_DATE + dt.timedelta(days=30))
+    draw = draw_panel(lifted, case(), rules, seed=5)
+    assert "E1" in set(draw.excluded["expert_id"])  # still suspended on the case date
 
 
 def test_recent_panels_for_the_same_applicant_are_excluded() -> None:
@@ -303,7 +321,7 @@ def test_recent_panels_for_the_same_applicant_are_excluded() -> None:
     old = details.copy()
     events.append(_event(events, "served", "E5", CASE_DATE - dt.timedelta(days=400), "", "", old))
     pool = replace(pool, events=tuple(events))
-    draw = draw_panel(pool, case(), DrawRules(3, 0, {}), seed=2)
+    draw = draw_panel(pool, case(), DrawRules(5, 0, {}, exclude_same_township=False), seed=2)
     recent = draw.excluded.query("reason == 'recent_panel'")
     assert recent["expert_id"].tolist() == ["E1"]
     assert "2024-03-22" in recent["detail"].iloc[0]
@@ -342,13 +360,13 @@ def test_replacement_without_a_fitting_alternate() -> None:
     # two economists in the pool and the rules need both: no alternate can stand in
     frame = pd.DataFrame(
         {
-            "expert_id": ["A", "B", "C", "D", "E"],
-            "name": list("ABCDE"),
-            "fields": ["经济金融", "经济金融", "湿地", "生态环境", "法律"],
-            "affiliation": ["大学丙"] * 5,
+            "expert_id": list("ABCDEFG"),
+            "name": list("ABCDEFG"),
+            "fields": ["经济金融", "经济金融", "湿地", "生态环境", "法律", "湿地", "工程"],
+            "affiliation": ["大学丙"] * 7,
         }
     )
-    rules = DrawRules(3, 2, {"economics_finance": 2})
+    rules = DrawRules(5, 2, {"economics_finance": 2})
     draw = draw_panel(ExpertPool.from_frame(frame), case(), rules, seed=0)
     assert {"A", "B"} <= set(draw.member_ids)
     with pytest.raises(InfeasibleDrawError, match="economics_finance would have 1 of 2") as caught:
@@ -379,7 +397,14 @@ def test_rules_are_validated() -> None:
     with pytest.raises(ValidationError) as caught:
         DrawRules(panel_size=4, alternates=-1, field_minimums={"astrology": 1, "wetland": 9})
     message = str(caught.value)
-    assert "odd and at least 3" in message and "unknown field" in message
+    assert "odd and at least 5" in message and "unknown field" in message
+    # every problem says how to fix it
+    assert message.count("fix: ") == len(caught.value.problems) == 4
+    for size in (1, 3, 6):
+        with pytest.raises(ValidationError, match=r"招标投标法 Art\. 37"):
+            DrawRules(panel_size=size, alternates=0, field_minimums={})
+    with pytest.raises(ValidationError, match="odd and at least 5"):
+        DrawRules.from_card(panel_size=3)
     assert "alternates cannot be negative" in message and "whole number from 0" in message
     rules = DrawRules.from_card(panel_size=7)
     assert rules.panel_size == 7 and rules.field_minimums["wetland"] == 1

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from pathlib import Path
 
@@ -101,6 +102,30 @@ def test_suspension_history_is_append_only() -> None:
     reinstated.verify()
     assert len({pool.hash, suspended.hash, reinstated.hash}) == 3
     assert reinstated.until(1).hash == suspended.hash
+
+
+def test_history_is_dated_in_order_and_status_holds_on_a_date() -> None:
+    pool = synthetic_pool(20, seed=1).suspend("SYN-E001", "逾期", on="2024-05-01")
+    with pytest.raises(ValidationError) as caught:
+        pool.reinstate("SYN-E001", "已整改", on="2024-04-01")
+    message = str(caught.value)
+    assert "reinstatement request for SYN-E001" in message
+    assert "dated 2024-04-01, before the expert's latest history entry (suspended on " \
+        "2024-05-01)" in message  # fmt: skip
+    assert "date the reinstatement on or after 2024-05-01" in message
+    with pytest.raises(ValidationError, match="suspension request for SYN-E001"):
+        pool.suspend("SYN-E001", "again", on="2024-05-02")  # already suspended
+    pool = pool.reinstate("SYN-E001", "已整改", on="2024-05-01")  # same day is in order
+    with pytest.raises(ValidationError, match=r"\(reinstated on 2024-05-01\)"):
+        pool.suspend("SYN-E001", "late", on="2024-04-30")
+    pool = pool.suspend("SYN-E001", "late", on="2024-09-01")
+    assert pool.status(on="2024-04-30")["SYN-E001"] == "active"
+    assert pool.status(on=dt.date(2024, 5, 1))["SYN-E001"] == "active"  # reinstated that day
+    assert pool.status(on="2024-07-01")["SYN-E001"] == "active"
+    assert pool.status(on="2024-09-01")["SYN-E001"] == "suspended"
+    assert pool.status()["SYN-E001"] == "suspended"
+    with pytest.raises(ValueError, match="status date"):
+        pool.status(on="soon")
 
 
 def test_management_requests_are_checked() -> None:

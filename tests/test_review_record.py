@@ -35,10 +35,10 @@ WEIGHTS = np.array([0.20, 0.25, 0.20]) / 0.65
 def make_sheet(panel_size: int = 5, **rules: Any) -> ReviewSheet:
     frame = pd.DataFrame(
         {
-            "expert_id": [f"E{i}" for i in range(1, 10)],
-            "name": [f"专家{i}" for i in range(1, 10)],
-            "fields": ["湿地", "经济金融", "生态环境"] * 3,
-            "affiliation": ["示意大学（示意）"] * 9,
+            "expert_id": [f"E{i:02d}" for i in range(1, 12)],
+            "name": [f"专家{i}" for i in range(1, 12)],
+            "fields": (["湿地", "经济金融", "生态环境"] * 4)[:11],
+            "affiliation": ["示意大学（示意）"] * 11,
         }
     )
     case = ReviewCase.build(ASSESSMENT, applicant="示意建设单位", date="2024-03-01")
@@ -130,8 +130,8 @@ def test_no_outlier_when_experts_agree_closely() -> None:
         ),
         (5, ["approve"] * 2 + ["approve_with_revisions"] + ["reject"] * 2, 80, "reject", 4),
         (5, ["approve"] * 5, 55, "reject", 4),  # below the pass score
-        (3, ["approve", "approve", "reject"], 70, "approve", 2),
-        (3, ["approve", "reject", "reject"], 70, "reject", 2),
+        (9, ["approve"] * 6 + ["reject"] * 3, 70, "approve", 6),
+        (9, ["approve"] * 5 + ["reject"] * 4, 70, "reject", 6),
         (7, ["approve"] * 5 + ["reject"] * 2, 70, "approve", 5),
         (7, ["approve"] * 4 + ["reject"] * 3, 70, "reject", 5),
     ],
@@ -406,9 +406,7 @@ def test_performance_flags_late_experts() -> None:
     pool = synthetic_pool(40, seed=6)
     for number in range(3):
         case = ReviewCase.build(f"{number:064d}", applicant=f"申请单位{number}", date="2024-03-01")
-        draw = draw_panel(
-            pool, case, DrawRules.from_card(panel_size=3, alternates=0, field_minimums={}), seed=0
-        )
+        draw = draw_panel(pool, case, DrawRules.from_card(alternates=0, field_minimums={}), seed=0)
         sheet = ReviewSheet.build(draw, due="2024-03-15")
         filled = entries_frame(synthetic_entries(sheet, seed=number), sheet.criterion_ids)
         filled["submitted_on"] = "2024-03-20"  # everyone five days late

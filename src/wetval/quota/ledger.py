@@ -22,13 +22,20 @@ hold exactly:
 
 Releases are rounded down and debits rounded up to the ledger's decimals, so
 rounding never creates units.
+
+Every ledger is checked when it is built, whether by an operation, directly or
+by :meth:`QuotaLedger.from_json`: its transactions are replayed and each one
+must keep these rules (and be numbered in order, dated no earlier than the one
+before, on a registered account, with the release its milestone's share
+gives). A tampered or hand-edited ledger file is refused with a
+:class:`LedgerError` naming every offending transaction.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import ROUND_DOWN, ROUND_UP, Decimal
 from functools import cached_property
 from typing import TYPE_CHECKING
@@ -93,6 +100,229 @@ def _iso(date: dt.date | str) -> str:
         raise LedgerError(f"date {date!r} is not an ISO date (YYYY-MM-DD)") from None
 
 
+def _schedule_problem(shares: Sequence[tuple[str, Decimal]]) -> str | None:
+    """Why a release schedule is malformed, or None."""
+    names = [m for m, _ in shares]
+    if not shares or any(s <= 0 for _, s in shares) or sum(s for _, s in shares) != 1:
+        return f"release schedule needs positive shares summing to 1, got {tuple(shares)}"
+    if len(set(names)) != len(names):
+        return f"release schedule repeats a milestone: {names}"
+    return None
+
+
+@dataclass(frozen=True)
+class _AccountState:
+    """Balances of one account [quota units] and its released milestones, in order."""
+
+    potential: Decimal
+    released: Decimal
+    debited: Decimal
+    milestones: tuple[str, ...] = ()
+
+
+class _Replay:
+    """Balances after a run of transactions, each checked against the ledger rules.
+
+    :meth:`apply` checks one transaction against the balances so far and, if
+    it keeps every rule, applies it. Copies share the unchanged account
+    states, so checking one more transaction costs O(accounts), not
+    O(transactions).
+    """
+
+    def __init__(
+        self,
+        unit_decimals: int,
+        accounts: dict[str, _AccountState] | None = None,
+        last_date: str = "",
+        count: int = 0,
+    ) -> None:
+        self.unit_decimals = unit_decimals
+        self.step = Decimal(1).scaleb(-unit_decimals)
+        self.accounts = dict(accounts or {})
+        self.last_date = last_date
+        self.count = count
+
+    def copy(self) -> _Replay:
+        return _Replay(self.unit_decimals, self.accounts, self.last_date, self.count)
+
+    def expected_release(
+        self, account: str, milestone: str | None, schedule: Sequence[tuple[str, Decimal]]
+    ) -> Decimal:
+        """Units a passed ``milestone`` releases [quota units]; 0 if it is not in the schedule."""
+        names = [m for m, _ in schedule]
+        state = self.accounts.get(account)
+        if state is None or milestone not in names:
+            return Decimal(0)
+        position = names.index(milestone)
+        if position == len(schedule) - 1:
+            target = state.potential
+        else:
+            cumulative = sum((s for _, s in schedule[: position + 1]), Decimal(0))
+            target = (state.potential * cumulative).quantize(self.step, rounding=ROUND_DOWN)
+        return max(min(target, state.potential) - state.released, Decimal(0))
+
+    def apply(
+        self, t: LedgerTransaction, schedules: dict[str, tuple[tuple[str, Decimal], ...]]
+    ) -> list[tuple[str, str]]:
+        """Check ``t`` as the next transaction; apply it if it keeps every rule.
+
+        Returns
+        -------
+        list of (reason, fix)
+            Every rule ``t`` breaks; empty if it was applied.
+        """
+        problems: list[tuple[str, str]] = []
+        if t.seq != self.count:
+            problems.append(
+                (f"is numbered {t.seq}, expected {self.count}", "number transactions 0, 1, 2, …")
+            )
+        if t.kind not in KINDS:
+            problems.append((f"unknown kind {t.kind!r}", f"use one of {', '.join(KINDS)}"))
+        try:
+            date_ok = dt.date.fromisoformat(t.date).isoformat() == t.date
+        except (TypeError, ValueError):
+            date_ok = False
+        if not date_ok:
+            problems.append((f"date {t.date!r} is not an ISO date", "write dates as YYYY-MM-DD"))
+        elif t.date < self.last_date:
+            problems.append(
+                (
+                    f"dated {t.date}, earlier than the transaction before it ({self.last_date}); "
+                    "the ledger is chronological",
+                    "record transactions in date order",
+                )
+            )
+        if not isinstance(t.reference, str) or not t.reference.strip():
+            problems.append(
+                (
+                    "needs a reference (permit, contract or acceptance record)",
+                    "give the record the transaction rests on",
+                )
+            )
+        units_ok = isinstance(t.units, Decimal) and t.units.is_finite()
+        if not units_ok or t.units != t.units.quantize(self.step):
+            problems.append(
+                (
+                    f"units {t.units!r} are not a number with at most {self.unit_decimals} "
+                    "decimals",
+                    "round units to the ledger's decimals",
+                )
+            )
+            units_ok = False
+        state = self.accounts.get(t.account)
+        if t.kind == "register":
+            problems += self._check_register(t, state, schedules, units_ok)
+        elif t.kind in KINDS and state is None:
+            problems.append(
+                (
+                    f"unknown account {t.account!r}",
+                    f"register it first; registered: {sorted(self.accounts) or '(none)'}",
+                )
+            )
+        elif t.kind in ("release", "withhold") and state is not None:
+            problems += self._check_milestone(t, state, schedules[t.account], units_ok)
+        elif t.kind == "debit" and state is not None and units_ok:
+            available = state.released - state.debited
+            if t.units <= 0:
+                problems.append((f"debit must be positive, got {t.units}", "debit whole units"))
+            elif t.units > available:
+                problems.append(
+                    (
+                        f"debit of {t.units} units from {t.account!r} rejected: only {available} "
+                        f"available (released {state.released}, debited {state.debited})",
+                        "wait for the next milestone or use another account",
+                    )
+                )
+        if date_ok and t.date >= self.last_date:
+            self.last_date = t.date
+        self.count += 1
+        if problems:
+            return problems
+        zero = Decimal(0).quantize(self.step)
+        if t.kind == "register":
+            self.accounts[t.account] = _AccountState(t.units, zero, zero)
+        elif state is not None and t.kind == "release":
+            self.accounts[t.account] = replace(
+                state,
+                released=state.released + t.units,
+                milestones=(*state.milestones, str(t.milestone)),
+            )
+        elif state is not None and t.kind == "debit":
+            self.accounts[t.account] = replace(state, debited=state.debited + t.units)
+        return problems
+
+    def _check_register(
+        self,
+        t: LedgerTransaction,
+        state: _AccountState | None,
+        schedules: dict[str, tuple[tuple[str, Decimal], ...]],
+        units_ok: bool,
+    ) -> list[tuple[str, str]]:
+        problems = []
+        if state is not None:
+            problems.append(
+                (f"account {t.account!r} is already registered", "use a new account id")
+            )
+        if t.account not in schedules:
+            problems.append((f"account {t.account!r} has no release schedule", "give its schedule"))
+        else:
+            malformed = _schedule_problem(schedules[t.account])
+            if malformed is not None:
+                problems.append((f"{malformed} for {t.account!r}", "fix the schedule"))
+        if units_ok and t.units < 0:
+            problems.append(
+                (f"potential units of {t.account!r} must be ≥ 0, got {t.units}", "register ≥ 0")
+            )
+        if t.milestone is not None:
+            problems.append((f"a register carries milestone {t.milestone!r}", "drop it"))
+        return problems
+
+    def _check_milestone(
+        self,
+        t: LedgerTransaction,
+        state: _AccountState,
+        schedule: tuple[tuple[str, Decimal], ...],
+        units_ok: bool,
+    ) -> list[tuple[str, str]]:
+        names = [m for m, _ in schedule]
+        if t.milestone not in names:
+            return [
+                (
+                    f"account {t.account!r} has no milestone {t.milestone!r}; has {names}",
+                    "check a milestone of the account's schedule",
+                )
+            ]
+        problems = []
+        if t.milestone in state.milestones:
+            problems.append(
+                (
+                    f"milestone {t.milestone!r} of {t.account!r} was already released",
+                    "each milestone releases once",
+                )
+            )
+        pending = [m for m in names[: names.index(t.milestone)] if m not in state.milestones]
+        if pending:
+            problems.append(
+                (
+                    f"milestone {t.milestone!r} of {t.account!r} cannot release before {pending}",
+                    "check the milestones in schedule order",
+                )
+            )
+        expected = (
+            Decimal(0)
+            if t.kind == "withhold"
+            else self.expected_release(t.account, t.milestone, schedule)
+        )
+        if units_ok and not problems and t.units != expected:
+            problems.append(
+                (
+                    f"{t.kind} of {t.units} units; milestone {t.milestone!r} gives {expected}",
+                    "a release is the milestone's share of the potential; a withhold is 0",
+                )
+            )
+        return problems
+
+
 @dataclass(frozen=True)
 class QuotaLedger(Result):
     """An append-only quota ledger (see the module docstring).
@@ -105,41 +335,54 @@ class QuotaLedger(Result):
         Per account: ``(milestone, share)`` pairs in release order.
     unit_decimals
         Decimals kept for units.
+
+    Raises
+    ------
+    LedgerError
+        On construction (directly or by :meth:`from_json`), naming every
+        transaction that breaks a ledger rule, and every schedule of an
+        account that was never registered.
     """
 
     transactions: tuple[LedgerTransaction, ...] = ()
     schedules: dict[str, tuple[tuple[str, Decimal], ...]] = field(default_factory=dict)
     unit_decimals: int = 4
 
+    def __post_init__(self) -> None:
+        self._replay  # noqa: B018  (replays and checks every transaction; raises LedgerError)
+
     # ------------------------------------------------------------ state
     @cached_property
-    def _state(self) -> dict[str, dict[str, Decimal]]:
-        state: dict[str, dict[str, Decimal]] = {}
-        zero = self._units(0, ROUND_DOWN)
-        for t in self.transactions:
-            account = state.setdefault(
-                t.account, {"potential": zero, "released": zero, "debited": zero}
+    def _replay(self) -> _Replay:
+        """Balances after every transaction, each checked against the ledger rules."""
+        replay = _Replay(self.unit_decimals)
+        lines = []
+        for position, t in enumerate(self.transactions):
+            for reason, _ in replay.apply(t, self.schedules):
+                lines.append(
+                    f"- transaction {position} ({t.date}, {t.kind}, account {t.account!r}, "
+                    f"{t.units} units): {reason}"
+                )
+        lines += [
+            f"- schedule of account {name!r}: no register transaction for it"
+            for name in sorted(set(self.schedules) - set(replay.accounts))
+        ]
+        if lines:
+            raise LedgerError(
+                f"quota ledger refused: {len(lines)} problem(s) with its transactions "
+                "(a transaction that breaks a rule is left out of the balances the later "
+                "ones are checked against)\n"
+                + "\n".join(lines)
+                + "\nfix: every operation keeps these rules, so this ledger was edited or "
+                "assembled by hand; restore it from the original ledger file, or rebuild it "
+                "with QuotaLedger.register / milestone / debit (transactions are never edited)"
             )
-            if t.kind == "register":
-                account["potential"] += t.units
-            elif t.kind == "release":
-                account["released"] += t.units
-            elif t.kind == "debit":
-                account["debited"] += t.units
-        return state
-
-    @cached_property
-    def _released_milestones(self) -> dict[str, list[str]]:
-        done: dict[str, list[str]] = {}
-        for t in self.transactions:
-            if t.kind == "release" and t.milestone is not None:
-                done.setdefault(t.account, []).append(t.milestone)
-        return done
+        return replay
 
     def available(self, account: str) -> Decimal:
         """Units released and not yet debited [quota units]."""
         state = self._account(account)
-        return state["released"] - state["debited"]
+        return state.released - state.debited
 
     def accounts(self) -> pd.DataFrame:
         """Per account: potential, released, debited, available and withheld units.
@@ -149,14 +392,14 @@ class QuotaLedger(Result):
         """
         rows = {
             name: {
-                "potential": s["potential"],
-                "released": s["released"],
-                "debited": s["debited"],
-                "available": s["released"] - s["debited"],
-                "withheld": s["potential"] - s["released"],
+                "potential": s.potential,
+                "released": s.released,
+                "debited": s.debited,
+                "available": s.released - s.debited,
+                "withheld": s.potential - s.released,
                 "next_milestone": self._next_milestone(name),
             }
-            for name, s in sorted(self._state.items())
+            for name, s in sorted(self._replay.accounts.items())
         }
         frame = pd.DataFrame.from_dict(rows, orient="index")
         frame.index.name = "account"
@@ -252,19 +495,8 @@ class QuotaLedger(Result):
         LedgerError
             If the account exists, the schedule is malformed or the reference is empty.
         """
-        if account in self.schedules:
-            raise LedgerError(f"account {account!r} is already registered")
         units = self._units(potential, ROUND_DOWN)
-        if units < 0:
-            raise LedgerError(f"potential units of {account!r} must be ≥ 0, got {units}")
         shares = tuple((str(m), Decimal(str(s))) for m, s in schedule)
-        names = [m for m, _ in shares]
-        if not shares or any(s <= 0 for _, s in shares) or sum(s for _, s in shares) != 1:
-            raise LedgerError(
-                f"release schedule of {account!r} needs positive shares summing to 1, got {shares}"
-            )
-        if len(set(names)) != len(names):
-            raise LedgerError(f"release schedule of {account!r} repeats a milestone: {names}")
         return self._append("register", account, units, None, reference, date, {account: shares})
 
     def milestone(
@@ -289,27 +521,9 @@ class QuotaLedger(Result):
             or one whose predecessors have not been released.
         """
         schedule = self._schedule(account)
-        names = [m for m, _ in schedule]
-        if milestone not in names:
-            raise LedgerError(f"account {account!r} has no milestone {milestone!r}; has {names}")
-        done = self._released_milestones.get(account, [])
-        if milestone in done:
-            raise LedgerError(f"milestone {milestone!r} of {account!r} was already released")
-        position = names.index(milestone)
-        pending = [m for m in names[:position] if m not in done]
-        if pending:
-            raise LedgerError(
-                f"milestone {milestone!r} of {account!r} cannot release before {pending}"
-            )
         if not passed:
             return self._append("withhold", account, Decimal(0), milestone, reference, date)
-        state = self._account(account)
-        cumulative = sum((s for _, s in schedule[: position + 1]), Decimal(0))
-        if position == len(schedule) - 1:
-            target = state["potential"]
-        else:
-            target = self._units(state["potential"] * cumulative, ROUND_DOWN)
-        amount = max(min(target, state["potential"]) - state["released"], Decimal(0))
+        amount = self._replay.expected_release(account, milestone, schedule)
         return self._append("release", account, amount, milestone, reference, date)
 
     def debit(
@@ -328,16 +542,6 @@ class QuotaLedger(Result):
             If the units are not positive or exceed the available units.
         """
         amount = self._units(units, ROUND_UP)
-        if amount <= 0:
-            raise LedgerError(f"debit must be positive, got {amount}")
-        available = self.available(account)
-        if amount > available:
-            raise LedgerError(
-                f"debit of {amount} units from {account!r} rejected: only {available} available "
-                f"(released {self._account(account)['released']}, debited "
-                f"{self._account(account)['debited']}); wait for the next milestone or use "
-                "another account"
-            )
         return self._append("debit", account, amount, None, reference, date)
 
     # ----------------------------------------------------------- helpers
@@ -357,12 +561,12 @@ class QuotaLedger(Result):
             )
         return self.schedules[account]
 
-    def _account(self, account: str) -> dict[str, Decimal]:
+    def _account(self, account: str) -> _AccountState:
         self._schedule(account)
-        return self._state[account]
+        return self._replay.accounts[account]
 
     def _next_milestone(self, account: str) -> str | None:
-        done = self._released_milestones.get(account, [])
+        done = self._replay.accounts[account].milestones
         pending = [m for m, _ in self.schedules.get(account, ()) if m not in done]
         return pending[0] if pending else None
 
@@ -376,16 +580,8 @@ class QuotaLedger(Result):
         date: dt.date | str,
         new_schedule: dict[str, tuple[tuple[str, Decimal], ...]] | None = None,
     ) -> QuotaLedger:
-        if not isinstance(reference, str) or not reference.strip():
-            raise LedgerError(
-                f"{kind} on {account!r} needs a reference (permit, contract or acceptance record)"
-            )
-        iso = _iso(date)
-        if self.transactions and iso < self.transactions[-1].date:
-            raise LedgerError(
-                f"{kind} dated {iso} is earlier than the last transaction "
-                f"({self.transactions[-1].date}); the ledger is chronological"
-            )
+        if not isinstance(reference, str):
+            raise LedgerError(f"the reference of a {kind} on {account!r} must be text")
         transaction = LedgerTransaction(
             seq=len(self.transactions),
             kind=kind,
@@ -393,10 +589,21 @@ class QuotaLedger(Result):
             units=units,
             milestone=milestone,
             reference=reference.strip(),
-            date=iso,
+            date=_iso(date),
         )
-        return QuotaLedger(
-            transactions=(*self.transactions, transaction),
-            schedules={**self.schedules, **(new_schedule or {})},
+        schedules = {**self.schedules, **(new_schedule or {})}
+        replay = self._replay.copy()
+        problems = replay.apply(transaction, schedules)
+        if problems:
+            raise LedgerError(
+                f"{kind} on {account!r}: "
+                + "; ".join(f"{reason}; fix: {fix}" for reason, fix in problems)
+            )
+        ledger = QuotaLedger.__new__(QuotaLedger)
+        # hand over the checked balances so __post_init__ does not replay the whole history
+        ledger.__dict__["_replay"] = replay
+        QuotaLedger.__init__(
+            ledger, transactions=(*self.transactions, transaction), schedules=schedules,
             unit_decimals=self.unit_decimals,
-        )
+        )  # fmt: skip
+        return ledger

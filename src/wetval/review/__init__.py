@@ -22,7 +22,14 @@ See ``docs/review.md`` for the centre's step-by-step guide.
 
 from wetval.review._synthetic import synthetic_entries, synthetic_pool
 from wetval.review.concordance import ReviewKendallW, kendalls_w
-from wetval.review.draw import EXCLUSION_REASONS, DrawRules, PanelDraw, ReviewCase, draw_panel
+from wetval.review.draw import (
+    EXCLUSION_REASONS,
+    MIN_PANEL_SIZE,
+    DrawRules,
+    PanelDraw,
+    ReviewCase,
+    draw_panel,
+)
 from wetval.review.errors import InfeasibleDrawError, ReviewIntegrityError
 from wetval.review.fields import FIELDS, Field
 from wetval.review.pool import Expert, ExpertEvent, ExpertPool, read_pool
@@ -33,6 +40,7 @@ __all__ = [
     "DECISIONS",
     "EXCLUSION_REASONS",
     "FIELDS",
+    "MIN_PANEL_SIZE",
     "DelphiFeedback",
     "DrawRules",
     "Expert",

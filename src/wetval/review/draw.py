@@ -3,7 +3,8 @@
 How a panel is drawn (:func:`draw_panel`):
 
 1. **Exclusions.** Every expert of the pool is checked against the case:
-   inactive or suspended experts; experts employed by, or declaring a
+   inactive experts and experts suspended on the case date (a suspension
+   dated after it does not count); experts employed by, or declaring a
    conflict with, the applicant or the restoration contractor; experts
    declaring a conflict with one of the case's projects; where the card says
    so, experts declaring a conflict with one of the case's townships; and
@@ -49,7 +50,18 @@ from wetval.review.errors import InfeasibleDrawError, ReviewIntegrityError
 from wetval.review.fields import FIELDS, field_ids, normalise_name
 from wetval.review.pool import Expert, ExpertPool
 
-__all__ = ["EXCLUSION_REASONS", "DrawRules", "PanelDraw", "ReviewCase", "draw_panel"]
+__all__ = [
+    "EXCLUSION_REASONS",
+    "MIN_PANEL_SIZE",
+    "DrawRules",
+    "PanelDraw",
+    "ReviewCase",
+    "draw_panel",
+]
+
+#: Fewest panel members [experts]: 《招标投标法》 Art. 37 requires evaluation committees of
+#: "五人以上单数" (five or more, odd); the review card ``review-jinxian`` adopts it by analogy.
+MIN_PANEL_SIZE = 5
 
 #: Exclusion reason codes and what they mean.
 EXCLUSION_REASONS: dict[str, str] = {
@@ -80,7 +92,8 @@ class ReviewCase(Result):
     applicant
         The organisation that applies (e.g. the occupying project's owner).
     date
-        Date of the draw (``YYYY-MM-DD``); the look-back period ends here.
+        Date of the draw (``YYYY-MM-DD``); the look-back period ends here
+        and suspensions count as of this date.
     contractor
         The restoration contractor, if one is known.
     projects
@@ -164,7 +177,7 @@ class DrawRules(Result):
     Attributes
     ----------
     panel_size
-        Members; odd and at least 3.
+        Members; odd and at least :data:`MIN_PANEL_SIZE` (5).
     alternates
         Alternates drawn with the panel (≥ 0).
     field_minimums
@@ -192,13 +205,14 @@ class DrawRules(Result):
 
     def __post_init__(self) -> None:
         problems = []
-        if self.panel_size < 3 or self.panel_size % 2 == 0:
+        if self.panel_size < MIN_PANEL_SIZE or self.panel_size % 2 == 0:
             problems.append(
                 Problem(
-                    reason="the panel size must be odd and at least 3",
+                    reason=f"the panel size must be odd and at least {MIN_PANEL_SIZE} "
+                    "(招标投标法 Art. 37: 五人以上单数)",
                     column="panel_size",
                     value=self.panel_size,
-                    fix="use 5 or 7 (an odd panel cannot tie)",
+                    fix="use 5, 7 or 9 (an odd panel cannot tie)",
                 )
             )
         if self.alternates < 0:
@@ -207,6 +221,7 @@ class DrawRules(Result):
                     reason="alternates cannot be negative",
                     column="alternates",
                     value=self.alternates,
+                    fix="use 0 for no alternates, or e.g. 2",
                 )
             )
         if self.applicant_lookback_days < 0:
@@ -215,6 +230,7 @@ class DrawRules(Result):
                     reason="the look-back period cannot be negative",
                     column="applicant_lookback_days",
                     value=self.applicant_lookback_days,
+                    fix="use 0 to exclude nobody for past panels, or a number of days, e.g. 365",
                 )
             )
         known = field_ids()
@@ -235,6 +251,8 @@ class DrawRules(Result):
                         f"({self.panel_size})",
                         column=f"field_minimums.{name}",
                         value=minimum,
+                        fix=f"give a whole number of members from 0 to {self.panel_size}, or "
+                        "raise the panel size",
                     )
                 )
         if problems:
@@ -283,7 +301,7 @@ class DrawRules(Result):
 # --------------------------------------------------------------- exclusions
 def _exclusions(pool: ExpertPool, case: ReviewCase, rules: DrawRules) -> list[tuple[str, str, str]]:
     """(expert id, reason code, detail) for every exclusion, in id order."""
-    status = pool.status().to_dict()
+    status = pool.status(on=case.date).to_dict()
     applicant = normalise_name(case.applicant)
     contractor = normalise_name(case.contractor) if case.contractor else None
     projects = {normalise_name(p): p for p in case.projects}

@@ -60,6 +60,8 @@ _LIST_COLUMNS = ("fields", "conflict_organisations", "conflict_projects", "confl
 #: Roster words for active / inactive besides the common yes/no spellings (wetval._flags).
 _ACTIVE_WORDS = ("有效", "在库", "active")
 _INACTIVE_WORDS = ("无效", "退出", "inactive")
+#: What a status event is called in messages.
+_REQUEST = {"suspended": "suspension", "reinstated": "reinstatement"}
 _LIST_SEPARATOR = "；"
 _CHAIN_START = "0" * 64
 
@@ -471,10 +473,25 @@ class ExpertPool(Result):
             }
         )
 
-    def status(self) -> pd.Series:
-        """Current status per expert: ``active``, ``suspended`` or ``inactive``."""
+    def status(self, on: dt.date | str | None = None) -> pd.Series:
+        """Status per expert: ``active``, ``suspended`` or ``inactive``.
+
+        Parameters
+        ----------
+        on
+            Date the status holds on; only suspensions and reinstatements
+            dated on or before it count. By default the latest status.
+
+        Raises
+        ------
+        ValueError
+            If ``on`` is not a date.
+        """
+        day = iso_date(on, "status date") if on is not None else None
         suspended: set[str] = set()
         for event in self.events:
+            if day is not None and event.on > day:
+                continue
             if event.kind == "suspended":
                 suspended.add(event.expert_id)
             elif event.kind == "reinstated":
@@ -543,8 +560,9 @@ class ExpertPool(Result):
         Raises
         ------
         wetval.errors.ValidationError
-            If the expert is unknown, already suspended or inactive, or no
-            reason is given.
+            If the expert is unknown, already suspended or inactive, no
+            reason is given or ``on`` is before the expert's latest history
+            entry.
         """
         return self._status_event("suspended", expert_id, reason, on, by)
 
@@ -556,7 +574,9 @@ class ExpertPool(Result):
         Raises
         ------
         wetval.errors.ValidationError
-            If the expert is unknown or not suspended, or no reason is given.
+            If the expert is unknown or not suspended, no reason is given or
+            ``on`` is before the expert's latest history entry (such as the
+            suspension it lifts).
         """
         return self._status_event("reinstated", expert_id, reason, on, by)
 
@@ -569,12 +589,29 @@ class ExpertPool(Result):
         by: str,
     ) -> ExpertPool:
         self._checked_id(expert_id)
+        day = iso_date(on, "event date")
         current = self.status().loc[expert_id]
         problems: list[Problem] = []
+        latest = max(
+            (e for e in self.events if e.expert_id == expert_id),
+            key=lambda e: (e.on, e.seq),
+            default=None,
+        )
+        if latest is not None and day < latest.on:
+            problems.append(
+                Problem(
+                    reason=f"dated {day}, before the expert's latest history entry "
+                    f"({latest.kind} on {latest.on})",
+                    column="on",
+                    value=expert_id,
+                    fix=f"date the {_REQUEST[kind]} on or after {latest.on}; the history "
+                    "cannot be rewritten",
+                )
+            )
         if not reason.strip():
             problems.append(
                 Problem(
-                    reason=f"a {kind} entry needs a reason",
+                    reason=f"a {_REQUEST[kind]} needs a reason",
                     column="reason",
                     fix="say why, e.g. 未按时提交评审意见",
                 )
@@ -596,8 +633,8 @@ class ExpertPool(Result):
                 )
             )
         if problems:
-            raise ValidationError(problems, what=f"{kind[:-1]} request for {expert_id}")
-        event = _event(self.events, kind, expert_id, on, reason.strip(), by)
+            raise ValidationError(problems, what=f"{_REQUEST[kind]} request for {expert_id}")
+        event = _event(self.events, kind, expert_id, day, reason.strip(), by)
         return replace(self, events=(*self.events, event))
 
     def record_review(self, record: ReviewRecord, *, by: str = "") -> ExpertPool:
