@@ -192,6 +192,9 @@ def test_review_record_appendix_is_bound_to_the_assessment(
     record = _review_of(sample_assessment)
     document = build_document(sample_assessment, "en", review=record)
     assert document.sections[-1].id == "review_record"
+    zh = build_document(sample_assessment, "zh", review=record).sections[-1]
+    headers = [c for b in zh.blocks if isinstance(b, Table) for c in b.frame.columns]
+    assert "评审要点" in headers and not [c for c in headers if re.match(r"^[a-z_]+$", str(c))]
     html = render(document, "html").decode("utf-8")
     assert record.content_hash[:16] in html and "Kendall" in html
     other = dataclasses.replace(sample_assessment, warnings=("changed",))

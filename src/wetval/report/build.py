@@ -131,6 +131,22 @@ _HEADERS: dict[str, str] = {
     "level_factor": "level_factor",
     "needs_quota": "needs_quota",
     "permissible": "permissible",
+    "expert_id": "expert_id",
+    "decision": "decision",
+    "total": "review_total",
+    "deviation": "review_deviation",
+    "modified_z": "modified_z",
+    "outlier": "outlier",
+    "submitted_on": "submitted_on",
+    "days_late": "days_late",
+    "entry_hash": "entry_hash",
+    "criterion": "criterion",
+    "weight": "weight",
+    "trimmed_mean": "trimmed_mean",
+    "median": "median",
+    "cv": "cv",
+    "min": "minimum",
+    "max": "maximum",
 }
 
 
@@ -833,6 +849,26 @@ def _review(assessment: Assessment, lang: Lang) -> Section:
     return Section("review", tr("s_review", lang), (sheet,))
 
 
+_CRITERIA_COLUMNS = {
+    lang: ("criterion", f"name_{lang}", "weight", "mean", "trimmed_mean", "median", "sd", "cv",
+           "min", "max")
+    for lang in ("zh", "en")
+}  # fmt: skip
+
+
+def _review_experts(record: ReviewRecord, lang: Lang) -> pd.DataFrame:
+    """The per-expert table with decisions and the outlier flag in ``lang``."""
+    from wetval.review import DECISIONS
+
+    frame = record.to_frame().reset_index()
+    frame["decision"] = frame["decision"].map(
+        lambda d: DECISIONS[d][0 if lang == "zh" else 1] if d in DECISIONS else d
+    )
+    frame["outlier"] = _yes_no(frame["outlier"], lang)
+    frame["entry_hash"] = frame["entry_hash"].astype(str).str[:16]
+    return frame
+
+
 def _review_record(record: ReviewRecord, lang: Lang) -> Section:
     data = record.appendix()
     hashes = data["hashes"]
@@ -861,8 +897,20 @@ def _review_record(record: ReviewRecord, lang: Lang) -> Section:
             )
         ),
         facts,
-        Table(record.to_frame().reset_index(), tr("experts_table", lang), "review_experts"),
-        Table(record.criteria_frame().reset_index(), tr("criteria_table", lang), "review_criteria"),
+        _table(
+            _review_experts(record, lang),
+            lang,
+            tr("experts_table", lang),
+            "review_experts",
+            decimals={"modified_z": 2},
+        ),
+        _table(
+            record.criteria_frame().reset_index(),
+            lang,
+            tr("criteria_table", lang),
+            "review_criteria",
+            columns=_CRITERIA_COLUMNS[lang],
+        ),
     ]
     if data["synthetic"]:
         blocks.insert(0, Paragraph(tr("synthetic_banner", lang), tone="synthetic"))
