@@ -16,6 +16,7 @@ from wetval.assess import Assessment, AssessmentSpec, SpecError, assess, check_s
 from wetval.cards import Card, load_card
 from wetval.datasets import sample_county, sample_project
 from wetval.errors import ValidationError
+from wetval.report.build import build_document
 
 DOCS = Path(__file__).resolve().parents[1] / "docs"
 
@@ -92,6 +93,18 @@ def test_project_discount_settings_replace_the_pricing_card_values() -> None:
     assert pricing.hash != load_card("pricing-jinxian").hash
     assert result.uncertainty is not None
     assert "pricing-jinxian.discount_rate" not in result.uncertainty.parameter_draws.columns
+
+
+def test_the_project_chooses_the_monte_carlo_percentiles() -> None:
+    spec = sample_project()
+    options = spec.options.model_copy(
+        update={"monte_carlo_draws": 100, "sensitivity": False, "percentiles": (2.5, 50, 97.5)}
+    )
+    result = assess(spec.model_copy(update={"options": options}))
+    assert result.uncertainty is not None
+    assert {"P2.5", "P50", "P97.5"} <= set(result.uncertainty.to_frame().columns)
+    printed = next(t for t in build_document(result, "en").tables() if t.sheet == "monte_carlo")
+    assert {"P2.5", "P97.5"} <= set(printed.printed().columns)
 
 
 def test_every_project_file_key_is_documented() -> None:

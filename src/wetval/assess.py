@@ -200,6 +200,9 @@ class OptionSpec(_Model):
         CNY price index for moving service values between years.
     monte_carlo_draws
         Monte Carlo draws for the price range (0 switches it off).
+    percentiles
+        Percentiles of the Monte Carlo outputs reported, in 0–100.
+
     seed
         Seed of the random generator.
     sensitivity
@@ -223,6 +226,7 @@ class OptionSpec(_Model):
     price_year: int = Field(default=2024, ge=1990, le=2100)
     price_index: str = "cn-cpi"
     monte_carlo_draws: int = Field(default=2000, ge=0, le=1_000_000)
+    percentiles: tuple[float, ...] = (5.0, 50.0, 95.0)
     seed: int = Field(default=20231123, ge=0)
     sensitivity: bool = True
     finance: bool = True
@@ -913,6 +917,7 @@ def assess(
                     chain,
                     draws=spec.options.monte_carlo_draws,
                     seed=spec.options.seed,
+                    percentiles=spec.options.percentiles,
                     progress=monte_carlo_progress,
                 )
             if spec.options.sensitivity and chain.parameters()["enters"].any():

@@ -730,11 +730,12 @@ def _uncertainty(assessment: Assessment, lang: Lang) -> Section:
                 "monte_carlo",
                 decimals={"relative_mcse": 4},
                 max_rows=None,
-                print_columns=tuple(
-                    c
-                    for c in summary.columns
-                    if c
-                    in ("output", "deterministic", "P5", "P50", "P95", "relative_mcse", "converged")
+                print_columns=(
+                    "output",
+                    "deterministic",
+                    *(c for c in summary.columns if str(c).startswith("P")),
+                    "relative_mcse",
+                    "converged",
                 ),
             )
         )
