@@ -130,6 +130,15 @@ def test_anchor_flags() -> None:
     assert any("away from recent Jiangxi trades" in f for f in high.flags)
     extreme = price_quota(_credits(), services=_esv(20_000_000.0))  # ≈ 6,300 yuan/m²
     assert any("whole penalty range" in f for f in extreme.flags)
+    # national important wetland has higher fines (Art. 52, 54: 1,000–10,000 yuan/m²): the same
+    # ≈ 716 yuan/m² is under its lowest fine, ≈ 6,300 yuan/m² within its range
+    national_high = price_quota(_credits(), services=_esv(2_000_000.0), wetland_level="national")
+    assert not any("lowest fine" in f for f in national_high.flags)
+    national = price_quota(_credits(), services=_esv(20_000_000.0), wetland_level="national")
+    assert any(
+        "lowest fine for filling national important wetland (1000" in f for f in national.flags
+    )
+    assert not any("whole penalty range" in f for f in national.flags)
     missing = price_quota(_credits())
     assert any("no service values" in f for f in missing.flags)
     assert np.isnan(missing.totals["value"])

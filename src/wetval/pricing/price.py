@@ -692,16 +692,23 @@ def _anchor_flags(card: Card, table: pd.DataFrame, level: str) -> list[str]:
                 f"{below} parcels priced below the statutory restoration-fee floor "
                 f"({floor:g} yuan/m² for important wetland, 财税〔2024〕15号)"
             )
-    low, high = float(card.param("penalty_low")), float(card.param("penalty_high"))
+    # national important wetland has its own, higher fines (Art. 52, 54) when the card gives them
+    suffix = (
+        "_national" if level == "national" and "penalty_low_national" in card.parameters else ""
+    )
+    low = float(card.param(f"penalty_low{suffix}"))
+    high = float(card.param(f"penalty_high{suffix}"))
+    wetland = "national important wetland" if suffix else "wetland"
     above_high = int((per_m2 > high).sum())
     above_low = int((per_m2 > low).sum()) - above_high
     if above_high:
         flags.append(
-            f"{above_high} parcels priced above the whole penalty range ({high:g} yuan/m²)"
+            f"{above_high} parcels priced above the whole penalty range for {wetland} "
+            f"({high:g} yuan/m²)"
         )
     if above_low:
         flags.append(
-            f"{above_low} parcels priced above the lowest fine for filling wetland "
+            f"{above_low} parcels priced above the lowest fine for filling {wetland} "
             f"({low:g} yuan/m²)"
         )
     anchor = float(card.param("jiangxi_trade_anchor"))
