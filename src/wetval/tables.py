@@ -532,10 +532,12 @@ class ParcelTable:
     def _cross_check_names(result: pd.DataFrame, scheme: Scheme, source: str | None) -> None:
         codes = result["land_class"].cat
         names = result["land_class_name"].cat
-        present = (codes.codes >= 0) & (names.codes >= 0)
+        # plain arrays: masking a Series indexed by a million string ids is ~25 ms a time
+        code_codes, name_codes = codes.codes.to_numpy(), names.codes.to_numpy()
+        present = (code_codes >= 0) & (name_codes >= 0)
         pairs = np.unique(
-            codes.codes[present].astype(np.int64) * (len(names.categories) + 1)
-            + names.codes[present]
+            code_codes[present].astype(np.int64) * (len(names.categories) + 1)
+            + name_codes[present]
         )
         code_of = codes.categories[pairs // (len(names.categories) + 1)]
         name_of = names.categories[pairs % (len(names.categories) + 1)]
