@@ -536,8 +536,7 @@ class ParcelTable:
         code_codes, name_codes = codes.codes.to_numpy(), names.codes.to_numpy()
         present = (code_codes >= 0) & (name_codes >= 0)
         pairs = np.unique(
-            code_codes[present].astype(np.int64) * (len(names.categories) + 1)
-            + name_codes[present]
+            code_codes[present].astype(np.int64) * (len(names.categories) + 1) + name_codes[present]
         )
         code_of = codes.categories[pairs // (len(names.categories) + 1)]
         name_of = names.categories[pairs % (len(names.categories) + 1)]
