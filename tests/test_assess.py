@@ -107,6 +107,20 @@ def test_the_project_chooses_the_monte_carlo_percentiles() -> None:
     assert {"P2.5", "P97.5"} <= set(printed.printed().columns)
 
 
+def test_the_project_can_propagate_indicator_measurement_error() -> None:
+    spec = sample_project()
+    error = {"vegetation_cover": 8.0, "water_quality_class": 0.8}
+    options = spec.options.model_copy(
+        update={"monte_carlo_draws": 200, "sensitivity": False, "indicator_error": error}
+    )
+    result = assess(spec.model_copy(update={"options": options}))
+    assert result.uncertainty is not None
+    assert any("indicator measurement error" in note for note in result.uncertainty.notes)
+    # grade probabilities of the re-scored parcels are kept with the result
+    probabilities = result.uncertainty.grade_probabilities
+    assert probabilities is not None and len(probabilities) == len(result.condition.parcels)
+
+
 def test_every_project_file_key_is_documented() -> None:
     page = (DOCS / "assessment.md").read_text(encoding="utf-8")
     documented = set(re.findall(r"^\| `([a-z_]+\.[a-z_]+)` \|", page, flags=re.MULTILINE))

@@ -202,6 +202,11 @@ class OptionSpec(_Model):
         Monte Carlo draws for the price range (0 switches it off).
     percentiles
         Percentiles of the Monte Carlo outputs reported, in 0–100.
+    indicator_error
+        Indicator id → standard deviation of its measurement error [the
+        indicator's unit]: the Monte Carlo then re-scores the condition of
+        every parcel it was scored on (the whole county: the cost grows with
+        it) under that error; empty for none.
 
     seed
         Seed of the random generator.
@@ -227,6 +232,7 @@ class OptionSpec(_Model):
     price_index: str = "cn-cpi"
     monte_carlo_draws: int = Field(default=2000, ge=0, le=1_000_000)
     percentiles: tuple[float, ...] = (5.0, 50.0, 95.0)
+    indicator_error: dict[str, float] = Field(default_factory=dict)
     seed: int = Field(default=20231123, ge=0)
     sensitivity: bool = True
     finance: bool = True
@@ -900,7 +906,7 @@ def assess(
     if spec.options.monte_carlo_draws or spec.options.sensitivity:
         with steps.step("uncertainty"):
             chain = PriceChain(
-                project,
+                parcels,
                 value_services,
                 accounts.credits,
                 price,
@@ -918,6 +924,7 @@ def assess(
                     draws=spec.options.monte_carlo_draws,
                     seed=spec.options.seed,
                     percentiles=spec.options.percentiles,
+                    indicator_error=spec.options.indicator_error or None,
                     progress=monte_carlo_progress,
                 )
             if spec.options.sensitivity and chain.parameters()["enters"].any():
