@@ -645,7 +645,8 @@ def _with_project_values(card: Card, values: dict[str, float]) -> Card:
     missing = [name for name in values if name not in data["parameters"]]
     if missing:
         raise SpecError(
-            f"options {missing} override parameters the pricing card {card.id!r} does not have"
+            f"options {missing} override parameters the pricing card {card.id!r} does not "
+            "have; drop these options or name a pricing card that has the parameters"
         )
     for name, value in values.items():
         parameter = data["parameters"][name]

@@ -192,10 +192,19 @@ def topsis(
     else:
         w = np.asarray(weights, dtype=float)
         if len(w) != len(columns):
-            problems.append(Problem(reason=f"{len(w)} weights for {len(columns)} columns"))
+            problems.append(
+                Problem(
+                    reason=f"{len(w)} weights for {len(columns)} columns",
+                    fix="give one weight per column, in the frame's column order",
+                )
+            )
     if len(w) == len(columns) and (np.any(w < 0) or not np.nansum(w) > 0):
         problems.append(
-            Problem(reason="weights must be non-negative and not all zero", value=w.tolist())
+            Problem(
+                reason="weights must be non-negative and not all zero",
+                value=w.tolist(),
+                fix="give every column a weight >= 0, at least one of them > 0",
+            )
         )
     if problems:
         raise ValidationError(problems, what="TOPSIS weights and directions")

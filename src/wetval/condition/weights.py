@@ -414,7 +414,12 @@ def direction_problems(
     else:
         given = list(directions)
         if len(given) != len(columns):
-            return [], [Problem(reason=f"{len(given)} directions for {len(columns)} columns")]
+            return [], [
+                Problem(
+                    reason=f"{len(given)} directions for {len(columns)} columns",
+                    fix="give one direction per column, in the frame's column order",
+                )
+            ]
     chosen: list[Direction] = []
     problems: list[Problem] = []
     for column, value in zip(columns, given, strict=True):

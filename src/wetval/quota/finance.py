@@ -469,7 +469,10 @@ def pool_finance(
     card = resolve_card(card, "quota-finance")
     table = price.table
     if table.empty:
-        raise WetvalError("the price has no priced parcels: nothing to pledge or insure")
+        raise WetvalError(
+            "the price has no priced parcels: nothing to pledge or insure; price credits "
+            "with units first (price_quota on eligible restoration parcels)"
+        )
     risk = credits.table["risk_class"].reindex(table.index)
     missing = risk.index[risk.isna()].tolist()
     if missing:
