@@ -112,6 +112,16 @@ def test_balance_20k_credits_against_2k_occupied_parcels(benchmark, county_accou
     assert len(report.matches) > 0
 
 
+def test_balance_20k_credits_against_a_half_released_ledger(benchmark, county_accounts) -> None:  # type: ignore[no-untyped-def]
+    ledger = QuotaLedger.from_credits(county_accounts.credits, reference="SYN", date="2024-01-01")
+    for account in list(ledger.schedules)[::2]:
+        ledger = ledger.milestone(
+            account, "acceptance", passed=True, reference="SYN", date="2024-06-01"
+        )
+    report = benchmark(balance, county_accounts.credits, county_accounts.debits, ledger=ledger)
+    assert report.ledger_accounts is not None and len(report.matches) > 0
+
+
 def _ledger_of(n_transactions: int) -> QuotaLedger:
     """200 accounts registered and accepted, then debits of 0.5 units until ``n_transactions``."""
     ledger = QuotaLedger()

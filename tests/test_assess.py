@@ -17,6 +17,7 @@ from wetval.cards import Card, load_card
 from wetval.datasets import sample_county, sample_project
 from wetval.errors import ValidationError
 from wetval.report.build import build_document
+from wetval.report.markdown import render_markdown
 
 DOCS = Path(__file__).resolve().parents[1] / "docs"
 
@@ -119,6 +120,39 @@ def test_the_project_can_propagate_indicator_measurement_error() -> None:
     # grade probabilities of the re-scored parcels are kept with the result
     probabilities = result.uncertainty.grade_probabilities
     assert probabilities is not None and len(probabilities) == len(result.condition.parcels)
+
+
+def test_a_ledger_file_limits_the_sale_to_released_units(
+    sample_assessment: Assessment, tmp_path: Path
+) -> None:
+    from wetval.quota import QuotaLedger
+
+    credits = sample_assessment.accounts.credits
+    ledger = QuotaLedger.from_credits(credits, reference="登记 2024-001", date="2024-03-01")
+    accounts = list(ledger.schedules)
+    # only the first restoration project has passed its acceptance (60 % released)
+    ledger = ledger.milestone(
+        accounts[0], "acceptance", passed=True, reference="验收意见", date="2024-09-15"
+    )
+    path = tmp_path / "ledger.json"
+    path.write_text(ledger.to_json(), encoding="utf-8")
+    spec = sample_project()
+    quick = {"monte_carlo_draws": 0, "sensitivity": False, "finance": False}
+    data = spec.data.model_copy(update={"ledger": str(path)})
+    result = assess(
+        spec.model_copy(update={"data": data, "options": spec.options.model_copy(update=quick)})
+    )
+    report = result.balance
+    assert report.ledger_accounts is not None
+    assert report.provenance.inputs["ledger"] == ledger.hash == result.provenance.inputs["ledger"]
+    # nothing is matched from a project that released nothing
+    used = report.matches.groupby("credit_project")["credit_units"].sum()
+    assert set(used.index) <= {accounts[0]}
+    assert used.sum() <= float(ledger.available(accounts[0])) + 1e-9
+    for lang, word in (("zh", "指标台账"), ("en", "quota ledger")):
+        document = build_document(result, lang)  # type: ignore[arg-type]
+        assert any(t.sheet == "ledger" for t in document.tables())
+        assert word in render_markdown(document)
 
 
 def test_every_project_file_key_is_documented() -> None:

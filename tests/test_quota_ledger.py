@@ -16,8 +16,18 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from quota_helpers import condition, credit, parcels
-from wetval.quota import LedgerError, QuotaLedger, credits
+from quota_helpers import condition, credit, debit, parcels
+from wetval.errors import WetvalError
+from wetval.quota import (
+    BalanceReport,
+    LedgerError,
+    QuotaCredits,
+    QuotaDebits,
+    QuotaLedger,
+    balance,
+    credits,
+    quota_accounts,
+)
 
 SCHEDULE = [("acceptance", "0.6"), ("monitoring-1", "0.2"), ("monitoring-2", "0.2")]
 
@@ -239,3 +249,153 @@ def test_ledger_invariants(potentials: tuple[Decimal, Decimal], ops: list[tuple]
     # what the operations built passes the checks on construction, with the same balances
     rebuilt = QuotaLedger(transactions=ledger.transactions, schedules=ledger.schedules)
     pd.testing.assert_frame_equal(rebuilt.accounts(), ledger.accounts())
+
+
+# ---------------------------------------------------------------- ledger meets balance
+def _two_projects() -> tuple[QuotaCredits, QuotaDebits]:
+    """C1 (R01, 民和镇, 9 亩 良: 7.2 units) and C2 (R02, 李渡镇, 9 亩 优: 9 units) against
+    D1 (P01, 民和镇, 3 亩 中: 1.8 units) and D3 (P02, 李渡镇, 4 亩 良: 3.2 units)."""
+    table = parcels(
+        [
+            credit("C1", "民和镇", "1104", 9, compensated_first=True, risk_class="low"),
+            credit("C2", "李渡镇", "1104", 9, compensated_first=True, risk_class="low",
+                   project_id="R02"),
+            debit("D1", "民和镇", "1104", 3, "general", "P01"),
+            debit("D3", "李渡镇", "1104", 4, "general", "P02"),
+        ]
+    )  # fmt: skip
+    grades = condition({"C1": "良", "C2": "优", "D1": "中", "D3": "良"})
+    accounts = quota_accounts(table, "quota-jinxian", condition=grades)
+    return accounts.credits, accounts.debits
+
+
+_TWO_PROJECTS = _two_projects()
+
+
+def _opened(credit_table: QuotaCredits) -> QuotaLedger:
+    return QuotaLedger.from_credits(credit_table, reference="登记 2024-001", date="2024-03-01")
+
+
+def test_balance_matches_only_the_units_the_ledger_released() -> None:
+    credit_table, debit_table = _two_projects()
+    # planning view: D3 takes C2 in its own township
+    planned = balance(credit_table, debit_table).matches.set_index("debit_parcel")
+    assert planned.loc["D3", "credit_parcel"] == "C2"
+    # R01 passed acceptance (60 % of 7.2 = 4.32 units available); R02 released nothing
+    ledger = _opened(credit_table).milestone(
+        "R01", "acceptance", passed=True, reference="验收意见", date="2024-09-15"
+    )
+    report = balance(credit_table, debit_table, ledger=ledger)
+    matches = report.matches.set_index("debit_parcel")
+    # D1 needs max(3/9, 1.8/7.2) = 1/3 of C1, within its 0.6 available share
+    assert matches.loc["D1", "credit_share"] == pytest.approx(1 / 3)
+    # D3: C2 is unreleased; C1 (same county, 良 = 良) has 0.6 - 1/3 of its area left:
+    # 0.2667 x 9 亩 = 2.4 亩 and 0.2667 x 7.2 = 1.92 units of the 4 亩 and 3.2 units needed
+    assert matches.loc["D3", "credit_parcel"] == "C1"
+    assert matches.loc["D3", "credit_share"] == pytest.approx(0.6 - 1 / 3)
+    shortfall = report.shortfalls.loc["P02"]
+    assert shortfall["units_shortfall"] == pytest.approx(1.28)
+    assert shortfall["area_shortfall_mu"] == pytest.approx(1.6)
+    # withheld: 40 % of C1 (2.88 units) and all of C2 (9 units)
+    assert "11.8800 units of suitable credits await milestone release" in shortfall["reason"]
+    accounts = report.ledger_accounts
+    assert accounts is not None
+    assert accounts.loc["R01", "available_share"] == pytest.approx(0.6)
+    assert accounts.loc["R01", "units_matched"] == pytest.approx(4.32)
+    assert accounts.loc["R02", "available_share"] == 0.0
+    assert report.provenance.inputs["ledger"] == ledger.hash
+    assert "matched against the ledger's available units" in report.summary()
+    again = BalanceReport.from_json(report.to_json())
+    assert again.ledger_accounts is not None
+    pd.testing.assert_frame_equal(again.ledger_accounts, accounts)
+
+
+def test_posting_a_balance_debits_each_account_once_per_occupation_project() -> None:
+    credit_table, debit_table = _two_projects()
+    ledger = _opened(credit_table).milestone(
+        "R01", "acceptance", passed=True, reference="验收意见", date="2024-09-15"
+    )
+    report = balance(credit_table, debit_table, ledger=ledger)
+    posted = ledger.post(report, reference="占用批复 2024-10", date="2024-10-01")
+    debits_booked = posted.to_frame().query("kind == 'debit'")
+    assert list(debits_booked["reference"]) == ["占用批复 2024-10 · P01", "占用批复 2024-10 · P02"]
+    # 1/3 x 7.2 = 2.4 units for P01, the rest of the 4.32 available for P02
+    assert list(debits_booked["units"]) == [Decimal("2.4000"), Decimal("1.9200")]
+    assert posted.available("R01") == 0 and posted.available("R02") == 0
+    # a later balance against the posted ledger finds nothing left to match
+    assert balance(credit_table, debit_table, ledger=posted).matches.empty
+
+
+def test_post_refuses_a_balance_of_another_ledger_state() -> None:
+    credit_table, debit_table = _two_projects()
+    ledger = _opened(credit_table).milestone(
+        "R01", "acceptance", passed=True, reference="验收意见", date="2024-09-15"
+    )
+    with pytest.raises(LedgerError, match="computed without a ledger"):
+        ledger.post(balance(credit_table, debit_table), reference="x", date="2024-10-01")
+    stale = balance(credit_table, debit_table, ledger=ledger)
+    later = ledger.debit("R01", 1, reference="另一项目", date="2024-09-20")
+    with pytest.raises(LedgerError, match=r"against ledger state .*rerun balance"):
+        later.post(stale, reference="x", date="2024-10-01")
+
+
+def test_balance_refuses_a_ledger_opened_from_other_credits() -> None:
+    credit_table, debit_table = _two_projects()
+    ledger = QuotaLedger().register(
+        "R01", "5", schedule=SCHEDULE, reference="登记", date="2024-03-01"
+    )
+    with pytest.raises(
+        WetvalError, match=r"R01: the credits give 7\.2000 units, the ledger account 5\.0000"
+    ):
+        balance(credit_table, debit_table, ledger=ledger)
+    # a ledger without R02 is fine: R02 is simply not registered and supplies nothing
+    only_r01 = QuotaLedger().register(
+        "R01", "7.2", schedule=SCHEDULE, reference="登记", date="2024-03-01"
+    )
+    accounts = balance(credit_table, debit_table, ledger=only_r01).ledger_accounts
+    assert accounts is not None
+    assert accounts["registered"].to_dict() == {"R01": True, "R02": False}
+
+
+def test_a_fully_released_ledger_matches_like_the_planning_view() -> None:
+    credit_table, debit_table = _two_projects()
+    ledger = _opened(credit_table)
+    for account in ("R01", "R02"):
+        for milestone, _ in SCHEDULE:
+            ledger = ledger.milestone(
+                account, milestone, passed=True, reference="合格", date="2025-01-01"
+            )
+    pd.testing.assert_frame_equal(
+        balance(credit_table, debit_table, ledger=ledger).matches,
+        balance(credit_table, debit_table).matches,
+    )
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    passed=st.tuples(st.integers(0, 3), st.integers(0, 3)),
+    earlier_debits=st.tuples(st.decimals("0", "1", places=2), st.decimals("0", "1", places=2)),
+)
+def test_balance_and_post_never_overdraw(
+    passed: tuple[int, int], earlier_debits: tuple[Decimal, Decimal]
+) -> None:
+    credit_table, debit_table = _TWO_PROJECTS
+    ledger = _opened(credit_table)
+    for account, count in zip(("R01", "R02"), passed, strict=True):
+        for milestone, _ in SCHEDULE[:count]:
+            ledger = ledger.milestone(
+                account, milestone, passed=True, reference="合格", date="2025-01-01"
+            )
+    for account, fraction in zip(("R01", "R02"), earlier_debits, strict=True):
+        spend = (ledger.available(account) * fraction).quantize(Decimal("0.0001"))
+        if spend > 0:
+            ledger = ledger.debit(account, spend, reference="earlier", date="2025-02-01")
+    report = balance(credit_table, debit_table, ledger=ledger)
+    accounts = report.ledger_accounts
+    assert accounts is not None
+    assert (accounts["units_matched"] <= accounts["available"] + 1e-9).all()
+    posted = ledger.post(report, reference="批复", date="2025-03-01")
+    for account in ("R01", "R02"):
+        booked = ledger.available(account) - posted.available(account)
+        assert booked >= 0 and posted.available(account) >= 0
+        assert float(booked) == pytest.approx(accounts.loc[account, "units_matched"], abs=1e-4)

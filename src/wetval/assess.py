@@ -45,6 +45,7 @@ from wetval.quota import (
     FundSplit,
     PoolFinance,
     QuotaAccounts,
+    QuotaLedger,
     allocate_funds,
     balance,
     pool_finance,
@@ -155,7 +156,9 @@ class DataSpec(_Model):
 
     ``parcels`` and ``indicators`` are file paths (relative to the project
     file), ``"sample"`` for the SYNTHETIC sample county, or tables passed
-    directly when calling from Python.
+    directly when calling from Python. ``ledger`` is a quota ledger file
+    (``QuotaLedger.to_json()``) or a ledger: with it, the balance matches
+    only the units the ledger holds available.
     """
 
     parcels: str | ParcelTable | pd.DataFrame
@@ -164,6 +167,7 @@ class DataSpec(_Model):
     scheme: Literal["sandiao", "yongdi_yonghai"] = "sandiao"
     encoding: str | None = None
     plans: tuple[PlanSpec, ...] = ()
+    ledger: str | QuotaLedger | None = None
 
 
 class CardSpec(_Model):
@@ -351,7 +355,7 @@ def check_spec(spec: AssessmentSpec | str | Path) -> Inventory:
     if not isinstance(spec, AssessmentSpec):
         spec = load_spec(spec)
     _cards(spec)
-    parcels, indicators, _, _ = _load_data(spec)
+    parcels, indicators, _, _, _ = _load_data(spec)
     frame = parcels.to_frame()
     _project_masks(spec, frame)
     _plans(spec, frame)
@@ -533,7 +537,9 @@ def _file_hash(path: Path) -> str:
 
 def _load_data(
     spec: AssessmentSpec,
-) -> tuple[ParcelTable, IndicatorTable | None, pd.DataFrame | None, dict[str, str]]:
+) -> tuple[
+    ParcelTable, IndicatorTable | None, pd.DataFrame | None, QuotaLedger | None, dict[str, str]
+]:
     from wetval.datasets import sample_county
     from wetval.io import read_indicators, read_parcels, read_table
 
@@ -595,7 +601,18 @@ def _load_data(
             raise missing("project", path)
         projects = read_table(path, encoding=data.encoding)
         inputs["projects_file"] = _file_hash(path)
-    return parcels, indicators, projects, inputs
+
+    ledger: QuotaLedger | None
+    if data.ledger is None or isinstance(data.ledger, QuotaLedger):
+        ledger = data.ledger
+    else:
+        path = spec.resolve(data.ledger)
+        if not path.is_file():
+            raise missing("ledger", path)
+        ledger = QuotaLedger.from_json(path.read_text(encoding="utf-8"))
+    if ledger is not None:
+        inputs["ledger"] = ledger.hash
+    return parcels, indicators, projects, ledger, inputs
 
 
 def _cards(spec: AssessmentSpec) -> dict[str, Card]:
@@ -849,7 +866,7 @@ def assess(
     with steps.step("cards"):
         cards = _cards(spec)
     with steps.step("validation"):
-        parcels, indicators, projects, inputs = _load_data(spec)
+        parcels, indicators, projects, ledger, inputs = _load_data(spec)
         if indicators is None:
             raise SpecError("data.indicators is required: condition scoring needs them")
         inventory = parcels.inventory(indicators)
@@ -877,7 +894,7 @@ def assess(
         accounts = account_quotas(
             project, cards["quota"], condition=condition_input, projects=projects
         )
-        balance_report = balance(accounts.credits, accounts.debits)
+        balance_report = balance(accounts.credits, accounts.debits, ledger=ledger)
     occupied = accounts.debits.to_frame()
     levels = occupied.loc[occupied["permissible"].astype(bool), "wetland_level"].astype(object)
     level = max(levels.dropna(), key=_LEVEL_ORDER.__getitem__, default="general")

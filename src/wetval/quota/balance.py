@@ -25,6 +25,12 @@ card's rules and names every shortfall:
 An occupation parcel is covered when the matched credits deliver at least
 its area *and* its units. Occupations are served in the order national,
 provincial, general, then by project and parcel id.
+
+Without a ledger the match draws on the credits' *potential* units (a planning
+view). With a :class:`~wetval.quota.QuotaLedger` it draws only on what the
+ledger holds *available* (released by passed milestones and not yet debited),
+pro rata over each restoration project's parcels; the matches can then be
+posted back to the ledger as debits with :meth:`QuotaLedger.post`.
 """
 
 from __future__ import annotations
@@ -41,6 +47,7 @@ from wetval.errors import WetvalError
 from wetval.plotting import axes
 from wetval.provenance import Provenance, frame_hash
 from wetval.quota.accounts import NO_PROJECT, QuotaCredits, QuotaDebits, QuotaRules
+from wetval.quota.ledger import QuotaLedger
 from wetval.results import Result
 
 if TYPE_CHECKING:
@@ -79,11 +86,19 @@ class BalanceReport(Result):
     not_permissible
         Occupation parcels the law does not allow; they are not matched.
     unused_credits
-        Per eligible credit parcel: units and area [亩] left after matching.
+        Per eligible credit parcel: units and area [亩] left after matching
+        (with a ledger: of the units it holds available).
     card
         The ``quota`` card whose rules were applied.
     provenance
-        Card and input hashes.
+        Card and input hashes (``inputs["ledger"]`` when matched against a ledger).
+    ledger_accounts
+        With a ledger, per restoration project with credits: ``credit_units``
+        (potential from the credits), the ledger's ``released``, ``debited``
+        and ``available`` units, ``available_share`` (available ÷ potential,
+        the share of each parcel the match may use; 0 for a project the
+        ledger has not registered), ``registered`` and ``units_matched``
+        (credit units this balance took). None without a ledger.
     """
 
     balances: pd.DataFrame
@@ -94,6 +109,7 @@ class BalanceReport(Result):
     unused_credits: pd.DataFrame
     card: Card
     provenance: Provenance = field(default_factory=Provenance)
+    ledger_accounts: pd.DataFrame | None = None
 
     @property
     def balanced(self) -> bool:
@@ -122,6 +138,14 @@ class BalanceReport(Result):
             f"  mean quality factor: credits {self.mean_quality['credits']:.3f}, "
             f"debits {self.mean_quality['debits']:.3f}",
         ]
+        if self.ledger_accounts is not None:
+            accounts = self.ledger_accounts
+            lines.append(
+                f"  matched against the ledger's available units "
+                f"({float(accounts['available'].sum()):,.4f} of "
+                f"{float(accounts['credit_units'].sum()):,.4f} potential units; "
+                f"{int((~accounts['registered']).sum())} project(s) not registered)"
+            )
         if len(self.projects):
             project_rows = [
                 [
@@ -187,7 +211,9 @@ def _codes(credit_values: np.ndarray, debit_values: np.ndarray) -> tuple[np.ndar
     return codes[: len(credit_values)], codes[len(credit_values) :]
 
 
-def balance(credits: QuotaCredits, debits: QuotaDebits) -> BalanceReport:
+def balance(
+    credits: QuotaCredits, debits: QuotaDebits, *, ledger: QuotaLedger | None = None
+) -> BalanceReport:
     """Balance credits against occupations and match credit parcels to each occupation.
 
     Parameters
@@ -196,6 +222,13 @@ def balance(credits: QuotaCredits, debits: QuotaDebits) -> BalanceReport:
         From :func:`wetval.quota.credits`.
     debits
         From :func:`wetval.quota.debits`; must use the same card as ``credits``.
+    ledger
+        The quota ledger opened from these credits
+        (:meth:`QuotaLedger.from_credits`). When given, only the units it holds
+        available (released and not yet debited) are matched, the same share
+        of every parcel of a restoration project; a project the ledger has
+        not registered supplies nothing. Without it, potential units are
+        matched.
 
     Returns
     -------
@@ -204,7 +237,9 @@ def balance(credits: QuotaCredits, debits: QuotaDebits) -> BalanceReport:
     Raises
     ------
     WetvalError
-        If credits and debits were computed with different cards.
+        If credits and debits were computed with different cards, or if a
+        ledger account's potential differs from its project's credit units
+        (the ledger was opened from other credits).
     """
     if credits.card.hash != debits.card.hash:
         raise WetvalError(
@@ -240,7 +275,16 @@ def balance(credits: QuotaCredits, debits: QuotaDebits) -> BalanceReport:
     )
     location_factor = np.array([rules.location_factor.get(n, np.nan) for n in _LOCATIONS])
     location_rank = np.array([rules.location_rank.get(n, len(_LOCATIONS)) for n in _LOCATIONS])
-    remaining = np.ones(len(c_table))
+    c_account = c_table["project_id"].fillna(NO_PROJECT).to_numpy(dtype=object)
+    if ledger is None:
+        remaining = np.ones(len(c_table))
+        withheld = np.zeros(len(c_table))
+        accounts = None
+    else:
+        accounts = _ledger_accounts(ledger, credits, dp)
+        # a copy: matching uses the shares up in place
+        remaining = accounts["available_share"].reindex(c_account).to_numpy(dtype=float, copy=True)
+        withheld = accounts["withheld_share"].reindex(c_account).to_numpy(dtype=float) * c_units
 
     d_ids = d_table.index.to_numpy(dtype=object)
     d_pid = d_table["project_id"].to_numpy(dtype=object)
@@ -292,6 +336,7 @@ def balance(credits: QuotaCredits, debits: QuotaDebits) -> BalanceReport:
             reachable = location != 2 if not cross_ok else True
             reasons.setdefault(d_project[i], []).append(
                 _why_none(d_ids[i], remaining > 1e-12, better, like, reachable)
+                + _awaiting(withheld[ranked])
             )
             continue
         need_area, need_units = float(d_area[i]), float(d_units[i])
@@ -321,7 +366,7 @@ def balance(credits: QuotaCredits, debits: QuotaDebits) -> BalanceReport:
         if need_area > tolerance or need_units > tolerance:
             reasons.setdefault(d_project[i], []).append(
                 f"{d_ids[i]}: eligible credits ran out ({max(need_units, 0):.4f} units, "
-                f"{max(need_area, 0):.4f} 亩 short)"
+                f"{max(need_area, 0):.4f} 亩 short)" + _awaiting(withheld[ranked])
             )
 
     projects = _projects(d_table, d_project, delivered_area, delivered_units, reasons, tolerance)
@@ -334,22 +379,99 @@ def balance(credits: QuotaCredits, debits: QuotaDebits) -> BalanceReport:
         },
         index=pd.Index(c_ids, name="parcel_id"),
     )
+    inputs = {"credits": frame_hash(credits.table), "debits": frame_hash(debits.table)}
+    match_frame = pd.DataFrame(matches, columns=_MATCH_COLUMNS)
+    if ledger is not None and accounts is not None:
+        inputs["ledger"] = ledger.hash
+        taken = (
+            match_frame.assign(account=match_frame["credit_project"].fillna(NO_PROJECT))
+            .groupby("account")["credit_units"]
+            .sum()
+        )
+        accounts = accounts.drop(columns="withheld_share").assign(
+            units_matched=taken.reindex(accounts.index, fill_value=0.0)
+        )
     provenance = Provenance(
         method="jinxian-quota",
         cards=(rules.card.ref,),
-        inputs={"credits": frame_hash(credits.table), "debits": frame_hash(debits.table)},
+        inputs=inputs,
         options={"step": "balance"},
     )
     return BalanceReport(
         balances=balances,
         mean_quality=mean_quality,
-        matches=pd.DataFrame(matches, columns=_MATCH_COLUMNS),
+        matches=match_frame,
         projects=projects,
         not_permissible=d_all[~d_all["permissible"]].copy(),
         unused_credits=unused,
         card=rules.card,
         provenance=provenance,
+        ledger_accounts=accounts,
     )
+
+
+def _ledger_accounts(ledger: QuotaLedger, credits: QuotaCredits, decimals: int) -> pd.DataFrame:
+    """Per restoration project with credits: the ledger's balances and the usable share.
+
+    Raises
+    ------
+    WetvalError
+        Naming every registered project whose ledger potential is not its
+        credit units rounded to the ledger's decimals.
+    """
+    projects = credits.by_project()
+    units = projects.loc[projects["units"] > 0, "units"]
+    ledger_frame = ledger.accounts()
+    registered = units.index.isin(ledger_frame.index)
+    rows = ledger_frame.reindex(units.index)
+    potential = rows["potential"].map(float, na_action="ignore").to_numpy(dtype=float)
+    mismatch = registered & (
+        np.abs(potential - units.round(decimals).to_numpy()) > 0.5 * 10.0**-decimals
+    )
+    if mismatch.any():
+        lines = [
+            f"- {project}: the credits give {credit_units:.{decimals}f} units, the ledger "
+            f"account {ledger_potential:.{decimals}f}"
+            for project, credit_units, ledger_potential in zip(
+                units.index[mismatch], units[mismatch], potential[mismatch], strict=True
+            )
+        ]
+        raise WetvalError(
+            "the ledger was not opened from these credits: the potential of "
+            f"{int(mismatch.sum())} account(s) differs from the project's credit units\n"
+            + "\n".join(lines)
+            + "\nfix: balance with the credits the ledger was opened from (same parcels, "
+            "condition and quota card), or open the ledger with QuotaLedger.from_credits"
+        )
+
+    def balances(column: str) -> np.ndarray:
+        values = rows[column].map(float, na_action="ignore").to_numpy(dtype=float)
+        return np.where(registered, values, 0.0)
+
+    released, debited, available = balances("released"), balances("debited"), balances("available")
+    with np.errstate(divide="ignore", invalid="ignore"):
+        available_share = np.where(potential > 0, available / potential, 0.0)
+        withheld_share = np.where(potential > 0, 1.0 - released / potential, 1.0)
+    return pd.DataFrame(
+        {
+            "credit_units": units.to_numpy(dtype=float),
+            "registered": registered,
+            "released": released,
+            "debited": debited,
+            "available": available,
+            "available_share": np.where(registered, available_share, 0.0),
+            "withheld_share": np.where(registered, withheld_share, 1.0),
+        },
+        index=pd.Index(units.index, name="project_id"),
+    )
+
+
+def _awaiting(withheld_units: np.ndarray) -> str:
+    """Note on suitable credit units that a ledger has not released yet."""
+    total = float(withheld_units.sum())
+    if total <= 0:
+        return ""
+    return f"; {total:.4f} units of suitable credits await milestone release or registration"
 
 
 def _ranks(rules: QuotaRules, table: pd.DataFrame) -> np.ndarray:

@@ -23,6 +23,11 @@ hold exactly:
 Releases are rounded down and debits rounded up to the ledger's decimals, so
 rounding never creates units.
 
+The ledger and the area-and-quality balance meet in two places:
+``balance(credits, debits, ledger=ledger)`` matches only the units the ledger
+holds available, and :meth:`QuotaLedger.post` books that balance's matches as
+debits (one per restoration account and occupation project).
+
 Every ledger is checked when it is built, whether by an operation, directly or
 by :meth:`QuotaLedger.from_json`: its transactions are replayed and each one
 must keep these rules (and be numbered in order, dated no earlier than the one
@@ -34,6 +39,7 @@ gives). A tampered or hand-edited ledger file is refused with a
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from decimal import ROUND_DOWN, ROUND_UP, Decimal
@@ -49,6 +55,7 @@ from wetval.results import Result
 
 if TYPE_CHECKING:
     from wetval.quota.accounts import QuotaCredits
+    from wetval.quota.balance import BalanceReport
 
 __all__ = ["LedgerError", "LedgerTransaction", "QuotaLedger"]
 
@@ -379,6 +386,11 @@ class QuotaLedger(Result):
             )
         return replay
 
+    @cached_property
+    def hash(self) -> str:
+        """SHA-256 of the ledger's JSON: names this exact state of the ledger."""
+        return hashlib.sha256(self.to_json().encode("utf-8")).hexdigest()
+
     def available(self, account: str) -> Decimal:
         """Units released and not yet debited [quota units]."""
         state = self._account(account)
@@ -543,6 +555,77 @@ class QuotaLedger(Result):
         """
         amount = self._units(units, ROUND_UP)
         return self._append("debit", account, amount, None, reference, date)
+
+    def post(self, report: BalanceReport, *, reference: str, date: dt.date | str) -> QuotaLedger:
+        """Debit the credit units a balance matched against this ledger.
+
+        One debit per (restoration account, occupation project), in that
+        order, of the credit units the project's matches took from the
+        account (before location factors: the account holds credit units).
+        Each debit is the rise of the account's running total rounded up, so
+        the account is debited its total rounded up once, not once per
+        project.
+
+        Parameters
+        ----------
+        report
+            ``balance(credits, debits, ledger=self)``: the balance must have
+            been computed against exactly this ledger state.
+        reference
+            Record behind the debits (e.g. the occupation approval batch); the
+            occupation project id is appended to it.
+        date
+            ISO date of the debits.
+
+        Returns
+        -------
+        QuotaLedger
+            This ledger with the debits appended (this one is unchanged).
+
+        Raises
+        ------
+        LedgerError
+            If the balance was computed without a ledger or against another
+            ledger state, or a debit breaks a ledger rule.
+        """
+        from wetval.quota.accounts import NO_PROJECT
+
+        matched_against = report.provenance.inputs.get("ledger")
+        if matched_against != self.hash:
+            found = (
+                "without a ledger"
+                if matched_against is None
+                else f"against ledger state {matched_against[:12]}"
+            )
+            raise LedgerError(
+                f"the balance was computed {found}, not against this ledger "
+                f"({self.hash[:12]}, {len(self.transactions)} transactions); fix: rerun "
+                "balance(credits, debits, ledger=ledger) with this ledger and post that report"
+            )
+        taken = (
+            report.matches.assign(
+                account=report.matches["credit_project"].fillna(NO_PROJECT).astype(str),
+                occupation=report.matches["project_id"].fillna(NO_PROJECT).astype(str),
+            )
+            .groupby(["account", "occupation"], sort=True)["credit_units"]
+            .sum()
+        )
+        step = Decimal(1).scaleb(-self.unit_decimals)
+        ledger = self
+        booked: dict[str, Decimal] = {}
+        running: dict[str, float] = {}
+        for account, occupation, units in taken.reset_index().itertuples(index=False):
+            running[account] = running.get(account, 0.0) + float(units)
+            # six further decimals absorb the float noise of summing parcel shares
+            total = Decimal(str(round(running[account], self.unit_decimals + 6)))
+            total = total.quantize(step, rounding=ROUND_UP)
+            amount = total - booked.get(account, Decimal(0))
+            booked[account] = total
+            if amount > 0:
+                ledger = ledger.debit(
+                    account, amount, reference=f"{reference} · {occupation}", date=date
+                )
+        return ledger
 
     # ----------------------------------------------------------- helpers
     def _units(self, value: float | Decimal | str, rounding: str) -> Decimal:

@@ -86,6 +86,12 @@ _HEADERS: dict[str, str] = {
     "location_factor": "location_factor",
     "credit_share": "credit_share",
     "credit_units": "credit_parcel_units",
+    "registered": "registered",
+    "released": "released",
+    "debited": "debited",
+    "available": "available",
+    "available_share": "available_share",
+    "units_matched": "units_matched",
     "amount": "amount",
     "restoration_cost": "restoration_cost",
     "recipient": "recipient",
@@ -540,6 +546,22 @@ def _quota(assessment: Assessment, lang: Lang) -> Section:
         ),
         _table(by_project, lang, tr("credits_table", lang), "credits_by_project"),
     ]
+    if report.ledger_accounts is not None:
+        ledger = report.ledger_accounts.reset_index()
+        ledger["registered"] = _yes_no(ledger["registered"], lang)
+        blocks.append(
+            Paragraph(tr("ledger_text", lang, ledger=report.provenance.inputs["ledger"][:12]))
+        )
+        blocks.append(
+            _table(
+                ledger,
+                lang,
+                tr("ledger_table", lang),
+                "ledger",
+                headers={"credit_units": "potential_units"},
+                decimals={"available_share": 3},
+            )
+        )
     if not report.not_permissible.empty:
         blocks.append(Paragraph(tr("not_permissible", lang), tone="warning"))
         not_permissible = report.not_permissible.reset_index()

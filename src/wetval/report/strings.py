@@ -136,6 +136,24 @@ _STRINGS: dict[str, tuple[str, str]] = {
         "Table: credit units by restoration project",
     ),
     "not_permissible": ("不予准许的占用", "Occupation not permissible"),
+    "ledger_text": (
+        "匹配仅使用指标台账中可用的指标（已通过验收或监测节点释放、尚未核销），"
+        "按修复项目同比例计入各图斑；台账状态 {ledger}。",
+        "Matching used only the units the quota ledger holds available (released by passed "
+        "acceptance or monitoring milestones and not yet debited), the same share of every "
+        "parcel of a restoration project; ledger state {ledger}.",
+    ),
+    "ledger_table": (
+        "表 指标台账：按修复项目的可用指标",
+        "Table: quota ledger, units available by restoration project",
+    ),
+    "potential_units": ("潜在指标单位", "potential units"),
+    "registered": ("已登记", "registered"),
+    "released": ("已释放", "released"),
+    "debited": ("已核销", "debited"),
+    "available": ("可用", "available"),
+    "available_share": ("可用比例", "share available"),
+    "units_matched": ("本次匹配指标", "units matched here"),
     "units": ("指标单位", "units"),
     # pricing
     "s_price": ("指标定价与价格综合", "Quota price derivation and reconciliation"),
