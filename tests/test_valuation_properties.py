@@ -105,3 +105,31 @@ def test_value_rises_with_condition(low: float, high: float) -> None:
     condition = pd.DataFrame({"index": [low, high]}, index=pd.Index(["P0", "P1"]))
     result = value(parcels, "xie2015", condition=condition).by_parcel()
     assert result["P0"] <= result["P1"]
+
+
+@given(
+    value_=st.floats(min_value=0.01, max_value=1e6),
+    scale=st.floats(min_value=0.01, max_value=100.0),
+    per_dollar=st.tuples(st.floats(0.1, 200.0), st.floats(0.1, 200.0)),
+)
+def test_standardisation_is_linear_and_conversion_round_trips(
+    value_: float, scale: float, per_dollar: tuple[float, float]
+) -> None:
+    from wetval.units import money_conversion
+    from wetval.valuation import standardise_study_value
+
+    rates = {"EUR": {"ppp": {2020: per_dollar[0]}}, "DKK": {"ppp": {2020: per_dollar[1]}}}
+    there = money_conversion(from_currency="EUR", from_year=2020, to_currency="DKK",
+                             to_year=2020, rates=rates)  # fmt: skip
+    back = money_conversion(from_currency="DKK", from_year=2020, to_currency="EUR",
+                            to_year=2020, rates=rates)  # fmt: skip
+    assert there.factor * back.factor == pytest.approx(1.0)
+
+    def standardised(amount: float) -> float:
+        return standardise_study_value(
+            amount, per="household", period="month", currency="EUR", money=there,
+            beneficiaries=1_234, area_ha=56.0,
+        ).value  # fmt: skip
+
+    assert standardised(scale * value_) == pytest.approx(scale * standardised(value_))
+    assert standardised(value_) == pytest.approx(value_ * there.factor * 12 * 1_234 / 56.0)

@@ -11,7 +11,14 @@ import pytest
 from wetval import IndicatorTable, ParcelTable, load_card
 from wetval.errors import CardError, ValidationError, WetvalError
 from wetval.units import money_conversion
-from wetval.valuation import combine, compare, override, transfer_unit_value, value
+from wetval.valuation import (
+    combine,
+    compare,
+    override,
+    standardise_study_value,
+    transfer_unit_value,
+    value,
+)
 
 
 def parcels(codes: list[str], areas_m2: list[float], **extra: list[object]) -> ParcelTable:
@@ -49,6 +56,89 @@ def test_transfer_unit_value_with_money_conversion() -> None:
     assert t.currency == "CNY" and t.price_year == 2017
     with pytest.raises(ValueError, match="both"):
         transfer_unit_value(1.0, study_income=1, policy_income=1, elasticity=1, from_year=2010)
+
+
+# García Álvarez, Botzen, Tesselaar, Aerts, Staccione, Mysiak & Bockarjova, "Economic
+# Benefits of Nature-Based Solutions for Climate Risk: A Meta-Analysis", Land Economics
+# 102(2): 290, Table 2 "Systematic Standardization Protocol Example" (Viti et al. 2023,
+# Aarhus): €0.15 per household per month; 7.43 DKK per € (ECB reference rate 2022);
+# 6.153561 DKK per international $ (WDI PA.NUS.PPP 2022); 173,000 households; no
+# deflation (2022 prices). Printed: 1.11 DKK, 0.18 and 2.17 (2022 Int$ per household per
+# month and per year), 375,994 (aggregated, per year). The table prints the intermediate
+# values to 2 decimals but carries them unrounded (2.16 × 173,000 would be 375,410), so
+# the chain is compared unrounded: to the printed decimals, and the total to ±0.5.
+# The site area behind the table's 2,426 per ha is not printed, so that step is not
+# checked. The table's "US$" is the PPP (international) dollar of its PPP row.
+def test_standardisation_reproduces_garcia_alvarez_table_2() -> None:
+    # € → DKK is the published cross rate; wetval converts through the dollar and the
+    # table prints no dollar rates for € or DKK, so this step is the table's own product
+    monthly_dkk = 0.15 * 7.43
+    assert round(monthly_dkk, 2) == 1.11
+    ppp = money_conversion(
+        from_currency="DKK", from_year=2022, to_currency="Int$", to_year=2022,
+        rates={"DKK": {"ppp": {2022: 6.153561}}},
+    )  # fmt: skip
+    result = standardise_study_value(
+        monthly_dkk, per="household", period="month", currency="DKK", money=ppp,
+        beneficiaries=173_000,
+    )  # fmt: skip
+    steps = result.steps.set_index("step")["value"]
+    assert round(steps["money"], 2) == 0.18
+    assert round(steps["per year"], 2) == 2.17
+    assert steps["site total"] == pytest.approx(375_994, abs=0.5)
+    assert result.value == steps["site total"]
+    assert result.unit == "Int$ per site per year"
+    assert ppp.factor == 1 / 6.153561 and ppp.rate == "ppp"
+
+
+def test_standardise_study_value_steps_and_errors() -> None:
+    # a one-off payment annualised over 20 years at 4 %, over 500 persons and 25 ha
+    once = standardise_study_value(
+        100.0, per="person", period="once", currency="CNY", beneficiaries=500, area_ha=25.0,
+        discount_rate=0.04, horizon_years=20,
+    )  # fmt: skip
+    annuity = 0.04 / (1 - 1.04**-20)
+    assert once.value == pytest.approx(100.0 * annuity * 500 / 25.0)
+    assert once.unit == "CNY per ha per year"
+    assert list(once.steps["step"]) == ["reported", "per year", "site total", "per ha"]
+    perpetual = standardise_study_value(1000.0, per="ha", period="once", currency="USD",
+                                        discount_rate=0.05)  # fmt: skip
+    assert perpetual.value == pytest.approx(50.0)
+    with pytest.raises(ValueError, match="cannot standardise") as caught:
+        standardise_study_value(
+            1.0, per="household", period="once", currency="EUR", area_ha=0.0,
+            money=money_conversion(from_currency="USD", from_year=2020, to_currency="Int$",
+                                   to_year=2020),
+        )  # fmt: skip
+    message = str(caught.value)
+    for fragment in ("needs beneficiaries", "area_ha must be > 0", "needs discount_rate",
+                     "starts from USD, the value is in EUR"):  # fmt: skip
+        assert fragment in message
+    again = type(once).from_json(once.to_json())
+    pd.testing.assert_frame_equal(again.steps, once.steps)
+    assert "per ha" in once.summary()
+
+
+def test_other_currencies_convert_through_the_dollar_with_given_series() -> None:
+    rates = {"EUR": {"ppp": {2015: 0.78, 2020: 0.75}}, "DKK": {"ppp": {2020: 6.6}}}
+    # EUR 2015 → DKK 2020: deflate in EUR, then × DKK per $ ÷ EUR per $ at 2020
+    step = money_conversion(
+        from_currency="EUR", from_year=2015, to_currency="DKK", to_year=2020, rates=rates,
+        indices={"EUR": {2015: 100.0, 2020: 104.0}},
+    )  # fmt: skip
+    assert step.factor == pytest.approx(1.04 * 6.6 / 0.75)
+    # EUR → CNY uses the shipped CNY PPP card at the target year
+    cny = money_conversion(from_currency="EUR", from_year=2017, to_year=2017,
+                           rates={"EUR": {"ppp": {2017: 0.8}}})  # fmt: skip
+    cny_per_dollar = load_card("cn-ppp-gdp").table("series").loc[2017, "value"]
+    assert cny.factor == pytest.approx(cny_per_dollar / 0.8)
+    with pytest.raises(ValueError, match=r"unknown currency 'GBP'.*rates=\{'GBP'"):
+        money_conversion(from_currency="GBP", from_year=2020, to_year=2020)
+    with pytest.raises(ValueError, match="no price index for EUR"):
+        money_conversion(from_currency="EUR", from_year=2015, to_year=2020, rates=rates)
+    with pytest.raises(ValueError, match="no market rate series for EUR"):
+        money_conversion(from_currency="EUR", from_year=2020, to_year=2020, rate="market",
+                         rates=rates)  # fmt: skip
 
 
 def test_unit_value_transfer_combines_study_values() -> None:

@@ -110,13 +110,18 @@ def convert_area(value: _T, from_unit: AreaUnit, to_unit: AreaUnit) -> _T:
 
 
 # ------------------------------------------------------------------ money
-#: Currencies wetval converts between. ``Int$`` (international dollar) and
-#: ``USD`` share the US price level.
+#: Currencies wetval ships series for. ``Int$`` (international dollar) and
+#: ``USD`` share the US price level. Any other currency (EUR, DKK, …) converts
+#: when the caller gives its rate series (``rates``) and, across price years,
+#: its price index (``indices``).
 CURRENCIES = ("CNY", "USD", "Int$")
 #: Price-index card used to deflate each currency unless told otherwise.
 DEFAULT_PRICE_INDEX: dict[str, str] = {"CNY": "cn-cpi", "USD": "us-cpi-u", "Int$": "us-cpi-u"}
-#: Rate cards: CNY per US$/Int$ by PPP (WDI PA.NUS.PPP) or market rate (WDI PA.NUS.FCRF).
+#: Rate cards of CNY: CNY per US$/Int$ by PPP (WDI PA.NUS.PPP) or market rate
+#: (WDI PA.NUS.FCRF).
 RATE_SERIES: dict[str, str] = {"ppp": "cn-ppp-gdp", "market": "cn-usd-market-rate"}
+_DOLLARS = ("USD", "Int$")
+_RATES = ("ppp", "market")
 
 Rate = Literal["ppp", "market"]
 ConversionOrder = Literal["deflate-first", "convert-first"]
@@ -354,9 +359,14 @@ class MoneyConversion:
         }
 
 
-def _check_currency(currency: str) -> None:
-    if currency not in CURRENCIES:
-        raise ValueError(f"unknown currency {currency!r}; wetval converts between {CURRENCIES}")
+def _check_currency(currency: str, given: Mapping[str, object]) -> None:
+    if currency not in CURRENCIES and currency not in given:
+        raise ValueError(
+            f"unknown currency {currency!r}: wetval ships series for {CURRENCIES}; for "
+            f"another currency give its rate series in local currency per US$/Int$, e.g. "
+            f"rates={{{currency!r}: {{'ppp': {{2022: 6.15}}}}}}, and, across price years, "
+            f"its price index, indices={{{currency!r}: {{2020: 100.0, 2022: 108.5}}}}"
+        )
 
 
 def money_conversion(
@@ -368,16 +378,22 @@ def money_conversion(
     rate: Rate = "ppp",
     order: ConversionOrder = "deflate-first",
     indices: Mapping[str, str | Card | PriceIndex | Mapping[int, float]] | None = None,
-    rates: Mapping[str, str | Card | PriceIndex | Mapping[int, float]] | None = None,
+    rates: Mapping[str, Mapping[str, str | Card | PriceIndex | Mapping[int, float]]] | None = None,
 ) -> MoneyConversion:
     """The factor converting money between currencies and price years.
+
+    Between two currencies other than the dollar the conversion goes through
+    the dollar: × (target units per $) ÷ (source units per $), both at the
+    same year and rate kind.
 
     Parameters
     ----------
     from_currency, to_currency
-        ``"CNY"``, ``"USD"`` or ``"Int$"``.
+        ``"CNY"``, ``"USD"``, ``"Int$"``, or any currency whose rate series
+        is given in ``rates``.
     from_year, to_year
-        Price years.
+        Price years. Within one year nothing is deflated and no price index
+        is needed.
     rate
         ``"ppp"`` (PPP conversion factor, purchasing-power equivalent) or
         ``"market"`` (market exchange rate, tradable-dollar equivalent). A
@@ -390,8 +406,10 @@ def money_conversion(
     indices
         Price index per currency, overriding :data:`DEFAULT_PRICE_INDEX`.
     rates
-        Rate series per rate kind, overriding :data:`RATE_SERIES`
-        (levels in CNY per US$/Int$).
+        Rate series per currency and rate kind, in that currency's units per
+        US$/Int$ (WDI ``PA.NUS.PPP`` or ``PA.NUS.FCRF``), e.g.
+        ``{"DKK": {"ppp": {2022: 6.153561}}}``; CNY's default to
+        :data:`RATE_SERIES`.
 
     Returns
     -------
@@ -401,40 +419,68 @@ def money_conversion(
     ------
     PriceIndexError
         If a year is missing from a series used.
+    ValueError
+        For an unknown currency (one without a shipped or given rate series),
+        rate kind or order, or a currency without a price index when price
+        years differ.
     """
-    _check_currency(from_currency)
-    _check_currency(to_currency)
+    given_rates = {currency: dict(series) for currency, series in (rates or {}).items()}
+    described = {**given_rates, **(indices or {})}
+    _check_currency(from_currency, described)
+    _check_currency(to_currency, described)
     if order not in _ORDERS:
         raise ValueError(f"unknown order {order!r}; use one of {_ORDERS}")
-    if rate not in RATE_SERIES:
+    if rate not in _RATES:
         raise ValueError(f"unknown rate {rate!r}; use 'ppp' or 'market'")
     chosen = {**DEFAULT_PRICE_INDEX, **(indices or {})}
+    rate_series: dict[str, dict[str, str | Card | PriceIndex | Mapping[int, float]]] = {
+        "CNY": {**RATE_SERIES, **given_rates.get("CNY", {})},
+        **{c: kinds for c, kinds in given_rates.items() if c != "CNY"},
+    }
     steps: list[str] = []
     used: list[PriceIndex] = []
 
     def deflate(currency: str) -> float:
+        if from_year == to_year:
+            return 1.0
+        if currency not in chosen:
+            raise ValueError(
+                f"no price index for {currency}: moving {currency} money from {from_year} to "
+                f"{to_year} needs one; give indices={{{currency!r}: <card id or year → level>}}"
+            )
         series = price_index(chosen[currency])
         used.append(series)
         step = series.factor(from_year, to_year)
         steps.append(f"deflate {currency} {from_year}→{to_year} with {series.name}: ×{step:.6g}")
         return step
 
-    def convert(year: int) -> float:
-        series = price_index({**RATE_SERIES, **(rates or {})}[rate])
+    def per_dollar(currency: str, year: int) -> float:
+        if currency in _DOLLARS:
+            return 1.0
+        kinds = rate_series[currency]
+        if rate not in kinds:
+            raise ValueError(
+                f"no {rate} rate series for {currency}; give rates={{{currency!r}: "
+                f"{{{rate!r}: <card id or year → {currency} per $>}}}}"
+            )
+        series = price_index(kinds[rate])
         used.append(series)
-        cny_per_dollar = series.level(year)
-        step = cny_per_dollar if to_currency == "CNY" else 1.0 / cny_per_dollar
+        level = series.level(year)
+        steps.append(f"{year} {rate} rate of {currency}: {level:.6g} per $ ({series.name})")
+        return level
+
+    def convert(year: int) -> float:
+        step = per_dollar(to_currency, year) / per_dollar(from_currency, year)
         steps.append(
-            f"convert {from_currency}→{to_currency} at {year} {rate} rate "
-            f"({series.name}, {cny_per_dollar:.6g} CNY per $): ×{step:.6g}"
+            f"convert {from_currency}→{to_currency} at the {year} {rate} rate: ×{step:.6g}"
         )
         return step
 
-    same_level = {from_currency, to_currency} <= {"USD", "Int$"}
+    same_level = {from_currency, to_currency} <= set(_DOLLARS)
     rate_used: str | None = rate
     order_used: str | None = order
     if from_currency == to_currency or same_level:
-        factor = deflate(from_currency) if from_year != to_year else 1.0
+        factor = deflate(from_currency)
         if same_level and from_currency != to_currency:
             steps.append("USD and Int$ share the US price level: ×1")
         rate_used = order_used = None
@@ -459,7 +505,7 @@ def convert_money(
     rate: Rate = "ppp",
     order: ConversionOrder = "deflate-first",
     indices: Mapping[str, str | Card | PriceIndex | Mapping[int, float]] | None = None,
-    rates: Mapping[str, str | Card | PriceIndex | Mapping[int, float]] | None = None,
+    rates: Mapping[str, Mapping[str, str | Card | PriceIndex | Mapping[int, float]]] | None = None,
 ) -> _T2:
     """Convert money between currencies and price years (see :func:`money_conversion`).
 

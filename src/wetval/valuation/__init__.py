@@ -37,7 +37,12 @@ from wetval.valuation._common import (
     resolve_card,
 )
 from wetval.valuation._compare import ValuationComparison, combine, compare
-from wetval.valuation.benefit_transfer import TransferredUnitValue, transfer_unit_value
+from wetval.valuation.benefit_transfer import (
+    StandardisedStudyValue,
+    TransferredUnitValue,
+    standardise_study_value,
+    transfer_unit_value,
+)
 from wetval.valuation.unit_value import (
     standard_equivalent_net_profit,
     standard_equivalent_one_seventh,
@@ -46,6 +51,7 @@ from wetval.valuation.unit_value import (
 __all__ = [
     "VALUATION_KINDS",
     "ServiceValues",
+    "StandardisedStudyValue",
     "TransferredUnitValue",
     "ValuationComparison",
     "combine",
@@ -53,6 +59,7 @@ __all__ = [
     "override",
     "standard_equivalent_net_profit",
     "standard_equivalent_one_seventh",
+    "standardise_study_value",
     "transfer_unit_value",
     "value",
 ]

@@ -626,8 +626,10 @@ def card_conversion(
 
     The card's ``options.conversion`` may set ``rate`` (``"ppp"``/``"market"``),
     ``order`` (``"deflate-first"``/``"convert-first"``), ``indices``
-    (currency → price-index card) and ``target_price_year`` (the default
-    ``price_year`` for non-CNY cards); CNY cards may set ``options.price_index``.
+    (currency → price-index card), ``rates`` (currency → rate kind → series,
+    for a currency wetval ships no rates for) and ``target_price_year`` (the
+    default ``price_year`` for non-CNY cards); CNY cards may set
+    ``options.price_index``.
     """
     if card.currency is None or card.price_year is None:
         raise CardError(card.id, [("price_year", "valuation cards need currency and price_year")])
@@ -647,6 +649,7 @@ def card_conversion(
         rate=options.get("rate", "ppp"),
         order=options.get("order", "deflate-first"),
         indices=indices,
+        rates=options.get("rates"),
     )
 
 

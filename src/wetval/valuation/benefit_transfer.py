@@ -1,5 +1,9 @@
 """Benefit transfer: unit-value transfer and value-function (meta-regression) transfer.
 
+:func:`standardise_study_value`
+    a study's reported value to money per ha per year (the standardisation
+    protocol: currency and PPP, per month → per year, per household → site
+    total, site total → per ha, one-off → annual).
 :func:`transfer_unit_value`
     one study value to the policy site:
     V_p = V_s × (Y_p / Y_s)^ε × money factor (price year, currency).
@@ -20,7 +24,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
@@ -35,6 +39,7 @@ from wetval.tables import IndicatorTable, ParcelTable
 from wetval.units import (
     M2_PER_HA,
     ConversionOrder,
+    MoneyConversion,
     PriceIndex,
     Rate,
     money_conversion,
@@ -54,9 +59,11 @@ from wetval.valuation._common import (
 __all__ = [
     "UNIT_VALUE_TRANSFER",
     "VALUE_FUNCTION_TRANSFER",
+    "StandardisedStudyValue",
     "TransferredUnitValue",
     "expected_transfer_error",
     "log_value_function",
+    "standardise_study_value",
     "transfer_unit_value",
     "unit_value_transfer",
     "value_function_transfer",
@@ -86,6 +93,203 @@ def expected_transfer_error(card: Card | None = None) -> pd.DataFrame:
     if card is None or "transfer_error" not in card.tables:
         card = load_card(TRANSFER_ERROR_CARD)
     return card.table("transfer_error").reset_index()
+
+
+StudyValueBasis = Literal["ha", "site", "household", "person"]
+StudyValuePeriod = Literal["year", "month", "once"]
+
+
+@dataclass(frozen=True)
+class StandardisedStudyValue(Result):
+    """A study's reported value brought to money per ha (or per site) per year.
+
+    Attributes
+    ----------
+    value
+        The standardised value [currency per ha per year], or [currency per
+        site per year] when no site area was given.
+    unit
+        ``value``'s unit in words, e.g. ``"Int$ per ha per year"``.
+    steps
+        One row per step, in order: ``step``, ``operation``, ``factor`` and
+        the ``value`` after the step (the first row is the value as reported).
+    provenance
+        The inputs and the money conversion's steps.
+    """
+
+    value: float
+    unit: str
+    steps: pd.DataFrame
+    provenance: Provenance = field(default_factory=Provenance)
+
+    def to_frame(self) -> pd.DataFrame:
+        """The steps, one row each."""
+        return self.steps.copy()
+
+    def summary(self) -> str:
+        """The steps as a text table and the result."""
+        rows = [
+            [str(step), str(operation), float(factor), float(value)]
+            for step, operation, factor, value in zip(
+                self.steps["step"],
+                self.steps["operation"],
+                self.steps["factor"],
+                self.steps["value"],
+                strict=True,
+            )
+        ]
+        return "\n".join(
+            [
+                f"Standardised study value: {self.value:,.4f} {self.unit}",
+                text_table(rows, ["step", "operation", "factor", "value"], indent=2),
+            ]
+        )
+
+
+def standardise_study_value(
+    value: float,
+    *,
+    per: StudyValueBasis,
+    period: StudyValuePeriod,
+    currency: str,
+    money: MoneyConversion | None = None,
+    beneficiaries: float | None = None,
+    area_ha: float | None = None,
+    discount_rate: float | None = None,
+    horizon_years: float | None = None,
+) -> StandardisedStudyValue:
+    """Bring a study's reported value to money per ha per year before transfer.
+
+    The standardisation protocol of value-transfer databases (Brander et al.
+    2013; ESVD; García Álvarez et al., Land Economics 102(2), Table 2),
+    in its order: money (currency, PPP, price year) → per year → site total
+    → per ha. Each step is a factor; the steps are kept.
+
+    Parameters
+    ----------
+    value
+        The value as the study reports it [``currency`` per ``per`` per
+        ``period``].
+    per
+        What the value is per: ``"household"`` or ``"person"`` (summed over
+        ``beneficiaries``), ``"site"`` (the whole site) or ``"ha"``.
+    period
+        ``"month"`` (× 12), ``"year"`` or ``"once"`` (a one-off or capitalised
+        amount, annualised at ``discount_rate`` over ``horizon_years``, or as
+        a perpetuity without a horizon).
+    currency
+        Currency of ``value``; must be ``money.from_currency`` when ``money``
+        is given.
+    money
+        Conversion to the target currency and price year
+        (:func:`wetval.units.money_conversion`); None keeps the money as is.
+    beneficiaries
+        Households or persons the per-capita value is summed over [count];
+        required for ``per="household"`` or ``"person"``.
+    area_ha
+        Site area [ha]; without it the result is per site per year. Not
+        allowed with ``per="ha"``.
+    discount_rate
+        Rate [1/yr] annualising a one-off amount; required for
+        ``period="once"``.
+    horizon_years
+        Years [yr] of the annuity; None for a perpetuity.
+
+    Returns
+    -------
+    StandardisedStudyValue
+
+    Raises
+    ------
+    ValueError
+        Naming every missing or inconsistent argument.
+
+    Examples
+    --------
+    >>> s = standardise_study_value(10.0, per="household", period="month", currency="USD",
+    ...                             beneficiaries=1_000, area_ha=40.0)
+    >>> s.value, s.unit
+    (3000.0, 'USD per ha per year')
+    """
+    problems: list[str] = []
+    if not np.isfinite(value):
+        problems.append(f"value {value!r} is not a finite number")
+    per_capita = per in ("household", "person")
+    if per not in ("ha", "site", "household", "person"):
+        problems.append(f"per={per!r}: use 'ha', 'site', 'household' or 'person'")
+    if per_capita and not (beneficiaries is not None and beneficiaries > 0):
+        problems.append(f"per={per!r} needs beneficiaries > 0 (the number of {per}s)")
+    if not per_capita and beneficiaries is not None:
+        problems.append(f"beneficiaries is only for a value per household or person, not {per!r}")
+    if per == "ha" and area_ha is not None:
+        problems.append("area_ha is not used for a value already per ha; leave it out")
+    if area_ha is not None and not area_ha > 0:
+        problems.append(f"area_ha must be > 0, got {area_ha!r}")
+    if period not in ("year", "month", "once"):
+        problems.append(f"period={period!r}: use 'year', 'month' or 'once'")
+    if period == "once" and not (discount_rate is not None and discount_rate > 0):
+        problems.append("period='once' needs discount_rate > 0 to annualise the amount")
+    if period != "once" and (discount_rate is not None or horizon_years is not None):
+        problems.append("discount_rate and horizon_years are only for period='once'")
+    if horizon_years is not None and not horizon_years > 0:
+        problems.append(f"horizon_years must be > 0, got {horizon_years!r}")
+    if money is not None and money.from_currency != currency:
+        problems.append(
+            f"the money conversion starts from {money.from_currency}, the value is in {currency}"
+        )
+    if problems:
+        raise ValueError(
+            "cannot standardise the study value:\n" + "\n".join(f"- {p}" for p in problems)
+        )
+    rows: list[tuple[str, str, float]] = []
+    target = currency
+    if money is not None:
+        target = money.to_currency
+        rows.append(
+            (
+                "money",
+                f"{money.from_currency} {money.from_year} → {money.to_currency} {money.to_year}",
+                money.factor,
+            )
+        )
+    if period == "month":
+        rows.append(("per year", "× 12 months", 12.0))
+    elif period == "once":
+        assert discount_rate is not None
+        if horizon_years is None:
+            rows.append(("per year", f"perpetuity at r = {discount_rate:g}", discount_rate))
+        else:
+            annuity = discount_rate / (1.0 - (1.0 + discount_rate) ** -horizon_years)
+            rows.append(
+                ("per year", f"annuity at r = {discount_rate:g} over {horizon_years:g} yr", annuity)
+            )
+    if per_capita:
+        assert beneficiaries is not None
+        rows.append(("site total", f"× {beneficiaries:,.0f} {per}s", float(beneficiaries)))
+    if area_ha is not None:
+        rows.append(("per ha", f"÷ {area_ha:,.4g} ha", 1.0 / area_ha))
+    running = float(value)
+    table = [("reported", f"{currency} per {per} per {period}", 1.0, running)]
+    for step, operation, factor in rows:
+        running *= factor
+        table.append((step, operation, factor, running))
+    basis = "ha" if per == "ha" or area_ha is not None else "site"
+    notes = list(money.steps) if money is not None else []
+    return StandardisedStudyValue(
+        value=running,
+        unit=f"{target} per {basis} per year",
+        steps=pd.DataFrame(table, columns=["step", "operation", "factor", "value"]),
+        provenance=Provenance(
+            method="standardise_study_value",
+            options={
+                "per": per, "period": period, "currency": currency,
+                "beneficiaries": beneficiaries, "area_ha": area_ha,
+                "discount_rate": discount_rate, "horizon_years": horizon_years,
+                "money": money.as_dict() if money is not None else None,
+            },
+            notes=tuple(notes),
+        ),
+    )  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -186,6 +390,7 @@ def transfer_unit_value(
     rate: Rate = "ppp",
     order: ConversionOrder = "deflate-first",
     indices: Mapping[str, str | Card | PriceIndex | Mapping[int, float]] | None = None,
+    rates: Mapping[str, Mapping[str, str | Card | PriceIndex | Mapping[int, float]]] | None = None,
 ) -> TransferredUnitValue:
     """Transfer one study unit value to the policy site.
 
@@ -209,8 +414,9 @@ def transfer_unit_value(
         Currency and price year of ``value``; give both to convert money.
     to_currency, to_year
         Target currency and price year.
-    rate, order, indices
-        See :func:`wetval.units.money_conversion`.
+    rate, order, indices, rates
+        See :func:`wetval.units.money_conversion` (``rates`` for a study
+        currency wetval ships no rates for, e.g. EUR).
 
     Returns
     -------
@@ -236,7 +442,7 @@ def transfer_unit_value(
         done = money_conversion(
             from_currency=from_currency, from_year=from_year, to_currency=to_currency,
             to_year=to_year if to_year is not None else from_year, rate=rate, order=order,
-            indices=indices,
+            indices=indices, rates=rates,
         )  # fmt: skip
         money_factor = done.factor
         conversion = done.as_dict()
@@ -289,6 +495,7 @@ def _combined_study_values(
             from_currency=str(row["currency"]), from_year=int(row["price_year"]), to_currency="CNY",
             to_year=target, rate=options.get("rate", "ppp"),
             order=options.get("order", "deflate-first"), indices=options.get("indices"),
+            rates=options.get("rates"),
         )  # fmt: skip
         factors.append(done.factor)
         steps[str(key)] = done.as_dict()
