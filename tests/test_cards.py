@@ -77,8 +77,8 @@ def test_hash_is_content_based(tmp_path: Path) -> None:
         ),
         (
             ('source = "xie2015"\ndistribution', 'source = "xie2016"\ndistribution'),
-            "",
-            "parameters.D.source = 'xie2016'",
+            "parameters.D.source",
+            "cites source 'xie2016', which is not in [[sources]]",
         ),
         (
             ("[parameters.D]", "[parameters.D]\nbogus = 1"),
@@ -106,7 +106,7 @@ def test_schema_errors_name_file_and_key(
 
 def test_unsourced_numbers_must_say_unverified(tmp_path: Path) -> None:
     text = MINIMAL.replace('unit = "CNY/ha"\nsource = "xie2015"\n', 'unit = "CNY/ha"\n')
-    with pytest.raises(CardError, match="no source but claim verified = true"):
+    with pytest.raises(CardError, match=r"parameters\.D: has no source but claims verified = true"):
         load_card(write(tmp_path, text))
     card = load_card(
         write(tmp_path, text.replace('unit = "CNY/ha"\n', 'unit = "CNY/ha"\nverified = false\n'))
@@ -159,3 +159,14 @@ def test_user_card_path_versions_and_duplicates(
 def test_every_installed_card_is_consistent() -> None:
     for card in list_cards():
         check_card(card)
+
+
+def test_one_error_lists_schema_and_citation_problems_together(tmp_path: Path) -> None:
+    # a bad version (a field error) used to hide the unknown source until it was fixed
+    text = MINIMAL.replace('version = "1.2.0"', 'version = "one"').replace(
+        'source = "xie2015"\ndistribution', 'source = "xie2016"\ndistribution'
+    )
+    with pytest.raises(CardError) as caught:
+        load_card(write(tmp_path, text))
+    keys = [key for key, _ in caught.value.key_problems]
+    assert "version" in keys and "parameters.D.source" in keys

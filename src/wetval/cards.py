@@ -305,33 +305,9 @@ class Card(_Strict):
 
     @model_validator(mode="after")
     def _citations(self) -> Card:
-        keys = [s.key for s in self.sources]
-        problems = []
-        duplicates = {k for k in keys if keys.count(k) > 1}
-        if duplicates:
-            problems.append(f"source keys used twice: {sorted(duplicates)}")
-        cited = [(f"parameters.{n}.source", p.source) for n, p in self.parameters.items()]
-        cited += [(f"tables.{n}.source", t.source) for n, t in self.tables.items()]
-        for name, table in self.tables.items():
-            if "source" in table.columns:
-                position = table.columns.index("source")
-                cited += [
-                    (f"tables.{name}.rows[{i}].source", row[position])
-                    for i, row in enumerate(table.rows)
-                ]
-        unknown = [f"{where} = {key!r}" for where, key in cited if key and key not in keys]
-        if unknown:
-            problems.append(
-                f"cites sources that are not in [[sources]]: {'; '.join(unknown)} (sources: {keys})"
-            )
-        unsourced = [n for n, p in self.parameters.items() if p.source is None and p.verified]
-        if unsourced:
-            problems.append(
-                f"parameters {unsourced} have no source but claim verified = true; "
-                "cite a source or mark them verified = false"
-            )
+        problems = _citation_problems(self.model_dump(mode="python"))
         if problems:
-            raise ValueError(" | ".join(problems))
+            raise ValueError(" | ".join(f"{key}: {message}" for key, message in problems))
         return self
 
     # --------------------------------------------------------------- access
@@ -441,14 +417,77 @@ class Card(_Strict):
         try:
             card = cls.model_validate(data)
         except ValidationError as error:
-            problems = [(".".join(str(p) for p in e["loc"]), e["msg"]) for e in error.errors()]
-            raise CardError(label, problems) from None
+            schema = [(".".join(str(p) for p in e["loc"]), e["msg"]) for e in error.errors()]
+            # a field error stops pydantic before the card-level citation check, which
+            # otherwise reports its findings joined in one message: check the raw mapping
+            # and report each citation problem under its own key, in one error either way
+            citation = _citation_problems(data)
+            problems = [
+                (key, message)
+                for key, message in schema
+                if not any(found in message for _, found in citation)
+            ]
+            raise CardError(label, problems + citation) from None
         card._path = path
         return card
 
     def to_toml(self) -> str:
         """The card as TOML text that :meth:`from_toml` reads back identically."""
         return _to_toml(self.model_dump(mode="json", exclude_none=True))
+
+
+def _citation_problems(data: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """Citation problems of a card as (key, message).
+
+    Unknown or duplicate source keys, and parameters claiming ``verified``
+    without a source.
+
+    Works on a validated card's dump and on a raw mapping alike: parts that are
+    malformed (and reported by the schema) are skipped.
+    """
+
+    def mapping(value: object) -> Mapping[str, Any]:
+        return value if isinstance(value, Mapping) else {}
+
+    sources = data.get("sources")
+    keys = [
+        str(source["key"])
+        for source in (sources if isinstance(sources, list | tuple) else ())
+        if isinstance(source, Mapping) and "key" in source
+    ]
+    problems: list[tuple[str, str]] = []
+    duplicates = sorted({k for k in keys if keys.count(k) > 1})
+    if duplicates:
+        problems.append(("sources", f"source keys used twice: {duplicates}"))
+    cited: list[tuple[str, object]] = []
+    parameters = mapping(data.get("parameters"))
+    for name, parameter in parameters.items():
+        cited.append((f"parameters.{name}.source", mapping(parameter).get("source")))
+    for name, table in mapping(data.get("tables")).items():
+        table = mapping(table)
+        cited.append((f"tables.{name}.source", table.get("source")))
+        columns = list(table.get("columns") or ())
+        if "source" in columns:
+            position = columns.index("source")
+            for i, row in enumerate(table.get("rows") or ()):
+                if isinstance(row, list | tuple) and len(row) > position:
+                    cited.append((f"tables.{name}.rows[{i}].source", row[position]))
+    for where, key in cited:
+        if key and key not in keys:
+            problems.append(
+                (where, f"cites source {key!r}, which is not in [[sources]] (sources: {keys})")
+            )
+    for name, parameter in parameters.items():
+        parameter = mapping(parameter)
+        if parameter.get("source") is None and parameter.get("verified", True) is True:
+            problems.append(
+                (
+                    f"parameters.{name}",
+                    "has no source but claims verified = true; cite a source or mark it "
+                    "verified = false",
+                )
+            )
+    return problems
 
 
 # ------------------------------------------------------------------ TOML out
