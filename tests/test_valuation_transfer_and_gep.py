@@ -136,6 +136,10 @@ def test_other_currencies_convert_through_the_dollar_with_given_series() -> None
         money_conversion(from_currency="GBP", from_year=2020, to_year=2020)
     with pytest.raises(ValueError, match="no price index for EUR"):
         money_conversion(from_currency="EUR", from_year=2015, to_year=2020, rates=rates)
+    with pytest.raises(ValueError, match="no ppp rate series for GBP"):
+        # a price index alone moves GBP between years, but cannot convert it
+        money_conversion(from_currency="GBP", from_year=2020, to_currency="Int$", to_year=2020,
+                         indices={"GBP": {2020: 100.0}})  # fmt: skip
     with pytest.raises(ValueError, match="no market rate series for EUR"):
         money_conversion(from_currency="EUR", from_year=2020, to_year=2020, rate="market",
                          rates=rates)  # fmt: skip

@@ -457,7 +457,7 @@ def money_conversion(
     def per_dollar(currency: str, year: int) -> float:
         if currency in _DOLLARS:
             return 1.0
-        kinds = rate_series[currency]
+        kinds = rate_series.get(currency, {})
         if rate not in kinds:
             raise ValueError(
                 f"no {rate} rate series for {currency}; give rates={{{currency!r}: "
