@@ -30,6 +30,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
+from wetval._cli_ledger import add_ledger_commands
 from wetval._cli_review import add_review_commands
 from wetval._text import text_table
 from wetval._version import __version__
@@ -374,6 +375,7 @@ def build_parser() -> argparse.ArgumentParser:
     methods.set_defaults(handler=_cmd_methods)
 
     add_review_commands(commands, common)
+    add_ledger_commands(commands, common)
     return parser
 
 

@@ -1,0 +1,195 @@
+"""``wetval ledger open|milestone|debit|post|show``: the quota-ledger commands.
+
+The centre keeps its quota ledger (:class:`wetval.quota.QuotaLedger`) as one
+JSON file. ``open`` starts it from an assessment's credits; ``milestone``,
+``debit`` and ``post`` append transactions and write the ledger back (to the
+same file unless ``--output`` names another), through a temporary file so a
+failure never leaves a half-written ledger; ``show`` prints the balances.
+Every operation is checked by the ledger itself: an overdraft, a milestone out
+of order or a balance computed against another ledger state is refused and
+nothing is written. Handlers follow :mod:`wetval.cli` (``--json`` output,
+wetval errors exit with 1).
+"""
+
+from __future__ import annotations
+
+import argparse
+from decimal import Decimal
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from wetval._cli_review import _date, _load, _write_json
+from wetval.errors import Problem, ValidationError
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from wetval.quota import QuotaLedger
+
+__all__ = ["add_ledger_commands"]
+
+
+def _ledger(path: str) -> QuotaLedger:
+    from wetval.quota import QuotaLedger
+
+    return _load(path, QuotaLedger, "quota ledger")
+
+
+def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    """Rows as JSON-ready mappings; units stay exact decimal text."""
+    return [
+        {
+            str(key): (str(value) if isinstance(value, Decimal) else value)
+            for key, value in row.items()
+        }
+        for row in frame.to_dict(orient="records")
+    ]
+
+
+def _save(args: argparse.Namespace, before: QuotaLedger | None, after: QuotaLedger) -> None:
+    """Write ``after`` and print the transactions it added and the balances."""
+    from wetval.cli import _emit
+
+    target = args.output or args.ledger
+    _write_json(after, target)
+    added = after.to_frame().iloc[len(before.transactions) if before is not None else 0 :]
+    text = "\n".join(
+        [
+            f"ledger written to {target}: {len(added)} new transaction(s), "
+            f"{len(after.transactions)} in all",
+            added.to_string(index=False),
+            "",
+            after.summary(),
+        ]
+    )
+    data = {
+        "ledger": str(target),
+        "hash": after.hash,
+        "added": _records(added),
+        "accounts": _records(after.accounts().reset_index()),
+    }
+    _emit(args, text, data)
+
+
+def _cmd_open(args: argparse.Namespace) -> None:
+    from wetval.assess import Assessment
+    from wetval.quota import QuotaLedger
+
+    target = Path(args.output)
+    if target.exists():
+        raise ValidationError(
+            [
+                Problem(
+                    reason="the file exists; opening a ledger would replace its history",
+                    fix="name a new file, or append to the existing ledger with "
+                    "'wetval ledger milestone|debit|post'",
+                )
+            ],
+            what="quota ledger",
+            source=str(target),
+        )
+    assessment = _load(args.assessment, Assessment, "assessment")
+    ledger = QuotaLedger.from_credits(
+        assessment.accounts.credits, reference=args.reference, date=args.date
+    )
+    args.ledger = args.output
+    _save(args, None, ledger)
+
+
+def _cmd_milestone(args: argparse.Namespace) -> None:
+    ledger = _ledger(args.ledger)
+    updated = ledger.milestone(
+        args.account, args.milestone, passed=args.passed, reference=args.reference, date=args.date
+    )
+    _save(args, ledger, updated)
+
+
+def _cmd_debit(args: argparse.Namespace) -> None:
+    ledger = _ledger(args.ledger)
+    updated = ledger.debit(args.account, args.units, reference=args.reference, date=args.date)
+    _save(args, ledger, updated)
+
+
+def _cmd_post(args: argparse.Namespace) -> None:
+    from wetval.assess import Assessment
+
+    ledger = _ledger(args.ledger)
+    assessment = _load(args.assessment, Assessment, "assessment")
+    updated = ledger.post(assessment.balance, reference=args.reference, date=args.date)
+    _save(args, ledger, updated)
+
+
+def _cmd_show(args: argparse.Namespace) -> None:
+    from wetval.cli import _emit
+
+    ledger = _ledger(args.ledger)
+    data = {
+        "ledger": args.ledger,
+        "hash": ledger.hash,
+        "transactions": len(ledger.transactions),
+        "accounts": _records(ledger.accounts().reset_index()),
+    }
+    _emit(args, ledger.summary() + f"\n  ledger state {ledger.hash[:12]}", data)
+
+
+def add_ledger_commands(
+    commands: argparse._SubParsersAction[argparse.ArgumentParser],
+    common: argparse.ArgumentParser,
+) -> None:
+    """Add the ``ledger`` command group to the ``wetval`` parser."""
+    ledger = commands.add_parser(
+        "ledger",
+        parents=[common],
+        help="quota ledger: open it from an assessment, record milestones and debits, "
+        "post a balance, show the balances",
+    )
+    actions = ledger.add_subparsers(dest="ledger_command", metavar="ACTION", required=True)
+
+    def record(parser: argparse.ArgumentParser, what: str) -> None:
+        parser.add_argument("--reference", required=True, help=f"record behind the {what}")
+        parser.add_argument("--date", required=True, type=_date, help=f"date of the {what}")
+
+    def appending(parser: argparse.ArgumentParser) -> None:
+        parser.add_argument("ledger", help="ledger file (JSON)")
+        parser.add_argument(
+            "-o", "--output", help="write the new ledger here (default: back to the ledger file)"
+        )
+
+    opening = actions.add_parser(
+        "open", parents=[common], help="open a ledger: one account per restoration project"
+    )
+    opening.add_argument("assessment", help="assessment.json whose credits open the ledger")
+    opening.add_argument("-o", "--output", required=True, help="new ledger file (JSON)")
+    record(opening, "registration (e.g. the approved restoration design)")
+    opening.set_defaults(handler=_cmd_open)
+
+    milestone = actions.add_parser(
+        "milestone", parents=[common], help="record a milestone check (a pass releases units)"
+    )
+    appending(milestone)
+    milestone.add_argument("account", help="account (restoration project id)")
+    milestone.add_argument("milestone", help="milestone name (e.g. acceptance, monitoring-1)")
+    outcome = milestone.add_mutually_exclusive_group(required=True)
+    outcome.add_argument("--passed", dest="passed", action="store_true", help="the check passed")
+    outcome.add_argument("--failed", dest="passed", action="store_false", help="it failed")
+    record(milestone, "check (acceptance or monitoring record)")
+    milestone.set_defaults(handler=_cmd_milestone)
+
+    debit = actions.add_parser("debit", parents=[common], help="debit units from an account")
+    appending(debit)
+    debit.add_argument("account", help="account (restoration project id)")
+    debit.add_argument("units", help="quota units to debit")
+    record(debit, "debit (occupation permit or contract)")
+    debit.set_defaults(handler=_cmd_debit)
+
+    post = actions.add_parser(
+        "post", parents=[common], help="debit the credits an assessment's balance matched"
+    )
+    appending(post)
+    post.add_argument("assessment", help="assessment.json computed with this ledger (data.ledger)")
+    record(post, "debits (the occupation approval)")
+    post.set_defaults(handler=_cmd_post)
+
+    show = actions.add_parser("show", parents=[common], help="print the balances per account")
+    show.add_argument("ledger", help="ledger file (JSON)")
+    show.set_defaults(handler=_cmd_show)
