@@ -46,11 +46,12 @@ def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
     ]
 
 
-def _save(args: argparse.Namespace, before: QuotaLedger | None, after: QuotaLedger) -> None:
-    """Write ``after`` and print the transactions it added and the balances."""
+def _save(
+    args: argparse.Namespace, target: str, before: QuotaLedger | None, after: QuotaLedger
+) -> None:
+    """Write ``after`` to ``target`` and print the transactions it added and the balances."""
     from wetval.cli import _emit
 
-    target = args.output or args.ledger
     _write_json(after, target)
     added = after.to_frame().iloc[len(before.transactions) if before is not None else 0 :]
     text = "\n".join(
@@ -92,8 +93,7 @@ def _cmd_open(args: argparse.Namespace) -> None:
     ledger = QuotaLedger.from_credits(
         assessment.accounts.credits, reference=args.reference, date=args.date
     )
-    args.ledger = args.output
-    _save(args, None, ledger)
+    _save(args, args.output, None, ledger)
 
 
 def _cmd_milestone(args: argparse.Namespace) -> None:
@@ -101,13 +101,13 @@ def _cmd_milestone(args: argparse.Namespace) -> None:
     updated = ledger.milestone(
         args.account, args.milestone, passed=args.passed, reference=args.reference, date=args.date
     )
-    _save(args, ledger, updated)
+    _save(args, args.output or args.ledger, ledger, updated)
 
 
 def _cmd_debit(args: argparse.Namespace) -> None:
     ledger = _ledger(args.ledger)
     updated = ledger.debit(args.account, args.units, reference=args.reference, date=args.date)
-    _save(args, ledger, updated)
+    _save(args, args.output or args.ledger, ledger, updated)
 
 
 def _cmd_post(args: argparse.Namespace) -> None:
@@ -116,7 +116,7 @@ def _cmd_post(args: argparse.Namespace) -> None:
     ledger = _ledger(args.ledger)
     assessment = _load(args.assessment, Assessment, "assessment")
     updated = ledger.post(assessment.balance, reference=args.reference, date=args.date)
-    _save(args, ledger, updated)
+    _save(args, args.output or args.ledger, ledger, updated)
 
 
 def _cmd_show(args: argparse.Namespace) -> None:
