@@ -73,7 +73,7 @@ def test_open_release_post_and_show(tmp_path: Path, capsys: pytest.CaptureFixtur
     data = json.loads(out)
     assert code == EXIT_OK and {row["kind"] for row in data["added"]} == {"debit"}
     after = QuotaLedger.from_json(ledger_file.read_text(encoding="utf-8"))
-    assert after.hash == data["hash"]
+    assert after.hash == data["hash"] and data["ledger"] == str(ledger_file.resolve())
     matched = released.balance.ledger_accounts
     assert matched is not None
     for account in ("R01", "R03"):

@@ -64,7 +64,7 @@ def _save(
         ]
     )
     data = {
-        "ledger": str(target),
+        "ledger": str(Path(target).resolve()),
         "hash": after.hash,
         "added": _records(added),
         "accounts": _records(after.accounts().reset_index()),
@@ -124,7 +124,7 @@ def _cmd_show(args: argparse.Namespace) -> None:
 
     ledger = _ledger(args.ledger)
     data = {
-        "ledger": args.ledger,
+        "ledger": str(Path(args.ledger).resolve()),
         "hash": ledger.hash,
         "transactions": len(ledger.transactions),
         "accounts": _records(ledger.accounts().reset_index()),
