@@ -65,8 +65,9 @@ def test_transfer_unit_value_with_money_conversion() -> None:
 # 6.153561 DKK per international $ (WDI PA.NUS.PPP 2022); 173,000 households; no
 # deflation (2022 prices). Printed: 1.11 DKK, 0.18 and 2.17 (2022 Int$ per household per
 # month and per year), 375,994 (aggregated, per year). The table prints the intermediate
-# values to 2 decimals but carries them unrounded (2.16 × 173,000 would be 375,410), so
-# the chain is compared unrounded: to the printed decimals, and the total to ±0.5.
+# values to 2 decimals but carries them unrounded (the printed 2.17 × 173,000 would be
+# 375,410), so the chain is compared unrounded: to the printed decimals, and the total
+# to ±0.5.
 # The site area behind the table's 2,426 per ha is not printed, so that step is not
 # checked. The table's "US$" is the PPP (international) dollar of its PPP row.
 def test_standardisation_reproduces_garcia_alvarez_table_2() -> None:
