@@ -14,16 +14,13 @@ wetval errors exit with 1).
 from __future__ import annotations
 
 import argparse
-from decimal import Decimal
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from wetval._cli_review import _date, _load, _write_json
 from wetval.errors import Problem, ValidationError
 
 if TYPE_CHECKING:
-    import pandas as pd
-
     from wetval.quota import QuotaLedger
 
 __all__ = ["add_ledger_commands"]
@@ -33,17 +30,6 @@ def _ledger(path: str) -> QuotaLedger:
     from wetval.quota import QuotaLedger
 
     return _load(path, QuotaLedger, "quota ledger")
-
-
-def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
-    """Rows as JSON-ready mappings; units stay exact decimal text."""
-    return [
-        {
-            str(key): (str(value) if isinstance(value, Decimal) else value)
-            for key, value in row.items()
-        }
-        for row in frame.to_dict(orient="records")
-    ]
 
 
 def _save(
@@ -66,8 +52,8 @@ def _save(
     data = {
         "ledger": str(Path(target).resolve()),
         "hash": after.hash,
-        "added": _records(added),
-        "accounts": _records(after.accounts().reset_index()),
+        "added": added.to_dict(orient="records"),
+        "accounts": after.accounts().reset_index().to_dict(orient="records"),
     }
     _emit(args, text, data)
 
@@ -127,7 +113,7 @@ def _cmd_show(args: argparse.Namespace) -> None:
         "ledger": str(Path(args.ledger).resolve()),
         "hash": ledger.hash,
         "transactions": len(ledger.transactions),
-        "accounts": _records(ledger.accounts().reset_index()),
+        "accounts": ledger.accounts().reset_index().to_dict(orient="records"),
     }
     _emit(args, ledger.summary() + f"\n  ledger state {ledger.hash[:12]}", data)
 

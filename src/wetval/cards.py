@@ -475,7 +475,11 @@ def _citation_problems(data: Mapping[str, Any]) -> list[tuple[str, str]]:
     for where, key in cited:
         if key and key not in keys:
             problems.append(
-                (where, f"cites source {key!r}, which is not in [[sources]] (sources: {keys})")
+                (
+                    where,
+                    f"cites source {key!r}, which is not in [[sources]] (sources: {keys}); "
+                    "add a [[sources]] entry with this key or correct the key",
+                )
             )
     for name, parameter in parameters.items():
         parameter = mapping(parameter)

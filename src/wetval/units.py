@@ -363,9 +363,10 @@ def _check_currency(currency: str, given: Mapping[str, object]) -> None:
     if currency not in CURRENCIES and currency not in given:
         raise ValueError(
             f"unknown currency {currency!r}: wetval ships series for {CURRENCIES}; for "
-            f"another currency give its rate series in local currency per US$/Int$, e.g. "
-            f"rates={{{currency!r}: {{'ppp': {{2022: 6.15}}}}}}, and, across price years, "
-            f"its price index, indices={{{currency!r}: {{2020: 100.0, 2022: 108.5}}}}"
+            f"another currency give its rate series in {currency} per US$/Int$ (WDI "
+            f"PA.NUS.PPP or PA.NUS.FCRF), rates={{{currency!r}: {{'ppp': {{year: level}}}}}}, "
+            f"and, across price years, its price index, "
+            f"indices={{{currency!r}: {{year: level}}}}"
         )
 
 

@@ -449,6 +449,7 @@ def _ledger_accounts(ledger: QuotaLedger, credits: QuotaCredits, decimals: int) 
         return np.where(registered, values, 0.0)
 
     released, debited, available = balances("released"), balances("debited"), balances("available")
+    # an unregistered project has a NaN potential: share 0, everything withheld
     with np.errstate(divide="ignore", invalid="ignore"):
         available_share = np.where(potential > 0, available / potential, 0.0)
         withheld_share = np.where(potential > 0, 1.0 - released / potential, 1.0)
@@ -459,8 +460,8 @@ def _ledger_accounts(ledger: QuotaLedger, credits: QuotaCredits, decimals: int) 
             "released": released,
             "debited": debited,
             "available": available,
-            "available_share": np.where(registered, available_share, 0.0),
-            "withheld_share": np.where(registered, withheld_share, 1.0),
+            "available_share": available_share,
+            "withheld_share": withheld_share,
         },
         index=pd.Index(units.index, name="project_id"),
     )

@@ -305,7 +305,8 @@ class ExpertPool(Result):
         ids = pd.Series([_text(v) for v in column("expert_id")], dtype=object)
         names = [_text(v) for v in column("name")]
         affiliations = [_text(v) for v in column("affiliation")]
-        parsed = [parse_fields(v) for v in column("fields")]
+        raw_fields = column("fields")
+        parsed = [parse_fields(v) for v in raw_fields]
         active = parse_flags(
             column("active") if "active" in resolved else None,
             len(frame),
@@ -317,7 +318,6 @@ class ExpertPool(Result):
             reason="active flag not recognised",
             fix=f"write {FLAG_SPELLINGS} (or 有效/无效) (blank means active)",
         )
-        raw_fields = column("fields")
 
         missing_id = (ids == "").to_numpy()
         problems.add_rows(
