@@ -13,8 +13,8 @@ import itertools
 import json
 
 import pytest
-from golden import GOLDEN_DIR, differences, golden_cases, normalised
 
+from golden import GOLDEN_DIR, differences, golden_cases, normalised
 from wetval.assess import assess
 
 CASES = dict(golden_cases())
