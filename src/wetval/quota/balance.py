@@ -264,7 +264,8 @@ class _CreditPool:
         found = positions[suitable]
         quality_key = self.rank[found] - d_rank if self.closest else -self.rank[found]
         group_key = ((self.group[found] != d_group) | (d_group < 0)).astype(int)
-        return found[np.lexsort((found, group_key, quality_key))]
+        ranked: np.ndarray = found[np.lexsort((found, group_key, quality_key))]
+        return ranked
 
     def queue(
         self, d_town: int, d_county: int, d_rank: float, d_group: int, like_for_like: bool
