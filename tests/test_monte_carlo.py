@@ -22,8 +22,8 @@ from hypothesis import strategies as st
 from wetval.cards import Card, load_card
 from wetval.condition import score
 from wetval.errors import WetvalError
-from wetval.pricing import RestorationPlan, price_quota
-from wetval.quota import credits, pledge_capacity
+from wetval.pricing import RestorationPlan, pledge_capacity, price_quota
+from wetval.quota import credits
 from wetval.uncertainty import MonteCarloResult, PriceChain, monte_carlo
 from wetval.valuation import override, value
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from importlib import metadata
 
 import pytest
@@ -10,7 +10,7 @@ import pytest
 from wetval import get_method, list_methods
 from wetval.errors import PluginError, PluginWarning, UnknownMethodError
 from wetval.plugins import METHOD_GROUP, Method, clear_cache
-from wetval.testing import check_method
+from wetval.testing import check_method, checks_for, parametrize_with_checks
 
 
 @pytest.fixture
@@ -74,7 +74,12 @@ def test_method_contract() -> None:
         Method("x", "condition", 3, "x")  # type: ignore[arg-type]
 
 
-def test_every_registered_method_conforms() -> None:
-    clear_cache()
-    for method in list_methods():
-        check_method(method)
+@parametrize_with_checks(list_methods())
+def test_every_registered_method_conforms(method: Method, check: Callable[[Method], None]) -> None:
+    check(method)
+
+
+def test_check_method_runs_every_check_of_the_kind() -> None:
+    method = get_method("weighted-sum")
+    assert [c.__name__ for c in checks_for(method)] == ["check_contract", "check_condition_method"]
+    check_method(method)

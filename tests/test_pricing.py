@@ -365,11 +365,15 @@ def test_services_price_factor_must_be_finite_and_positive(factor: float) -> Non
         price_quota(_credits(), services=_esv(year=2020), services_price_factor=factor)
 
 
-def test_valuation_date_must_be_iso() -> None:
-    with pytest.raises(WetvalError, match=r"valuation_date '2024/06/01'.*YYYY-MM-DD"):
-        price_quota(_credits(), valuation_date="2024/06/01")
+def test_valuation_date_is_read_by_the_one_date_parser() -> None:
+    with pytest.raises(WetvalError, match=r"valuation_date '2024/13/01' is not a date"):
+        price_quota(_credits(), valuation_date="2024/13/01")
     import datetime as dt
 
     on_date = price_quota(_credits(), valuation_date="2024-06-01").table
     as_datetime = price_quota(_credits(), valuation_date=dt.datetime(2024, 6, 1, 9, 30)).table
     pd.testing.assert_frame_equal(on_date, as_datetime)
+    for spelling in ("2024/6/1", "2024年6月1日"):
+        pd.testing.assert_frame_equal(
+            on_date, price_quota(_credits(), valuation_date=spelling).table
+        )

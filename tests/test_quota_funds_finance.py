@@ -19,18 +19,14 @@ from hypothesis import strategies as st
 
 from wetval.cards import load_card
 from wetval.errors import WetvalError
-from wetval.pricing import QuotaPrice
-from wetval.quota import (
-    FundSplit,
+from wetval.pricing import (
     PoolFinance,
-    QuotaCredits,
-    allocate_funds,
-    fund_split_card,
+    QuotaPrice,
     insurance_premium,
     pledge_capacity,
     pool_finance,
-    to_fen,
 )
+from wetval.quota import FundSplit, QuotaCredits, allocate_funds, fund_split_card, to_fen
 
 CARD = "funds-jinxian"
 
@@ -244,3 +240,30 @@ def test_pool_finance_never_lends_more_than_the_base_ratio(risks: list[str]) -> 
     assert 0 < pool.loan_capacity <= pool.appraised_value * Decimal("0.5")
     assert pool.stress_capacity < pool.loan_capacity
     assert int(pool.table["parcels"].sum()) == len(risks)
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "InsurancePremium",
+        "PledgeCapacity",
+        "PoolFinance",
+        "insurance_premium",
+        "pledge_capacity",
+        "pool_finance",
+    ],
+)
+def test_finance_names_under_quota_are_deprecated_aliases_of_pricing(name: str) -> None:
+    import wetval.pricing
+    import wetval.quota
+
+    with pytest.warns(DeprecationWarning, match=f"wetval.pricing.{name}"):
+        moved = getattr(wetval.quota, name)
+    assert moved is getattr(wetval.pricing, name)
+
+
+def test_quota_refuses_an_unknown_name() -> None:
+    import wetval.quota
+
+    with pytest.raises(AttributeError, match="no_such_name"):
+        _ = wetval.quota.no_such_name  # type: ignore[attr-defined]

@@ -314,7 +314,7 @@ def test_tampering_is_detected_on_load(edit: str, message: str) -> None:
         fields["comment"] = "(edited)"
     elif edit == "score_and_entry_hash":
         # a careful forger re-hashes the entry; the record hash still catches it
-        from wetval.review._hashing import content_hash
+        from wetval.hashing import content_hash
         from wetval.review.sheet import ReviewEntry
 
         entry = ReviewEntry.from_json(

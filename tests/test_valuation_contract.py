@@ -11,9 +11,9 @@ from wetval import ParcelTable, load_card
 from wetval.cards import Card
 from wetval.errors import CardError, ValidationError
 from wetval.plugins import Method
+from wetval.testing.valuation import check_valuation_method
 from wetval.units import PriceIndexError
 from wetval.valuation import ServiceValues, compare, override, value
-from wetval.valuation.conformance import check_valuation_method
 from wetval.valuation.unit_value import xie_equivalent
 
 

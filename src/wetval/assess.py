@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import hashlib
 import time
 import tomllib
 import warnings
@@ -37,18 +36,17 @@ from wetval.cards import Card, load_card
 from wetval.condition import ConditionResult
 from wetval.errors import CardError, Problem, WetvalError
 from wetval.errors import ValidationError as DataError
+from wetval.hashing import file_hash, frame_hash, result_hash
 from wetval.inventory import Inventory
-from wetval.pricing import QuotaPrice, RestorationPlan, price_quota
-from wetval.provenance import CardRef, Provenance, frame_hash
+from wetval.pricing import PoolFinance, QuotaPrice, RestorationPlan, pool_finance, price_quota
+from wetval.provenance import CardRef, Provenance
 from wetval.quota import (
     BalanceReport,
     FundSplit,
-    PoolFinance,
     QuotaAccounts,
     QuotaLedger,
     allocate_funds,
     balance,
-    pool_finance,
 )
 from wetval.quota import quota_accounts as account_quotas
 from wetval.results import Result
@@ -429,9 +427,12 @@ class Assessment(Result):
 
     @cached_property
     def hash(self) -> str:
-        """SHA-256 of the assessment's content (everything but timings): the report id."""
-        content = dataclasses.replace(self, timings={})
-        return hashlib.sha256(content.to_json().encode("utf-8")).hexdigest()
+        """SHA-256 of the assessment's content: the report id.
+
+        Timings and the library versions of every provenance are left out, so
+        the same assessment keeps its id after a library upgrade.
+        """
+        return result_hash(dataclasses.replace(self, timings={}).to_json())
 
     @property
     def report_id(self) -> str:
@@ -527,14 +528,6 @@ class _Steps:
                 self.warnings.append(message)
 
 
-def _file_hash(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 def _load_data(
     spec: AssessmentSpec,
 ) -> tuple[
@@ -566,7 +559,7 @@ def _load_data(
         if not path.is_file():
             raise missing("parcel", path)
         parcels = read_parcels(path, scheme=data.scheme, encoding=data.encoding)
-        inputs["parcels_file"] = _file_hash(path)
+        inputs["parcels_file"] = file_hash(path)
     inputs["parcels"] = parcels.hash
 
     indicators: IndicatorTable | None
@@ -584,7 +577,7 @@ def _load_data(
         if not path.is_file():
             raise missing("indicator", path)
         indicators = read_indicators(path, encoding=data.encoding)
-        inputs["indicators_file"] = _file_hash(path)
+        inputs["indicators_file"] = file_hash(path)
     if indicators is not None:
         inputs["indicators"] = indicators.hash
 
@@ -600,7 +593,7 @@ def _load_data(
         if not path.is_file():
             raise missing("project", path)
         projects = read_table(path, encoding=data.encoding)
-        inputs["projects_file"] = _file_hash(path)
+        inputs["projects_file"] = file_hash(path)
 
     ledger: QuotaLedger | None
     if data.ledger is None or isinstance(data.ledger, QuotaLedger):

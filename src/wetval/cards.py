@@ -24,7 +24,6 @@ an error. See ``docs/cards.md`` for the format.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import re
@@ -47,6 +46,7 @@ from pydantic import (
 )
 
 from wetval.errors import CardError, UnknownCardError
+from wetval.hashing import content_hash
 from wetval.provenance import CardRef
 
 __all__ = [
@@ -319,9 +319,7 @@ class Card(_Strict):
     @property
     def hash(self) -> str:
         """SHA-256 of the card's content (independent of file formatting)."""
-        content = self.model_dump(mode="json")
-        canonical = json.dumps(content, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
-        return hashlib.sha256(canonical.encode()).hexdigest()
+        return content_hash(self.model_dump(mode="json"))
 
     @property
     def ref(self) -> CardRef:

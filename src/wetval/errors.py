@@ -18,6 +18,7 @@ import pandas as pd
 __all__ = [
     "CardError",
     "DataQualityWarning",
+    "DateError",
     "DependencyError",
     "PluginError",
     "PluginWarning",
@@ -49,6 +50,10 @@ class DataQualityWarning(WetvalWarning):
 
 class PluginWarning(WetvalWarning):
     """A third-party method plugin could not be loaded and was skipped."""
+
+
+class DateError(WetvalError, ValueError):
+    """A date argument or field is not a calendar date; names it and the forms read."""
 
 
 class DependencyError(WetvalError, ImportError):

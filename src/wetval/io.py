@@ -20,6 +20,7 @@ from typing import Any, Literal
 
 import pandas as pd
 
+from wetval.atomic import write_atomic
 from wetval.errors import DependencyError, Problem, ValidationError
 from wetval.indicators import CATALOGUE, IndicatorCatalogue
 from wetval.landclass import Scheme
@@ -298,17 +299,14 @@ def write_table(
     """
     path = Path(path)
     suffix = path.suffix.lower()
-    temporary = path.with_name(f".{path.name}.partial")
-    try:
-        if suffix in _CSV:
-            frame.to_csv(temporary, encoding=encoding, index=index)
-        elif suffix == ".xlsx":
-            frame.to_excel(temporary, index=index, engine="openpyxl")
-        elif suffix in _PARQUET:
-            frame.to_parquet(temporary, index=index)
-        else:
-            raise ValueError(f"cannot write {suffix!r}; use .csv, .xlsx or .parquet")
-        temporary.replace(path)
-    finally:
-        temporary.unlink(missing_ok=True)
-    return path
+    if suffix in _CSV:
+        return write_atomic(
+            path, lambda temporary: frame.to_csv(temporary, encoding=encoding, index=index)
+        )
+    if suffix == ".xlsx":
+        return write_atomic(
+            path, lambda temporary: frame.to_excel(temporary, index=index, engine="openpyxl")
+        )
+    if suffix in _PARQUET:
+        return write_atomic(path, lambda temporary: frame.to_parquet(temporary, index=index))
+    raise ValueError(f"cannot write {suffix!r}; use .csv, .xlsx or .parquet")

@@ -7,7 +7,6 @@ input data, the random seed and the options. Hashes are SHA-256 hex digests.
 
 from __future__ import annotations
 
-import hashlib
 import platform
 from collections.abc import Mapping
 from typing import Any
@@ -19,6 +18,7 @@ import scipy
 from pydantic import BaseModel, ConfigDict, Field
 
 from wetval._version import __version__
+from wetval.hashing import frame_hash
 
 __all__ = ["CardRef", "Provenance", "frame_hash", "library_versions"]
 
@@ -33,38 +33,6 @@ def library_versions() -> dict[str, str]:
         "scipy": scipy.__version__,
         "pydantic": pydantic.VERSION,
     }
-
-
-def frame_hash(frame: pd.DataFrame | pd.Series) -> str:
-    """A stable SHA-256 hash of a table's labels and values.
-
-    The hash covers the index, the column names and order, the dtypes and
-    every value; it does not depend on memory layout. Geometry columns are
-    hashed through their WKB encoding.
-
-    Parameters
-    ----------
-    frame
-        The table.
-
-    Returns
-    -------
-    str
-        Hex digest.
-    """
-    if isinstance(frame, pd.Series):
-        frame = frame.to_frame()
-    digest = hashlib.sha256()
-    digest.update(repr([(str(c), str(t)) for c, t in frame.dtypes.items()]).encode())
-    for column in frame.columns:
-        values = frame[column]
-        if str(values.dtype) == "geometry":
-            values = pd.Series(values.to_wkb(), index=frame.index)
-        hashed = pd.util.hash_pandas_object(values, index=False, categorize=True)
-        digest.update(hashed.to_numpy().tobytes())
-    index_hash = pd.util.hash_pandas_object(frame.index.to_series(), index=False)
-    digest.update(index_hash.to_numpy().tobytes())
-    return digest.hexdigest()
 
 
 class CardRef(BaseModel):

@@ -34,7 +34,6 @@ Call convention of the ``screening`` kind:
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from functools import cache
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -42,7 +41,7 @@ import pandas as pd
 
 from wetval._flags import FLAG_SPELLINGS, parse_flags
 from wetval._text import text_table
-from wetval.cards import Card, list_cards, load_card
+from wetval.cards import Card, load_card
 from wetval.condition.aggregate import weighted_sum
 from wetval.condition.normalise import minmax
 from wetval.errors import CardError, ProblemCollector
@@ -52,7 +51,6 @@ from wetval.plugins import Method, get_method
 from wetval.provenance import Provenance
 from wetval.results import Result
 from wetval.tables import AREA_TOLERANCE_M2, IndicatorTable, ParcelTable
-from wetval.testing import register_kind_check
 from wetval.units import M2_PER_HA
 
 if TYPE_CHECKING:
@@ -469,39 +467,3 @@ RESERVE_CENSUS = Method(
     "reserve-resource census: eligibility rules with reasons, restoration potential, ranking",
     ("screening",),
 )
-
-
-@cache
-def _check_county() -> tuple[ParcelTable, IndicatorTable]:
-    from wetval.datasets import synthetic_county
-
-    county = synthetic_county(300, seed=12)
-    return county.parcels, county.indicators
-
-
-@register_kind_check("screening")
-def check_screening_method(method: Method) -> None:
-    """Candidates pass every rule, ranks are 1..k, and parcel order does not matter."""
-    parcels, indicators = _check_county()
-    cards = [c for c in list_cards("screening") if c.method == method.name]
-    assert cards, f"no installed screening card names {method.name!r}; ship one"
-    reversed_parcels = parcels.subset(parcels.ids[::-1])
-    for card in cards:
-        result = method(parcels, indicators, card)
-        assert isinstance(result, ReserveCensus), f"{method.name} must return a ReserveCensus"
-        frame = result.parcels
-        assert list(frame.index) == list(parcels.ids), (
-            f"{method.name}: rows must follow the parcels"
-        )
-        rule_columns = [c for c in frame.columns if c.startswith("pass_")]
-        assert (frame["candidate"] == frame[rule_columns].all(axis=1)).all()
-        assert sorted(result.candidates["rank"].tolist()) == list(
-            range(1, len(result.candidates) + 1)
-        )
-        again = method(reversed_parcels, indicators, card).parcels.reindex(frame.index)
-        assert (again["candidate"] == frame["candidate"]).all(), (
-            f"{method.name}: depends on parcel order"
-        )
-        assert again["rank"].equals(frame["rank"]), (
-            f"{method.name}: ranking depends on parcel order"
-        )

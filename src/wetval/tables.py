@@ -23,9 +23,9 @@ import pandas as pd
 
 from wetval._text import text_table
 from wetval.errors import DataQualityWarning, Problem, ProblemCollector
+from wetval.hashing import frame_hash
 from wetval.indicators import CATALOGUE, Direction, IndicatorCatalogue
 from wetval.landclass import Scheme, classify, normalise_codes
-from wetval.provenance import frame_hash
 from wetval.results import Result
 from wetval.units import AREA_UNITS, AreaUnit, convert_area
 

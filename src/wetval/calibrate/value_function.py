@@ -41,7 +41,8 @@ import pandas as pd
 from wetval._text import text_table
 from wetval.cards import Card, load_card
 from wetval.errors import CardError, DependencyError, Problem, ProblemCollector, UnknownCardError
-from wetval.provenance import Provenance, frame_hash
+from wetval.hashing import frame_hash
+from wetval.provenance import Provenance
 from wetval.results import Result
 from wetval.valuation.benefit_transfer import log_value_function
 

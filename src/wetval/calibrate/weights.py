@@ -37,8 +37,9 @@ from wetval.condition.weights import (
     group_ahp,
 )
 from wetval.errors import CardError, UnknownCardError
+from wetval.hashing import frame_hash
 from wetval.indicators import Direction
-from wetval.provenance import Provenance, frame_hash
+from wetval.provenance import Provenance
 from wetval.results import Result
 
 __all__ = ["CalibratedWeights", "combined_weights", "data_weights", "expert_weights"]

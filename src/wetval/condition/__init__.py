@@ -9,10 +9,7 @@ are public for researchers: :func:`ahp`, :func:`group_ahp`,
 See ``docs/condition.md``.
 """
 
-from wetval.condition import (
-    _conformance,  # noqa: F401  (registers the kind check)
-    normalise,
-)
+from wetval.condition import normalise
 from wetval.condition.aggregate import (
     TOPSIS_VARIANTS,
     minimum,

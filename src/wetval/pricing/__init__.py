@@ -1,18 +1,32 @@
-"""Quota pricing: cost, value and market approaches, reconciliation, restoration plans.
+"""Quota pricing: cost, value and market approaches, reconciliation, restoration plans, finance.
 
 See ``docs/pricing.md``. The main entry point is :func:`price_quota`, which
 prices the quota parcels of a :class:`~wetval.quota.QuotaCredits` result.
 """
 
+from wetval.pricing.finance import (
+    InsurancePremium,
+    PledgeCapacity,
+    PoolFinance,
+    insurance_premium,
+    pledge_capacity,
+    pool_finance,
+)
 from wetval.pricing.plan import RestorationPlan, SpeciesCheck, check_species
 from wetval.pricing.price import APPROACHES, QuotaPrice, price_quota, recovery_loss_factor
 
 __all__ = [
     "APPROACHES",
+    "InsurancePremium",
+    "PledgeCapacity",
+    "PoolFinance",
     "QuotaPrice",
     "RestorationPlan",
     "SpeciesCheck",
     "check_species",
+    "insurance_premium",
+    "pledge_capacity",
+    "pool_finance",
     "price_quota",
     "recovery_loss_factor",
 ]

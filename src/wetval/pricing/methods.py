@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from wetval.plugins import Method
 from wetval.pricing.price import price_quota
-from wetval.quota import _checks  # noqa: F401  (registers the kind checks)
 
 __all__ = ["QUOTA_PRICE"]
 

@@ -51,6 +51,7 @@ import pandas as pd
 from wetval._flags import parse_flags
 from wetval._text import text_table
 from wetval.cards import Card
+from wetval.dates import parse_date
 from wetval.errors import (
     CardError,
     DataQualityWarning,
@@ -59,9 +60,10 @@ from wetval.errors import (
     ValidationError,
     WetvalError,
 )
+from wetval.hashing import frame_hash
 from wetval.plotting import axes
 from wetval.pricing.plan import RestorationPlan, SpeciesCheck, check_species
-from wetval.provenance import Provenance, frame_hash
+from wetval.provenance import Provenance
 from wetval.quota._inputs import ServicesLike, resolve_card, service_values
 from wetval.quota.accounts import QuotaCredits
 from wetval.quota.funds import FundSplit, allocate_funds, fund_split_card
@@ -383,27 +385,6 @@ def _market_price_per_unit(comparables: Card, valuation_date: dt.date | None) ->
     return float(np.sum(weights * adjusted) / np.sum(weights))
 
 
-def _valuation_date(value: dt.date | str | None) -> dt.date | None:
-    """The valuation date as a date (a datetime's date; text in ISO form YYYY-MM-DD).
-
-    Raises
-    ------
-    WetvalError
-        For text that is not an ISO date.
-    """
-    if value is None or isinstance(value, dt.datetime):
-        return None if value is None else value.date()
-    if isinstance(value, dt.date):
-        return value
-    try:
-        return dt.date.fromisoformat(str(value).strip())
-    except ValueError:
-        raise WetvalError(
-            f"valuation_date {value!r} is not an ISO date; write it as YYYY-MM-DD "
-            "(e.g. '2024-06-01') or pass a datetime.date"
-        ) from None
-
-
 def _fen_text(value: float) -> str:
     return f"{max(value, 0.0):.2f}"
 
@@ -485,7 +466,7 @@ def price_quota(
     comparables_card = resolve_card(
         comparables or str(card.option("comparables_card")), "market-comparables"
     )
-    when = _valuation_date(valuation_date)
+    when = None if valuation_date is None else parse_date(valuation_date, "valuation_date")
     if services_price_factor is not None and not (
         np.isfinite(services_price_factor) and services_price_factor > 0
     ):

@@ -1,4 +1,4 @@
-"""Wetland quota (湿地占补平衡指标) accounting, balance, ledger, credit metrics, funds, finance.
+"""Wetland quota (湿地占补平衡指标) accounting, balance, ledger, credit metrics, funds.
 
 See ``docs/quota.md``. Main entry points:
 
@@ -9,11 +9,18 @@ See ``docs/quota.md``. Main entry points:
   :func:`umam_time_lag_factor`, ...), the UK statutory biodiversity metric
   (:func:`uk_metric_units`, ...) and HEA (:func:`hea_dsays`, :func:`hea_scaling`);
 - :func:`allocate_funds` — the Annex 2 split of a sale, exact to the fen;
-- :func:`pledge_capacity`, :func:`insurance_premium`, :func:`pool_finance` — quota finance.
+
+Quota finance (:func:`pledge_capacity`, :func:`insurance_premium`,
+:func:`pool_finance` and their results) moved to :mod:`wetval.pricing`; the old
+names ``wetval.quota.pledge_capacity`` etc. still work for one release and warn
+with a :class:`DeprecationWarning`.
 
 Condition and valuation results enter through the protocols documented in
 :mod:`wetval.quota._inputs`.
 """
+
+import warnings
+from typing import Any
 
 from wetval.quota.accounts import (
     QuotaAccounts,
@@ -25,14 +32,6 @@ from wetval.quota.accounts import (
     quota_accounts,
 )
 from wetval.quota.balance import BalanceReport, balance
-from wetval.quota.finance import (
-    InsurancePremium,
-    PledgeCapacity,
-    PoolFinance,
-    insurance_premium,
-    pledge_capacity,
-    pool_finance,
-)
 from wetval.quota.funds import FundSplit, allocate_funds, fund_split_card, to_fen
 from wetval.quota.hea import HeaScaling, hea_dsays, hea_required_area, hea_scaling
 from wetval.quota.ledger import LedgerError, LedgerTransaction, QuotaLedger
@@ -59,11 +58,8 @@ __all__ = [
     "BalanceReport",
     "FundSplit",
     "HeaScaling",
-    "InsurancePremium",
     "LedgerError",
     "LedgerTransaction",
-    "PledgeCapacity",
-    "PoolFinance",
     "QuotaAccounts",
     "QuotaCredits",
     "QuotaDebits",
@@ -79,9 +75,6 @@ __all__ = [
     "hea_dsays",
     "hea_required_area",
     "hea_scaling",
-    "insurance_premium",
-    "pledge_capacity",
-    "pool_finance",
     "quota_accounts",
     "to_fen",
     "uk_baseline_units",
@@ -97,3 +90,30 @@ __all__ = [
     "umam_score",
     "umam_time_lag_factor",
 ]
+
+#: Names that moved to :mod:`wetval.pricing`, kept here for one release (deprecated).
+_MOVED_TO_PRICING = frozenset(
+    {
+        "InsurancePremium",
+        "PledgeCapacity",
+        "PoolFinance",
+        "insurance_premium",
+        "pledge_capacity",
+        "pool_finance",
+    }
+)
+
+
+def __getattr__(name: str) -> Any:
+    """The quota-finance names that moved to :mod:`wetval.pricing`, with a warning."""
+    if name in _MOVED_TO_PRICING:
+        warnings.warn(
+            f"wetval.quota.{name} moved to wetval.pricing.{name}; the old name will be "
+            "removed in the next release",
+            DeprecationWarning,
+            stacklevel=2,
+        )
+        import wetval.pricing
+
+        return getattr(wetval.pricing, name)
+    raise AttributeError(f"module 'wetval.quota' has no attribute {name!r}")

@@ -34,8 +34,9 @@ from wetval._flags import parse_flags
 from wetval._text import text_table
 from wetval.cards import Card
 from wetval.errors import CardError, Problem, ProblemCollector, ValidationError
+from wetval.hashing import frame_hash
 from wetval.landclass import classify, normalise_codes
-from wetval.provenance import Provenance, frame_hash
+from wetval.provenance import Provenance
 from wetval.quota._inputs import ConditionLike, condition_frame, resolve_card
 from wetval.quota._lookup import step_lookup
 from wetval.results import Result

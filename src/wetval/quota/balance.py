@@ -44,8 +44,9 @@ import pandas as pd
 from wetval._text import text_table
 from wetval.cards import Card
 from wetval.errors import WetvalError
+from wetval.hashing import frame_hash
 from wetval.plotting import axes
-from wetval.provenance import Provenance, frame_hash
+from wetval.provenance import Provenance
 from wetval.quota.accounts import NO_PROJECT, QuotaCredits, QuotaDebits, QuotaRules
 from wetval.quota.ledger import QuotaLedger
 from wetval.results import Result

@@ -31,6 +31,7 @@ import pandas as pd
 
 from wetval._text import text_table
 from wetval.cards import Card, list_cards
+from wetval.dates import parse_date
 from wetval.errors import CardError, WetvalError
 from wetval.provenance import Provenance
 from wetval.quota._inputs import resolve_card
@@ -78,15 +79,6 @@ def to_fen(amount: Decimal | int | str | float, what: str = "amount") -> int:
     return int(fen)
 
 
-def _date(value: dt.date | str, what: str) -> dt.date:
-    if isinstance(value, dt.date):
-        return value
-    try:
-        return dt.date.fromisoformat(value)
-    except ValueError:
-        raise WetvalError(f"{what} {value!r} is not an ISO date (YYYY-MM-DD)") from None
-
-
 def fund_split_card(date: dt.date | str, card_id: str = DEFAULT_CARD_ID) -> Card:
     """The version of a fund-split card in force on ``date``.
 
@@ -97,15 +89,17 @@ def fund_split_card(date: dt.date | str, card_id: str = DEFAULT_CARD_ID) -> Card
     WetvalError
         If no version was in force on that date.
     """
-    when = _date(date, "date")
+    when = parse_date(date, "date")
     versions = [c for c in list_cards("fund-split") if c.id == card_id]
     in_force = [
-        c for c in versions if _date(str(c.option("effective_from")), "effective_from") <= when
+        c for c in versions if parse_date(str(c.option("effective_from")), "effective_from") <= when
     ]
     if not in_force:
         known = ", ".join(f"{c.version} from {c.option('effective_from')}" for c in versions)
         raise WetvalError(f"no version of {card_id!r} was in force on {when}; versions: {known}")
-    return max(in_force, key=lambda c: _date(str(c.option("effective_from")), "effective_from"))
+    return max(
+        in_force, key=lambda c: parse_date(str(c.option("effective_from")), "effective_from")
+    )
 
 
 @dataclass(frozen=True)
@@ -256,14 +250,14 @@ def allocate_funds(
     remainder = amount_fen - township_fen - centre_fen - restoration_fen
     overdue = False
     if date is not None:
-        when = _date(date, "date")
-        start = _date(str(rules.option("effective_from")), "effective_from")
+        when = parse_date(date, "date")
+        start = parse_date(str(rules.option("effective_from")), "effective_from")
         if when < start:
             raise WetvalError(
                 f"the sale date {when} is before {rules.id}@{rules.version} took effect ({start})"
             )
         review = rules.option("review_due")
-        overdue = review is not None and when >= _date(str(review), "review_due")
+        overdue = review is not None and when >= parse_date(str(review), "review_due")
     return FundSplit(
         amount_fen=amount_fen,
         township_fen=township_fen,
@@ -273,7 +267,7 @@ def allocate_funds(
         shortfall_fen=max(-remainder, 0),
         township_share=township,
         centre_share=centre,
-        sale_date=None if date is None else _date(date, "date").isoformat(),
+        sale_date=None if date is None else parse_date(date, "date").isoformat(),
         review_overdue=overdue,
         provenance=Provenance(
             method="allocate_funds",

@@ -39,7 +39,6 @@ gives). A tampered or hand-edited ledger file is refused with a
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from decimal import ROUND_DOWN, ROUND_UP, Decimal
@@ -50,7 +49,9 @@ import pandas as pd
 
 from wetval._text import text_table
 from wetval.cards import Card
+from wetval.dates import iso_date
 from wetval.errors import WetvalError
+from wetval.hashing import result_hash
 from wetval.results import Result
 
 if TYPE_CHECKING:
@@ -96,15 +97,6 @@ class LedgerTransaction(Result):
     milestone: str | None
     reference: str
     date: str
-
-
-def _iso(date: dt.date | str) -> str:
-    if isinstance(date, dt.date):
-        return date.isoformat()
-    try:
-        return dt.date.fromisoformat(date).isoformat()
-    except (TypeError, ValueError):
-        raise LedgerError(f"date {date!r} is not an ISO date (YYYY-MM-DD)") from None
 
 
 def _schedule_problem(shares: Sequence[tuple[str, Decimal]]) -> str | None:
@@ -388,8 +380,8 @@ class QuotaLedger(Result):
 
     @cached_property
     def hash(self) -> str:
-        """SHA-256 of the ledger's JSON: names this exact state of the ledger."""
-        return hashlib.sha256(self.to_json().encode("utf-8")).hexdigest()
+        """SHA-256 of the ledger's content: names this exact state of the ledger."""
+        return result_hash(self.to_json())
 
     def available(self, account: str) -> Decimal:
         """Units released and not yet debited [quota units]."""
@@ -672,7 +664,7 @@ class QuotaLedger(Result):
             units=units,
             milestone=milestone,
             reference=reference.strip(),
-            date=_iso(date),
+            date=iso_date(date, "date"),
         )
         schedules = {**self.schedules, **(new_schedule or {})}
         replay = self._replay.copy()

@@ -8,13 +8,12 @@ Calling conventions:
     ``f(table, card) -> Result`` with a ``table`` attribute indexed by the input
     ``id``; each card of the method ships a worked example as ``tables.example``.
 
-The conformance checks for both kinds live in :mod:`wetval.quota._checks`.
+The conformance checks for both kinds live in :mod:`wetval.testing.quota`.
 """
 
 from __future__ import annotations
 
 from wetval.plugins import Method
-from wetval.quota import _checks  # noqa: F401  (registers the kind checks)
 from wetval.quota.accounts import quota_accounts
 from wetval.quota.hea import hea_scaling
 from wetval.quota.uk_metric import uk_metric_units

@@ -30,7 +30,8 @@ import pandas as pd
 from wetval._text import text_table
 from wetval.cards import Card
 from wetval.errors import Problem, ProblemCollector, WetvalError
-from wetval.provenance import Provenance, frame_hash
+from wetval.hashing import frame_hash
+from wetval.provenance import Provenance
 from wetval.quota._inputs import resolve_card
 from wetval.quota._lookup import step_lookup
 from wetval.results import Result

@@ -42,10 +42,12 @@ from scipy.optimize import Bounds, LinearConstraint, milp
 
 from wetval._text import text_table
 from wetval.cards import Card, load_card
+from wetval.dates import iso_date
 from wetval.errors import Problem, ValidationError
+from wetval.hashing import content_hash
 from wetval.provenance import CardRef, Provenance
 from wetval.results import Result
-from wetval.review._hashing import assessment_reference, content_hash, iso_date
+from wetval.review._hashing import assessment_reference
 from wetval.review.errors import InfeasibleDrawError, ReviewIntegrityError
 from wetval.review.fields import FIELDS, field_ids, normalise_name
 from wetval.review.pool import Expert, ExpertPool

@@ -27,11 +27,13 @@ import pandas as pd
 
 from wetval._flags import FLAG_SPELLINGS, parse_flags
 from wetval._text import text_table
+from wetval.atomic import write_atomic
 from wetval.cards import Card, load_card
+from wetval.dates import iso_date
 from wetval.errors import Problem, ProblemCollector, ValidationError
+from wetval.hashing import content_hash
 from wetval.results import Result
 from wetval.review._files import read_with_text_ids
-from wetval.review._hashing import content_hash, iso_date
 from wetval.review.errors import ReviewIntegrityError
 from wetval.review.fields import FIELDS, parse_fields, split_list
 
@@ -424,10 +426,7 @@ class ExpertPool(Result):
 
         path = Path(path)
         if path.suffix.lower() == ".json":
-            temporary = path.with_name(f".{path.name}.partial")
-            temporary.write_text(self.to_json(indent=1), encoding="utf-8")
-            temporary.replace(path)
-            return path
+            return write_atomic(path, self.to_json(indent=1).encode("utf-8"))
         return write_table(self.roster(), path, index=False)
 
     # ------------------------------------------------------------- access

@@ -33,11 +33,13 @@ import numpy as np
 import pandas as pd
 
 from wetval._text import text_table
+from wetval.dates import iso_date
 from wetval.errors import Problem, ValidationError
+from wetval.hashing import content_hash
 from wetval.plotting import axes
 from wetval.provenance import Provenance
 from wetval.results import Result
-from wetval.review._hashing import assessment_reference, content_hash, iso_date
+from wetval.review._hashing import assessment_reference
 from wetval.review.concordance import ReviewKendallW, kendalls_w
 from wetval.review.errors import ReviewIntegrityError
 from wetval.review.sheet import DECISIONS, ReviewEntry, ReviewSheet

@@ -24,11 +24,13 @@ import pandas as pd
 
 from wetval._text import text_table
 from wetval.cards import Card, load_card
+from wetval.dates import iso_date
 from wetval.errors import Problem, ProblemCollector, ValidationError
+from wetval.hashing import content_hash
 from wetval.provenance import CardRef
 from wetval.results import Result
 from wetval.review._files import read_with_text_ids
-from wetval.review._hashing import assessment_reference, content_hash, iso_date
+from wetval.review._hashing import assessment_reference
 from wetval.review.draw import PanelDraw, ReviewCase
 from wetval.review.errors import ReviewIntegrityError
 

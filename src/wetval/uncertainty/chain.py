@@ -39,6 +39,7 @@ import pandas as pd
 
 from wetval.cards import Card, Distribution, Fixed, Normal, load_card
 from wetval.errors import CardError, WetvalError
+from wetval.hashing import frame_hash
 from wetval.pricing.plan import RestorationPlan
 from wetval.pricing.price import (
     QuotaPrice,
@@ -48,7 +49,6 @@ from wetval.pricing.price import (
     annuity_factor,
     recovery_loss_factor,
 )
-from wetval.provenance import frame_hash
 from wetval.quota.accounts import QuotaAccounts, QuotaCredits, QuotaRules
 from wetval.uncertainty.distributions import distribution_bounds
 

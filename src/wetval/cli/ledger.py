@@ -7,7 +7,7 @@ same file unless ``--output`` names another), through a temporary file so a
 failure never leaves a half-written ledger; ``show`` prints the balances.
 Every operation is checked by the ledger itself: an overdraft, a milestone out
 of order or a balance computed against another ledger state is refused and
-nothing is written. Handlers follow :mod:`wetval.cli` (``--json`` output,
+nothing is written. Handlers follow :mod:`wetval.cli.common` (``--json`` output,
 wetval errors exit with 1).
 """
 
@@ -17,7 +17,7 @@ import argparse
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from wetval._cli_review import _date, _load, _write_json
+from wetval.cli.common import cli_date, emit, load_result, write_result
 from wetval.errors import Problem, ValidationError
 
 if TYPE_CHECKING:
@@ -29,16 +29,14 @@ __all__ = ["add_ledger_commands"]
 def _ledger(path: str) -> QuotaLedger:
     from wetval.quota import QuotaLedger
 
-    return _load(path, QuotaLedger, "quota ledger")
+    return load_result(path, QuotaLedger, "quota ledger")
 
 
 def _save(
     args: argparse.Namespace, target: str, before: QuotaLedger | None, after: QuotaLedger
 ) -> None:
     """Write ``after`` to ``target`` and print the transactions it added and the balances."""
-    from wetval.cli import _emit
-
-    _write_json(after, target)
+    write_result(after, target)
     added = after.to_frame().iloc[len(before.transactions) if before is not None else 0 :]
     text = "\n".join(
         [
@@ -55,7 +53,7 @@ def _save(
         "added": added.to_dict(orient="records"),
         "accounts": after.accounts().reset_index().to_dict(orient="records"),
     }
-    _emit(args, text, data)
+    emit(args, text, data)
 
 
 def _cmd_open(args: argparse.Namespace) -> None:
@@ -75,7 +73,7 @@ def _cmd_open(args: argparse.Namespace) -> None:
             what="quota ledger",
             source=str(target),
         )
-    assessment = _load(args.assessment, Assessment, "assessment")
+    assessment = load_result(args.assessment, Assessment, "assessment")
     ledger = QuotaLedger.from_credits(
         assessment.accounts.credits, reference=args.reference, date=args.date
     )
@@ -100,13 +98,12 @@ def _cmd_post(args: argparse.Namespace) -> None:
     from wetval.assess import Assessment
 
     ledger = _ledger(args.ledger)
-    assessment = _load(args.assessment, Assessment, "assessment")
+    assessment = load_result(args.assessment, Assessment, "assessment")
     updated = ledger.post(assessment.balance, reference=args.reference, date=args.date)
     _save(args, args.output or args.ledger, ledger, updated)
 
 
 def _cmd_show(args: argparse.Namespace) -> None:
-    from wetval.cli import _emit
 
     ledger = _ledger(args.ledger)
     data = {
@@ -115,7 +112,7 @@ def _cmd_show(args: argparse.Namespace) -> None:
         "transactions": len(ledger.transactions),
         "accounts": ledger.accounts().reset_index().to_dict(orient="records"),
     }
-    _emit(args, ledger.summary() + f"\n  ledger state {ledger.hash[:12]}", data)
+    emit(args, ledger.summary() + f"\n  ledger state {ledger.hash[:12]}", data)
 
 
 def add_ledger_commands(
@@ -133,7 +130,7 @@ def add_ledger_commands(
 
     def record(parser: argparse.ArgumentParser, what: str) -> None:
         parser.add_argument("--reference", required=True, help=f"record behind the {what}")
-        parser.add_argument("--date", required=True, type=_date, help=f"date of the {what}")
+        parser.add_argument("--date", required=True, type=cli_date, help=f"date of the {what}")
 
     def appending(parser: argparse.ArgumentParser) -> None:
         parser.add_argument("ledger", help="ledger file (JSON)")

@@ -1,6 +1,6 @@
 """Conformance checks of the ``quota``, ``credit-metric`` and ``pricing`` method kinds.
 
-Registered with :func:`wetval.testing.register_kind_check`; they hold
+Listed in :data:`wetval.testing.KIND_CHECKS`; they hold
 third-party methods of these kinds to the standard of the built-in ones:
 the calling convention, a shipped card naming the method, per-row results
 that do not depend on input order, and (quota, pricing) results that scale
@@ -16,9 +16,13 @@ import pandas as pd
 
 from wetval.cards import Card, list_cards
 from wetval.plugins import Method
-from wetval.testing import register_kind_check
 
-__all__: list[str] = []
+__all__ = [
+    "QUOTA_CHECKS",
+    "check_credit_metric_method",
+    "check_pricing_method",
+    "check_quota_method",
+]
 
 
 def _cards(method: Method, kind: str) -> list[Card]:
@@ -61,8 +65,8 @@ def _sample(scale: float = 1.0) -> tuple[object, pd.DataFrame]:
     return parcels, condition
 
 
-@register_kind_check("quota")
-def _check_quota(method: Method) -> None:
+def check_quota_method(method: Method) -> None:
+    """Call convention, a shipped card, parcel-order invariance and area scaling."""
     _positional(method, ("parcels", "card"))
     assert "condition" in inspect.signature(method.function).parameters, (
         f"{method.name}: quota methods take the condition result as keyword 'condition'"
@@ -86,8 +90,8 @@ def _check_quota(method: Method) -> None:
         )
 
 
-@register_kind_check("credit-metric")
-def _check_credit_metric(method: Method) -> None:
+def check_credit_metric_method(method: Method) -> None:
+    """Call convention, a shipped card and row-order invariance."""
     _positional(method, ("table", "card"))
     for card in _cards(method, "credit-metric"):
         assert "example" in card.tables, (
@@ -108,8 +112,8 @@ def _check_credit_metric(method: Method) -> None:
         ), f"{method.name}: results depend on row order"
 
 
-@register_kind_check("pricing")
-def _check_pricing(method: Method) -> None:
+def check_pricing_method(method: Method) -> None:
+    """Call convention, a shipped card and prices that scale with area."""
     _positional(method, ("credits", "card"))
     from wetval.quota.accounts import QuotaCredits, credits
 
@@ -127,3 +131,11 @@ def _check_pricing(method: Method) -> None:
         assert np.allclose(bigger, 2 * table["recommended"], rtol=1e-3), (
             f"{method.name}: without service values, prices must scale with area"
         )
+
+
+#: The checks of the quota, credit-metric and pricing kinds.
+QUOTA_CHECKS = {
+    "quota": (check_quota_method,),
+    "credit-metric": (check_credit_metric_method,),
+    "pricing": (check_pricing_method,),
+}

@@ -1,75 +1,39 @@
-"""The ``wetval`` command line: parse, call the library, print.
+"""The ``wetval`` command line: the parser, the core commands and :func:`main`.
 
-Exit codes
-----------
-0
-    Success.
-1
-    The input is wrong (bad data, card or file): the message says what and
-    where; nothing was written.
-2
-    The command line is wrong (unknown command or option).
-3
-    An unexpected internal error (a bug: please report it with the traceback
-    printed by ``--debug``).
-141
-    The reader of the output closed the pipe early (e.g. ``wetval methods |
-    head``); 128 + SIGPIPE, as for other Unix tools.
-
-With ``--json`` an error also prints a JSON object on stdout (see
-:func:`_error_data`).
+Exit codes and the ``--json`` error object are described in
+:mod:`wetval.cli.common`.
 """
 
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-from wetval._cli_ledger import add_ledger_commands
-from wetval._cli_review import add_review_commands
 from wetval._text import text_table
 from wetval._version import __version__
+from wetval.cli.common import (
+    EXIT_BROKEN_PIPE,
+    EXIT_INPUT,
+    EXIT_INTERNAL,
+    EXIT_OK,
+    EXIT_USAGE,
+    check_table_output,
+    emit,
+    fail,
+    load_result,
+    write_file,
+)
+from wetval.cli.ledger import add_ledger_commands
+from wetval.cli.review import add_review_commands
 from wetval.errors import Problem, ValidationError, WetvalError
 
-__all__ = ["EXIT_BROKEN_PIPE", "EXIT_INPUT", "EXIT_INTERNAL", "EXIT_OK", "EXIT_USAGE", "main"]
-
-EXIT_OK = 0
-EXIT_INPUT = 1
-EXIT_USAGE = 2
-EXIT_INTERNAL = 3
-EXIT_BROKEN_PIPE = 141
-
-SCREEN_FORMATS = (".csv", ".xlsx")
+__all__ = ["build_parser", "main"]
 
 Handler = Callable[[argparse.Namespace], Any]
-
-
-def _emit(args: argparse.Namespace, text: str, data: Any) -> None:
-    """Print ``data`` as JSON with ``--json``, else ``text`` unless ``--quiet``."""
-    if args.json:
-        print(json.dumps(data, ensure_ascii=False, indent=2, default=str))
-    elif not args.quiet:
-        print(text)
-
-
-def _write_file(target: Path, content: bytes) -> None:
-    """Write ``content`` to ``target`` through a temporary file beside it.
-
-    Missing parent directories are created (as ``assess -o`` does); a failure
-    leaves neither the temporary file nor a partial ``target``.
-    """
-    target.parent.mkdir(parents=True, exist_ok=True)
-    temporary = target.with_name(f".{target.name}.partial")
-    try:
-        temporary.write_bytes(content)
-        temporary.replace(target)
-    finally:
-        temporary.unlink(missing_ok=True)
 
 
 def _inventory_data(inventory: Any) -> dict[str, Any]:
@@ -126,7 +90,7 @@ def _run_assessment(args: argparse.Namespace, spec: Any, default_output: str) ->
         *(f"    {path.name}" for path in written.values()),
     ]
     files = {key: str(path.resolve()) for key, path in written.items()}
-    _emit(args, "\n".join(lines), {"output": str(output.resolve()), "files": files, **head})
+    emit(args, "\n".join(lines), {"output": str(output.resolve()), "files": files, **head})
 
 
 def _cmd_demo(args: argparse.Namespace) -> None:
@@ -154,7 +118,7 @@ def _cmd_validate(args: argparse.Namespace) -> None:
         )
         indicators = read_indicators(args.indicators) if args.indicators else None
         inventory = parcels.inventory(indicators)
-    _emit(args, f"{args.path}: valid\n\n{inventory.summary()}", _inventory_data(inventory))
+    emit(args, f"{args.path}: valid\n\n{inventory.summary()}", _inventory_data(inventory))
 
 
 def _cmd_report(args: argparse.Namespace) -> None:
@@ -189,29 +153,13 @@ def _cmd_report(args: argparse.Namespace) -> None:
         ) from None
     review = None
     if args.review:
-        from wetval._cli_review import _load
         from wetval.review import ReviewRecord
 
-        review = _load(args.review, ReviewRecord, "review record")
+        review = load_result(args.review, ReviewRecord, "review record")
     content = render(build_document(assessment, args.lang, review=review), args.format)
     target = Path(args.output or f"report_{args.lang}.{args.format}")
-    _write_file(target, content)
-    _emit(args, f"wrote {target.resolve()}", {"output": str(target.resolve())})
-
-
-def check_table_output(target: Path) -> None:
-    """Refuse, before any work, a table output whose extension is not CSV or XLSX."""
-    if target.suffix.lower() not in SCREEN_FORMATS:
-        raise ValidationError(
-            [
-                Problem(
-                    reason=f"cannot write a {target.suffix or 'file without extension'} file",
-                    fix=f"name the output file with one of: {', '.join(SCREEN_FORMATS)}",
-                )
-            ],
-            what="output file",
-            source=str(target),
-        )
+    write_file(target, content)
+    emit(args, f"wrote {target.resolve()}", {"output": str(target.resolve())})
 
 
 def _cmd_screen(args: argparse.Namespace) -> None:
@@ -225,7 +173,7 @@ def _cmd_screen(args: argparse.Namespace) -> None:
     census = screen_reserves(parcels, indicators, args.card)
     target.parent.mkdir(parents=True, exist_ok=True)
     write_table(census.to_frame(), target, encoding=args.output_encoding)
-    _emit(
+    emit(
         args,
         f"{census.summary()}\n\nwrote {target.resolve()}",
         {"output": str(target.resolve()), "parcels": len(census.to_frame())},
@@ -243,7 +191,7 @@ def _cmd_cards(args: argparse.Namespace) -> None:
         text = card.to_toml()
         if unverified:
             text += "\n# UNVERIFIED:\n" + "\n".join(f"#   {line}" for line in unverified)
-        _emit(args, text, card.model_dump(mode="json") | {"hash": card.hash})
+        emit(args, text, card.model_dump(mode="json") | {"hash": card.hash})
         return
     cards = list_cards(args.kind)
     rows = [
@@ -263,7 +211,7 @@ def _cmd_cards(args: argparse.Namespace) -> None:
         }
         for c in cards
     ]
-    _emit(args, text, data)
+    emit(args, text, data)
 
 
 def _cmd_methods(args: argparse.Namespace) -> None:
@@ -274,7 +222,7 @@ def _cmd_methods(args: argparse.Namespace) -> None:
     data = [
         {"name": m.name, "kind": m.kind, "module": m.module, "summary": m.summary} for m in methods
     ]
-    _emit(args, text_table(rows, ["name", "kind", "module", "summary"]), data)
+    emit(args, text_table(rows, ["name", "kind", "module", "summary"]), data)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -379,45 +327,6 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _error_data(error: BaseException, exit_code: int) -> dict[str, Any]:
-    """The JSON object an error prints on stdout with ``--json``.
-
-    Parameters
-    ----------
-    error
-        The error; a :class:`SystemExit` raised by a command is a usage error.
-    exit_code
-        The exit code the command returns.
-
-    Returns
-    -------
-    dict
-        ``error`` (the exception's class name, ``"UsageError"`` for a wrong
-        command line), ``message`` (the text also printed on stderr),
-        ``problems`` (only for a :class:`~wetval.errors.ValidationError`: every
-        problem with ``row``, ``parcel_id``, ``column``, ``value``, ``reason``
-        and ``fix``) and ``exit_code``.
-    """
-    data: dict[str, Any] = {
-        "error": "UsageError" if isinstance(error, SystemExit) else type(error).__name__,
-        "message": str(error),
-    }
-    if isinstance(error, ValidationError):
-        data["problems"] = json.loads(
-            error.problems.to_json(orient="records", force_ascii=False, default_handler=str)
-        )
-    data["exit_code"] = exit_code
-    return data
-
-
-def _fail(args: argparse.Namespace, error: BaseException, exit_code: int, message: str) -> int:
-    """Print ``message`` on stderr (and the error as JSON on stdout with ``--json``)."""
-    print(message, file=sys.stderr)
-    if args.json:
-        print(json.dumps(_error_data(error, exit_code), ensure_ascii=False, indent=2))
-    return exit_code
-
-
 def _run(argv: Sequence[str] | None) -> int:
     parser = build_parser()
     try:
@@ -428,9 +337,9 @@ def _run(argv: Sequence[str] | None) -> int:
     try:
         handler(args)
     except WetvalError as error:
-        return _fail(args, error, EXIT_INPUT, f"wetval: error: {error}")
+        return fail(args, error, EXIT_INPUT, f"wetval: error: {error}")
     except SystemExit as stop:
-        return _fail(args, stop, EXIT_USAGE, str(stop))
+        return fail(args, stop, EXIT_USAGE, str(stop))
     except BrokenPipeError:
         raise
     except Exception as error:
@@ -440,7 +349,7 @@ def _run(argv: Sequence[str] | None) -> int:
             f"wetval: internal error: {type(error).__name__}: {error}\n"
             "This is a bug in wetval; run again with --debug and report the traceback."
         )
-        return _fail(args, error, EXIT_INTERNAL, message)
+        return fail(args, error, EXIT_INTERNAL, message)
     return EXIT_OK
 
 
@@ -457,7 +366,3 @@ def main(argv: Sequence[str] | None = None) -> int:
         os.dup2(devnull, sys.stdout.fileno())
         return EXIT_BROKEN_PIPE
     return code
-
-
-if __name__ == "__main__":
-    sys.exit(main())

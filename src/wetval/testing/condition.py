@@ -13,9 +13,12 @@ from functools import cache
 import numpy as np
 
 from wetval.cards import Card, list_cards, load_card
+from wetval.condition.result import ConditionResult
+from wetval.datasets import synthetic_county
 from wetval.plugins import Method
 from wetval.tables import IndicatorTable, ParcelTable
-from wetval.testing import register_kind_check
+
+__all__ = ["CONDITION_CHECKS", "check_condition_method"]
 
 #: Card the check re-points at a method that no installed card names.
 DEFAULT_CARD = "jiangxi-db36-2134"
@@ -23,8 +26,6 @@ DEFAULT_CARD = "jiangxi-db36-2134"
 
 @cache
 def _county() -> tuple[ParcelTable, IndicatorTable]:
-    from wetval.datasets import synthetic_county
-
     county = synthetic_county(300, seed=11)
     return county.parcels, county.indicators
 
@@ -36,11 +37,8 @@ def _cards_for(method: Method) -> list[Card]:
     return cards
 
 
-@register_kind_check("condition")
 def check_condition_method(method: Method) -> None:
     """Index in [0, 1], points = 100 × index, grades where scored, parcel-order invariance."""
-    from wetval.condition.result import ConditionResult
-
     parcels, indicators = _county()
     reversed_parcels = parcels.subset(parcels.ids[::-1])
     reversed_indicators = IndicatorTable.from_frame(
@@ -74,3 +72,7 @@ def check_condition_method(method: Method) -> None:
         assert (
             again["grade"].astype(object).fillna("") == frame["grade"].astype(object).fillna("")
         ).all()
+
+
+#: The checks of the condition kind.
+CONDITION_CHECKS = {"condition": (check_condition_method,)}

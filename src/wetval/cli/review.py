@@ -13,55 +13,14 @@ import argparse
 import datetime as dt
 import secrets
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
-from wetval.errors import Problem, ValidationError
-from wetval.results import Result
+from wetval.cli.common import check_table_output, cli_date, emit, load_result, write_result
 
 __all__ = ["add_review_commands"]
 
-_R = TypeVar("_R", bound=Result)
-
-
-def _date(text: str) -> str:
-    from wetval.review._hashing import iso_date
-
-    try:
-        return iso_date(text)
-    except ValueError as error:
-        raise argparse.ArgumentTypeError(str(error)) from None
-
-
-def _load(path: str, kind: type[_R], what: str) -> _R:
-    """Read a wetval JSON document of ``kind``; wrong or unreadable files are input errors."""
-    file = Path(path)
-    if not file.is_file():
-        raise ValidationError(
-            [Problem(reason="file not found", fix="check the path")], what=what, source=path
-        )
-    try:
-        return kind.from_json(file.read_text(encoding="utf-8"))
-    except (ValueError, KeyError, TypeError) as error:
-        raise ValidationError(
-            [
-                Problem(
-                    reason=f"not a wetval {what} file ({error})",
-                    fix=f"give the JSON file written by the step that makes the {what}",
-                )
-            ],
-            what=what,
-            source=path,
-        ) from None
-
-
-def _write_json(result: Result, path: str) -> None:
-    from wetval.cli import _write_file
-
-    _write_file(Path(path), result.to_json(indent=1).encode("utf-8"))
-
 
 def _cmd_draw(args: argparse.Namespace) -> None:
-    from wetval.cli import _emit
     from wetval.review import DrawRules, ReviewCase, draw_panel, read_pool
 
     pool = read_pool(args.pool)
@@ -82,7 +41,7 @@ def _cmd_draw(args: argparse.Namespace) -> None:
     generated = args.seed is None
     seed = secrets.randbelow(2**32) if generated else args.seed
     draw = draw_panel(pool, case, rules, seed=seed)
-    _write_json(draw, args.output)
+    write_result(draw, args.output)
     note = " (generated now; it is recorded in the draw)" if generated else ""
     text = f"{draw.summary()}\n\nseed {seed}{note}\nwritten: {args.output}"
     data = {
@@ -97,19 +56,18 @@ def _cmd_draw(args: argparse.Namespace) -> None:
         "synthetic": draw.synthetic,
         "output": str(Path(args.output).resolve()),
     }
-    _emit(args, text, data)
+    emit(args, text, data)
 
 
 def _cmd_sheet(args: argparse.Namespace) -> None:
-    from wetval.cli import _emit, check_table_output
     from wetval.io import write_table
     from wetval.review import PanelDraw, ReviewSheet
 
     if args.form:
         check_table_output(Path(args.form))
-    draw = _load(args.draw, PanelDraw, "panel draw")
+    draw = load_result(args.draw, PanelDraw, "panel draw")
     sheet = ReviewSheet.build(draw, due=args.due, card=args.card)
-    _write_json(sheet, args.output)
+    write_result(sheet, args.output)
     written = [args.output]
     if args.form:
         write_table(sheet.form(), args.form, index=False)
@@ -123,33 +81,31 @@ def _cmd_sheet(args: argparse.Namespace) -> None:
         "criteria": sheet.criteria.reset_index().to_dict(orient="records"),
         "written": [str(Path(path).resolve()) for path in written],
     }
-    _emit(args, text, data)
+    emit(args, text, data)
 
 
 def _cmd_summarise(args: argparse.Namespace) -> None:
-    from wetval.cli import _emit
     from wetval.review import ReviewRecord, ReviewSheet
 
     if args.round2 and not args.round2_due:
         raise SystemExit("wetval review summarise: --round2 needs --round2-due")
-    sheet = _load(args.sheet, ReviewSheet, "score sheet")
+    sheet = load_result(args.sheet, ReviewSheet, "score sheet")
     record = ReviewRecord.build(sheet, sheet.read_entries(args.scores))
     if args.round2:
         entries = sheet.read_entries(args.round2, round=2)
         record = record.next_round(entries, due=args.round2_due)
     text = record.summary()
     if args.output:
-        _write_json(record, args.output)
+        write_result(record, args.output)
         text += f"\nwritten: {args.output}"
     output = str(Path(args.output).resolve()) if args.output else None
-    _emit(args, text, record.appendix() | {"output": output})
+    emit(args, text, record.appendix() | {"output": output})
 
 
 def _cmd_verify(args: argparse.Namespace) -> None:
-    from wetval.cli import _emit
     from wetval.review import ReviewRecord
 
-    record = _load(args.record, ReviewRecord, "review record")
+    record = load_result(args.record, ReviewRecord, "review record")
     record.verify(args.expect, assessment=args.assessment)
     text = (
         f"{args.record}: valid — every entry, the sheet and the verdict match their hashes\n"
@@ -161,7 +117,7 @@ def _cmd_verify(args: argparse.Namespace) -> None:
         "assessment_hash": record.assessment_hash,
         "verdict": record.verdict.outcome,
     }
-    _emit(args, text, data)
+    emit(args, text, data)
 
 
 def add_review_commands(
@@ -184,7 +140,7 @@ def add_review_commands(
     draw.add_argument("--contractor", help="the restoration contractor, if known")
     draw.add_argument("--project", action="append", default=[], help="project id (repeatable)")
     draw.add_argument("--township", action="append", default=[], help="township (repeatable)")
-    draw.add_argument("--date", type=_date, help="draw date (default: today)")
+    draw.add_argument("--date", type=cli_date, help="draw date (default: today)")
     draw.add_argument("--seed", type=int, help="seed of the draw (default: generated, recorded)")
     draw.add_argument("--card", default="review-jinxian", help="review card (default: %(default)s)")
     draw.add_argument("--panel-size", type=int, help="override the card's panel size")
@@ -194,7 +150,7 @@ def add_review_commands(
 
     sheet = actions.add_parser("sheet", parents=[common], help="make the score sheet for a draw")
     sheet.add_argument("draw", help="draw record (JSON) from 'wetval review draw'")
-    sheet.add_argument("--due", required=True, type=_date, help="date the scores are due")
+    sheet.add_argument("--due", required=True, type=cli_date, help="date the scores are due")
     sheet.add_argument(
         "--card", default="review-jinxian", help="review card (default: %(default)s)"
     )
@@ -208,7 +164,7 @@ def add_review_commands(
     summarise.add_argument("sheet", help="score sheet (JSON) from 'wetval review sheet'")
     summarise.add_argument("scores", help="filled form (CSV or XLSX), round 1")
     summarise.add_argument("--round2", help="filled form of a Delphi second round")
-    summarise.add_argument("--round2-due", type=_date, help="due date of the second round")
+    summarise.add_argument("--round2-due", type=cli_date, help="due date of the second round")
     summarise.add_argument("--output", help="where to write the review record (JSON)")
     summarise.set_defaults(handler=_cmd_summarise)
 

@@ -1,6 +1,6 @@
 """Conformance checks for valuation methods (kinds unit-value, benefit-transfer, replacement-cost).
 
-Registered with :func:`wetval.testing.register_kind_check`, so
+Listed in :data:`wetval.testing.KIND_CHECKS`, so
 :func:`wetval.testing.check_method` holds every registered valuation method —
 built-in or third-party — to the same contract. Each installed card of the
 method is run on the wetland and water parcels of the SYNTHETIC sample county
@@ -25,10 +25,9 @@ import pandas as pd
 from wetval.cards import Card, list_cards
 from wetval.plugins import Method
 from wetval.tables import IndicatorTable, ParcelTable
-from wetval.testing import register_kind_check
 from wetval.valuation._common import VALUATION_KINDS, ServiceValues
 
-__all__ = ["check_valuation_method"]
+__all__ = ["VALUATION_CHECKS", "check_valuation_method"]
 
 #: Price year the round-trip check converts to (covered by every shipped series).
 ROUND_TRIP_YEAR = 2017
@@ -111,5 +110,5 @@ def check_valuation_method(method: Method) -> None:
         )
 
 
-for _kind in VALUATION_KINDS:
-    register_kind_check(_kind)(check_valuation_method)
+#: The checks of the valuation kinds.
+VALUATION_CHECKS = dict.fromkeys(VALUATION_KINDS, (check_valuation_method,))

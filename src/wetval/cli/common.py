@@ -1,0 +1,169 @@
+"""Helpers shared by every ``wetval`` subcommand: output, files, errors, exit codes.
+
+Exit codes
+----------
+0
+    Success.
+1
+    The input is wrong (bad data, card or file): the message says what and
+    where; nothing was written.
+2
+    The command line is wrong (unknown command or option).
+3
+    An unexpected internal error (a bug: please report it with the traceback
+    printed by ``--debug``).
+141
+    The reader of the output closed the pipe early (e.g. ``wetval methods |
+    head``); 128 + SIGPIPE, as for other Unix tools.
+
+With ``--json`` an error also prints a JSON object on stdout (see
+:func:`error_data`).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Any, TypeVar
+
+from wetval.atomic import write_atomic
+from wetval.dates import iso_date
+from wetval.errors import DateError, Problem, ValidationError
+from wetval.results import Result
+
+__all__ = [
+    "EXIT_BROKEN_PIPE",
+    "EXIT_INPUT",
+    "EXIT_INTERNAL",
+    "EXIT_OK",
+    "EXIT_USAGE",
+    "SCREEN_FORMATS",
+    "check_table_output",
+    "cli_date",
+    "emit",
+    "error_data",
+    "fail",
+    "load_result",
+    "write_file",
+    "write_result",
+]
+
+EXIT_OK = 0
+EXIT_INPUT = 1
+EXIT_USAGE = 2
+EXIT_INTERNAL = 3
+EXIT_BROKEN_PIPE = 141
+
+#: Extensions a table output may have.
+SCREEN_FORMATS = (".csv", ".xlsx")
+
+_R = TypeVar("_R", bound=Result)
+
+
+def emit(args: argparse.Namespace, text: str, data: Any) -> None:
+    """Print ``data`` as JSON with ``--json``, else ``text`` unless ``--quiet``."""
+    if args.json:
+        print(json.dumps(data, ensure_ascii=False, indent=2, default=str))
+    elif not args.quiet:
+        print(text)
+
+
+def write_file(target: Path, content: bytes) -> None:
+    """Write ``content`` to ``target`` atomically (see :func:`wetval.atomic.write_atomic`).
+
+    Missing parent directories are created (as ``assess -o`` does); a failure
+    leaves neither the temporary file nor a partial ``target``.
+    """
+    target.parent.mkdir(parents=True, exist_ok=True)
+    write_atomic(target, content)
+
+
+def check_table_output(target: Path) -> None:
+    """Refuse, before any work, a table output whose extension is not CSV or XLSX."""
+    if target.suffix.lower() not in SCREEN_FORMATS:
+        raise ValidationError(
+            [
+                Problem(
+                    reason=f"cannot write a {target.suffix or 'file without extension'} file",
+                    fix=f"name the output file with one of: {', '.join(SCREEN_FORMATS)}",
+                )
+            ],
+            what="output file",
+            source=str(target),
+        )
+
+
+def cli_date(text: str) -> str:
+    """An argparse ``type``: a date in a form :func:`wetval.dates.parse_date` reads, as ISO."""
+    try:
+        return iso_date(text)
+    except DateError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
+
+
+def load_result(path: str, kind: type[_R], what: str) -> _R:
+    """Read a wetval JSON document of ``kind``; wrong or unreadable files are input errors."""
+    file = Path(path)
+    if not file.is_file():
+        raise ValidationError(
+            [Problem(reason="file not found", fix="check the path")], what=what, source=path
+        )
+    try:
+        return kind.from_json(file.read_text(encoding="utf-8"))
+    except (ValueError, KeyError, TypeError) as error:
+        raise ValidationError(
+            [
+                Problem(
+                    reason=f"not a wetval {what} file ({error})",
+                    fix=f"give the JSON file written by the step that makes the {what}",
+                )
+            ],
+            what=what,
+            source=path,
+        ) from None
+
+
+def write_result(result: Result, path: str) -> None:
+    """Write a result's JSON to ``path`` atomically."""
+    write_file(Path(path), result.to_json(indent=1).encode("utf-8"))
+
+
+def error_data(error: BaseException, exit_code: int) -> dict[str, Any]:
+    """The JSON object an error prints on stdout with ``--json``.
+
+    Parameters
+    ----------
+    error
+        The error; a :class:`SystemExit` raised by a command is a usage error.
+    exit_code
+        The exit code the command returns.
+
+    Returns
+    -------
+    dict
+        ``error`` (the exception's class name, ``"UsageError"`` for a wrong
+        command line), ``message`` (the text also printed on stderr),
+        ``problems`` (only for a :class:`~wetval.errors.ValidationError`: every
+        problem with ``row``, ``parcel_id``, ``column``, ``value``, ``reason``
+        and ``fix``) and ``exit_code``.
+    """
+    data: dict[str, Any] = {
+        "error": "UsageError" if isinstance(error, SystemExit) else type(error).__name__,
+        "message": str(error),
+    }
+    if isinstance(error, ValidationError):
+        data["problems"] = json.loads(
+            error.problems.to_json(orient="records", force_ascii=False, default_handler=str)
+        )
+    data["exit_code"] = exit_code
+    return data
+
+
+def fail(args: argparse.Namespace, error: BaseException, exit_code: int, message: str) -> int:
+    """Print ``message`` on stderr (and the error as JSON on stdout with ``--json``)."""
+    print(message, file=sys.stderr)
+    if args.json:
+        print(json.dumps(error_data(error, exit_code), ensure_ascii=False, indent=2))
+    return exit_code

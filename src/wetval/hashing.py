@@ -1,0 +1,123 @@
+"""The one hashing module: canonical JSON, content, frame, file and result hashes.
+
+Every hash is a SHA-256 hex digest. Hashes that name a result (an
+assessment's report id, a ledger state) are computed from the result's content
+with the library versions of its provenance left out, so the same assessment
+keeps its id after a numpy or pandas upgrade.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+__all__ = ["canonical_json", "content_hash", "file_hash", "frame_hash", "result_hash"]
+
+#: Bytes read at a time when hashing a file [bytes].
+_FILE_BLOCK = 1 << 20
+
+
+def _plain(value: Any) -> Any:
+    """``value`` with non-finite floats spelled out (JSON has no NaN)."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return repr(value)
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    return value
+
+
+def canonical_json(payload: Any) -> str:
+    """The canonical JSON text of plain values (sorted keys, no spaces, UTF-8 text).
+
+    Floats are written by ``repr``, which is exact; non-finite floats are
+    spelled ``'nan'``/``'inf'``.
+    """
+    return json.dumps(
+        _plain(payload), sort_keys=True, ensure_ascii=False, separators=(",", ":"), allow_nan=False
+    )
+
+
+def content_hash(payload: Any) -> str:
+    """SHA-256 of :func:`canonical_json` of ``payload`` (plain values only)."""
+    return hashlib.sha256(canonical_json(payload).encode("utf-8")).hexdigest()
+
+
+def frame_hash(frame: pd.DataFrame | pd.Series) -> str:
+    """A stable SHA-256 hash of a table's labels and values.
+
+    The hash covers the index, the column names and order, the dtypes and
+    every value; it does not depend on memory layout. Geometry columns are
+    hashed through their WKB encoding.
+
+    Parameters
+    ----------
+    frame
+        The table.
+
+    Returns
+    -------
+    str
+        Hex digest.
+    """
+    if isinstance(frame, pd.Series):
+        frame = frame.to_frame()
+    digest = hashlib.sha256()
+    digest.update(repr([(str(c), str(t)) for c, t in frame.dtypes.items()]).encode())
+    for column in frame.columns:
+        values = frame[column]
+        if str(values.dtype) == "geometry":
+            values = pd.Series(values.to_wkb(), index=frame.index)
+        hashed = pd.util.hash_pandas_object(values, index=False, categorize=True)
+        digest.update(hashed.to_numpy().tobytes())
+    index_hash = pd.util.hash_pandas_object(frame.index.to_series(), index=False)
+    digest.update(index_hash.to_numpy().tobytes())
+    return digest.hexdigest()
+
+
+def file_hash(path: Path) -> str:
+    """SHA-256 of a file's bytes, read in blocks."""
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(_FILE_BLOCK), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _without_versions(value: Any) -> Any:
+    """``value`` with every ``provenance.versions`` entry removed, at any depth."""
+    if isinstance(value, dict):
+        return {
+            key: (
+                {k: _without_versions(v) for k, v in item.items() if k != "versions"}
+                if key == "provenance" and isinstance(item, dict)
+                else _without_versions(item)
+            )
+            for key, item in value.items()
+        }
+    if isinstance(value, list):
+        return [_without_versions(item) for item in value]
+    return value
+
+
+def result_hash(result_json: str) -> str:
+    """SHA-256 naming a result's content, independent of library versions.
+
+    Parameters
+    ----------
+    result_json
+        The result's JSON (its ``to_json()``).
+
+    Returns
+    -------
+    str
+        Hex digest of the canonical JSON of the content with every
+        ``provenance.versions`` left out.
+    """
+    return content_hash(_without_versions(json.loads(result_json)))
