@@ -327,7 +327,7 @@ def test_chain_refuses_inputs_that_do_not_reproduce_the_run(county: Any, pipelin
         species=("芦苇",),
     )
     with_plan = price_quota(pipeline["quota"], services=pipeline["services"], plans=[plan])
-    with pytest.raises(WetvalError, match="does not reproduce"):
+    with pytest.raises(WetvalError, match="plans given are not those"):
         PriceChain(
             parcels=county.parcels,
             services=pipeline["services"],
