@@ -38,12 +38,14 @@ import pandas as pd
 
 from wetval.cards import Card, Distribution, Fixed, Normal, load_card
 from wetval.errors import CardError, WetvalError
+from wetval.plugins import get_method
 from wetval.pricing.kernel import PARAMETERS, PricingInputs, price_draws
 from wetval.pricing.plan import RestorationPlan
 from wetval.pricing.price import QuotaPrice, pricing_inputs
 from wetval.provenance import frame_hash
 from wetval.quota.accounts import QuotaAccounts, QuotaCredits, QuotaRules
 from wetval.uncertainty.distributions import distribution_bounds
+from wetval.variation import Variation
 
 if TYPE_CHECKING:
     from wetval.condition import ConditionResult
@@ -111,14 +113,19 @@ class UncertainParameter:
 
 
 def _card_parameters(
-    card: Card, stage: str, entering: Mapping[str, str], held: str
+    card: Card,
+    stage: str,
+    entering: Mapping[str, str],
+    held: str,
+    held_because: Mapping[str, str] | None = None,
 ) -> list[UncertainParameter]:
     """Every parameter of ``card`` with a non-fixed distribution.
 
     ``entering`` maps the names the chain propagates to where they enter; every
     other one is listed with ``enters=False`` and the note "held at its central
-    value: ``held``".
+    value: ``held``" (or the parameter's reason in ``held_because``).
     """
+    reasons = held_because or {}
     found = []
     for name in sorted(card.parameters):
         parameter = card.parameters[name]
@@ -136,11 +143,24 @@ def _card_parameters(
                 distribution=distribution,
                 unit=parameter.unit,
                 enters=enters,
-                note=entering[name] if enters else f"held at its central value: {held}",
+                note=entering[name]
+                if enters
+                else f"held at its central value: {reasons.get(name, held)}",
                 verified=parameter.verified,
             )
         )
     return found
+
+
+def _variation(card: Card, *inputs: object) -> Variation:
+    """The method's declared variation (its uncertainty hook), or everything held."""
+    hook = get_method(str(card.method)).uncertainty
+    if hook is None:
+        return Variation(
+            held=f"method {card.method} declares no uncertainty hook (its result is the run's)"
+        )
+    variation: Variation = hook(card, *inputs)
+    return variation
 
 
 def _stored_card(ref_id: str, version: str, expected_hash: str, given: Card | str | None) -> Card:
@@ -252,7 +272,6 @@ class _Compiled:
             fund_card=fund,
             valuation_date=options.get("valuation_date"),
         )
-        self.pricing_key = {name: f"{pricing.id}.{name}" for name in _PRICING_PARAMETERS}
         self.has_services = self.pricing.services is not None
         self.all_valued = bool((self.value_position >= 0).all())
         run = price.table.reindex(self.pricing.parcel_ids)
@@ -266,18 +285,11 @@ class _Compiled:
                 "the restoration plans given are not those the price was computed with (works, "
                 "compensation or O&M differ from the price table): pass the run's plans"
             )
+        variation = _variation(pricing, self.pricing)
         self.parameters += _card_parameters(
-            pricing,
-            "pricing",
-            {
-                "restoration_cost_per_mu": "restoration works of parcels without a plan",
-                "compensation_per_mu": "compensation of parcels without a plan's figure",
-                "om_per_mu_year": "operation and maintenance of parcels without a plan's figure",
-                "om_years": "years of O&M in the price",
-                "discount_rate": "O&M annuity, service loss during recovery, value approach",
-            },
-            f"the chain propagates only {', '.join(_PRICING_PARAMETERS)} of a pricing card",
+            pricing, "pricing", variation.entering, variation.held, variation.held_because
         )
+        self.pricing_key = {name: f"{pricing.id}.{name}" for name in variation.entering}
         self.parameters += _card_parameters(
             comparables, "pricing", {}, "the market approach uses the comparables as recorded"
         )
