@@ -327,7 +327,7 @@ def test_chain_refuses_inputs_that_do_not_reproduce_the_run(county: Any, pipelin
         species=("芦苇",),
     )
     with_plan = price_quota(pipeline["quota"], services=pipeline["services"], plans=[plan])
-    with pytest.raises(WetvalError, match="does not reproduce"):
+    with pytest.raises(WetvalError, match="plans given are not those"):
         PriceChain(
             parcels=county.parcels,
             services=pipeline["services"],
@@ -511,3 +511,41 @@ def test_distributions_on_cards_the_chain_holds_are_listed_and_noted(county: Any
         assert any(note.startswith(f"{key}: held at its central value: ") for note in result.notes)
     with pytest.raises(WetvalError, match="non-entering"):
         chain.evaluate({"funds-jinxian.township_share": np.array([0.25])})
+
+
+@pytest.fixture(scope="module")
+def demo_assessment() -> Any:
+    from wetval.assess import assess
+    from wetval.datasets import sample_project
+
+    return assess(sample_project())
+
+
+def test_demo_odd_figures_are_explained(demo_assessment: Any) -> None:
+    # issue 16: a zero tornado swing for restoration cost, a "high" equal to the base for the
+    # discount rate and D, and a deterministic annual value above its own Monte Carlo P95
+    mc, tornado, price = (
+        demo_assessment.uncertainty,
+        demo_assessment.sensitivity,
+        demo_assessment.price,
+    )
+    # every demo restoration project has a bill of quantities, so the card's per-亩 works rate
+    # reaches no parcel: the chain holds it (and says why) instead of drawing it to no effect
+    row = mc.parameters.loc["pricing-jinxian.restoration_cost_per_mu"]
+    assert not row["enters"] and not row["drawn"]
+    assert "restoration plan's works cost" in row["note"]
+    per_mu = price.table["works"] / price.table["area_mu"]
+    assert (per_mu < 20_000).all()  # the plans' ~10,100–12,900 yuan/亩, not the card's 40,000
+    assert "pricing-jinxian.restoration_cost_per_mu" not in tornado.swings.index
+    # one-sided ranges: the card value is the top of the distribution (D: mode = max = the
+    # net-profit 3406.5, min the 1/7-rule 1498.58; the rate: 8 % of the 2006 guide, range 3–8 %)
+    for key in ("xie2015.D", "pricing-jinxian.discount_rate"):
+        assert mc.parameters.loc[key, "central"] == mc.parameters.loc[key, "high"]
+        assert tornado.swings.loc[key, "output_high"] == tornado.base_output
+    # so no draw of D exceeds the run's, and the annual value of every draw is at most the run's
+    # (D scales every service value; indicator error does not reach this demo's values)
+    values = mc.draws["total_value"].to_numpy()
+    deterministic = mc.summary_table.loc["total_value", "deterministic"]
+    assert (mc.parameter_draws["xie2015.D"] <= 3406.5).all()
+    assert (values <= deterministic * (1 + 1e-12)).all()
+    assert mc.summary_table.loc["total_value", "P95"] < deterministic

@@ -24,7 +24,7 @@ from wetval.pricing import (
     price_quota,
     recovery_loss_factor,
 )
-from wetval.pricing.price import annuity_factor
+from wetval.pricing.kernel import annuity_factor
 from wetval.quota import QuotaCredits, credits
 
 ANNUITY_8_20 = (1 - 1.08**-20) / 0.08  # 9.818147

@@ -64,6 +64,13 @@ class Method:
         One line describing the method, for listings.
     card_kinds
         Card kinds this method reads (usually just ``kind``).
+    uncertainty
+        Optional uncertainty hook: returns a :class:`wetval.variation.Variation`
+        saying which card parameters change the method's result and the per-draw
+        multipliers (arguments by kind: ``(card, parcels)`` for valuation kinds,
+        ``(card, inputs)`` with :class:`~wetval.pricing.PricingInputs` for
+        ``pricing``). Without one, the Monte Carlo chain holds the method's
+        result at its run and notes it.
     """
 
     name: str
@@ -71,6 +78,7 @@ class Method:
     function: Callable[..., Any]
     summary: str
     card_kinds: tuple[str, ...] = ()
+    uncertainty: Callable[..., Any] | None = None
 
     def __post_init__(self) -> None:
         if self.kind not in METHOD_KINDS:

@@ -12,14 +12,17 @@ from wetval.pricing.finance import (
     pledge_capacity,
     pool_finance,
 )
+from wetval.pricing.kernel import PriceDraws, PricingInputs, price_draws, recovery_loss_factor
 from wetval.pricing.plan import RestorationPlan, SpeciesCheck, check_species
-from wetval.pricing.price import APPROACHES, QuotaPrice, price_quota, recovery_loss_factor
+from wetval.pricing.price import APPROACHES, QuotaPrice, price_quota, pricing_inputs
 
 __all__ = [
     "APPROACHES",
     "InsurancePremium",
     "PledgeCapacity",
     "PoolFinance",
+    "PriceDraws",
+    "PricingInputs",
     "QuotaPrice",
     "RestorationPlan",
     "SpeciesCheck",
@@ -27,6 +30,8 @@ __all__ = [
     "insurance_premium",
     "pledge_capacity",
     "pool_finance",
+    "price_draws",
     "price_quota",
+    "pricing_inputs",
     "recovery_loss_factor",
 ]

@@ -62,6 +62,7 @@ from wetval.errors import (
 )
 from wetval.hashing import frame_hash
 from wetval.plotting import axes
+from wetval.pricing.kernel import PARAMETERS, PricingInputs, price_draws
 from wetval.pricing.plan import RestorationPlan, SpeciesCheck, check_species
 from wetval.provenance import Provenance
 from wetval.quota._inputs import ServicesLike, resolve_card, service_values
@@ -73,131 +74,10 @@ from wetval.units import M2_PER_MU
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
 
-__all__ = ["APPROACHES", "QuotaPrice", "price_quota", "recovery_loss_factor"]
+__all__ = ["APPROACHES", "QuotaPrice", "price_quota", "pricing_inputs"]
 
 APPROACHES = ("cost", "market", "value")
 _LEVELS = ("national", "provincial", "general")
-
-
-def annuity_factor(rate: float | np.ndarray, years: float | np.ndarray) -> np.ndarray:
-    """Present value of 1 per year for ``years`` years at ``rate`` (end of year), element-wise.
-
-    Parameters
-    ----------
-    rate
-        Discount rate(s) [1/yr].
-    years
-        Number(s) of years [yr]; 0 or less gives 0.
-
-    Returns
-    -------
-    numpy.ndarray
-        Annuity factor(s) [yr], broadcast over ``rate`` and ``years``.
-    """
-    rates = np.asarray(rate, dtype=float)
-    terms = np.asarray(years, dtype=float)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        factor = (1.0 - (1.0 + rates) ** -terms) / rates
-    factor = np.where(rates == 0, terms, factor)
-    result: np.ndarray = np.where(terms <= 0, 0.0, factor)
-    return result
-
-
-def recovery_loss_factor(years: np.ndarray, rate: float | np.ndarray) -> np.ndarray:
-    """PV of the service shortfall of a linear recovery over ``years``, per 1 CNY/yr of service.
-
-    Σ_k (1 − (k + ½)/T)·(1 + r)^−(k + ½) for k = 0 … ⌈T⌉ − 1 (mid-year); 0 for T = 0.
-    Computed once per distinct T.
-
-    Parameters
-    ----------
-    years
-        Years to target T of each parcel [yr].
-    rate
-        One discount rate [1/yr], or a vector of R rates (one per Monte Carlo draw).
-
-    Returns
-    -------
-    numpy.ndarray
-        Factor per parcel [yr] (shaped like ``years``), or R × parcels for a vector of rates.
-    """
-    rates = np.atleast_1d(np.asarray(rate, dtype=float))
-    values = np.asarray(years, dtype=float)
-    distinct, positions = np.unique(values, return_inverse=True)
-    table = np.zeros((rates.size, distinct.size))
-    for i, horizon in enumerate(distinct):
-        if horizon <= 0:
-            continue
-        mid = np.arange(int(np.ceil(horizon))) + 0.5
-        weight = np.maximum(1.0 - mid / horizon, 0.0)
-        table[:, i] = np.sum(weight * (1.0 + rates[:, None]) ** -mid, axis=1)
-    # a gather along axis 1 comes out in Fortran order; row sums must not depend on the layout
-    gathered = np.ascontiguousarray(table[:, positions.reshape(-1)])
-    result: np.ndarray = gathered.reshape(rates.size, *values.shape)
-    return result[0] if np.ndim(rate) == 0 else result
-
-
-def _cost_approach(
-    works: np.ndarray,
-    compensation: np.ndarray,
-    om_pv: np.ndarray,
-    service_loss: np.ndarray,
-    township_share: float,
-    centre_share: float,
-    gross_up: str,
-) -> np.ndarray:
-    """The cost approach grossed up so the fund shares are covered [CNY] (module docstring).
-
-    Element-wise over parcels (or draws × parcels); the inputs are not changed.
-    """
-    kept = 1.0 - township_share - centre_share
-    if gross_up == "annex2":
-        supplier: np.ndarray = works + service_loss
-        supplier /= kept
-        township = compensation + om_pv
-        township /= township_share
-        np.maximum(supplier, township, out=supplier)
-        return supplier
-    if gross_up == "all_costs":
-        total: np.ndarray = works + compensation
-        total += om_pv
-        total += service_loss
-        total /= kept
-        return total
-    raise WetvalError(f"card option gross_up must be 'annex2' or 'all_costs', got {gross_up!r}")
-
-
-def _reconciled(
-    cost: np.ndarray,
-    market: np.ndarray,
-    value: np.ndarray,
-    weights: np.ndarray,
-    *,
-    floor: bool,
-    cap: np.ndarray | None,
-) -> np.ndarray:
-    """Weighted mean of the approaches, floored at the cost and capped [CNY].
-
-    ``weights`` are those of cost, market and value; where the value approach is
-    missing (NaN) the weights of the other two are renormalised. Element-wise
-    over parcels (or draws × parcels); the inputs are not changed.
-    """
-    w_cost, w_market, w_value = (float(w) for w in weights)
-    recommended = cost * w_cost
-    recommended += market * w_market
-    # min() propagates NaN: one pass and no mask unless a value is missing
-    if value.size and np.isnan(value.min()):
-        missing = np.isnan(value)
-        recommended += np.where(missing, 0.0, value * w_value)
-        recommended /= np.where(missing, w_cost + w_market, w_cost + w_market + w_value)
-    else:
-        recommended += value * w_value
-        recommended /= w_cost + w_market + w_value
-    if floor:
-        np.maximum(recommended, cost, out=recommended)
-    if cap is not None:
-        np.minimum(recommended, cap, out=recommended)
-    return recommended
 
 
 @dataclass(frozen=True)
@@ -460,9 +340,193 @@ def price_quota(
     DataQualityWarning
         For non-native or unknown species in a plan.
     """
-    card = resolve_card(card, "pricing")
     if wetland_level not in _LEVELS:
         raise WetvalError(f"wetland_level must be one of {_LEVELS}, got {wetland_level!r}")
+    prepared = _prepare(
+        credits,
+        card,
+        plans=plans,
+        services=services,
+        services_price_factor=services_price_factor,
+        comparables=comparables,
+        fund_card=fund_card,
+        valuation_date=valuation_date,
+    )
+    card, inputs = prepared.card, prepared.inputs
+    flags: list[str] = []
+    priced = len(inputs.parcel_ids)
+    if priced < len(credits.table):
+        flags.append(
+            f"{len(credits.table) - priced} restoration parcels have no quota units and are not "
+            "priced"
+        )
+    checks: list[SpeciesCheck] = []
+    for plan in plans:
+        check = check_species(plan.species, str(card.option("species_card")))
+        check.raise_for_errors(f"restoration plan {plan.name!r}")
+        for line in check.warnings:
+            warnings.warn(f"plan {plan.name!r}: {line}", DataQualityWarning, stacklevel=2)
+            flags.append(f"plan {plan.name!r}: {line}")
+        checks.append(check)
+
+    provenance_inputs: dict[str, str] = {"credits": frame_hash(credits.table)}
+    options: dict[str, Any] = {
+        "gross_up": inputs.gross_up,
+        "value_horizon": inputs.value_horizon,
+        "quality_adjust_value": inputs.quality_adjust_value,
+        "wetland_level": wetland_level,
+    }
+    if prepared.services is not None and inputs.services is not None:
+        provenance_inputs["services"] = frame_hash(prepared.services)
+        options["services_price_year"] = prepared.services_year
+        options["services_price_factor"] = inputs.services_price_factor
+        missing = int(np.isnan(inputs.services).sum())
+        if missing:
+            flags.append(
+                f"no service value for {missing} parcels: no value approach or service loss there"
+            )
+    else:
+        flags.append("no service values given: value approach and service-loss cost left out")
+    options["valuation_date"] = None if prepared.when is None else prepared.when.isoformat()
+
+    one = price_draws(inputs, with_range=True)
+    assert one.low is not None and one.high is not None
+    area_mu, units = inputs.area_mu, inputs.units
+    recommended = one.recommended[0]
+    result = pd.DataFrame(
+        {
+            "project_id": prepared.project_ids,
+            "area_mu": area_mu,
+            "units": units,
+            "works": one.works[0],
+            "compensation": one.compensation[0],
+            "om_pv": one.om_pv[0],
+            "service_loss": one.service_loss[0],
+            "cost": one.cost[0],
+            "market": one.market[0],
+            "value": one.value[0],
+            "recommended": recommended,
+            "low": one.low[0],
+            "high": one.high[0],
+            "per_mu": recommended / area_mu,
+            "per_unit": recommended / units,
+        },
+        index=inputs.parcel_ids,
+    )
+    sums = ["works", "compensation", "om_pv", "service_loss", "recommended", "low", "high"]
+    totals = result[sums].sum()
+    for name in APPROACHES:
+        column = result[name]
+        totals[name] = float(column.sum()) if column.notna().all() else float("nan")
+    flags += _anchor_flags(card, result, wetland_level)
+
+    split = None
+    if len(result):
+        split = allocate_funds(
+            _fen_text(float(totals["recommended"])), _fen_text(float(totals["works"])),
+            prepared.fund,
+        )  # fmt: skip
+        if not split.covered:
+            flags.append(
+                "the recommended total does not cover the restoration works plus the fund shares"
+            )
+    provenance = Provenance(
+        method="quota-price",
+        cards=(
+            card.ref,
+            prepared.comparables.ref,
+            prepared.fund.ref,
+            *[c.provenance.cards[0] for c in checks],
+        ),
+        inputs=provenance_inputs,
+        options=options,
+    )
+    return QuotaPrice(
+        table=result,
+        totals=totals,
+        area_mu=float(area_mu.sum()),
+        units=float(units.sum()),
+        weights=prepared.weights,
+        wetland_level=wetland_level,
+        flags=tuple(dict.fromkeys(flags)),
+        species_checks=tuple(checks),
+        fund_split=split,
+        price_year=int(card.price_year or 0),
+        currency=str(card.currency or "CNY"),
+        provenance=provenance,
+    )
+
+
+@dataclass(frozen=True)
+class _Prepared:
+    """The kernel's inputs and what :func:`price_quota` reports about them."""
+
+    inputs: PricingInputs
+    card: Card
+    comparables: Card
+    fund: Card
+    weights: pd.Series
+    project_ids: np.ndarray
+    services: pd.Series | None
+    services_year: int | None
+    when: dt.date | None
+
+
+def pricing_inputs(
+    credits: QuotaCredits,
+    card: Card | str = "pricing-jinxian",
+    *,
+    plans: Sequence[RestorationPlan] = (),
+    services: ServicesLike | None = None,
+    services_price_factor: float | None = None,
+    comparables: Card | str | None = None,
+    fund_card: Card | str | None = None,
+    valuation_date: dt.date | str | None = None,
+) -> PricingInputs:
+    """Validate the pricing inputs once and prepare them for the kernel.
+
+    :func:`price_quota` prices through this and
+    :func:`~wetval.pricing.kernel.price_draws`; the Monte Carlo chain calls it
+    with the run's arguments and evaluates the same kernel for many draws.
+
+    Parameters
+    ----------
+    credits, card, plans, services, services_price_factor, comparables, fund_card, valuation_date
+        As for :func:`price_quota`.
+
+    Returns
+    -------
+    PricingInputs
+
+    Raises
+    ------
+    wetval.errors.ValidationError, WetvalError
+        As :func:`price_quota` (except for species and the wetland level).
+    """
+    return _prepare(
+        credits,
+        card,
+        plans=plans,
+        services=services,
+        services_price_factor=services_price_factor,
+        comparables=comparables,
+        fund_card=fund_card,
+        valuation_date=valuation_date,
+    ).inputs
+
+
+def _prepare(
+    credits: QuotaCredits,
+    card: Card | str,
+    *,
+    plans: Sequence[RestorationPlan],
+    services: ServicesLike | None,
+    services_price_factor: float | None,
+    comparables: Card | str | None,
+    fund_card: Card | str | None,
+    valuation_date: dt.date | str | None,
+) -> _Prepared:
+    card = resolve_card(card, "pricing")
     comparables_card = resolve_card(
         comparables or str(card.option("comparables_card")), "market-comparables"
     )
@@ -481,23 +545,11 @@ def price_quota(
         fund = fund_split_card(when, str(card.option("fund_card")))
     else:
         fund = resolve_card(str(card.option("fund_card")), "fund-split")
-    s_township = float(fund.param("township_share"))
-    s_centre = float(fund.param("centre_share"))
-    rate = float(card.param("discount_rate"))
-    flags: list[str] = []
 
     table = credits.table
-    priced = table["units"].to_numpy(dtype=float) > 0
-    if not priced.all():
-        flags.append(
-            f"{int((~priced).sum())} restoration parcels have no quota units and are not priced"
-        )
-    parcels = table[priced]
+    parcels = table[table["units"].to_numpy(dtype=float) > 0]
     ids = parcels.index
     area_mu = parcels["area_mu"].to_numpy(dtype=float)
-    units = parcels["units"].to_numpy(dtype=float)
-    quality = parcels["quality_factor"].to_numpy(dtype=float)
-
     other_years = [
         Problem(
             reason=f"plan {plan.name!r} has unit costs at {plan.price_year} prices; the pricing "
@@ -511,36 +563,14 @@ def price_quota(
     ]  # fmt: skip
     if other_years:
         raise ValidationError(other_years, what="restoration plans")
-    checks: list[SpeciesCheck] = []
-    for plan in plans:
-        check = check_species(plan.species, str(card.option("species_card")))
-        check.raise_for_errors(f"restoration plan {plan.name!r}")
-        for line in check.warnings:
-            warnings.warn(f"plan {plan.name!r}: {line}", DataQualityWarning, stacklevel=2)
-            flags.append(f"plan {plan.name!r}: {line}")
-        checks.append(check)
     plan_works, plan_comp, plan_om = _plan_costs(plans, ids, area_mu)
 
-    works = np.where(
-        np.isnan(plan_works), float(card.param("restoration_cost_per_mu")) * area_mu, plan_works
-    )
-    compensation = np.where(
-        np.isnan(plan_comp), float(card.param("compensation_per_mu")) * area_mu, plan_comp
-    )
-    om_year = np.where(np.isnan(plan_om), float(card.param("om_per_mu_year")) * area_mu, plan_om)
-    om_pv = om_year * annuity_factor(rate, float(card.param("om_years")))
-
-    esv = np.full(len(ids), np.nan)
-    inputs: dict[str, str] = {"credits": frame_hash(table)}
-    options: dict[str, Any] = {
-        "gross_up": card.option("gross_up", "annex2"),
-        "value_horizon": card.option("value_horizon", "perpetuity"),
-        "quality_adjust_value": bool(card.option("quality_adjust_value", True)),
-        "wetland_level": wetland_level,
-    }
+    series: pd.Series | None = None
+    year: int | None = None
+    esv: np.ndarray | None = None
+    factor = 1.0
     if services is not None:
         series, year = service_values(services, table.index)
-        factor = 1.0
         if year != card.price_year:
             if services_price_factor is None:
                 raise WetvalError(
@@ -549,19 +579,7 @@ def price_quota(
                     f" / {year})"
                 )
             factor = float(services_price_factor)
-        esv = series.reindex(ids).to_numpy(dtype=float) * factor
-        if options["quality_adjust_value"]:
-            esv = esv * quality
-        inputs["services"] = frame_hash(series)
-        options["services_price_year"] = year
-        options["services_price_factor"] = factor
-        missing = int(np.isnan(esv).sum())
-        if missing:
-            flags.append(
-                f"no service value for {missing} parcels: no value approach or service loss there"
-            )
-    else:
-        flags.append("no service values given: value approach and service-loss cost left out")
+        esv = series.reindex(ids).to_numpy(dtype=float)
 
     checker = ProblemCollector(row_labels=ids, parcel_ids=ids)
     first = parse_flags(
@@ -569,93 +587,43 @@ def price_quota(
         column="compensated_first", problems=checker, default=False,
     )  # fmt: skip
     checker.raise_if_any("quota credits table")
-    recovery_years = np.where(first, 0.0, parcels["years_to_target"].to_numpy(dtype=float))
-    service_loss = np.nan_to_num(esv) * recovery_loss_factor(recovery_years, rate)
-
-    cost = _cost_approach(
-        works, compensation, om_pv, service_loss, s_township, s_centre, options["gross_up"]
-    )
-
-    horizon = options["value_horizon"]
-    pv = 1.0 / rate if horizon == "perpetuity" else annuity_factor(rate, float(horizon))
-    value = esv * pv
-
-    per_unit_market = _market_price_per_unit(comparables_card, when)
-    market = per_unit_market * units
-    options["valuation_date"] = None if when is None else when.isoformat()
 
     weights = card.table("weights")["weight"].reindex(list(APPROACHES)).astype(float)
-    floor = card.option("floor", "cost") == "cost"
     cap_option = card.option("cap_per_m2", "none")
-    cap = (
-        None
-        if cap_option in (None, "none")
-        else float(cap_option) * parcels["area_m2"].to_numpy(dtype=float)
+    area_m2 = parcels["area_m2"].to_numpy(dtype=float)
+    inputs = PricingInputs(
+        parcel_ids=ids,
+        area_mu=area_mu,
+        area_m2=area_m2,
+        units=parcels["units"].to_numpy(dtype=float),
+        quality=parcels["quality_factor"].to_numpy(dtype=float),
+        recovery_years=np.where(first, 0.0, parcels["years_to_target"].to_numpy(dtype=float)),
+        plan_works=plan_works,
+        plan_compensation=plan_comp,
+        plan_om=plan_om,
+        services=esv,
+        services_price_factor=factor,
+        market_per_unit=_market_price_per_unit(comparables_card, when),
+        weights=weights.to_numpy(),
+        floor=card.option("floor", "cost") == "cost",
+        cap=None if cap_option in (None, "none") else float(cap_option) * area_m2,
+        gross_up=card.option("gross_up", "annex2"),
+        value_horizon=card.option("value_horizon", "perpetuity"),
+        quality_adjust_value=bool(card.option("quality_adjust_value", True)),
+        township_share=float(fund.param("township_share")),
+        centre_share=float(fund.param("centre_share")),
+        central={name: float(card.param(name)) for name in PARAMETERS},
     )
-    recommended = _reconciled(cost, market, value, weights.to_numpy(), floor=floor, cap=cap)
-    stack = np.column_stack([cost, market, value])
-    low = np.nanmin(stack, axis=1)
-    high = np.nanmax(stack, axis=1)
-    if floor:
-        low = np.maximum(low, cost)
-    if cap is not None:
-        high = np.minimum(high, cap)
-        low = np.minimum(low, cap)
-    result = pd.DataFrame(
-        {
-            "project_id": parcels["project_id"].to_numpy(),
-            "area_mu": area_mu,
-            "units": units,
-            "works": works,
-            "compensation": compensation,
-            "om_pv": om_pv,
-            "service_loss": service_loss,
-            "cost": cost,
-            "market": market,
-            "value": value,
-            "recommended": recommended,
-            "low": low,
-            "high": high,
-            "per_mu": recommended / area_mu,
-            "per_unit": recommended / units,
-        },
-        index=ids,
-    )
-    sums = ["works", "compensation", "om_pv", "service_loss", "recommended", "low", "high"]
-    totals = result[sums].sum()
-    for name in APPROACHES:
-        column = result[name]
-        totals[name] = float(column.sum()) if column.notna().all() else float("nan")
-    flags += _anchor_flags(card, result, wetland_level)
-
-    split = None
-    if len(result):
-        split = allocate_funds(
-            _fen_text(float(totals["recommended"])), _fen_text(float(totals["works"])), fund
-        )
-        if not split.covered:
-            flags.append(
-                "the recommended total does not cover the restoration works plus the fund shares"
-            )
-    provenance = Provenance(
-        method="quota-price",
-        cards=(card.ref, comparables_card.ref, fund.ref, *[c.provenance.cards[0] for c in checks]),
+    return _Prepared(
         inputs=inputs,
-        options=options,
-    )
-    return QuotaPrice(
-        table=result,
-        totals=totals,
-        area_mu=float(area_mu.sum()),
-        units=float(units.sum()),
+        card=card,
+        comparables=comparables_card,
+        fund=fund,
         weights=weights,
-        wetland_level=wetland_level,
-        flags=tuple(dict.fromkeys(flags)),
-        species_checks=tuple(checks),
-        fund_split=split,
-        price_year=int(card.price_year or 0),
-        currency=str(card.currency or "CNY"),
-        provenance=provenance,
+        project_ids=parcels["project_id"].to_numpy(),
+        services=series,
+        services_year=year,
+        when=when,
     )
 
 

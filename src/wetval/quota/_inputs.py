@@ -245,7 +245,8 @@ def service_values(services: ServicesLike, parcel_ids: pd.Index) -> tuple[pd.Ser
     )  # fmt: skip
     if isinstance(services, pd.Series):
         problems.add_rows(
-            ~series.index.isin(parcel_ids), column="parcel_id",
+            # through the quota ids' hash table: Index.isin is per element on Arrow strings
+            parcel_ids.get_indexer(series.index) < 0, column="parcel_id",
             values=series.index.to_numpy(dtype=object),
             reason="not a quota parcel (not among the restoration parcels of the credits)",
             fix="correct the parcel id, or drop the value if the parcel supplies no quota",

@@ -15,20 +15,19 @@ pipeline functions. What the evaluator reuses:
   by the condition factor of each draw on the condition-adjusted services;
 - **quota**: the credits table (area, type, time-lag and risk factors);
   only the quality factor changes, when condition changes;
-- **pricing**: the functions :func:`wetval.pricing.price_quota` itself
-  calls (annuity and recovery-loss factors, the grossed-up cost approach,
-  the reconciliation with its floor and cap), applied to draws × parcels
-  arrays of the per-draw inputs.
+- **pricing**: the one pricing kernel (:func:`wetval.pricing.price_draws`)
+  over the inputs :func:`wetval.pricing.pricing_inputs` prepares from the
+  run's arguments, exactly as :func:`wetval.pricing.price_quota` prices
+  (one draw there, many here).
 
-Building the chain checks that the evaluator at the cards' central values
-reproduces the deterministic price and service values parcel by parcel
-(relative tolerance 1e-10), so a chain that does not match the run that
-produced it (other plans, another card, another price factor) is refused.
+Building the chain checks that its inputs are the run's: the cards by
+content hash, the credits and service values by frame hash, the parcels by
+the hash valuation recorded, and the plans by the works, compensation and
+O&M they give (bit for bit the run's price table).
 """
 
 from __future__ import annotations
 
-import datetime as dt
 import hashlib
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -40,17 +39,13 @@ import pandas as pd
 from wetval.cards import Card, Distribution, Fixed, Normal, load_card
 from wetval.errors import CardError, WetvalError
 from wetval.hashing import frame_hash
+from wetval.plugins import get_method
+from wetval.pricing.kernel import PARAMETERS, PricingInputs, price_draws
 from wetval.pricing.plan import RestorationPlan
-from wetval.pricing.price import (
-    QuotaPrice,
-    _cost_approach,
-    _market_price_per_unit,
-    _reconciled,
-    annuity_factor,
-    recovery_loss_factor,
-)
+from wetval.pricing.price import QuotaPrice, pricing_inputs
 from wetval.quota.accounts import QuotaAccounts, QuotaCredits, QuotaRules
 from wetval.uncertainty.distributions import distribution_bounds
+from wetval.variation import Variation
 
 if TYPE_CHECKING:
     from wetval.condition import ConditionResult
@@ -72,15 +67,8 @@ OUTPUTS: dict[str, str] = {
     "units": "quota units",
 }
 
-#: Parameters of a ``pricing`` card the evaluator propagates.
-_PRICING_PARAMETERS = (
-    "restoration_cost_per_mu",
-    "compensation_per_mu",
-    "om_per_mu_year",
-    "om_years",
-    "discount_rate",
-)
-_CHECK_RTOL = 1e-10
+#: Parameters of a ``pricing`` card the evaluator propagates (those the pricing kernel takes).
+_PRICING_PARAMETERS = PARAMETERS
 
 
 @dataclass(frozen=True)
@@ -125,14 +113,19 @@ class UncertainParameter:
 
 
 def _card_parameters(
-    card: Card, stage: str, entering: Mapping[str, str], held: str
+    card: Card,
+    stage: str,
+    entering: Mapping[str, str],
+    held: str,
+    held_because: Mapping[str, str] | None = None,
 ) -> list[UncertainParameter]:
     """Every parameter of ``card`` with a non-fixed distribution.
 
     ``entering`` maps the names the chain propagates to where they enter; every
     other one is listed with ``enters=False`` and the note "held at its central
-    value: ``held``".
+    value: ``held``" (or the parameter's reason in ``held_because``).
     """
+    reasons = held_because or {}
     found = []
     for name in sorted(card.parameters):
         parameter = card.parameters[name]
@@ -150,11 +143,24 @@ def _card_parameters(
                 distribution=distribution,
                 unit=parameter.unit,
                 enters=enters,
-                note=entering[name] if enters else f"held at its central value: {held}",
+                note=entering[name]
+                if enters
+                else f"held at its central value: {reasons.get(name, held)}",
                 verified=parameter.verified,
             )
         )
     return found
+
+
+def _variation(card: Card, *inputs: object) -> Variation:
+    """The method's declared variation (its uncertainty hook), or everything held."""
+    hook = get_method(str(card.method)).uncertainty
+    if hook is None:
+        return Variation(
+            held=f"method {card.method} declares no uncertainty hook (its result is the run's)"
+        )
+    variation: Variation = hook(card, *inputs)
+    return variation
 
 
 def _stored_card(ref_id: str, version: str, expected_hash: str, given: Card | str | None) -> Card:
@@ -243,14 +249,9 @@ class _Compiled:
         rows = table[priced]
         self.rules = QuotaRules.from_card(credits.card)
         self.area_mu = rows["area_mu"].to_numpy(dtype=float)
-        self.area_m2 = rows["area_m2"].to_numpy(dtype=float)
-        self.units = rows["units"].to_numpy(dtype=float)
-        self.quality = rows["quality_factor"].to_numpy(dtype=float)
         self.type_factor = rows["type_factor"].to_numpy(dtype=float)
         self.time_lag = rows["time_lag_factor"].to_numpy(dtype=float)
         self.risk = rows["risk_factor"].to_numpy(dtype=float)
-        first = rows["compensated_first"].to_numpy(dtype=bool)
-        self.recovery_years = np.where(first, 0.0, rows["years_to_target"].to_numpy(dtype=float))
         self.value_position = self.value_ids.get_indexer(self.priced_ids)
 
         # ------------------------------------------------------------- pricing
@@ -260,43 +261,35 @@ class _Compiled:
         refs = price.provenance.cards
         comparables = _stored_card(refs[1].id, refs[1].version, refs[1].hash, chain.comparables)
         fund = _stored_card(refs[2].id, refs[2].version, refs[2].hash, chain.fund_card)
-        self.s_township = float(fund.param("township_share"))
-        self.s_centre = float(fund.param("centre_share"))
-        self.gross_up = str(options["gross_up"])
-        self.horizon = options["value_horizon"]
-        self.quality_adjust = bool(options["quality_adjust_value"])
-        self.price_factor = float(options.get("services_price_factor", 1.0))
-        self.has_services = "services" in price.provenance.inputs
-        date = options.get("valuation_date")
-        self.market_per_unit = _market_price_per_unit(
-            comparables, None if date is None else dt.date.fromisoformat(str(date))
-        )
-        weights = pricing.table("weights")["weight"].reindex(["cost", "market", "value"])
-        self.weights = weights.to_numpy(dtype=float)
-        self.floor = pricing.option("floor", "cost") == "cost"
-        cap = pricing.option("cap_per_m2", "none")
-        self.cap = None if cap in (None, "none") else float(cap) * self.area_m2
-        self.central = {name: float(pricing.param(name)) for name in _PRICING_PARAMETERS}
-        self.pricing_key = {name: f"{pricing.id}.{name}" for name in _PRICING_PARAMETERS}
-        self.plan_works, self.plan_compensation, self.plan_om = self._plans(chain.plans)
-        self.no_plan = bool(
-            np.isnan(self.plan_works).all()
-            and np.isnan(self.plan_compensation).all()
-            and np.isnan(self.plan_om).all()
-        )
-        self.all_valued = bool((self.value_position >= 0).all())
-        self.parameters += _card_parameters(
+        # the run's inputs, prepared by the function price_quota itself prices through
+        self.pricing: PricingInputs = pricing_inputs(
+            credits,
             pricing,
-            "pricing",
-            {
-                "restoration_cost_per_mu": "restoration works of parcels without a plan",
-                "compensation_per_mu": "compensation of parcels without a plan's figure",
-                "om_per_mu_year": "operation and maintenance of parcels without a plan's figure",
-                "om_years": "years of O&M in the price",
-                "discount_rate": "O&M annuity, service loss during recovery, value approach",
-            },
-            f"the chain propagates only {', '.join(_PRICING_PARAMETERS)} of a pricing card",
+            plans=chain.plans,
+            services=chain.services if "services" in price.provenance.inputs else None,
+            services_price_factor=options.get("services_price_factor"),
+            comparables=comparables,
+            fund_card=fund,
+            valuation_date=options.get("valuation_date"),
         )
+        self.has_services = self.pricing.services is not None
+        self.all_valued = bool((self.value_position >= 0).all())
+        run = price.table.reindex(self.pricing.parcel_ids)
+        central = price_draws(self.pricing)
+        same_costs = all(
+            np.array_equal(getattr(central, name)[0], run[name].to_numpy(dtype=float))
+            for name in ("works", "compensation", "om_pv")
+        )
+        if not same_costs:
+            raise WetvalError(
+                "the restoration plans given are not those the price was computed with (works, "
+                "compensation or O&M differ from the price table): pass the run's plans"
+            )
+        variation = _variation(pricing, self.pricing)
+        self.parameters += _card_parameters(
+            pricing, "pricing", variation.entering, variation.held, variation.held_because
+        )
+        self.pricing_key = {name: f"{pricing.id}.{name}" for name in variation.entering}
         self.parameters += _card_parameters(
             comparables, "pricing", {}, "the market approach uses the comparables as recorded"
         )
@@ -477,12 +470,6 @@ class _Compiled:
 
         return service_part, parcel_part
 
-    # --------------------------------------------------------------- pricing
-    def _plans(self, plans: Sequence[RestorationPlan]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        from wetval.pricing.price import _plan_costs
-
-        return _plan_costs(plans, self.priced_ids, self.area_mu)
-
     # ------------------------------------------------------------ evaluation
     def values(
         self, draws: Mapping[str, np.ndarray], n: int, factor: np.ndarray | None
@@ -518,57 +505,25 @@ class _Compiled:
         quality: np.ndarray | None,
         units: np.ndarray | None,
     ) -> dict[str, np.ndarray]:
-        """Per-parcel price components, draws × priced parcels [CNY]."""
-
-        def parameter(name: str) -> np.ndarray:
-            key = self.pricing_key[name]
-            return draws[key] if key in draws else np.full(n, self.central[name])
-
-        rate = parameter("discount_rate")
-        area = self.area_mu[None, :]
-
-        def per_parcel(plan: np.ndarray, rate_name: str) -> np.ndarray:
-            by_rate = parameter(rate_name)[:, None] * area
-            return by_rate if self.no_plan else np.where(np.isnan(plan), by_rate, plan)
-
-        # price_quota's inputs per draw; its own cost and reconciliation functions do the rest
-        works = per_parcel(self.plan_works, "restoration_cost_per_mu")
-        compensation = per_parcel(self.plan_compensation, "compensation_per_mu")
-        om_pv = per_parcel(self.plan_om, "om_per_mu_year")
-        om_pv *= annuity_factor(rate, parameter("om_years"))[:, None]
-        quality = self.quality[None, :] if quality is None else quality
-        units = self.units[None, :] if units is None else units
+        """Per-parcel price components, draws × priced parcels [CNY] (the pricing kernel)."""
+        parameters = {name: draws[key] for name, key in self.pricing_key.items() if key in draws}
+        services = None
         if self.has_services:
             if self.all_valued:
-                esv = np.ascontiguousarray(values[:, self.value_position])
+                services = np.ascontiguousarray(values[:, self.value_position])
             else:
                 present = self.value_position >= 0
                 taken = np.ascontiguousarray(values[:, np.where(present, self.value_position, 0)])
-                esv = np.where(present, taken, np.nan)
-            esv *= self.price_factor
-            if self.quality_adjust:
-                esv *= quality
-        else:
-            esv = np.full((n, len(self.area_mu)), np.nan)
-        loss = recovery_loss_factor(self.recovery_years, rate)
-        loss *= esv if self.all_valued and self.has_services else np.nan_to_num(esv)
-        cost = _cost_approach(
-            works, compensation, om_pv, loss, self.s_township, self.s_centre, self.gross_up
+                services = np.where(present, taken, np.nan)
+        priced = price_draws(
+            self.pricing, parameters, draws=n, services=services, quality=quality, units=units
         )
-        pv = (
-            1.0 / rate
-            if self.horizon == "perpetuity"
-            else annuity_factor(rate, float(self.horizon))
-        )
-        value = esv * pv[:, None]
-        market = self.market_per_unit * units  # one row unless units vary by draw
-        recommended = _reconciled(cost, market, value, self.weights, floor=self.floor, cap=self.cap)
         return {
-            "recommended": recommended,
-            "cost": cost,
-            "market": np.broadcast_to(market, cost.shape),
-            "value": value,
-            "units": np.broadcast_to(units, cost.shape),
+            "recommended": priced.recommended,
+            "cost": priced.cost,
+            "market": priced.market,
+            "value": priced.value,
+            "units": priced.units,
         }
 
     def totals(
@@ -633,9 +588,8 @@ class PriceChain:
     Raises
     ------
     wetval.errors.WetvalError
-        If a result was not computed from the given inputs, or if the
-        vectorised evaluator at the central values does not reproduce the
-        deterministic service values and price of every parcel.
+        If a result was not computed from the given inputs, or the plans are
+        not the run's.
     wetval.errors.CardError
         If a card given is not the one a result recorded.
     """
@@ -665,19 +619,6 @@ class PriceChain:
             raise WetvalError("the price's value approach did not use these service values")
         compiled = _Compiled(self)
         object.__setattr__(self, "_compiled", compiled)
-        _, per_parcel, values = compiled.totals({}, 1)
-        expected_values = self.services.by_parcel().to_numpy(dtype=float)
-        expected_price = self.price.table["recommended"].reindex(compiled.priced_ids)
-        value_ok = np.allclose(values[0], expected_values, rtol=_CHECK_RTOL, atol=0.0)
-        price_ok = np.allclose(
-            per_parcel[0], expected_price.to_numpy(dtype=float), rtol=_CHECK_RTOL, atol=0.0
-        )
-        if not (value_ok and price_ok):
-            what = "service values" if not value_ok else "prices"
-            raise WetvalError(
-                f"the vectorised chain does not reproduce the deterministic {what} of the run: "
-                "pass the plans, cards and tables the run used"
-            )
 
     # ----------------------------------------------------------------- cards
     @property
