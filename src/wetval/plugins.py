@@ -29,6 +29,8 @@ from functools import cache
 from importlib import metadata
 from typing import Any
 
+from pydantic import BaseModel
+
 from wetval.errors import PluginError, PluginWarning, UnknownMethodError
 
 __all__ = ["METHOD_GROUP", "METHOD_KINDS", "Method", "get_method", "list_methods"]
@@ -64,6 +66,10 @@ class Method:
         One line describing the method, for listings.
     card_kinds
         Card kinds this method reads (usually just ``kind``).
+    body
+        The typed body of the method's cards (a :class:`wetval.cards.CardBody`
+        subclass), validated when a card of this method loads; ``None`` leaves
+        the card's options and tables unchecked.
     """
 
     name: str
@@ -71,6 +77,7 @@ class Method:
     function: Callable[..., Any]
     summary: str
     card_kinds: tuple[str, ...] = ()
+    body: type[BaseModel] | None = None
 
     def __post_init__(self) -> None:
         if self.kind not in METHOD_KINDS:

@@ -7,6 +7,7 @@ where ``credits`` is a :class:`~wetval.quota.QuotaCredits`.
 from __future__ import annotations
 
 from wetval.plugins import Method
+from wetval.pricing.body import QuotaPriceBody
 from wetval.pricing.price import price_quota
 from wetval.quota import _checks  # noqa: F401  (registers the kind checks)
 
@@ -18,4 +19,5 @@ QUOTA_PRICE = Method(
     function=price_quota,
     summary="quota price by cost, value and market approaches, reconciled with a range",
     card_kinds=("pricing",),
+    body=QuotaPriceBody,
 )
