@@ -60,6 +60,7 @@ from wetval.errors import (
     WetvalError,
 )
 from wetval.plotting import axes
+from wetval.pricing.body import QuotaPriceBody
 from wetval.pricing.plan import RestorationPlan, SpeciesCheck, check_species
 from wetval.provenance import Provenance, frame_hash
 from wetval.quota._inputs import ServicesLike, resolve_card, service_values
@@ -480,10 +481,11 @@ def price_quota(
         For non-native or unknown species in a plan.
     """
     card = resolve_card(card, "pricing")
+    body = QuotaPriceBody.of(card)
     if wetland_level not in _LEVELS:
         raise WetvalError(f"wetland_level must be one of {_LEVELS}, got {wetland_level!r}")
     comparables_card = resolve_card(
-        comparables or str(card.option("comparables_card")), "market-comparables"
+        comparables or body.options.comparables_card, "market-comparables"
     )
     when = _valuation_date(valuation_date)
     if services_price_factor is not None and not (
@@ -497,9 +499,9 @@ def price_quota(
     if fund_card is not None:
         fund = resolve_card(fund_card, "fund-split")
     elif when is not None:
-        fund = fund_split_card(when, str(card.option("fund_card")))
+        fund = fund_split_card(when, body.options.fund_card)
     else:
-        fund = resolve_card(str(card.option("fund_card")), "fund-split")
+        fund = resolve_card(body.options.fund_card, "fund-split")
     s_township = float(fund.param("township_share"))
     s_centre = float(fund.param("centre_share"))
     rate = float(card.param("discount_rate"))
@@ -532,7 +534,7 @@ def price_quota(
         raise ValidationError(other_years, what="restoration plans")
     checks: list[SpeciesCheck] = []
     for plan in plans:
-        check = check_species(plan.species, str(card.option("species_card")))
+        check = check_species(plan.species, body.options.species_card)
         check.raise_for_errors(f"restoration plan {plan.name!r}")
         for line in check.warnings:
             warnings.warn(f"plan {plan.name!r}: {line}", DataQualityWarning, stacklevel=2)
@@ -552,9 +554,9 @@ def price_quota(
     esv = np.full(len(ids), np.nan)
     inputs: dict[str, str] = {"credits": frame_hash(table)}
     options: dict[str, Any] = {
-        "gross_up": card.option("gross_up", "annex2"),
-        "value_horizon": card.option("value_horizon", "perpetuity"),
-        "quality_adjust_value": bool(card.option("quality_adjust_value", True)),
+        "gross_up": body.options.gross_up,
+        "value_horizon": body.options.value_horizon,
+        "quality_adjust_value": body.options.quality_adjust_value,
         "wetland_level": wetland_level,
     }
     if services is not None:
@@ -604,13 +606,9 @@ def price_quota(
     options["valuation_date"] = None if when is None else when.isoformat()
 
     weights = card.table("weights")["weight"].reindex(list(APPROACHES)).astype(float)
-    floor = card.option("floor", "cost") == "cost"
-    cap_option = card.option("cap_per_m2", "none")
-    cap = (
-        None
-        if cap_option in (None, "none")
-        else float(cap_option) * parcels["area_m2"].to_numpy(dtype=float)
-    )
+    floor = body.options.floor == "cost"
+    cap_option = body.options.cap_per_m2
+    cap = None if cap_option == "none" else cap_option * parcels["area_m2"].to_numpy(dtype=float)
     recommended = _reconciled(cost, market, value, weights.to_numpy(), floor=floor, cap=cap)
     stack = np.column_stack([cost, market, value])
     low = np.nanmin(stack, axis=1)

@@ -153,16 +153,16 @@ def fund_split_card(date: dt.date | str, card_id: str = DEFAULT_CARD_ID) -> Card
         If no version was in force on that date.
     """
     when = _date(date, "date")
-    starts = {
-        card: _date(FundSplitBody.of(card).options.effective_from, "effective_from")
+    versions = [
+        (_date(FundSplitBody.of(card).options.effective_from, "effective_from"), card)
         for card in list_cards("fund-split")
         if card.id == card_id
-    }
-    in_force = [card for card, start in starts.items() if start <= when]
+    ]
+    in_force = [(start, card) for start, card in versions if start <= when]
     if not in_force:
-        known = ", ".join(f"{card.version} from {start}" for card, start in starts.items())
+        known = ", ".join(f"{card.version} from {start}" for start, card in versions)
         raise WetvalError(f"no version of {card_id!r} was in force on {when}; versions: {known}")
-    return max(in_force, key=starts.__getitem__)
+    return max(in_force, key=lambda version: version[0])[1]
 
 
 @dataclass(frozen=True)
