@@ -26,16 +26,16 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 import os
 import re
 import tomllib
+import types
+import typing
 from collections.abc import Mapping
 from functools import cache
 from importlib import metadata, resources
 from pathlib import Path
-import math
-import types
-import typing
 from typing import Annotated, Any, Generic, Literal, Self, TypeVar
 
 import pandas as pd
@@ -61,13 +61,13 @@ __all__ = [
     "BodyTables",
     "Card",
     "CardBody",
-    "Row",
-    "TypedTable",
     "Distribution",
     "Parameter",
+    "Row",
     "Source",
     "Table",
     "Text",
+    "TypedTable",
     "card_paths",
     "list_cards",
     "load_card",
@@ -394,7 +394,10 @@ class TypedTable(_Strict, Generic[RowT]):
             found = [f"unknown columns {unknown}"] if unknown else []
             found += [f"missing columns {missing}"] if missing else []
             raise ValueError(f"{'; '.join(found)}; valid columns: {list(fields)}")
-        return {"table": data, "rows": [dict(zip(data.columns, row)) for row in data.rows]}
+        return {
+            "table": data,
+            "rows": [dict(zip(data.columns, row, strict=True)) for row in data.rows],
+        }
 
     def to_frame(self) -> pd.DataFrame:
         """The table as a DataFrame indexed by its key column."""

@@ -26,16 +26,14 @@ import datetime as dt
 import decimal
 from dataclasses import dataclass, field
 from decimal import Decimal
-
-import pandas as pd
-
 from typing import Annotated, Literal
 
+import pandas as pd
 from pydantic import Field, model_validator
 
 from wetval._text import text_table
 from wetval.cards import BodyOptions, BodyParameters, Card, CardBody, Parameter, list_cards, within
-from wetval.errors import CardError, WetvalError
+from wetval.errors import WetvalError
 from wetval.provenance import Provenance
 from wetval.quota._inputs import resolve_card
 from wetval.results import Result
@@ -83,7 +81,7 @@ class FundSplitParameters(BodyParameters):
     def _at_most_whole(self) -> FundSplitParameters:
         total = float(self.township_share.value) + float(self.centre_share.value)
         if total > 1:
-            raise ValueError(f"township_share + centre_share = {total}; the shares must sum to <= 1")
+            raise ValueError(f"township_share + centre_share = {total}; shares must sum to <= 1")
         return self
 
 
@@ -92,6 +90,7 @@ class FundSplitBody(CardBody):
 
     options: FundSplitOptions
     parameters: FundSplitParameters
+
 
 DEFAULT_CARD_ID = "funds-jinxian"
 _FEN = Decimal(100)
