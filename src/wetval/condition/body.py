@@ -90,7 +90,7 @@ class ConditionTables(BodyTables):
 
 
 class ConditionParameters(BodyParameters):
-    """Parameters of a condition card: none is read; any given are listed (and held by the chain)."""
+    """Parameters of a condition card: none is read; any given are listed and held by the chain."""
 
     model_config = ConfigDict(extra="allow", frozen=True)
 
