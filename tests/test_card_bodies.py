@@ -94,3 +94,18 @@ def test_shipped_cards_get_their_typed_body_and_keep_their_hash() -> None:
 def test_body_of_another_method_is_refused() -> None:
     with pytest.raises(CardError, match="not a ConditionBody"):
         ConditionBody.of(load_card("pricing-jinxian"))
+
+
+def test_docs_list_every_option_of_the_declared_bodies() -> None:
+    from wetval.quota.funds import FundSplitBody
+
+    doc = (Path(__file__).parents[1] / "docs" / "cards.md").read_text(encoding="utf-8")
+    rows = {
+        line.split("|")[2].strip(" `"): line for line in doc.splitlines() if line.startswith("| `")
+    }
+    for model in (QuotaPriceBody, ConditionBody, FundSplitBody):
+        name = f"{model.__module__}.{model.__name__}"
+        options = model.model_fields["options"].annotation
+        assert isinstance(options, type)
+        documented = {o.strip(" `") for o in rows[name].split("|")[3].split(",")}
+        assert documented == set(options.model_fields), name

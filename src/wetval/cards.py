@@ -351,7 +351,8 @@ def within(
         low, high = _support(parameter.distribution, float(value))
         if not (inside(low) and inside(high)):
             raise ValueError(
-                f"the {parameter.distribution.kind} distribution draws values from {low} to "
+                f"the {getattr(parameter.distribution, 'kind', 'fixed')} distribution draws "
+                f"values from {low} to "
                 f"{high}, outside the valid range ({described}); narrow it or choose a "
                 "bounded distribution"
             )
@@ -387,7 +388,11 @@ class TypedTable(_Strict, Generic[RowT]):
         if not isinstance(data, Table):
             return data
         row_model = typing.get_args(cls.model_fields["rows"].annotation)[0]
-        fields = row_model.model_fields if isinstance(row_model, type) else {}
+        fields = (
+            row_model.model_fields
+            if isinstance(row_model, type) and issubclass(row_model, BaseModel)
+            else {}
+        )
         unknown = [c for c in data.columns if c not in fields]
         missing = [n for n, f in fields.items() if f.is_required() and n not in data.columns]
         if unknown or missing:
@@ -596,7 +601,7 @@ class Card(_Strict):
         copied = super().model_copy(update=update, deep=deep)
         if update:
             data = copied.model_dump(mode="python")
-            return type(self).from_mapping(data, path=self._path)
+            return typing.cast(Self, type(self).from_mapping(data, path=self._path))
         return copied
 
     @property
