@@ -25,17 +25,21 @@ an error. See ``docs/cards.md`` for the format.
 from __future__ import annotations
 
 import json
+import math
 import os
 import re
 import tomllib
+import types
+import typing
 from collections.abc import Mapping
 from functools import cache
 from importlib import metadata, resources
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Generic, Literal, Self, TypeVar
 
 import pandas as pd
 from pydantic import (
+    AfterValidator,
     BaseModel,
     ConfigDict,
     Field,
@@ -45,24 +49,33 @@ from pydantic import (
     model_validator,
 )
 
-from wetval.errors import CardError, UnknownCardError
+from wetval.errors import CardError, UnknownCardError, WetvalError
 from wetval.hashing import content_hash
+from wetval.plugins import get_method
 from wetval.provenance import CardRef
 
 __all__ = [
     "Assumption",
+    "BodyOptions",
+    "BodyParameters",
+    "BodyTables",
     "Card",
+    "CardBody",
     "Distribution",
     "Parameter",
+    "Row",
     "Source",
     "Table",
     "Text",
+    "TypedTable",
     "card_paths",
     "list_cards",
     "load_card",
+    "within",
 ]
 
 CARD_GROUP = "wetval.cards"
+BODY_GROUP = "wetval.card_bodies"
 _ID_PATTERN = r"^[a-z0-9][a-z0-9._-]*$"
 _VERSION_PATTERN = r"^\d+(\.\d+)*$"
 
@@ -275,6 +288,246 @@ class Assumption(_Strict):
     verified: bool = False
 
 
+# ------------------------------------------------------------------ typed bodies
+def _support(distribution: Any, value: float) -> tuple[float, float]:
+    """Smallest and largest value a parameter can take under its distribution."""
+    match distribution:
+        case None | Fixed():
+            return value, value
+        case Uniform() | Triangular() | Pert():
+            return distribution.low, distribution.high
+        case Normal():
+            return -math.inf, math.inf
+        case LogNormal():
+            return 0.0, math.inf
+        case Empirical():
+            return min(distribution.samples), max(distribution.samples)
+    raise TypeError(f"unknown distribution {type(distribution).__name__}")  # pragma: no cover
+
+
+def within(
+    *,
+    ge: float | None = None,
+    gt: float | None = None,
+    le: float | None = None,
+    lt: float | None = None,
+    integer: bool = False,
+) -> AfterValidator:
+    """Declare the valid range of a card parameter (value and distribution support).
+
+    Use as ``name: Annotated[Parameter, within(gt=0, lt=1)]`` in a
+    :class:`BodyParameters` model. The parameter's value must be a number
+    (an integer when ``integer``) in the range, and so must every value its
+    distribution can draw: a normal distribution is refused for a bounded
+    parameter, a log-normal one for a parameter bounded above.
+
+    Parameters
+    ----------
+    ge, gt, le, lt
+        Inclusive and exclusive lower and upper bounds [unit of the parameter].
+    integer
+        Whether the value must be a whole number.
+    """
+    lower = [f">= {ge}"] if ge is not None else [f"> {gt}"] if gt is not None else []
+    upper = [f"<= {le}"] if le is not None else [f"< {lt}"] if lt is not None else []
+    described = " and ".join(lower + upper) or "any number"
+
+    def inside(number: float) -> bool:
+        return not (
+            (ge is not None and number < ge)
+            or (gt is not None and number <= gt)
+            or (le is not None and number > le)
+            or (lt is not None and number >= lt)
+        )
+
+    def check(parameter: Parameter) -> Parameter:
+        value = parameter.value
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise ValueError(f"value {value!r} must be a number ({described})")
+        if integer and not float(value).is_integer():
+            raise ValueError(f"value {value!r} must be a whole number ({described})")
+        if not inside(float(value)):
+            raise ValueError(f"value {value!r} is out of range: must be {described}")
+        low, high = _support(parameter.distribution, float(value))
+        if not (inside(low) and inside(high)):
+            raise ValueError(
+                f"the {getattr(parameter.distribution, 'kind', 'fixed')} distribution draws "
+                f"values from {low} to "
+                f"{high}, outside the valid range ({described}); narrow it or choose a "
+                "bounded distribution"
+            )
+        return parameter
+
+    return AfterValidator(check)
+
+
+class Row(_Strict):
+    """Base of the typed row of a card table: one field per column."""
+
+
+RowT = TypeVar("RowT", bound=Row)
+
+
+class TypedTable(_Strict, Generic[RowT]):
+    """A card table whose rows were validated against a row model.
+
+    Attributes
+    ----------
+    table
+        The table as written in the card.
+    rows
+        Its rows as instances of the row model (columns by name).
+    """
+
+    table: Table
+    rows: tuple[RowT, ...]
+
+    @model_validator(mode="before")
+    @classmethod
+    def _from_table(cls, data: Any) -> Any:
+        if not isinstance(data, Table):
+            return data
+        row_model = typing.get_args(cls.model_fields["rows"].annotation)[0]
+        fields = (
+            row_model.model_fields
+            if isinstance(row_model, type) and issubclass(row_model, BaseModel)
+            else {}
+        )
+        unknown = [c for c in data.columns if c not in fields]
+        missing = [n for n, f in fields.items() if f.is_required() and n not in data.columns]
+        if unknown or missing:
+            found = [f"unknown columns {unknown}"] if unknown else []
+            found += [f"missing columns {missing}"] if missing else []
+            raise ValueError(f"{'; '.join(found)}; valid columns: {list(fields)}")
+        return {
+            "table": data,
+            "rows": [dict(zip(data.columns, row, strict=True)) for row in data.rows],
+        }
+
+    def to_frame(self) -> pd.DataFrame:
+        """The table as a DataFrame indexed by its key column."""
+        return self.table.to_frame()
+
+
+class BodyOptions(_Strict):
+    """Base of a method's ``[options]`` model (no options unless declared)."""
+
+
+class BodyTables(_Strict):
+    """Base of a method's tables model: one :class:`TypedTable` field per table."""
+
+
+class BodyParameters(_Strict):
+    """Base of a method's parameters model: one ``Parameter`` field per parameter."""
+
+
+class CardBody(_Strict):
+    """Base of the typed body of a card: its options, tables and parameters.
+
+    A method declares its body by subclassing this and giving the three
+    sections their own models; :class:`Card` validates the body when the card
+    loads, so unknown keys, values of the wrong type or out of range are load
+    errors naming the card file and the dotted key.
+    """
+
+    options: BodyOptions = Field(default_factory=BodyOptions)
+    tables: BodyTables = Field(default_factory=BodyTables)
+    parameters: BodyParameters = Field(default_factory=BodyParameters)
+
+    @classmethod
+    def of(cls, card: Card) -> Self:
+        """The typed body of ``card``, which must be declared by this model.
+
+        Raises
+        ------
+        CardError
+            If the card's method or kind declares another body.
+        """
+        body = card.body
+        if not isinstance(body, cls):
+            raise CardError(
+                card._label(),
+                [
+                    (
+                        "method" if card.method else "kind",
+                        f"the card's body is a {type(body).__name__}, not a {cls.__name__}; "
+                        "pass a card of the method that reads it",
+                    )
+                ],
+            )
+        return body
+
+
+@cache
+def _body_entry_points() -> dict[str, Any]:
+    return {point.name: point for point in metadata.entry_points(group=BODY_GROUP)}
+
+
+def body_schema(method: str | None, kind: str) -> type[CardBody] | None:
+    """The body model of cards of ``method`` (or, for data cards, of ``kind``).
+
+    A method declares its body with its registration (``Method.body``); data
+    cards without a method (crosswalks, price indices, ...) are declared under
+    the entry-point group ``wetval.card_bodies`` by kind.
+
+    Raises
+    ------
+    WetvalError
+        If the method is not registered (lists the registered ones).
+    """
+    if method is not None:
+        schema = get_method(method).body
+    elif kind in _body_entry_points():
+        schema = _body_entry_points()[kind].load()
+    else:
+        return None
+    if schema is not None and not (isinstance(schema, type) and issubclass(schema, CardBody)):
+        raise CardError(f"method {method or kind}", [("body", "is not a CardBody subclass")])
+    return schema
+
+
+def _dotted(loc: tuple[int | str, ...]) -> str:
+    key = ""
+    for part in loc:
+        key += f"[{part}]" if isinstance(part, int) else (f".{part}" if key else str(part))
+    return key
+
+
+def _model_at(model: Any, loc: tuple[int | str, ...]) -> Any:
+    """The pydantic model a validation location points into (for its field names)."""
+    for part in loc:
+        if isinstance(part, int) or not (
+            isinstance(model, type) and issubclass(model, BaseModel) and part in model.model_fields
+        ):
+            continue
+        model = model.model_fields[part].annotation
+        while not (isinstance(model, type) and issubclass(model, BaseModel)):
+            inner = [
+                a
+                for a in typing.get_args(model)
+                if a is not type(None) and a is not Ellipsis and not isinstance(a, AfterValidator)
+            ]
+            if not inner:
+                return None
+            model = inner[0]
+            if typing.get_origin(model) is types.UnionType:
+                model = typing.get_args(model)[0]
+    return model
+
+
+def _body_problems(schema: type[CardBody], error: ValidationError) -> list[tuple[str, str]]:
+    problems = []
+    for item in error.errors():
+        loc = tuple(item["loc"])
+        message = item["msg"].removeprefix("Value error, ")
+        if item["type"] == "extra_forbidden":
+            parent = _model_at(schema, loc[:-1])
+            valid = list(parent.model_fields) if parent is not None else []
+            message = f"unknown key; valid keys: {', '.join(valid) or '(none)'}"
+        problems.append((_dotted(loc), message))
+    return problems
+
+
 class Card(_Strict):
     """A method card. See the module docstring and ``docs/cards.md``."""
 
@@ -295,6 +548,8 @@ class Card(_Strict):
     created: str | None = None
 
     _path: Path | None = PrivateAttr(default=None)
+    _body: CardBody | None = PrivateAttr(default=None)
+    _body_checked: bool = PrivateAttr(default=False)
 
     @field_validator("kind")
     @classmethod
@@ -315,6 +570,39 @@ class Card(_Strict):
     def path(self) -> Path | None:
         """The file the card was loaded from, if any."""
         return self._path
+
+    @property
+    def body(self) -> CardBody | None:
+        """The typed body declared by the card's method (or kind), validated at load.
+
+        ``None`` for a card whose method or kind declares no body. Read a
+        method's own body with ``TheBody.of(card)``.
+        """
+        if not self._body_checked:
+            self._body = self._validated_body()
+            self._body_checked = True
+        return self._body
+
+    def _validated_body(self) -> CardBody | None:
+        try:
+            schema = body_schema(self.method, self.kind)
+        except WetvalError as error:
+            raise CardError(self._label(), [("method", str(error))]) from None
+        if schema is None:
+            return None
+        sections = {"options": self.options, "tables": self.tables, "parameters": self.parameters}
+        try:
+            return schema.model_validate(sections)
+        except ValidationError as error:
+            raise CardError(self._label(), _body_problems(schema, error)) from None
+
+    def model_copy(self, *, update: Mapping[str, Any] | None = None, deep: bool = False) -> Self:
+        """A copy with ``update`` applied, validated again (schema and body) like a loaded card."""
+        copied = super().model_copy(update=update, deep=deep)
+        if update:
+            data = copied.model_dump(mode="python")
+            return typing.cast(Self, type(self).from_mapping(data, path=self._path))
+        return copied
 
     @property
     def hash(self) -> str:
@@ -427,6 +715,8 @@ class Card(_Strict):
             ]
             raise CardError(label, problems + citation) from None
         card._path = path
+        card._body = card._validated_body()  # at load: a bad body is a load error
+        card._body_checked = True
         return card
 
     def to_toml(self) -> str:

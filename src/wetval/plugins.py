@@ -29,6 +29,8 @@ from functools import cache
 from importlib import metadata
 from typing import Any
 
+from pydantic import BaseModel
+
 from wetval.errors import PluginError, PluginWarning, UnknownMethodError
 
 __all__ = ["METHOD_GROUP", "METHOD_KINDS", "Method", "get_method", "list_methods"]
@@ -71,6 +73,10 @@ class Method:
         ``(card, inputs)`` with :class:`~wetval.pricing.PricingInputs` for
         ``pricing``). Without one, the Monte Carlo chain holds the method's
         result at its run and notes it.
+    body
+        The typed body of the method's cards (a :class:`wetval.cards.CardBody`
+        subclass), validated when a card of this method loads; ``None`` leaves
+        the card's options and tables unchecked.
     """
 
     name: str
@@ -79,6 +85,7 @@ class Method:
     summary: str
     card_kinds: tuple[str, ...] = ()
     uncertainty: Callable[..., Any] | None = None
+    body: type[BaseModel] | None = None
 
     def __post_init__(self) -> None:
         if self.kind not in METHOD_KINDS:

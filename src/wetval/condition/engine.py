@@ -25,6 +25,7 @@ import pandas as pd
 
 from wetval.cards import Card, load_card
 from wetval.condition import aggregate
+from wetval.condition.body import ConditionBody
 from wetval.condition.result import ConditionResult
 from wetval.condition.scheme import ConditionScheme, ahp_matrix
 from wetval.condition.weights import (
@@ -94,8 +95,9 @@ def _scheme_weights(scheme: ConditionScheme, z: np.ndarray) -> tuple[np.ndarray,
     """Item weights (sum 1) and details of how they were derived."""
     items = scheme.items
     ids = [i.id for i in items]
-    policy = scheme.options.get("ahp_policy", "warn")
-    table = scheme.options.get("random_index", "saaty1980")
+    options = ConditionBody.of(scheme.card).options
+    policy = options.ahp_policy
+    table = options.random_index
 
     def from_card() -> pd.Series:
         raw = pd.Series([i.weight for i in items], index=ids, dtype=float)
@@ -151,21 +153,22 @@ def _scheme_weights(scheme: ConditionScheme, z: np.ndarray) -> tuple[np.ndarray,
         weights = objective(scheme.weighting)
         details = weights.to_frame(f"{scheme.weighting}_weight")
     else:
-        combine = scheme.options["combine"]
-        if combine["subjective"] == "ahp":
+        combine = options.combine
+        assert combine is not None  # the scheme refuses weights = "combined" without it
+        if combine.subjective == "ahp":
             subjective, matrices = from_ahp()
             details = _ahp_details(matrices)
         else:
             subjective = from_card()
-        objective_weights = objective(combine["objective"])
-        weights = combine_weights(subjective, objective_weights, float(combine["alpha"]))
+        objective_weights = objective(combine.objective)
+        weights = combine_weights(subjective, objective_weights, combine.alpha)
         details = pd.concat(
             [
                 details,
                 pd.DataFrame(
                     {
                         "subjective_weight": subjective,
-                        f"{combine['objective']}_weight": objective_weights,
+                        f"{combine.objective}_weight": objective_weights,
                     }
                 ),
             ],
@@ -420,7 +423,7 @@ def topsis_method(
     indicators: IndicatorTable, card: Card, parcels: ParcelTable | None = None
 ) -> ConditionResult:
     """TOPSIS relative closeness of the item scores (variant named in the card)."""
-    variant = card.option("topsis_variant", "vector-euclidean")
+    variant = ConditionBody.of(card).options.topsis_variant
 
     def closeness(zt: np.ndarray, weights: np.ndarray) -> np.ndarray:
         return aggregate._topsis_t(zt, weights, variant)
@@ -449,6 +452,7 @@ WEIGHTED_SUM = Method(
     weighted_sum_method,
     "condition index as a weighted sum of normalised indicators",
     _CARDS,
+    body=ConditionBody,
 )
 HIERARCHICAL_POINTS = Method(
     "hierarchical-points",
@@ -456,6 +460,7 @@ HIERARCHICAL_POINTS = Method(
     hierarchical_points_method,
     "points out of 100 over groups of indicators (DB36/T 2134 shape)",
     _CARDS,
+    body=ConditionBody,
 )
 TOPSIS = Method(
     "topsis",
@@ -463,6 +468,7 @@ TOPSIS = Method(
     topsis_method,
     "TOPSIS relative closeness (vector normalisation, Euclidean)",
     _CARDS,
+    body=ConditionBody,
 )
 GEOMETRIC_MEAN = Method(
     "weighted-geometric-mean",
@@ -470,6 +476,7 @@ GEOMETRIC_MEAN = Method(
     geometric_mean_method,
     "weighted geometric mean of normalised indicators",
     _CARDS,
+    body=ConditionBody,
 )
 MINIMUM = Method(
     "minimum",
@@ -477,4 +484,5 @@ MINIMUM = Method(
     minimum_method,
     "limiting factor: the lowest normalised indicator",
     _CARDS,
+    body=ConditionBody,
 )

@@ -17,6 +17,7 @@ import pandas as pd
 from wetval.cards import Card
 from wetval.condition import normalise
 from wetval.condition.aggregate import TOPSIS_VARIANTS
+from wetval.condition.body import ConditionBody
 from wetval.condition.grades import GradeScale
 from wetval.condition.weights import RANDOM_INDEX, _matrix_problems
 from wetval.errors import CardError
@@ -168,29 +169,22 @@ class ConditionScheme:
         label = str(card.path) if card.path else f"card {card.id!r}"
         if card.kind != "condition":
             raise CardError(label, [("kind", f"is {card.kind!r}, not 'condition'")])
-        scale = card.option("scale", "index")
-        weighting = card.option("weights", "card")
-        missing = card.option("missing", "reweight")
-        min_weight = card.option("min_weight", 0.5)
-        if scale not in ("points", "index"):
-            problems.append(("options.scale", f"{scale!r} is not 'points' or 'index'"))
-        if weighting not in WEIGHTINGS:
-            problems.append(("options.weights", f"{weighting!r} is not one of {WEIGHTINGS}"))
-        if missing not in MISSING_POLICIES:
-            problems.append(("options.missing", f"{missing!r} is not one of {MISSING_POLICIES}"))
-        if not isinstance(min_weight, int | float) or not 0 < min_weight <= 1:
-            problems.append(("options.min_weight", f"{min_weight!r} is not in (0, 1]"))
-        table = card.option("random_index", "saaty1980")
-        if table not in RANDOM_INDEX:
+        body = ConditionBody.of(card)
+        scale = body.options.scale
+        weighting = body.options.weights
+        if body.options.random_index not in RANDOM_INDEX:
             problems.append(
-                ("options.random_index", f"{table!r} is not one of {list(RANDOM_INDEX)}")
+                (
+                    "options.random_index",
+                    f"{body.options.random_index!r} is not one of {list(RANDOM_INDEX)}",
+                )
             )
-        if card.option("ahp_policy", "warn") not in ("warn", "error", "ignore"):
-            problems.append(("options.ahp_policy", "must be 'warn', 'error' or 'ignore'"))
-        variant = card.option("topsis_variant", "vector-euclidean")
-        if variant not in TOPSIS_VARIANTS:
+        if body.options.topsis_variant not in TOPSIS_VARIANTS:
             problems.append(
-                ("options.topsis_variant", f"{variant!r} is not one of {list(TOPSIS_VARIANTS)}")
+                (
+                    "options.topsis_variant",
+                    f"{body.options.topsis_variant!r} is not one of {list(TOPSIS_VARIANTS)}",
+                )
             )
         items, declared = _read_items(card, catalogue, scale, weighting, problems)
         groups = _read_groups(card, declared, problems)
@@ -215,8 +209,8 @@ class ConditionScheme:
             grades=grades,
             scale=scale,
             weighting=weighting,
-            missing=missing,
-            min_weight=float(min_weight),
+            missing=body.options.missing,
+            min_weight=body.options.min_weight,
             options=options,
         )
 
@@ -521,24 +515,18 @@ def _check_weights(
                     )
         elif abs(weights.sum() - 1.0) > _SUM_TOLERANCE:
             problems.append(("tables.items.weight", f"weights sum to {weights.sum():g}, not 1"))
-    subjective = card.option("combine", {}).get("subjective") if weighting == "combined" else None
+    combine = ConditionBody.of(card).options.combine
+    if weighting == "combined" and combine is None:
+        problems.append(
+            (
+                "options.combine",
+                "missing: weights = 'combined' needs combine = {subjective = 'card' or 'ahp', "
+                "objective = 'entropy' or 'critic', alpha = 0..1}",
+            )
+        )
+    subjective = combine.subjective if weighting == "combined" and combine else None
     if weighting == "ahp" or subjective == "ahp":
         _check_ahp_tables(card, items, groups, problems)
-    if weighting == "combined":
-        combine = card.option("combine", {})
-        if combine.get("subjective") not in ("card", "ahp") or combine.get("objective") not in (
-            "entropy",
-            "critic",
-        ):
-            problems.append(
-                (
-                    "options.combine",
-                    "give subjective = 'card' or 'ahp' and objective = 'entropy' or 'critic'",
-                )
-            )
-        alpha = combine.get("alpha")
-        if not isinstance(alpha, int | float) or not 0 <= alpha <= 1:
-            problems.append(("options.combine.alpha", f"{alpha!r} is not in [0, 1]"))
 
 
 def ahp_matrix(card: Card, name: str) -> pd.DataFrame:
@@ -602,10 +590,7 @@ def _read_grades(card: Card, problems: Problems) -> GradeScale | None:
             )
         )
         return None
-    boundary = card.option("boundary", "lower-inclusive")
-    if boundary not in ("lower-inclusive", "upper-inclusive"):
-        problems.append(("options.boundary", "must be 'lower-inclusive' or 'upper-inclusive'"))
-        return None
+    boundary = ConditionBody.of(card).options.boundary
     return GradeScale(
         keys=tuple(str(k) for k in frame.index),
         label_zh=tuple(str(v) for v in frame["label_zh"]),

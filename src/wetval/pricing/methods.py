@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from wetval.cards import Card
 from wetval.plugins import Method
+from wetval.pricing.body import QuotaPriceBody
 from wetval.pricing.kernel import PARAMETERS, PricingInputs
 from wetval.pricing.price import price_quota
 from wetval.variation import Variation
@@ -69,4 +70,5 @@ QUOTA_PRICE = Method(
     summary="quota price by cost, value and market approaches, reconciled with a range",
     card_kinds=("pricing",),
     uncertainty=quota_price_variation,
+    body=QuotaPriceBody,
 )

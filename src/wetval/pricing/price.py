@@ -62,6 +62,7 @@ from wetval.errors import (
 )
 from wetval.hashing import frame_hash
 from wetval.plotting import axes
+from wetval.pricing.body import QuotaPriceBody
 from wetval.pricing.kernel import PARAMETERS, PricingInputs, price_draws
 from wetval.pricing.plan import RestorationPlan, SpeciesCheck, check_species
 from wetval.provenance import Provenance
@@ -362,7 +363,7 @@ def price_quota(
         )
     checks: list[SpeciesCheck] = []
     for plan in plans:
-        check = check_species(plan.species, str(card.option("species_card")))
+        check = check_species(plan.species, QuotaPriceBody.of(card).options.species_card)
         check.raise_for_errors(f"restoration plan {plan.name!r}")
         for line in check.warnings:
             warnings.warn(f"plan {plan.name!r}: {line}", DataQualityWarning, stacklevel=2)
@@ -527,8 +528,9 @@ def _prepare(
     valuation_date: dt.date | str | None,
 ) -> _Prepared:
     card = resolve_card(card, "pricing")
+    body = QuotaPriceBody.of(card)
     comparables_card = resolve_card(
-        comparables or str(card.option("comparables_card")), "market-comparables"
+        comparables or body.options.comparables_card, "market-comparables"
     )
     when = None if valuation_date is None else parse_date(valuation_date, "valuation_date")
     if services_price_factor is not None and not (
@@ -542,9 +544,9 @@ def _prepare(
     if fund_card is not None:
         fund = resolve_card(fund_card, "fund-split")
     elif when is not None:
-        fund = fund_split_card(when, str(card.option("fund_card")))
+        fund = fund_split_card(when, body.options.fund_card)
     else:
-        fund = resolve_card(str(card.option("fund_card")), "fund-split")
+        fund = resolve_card(body.options.fund_card, "fund-split")
 
     table = credits.table
     parcels = table[table["units"].to_numpy(dtype=float) > 0]
@@ -589,7 +591,7 @@ def _prepare(
     checker.raise_if_any("quota credits table")
 
     weights = card.table("weights")["weight"].reindex(list(APPROACHES)).astype(float)
-    cap_option = card.option("cap_per_m2", "none")
+    cap_option = body.options.cap_per_m2
     area_m2 = parcels["area_m2"].to_numpy(dtype=float)
     inputs = PricingInputs(
         parcel_ids=ids,
@@ -605,11 +607,11 @@ def _prepare(
         services_price_factor=factor,
         market_per_unit=_market_price_per_unit(comparables_card, when),
         weights=weights.to_numpy(),
-        floor=card.option("floor", "cost") == "cost",
-        cap=None if cap_option in (None, "none") else float(cap_option) * area_m2,
-        gross_up=card.option("gross_up", "annex2"),
-        value_horizon=card.option("value_horizon", "perpetuity"),
-        quality_adjust_value=bool(card.option("quality_adjust_value", True)),
+        floor=body.options.floor == "cost",
+        cap=None if cap_option == "none" else float(cap_option) * area_m2,
+        gross_up=body.options.gross_up,
+        value_horizon=body.options.value_horizon,
+        quality_adjust_value=body.options.quality_adjust_value,
         township_share=float(fund.param("township_share")),
         centre_share=float(fund.param("centre_share")),
         central={name: float(card.param(name)) for name in PARAMETERS},

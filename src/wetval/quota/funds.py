@@ -26,18 +26,72 @@ import datetime as dt
 import decimal
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import Annotated, Literal
 
 import pandas as pd
+from pydantic import Field, model_validator
 
 from wetval._text import text_table
-from wetval.cards import Card, list_cards
+from wetval.cards import BodyOptions, BodyParameters, Card, CardBody, Parameter, list_cards, within
 from wetval.dates import parse_date
-from wetval.errors import CardError, WetvalError
+from wetval.errors import WetvalError
 from wetval.provenance import Provenance
 from wetval.quota._inputs import resolve_card
 from wetval.results import Result
 
-__all__ = ["FundSplit", "allocate_funds", "fund_split_card", "to_fen"]
+__all__ = [
+    "FundSplit",
+    "FundSplitBody",
+    "allocate_funds",
+    "fund_split_card",
+    "to_fen",
+]
+
+_Share = Annotated[Parameter, within(ge=0, le=1)]
+
+
+# ---------------------------------------------------------------- fund split
+class FundSplitOptions(BodyOptions):
+    """Options of a ``fund-split`` card.
+
+    Attributes
+    ----------
+    effective_from
+        ISO date the split takes effect.
+    review_due
+        ISO date the split is due for review, if any.
+    share_rounding
+        :mod:`decimal` rounding of each share to the fen.
+    remainder_to
+        Who receives what is left after the shares and restoration.
+    """
+
+    effective_from: Annotated[str, Field(pattern=r"^\d{4}-\d{2}-\d{2}$")]
+    review_due: Annotated[str, Field(pattern=r"^\d{4}-\d{2}-\d{2}$")] | None = None
+    share_rounding: Literal["ROUND_HALF_UP", "ROUND_HALF_EVEN", "ROUND_DOWN"] = "ROUND_HALF_UP"
+    remainder_to: Literal["county_finance"] = "county_finance"
+
+
+class FundSplitParameters(BodyParameters):
+    """Shares [1] of a quota sale that go to the township and to the centre."""
+
+    township_share: _Share
+    centre_share: _Share
+
+    @model_validator(mode="after")
+    def _at_most_whole(self) -> FundSplitParameters:
+        total = float(self.township_share.value) + float(self.centre_share.value)
+        if total > 1:
+            raise ValueError(f"township_share + centre_share = {total}; shares must sum to <= 1")
+        return self
+
+
+class FundSplitBody(CardBody):
+    """Body of a ``fund-split`` card."""
+
+    options: FundSplitOptions
+    parameters: FundSplitParameters
+
 
 DEFAULT_CARD_ID = "funds-jinxian"
 _FEN = Decimal(100)
@@ -90,16 +144,16 @@ def fund_split_card(date: dt.date | str, card_id: str = DEFAULT_CARD_ID) -> Card
         If no version was in force on that date.
     """
     when = parse_date(date, "date")
-    versions = [c for c in list_cards("fund-split") if c.id == card_id]
-    in_force = [
-        c for c in versions if parse_date(str(c.option("effective_from")), "effective_from") <= when
+    versions = [
+        (parse_date(FundSplitBody.of(card).options.effective_from, "effective_from"), card)
+        for card in list_cards("fund-split")
+        if card.id == card_id
     ]
+    in_force = [(start, card) for start, card in versions if start <= when]
     if not in_force:
-        known = ", ".join(f"{c.version} from {c.option('effective_from')}" for c in versions)
+        known = ", ".join(f"{card.version} from {start}" for start, card in versions)
         raise WetvalError(f"no version of {card_id!r} was in force on {when}; versions: {known}")
-    return max(
-        in_force, key=lambda c: parse_date(str(c.option("effective_from")), "effective_from")
-    )
+    return max(in_force, key=lambda version: version[0])[1]
 
 
 @dataclass(frozen=True)
@@ -236,14 +290,8 @@ def allocate_funds(
     restoration_fen = to_fen(restoration_cost, "restoration cost")
     township = Decimal(str(rules.param("township_share")))
     centre = Decimal(str(rules.param("centre_share")))
-    rounding_name = str(rules.option("share_rounding", "ROUND_HALF_UP"))
-    if rounding_name not in _ROUNDINGS:
-        raise CardError(
-            f"card {rules.id!r}",
-            [("options.share_rounding", f"must be one of {sorted(_ROUNDINGS)}")],
-        )
-    if not (township >= 0 and centre >= 0 and township + centre <= 1):
-        raise CardError(f"card {rules.id!r}", [("parameters", "shares must be ≥ 0 and sum to ≤ 1")])
+    body = FundSplitBody.of(rules)
+    rounding_name = body.options.share_rounding
     rounding = _ROUNDINGS[rounding_name]
     township_fen = int((amount_fen * township).to_integral_value(rounding=rounding))
     centre_fen = int((amount_fen * centre).to_integral_value(rounding=rounding))
@@ -251,13 +299,13 @@ def allocate_funds(
     overdue = False
     if date is not None:
         when = parse_date(date, "date")
-        start = parse_date(str(rules.option("effective_from")), "effective_from")
+        start = parse_date(body.options.effective_from, "effective_from")
         if when < start:
             raise WetvalError(
                 f"the sale date {when} is before {rules.id}@{rules.version} took effect ({start})"
             )
-        review = rules.option("review_due")
-        overdue = review is not None and when >= parse_date(str(review), "review_due")
+        review = body.options.review_due
+        overdue = review is not None and when >= parse_date(review, "review_due")
     return FundSplit(
         amount_fen=amount_fen,
         township_fen=township_fen,
@@ -272,6 +320,6 @@ def allocate_funds(
         provenance=Provenance(
             method="allocate_funds",
             cards=(rules.ref,),
-            options={"share_rounding": rounding_name, "remainder_to": "county_finance"},
+            options={"share_rounding": rounding_name, "remainder_to": body.options.remainder_to},
         ),
     )
