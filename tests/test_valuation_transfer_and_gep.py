@@ -449,3 +449,41 @@ def test_gep_measured_carbon_and_oxygen_take_precedence_over_npp() -> None:
     )
     assert measured.total() == pytest.approx(1.0 * 44 / 12 * 380 + 727)
     assert not any("nep_ratio" in note for note in measured.provenance.notes)
+
+
+# ---------------------------------------------------------- income elasticity by income class
+@pytest.mark.parametrize(
+    ("gni", "expected_class", "epsilon"),
+    [
+        # giuliomela/btransfer data-raw/income_class.csv @19286e5, rule min ≤ GNI < max
+        # (R/compute_epsilon.R @1c2c18d): thresholds 1,046 / 4,095 / 12,695 US$
+        (500.0, "LIC", 1.2), (1045.99, "LIC", 1.2), (1046.0, "LMC", 0.8),
+        (4094.0, "LMC", 0.8), (4095.0, "UMC", 0.5), (12_694.0, "UMC", 0.5),
+        (12_695.0, "HIC", 0.2), (20_000.0, "HIC", 0.2),
+    ],
+)  # fmt: skip
+def test_income_elasticity_follows_btransfer_classes(
+    gni: float, expected_class: str, epsilon: float
+) -> None:
+    from wetval.valuation import income_elasticity
+
+    chosen = income_elasticity(gni)
+    assert (chosen.income_class, chosen.elasticity) == (expected_class, epsilon)
+    assert chosen.gni_min <= gni < chosen.gni_max
+    assert chosen.provenance.cards[0].id == "income-elasticity-btransfer"
+    assert chosen.class_name["zh"] in chosen.summary()
+
+
+def test_income_elasticity_refuses_bad_input_and_wrong_cards() -> None:
+    from wetval.valuation import income_elasticity
+
+    for bad in (-1.0, float("nan"), "a lot", None):
+        with pytest.raises(ValidationError, match="gni_per_capita"):
+            income_elasticity(bad)  # type: ignore[arg-type]
+    with pytest.raises(CardError, match="income-elasticity card"):
+        income_elasticity(5000.0, "transfer-errors")
+    # the chosen ε feeds the transfer: China (UMC in FY2022) → ε = 0.5
+    epsilon = income_elasticity(10_550.0).elasticity
+    moved = transfer_unit_value(100.0, study_income=40_000, policy_income=20_000,
+                                elasticity=epsilon)  # fmt: skip
+    assert moved.value == pytest.approx(100 * 0.5**0.5)
