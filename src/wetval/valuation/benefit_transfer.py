@@ -116,7 +116,8 @@ class IncomeElasticity(Result):
     class_name
         The class's name, ``{"zh": …, "en": …}``, from the card.
     gni_min, gni_max
-        The class's bounds, gni_min ≤ GNI per capita < gni_max [US$/person/yr].
+        The class's bounds, gni_min ≤ GNI per capita < gni_max [US$/person/yr]
+        (``inf`` for the highest class).
     elasticity
         Income elasticity ε of the class [-].
     provenance
@@ -160,7 +161,8 @@ def income_elasticity(
     """The income elasticity ε of the policy site's income class (btransfer's rule).
 
     The class is the row of the card's ``income_class`` table with
-    gni_min ≤ GNI per capita < gni_max (btransfer ``compute_epsilon``).
+    gni_min ≤ GNI per capita < the next row's gni_min (btransfer
+    ``compute_epsilon``); the last class has no upper bound.
 
     Parameters
     ----------
@@ -205,13 +207,13 @@ def income_elasticity(
             what="income elasticity input",
         )
     classes = chosen.table("income_class")
-    inside = (classes["gni_min"].to_numpy(dtype=float) <= gni) & (
-        gni < classes["gni_max"].to_numpy(dtype=float)
-    )
-    if inside.sum() != 1:
+    lower = classes["gni_min"].to_numpy(dtype=float)
+    upper = np.append(lower[1:], np.inf)  # each class ends where the next begins
+    inside = (lower <= gni) & (gni < upper)
+    if inside.sum() != 1 or not np.all(np.diff(lower) > 0):
         raise CardError(
             chosen.id,
-            [("tables.income_class", f"{int(inside.sum())} classes contain GNI {gni:,.0f}")],
+            [("tables.income_class", f"classes must rise by gni_min and contain GNI {gni:,.0f}")],
         )
     row = classes[inside].iloc[0]
     return IncomeElasticity(
@@ -219,7 +221,7 @@ def income_elasticity(
         income_class=str(classes.index[inside][0]),
         class_name={"zh": str(row["name_zh"]), "en": str(row["name_en"])},
         gni_min=float(row["gni_min"]),
-        gni_max=float(row["gni_max"]),
+        gni_max=float(upper[inside][0]),
         elasticity=float(row["elasticity"]),
         provenance=Provenance(method="income_elasticity", cards=(chosen.ref,)),
     )
