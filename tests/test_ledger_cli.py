@@ -136,3 +136,35 @@ def test_ledger_errors_write_nothing(tmp_path: Path, capsys: pytest.CaptureFixtu
         "--date", "2024-06-01",
     )  # fmt: skip
     assert code == EXIT_USAGE
+
+
+def test_concurrent_debits_never_lose_a_transaction(tmp_path: Path) -> None:
+    # issue 17: four `wetval ledger debit` processes at once used to lose a debit (one fixed
+    # temporary name, no lock). Writers now lock the file and re-read it under the lock.
+    import subprocess
+    import sys
+
+    ledger = (
+        QuotaLedger()
+        .register("R01", "100", schedule=[("acceptance", "1")], reference="批复", date="2024-01-10")
+        .milestone("R01", "acceptance", passed=True, reference="验收", date="2024-06-01")
+    )
+    ledger_file = tmp_path / "ledger.json"
+    ledger_file.write_text(ledger.to_json(indent=1), encoding="utf-8")
+    writers = 4
+    command = [sys.executable, "-m", "wetval", "ledger", "debit", str(ledger_file), "R01", "1"]
+    processes = [
+        subprocess.Popen(
+            [*command, "--reference", f"占用 {n}", "--date", "2024-07-01"],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+        )
+        for n in range(writers)
+    ]
+    errors = [process.communicate(timeout=120)[1] for process in processes]
+    assert [process.returncode for process in processes] == [EXIT_OK] * writers, errors
+    final = QuotaLedger.from_json(ledger_file.read_text(encoding="utf-8"))
+    references = {t.reference for t in final.transactions if t.kind == "debit"}
+    assert references == {f"占用 {n}" for n in range(writers)}
+    assert final.available("R01") == Decimal(100 - writers)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["ledger.json"]  # no temporary left

@@ -377,3 +377,29 @@ def test_valuation_date_is_read_by_the_one_date_parser() -> None:
         pd.testing.assert_frame_equal(
             on_date, price_quota(_credits(), valuation_date=spelling).table
         )
+
+
+def test_restoration_fee_floor_is_three_times_for_mangrove_peat_and_coastal() -> None:
+    # 财税〔2024〕15号: floor 200 yuan/m² for important wetland, 3 × for mangrove, peat-swamp and
+    # coastal wetland (Zhejiang 浙财综〔2025〕4号 and Fujian apply the same 3 ×)
+    multipliers = load_card("pricing-jinxian").table("fee_floor_multiplier")["multiplier"]
+    assert multipliers.to_dict() == {"mangrove": 3.0, "peat-swamp": 3.0, "coastal": 3.0,
+                                     "other": 1.0}  # fmt: skip
+    # ≈ 340.8 yuan/m²: above the 200 floor, below the 600 floor of the three types
+    priced = {
+        kind: price_quota(
+            _credits(),
+            services=_esv(800_000.0),
+            wetland_level="provincial",
+            occupied_wetland_type=kind,
+        )
+        for kind in multipliers.index
+    }
+    per_m2 = priced["other"].table["per_unit"].iloc[0] / 666.6667
+    assert 200 < per_m2 < 600
+    assert not any("restoration-fee floor" in f for f in priced["other"].flags)
+    for kind in ("mangrove", "peat-swamp", "coastal"):
+        assert any("floor (600 yuan/m²" in f for f in priced[kind].flags), kind
+        assert priced[kind].provenance.options["occupied_wetland_type"] == kind
+    with pytest.raises(WetvalError, match="fee_floor_multiplier"):
+        price_quota(_credits(), services=_esv(), occupied_wetland_type="mangroves")

@@ -387,3 +387,43 @@ def test_hea_conventions_bracket_the_integral_for_recovering_losses(
     # under-counts (Thur 2007's bias); within a year x(t+1)ρ(t+1) ≤ ∫x(s)ρ(s)ds ≤ x(t)ρ(t)
     assert begin >= exact - 1e-9
     assert exact >= end / (1 + rate) - 1e-9
+
+
+def test_uk_thirty_plus_and_not_possible_follow_the_workbook() -> None:
+    # abitatdotdev/bng src/onSite/habitatCreation.ts @0675cf7 (workbook sheet A-2, cell S12):
+    # "30+" stays "30+" without advance creation (delay ignored), is max(0, 30 − advance) with
+    # it; "Not Possible" stays "Not Possible"; a computed time over 30 becomes "30+".
+    final = uk_final_time_to_target(
+        ["30+", "30+", "30+", "30+", "Not Possible ▲", 25], [0, 5, 35, 0, 0, 0], [0, 0, 0, 4, 0, 10]
+    )
+    np.testing.assert_array_equal(final, [np.inf, 25, 0, np.inf, np.nan, np.inf])
+    # "30+" = 0.965^32 = 0.3197967361 (workbook G-4); "Not Possible" gives no units
+    np.testing.assert_allclose(
+        uk_temporal_multiplier(["30+", "Not Possible", 31]), [0.3197967361, 0.0, 0.3197967361]
+    )
+    created = uk_created_units(
+        [1.0, 1.0, 1.0, 1.0], "High", "Good", "Low", ["30+", "30+", "30+", "Not Possible"], "High",
+        advance=[0, 5, 30, 0],
+    )  # fmt: skip
+    # High 6 × Good 3 × difficulty High 0.33 × T; with advance 5 the time is 25 (0.4103768311),
+    # not the 0.965^27 a stand-in of 32 years would give; with advance 30 t = 0, difficulty Low
+    np.testing.assert_allclose(
+        created, [18 * 0.33 * 0.3197967361, 18 * 0.33 * 0.4103768311, 18.0, 0.0]
+    )
+    assert created[1] > 18 * 0.33 * 0.965**27
+
+
+def test_uk_table_accepts_the_labels_and_refuses_impossible_enhancement() -> None:
+    card = load_card("uk-statutory-metric-2024")
+    table = card.table("example").reset_index()
+    table["years"] = table["years"].astype(object)
+    table.loc[table["id"] == "created-modified-grassland", "years"] = "30+"
+    units = uk_metric_units(table, card).table["units"]
+    assert units["created-modified-grassland"] == pytest.approx(4 * 0.3197967361)
+    table.loc[table["id"] == "enhanced-moderate-to-good", "years"] = "Not Possible"
+    table.loc[table["id"] == "enhanced-to-calcareous", "years"] = "soon"
+    with pytest.raises(ValidationError) as caught:
+        uk_metric_units(table, card)
+    rows = caught.value.problems.set_index("row")["reason"]
+    assert "Not Possible" in rows["enhanced-moderate-to-good"]
+    assert "whole number" in rows["enhanced-to-calcareous"]

@@ -417,3 +417,73 @@ def test_value_function_interval_with_full_covariance() -> None:
             assert result.high.iloc[row, j] / factor == pytest.approx(central * spread)
             assert result.low.iloc[row, j] / factor == pytest.approx(central / spread)
     assert result.interval is not None and "covariance" in result.interval
+
+
+def test_gep_measured_carbon_and_oxygen_take_precedence_over_npp() -> None:
+    # Garzê Table 3 (白玛卓嘎 et al. 2017) reports 固碳 0.31 亿 t CO2 on its own basis: given as a
+    # measured quantity (in t C) it is valued directly, whatever the NPP indicator says.
+    yi = 1e8
+    carbon_t = 0.31 * yi * 12 / 44
+    card = override("gep-garze2010", options={"services": ["carbon_sequestration",
+                                                           "oxygen_release"]})  # fmt: skip
+    table = parcels(
+        ["1106", "1106"], [1e10, 10_000.0],
+        carbon_sequestered_t=[carbon_t, np.nan], oxygen_released_t=[2.0e6, np.nan],
+    )  # fmt: skip
+    result = value(table, card, indicators=indicators(npp=[1.0, 500.0]))
+    q = result.quantities
+    assert q is not None
+    assert q.loc["P0", "carbon_t"] == pytest.approx(carbon_t)
+    assert q.loc["P0", "oxygen_t"] == pytest.approx(2.0e6)
+    # 117.35 亿元 published (0.31 亿 t × 380 CNY/t CO2, quantity to 0.01 亿 t)
+    assert result.values.loc["P0", "carbon_sequestration"] / yi == pytest.approx(
+        117.3548, abs=0.005 * 380
+    )
+    assert result.values.loc["P0", "oxygen_release"] == pytest.approx(2.0e6 * 727)
+    # the empty cells fall back to the NPP formula: 500 g C/m² × 10,000 m² = 5 t C
+    assert q.loc["P1", "carbon_t"] == pytest.approx(5.0)
+    assert q.loc["P1", "oxygen_t"] == pytest.approx(1.2 * 5.0 * 44 / 12 / 1.63)
+    # with both columns filled, no NPP is needed and no NEP upper-bound note is given
+    measured = value(
+        parcels(["1106"], [1.0], carbon_sequestered_t=[1.0], oxygen_released_t=[1.0]), card
+    )
+    assert measured.total() == pytest.approx(1.0 * 44 / 12 * 380 + 727)
+    assert not any("nep_ratio" in note for note in measured.provenance.notes)
+
+
+# ---------------------------------------------------------- income elasticity by income class
+@pytest.mark.parametrize(
+    ("gni", "expected_class", "epsilon"),
+    [
+        # giuliomela/btransfer data-raw/income_class.csv @19286e5, rule min ≤ GNI < max
+        # (R/compute_epsilon.R @1c2c18d): thresholds 1,046 / 4,095 / 12,695 US$
+        (500.0, "LIC", 1.2), (1045.99, "LIC", 1.2), (1046.0, "LMC", 0.8),
+        (4094.0, "LMC", 0.8), (4095.0, "UMC", 0.5), (12_694.0, "UMC", 0.5),
+        (12_695.0, "HIC", 0.2), (20_000.0, "HIC", 0.2),
+    ],
+)  # fmt: skip
+def test_income_elasticity_follows_btransfer_classes(
+    gni: float, expected_class: str, epsilon: float
+) -> None:
+    from wetval.valuation import income_elasticity
+
+    chosen = income_elasticity(gni)
+    assert (chosen.income_class, chosen.elasticity) == (expected_class, epsilon)
+    assert chosen.gni_min <= gni < chosen.gni_max
+    assert chosen.provenance.cards[0].id == "income-elasticity-btransfer"
+    assert chosen.class_name["zh"] in chosen.summary()
+
+
+def test_income_elasticity_refuses_bad_input_and_wrong_cards() -> None:
+    from wetval.valuation import income_elasticity
+
+    for bad in (-1.0, float("nan"), "a lot", None):
+        with pytest.raises(ValidationError, match="gni_per_capita"):
+            income_elasticity(bad)  # type: ignore[arg-type]
+    with pytest.raises(CardError, match="income-elasticity card"):
+        income_elasticity(5000.0, "transfer-errors")
+    # the chosen ε feeds the transfer: China (UMC in FY2022) → ε = 0.5
+    epsilon = income_elasticity(10_550.0).elasticity
+    moved = transfer_unit_value(100.0, study_income=40_000, policy_income=20_000,
+                                elasticity=epsilon)  # fmt: skip
+    assert moved.value == pytest.approx(100 * 0.5**0.5)

@@ -144,6 +144,10 @@ def _row_labels(frame: pd.DataFrame, first_row: int | None) -> np.ndarray:
     return np.arange(first_row, first_row + len(frame))
 
 
+#: Largest plausible area of one parcel [m²] (10,000 km², several times Poyang Lake).
+MAX_PARCEL_AREA_M2 = 1e10
+
+
 def _as_text(values: pd.Series) -> pd.Series:
     """Text (pandas string dtype) version of an id or code column; blanks become missing."""
     if pd.api.types.is_float_dtype(values.dtype):
@@ -155,6 +159,22 @@ def _as_text(values: pd.Series) -> pd.Series:
         values = values.astype("str")
     stripped = values.str.strip()
     return stripped.mask(stripped == "")
+
+
+def _check_codes(codes: pd.Series, column: str, problems: ProblemCollector) -> None:
+    """Administrative codes are digits only; Excel's scientific notation is named."""
+    present = codes.notna().to_numpy()
+    mangled = codes.str.fullmatch(r"\d(\.\d+)?[eE]\+?\d+").fillna(False).to_numpy(dtype=bool)
+    problems.add_rows(
+        mangled, column=column, values=codes,
+        reason="a code written in scientific notation (Excel turned it into a number)",
+        fix="re-export the column as text (in Excel: format the column as Text before pasting)",
+    )  # fmt: skip
+    digits = codes.str.fullmatch(r"\d+").fillna(False).to_numpy(dtype=bool)
+    problems.add_rows(
+        present & ~digits & ~mangled, column=column, values=codes,
+        reason="a code must be digits only", fix="correct the code (e.g. 360124100201)",
+    )  # fmt: skip
 
 
 def _category(values: pd.Series) -> pd.Categorical:
@@ -187,20 +207,43 @@ def _duplicated(ids: pd.Series) -> np.ndarray:
     return ids.duplicated(keep=False).to_numpy() & present
 
 
+#: A number with thousands separators in groups of three, e.g. 1,234,567.5.
+_THOUSANDS = r"^[+-]?\d{1,3}(,\d{3})+(\.\d+)?$"
+
+
 def _to_numeric(values: pd.Series, column: str, problems: ProblemCollector) -> np.ndarray:
-    """Parse numbers (thousands separators allowed); list what does not parse."""
+    """Parse numbers; list what does not parse, is not finite, or has a decimal comma.
+
+    Commas are accepted only as thousands separators in groups of three
+    (``1,234.5``); ``1234,5`` and ``1.234,5`` (a decimal comma) are refused
+    rather than read as 12345 or 1.2345.
+    """
     if pd.api.types.is_numeric_dtype(values.dtype) and not pd.api.types.is_bool_dtype(values.dtype):
-        return values.to_numpy(dtype=float, na_value=np.nan)
-    text = _as_text(values).str.replace(",", "", regex=False)
+        numbers = values.to_numpy(dtype=float, na_value=np.nan)
+        problems.add_rows(
+            np.isinf(numbers), column=column, values=values, reason="not a finite number",
+            fix="enter the value as a plain finite number",
+        )  # fmt: skip
+        return numbers
+    raw = _as_text(values)
+    has_comma = raw.str.contains(",", regex=False).fillna(False).to_numpy(dtype=bool)
+    thousands = raw.str.match(_THOUSANDS).fillna(False).to_numpy(dtype=bool)
+    decimal_comma = has_comma & ~thousands
+    text = raw.str.replace(",", "", regex=False).mask(decimal_comma)
     numbers = pd.to_numeric(text, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
-    bad = np.isnan(numbers) & text.notna().to_numpy()
     problems.add_rows(
-        bad,
-        column=column,
-        values=values,
-        reason="not a number",
-        fix="enter the value as a plain number",
-    )
+        decimal_comma, column=column, values=values,
+        reason="a comma that is not a thousands separator (a decimal comma?)",
+        fix="write numbers with a decimal point and no other separators, e.g. 1234.5",
+    )  # fmt: skip
+    problems.add_rows(
+        np.isnan(numbers) & raw.notna().to_numpy() & ~decimal_comma, column=column,
+        values=values, reason="not a number", fix="enter the value as a plain number",
+    )  # fmt: skip
+    problems.add_rows(
+        np.isinf(numbers), column=column, values=values, reason="not a finite number",
+        fix="enter the value as a plain finite number",
+    )  # fmt: skip
     return numbers
 
 
@@ -343,6 +386,7 @@ class ParcelTable:
         out["area_source"] = area_source
         if "location_code" in resolved:
             location = _as_text(frame[resolved["location_code"]])
+            _check_codes(location, resolved["location_code"], problems)
             out["location_code"] = location.array
         if "county_code" in frame.columns:
             out["county_code"] = _category(frame["county_code"])
@@ -455,8 +499,17 @@ class ParcelTable:
                 if in_other["known"].any()
                 else ""
             )
+            padded = classify(
+                pd.Series(["0" + str(c) for c in codes.categories[unknown]], dtype=object), scheme
+            )["known"].to_numpy()
+            for category in unknown[padded]:  # one problem per distinct code, not per parcel
+                problems.add_rows(
+                    codes.codes == category, column=column, values=raw,
+                    reason=f"unknown land class in the {scheme.value} scheme (leading zero lost?)",
+                    fix=f"did you mean 0{codes.categories[category]}? Keep codes as text",
+                )  # fmt: skip
             problems.add_rows(
-                np.isin(codes.codes, unknown),
+                np.isin(codes.codes, unknown[~padded]),
                 column=column,
                 values=raw,
                 reason=f"unknown land class in the {scheme.value} scheme",
@@ -483,6 +536,19 @@ class ParcelTable:
             tbdlmj = numbers.get("TBDLMJ")
             tbmj = numbers.get("TBMJ")
             kcmj = numbers.get("KCMJ")
+            if kcmj is not None:
+                problems.add_rows(
+                    kcmj < 0, column=inputs["KCMJ"], values=frame[inputs["KCMJ"]],
+                    reason="KCMJ (扣除地类面积) is negative",
+                    fix="KCMJ is an area deducted from TBMJ: 0 or more; correct the record",
+                )  # fmt: skip
+                if tbmj is not None:
+                    problems.add_rows(
+                        kcmj > tbmj + AREA_TOLERANCE_M2, column=inputs["KCMJ"],
+                        values=frame[inputs["KCMJ"]],
+                        reason="KCMJ (扣除地类面积) is larger than TBMJ (图斑面积)",
+                        fix="the deducted area cannot exceed the parcel's area; correct either",
+                    )  # fmt: skip
             if tbmj is not None:
                 area = tbmj.copy()
                 source[~np.isnan(tbmj)] = AREA_SOURCES.index("TBMJ")
@@ -520,11 +586,12 @@ class ParcelTable:
             fix="areas must be positive; check the survey record (TBMJ − KCMJ if derived)",
         )
         problems.add_rows(
-            np.isinf(area),
+            np.isfinite(area) & (area > MAX_PARCEL_AREA_M2),
             column=column,
             values=values,
-            reason="area is infinite",
-            fix="enter a finite area",
+            reason=f"area above the plausible maximum of {MAX_PARCEL_AREA_M2:.0e} m² "
+            "(10,000 km²) for one parcel",
+            fix="check the unit (m², not cm² or a code) and the survey record",
         )
         return area, pd.Categorical.from_codes(source, categories=pd.Index(list(AREA_SOURCES)))
 

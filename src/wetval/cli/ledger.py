@@ -3,8 +3,10 @@
 The centre keeps its quota ledger (:class:`wetval.quota.QuotaLedger`) as one
 JSON file. ``open`` starts it from an assessment's credits; ``milestone``,
 ``debit`` and ``post`` append transactions and write the ledger back (to the
-same file unless ``--output`` names another), through a temporary file so a
-failure never leaves a half-written ledger; ``show`` prints the balances.
+same file unless ``--output`` names another) under an exclusive lock, re-reading
+the file first, so concurrent writers never lose a transaction, and through a
+uniquely named temporary file so a failure never leaves a half-written ledger;
+``show`` prints the balances.
 Every operation is checked by the ledger itself: an overdraft, a milestone out
 of order or a balance computed against another ledger state is refused and
 nothing is written. Handlers follow :mod:`wetval.cli.common` (``--json`` output,
@@ -14,6 +16,7 @@ wetval errors exit with 1).
 from __future__ import annotations
 
 import argparse
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -32,11 +35,10 @@ def _ledger(path: str) -> QuotaLedger:
     return load_result(path, QuotaLedger, "quota ledger")
 
 
-def _save(
+def _report(
     args: argparse.Namespace, target: str, before: QuotaLedger | None, after: QuotaLedger
 ) -> None:
-    """Write ``after`` to ``target`` and print the transactions it added and the balances."""
-    write_result(after, target)
+    """Print the transactions ``after`` added to ``before`` and the balances."""
     added = after.to_frame().iloc[len(before.transactions) if before is not None else 0 :]
     text = "\n".join(
         [
@@ -77,30 +79,47 @@ def _cmd_open(args: argparse.Namespace) -> None:
     ledger = QuotaLedger.from_credits(
         assessment.accounts.credits, reference=args.reference, date=args.date
     )
-    _save(args, args.output, None, ledger)
+    write_result(ledger, args.output)
+    _report(args, args.output, None, ledger)
+
+
+def _update(args: argparse.Namespace, change: Callable[[QuotaLedger], QuotaLedger]) -> None:
+    """Apply ``change`` to the ledger file under its lock (re-read first) and report it."""
+    from wetval.quota.ledger import update_ledger_file
+
+    _ledger(args.ledger)  # a missing or unreadable file is reported as an input error
+    target = args.output or args.ledger
+    before, after = update_ledger_file(args.ledger, change, output=target)
+    _report(args, target, before, after)
 
 
 def _cmd_milestone(args: argparse.Namespace) -> None:
-    ledger = _ledger(args.ledger)
-    updated = ledger.milestone(
-        args.account, args.milestone, passed=args.passed, reference=args.reference, date=args.date
-    )
-    _save(args, args.output or args.ledger, ledger, updated)
+    _update(
+        args,
+        lambda ledger: ledger.milestone(
+            args.account, args.milestone, passed=args.passed, reference=args.reference,
+            date=args.date,
+        ),
+    )  # fmt: skip
 
 
 def _cmd_debit(args: argparse.Namespace) -> None:
-    ledger = _ledger(args.ledger)
-    updated = ledger.debit(args.account, args.units, reference=args.reference, date=args.date)
-    _save(args, args.output or args.ledger, ledger, updated)
+    _update(
+        args,
+        lambda ledger: ledger.debit(
+            args.account, args.units, reference=args.reference, date=args.date
+        ),
+    )
 
 
 def _cmd_post(args: argparse.Namespace) -> None:
     from wetval.assess import Assessment
 
-    ledger = _ledger(args.ledger)
     assessment = load_result(args.assessment, Assessment, "assessment")
-    updated = ledger.post(assessment.balance, reference=args.reference, date=args.date)
-    _save(args, args.output or args.ledger, ledger, updated)
+    _update(
+        args,
+        lambda ledger: ledger.post(assessment.balance, reference=args.reference, date=args.date),
+    )
 
 
 def _cmd_show(args: argparse.Namespace) -> None:

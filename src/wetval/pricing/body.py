@@ -77,10 +77,19 @@ class ApproachWeight(Row):
     weight: float = Field(ge=0)
 
 
+class FeeFloorMultiplier(Row):
+    """Multiplier [1] of the restoration-fee floor for one type of occupied wetland."""
+
+    wetland_type: str
+    multiplier: float = Field(ge=1)
+    meaning: str
+
+
 class QuotaPriceTables(BodyTables):
     """Tables of a ``quota-price`` card."""
 
     weights: TypedTable[ApproachWeight]
+    fee_floor_multiplier: TypedTable[FeeFloorMultiplier]
 
 
 class QuotaPriceParameters(BodyParameters):

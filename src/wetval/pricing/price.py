@@ -280,6 +280,7 @@ def price_quota(
     comparables: Card | str | None = None,
     fund_card: Card | str | None = None,
     wetland_level: str = "general",
+    occupied_wetland_type: str = "other",
     valuation_date: dt.date | str | None = None,
 ) -> QuotaPrice:
     """Price quota parcels by the cost, value and market approaches and reconcile them.
@@ -313,6 +314,10 @@ def price_quota(
     wetland_level
         Level of the wetland the quota will offset: ``general``, ``provincial``
         or ``national`` (important wetland is checked against the fee floor).
+    occupied_wetland_type
+        Type of the occupied wetland, a row of the card's
+        ``fee_floor_multiplier`` table (``mangrove``, ``peat-swamp``,
+        ``coastal`` at 3 × the floor under 财税〔2024〕15号; ``other`` at 1 ×).
     valuation_date
         Date the comparables are adjusted to and the fund split applies on, a
         :class:`datetime.date` or ISO text ``YYYY-MM-DD`` (default: no date
@@ -354,6 +359,12 @@ def price_quota(
         valuation_date=valuation_date,
     )
     card, inputs = prepared.card, prepared.inputs
+    floor_multipliers = card.table("fee_floor_multiplier")["multiplier"]
+    if occupied_wetland_type not in floor_multipliers.index:
+        raise WetvalError(
+            f"occupied_wetland_type {occupied_wetland_type!r} is not in the card's "
+            f"fee_floor_multiplier table; use one of {list(floor_multipliers.index)}"
+        )
     flags: list[str] = []
     priced = len(inputs.parcel_ids)
     if priced < len(credits.table):
@@ -376,6 +387,7 @@ def price_quota(
         "value_horizon": inputs.value_horizon,
         "quality_adjust_value": inputs.quality_adjust_value,
         "wetland_level": wetland_level,
+        "occupied_wetland_type": occupied_wetland_type,
     }
     if prepared.services is not None and inputs.services is not None:
         provenance_inputs["services"] = frame_hash(prepared.services)
@@ -419,7 +431,9 @@ def price_quota(
     for name in APPROACHES:
         column = result[name]
         totals[name] = float(column.sum()) if column.notna().all() else float("nan")
-    flags += _anchor_flags(card, result, wetland_level)
+    flags += _anchor_flags(
+        card, result, wetland_level, float(floor_multipliers[occupied_wetland_type])
+    )
 
     split = None
     if len(result):
@@ -629,19 +643,25 @@ def _prepare(
     )
 
 
-def _anchor_flags(card: Card, table: pd.DataFrame, level: str) -> list[str]:
-    """Review flags against the statutory and market anchors (per quota unit ≈ 亩)."""
+def _anchor_flags(
+    card: Card, table: pd.DataFrame, level: str, floor_multiplier: float
+) -> list[str]:
+    """Review flags against the statutory and market anchors (per quota unit ≈ 亩).
+
+    The restoration-fee floor is the card's base floor × the occupied wetland
+    type's multiplier (3 × for mangrove, peat-swamp and coastal wetland).
+    """
     if table.empty:
         return []
     per_m2 = table["per_unit"].to_numpy() / M2_PER_MU
     flags = []
-    floor = float(card.param("restoration_fee_floor"))
+    floor = float(card.param("restoration_fee_floor")) * floor_multiplier
     if level in ("national", "provincial"):
         below = int((per_m2 < floor).sum())
         if below:
             flags.append(
                 f"{below} parcels priced below the statutory restoration-fee floor "
-                f"({floor:g} yuan/m² for important wetland, 财税〔2024〕15号)"
+                f"({floor:g} yuan/m² for important wetland of this type, 财税〔2024〕15号)"
             )
     # national important wetland has its own, higher fines (Art. 52, 54) when the card gives them
     suffix = (

@@ -39,10 +39,13 @@ gives). A tampered or hand-edited ledger file is refused with a
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+import os
+import tempfile
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from decimal import ROUND_DOWN, ROUND_UP, Decimal
 from functools import cached_property
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pandas as pd
@@ -58,7 +61,7 @@ if TYPE_CHECKING:
     from wetval.quota.accounts import QuotaCredits
     from wetval.quota.balance import BalanceReport
 
-__all__ = ["LedgerError", "LedgerTransaction", "QuotaLedger"]
+__all__ = ["LedgerError", "LedgerTransaction", "QuotaLedger", "update_ledger_file"]
 
 KINDS = ("register", "release", "withhold", "debit")
 
@@ -682,3 +685,102 @@ class QuotaLedger(Result):
             unit_decimals=self.unit_decimals,
         )  # fmt: skip
         return ledger
+
+
+def _read_ledger(path: Path) -> QuotaLedger:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as error:
+        raise LedgerError(
+            f"cannot read the ledger file {str(path)!r} ({error.strerror}); fix: check the path"
+        ) from None
+    try:
+        return QuotaLedger.from_json(text)
+    except LedgerError:
+        raise
+    except (ValueError, KeyError, TypeError) as error:
+        raise LedgerError(
+            f"{str(path)!r} is not a wetval quota ledger file ({error}); fix: give the JSON "
+            "file written by 'wetval ledger open'"
+        ) from None
+
+
+def _write_atomically(target: Path, content: bytes) -> None:
+    """Write through a uniquely named temporary file beside ``target``, then swap it in."""
+    descriptor, temporary = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
+    try:
+        with os.fdopen(descriptor, "wb") as handle:
+            handle.write(content)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(temporary, target)
+    except OSError as error:
+        raise LedgerError(
+            f"cannot write the ledger file {str(target)!r} ({error.strerror}); nothing was "
+            "changed; fix: check the folder is writable and has free space"
+        ) from None
+    finally:
+        Path(temporary).unlink(missing_ok=True)
+
+
+def update_ledger_file(
+    path: str | os.PathLike[str],
+    change: Callable[[QuotaLedger], QuotaLedger],
+    *,
+    output: str | os.PathLike[str] | None = None,
+) -> tuple[QuotaLedger, QuotaLedger]:
+    """Apply ``change`` to the ledger file under an exclusive lock, re-reading it first.
+
+    Concurrent writers of one ledger file (several ``wetval ledger debit``
+    processes) queue on the lock; each re-reads the ledger the previous one
+    wrote, so no transaction is lost. The new ledger is written through a
+    uniquely named temporary file and swapped in, so a failure leaves the
+    file as it was. The lock is an advisory ``flock`` on the ledger file
+    itself (POSIX); a writer that finds the file swapped while it waited
+    locks the new file and reads again.
+
+    Parameters
+    ----------
+    path
+        The ledger file [JSON].
+    change
+        Builds the new ledger from the current one (e.g.
+        ``lambda ledger: ledger.debit(...)``); a :class:`LedgerError` it
+        raises leaves the file unchanged.
+    output
+        Write the new ledger here instead of back to ``path``.
+
+    Returns
+    -------
+    tuple of QuotaLedger
+        The ledger as read under the lock, and the ledger written.
+
+    Raises
+    ------
+    LedgerError
+        If the file cannot be read, is no ledger, or cannot be written, or
+        ``change`` breaks a ledger rule.
+    """
+    import fcntl  # POSIX only; wetval's CLI runs on Linux and macOS servers
+
+    source = Path(path)
+    target = Path(output) if output is not None else source
+    while True:
+        try:
+            handle = source.open("rb")
+        except OSError as error:
+            raise LedgerError(
+                f"cannot open the ledger file {str(source)!r} ({error.strerror}); fix: check "
+                "the path"
+            ) from None
+        with handle:
+            fcntl.flock(handle.fileno(), fcntl.LOCK_EX)
+            try:
+                if os.fstat(handle.fileno()).st_ino != os.stat(source).st_ino:
+                    continue  # another writer swapped the file in while this one waited
+            except FileNotFoundError:
+                continue
+            before = _read_ledger(source)
+            after = change(before)
+            _write_atomically(target, after.to_json(indent=1).encode("utf-8"))
+            return before, after

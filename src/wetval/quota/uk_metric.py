@@ -15,7 +15,11 @@ significance, T(t) = 0.965^t the temporal multiplier for t years to target
 ("30+" = 0.965^32), Diff the difficulty multiplier, SRM the spatial-risk
 multiplier. t = standard time − years created in advance + years of delay;
 habitat created entirely in advance of the loss (advance ≥ standard time)
-has t = 0 and difficulty Low.
+has t = 0 and difficulty Low. A final time over 30 years is "30+". The
+workbook's standard times also take two labels (abitatdotdev/bng
+``src/onSite/habitatCreation.ts`` @0675cf7, workbook sheet A-2 cell S12):
+"30+" stays "30+" without advance creation and becomes max(0, 30 − advance)
+with it; "Not Possible" gives no units.
 
 Three settings change the answer and are card options, recorded in the
 provenance: ``temporal_precision`` (``"full"`` workbook cells or Defra's
@@ -62,6 +66,10 @@ _BANDS = ("Very High", "High", "Medium", "Low", "Very Low")
 
 Labels = str | list[str] | np.ndarray | pd.Series
 Numbers = float | list[float] | np.ndarray | pd.Series
+TimesToTarget = float | str | list[float | str] | np.ndarray | pd.Series
+
+_OVER_30 = "30+"
+_NOT_POSSIBLE = "not possible"
 
 
 def _key(label: Any) -> str:
@@ -127,13 +135,38 @@ def _settings(card: Card | str) -> _Settings:
     return _Settings(resolve_card(card, "credit-metric"))
 
 
-def uk_temporal_multiplier(years: Numbers, card: Card | str = DEFAULT_CARD) -> np.ndarray:
+def _times_to_target(values: TimesToTarget) -> np.ndarray:
+    """Standard or final times to target as numbers [yr]: "30+" → inf, "Not Possible" → NaN.
+
+    Raises
+    ------
+    ValueError
+        Naming the entries that are neither a whole number ≥ 0 nor one of the labels.
+    """
+    series = pd.Series(np.atleast_1d(np.asarray(values, dtype=object)))
+    keys = series.map(lambda value: _key(value).rstrip(" ▲"))
+    numbers = pd.to_numeric(series.where(~keys.isin([_OVER_30.lower(), _NOT_POSSIBLE])), "coerce")
+    times = numbers.to_numpy(dtype=float, copy=True)
+    times[(keys == _OVER_30).to_numpy()] = np.inf
+    possible = (keys != _NOT_POSSIBLE).to_numpy()
+    finite = np.isfinite(times)
+    bad = possible & ~np.isinf(times) & ~(finite & (times >= 0) & (times == np.round(times)))
+    if bad.any():
+        raise ValueError(
+            "times to target must be whole numbers ≥ 0, '30+' or 'Not Possible'; got "
+            f"{series[bad].tolist()!r}"
+        )
+    return times
+
+
+def uk_temporal_multiplier(years: TimesToTarget, card: Card | str = DEFAULT_CARD) -> np.ndarray:
     """Temporal multiplier T(t) = 0.965^t at the card's precision; t > 30 → "30+".
 
     Parameters
     ----------
     years
-        Final years to target condition t [yr], whole numbers ≥ 0.
+        Final years to target condition t [yr]: whole numbers ≥ 0 (over 30 is
+        "30+"), "30+", or "Not Possible", whose multiplier is 0 (no units).
 
     Returns
     -------
@@ -144,31 +177,50 @@ def uk_temporal_multiplier(years: Numbers, card: Card | str = DEFAULT_CARD) -> n
     --------
     >>> float(uk_temporal_multiplier(20)[0])
     0.4903952635
+    >>> float(uk_temporal_multiplier("30+")[0])
+    0.3197967361
     """
-    settings = _settings(card)
-    t = np.atleast_1d(np.asarray(years, dtype=float))
-    if np.any(np.isnan(t)) or np.any(t < 0) or np.any(t != np.round(t)):
-        raise ValueError(f"years to target must be whole numbers ≥ 0, got {years!r}")
-    result: np.ndarray = settings.temporal[np.minimum(t, 31).astype(int)]
+    return _temporal(_settings(card), _times_to_target(years))
+
+
+def _temporal(settings: _Settings, years: np.ndarray) -> np.ndarray:
+    """T(t) of parsed times [yr] (inf = "30+", NaN = "Not Possible" → 0) [-]."""
+    possible = ~np.isnan(years)
+    index = np.minimum(np.where(possible, years, 0.0), 31).astype(int)
+    result: np.ndarray = np.where(possible, settings.temporal[index], 0.0)
     return result
 
 
 def uk_final_time_to_target(
-    standard_years: Numbers, advance: Numbers = 0.0, delay: Numbers = 0.0
+    standard_years: TimesToTarget, advance: Numbers = 0.0, delay: Numbers = 0.0
 ) -> np.ndarray:
-    """Final years to target: standard − advance + delay, never below 0 [yr].
+    """Final years to target as the workbook computes them (sheet A-2, cell S12) [yr].
+
+    standard − advance + delay, 0 when advance ≥ standard, "30+" (``inf``)
+    when over 30. A standard time of "30+" stays "30+" without advance
+    creation and is max(0, 30 − advance) with it; "Not Possible" stays
+    "Not Possible" (NaN).
 
     Raises
     ------
     ValueError
-        Where both advance and delay are non-zero (the metric forbids it).
+        Where both advance and delay are non-zero (the metric forbids it), or
+        a standard time is not a whole number ≥ 0, "30+" or "Not Possible".
     """
-    standard = np.atleast_1d(np.asarray(standard_years, dtype=float))
+    return _final_time(_times_to_target(standard_years), advance, delay)
+
+
+def _final_time(standard: np.ndarray, advance: Numbers, delay: Numbers) -> np.ndarray:
+    """Final times [yr] of parsed standard times (inf = "30+", NaN = "Not Possible")."""
     ahead = np.broadcast_to(np.asarray(advance, dtype=float), standard.shape)
     late = np.broadcast_to(np.asarray(delay, dtype=float), standard.shape)
     if np.any((ahead != 0) & (late != 0)):
         raise ValueError("habitat creation cannot be both in advance and delayed")
-    result: np.ndarray = np.maximum(standard - ahead + late, 0.0)
+    over_30 = np.isinf(standard)
+    numeric = np.where(ahead >= standard, 0.0, standard - ahead + late)
+    numeric = np.where(numeric > 30, np.inf, numeric)
+    from_30_plus = np.where(ahead == 0, np.inf, np.maximum(0.0, 30 - ahead))
+    result: np.ndarray = np.where(over_30, from_30_plus, numeric)
     return result
 
 
@@ -208,7 +260,7 @@ def uk_created_units(
     distinctiveness: Labels,
     condition: Labels,
     strategic: Labels,
-    standard_years: Numbers,
+    standard_years: TimesToTarget,
     difficulty: Labels,
     card: Card | str = DEFAULT_CARD,
     *,
@@ -221,10 +273,12 @@ def uk_created_units(
     Parameters
     ----------
     standard_years
-        Standard time to reach the target condition [yr].
+        Standard time to reach the target condition [yr], or "30+" or
+        "Not Possible" (no units), as in the workbook.
     advance, delay
         Years the creation starts before the loss / is delayed. Creation
-        entirely in advance (advance ≥ standard) has t = 0 and difficulty Low.
+        entirely in advance (advance ≥ standard, or ≥ 30 for "30+") has t = 0
+        and difficulty Low.
     spatial_risk
         Off-site location (within / neighbouring / beyond / offsite_provider);
         ``None`` for on-site habitat.
@@ -241,11 +295,11 @@ def uk_created_units(
         else _lookup(spatial_risk, settings.spatial, "spatial_risk", problems)
     )
     problems.raise_if_any("UK metric creation inputs")
-    standard = np.asarray(standard_years, dtype=float)
-    t = uk_final_time_to_target(standard, advance, delay)
-    in_advance = np.asarray(advance, dtype=float) >= standard
+    standard = _times_to_target(standard_years)
+    t = _final_time(standard, advance, delay)
+    in_advance = np.asarray(advance, dtype=float) >= np.where(np.isinf(standard), 30, standard)
     diff = np.where(in_advance, 1.0, diff)
-    temporal = uk_temporal_multiplier(t, settings.card)
+    temporal = _temporal(settings, t)
     r = settings.round
     area = np.asarray(area_ha, dtype=float)
     units = r(r(r(r(r(area * d) * c) * s) * temporal) * diff)
@@ -259,7 +313,7 @@ def uk_enhanced_units(
     distinctiveness: Labels,
     condition: Labels,
     strategic: Labels,
-    standard_years: Numbers,
+    standard_years: TimesToTarget,
     difficulty: Labels,
     card: Card | str = DEFAULT_CARD,
     *,
@@ -269,8 +323,14 @@ def uk_enhanced_units(
 
     ``C₀* = min(C₀, C)``: if the condition falls, the baseline term uses the
     proposed condition. ``standard_years`` is the enhancement time to target
-    (from the "Lower Distinctiveness Habitat" row when the enhancement moves
-    the parcel to a higher distinctiveness).
+    [yr] or "30+" (from the "Lower Distinctiveness Habitat" row when the
+    enhancement moves the parcel to a higher distinctiveness).
+
+    Raises
+    ------
+    ValueError
+        Where a time to target is "Not Possible" (the metric allows no such
+        enhancement).
     """
     settings = _settings(card)
     problems = ProblemCollector()
@@ -286,7 +346,10 @@ def uk_enhanced_units(
         else _lookup(spatial_risk, settings.spatial, "spatial_risk", problems)
     )
     problems.raise_if_any("UK metric enhancement inputs")
-    temporal = uk_temporal_multiplier(np.asarray(standard_years, dtype=float), settings.card)
+    standard = _times_to_target(standard_years)
+    if np.isnan(standard).any():
+        raise ValueError("an enhancement whose time to target is 'Not Possible' cannot be entered")
+    temporal = _temporal(settings, standard)
     r = settings.round
     area = np.asarray(area_ha, dtype=float)
     c0_star = np.minimum(c0, c)
@@ -492,11 +555,18 @@ def _check_rows(
                 )
             )  # fmt: skip
         return
-    years = pd.to_numeric(frame["years"], errors="coerce").to_numpy(dtype=float)
+    keys = frame["years"].map(lambda value: _key(value).rstrip(" ▲")).to_numpy()
+    labelled = np.isin(keys, [_OVER_30, _NOT_POSSIBLE])
+    years = pd.to_numeric(frame["years"].where(~labelled), errors="coerce").to_numpy(dtype=float)
     problems.add_rows(
-        gaining & ~((years >= 0) & (years == np.round(years))), column="years",
-        values=frame["years"], reason="years to target must be a whole number ≥ 0",
-        fix="give the standard years to target condition",
+        gaining & ~labelled & ~((years >= 0) & (years == np.round(years))), column="years",
+        values=frame["years"], reason="years to target must be a whole number ≥ 0, '30+' or "
+        "'Not Possible'", fix="give the standard years to target condition",
+    )  # fmt: skip
+    problems.add_rows(
+        enhanced & (keys == _NOT_POSSIBLE), column="years", values=frame["years"],
+        reason="the metric allows no enhancement whose time to target is 'Not Possible'",
+        fix="enter the parcel as created habitat, or choose a feasible target condition",
     )  # fmt: skip
     if "advance" in frame.columns and "delay" in frame.columns:
         advance = pd.to_numeric(frame["advance"], errors="coerce").fillna(0.0).to_numpy()
@@ -566,7 +636,7 @@ def uk_metric_units(table: pd.DataFrame, card: Card | str = DEFAULT_CARD) -> UkM
             units[rows] = values
             delivered[rows] = values
             continue
-        years = pd.to_numeric(part["years"], errors="coerce").to_numpy(dtype=float)
+        years = part["years"].to_numpy()
         if kind == "created":
             base = uk_created_units(
                 area[rows], part["band"], part["condition"], part["strategic"], years,

@@ -38,8 +38,10 @@ from wetval.valuation._common import (
 )
 from wetval.valuation._compare import ValuationComparison, combine, compare
 from wetval.valuation.benefit_transfer import (
+    IncomeElasticity,
     StandardisedStudyValue,
     TransferredUnitValue,
+    income_elasticity,
     standardise_study_value,
     transfer_unit_value,
 )
@@ -50,12 +52,14 @@ from wetval.valuation.unit_value import (
 
 __all__ = [
     "VALUATION_KINDS",
+    "IncomeElasticity",
     "ServiceValues",
     "StandardisedStudyValue",
     "TransferredUnitValue",
     "ValuationComparison",
     "combine",
     "compare",
+    "income_elasticity",
     "override",
     "standard_equivalent_net_profit",
     "standard_equivalent_one_seventh",

@@ -16,6 +16,10 @@
     site characteristics: ln V = β₀ + Σ βₖ xₖ, V = exp(x·β) [card currency/ha/yr],
     with an interval from the card's coefficient (co)variance.
 
+:func:`income_elasticity`
+    ε chosen from the policy site's GNI per capita by its World Bank income
+    class (card ``income-elasticity-btransfer``, as the btransfer package does).
+
 Every result carries the literature's expected transfer error
 (card ``transfer-errors``). See ``docs/valuation-benefit-transfer.md``.
 """
@@ -31,7 +35,7 @@ import pandas as pd
 
 from wetval._text import text_table
 from wetval.cards import Card, load_card
-from wetval.errors import CardError, Problem, ProblemCollector
+from wetval.errors import CardError, Problem, ProblemCollector, ValidationError
 from wetval.plugins import Method
 from wetval.provenance import Provenance
 from wetval.results import Result
@@ -59,9 +63,11 @@ from wetval.valuation._common import (
 __all__ = [
     "UNIT_VALUE_TRANSFER",
     "VALUE_FUNCTION_TRANSFER",
+    "IncomeElasticity",
     "StandardisedStudyValue",
     "TransferredUnitValue",
     "expected_transfer_error",
+    "income_elasticity",
     "log_value_function",
     "standardise_study_value",
     "transfer_unit_value",
@@ -71,6 +77,8 @@ __all__ = [
 
 #: Card holding the literature's transfer-error magnitudes.
 TRANSFER_ERROR_CARD = "transfer-errors"
+#: Card of income classes and the income elasticity of WTP per class.
+INCOME_ELASTICITY_CARD = "income-elasticity-btransfer"
 #: Two-sided 95 % normal quantile.
 _Z95 = 1.959963984540054
 
@@ -93,6 +101,130 @@ def expected_transfer_error(card: Card | None = None) -> pd.DataFrame:
     if card is None or "transfer_error" not in card.tables:
         card = load_card(TRANSFER_ERROR_CARD)
     return card.table("transfer_error").reset_index()
+
+
+@dataclass(frozen=True)
+class IncomeElasticity(Result):
+    """The income elasticity of WTP chosen from the policy site's income class.
+
+    Attributes
+    ----------
+    gni_per_capita
+        The policy site's GNI per capita as given [US$/person/yr, Atlas].
+    income_class
+        World Bank class code (``LIC``, ``LMC``, ``UMC``, ``HIC``).
+    class_name
+        The class's name, ``{"zh": …, "en": …}``, from the card.
+    gni_min, gni_max
+        The class's bounds, gni_min ≤ GNI per capita < gni_max [US$/person/yr]
+        (``inf`` for the highest class).
+    elasticity
+        Income elasticity ε of the class [-].
+    provenance
+        The card used.
+    """
+
+    gni_per_capita: float
+    income_class: str
+    class_name: dict[str, str]
+    gni_min: float
+    gni_max: float
+    elasticity: float
+    provenance: Provenance = field(default_factory=Provenance)
+
+    def to_frame(self) -> pd.DataFrame:
+        """One row: GNI per capita, class, bounds and ε."""
+        return pd.DataFrame(
+            [
+                {
+                    "gni_per_capita": self.gni_per_capita,
+                    "income_class": self.income_class,
+                    "gni_min": self.gni_min,
+                    "gni_max": self.gni_max,
+                    "elasticity": self.elasticity,
+                }
+            ]
+        )
+
+    def summary(self) -> str:
+        """Class (names from the card, Chinese first) and ε."""
+        return (
+            f"{self.class_name['zh']} / {self.class_name['en']} ({self.income_class}): "
+            f"{self.gni_min:,.0f} ≤ {self.gni_per_capita:,.0f} < {self.gni_max:,.0f}, "
+            f"ε = {self.elasticity:g}"
+        )
+
+
+def income_elasticity(
+    gni_per_capita: float, card: Card | str = INCOME_ELASTICITY_CARD
+) -> IncomeElasticity:
+    """The income elasticity ε of the policy site's income class (btransfer's rule).
+
+    The class is the row of the card's ``income_class`` table with
+    gni_min ≤ GNI per capita < the next row's gni_min (btransfer
+    ``compute_epsilon``); the last class has no upper bound.
+
+    Parameters
+    ----------
+    gni_per_capita
+        The policy site's GNI per capita [US$/person/yr, Atlas method, on the
+        basis of the card's thresholds].
+    card
+        An ``income-elasticity`` card or its id.
+
+    Returns
+    -------
+    IncomeElasticity
+
+    Raises
+    ------
+    wetval.errors.ValidationError
+        If GNI per capita is not a finite number ≥ 0.
+    wetval.errors.CardError
+        If the card is of another kind, or its classes leave the value uncovered.
+
+    Examples
+    --------
+    >>> income_elasticity(12_000).income_class
+    'UMC'
+    """
+    chosen = load_card(card) if isinstance(card, str) else card
+    if chosen.kind != "income-elasticity":
+        raise CardError(chosen.id, [("kind", f"{chosen.kind!r}: use an income-elasticity card")])
+    try:
+        gni = float(gni_per_capita)
+    except (TypeError, ValueError):
+        gni = float("nan")
+    if not (np.isfinite(gni) and gni >= 0):
+        raise ValidationError(
+            [
+                Problem(
+                    reason=f"GNI per capita must be a finite number ≥ 0, got {gni_per_capita!r}",
+                    column="gni_per_capita",
+                    fix="give the policy site's GNI per capita in US$ (Atlas method)",
+                )
+            ],
+            what="income elasticity input",
+        )
+    classes = chosen.table("income_class")
+    lower = classes["gni_min"].to_numpy(dtype=float)
+    upper = np.append(lower[1:], np.inf)  # each class ends where the next begins
+    inside = (lower <= gni) & (gni < upper)
+    if inside.sum() != 1 or not np.all(np.diff(lower) > 0):
+        raise CardError(
+            chosen.id,
+            [("tables.income_class", f"classes must rise by gni_min and contain GNI {gni:,.0f}")],
+        )
+    row = classes[inside].iloc[0]
+    return IncomeElasticity(
+        gni_per_capita=gni,
+        income_class=str(classes.index[inside][0]),
+        class_name={"zh": str(row["name_zh"]), "en": str(row["name_en"])},
+        gni_min=float(row["gni_min"]),
+        gni_max=float(upper[inside][0]),
+        elasticity=float(row["elasticity"]),
+        provenance=Provenance(method="income_elasticity", cards=(chosen.ref,)),
+    )
 
 
 StudyValueBasis = Literal["ha", "site", "household", "person"]

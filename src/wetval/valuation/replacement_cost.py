@@ -13,9 +13,12 @@ service                  quantity per parcel                                    
                          parcel columns ``cod_removed_t`` …, or
                          ``options.removal_rates`` [t/ha/yr] × area
 ``carbon_sequestration`` ``carbon_t`` = ``npp`` [g C/m²/yr] × area × 10⁻⁶       CNY/t CO₂
-                         × ``options.nep_ratio``; priced as CO₂ (× 44/12)       (or per t C)
+                         × ``options.nep_ratio`` (or the measured parcel        (or per t C)
+                         column ``carbon_sequestered_t`` [t C/yr]);
+                         priced as CO₂ (× 44/12)
 ``oxygen_release``       ``oxygen_t`` = 1.2 × dry matter, dry matter =          CNY/t O₂
-                         carbon × 44/12 ÷ 1.63
+                         NPP carbon × 44/12 ÷ 1.63 (or the measured parcel
+                         column ``oxygen_released_t`` [t O₂/yr])
 ``climate_regulation``   ``cooling_kwh`` = ``evapotranspiration`` [mm/yr] ÷     CNY/kWh
                          1000 × area × 1000 kg/m³ × λ ÷ 3.6 ÷ EER
                          (or the parcel column ``cooling_kwh``)
@@ -144,10 +147,12 @@ SERVICE_QUANTITIES: dict[str, dict[str, _Quantity]] = {
         "tp_t": _Quantity("t/yr", "price_tp", (), "tp_removed_t", _removal("tp")),
     },
     "carbon_sequestration": {
-        "carbon_t": _Quantity("t C/yr", "price_carbon", ("npp",), None, _carbon),
+        "carbon_t": _Quantity("t C/yr", "price_carbon", ("npp",), "carbon_sequestered_t",
+                              _carbon),
     },
     "oxygen_release": {
-        "oxygen_t": _Quantity("t O2/yr", "price_oxygen", ("npp",), None, _oxygen),
+        "oxygen_t": _Quantity("t O2/yr", "price_oxygen", ("npp",), "oxygen_released_t",
+                              _oxygen),
     },
     "climate_regulation": {
         "cooling_kwh": _Quantity("kWh/yr", "price_electricity", ("evapotranspiration",),
@@ -221,9 +226,11 @@ def gep_replacement_cost(
     Parameters
     ----------
     parcels
-        Parcel table; optional quantity columns (``storage_m3``,
-        ``cod_removed_t``, ``nh3n_removed_t``, ``tp_removed_t``,
-        ``cooling_kwh``, ``visits``) take precedence over the formulas.
+        Parcel table; optional measured quantity columns (``storage_m3``
+        [m³/yr], ``cod_removed_t``, ``nh3n_removed_t``, ``tp_removed_t`` [t/yr],
+        ``carbon_sequestered_t`` [t C/yr], ``oxygen_released_t`` [t O₂/yr],
+        ``cooling_kwh`` [kWh/yr], ``visits`` [visits/yr]) take precedence over
+        the formulas, which fill only their empty cells.
     card
         A ``gep-replacement-cost`` card: prices ``price_*`` [CNY per unit] at
         the card's price year (``options.price_years`` for prices of another
@@ -332,7 +339,10 @@ def gep_replacement_cost(
     services["quantities"] = [", ".join(SERVICE_QUANTITIES[s]) for s in wanted]
     if basis == "t CO2":
         notes.append("carbon price applied per t CO2 (carbon × 44/12)")
-    uses_npp = {"carbon_sequestration", "oxygen_release"} & set(wanted)
+    uses_npp = any(
+        "npp" in origin.get(name, "") or "formula" in origin.get(name, "")
+        for name in ("carbon_t", "oxygen_t")
+    )
     if float(card.option("nep_ratio", 1.0)) == 1.0 and uses_npp:
         notes.append(
             "carbon sequestration uses NPP without deducting soil respiration "
