@@ -268,6 +268,14 @@ class Registry:
     def _units(self, scaled: int) -> Decimal:
         return Decimal(int(scaled)).scaleb(-self.unit_decimals).quantize(self._step)
 
+    def _stored_units(self, kind: str, scaled: int) -> Decimal:
+        """Units of a quota transaction as :class:`~wetval.quota.QuotaLedger` writes them.
+
+        A withhold carries ``Decimal(0)`` (as ``QuotaLedger.milestone`` does), so an
+        imported ledger exports to the same JSON.
+        """
+        return Decimal(0) if kind == "withhold" else self._units(scaled)
+
     def _unit_series(self, scaled: pd.Series[Any]) -> pd.Series[Any]:
         """Stored integer units as exact Decimal units [quota units]."""
         return pd.Series([self._units(v) for v in scaled], index=scaled.index, dtype=object)
@@ -537,7 +545,8 @@ class Registry:
             )
             seq = self._next_seq(connection)
             t = LedgerTransaction(
-                seq=seq, kind=kind, account=project, units=amount.quantize(self._step),
+                seq=seq, kind=kind, account=project,
+                units=self._stored_units(kind, int(amount.scaleb(self.unit_decimals))),
                 milestone=milestone, reference=str(reference).strip(), date=day,
             )  # fmt: skip
             self._ledger_step(writer, t, row, schedule)
@@ -647,7 +656,7 @@ class Registry:
             transactions = tuple(
                 LedgerTransaction(
                     seq=int(r["seq"]), kind=r["kind"], account=r["account"],
-                    units=self._units(r["units"]), milestone=r["milestone"],
+                    units=self._stored_units(r["kind"], r["units"]), milestone=r["milestone"],
                     reference=r["reference"], date=r["date"],
                 )
                 for r in rows
