@@ -1,0 +1,237 @@
+"""The audit trail: append-only events in a SHA-256 hash chain.
+
+Every change to the registry is written inside the same transaction as an
+event ``(seq, at, user, action, entity, entity_key, before, after)`` whose
+hash covers those fields and the hash of the event before it. The chain's head
+(last seq and hash) is kept in ``meta`` too, so deleting the newest events is
+seen as well. :func:`verify_chain` re-derives every hash and checks that each
+row of the registry's tables equals what the last event that wrote it says;
+the first event that does not hold is named.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Connection, Table, select
+
+from wetval.registry import schema
+from wetval.results import Result
+
+__all__ = ["GENESIS", "ChainCheck", "Writer", "row_dict", "verify_chain"]
+
+GENESIS = "0" * 64
+HEAD_KEY = "chain_head"
+
+# tables whose every row is written through an event (the bulk survey tables are
+# covered by their vintage's content hash instead)
+AUDITED: tuple[Table, ...] = (
+    schema.projects,
+    schema.quota_transactions,
+    schema.evidence,
+    schema.listings,
+    schema.trades,
+    schema.trade_parts,
+    schema.fund_postings,
+    schema.pledges,
+    schema.insurance,
+    schema.vintages,
+)
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, bytes | memoryview):
+        return "sha256:" + hashlib.sha256(bytes(value)).hexdigest()
+    return value
+
+
+def row_dict(row: Mapping[Any, Any]) -> dict[str, Any]:
+    """A row as JSON-ready values (binary as its SHA-256)."""
+    return {k: _plain(v) for k, v in row.items()}
+
+
+def entity_key(table: Table, row: Mapping[Any, Any]) -> str:
+    """The row's primary-key values joined by ``/``."""
+    return "/".join(str(row[c.name]) for c in table.primary_key.columns)
+
+
+def _event_hash(fields: Mapping[str, Any]) -> str:
+    text = json.dumps(fields, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def _dump(value: Mapping[str, Any] | None) -> str | None:
+    if value is None:
+        return None
+    return json.dumps(value, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+
+
+class Writer:
+    """Writes rows and their events inside one open transaction.
+
+    Parameters
+    ----------
+    connection
+        A connection inside a write transaction that holds the registry's write
+        lock (see :meth:`wetval.registry.Registry._write`).
+    user
+        Who makes the change (recorded in every event).
+    """
+
+    def __init__(self, connection: Connection, user: str) -> None:
+        self.connection = connection
+        self.user = user
+        head = connection.execute(
+            select(schema.meta.c.value).where(schema.meta.c.key == HEAD_KEY).with_for_update()
+        ).scalar_one()
+        state = json.loads(head)
+        self.seq: int = state["seq"]
+        self.hash: str = state["hash"]
+        self.at = dt.datetime.now(dt.UTC).isoformat(timespec="microseconds")
+
+    def event(
+        self,
+        action: str,
+        entity: str,
+        key: str,
+        before: Mapping[str, Any] | None,
+        after: Mapping[str, Any] | None,
+    ) -> None:
+        """Append one event to the chain."""
+        fields = {
+            "seq": self.seq + 1,
+            "at": self.at,
+            "user": self.user,
+            "action": action,
+            "entity": entity,
+            "entity_key": key,
+            "before": _dump(before),
+            "after": _dump(after),
+            "prev_hash": self.hash,
+        }
+        digest = _event_hash(fields)
+        self.connection.execute(schema.events.insert().values(**fields, hash=digest))
+        self.seq += 1
+        self.hash = digest
+
+    def insert(self, table: Table, action: str, row: Mapping[str, Any]) -> None:
+        """Insert ``row`` into ``table`` with its event."""
+        self.connection.execute(table.insert().values(**row))
+        self.event(action, table.name, entity_key(table, row), None, row_dict(row))
+
+    def update(
+        self, table: Table, action: str, before: Mapping[str, Any], changes: Mapping[str, Any]
+    ) -> dict[str, Any]:
+        """Change one row (given as it is now) with its event; returns the row after."""
+        after = {**before, **changes}
+        condition = [c == before[c.name] for c in table.primary_key.columns]
+        self.connection.execute(table.update().where(*condition).values(**changes))
+        self.event(action, table.name, entity_key(table, before), row_dict(before), row_dict(after))
+        return after
+
+    def close(self) -> None:
+        """Move the chain head in ``meta`` to the last event written."""
+        self.connection.execute(
+            schema.meta.update()
+            .where(schema.meta.c.key == HEAD_KEY)
+            .values(value=json.dumps({"seq": self.seq, "hash": self.hash}))
+        )
+
+
+@dataclass(frozen=True)
+class ChainCheck(Result):
+    """Outcome of :meth:`wetval.registry.Registry.verify`.
+
+    Attributes
+    ----------
+    ok
+        True when every event and every audited row holds.
+    events
+        Number of events checked.
+    first_bad
+        Sequence number of the first event that does not hold (``None`` if ok).
+    reason
+        Why that event does not hold (empty if ok).
+    """
+
+    ok: bool
+    events: int
+    first_bad: int | None = None
+    reason: str = ""
+
+    def summary(self) -> str:
+        """One line: intact, or the first bad event and why."""
+        if self.ok:
+            return f"audit chain intact: {self.events} events, every row matches its last event"
+        return f"audit chain BROKEN at event {self.first_bad}: {self.reason}"
+
+
+def verify_chain(connection: Connection, extra: Mapping[str, str] | None = None) -> ChainCheck:
+    """Check the chain, the head in ``meta`` and every audited row (see the module docstring).
+
+    Parameters
+    ----------
+    connection
+        Any connection to the registry.
+    extra
+        Per entity name, a content hash computed now; the last event of that
+        entity must carry it as ``after["content_hash"]`` (used for the
+        survey tables).
+    """
+    previous = GENESIS
+    count = 0
+    latest: dict[tuple[str, str], tuple[int, str | None]] = {}
+    for row in connection.execute(select(schema.events).order_by(schema.events.c.seq)).mappings():
+        fields = {k: row[k] for k in row if k != "hash"}
+        count += 1
+        if row["seq"] != count:
+            return ChainCheck(False, count, count, f"event {count} is missing (found {row['seq']})")
+        if row["prev_hash"] != previous:
+            return ChainCheck(False, count, count, "its previous-hash does not match event before")
+        if _event_hash(fields) != row["hash"]:
+            return ChainCheck(False, count, count, "its content was changed after it was written")
+        previous = row["hash"]
+        latest[(row["entity"], row["entity_key"])] = (row["seq"], row["after"])
+    head = json.loads(
+        connection.execute(
+            select(schema.meta.c.value).where(schema.meta.c.key == HEAD_KEY)
+        ).scalar_one()
+    )
+    if head != {"seq": count, "hash": previous}:
+        return ChainCheck(
+            False, count, count + 1, f"events after {count} were deleted (head is {head['seq']})"
+        )
+    for table in AUDITED:
+        seen = set()
+        for current in connection.execute(select(table)).mappings():
+            key = entity_key(table, current)
+            seen.add(key)
+            last = latest.get((table.name, key))
+            if last is None:
+                return ChainCheck(
+                    False, count, count + 1, f"row {table.name}[{key}] was written without an event"
+                )
+            if last[1] != _dump(row_dict(current)):
+                return ChainCheck(
+                    False,
+                    count,
+                    last[0],
+                    f"row {table.name}[{key}] differs from what this event (its last) wrote",
+                )
+        for (entity, key), (seq, after) in latest.items():
+            if entity == table.name and key not in seen and after is not None:
+                return ChainCheck(False, count, seq, f"row {entity}[{key}] was deleted")
+    for entity, digest in (extra or {}).items():
+        events = [(s, a) for (e, _), (s, a) in latest.items() if e == entity]
+        if events:
+            seq, after = max(events)
+            if after is None or json.loads(after).get("content_hash") != digest:
+                return ChainCheck(
+                    False, count, seq, f"the {entity} rows differ from what this event wrote"
+                )
+    return ChainCheck(True, count)

@@ -1,0 +1,1128 @@
+"""The registry: the wetland bank's system of record on SQLite or PostgreSQL.
+
+:class:`Registry` holds restoration projects and their quota units
+(potential → released → pledged → debited), milestones with evidence,
+listings, trades with the Annex 2 fund split posted to fund accounts, pledges,
+insurance, survey vintages and the audit trail. Every write method is one
+database transaction that first takes the registry's write lock (SQLite:
+``BEGIN IMMEDIATE``; PostgreSQL: ``SELECT … FOR UPDATE`` on the audit chain's
+head), checks everything, then writes the rows and their audit events; an
+error leaves nothing written. Writers are therefore serialised: concurrent
+processes never lose an update or overdraw.
+
+Quota transactions obey exactly the rules of :class:`wetval.quota.QuotaLedger`
+(the same checking code runs): releases in schedule order by the milestone's
+share, no debit beyond the available units, chronological dates, a reference
+on every transaction. On top of the ledger, pledged units are locked: a debit
+or trade may take only released − debited − pledged units.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from decimal import ROUND_DOWN, ROUND_HALF_UP, ROUND_UP, Decimal
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+from sqlalchemy import Connection, Engine, create_engine, event, func, select
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError, OperationalError
+
+from wetval.errors import WetvalError
+from wetval.quota.funds import FundSplit, allocate_funds, to_fen
+from wetval.quota.ledger import LedgerTransaction, QuotaLedger, _AccountState, _Replay
+from wetval.registry import schema
+from wetval.registry.audit import GENESIS, HEAD_KEY, ChainCheck, Writer, verify_chain
+from wetval.registry.migrate import SchemaError, check_revision, schema_revision, upgrade
+
+__all__ = ["Registry", "RegistryError"]
+
+_ACCOUNTS = ("township", "centre", "restoration", "county_finance")
+
+
+class RegistryError(WetvalError):
+    """A registry operation was refused; nothing was written."""
+
+
+def _iso(value: dt.date | str, what: str) -> str:
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    try:
+        return dt.date.fromisoformat(str(value)).isoformat()
+    except ValueError:
+        raise RegistryError(f"{what} {value!r} is not an ISO date (YYYY-MM-DD)") from None
+
+
+def _text(value: object, what: str) -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise RegistryError(f"{what} is required (got {value!r}); fix: give it as text")
+    return value.strip()
+
+
+def _file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _engine(url: str) -> Engine:
+    try:
+        parsed = make_url(url)
+    except ArgumentError:
+        raise RegistryError(
+            f"{url!r} is not a database URL; fix: use sqlite:///path/to/registry.db or "
+            "postgresql+psycopg://user@host/dbname"
+        ) from None
+    if parsed.get_backend_name() == "sqlite":
+        if parsed.database in (None, "", ":memory:"):
+            raise RegistryError("a registry needs a database file; fix: sqlite:///path/to.db")
+        engine = create_engine(parsed, connect_args={"timeout": 120})
+
+        @event.listens_for(engine, "connect")
+        def _connect(dbapi_connection: Any, _record: Any) -> None:
+            # let SQLAlchemy's "begin" event below issue BEGIN itself
+            dbapi_connection.isolation_level = None
+            cursor = dbapi_connection.cursor()
+            cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute("PRAGMA foreign_keys=ON")
+            cursor.close()
+
+        @event.listens_for(engine, "begin")
+        def _begin(connection: Connection) -> None:
+            write = connection.get_execution_options().get("wetval_write", False)
+            connection.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
+
+        return engine
+    if parsed.get_backend_name() == "postgresql":
+        return create_engine(parsed, pool_pre_ping=True)
+    raise RegistryError(
+        f"registry backend {parsed.get_backend_name()!r} is not supported; "
+        "fix: use sqlite:///… or postgresql+psycopg://…"
+    )
+
+
+class Registry:
+    """The wetland bank's registry at an SQLAlchemy URL (see the module docstring).
+
+    Parameters
+    ----------
+    url
+        ``sqlite:///jinxian.db`` or ``postgresql+psycopg://user@host/db``.
+    user
+        Who makes the changes; recorded in every audit event.
+
+    Raises
+    ------
+    SchemaError
+        If the database is not a registry, or its schema revision is older
+        (run :meth:`upgrade`) or newer (made by a newer wetval) than this one.
+    """
+
+    def __init__(self, url: str, *, user: str = "wetval") -> None:
+        self.url = url
+        self.user = _text(user, "user")
+        self._engine = _engine(url)
+        try:
+            with self._engine.connect() as connection:
+                check_revision(connection, self._source)
+                self.unit_decimals = int(self._meta(connection, "unit_decimals"))
+        except OperationalError as error:
+            self._engine.dispose()
+            raise RegistryError(f"cannot open the registry {self._source}: {error.orig}") from None
+        except SchemaError:
+            self._engine.dispose()
+            raise
+        self._step = Decimal(1).scaleb(-self.unit_decimals)
+
+    @property
+    def _source(self) -> str:
+        return make_url(self.url).render_as_string(hide_password=True)
+
+    # ------------------------------------------------------------ lifecycle
+    @classmethod
+    def create(cls, url: str, *, user: str = "wetval", unit_decimals: int = 4) -> Registry:
+        """Make an empty registry at ``url`` (the newest schema) and open it.
+
+        Parameters
+        ----------
+        unit_decimals
+            Decimals kept for quota units (as :class:`~wetval.quota.QuotaLedger`).
+
+        Raises
+        ------
+        RegistryError
+            If ``url`` already holds a registry or other tables.
+        """
+        cls._initialise(url, user, unit_decimals, "head")
+        return cls(url, user=user)
+
+    @classmethod
+    def _initialise(cls, url: str, user: str, unit_decimals: int, revision: str) -> None:
+        """Create the schema at ``revision`` with meta rows and the opening event."""
+        if not isinstance(unit_decimals, int) or not 0 <= unit_decimals <= 8:
+            raise RegistryError(f"unit_decimals must be an integer 0–8, got {unit_decimals!r}")
+        engine = _engine(url)
+        try:
+            with engine.connect() as connection:
+                connection = connection.execution_options(wetval_write=True)
+                with connection.begin():
+                    if schema_revision(connection) is not None or _has_tables(connection):
+                        raise RegistryError(
+                            f"{make_url(url).render_as_string(hide_password=True)} already "
+                            "holds tables; fix: open it with Registry(url), or name a new "
+                            "database"
+                        )
+                    upgrade(connection, revision)
+                    connection.execute(
+                        schema.meta.insert(),
+                        [
+                            {"key": "unit_decimals", "value": str(unit_decimals)},
+                            {"key": HEAD_KEY, "value": json.dumps({"seq": 0, "hash": GENESIS})},
+                        ],
+                    )
+                    writer = Writer(connection, _text(user, "user"))
+                    writer.event(
+                        "create", "registry", "registry", None, {"unit_decimals": unit_decimals}
+                    )
+                    writer.close()
+        finally:
+            engine.dispose()
+
+    @classmethod
+    def upgrade(cls, url: str, *, user: str = "wetval") -> Registry:
+        """Migrate an older registry to this wetval's schema (one transaction) and open it."""
+        engine = _engine(url)
+        try:
+            with engine.connect() as connection:
+                connection = connection.execution_options(wetval_write=True)
+                with connection.begin():
+                    before = schema_revision(connection)
+                    if before is None:
+                        raise SchemaError(
+                            f"{make_url(url).render_as_string(hide_password=True)} is not a "
+                            "wetval registry; fix: create one with 'wetval registry init'"
+                        )
+                    upgrade(connection, "head")
+                    after = schema_revision(connection)
+                    if after != before:
+                        writer = Writer(connection, _text(user, "user"))
+                        writer.event(
+                            "upgrade", "registry", "schema", {"revision": before},
+                            {"revision": after},
+                        )  # fmt: skip
+                        writer.close()
+        finally:
+            engine.dispose()
+        return cls(url, user=user)
+
+    def close(self) -> None:
+        """Release the database connections."""
+        self._engine.dispose()
+
+    def __enter__(self) -> Registry:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.close()
+
+    @contextmanager
+    def _write(self) -> Iterator[Writer]:
+        """One write transaction holding the registry's write lock."""
+        with self._engine.connect() as connection:
+            connection = connection.execution_options(wetval_write=True)
+            with connection.begin():
+                writer = Writer(connection, self.user)
+                yield writer
+                writer.close()
+
+    @contextmanager
+    def _read(self) -> Iterator[Connection]:
+        with self._engine.connect() as connection, connection.begin():
+            yield connection
+
+    @staticmethod
+    def _meta(connection: Connection, key: str) -> str:
+        return str(
+            connection.execute(
+                select(schema.meta.c.value).where(schema.meta.c.key == key)
+            ).scalar_one()
+        )
+
+    # ------------------------------------------------------------ units
+    def _scaled(self, value: Decimal | float | int | str, what: str, rounding: str) -> int:
+        try:
+            number = value if isinstance(value, Decimal) else Decimal(str(value))
+        except ArithmeticError:
+            raise RegistryError(f"{what} {value!r} is not a number") from None
+        if not number.is_finite():
+            raise RegistryError(f"{what} {value!r} is not a finite number")
+        return int(number.quantize(self._step, rounding=rounding).scaleb(self.unit_decimals))
+
+    def _units(self, scaled: int) -> Decimal:
+        return Decimal(int(scaled)).scaleb(-self.unit_decimals).quantize(self._step)
+
+    def _stored_units(self, kind: str, scaled: int) -> Decimal:
+        """Units of a quota transaction as :class:`~wetval.quota.QuotaLedger` writes them.
+
+        A withhold carries ``Decimal(0)`` (as ``QuotaLedger.milestone`` does), so an
+        imported ledger exports to the same JSON.
+        """
+        return Decimal(0) if kind == "withhold" else self._units(scaled)
+
+    def _unit_series(self, scaled: pd.Series[Any]) -> pd.Series[Any]:
+        """Stored integer units as exact Decimal units [quota units]."""
+        return pd.Series([self._units(v) for v in scaled], index=scaled.index, dtype=object)
+
+    # ------------------------------------------------------------ quota checks
+    def _project(self, connection: Connection, project: str) -> dict[str, Any]:
+        row = (
+            connection.execute(select(schema.projects).where(schema.projects.c.id == project))
+            .mappings()
+            .first()
+        )
+        if row is None:
+            known = connection.execute(
+                select(schema.projects.c.id).order_by(schema.projects.c.id).limit(20)
+            ).scalars()
+            raise RegistryError(
+                f"unknown project {project!r}; registered: {', '.join(known) or '(none)'}; "
+                "fix: register the project first"
+            )
+        return dict(row)
+
+    def _ledger_step(
+        self, writer: Writer, t: LedgerTransaction, project: dict[str, Any] | None,
+        schedule: tuple[tuple[str, Decimal], ...],
+    ) -> None:  # fmt: skip
+        """Check ``t`` with the ledger's own rules, then write it and the project's balances."""
+        connection = writer.connection
+        qt = schema.quota_transactions
+        last = connection.execute(
+            select(qt.c.seq, qt.c.date).order_by(qt.c.seq.desc()).limit(1)
+        ).first()
+        accounts = {}
+        if project is not None:
+            milestones = connection.execute(
+                select(qt.c.milestone)
+                .where(qt.c.account == project["id"], qt.c.kind == "release")
+                .order_by(qt.c.seq)
+            ).scalars()
+            accounts[project["id"]] = _AccountState(
+                self._units(project["potential"]),
+                self._units(project["released"]),
+                self._units(project["debited"]),
+                tuple(str(m) for m in milestones),
+            )
+        replay = _Replay(
+            self.unit_decimals,
+            accounts,
+            last_date="" if last is None else str(last.date),
+            count=0 if last is None else int(last.seq) + 1,
+        )
+        problems = replay.apply(t, {t.account: schedule})
+        if problems:
+            raise RegistryError(
+                f"{t.kind} on project {t.account!r} refused: "
+                + "; ".join(f"{reason}; fix: {fix}" for reason, fix in problems)
+            )
+        scaled = int(t.units.scaleb(self.unit_decimals))
+        writer.insert(
+            qt,
+            t.kind,
+            {
+                "seq": t.seq, "kind": t.kind, "account": t.account, "units": scaled,
+                "milestone": t.milestone, "reference": t.reference, "date": t.date,
+            },
+        )  # fmt: skip
+        if project is not None and t.kind in ("release", "debit"):
+            column = "released" if t.kind == "release" else "debited"
+            writer.update(schema.projects, t.kind, project, {column: project[column] + scaled})
+
+    def _next_seq(self, connection: Connection) -> int:
+        last = connection.execute(select(func.max(schema.quota_transactions.c.seq))).scalar()
+        return 0 if last is None else int(last) + 1
+
+    @staticmethod
+    def _next_id(connection: Connection, column: Any) -> int:
+        last = connection.execute(select(func.max(column))).scalar()
+        return 1 if last is None else int(last) + 1
+
+    def _not_before_registration(self, project: dict[str, Any], date: str, what: str) -> None:
+        if date < project["registered_on"]:
+            raise RegistryError(
+                f"{what} dated {date} is before project {project['id']!r} was registered "
+                f"({project['registered_on']}); fix: check the date"
+            )
+
+    def _free(
+        self, connection: Connection, project: dict[str, Any], scaled: int, what: str
+    ) -> None:
+        """Refuse taking ``scaled`` units beyond released − debited − pledged, naming pledges."""
+        available = project["released"] - project["debited"]
+        free = available - project["pledged"]
+        if scaled <= free or scaled > available:
+            return  # the ledger check reports an overdraft of released units itself
+        active = connection.execute(
+            select(schema.pledges).where(
+                schema.pledges.c.project_id == project["id"], schema.pledges.c.released_on.is_(None)
+            )
+        ).mappings()
+        named = "; ".join(
+            f"pledge {p['id']} to {p['bank']} ({self._units(p['units'])} units, "
+            f"{p['start']}–{p['end']})"
+            for p in active
+        )
+        raise RegistryError(
+            f"{what} of {self._units(scaled)} units from project {project['id']!r} refused: "
+            f"only {self._units(free)} of its {self._units(available)} available units are free; "
+            f"the rest are pledged: {named}; fix: release the pledge first or take fewer units"
+        )
+
+    # ------------------------------------------------------------ projects and quota
+    def register_project(
+        self,
+        project: str,
+        *,
+        potential: Decimal | float | str,
+        schedule: Sequence[tuple[str, Decimal | float | str]],
+        reference: str,
+        date: dt.date | str,
+        name: str = "",
+        township: str = "",
+        grade: str = "",
+        sites: Sequence[str] = (),
+        design: str = "",
+        plan: str = "",
+        cost: Decimal | int | str = 0,
+    ) -> None:
+        """Register a restoration project with its potential units and release schedule.
+
+        Parameters
+        ----------
+        project
+            New project id (the quota account).
+        potential
+            Potential units [quota units], rounded down to the registry's decimals.
+        schedule
+            ``(milestone, share)`` in release order; shares > 0 summing to 1
+            (the quota card's ``release_schedule``).
+        reference, date
+            Record behind the registration (e.g. the approved design) and its date.
+        name, township, grade
+            Project name, township (receives the township fund share) and quality grade.
+        sites
+            Parcel ids (BSM) of the restoration sites.
+        design, plan
+            Design and plan references.
+        cost
+            Restoration cost from the design's engineering quantities [yuan];
+            a trade's restoration share is this cost pro rata to its units.
+
+        Raises
+        ------
+        RegistryError
+            For an existing project, a malformed schedule, a missing reference or
+            an out-of-order date (nothing is written).
+        """
+        project_id = _text(project, "project id")
+        shares = tuple((str(m), Decimal(str(s))) for m, s in schedule)
+        units = self._units(self._scaled(potential, "potential units", ROUND_DOWN))
+        cost_fen = _fen(cost, "restoration cost")
+        day = _iso(date, "date")
+        with self._write() as writer:
+            connection = writer.connection
+            exists = connection.execute(
+                select(schema.projects.c.id).where(schema.projects.c.id == project_id)
+            ).first()
+            if exists is not None:
+                raise RegistryError(f"project {project_id!r} is already registered")
+            t = LedgerTransaction(
+                seq=self._next_seq(connection), kind="register", account=project_id,
+                units=units, milestone=None, reference=str(reference).strip(), date=day,
+            )  # fmt: skip
+            # check the ledger rules before the project row exists
+            self._check_only(connection, t, shares)
+            writer.insert(
+                schema.projects,
+                "register",
+                {
+                    "id": project_id, "name": name, "township": township, "grade": grade,
+                    "registered_on": day, "potential": int(units.scaleb(self.unit_decimals)),
+                    "released": 0, "debited": 0, "pledged": 0,
+                    "schedule": json.dumps([[m, str(s)] for m, s in shares]),
+                    "sites": json.dumps(list(sites), ensure_ascii=False), "design": design,
+                    "plan": plan, "cost_fen": cost_fen, "reference": t.reference,
+                },
+            )  # fmt: skip
+            self._ledger_step(writer, t, None, shares)
+
+    def _check_only(
+        self, connection: Connection, t: LedgerTransaction, shares: tuple[tuple[str, Decimal], ...]
+    ) -> None:
+        last = connection.execute(
+            select(schema.quota_transactions.c.date)
+            .order_by(schema.quota_transactions.c.seq.desc())
+            .limit(1)
+        ).scalar()
+        problems = _Replay(self.unit_decimals, {}, str(last or ""), t.seq).apply(
+            t, {t.account: shares}
+        )
+        if problems:
+            raise RegistryError(
+                f"register of project {t.account!r} refused: "
+                + "; ".join(f"{reason}; fix: {fix}" for reason, fix in problems)
+            )
+
+    @staticmethod
+    def _schedule(project: Mapping[Any, Any]) -> tuple[tuple[str, Decimal], ...]:
+        return tuple((str(m), Decimal(s)) for m, s in json.loads(project["schedule"]))
+
+    def milestone(
+        self,
+        project: str,
+        milestone: str,
+        *,
+        passed: bool,
+        reference: str,
+        date: dt.date | str,
+        evidence: Sequence[tuple[str | Path, str]] = (),
+    ) -> Decimal:
+        """Record a milestone check (design approval, 验收, a monitoring year) with evidence.
+
+        Parameters
+        ----------
+        passed
+            A pass releases the milestone's share of the potential; a failure
+            records a withhold of 0 units (the milestone can be checked again).
+        evidence
+            ``(path, document type)`` of each evidence file; its name and
+            SHA-256 are stored. Every file must exist.
+
+        Returns
+        -------
+        Decimal
+            Units released [quota units] (0 for a failed check).
+
+        Raises
+        ------
+        RegistryError
+            For an unknown project or milestone, a milestone out of order or
+            already released, a date before the registration, or a missing
+            evidence file (all missing files named; nothing is written).
+        """
+        day = _iso(date, "date")
+        files = [(Path(p), _text(kind, f"document type of {p}")) for p, kind in evidence]
+        missing = [str(p) for p, _ in files if not p.is_file()]
+        if missing:
+            raise RegistryError(
+                f"evidence file(s) not found: {', '.join(missing)}; fix: give the path of each "
+                "document as it is on disk (nothing was recorded)"
+            )
+        hashes = [(p.name, _file_sha256(p), kind) for p, kind in files]
+        with self._write() as writer:
+            connection = writer.connection
+            row = self._project(connection, project)
+            self._not_before_registration(row, day, f"milestone {milestone!r}")
+            schedule = self._schedule(row)
+            state = _AccountState(
+                self._units(row["potential"]), self._units(row["released"]),
+                self._units(row["debited"]),
+            )  # fmt: skip
+            kind = "release" if passed else "withhold"
+            amount = (
+                _Replay(self.unit_decimals, {project: state}).expected_release(
+                    project, milestone, schedule
+                )
+                if passed
+                else Decimal(0)
+            )
+            seq = self._next_seq(connection)
+            t = LedgerTransaction(
+                seq=seq, kind=kind, account=project,
+                units=self._stored_units(kind, int(amount.scaleb(self.unit_decimals))),
+                milestone=milestone, reference=str(reference).strip(), date=day,
+            )  # fmt: skip
+            self._ledger_step(writer, t, row, schedule)
+            first = self._next_id(connection, schema.evidence.c.id)
+            for offset, (file_name, digest, doc_type) in enumerate(hashes):
+                writer.insert(
+                    schema.evidence,
+                    "evidence",
+                    {
+                        "id": first + offset, "transaction_seq": seq, "file_name": file_name,
+                        "sha256": digest, "doc_type": doc_type,
+                    },
+                )  # fmt: skip
+        return t.units
+
+    def debit(
+        self, project: str, units: Decimal | float | str, *, reference: str, date: dt.date | str
+    ) -> None:
+        """Debit units against an occupation permit outside a trade (rounded up).
+
+        Raises
+        ------
+        RegistryError
+            If the units exceed the released, unpledged units (a pledge is named).
+        """
+        day = _iso(date, "date")
+        scaled = self._scaled(units, "units", ROUND_UP)
+        with self._write() as writer:
+            row = self._project(writer.connection, project)
+            self._not_before_registration(row, day, "debit")
+            self._free(writer.connection, row, scaled, "debit")
+            t = LedgerTransaction(
+                seq=self._next_seq(writer.connection), kind="debit", account=project,
+                units=self._units(scaled), milestone=None, reference=str(reference).strip(),
+                date=day,
+            )  # fmt: skip
+            self._ledger_step(writer, t, row, self._schedule(row))
+
+    def import_ledger(
+        self, ledger: QuotaLedger, *, townships: Mapping[str, str] | None = None
+    ) -> None:
+        """Import an existing quota ledger losslessly (into a registry with no quota yet).
+
+        Every transaction is replayed through the registry's checks in its
+        order, keeping its sequence number, date, reference and units, so
+        :meth:`export_ledger` gives back a ledger with the same JSON and hash.
+
+        Parameters
+        ----------
+        ledger
+            The ledger (e.g. ``QuotaLedger.from_json(path.read_text())``).
+        townships
+            Optional township per account (for the fund split of later trades).
+
+        Raises
+        ------
+        RegistryError
+            If the registry already has quota transactions or its unit decimals
+            differ from the ledger's.
+        """
+        if ledger.unit_decimals != self.unit_decimals:
+            raise RegistryError(
+                f"the ledger keeps {ledger.unit_decimals} unit decimals, this registry "
+                f"{self.unit_decimals}; fix: create the registry with "
+                f"unit_decimals={ledger.unit_decimals}"
+            )
+        with self._write() as writer:
+            connection = writer.connection
+            if self._next_seq(connection) != 0:
+                raise RegistryError(
+                    "the registry already has quota transactions; fix: import a ledger into a "
+                    "new registry"
+                )
+            rows: dict[str, dict[str, Any]] = {}
+            for t in ledger.transactions:
+                schedule = ledger.schedules.get(t.account, ())
+                if t.kind == "register":
+                    self._check_only(connection, t, schedule)
+                    row = {
+                        "id": t.account, "name": "",
+                        "township": (townships or {}).get(t.account, ""),
+                        "grade": "", "registered_on": t.date,
+                        "potential": int(t.units.scaleb(self.unit_decimals)), "released": 0,
+                        "debited": 0, "pledged": 0,
+                        "schedule": json.dumps([[m, str(s)] for m, s in schedule]),
+                        "sites": "[]", "design": "", "plan": "", "cost_fen": 0,
+                        "reference": t.reference,
+                    }  # fmt: skip
+                    writer.insert(schema.projects, "import-ledger", row)
+                    self._ledger_step(writer, t, None, schedule)
+                    rows[t.account] = row
+                else:
+                    before = self._project(connection, t.account)
+                    self._ledger_step(writer, t, before, schedule)
+
+    def export_ledger(self) -> QuotaLedger:
+        """The registry's quota transactions as a :class:`~wetval.quota.QuotaLedger`.
+
+        Building it replays every transaction through the ledger's rules, so
+        this is also a full check of the stored quota history.
+        """
+        with self._read() as connection:
+            projects = connection.execute(select(schema.projects)).mappings().all()
+            rows = connection.execute(
+                select(schema.quota_transactions).order_by(schema.quota_transactions.c.seq)
+            ).mappings()
+            transactions = tuple(
+                LedgerTransaction(
+                    seq=int(r["seq"]), kind=r["kind"], account=r["account"],
+                    units=self._stored_units(r["kind"], r["units"]), milestone=r["milestone"],
+                    reference=r["reference"], date=r["date"],
+                )
+                for r in rows
+            )  # fmt: skip
+        return QuotaLedger(
+            transactions=transactions,
+            schedules={p["id"]: self._schedule(p) for p in projects},
+            unit_decimals=self.unit_decimals,
+        )
+
+    # ------------------------------------------------------------ pledges and insurance
+    def pledge(
+        self,
+        project: str,
+        units: Decimal | float | str,
+        *,
+        bank: str,
+        loan: Decimal | int | str,
+        start: dt.date | str,
+        end: dt.date | str,
+    ) -> int:
+        """Pledge released, unpledged units to a bank; they cannot be sold until released.
+
+        Parameters
+        ----------
+        units
+            Units pledged [quota units], rounded up.
+        loan
+            Loan amount [yuan].
+        start, end
+            Pledge term.
+
+        Returns
+        -------
+        int
+            The pledge id.
+        """
+        first, last = _iso(start, "start"), _iso(end, "end")
+        if last < first:
+            raise RegistryError(f"the pledge ends ({last}) before it starts ({first})")
+        scaled = self._scaled(units, "pledged units", ROUND_UP)
+        loan_fen = _fen(loan, "loan amount")
+        bank_name = _text(bank, "bank")
+        with self._write() as writer:
+            connection = writer.connection
+            row = self._project(connection, project)
+            self._not_before_registration(row, first, "pledge")
+            free = row["released"] - row["debited"] - row["pledged"]
+            if scaled <= 0 or scaled > free:
+                raise RegistryError(
+                    f"pledge of {self._units(scaled)} units of project {project!r} refused: "
+                    f"{self._units(free)} released units are free (released "
+                    f"{self._units(row['released'])}, debited {self._units(row['debited'])}, "
+                    f"pledged {self._units(row['pledged'])}); fix: pledge at most the free units"
+                )
+            pledge_id = self._next_id(connection, schema.pledges.c.id)
+            writer.insert(
+                schema.pledges,
+                "pledge",
+                {
+                    "id": pledge_id, "bank": bank_name, "project_id": project, "units": scaled,
+                    "loan_fen": loan_fen, "start": first, "end": last, "released_on": None,
+                },
+            )  # fmt: skip
+            writer.update(schema.projects, "pledge", row, {"pledged": row["pledged"] + scaled})
+        return pledge_id
+
+    def release_pledge(self, pledge: int, *, date: dt.date | str) -> None:
+        """Release a pledge (loan repaid): its units can be sold again."""
+        day = _iso(date, "date")
+        with self._write() as writer:
+            connection = writer.connection
+            row = (
+                connection.execute(select(schema.pledges).where(schema.pledges.c.id == pledge))
+                .mappings()
+                .first()
+            )
+            if row is None or row["released_on"] is not None:
+                state = "unknown" if row is None else f"already released on {row['released_on']}"
+                raise RegistryError(f"pledge {pledge} is {state}")
+            if day < row["start"]:
+                raise RegistryError(
+                    f"pledge {pledge} cannot be released ({day}) before {row['start']}"
+                )
+            project = self._project(connection, row["project_id"])
+            writer.update(schema.pledges, "release-pledge", dict(row), {"released_on": day})
+            writer.update(
+                schema.projects, "release-pledge", project,
+                {"pledged": project["pledged"] - row["units"]},
+            )  # fmt: skip
+
+    def insure(
+        self,
+        project: str,
+        units: Decimal | float | str,
+        *,
+        insurer: str,
+        policy_number: str,
+        premium: Decimal | int | str,
+        start: dt.date | str,
+        end: dt.date | str,
+    ) -> int:
+        """Record an insurance policy on a project's units (at most its potential).
+
+        Returns
+        -------
+        int
+            The policy's id.
+        """
+        first, last = _iso(start, "start"), _iso(end, "end")
+        if last < first:
+            raise RegistryError(f"the policy ends ({last}) before it starts ({first})")
+        scaled = self._scaled(units, "insured units", ROUND_UP)
+        premium_fen = _fen(premium, "premium")
+        with self._write() as writer:
+            connection = writer.connection
+            row = self._project(connection, project)
+            self._not_before_registration(row, first, "insurance")
+            if not 0 < scaled <= row["potential"]:
+                raise RegistryError(
+                    f"insured units must be > 0 and at most the potential "
+                    f"{self._units(row['potential'])} of {project!r}, got {self._units(scaled)}"
+                )
+            policy_id = self._next_id(connection, schema.insurance.c.id)
+            writer.insert(
+                schema.insurance,
+                "insure",
+                {
+                    "id": policy_id, "policy_number": _text(policy_number, "policy number"),
+                    "insurer": _text(insurer, "insurer"), "project_id": project, "units": scaled,
+                    "premium_fen": premium_fen, "start": first, "end": last,
+                },
+            )  # fmt: skip
+        return policy_id
+
+    # ------------------------------------------------------------ listings and trades
+    def list_units(
+        self,
+        project: str,
+        units: Decimal | float | str,
+        *,
+        seller: str,
+        asking_price: Decimal | int | str,
+        date: dt.date | str,
+    ) -> int:
+        """Offer units of a project for sale (asking price per unit [yuan]); returns the id."""
+        day = _iso(date, "date")
+        scaled = self._scaled(units, "listed units", ROUND_UP)
+        asking = _fen(asking_price, "asking price")
+        with self._write() as writer:
+            connection = writer.connection
+            row = self._project(connection, project)
+            self._not_before_registration(row, day, "listing")
+            self._free(connection, row, scaled, "listing")
+            available = row["released"] - row["debited"]
+            if not 0 < scaled <= available:
+                raise RegistryError(
+                    f"listing of {self._units(scaled)} units of {project!r} refused: "
+                    f"{self._units(available)} units are available"
+                )
+            listing_id = self._next_id(connection, schema.listings.c.id)
+            writer.insert(
+                schema.listings,
+                "list",
+                {
+                    "id": listing_id, "seller": _text(seller, "seller"), "project_id": project,
+                    "units": scaled, "asking_fen_per_unit": asking, "date": day, "status": "open",
+                },
+            )  # fmt: skip
+        return listing_id
+
+    def trade(
+        self,
+        *,
+        contract: str,
+        buyer: str,
+        occupation_project: str,
+        approval_reference: str,
+        date: dt.date | str,
+        units: Mapping[str, Decimal | float | str],
+        price_per_unit: Decimal | int | str,
+        assessment_hash: str | None = None,
+        review_hash: str | None = None,
+        listing: int | None = None,
+    ) -> int:
+        """Record a sale: debit the units and post the Annex 2 fund split to the fen.
+
+        Each part (units from one project) is its own debit (reference: the
+        contract number) and its own fund split: amount = price × units rounded
+        half up to the fen; township share to that project's township,
+        centre share, restoration cost (the project's cost pro rata to the
+        units, to the fen) and the remainder to county finance, by the
+        ``fund-split`` card in force on the date.
+
+        Parameters
+        ----------
+        contract
+            Contract number (unique).
+        approval_reference
+            The occupation project's approval (required).
+        units
+            Units per restoration project [quota units], rounded up.
+        price_per_unit
+            [yuan per quota unit], at most two decimals.
+        assessment_hash, review_hash
+            Hash of the assessment and of the review record the price relied on.
+        listing
+            The listing this sale closes, if any.
+
+        Returns
+        -------
+        int
+            The trade id.
+
+        Raises
+        ------
+        RegistryError
+            Without an approval reference, for an unknown project, units beyond
+            the free units (a pledge is named), a sale that does not cover the
+            restoration cost and shares, or a duplicate contract number.
+        """
+        day = _iso(date, "date")
+        approval = _text(approval_reference, "approval reference of the occupation project")
+        contract_number = _text(contract, "contract number")
+        price_fen = _fen(price_per_unit, "price per unit")
+        if not units:
+            raise RegistryError("a trade needs units from at least one project")
+        parts = {p: self._scaled(u, f"units of {p!r}", ROUND_UP) for p, u in units.items()}
+        bad = [p for p, s in parts.items() if s <= 0]
+        if bad:
+            raise RegistryError(f"units must be positive for {', '.join(bad)}")
+        with self._write() as writer:
+            connection = writer.connection
+            if connection.execute(
+                select(schema.trades.c.id).where(schema.trades.c.contract == contract_number)
+            ).first():
+                raise RegistryError(f"contract {contract_number!r} is already recorded")
+            rows = {p: self._project(connection, p) for p in parts}
+            for p, scaled in parts.items():
+                self._not_before_registration(rows[p], day, "trade")
+                self._free(connection, rows[p], scaled, "trade")
+            listing_row = self._listing(connection, listing, parts) if listing else None
+            splits: dict[str, FundSplit] = {}
+            for p, scaled in parts.items():
+                amount = (Decimal(price_fen) * self._units(scaled)).to_integral_value(ROUND_HALF_UP)
+                restoration = (
+                    Decimal(rows[p]["cost_fen"]) * scaled / max(rows[p]["potential"], 1)
+                ).to_integral_value(ROUND_HALF_UP)
+                try:
+                    split = allocate_funds(
+                        FundSplit.yuan(int(amount)), FundSplit.yuan(int(restoration)), date=day
+                    )
+                except WetvalError as error:
+                    raise RegistryError(f"trade {contract_number!r}: {error}") from None
+                if not split.covered:
+                    raise RegistryError(
+                        f"trade {contract_number!r}: the price of the {self._units(scaled)} units "
+                        f"of {p!r} ({split.yuan(split.amount_fen)} yuan) does not cover the "
+                        f"restoration cost plus the township and centre shares (short by "
+                        f"{split.yuan(split.shortfall_fen)} yuan); fix: check the price"
+                    )
+                splits[p] = split
+            trade_id = self._next_id(connection, schema.trades.c.id)
+            card = next(iter(splits.values())).provenance.cards[0]
+            writer.insert(
+                schema.trades,
+                "trade",
+                {
+                    "id": trade_id, "contract": contract_number, "buyer": _text(buyer, "buyer"),
+                    "occupation_project": _text(occupation_project, "occupation project"),
+                    "approval_reference": approval, "date": day, "units": sum(parts.values()),
+                    "price_fen_per_unit": price_fen,
+                    "amount_fen": sum(s.amount_fen for s in splits.values()),
+                    "assessment_hash": assessment_hash, "review_hash": review_hash,
+                    "listing_id": listing, "fund_card": f"{card.id}@{card.version}#{card.hash}",
+                },
+            )  # fmt: skip
+            posting = self._next_id(connection, schema.fund_postings.c.id)
+            for p, scaled in parts.items():
+                seq = self._next_seq(connection)
+                t = LedgerTransaction(
+                    seq=seq, kind="debit", account=p, units=self._units(scaled), milestone=None,
+                    reference=f"trade {contract_number} · {approval}", date=day,
+                )  # fmt: skip
+                self._ledger_step(writer, t, rows[p], self._schedule(rows[p]))
+                writer.insert(
+                    schema.trade_parts,
+                    "trade",
+                    {
+                        "trade_id": trade_id,
+                        "project_id": p,
+                        "units": scaled,
+                        "transaction_seq": seq,
+                    },
+                )
+                split = splits[p]
+                for account, fen in (
+                    (f"township/{rows[p]['township'] or p}", split.township_fen),
+                    ("centre", split.centre_fen),
+                    (f"restoration/{p}", split.restoration_fen),
+                    ("county_finance", split.county_finance_fen),
+                ):
+                    writer.insert(
+                        schema.fund_postings,
+                        "fund-posting",
+                        {"id": posting, "trade_id": trade_id, "account": account, "fen": fen},
+                    )
+                    posting += 1
+            if listing_row is not None:
+                writer.update(schema.listings, "trade", listing_row, {"status": "sold"})
+        return trade_id
+
+    def _listing(
+        self, connection: Connection, listing: int, parts: Mapping[str, int]
+    ) -> dict[str, Any]:
+        row = (
+            connection.execute(select(schema.listings).where(schema.listings.c.id == listing))
+            .mappings()
+            .first()
+        )
+        if row is None or row["status"] != "open":
+            raise RegistryError(
+                f"listing {listing} is {'unknown' if row is None else row['status']}"
+            )
+        if row["project_id"] not in parts or parts[row["project_id"]] > row["units"]:
+            raise RegistryError(
+                f"listing {listing} offers {self._units(row['units'])} units of "
+                f"{row['project_id']!r}; the trade takes other units"
+            )
+        return dict(row)
+
+    # ------------------------------------------------------------ queries
+    def projects(self) -> pd.DataFrame:
+        """Per project: potential, released, debited, pledged, available and free units.
+
+        ``available`` = released − debited; ``free`` = available − pledged (what
+        can be sold now) [quota units, Decimal].
+        """
+        with self._read() as connection:
+            frame = pd.read_sql(select(schema.projects).order_by(schema.projects.c.id), connection)
+        for column in ("potential", "released", "debited", "pledged"):
+            frame[column] = self._unit_series(frame[column])
+        frame["available"] = frame["released"] - frame["debited"]
+        frame["free"] = frame["available"] - frame["pledged"]
+        return frame.set_index("id")
+
+    def trades(self) -> pd.DataFrame:
+        """Every trade part: trade, date, project, grade, units, price and amount [yuan]."""
+        t, p, pr = schema.trades, schema.trade_parts, schema.projects
+        query = (
+            select(
+                t.c.id.label("trade_id"), t.c.contract, t.c.date, t.c.buyer,
+                t.c.occupation_project, t.c.approval_reference, p.c.project_id, pr.c.grade,
+                pr.c.township, p.c.units, t.c.price_fen_per_unit, t.c.assessment_hash,
+                t.c.review_hash,
+            )
+            .join(p, p.c.trade_id == t.c.id)
+            .join(pr, pr.c.id == p.c.project_id)
+            .order_by(t.c.id, p.c.project_id)
+        )  # fmt: skip
+        with self._read() as connection:
+            frame = pd.read_sql(query, connection)
+        frame["units"] = self._unit_series(frame["units"])
+        frame["price_per_unit"] = _yuan_series(frame["price_fen_per_unit"])
+        return frame.drop(columns="price_fen_per_unit")
+
+    def price_index(self) -> pd.DataFrame:
+        """Recorded prices by year and grade: trades, units, unit-weighted mean, min, max.
+
+        Prices are [yuan per quota unit]; this is what the market approach of
+        pricing takes as comparables.
+        """
+        frame = self.trades()
+        if frame.empty:
+            return pd.DataFrame(
+                columns=["trades", "units", "mean_price", "min_price", "max_price"],
+                index=pd.MultiIndex.from_arrays([[], []], names=["year", "grade"]),
+            )
+        frame = frame.assign(
+            year=frame["date"].str[:4].astype(int),
+            units_f=frame["units"].astype(float),
+            price_f=frame["price_per_unit"].astype(float),
+        )
+        frame["value"] = frame["units_f"] * frame["price_f"]
+        grouped = frame.groupby(["year", "grade"])
+        return pd.DataFrame(
+            {
+                "trades": grouped["trade_id"].nunique(),
+                "units": grouped["units_f"].sum(),
+                "mean_price": grouped["value"].sum() / grouped["units_f"].sum(),
+                "min_price": grouped["price_f"].min(),
+                "max_price": grouped["price_f"].max(),
+            }
+        )
+
+    def fund_accounts(self) -> pd.DataFrame:
+        """Balance of every fund account [fen and yuan], from all postings."""
+        query = (
+            select(
+                schema.fund_postings.c.account, func.sum(schema.fund_postings.c.fen).label("fen")
+            )
+            .group_by(schema.fund_postings.c.account)
+            .order_by(schema.fund_postings.c.account)
+        )
+        with self._read() as connection:
+            frame = pd.read_sql(query, connection)
+        frame["fen"] = frame["fen"].astype("int64")
+        frame["yuan"] = _yuan_series(frame["fen"])
+        return frame.set_index("account")
+
+    def pledges(self) -> pd.DataFrame:
+        """Every pledge with its units [quota units] and loan [yuan]; active ones unreleased."""
+        with self._read() as connection:
+            frame = pd.read_sql(select(schema.pledges).order_by(schema.pledges.c.id), connection)
+        frame["units"] = self._unit_series(frame["units"])
+        frame["loan"] = _yuan_series(frame["loan_fen"])
+        return frame.drop(columns="loan_fen").set_index("id")
+
+    def insurance(self) -> pd.DataFrame:
+        """Every insurance policy with its units and premium [yuan]."""
+        with self._read() as connection:
+            frame = pd.read_sql(
+                select(schema.insurance).order_by(schema.insurance.c.id), connection
+            )
+        frame["units"] = self._unit_series(frame["units"])
+        frame["premium"] = _yuan_series(frame["premium_fen"])
+        return frame.drop(columns="premium_fen").set_index("id")
+
+    def evidence(self) -> pd.DataFrame:
+        """Evidence documents with the quota transaction (milestone) they back."""
+        e, q = schema.evidence, schema.quota_transactions
+        query = (
+            select(e, q.c.account, q.c.milestone, q.c.kind, q.c.date)
+            .join(q, q.c.seq == e.c.transaction_seq)
+            .order_by(e.c.id)
+        )
+        with self._read() as connection:
+            return pd.read_sql(query, connection).set_index("id")
+
+    def events(self) -> pd.DataFrame:
+        """The audit trail, oldest first."""
+        with self._read() as connection:
+            return pd.read_sql(select(schema.events).order_by(schema.events.c.seq), connection)
+
+    def verify(self) -> ChainCheck:
+        """Check the audit chain and every row against it; names the first bad event."""
+        with self._read() as connection:
+            return verify_chain(connection)
+
+
+def _fen(amount: Decimal | int | str | float, what: str) -> int:
+    try:
+        return to_fen(amount, what)
+    except WetvalError as error:
+        raise RegistryError(str(error)) from None
+
+
+def _yuan_series(fen: pd.Series[Any]) -> pd.Series[Any]:
+    """Integer fen as exact Decimal yuan."""
+    return pd.Series([FundSplit.yuan(int(v)) for v in fen], index=fen.index, dtype=object)
+
+
+def _has_tables(connection: Connection) -> bool:
+    from sqlalchemy import inspect
+
+    return bool(inspect(connection).get_table_names())
+
+
+__all__ += ["ChainCheck", "SchemaError"]
