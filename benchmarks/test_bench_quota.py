@@ -77,10 +77,8 @@ def test_price_100k_quota_parcels(benchmark, quota_inputs, quota_credits) -> Non
     assert price.fund_split is not None and price.fund_split.covered
 
 
-@pytest.fixture(scope="module")
-def county_accounts() -> QuotaAccounts:
-    """A SYNTHETIC county: 20,000 restoration parcels against 2,000 occupied parcels."""
-    n_credit, n_debit = 20_000, 2_000
+def _county(n_credit: int, n_debit: int) -> QuotaAccounts:
+    """A SYNTHETIC county of restoration parcels and occupied parcels, accounted."""
     n = n_credit + n_debit
     rng = np.random.default_rng(11)
     frame = pd.DataFrame(
@@ -107,8 +105,20 @@ def county_accounts() -> QuotaAccounts:
     return quota_accounts(parcels, condition=condition)
 
 
+@pytest.fixture(scope="module")
+def county_accounts() -> QuotaAccounts:
+    """20,000 SYNTHETIC restoration parcels against 2,000 occupied parcels."""
+    return _county(20_000, 2_000)
+
+
 def test_balance_20k_credits_against_2k_occupied_parcels(benchmark, county_accounts) -> None:  # type: ignore[no-untyped-def]
     report = benchmark(balance, county_accounts.credits, county_accounts.debits)
+    assert len(report.matches) > 0
+
+
+def test_balance_100k_credits_against_10k_occupied_parcels(benchmark) -> None:  # type: ignore[no-untyped-def]
+    accounts = _county(100_000, 10_000)
+    report = benchmark.pedantic(balance, args=(accounts.credits, accounts.debits), rounds=3)
     assert len(report.matches) > 0
 
 

@@ -203,6 +203,152 @@ def _location_codes(
     return np.where(same_town, 0, np.where(same_county, 1, 2))
 
 
+@dataclass
+class _CreditPool:
+    """The eligible credits, grouped by place so that one occupation's ranking is cheap.
+
+    Credits are ranked for an occupation by location rank, then closeness of grade,
+    then type group, then parcel id (:func:`balance`). Every credit of one location
+    class shares the first key, so the ranking is built one location block at a time,
+    and only as far as the matching reaches: most occupations are served from their
+    own township. Arrays are positions into the credit table, sorted by parcel id.
+    All codes are integers (-1 unknown; an unknown type group matches nothing).
+    """
+
+    town: np.ndarray
+    county: np.ndarray
+    rank: np.ndarray
+    group: np.ndarray
+    location_rank: np.ndarray
+    cross_county: bool
+    closest: bool
+    _by_county: dict[int, np.ndarray] = field(init=False)
+    _by_place: dict[tuple[int, int], np.ndarray] = field(init=False)
+
+    def __post_init__(self) -> None:
+        self._by_county = _positions_by(self.county)
+        place = self.county.astype(np.int64) * (int(self.town.max(initial=0)) + 2) + self.town + 1
+        by_place = _positions_by(place)
+        self._by_place = {
+            (int(self.county[p[0]]), int(self.town[p[0]])): p for p in by_place.values()
+        }
+
+    def blocks(self) -> list[tuple[int, ...]]:
+        """Location codes ranked together, best location rank first."""
+        codes = [0, 1, 2] if self.cross_county else [0, 1]
+        ranks = sorted({self.location_rank[c] for c in codes})
+        return [tuple(c for c in codes if self.location_rank[c] == r) for r in ranks]
+
+    def members(self, codes: tuple[int, ...], d_town: int, d_county: int) -> np.ndarray:
+        """Positions of the credits at these location codes from one occupation's place."""
+        empty = np.zeros(0, dtype=np.intp)
+        county = self._by_county.get(d_county, empty) if d_county >= 0 else empty
+        known = d_town >= 0 and d_county >= 0
+        town = self._by_place.get((d_county, d_town), empty) if known else empty
+        parts = []
+        if 0 in codes:
+            parts.append(town)
+        if 1 in codes:
+            parts.append(np.setdiff1d(county, town, assume_unique=True))
+        if 2 in codes:
+            parts.append(np.setdiff1d(np.arange(self.rank.size), county, assume_unique=True))
+        return parts[0] if len(parts) == 1 else np.sort(np.concatenate(parts))
+
+    def order(
+        self, positions: np.ndarray, d_rank: float, d_group: int, like_for_like: bool
+    ) -> np.ndarray:
+        """The suitable credits among ``positions``, in ranking order within one location rank."""
+        suitable = self.rank[positions] >= d_rank
+        if like_for_like:
+            suitable &= (self.group[positions] == d_group) & (d_group >= 0)
+        found = positions[suitable]
+        quality_key = self.rank[found] - d_rank if self.closest else -self.rank[found]
+        group_key = ((self.group[found] != d_group) | (d_group < 0)).astype(int)
+        ranked: np.ndarray = found[np.lexsort((found, group_key, quality_key))]
+        return ranked
+
+    def queue(
+        self, d_town: int, d_county: int, d_rank: float, d_group: int, like_for_like: bool
+    ) -> _CreditQueue:
+        """The credits one occupation profile takes, best first, built as it is consumed."""
+        return _CreditQueue(self, d_town, d_county, d_rank, d_group, like_for_like)
+
+    def ranking(
+        self, d_town: int, d_county: int, d_rank: float, d_group: int, like_for_like: bool
+    ) -> tuple[np.ndarray, tuple[np.ndarray, np.ndarray | bool, np.ndarray | bool]]:
+        """Every suitable credit in ranking order, and the rule masks (for shortfall notes)."""
+        location = _location_codes(d_town, d_county, self.town, self.county)
+        better = self.rank >= d_rank
+        like = ((self.group == d_group) & (d_group >= 0)) if like_for_like else True
+        reachable = location != 2 if not self.cross_county else True
+        candidates = np.flatnonzero(better & like & reachable)
+        quality_key = self.rank[candidates] - d_rank if self.closest else -self.rank[candidates]
+        group_key = ((self.group[candidates] != d_group) | (d_group < 0)).astype(int)
+        ranked = candidates[
+            np.lexsort(
+                (candidates, group_key, quality_key, self.location_rank[location[candidates]])
+            )
+        ]
+        return ranked, (better, like, reachable)
+
+
+class _CreditQueue:
+    """One occupation profile's ranked credits, materialised one location block at a time."""
+
+    def __init__(
+        self,
+        pool: _CreditPool,
+        d_town: int,
+        d_county: int,
+        d_rank: float,
+        d_group: int,
+        like_for_like: bool,
+    ) -> None:
+        self._pool = pool
+        self._profile = (d_town, d_county, d_rank, d_group, like_for_like)
+        self._blocks = pool.blocks()
+        self._block = -1
+        self._ranked = np.zeros(0, dtype=np.intp)
+        self._next = 0
+
+    def next_available(self, remaining: np.ndarray) -> int:
+        """The best credit with units left (its position), or -1 when none is left."""
+        while True:
+            while self._next < self._ranked.size:
+                position = int(self._ranked[self._next])
+                if remaining[position] > 1e-12:
+                    return position
+                self._next += 1
+            if self._block + 1 == len(self._blocks):
+                return -1
+            self._block += 1
+            d_town, d_county, d_rank, d_group, like_for_like = self._profile
+            members = self._pool.members(self._blocks[self._block], d_town, d_county)
+            self._ranked = self._pool.order(members, d_rank, d_group, like_for_like)
+            self._next = 0
+
+    def location_of(self, position: int) -> int:
+        """Location code of one credit relative to the profile's place."""
+        d_town, d_county = self._profile[0], self._profile[1]
+        same_county = d_county >= 0 and self._pool.county[position] == d_county
+        if same_county and d_town >= 0 and self._pool.town[position] == d_town:
+            return 0
+        return 1 if same_county else 2
+
+
+def _positions_by(codes: np.ndarray) -> dict[int, np.ndarray]:
+    """Ascending positions of each distinct code (one stable sort, no per-code scan)."""
+    if codes.size == 0:
+        return {}
+    order = np.argsort(codes, kind="stable")
+    sorted_codes = codes[order]
+    starts = np.flatnonzero(np.r_[True, sorted_codes[1:] != sorted_codes[:-1]])
+    return {
+        int(sorted_codes[s]): part
+        for s, part in zip(starts, np.split(order, starts[1:]), strict=True)
+    }
+
+
 def _codes(credit_values: np.ndarray, debit_values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Shared integer codes of two text columns (-1 for missing)."""
     codes, _ = pd.factorize(
@@ -261,7 +407,9 @@ def balance(
     d_project = d_table["project_id"].fillna(NO_PROJECT).to_numpy(dtype=object)
 
     c_ids = c_table.index.to_numpy(dtype=object)
-    c_group = c_table["type_group"].to_numpy(dtype=object)
+    c_group, d_group = _codes(
+        c_table["type_group"].to_numpy(dtype=object), d_table["type_group"].to_numpy(dtype=object)
+    )
     c_rank = _ranks(rules, c_table)
     c_units = c_table["units"].to_numpy(dtype=float)
     c_area = c_table["area_mu"].to_numpy(dtype=float)
@@ -290,17 +438,25 @@ def balance(
     d_pid = d_table["project_id"].to_numpy(dtype=object)
     d_area = d_table["area_mu"].to_numpy(dtype=float)
     d_units = d_table["units"].to_numpy(dtype=float)
-    d_group = d_table["type_group"].to_numpy(dtype=object)
     d_level = d_table["wetland_level"].to_numpy(dtype=object)
     d_rank = _ranks(rules, d_table)
     order = sorted(
         range(len(d_table)),
         key=lambda i: (_LEVEL_ORDER.get(str(d_level[i]), 3), str(d_pid[i]), str(d_ids[i])),
     )
+    credit_pool = _CreditPool(
+        town=c_town,
+        county=c_county,
+        rank=c_rank,
+        group=c_group,
+        location_rank=location_rank,
+        cross_county=cross_ok,
+        closest=closest,
+    )
     # The order in which an occupation takes credits depends only on its township,
-    # county, grade, type group and level, not on what earlier occupations took: rank
-    # the candidates once per such profile and skip the credits used up since.
-    profiles: dict[tuple[object, ...], tuple[np.ndarray, np.ndarray, list[int]]] = {}
+    # county, grade, type group and level, not on what earlier occupations took: one
+    # queue per such profile, ranked lazily, skipping the credits used up since.
+    queues: dict[tuple[object, ...], _CreditQueue] = {}
     matches: list[tuple[object, ...]] = []
     reasons: dict[object, list[str]] = {}
     delivered_area = np.zeros(len(d_table))
@@ -308,44 +464,26 @@ def balance(
     for i in order:
         like_for_like = d_level[i] in like_levels
         key = (d_town[i], d_county[i], d_rank[i], d_group[i], like_for_like)
-        if key not in profiles:
-            location = _location_codes(d_town[i], d_county[i], c_town, c_county)
-            better = c_rank >= d_rank[i]
-            like = (c_group == d_group[i]) if like_for_like else True
-            reachable = location != 2 if not cross_ok else True
-            candidates = np.flatnonzero(better & like & reachable)
-            quality_key = c_rank[candidates] - d_rank[i] if closest else -c_rank[candidates]
-            group_key = (c_group[candidates] != d_group[i]).astype(int)
-            ranked = candidates[
-                np.lexsort(
-                    (
-                        c_ids[candidates],
-                        group_key,
-                        quality_key,
-                        location_rank[location[candidates]],
-                    )
-                )
-            ]
-            profiles[key] = (ranked, location, [0])
-        ranked, location, start = profiles[key]
-        while start[0] < ranked.size and remaining[ranked[start[0]]] <= 1e-12:
-            start[0] += 1
-        if start[0] == ranked.size:
-            better = c_rank >= d_rank[i]
-            like = (c_group == d_group[i]) if like_for_like else True
-            reachable = location != 2 if not cross_ok else True
+        if key not in queues:
+            queues[key] = credit_pool.queue(
+                d_town[i], d_county[i], d_rank[i], d_group[i], like_for_like
+            )
+        queue = queues[key]
+        if queue.next_available(remaining) < 0:
+            ranked, masks = credit_pool.ranking(
+                d_town[i], d_county[i], d_rank[i], d_group[i], like_for_like
+            )
             reasons.setdefault(d_project[i], []).append(
-                _why_none(d_ids[i], remaining > 1e-12, better, like, reachable)
-                + _awaiting(withheld[ranked])
+                _why_none(d_ids[i], remaining > 1e-12, *masks) + _awaiting(withheld[ranked])
             )
             continue
         need_area, need_units = float(d_area[i]), float(d_units[i])
-        for j in ranked[start[0] :]:
-            if need_area <= tolerance and need_units <= tolerance:
+        while need_area > tolerance or need_units > tolerance:
+            j = queue.next_available(remaining)
+            if j < 0:
                 break
-            if remaining[j] <= 1e-12:
-                continue
-            factor = location_factor[location[j]]
+            location = queue.location_of(j)
+            factor = location_factor[location]
             per_share_units = c_units[j] * factor
             share = max(
                 need_area / c_area[j] if c_area[j] > 0 else 0.0,
@@ -359,11 +497,14 @@ def balance(
             delivered_units[i] += share * per_share_units
             matches.append(
                 (
-                    d_ids[i], d_pid[i], c_ids[j], c_project[j], _LOCATIONS[location[j]], factor,
+                    d_ids[i], d_pid[i], c_ids[j], c_project[j], _LOCATIONS[location], factor,
                     share, share * c_area[j], share * c_units[j], share * per_share_units,
                 )
             )  # fmt: skip
         if need_area > tolerance or need_units > tolerance:
+            ranked, _ = credit_pool.ranking(
+                d_town[i], d_county[i], d_rank[i], d_group[i], like_for_like
+            )
             reasons.setdefault(d_project[i], []).append(
                 f"{d_ids[i]}: eligible credits ran out ({max(need_units, 0):.4f} units, "
                 f"{max(need_area, 0):.4f} 亩 short)" + _awaiting(withheld[ranked])
