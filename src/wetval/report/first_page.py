@@ -205,23 +205,24 @@ def _monte_carlo_messages(assessment: Assessment) -> list[Message]:
     if result is None:
         return []
     frame = result.to_frame()
-    low_q, high_q = f"P{min(result.percentiles):g}", f"P{max(result.percentiles):g}"
+    outputs = [str(o) for o in frame.index]
+    low = np.array([result.percentile(o, 5) for o in outputs])
+    high = np.array([result.percentile(o, 95) for o in outputs])
     spread = frame["sd"].to_numpy(dtype=float) > 0
     deterministic = frame["deterministic"].to_numpy(dtype=float)
-    outside = spread & (
-        (deterministic < frame[low_q].to_numpy(dtype=float))
-        | (deterministic > frame[high_q].to_numpy(dtype=float))
-    )
+    outside = spread & ((deterministic < low) | (deterministic > high))
     messages = [
         Message.of(
             "w_outside_band",
             output=Term(f"out_{output}", str(output)),
             value=float(row["deterministic"]),
-            low=float(row[low_q]),
-            high=float(row[high_q]),
+            low=float(band_low),
+            high=float(band_high),
             unit=Term(f"unit_{row['unit']}", str(row["unit"])),
         )
-        for (output, row), out in zip(frame.iterrows(), outside, strict=True)
+        for (output, row), out, band_low, band_high in zip(
+            frame.iterrows(), outside, low, high, strict=True
+        )
         if out
     ]
     not_converged = [
@@ -237,7 +238,7 @@ def _monte_carlo_messages(assessment: Assessment) -> list[Message]:
         )
     if "price_per_unit" in frame.index:
         value = float(frame["deterministic"]["price_per_unit"])
-        median = float(frame["P50"]["price_per_unit"])
+        median = result.percentile("price_per_unit", 50)
         if value < median:
             messages.append(Message.of("n_below_median", "note", value=value, median=median))
     return messages
@@ -276,9 +277,9 @@ def first_page(assessment: Assessment) -> FirstPage:
         summary = assessment.uncertainty.to_frame()
         mc = {
             "mc_draws": int(assessment.uncertainty.n_draws),
-            "mc_p5": float(summary["P5"]["price_per_unit"]),
-            "mc_p50": float(summary["P50"]["price_per_unit"]),
-            "mc_p95": float(summary["P95"]["price_per_unit"]),
+            "mc_p5": assessment.uncertainty.percentile("price_per_unit", 5),
+            "mc_p50": assessment.uncertainty.percentile("price_per_unit", 50),
+            "mc_p95": assessment.uncertainty.percentile("price_per_unit", 95),
         }
         not_converged = tuple(str(o) for o in summary.index[~summary["converged"]])
     messages += _monte_carlo_messages(assessment)
