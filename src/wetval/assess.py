@@ -458,7 +458,8 @@ class Assessment(Result):
             "synthetic": self.synthetic,
         }
         if not self.sale.empty:
-            facts["units_required"] = round(float(self.sale["units_delivered"].sum()), 4)
+            facts["units_required"] = round(float(self.balance.projects["units_required"].sum()), 4)
+            facts["units_delivered"] = round(float(self.sale["units_delivered"].sum()), 4)
             facts["sale_amount"] = float(self.sale["amount"].sum())
         if self.uncertainty is not None:
             facts["price_per_unit_p5_p50_p95"] = [
@@ -484,8 +485,8 @@ class Assessment(Result):
         ]
         if "sale_amount" in head:
             lines.append(
-                f"  proposed sale: {head['units_required']:,.2f} units for "
-                f"{head['sale_amount']:,.2f} CNY"
+                f"  proposed sale: {head['units_delivered']:,.2f} units delivered "
+                f"({head['units_required']:,.2f} required) for {head['sale_amount']:,.2f} CNY"
             )
         if "loan_capacity" in head:
             lines.append(

@@ -30,7 +30,8 @@ from wetval.report.document import (
     Section,
     Table,
 )
-from wetval.report.strings import Lang, known, tr
+from wetval.report.first_page import first_page
+from wetval.report.strings import Lang, known, say, tr
 from wetval.units import M2_PER_HA
 
 if TYPE_CHECKING:
@@ -241,28 +242,118 @@ def _cover(assessment: Assessment, lang: Lang) -> Facts:
 
 
 def _summary(assessment: Assessment, lang: Lang) -> Section:
-    head = assessment.headline()
-    low, high = head["price_range_per_unit"]
+    """Page 1: every figure from :func:`~wetval.report.first_page.first_page`, with its unit."""
+    page = first_page(assessment)
     recommended = tr("recommended_price", lang)
+    weights = " + ".join(tr(f"p1_weight_{name}", lang, w=w) for name, w in page.weights)
+    separator = "、" if lang == "zh" else ", "
     items = [
-        (recommended, f"{_money(head['price_per_unit'])} {tr('per_unit', lang)}"),
-        (tr("per_mu", lang), _money(head["price_per_mu"])),
-        (tr("price_range", lang), f"{_money(low)} – {_money(high)} {tr('per_unit', lang)}"),
-        (tr("price_year", lang), str(head["price_year"])),
-        (tr("credit_units", lang), f"{head['credit_units']:,.2f}"),
-        (tr("balance_verdict", lang), tr("balanced" if head["balanced"] else "not_balanced", lang)),
+        (recommended, f"{_money(page.price_per_unit)} {tr('per_unit', lang)}"),
+        (tr("p1_price_per_mu", lang), f"{_money(page.price_per_mu)} {tr('unit_CNY/亩', lang)}"),
+        (
+            tr("p1_basis", lang),
+            tr(
+                "p1_basis_text",
+                lang,
+                projects=separator.join(page.restoration_projects),
+                parcels=page.priced_parcels,
+                units=page.priced_units,
+                area=page.priced_area_mu,
+                weights=weights,
+                total=page.recommended_total,
+                floored=page.floored_parcels,
+            ),
+        ),
+        (tr("p1_range", lang), tr("p1_range_text", lang, low=page.range_low, high=page.range_high)),
     ]
-    if "price_per_unit_p5_p50_p95" in head:
-        p5, p50, p95 = head["price_per_unit_p5_p50_p95"]
-        items.insert(3, (tr("mc_range", lang), f"{_money(p5)} – {_money(p95)} (P50 {_money(p50)})"))
-    if "units_required" in head:
-        items.insert(5, (tr("units_required", lang), f"{head['units_required']:,.2f}"))
-        items.append((tr("sale_amount", lang), f"{_money(head['sale_amount'])} CNY"))
+    if page.mc_draws is not None:
+        items.append(
+            (
+                tr("p1_mc", lang),
+                tr(
+                    "p1_mc_text",
+                    lang,
+                    p5=page.mc_p5,
+                    p50=page.mc_p50,
+                    p95=page.mc_p95,
+                    draws=page.mc_draws,
+                ),
+            )
+        )
+        outputs = separator.join(tr(f"out_{o}", lang) for o in page.not_converged)
+        items.append(
+            (
+                tr("p1_convergence", lang),
+                tr("p1_not_converged", lang, outputs=outputs)
+                if page.not_converged
+                else tr("p1_converged", lang),
+            )
+        )
+    items.append((tr("price_year", lang), str(page.price_year)))
+    if page.units_required is not None:
+        items += [
+            (tr("p1_units_required", lang), tr("p1_units_value", lang, units=page.units_required)),
+            (
+                tr("p1_units_delivered", lang),
+                tr("p1_units_value", lang, units=page.units_delivered),
+            ),
+            (tr("p1_units_surplus", lang), tr("p1_units_value", lang, units=page.units_surplus)),
+        ]
+    items += [
+        (
+            tr("p1_pool", lang),
+            tr("p1_pool_text", lang, units=page.pool_units, after=page.pool_units_after),
+        ),
+        (tr("balance_verdict", lang), tr("balanced" if page.balanced else "not_balanced", lang)),
+    ]
+    if page.sale_amount is not None:
+        items.append((tr("p1_sale", lang), tr("p1_amount", lang, amount=page.sale_amount)))
+        items.append(
+            (
+                "",
+                tr(
+                    "p1_sale_text",
+                    lang,
+                    credits=page.sale_credit_parcels,
+                    debits=page.sale_debit_parcels,
+                    units=page.units_delivered,
+                    per_unit=page.sale_per_unit,
+                    at_pool=page.sale_at_pool_price,
+                ),
+            )
+        )
+    conclusion = tr(
+        "p1_conclusion",
+        lang,
+        year=page.price_year,
+        price=page.price_per_unit,
+        per_mu=page.price_per_mu,
+        balance=tr(
+            "p1_conclusion_balanced" if page.balanced else "p1_conclusion_not_balanced", lang
+        ),
+        sale=""
+        if page.sale_amount is None
+        else tr("p1_conclusion_sale", lang, amount=page.sale_amount),
+    )
     blocks: list[Block] = []
     if assessment.synthetic:
         blocks.append(Paragraph(tr("synthetic_banner", lang), tone="synthetic"))
-    blocks.append(Facts(tuple(items), emphasis=(recommended,)))
-    blocks.append(Paragraph(tr("summary_text", lang)))
+    blocks += [
+        Paragraph(conclusion),
+        Facts(tuple(items), emphasis=(recommended,)),
+        Paragraph(tr("p1_unit_defined", lang), tone="note"),
+        Paragraph(tr("p1_pool_note", lang), tone="note"),
+        Paragraph(tr("p1_warnings", lang) + ":"),
+    ]
+    if page.messages:
+        blocks += [
+            Paragraph(
+                say(message, lang), tone="warning" if message.severity == "warning" else "note"
+            )
+            for message in page.messages
+        ]
+    else:
+        blocks.append(Paragraph(tr("p1_no_warnings", lang), tone="note"))
     return Section("summary", tr("s_summary", lang), tuple(blocks), page_break=False)
 
 

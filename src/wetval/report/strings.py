@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-__all__ = ["Lang", "known", "tr"]
+if TYPE_CHECKING:
+    from wetval.messages import Message
+
+__all__ = ["Lang", "known", "say", "tr"]
 
 Lang = Literal["zh", "en"]
 
@@ -428,6 +431,152 @@ _STRINGS: dict[str, tuple[str, str]] = {
     "reject": ("不通过", "reject"),
     "yes": ("是", "yes"),
     "no": ("否", "no"),
+    # page 1 (wetval.report.first_page)
+    "p1_price_per_mu": ("折合每亩补充地块", "Per 亩 of credit area"),
+    "p1_basis": ("价格构成", "How the price is formed"),
+    "p1_basis_text": (
+        "指标库 {projects} 共 {parcels:,} 块补充地块、{units:,.2f} 指标单位、{area:,.2f} 亩；"
+        "每块地块的综合价格 = max(成本法, {weights})，合计 {total:,.2f} 元 ÷ {units:,.2f} 指标单位。"
+        "其中 {floored:,} 块地块的加权值低于成本法，按成本法下限计价。",
+        "Pool of {projects}: {parcels:,} credit parcels, {units:,.2f} quota units, {area:,.2f} 亩; "
+        "each parcel's price = max(cost approach, {weights}); total {total:,.2f} CNY ÷ "
+        "{units:,.2f} quota units. For {floored:,} parcels the weighted mean lies below the cost "
+        "approach, so the cost floor sets their price.",
+    ),
+    "p1_weight_cost": ("{w:.2f}×成本法", "{w:.2f}×cost"),
+    "p1_weight_market": ("{w:.2f}×市场法", "{w:.2f}×market"),
+    "p1_weight_value": ("{w:.2f}×收益法", "{w:.2f}×value"),
+    "p1_range": ("价格区间（方法间）", "Price range (between approaches)"),
+    "p1_range_text": (
+        "{low:,.2f} – {high:,.2f} 元/指标单位：各地块在成本下限之上最低与最高的方法价格分别求和，再除以指标单位数；"
+        "表示方法选择带来的差异，不是概率区间。",
+        "{low:,.2f} – {high:,.2f} CNY per quota unit: each parcel's lowest and highest approach "
+        "(not below the cost floor), summed and divided by the pool's units; it shows how much the "
+        "choice of approach matters and is not a probability band.",
+    ),
+    "p1_mc": ("蒙特卡洛分位数（参数不确定性）", "Monte Carlo percentiles (parameter uncertainty)"),
+    "p1_mc_text": (
+        "P5 {p5:,.2f}，P50 {p50:,.2f}，P95 {p95:,.2f} 元/指标单位（{draws:,} 次抽样）；"
+        "90% 的抽样价格落在 P5–P95 之间。",
+        "P5 {p5:,.2f}, P50 {p50:,.2f}, P95 {p95:,.2f} CNY per quota unit ({draws:,} draws); 90% "
+        "of the drawn prices lie between P5 and P95.",
+    ),
+    "p1_convergence": ("收敛", "Convergence"),
+    "p1_converged": ("全部输出已收敛", "every output converged"),
+    "p1_not_converged": ("未收敛：{outputs}", "not converged: {outputs}"),
+    "p1_units_required": ("占用项目所需指标", "Units the occupation requires"),
+    "p1_units_delivered": ("匹配补充地块交付指标", "Units the matched credits deliver"),
+    "p1_units_surplus": ("交付盈余", "Surplus delivered"),
+    "p1_units_value": ("{units:,.2f} 指标单位", "{units:,.2f} quota units"),
+    "p1_pool": ("指标库可用指标", "Credit units in the pool"),
+    "p1_pool_text": (
+        "{units:,.2f} 指标单位（核销本项目后剩余 {after:,.2f}）",
+        "{units:,.2f} quota units ({after:,.2f} left after this occupation)",
+    ),
+    "p1_sale": ("拟交易金额", "Proposed sale amount"),
+    "p1_amount": ("{amount:,.2f} 元", "{amount:,.2f} CNY"),
+    "p1_sale_text": (
+        "= Σ（各匹配补充地块所用份额 × 该地块综合价格），{credits:,} 块补充地块对应 {debits:,} 块占用地块："
+        "{units:,.2f} 指标单位 × {per_unit:,.2f} 元/指标单位（所用地块自身的价格）。"
+        "按指标库平均价计为 {at_pool:,.2f} 元；差额来自所用地块的价格不同于指标库平均价。",
+        "= Σ (share of each matched credit parcel × that parcel's recommended price), {credits:,} "
+        "credit parcels offsetting {debits:,} occupied parcels: {units:,.2f} quota units × "
+        "{per_unit:,.2f} CNY per quota unit (the used parcels' own prices). At the pool price it "
+        "would be {at_pool:,.2f} CNY; the difference is because the used parcels' prices differ "
+        "from the pool average.",
+    ),
+    "p1_unit_defined": (
+        "指标单位：1 个指标单位 = 1 亩参照质量（质量系数 1）的法定湿地，无时间滞后、无风险折减。"
+        "补充地块指标 = 面积[亩] × 质量系数 × 类型系数 ÷ 时间滞后系数 ÷ 风险系数；"
+        "占用地块所需指标 = 面积[亩] × 质量系数 × 类型系数 × 级别系数（见第 5 节）。",
+        "Quota unit: one quota unit is one 亩 of legal wetland at the reference quality (quality "
+        "factor 1), delivered without delay or risk. Credit units = area [亩] × quality factor × "
+        "type factor ÷ time-lag factor ÷ risk factor; units required = area [亩] × quality factor "
+        "× type factor × level factor (section 5).",
+    ),
+    "p1_pool_note": (
+        "建议价格是指标库全部补充地块的平均价格：改变入库的修复项目会改变这一平均价格，而不改变任何单块地块的价格。",
+        "The recommended price is the average over every credit parcel in the pool: changing "
+        "which restoration projects are in the pool changes this average, not any parcel's own price.",
+    ),
+    "p1_conclusion": (
+        "结论：在第 {year} 年价格水平下，建议以 {price:,.2f} 元/指标单位（{per_mu:,.2f} 元/亩）作为指标库的参考价格。"
+        "{balance}{sale}下列警示事项须经评审专家逐项确认后方可据此签署。",
+        "Conclusion: at {year} prices the recommended reference price of the pool is {price:,.2f} "
+        "CNY per quota unit ({per_mu:,.2f} CNY per 亩). {balance}{sale}The panel should confirm "
+        "each warning below before signing on this basis.",
+    ),
+    "p1_conclusion_balanced": (
+        "占用项目的面积与质量均已由匹配的补充地块满足（占补平衡）。",
+        "The occupation's area and quality are met by the matched credits (balanced). ",
+    ),
+    "p1_conclusion_not_balanced": (
+        "占用项目的面积或质量未得到满足（不平衡），不宜据此交易。",
+        "The occupation's area or quality is not met (not balanced); no sale should proceed on this basis. ",
+    ),
+    "p1_conclusion_sale": (
+        "拟交易金额为 {amount:,.2f} 元。",
+        "The proposed sale amount is {amount:,.2f} CNY. ",
+    ),
+    "p1_warnings": ("须经评审确认的警示事项", "Warnings for the panel to weigh"),
+    "p1_no_warnings": ("无警示事项。", "No warnings."),
+    "end_low": ("低值", "low"),
+    "end_high": ("高值", "high"),
+    "w_not_balanced": (
+        "占补不平衡：见第 5 节各项目的面积与指标缺口。",
+        "Not balanced: see the area and unit shortfalls per project in section 5.",
+    ),
+    "w_default_works": (
+        "修复项目 {projects} 没有工程量清单，修复工程费按定价卡片默认值 {value:,.0f} 元/亩计算（该默认值已核实：{verified}）。",
+        "Restoration projects {projects} have no bill of quantities: their works are costed at the "
+        "pricing card's default of {value:,.0f} CNY per 亩 (default verified: {verified}).",
+    ),
+    "w_default_compensation": (
+        "修复项目 {projects} 未给出补偿费，按定价卡片默认值 {value:,.0f} 元/亩计算（该默认值已核实：{verified}）。",
+        "Restoration projects {projects} give no compensation: it is costed at the pricing card's "
+        "default of {value:,.0f} CNY per 亩 (default verified: {verified}).",
+    ),
+    "w_default_om": (
+        "修复项目 {projects} 未给出运行维护费，按定价卡片默认值 {value:,.0f} 元/亩/年计算（该默认值已核实：{verified}）。",
+        "Restoration projects {projects} give no operation and maintenance cost: it is costed at "
+        "the pricing card's default of {value:,.0f} CNY per 亩 per year (default verified: {verified}).",
+    ),
+    "w_zero_swing": (
+        "敏感性分析中参数“{parameter}”在 {low:,.2f}–{high:,.2f} 范围内对价格无影响（摆幅为 0）。",
+        "In the sensitivity analysis the parameter '{parameter}' does not move the price over "
+        "{low:,.2f}–{high:,.2f} (zero swing).",
+    ),
+    "w_one_sided": (
+        "参数“{parameter}”的敏感性范围是单侧的：其{end}端与基准值相同。",
+        "The sensitivity range of '{parameter}' is one-sided: its {end} end equals the base value.",
+    ),
+    "w_unverified_weight": (
+        "以下影响价格的参数未经核实：{parameters}。",
+        "These parameters move the price but are not verified: {parameters}.",
+    ),
+    "w_outside_band": (
+        "“{output}”的确定性值 {value:,.2f} {unit} 落在其蒙特卡洛 P5–P95 区间（{low:,.2f}–{high:,.2f}）之外。",
+        "The deterministic '{output}' of {value:,.2f} {unit} lies outside its own Monte Carlo "
+        "P5–P95 band ({low:,.2f}–{high:,.2f}).",
+    ),
+    "w_not_converged": (
+        "蒙特卡洛 {draws:,} 次抽样后以下输出未收敛：{outputs}；其分位数仅供参考，应增加抽样次数。",
+        "After {draws:,} Monte Carlo draws these outputs have not converged: {outputs}; their "
+        "percentiles are indicative only; run more draws.",
+    ),
+    "n_below_median": (
+        "建议价格（各参数取卡片中心值时的确定性价格）{value:,.2f} 低于蒙特卡洛中位数 {median:,.2f}；"
+        "两者含义不同，见第 8 节。",
+        "The recommended price {value:,.2f} (every parameter at its card's central value) lies "
+        "below the Monte Carlo median {median:,.2f}; the two answer different questions "
+        "(section 8).",
+    ),
+    "param_discount_rate": ("折现率", "discount rate"),
+    "param_compensation_per_mu": ("补偿费 [元/亩]", "compensation [CNY/亩]"),
+    "param_om_per_mu_year": ("运行维护费 [元/亩/年]", "O&M cost [CNY/亩/yr]"),
+    "param_restoration_cost_per_mu": ("修复工程费 [元/亩]", "restoration works [CNY/亩]"),
+    "param_om_years": ("运行维护年限 [年]", "O&M years [yr]"),
+    "param_D": ("标准当量因子价值 D [元/公顷]", "standard equivalent value D [CNY/ha]"),
 }
 
 
@@ -447,3 +596,21 @@ def tr(key: str, lang: Lang, **values: object) -> str:
     zh, en = _STRINGS[key]
     text = zh if lang == "zh" else en
     return text.format(**values) if values else text
+
+
+def _value_text(value: object, lang: Lang) -> object:
+    """A message value as the reader sees it: terms translated, lists joined, flags as yes/no."""
+    from wetval.messages import Term
+
+    if isinstance(value, Term):
+        return tr(value.key, lang) if known(value.key) else value.fallback
+    if isinstance(value, bool):
+        return tr("yes" if value else "no", lang)
+    if isinstance(value, tuple | list):
+        return ("、" if lang == "zh" else ", ").join(str(_value_text(v, lang)) for v in value)
+    return value
+
+
+def say(message: Message, lang: Lang) -> str:
+    """The text of a :class:`~wetval.messages.Message` in ``lang``, its values formatted."""
+    return tr(message.key, lang, **{k: _value_text(v, lang) for k, v in message.values})
