@@ -92,3 +92,163 @@ def test_a_hostile_csv_file_writes_nothing(tmp_path: Path) -> None:
     with pytest.raises(ValidationError, match="decimal comma"):
         read_parcels(path)
     assert sorted(tmp_path.iterdir()) == before
+
+
+# ------------------------------------------------ ledger hand edits (the hash chain)
+def _chained_ledger_file(tmp_path: Path) -> Path:
+    from wetval.quota import QuotaLedger
+
+    ledger = (
+        QuotaLedger()
+        .register(
+            "R01", "10", schedule=[("acceptance", "0.6"), ("monitoring-1", "0.4")],
+            reference="修复设计批复", date="2024-01-10",
+        )
+        .milestone("R01", "acceptance", passed=True, reference="验收意见", date="2024-06-01")
+        .debit("R01", "2", reference="P01 占用批复", date="2024-07-01")
+        .debit("R01", "1", reference="P02 占用批复", date="2024-08-01")
+    )  # fmt: skip
+    path = tmp_path / "ledger.json"
+    path.write_text(ledger.to_json(indent=1), encoding="utf-8")
+    return path
+
+
+def _fields(document: dict, position: int) -> dict:  # type: ignore[type-arg]
+    return document["fields"]["transactions"]["__tuple__"][position]["fields"]  # type: ignore[no-any-return]
+
+
+def _lower_debit(document: dict) -> None:  # type: ignore[type-arg]
+    _fields(document, 2)["units"] = {"__decimal__": "1.0000"}
+
+
+def _delete_last_debit(document: dict) -> None:  # type: ignore[type-arg]
+    del document["fields"]["transactions"]["__tuple__"][3]
+
+
+def _rewrite_reference(document: dict) -> None:  # type: ignore[type-arg]
+    _fields(document, 3)["reference"] = "P09 占用批复"
+
+
+def _share_and_release(document: dict) -> None:  # type: ignore[type-arg]
+    schedule = document["fields"]["schedules"]["__dict__"]["R01"]["__tuple__"]
+    schedule[0]["__tuple__"][1] = {"__decimal__": "0.7"}
+    schedule[1]["__tuple__"][1] = {"__decimal__": "0.3"}
+    _fields(document, 1)["units"] = {"__decimal__": "7.0000"}
+
+
+@pytest.mark.parametrize(
+    ("edit", "named"),
+    [
+        (_lower_debit, "- transaction 2 (2024-07-01, debit"),
+        (_delete_last_debit, "the ledger's head"),
+        (_rewrite_reference, "- transaction 3 (2024-08-01, debit"),
+        (_share_and_release, "- transaction 0 (2024-01-10, register"),
+    ],
+)
+def test_self_consistent_ledger_edits_are_refused(
+    tmp_path: Path, edit: object, named: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import json
+
+    from wetval.cli import EXIT_INPUT, main
+
+    path = _chained_ledger_file(tmp_path)
+    document = json.loads(path.read_text(encoding="utf-8"))
+    edit(document)  # type: ignore[operator]
+    edited = json.dumps(document, ensure_ascii=False, indent=1)
+    path.write_text(edited, encoding="utf-8")
+    before = sorted(tmp_path.iterdir())
+    code = main(
+        ["ledger", "debit", str(path), "R01", "1", "--reference", "x", "--date", "2024-09-01"]
+    )
+    err = capsys.readouterr().err
+    assert code == EXIT_INPUT
+    assert named in err and "fix:" in err, err
+    assert err.count("\n- ") == 1 + (named.startswith("- transaction 0")), err  # only the edit
+    assert "Traceback" not in err
+    assert path.read_text(encoding="utf-8") == edited  # nothing written
+    assert sorted(tmp_path.iterdir()) == before  # nothing left behind
+
+
+def test_a_share_and_release_edit_names_both_transactions(tmp_path: Path) -> None:
+    import json
+
+    from wetval.quota import LedgerError, QuotaLedger
+
+    path = _chained_ledger_file(tmp_path)
+    document = json.loads(path.read_text(encoding="utf-8"))
+    _share_and_release(document)
+    with pytest.raises(LedgerError) as caught:
+        QuotaLedger.from_json(json.dumps(document))
+    problems = [line for line in str(caught.value).splitlines() if line.startswith("- ")]
+    assert [p.split(":")[0] for p in problems] == [
+        "- transaction 0 (2024-01-10, register, account 'R01', 10.0000 units)",
+        "- transaction 1 (2024-06-01, release, account 'R01', 7.0000 units)",
+    ]
+
+
+def test_an_unchained_ledger_file_is_refused_with_the_fix_and_migrates(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import json
+
+    from wetval.cli import EXIT_INPUT, EXIT_OK, main
+    from wetval.quota import QuotaLedger
+
+    path = _chained_ledger_file(tmp_path)
+    sealed = QuotaLedger.from_json(path.read_text(encoding="utf-8"))
+    document = json.loads(path.read_text(encoding="utf-8"))  # as wetval wrote it before
+    del document["fields"]["head"]
+    for position in range(4):
+        del _fields(document, position)["hash"]
+    path.write_text(json.dumps(document), encoding="utf-8")
+    assert main(["ledger", "show", str(path)]) == EXIT_INPUT
+    assert "wetval ledger migrate" in capsys.readouterr().err
+    assert main(["ledger", "migrate", str(path)]) == EXIT_OK
+    assert sealed.head in capsys.readouterr().out
+    assert QuotaLedger.from_json(path.read_text(encoding="utf-8")) == sealed
+    assert main(["ledger", "migrate", str(path)]) == EXIT_INPUT  # once only
+    assert "already has a hash chain" in capsys.readouterr().err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["ledger.json"]
+
+
+def test_the_head_quoted_in_the_minutes_is_checked(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from wetval.cli import EXIT_INPUT, EXIT_OK, main
+    from wetval.quota import QuotaLedger
+
+    path = _chained_ledger_file(tmp_path)
+    head = QuotaLedger.from_json(path.read_text(encoding="utf-8")).head
+    assert main(["ledger", "show", str(path), "--head", head[:16]]) == EXIT_OK
+    capsys.readouterr()
+    # a tail cut by a tool that re-seals the head is still caught against the minutes
+    shorter = QuotaLedger.from_json(path.read_text(encoding="utf-8"))
+    cut = QuotaLedger(transactions=shorter.transactions[:3], schedules=shorter.schedules)
+    path.write_text(cut.to_json(), encoding="utf-8")
+    assert main(["ledger", "show", str(path), "--head", head[:16]]) == EXIT_INPUT
+    assert "not the expected" in capsys.readouterr().err
+
+
+def test_ledger_write_failure_leaves_the_file_and_no_temporary(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import errno
+    import os
+
+    from wetval.quota import LedgerError
+    from wetval.quota.ledger import update_ledger_file
+
+    path = _chained_ledger_file(tmp_path)
+    before = path.read_bytes()
+
+    def full(*args: object, **kwargs: object) -> None:
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    monkeypatch.setattr(os, "fsync", full)
+    with pytest.raises(LedgerError, match=r"No space left on device.*nothing was changed"):
+        update_ledger_file(
+            path, lambda ledger: ledger.debit("R01", 1, reference="x", date="2024-09-01")
+        )
+    assert path.read_bytes() == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["ledger.json"]
