@@ -252,3 +252,228 @@ def test_ledger_write_failure_leaves_the_file_and_no_temporary(
         )
     assert path.read_bytes() == before
     assert sorted(p.name for p in tmp_path.iterdir()) == ["ledger.json"]
+
+
+# ------------------------------------------------------ outputs never silently replaced
+QUICK_PROJECT = (
+    '[project]\nname = "t"\napplicant = "a"\nassessor = "b"\ndate = 2024-12-31\n'
+    '[data]\nparcels = "sample"\nindicators = "sample"\n'
+    "[options]\nmonte_carlo_draws = 0\nsensitivity = false\nfinance = false\n"
+    '[report]\nlanguages = ["en"]\nformats = ["md"]\n'
+)
+REVIEW_CASE = [
+    "--assessment", "c0ffee" * 8, "--applicant", "示意建设单位 P01 (synthetic applicant)",
+    "--project", "P01", "--township", "民和镇", "--date", "2024-03-01",
+]  # fmt: skip
+
+
+def _quick_project(tmp_path: Path) -> Path:
+    path = tmp_path / "project.toml"
+    path.write_text(QUICK_PROJECT, encoding="utf-8")
+    return path
+
+
+def _earlier_run(folder: Path) -> dict[str, bytes]:
+    """An earlier run's files (stand-ins: only their names and bytes matter here)."""
+    folder.mkdir()
+    files = {"assessment.json": b'{"earlier": 1}', "report_zh.html": b"<p>earlier</p>"}
+    for name, content in files.items():
+        (folder / name).write_bytes(content)
+    return files
+
+
+def _snapshot(folder: Path) -> dict[str, bytes]:
+    return {p.name: p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def _one_error(code: int, err: str, *names: str) -> None:
+    from wetval.cli import EXIT_INPUT
+
+    assert code == EXIT_INPUT, err
+    assert err.count("wetval: error:") == 1 and "Traceback" not in err, err
+    assert "fix:" in err, err
+    for name in names:
+        assert name in err, err
+
+
+def test_review_draw_and_summarise_refuse_an_existing_output(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from wetval.cli import EXIT_OK, main
+    from wetval.review import synthetic_pool
+
+    pool = synthetic_pool().write(tmp_path / "experts.xlsx")
+    draw = tmp_path / "draw.json"
+    draw.write_text("an earlier draw", encoding="utf-8")
+    argv = ["review", "draw", str(pool), *REVIEW_CASE, "--seed", "7", "--output", str(draw)]
+    before = _snapshot(tmp_path)
+    code = main(argv)
+    _one_error(code, capsys.readouterr().err, str(draw), "--force")
+    assert _snapshot(tmp_path) == before
+    assert main([*argv, "--force"]) == EXIT_OK
+    assert "draw_hash" in draw.read_text(encoding="utf-8")
+    capsys.readouterr()
+    record = tmp_path / "record.json"
+    record.write_text("an earlier review record", encoding="utf-8")
+    before = _snapshot(tmp_path)
+    code = main(["review", "summarise", "sheet.json", "form.csv", "--output", str(record)])
+    _one_error(code, capsys.readouterr().err, str(record), "--force")
+    assert _snapshot(tmp_path) == before
+
+
+def test_review_output_that_is_a_folder_or_under_a_file_is_refused(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from wetval.cli import main
+    from wetval.review import synthetic_pool
+
+    pool = synthetic_pool().write(tmp_path / "experts.xlsx")
+    (tmp_path / "folder").mkdir()
+    (tmp_path / "afile").write_text("x", encoding="utf-8")
+    for target, named in [
+        (tmp_path / "folder", "is a folder"),
+        (tmp_path / "afile" / "draw.json", "is a file, not a folder"),
+    ]:
+        before = _snapshot(tmp_path)
+        code = main(["review", "draw", str(pool), *REVIEW_CASE, "--output", str(target), "--force"])
+        _one_error(code, capsys.readouterr().err, named)
+        assert _snapshot(tmp_path) == before
+
+
+def test_assess_refuses_a_folder_holding_an_earlier_run(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from wetval.cli import main
+
+    project = _quick_project(tmp_path)
+    out = tmp_path / "out"
+    earlier = _earlier_run(out)
+    code = main(["assess", str(project), "-o", str(out)])
+    _one_error(code, capsys.readouterr().err, str(out), "assessment.json", "--force")
+    assert _snapshot(out) == earlier
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out", "project.toml"]
+
+
+def test_assess_force_replaces_the_whole_run(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from wetval.cli import EXIT_OK, main
+
+    project = _quick_project(tmp_path)
+    out = tmp_path / "out"
+    _earlier_run(out)
+    assert main(["assess", str(project), "-o", str(out), "--force", "--quiet"]) == EXIT_OK
+    # the earlier run's zh report is gone with it: never a mixed folder
+    assert sorted(p.name for p in out.iterdir()) == ["assessment.json", "report_en.md"]
+    assert b"earlier" not in (out / "assessment.json").read_bytes()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out", "project.toml"]
+    # a folder holding anything but a run's files is not deleted, even with --force
+    (out / "notes.docx").write_bytes(b"the user's own notes")
+    before = _snapshot(out)
+    capsys.readouterr()
+    code = main(["assess", str(project), "-o", str(out), "--force"])
+    err = capsys.readouterr().err
+    _one_error(code, err, "notes.docx", "not part of a wetval run")
+    assert _snapshot(out) == before
+
+
+@pytest.fixture(scope="module")
+def quick_assessment() -> object:
+    from wetval.assess import assess
+    from wetval.datasets import sample_project
+
+    spec = sample_project()
+    quick = {"monte_carlo_draws": 0, "sensitivity": False, "finance": False}
+    return assess(spec.model_copy(update={"options": spec.options.model_copy(update=quick)}))
+
+
+@pytest.mark.parametrize(
+    ("number", "named"),
+    [
+        ("ENOSPC", "No space left on device"),
+        ("EROFS", "read-only"),
+        ("EACCES", "Permission denied"),
+    ],
+)
+def test_a_run_that_cannot_be_written_leaves_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, quick_assessment: object, number: str,
+    named: str,
+) -> None:  # fmt: skip
+    import errno
+    import os
+
+    from wetval.errors import OutputError
+    from wetval.report import export_assessment
+
+    code = getattr(errno, number)
+
+    def failing(*args: object, **kwargs: object) -> None:
+        raise OSError(code, os.strerror(code))
+
+    monkeypatch.setattr(os, "fsync", failing)  # the first file written into the staging folder
+    for earlier in (False, True):
+        out = tmp_path / f"out-{earlier}"
+        files = _earlier_run(out) if earlier else {}
+        with pytest.raises(OutputError, match=named) as caught:
+            export_assessment(
+                quick_assessment,  # type: ignore[arg-type]
+                out, formats=("md",), languages=("en",), force=True,
+            )  # fmt: skip
+        assert str(out) in str(caught.value) and "nothing was written" in str(caught.value)
+        assert _snapshot(out) == files if earlier else not out.exists()
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]  # no staging left
+
+
+def test_an_output_folder_that_is_a_file_is_refused(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from wetval.cli import main
+
+    project = _quick_project(tmp_path)
+    out = tmp_path / "out"
+    out.write_text("a file", encoding="utf-8")
+    code = main(["assess", str(project), "-o", str(out), "--force"])
+    _one_error(code, capsys.readouterr().err, str(out), "is a file")
+    assert out.read_text(encoding="utf-8") == "a file"
+
+
+_INTERRUPTIBLE = """
+import os, sys, time
+real = os.fsync
+def slow(fd):
+    print("STAGING", flush=True)
+    time.sleep(60)
+os.fsync = slow
+from wetval.cli import main
+sys.exit(main(sys.argv[1:]))
+"""
+
+
+@pytest.mark.parametrize(("name", "code"), [("SIGINT", 130), ("SIGTERM", 143)])
+@pytest.mark.parametrize("earlier", [False, True])
+def test_an_interrupted_run_writes_nothing_and_cleans_its_staging_folder(
+    tmp_path: Path, name: str, code: int, earlier: bool
+) -> None:
+    import signal
+    import subprocess
+    import sys
+
+    project = _quick_project(tmp_path)
+    out = tmp_path / "out"
+    files = _earlier_run(out) if earlier else {}
+    process = subprocess.Popen(
+        [sys.executable, "-c", _INTERRUPTIBLE, "assess", str(project), "-o", str(out), "--force"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    assert process.stdout is not None
+    assert process.stdout.readline().strip() == "STAGING"  # inside the staging folder now
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".out.partial-")]
+    process.send_signal(getattr(signal, name))
+    _, err = process.communicate(timeout=60)
+    assert process.returncode == code, err
+    assert "interrupted, nothing written" in err and "Traceback" not in err
+    assert sorted(p.name for p in tmp_path.iterdir()) == (
+        ["out", "project.toml"] if earlier else ["project.toml"]
+    )
+    if earlier:
+        assert _snapshot(out) == files

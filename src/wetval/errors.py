@@ -16,10 +16,12 @@ import numpy as np
 import pandas as pd
 
 __all__ = [
+    "ArgumentTypeError",
     "CardError",
     "DataQualityWarning",
     "DateError",
     "DependencyError",
+    "OutputError",
     "PluginError",
     "PluginWarning",
     "Problem",
@@ -342,3 +344,18 @@ class UnknownMethodError(WetvalError, KeyError):
 
 class PluginError(WetvalError):
     """A method plugin exists but could not be loaded or is malformed."""
+
+
+class OutputError(WetvalError):
+    """An output cannot be written, or would replace an earlier one; nothing was written.
+
+    The message names the path, why, and the fix (another path, ``--force``,
+    free space, permissions).
+    """
+
+
+class ArgumentTypeError(WetvalError, TypeError):
+    """A public function was given an argument of the wrong type.
+
+    The message names the argument, what was given and what is expected.
+    """

@@ -20,7 +20,7 @@ from typing import Any, Literal
 
 import pandas as pd
 
-from wetval.atomic import write_atomic
+from wetval.atomic import output_error, write_atomic
 from wetval.errors import DependencyError, Problem, ValidationError
 from wetval.indicators import CATALOGUE, IndicatorCatalogue
 from wetval.landclass import Scheme
@@ -299,14 +299,18 @@ def write_table(
     """
     path = Path(path)
     suffix = path.suffix.lower()
-    if suffix in _CSV:
-        return write_atomic(
-            path, lambda temporary: frame.to_csv(temporary, encoding=encoding, index=index)
-        )
-    if suffix == ".xlsx":
-        return write_atomic(
-            path, lambda temporary: frame.to_excel(temporary, index=index, engine="openpyxl")
-        )
-    if suffix in _PARQUET:
-        return write_atomic(path, lambda temporary: frame.to_parquet(temporary, index=index))
+
+    def write(temporary: Path) -> None:
+        if suffix in _CSV:
+            frame.to_csv(temporary, encoding=encoding, index=index)
+        elif suffix == ".xlsx":
+            frame.to_excel(temporary, index=index, engine="openpyxl")
+        else:
+            frame.to_parquet(temporary, index=index)
+
+    if suffix in _CSV | _PARQUET | {".xlsx"}:
+        try:
+            return write_atomic(path, write)
+        except OSError as error:
+            raise output_error(error, path, "table") from None
     raise ValueError(f"cannot write {suffix!r}; use .csv, .xlsx or .parquet")
