@@ -477,3 +477,199 @@ def test_an_interrupted_run_writes_nothing_and_cleans_its_staging_folder(
     )
     if earlier:
         assert _snapshot(out) == files
+
+
+# ------------------------------------------------------------- unclear input messages
+DLTB_HEADER = "BSM,DLBM,TBMJ,KCMJ,ZLDWDM,ZLDWMC"
+DLTB_LINE = "{n},1104,1000,0,3601241010010000000,民和镇"
+
+
+def _dltb_text(rows: int = 5) -> str:
+    return "\n".join([DLTB_HEADER, *(DLTB_LINE.format(n=n) for n in range(rows))]) + "\n"
+
+
+def _validate(capsys: pytest.CaptureFixture[str], path: Path, *extra: str) -> str:
+    """Run `wetval validate`; assert one clean input error; return stderr."""
+    from wetval.cli import main
+
+    before = _snapshot(path.parent)
+    code = main(["validate", str(path), *extra])
+    err = capsys.readouterr().err
+    _one_error(code, err, path.name)
+    assert "error.problems" not in err  # the command line prints the problems themselves
+    assert _snapshot(path.parent) == before
+    return err
+
+
+@pytest.mark.parametrize(
+    ("delimiter", "named"), [(";", "semicolons (;)"), ("\t", "tabs"), ("|", "vertical bars (|)")]
+)
+def test_another_delimiter_is_named(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], delimiter: str, named: str
+) -> None:
+    path = tmp_path / "dltb.csv"
+    path.write_text(_dltb_text().replace(",", delimiter), encoding="utf-8")
+    err = _validate(capsys, path)
+    assert f"separated by {named}, not commas" in err and "comma-separated" in err
+    assert "required column" not in err  # not reported as missing columns
+
+
+@pytest.mark.parametrize(("line", "edit"), [(3, ",extra"), (5, ",more,fields"), (6, "")])
+def test_a_ragged_row_gives_its_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], line: int, edit: str
+) -> None:
+    lines = _dltb_text(6).splitlines()
+    lines[line - 1] = lines[line - 1] + edit if edit else lines[line - 1].rsplit(",", 1)[0]
+    path = tmp_path / "dltb.csv"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    err = _validate(capsys, path)
+    assert f"line {line} has" in err and "the header has 6" in err
+
+
+@pytest.mark.parametrize("good_rows", [3, 2000, 60_000])
+def test_a_mixed_encoding_names_the_real_first_bad_byte(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], good_rows: int
+) -> None:
+    head = _dltb_text(good_rows).encode("utf-8")
+    path = tmp_path / "dltb.csv"
+    path.write_bytes(head + DLTB_LINE.format(n=good_rows).encode("gbk") + b"\n")
+    bad = head + DLTB_LINE.format(n=good_rows).encode("gbk")
+    offset = next(i for i in range(len(head), len(bad)) if bad[i] >= 0x80)
+    err = _validate(capsys, path)
+    assert "mixed text encodings" in err
+    assert f"byte {offset} " in err and f"line {good_rows + 2}," in err
+
+
+def test_an_explicit_wrong_encoding_gives_the_real_offset(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    text = _dltb_text(3000)
+    path = tmp_path / "dltb.csv"
+    path.write_bytes(text.encode("gbk"))
+    offset = text.encode("gbk").index("民".encode("gbk"))
+    err = _validate(capsys, path, "--encoding", "utf-8")
+    assert f"fails at byte {offset} (line 2)" in err
+
+
+@pytest.mark.parametrize("name", ["klingon", "utf-9", "gbk2"])
+def test_an_unknown_encoding_is_named(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], name: str
+) -> None:
+    path = tmp_path / "dltb.csv"
+    path.write_text(_dltb_text(), encoding="utf-8")
+    err = _validate(capsys, path, "--encoding", name)
+    assert f"unknown text encoding {name!r}" in err and "gbk" in err
+
+
+def _workbook(path: Path, sheets: dict[str, pd.DataFrame]) -> Path:
+    with pd.ExcelWriter(path) as writer:
+        for name, frame in sheets.items():
+            frame.to_excel(writer, sheet_name=name, index=False)
+    return path
+
+
+@pytest.mark.parametrize("first", ["说明", "Sheet1", "封面"])
+def test_data_on_another_worksheet_hints_sheet(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], first: str
+) -> None:
+    from wetval.cli import EXIT_OK, main
+
+    path = _workbook(
+        tmp_path / "dltb.xlsx",
+        {first: pd.DataFrame({"说明": ["SYNTHETIC"]}), "DLTB": _parcels().drop(columns=[])},
+    )
+    err = _validate(capsys, path)
+    assert "worksheet 'DLTB' has them" in err and "--sheet DLTB" in err
+    assert main(["validate", str(path), "--sheet", "DLTB", "--quiet"]) == EXIT_OK
+
+
+@pytest.mark.parametrize("sheet", ["DLTB2", "7", "地类图斑"])
+def test_a_missing_worksheet_lists_the_worksheets(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], sheet: str
+) -> None:
+    path = _workbook(tmp_path / "dltb.xlsx", {"DLTB": _parcels()})
+    err = _validate(capsys, path, "--sheet", sheet)
+    assert "no worksheet" in err and "'DLTB'" in err and "--sheet" in err
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "reason"),
+    [
+        ("dltb.xlsx", _dltb_text().encode("utf-8"), "holds text (a CSV file?), not an Excel"),
+        ("dltb.xlsx", b"PK\x03\x04" + b"\x00" * 40, "not a readable Excel workbook"),
+        ("dltb.parquet", _dltb_text().encode("utf-8"), "holds text (a CSV file?), not Parquet"),
+    ],
+)
+def test_a_file_in_another_format_than_its_name_says(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], name: str, content: bytes, reason: str
+) -> None:
+    path = tmp_path / name
+    path.write_bytes(content)
+    assert reason in _validate(capsys, path)
+
+
+@pytest.mark.parametrize("keep", [0.3, 0.6, 0.9])
+def test_a_truncated_parquet_file_is_an_input_error(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], keep: float
+) -> None:
+    whole = tmp_path / "whole.parquet"
+    _parcels().to_parquet(whole)
+    data = whole.read_bytes()
+    path = tmp_path / "dltb.parquet"
+    path.write_bytes(data[: int(len(data) * keep)])
+    whole.unlink()
+    assert "truncated or damaged" in _validate(capsys, path)
+
+
+@pytest.mark.parametrize("units", ["1e400", "1e30", "9" * 40])
+def test_absurd_ledger_units_are_an_input_error(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], units: str
+) -> None:
+    from wetval.cli import main
+
+    path = _chained_ledger_file(tmp_path)
+    before = _snapshot(tmp_path)
+    code = main(
+        ["ledger", "debit", str(path), "R01", units, "--reference", "x", "--date", "2024-09-01"]
+    )
+    _one_error(code, capsys.readouterr().err, units, "far too large")
+    assert _snapshot(tmp_path) == before
+
+
+def test_two_unknown_card_ids_are_reported_together(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from wetval.cli import main
+
+    project = tmp_path / "project.toml"
+    project.write_text(
+        QUICK_PROJECT + '[cards]\ncondition = "nope-a"\nvaluation = ["nope-b", "xie2015"]\n',
+        encoding="utf-8",
+    )
+    for command in ("validate", "assess"):
+        code = main([command, str(project)])
+        _one_error(
+            code,
+            capsys.readouterr().err,
+            "cards.condition = 'nope-a'",
+            "cards.valuation = 'nope-b'",
+        )
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["project.toml"]
+
+
+def test_the_command_line_prints_every_problem(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from wetval.errors import MESSAGE_ROWS_PER_GROUP
+
+    rows = MESSAGE_ROWS_PER_GROUP + 15
+    frame = pd.DataFrame(
+        {
+            "BSM": [str(n) for n in range(rows)], "DLBM": ["11O4"] * rows,
+            "TBMJ": ["1000"] * rows, "KCMJ": ["0"] * rows, "ZLDWDM": ["3601241010010000000"] * rows,
+        }
+    )  # fmt: skip
+    path = tmp_path / "dltb.csv"
+    frame.to_csv(path, index=False)
+    err = _validate(capsys, path)
+    assert all(f"row {n + 2} " in err for n in range(rows))

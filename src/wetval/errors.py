@@ -253,7 +253,16 @@ class ValidationError(WetvalError, ValueError):
         self.source = source
         super().__init__(self._message())
 
-    def _message(self) -> str:
+    def message(self, rows_per_group: int | None = MESSAGE_ROWS_PER_GROUP) -> str:
+        """The error's text, listing up to ``rows_per_group`` rows per problem (None: all).
+
+        The command line prints every row (``rows_per_group=None``); ``str(error)``
+        lists the first :data:`MESSAGE_ROWS_PER_GROUP` of each kind.
+        """
+        return self._message(rows_per_group)
+
+    def _message(self, rows_per_group: int | None = MESSAGE_ROWS_PER_GROUP) -> str:
+        limit = len(self.problems) if rows_per_group is None else rows_per_group
         n = len(self.problems)
         where = f" ({self.source})" if self.source else ""
         lines = [f"{n} problem{'s' if n != 1 else ''} in the {self.what}{where}:"]
@@ -269,7 +278,7 @@ class ValidationError(WetvalError, ValueError):
             )
             fixes = {f for f in group["fix"] if isinstance(f, str) and f}
             fix_per_row = len(fixes) > 1
-            for record in group.head(MESSAGE_ROWS_PER_GROUP).itertuples(index=False):
+            for record in group.head(limit).itertuples(index=False):
                 located = _format_row(record.row, record.parcel_id)
                 if located or not _is_empty(record.value):
                     value = _format_value(record.value)
@@ -277,11 +286,8 @@ class ValidationError(WetvalError, ValueError):
                     if fix_per_row and isinstance(record.fix, str) and record.fix:
                         line += f" (fix: {record.fix})"
                     lines.append(line)
-            if count > MESSAGE_ROWS_PER_GROUP:
-                lines.append(
-                    f"    ... and {count - MESSAGE_ROWS_PER_GROUP} more "
-                    "(all are listed in error.problems)"
-                )
+            if count > limit:
+                lines.append(f"    ... and {count - limit} more (all are listed in error.problems)")
             if fixes and not fix_per_row:
                 lines.append(f"    fix: {fixes.pop()}")
         return "\n".join(lines)
@@ -318,8 +324,9 @@ class UnknownCardError(WetvalError, KeyError):
         self.card_id = card_id
         self.known = sorted(known)
         super().__init__(
-            f"no method card with id {card_id!r}. Installed cards: {', '.join(self.known)}. "
-            "Pass a path to a .toml file to load a card of your own."
+            f"no method card with id {card_id!r}; fix: use an installed card "
+            f"({', '.join(self.known)}), or pass the path of a .toml file to load a card of "
+            "your own"
         )
 
     def __str__(self) -> str:

@@ -179,7 +179,9 @@ def _cmd_screen(args: argparse.Namespace) -> None:
     target = Path(args.output)
     check_table_output(target)
     new_output(args, target, "census table")
-    parcels = read_parcels(args.parcels, scheme=args.scheme, encoding=args.encoding)
+    parcels = read_parcels(
+        args.parcels, scheme=args.scheme, encoding=args.encoding, sheet=args.sheet
+    )
     indicators = read_indicators(args.indicators, encoding=args.encoding)
     census = screen_reserves(parcels, indicators, args.card)
     target.parent.mkdir(parents=True, exist_ok=True)
@@ -303,6 +305,9 @@ def build_parser() -> argparse.ArgumentParser:
     screen.add_argument("--scheme", choices=["sandiao", "yongdi_yonghai"], default="sandiao")
     screen.add_argument("--encoding", help="input CSV encoding (default: detect)")
     screen.add_argument(
+        "--sheet", default=0, help="Excel worksheet of the parcels (default: the first)"
+    )
+    screen.add_argument(
         "--output-encoding",
         default="utf-8-sig",
         help="CSV output encoding: utf-8-sig (default) or gbk",
@@ -352,7 +357,9 @@ def _run(argv: Sequence[str] | None) -> int:
     try:
         handler(args)
     except WetvalError as error:
-        return fail(args, error, EXIT_INPUT, f"wetval: error: {error}")
+        # on the command line every problem is printed (no "see error.problems")
+        text = error.message(None) if isinstance(error, ValidationError) else str(error)
+        return fail(args, error, EXIT_INPUT, f"wetval: error: {text}")
     except SystemExit as stop:
         return fail(args, stop, EXIT_USAGE, str(stop))
     except (BrokenPipeError, KeyboardInterrupt):

@@ -58,7 +58,7 @@ import json
 import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
-from decimal import ROUND_DOWN, ROUND_UP, Decimal
+from decimal import ROUND_DOWN, ROUND_UP, Decimal, getcontext
 from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -756,13 +756,20 @@ class QuotaLedger(Result):
 
     # ----------------------------------------------------------- helpers
     def _units(self, value: float | Decimal | str, rounding: str) -> Decimal:
+        fix = "; fix: give the units as a decimal number, e.g. 12.5"
         try:
-            number = value if isinstance(value, Decimal) else Decimal(str(value))
+            number = value if isinstance(value, Decimal) else Decimal(str(value).strip())
         except ArithmeticError:
-            raise LedgerError(f"units {value!r} are not a number") from None
+            raise LedgerError(f"units {value!r} are not a number{fix}") from None
         if not number.is_finite():
-            raise LedgerError(f"units {value!r} are not a finite number")
-        return number.quantize(Decimal(1).scaleb(-self.unit_decimals), rounding=rounding)
+            raise LedgerError(f"units {value!r} are not a finite number{fix}")
+        try:
+            return number.quantize(Decimal(1).scaleb(-self.unit_decimals), rounding=rounding)
+        except ArithmeticError:  # more digits than the decimal context keeps (1e400)
+            raise LedgerError(
+                f"units {value!r} are far too large for a quota ledger (more than "
+                f"{getcontext().prec - self.unit_decimals} digits before the point){fix}"
+            ) from None
 
     def _schedule(self, account: str) -> tuple[tuple[str, Decimal], ...]:
         if account not in self.schedules:
