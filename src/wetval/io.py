@@ -14,6 +14,7 @@ from __future__ import annotations
 import codecs
 import csv
 import os
+import re
 from pathlib import Path
 from typing import Any, Literal
 
@@ -99,9 +100,12 @@ def _where(encoding: str, failure: tuple[int, int, bool]) -> str:
 _BLOCK = 1 << 20
 
 
+_CJK = re.compile("[\u3400-\u9fff]")
+
+
 def _has_cjk(text: str) -> bool:
     """Whether ``text`` holds a CJK ideograph (U+3400–U+9FFF)."""
-    return any("\u3400" <= ch <= "\u9fff" for ch in text)
+    return _CJK.search(text) is not None
 
 
 def _first_bad_byte(
@@ -130,8 +134,8 @@ def _first_bad_byte(
         if newline:
             lines += text.count("\n")
             cjk_lines = cjk_lines or cjk_line or _has_cjk(head)
-            cjk_line = _has_cjk(tail)
-        else:
+            cjk_line = not cjk_lines and _has_cjk(tail)
+        elif not cjk_lines:
             cjk_line = cjk_line or _has_cjk(tail)
 
     with path.open("rb") as handle:
