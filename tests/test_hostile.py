@@ -673,3 +673,95 @@ def test_the_command_line_prints_every_problem(
     frame.to_csv(path, index=False)
     err = _validate(capsys, path)
     assert all(f"row {n + 2} " in err for n in range(rows))
+
+
+# ---------------------------------------------------------------- spreadsheet injection
+INJECTIONS = ['=HYPERLINK("http://example.invalid","x")', "+cmd|' /C calc'!A0", "@SUM(1+1)"]
+
+
+def _formula_cells(path_or_bytes: Path | bytes) -> list[str]:
+    """Cells stored as formulas, and formula-like text cells without the quote prefix."""
+    import io
+
+    import openpyxl
+
+    source = io.BytesIO(path_or_bytes) if isinstance(path_or_bytes, bytes) else path_or_bytes
+    workbook = openpyxl.load_workbook(source)
+    return [
+        f"{sheet.title}!{cell.coordinate}={cell.value!r}"
+        for sheet in workbook.worksheets
+        for row in sheet.iter_rows()
+        for cell in row
+        if cell.data_type == "f"
+        or (isinstance(cell.value, str) and cell.value[:1] in "=+-@" and not cell.quotePrefix)
+    ]
+
+
+@pytest.mark.parametrize("name", INJECTIONS)
+def test_the_xlsx_report_writes_formula_like_text_as_text(name: str) -> None:
+    from wetval.assess import assess
+    from wetval.datasets import sample_project
+    from wetval.report import render
+    from wetval.report.build import build_document
+
+    spec = sample_project()
+    quick = {"monte_carlo_draws": 0, "sensitivity": False, "finance": False}
+    spec = spec.model_copy(
+        update={
+            "options": spec.options.model_copy(update=quick),
+            "project": spec.project.model_copy(update={"name": name, "township": name}),
+        }
+    )
+    content = render(build_document(assess(spec), "en"), "xlsx")
+    assert _formula_cells(content) == []
+    import io
+
+    import openpyxl
+
+    values = {
+        c.value for s in openpyxl.load_workbook(io.BytesIO(content)).worksheets
+        for r in s.iter_rows() for c in r
+    }  # fmt: skip
+    assert name in values  # the text itself is kept, only its type is text
+
+
+@pytest.mark.parametrize("township", INJECTIONS)
+@pytest.mark.parametrize("suffix", [".xlsx", ".csv"])
+def test_the_census_table_writes_formula_like_text_as_text(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], township: str, suffix: str
+) -> None:
+    from wetval.cli import EXIT_OK, main
+    from wetval.datasets import export_sample
+
+    paths = export_sample(tmp_path, n_parcels=200, seed=3, encoding="utf-8-sig")
+    parcels = pd.read_csv(paths["parcels"], dtype=str)
+    town_column = next(c for c in parcels.columns if c in ("ZLDWMC", "township", "XZMC"))
+    parcels[town_column] = township
+    parcels.to_csv(paths["parcels"], index=False, encoding="utf-8-sig")
+    out = tmp_path / f"census{suffix}"
+    code = main(
+        ["screen", str(paths["parcels"]), "--indicators", str(paths["indicators"]), "-o", str(out)]
+    )
+    assert code == EXIT_OK, capsys.readouterr().err
+    if suffix == ".xlsx":
+        assert _formula_cells(out) == []
+    else:
+        import csv
+
+        with out.open(encoding="utf-8-sig", newline="") as handle:
+            cells = [cell for row in csv.reader(handle) for cell in row]
+        assert f"'{township}" in cells
+        assert not [c for c in cells if c[:1] in ("=", "+", "@")]
+
+
+@pytest.mark.parametrize("value", ["=1+1", "-2+3", "@A1", "\t=1", "+1"])
+def test_write_table_defuses_text_but_not_numbers(tmp_path: Path, value: str) -> None:
+    from wetval.io import write_table
+
+    frame = pd.DataFrame({"name": [value, "ok"], "delta": [-5.0, 2.0]}, index=["a", value])
+    write_table(frame, tmp_path / "t.xlsx")
+    assert _formula_cells(tmp_path / "t.xlsx") == []
+    write_table(frame, tmp_path / "t.csv")
+    back = pd.read_csv(tmp_path / "t.csv", index_col=0, encoding="utf-8-sig")
+    assert back["name"].tolist() == ["'" + value, "ok"] and back.index[1] == "'" + value
+    assert back["delta"].tolist() == [-5.0, 2.0]  # numbers stay numbers

@@ -24,6 +24,7 @@ from wetval.atomic import output_error, write_atomic
 from wetval.errors import DependencyError, Problem, ValidationError
 from wetval.indicators import CATALOGUE, IndicatorCatalogue
 from wetval.landclass import Scheme
+from wetval.spreadsheet import defuse_frame, text_cells
 from wetval.tables import TEXT_COLUMNS, IndicatorTable, ParcelTable, _as_text
 
 __all__ = ["detect_encoding", "read_indicators", "read_parcels", "read_table", "write_table"]
@@ -564,15 +565,21 @@ def write_table(
         or ``"gbk"``.
     index
         Whether to write the index (e.g. ``parcel_id``).
+
+    Text that a spreadsheet would run as a formula (beginning with ``=``,
+    ``+``, ``-`` or ``@``) is written as text (:mod:`wetval.spreadsheet`).
     """
     path = Path(path)
     suffix = path.suffix.lower()
 
     def write(temporary: Path) -> None:
         if suffix in _CSV:
-            frame.to_csv(temporary, encoding=encoding, index=index)
+            defuse_frame(frame, index=index).to_csv(temporary, encoding=encoding, index=index)
         elif suffix == ".xlsx":
-            frame.to_excel(temporary, index=index, engine="openpyxl")
+            with pd.ExcelWriter(temporary, engine="openpyxl") as writer:
+                frame.to_excel(writer, index=index)
+                for sheet in writer.sheets.values():
+                    text_cells(sheet)
         else:
             frame.to_parquet(temporary, index=index)
 
