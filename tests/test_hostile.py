@@ -765,3 +765,101 @@ def test_write_table_defuses_text_but_not_numbers(tmp_path: Path, value: str) ->
     back = pd.read_csv(tmp_path / "t.csv", index_col=0, encoding="utf-8-sig")
     assert back["name"].tolist() == ["'" + value, "ok"] and back.index[1] == "'" + value
     assert back["delta"].tolist() == [-5.0, 2.0]  # numbers stay numbers
+
+
+# ------------------------------------------------------ wrong argument types in the API
+def _county() -> object:
+    from wetval.datasets import sample_county
+
+    return sample_county()
+
+
+def _entries() -> dict[str, object]:
+    from wetval.assess import assess
+    from wetval.condition import score
+    from wetval.pricing import price_quota
+    from wetval.quota import balance, credits
+    from wetval.report import export_assessment
+    from wetval.screening import screen_reserves
+    from wetval.uncertainty import monte_carlo
+    from wetval.valuation import value
+
+    county = _county()
+    return {
+        "score": lambda x: score(x, "jiangxi-db36-2134"),
+        "screen_reserves": lambda x: screen_reserves(x, county.indicators),  # type: ignore[attr-defined]
+        "value": lambda x: value(x, "xie2015"),
+        "credits": lambda x: credits(x, None),
+        "balance": lambda x: balance(x, None),
+        "price_quota": lambda x: price_quota(x),
+        "monte_carlo": lambda x: monte_carlo(x, draws=10, seed=1),
+        "assess": lambda x: assess(x),
+        "export_assessment": lambda x: export_assessment(x, "never-written"),
+    }
+
+
+@pytest.mark.parametrize(
+    "entry",
+    [
+        "score", "screen_reserves", "value", "credits", "balance", "price_quota", "monte_carlo",
+        "assess", "export_assessment",
+    ],
+)  # fmt: skip
+@pytest.mark.parametrize(("given", "described"), [(None, "got None"), ([1, 2], "got a list of 2")])
+def test_wrong_argument_types_name_what_was_given_and_expected(
+    entry: str, given: object, described: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from wetval.errors import ArgumentTypeError, WetvalError
+
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(ArgumentTypeError) as caught:
+        _entries()[entry](given)  # type: ignore[operator]
+    message = str(caught.value)
+    assert isinstance(caught.value, WetvalError)
+    assert message.startswith(f"{entry}(): ") and described in message and "fix:" in message
+    assert " must be " in message
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("entry", ["balance", "price_quota", "monte_carlo", "export_assessment"])
+def test_a_path_string_where_a_result_is_expected_is_refused(entry: str) -> None:
+    from wetval.errors import ArgumentTypeError
+
+    with pytest.raises(ArgumentTypeError, match="got the string 'dltb.csv'"):
+        _entries()[entry]("dltb.csv")  # type: ignore[operator]
+
+
+def test_obvious_conversions_are_accepted(tmp_path: Path) -> None:
+    from wetval.condition import score
+    from wetval.io import write_table
+    from wetval.screening import screen_reserves
+
+    county = _county()
+    parcels, indicators = county.parcels, county.indicators  # type: ignore[attr-defined]
+    expected = score(indicators, "jiangxi-db36-2134").to_frame()
+    # a DataFrame where an IndicatorTable is wanted
+    from_frame = score(indicators.to_frame(), "jiangxi-db36-2134").to_frame()
+    pd.testing.assert_frame_equal(from_frame, expected)
+    # a path where a table is wanted
+    path = write_table(indicators.to_frame(), tmp_path / "indicators.parquet")
+    pd.testing.assert_frame_equal(score(str(path), "jiangxi-db36-2134").to_frame(), expected)
+    census = screen_reserves(parcels.to_frame(), indicators).to_frame()
+    pd.testing.assert_frame_equal(census, screen_reserves(parcels, indicators).to_frame())
+
+
+@pytest.mark.parametrize("card", [5, None, ["xie2015"]])
+def test_a_card_of_the_wrong_type_is_named(card: object) -> None:
+    from wetval.errors import ArgumentTypeError
+    from wetval.valuation import value
+
+    county = _county()
+    with pytest.raises(ArgumentTypeError, match=r"value\(\): card must be a Card or a card id"):
+        value(county.parcels, card)  # type: ignore[attr-defined, arg-type]
+
+
+def test_assess_accepts_a_project_file_path(tmp_path: Path) -> None:
+    from wetval.assess import Assessment, assess
+
+    project = _quick_project(tmp_path)
+    assert isinstance(assess(str(project)), Assessment)
+    assert isinstance(assess(project), Assessment)

@@ -32,6 +32,7 @@ import numpy as np
 import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from wetval.boundary import accept, register_conversion
 from wetval.cards import Card, load_card
 from wetval.condition import ConditionResult
 from wetval.errors import CardError, Problem, WetvalError
@@ -824,7 +825,7 @@ def _sale(balance_report: BalanceReport, price: QuotaPrice) -> pd.DataFrame:
 
 
 def assess(
-    spec: AssessmentSpec,
+    spec: AssessmentSpec | str | Path,
     *,
     progress: Callable[[str], None] | None = None,
     monte_carlo_progress: bool | None = False,
@@ -835,7 +836,8 @@ def assess(
     ----------
     spec
         What to assess (see :class:`AssessmentSpec`; :func:`load_spec` reads a
-        project file, :func:`wetval.datasets.sample_project` gives the demo's).
+        project file, :func:`wetval.datasets.sample_project` gives the demo's),
+        or the path of a project file.
     progress
         Called with each step's name as it starts (the CLI shows it).
     monte_carlo_progress
@@ -853,6 +855,7 @@ def assess(
     wetval.errors.ValidationError
         For bad data, naming every offending row.
     """
+    spec = accept(spec, AssessmentSpec, "spec")
     from wetval.condition import score
     from wetval.valuation import value
 
@@ -1016,3 +1019,9 @@ def _unique_refs(named: list[CardRef], *results: _HasProvenance | None) -> list[
         if ref not in refs:
             refs.append(ref)
     return refs
+
+
+# a project file's path is the obvious stand-in for its spec (assess("project.toml"))
+register_conversion(
+    AssessmentSpec, "an AssessmentSpec", (str, Path), load_spec, "a project file's path"
+)

@@ -160,8 +160,12 @@ def export_assessment(
         If ``directory`` is a file, holds an earlier run and ``force`` is
         false, holds other files, or cannot be written (read-only, disk full).
     """
+    from wetval.assess import Assessment
     from wetval.atomic import check_run_folder, write_folder
+    from wetval.boundary import accept
     from wetval.report.build import build_document
+
+    assessment = accept(assessment, Assessment, "assessment")
 
     target = Path(directory)
     check_run_folder(target, is_run_file, force=force)  # before rendering: fail fast

@@ -44,6 +44,7 @@ import numpy as np
 import pandas as pd
 
 from wetval._text import text_table
+from wetval.boundary import accept
 from wetval.errors import WetvalError
 from wetval.plotting import axes
 from wetval.provenance import Provenance
@@ -501,6 +502,7 @@ def monte_carlo(
     -------
     MonteCarloResult
     """
+    chain = accept(chain, PriceChain, "chain")
     if not isinstance(chain, PriceChain):
         raise TypeError(f"chain must be a PriceChain, got {type(chain).__name__}")
     compiled = chain._compiled
