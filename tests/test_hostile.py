@@ -825,7 +825,7 @@ def test_wrong_argument_types_name_what_was_given_and_expected(
 def test_a_path_string_where_a_result_is_expected_is_refused(entry: str) -> None:
     from wetval.errors import ArgumentTypeError
 
-    with pytest.raises(ArgumentTypeError, match="got the string 'dltb.csv'"):
+    with pytest.raises(ArgumentTypeError, match=r"got the string 'dltb\.csv'"):
         _entries()[entry]("dltb.csv")  # type: ignore[operator]
 
 
