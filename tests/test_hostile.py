@@ -863,3 +863,96 @@ def test_assess_accepts_a_project_file_path(tmp_path: Path) -> None:
     project = _quick_project(tmp_path)
     assert isinstance(assess(str(project)), Assessment)
     assert isinstance(assess(project), Assessment)
+
+
+# ------------------------------------------- `wetval validate` runs every check of assess
+def _card_file(tmp_path: Path, card_id: str, edit: object) -> str:
+    import subprocess
+    import sys
+
+    text = subprocess.run(
+        [sys.executable, "-m", "wetval", "cards", "show", card_id],
+        capture_output=True, text=True, check=True,
+    ).stdout  # fmt: skip
+    path = tmp_path / f"{card_id}-edited.toml"
+    path.write_text(edit(text), encoding="utf-8")  # type: ignore[operator]
+    return path.name
+
+
+def _empty_parcels(tmp_path: Path) -> str:
+    from wetval.datasets import export_sample
+
+    paths = export_sample(tmp_path / "sample", n_parcels=20, seed=1, encoding="utf-8-sig")
+    pd.read_csv(paths["parcels"], dtype=str).iloc[:0].to_csv(tmp_path / "empty.csv", index=False)
+    return "empty.csv"
+
+
+def _without_parameter(text: str) -> str:
+    import re
+
+    return re.sub(r"\[parameters\.discount_rate\][^\[]*", "", text)
+
+
+VALIDATE_CASES = {
+    "empty parcel file": (lambda t: {"parcels": _empty_parcels(t)}, "the parcel table has no rows"),
+    "card of the wrong kind": (
+        lambda t: {"cards": 'condition = "xie2015"'},
+        "of kind 'unit-value'",
+    ),
+    "misspelt kind": (
+        lambda t: {"cards": 'condition = "{}"'.format(_card_file(
+            t, "jiangxi-db36-2134", lambda s: s.replace('kind = "condition"', 'kind = "conditon"')
+        ))},
+        "of kind 'conditon'",
+    ),
+    "card missing a parameter": (
+        lambda t: {"cards": 'pricing = "{}"'.format(
+            _card_file(t, "pricing-jinxian", _without_parameter)
+        )},
+        "parameters.discount_rate",
+    ),
+    "percentiles outside 0-100": (
+        lambda t: {"options": "monte_carlo_draws = 50\npercentiles = [5, 150]"},
+        "options.percentiles: must lie in 0–100",
+    ),
+    "unknown indicator in indicator_error": (
+        lambda t: {"options": "monte_carlo_draws = 50\nindicator_error = {nope = 0.1}"},
+        "options.indicator_error: unknown indicators ['nope']",
+    ),
+    "too few draws": (
+        lambda t: {"options": "monte_carlo_draws = 1"},
+        "options.monte_carlo_draws: need at least 2 draws",
+    ),
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("case", list(VALIDATE_CASES))
+def test_validate_refuses_what_assess_refuses(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], case: str
+) -> None:
+    from wetval.cli import main
+
+    make, named = VALIDATE_CASES[case]
+    parts = make(tmp_path)  # type: ignore[no-untyped-call]
+    options = parts.get("options", "monte_carlo_draws = 0")
+    text = (
+        '[project]\nname = "t"\napplicant = "a"\nassessor = "b"\ndate = 2024-12-31\n'
+        f'[data]\nparcels = "{parts.get("parcels", "sample")}"\nindicators = "sample"\n'
+        + (f"[cards]\n{parts['cards']}\n" if "cards" in parts else "")
+        + f"[options]\n{options}\nsensitivity = false\nfinance = false\n"
+        '[report]\nlanguages = ["en"]\nformats = ["md"]\n'
+    )
+    project = tmp_path / "project.toml"
+    project.write_text(text, encoding="utf-8")
+    before = _snapshot(tmp_path)
+    messages = []
+    for command in (
+        ["validate", str(project)],
+        ["assess", str(project), "-o", str(tmp_path / "out")],
+    ):
+        code = main(command)
+        err = capsys.readouterr().err
+        _one_error(code, err, named)
+        messages.append(err)
+    assert messages[0] == messages[1]  # the same check, the same words
+    assert _snapshot(tmp_path) == before

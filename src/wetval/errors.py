@@ -317,6 +317,12 @@ class CardError(WetvalError):
         self.key_problems = list(problems)
         lines = [f"invalid method card {source}:"]
         lines += [f"- {key or '(top level)'}: {message}" for key, message in self.key_problems]
+        if not any("fix:" in message for _, message in self.key_problems):
+            lines.append(
+                "fix: correct these keys of the card (docs/cards.md lists the keys and the "
+                "parameters of each kind; 'wetval cards show ID' prints a shipped card to start "
+                "from)"
+            )
         super().__init__("\n".join(lines))
 
 
