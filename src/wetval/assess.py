@@ -29,6 +29,7 @@ from typing import Any, Protocol
 import numpy as np
 import pandas as pd
 
+from wetval.boundary import accept, register_conversion
 from wetval.cards import Card, load_card
 from wetval.condition import ConditionResult
 from wetval.datasets import sample_county
@@ -108,6 +109,7 @@ def check_spec(spec: AssessmentSpec | str | Path) -> Inventory:
         spec = load_spec(spec)
     _cards(spec)
     parcels, indicators, _, _, _ = _load_data(spec)
+    _preflight(spec, parcels, indicators)
     frame = parcels.to_frame()
     _project_masks(spec, frame)
     _plans(spec, frame)
@@ -370,6 +372,47 @@ def _load_data(
 _STEP_KINDS = {"condition": ("condition",), "quota": ("quota",), "pricing": ("pricing",)}
 
 
+def _preflight(
+    spec: AssessmentSpec, parcels: ParcelTable, indicators: IndicatorTable | None
+) -> None:
+    """The checks of the data and options ``assess`` runs before computing, all at once.
+
+    :func:`check_spec` (``wetval validate``) runs the same function, so a
+    project it calls valid is not refused by ``assess`` for any of these.
+
+    Raises
+    ------
+    SpecError
+        Listing every problem with its project-file key and the fix.
+    """
+    from wetval.uncertainty.monte_carlo import check_options
+
+    problems = []
+    if len(parcels.to_frame()) == 0:
+        problems.append(
+            f"- data.parcels = {spec.data.parcels!r}: the parcel table has no rows; fix: "
+            "export the parcels with their records, not only the header"
+        )
+    if indicators is None:
+        problems.append(
+            "- data.indicators is required: condition scoring needs them; fix: name the "
+            "indicator file"
+        )
+    if spec.options.monte_carlo_draws:
+        found = check_options(
+            draws=spec.options.monte_carlo_draws,
+            percentiles=spec.options.percentiles,
+            indicator_error=spec.options.indicator_error,
+            indicator_ids=None if indicators is None else list(indicators.indicator_ids),
+        )
+        key = {"draws": "monte_carlo_draws"}
+        problems += [f"- options.{key.get(name, name)}: {why}" for name, why in found]
+    if problems:
+        raise SpecError(
+            f"the project cannot be assessed ({len(problems)} problem(s)):\n" + "\n".join(problems)
+        )
+
+
 def _cards(spec: AssessmentSpec) -> dict[str, Card]:
     """Load every card the spec names, reporting all problems at once."""
     names = {
@@ -402,7 +445,8 @@ def _cards(spec: AssessmentSpec) -> dict[str, Card]:
         if wanted is not None and cards[role].kind not in wanted:
             errors.append(
                 f"- cards.{step} = {name!r} is a card of kind {cards[role].kind!r}; "
-                f"this step needs a card of kind {' or '.join(map(repr, wanted))}"
+                f"this step needs a card of kind {' or '.join(map(repr, wanted))}; fix: name "
+                f"a card of that kind ('wetval cards list --kind {wanted[0]}' lists them)"
             )
     if errors:
         raise SpecError("cannot load the project's cards:\n" + "\n".join(errors))
@@ -592,7 +636,7 @@ def _sale(balance_report: BalanceReport, price: QuotaPrice) -> pd.DataFrame:
 
 
 def assess(
-    spec: AssessmentSpec,
+    spec: AssessmentSpec | str | Path,
     *,
     progress: Callable[[str], None] | None = None,
     monte_carlo_progress: bool | None = False,
@@ -603,7 +647,8 @@ def assess(
     ----------
     spec
         What to assess (see :class:`AssessmentSpec`; :func:`load_spec` reads a
-        project file, :func:`wetval.datasets.sample_project` gives the demo's).
+        project file, :func:`wetval.datasets.sample_project` gives the demo's),
+        or the path of a project file.
     progress
         Called with each step's name as it starts (the CLI shows it).
     monte_carlo_progress
@@ -621,13 +666,14 @@ def assess(
     wetval.errors.ValidationError
         For bad data, naming every offending row.
     """
+    spec = accept(spec, AssessmentSpec, "spec")
     steps = _Steps(progress)
     with steps.step("cards"):
         cards = _cards(spec)
     with steps.step("validation"):
         parcels, indicators, projects, ledger, inputs = _load_data(spec)
-        if indicators is None:
-            raise SpecError("data.indicators is required: condition scoring needs them")
+        _preflight(spec, parcels, indicators)
+        assert indicators is not None  # _preflight refuses a spec without indicators
         inventory = parcels.inventory(indicators)
     with steps.step("condition"):
         condition: ConditionResult = run(
@@ -780,3 +826,9 @@ def _unique_refs(named: list[CardRef], *results: _HasProvenance | None) -> list[
         if ref not in refs:
             refs.append(ref)
     return refs
+
+
+# a project file's path is the obvious stand-in for its spec (assess("project.toml"))
+register_conversion(
+    AssessmentSpec, "an AssessmentSpec", (str, Path), load_spec, "a project file's path"
+)

@@ -41,6 +41,7 @@ import pandas as pd
 
 from wetval._flags import FLAG_SPELLINGS, parse_flags
 from wetval._text import text_table
+from wetval.boundary import accept
 from wetval.cards import Card, load_card
 from wetval.condition.aggregate import weighted_sum
 from wetval.condition.normalise import minmax
@@ -191,6 +192,9 @@ def screen_reserves(
     wetval.errors.ValidationError
         For verification flags that are not yes/no.
     """
+    parcels = accept(parcels, ParcelTable, "parcels")
+    indicators = accept(indicators, IndicatorTable, "indicators")
+    card = accept(card, Card, "card")
     card = load_card(card) if isinstance(card, str) else card
     if card.kind != "screening" or not card.method:
         raise CardError(

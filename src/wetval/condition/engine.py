@@ -23,6 +23,7 @@ from collections.abc import Callable
 import numpy as np
 import pandas as pd
 
+from wetval.boundary import accept
 from wetval.cards import Card, load_card
 from wetval.condition import aggregate
 from wetval.condition.body import ConditionBody
@@ -82,6 +83,9 @@ def score(
     wetval.errors.ValidationError
         Under the ``fail`` policy, listing every missing value.
     """
+    indicators = accept(indicators, IndicatorTable, "indicators")
+    parcels = accept(parcels, ParcelTable, "parcels", optional=True)
+    card = accept(card, Card, "card")
     card = load_card(card) if isinstance(card, str) else card
     if card.kind != "condition" or not card.method:
         raise CardError(

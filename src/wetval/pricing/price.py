@@ -50,6 +50,7 @@ import pandas as pd
 
 from wetval._flags import parse_flags
 from wetval._text import text_table
+from wetval.boundary import accept
 from wetval.cards import Card
 from wetval.dates import parse_date
 from wetval.errors import (
@@ -346,6 +347,8 @@ def price_quota(
     DataQualityWarning
         For non-native or unknown species in a plan.
     """
+    credits = accept(credits, QuotaCredits, "credits")
+    card = accept(card, Card, "card")
     if wetland_level not in _LEVELS:
         raise WetvalError(f"wetland_level must be one of {_LEVELS}, got {wetland_level!r}")
     prepared = _prepare(

@@ -25,13 +25,14 @@ assumptions.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from wetval._flags import parse_flags
 from wetval._text import text_table
+from wetval.boundary import accept
 from wetval.cards import Card
 from wetval.errors import CardError, Problem, ProblemCollector, ValidationError
 from wetval.hashing import frame_hash
@@ -40,10 +41,8 @@ from wetval.provenance import Provenance
 from wetval.quota._inputs import ConditionLike, condition_frame, resolve_card
 from wetval.quota._lookup import step_lookup
 from wetval.results import Result
+from wetval.tables import ParcelTable
 from wetval.units import AREA_UNITS
-
-if TYPE_CHECKING:
-    from wetval.tables import ParcelTable
 
 __all__ = [
     "QuotaAccounts",
@@ -463,6 +462,8 @@ def credits(
         negative or non-numeric ``years_to_target``, a ``compensated_first``
         that is not a yes/no flag or an unknown ``risk_class``.
     """
+    parcels = accept(parcels, ParcelTable, "parcels")
+    card = accept(card, Card, "card")
     rules = QuotaRules.from_card(card)
     selected = _selection(parcels, "restoration", "quota credits")
     ids = selected.index
@@ -596,6 +597,8 @@ def debits(
         Listing every occupation parcel without a wetland level, without a
         project type or without a condition.
     """
+    parcels = accept(parcels, ParcelTable, "parcels")
+    card = accept(card, Card, "card")
     rules = QuotaRules.from_card(card)
     selected = _selection(parcels, "occupation", "quota debits")
     ids = selected.index
@@ -700,6 +703,8 @@ def quota_accounts(
     The ``jinxian-quota`` method runs this (:mod:`wetval.quota.methods`). See
     :func:`credits` and :func:`debits`.
     """
+    parcels = accept(parcels, ParcelTable, "parcels")
+    card = accept(card, Card, "card")
     return QuotaAccounts(
         credits=credits(parcels, condition, card),
         debits=debits(parcels, condition, card, projects=projects),

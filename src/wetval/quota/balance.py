@@ -42,6 +42,7 @@ import numpy as np
 import pandas as pd
 
 from wetval._text import text_table
+from wetval.boundary import accept
 from wetval.cards import Card
 from wetval.errors import WetvalError
 from wetval.hashing import frame_hash
@@ -388,6 +389,9 @@ def balance(
         ledger account's potential differs from its project's credit units
         (the ledger was opened from other credits).
     """
+    credits = accept(credits, QuotaCredits, "credits")
+    debits = accept(debits, QuotaDebits, "debits")
+    ledger = accept(ledger, QuotaLedger, "ledger", optional=True)
     if credits.card.hash != debits.card.hash:
         raise WetvalError(
             f"credits use card {credits.card.id}@{credits.card.version} but debits use "

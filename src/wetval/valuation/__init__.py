@@ -25,6 +25,7 @@ See ``docs/valuation.md`` and the page of each method family.
 
 from __future__ import annotations
 
+from wetval.boundary import accept
 from wetval.cards import Card
 from wetval.errors import CardError
 from wetval.kinds import ValuationInputs
@@ -111,6 +112,9 @@ def value(
     ValidationError
         Naming every parcel or input that cannot be valued.
     """
+    parcels = accept(parcels, ParcelTable, "parcels")
+    indicators = accept(indicators, IndicatorTable, "indicators", optional=True)
+    card = accept(card, Card, "card")
     card = resolve_card(card)
     if card.kind not in VALUATION_KINDS or not card.method:
         raise CardError(
