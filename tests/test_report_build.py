@@ -112,7 +112,9 @@ def test_xlsx_has_every_table_in_full(sample_assessment: Assessment) -> None:
     workbook = pd.read_excel(io.BytesIO(render(document, "xlsx")), sheet_name=None)
     tables: list[Table] = document.tables()
     assert len(workbook) == len(tables) + 1
-    by_parcel = workbook["price_by_parcel"]
+    table = next(t for t in tables if t.sheet == "price_by_parcel")
+    by_parcel = workbook[table.title]  # the sheet is named in the report's language
+    assert table.title == "price by parcel"
     assert len(by_parcel) == len(sample_assessment.price.to_frame())
 
 
