@@ -7,6 +7,7 @@ where ``credits`` is a :class:`~wetval.quota.QuotaCredits`.
 from __future__ import annotations
 
 from wetval.cards import Card
+from wetval.messages import Message, Term
 from wetval.plugins import Method
 from wetval.pricing.body import QuotaPriceBody
 from wetval.pricing.kernel import PARAMETERS, PricingInputs
@@ -51,8 +52,8 @@ def quota_price_variation(card: Card, inputs: PricingInputs) -> Variation:
     Variation
         Entering parameters; the kernel itself evaluates the draws.
     """
-    unused = {
-        name: f"every priced parcel takes its restoration plan's {what}, not the card's rate"
+    unused: dict[str, str | Message] = {
+        name: Message.of("n_plan_figure", "note", figure=Term(f"plan_{name}", what))
         for name, what in _PLAN_FIGURE.items()
         if not inputs.uses_card_rate(name)
     }

@@ -794,6 +794,106 @@ _STRINGS: dict[str, tuple[str, str]] = {
         "verified (recalled numbers, assumptions where the standards are silent, illustrative "
         "rates): the items the panel should read most carefully.",
     ),
+    # notes, warnings and flags of method code (wetval.messages.Message keys)
+    "w_unscored_restoration": (
+        "项目图斑选取：{parcels:,} 块修复地块没有生态状况评分，不产生补充指标。",
+        "Project selection: restoration parcels without a condition score: {parcels:,}; they "
+        "supply no credits.",
+    ),
+    "w_unscored_occupation": (
+        "项目图斑选取：{parcels:,} 块占用地块没有生态状况评分，按最高等级（{grade}）计（从严）。",
+        "Project selection: occupied parcels without a condition score: {parcels:,}; the best "
+        "grade ({grade}) is assumed for them (conservative).",
+    ),
+    "reason_unscored": (
+        "无生态状况评分（缺少监测数据）",
+        "no condition score (missing monitoring data)",
+    ),
+    "f_far_from_trades": (
+        "{parcels:,} 块地块的价格偏离江西近期成交水平（约 {anchor:,.0f} 元/亩指标）{share:.0%} 以上。",
+        "{parcels:,} {parcels_word} priced more than {share:.0%} away from recent Jiangxi trades "
+        "(≈ {anchor:,.0f} CNY per 亩 of quota).",
+    ),
+    "n_moved": (
+        "价格由 {start} 年调整到 {end} 年（价格指数 {index}）：× {factor:.4f}。",
+        "Prices moved from {start} to {end} with the price index {index}: × {factor:.4f}.",
+    ),
+    "n_condition_ignored": (
+        "该卡片未规定生态状况调整，未使用生态状况评价结果。",
+        "The card defines no condition adjustment; the condition result is not used.",
+    ),
+    "n_no_condition_rule": (
+        "该卡片未规定生态状况调整。",
+        "The card defines no condition adjustment.",
+    ),
+    "n_condition_adjusted": (
+        "按生态状况{basis}调整的服务：{services}。",
+        "Services adjusted by the condition {basis}: {services}.",
+    ),
+    "basis_index": ("指数", "index"),
+    "basis_grade": ("等级", "grade"),
+    "n_card_unverified": (
+        "卡片 {card} 有 {n:,} 项未核实内容（见第 10 节）。",
+        "Card {card} has {n:,} unverified {items_word} (section 10).",
+    ),
+    "n_synthetic_parcels": (
+        "图斑为合成（SYNTHETIC）示例数据，不是真实调查数据。",
+        "The parcels are SYNTHETIC sample data, not real survey data.",
+    ),
+    "n_quantity_missing": (
+        "{parcels:,} 块图斑（占面积 {share:.1%}）缺少{quantity}：其{service}价值按 0 计。",
+        "{quantity} missing on {parcels:,} {parcels_word} ({share:.1%} of the area): their "
+        "{service} is valued at 0.",
+    ),
+    "n_carbon_co2": (
+        "碳价按每吨二氧化碳计（碳量 × 44/12）。",
+        "The carbon price applies per t CO2 (carbon × 44/12).",
+    ),
+    "n_npp_upper_bound": (
+        "固碳量以净初级生产力计，未扣除土壤呼吸（净生态系统生产力比例取 1），是上限估计。",
+        "Carbon sequestration uses NPP without deducting soil respiration (nep_ratio = 1): "
+        "an upper bound.",
+    ),
+    "n_quantities_from": ("物质量来源：{quantities}。", "Quantities from: {quantities}."),
+    "n_origin_indicators": (
+        "{quantity}取自监测指标 {indicators}",
+        "{quantity} from the indicators {indicators}",
+    ),
+    "n_origin": ("{quantity}：{origin}", "{quantity}: {origin}"),
+    "n_equivalent_table": (
+        "当量因子表版本 {version}，{year} 年价格。",
+        "Equivalent-factor table version {version}, at {year} prices.",
+    ),
+    "n_d_given": (
+        "标准当量因子价值 D = {d:,.2f} 元/公顷（卡片取值）。",
+        "Value of one standard equivalent D = {d:,.2f} CNY/ha (the card's value).",
+    ),
+    "n_parameter": ("参数“{parameter}”：{note}", "Parameter '{parameter}': {note}"),
+    "n_held": ("各次抽样均取其中心值，因为{reason}", "held at its central value: {reason}"),
+    "n_plan_figure": (
+        "每块定价地块都采用其修复方案的{figure}，不使用卡片费率。",
+        "every priced parcel takes its restoration plan's {figure}, not the card's rate",
+    ),
+    "plan_restoration_cost_per_mu": ("工程费用（工程量清单）", "works cost (bill of quantities)"),
+    "plan_compensation_per_mu": ("补偿费", "compensation"),
+    "plan_om_per_mu_year": ("年运行维护费", "O&M per year"),
+    "svc_food": ("食物生产", "food production"),
+    "svc_raw": ("原料生产", "raw materials"),
+    "svc_water": ("水资源供给", "water supply"),
+    "svc_gas": ("气体调节", "gas regulation"),
+    "svc_climate": ("气候调节", "climate regulation"),
+    "svc_purif": ("净化环境", "purification"),
+    "svc_hydro": ("水文调节", "hydrological regulation"),
+    "svc_soil": ("土壤保持", "soil conservation"),
+    "svc_nutr": ("维持养分循环", "nutrient cycling"),
+    "svc_biodiv": ("生物多样性", "biodiversity"),
+    "svc_aesth": ("美学景观", "aesthetic landscape"),
+    "svc_water_storage": ("水源涵养/洪水调蓄（蓄水）", "water storage"),
+    "svc_carbon_sequestration": ("固碳", "carbon sequestration"),
+    "svc_oxygen_release": ("释氧", "oxygen release"),
+    "svc_water_purification": ("水质净化", "water purification"),
+    "svc_climate_regulation": ("气候调节（蒸散降温）", "climate regulation (evaporative cooling)"),
+    "svc_recreation": ("休闲游憩", "recreation"),
 }
 
 
@@ -817,10 +917,16 @@ def tr(key: str, lang: Lang, **values: object) -> str:
 
 def _value_text(value: object, lang: Lang) -> object:
     """A message value as the reader sees it: terms translated, lists joined, flags as yes/no."""
-    from wetval.messages import Term
+    from wetval.messages import Bilingual, Term
 
     if isinstance(value, Term):
         return tr(value.key, lang) if known(value.key) else value.fallback
+    if isinstance(value, Bilingual):
+        return value.zh if lang == "zh" else value.en
+    from wetval.messages import Message
+
+    if isinstance(value, Message):
+        return say(value, lang)
     if isinstance(value, bool):
         return tr("yes" if value else "no", lang)
     if isinstance(value, tuple | list):
@@ -828,6 +934,25 @@ def _value_text(value: object, lang: Lang) -> object:
     return value
 
 
+#: Count values → the English noun that agrees with them (``{parcels_word}``, ``{items_word}``).
+_NOUNS = {"parcels": ("parcels_word", "parcel", "parcels"), "n": ("items_word", "item", "items")}
+
+
+def _plural_words(message: Message) -> dict[str, str]:
+    """``{noun}_word`` for each count value: the English noun in the number the count needs."""
+    words = {}
+    for name, value in message.values:
+        if name in _NOUNS and isinstance(value, int) and not isinstance(value, bool):
+            word, singular, plural = _NOUNS[name]
+            words[word] = singular if value == 1 else plural
+    return words
+
+
 def say(message: Message, lang: Lang) -> str:
-    """The text of a :class:`~wetval.messages.Message` in ``lang``, its values formatted."""
-    return tr(message.key, lang, **{k: _value_text(v, lang) for k, v in message.values})
+    """The text of a :class:`~wetval.messages.Message` in ``lang``, its values formatted.
+
+    English texts may write ``{parcels_word}`` (``parcel``/``parcels``) or
+    ``{items_word}`` to agree with the count ``parcels`` or ``n``.
+    """
+    values = {k: _value_text(v, lang) for k, v in message.values}
+    return tr(message.key, lang, **(_plural_words(message) | values))
