@@ -195,3 +195,27 @@ def test_english_html_is_english(sample_assessment: Assessment) -> None:
     stray = Counter(c for c in _CJK.findall(text) if c not in allowed)
     latin = len(re.findall(r"[A-Za-z]", text))
     assert sum(stray.values()) <= MAX_CHINESE_SHARE * latin, stray.most_common(40)
+
+
+def test_chinese_chart_texts_are_chinese(
+    sample_assessment: Assessment, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Axis labels, tick labels and legends of every chart (drawn as paths in the SVG)."""
+    import wetval.report.build as build
+    from wetval.report.charts import figure_block
+
+    texts: list[str] = []
+
+    def capture(figure, caption, name):  # type: ignore[no-untyped-def]
+        from matplotlib.text import Text
+
+        texts.extend(t.get_text() for t in figure.findobj(Text) if t.get_text())
+        return figure_block(figure, caption, name)
+
+    monkeypatch.setattr(build, "figure_block", capture)
+    document = build_document(sample_assessment, "zh")
+    assert len(texts) > 20
+    chart_text = "\n".join(texts)
+    offending = _offending([chart_text], _allowed_texts(sample_assessment, document))
+    assert not offending, offending.most_common(20)
+    assert "万元/年" in chart_text and "抽样次数" in chart_text and "折现率" in chart_text
