@@ -804,6 +804,63 @@ def _price_chart(assessment: Assessment, lang: Lang) -> Figure:
     return figure_block(ax.figure, tr("price_chart", lang), "price")
 
 
+#: Cost item → (plan field that replaces the pricing card's default, card parameter).
+_COST_BASIS = {
+    "works": ("quantities", "restoration_cost_per_mu"),
+    "compensation": ("compensation", "compensation_per_mu"),
+    "om_pv": ("om_per_year", "om_per_mu_year"),
+}
+
+
+def _cost_basis(assessment: Assessment, lang: Lang) -> Table:
+    """Per restoration project: where each cost item comes from (its plan, or the card's default).
+
+    The defaulted items are named here and, as warnings, on page 1.
+    """
+    price = assessment.price
+    frame = price.to_frame()
+    plans = {str(p["project_id"]): p for p in assessment.spec["data"].get("plans") or ()}
+    pricing = _installed(price.provenance.cards[0])
+    grouped = frame.groupby(frame["project_id"].astype(object))
+    rows = []
+    for project, group in grouped:
+        area = float(group["area_mu"].sum())
+        row: dict[str, object] = {
+            "project_id": project,
+            "parcels": len(group),
+            "area_mu": area,
+            "works_per_mu": float(group["works"].sum()) / area if area else np.nan,
+        }
+        for item, (field, parameter) in _COST_BASIS.items():
+            if plans.get(str(project), {}).get(field) is not None:
+                row[f"basis_{item}"] = tr("basis_plan", lang)
+            elif pricing is not None and parameter in pricing.parameters:
+                spec = pricing.parameters[parameter]
+                row[f"basis_{item}"] = tr(
+                    "basis_default",
+                    lang,
+                    value=float(spec.value),
+                    unit=_unit_text(spec.unit, lang),
+                )
+            else:
+                row[f"basis_{item}"] = tr("basis_card", lang)
+        rows.append(row)
+    return _table(
+        pd.DataFrame(rows),
+        lang,
+        tr("cost_basis_table", lang),
+        "cost_basis",
+        headers={
+            "works_per_mu": "works_per_mu",
+            "basis_works": "basis_works",
+            "basis_compensation": "basis_compensation",
+            "basis_om_pv": "basis_om",
+        },
+        decimals={"area_mu": 2, "works_per_mu": 0},
+        max_rows=None,
+    )
+
+
 def _price(assessment: Assessment, lang: Lang) -> Section:
     price = assessment.price
     names = ["cost", "value", "market", "recommended"]
@@ -838,6 +895,7 @@ def _price(assessment: Assessment, lang: Lang) -> Section:
             sheet_name=_sheet_title("price_approaches", lang),
         ),
         _price_chart(assessment, lang),
+        _cost_basis(assessment, lang),
         Table(
             cost_table,
             tr("cost_table", lang),
