@@ -39,6 +39,7 @@ from wetval.hashing import file_hash, result_hash
 from wetval.inventory import Inventory
 from wetval.io import read_indicators, read_parcels, read_table
 from wetval.kinds import ConditionInputs, PriceInputs, QuotaInputs, ValuationInputs
+from wetval.messages import Bilingual, Message
 from wetval.plugins import run
 from wetval.pricing import PoolFinance, QuotaPrice, RestorationPlan, pool_finance
 from wetval.provenance import CardRef, Provenance
@@ -177,7 +178,7 @@ class Assessment(Result):
     sensitivity: TornadoResult | None
     finance: PoolFinance | None
     excluded: pd.DataFrame
-    warnings: tuple[str, ...]
+    warnings: tuple[str | Message, ...]
     timings: dict[str, float]
     provenance: Provenance = field(default_factory=Provenance)
 
@@ -267,7 +268,7 @@ class _Steps:
 
     def __init__(self, progress: Callable[[str], None] | None) -> None:
         self.timings: dict[str, float] = {}
-        self.warnings: list[str] = []
+        self.warnings: list[str | Message] = []
         self._progress = progress
 
     @contextmanager
@@ -556,24 +557,22 @@ def _project_masks(spec: AssessmentSpec, frame: pd.DataFrame) -> tuple[np.ndarra
 
 def _select_project(
     spec: AssessmentSpec, parcels: ParcelTable, condition: ConditionResult
-) -> tuple[ParcelTable, pd.DataFrame, pd.DataFrame, list[str]]:
+) -> tuple[ParcelTable, pd.DataFrame, pd.DataFrame, list[str | Message]]:
     """The parcels to account for, their condition input, the exclusions and notes."""
     frame = parcels.to_frame()
     restoration, occupation = _project_masks(spec, frame)
     role = frame["role"].astype(object)
     scores = condition.to_frame().reindex(frame.index)
     unscored = scores["index"].isna().to_numpy()
-    notes: list[str] = []
+    notes: list[str | Message] = []
     excluded = pd.DataFrame(
         {
             "role": role[restoration & unscored],
-            "reason": "no condition score (missing monitoring data)",
+            "reason": "unscored",
         }
     )
     if excluded.shape[0]:
-        notes.append(
-            f"{len(excluded)} restoration parcels have no condition score and supply no credits"
-        )
+        notes.append(Message.of("w_unscored_restoration", parcels=len(excluded)))
     keep = (restoration & ~unscored) | occupation
     condition_input = scores.loc[keep, ["index", "grade", "grade_zh", "grade_en"]].copy()
     unscored_occupied = occupation & unscored
@@ -597,8 +596,14 @@ def _select_project(
             condition.grades["label_en"].iloc[0],
         ]
         notes.append(
-            f"{len(ids)} occupied parcels have no condition score; the best grade "
-            f"({condition.grades['label_zh'].iloc[0]}) is assumed (conservative)"
+            Message.of(
+                "w_unscored_occupation",
+                parcels=len(ids),
+                grade=Bilingual(
+                    str(condition.grades["label_zh"].iloc[0]),
+                    str(condition.grades["label_en"].iloc[0]),
+                ),
+            )
         )
     return parcels.subset(keep), condition_input, excluded, notes
 
@@ -682,8 +687,7 @@ def assess(
     with steps.step("selection"):
         project, condition_input, excluded, notes = _select_project(spec, parcels, condition)
         plans = _plans(spec, project.to_frame())
-        for note in notes:
-            steps.warnings.append(f"selection: {note}")
+        steps.warnings += notes
     year = spec.options.price_year
     services: dict[str, ServiceValues] = {}
     with steps.step("valuation"):

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from wetval.cards import Card
 from wetval.kinds import PriceInputs
+from wetval.messages import Message, Term
 from wetval.plugins import Method
 from wetval.pricing.body import QuotaPriceBody
 from wetval.pricing.kernel import PARAMETERS, PricingInputs
@@ -53,8 +54,8 @@ def quota_price_variation(card: Card, inputs: PricingInputs) -> Variation:
     Variation
         Entering parameters; the kernel itself evaluates the draws.
     """
-    unused = {
-        name: f"every priced parcel takes its restoration plan's {what}, not the card's rate"
+    unused: dict[str, str | Message] = {
+        name: Message.of("n_plan_figure", "note", figure=Term(f"plan_{name}", what))
         for name, what in _PLAN_FIGURE.items()
         if not inputs.uses_card_rate(name)
     }

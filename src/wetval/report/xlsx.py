@@ -35,11 +35,13 @@ def render_xlsx(document: ReportDocument) -> bytes:
     as a formula is stored as text (:func:`wetval.spreadsheet.text_cells`).
     """
     tables = document.tables()
-    names = _sheet_names(["cover"] + [t.sheet for t in tables])
+    names = _sheet_names([document.label("sheet_cover")] + [t.title for t in tables])
     buffer = io.BytesIO()
     with pd.ExcelWriter(buffer, engine="openpyxl") as writer:
-        cover = pd.DataFrame(list(document.cover.items), columns=["item", "value"])
-        cover.loc[len(cover)] = ["report id", document.report_id]
+        cover = pd.DataFrame(
+            list(document.cover.items),
+            columns=[document.label("xlsx_item"), document.label("xlsx_value")],
+        )
         cover.to_excel(writer, sheet_name=names[0], index=False)
         text_cells(writer.sheets[names[0]])
         for name, table in zip(names[1:], tables, strict=True):

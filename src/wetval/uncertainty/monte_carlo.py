@@ -46,6 +46,7 @@ import pandas as pd
 from wetval._text import text_table
 from wetval.boundary import accept
 from wetval.errors import WetvalError
+from wetval.messages import Message, Term
 from wetval.plotting import axes
 from wetval.provenance import Provenance
 from wetval.results import Result
@@ -123,7 +124,7 @@ class MonteCarloResult(Result):
     percentiles: tuple[float, ...]
     tolerance: float
     converged: bool
-    notes: tuple[str, ...] = ()
+    notes: tuple[str | Message, ...] = ()
     provenance: Provenance = field(default_factory=Provenance)
 
     @property
@@ -253,7 +254,7 @@ class _Replicates:
     columns: int
     count: int
     grade_probabilities: pd.DataFrame
-    notes: tuple[str, ...]
+    notes: tuple[str | Message, ...]
 
 
 def _perturbed(
@@ -301,7 +302,7 @@ def _replicates(
         if scored_on.hash != condition.provenance.inputs["parcels"]:
             raise WetvalError("the condition result was not scored on these parcels")
     central = condition.parcels
-    notes: list[str] = []
+    notes: list[str | Message] = []
 
     # which stages used this condition result
     valued = compiled.valued_parcels
@@ -579,7 +580,7 @@ def monte_carlo(
         for p in chosen
     }
     replicates = None
-    notes = list(chain.notes)
+    notes: list[str | Message] = list(chain.notes)
     if indicator_error:
         replicates = _replicates(
             chain, dict(indicator_error), rescorings, stream(root, "rescoring")
@@ -591,7 +592,10 @@ def monte_carlo(
             "represented; errors independent between parcels and indicators)"
         )
     not_entering = [p for p in compiled.parameters if not p.enters]
-    notes += [f"{p.key}: {p.note}" for p in not_entering]
+    notes += [
+        Message.of("n_parameter", "note", parameter=Term(f"param_{p.name}", p.key), note=p.note)
+        for p in not_entering
+    ]
 
     outputs = {name: np.empty(draws) for name in OUTPUTS}
     parcel_prices = np.empty((draws, len(compiled.priced_ids))) if per_parcel else None

@@ -23,6 +23,7 @@ import pandas as pd
 
 from wetval.cards import Card
 from wetval.errors import CardError, ProblemCollector
+from wetval.messages import Message
 from wetval.plugins import Method
 from wetval.tables import IndicatorTable, ParcelTable
 from wetval.units import M2_PER_HA
@@ -103,11 +104,11 @@ def standard_equivalent_one_seventh(grain_price: float, grain_yield: float) -> f
     return grain_price * grain_yield / 7.0
 
 
-def _standard_equivalent(card: Card) -> tuple[float, str]:
+def _standard_equivalent(card: Card) -> tuple[float, str | Message]:
     basis = card.option("D_basis", "given")
     if basis == "given":
         value = float(card.param("D"))
-        return value, f"D = {value:g} CNY/ha ({card.parameters['D'].description or 'card value'})"
+        return value, Message.of("n_d_given", "note", d=value)
     if basis == "net-profit":
         crops = card.table("standard_equivalent_crops")
         value = standard_equivalent_net_profit(
@@ -241,7 +242,10 @@ def xie_equivalent(
         price_year=conversion.to_year,
         conversion=conversion.as_dict(),
         notes=[
-            f"equivalent table version {table_version}; {d_note} at {card.price_year} prices",
+            Message.of(
+                "n_equivalent_table", "note", version=str(table_version), year=card.price_year or 0
+            ),
+            d_note,
             *notes,
             *adjustment_notes,
             *condition_notes,
