@@ -216,10 +216,18 @@ def normalise_project_type(name: object) -> str:
 
 def _map(values: pd.Series | np.ndarray, mapping: dict[str, Any], default: Any) -> np.ndarray:
     """Map codes through a dict, vectorised over the distinct values."""
-    series = pd.Series(np.asarray(values, dtype=object))
-    positions, uniques = pd.factorize(series, use_na_sentinel=True)
+    # an object ndarray: a Series would first infer (and build) an Arrow string column
+    positions, uniques = pd.factorize(np.asarray(values, dtype=object), use_na_sentinel=True)
+    return _lookup(positions, uniques, mapping, default)
+
+
+def _lookup(
+    positions: np.ndarray, uniques: Any, mapping: dict[str, Any], default: Any
+) -> np.ndarray:
+    """``mapping`` of factorised values (code −1, missing, gives ``default``)."""
     looked_up = [mapping.get(str(u), default) for u in uniques] + [default]
-    return np.asarray(looked_up, dtype=object)[positions]
+    out: np.ndarray = np.asarray(looked_up, dtype=object)[positions]
+    return out
 
 
 def _optional_column(frame: pd.DataFrame, name: str) -> pd.Series | None:
@@ -256,7 +264,11 @@ def _column(frame: pd.DataFrame, name: str) -> pd.api.extensions.ExtensionArray 
 
 def _codes(values: np.ndarray) -> pd.Categorical:
     """Low-cardinality text as a categorical (built from integer codes, not per row)."""
-    codes, uniques = pd.factorize(pd.Series(values, dtype=object), use_na_sentinel=True)
+    codes, uniques = pd.factorize(np.asarray(values, dtype=object), use_na_sentinel=True)
+    return _categorical(codes, uniques)
+
+
+def _categorical(codes: np.ndarray, uniques: Any) -> pd.Categorical:
     return pd.Categorical.from_codes(codes, categories=pd.Index(uniques, dtype=object))
 
 
@@ -499,23 +511,26 @@ def credits(
         risk_class = np.full(n, default_risk, dtype=object)
     else:
         risk_class = risk_raw.astype("object").where(risk_raw.notna(), default_risk).to_numpy()
-        unknown = ~pd.Series(risk_class).isin(list(rules.risk_factor)).to_numpy()
+        unknown = ~pd.Series(risk_class, dtype=object).isin(list(rules.risk_factor)).to_numpy()
         problems.add_rows(
             unknown, column="risk_class", values=risk_raw,
             reason=f"risk class not one of {sorted(rules.risk_factor)}",
             fix="use a risk class of the card",
         )  # fmt: skip
-    classes = classify(pd.Series(target, dtype="object"), parcels.scheme)
+    # target classes through their distinct codes: classified, looked up and stored once each
+    target_codes, target_uniques = pd.factorize(np.asarray(target, dtype=object))
+    classes = classify(pd.Series(target_uniques, dtype="object"), parcels.scheme)
+    known_class = np.append(classes["known"].to_numpy(dtype=bool), False)[target_codes]
     problems.add_rows(
-        ~classes["known"].to_numpy(), column="target_class", values=target,
+        ~known_class, column="target_class", values=target,
         reason=f"unknown land class in the {parcels.scheme.value} scheme",
         fix="give the class code the parcel will have after restoration",
     )  # fmt: skip
     problems.raise_if_any("restoration parcels for quota credits", parcels.source)
 
-    legal = classes["legal_wetland"].to_numpy()
-    type_group = _map(target, rules.type_group, None)
-    type_factor = _map(target, rules.type_factor, np.nan).astype(float)
+    legal = np.append(classes["legal_wetland"].to_numpy(dtype=bool), False)[target_codes]
+    type_group = _lookup(target_codes, target_uniques, rules.type_group, None)
+    type_factor = _lookup(target_codes, target_uniques, rules.type_factor, np.nan).astype(float)
     reason = np.full(n, "", dtype=object)
     reason[np.isnan(type_factor)] = "land class after restoration has no quota type factor"
     reason[~legal] = (
@@ -534,7 +549,7 @@ def credits(
             "township": _column(selected, "township"),
             "county_code": _column(selected, "county_code"),
             "land_class": _codes(land_class),
-            "target_class": _codes(target),
+            "target_class": _categorical(target_codes, target_uniques),
             "type_group": _codes(type_group),
             "area_m2": selected["area_m2"].to_numpy(dtype=float),
             "area_mu": area_mu,
