@@ -167,3 +167,38 @@ def test_a_million_parcels_equal_the_in_memory_run(tmp_path: Path) -> None:
         "credits": ["units"],
     }.items():
         _assert_equal_numbers(whole[stage], scale.read_results(tmp_path / "out", stage), columns)
+
+
+def test_batch_command_runs_resumes_and_names_bad_rows(  # type: ignore[no-untyped-def]
+    raw, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import json
+
+    from wetval.cli import EXIT_INPUT, EXIT_OK, main
+
+    parcels, indicators = raw
+    names = scale.write_partitions(parcels, indicators, tmp_path / "data", rows=N // 2)
+    project = tmp_path / "project.toml"
+    project.write_text('[cards]\ncondition = "jiangxi-db36-2134"\nvalue_approach = "xie2015"\n')
+    argv = [
+        "batch",
+        str(project),
+        "--partitions",
+        str(tmp_path / "data"),
+        "-o",
+        str(tmp_path / "o"),
+    ]
+    assert main(argv) == EXIT_OK
+    captured = capsys.readouterr()
+    assert "2 partitions (2 run, 0 already finished)" in captured.out
+    assert "2/2" in captured.err  # the progress bar
+    assert main([*argv, "--json"]) == EXIT_OK
+    assert json.loads(capsys.readouterr().out)["skipped"] == names
+    part = tmp_path / "data" / "indicators" / f"{names[0]}.parquet"
+    frame = pd.read_parquet(part)
+    bad_id = str(frame.loc[2, "parcel_id"])
+    frame.loc[2, "vegetation_cover"] = 250.0  # a percentage above 100
+    frame.to_parquet(part, index=False)
+    assert main(argv) == EXIT_INPUT
+    err = capsys.readouterr().err
+    assert f"partition {names[0]!r}" in err and bad_id in err and "Traceback" not in err
