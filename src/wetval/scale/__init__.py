@@ -23,7 +23,8 @@ Results (see :func:`run`)::
     OUT/valuation/<partition>.parquet    annual service value per parcel [CNY/yr]
     OUT/reserves/<partition>.parquet     reserve census per parcel (no county-wide rank)
     OUT/credits/<partition>.parquet      quota credits of scored restoration parcels
-    OUT/_done/<partition>.json           written last: the partition is finished
+    OUT/_done/<partition>.json           written last: the partition is finished (with
+                                         its input fingerprint and seconds per stage)
     OUT/summary_county.parquet, OUT/summary_province.parquet  (and .csv)
 
 Finished partitions (a ``_done`` record for the same input files and cards)
@@ -34,6 +35,7 @@ from __future__ import annotations
 
 import json
 import os
+import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -240,9 +242,12 @@ def _plain_columns(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def _stage_results(
-    directory: Path, name: str, cards: dict[str, Card]
+    directory: Path, name: str, cards: dict[str, Card], timings: dict[str, float]
 ) -> tuple[dict[str, pd.DataFrame], pd.DataFrame]:
-    """Run every stage on one partition (in memory): results by stage and summary rows."""
+    """Run every stage on one partition (in memory): results by stage and summary rows.
+
+    ``timings`` receives the wall time of each stage [s].
+    """
     from wetval.condition import score
     from wetval.io import read_indicators, read_parcels
     from wetval.landclass import classify
@@ -251,10 +256,21 @@ def _stage_results(
     from wetval.tables import ParcelTable
     from wetval.valuation import value
 
+    clock, cpu = time.perf_counter(), time.thread_time()
+
+    def lap(stage: str) -> None:  # wall and CPU seconds of the stage (CPU: this thread only)
+        nonlocal clock, cpu
+        now, now_cpu = time.perf_counter(), time.thread_time()
+        timings[stage], timings[f"{stage}_cpu"] = now - clock, now_cpu - cpu
+        clock, cpu = now, now_cpu
+
     parcels = read_parcels(directory / "parcels" / f"{name}.parquet")
     indicators = read_indicators(directory / "indicators" / f"{name}.parquet")
+    lap("validation")
     condition = score(indicators, cards["condition"], parcels=parcels)
+    lap("condition")
     services = value(parcels, cards["valuation"], condition=condition, indicators=indicators)
+    lap("valuation")
     results: dict[str, pd.DataFrame] = {"condition": _plain_columns(condition.to_frame())}
     per_parcel = services.by_parcel().reindex(parcels.ids)
     results["valuation"] = per_parcel.rename("value_cny").to_frame()
@@ -266,6 +282,7 @@ def _stage_results(
         table = census.parcels.drop(columns=["rank"], errors="ignore")
         results["reserves"] = _plain_columns(table)
         candidate = table["candidate"].reindex(parcels.ids).fillna(False).to_numpy(dtype=bool)
+        lap("reserves")
     units = np.zeros(len(frame))
     is_credit = np.zeros(len(frame), dtype=bool)
     if "quota" in cards and "role" in frame.columns:
@@ -279,6 +296,7 @@ def _stage_results(
             positions = parcels.ids.get_indexer(quota.table.index)
             units[positions] = quota.table["units"].to_numpy(dtype=float)
             is_credit[positions] = True
+        lap("credits")
     area = parcels.area("m2")
     grade = condition.to_frame()["grade_zh"].reindex(parcels.ids).astype(object)
     rows = pd.DataFrame(
@@ -302,6 +320,7 @@ def _stage_results(
     )
     summary = rows.groupby(list(SUMMARY_KEYS), sort=True, observed=True).sum().reset_index()
     summary.insert(0, "partition", name)
+    lap("summary")
     return results, summary
 
 
@@ -350,22 +369,26 @@ def run_partition(
             record = json.loads(done.read_text(encoding="utf-8"))
             if record.get("fingerprint") == fingerprint:
                 return pd.read_parquet(summary_path).assign(skipped=True)
-        results, summary = _stage_results(root, name, loaded)
+        timings: dict[str, float] = {}
+        results, summary = _stage_results(root, name, loaded, timings)
     except PartitionError:
         raise
     except (WetvalError, OSError) as error:
         raise PartitionError(name, str(error)) from error
+    clock = time.perf_counter()
     for stage, frame in results.items():
         _write(frame, target / stage / f"{name}.parquet")
     _write(summary, summary_path)
+    timings["write"] = time.perf_counter() - clock
     temporary = done.with_suffix(".tmp")
     done.parent.mkdir(parents=True, exist_ok=True)
-    temporary.write_text(
-        json.dumps(
-            {"partition": name, "fingerprint": fingerprint, "rows": int(summary["parcels"].sum())}
-        ),
-        encoding="utf-8",
-    )
+    record = {
+        "partition": name,
+        "fingerprint": fingerprint,
+        "rows": int(summary["parcels"].sum()),
+        "seconds": {stage: round(seconds, 4) for stage, seconds in timings.items()},
+    }
+    temporary.write_text(json.dumps(record), encoding="utf-8")
     os.replace(temporary, done)
     return summary.assign(skipped=False)
 
