@@ -76,8 +76,8 @@ def frame_hash(frame: pd.DataFrame | pd.Series) -> str:
         values = frame[column]
         if str(values.dtype) == "geometry":
             values = pd.Series(values.to_wkb(), index=frame.index)
-        digest.update(_value_hashes(values).tobytes())
-    digest.update(_value_hashes(frame.index.to_series()).tobytes())
+        digest.update(np.ascontiguousarray(_value_hashes(values)).data)
+    digest.update(np.ascontiguousarray(_value_hashes(frame.index.to_series())).data)
     return digest.hexdigest()
 
 
