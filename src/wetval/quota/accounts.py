@@ -758,8 +758,8 @@ def quota_accounts(
 ) -> QuotaAccounts:
     """Credits of the restoration parcels and debits of the occupation parcels.
 
-    The calling convention of the ``quota`` method kind: ``f(parcels, card, *,
-    condition, projects=None)``. See :func:`credits` and :func:`debits`.
+    The ``jinxian-quota`` method runs this (:mod:`wetval.quota.methods`). See
+    :func:`credits` and :func:`debits`.
     """
     return QuotaAccounts(
         credits=credits(parcels, condition, card),
