@@ -17,6 +17,7 @@ from typing import Any
 
 from wetval._text import text_table
 from wetval._version import __version__
+from wetval.cli.batch import add_batch_command
 from wetval.cli.common import (
     EXIT_BROKEN_PIPE,
     EXIT_INPUT,
@@ -344,6 +345,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     add_review_commands(commands, common)
     add_ledger_commands(commands, common)
+    add_batch_command(commands, common)
     return parser
 
 
