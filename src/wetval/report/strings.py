@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Literal
 
+from wetval.spatial.strings import SPATIAL_STRINGS
+
 if TYPE_CHECKING:
     from wetval.messages import Message
 
@@ -578,6 +580,8 @@ _STRINGS: dict[str, tuple[str, str]] = {
     "param_om_years": ("运行维护年限 [年]", "O&M years [yr]"),
     "param_D": ("标准当量因子价值 D [元/公顷]", "standard equivalent value D [CNY/ha]"),
 }
+
+_STRINGS.update(SPATIAL_STRINGS)
 
 
 def known(key: str) -> bool:

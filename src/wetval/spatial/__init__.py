@@ -10,9 +10,11 @@ See ``docs/spatial.md``.
 
 from __future__ import annotations
 
-from typing import Any
-
 from wetval.spatial.crs import CrsInfo, check_crs, choose_working_crs, ellipsoidal_area
+
+# the function ``overlay`` is bound after its module is imported, so it shadows the module
+from wetval.spatial.overlay import Overlay, overlay
+from wetval.spatial.read import layers, read_dltb
 
 __all__ = [
     "CrsInfo",
@@ -24,15 +26,3 @@ __all__ = [
     "overlay",
     "read_dltb",
 ]
-
-
-def __getattr__(name: str) -> Any:
-    if name in ("read_dltb", "layers"):
-        from wetval.spatial import read
-
-        return getattr(read, name)
-    if name in ("overlay", "Overlay"):
-        from wetval.spatial import overlay
-
-        return getattr(overlay, name)
-    raise AttributeError(f"module 'wetval.spatial' has no attribute {name!r}")

@@ -314,6 +314,36 @@ def _authalic_radius2() -> float:
     return float(CGCS2000_A**2 * q_pole / 2.0)
 
 
+def _ring_excess(lam: np.ndarray, beta: np.ndarray, ring_of: np.ndarray, n: int) -> np.ndarray:
+    """Spherical excess [sr] of each ring on the authalic sphere, without cancellation.
+
+    Each edge contributes E = 2·atan(tan(Δλ/2)·sin βm / cos(Δβ/2)) (the area between the
+    edge and the pole). The sum of these large terms over a small ring cancels to a small
+    area, so each term is taken relative to the ring's first vertex: E − sin β0·Δλ (the
+    Δλ of a closed ring sum to exactly 0), written with differences of nearby angles.
+    """
+    first = np.flatnonzero(np.r_[True, ring_of[1:] != ring_of[:-1]])
+    beta0 = np.repeat(beta[first], np.diff(np.r_[first, len(beta)]))
+    same = ring_of[1:] == ring_of[:-1]  # consecutive vertices of one ring form an edge
+    b1, b2, r0 = beta[:-1][same], beta[1:][same], beta0[:-1][same]
+    t = np.tan((lam[1:] - lam[:-1])[same] / 2.0)
+    bm, db = (b1 + b2) / 2.0, b2 - b1
+    s0 = np.sin(r0)
+    cos_half = np.cos(db / 2.0)
+    s_minus = (
+        2.0 * np.cos((bm + r0) / 2.0) * np.sin((bm - r0) / 2.0) + s0 * 2.0 * np.sin(db / 4.0) ** 2
+    ) / cos_half  # sin βm / cos(Δβ/2) − sin β0
+    s_full = np.sin(bm) / cos_half
+    main = np.arctan(t * s_minus / (1.0 + t * t * s_full * s0))
+    # atan(t·s0) − s0·atan(t): a series for parcel-sized edges, the direct form otherwise
+    t2 = t * t
+    series = s0 * t * t2 * ((1 - s0**2) / 3 - t2 * (1 - s0**4) / 5 + t2 * t2 * (1 - s0**6) / 7)
+    direct = np.arctan(t * s0) - s0 * np.arctan(t)
+    rest = np.where(np.abs(t) < 1e-2, series, direct)
+    excess = 2.0 * (main + rest)
+    return np.bincount(ring_of[:-1][same], weights=excess, minlength=n)
+
+
 def ellipsoidal_area(geometry: Any, crs: Any = None) -> np.ndarray:
     """Ellipsoidal area of each polygon on the CGCS2000 ellipsoid [m²].
 
@@ -321,9 +351,11 @@ def ellipsoidal_area(geometry: Any, crs: Any = None) -> np.ndarray:
     geographic, mapped to the authalic sphere (which preserves area exactly)
     and each ring's area is the sum of the spherical excess of its edges; holes
     are subtracted. For parcel-sized edges this agrees with
-    :meth:`pyproj.Geod.geometry_area_perimeter` (geodesic edges) to about
-    10⁻⁸ relative (well under the 0.01 m² of a 三调 area), at numpy speed
-    for millions of polygons.
+    :meth:`pyproj.Geod.geometry_area_perimeter` (geodesic edges) within the
+    latter's own rounding (~10⁻⁴ m² on small polygons) and the closed-form area
+    of a latitude–longitude box to ~10⁻⁹ relative, at numpy speed for
+    millions of polygons. Edge terms are taken relative to each ring's first
+    vertex, so small parcels do not lose digits to cancellation.
 
     Parameters
     ----------
@@ -361,12 +393,8 @@ def ellipsoidal_area(geometry: Any, crs: Any = None) -> np.ndarray:
             transformer = pyproj.Transformer.from_crs(source, CGCS2000_GEOGRAPHIC, always_xy=True)
             lon, lat = transformer.transform(coords[:, 0], coords[:, 1])
         lam = np.radians(np.asarray(lon))
-        half_tan = np.tan(_authalic(np.radians(np.asarray(lat))) / 2.0)
-        same = ring_of[1:] == ring_of[:-1]  # consecutive vertices of one ring form an edge
-        d_lam = lam[1:] - lam[:-1]
-        t1, t2 = half_tan[:-1], half_tan[1:]
-        excess = 2.0 * np.arctan2(np.tan(d_lam / 2.0) * (t1 + t2), 1.0 + t1 * t2)
-        ring_excess = np.bincount(ring_of[:-1][same], weights=excess[same], minlength=len(rings))
+        beta = _authalic(np.radians(np.asarray(lat)))
+        ring_excess = _ring_excess(lam, beta, ring_of, len(rings))
         ring_area = np.abs(ring_excess) * _authalic_radius2()
         first = np.r_[True, ring_part[1:] != ring_part[:-1]]  # each polygon's exterior ring
         signed = np.where(first, ring_area, -ring_area)
