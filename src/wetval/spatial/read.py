@@ -31,6 +31,7 @@ __all__ = [
     "AREA_CHECK_ABS_M2",
     "AREA_CHECK_REL",
     "layers",
+    "parcels_from_layer",
     "read_dltb",
     "read_layer",
     "township_names",
@@ -272,10 +273,29 @@ def read_dltb(
         ``max(AREA_CHECK_ABS_M2, AREA_CHECK_REL × TBMJ)``, listed by id; invalid
         geometries, listed by id.
     """
+    frame = read_layer(path, layer, encoding=encoding)
+    return parcels_from_layer(
+        frame, source=str(frame.attrs["source"]), scheme=scheme, township_table=township_table
+    )
+
+
+def parcels_from_layer(
+    frame: Any,
+    *,
+    source: str,
+    scheme: Scheme | Literal["sandiao", "yongdi_yonghai"] = "sandiao",
+    township_table: Mapping[str, str] | None = None,
+) -> ParcelTable:
+    """Validate a DLTB GeoDataFrame already read (see :func:`read_dltb` for what is added).
+
+    Raises
+    ------
+    wetval.errors.ValidationError
+        Parcels without geometry; every problem of the attributes.
+    """
     import shapely
 
-    frame = read_layer(path, layer, encoding=encoding)
-    source = str(frame.attrs["source"])
+    frame = frame.copy()
     columns = {str(c).upper(): str(c) for c in frame.columns}
     problems = ProblemCollector(frame.index.to_numpy(dtype=object))
     geometry = frame.geometry.to_numpy()
@@ -293,9 +313,9 @@ def read_dltb(
         names = township_names(codes, villages, township_table)
         frame["township"] = frame["township_code"].map(names)
     # the gross and deducted areas stay with the parcel: the overlay prorates both
-    for field, keep in (("TBMJ", "tbmj_m2"), ("KCMJ", "kcmj_m2")):
-        if field in columns:
-            frame[keep] = pd.to_numeric(frame[columns[field]], errors="coerce")
+    for name, keep in (("TBMJ", "tbmj_m2"), ("KCMJ", "kcmj_m2")):
+        if name in columns:
+            frame[keep] = pd.to_numeric(frame[columns[name]], errors="coerce")
     parcels = ParcelTable.from_frame(frame, scheme=scheme, source=source)
     _warn_geometry(parcels, frame, columns, source)
     return parcels
