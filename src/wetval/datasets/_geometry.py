@@ -105,8 +105,11 @@ def tile(parcels: pd.DataFrame, rng: np.random.Generator) -> Any:
     out["KCMJ"] = kcmj
     out["TBDLMJ"] = np.round(tbmj - kcmj, 2)
     deducted = kcmj > 0
-    out.insert(int(out.columns.get_loc("KCMJ")), "KCXS", np.where(deducted, kcmj / tbmj, 0.0))
-    out.insert(int(out.columns.get_loc("KCMJ")), "KCDLBM", np.where(deducted, "1203", None))
+    position = list(out.columns).index("KCMJ")
+    strip_class = np.full(n, None, dtype=object)
+    strip_class[deducted] = "1203"
+    out.insert(position, "KCXS", np.where(deducted, kcmj / tbmj, 0.0))
+    out.insert(position + 1, "KCDLBM", strip_class)
     frame = geopandas.GeoDataFrame(out, geometry=geoms, crs=SYNTHETIC_CRS)
     frame.attrs["synthetic"] = True
     return frame
