@@ -35,6 +35,7 @@ from wetval.cli.common import (
     write_file,
 )
 from wetval.cli.ledger import add_ledger_commands
+from wetval.cli.overlay import add_overlay_command
 from wetval.cli.review import add_review_commands
 from wetval.errors import Problem, ValidationError, WetvalError
 
@@ -346,6 +347,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_review_commands(commands, common)
     add_ledger_commands(commands, common)
     add_batch_command(commands, common)
+    add_overlay_command(commands, common)
     return parser
 
 

@@ -615,6 +615,8 @@ def credits(
         },
         index=ids,
     )
+    if parcels.has("township_code"):  # same-township matching by code (ZLDWDM[:9])
+        table.insert(2, "township_code", _text(_optional_column(selected, "township_code"), n))
     provenance = Provenance(
         method="jinxian-quota",
         cards=(rules.card.ref,),
@@ -743,6 +745,8 @@ def debits(
         },
         index=ids,
     )
+    if parcels.has("township_code"):
+        table.insert(3, "township_code", _text(_optional_column(selected, "township_code"), n))
     provenance = Provenance(
         method="jinxian-quota",
         cards=(rules.card.ref,),

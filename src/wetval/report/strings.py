@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Literal
 
+from wetval.spatial.strings import SPATIAL_STRINGS
+
 if TYPE_CHECKING:
     from wetval.messages import Message
 
@@ -908,6 +910,8 @@ _STRINGS: dict[str, tuple[str, str]] = {
     "svc_climate_regulation": ("气候调节（蒸散降温）", "climate regulation (evaporative cooling)"),
     "svc_recreation": ("休闲游憩", "recreation"),
 }
+
+_STRINGS.update(SPATIAL_STRINGS)
 
 
 def known(key: str) -> bool:
