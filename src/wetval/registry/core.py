@@ -35,7 +35,13 @@ from sqlalchemy.exc import ArgumentError, OperationalError
 
 from wetval.errors import WetvalError
 from wetval.quota.funds import FundSplit, allocate_funds, to_fen
-from wetval.quota.ledger import LedgerTransaction, QuotaLedger, _AccountState, _Replay
+from wetval.quota.ledger import (
+    AccountBalance,
+    LedgerTransaction,
+    QuotaLedger,
+    check_transaction,
+    release_due,
+)
 from wetval.registry import schema
 from wetval.registry.audit import GENESIS, HEAD_KEY, ChainCheck, Writer, verify_chain
 from wetval.registry.migrate import SchemaError, check_revision, schema_revision, upgrade
@@ -307,31 +313,23 @@ class Registry:
         last = connection.execute(
             select(qt.c.seq, qt.c.date).order_by(qt.c.seq.desc()).limit(1)
         ).first()
-        accounts = {}
+        account = None
         if project is not None:
             milestones = connection.execute(
                 select(qt.c.milestone)
                 .where(qt.c.account == project["id"], qt.c.kind == "release")
                 .order_by(qt.c.seq)
             ).scalars()
-            accounts[project["id"]] = _AccountState(
+            account = AccountBalance(
                 self._units(project["potential"]),
                 self._units(project["released"]),
                 self._units(project["debited"]),
                 tuple(str(m) for m in milestones),
             )
-        replay = _Replay(
-            self.unit_decimals,
-            accounts,
-            last_date="" if last is None else str(last.date),
-            count=0 if last is None else int(last.seq) + 1,
-        )
-        problems = replay.apply(t, {t.account: schedule})
-        if problems:
-            raise RegistryError(
-                f"{t.kind} on project {t.account!r} refused: "
-                + "; ".join(f"{reason}; fix: {fix}" for reason, fix in problems)
-            )
+        self._refuse(
+            t, schedule, account, "" if last is None else str(last.date),
+            0 if last is None else int(last.seq) + 1,
+        )  # fmt: skip
         scaled = int(t.units.scaleb(self.unit_decimals))
         writer.insert(
             qt,
@@ -471,14 +469,23 @@ class Registry:
             .order_by(schema.quota_transactions.c.seq.desc())
             .limit(1)
         ).scalar()
-        problems = _Replay(self.unit_decimals, {}, str(last or ""), t.seq).apply(
-            t, {t.account: shares}
-        )
+        self._refuse(t, shares, None, str(last or ""), t.seq)
+
+    def _refuse(
+        self,
+        t: LedgerTransaction,
+        schedule: Sequence[tuple[str, Decimal]],
+        account: AccountBalance | None,
+        last_date: str,
+        count: int,
+    ) -> None:
+        """Raise if ``t`` breaks a ledger rule (the ledger's own check)."""
+        problems = check_transaction(
+            t, schedule, unit_decimals=self.unit_decimals, account=account,
+            last_date=last_date, count=count,
+        )  # fmt: skip
         if problems:
-            raise RegistryError(
-                f"register of project {t.account!r} refused: "
-                + "; ".join(f"{reason}; fix: {fix}" for reason, fix in problems)
-            )
+            raise RegistryError(f"{t.kind} on project {t.account!r} refused: {problems}")
 
     @staticmethod
     def _schedule(project: Mapping[Any, Any]) -> tuple[tuple[str, Decimal], ...]:
@@ -531,15 +538,13 @@ class Registry:
             row = self._project(connection, project)
             self._not_before_registration(row, day, f"milestone {milestone!r}")
             schedule = self._schedule(row)
-            state = _AccountState(
+            state = AccountBalance(
                 self._units(row["potential"]), self._units(row["released"]),
                 self._units(row["debited"]),
             )  # fmt: skip
             kind = "release" if passed else "withhold"
             amount = (
-                _Replay(self.unit_decimals, {project: state}).expected_release(
-                    project, milestone, schedule
-                )
+                release_due(state, milestone, schedule, unit_decimals=self.unit_decimals)
                 if passed
                 else Decimal(0)
             )
