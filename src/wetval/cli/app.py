@@ -28,6 +28,7 @@ from wetval.cli.common import (
     write_file,
 )
 from wetval.cli.ledger import add_ledger_commands
+from wetval.cli.registry import add_registry_commands
 from wetval.cli.review import add_review_commands
 from wetval.errors import Problem, ValidationError, WetvalError
 
@@ -324,6 +325,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     add_review_commands(commands, common)
     add_ledger_commands(commands, common)
+    add_registry_commands(commands, common)
     return parser
 
 

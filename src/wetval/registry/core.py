@@ -46,7 +46,13 @@ from wetval.registry import reserves as _reserves
 from wetval.registry import schema
 from wetval.registry import survey as _survey
 from wetval.registry.audit import GENESIS, HEAD_KEY, ChainCheck, Writer, verify_chain
-from wetval.registry.migrate import SchemaError, check_revision, schema_revision, upgrade
+from wetval.registry.migrate import (
+    SchemaError,
+    check_revision,
+    known_revisions,
+    schema_revision,
+    upgrade,
+)
 from wetval.registry.survey import WetlandBalance
 from wetval.screening import ReserveCensus
 from wetval.tables import ParcelTable
@@ -220,6 +226,9 @@ class Registry:
                             f"{make_url(url).render_as_string(hide_password=True)} is not a "
                             "wetval registry; fix: create one with 'wetval registry init'"
                         )
+                    if before not in known_revisions():
+                        # written by a newer wetval: refuse, naming it (never downgrade)
+                        check_revision(connection, make_url(url).render_as_string(True))
                     upgrade(connection, "head")
                     after = schema_revision(connection)
                     if after != before:
@@ -1125,6 +1134,35 @@ class Registry:
                     "reserve_censuses": _reserves.reserves_hash(connection),
                 },
             )
+
+    def statement(self, kind: str, target: str | Path, *, lang: str = "zh") -> Path:
+        """Write a statement for the centre as XLSX or CSV (by the extension).
+
+        Parameters
+        ----------
+        kind
+            ``quota`` (balance sheet), ``trades``, ``funds`` (fund accounts),
+            ``pledges`` or ``wetland`` (wetland balance by year).
+        target
+            Output file (``.xlsx`` or ``.csv``), written atomically.
+        lang
+            ``zh`` or ``en`` headers.
+
+        Returns
+        -------
+        Path
+            The file written.
+        """
+        from wetval.atomic import write_atomic
+        from wetval.registry.statements import write_statement
+
+        if lang not in ("zh", "en"):
+            raise RegistryError(f"lang {lang!r}: use zh or en")
+        path = Path(target)
+        content = write_statement(self, kind, path, "zh" if lang == "zh" else "en")
+        path.parent.mkdir(parents=True, exist_ok=True)
+        write_atomic(path, content)
+        return path
 
     # ------------------------------------------------------------ wetland database
     def import_survey(
