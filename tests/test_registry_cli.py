@@ -13,8 +13,8 @@ import pandas as pd
 import pytest
 from sqlalchemy import create_engine, text
 
-from registry_helpers import released, registry_url
-from test_registry_survey import TOWN_B, base_frame, change_2021, census_inputs
+from registry_helpers import registry_url, released
+from test_registry_survey import TOWN_B, base_frame, census_inputs, change_2021
 from wetval.cli import main
 from wetval.registry import Registry
 
@@ -47,7 +47,8 @@ def test_survey_balance_and_audit(
     gx_path, gc_path = tmp_path / "DLTBGX.csv", tmp_path / "DLTBGXGC.csv"
     gx.to_csv(gx_path, index=False)
     gc.to_csv(gc_path, index=False)
-    assert run(capsys, "registry", "import-survey", registry_url, str(base), "--year", "2020")[0] == 0
+    argv = ["registry", "import-survey", registry_url, str(base), "--year", "2020"]
+    assert run(capsys, *argv)[0] == 0
     code, _, err = run(
         capsys, "registry", "apply-change", registry_url, "--year", "2021",
         "--dltbgx", str(gx_path), "--dltbgxgc", str(tmp_path / "missing.csv"),
@@ -97,8 +98,8 @@ def test_statements_keep_formula_text_as_text(
     buyer = sheet.cell(row=2, column=header.index("buyer") + 1)
     assert buyer.data_type == "s" and buyer.value == '=HYPERLINK("http://x")'
     with csv_path.open(encoding="utf-8-sig", newline="") as handle:
-        row = list(csv.DictReader(handle))[0]
-    assert row["buyer"] == "'=HYPERLINK(\"http://x\")"
+        row = next(iter(csv.DictReader(handle)))
+    assert row["buyer"] == '\'=HYPERLINK("http://x")'
     assert row["occupation project"] == "'-G320" and row["approval reference"] == "'@A-1"
     assert row["units"] == "10.0000"
     code, _, err = run(capsys, "registry", "statement", registry_url, "funds", "-o", "x.pdf")
