@@ -42,6 +42,7 @@ __all__ = [
     "apply_change",
     "file_hashes",
     "import_base",
+    "refused",
     "successors",
     "survey_hash",
     "wetland_balance",
@@ -57,6 +58,11 @@ PROCESS_ALIASES = {
     "after": ("BGHTBBSM", "变更后图斑标识码"),
     "area": ("BGMJ", "变更面积", "area_m2"),
 }
+
+
+def refused(reason: str, fix: str, *, what: str, source: str | None = None) -> ValidationError:
+    """A one-problem :class:`~wetval.errors.ValidationError` (raise it)."""
+    return ValidationError([Problem(reason=reason, fix=fix)], what=what, source=source)
 
 
 def file_hashes(paths: Iterable[str | Path]) -> list[dict[str, str]]:
@@ -203,13 +209,9 @@ def import_base(
     """Store the 三调 base as the first vintage (see the module docstring)."""
     years = _vintage_years(writer.connection)
     if years:
-        raise ValidationError(
-            [
-                Problem(
-                    reason=f"the registry already holds vintages {years}",
-                    fix="apply each later year as a change survey (apply_change)",
-                )
-            ],
+        raise refused(
+            f"the registry already holds vintages {years}",
+            "apply each later year as a change survey (apply_change)",
             what="三调 base",
             source=str(year),
         )
@@ -266,13 +268,9 @@ def apply_change(
             source=str(year),
         )
     if year <= years[-1]:
-        raise ValidationError(
-            [
-                Problem(
-                    reason=f"year {year} is not after the last vintage {years[-1]}",
-                    fix="apply change surveys in year order, each once",
-                )
-            ],
+        raise refused(
+            f"year {year} is not after the last vintage {years[-1]}",
+            "apply change surveys in year order, each once",
             what="change survey",
             source=str(year),
         )
@@ -520,24 +518,16 @@ def wetland_balance(connection: Connection, year: int | None = None) -> WetlandB
     p, lineage = schema.parcels, schema.lineage
     years = _vintage_years(connection)
     if not years:
-        raise ValidationError(
-            [
-                Problem(
-                    reason="the registry holds no survey vintage",
-                    fix="import the 三调 base first (import_survey)",
-                )
-            ],
+        raise refused(
+            "the registry holds no survey vintage",
+            "import the 三调 base first (import_survey)",
             what="wetland balance",
         )
     if year is not None:
         if year < years[0]:
-            raise ValidationError(
-                [
-                    Problem(
-                        reason=f"year {year} is before the {years[0]} base",
-                        fix=f"ask for a year from {years[0]}",
-                    )
-                ],
+            raise refused(
+                f"year {year} is before the {years[0]} base",
+                f"ask for a year from {years[0]}",
                 what="wetland balance",
             )
         years = [y for y in years if y <= year]
