@@ -156,3 +156,44 @@ def test_census_and_field_verification(
     assert code == 0 and [r["bsm"] for r in rows] == ["P2"]
     assert json.loads(rows[0]["evidence"])[0]["doc_type"] == "photo"
     assert np.isfinite(pd.DataFrame(rows)["potential"].astype(float)).all()
+
+
+def test_quota_commands(
+    registry_url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    report = tmp_path / "acceptance.pdf"
+    report.write_bytes(b"SYNTHETIC")
+    steps = [
+        ["init", registry_url],
+        ["project", registry_url, "P1", "--potential", "100", "--schedule", "design=0.2",
+         "--schedule", "acceptance=0.8", "--township", "三里乡", "--cost", "100000",
+         "--reference", "设计批复", "--date", "2024-01-10"],
+        ["milestone", registry_url, "P1", "design", "--passed", "--reference", "审查",
+         "--date", "2024-02-01"],
+        ["milestone", registry_url, "P1", "acceptance", "--passed", "--reference", "验收",
+         "--date", "2024-06-01", "--evidence", f"{report}:acceptance report"],
+        ["pledge", registry_url, "P1", "60", "--bank", "农商银行", "--loan", "500000",
+         "--start", "2024-07-01", "--end", "2025-06-30"],
+        ["insure", registry_url, "P1", "100", "--insurer", "人保", "--policy", "PI-1",
+         "--premium", "1200", "--start", "2024-07-01", "--end", "2025-06-30"],
+        ["list", registry_url, "P1", "40", "--seller", "中心", "--price", "20000",
+         "--date", "2024-07-15"],
+        ["trade", registry_url, "--contract", "T-1", "--buyer", "交通局", "--occupation", "G320",
+         "--approval", "批复 12 号", "--units", "P1=30", "--price", "20000",
+         "--date", "2024-08-01", "--listing", "1"],
+    ]  # fmt: skip
+    for step in steps:
+        code, _, err = run(capsys, "registry", *step)
+        assert code == 0, err
+    code, _, err = run(
+        capsys, "registry", "trade", registry_url, "--contract", "T-2", "--buyer", "x",
+        "--occupation", "y", "--approval", "z", "--units", "P1=20", "--price", "20000",
+        "--date", "2024-08-02",
+    )  # fmt: skip
+    assert code == 1 and "pledge 1 to 农商银行" in err
+    code, out, _ = run(capsys, "--json", "registry", "show", registry_url)
+    (row,) = json.loads(out)
+    assert (row["released"], row["debited"], row["pledged"]) == ("100.0000", "30.0000", "60.0000")
+    code, _, err = run(capsys, "registry", "project", registry_url, "P2", "--potential", "1",
+                       "--schedule", "bad", "--reference", "r", "--date", "2024-01-10")  # fmt: skip
+    assert code == 1 and "MILESTONE=SHARE" in err

@@ -205,6 +205,78 @@ def _cmd_export_ledger(args: argparse.Namespace) -> None:
                                                         "hash": ledger.hash})  # fmt: skip
 
 
+def _cmd_project(args: argparse.Namespace) -> None:
+    schedule = [tuple(item.split("=", 1)) for item in args.schedule]
+    bad = [item for item, pair in zip(args.schedule, schedule, strict=True) if len(pair) != 2]
+    if bad:
+        raise ValidationError(
+            [Problem(value=b, reason="not MILESTONE=SHARE", fix="e.g. --schedule acceptance=0.6")
+             for b in bad],
+            what="release schedule",
+        )  # fmt: skip
+    with _open(args) as registry:
+        registry.register_project(
+            args.project, potential=args.potential, schedule=schedule, reference=args.reference,
+            date=args.date, name=args.name, township=args.township, grade=args.grade,
+            cost=args.cost, sites=args.site,
+        )  # fmt: skip
+    emit(args, f"project {args.project} registered", {"project": args.project})
+
+
+def _cmd_milestone(args: argparse.Namespace) -> None:
+    with _open(args) as registry:
+        units = registry.milestone(
+            args.project, args.milestone, passed=args.passed, reference=args.reference,
+            date=args.date, evidence=_evidence(args.evidence),
+        )  # fmt: skip
+    emit(args, f"{args.project} {args.milestone}: {units} units released",
+         {"project": args.project, "released": str(units)})  # fmt: skip
+
+
+def _cmd_list(args: argparse.Namespace) -> None:
+    with _open(args) as registry:
+        listing = registry.list_units(
+            args.project, args.units, seller=args.seller, asking_price=args.price, date=args.date
+        )
+    emit(args, f"listing {listing} open", {"listing": listing})
+
+
+def _cmd_trade(args: argparse.Namespace) -> None:
+    parts = dict(item.split("=", 1) for item in args.units if "=" in item)
+    if len(parts) != len(args.units):
+        raise ValidationError(
+            [Problem(value=u, reason="not PROJECT=UNITS", fix="e.g. --units JX-R-01=40")
+             for u in args.units if "=" not in u],
+            what="trade units",
+        )  # fmt: skip
+    with _open(args) as registry:
+        trade = registry.trade(
+            contract=args.contract, buyer=args.buyer, occupation_project=args.occupation,
+            approval_reference=args.approval, date=args.date, units=parts,
+            price_per_unit=args.price, assessment_hash=args.assessment_hash,
+            review_hash=args.review_hash, listing=args.listing,
+        )  # fmt: skip
+    emit(args, f"trade {trade} recorded ({args.contract})", {"trade": trade})
+
+
+def _cmd_pledge(args: argparse.Namespace) -> None:
+    with _open(args) as registry:
+        pledge = registry.pledge(
+            args.project, args.units, bank=args.bank, loan=args.loan, start=args.start,
+            end=args.end,
+        )  # fmt: skip
+    emit(args, f"pledge {pledge} recorded", {"pledge": pledge})
+
+
+def _cmd_insure(args: argparse.Namespace) -> None:
+    with _open(args) as registry:
+        policy = registry.insure(
+            args.project, args.units, insurer=args.insurer, policy_number=args.policy,
+            premium=args.premium, start=args.start, end=args.end,
+        )  # fmt: skip
+    emit(args, f"policy {policy} recorded", {"policy": policy})
+
+
 def add_registry_commands(
     commands: argparse._SubParsersAction[argparse.ArgumentParser],
     common: argparse.ArgumentParser,
@@ -288,6 +360,67 @@ def add_registry_commands(
     action("verify", _cmd_verify, "check the audit chain (exit 1 if broken)", within=audit_actions)
     shown = action("show", _cmd_audit, "the last events", within=audit_actions)
     shown.add_argument("--last", type=int, default=20, help="events shown")
+
+    def record(parser: argparse.ArgumentParser) -> None:
+        parser.add_argument("--reference", required=True, help="record behind it")
+        parser.add_argument("--date", type=cli_date, required=True, help="its date")
+
+    project = action("project", _cmd_project, "register a restoration project")
+    project.add_argument("project", help="project id")
+    project.add_argument("--potential", required=True, help="potential quota units")
+    project.add_argument("--schedule", action="append", required=True,
+                         help="MILESTONE=SHARE in release order (repeat)")  # fmt: skip
+    project.add_argument("--name", default="")
+    project.add_argument("--township", default="")
+    project.add_argument("--grade", default="")
+    project.add_argument("--cost", default="0", help="restoration cost [yuan]")
+    project.add_argument("--site", action="append", default=[], help="site parcel BSM (repeat)")
+    record(project)
+
+    milestone = action("milestone", _cmd_milestone, "record a milestone check with evidence")
+    milestone.add_argument("project", help="project id")
+    milestone.add_argument("milestone", help="milestone name")
+    outcome = milestone.add_mutually_exclusive_group(required=True)
+    outcome.add_argument("--passed", dest="passed", action="store_true")
+    outcome.add_argument("--failed", dest="passed", action="store_false")
+    milestone.add_argument("--evidence", action="append", default=[], help="PATH[:TYPE]")
+    record(milestone)
+
+    listing = action("list", _cmd_list, "offer units for sale")
+    listing.add_argument("project", help="project id")
+    listing.add_argument("units", help="quota units")
+    listing.add_argument("--seller", required=True)
+    listing.add_argument("--price", required=True, help="asking price [yuan per unit]")
+    listing.add_argument("--date", type=cli_date, required=True)
+
+    trade = action("trade", _cmd_trade, "record a sale (debit + Annex 2 fund split)")
+    trade.add_argument("--contract", required=True)
+    trade.add_argument("--buyer", required=True)
+    trade.add_argument("--occupation", required=True, help="occupation project")
+    trade.add_argument("--approval", required=True, help="its approval reference")
+    trade.add_argument("--units", action="append", required=True, help="PROJECT=UNITS (repeat)")
+    trade.add_argument("--price", required=True, help="[yuan per unit]")
+    trade.add_argument("--date", type=cli_date, required=True)
+    trade.add_argument("--listing", type=int)
+    trade.add_argument("--assessment-hash")
+    trade.add_argument("--review-hash")
+
+    pledge = action("pledge", _cmd_pledge, "pledge released units to a bank")
+    pledge.add_argument("project")
+    pledge.add_argument("units")
+    pledge.add_argument("--bank", required=True)
+    pledge.add_argument("--loan", required=True, help="[yuan]")
+    pledge.add_argument("--start", type=cli_date, required=True)
+    pledge.add_argument("--end", type=cli_date, required=True)
+
+    insure = action("insure", _cmd_insure, "record an insurance policy")
+    insure.add_argument("project")
+    insure.add_argument("units")
+    insure.add_argument("--insurer", required=True)
+    insure.add_argument("--policy", required=True, help="policy number")
+    insure.add_argument("--premium", required=True, help="[yuan]")
+    insure.add_argument("--start", type=cli_date, required=True)
+    insure.add_argument("--end", type=cli_date, required=True)
 
     action("show", _cmd_show, "quota balances per project")
     imported = action("import-ledger", _cmd_import_ledger, "import a quota ledger JSON")
