@@ -9,6 +9,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from sqlalchemy import create_engine, text
 
 from registry_helpers import registry_url
@@ -256,3 +258,55 @@ def test_census_township_codes_from_the_vintage(registry_url: str) -> None:
         with pytest.raises(ValidationError) as caught:
             registry.register_census(census, year=2020, date="2021-03-01")
         assert list(caught.value.problems["parcel_id"]) == ["P8"]  # not in the vintage
+
+
+# ------------------------------------------------------------------ invariants
+
+_OPS = st.lists(
+    st.tuples(st.sampled_from(["split", "merge", "reclass"]), st.integers(0, 10**6),
+              st.sampled_from(["1106", "1108", "0101", "0702"])),
+    min_size=1, max_size=4,
+)  # fmt: skip
+
+
+@settings(
+    max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(_OPS)
+def test_lineage_conserves_area_and_covers_every_parcel(tmp_path_factory, ops) -> None:  # type: ignore[no-untyped-def]
+    """Random splits, merges and reclassifications: the county's area never changes, the
+    successors of the base parcels are exactly the live parcels, and the wetland change
+    of every year equals the sum of its causes."""
+    url = f"sqlite:///{tmp_path_factory.mktemp('lineage') / 'r.db'}"
+    with Registry.create(url) as registry:
+        registry.import_survey(base_frame(), year=2020)
+        for year, (op, pick, code) in enumerate(ops, start=2021):
+            live = registry.survey_parcels(year - 1)
+            ids = list(live.index)
+            first = ids[pick % len(ids)]
+            area = float(live.loc[first, "area_m2"])
+            if op == "split":
+                after = [(f"{first}-{year}a", area / 2), (f"{first}-{year}b", area - area / 2)]
+                pieces = [(first, a, m) for a, m in after]
+            elif op == "merge" and len(ids) > 1:
+                second = ids[(pick + 1) % len(ids)]
+                total = area + float(live.loc[second, "area_m2"])
+                after = [(f"M{year}", total)]
+                pieces = [(first, f"M{year}", area), (second, f"M{year}", total - area)]
+            else:
+                after = [(first, area)]
+                pieces = [(first, first, area)]
+            gx = pd.DataFrame({"BSM": [a for a, _ in after], "DLBM": code,
+                               "TBMJ": [m for _, m in after]})  # fmt: skip
+            gc = pd.DataFrame(pieces, columns=["BGQTBBSM", "BGHTBBSM", "BGMJ"])
+            registry.apply_change(year, gx, gc)
+        last = 2020 + len(ops)
+        live = registry.survey_parcels(last)
+        assert live["area_m2"].sum() == pytest.approx(base_frame()["TBMJ"].sum())
+        reached = set().union(*(registry.successors(b) for b in base_frame()["BSM"]))
+        assert reached == set(live.index)
+        balance = registry.wetland_balance()
+        causes = balance.causes.groupby("year")["wetland_change_m2"].sum()
+        for year, change in balance.totals["change_from_previous_m2"].items():
+            assert change == pytest.approx(causes.get(year, 0.0), abs=1e-6)
+        assert registry.verify().ok
