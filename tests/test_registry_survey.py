@@ -108,6 +108,15 @@ def test_parcels_per_vintage_and_lineage(surveyed: Registry) -> None:
     assert surveyed.successors("nope") == []
 
 
+def test_project_sites_follow_lineage(surveyed: Registry) -> None:
+    surveyed.register_project(
+        "R1", potential="10", schedule=[("acceptance", "1")], reference="设计", date="2021-01-05",
+        sites=["W1", "W3", "nope"],
+    )  # fmt: skip
+    assert surveyed.project_sites("R1") == {"W1": ["W1a", "W1b"], "W3": ["W23"], "nope": []}
+    assert surveyed.project_sites("R1", 2020)["W1"] == ["W1"]
+
+
 def test_wetland_balance_year_by_year(surveyed: Registry) -> None:
     balance = surveyed.wetland_balance()
     totals = balance.totals

@@ -1256,6 +1256,20 @@ class Registry:
         with self._read() as connection:
             return _survey.successors(connection, str(bsm), year)
 
+    def project_sites(self, project: str, year: int | None = None) -> dict[str, list[str]]:
+        """A project's registered site parcels and what each became in ``year`` (lineage).
+
+        Returns
+        -------
+        dict
+            Site BSM as registered → parcel ids of the ``year`` vintage (default:
+            the last); an empty list for a site that is in no vintage.
+        """
+        with self._read() as connection:
+            row = self._project(connection, project)
+            sites = [str(s) for s in json.loads(row["sites"])]
+            return {s: _survey.successors(connection, s, year) for s in sites}
+
     def wetland_balance(self, year: int | None = None) -> WetlandBalance:
         """County wetland area by class and level per vintage, and 总量不减少 year by year.
 
