@@ -112,12 +112,14 @@ def test_wetland_balance_over_lineage(benchmark, base: ParcelTable, tmp_path: Pa
     print(f"verify() incl. survey hash: {time.perf_counter() - start:.2f} s")
     assert check.ok
     # floor: the same sums by class for three vintages with numpy on in-memory arrays
-    frames = [registry.survey_parcels(y) for y in (2020, 2021, 2022)]
+    arrays = []
+    for y in (2020, 2021, 2022):
+        frame = registry.survey_parcels(y)
+        codes, uniques = pd.factorize(frame["land_class"])
+        arrays.append((codes, frame["area_m2"].to_numpy(), len(uniques)))
     start = time.perf_counter()
-    for frame in frames:
-        codes, inverse = np.unique(frame["land_class"].to_numpy(dtype=str), return_inverse=True)
-        np.bincount(inverse, weights=frame["area_m2"].to_numpy(), minlength=len(codes))
-    print(
-        f"wetland_balance floor (numpy bincount, 3 vintages): {time.perf_counter() - start:.3f} s"
-    )
+    for codes, area, n in arrays:
+        np.bincount(codes, weights=area, minlength=n)
+    floor = time.perf_counter() - start
+    print(f"balance floor (numpy bincount, factorised classes, 3 vintages): {floor:.3f} s")
     registry.close()

@@ -26,7 +26,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import Connection, Table, and_, func, or_, select
+from sqlalchemy import Connection, LargeBinary, Table, and_, func, or_, select
 
 from wetval._text import text_table
 from wetval.errors import Problem, ValidationError
@@ -137,11 +137,17 @@ def parcel_rows(parcels: ParcelTable, year: int) -> pd.DataFrame:
 
 
 def _records(rows: pd.DataFrame) -> list[dict[str, Any]]:
-    """Rows as plain dicts with ``None`` for missing values."""
-    return [
-        {str(k): v for k, v in r.items()}
-        for r in rows.astype(object).where(rows.notna(), None).to_dict("records")
-    ]
+    """Rows as plain dicts of Python values, ``None`` for missing ones."""
+    names = [str(c) for c in rows.columns]
+    columns = []
+    for name in rows.columns:
+        values = rows[name]
+        missing = values.isna().to_numpy()
+        items = values.tolist()
+        if missing.any():
+            items = [None if m else v for v, m in zip(items, missing, strict=True)]
+        columns.append(items)
+    return [dict(zip(names, values, strict=True)) for values in zip(*columns, strict=True)]
 
 
 def _insert(connection: Connection, table: Table, rows: pd.DataFrame) -> None:
@@ -157,22 +163,29 @@ def alive(year: int) -> Any:
 
 
 def survey_hash(connection: Connection) -> str:
-    """SHA-256 over every ``parcels`` and ``lineage`` row, in key order (geometry by hash)."""
+    """SHA-256 over every ``parcels`` and ``lineage`` row, in key order (geometry by hash).
+
+    Rows are read in batches and hashed column by column (the ``repr`` of each
+    value, so the digest is the same on SQLite and PostgreSQL).
+    """
     digest = hashlib.sha256()
     for table, order in (
         (schema.parcels, (schema.parcels.c.bsm, schema.parcels.c.valid_from)),
         (schema.lineage, tuple(schema.lineage.primary_key.columns)),
     ):
         digest.update(table.name.encode())
+        binary = [isinstance(c.type, LargeBinary) for c in table.columns]
         result = connection.execute(
             select(table).order_by(*order).execution_options(yield_per=_CHUNK)
         )
-        for row in result:
-            plain = [
-                hashlib.sha256(bytes(v)).hexdigest() if isinstance(v, bytes | memoryview) else v
-                for v in row
-            ]
-            digest.update(repr(plain).encode("utf-8"))
+        for batch in result.partitions():
+            for is_binary, values in zip(binary, zip(*batch, strict=True), strict=True):
+                if is_binary:
+                    values = tuple(
+                        None if v is None else hashlib.sha256(bytes(v)).hexdigest() for v in values
+                    )
+                digest.update("\x1f".join(map(repr, values)).encode("utf-8"))
+                digest.update(b"\x1e")
     return digest.hexdigest()
 
 
