@@ -36,6 +36,7 @@ from wetval.cli.common import (
 )
 from wetval.cli.ledger import add_ledger_commands
 from wetval.cli.overlay import add_overlay_command
+from wetval.cli.registry import add_registry_commands
 from wetval.cli.review import add_review_commands
 from wetval.errors import Problem, ValidationError, WetvalError
 
@@ -348,6 +349,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_ledger_commands(commands, common)
     add_batch_command(commands, common)
     add_overlay_command(commands, common)
+    add_registry_commands(commands, common)
     return parser
 
 

@@ -965,3 +965,48 @@ def _locked_update(
             after = change(before)
             _write_ledger(target, after)
             return before, after
+
+
+# ------------------------------------------------------------------ checking interface
+#: Balances of one account [quota units] and its released milestones, for stores that
+#: keep the ledger elsewhere (the registry) and check each transaction with these rules.
+AccountBalance = _AccountState
+
+
+def check_transaction(
+    t: LedgerTransaction,
+    schedule: Sequence[tuple[str, Decimal]],
+    *,
+    unit_decimals: int,
+    account: AccountBalance | None = None,
+    last_date: str = "",
+    count: int = 0,
+) -> str:
+    """Why ``t`` may not follow a ledger in this state; empty text if it keeps every rule.
+
+    Parameters
+    ----------
+    t
+        The next transaction.
+    schedule
+        Release schedule of ``t.account``.
+    account
+        Balances of ``t.account`` so far (``None``: not registered).
+    last_date, count
+        Date and number of transactions so far in the whole ledger.
+    """
+    replay = _Replay(unit_decimals, {} if account is None else {t.account: account})
+    replay.last_date, replay.count = last_date, count
+    problems = replay.apply(t, {t.account: tuple(schedule)})
+    return "; ".join(f"{reason}; fix: {fix}" for reason, fix in problems)
+
+
+def release_due(
+    account: AccountBalance,
+    milestone: str,
+    schedule: Sequence[tuple[str, Decimal]],
+    *,
+    unit_decimals: int,
+) -> Decimal:
+    """Units a passed ``milestone`` releases from ``account`` [quota units]."""
+    return _Replay(unit_decimals, {"": account}).expected_release("", milestone, schedule)

@@ -35,10 +35,27 @@ from sqlalchemy.exc import ArgumentError, OperationalError
 
 from wetval.errors import WetvalError
 from wetval.quota.funds import FundSplit, allocate_funds, to_fen
-from wetval.quota.ledger import LedgerTransaction, QuotaLedger, _AccountState, _Replay
+from wetval.quota.ledger import (
+    AccountBalance,
+    LedgerTransaction,
+    QuotaLedger,
+    check_transaction,
+    release_due,
+)
+from wetval.registry import reserves as _reserves
 from wetval.registry import schema
+from wetval.registry import survey as _survey
 from wetval.registry.audit import GENESIS, HEAD_KEY, ChainCheck, Writer, verify_chain
-from wetval.registry.migrate import SchemaError, check_revision, schema_revision, upgrade
+from wetval.registry.migrate import (
+    SchemaError,
+    check_revision,
+    known_revisions,
+    schema_revision,
+    upgrade,
+)
+from wetval.registry.survey import WetlandBalance
+from wetval.screening import ReserveCensus
+from wetval.tables import ParcelTable
 
 __all__ = ["Registry", "RegistryError"]
 
@@ -209,6 +226,9 @@ class Registry:
                             f"{make_url(url).render_as_string(hide_password=True)} is not a "
                             "wetval registry; fix: create one with 'wetval registry init'"
                         )
+                    if before not in known_revisions():
+                        # written by a newer wetval: refuse, naming it (never downgrade)
+                        check_revision(connection, make_url(url).render_as_string(True))
                     upgrade(connection, "head")
                     after = schema_revision(connection)
                     if after != before:
@@ -307,31 +327,23 @@ class Registry:
         last = connection.execute(
             select(qt.c.seq, qt.c.date).order_by(qt.c.seq.desc()).limit(1)
         ).first()
-        accounts = {}
+        account = None
         if project is not None:
             milestones = connection.execute(
                 select(qt.c.milestone)
                 .where(qt.c.account == project["id"], qt.c.kind == "release")
                 .order_by(qt.c.seq)
             ).scalars()
-            accounts[project["id"]] = _AccountState(
+            account = AccountBalance(
                 self._units(project["potential"]),
                 self._units(project["released"]),
                 self._units(project["debited"]),
                 tuple(str(m) for m in milestones),
             )
-        replay = _Replay(
-            self.unit_decimals,
-            accounts,
-            last_date="" if last is None else str(last.date),
-            count=0 if last is None else int(last.seq) + 1,
-        )
-        problems = replay.apply(t, {t.account: schedule})
-        if problems:
-            raise RegistryError(
-                f"{t.kind} on project {t.account!r} refused: "
-                + "; ".join(f"{reason}; fix: {fix}" for reason, fix in problems)
-            )
+        self._refuse(
+            t, schedule, account, "" if last is None else str(last.date),
+            0 if last is None else int(last.seq) + 1,
+        )  # fmt: skip
         scaled = int(t.units.scaleb(self.unit_decimals))
         writer.insert(
             qt,
@@ -471,14 +483,23 @@ class Registry:
             .order_by(schema.quota_transactions.c.seq.desc())
             .limit(1)
         ).scalar()
-        problems = _Replay(self.unit_decimals, {}, str(last or ""), t.seq).apply(
-            t, {t.account: shares}
-        )
+        self._refuse(t, shares, None, str(last or ""), t.seq)
+
+    def _refuse(
+        self,
+        t: LedgerTransaction,
+        schedule: Sequence[tuple[str, Decimal]],
+        account: AccountBalance | None,
+        last_date: str,
+        count: int,
+    ) -> None:
+        """Raise if ``t`` breaks a ledger rule (the ledger's own check)."""
+        problems = check_transaction(
+            t, schedule, unit_decimals=self.unit_decimals, account=account,
+            last_date=last_date, count=count,
+        )  # fmt: skip
         if problems:
-            raise RegistryError(
-                f"register of project {t.account!r} refused: "
-                + "; ".join(f"{reason}; fix: {fix}" for reason, fix in problems)
-            )
+            raise RegistryError(f"{t.kind} on project {t.account!r} refused: {problems}")
 
     @staticmethod
     def _schedule(project: Mapping[Any, Any]) -> tuple[tuple[str, Decimal], ...]:
@@ -531,15 +552,13 @@ class Registry:
             row = self._project(connection, project)
             self._not_before_registration(row, day, f"milestone {milestone!r}")
             schedule = self._schedule(row)
-            state = _AccountState(
+            state = AccountBalance(
                 self._units(row["potential"]), self._units(row["released"]),
                 self._units(row["debited"]),
             )  # fmt: skip
             kind = "release" if passed else "withhold"
             amount = (
-                _Replay(self.unit_decimals, {project: state}).expected_release(
-                    project, milestone, schedule
-                )
+                release_due(state, milestone, schedule, unit_decimals=self.unit_decimals)
                 if passed
                 else Decimal(0)
             )
@@ -1102,9 +1121,272 @@ class Registry:
             return pd.read_sql(select(schema.events).order_by(schema.events.c.seq), connection)
 
     def verify(self) -> ChainCheck:
-        """Check the audit chain and every row against it; names the first bad event."""
+        """Check the audit chain and every row against it; names the first bad event.
+
+        The bulk survey and census rows are checked against the content hash
+        their last vintage or census event carries.
+        """
         with self._read() as connection:
-            return verify_chain(connection)
+            return verify_chain(
+                connection,
+                {
+                    "vintages": _survey.survey_hash(connection),
+                    "reserve_censuses": _reserves.reserves_hash(connection),
+                },
+            )
+
+    def statement(self, kind: str, target: str | Path, *, lang: str = "zh") -> Path:
+        """Write a statement for the centre as XLSX or CSV (by the extension).
+
+        Parameters
+        ----------
+        kind
+            ``quota`` (balance sheet), ``trades``, ``funds`` (fund accounts),
+            ``pledges`` or ``wetland`` (wetland balance by year).
+        target
+            Output file (``.xlsx`` or ``.csv``), written atomically.
+        lang
+            ``zh`` or ``en`` headers.
+
+        Returns
+        -------
+        Path
+            The file written.
+        """
+        from wetval.atomic import write_atomic
+        from wetval.registry.statements import write_statement
+
+        if lang not in ("zh", "en"):
+            raise RegistryError(f"lang {lang!r}: use zh or en")
+        path = Path(target)
+        content = write_statement(self, kind, path, "zh" if lang == "zh" else "en")
+        path.parent.mkdir(parents=True, exist_ok=True)
+        write_atomic(path, content)
+        return path
+
+    # ------------------------------------------------------------ wetland database
+    def import_survey(
+        self,
+        parcels: ParcelTable | pd.DataFrame,
+        *,
+        year: int,
+        sources: Sequence[str | Path] = (),
+    ) -> dict[str, Any]:
+        """Import the 三调 base as the first survey vintage.
+
+        Parameters
+        ----------
+        parcels
+            A :class:`~wetval.tables.ParcelTable` (e.g. from
+            :func:`wetval.read_parcels`), or a (Geo)DataFrame it validates;
+            geometry is stored as WKB with its CRS when present.
+        year
+            The vintage year (the survey's reference date is 12-31 of it).
+        sources
+            The delivered files; their names and SHA-256 are recorded.
+
+        Returns
+        -------
+        dict
+            The vintage row (year, kind, source_hashes, parcels, content_hash).
+
+        Raises
+        ------
+        ValidationError
+            For invalid parcels, a missing source file or a registry that
+            already holds a vintage (nothing is written).
+        """
+        hashes = _survey.file_hashes(sources)
+        with self._write() as writer:
+            return _survey.import_base(writer, parcels, int(year), hashes)
+
+    def apply_change(
+        self,
+        year: int,
+        changes: ParcelTable | pd.DataFrame,
+        process: pd.DataFrame,
+        *,
+        sources: Sequence[str | Path] = (),
+    ) -> dict[str, Any]:
+        """Apply a year's change survey (DLTBGX after-parcels, DLTBGXGC pieces) with lineage.
+
+        Every before-parcel (BGQTBBSM) is retired at ``year``, every
+        after-parcel stored from ``year``, and every piece kept as a lineage
+        link with its area; see :mod:`wetval.registry.survey`.
+
+        Raises
+        ------
+        ValidationError
+            Naming every parcel the increment does not fit (nothing is written).
+        """
+        hashes = _survey.file_hashes(sources)
+        with self._write() as writer:
+            return _survey.apply_change(writer, int(year), changes, process, hashes)
+
+    def vintages(self) -> pd.DataFrame:
+        """The survey vintages: kind, source file hashes, parcels, content hash."""
+        with self._read() as connection:
+            frame = pd.read_sql(
+                select(schema.vintages).order_by(schema.vintages.c.year), connection
+            )
+        return frame.set_index("year")
+
+    def survey_parcels(self, year: int) -> pd.DataFrame:
+        """Parcels of the ``year`` vintage (a GeoDataFrame when geometry is stored)."""
+        p = schema.parcels
+        with self._read() as connection:
+            frame = pd.read_sql(
+                select(p).where(_survey.alive(int(year))).order_by(p.c.bsm), connection
+            )
+        frame = frame.set_index("bsm")
+        if frame["geometry"].notna().any():
+            import geopandas
+            import shapely
+
+            crs = frame["crs"].dropna().iloc[0] if frame["crs"].notna().any() else None
+            wkb = [None if g is None else bytes(g) for g in frame["geometry"]]
+            result: pd.DataFrame = geopandas.GeoDataFrame(
+                frame.drop(columns="geometry"), geometry=shapely.from_wkb(wkb), crs=crs
+            )
+            return result
+        return frame.drop(columns="geometry")
+
+    def successors(self, bsm: str, year: int | None = None) -> list[str]:
+        """Parcel ids of the ``year`` vintage (default: the last) that ``bsm`` became."""
+        with self._read() as connection:
+            return _survey.successors(connection, str(bsm), year)
+
+    def project_sites(self, project: str, year: int | None = None) -> dict[str, list[str]]:
+        """A project's registered site parcels and what each became in ``year`` (lineage).
+
+        Returns
+        -------
+        dict
+            Site BSM as registered → parcel ids of the ``year`` vintage (default:
+            the last); an empty list for a site that is in no vintage.
+        """
+        with self._read() as connection:
+            row = self._project(connection, project)
+            sites = [str(s) for s in json.loads(row["sites"])]
+            return {s: _survey.successors(connection, s, year) for s in sites}
+
+    def wetland_balance(self, year: int | None = None) -> WetlandBalance:
+        """County wetland area by class and level per vintage, and 总量不减少 year by year.
+
+        Parameters
+        ----------
+        year
+            Last year to include (default: every vintage).
+
+        Returns
+        -------
+        WetlandBalance
+            With the change-survey pieces that moved wetland area each year.
+        """
+        with self._read() as connection:
+            return _survey.wetland_balance(connection, year)
+
+    # ------------------------------------------------------------ reserve resources
+    def register_census(
+        self,
+        census: ReserveCensus,
+        *,
+        year: int,
+        date: dt.date | str,
+        parcels: ParcelTable | None = None,
+        min_water_months: float | None = None,
+    ) -> int:
+        """Register a reserve-resource census with every parcel's rule outcomes.
+
+        Parameters
+        ----------
+        census
+            The result of :func:`wetval.screening.screen_reserves`.
+        year
+            Survey vintage the census screened (its parcels give the township
+            codes unless ``parcels`` does).
+        date
+            Date of the census.
+        parcels
+            The screened parcels, when they carry ZLDWDM (township = its first 9).
+        min_water_months
+            Months of standing water a verified reserve needs [months/yr];
+            default: the census card's ``min_standing_water_months``.
+
+        Returns
+        -------
+        int
+            The census id.
+        """
+        day = _iso(date, "date")
+        if min_water_months is None:
+            from wetval.cards import load_card
+
+            min_water_months = float(load_card(census.card_id).param("min_standing_water_months"))
+        with self._write() as writer:
+            return _reserves.register_census(
+                writer, census, year=int(year), date=day, min_water_months=min_water_months,
+                parcels=parcels,
+            )  # fmt: skip
+
+    def verify_reserve(
+        self,
+        bsm: str,
+        *,
+        finding: str,
+        water_months: float,
+        verifier: str,
+        date: dt.date | str,
+        evidence: Sequence[tuple[str | Path, str]] = (),
+        note: str = "",
+        census: int | None = None,
+    ) -> str:
+        """Record a field verification of a reserve parcel; returns its new status.
+
+        Parameters
+        ----------
+        finding
+            ``pond`` (坑塘, not used for aquaculture) or ``aquaculture`` (养殖坑塘).
+        water_months
+            Observed months of standing water per year [months/yr].
+        verifier, date
+            Who verified, and when.
+        evidence
+            ``(path, document type)`` of photos, forms…; names and SHA-256 stored.
+        census
+            The census the parcel is in (default: the latest that holds it).
+
+        Returns
+        -------
+        str
+            ``verified`` or ``rejected`` (see :mod:`wetval.registry.reserves`).
+        """
+        day = _iso(date, "date")
+        files = _reserves.evidence_records(evidence)
+        with self._write() as writer:
+            row = _reserves.verify_reserve(
+                writer, str(bsm), finding=finding, water_months=water_months,
+                verifier=verifier, date=day, evidence=files, note=note, census=census,
+            )  # fmt: skip
+        return str(row["status"])
+
+    def reserves(
+        self,
+        *,
+        township: str | None = None,
+        status: str | None = None,
+        census: int | None = None,
+    ) -> pd.DataFrame:
+        """Reserve parcels of a census (default: the latest) with status, ranked.
+
+        ``reserves(township="360124101", status="verified")`` answers "which
+        verified reserves, ranked, in township X" (township by code ZLDWDM[:9]
+        or by name).
+        """
+        if status not in (None, "verified", "rejected", "unverified"):
+            raise RegistryError(f"status {status!r}: use verified, rejected or unverified")
+        with self._read() as connection:
+            return _reserves.reserves(connection, township=township, status=status, census=census)
 
 
 def _fen(amount: Decimal | int | str | float, what: str) -> int:

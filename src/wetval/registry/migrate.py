@@ -20,7 +20,14 @@ from sqlalchemy import Connection
 
 from wetval.errors import WetvalError
 
-__all__ = ["SchemaError", "check_revision", "head_revision", "schema_revision", "upgrade"]
+__all__ = [
+    "SchemaError",
+    "check_revision",
+    "head_revision",
+    "known_revisions",
+    "schema_revision",
+    "upgrade",
+]
 
 _SCRIPTS = Path(__file__).parent / "migrations"
 
@@ -42,6 +49,11 @@ def _revisions() -> tuple[str, ...]:
     """Known revisions, oldest first."""
     scripts = ScriptDirectory.from_config(_config())
     return tuple(reversed([s.revision for s in scripts.walk_revisions()]))
+
+
+def known_revisions() -> tuple[str, ...]:
+    """Every schema revision this wetval knows, oldest first."""
+    return _revisions()
 
 
 def head_revision() -> str:

@@ -39,12 +39,34 @@ __all__ = [
     "pledges",
     "projects",
     "quota_transactions",
+    "reserve_censuses",
+    "reserves",
     "trade_parts",
     "trades",
+    "verifications",
     "vintages",
 ]
 
 METADATA = MetaData()
+
+
+def _project_fk() -> Column[str]:
+    """The restoration project a row belongs to."""
+    return Column("project_id", String(128), ForeignKey("projects.id"), nullable=False)
+
+
+def _term() -> tuple[Column[str], Column[str]]:
+    """Start and end dates of a pledge or policy."""
+    return (
+        Column("start", String(10), nullable=False),
+        Column("end", String(10), nullable=False),
+    )
+
+
+def _big(*names: str) -> list[Column[int]]:
+    """Required integer columns (units or fen)."""
+    return [Column(name, BigInteger, nullable=False) for name in names]
+
 
 meta = Table(
     "meta",
@@ -76,10 +98,7 @@ projects = Table(
     Column("township", String(128), nullable=False),
     Column("grade", String(32), nullable=False),
     Column("registered_on", String(10), nullable=False),
-    Column("potential", BigInteger, nullable=False),
-    Column("released", BigInteger, nullable=False),
-    Column("debited", BigInteger, nullable=False),
-    Column("pledged", BigInteger, nullable=False),
+    *_big("potential", "released", "debited", "pledged"),
     Column("schedule", Text, nullable=False),
     Column("sites", Text, nullable=False),
     Column("design", Text, nullable=False),
@@ -115,9 +134,8 @@ listings = Table(
     METADATA,
     Column("id", Integer, primary_key=True, autoincrement=False),
     Column("seller", Text, nullable=False),
-    Column("project_id", String(128), ForeignKey("projects.id"), nullable=False),
-    Column("units", BigInteger, nullable=False),
-    Column("asking_fen_per_unit", BigInteger, nullable=False),
+    _project_fk(),
+    *_big("units", "asking_fen_per_unit"),
     Column("date", String(10), nullable=False),
     Column("status", String(16), nullable=False),
 )
@@ -131,9 +149,7 @@ trades = Table(
     Column("occupation_project", Text, nullable=False),
     Column("approval_reference", Text, nullable=False),
     Column("date", String(10), nullable=False),
-    Column("units", BigInteger, nullable=False),
-    Column("price_fen_per_unit", BigInteger, nullable=False),
-    Column("amount_fen", BigInteger, nullable=False),
+    *_big("units", "price_fen_per_unit", "amount_fen"),
     Column("assessment_hash", String(64)),
     Column("review_hash", String(64)),
     Column("listing_id", Integer, ForeignKey("listings.id")),
@@ -163,11 +179,9 @@ pledges = Table(
     METADATA,
     Column("id", Integer, primary_key=True, autoincrement=False),
     Column("bank", Text, nullable=False),
-    Column("project_id", String(128), ForeignKey("projects.id"), nullable=False),
-    Column("units", BigInteger, nullable=False),
-    Column("loan_fen", BigInteger, nullable=False),
-    Column("start", String(10), nullable=False),
-    Column("end", String(10), nullable=False),
+    _project_fk(),
+    *_big("units", "loan_fen"),
+    *_term(),
     Column("released_on", String(10)),
 )
 
@@ -177,11 +191,9 @@ insurance = Table(
     Column("id", Integer, primary_key=True, autoincrement=False),
     Column("policy_number", String(128), nullable=False, unique=True),
     Column("insurer", Text, nullable=False),
-    Column("project_id", String(128), ForeignKey("projects.id"), nullable=False),
-    Column("units", BigInteger, nullable=False),
-    Column("premium_fen", BigInteger, nullable=False),
-    Column("start", String(10), nullable=False),
-    Column("end", String(10), nullable=False),
+    _project_fk(),
+    *_big("units", "premium_fen"),
+    *_term(),
 )
 
 # ------------------------------------------------------------------ survey (0002)
@@ -207,6 +219,7 @@ parcels = Table(
     Column("wetland_level", String(16), nullable=False),
     Column("geometry", LargeBinary),
     Column("crs", String(64)),
+    Column("location_code", String(19)),
 )
 Index("ix_parcels_alive", parcels.c.valid_from, parcels.c.valid_to)
 
@@ -219,3 +232,49 @@ lineage = Table(
     Column("area_m2", Float, nullable=False),
 )
 Index("ix_lineage_after", lineage.c.after_bsm)
+
+# ------------------------------------------------------------------ reserves (0003)
+reserve_censuses = Table(
+    "reserve_censuses",
+    METADATA,
+    Column("id", Integer, primary_key=True, autoincrement=False),
+    Column("card", Text, nullable=False),
+    Column("year", Integer, nullable=False),
+    Column("date", String(10), nullable=False),
+    Column("min_water_months", Float, nullable=False),
+    Column("parcels", BigInteger, nullable=False),
+    Column("content_hash", String(64), nullable=False),
+)
+
+reserves = Table(
+    "reserves",
+    METADATA,
+    Column("census_id", Integer, ForeignKey("reserve_censuses.id"), primary_key=True),
+    Column("bsm", String(64), primary_key=True),
+    Column("township_code", String(9), nullable=False),
+    Column("township", String(128), nullable=False),
+    Column("land_class", String(16), nullable=False),
+    Column("area_m2", Float, nullable=False),
+    Column("candidate", Integer, nullable=False),
+    Column("rules", Text, nullable=False),
+    Column("reasons", Text, nullable=False),
+    Column("field_checks", Text, nullable=False),
+    Column("potential", Float),
+    Column("rank", Integer),
+)
+Index("ix_reserves_township", reserves.c.township_code)
+
+verifications = Table(
+    "verifications",
+    METADATA,
+    Column("id", Integer, primary_key=True, autoincrement=False),
+    Column("census_id", Integer, nullable=False),
+    Column("bsm", String(64), nullable=False),
+    Column("finding", String(16), nullable=False),
+    Column("water_months", Float, nullable=False),
+    Column("verifier", Text, nullable=False),
+    Column("date", String(10), nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("evidence", Text, nullable=False),
+    Column("note", Text, nullable=False),
+)

@@ -1,0 +1,599 @@
+"""The wetland database: survey vintages, versioned parcels, lineage and the wetland balance.
+
+The 三调 base is imported as the first vintage; each year's change survey
+(年度国土变更调查) is applied as an update. Its increment package holds the
+after-change parcels (DLTBGX, with plain or ``BGH``-prefixed fields) and the
+change process (DLTBGXGC: one row per piece, ``BGQTBBSM → BGHTBBSM`` and the
+piece's area ``BGMJ``). Parcels that split or merge get new BSMs, so every
+parcel row carries ``valid_from``/``valid_to`` (the vintage years it is alive
+in: ``valid_from <= year < valid_to``) and every piece is kept as a lineage
+link; queries follow it (:func:`successors`).
+
+The survey tables are bulk data: they are not written row by row through
+audit events. Each vintage's event carries ``content_hash``, the SHA-256 of
+the whole ``parcels`` and ``lineage`` tables after the import
+(:func:`survey_hash`), which :meth:`wetval.registry.Registry.verify` recomputes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from sqlalchemy import Connection, LargeBinary, Table, and_, func, or_, select
+
+from wetval._text import text_table
+from wetval.errors import Problem, ValidationError
+from wetval.landclass import wetland_codes
+from wetval.registry import schema
+from wetval.registry.audit import Writer
+from wetval.results import Result
+from wetval.tables import ParcelTable
+
+__all__ = [
+    "WetlandBalance",
+    "alive",
+    "apply_change",
+    "file_hashes",
+    "import_base",
+    "refused",
+    "successors",
+    "survey_hash",
+    "wetland_balance",
+]
+
+#: Rows written per INSERT batch.
+_CHUNK = 20_000
+#: Tolerance when a parcel's area is compared with the sum of its change pieces [m² per piece].
+PIECE_TOLERANCE_M2 = 0.01
+#: Accepted names of the process layer's columns (DLTBGXGC), in order of preference.
+PROCESS_ALIASES = {
+    "before": ("BGQTBBSM", "变更前图斑标识码"),
+    "after": ("BGHTBBSM", "变更后图斑标识码"),
+    "area": ("BGMJ", "变更面积", "area_m2"),
+}
+
+
+def refused(reason: str, fix: str, *, what: str, source: str | None = None) -> ValidationError:
+    """A one-problem :class:`~wetval.errors.ValidationError` (raise it)."""
+    return ValidationError([Problem(reason=reason, fix=fix)], what=what, source=source)
+
+
+def file_hashes(paths: Iterable[str | Path]) -> list[dict[str, str]]:
+    """Name and SHA-256 of each source file (every file must exist).
+
+    Raises
+    ------
+    ValidationError
+        Naming every missing file.
+    """
+    from wetval.hashing import file_hash
+
+    files = [Path(p) for p in paths]
+    missing = [
+        Problem(reason="file not found", fix="give the path of the delivered file", value=str(p))
+        for p in files
+        if not p.is_file()
+    ]
+    if missing:
+        raise ValidationError(missing, what="survey source files")
+    return [{"file": p.name, "sha256": file_hash(p)} for p in files]
+
+
+def _table(parcels: ParcelTable | pd.DataFrame, source: str) -> ParcelTable:
+    if isinstance(parcels, ParcelTable):
+        return parcels
+    return ParcelTable.from_frame(parcels, source=source)
+
+
+def parcel_rows(parcels: ParcelTable, year: int) -> pd.DataFrame:
+    """The rows a vintage stores for validated parcels (geometry as WKB with its CRS)."""
+    frame = parcels.to_frame()
+    n = len(frame)
+    wetland = np.isin(frame["land_class"].astype(str), sorted(wetland_codes("sandiao")))
+    given = (
+        frame["wetland_level"].astype(object).where(frame["wetland_level"].notna(), "").to_numpy()
+        if "wetland_level" in frame.columns
+        else np.full(n, "", dtype=object)
+    )
+    level = np.where(wetland, np.where(given == "", "general", given), "")
+    geometry: list[bytes | None] = [None] * n
+    crs = None
+    if type(frame).__name__ == "GeoDataFrame":
+        import shapely
+
+        geometry = list(shapely.to_wkb(frame.geometry.to_numpy()))
+        crs = None if frame.crs is None else str(frame.crs.to_string())
+    location = (
+        frame["location_code"].astype(object).where(frame["location_code"].notna(), None)
+        if "location_code" in frame.columns
+        else pd.Series([None] * n, index=frame.index)
+    )
+    township = (
+        frame["township"].astype(object).where(frame["township"].notna(), "").astype(str)
+        if "township" in frame.columns
+        else pd.Series([""] * n, index=frame.index)
+    )
+    return pd.DataFrame(
+        {
+            "bsm": frame.index.astype(str),
+            "valid_from": year,
+            "valid_to": None,
+            "land_class": frame["land_class"].astype(str).to_numpy(),
+            "area_m2": frame["area_m2"].astype(float).to_numpy(),
+            "township": township.to_numpy(),
+            "wetland_level": level,
+            "geometry": geometry,
+            "crs": crs if any(g is not None for g in geometry) else None,
+            "location_code": location.to_numpy(),
+        }
+    )
+
+
+def _records(rows: pd.DataFrame) -> list[dict[str, Any]]:
+    """Rows as plain dicts of Python values, ``None`` for missing ones."""
+    names = [str(c) for c in rows.columns]
+    columns = []
+    for name in rows.columns:
+        values = rows[name]
+        missing = values.isna().to_numpy()
+        items = values.tolist()
+        if missing.any():
+            items = [None if m else v for v, m in zip(items, missing, strict=True)]
+        columns.append(items)
+    return [dict(zip(names, values, strict=True)) for values in zip(*columns, strict=True)]
+
+
+def _insert(connection: Connection, table: Table, rows: pd.DataFrame) -> None:
+    records = _records(rows)
+    for start in range(0, len(records), _CHUNK):
+        connection.execute(table.insert(), records[start : start + _CHUNK])
+
+
+def alive(year: int) -> Any:
+    """SQL condition: the parcel row is part of the ``year`` vintage."""
+    p = schema.parcels
+    return and_(p.c.valid_from <= year, or_(p.c.valid_to.is_(None), p.c.valid_to > year))
+
+
+def survey_hash(connection: Connection) -> str:
+    """SHA-256 over every ``parcels`` and ``lineage`` row, in key order (geometry by hash).
+
+    Rows are read in batches and hashed column by column (the ``repr`` of each
+    value, so the digest is the same on SQLite and PostgreSQL).
+    """
+    digest = hashlib.sha256()
+    for table, order in (
+        (schema.parcels, (schema.parcels.c.bsm, schema.parcels.c.valid_from)),
+        (schema.lineage, tuple(schema.lineage.primary_key.columns)),
+    ):
+        digest.update(table.name.encode())
+        binary = [isinstance(c.type, LargeBinary) for c in table.columns]
+        result = connection.execute(
+            select(table).order_by(*order).execution_options(yield_per=_CHUNK)
+        )
+        for batch in result.partitions():
+            for is_binary, values in zip(binary, zip(*batch, strict=True), strict=True):
+                if is_binary:
+                    values = tuple(
+                        None if v is None else hashlib.sha256(bytes(v)).hexdigest() for v in values
+                    )
+                digest.update("\x1f".join(map(repr, values)).encode("utf-8"))
+                digest.update(b"\x1e")
+    return digest.hexdigest()
+
+
+def _vintage_years(connection: Connection) -> list[int]:
+    return [
+        int(y)
+        for y in connection.execute(
+            select(schema.vintages.c.year).order_by(schema.vintages.c.year)
+        ).scalars()
+    ]
+
+
+def _record_vintage(
+    writer: Writer, year: int, kind: str, sources: Sequence[Mapping[str, str]], count: int
+) -> dict[str, Any]:
+    row = {
+        "year": year,
+        "kind": kind,
+        "source_hashes": json.dumps(list(sources), ensure_ascii=False, sort_keys=True),
+        "parcels": count,
+        # a change's lineage (which needs this row) follows; its hash is set after it
+        "content_hash": survey_hash(writer.connection) if kind == "base" else "",
+    }
+    writer.insert(schema.vintages, f"import-{kind}", row)
+    return row
+
+
+def import_base(
+    writer: Writer,
+    parcels: ParcelTable | pd.DataFrame,
+    year: int,
+    sources: Sequence[Mapping[str, str]],
+) -> dict[str, Any]:
+    """Store the 三调 base as the first vintage (see the module docstring)."""
+    years = _vintage_years(writer.connection)
+    if years:
+        raise refused(
+            f"the registry already holds vintages {years}",
+            "apply each later year as a change survey (apply_change)",
+            what="三调 base",
+            source=str(year),
+        )
+    table = _table(parcels, f"三调 base {year}")
+    rows = parcel_rows(table, year)
+    _insert(writer.connection, schema.parcels, rows)
+    return _record_vintage(writer, year, "base", sources, len(rows))
+
+
+def _column(frame: pd.DataFrame, names: Sequence[str]) -> str | None:
+    upper = {str(c).upper(): str(c) for c in frame.columns}
+    return next((upper[n.upper()] for n in names if n.upper() in upper), None)
+
+
+def _after_parcels(changes: pd.DataFrame) -> pd.DataFrame:
+    """DLTBGX with ``BGH``-prefixed fields renamed to the plain 三调 names (BGQ* dropped)."""
+    renamed: dict[str, str] = {}
+    drop = []
+    for column in map(str, changes.columns):
+        upper = column.upper()
+        if upper == "BGHTBBSM":
+            renamed[column] = "BSM"
+        elif upper.startswith("BGH"):
+            renamed[column] = column[3:]
+        elif upper.startswith("BGQ"):
+            drop.append(column)
+    plain = [c for c in renamed.values() if c in changes.columns]
+    return changes.drop(columns=drop + plain).rename(columns=renamed)
+
+
+def apply_change(
+    writer: Writer,
+    year: int,
+    changes: ParcelTable | pd.DataFrame,
+    process: pd.DataFrame,
+    sources: Sequence[Mapping[str, str]],
+) -> dict[str, Any]:
+    """Apply one year's change survey as an update with lineage (see the module docstring).
+
+    Raises
+    ------
+    ValidationError
+        Naming every before-parcel that is not in the registry's current
+        vintage, every after-parcel without a process record (or a process
+        record without its parcel), every new id that collides with a live
+        parcel and every parcel whose pieces do not add up to its area.
+    """
+    connection = writer.connection
+    years = _vintage_years(connection)
+    if not years:
+        raise ValidationError(
+            [Problem(reason="no 三调 base", fix="import the base first (import_survey)")],
+            what="change survey",
+            source=str(year),
+        )
+    if year <= years[-1]:
+        raise refused(
+            f"year {year} is not after the last vintage {years[-1]}",
+            "apply change surveys in year order, each once",
+            what="change survey",
+            source=str(year),
+        )
+    what = f"change survey {year}"
+    table = (
+        changes
+        if isinstance(changes, ParcelTable)
+        else ParcelTable.from_frame(_after_parcels(changes), source=f"{what} (DLTBGX)")
+    )
+    columns = {k: _column(process, v) for k, v in PROCESS_ALIASES.items()}
+    missing = [f"{k}: {' or '.join(PROCESS_ALIASES[k])}" for k, c in columns.items() if c is None]
+    if missing:
+        raise ValidationError(
+            [
+                Problem(reason=f"missing column {m}", fix="give the DLTBGXGC process layer")
+                for m in missing
+            ],
+            what=f"{what} (DLTBGXGC)",
+        )
+    pieces = pd.DataFrame(
+        {
+            "before": process[columns["before"]].astype(str).str.strip().to_numpy(),
+            "after": process[columns["after"]].astype(str).str.strip().to_numpy(),
+            "area_m2": pd.to_numeric(process[columns["area"]], errors="coerce").to_numpy(),
+        }
+    )
+    rows = parcel_rows(table, year)
+    problems = _check_change(connection, years[-1], pieces, rows, columns)
+    if problems:
+        raise ValidationError(problems, what=what)
+    p = schema.parcels
+    retired = sorted(set(pieces["before"]))
+    for start in range(0, len(retired), 1000):
+        connection.execute(
+            p.update()
+            .where(p.c.bsm.in_(retired[start : start + 1000]), p.c.valid_to.is_(None))
+            .values(valid_to=year)
+        )
+    _insert(connection, p, rows)
+    links = pd.DataFrame(pieces.groupby(["before", "after"])["area_m2"].sum()).reset_index()
+    links.columns = pd.Index(["before_bsm", "after_bsm", "area_m2"])
+    links.insert(0, "year", year)
+    row = _record_vintage(writer, year, "change", sources, len(rows))
+    _insert(connection, schema.lineage, links)
+    return writer.update(
+        schema.vintages, "import-change", row, {"content_hash": survey_hash(connection)}
+    )
+
+
+def _check_change(
+    connection: Connection,
+    last_year: int,
+    pieces: pd.DataFrame,
+    rows: pd.DataFrame,
+    columns: Mapping[str, str | None],
+) -> list[Problem]:
+    p = schema.parcels
+    problems: list[Problem] = []
+    bad_area = ~np.isfinite(pieces["area_m2"].to_numpy(dtype=float)) | (pieces["area_m2"] <= 0)
+    for i in np.flatnonzero(bad_area):
+        problems.append(
+            Problem(
+                row=int(i),
+                column=columns["area"],
+                value=pieces["area_m2"][i],
+                reason="missing or non-positive piece area",
+                fix="every DLTBGXGC piece needs its area BGMJ [m²]",
+            )
+        )
+    before_ids = sorted(set(pieces["before"]))
+    current: dict[str, float] = {}
+    for start in range(0, len(before_ids), 1000):
+        for bsm, area in connection.execute(
+            select(p.c.bsm, p.c.area_m2).where(
+                p.c.bsm.in_(before_ids[start : start + 1000]), alive(last_year)
+            )
+        ):
+            current[str(bsm)] = float(area)
+    for bsm in before_ids:
+        if bsm not in current:
+            problems.append(
+                Problem(
+                    parcel_id=bsm,
+                    column=columns["before"],
+                    value=bsm,
+                    reason=f"not a parcel of the {last_year} vintage",
+                    fix="check BGQTBBSM against the registry's current parcels",
+                )
+            )
+    after_area = dict(zip(rows["bsm"], rows["area_m2"], strict=True))
+    for bsm in sorted(set(pieces["after"]) - set(after_area)):
+        problems.append(
+            Problem(
+                parcel_id=bsm,
+                column=columns["after"],
+                value=bsm,
+                reason="BGHTBBSM has no parcel in DLTBGX",
+                fix="deliver DLTBGX and DLTBGXGC of the same package",
+            )
+        )
+    for bsm in sorted(set(after_area) - set(pieces["after"])):
+        problems.append(
+            Problem(
+                parcel_id=bsm,
+                column="BSM",
+                value=bsm,
+                reason="DLTBGX parcel without a DLTBGXGC process record",
+                fix="every new parcel needs the pieces it came from",
+            )
+        )
+    new_ids = sorted(set(after_area) - set(before_ids))
+    for start in range(0, len(new_ids), 1000):
+        for bsm in connection.execute(
+            select(p.c.bsm).where(p.c.bsm.in_(new_ids[start : start + 1000]), alive(last_year))
+        ).scalars():
+            problems.append(
+                Problem(
+                    parcel_id=str(bsm),
+                    column="BSM",
+                    value=bsm,
+                    reason="new parcel id is already a live parcel, and the "
+                    "change does not retire it",
+                    fix="a changed parcel keeping its BSM must be a BGQTBBSM",
+                )
+            )
+    if problems:
+        return problems
+    for side, areas, label in (("before", current, "BGQ"), ("after", after_area, "BGH")):
+        grouped = pieces.groupby(side)["area_m2"].agg(["sum", "size"])
+        for bsm, total, size in grouped.itertuples():
+            if abs(total - areas[str(bsm)]) > PIECE_TOLERANCE_M2 * size:
+                problems.append(
+                    Problem(
+                        parcel_id=str(bsm),
+                        column=columns["area"],
+                        value=round(float(total), 2),
+                        reason=f"its pieces add up to {total:.2f} m², the {label} parcel has "
+                        f"{areas[str(bsm)]:.2f} m²",
+                        fix="check the DLTBGXGC pieces of this parcel",
+                    )
+                )
+    return problems
+
+
+def successors(connection: Connection, bsm: str, year: int | None = None) -> list[str]:
+    """The parcels of the ``year`` vintage (default: the last) that ``bsm`` became.
+
+    Follows the lineage through every change survey after the parcel's vintage;
+    a parcel that did not change is its own successor. Empty if ``bsm`` was
+    never stored.
+    """
+    p, lineage = schema.parcels, schema.lineage
+    first = connection.execute(select(func.min(p.c.valid_from)).where(p.c.bsm == bsm)).scalar()
+    if first is None:
+        return []
+    years = [y for y in _vintage_years(connection) if y > first and (year is None or y <= year)]
+    frontier = {bsm}
+    for y in years:
+        links = connection.execute(
+            select(lineage.c.before_bsm, lineage.c.after_bsm).where(
+                lineage.c.year == y, lineage.c.before_bsm.in_(sorted(frontier))
+            )
+        )
+        moved: dict[str, set[str]] = {}
+        for before, after in links:
+            moved.setdefault(str(before), set()).add(str(after))
+        frontier = {a for b in frontier for a in moved.get(b, {b})}
+    return sorted(frontier)
+
+
+@dataclass(frozen=True)
+class WetlandBalance(Result):
+    """County wetland area per vintage year and the 总量不减少 check, year by year.
+
+    Attributes
+    ----------
+    by_class
+        One row per year, land class (三调 湿地 class codes) and wetland level:
+        ``area_m2`` [m²].
+    totals
+        Indexed by year: ``wetland_m2``, ``change_from_base_m2``,
+        ``change_from_previous_m2`` [m²] and ``not_decreased`` (the total is
+        not below the year before's).
+    causes
+        The change-survey pieces that moved wetland area, per year:
+        ``before_bsm``, ``after_bsm``, ``before_class``, ``after_class``,
+        ``area_m2`` and ``wetland_change_m2`` [m²] (negative: wetland lost).
+    base_year
+        Year of the 三调 base.
+    """
+
+    by_class: pd.DataFrame
+    totals: pd.DataFrame
+    causes: pd.DataFrame
+    base_year: int
+    notes: tuple[str, ...] = field(default_factory=tuple)
+
+    def to_frame(self) -> pd.DataFrame:
+        """Wetland area [m²] by year (rows) and class/level (columns)."""
+        return self.by_class.pivot_table(
+            index="year",
+            columns=["land_class", "wetland_level"],
+            values="area_m2",
+            aggfunc="sum",
+            fill_value=0.0,
+        )
+
+    def decreased(self) -> list[int]:
+        """Years whose wetland total fell below the year before's."""
+        return [int(str(y)) for y, ok in self.totals["not_decreased"].items() if not ok]
+
+    def summary(self) -> str:
+        """Totals by year and, for each decrease, the parcels that caused it."""
+        rows = [
+            [
+                str(y),
+                f"{r['wetland_m2']:,.2f}",
+                f"{r['change_from_base_m2']:+,.2f}",
+                f"{r['change_from_previous_m2']:+,.2f}",
+                "yes" if r["not_decreased"] else "NO",
+            ]
+            for y, r in self.totals.iterrows()
+        ]
+        lines = [
+            f"Wetland balance since the {self.base_year} base (总量不减少 year by year)",
+            text_table(rows, ["year", "wetland m²", "since base", "since previous", "held"]),
+        ]
+        for year in self.decreased():
+            lost = self.causes[
+                (self.causes["year"] == year) & (self.causes["wetland_change_m2"] < 0)
+            ]
+            lines.append(
+                f"\n{year}: wetland lost in "
+                + ", ".join(
+                    f"{r.before_bsm} → {r.after_bsm} ({r.before_class}→{r.after_class}, "
+                    f"{r.wetland_change_m2:,.2f} m²)"
+                    for r in lost.itertuples()
+                )
+            )
+        return "\n".join(lines)
+
+
+def wetland_balance(connection: Connection, year: int | None = None) -> WetlandBalance:
+    """The wetland balance of every vintage up to ``year`` (see :class:`WetlandBalance`)."""
+    p, lineage = schema.parcels, schema.lineage
+    years = _vintage_years(connection)
+    if not years:
+        raise refused(
+            "the registry holds no survey vintage",
+            "import the 三调 base first (import_survey)",
+            what="wetland balance",
+        )
+    if year is not None:
+        if year < years[0]:
+            raise refused(
+                f"year {year} is before the {years[0]} base",
+                f"ask for a year from {years[0]}",
+                what="wetland balance",
+            )
+        years = [y for y in years if y <= year]
+    codes = sorted(wetland_codes("sandiao"))
+    frames = []
+    for y in years:
+        query = (
+            select(p.c.land_class, p.c.wetland_level, func.sum(p.c.area_m2).label("area_m2"))
+            .where(alive(y), p.c.land_class.in_(codes))
+            .group_by(p.c.land_class, p.c.wetland_level)
+            .order_by(p.c.land_class, p.c.wetland_level)
+        )
+        frame = pd.DataFrame(
+            connection.execute(query).all(), columns=["land_class", "wetland_level", "area_m2"]
+        )
+        frame.insert(0, "year", y)
+        frames.append(frame)
+    by_class = pd.concat(frames, ignore_index=True)
+    by_class["area_m2"] = by_class["area_m2"].astype(float)
+    total = by_class.groupby("year")["area_m2"].sum().reindex(years, fill_value=0.0)
+    totals = pd.DataFrame(
+        {
+            "wetland_m2": total,
+            "change_from_base_m2": total - total.iloc[0],
+            "change_from_previous_m2": total.diff().fillna(0.0),
+        }
+    )
+    totals.index.name = "year"
+    totals["not_decreased"] = totals["change_from_previous_m2"] >= -PIECE_TOLERANCE_M2
+    before, after = p.alias("before"), p.alias("after")
+    query = (
+        select(
+            lineage.c.year,
+            lineage.c.before_bsm,
+            lineage.c.after_bsm,
+            before.c.land_class.label("before_class"),
+            after.c.land_class.label("after_class"),
+            lineage.c.area_m2,
+        )
+        .join(
+            before, and_(before.c.bsm == lineage.c.before_bsm, before.c.valid_to == lineage.c.year)
+        )
+        .join(after, and_(after.c.bsm == lineage.c.after_bsm, after.c.valid_from == lineage.c.year))
+        .where(lineage.c.year.in_(years))
+        .order_by(lineage.c.year, lineage.c.before_bsm, lineage.c.after_bsm)
+    )
+    causes = pd.DataFrame(
+        connection.execute(query).all(),
+        columns=["year", "before_bsm", "after_bsm", "before_class", "after_class", "area_m2"],
+    )
+    causes["area_m2"] = causes["area_m2"].astype(float)
+    wet = set(codes)
+    sign = causes["after_class"].isin(wet).astype(float) - causes["before_class"].isin(wet)
+    causes["wetland_change_m2"] = causes["area_m2"] * sign
+    causes = causes[causes["wetland_change_m2"] != 0].reset_index(drop=True)
+    return WetlandBalance(by_class=by_class, totals=totals, causes=causes, base_year=years[0])
