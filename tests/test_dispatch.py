@@ -122,7 +122,7 @@ def test_run_refuses_each_misuse() -> None:
         run("valuation", condition_card, inputs)
     with pytest.raises(MethodKindError, match="is of kind 'condition', not 'quota'"):
         run("quota", condition_card, inputs)
-    with pytest.raises(UnknownMethodError, match="hierarchical-points") as caught:
+    with pytest.raises(UnknownMethodError, match="condition-index") as caught:
         get_method("no-such-aggregation", "condition")
     assert "jinxian-quota" not in caught.value.known  # only methods of the kind are listed
     with pytest.raises(

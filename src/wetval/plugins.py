@@ -48,12 +48,72 @@ from wetval.kinds import KINDS
 if TYPE_CHECKING:
     from wetval.cards import Card
 
-__all__ = ["METHOD_GROUP", "METHOD_KINDS", "Method", "get_method", "list_methods", "run"]
+__all__ = [
+    "METHOD_GROUP",
+    "METHOD_KINDS",
+    "RENAMED_METHODS",
+    "Method",
+    "get_method",
+    "list_methods",
+    "renamed_method",
+    "run",
+]
 
 METHOD_GROUP = "wetval.methods"
 
 #: Known method kinds and what a method of each kind computes (from :data:`wetval.kinds.KINDS`).
 METHOD_KINDS: dict[str, str] = {kind: spec.description for kind, spec in KINDS.items()}
+
+
+#: Method names retired in favour of a method with an option, accepted in cards for one
+#: release with a :class:`DeprecationWarning`: old name -> (kind, new name, options set).
+RENAMED_METHODS: dict[str, tuple[str, str, dict[str, str]]] = {
+    old: ("condition", "condition-index", {"aggregation": old})
+    for old in (
+        "weighted-sum",
+        "hierarchical-points",
+        "topsis",
+        "weighted-geometric-mean",
+        "minimum",
+    )
+}
+
+
+def renamed_method(
+    kind: str, method: str | None, options: dict[str, Any]
+) -> tuple[str, dict[str, Any]] | None:
+    """The current method and options of a card naming a retired method, with a warning.
+
+    The one place where retired method names are mapped (see :data:`RENAMED_METHODS`);
+    cards apply it when they load.
+
+    Parameters
+    ----------
+    kind, method, options
+        The card's kind, method and options as written.
+
+    Returns
+    -------
+    tuple or None
+        ``(method, options)`` to use instead, or ``None`` if the name is current.
+
+    Warns
+    -----
+    DeprecationWarning
+        When the name is retired (names the replacement to write).
+    """
+    renamed = RENAMED_METHODS.get(method or "")
+    if renamed is None or renamed[0] != kind:
+        return None
+    _, new, set_options = renamed
+    written = ", ".join(f'{key} = "{value}"' for key, value in set_options.items())
+    warnings.warn(
+        f"method {method!r} is now method {new!r} with options {written}; write that in the "
+        "card (the old name will be refused in the next release)",
+        DeprecationWarning,
+        stacklevel=4,
+    )
+    return new, {**options, **set_options}
 
 
 @dataclass(frozen=True)
