@@ -55,8 +55,10 @@ __all__ = [
     "Method",
     "get_method",
     "list_methods",
+    "register",
     "renamed_method",
     "run",
+    "unregister",
 ]
 
 METHOD_GROUP = "wetval.methods"
@@ -264,6 +266,42 @@ def _load(name: str) -> Method:
     return loaded
 
 
+#: Methods registered in this process with :func:`register` (not through entry points).
+_REGISTERED: dict[str, Method] = {}
+
+
+def register(method: Method) -> Method:
+    """Register a method in this process, as an entry point would (notebooks, docs, tests).
+
+    A package registers its methods through entry points; this is for trying a
+    method out before packaging it. :func:`unregister` removes it again.
+
+    Parameters
+    ----------
+    method
+        The method; its name must not be taken by an installed method.
+
+    Returns
+    -------
+    Method
+        ``method``, so the call can wrap the definition.
+
+    Raises
+    ------
+    PluginError
+        If an installed or registered method already has the name.
+    """
+    if method.name in _entry_points() or method.name in _REGISTERED:
+        raise PluginError(f"a method named {method.name!r} is already registered")
+    _REGISTERED[method.name] = method
+    return method
+
+
+def unregister(name: str) -> None:
+    """Remove a method registered with :func:`register` (nothing if there is none)."""
+    _REGISTERED.pop(name, None)
+
+
 def get_method(name: str, kind: str | None = None) -> Method:
     """Return the method registered under ``name``.
 
@@ -282,10 +320,10 @@ def get_method(name: str, kind: str | None = None) -> Method:
         If the method's plugin cannot be loaded or is of another kind.
     """
     points = _entry_points()
-    if name not in points:
-        known = [m.name for m in list_methods(kind)] if kind else list(points)
+    if name not in points and name not in _REGISTERED:
+        known = [m.name for m in list_methods(kind)] if kind else [*points, *_REGISTERED]
         raise UnknownMethodError(name, known, kind)
-    method = _load(name)
+    method = _REGISTERED[name] if name in _REGISTERED else _load(name)
     if kind is not None and method.kind != kind:
         raise MethodKindError(f"method {name!r} is of kind {method.kind!r}, not {kind!r}")
     return method
@@ -347,6 +385,7 @@ def list_methods(kind: str | None = None) -> list[Method]:
             continue
         if kind is None or method.kind == kind:
             methods.append(method)
+    methods += [m for m in _REGISTERED.values() if kind is None or m.kind == kind]
     return sorted(methods, key=lambda m: (m.kind, m.name))
 
 
