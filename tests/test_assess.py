@@ -229,7 +229,7 @@ indicators = "sample"
     [
         ("[project\n", "not valid TOML"),
         (GOOD.replace('assessor = "b"\n', ""), "project.assessor: Field required"),
-        (GOOD + "\n[options]\ndraws = 5\n", "options.draws: Extra inputs are not permitted"),
+        (GOOD + "\n[options]\ndraws = 5\n", "options.draws: unknown key; valid keys: price_year"),
         (GOOD + '\n[cards]\nquota = "no-such-card"\n', "cards.quota = 'no-such-card'"),
         (GOOD + '\n[cards]\nvalue_approach = "degroot2012"\n', "must be one of cards.valuation"),
         (GOOD.replace('"P01"', '"P99"'), "occupation projects in the data: ['P01', 'P02'"),

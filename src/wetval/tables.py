@@ -14,23 +14,18 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
 from functools import cached_property
-from typing import TYPE_CHECKING, Any, Literal
+from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
 
-from wetval._text import text_table
 from wetval.errors import DataQualityWarning, Problem, ProblemCollector
 from wetval.hashing import frame_hash
 from wetval.indicators import CATALOGUE, Direction, IndicatorCatalogue
+from wetval.inventory import IndicatorCoverage, Inventory
 from wetval.landclass import Scheme, classify, normalise_codes
-from wetval.results import Result
 from wetval.units import AREA_UNITS, AreaUnit, convert_area
-
-if TYPE_CHECKING:
-    from wetval.inventory import Inventory
 
 __all__ = [
     "INDICATOR_ID_ALIASES",
@@ -734,52 +729,7 @@ class ParcelTable:
         indicators
             If given, the inventory also reports indicator coverage.
         """
-        from wetval.inventory import Inventory
-
         return Inventory.build(self, indicators)
-
-
-@dataclass(frozen=True)
-class IndicatorCoverage(Result):
-    """How an indicator table covers a parcel table.
-
-    Attributes
-    ----------
-    by_indicator
-        Per indicator: parcels with a value, their share of parcels and of area.
-    parcels_without_indicators
-        Ids of parcels with no row or only missing values.
-    unknown_parcels
-        Ids in the indicator table that are not in the parcel table.
-    """
-
-    by_indicator: pd.DataFrame
-    parcels_without_indicators: pd.Index
-    unknown_parcels: pd.Index
-
-    def to_frame(self) -> pd.DataFrame:
-        """The per-indicator coverage table."""
-        return self.by_indicator.copy()
-
-    def summary(self) -> str:
-        """A short text report."""
-        rows = [
-            [
-                str(ident),
-                int(row["parcels"]),
-                f"{row['parcel_share']:.1%}",
-                f"{row['area_share']:.1%}",
-            ]
-            for ident, row in self.by_indicator.iterrows()
-        ]
-        return "\n".join(
-            [
-                "Indicator coverage:",
-                text_table(rows, ["indicator", "parcels", "of parcels", "of area"]),
-                f"  parcels without any indicator: {len(self.parcels_without_indicators):,}",
-                f"  indicator rows for unknown parcels: {len(self.unknown_parcels):,}",
-            ]
-        )
 
 
 class IndicatorTable:

@@ -17,20 +17,19 @@ facts about Jinxian.
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
-from typing import TYPE_CHECKING, Literal
+from typing import Literal
 
 import numpy as np
 import pandas as pd
 
 from wetval.datasets._synthetic import COUNTY_CODE, generate_frames
+from wetval.spec import AssessmentSpec, DataSpec, OptionSpec, PlanSpec, ProjectSpec
 from wetval.tables import IndicatorTable, ParcelTable
 from wetval.units import M2_PER_MU
-
-if TYPE_CHECKING:
-    from wetval.assess import AssessmentSpec, PlanSpec
 
 __all__ = [
     "SAMPLE_SEED",
@@ -176,8 +175,6 @@ def sample_plans(county: County | None = None) -> tuple[PlanSpec, ...]:
     40 % of the area at 8 CNY/m² and three years of monitoring at 20,000 CNY/yr —
     illustrative unit costs, not a county budget.
     """
-    from wetval.assess import PlanSpec
-
     county = county or sample_county()
     frame = county.parcels.to_frame()
     restoration = frame[frame["role"].astype(object) == "restoration"]
@@ -212,10 +209,6 @@ def sample_project() -> AssessmentSpec:
     restoration parcel of the county's six restoration projects is in the
     credit pool; money is in 2024 CNY; 2,000 Monte Carlo draws with a fixed seed.
     """
-    import datetime as dt
-
-    from wetval.assess import AssessmentSpec, DataSpec, OptionSpec, ProjectSpec
-
     county = sample_county()
     occupation = county.projects.set_index("project_id").loc["P01"]
     return AssessmentSpec(
