@@ -35,6 +35,7 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel
 
+from wetval._deprecation import warn as warn_deprecated
 from wetval.errors import (
     MethodInputsError,
     MethodKindError,
@@ -109,11 +110,10 @@ def renamed_method(
         return None
     _, new, set_options = renamed
     written = ", ".join(f'{key} = "{value}"' for key, value in set_options.items())
-    warnings.warn(
-        f"method {method!r} is now method {new!r} with options {written}; write that in the "
-        "card (the old name will be refused in the next release)",
-        DeprecationWarning,
-        stacklevel=4,
+    warn_deprecated(
+        f'method = "{method}" in a {kind} card',
+        f'method = "{new}" with options {written}',
+        stacklevel=3,
     )
     return new, {**options, **set_options}
 
