@@ -217,7 +217,7 @@ class Method:
         return result
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        """Call the method's function."""
+        """Call the method's function directly, without the checks of :meth:`apply`."""
         return self.function(*args, **kwargs)
 
     @property
