@@ -22,7 +22,14 @@ from wetval.tables import IndicatorTable, ParcelTable
 
 DB36 = "jiangxi-db36-2134"
 PSR = "psr-entropy-topsis"
-METHODS = ["hierarchical-points", "weighted-sum", "topsis", "weighted-geometric-mean", "minimum"]
+AGGREGATIONS = [
+    "hierarchical-points", "weighted-sum", "topsis", "weighted-geometric-mean", "minimum"
+]  # fmt: skip
+
+
+def with_aggregation(card: Card, aggregation: str) -> Card:
+    return card.model_copy(update={"options": {**card.options, "aggregation": aggregation}})
+
 
 COLUMNS = [
     "water_quality_class", "water_area_change_rate", "protected_species_national_1",
@@ -119,7 +126,7 @@ def test_impute_by_land_class_median() -> None:
 BAD_CARD = """
 id = "bad-condition"
 kind = "condition"
-method = "weighted-sum"
+method = "condition-index"
 version = "1.0.0"
 title = { zh = "坏", en = "bad" }
 
@@ -232,7 +239,7 @@ def test_unknown_topsis_variant_is_a_card_error(county) -> None:  # type: ignore
 AHP_CARD = """
 id = "ahp-condition"
 kind = "condition"
-method = "weighted-sum"
+method = "condition-index"
 version = "1.0.0"
 title = { zh = "层次分析", en = "AHP" }
 
@@ -365,15 +372,15 @@ def _better(value: float, indicator_id: str, step: float) -> float:
     return float(np.round(moved)) if indicator.integer else moved
 
 
-@pytest.mark.parametrize("method", METHODS)
+@pytest.mark.parametrize("aggregation", AGGREGATIONS)
 @given(parcel=st.integers(0, 199), column=st.sampled_from(COLUMNS), step=st.floats(0.01, 1.0))
 def test_better_indicator_never_lowers_the_score(  # type: ignore[no-untyped-def]
-    small_county, method: str, parcel: int, column: str, step: float
+    small_county, aggregation: str, parcel: int, column: str, step: float
 ) -> None:
     # every card-weighted scheme: a better value of one indicator of one parcel
     # never lowers that parcel's index when the same items are measured
     # (data-estimated weights are excluded: they move with the data)
-    card = wetval.load_card(DB36).model_copy(update={"method": method})
+    card = with_aggregation(wetval.load_card(DB36), aggregation)
     frame = small_county.indicators.to_frame()
     frame = frame.iloc[:200]
     row = frame.index[parcel % len(frame)]
@@ -393,18 +400,36 @@ def test_better_indicator_never_lowers_the_score(  # type: ignore[no-untyped-def
     assert after["index"] >= before["index"] - 1e-12
 
 
-def test_condition_methods_listed() -> None:
-    names = {m.name for m in wetval.list_methods("condition")}
-    assert names == set(METHODS)
-    for name in METHODS:
-        assert isinstance(wetval.get_method(name), wetval.Method)
+def test_one_condition_method_with_an_aggregation_option() -> None:
+    assert {m.name for m in wetval.list_methods("condition")} == {"condition-index"}
+    assert isinstance(wetval.get_method("condition-index"), wetval.Method)
     card: Card = wetval.load_card(DB36)
-    with pytest.raises(CardError, match="hierarchical-points needs scale"):
+    assert card.method == "condition-index"
+    assert card.option("aggregation") == "hierarchical-points"
+    with pytest.raises(CardError, match="'hierarchical-points' needs scale = 'points'"):
         score(
             indicator_table({"A": [3, 6, 0, 1, 2, 45, 25, 3, 12, 65]}),
-            wetval.load_card(PSR).model_copy(update={"method": "hierarchical-points"}),
+            with_aggregation(wetval.load_card(PSR), "hierarchical-points"),
         )
-    assert card.method == "hierarchical-points"
+    with pytest.raises(CardError, match=r"options\.aggregation"):
+        with_aggregation(card, "median")
+
+
+@pytest.mark.parametrize("aggregation", AGGREGATIONS)
+def test_retired_method_names_still_load_with_a_warning(
+    small_county,
+    aggregation: str,  # type: ignore[no-untyped-def]
+) -> None:
+    modern = with_aggregation(wetval.load_card(DB36), aggregation)
+    data = modern.model_dump(mode="json", exclude_none=True)
+    data["method"] = aggregation
+    del data["options"]["aggregation"]
+    with pytest.warns(DeprecationWarning, match=f'aggregation = "{aggregation}"'):
+        old = Card.from_mapping(data)
+    assert old.method == "condition-index" and old.option("aggregation") == aggregation
+    assert old.hash == modern.hash
+    indicators = IndicatorTable.from_frame(small_county.indicators.to_frame().iloc[:100])
+    pd.testing.assert_frame_equal(score(indicators, old).parcels, score(indicators, modern).parcels)
 
 
 def test_out_of_range_indicator_values_are_refused_before_scoring() -> None:

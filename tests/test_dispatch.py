@@ -18,6 +18,7 @@ from wetval.errors import (
     MethodInputsError,
     MethodKindError,
     MethodResultError,
+    PluginError,
     UnknownMethodError,
 )
 from wetval.kinds import KINDS, ConditionInputs, QuotaInputs
@@ -28,7 +29,9 @@ from wetval.plugins import (
     clear_cache,
     get_method,
     list_methods,
+    register,
     run,
+    unregister,
 )
 
 
@@ -122,7 +125,7 @@ def test_run_refuses_each_misuse() -> None:
         run("valuation", condition_card, inputs)
     with pytest.raises(MethodKindError, match="is of kind 'condition', not 'quota'"):
         run("quota", condition_card, inputs)
-    with pytest.raises(UnknownMethodError, match="hierarchical-points") as caught:
+    with pytest.raises(UnknownMethodError, match="condition-index") as caught:
         get_method("no-such-aggregation", "condition")
     assert "jinxian-quota" not in caught.value.known  # only methods of the kind are listed
     with pytest.raises(
@@ -140,3 +143,19 @@ def test_run_checks_the_result_type() -> None:
     broken = Method("broken-condition", "condition", lambda card, inputs: 42, "returns a number")
     with pytest.raises(MethodResultError, match=r"returned a int.*ConditionResult"):
         broken.apply(load_card("jiangxi-db36-2134"), ConditionInputs(indicators, parcels))  # type: ignore[arg-type]
+
+
+def test_register_and_unregister_in_process() -> None:
+    method = Method("x-inprocess-quota", "quota", plugin_fixtures.PREMIUM_QUOTA.function, "x")
+    register(method)
+    try:
+        assert get_method("x-inprocess-quota") is method
+        assert method in list_methods("quota")
+        with pytest.raises(PluginError, match="already registered"):
+            register(method)
+        with pytest.raises(PluginError, match="already registered"):
+            register(Method("jinxian-quota", "quota", method.function, "a clash"))
+    finally:
+        unregister("x-inprocess-quota")
+    with pytest.raises(UnknownMethodError):
+        get_method("x-inprocess-quota")

@@ -80,6 +80,6 @@ def test_every_registered_method_conforms(method: Method, check: Callable[[Metho
 
 
 def test_check_method_runs_every_check_of_the_kind() -> None:
-    method = get_method("weighted-sum")
+    method = get_method("condition-index")
     assert [c.__name__ for c in checks_for(method)] == ["check_contract", "check_condition_method"]
     check_method(method)

@@ -3,8 +3,10 @@
 A renamed or moved name is listed in its old module's table of old name →
 ``"new.module:new_name"``; :func:`forward` builds the module's PEP 562
 ``__getattr__`` that imports the new name on first use and warns with a
-:class:`DeprecationWarning` naming the replacement. Nothing else in wetval
-warns about deprecations, so the wording and the removal promise are the same
+:class:`DeprecationWarning` naming the replacement. :func:`warn` is the
+one wording, also used for retired method names in cards
+(:func:`wetval.plugins.renamed_method`); nothing else in wetval warns about
+deprecations, so the wording and the removal promise are the same
 everywhere, and ``tests/test_import_layers.py`` can read every table (it checks
 that a forward never points up the layers).
 
@@ -22,7 +24,26 @@ import warnings
 from collections.abc import Callable, Mapping
 from typing import Any
 
-__all__ = ["forward"]
+__all__ = ["forward", "warn"]
+
+
+def warn(old: str, new: str, *, stacklevel: int = 2) -> None:
+    """Warn that ``old`` is deprecated in favour of ``new`` (the one wording of wetval).
+
+    Parameters
+    ----------
+    old, new
+        What the user wrote and what to write instead (e.g. ``"wetval.quota.pool_finance"``
+        and ``"wetval.pricing.pool_finance"``, or a card's retired method name and
+        its replacement).
+    stacklevel
+        As for :func:`warnings.warn`, counted from the caller of this function.
+    """
+    warnings.warn(
+        f"{old} is deprecated: use {new}; the old name will be removed in the next release",
+        DeprecationWarning,
+        stacklevel=stacklevel + 1,
+    )
 
 
 def forward(module: str, moved: Mapping[str, str]) -> Callable[[str], Any]:
@@ -51,12 +72,7 @@ def forward(module: str, moved: Mapping[str, str]) -> Callable[[str], Any]:
         if target is None:
             raise AttributeError(f"module {module!r} has no attribute {name!r}")
         new_module, new_name = target.split(":")
-        warnings.warn(
-            f"{module}.{name} is deprecated: use {new_module}.{new_name}; "
-            "the old name will be removed in the next release",
-            DeprecationWarning,
-            stacklevel=2,
-        )
+        warn(f"{module}.{name}", f"{new_module}.{new_name}", stacklevel=2)
         return getattr(importlib.import_module(new_module), new_name)
 
     __getattr__.moved = table  # type: ignore[attr-defined]

@@ -51,7 +51,7 @@ from pydantic import (
 
 from wetval.errors import CardError, UnknownCardError, WetvalError
 from wetval.hashing import content_hash
-from wetval.plugins import get_method
+from wetval.plugins import get_method, renamed_method
 from wetval.provenance import CardRef
 
 __all__ = [
@@ -550,6 +550,16 @@ class Card(_Strict):
     _path: Path | None = PrivateAttr(default=None)
     _body: CardBody | None = PrivateAttr(default=None)
     _body_checked: bool = PrivateAttr(default=False)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _renamed_method(cls, data: Any) -> Any:
+        if isinstance(data, Mapping) and isinstance(data.get("method"), str):
+            options = data.get("options") or {}
+            renamed = renamed_method(str(data.get("kind")), data["method"], dict(options))
+            if renamed is not None:
+                data = {**data, "method": renamed[0], "options": renamed[1]}
+        return data
 
     @field_validator("kind")
     @classmethod

@@ -35,6 +35,7 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel
 
+from wetval._deprecation import warn as warn_deprecated
 from wetval.errors import (
     MethodInputsError,
     MethodKindError,
@@ -48,12 +49,73 @@ from wetval.kinds import KINDS
 if TYPE_CHECKING:
     from wetval.cards import Card
 
-__all__ = ["METHOD_GROUP", "METHOD_KINDS", "Method", "get_method", "list_methods", "run"]
+__all__ = [
+    "METHOD_GROUP",
+    "METHOD_KINDS",
+    "RENAMED_METHODS",
+    "Method",
+    "get_method",
+    "list_methods",
+    "register",
+    "renamed_method",
+    "run",
+    "unregister",
+]
 
 METHOD_GROUP = "wetval.methods"
 
 #: Known method kinds and what a method of each kind computes (from :data:`wetval.kinds.KINDS`).
 METHOD_KINDS: dict[str, str] = {kind: spec.description for kind, spec in KINDS.items()}
+
+
+#: Method names retired in favour of a method with an option, accepted in cards for one
+#: release with a :class:`DeprecationWarning`: old name -> (kind, new name, options set).
+RENAMED_METHODS: dict[str, tuple[str, str, dict[str, str]]] = {
+    old: ("condition", "condition-index", {"aggregation": old})
+    for old in (
+        "weighted-sum",
+        "hierarchical-points",
+        "topsis",
+        "weighted-geometric-mean",
+        "minimum",
+    )
+}
+
+
+def renamed_method(
+    kind: str, method: str | None, options: dict[str, Any]
+) -> tuple[str, dict[str, Any]] | None:
+    """The current method and options of a card naming a retired method, with a warning.
+
+    The one place where retired method names are mapped (see :data:`RENAMED_METHODS`);
+    cards apply it when they load.
+
+    Parameters
+    ----------
+    kind, method, options
+        The card's kind, method and options as written.
+
+    Returns
+    -------
+    tuple or None
+        ``(method, options)`` to use instead, or ``None`` if the name is current.
+
+    Warns
+    -----
+    DeprecationWarning
+        When the name is retired (names the replacement to write).
+    """
+    renamed = RENAMED_METHODS.get(method or "")
+    if renamed is None or renamed[0] != kind:
+        return None
+    _, new, set_options = renamed
+    written = ", ".join(f'{key} = "{value}"' for key, value in set_options.items())
+    warn_deprecated(
+        f'method = "{method}" in a {kind} card',
+        f'method = "{new}" with options {written}',
+        stacklevel=3,
+    )
+    return new, {**options, **set_options}
 
 
 @dataclass(frozen=True)
@@ -155,7 +217,7 @@ class Method:
         return result
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        """Call the method's function."""
+        """Call the method's function directly, without the checks of :meth:`apply`."""
         return self.function(*args, **kwargs)
 
     @property
@@ -204,6 +266,42 @@ def _load(name: str) -> Method:
     return loaded
 
 
+#: Methods registered in this process with :func:`register` (not through entry points).
+_REGISTERED: dict[str, Method] = {}
+
+
+def register(method: Method) -> Method:
+    """Register a method in this process, as an entry point would (notebooks, docs, tests).
+
+    A package registers its methods through entry points; this is for trying a
+    method out before packaging it. :func:`unregister` removes it again.
+
+    Parameters
+    ----------
+    method
+        The method; its name must not be taken by an installed method.
+
+    Returns
+    -------
+    Method
+        ``method``, so the call can wrap the definition.
+
+    Raises
+    ------
+    PluginError
+        If an installed or registered method already has the name.
+    """
+    if method.name in _entry_points() or method.name in _REGISTERED:
+        raise PluginError(f"a method named {method.name!r} is already registered")
+    _REGISTERED[method.name] = method
+    return method
+
+
+def unregister(name: str) -> None:
+    """Remove a method registered with :func:`register` (nothing if there is none)."""
+    _REGISTERED.pop(name, None)
+
+
 def get_method(name: str, kind: str | None = None) -> Method:
     """Return the method registered under ``name``.
 
@@ -222,10 +320,10 @@ def get_method(name: str, kind: str | None = None) -> Method:
         If the method's plugin cannot be loaded or is of another kind.
     """
     points = _entry_points()
-    if name not in points:
-        known = [m.name for m in list_methods(kind)] if kind else list(points)
+    if name not in points and name not in _REGISTERED:
+        known = [m.name for m in list_methods(kind)] if kind else [*points, *_REGISTERED]
         raise UnknownMethodError(name, known, kind)
-    method = _load(name)
+    method = _REGISTERED[name] if name in _REGISTERED else _load(name)
     if kind is not None and method.kind != kind:
         raise MethodKindError(f"method {name!r} is of kind {method.kind!r}, not {kind!r}")
     return method
@@ -287,6 +385,7 @@ def list_methods(kind: str | None = None) -> list[Method]:
             continue
         if kind is None or method.kind == kind:
             methods.append(method)
+    methods += [m for m in _REGISTERED.values() if kind is None or m.kind == kind]
     return sorted(methods, key=lambda m: (m.kind, m.name))
 
 

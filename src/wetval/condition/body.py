@@ -15,7 +15,13 @@ from pydantic import ConfigDict, Field
 
 from wetval.cards import BodyOptions, BodyParameters, BodyTables, CardBody, Table
 
-__all__ = ["CombineWeights", "ConditionBody", "ConditionOptions", "ConditionTables"]
+__all__ = ["Aggregation", "CombineWeights", "ConditionBody", "ConditionOptions", "ConditionTables"]
+
+
+#: The aggregations of the ``condition-index`` method.
+Aggregation = Literal[
+    "weighted-sum", "hierarchical-points", "topsis", "weighted-geometric-mean", "minimum"
+]
 
 
 class CombineWeights(BodyOptions):
@@ -41,6 +47,12 @@ class ConditionOptions(BodyOptions):
 
     Attributes
     ----------
+    aggregation
+        How item scores combine into the index: ``"weighted-sum"``,
+        ``"hierarchical-points"`` (a weighted sum of points out of 100 over
+        groups; needs ``scale = "points"``), ``"topsis"`` (relative closeness,
+        variant ``topsis_variant``), ``"weighted-geometric-mean"`` or
+        ``"minimum"`` (the limiting item).
     scale
         ``"points"`` (item points summed) or ``"index"`` (0–1 index).
     weights
@@ -65,6 +77,7 @@ class ConditionOptions(BodyOptions):
         derived, the SHA-256 of the data they came from and the number of experts.
     """
 
+    aggregation: Aggregation = "weighted-sum"
     scale: Literal["points", "index"] = "index"
     weights: Literal["card", "ahp", "entropy", "critic", "combined"] = "card"
     missing: Literal["fail", "reweight", "impute_median"] = "reweight"

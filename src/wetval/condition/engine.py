@@ -10,7 +10,7 @@ Pipeline (all vectorised over whole columns):
    re-normalise the weights of the present items per parcel);
 4. normalise every item to a score in [0, 1] by its rule;
 5. weights from the card, AHP matrices, entropy, CRITIC or a combination;
-6. aggregate by the method the card names; parcels whose present items
+6. aggregate as the card's ``options.aggregation`` says; parcels whose present items
    carry less than ``min_weight`` of the weight are left unscored;
 7. grade, and explain: per-item scores and contributions, group points,
    the limiting item, data-quality flags.
@@ -43,16 +43,11 @@ from wetval.plugins import Method, run
 from wetval.provenance import Provenance
 from wetval.tables import IndicatorTable, ParcelTable
 
-__all__ = [
-    "GEOMETRIC_MEAN",
-    "HIERARCHICAL_POINTS",
-    "MINIMUM",
-    "TOPSIS",
-    "WEIGHTED_SUM",
-    "score",
-]
+__all__ = ["CONDITION_INDEX", "condition_index", "score"]
 
 Aggregator = Callable[[np.ndarray, np.ndarray], np.ndarray]
+#: The registered name of the condition method.
+CONDITION_METHOD = "condition-index"
 
 
 def score(
@@ -236,12 +231,15 @@ def _run(
     indicators: IndicatorTable,
     card: Card,
     parcels: ParcelTable | None,
-    method_name: str,
+    aggregation: str,
     aggregator: Aggregator,
 ) -> ConditionResult:
     scheme = ConditionScheme.from_card(card, indicators.catalogue)
-    if method_name == "hierarchical-points" and scheme.scale != "points":
-        raise CardError(card.id, [("options.scale", "hierarchical-points needs scale = 'points'")])
+    if aggregation == "hierarchical-points" and scheme.scale != "points":
+        raise CardError(
+            card.id,
+            [("options.scale", "aggregation = 'hierarchical-points' needs scale = 'points'")],
+        )
     table = indicators.aligned(parcels) if parcels is not None else indicators
     ids = table.ids
     n = len(ids)
@@ -389,16 +387,17 @@ def _run(
         ),
         weights=weights_frame,
         grades=scheme.grades.table(),
-        method=method_name,
+        method=CONDITION_METHOD,
         card_id=card.id,
         weighting=scheme.weighting,
         weight_details=weight_details,
         synthetic=indicators.synthetic or bool(parcels is not None and parcels.synthetic),
         provenance=Provenance(
-            method=method_name,
+            method=CONDITION_METHOD,
             cards=(card.ref,),
             inputs=inputs,
             options={
+                "aggregation": aggregation,
                 "missing": scheme.missing,
                 "weights": scheme.weighting,
                 "min_weight": scheme.min_weight,
@@ -409,82 +408,39 @@ def _run(
     )
 
 
-def weighted_sum_method(card: Card, inputs: ConditionInputs) -> ConditionResult:
-    """Condition index as the weighted sum of item scores (weights from the card or data)."""
-    return _run(inputs.indicators, card, inputs.parcels, "weighted-sum", aggregate._weighted_sum_t)
+#: The aggregator of each ``aggregation`` option: (item scores items × parcels, weights) → index.
+_AGGREGATORS: dict[str, Aggregator] = {
+    "weighted-sum": aggregate._weighted_sum_t,
+    "hierarchical-points": aggregate._weighted_sum_t,
+    "weighted-geometric-mean": aggregate._geometric_mean_t,
+    "minimum": aggregate._minimum_t,
+}
 
 
-def hierarchical_points_method(card: Card, inputs: ConditionInputs) -> ConditionResult:
-    """Points out of 100 summed over groups of items (the DB36/T 2134 shape)."""
-    return _run(
-        inputs.indicators, card, inputs.parcels, "hierarchical-points", aggregate._weighted_sum_t
-    )
+def condition_index(card: Card, inputs: ConditionInputs) -> ConditionResult:
+    """The ``condition-index`` method: normalise, weight and aggregate by ``options.aggregation``.
+
+    ``weighted-sum`` and ``hierarchical-points`` (points out of 100 summed over
+    groups, the DB36/T 2134 shape) add the weighted item scores; ``topsis``
+    takes the relative closeness (variant ``options.topsis_variant``);
+    ``weighted-geometric-mean`` lets a poor item pull the index down;
+    ``minimum`` is the limiting factor, the lowest item score.
+    """
+    options = ConditionBody.of(card).options
+    aggregator = _AGGREGATORS.get(options.aggregation)
+    if aggregator is None:  # topsis
+        variant = options.topsis_variant
+
+        def aggregator(zt: np.ndarray, weights: np.ndarray) -> np.ndarray:
+            return aggregate._topsis_t(zt, weights, variant)
+
+    return _run(inputs.indicators, card, inputs.parcels, options.aggregation, aggregator)
 
 
-def topsis_method(card: Card, inputs: ConditionInputs) -> ConditionResult:
-    """TOPSIS relative closeness of the item scores (variant named in the card)."""
-    variant = ConditionBody.of(card).options.topsis_variant
-
-    def closeness(zt: np.ndarray, weights: np.ndarray) -> np.ndarray:
-        return aggregate._topsis_t(zt, weights, variant)
-
-    return _run(inputs.indicators, card, inputs.parcels, "topsis", closeness)
-
-
-def geometric_mean_method(card: Card, inputs: ConditionInputs) -> ConditionResult:
-    """Weighted geometric mean of the item scores (a poor item pulls the index down)."""
-    return _run(
-        inputs.indicators,
-        card,
-        inputs.parcels,
-        "weighted-geometric-mean",
-        aggregate._geometric_mean_t,
-    )
-
-
-def minimum_method(card: Card, inputs: ConditionInputs) -> ConditionResult:
-    """Limiting factor: the lowest item score."""
-    return _run(inputs.indicators, card, inputs.parcels, "minimum", aggregate._minimum_t)
-
-
-_CARDS = ("condition",)
-WEIGHTED_SUM = Method(
-    "weighted-sum",
+CONDITION_INDEX = Method(
+    CONDITION_METHOD,
     "condition",
-    weighted_sum_method,
-    "condition index as a weighted sum of normalised indicators",
-    _CARDS,
-    body=ConditionBody,
-)
-HIERARCHICAL_POINTS = Method(
-    "hierarchical-points",
-    "condition",
-    hierarchical_points_method,
-    "points out of 100 over groups of indicators (DB36/T 2134 shape)",
-    _CARDS,
-    body=ConditionBody,
-)
-TOPSIS = Method(
-    "topsis",
-    "condition",
-    topsis_method,
-    "TOPSIS relative closeness (vector normalisation, Euclidean)",
-    _CARDS,
-    body=ConditionBody,
-)
-GEOMETRIC_MEAN = Method(
-    "weighted-geometric-mean",
-    "condition",
-    geometric_mean_method,
-    "weighted geometric mean of normalised indicators",
-    _CARDS,
-    body=ConditionBody,
-)
-MINIMUM = Method(
-    "minimum",
-    "condition",
-    minimum_method,
-    "limiting factor: the lowest normalised indicator",
-    _CARDS,
+    condition_index,
+    "condition index: normalised indicators, weights and one aggregation chosen by the card",
     body=ConditionBody,
 )

@@ -50,7 +50,8 @@ class ConditionResult(Result):
     grades
         The grade scale: labels and interval of each grade.
     method
-        Name of the method (aggregation) used.
+        Name of the method used (``condition-index``; its aggregation is
+        ``provenance.options["aggregation"]``).
     card_id
         Id of the card.
     weighting
@@ -122,6 +123,7 @@ class ConditionResult(Result):
         ]
         lines = [
             f"Condition ({self.card_id}, method {self.method}, "
+            f"aggregation: {self.provenance.options.get('aggregation', '?')}, "
             f"weights: {self.weighting}){synthetic}",
             f"  parcels: {len(self.parcels):,}; scored: {len(scored):,}; "
             f"mean index {scored.mean():.3f}"

@@ -9,10 +9,11 @@ pipeline functions. What the evaluator reuses:
 
 - **valuation**: the service values of the run without the condition
   adjustment (one extra call of :func:`wetval.valuation.value`), scaled per
-  draw by the card's uncertain parameters — Xie's D (``xie-equivalent``), the
-  coefficients of a value function (``value-function-transfer``: ln v is
-  linear in β, so a draw multiplies every value by exp(x·(β_d − β̂))) — and
-  by the condition factor of each draw on the condition-adjusted services;
+  draw by the factors the valuation method's uncertainty hook declares
+  (:attr:`wetval.plugins.Method.uncertainty`; e.g. Xie's D scales every value,
+  a value function's coefficients multiply by exp(x·(β_d − β̂))) — a method
+  without a hook keeps the run's values, and a note says so — and by the
+  condition factor of each draw on the condition-adjusted services;
 - **quota**: the credits table (area, type, time-lag and risk factors);
   only the quality factor changes, when condition changes;
 - **pricing**: the one pricing kernel (:func:`wetval.pricing.price_draws`)
@@ -36,7 +37,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from wetval.cards import Card, Distribution, Fixed, Normal, load_card
+from wetval.cards import Card, Distribution, Fixed, load_card
 from wetval.errors import CardError, WetvalError
 from wetval.hashing import frame_hash
 from wetval.messages import Message
@@ -46,7 +47,7 @@ from wetval.pricing.plan import RestorationPlan
 from wetval.pricing.price import QuotaPrice, pricing_inputs
 from wetval.quota.accounts import QuotaAccounts, QuotaCredits, QuotaRules
 from wetval.uncertainty.distributions import distribution_bounds
-from wetval.variation import Variation
+from wetval.variation import DrawFactor, Variation
 
 if TYPE_CHECKING:
     from wetval.condition import ConditionResult
@@ -153,12 +154,15 @@ def _card_parameters(
     return found
 
 
-def _variation(card: Card, *inputs: object) -> Variation:
-    """The method's declared variation (its uncertainty hook), or everything held."""
+def _variation(card: Card, stage: str, *inputs: object) -> Variation:
+    """The method's declared variation (its uncertainty hook), or everything held and noted."""
     hook = get_method(str(card.method)).uncertainty
     if hook is None:
         return Variation(
-            held=f"method {card.method} declares no uncertainty hook (its result is the run's)"
+            held=f"method {card.method} declares no uncertainty hook (its result is the run's)",
+            note=f"{stage} method {card.method} declares no uncertainty hook: its card "
+            "parameters are not propagated by the Monte Carlo evaluator (values held at the "
+            "deterministic run)",
         )
     variation: Variation = hook(card, *inputs)
     return variation
@@ -188,6 +192,19 @@ Multiplier = Callable[[Mapping[str, np.ndarray], int], np.ndarray | None]
 def _unchanged(draws: Mapping[str, np.ndarray], n: int) -> np.ndarray | None:
     """No multiplier: the values of the run."""
     return None
+
+
+def _keyed(factor: DrawFactor | None, prefix: str) -> Multiplier:
+    """A hook's factor (draws keyed by parameter name) as one of the chain (keyed by card)."""
+    if factor is None:
+        return _unchanged
+    hook_factor = factor
+
+    def keyed(draws: Mapping[str, np.ndarray], n: int) -> np.ndarray | None:
+        local = {k[len(prefix) :]: v for k, v in draws.items() if k.startswith(prefix)}
+        return hook_factor(local, n) if local else None
+
+    return keyed
 
 
 class _Compiled:
@@ -286,7 +303,9 @@ class _Compiled:
                 "the restoration plans given are not those the price was computed with (works, "
                 "compensation or O&M differ from the price table): pass the run's plans"
             )
-        variation = _variation(pricing, self.pricing)
+        variation = _variation(pricing, "pricing", self.pricing)
+        if variation.note:
+            self.notes.append(variation.note)
         self.parameters += _card_parameters(
             pricing, "pricing", variation.entering, variation.held, variation.held_because
         )
@@ -317,159 +336,36 @@ class _Compiled:
             )
 
     # ------------------------------------------------------------- valuation
-    def _valuation_model(
-        self, card: Card, valued: ParcelTable
-    ) -> tuple[
-        Callable[[Mapping[str, np.ndarray], int], np.ndarray | None],
-        Callable[[Mapping[str, np.ndarray], int], np.ndarray | None],
-    ]:
-        """Per-draw multipliers of the service values: draws × services and draws × parcels."""
-        none = _unchanged
-        method = card.method
-        if method == "xie-equivalent":
-            basis = card.option("D_basis", "given")
-            if basis == "given":
-                key, central = f"{card.id}.D", float(card.param("D"))
-                self.parameters += _card_parameters(
-                    card,
-                    "valuation",
-                    {"D": "scales every service value (D_d / D)"},
-                    "the chain propagates only D of a xie-equivalent card with D given",
-                )
+    def _valuation_model(self, card: Card, valued: ParcelTable) -> tuple[Multiplier, Multiplier]:
+        """Per-draw multipliers of the service values (draws × services, draws × parcels).
 
-                def xie_given(draws: Mapping[str, np.ndarray], n: int) -> np.ndarray | None:
-                    if key not in draws:
-                        return None
-                    return (draws[key] / central)[:, None]
-
-                return xie_given, none
-            if basis == "one-seventh":
-                keys = (f"{card.id}.grain_price", f"{card.id}.grain_yield")
-                centrals = (float(card.param("grain_price")), float(card.param("grain_yield")))
-                note = "D = grain price × grain yield ÷ 7 scales every service value"
-                self.parameters += _card_parameters(
-                    card,
-                    "valuation",
-                    {"grain_price": note, "grain_yield": note},
-                    "the chain propagates only the grain price and yield of a xie-equivalent "
-                    "card with D = grain price × yield ÷ 7",
-                )
-
-                def xie_seventh(draws: Mapping[str, np.ndarray], n: int) -> np.ndarray | None:
-                    if not any(k in draws for k in keys):
-                        return None
-                    price = draws.get(keys[0], np.full(n, centrals[0]))
-                    grain = draws.get(keys[1], np.full(n, centrals[1]))
-                    ratio: np.ndarray = (price * grain) / (centrals[0] * centrals[1])
-                    return ratio[:, None]
-
-                return xie_seventh, none
-        if method == "value-function-transfer":
-            return self._value_function(card, valued, none)
-        if method == "unit-value-transfer":
-            studies = card.table("study_values")
-            raw = studies["study_income"] if "study_income" in studies else pd.Series()
-            incomes = pd.to_numeric(raw, errors="coerce")  # the benefit-transfer reading
-            why = (
-                "enters only through study values with a study income; this card has none"
-                if incomes.isna().all()
-                else "the Monte Carlo evaluator does not re-combine study values"
+        The valuation method says how its values vary (its uncertainty hook); the
+        chain only turns the hook's factors, keyed by parameter name on the card,
+        into factors of the chain's parameter keys.
+        """
+        variation = _variation(card, "valuation", valued)
+        prefix = f"{card.id}."
+        self.parameters += [
+            UncertainParameter(
+                key=prefix + added.name,
+                card=card.id,
+                name=added.name,
+                stage="valuation",
+                central=added.central,
+                distribution=added.distribution,
+                unit=added.unit,
+                enters=True,
+                note=added.note,
+                verified=added.verified,
             )
-            self.parameters += _card_parameters(card, "valuation", {}, why)
-            return none, none
+            for added in variation.added
+        ]
         self.parameters += _card_parameters(
-            card,
-            "valuation",
-            {},
-            f"the Monte Carlo evaluator does not re-evaluate {method} cards (service values "
-            "of the run)",
+            card, "valuation", variation.entering, variation.held, variation.held_because
         )
-        if method not in ("unit-value-table", "xie-equivalent"):
-            self.notes.append(
-                f"valuation method {method}: card parameters are not propagated by the "
-                "Monte Carlo evaluator (values held at the deterministic run)"
-            )
-        return none, none
-
-    def _value_function(
-        self,
-        card: Card,
-        valued: ParcelTable,
-        none: Callable[[Mapping[str, np.ndarray], int], np.ndarray | None],
-    ) -> tuple[
-        Callable[[Mapping[str, np.ndarray], int], np.ndarray | None],
-        Callable[[Mapping[str, np.ndarray], int], np.ndarray | None],
-    ]:
-        from wetval.valuation.benefit_transfer import _function_inputs
-
-        coefficients = card.table("coefficients")
-        services = card.table("services")
-        inputs = _function_inputs(valued, card, coefficients)
-        site, dummies, site_keys, dummy_keys = [], [], [], []
-        for variable, row in coefficients.iterrows():
-            key = f"{card.id}.coefficients.{variable}"
-            beta, se = float(row["coefficient"]), float(row["se"])
-            if se > 0:
-                self.parameters.append(
-                    UncertainParameter(
-                        key=key,
-                        card=card.id,
-                        name=f"coefficients.{variable}",
-                        stage="valuation",
-                        central=beta,
-                        distribution=Normal(mean=beta, sd=se),
-                        unit="ln(value)" if row["transform"] == "constant" else "1",
-                        enters=True,
-                        note="meta-regression coefficient ~ N(β, se²), independent (diagonal "
-                        "covariance: the published s.e. only)",
-                        verified=bool(card.tables["coefficients"].verified),
-                    )
-                )
-            if str(row["input"]) == "service":
-                dummies.append(services[str(variable)].to_numpy(dtype=float))
-                dummy_keys.append((key, beta))
-            else:
-                column = (
-                    np.ones(len(valued))
-                    if str(row["transform"]) == "constant"
-                    else inputs[str(variable)]
-                )
-                site.append(column)
-                site_keys.append((key, beta))
-        site_matrix = np.column_stack(site) if site else np.zeros((len(valued), 0))
-        dummy_matrix = np.column_stack(dummies) if dummies else np.zeros((len(services), 0))
-        self.parameters += _card_parameters(
-            card,
-            "valuation",
-            {},
-            "a value function's uncertainty enters through its coefficients only",
-        )
-
-        def shifts(
-            keys: list[tuple[str, float]], draws: Mapping[str, np.ndarray], n: int
-        ) -> np.ndarray | None:
-            if not any(k in draws for k, _ in keys):
-                return None
-            return np.column_stack(
-                [draws[k] - beta if k in draws else np.zeros(n) for k, beta in keys]
-            )
-
-        def linear(delta: np.ndarray, matrix: np.ndarray) -> np.ndarray:
-            """The product delta @ matrix.T, term by term (independent of the chunk's shape)."""
-            total = np.zeros((delta.shape[0], matrix.shape[0]))
-            for k in range(matrix.shape[1]):
-                total += delta[:, k, None] * matrix[None, :, k]
-            return total
-
-        def service_part(draws: Mapping[str, np.ndarray], n: int) -> np.ndarray | None:
-            delta = shifts(dummy_keys, draws, n)
-            return None if delta is None else np.exp(linear(delta, dummy_matrix))
-
-        def parcel_part(draws: Mapping[str, np.ndarray], n: int) -> np.ndarray | None:
-            delta = shifts(site_keys, draws, n)
-            return None if delta is None else np.exp(linear(delta, site_matrix))
-
-        return service_part, parcel_part
+        if variation.note:
+            self.notes.append(variation.note)
+        return _keyed(variation.service_factor, prefix), _keyed(variation.parcel_factor, prefix)
 
     # ------------------------------------------------------------ evaluation
     def values(
@@ -687,7 +583,19 @@ class PriceChain:
         columns += ["unit", "verified", "enters", "note"]
         return pd.DataFrame(rows, columns=columns).set_index("key")
 
-    def _entering(self, keys: Sequence[str] | None) -> list[UncertainParameter]:
+    @property
+    def uncertain(self) -> tuple[UncertainParameter, ...]:
+        """Every uncertain parameter of the chain's cards, entering or held (:meth:`parameters`)."""
+        return tuple(self._compiled.parameters)
+
+    def entering(self, keys: Sequence[str] | None = None) -> list[UncertainParameter]:
+        """The parameters the chain propagates (all, or those of ``keys``, in that order).
+
+        Raises
+        ------
+        wetval.errors.WetvalError
+            If a key is unknown or names a held parameter (lists the entering ones).
+        """
         entering = [p for p in self._compiled.parameters if p.enters]
         if keys is None:
             return entering
@@ -704,6 +612,76 @@ class PriceChain:
     def notes(self) -> tuple[str, ...]:
         """What the evaluator holds fixed, in words."""
         return tuple(self._compiled.notes)
+
+    # -------------------------------------------------------------- parcels
+    @property
+    def value_ids(self) -> pd.Index:
+        """Parcels whose service values the chain evaluates (the columns of ``values``)."""
+        return self._compiled.value_ids
+
+    @property
+    def priced_ids(self) -> pd.Index:
+        """Parcels the chain prices (credit units > 0; the columns of per-parcel prices)."""
+        return self._compiled.priced_ids
+
+    @property
+    def width(self) -> int:
+        """The wider of the valued and priced parcel sets (at least 1), for chunk sizes."""
+        return max(len(self._compiled.area_mu), len(self._compiled.value_ids), 1)
+
+    @property
+    def valued_parcels(self) -> ParcelTable:
+        """The parcel table valuation was run on."""
+        return self._compiled.valued_parcels
+
+    @property
+    def valuation_held(self) -> bool:
+        """Whether the service values are held at the run (a combined valuation)."""
+        return self._compiled.valuation_held
+
+    @property
+    def condition_factor(self) -> np.ndarray:
+        """The run's condition factor of each valued parcel [1]."""
+        return self._compiled.cf_central
+
+    def quality_factor(self, grades: np.ndarray, index: np.ndarray) -> np.ndarray:
+        """The quota card's quality factor of priced parcels with these grades and indices [1]."""
+        return self._compiled.rules.quality_factor(grades, index)
+
+    def credit_units(self, quality: np.ndarray) -> np.ndarray:
+        """Credit units of the priced parcels with these quality factors (others of the run)."""
+        c = self._compiled
+        return c.rules.credit_units(c.area_mu, quality, c.type_factor, c.time_lag, c.risk)
+
+    def totals(
+        self,
+        draws: Mapping[str, np.ndarray],
+        n: int,
+        factor: np.ndarray | None = None,
+        quality: np.ndarray | None = None,
+        units: np.ndarray | None = None,
+    ) -> tuple[dict[str, np.ndarray], np.ndarray, np.ndarray]:
+        """Every output for one chunk of draws, with per-parcel prices and values.
+
+        Parameters
+        ----------
+        draws
+            Parameter key → n values (entering parameters only; others central).
+        n
+            Number of draws in the chunk.
+        factor
+            Condition factor per draw × valued parcel [1] (``None``: the run's).
+        quality, units
+            Quality factors [1] and credit units per draw × priced parcel
+            (``None``: the run's).
+
+        Returns
+        -------
+        tuple
+            Outputs (:data:`OUTPUTS` → n values), prices (n × priced parcels
+            [CNY]) and service values (n × valued parcels [CNY/yr]).
+        """
+        return self._compiled.totals(draws, n, factor, quality, units)
 
     # ------------------------------------------------------------ evaluation
     def evaluate(
@@ -725,13 +703,13 @@ class PriceChain:
         """
         if output not in OUTPUTS:
             raise WetvalError(f"unknown output {output!r}; choose one of {list(OUTPUTS)}")
-        self._entering(list(draws))
+        self.entering(list(draws))
         lengths = {len(np.asarray(v)) for v in draws.values()}
         if len(lengths) > 1:
             raise WetvalError("give the same number of values for every parameter")
         n = lengths.pop() if lengths else 1
         out = np.empty(n)
-        step = max(1, 2_000_000 // max(len(self._compiled.area_mu), len(self._compiled.value_ids)))
+        step = max(1, 2_000_000 // self.width)
         for start in range(0, n, step):
             chunk = {k: np.asarray(v, dtype=float)[start : start + step] for k, v in draws.items()}
             size = min(step, n - start)
@@ -755,7 +733,7 @@ class PriceChain:
         callable
             Maps an (N, k) array to N values of ``output``.
         """
-        keys = [p.key for p in self._entering(parameters)]
+        keys = [p.key for p in self.entering(parameters)]
 
         def run(x: np.ndarray) -> np.ndarray:
             x = np.atleast_2d(np.asarray(x, dtype=float))
@@ -769,7 +747,7 @@ class PriceChain:
         """(low, high) of each entering parameter: its support, or its central ``coverage``."""
         return {
             p.key: distribution_bounds(p.distribution, p.central, coverage)
-            for p in self._entering(parameters)
+            for p in self.entering(parameters)
         }
 
     def tornado(
@@ -786,7 +764,7 @@ class PriceChain:
         """
         from wetval.uncertainty.sensitivity import one_at_a_time
 
-        chosen = self._entering(parameters)
+        chosen = self.entering(parameters)
         ranges = self.bounds([p.key for p in chosen], coverage)
         table = {
             p.key: (

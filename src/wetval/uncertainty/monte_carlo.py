@@ -295,7 +295,6 @@ def _replicates(
             f"{indicators.indicator_ids}); standard deviations must be > 0: {bad}"
         )
     card = chain.condition_card_used
-    compiled = chain._compiled
     scored_on = None
     if "parcels" in condition.provenance.inputs:
         scored_on = chain.parcels.subset(condition.parcels.index)
@@ -305,31 +304,31 @@ def _replicates(
     notes: list[str | Message] = []
 
     # which stages used this condition result
-    valued = compiled.valued_parcels
+    valued = chain.valued_parcels
     services = list(chain.services.services.index)
     value_linked, adjusted = False, list[str]()
-    if not compiled.valuation_held:
+    if not chain.valuation_held:
         valuation_card = chain.valuation_card_used
         cf_central, adjusted, _ = condition_factors(condition, valued, valuation_card, services)
-        value_linked = bool(adjusted) and np.array_equal(cf_central, compiled.cf_central)
+        value_linked = bool(adjusted) and np.array_equal(cf_central, chain.condition_factor)
     if adjusted and not value_linked:
         notes.append(
             "the service values were not condition-adjusted with this condition result: "
             "measurement error does not reach them"
         )
-    credits = chain.quota_credits.table.reindex(compiled.priced_ids)
+    credits = chain.quota_credits.table.reindex(chain.priced_ids)
     label_column = next(
         (
             column
             for column in ("grade", "grade_zh", "grade_en")
-            if (central[column].reindex(compiled.priced_ids).astype(object) == credits["grade"])
+            if (central[column].reindex(chain.priced_ids).astype(object) == credits["grade"])
             .to_numpy()
             .all()
         ),
         None,
     )
     same_index = np.array_equal(
-        central["index"].reindex(compiled.priced_ids).to_numpy(dtype=float),
+        central["index"].reindex(chain.priced_ids).to_numpy(dtype=float),
         credits["condition_index"].to_numpy(dtype=float),
     )
     quota_linked = label_column is not None and same_index
@@ -340,7 +339,6 @@ def _replicates(
         )
 
     factors, qualities, unit_rows, grades = [], [], [], []
-    rules = compiled.rules
     # aligned once, so scoring does not re-align each perturbed copy
     base = (indicators.aligned(scored_on) if scored_on is not None else indicators).to_frame()
     for replicate in range(count):
@@ -351,8 +349,8 @@ def _replicates(
             factors.append(condition_factors(rescored, valued, valuation_card, services)[0])
         if quota_linked:
             assert label_column is not None
-            aligned = rescored.reindex(compiled.priced_ids)
-            quality = rules.quality_factor(
+            aligned = rescored.reindex(chain.priced_ids)
+            quality = chain.quality_factor(
                 aligned[label_column].astype(object).to_numpy(),
                 aligned["index"].to_numpy(dtype=float),
             )
@@ -362,15 +360,7 @@ def _replicates(
                     "after the error?); lower the error or check the indicators"
                 )
             qualities.append(quality)
-            unit_rows.append(
-                rules.credit_units(
-                    compiled.area_mu,
-                    quality,
-                    compiled.type_factor,
-                    compiled.time_lag,
-                    compiled.risk,
-                )
-            )
+            unit_rows.append(chain.credit_units(quality))
     stacked = pd.DataFrame({r: g.astype(object) for r, g in enumerate(grades)})
     keys = list(condition.grades.index)
     probabilities = pd.DataFrame(
@@ -379,8 +369,8 @@ def _replicates(
     probabilities["unscored"] = stacked.isna().mean(axis=1).to_numpy()
     # replicate-index columns: one per condition parcel a stage reads, one dummy (always 0)
     position = {pid: i for i, pid in enumerate(central.index)}
-    value_positions = np.array([position.get(p, -1) for p in compiled.value_ids])
-    priced_positions = np.array([position.get(p, -1) for p in compiled.priced_ids])
+    value_positions = np.array([position.get(p, -1) for p in chain.value_ids])
+    priced_positions = np.array([position.get(p, -1) for p in chain.priced_ids])
     needed = np.unique(
         np.concatenate(
             [
@@ -401,7 +391,7 @@ def _replicates(
     if value_linked:
         factor = np.vstack([np.asarray(f, dtype=float) for f in factors])
         outside = value_positions < 0
-        factor[:, outside] = compiled.cf_central[outside]
+        factor[:, outside] = chain.condition_factor[outside]
     return _Replicates(
         factor=factor,
         quality=np.vstack(qualities) if quota_linked else None,
@@ -562,10 +552,8 @@ def monte_carlo(
     chain = accept(chain, PriceChain, "chain")
     if not isinstance(chain, PriceChain):
         raise TypeError(f"chain must be a PriceChain, got {type(chain).__name__}")
-    compiled = chain._compiled
     if chunk_size is None:
-        widest = max(len(compiled.area_mu), len(compiled.value_ids), 1)
-        chunk_size = max(16, CHUNK_ELEMENTS // widest)
+        chunk_size = max(16, CHUNK_ELEMENTS // chain.width)
     problems = check_options(
         draws=draws, percentiles=percentiles, chunk_size=chunk_size, rescorings=rescorings,
         tolerance=tolerance, indicator_error=indicator_error,
@@ -574,7 +562,7 @@ def monte_carlo(
         raise WetvalError("; ".join(f"{key}: {why}" for key, why in problems))
     percentiles = tuple(float(q) for q in percentiles)
     root = _seed_sequence(seed)
-    chosen: list[UncertainParameter] = chain._entering(parameters)
+    chosen: list[UncertainParameter] = chain.entering(parameters)
     parameter_draws = {
         p.key: sample(p.distribution, p.central, draws, stream(root, "parameter", p.key))
         for p in chosen
@@ -591,14 +579,14 @@ def monte_carlo(
             f"from {rescorings} re-scorings (grade probabilities below ~1/{rescorings} not "
             "represented; errors independent between parcels and indicators)"
         )
-    not_entering = [p for p in compiled.parameters if not p.enters]
+    not_entering = [p for p in chain.uncertain if not p.enters]
     notes += [
         Message.of("n_parameter", "note", parameter=Term(f"param_{p.name}", p.key), note=p.note)
         for p in not_entering
     ]
 
     outputs = {name: np.empty(draws) for name in OUTPUTS}
-    parcel_prices = np.empty((draws, len(compiled.priced_ids))) if per_parcel else None
+    parcel_prices = np.empty((draws, len(chain.priced_ids))) if per_parcel else None
     bar, callback = _progress(progress, draws)
     try:
         for start in range(0, draws, chunk_size):
@@ -618,7 +606,7 @@ def monte_carlo(
                     columns = np.arange(pick.shape[1])
                     quality = replicates.quality[pick, columns]
                     units = replicates.units[pick, columns]
-            totals, prices, _ = compiled.totals(chunk, n, factor, quality, units)
+            totals, prices, _ = chain.totals(chunk, n, factor, quality, units)
             for name in OUTPUTS:
                 outputs[name][start:stop] = totals[name]
             if parcel_prices is not None:
@@ -731,7 +719,7 @@ def monte_carlo(
 
 def _deterministic(chain: PriceChain) -> dict[str, float]:
     price = chain.price
-    table = price.table.reindex(chain._compiled.priced_ids)
+    table = price.table.reindex(chain.priced_ids)
     return {
         "total_price": price.total,
         "price_per_mu": price.per_mu,
@@ -749,7 +737,7 @@ def _deterministic(chain: PriceChain) -> dict[str, float]:
 def _per_parcel(
     chain: PriceChain, prices: np.ndarray, percentiles: Sequence[float]
 ) -> pd.DataFrame:
-    ids = chain._compiled.priced_ids
+    ids = chain.priced_ids
     frame = pd.DataFrame(
         {"deterministic": chain.price.table["recommended"].reindex(ids).to_numpy(dtype=float)},
         index=ids,

@@ -34,7 +34,7 @@ import numpy as np
 import pandas as pd
 
 from wetval._text import text_table
-from wetval.cards import Card, load_card
+from wetval.cards import Card, Normal, load_card
 from wetval.errors import CardError, Problem, ProblemCollector, ValidationError
 from wetval.plugins import Method
 from wetval.provenance import Provenance
@@ -60,6 +60,7 @@ from wetval.valuation._common import (
     parcel_ecosystems,
     valuation_method,
 )
+from wetval.variation import DrawFactor, HookParameter, Variation
 
 __all__ = [
     "UNIT_VALUE_TRANSFER",
@@ -959,10 +960,119 @@ def value_function_transfer(
     )
 
 
+def unit_value_transfer_variation(card: Card, parcels: ParcelTable) -> Variation:
+    """The uncertainty hook of ``unit-value-transfer``: the study values are held at the run.
+
+    Parameters
+    ----------
+    card
+        The ``benefit-transfer`` card.
+    parcels
+        The parcels valued.
+
+    Returns
+    -------
+    Variation
+        Nothing enters; the reason depends on whether any study value has a
+        study income (the only way the card's elasticity enters).
+    """
+    studies = card.table("study_values")
+    raw = studies["study_income"] if "study_income" in studies else pd.Series()
+    incomes = pd.to_numeric(raw, errors="coerce")  # the benefit-transfer reading
+    return Variation(
+        held="enters only through study values with a study income; this card has none"
+        if incomes.isna().all()
+        else "the Monte Carlo evaluator does not re-combine study values"
+    )
+
+
+def _linear(delta: np.ndarray, matrix: np.ndarray) -> np.ndarray:
+    """The product delta @ matrix.T, term by term (independent of the chunk's shape)."""
+    total = np.zeros((delta.shape[0], matrix.shape[0]))
+    for k in range(matrix.shape[1]):
+        total += delta[:, k, None] * matrix[None, :, k]
+    return total
+
+
+def _coefficient_factor(keys: list[tuple[str, float]], matrix: np.ndarray) -> DrawFactor:
+    """exp(Δβ · x) per draw for the coefficients ``keys`` (name, β̂) and their columns x."""
+
+    def factor(draws: Mapping[str, np.ndarray], n: int) -> np.ndarray | None:
+        if not any(name in draws for name, _ in keys):
+            return None
+        delta = np.column_stack(
+            [draws[name] - beta if name in draws else np.zeros(n) for name, beta in keys]
+        )
+        multiplier: np.ndarray = np.exp(_linear(delta, matrix))
+        return multiplier
+
+    return factor
+
+
+def value_function_variation(card: Card, parcels: ParcelTable) -> Variation:
+    """The uncertainty hook of ``value-function-transfer``: the coefficients vary.
+
+    ln v is linear in β, so a draw β_d multiplies each value by exp(x·(β_d − β̂)):
+    service dummies give a factor per service, site variables one per parcel.
+    Each coefficient with a standard error is ~ N(β̂, se²), independently.
+
+    Parameters
+    ----------
+    card
+        The ``benefit-transfer`` card with a ``coefficients`` table.
+    parcels
+        The parcels valued (their site variables).
+
+    Returns
+    -------
+    Variation
+        The coefficients as added parameters; the card's own parameters held.
+    """
+    coefficients = card.table("coefficients")
+    services = card.table("services")
+    inputs = _function_inputs(parcels, card, coefficients)
+    added: list[HookParameter] = []
+    site, dummies = [], []
+    site_keys: list[tuple[str, float]] = []
+    dummy_keys: list[tuple[str, float]] = []
+    verified = bool(card.tables["coefficients"].verified)
+    for variable, row in coefficients.iterrows():
+        name = f"coefficients.{variable}"
+        beta, se = float(row["coefficient"]), float(row["se"])
+        if se > 0:
+            added.append(
+                HookParameter(
+                    name=name,
+                    central=beta,
+                    distribution=Normal(mean=beta, sd=se),
+                    unit="ln(value)" if row["transform"] == "constant" else "1",
+                    note="meta-regression coefficient ~ N(β, se²), independent (diagonal "
+                    "covariance: the published s.e. only)",
+                    verified=verified,
+                )
+            )
+        if str(row["input"]) == "service":
+            dummies.append(services[str(variable)].to_numpy(dtype=float))
+            dummy_keys.append((name, beta))
+        else:
+            constant = str(row["transform"]) == "constant"
+            site.append(np.ones(len(parcels)) if constant else inputs[str(variable)])
+            site_keys.append((name, beta))
+    site_matrix = np.column_stack(site) if site else np.zeros((len(parcels), 0))
+    dummy_matrix = np.column_stack(dummies) if dummies else np.zeros((len(services), 0))
+    return Variation(
+        held="a value function's uncertainty enters through its coefficients only",
+        added=tuple(added),
+        service_factor=_coefficient_factor(dummy_keys, dummy_matrix),
+        parcel_factor=_coefficient_factor(site_keys, site_matrix),
+    )
+
+
 UNIT_VALUE_TRANSFER = Method(
     name="unit-value-transfer",
     kind="benefit-transfer",
     function=valuation_method(unit_value_transfer),
+    uncertainty=unit_value_transfer_variation,
     summary="study unit values converted, income-adjusted and combined (median/weighted mean)",
     card_kinds=("benefit-transfer",),
 )
@@ -971,6 +1081,7 @@ VALUE_FUNCTION_TRANSFER = Method(
     name="value-function-transfer",
     kind="benefit-transfer",
     function=valuation_method(value_function_transfer),
+    uncertainty=value_function_variation,
     summary="meta-regression value function (e.g. Brander et al. 2013) at each site",
     card_kinds=("benefit-transfer",),
 )

@@ -16,7 +16,7 @@ See ``docs/valuation-unit-values.md``.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 import pandas as pd
@@ -40,6 +40,7 @@ from wetval.valuation._common import (
     require_indicators,
     valuation_method,
 )
+from wetval.variation import DrawFactor, Variation
 
 __all__ = [
     "UNIT_VALUE_TABLE",
@@ -335,10 +336,87 @@ def unit_value_table(
     )
 
 
+def xie_equivalent_variation(card: Card, parcels: ParcelTable) -> Variation:
+    """The uncertainty hook of ``xie-equivalent``: D (or what D is computed from) scales all values.
+
+    With ``D_basis = "given"`` a draw of D multiplies every service value by
+    D_d / D; with ``"one-seventh"`` D = grain price × grain yield ÷ 7, so the
+    factor is the ratio of the products. D from net profit is not re-derived
+    per draw: the values are the run's.
+
+    Parameters
+    ----------
+    card
+        The ``unit-value`` card of the method.
+    parcels
+        The parcels valued (not needed: the factor is the same for all).
+
+    Returns
+    -------
+    Variation
+    """
+    basis = card.option("D_basis", "given")
+    if basis == "given":
+        central = float(card.param("D"))
+
+        def given(draws: Mapping[str, np.ndarray], n: int) -> np.ndarray | None:
+            return None if "D" not in draws else (draws["D"] / central)[:, None]
+
+        return Variation(
+            entering={"D": "scales every service value (D_d / D)"},
+            held="the chain propagates only D of a xie-equivalent card with D given",
+            service_factor=given,
+        )
+    if basis == "one-seventh":
+        names = ("grain_price", "grain_yield")
+        centrals = tuple(float(card.param(name)) for name in names)
+        note = "D = grain price × grain yield ÷ 7 scales every service value"
+
+        def seventh(draws: Mapping[str, np.ndarray], n: int) -> np.ndarray | None:
+            if not any(name in draws for name in names):
+                return None
+            price, grain = (
+                draws.get(k, np.full(n, c)) for k, c in zip(names, centrals, strict=True)
+            )
+            ratio: np.ndarray = (price * grain) / (centrals[0] * centrals[1])
+            return ratio[:, None]
+
+        factor: DrawFactor = seventh
+        return Variation(
+            entering=dict.fromkeys(names, note),
+            held="the chain propagates only the grain price and yield of a xie-equivalent "
+            "card with D = grain price × yield ÷ 7",
+            service_factor=factor,
+        )
+    return unit_value_table_variation(card, parcels)
+
+
+def unit_value_table_variation(card: Card, parcels: ParcelTable) -> Variation:
+    """The uncertainty hook of ``unit-value-table``: unit values are held at the run.
+
+    Parameters
+    ----------
+    card
+        The ``unit-value`` card.
+    parcels
+        The parcels valued.
+
+    Returns
+    -------
+    Variation
+        Nothing enters; the card's uncertain parameters are listed as held.
+    """
+    return Variation(
+        held=f"the Monte Carlo evaluator does not re-evaluate {card.method} cards (service "
+        "values of the run)"
+    )
+
+
 XIE_EQUIVALENT = Method(
     name="xie-equivalent",
     kind="unit-value",
     function=valuation_method(xie_equivalent),
+    uncertainty=xie_equivalent_variation,
     summary="Xie et al. 2015 equivalent factors × D × area (谢高地当量因子法)",
     card_kinds=("unit-value",),
 )
@@ -347,6 +425,7 @@ UNIT_VALUE_TABLE = Method(
     name="unit-value-table",
     kind="unit-value",
     function=valuation_method(unit_value_table),
+    uncertainty=unit_value_table_variation,
     summary="per-type unit values × area (de Groot 2012, Costanza 2014), converted to CNY",
     card_kinds=("unit-value",),
 )
