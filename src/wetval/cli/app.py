@@ -67,14 +67,14 @@ def _progress(args: argparse.Namespace) -> Callable[[str], None] | None:
 
 def _run_assessment(args: argparse.Namespace, spec: Any, default_output: str) -> None:
     from wetval.assess import assess
-    from wetval.report import export_assessment
+    from wetval.report import write_reports
 
     steps = _progress(args)
     assessment = assess(spec, progress=steps, monte_carlo_progress=None if steps else False)
     if steps is not None:
         print(file=sys.stderr)
     output = Path(args.output or default_output)
-    written = export_assessment(
+    written = write_reports(
         assessment, output, formats=spec.report.formats, languages=spec.report.languages
     )
     head = assessment.headline()
@@ -164,13 +164,13 @@ def _cmd_report(args: argparse.Namespace) -> None:
 
 def _cmd_screen(args: argparse.Namespace) -> None:
     from wetval.io import read_indicators, read_parcels, write_table
-    from wetval.screening import screen_reserves
+    from wetval.screening import screen
 
     target = Path(args.output)
     check_table_output(target)
     parcels = read_parcels(args.parcels, scheme=args.scheme, encoding=args.encoding)
     indicators = read_indicators(args.indicators, encoding=args.encoding)
-    census = screen_reserves(parcels, indicators, args.card)
+    census = screen(parcels, indicators, args.card)
     target.parent.mkdir(parents=True, exist_ok=True)
     write_table(census.to_frame(), target, encoding=args.output_encoding)
     emit(

@@ -30,6 +30,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from wetval._deprecation import forward
 from wetval._flags import parse_flags
 from wetval._text import text_table
 from wetval.cards import Card
@@ -50,9 +51,9 @@ __all__ = [
     "QuotaCredits",
     "QuotaDebits",
     "QuotaRules",
-    "credits",
-    "debits",
-    "quota_accounts",
+    "account_credits",
+    "account_debits",
+    "account_quotas",
 ]
 
 RISK_CLASSES = ("low", "medium", "high")
@@ -430,7 +431,7 @@ class QuotaAccounts(Result):
         return self.credits.summary() + "\n\n" + self.debits.summary()
 
 
-def credits(
+def account_credits(
     parcels: ParcelTable, condition: ConditionLike, card: Card | str = "quota-jinxian"
 ) -> QuotaCredits:
     """Quota units of every restoration parcel (``role == "restoration"``).
@@ -562,7 +563,7 @@ def credits(
     return QuotaCredits(table=table, card=rules.card, provenance=provenance)
 
 
-def debits(
+def account_debits(
     parcels: ParcelTable,
     condition: ConditionLike,
     card: Card | str = "quota-jinxian",
@@ -688,7 +689,7 @@ def debits(
     return QuotaDebits(table=table, card=rules.card, provenance=provenance)
 
 
-def quota_accounts(
+def account_quotas(
     parcels: ParcelTable,
     card: Card | str = "quota-jinxian",
     *,
@@ -698,9 +699,20 @@ def quota_accounts(
     """Credits of the restoration parcels and debits of the occupation parcels.
 
     The calling convention of the ``quota`` method kind: ``f(parcels, card, *,
-    condition, projects=None)``. See :func:`credits` and :func:`debits`.
+    condition, projects=None)``. See :func:`account_credits` and :func:`account_debits`.
     """
     return QuotaAccounts(
-        credits=credits(parcels, condition, card),
-        debits=debits(parcels, condition, card, projects=projects),
+        credits=account_credits(parcels, condition, card),
+        debits=account_debits(parcels, condition, card, projects=projects),
     )
+
+
+#: The old names, kept for one release (deprecated): one verb, "account", per step.
+__getattr__ = forward(
+    __name__,
+    {
+        "credits": f"{__name__}:account_credits",
+        "debits": f"{__name__}:account_debits",
+        "quota_accounts": f"{__name__}:account_quotas",
+    },
+)

@@ -3,7 +3,8 @@
 :func:`render` turns a :class:`~wetval.report.document.ReportDocument` into
 HTML (self-contained: inline CSS, SVG charts and an embedded subset of the
 bundled CJK font), PDF (A4, font embedded), Markdown or XLSX (one sheet per
-table). :func:`write_reports` writes several formats atomically.
+table). :func:`write_reports` writes an assessment's JSON and reports, or
+already built documents, in several formats atomically.
 
 Rendering needs the ``report`` extra (``pip install 'wetval[report]'``:
 jinja2 for HTML, reportlab for PDF).
@@ -17,6 +18,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
+from wetval._deprecation import forward
 from wetval.errors import DependencyError
 from wetval.report.document import ReportDocument
 
@@ -24,7 +26,7 @@ if TYPE_CHECKING:
     from wetval.assess import Assessment
     from wetval.review import ReviewRecord
 
-__all__ = ["FORMATS", "export_assessment", "render", "write_reports"]
+__all__ = ["FORMATS", "render", "write_reports"]
 
 Format = Literal["html", "pdf", "md", "xlsx"]
 FORMATS: tuple[Format, ...] = ("html", "pdf", "md", "xlsx")
@@ -71,6 +73,58 @@ def render(document: ReportDocument, fmt: Format) -> bytes:
 
 
 def write_reports(
+    source: Assessment | ReportDocument | Iterable[ReportDocument],
+    directory: str | os.PathLike[str],
+    *,
+    formats: Iterable[Format] | None = None,
+    languages: Iterable[Literal["zh", "en"]] = ("zh", "en"),
+    review: ReviewRecord | None = None,
+    stem: str = "report",
+) -> dict[str, Path]:
+    """Write reports into ``directory``, all or nothing: the user's last step.
+
+    Parameters
+    ----------
+    source
+        An assessment (:func:`wetval.assess`): its JSON (``assessment.json``)
+        and a report per language and format are written. Or documents
+        already built (:func:`wetval.report.build.build_document`): each is
+        rendered in every format.
+    directory
+        Output directory (created if missing).
+    formats
+        Report formats; default ``html``, ``pdf`` and ``xlsx`` for an
+        assessment, every format (:data:`FORMATS`) for documents.
+    languages, review
+        For an assessment: report languages, and a completed review record of
+        it for the report's appendix.
+    stem
+        File names are ``{stem}_{lang}.{fmt}``.
+
+    Returns
+    -------
+    dict
+        ``"{lang}.{fmt}"`` (and ``"json"`` for an assessment) → written path.
+    """
+    if isinstance(source, ReportDocument):
+        return _write_documents(
+            [source], directory, stem=stem, formats=FORMATS if formats is None else formats
+        )
+    if hasattr(source, "to_json") and hasattr(source, "spec"):
+        return _write_assessment(
+            source,  # type: ignore[arg-type]
+            directory,
+            formats=("html", "pdf", "xlsx") if formats is None else formats,
+            languages=languages,
+            review=review,
+            stem=stem,
+        )
+    return _write_documents(
+        source, directory, stem=stem, formats=FORMATS if formats is None else formats
+    )
+
+
+def _write_documents(
     documents: Iterable[ReportDocument],
     directory: str | os.PathLike[str],
     *,
@@ -109,13 +163,14 @@ def write_reports(
     return written
 
 
-def export_assessment(
+def _write_assessment(
     assessment: Assessment,
     directory: str | os.PathLike[str],
     *,
     formats: Iterable[Format] = ("html", "pdf", "xlsx"),
     languages: Iterable[Literal["zh", "en"]] = ("zh", "en"),
     review: ReviewRecord | None = None,
+    stem: str = "report",
 ) -> dict[str, Path]:
     """Write an assessment's JSON and its reports into ``directory``, all or nothing.
 
@@ -150,7 +205,7 @@ def export_assessment(
     for lang in languages:
         document = build_document(assessment, lang, review=review)
         for fmt in formats:
-            files[f"{lang}.{fmt}"] = (f"report_{lang}.{fmt}", render(document, fmt))
+            files[f"{lang}.{fmt}"] = (f"{stem}_{lang}.{fmt}", render(document, fmt))
     target.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(dir=target.parent, prefix=f".{target.name}.partial-"))
     umask = os.umask(0)
@@ -170,3 +225,7 @@ def export_assessment(
                 leftover.unlink()
             staging.rmdir()
     return {key: target / name for key, (name, _) in files.items()}
+
+
+#: The old name, kept for one release (deprecated): the step's verb is ``write_reports``.
+__getattr__ = forward(__name__, {"export_assessment": f"{__name__}:write_reports"})

@@ -26,9 +26,9 @@ from wetval.report.document import (
     Figure,
     Paragraph,
     ReportDocument,
-    ReviewSheet,
+    ReviewBlock,
     Section,
-    Table,
+    TableBlock,
 )
 from wetval.report.first_page import first_page
 from wetval.report.strings import Lang, known, say, tr
@@ -168,7 +168,7 @@ def _table(
     decimals: Mapping[str, int] | None = None,
     max_rows: int | None = 40,
     print_columns: Sequence[str] | None = None,
-) -> Table:
+) -> TableBlock:
     """A result frame as a report table with its column names in ``lang``.
 
     Parameters
@@ -178,13 +178,13 @@ def _table(
     lang
         Report language.
     caption, sheet, max_rows
-        As for :class:`~wetval.report.document.Table`.
+        As for :class:`~wetval.report.document.TableBlock`.
     columns
         Columns kept, in order (those the frame has); all when ``None``.
     headers
         Column → strings key, overriding :data:`_HEADERS` for this table.
     decimals, print_columns
-        As for :class:`~wetval.report.document.Table`, naming the frame's own columns.
+        As for :class:`~wetval.report.document.TableBlock`, naming the frame's own columns.
     """
     keys = _HEADERS | dict(headers or {})
 
@@ -194,7 +194,7 @@ def _table(
 
     if columns is not None:
         frame = frame[[c for c in columns if c in frame.columns]]
-    return Table(
+    return TableBlock(
         frame.rename(columns=header),
         caption,
         sheet,
@@ -484,7 +484,7 @@ def _condition(assessment: Assessment, lang: Lang) -> Section:
     blocks: list[Block] = [
         Paragraph(tr("condition_text", lang, card=condition.card_id, grades=grade_names)),
         _grade_chart(assessment, lang),
-        Table(grade_table, tr("grade_table", lang), "grades", {tr("area_ha", lang): 2}),
+        TableBlock(grade_table, tr("grade_table", lang), "grades", {tr("area_ha", lang): 2}),
         _table(
             contribution_table,
             lang,
@@ -534,7 +534,7 @@ def _valuation(assessment: Assessment, lang: Lang) -> Section:
             tr("value_cny", lang): [s.total() for s in assessment.services.values()],
         }
     )
-    blocks.append(Table(comparison, tr("method_comparison", lang), "methods"))
+    blocks.append(TableBlock(comparison, tr("method_comparison", lang), "methods"))
     blocks.append(_valuation_chart(assessment, lang))
     name_column = "name_zh" if lang == "zh" else "name_en"
     for name, services in assessment.services.items():
@@ -547,7 +547,9 @@ def _valuation(assessment: Assessment, lang: Lang) -> Section:
                 tr("value_cny", lang): by_service.to_numpy(),
             }
         )
-        blocks.append(Table(table, f"{tr('by_service', lang)} — {name}", f"services_{name}"[:31]))
+        blocks.append(
+            TableBlock(table, f"{tr('by_service', lang)} — {name}", f"services_{name}"[:31])
+        )
         if services.quantities is not None:
             totals = services.quantities.sum()
             quantities = pd.DataFrame(
@@ -605,7 +607,7 @@ def _quota(assessment: Assessment, lang: Lang) -> Section:
     )
     blocks: list[Block] = [
         Paragraph(tr("quota_text", lang, card=report.card.id)),
-        Table(balances, tr("balance_table", lang), "balance", {}),
+        TableBlock(balances, tr("balance_table", lang), "balance", {}),
         _table(
             projects,
             lang,
@@ -699,9 +701,11 @@ def _price(assessment: Assessment, lang: Lang) -> Section:
                 card=assessment.spec["cards"]["pricing"],
             )
         ),
-        Table(approaches, tr("approach_table", lang), "price_approaches", {tr("weight", lang): 2}),
+        TableBlock(
+            approaches, tr("approach_table", lang), "price_approaches", {tr("weight", lang): 2}
+        ),
         _price_chart(assessment, lang),
-        Table(cost_table, tr("cost_table", lang), "cost_components"),
+        TableBlock(cost_table, tr("cost_table", lang), "cost_components"),
         _table(
             price.to_frame().reset_index(),
             lang,
@@ -920,10 +924,10 @@ def _cards_section(assessment: Assessment, lang: Lang) -> Section:
         columns=[tr("card", lang), tr("unverified", lang)],
     )
     blocks: list[Block] = [
-        Table(table, tr("cards_table", lang), "cards", max_rows=None),
-        Table(sources, tr("sources", lang), "sources", max_rows=None),
+        TableBlock(table, tr("cards_table", lang), "cards", max_rows=None),
+        TableBlock(sources, tr("sources", lang), "sources", max_rows=None),
         Paragraph(tr("unverified", lang), tone="warning"),
-        Table(unverified, tr("unverified", lang), "unverified", max_rows=None),
+        TableBlock(unverified, tr("unverified", lang), "unverified", max_rows=None),
     ]
     return Section("cards", tr("s_cards", lang), tuple(blocks))
 
@@ -954,7 +958,7 @@ def _review(assessment: Assessment, lang: Lang) -> Section:
     rows = tuple(
         (str(ident), str(row[name]), float(row["weight"])) for ident, row in criteria.iterrows()
     )
-    sheet = ReviewSheet(
+    sheet = ReviewBlock(
         criteria=rows,
         decisions=(tr("approve", lang), tr("approve_revisions", lang), tr("reject", lang)),
         signature_lines=6,

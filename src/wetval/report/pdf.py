@@ -13,8 +13,8 @@ from wetval.report.document import (
     Figure,
     Paragraph,
     ReportDocument,
-    ReviewSheet,
-    Table,
+    ReviewBlock,
+    TableBlock,
 )
 from wetval.report.fonts import font_path
 from wetval.report.html import _format_cell
@@ -111,7 +111,7 @@ def _facts(block: Facts, styles: dict[str, Any], width: float) -> list[Any]:
     return [table]
 
 
-def _table(block: Table, styles: dict[str, Any], width: float) -> list[Any]:
+def _table(block: TableBlock, styles: dict[str, Any], width: float) -> list[Any]:
     from reportlab.lib import colors
     from reportlab.platypus import Paragraph as P
     from reportlab.platypus import Spacer, TableStyle
@@ -166,7 +166,7 @@ def _figure(block: Figure, styles: dict[str, Any], width: float) -> list[Any]:
     return [KeepTogether([image, P(_escape(block.caption), styles["caption"])])]
 
 
-def _review(block: ReviewSheet, styles: dict[str, Any], width: float, lang: str) -> list[Any]:
+def _review(block: ReviewBlock, styles: dict[str, Any], width: float, lang: str) -> list[Any]:
     from reportlab.lib import colors
     from reportlab.platypus import Paragraph as P
     from reportlab.platypus import Spacer, TableStyle
@@ -240,7 +240,7 @@ def _block(block: Block, styles: dict[str, Any], width: float, lang: str) -> lis
         return [P(_escape(block.text), style)]
     if isinstance(block, Facts):
         return _facts(block, styles, width)
-    if isinstance(block, Table):
+    if isinstance(block, TableBlock):
         return _table(block, styles, width)
     if isinstance(block, Figure):
         return _figure(block, styles, width)

@@ -115,11 +115,11 @@ def check_credit_metric_method(method: Method) -> None:
 def check_pricing_method(method: Method) -> None:
     """Call convention, a shipped card and prices that scale with area."""
     _positional(method, ("credits", "card"))
-    from wetval.quota.accounts import QuotaCredits, credits
+    from wetval.quota.accounts import QuotaCredits, account_credits
 
     parcels, condition = _sample()
     doubled, _ = _sample(2.0)
-    base = credits(parcels, condition)  # type: ignore[arg-type]
+    base = account_credits(parcels, condition)  # type: ignore[arg-type]
     for card in _cards(method, "pricing"):
         price = method(base, card)
         table = price.table
@@ -127,7 +127,7 @@ def check_pricing_method(method: Method) -> None:
         reversed_credits = QuotaCredits(table=base.table.iloc[::-1], card=base.card)
         again = method(reversed_credits, card).table["recommended"].reindex(table.index)
         assert np.allclose(table["recommended"], again), f"{method.name}: prices depend on order"
-        bigger = method(credits(doubled, condition), card).table["recommended"]  # type: ignore[arg-type]
+        bigger = method(account_credits(doubled, condition), card).table["recommended"]  # type: ignore[arg-type]
         assert np.allclose(bigger, 2 * table["recommended"], rtol=1e-3), (
             f"{method.name}: without service values, prices must scale with area"
         )
