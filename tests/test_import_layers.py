@@ -43,6 +43,7 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
             "wetval.indicators",
             "wetval.inventory",
             "wetval.io",
+            "wetval.kinds",
             "wetval.landclass",
             "wetval.messages",
             "wetval.plotting",

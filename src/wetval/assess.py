@@ -39,14 +39,15 @@ from wetval.errors import ValidationError as DataError
 from wetval.hashing import file_hash, result_hash
 from wetval.inventory import Inventory
 from wetval.io import read_indicators, read_parcels, read_table
-from wetval.pricing import PoolFinance, QuotaPrice, RestorationPlan, pool_finance, price_quota
+from wetval.kinds import ConditionInputs, PriceInputs, QuotaInputs, ValuationInputs
+from wetval.plugins import run
+from wetval.pricing import PoolFinance, QuotaPrice, RestorationPlan, pool_finance
 from wetval.provenance import CardRef, Provenance
 from wetval.quota import (
     BalanceReport,
     FundSplit,
     QuotaAccounts,
     QuotaLedger,
-    account_quotas,
     allocate_funds,
     balance,
 )
@@ -67,7 +68,7 @@ from wetval.tables import IndicatorTable, ParcelTable
 from wetval.uncertainty import MonteCarloResult, PriceChain, monte_carlo
 from wetval.uncertainty.sensitivity import TornadoResult
 from wetval.units import M2_PER_MU
-from wetval.valuation import ServiceValues
+from wetval.valuation import VALUATION_KINDS, ServiceValues
 
 __all__ = [
     "Assessment",
@@ -367,6 +368,10 @@ def _load_data(
     return parcels, indicators, projects, ledger, inputs
 
 
+#: The card kind each method step of the assessment runs.
+_STEP_KINDS = {"condition": ("condition",), "quota": ("quota",), "pricing": ("pricing",)}
+
+
 def _cards(spec: AssessmentSpec) -> dict[str, Card]:
     """Load every card the spec names, reporting all problems at once."""
     names = {
@@ -393,6 +398,14 @@ def _cards(spec: AssessmentSpec) -> dict[str, Card]:
             cards[role] = load_card(target)
         except (CardError, KeyError) as error:
             errors.append(f"- cards.{role.split(':')[0]} = {name!r}: {error}")
+            continue
+        step = role.split(":")[0]
+        wanted = VALUATION_KINDS if step == "valuation" else _STEP_KINDS.get(step)
+        if wanted is not None and cards[role].kind not in wanted:
+            errors.append(
+                f"- cards.{step} = {name!r} is a card of kind {cards[role].kind!r}; "
+                f"this step needs a card of kind {' or '.join(map(repr, wanted))}"
+            )
     if errors:
         raise SpecError("cannot load the project's cards:\n" + "\n".join(errors))
     overrides = {
@@ -610,9 +623,6 @@ def assess(
     wetval.errors.ValidationError
         For bad data, naming every offending row.
     """
-    from wetval.condition import score
-    from wetval.valuation import value
-
     steps = _Steps(progress)
     with steps.step("cards"):
         cards = _cards(spec)
@@ -622,7 +632,9 @@ def assess(
             raise SpecError("data.indicators is required: condition scoring needs them")
         inventory = parcels.inventory(indicators)
     with steps.step("condition"):
-        condition = score(indicators, cards["condition"], parcels=parcels)
+        condition: ConditionResult = run(
+            "condition", cards["condition"], ConditionInputs(indicators, parcels)
+        )
     with steps.step("selection"):
         project, condition_input, excluded, notes = _select_project(spec, parcels, condition)
         plans = _plans(spec, project.to_frame())
@@ -632,18 +644,15 @@ def assess(
     services: dict[str, ServiceValues] = {}
     with steps.step("valuation"):
         for name in spec.cards.valuation:
-            result = value(
-                project,
-                cards[f"valuation:{name}"],
-                condition=condition_input,
-                indicators=indicators,
-            )
+            card = cards[f"valuation:{name}"]
+            inputs_v = ValuationInputs(project, condition_input, indicators)
+            result: ServiceValues = run(str(card.kind), card, inputs_v)
             if result.price_year != year:
                 result = result.at_price_year(year, spec.options.price_index)
             services[name] = result
     with steps.step("quota"):
-        accounts = account_quotas(
-            project, cards["quota"], condition=condition_input, projects=projects
+        accounts: QuotaAccounts = run(
+            "quota", cards["quota"], QuotaInputs(project, condition_input, projects)
         )
         balance_report = balance(accounts.credits, accounts.debits, ledger=ledger)
     occupied = accounts.debits.to_frame()
@@ -654,15 +663,15 @@ def assess(
         pricing_year = cards["pricing"].price_year or year
         if value_services.price_year != pricing_year:
             value_services = value_services.at_price_year(pricing_year, spec.options.price_index)
-        price = price_quota(
+        price_inputs = PriceInputs(
             accounts.credits,
-            cards["pricing"],
-            plans=plans,
+            plans=tuple(plans),
             services=value_services,
             fund_card=cards.get("funds"),
             wetland_level=level,
             valuation_date=spec.project.date,
         )
+        price: QuotaPrice = run("pricing", cards["pricing"], price_inputs)
     with steps.step("funds"):
         sale = _sale(balance_report, price)
         funds = None

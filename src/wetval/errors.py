@@ -20,6 +20,9 @@ __all__ = [
     "DataQualityWarning",
     "DateError",
     "DependencyError",
+    "MethodInputsError",
+    "MethodKindError",
+    "MethodResultError",
     "PluginError",
     "PluginWarning",
     "Problem",
@@ -342,3 +345,15 @@ class UnknownMethodError(WetvalError, KeyError):
 
 class PluginError(WetvalError):
     """A method plugin exists but could not be loaded or is malformed."""
+
+
+class MethodKindError(PluginError):
+    """A method was run as another kind, or on a card of a kind it does not read."""
+
+
+class MethodInputsError(PluginError, TypeError):
+    """A method was given an inputs bundle of the wrong type (names the expected one)."""
+
+
+class MethodResultError(PluginError, TypeError):
+    """A method returned something other than its kind's result type."""

@@ -47,8 +47,9 @@ from wetval.condition.aggregate import weighted_sum
 from wetval.condition.normalise import minmax
 from wetval.errors import CardError, ProblemCollector
 from wetval.indicators import Direction, IndicatorCatalogue
+from wetval.kinds import ScreeningInputs
 from wetval.plotting import axes
-from wetval.plugins import Method, get_method
+from wetval.plugins import Method, run
 from wetval.provenance import Provenance
 from wetval.results import Result
 from wetval.tables import AREA_TOLERANCE_M2, IndicatorTable, ParcelTable
@@ -196,7 +197,7 @@ def screen(
         raise CardError(
             card.id, [("kind", f"card {card.id!r} is not a screening card with a method")]
         )
-    result: ReserveCensus = get_method(card.method, kind="screening")(parcels, indicators, card)
+    result: ReserveCensus = run("screening", card, ScreeningInputs(parcels, indicators))
     return result
 
 
@@ -461,10 +462,15 @@ def reserve_census(parcels: ParcelTable, indicators: IndicatorTable, card: Card)
     )
 
 
+def reserve_census_method(card: Card, inputs: ScreeningInputs) -> ReserveCensus:
+    """The ``reserve-census`` method: :func:`reserve_census` on the inputs bundle."""
+    return reserve_census(inputs.parcels, inputs.indicators, card)
+
+
 RESERVE_CENSUS = Method(
     "reserve-census",
     "screening",
-    reserve_census,
+    reserve_census_method,
     "reserve-resource census: eligibility rules with reasons, restoration potential, ranking",
     ("screening",),
 )

@@ -285,7 +285,7 @@ def price_quota(
 ) -> QuotaPrice:
     """Price quota parcels by the cost, value and market approaches and reconcile them.
 
-    The calling convention of the ``pricing`` method kind: ``f(credits, card, **options)``.
+    The ``quota-price`` method runs this (:mod:`wetval.pricing.methods`).
 
     Parameters
     ----------

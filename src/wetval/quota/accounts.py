@@ -698,8 +698,8 @@ def account_quotas(
 ) -> QuotaAccounts:
     """Credits of the restoration parcels and debits of the occupation parcels.
 
-    The calling convention of the ``quota`` method kind: ``f(parcels, card, *,
-    condition, projects=None)``. See :func:`account_credits` and :func:`account_debits`.
+    The ``jinxian-quota`` method runs this (:mod:`wetval.quota.methods`). See
+    :func:`account_credits` and :func:`account_debits`.
     """
     return QuotaAccounts(
         credits=account_credits(parcels, condition, card),

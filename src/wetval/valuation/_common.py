@@ -9,7 +9,7 @@ of card parameters.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -34,6 +34,7 @@ from wetval.units import (
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
 
+    from wetval.kinds import ValuationInputs
     from wetval.tables import IndicatorTable, ParcelTable
 
 __all__ = [
@@ -42,6 +43,7 @@ __all__ = [
     "ConditionLike",
     "ServiceValues",
     "override",
+    "valuation_method",
 ]
 
 #: Method kinds that produce :class:`ServiceValues`.
@@ -55,6 +57,47 @@ NONE_ECOSYSTEM = "none"
 #: ``index`` (0–1) and/or ``grade`` (labels), or any object whose
 #: ``to_frame()`` returns such a DataFrame (e.g. a ConditionResult).
 ConditionLike = Any
+
+
+#: A valuation function as users call it:
+#: ``f(parcels, card, *, condition, indicators, price_year)``.
+ValuationFunction = Callable[..., "ServiceValues"]
+
+
+def valuation_method(
+    function: ValuationFunction,
+) -> Callable[[Card, ValuationInputs], ServiceValues]:
+    """The registered form ``f(card, inputs)`` of a public valuation function.
+
+    Parameters
+    ----------
+    function
+        ``function(parcels, card, *, condition, indicators, price_year)``.
+
+    Returns
+    -------
+    Callable
+        ``adapter(card, inputs)`` calling ``function`` with the fields of a
+        :class:`~wetval.kinds.ValuationInputs` bundle.
+    """
+
+    def adapter(card: Card, inputs: ValuationInputs) -> ServiceValues:
+        values: ServiceValues = function(
+            inputs.parcels,
+            card,
+            condition=inputs.condition,
+            indicators=inputs.indicators,
+            price_year=inputs.price_year,
+        )
+        return values
+
+    adapter.__name__ = adapter.__qualname__ = f"{function.__name__}_method"
+    adapter.__module__ = function.__module__
+    adapter.__doc__ = (
+        f"The registered method: :func:`{function.__name__}` on a "
+        f":class:`~wetval.kinds.ValuationInputs` bundle.\n\n{function.__doc__ or ''}"
+    )
+    return adapter
 
 
 @dataclass(frozen=True)

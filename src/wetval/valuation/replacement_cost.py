@@ -51,6 +51,7 @@ from wetval.valuation._common import (
     conversion_notes,
     indicator_positions,
     make_result,
+    valuation_method,
 )
 
 __all__ = ["GEP_REPLACEMENT_COST", "SERVICE_QUANTITIES", "gep_replacement_cost"]
@@ -373,7 +374,7 @@ def gep_replacement_cost(
 GEP_REPLACEMENT_COST = Method(
     name="gep-replacement-cost",
     kind="replacement-cost",
-    function=gep_replacement_cost,
+    function=valuation_method(gep_replacement_cost),
     summary="GEP physical quantities (storage, removal, carbon, O2, cooling, visits) × prices",
     card_kinds=("replacement-cost",),
 )

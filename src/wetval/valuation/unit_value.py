@@ -37,6 +37,7 @@ from wetval.valuation._common import (
     make_result,
     parcel_ecosystems,
     require_indicators,
+    valuation_method,
 )
 
 __all__ = [
@@ -333,7 +334,7 @@ def unit_value_table(
 XIE_EQUIVALENT = Method(
     name="xie-equivalent",
     kind="unit-value",
-    function=xie_equivalent,
+    function=valuation_method(xie_equivalent),
     summary="Xie et al. 2015 equivalent factors × D × area (谢高地当量因子法)",
     card_kinds=("unit-value",),
 )
@@ -341,7 +342,7 @@ XIE_EQUIVALENT = Method(
 UNIT_VALUE_TABLE = Method(
     name="unit-value-table",
     kind="unit-value",
-    function=unit_value_table,
+    function=valuation_method(unit_value_table),
     summary="per-type unit values × area (de Groot 2012, Costanza 2014), converted to CNY",
     card_kinds=("unit-value",),
 )
