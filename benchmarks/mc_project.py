@@ -10,7 +10,7 @@ import numpy as np
 from wetval.condition import score
 from wetval.datasets import synthetic_county
 from wetval.pricing import price_quota
-from wetval.quota import credits
+from wetval.quota import account_credits
 from wetval.tables import ParcelTable
 from wetval.uncertainty import PriceChain
 from wetval.valuation import value
@@ -44,7 +44,7 @@ def project(n_priced: int = 5_000, seed: int = 6) -> PriceChain:
     condition = score(county.indicators, card, parcels)
     restoration = parcels.subset((parcels.to_frame()["role"] == "restoration").to_numpy())
     grades = condition.to_frame().loc[restoration.ids, ["index", "grade_zh"]]
-    quota = credits(restoration, grades.rename(columns={"grade_zh": "grade"}))
+    quota = account_credits(restoration, grades.rename(columns={"grade_zh": "grade"}))
     services = value(restoration, "xie2015", condition=condition, price_year=2024)
     price = price_quota(quota, "pricing-jinxian", services=services)
     return PriceChain(

@@ -13,7 +13,7 @@ import pytest
 import wetval
 from wetval import IndicatorTable, ParcelTable
 from wetval.condition import score
-from wetval.screening import screen_reserves
+from wetval.screening import screen
 
 from .conftest import N_PARCELS
 
@@ -69,7 +69,5 @@ def test_screen_reserves_million_parcels(benchmark, million_parcels, raw_million
     indicators = IndicatorTable.from_frame(raw_indicators)
     million_parcels.hash  # noqa: B018
     indicators.hash  # noqa: B018
-    result = benchmark.pedantic(
-        screen_reserves, args=(million_parcels, indicators), rounds=3, iterations=1
-    )
+    result = benchmark.pedantic(screen, args=(million_parcels, indicators), rounds=3, iterations=1)
     assert len(result.parcels) == N_PARCELS

@@ -16,9 +16,9 @@ from wetval.quota import (
     QuotaAccounts,
     QuotaCredits,
     QuotaLedger,
+    account_credits,
+    account_quotas,
     balance,
-    credits,
-    quota_accounts,
 )
 from wetval.tables import ParcelTable
 
@@ -61,7 +61,7 @@ def quota_inputs() -> tuple[ParcelTable, pd.DataFrame, pd.Series]:
 @pytest.fixture(scope="module")
 def quota_credits(quota_inputs) -> QuotaCredits:  # type: ignore[no-untyped-def]
     parcels, condition, _ = quota_inputs
-    return credits(parcels, condition)
+    return account_credits(parcels, condition)
 
 
 def test_credits_100k_parcels(benchmark, quota_inputs) -> None:  # type: ignore[no-untyped-def]
@@ -102,7 +102,7 @@ def _county(n_credit: int, n_debit: int) -> QuotaAccounts:
         {"grade": rng.choice(["优", "良", "中", "差"], n), "index": rng.random(n)},
         index=parcels.ids,
     )
-    return quota_accounts(parcels, condition=condition)
+    return account_quotas(parcels, condition=condition)
 
 
 @pytest.fixture(scope="module")

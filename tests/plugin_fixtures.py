@@ -9,7 +9,7 @@ from wetval.kinds import PriceInputs, QuotaInputs
 from wetval.plugins import Method
 from wetval.pricing import QuotaPrice, price_quota
 from wetval.pricing.body import QuotaPriceBody
-from wetval.quota import QuotaAccounts, quota_accounts
+from wetval.quota import QuotaAccounts, account_quotas
 
 
 def _double(values: list[float]) -> list[float]:
@@ -29,7 +29,7 @@ NOT_A_METHOD = object()
 
 def _premium_quota(card: Card, inputs: QuotaInputs) -> QuotaAccounts:
     """Jinxian accounting, then every credit's units times the card's ``premium`` option."""
-    accounts = quota_accounts(
+    accounts = account_quotas(
         inputs.parcels, card, condition=inputs.condition, projects=inputs.projects
     )
     table = accounts.credits.table.copy()

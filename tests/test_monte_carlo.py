@@ -24,7 +24,7 @@ from wetval.condition import score
 from wetval.errors import WetvalError
 from wetval.messages import Message, Term
 from wetval.pricing import RestorationPlan, pledge_capacity, price_quota
-from wetval.quota import credits
+from wetval.quota import account_credits
 from wetval.uncertainty import MonteCarloResult, PriceChain, monte_carlo
 from wetval.valuation import override, value
 
@@ -56,7 +56,7 @@ def run(
     keep = (parcels_frame["role"] == "restoration").to_numpy() & frame["index"].notna().to_numpy()
     parcels = county.parcels.subset(keep)
     grades = frame.loc[parcels.ids, ["index", "grade_zh"]].rename(columns={"grade_zh": "grade"})
-    quota = credits(parcels, grades)
+    quota = account_credits(parcels, grades)
     valued = (
         parcels.subset(np.isin(parcels.category, ["wetland", "water"])) if wet_only else parcels
     )
@@ -377,7 +377,7 @@ def test_other_valuation_methods_are_held_at_the_run(county: Any, card: str) -> 
     keep = (county.parcels.to_frame()["role"] == "restoration").to_numpy()
     parcels = county.parcels.subset(keep & frame["index"].notna().to_numpy())
     grades = frame.loc[parcels.ids, ["index", "grade_zh"]]
-    quota = credits(parcels, grades.rename(columns={"grade_zh": "grade"}))
+    quota = account_credits(parcels, grades.rename(columns={"grade_zh": "grade"}))
     wet = parcels.subset(np.isin(parcels.category, ["wetland", "water"]))
     services = value(wet, card, indicators=county.indicators, price_year=2017)
     price = price_quota(quota, services=services, services_price_factor=1.2)
@@ -480,7 +480,7 @@ def test_distributions_on_cards_the_chain_holds_are_listed_and_noted(county: Any
     keep = (county.parcels.to_frame()["role"] == "restoration").to_numpy()
     parcels = county.parcels.subset(keep & frame["index"].notna().to_numpy())
     grades = frame.loc[parcels.ids, ["index", "grade_zh"]].rename(columns={"grade_zh": "grade"})
-    quota = credits(parcels, grades, quota_card)
+    quota = account_credits(parcels, grades, quota_card)
     services = value(parcels, "xie2015", condition=condition, price_year=2024)
     price = price_quota(quota, services=services, fund_card=fund_card)
     chain = PriceChain(

@@ -25,7 +25,7 @@ from wetval.pricing import (
     recovery_loss_factor,
 )
 from wetval.pricing.kernel import annuity_factor
-from wetval.quota import QuotaCredits, credits
+from wetval.quota import QuotaCredits, account_credits
 
 ANNUITY_8_20 = (1 - 1.08**-20) / 0.08  # 9.818147
 MARKET = 0.5 * 88453.65 + 0.5 * 94117.65  # 91,285.65 yuan per quota unit
@@ -34,7 +34,7 @@ MARKET = 0.5 * 88453.65 + 0.5 * 94117.65  # 91,285.65 yuan per quota unit
 def _credits(**extra: object) -> QuotaCredits:
     row = {"compensated_first": True, "risk_class": "low", **extra}
     table = parcels([credit("R1", "民和镇", "1108", 9, **row)])
-    return credits(table, condition({"R1": "优"}))
+    return account_credits(table, condition({"R1": "优"}))
 
 
 def _esv(value: float = 20_000.0, year: int = 2024) -> pd.Series:
@@ -108,7 +108,7 @@ def test_factors_for_one_rate_and_for_a_vector_of_rates_agree() -> None:
 def test_value_horizon_and_quality_adjustment() -> None:
     card = load_card("pricing-jinxian")
     table = parcels([credit("R1", "民和镇", "1108", 9, compensated_first=True, risk_class="low")])
-    good = credits(table, condition({"R1": "良"}))  # quality factor 0.8
+    good = account_credits(table, condition({"R1": "良"}))  # quality factor 0.8
     row = price_quota(good, services=_esv()).table.loc["R1"]
     assert row["value"] == pytest.approx(20_000 * 0.8 / 0.08)
     horizon = card.model_copy(
@@ -285,7 +285,7 @@ def test_plan_errors() -> None:
 
 def test_nothing_to_price_gives_nan_per_unit_not_an_error() -> None:
     aquaculture = parcels([credit("R2", "民和镇", "1104A", 3)])  # not legal wetland: 0 units
-    price = price_quota(credits(aquaculture, condition({"R2": "良"})))
+    price = price_quota(account_credits(aquaculture, condition({"R2": "良"})))
     assert price.units == 0 and price.table.empty
     assert np.isnan(price.per_unit) and all(np.isnan(price.range_per_unit))
     assert "0 parcels" in price.summary()
@@ -298,7 +298,7 @@ def test_not_eligible_parcels_are_not_priced_and_json_round_trip() -> None:
             credit("R2", "民和镇", "1104A", 3),
         ]
     )
-    price = price_quota(credits(table, condition({"R1": "优", "R2": "良"})))
+    price = price_quota(account_credits(table, condition({"R1": "优", "R2": "良"})))
     assert list(price.table.index) == ["R1"]
     assert any("not priced" in str(f) for f in price.flags)
     again = QuotaPrice.from_json(price.to_json())
@@ -329,7 +329,7 @@ def test_compensated_first_text_in_a_credit_table_is_parsed() -> None:
 
 def _two_parcel_credits() -> QuotaCredits:
     rows = [credit(p, "民和镇", "1108", 9, compensated_first=True) for p in ("R1", "R2", "R3")]
-    return credits(parcels(rows), condition({"R1": "优", "R2": "良", "R3": "中"}))
+    return account_credits(parcels(rows), condition({"R1": "优", "R2": "良", "R3": "中"}))
 
 
 def test_bad_service_values_are_one_error_naming_every_parcel() -> None:

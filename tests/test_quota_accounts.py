@@ -19,10 +19,10 @@ from wetval.errors import ValidationError, WetvalError
 from wetval.quota import (
     BalanceReport,
     QuotaCredits,
+    account_credits,
+    account_debits,
+    account_quotas,
     balance,
-    credits,
-    debits,
-    quota_accounts,
 )
 
 
@@ -42,7 +42,9 @@ def test_credit_units_by_hand() -> None:
             credit("R5", "民和镇", "0101", 3, target_class="0101"),
         ]
     )  # fmt: skip
-    result = credits(table, condition({"R1": "优", "R2": "良", "R3": "良", "R4": "中", "R5": "优"}))
+    result = account_credits(
+        table, condition({"R1": "优", "R2": "良", "R3": "良", "R4": "中", "R5": "优"})
+    )
     units = result.table["units"]
     assert units["R1"] == pytest.approx(round(9 * 1.0 * 1.0 / (1.07 * 1.25), 4))
     assert units["R2"] == pytest.approx(18 * 0.8)
@@ -60,7 +62,7 @@ def test_quality_basis_index_uses_the_condition_index() -> None:
     card = load_card("quota-jinxian")
     by_index = card.model_copy(update={"options": {**card.options, "quality_basis": "index"}})
     table = parcels([credit("R1", "民和镇", "1108", 10, compensated_first=True, risk_class="low")])
-    result = credits(table, condition({"R1": "良"}, index=0.55), by_index)
+    result = account_credits(table, condition({"R1": "良"}, index=0.55), by_index)
     assert result.table.loc["R1", "units"] == pytest.approx(5.5)
 
 
@@ -73,7 +75,7 @@ def test_debits_levels_and_article_19() -> None:
             debit("O4", "民和镇", "1104A", 4, "general", "P01"),
         ]
     )
-    result = debits(table, condition({"O1": "中", "O2": "优", "O3": "良", "O4": "良"}))
+    result = account_debits(table, condition({"O1": "中", "O2": "优", "O3": "良", "O4": "良"}))
     frame = result.table
     assert frame.loc["O1", "units"] == pytest.approx(3 * 0.6)
     assert not frame.loc["O2", "permissible"] and frame.loc["O2", "units"] == 0.0
@@ -89,7 +91,7 @@ def test_debits_project_types_from_a_project_table() -> None:
     rows = [debit("O1", "梅庄镇", "1102", 2, "national", "P09")]
     del rows[0]["project_type"]
     projects = pd.DataFrame({"project_id": ["P09"], "project_type": ["disaster_prevention"]})
-    result = debits(parcels(rows), condition({"O1": "优"}), projects=projects)
+    result = account_debits(parcels(rows), condition({"O1": "优"}), projects=projects)
     assert result.table.loc["O1", "permissible"]
 
 
@@ -102,16 +104,16 @@ def test_errors_name_every_offending_parcel() -> None:
         ]
     )
     with pytest.raises(ValidationError) as caught:
-        credits(table, condition({"R1": "优", "R2": "优", "R3": "优"}))
+        account_credits(table, condition({"R1": "优", "R2": "优", "R3": "优"}))
     problems = caught.value.problems
     assert set(problems["parcel_id"]) == {"R1", "R2", "R3"}
     assert set(problems["column"]) == {"years_to_target", "risk_class", "target_class"}
     with pytest.raises(ValidationError) as caught:
-        credits(table, condition({"R1": "优", "R2": "A+"}))
+        account_credits(table, condition({"R1": "优", "R2": "A+"}))
     text = str(caught.value)
     assert "no condition grade" in text and "R3" in text and "A+" in text
     with pytest.raises(ValidationError) as caught:
-        credits(table, condition({"R1": "优"}).drop(columns="index"))
+        account_credits(table, condition({"R1": "优"}).drop(columns="index"))
     # a missing column is named as such, not pinned on a row
     assert caught.value.problems[["row", "column"]].to_dict("records") == [
         {"row": None, "column": "index"}
@@ -123,7 +125,7 @@ def test_debits_need_level_and_project_type() -> None:
     row["wetland_level"] = None
     row["project_type"] = None
     with pytest.raises(ValidationError, match="重要湿地名录") as caught:
-        debits(parcels([row]), condition({"O1": "中"}))
+        account_debits(parcels([row]), condition({"O1": "中"}))
     assert set(caught.value.problems["column"]) == {"wetland_level", "project_type"}
 
 
@@ -139,7 +141,7 @@ def _sample() -> tuple[QuotaCredits, object]:
         ]
     )
     grades = {"C1": "良", "C2": "优", "C3": "中", "D1": "中", "D2": "良", "D3": "良"}
-    accounts = quota_accounts(table, "quota-jinxian", condition=condition(grades))
+    accounts = account_quotas(table, "quota-jinxian", condition=condition(grades))
     return accounts.credits, accounts.debits
 
 
@@ -182,7 +184,7 @@ def test_cross_county_location_factor_and_switch() -> None:
         ]
     )
     grades = condition({"C3": "中", "D4": "差"})
-    accounts = quota_accounts(table, condition=grades)
+    accounts = account_quotas(table, condition=grades)
     report = balance(accounts.credits, accounts.debits)
     match = report.matches.iloc[0]
     # needs 3 亩 and 3 * 0.4 = 1.2 units; C3 delivers 3.6 * 0.75 units per whole parcel,
@@ -193,7 +195,7 @@ def test_cross_county_location_factor_and_switch() -> None:
     assert report.balanced
     card = load_card("quota-jinxian")
     local = card.model_copy(update={"options": {**card.options, "allow_cross_county": False}})
-    accounts = quota_accounts(table, local, condition=grades)
+    accounts = account_quotas(table, local, condition=grades)
     report = balance(accounts.credits, accounts.debits)
     assert not report.balanced
     assert "cross-county not allowed" in report.shortfalls.loc["P04", "reason"]
@@ -207,7 +209,7 @@ def test_shortfall_of_an_occupation_without_project_keeps_its_reason() -> None:
         ]
     )
     grades = condition({"C1": "优", "D1": "优"})
-    report = balance(credits(table, grades), debits(table, grades))
+    report = balance(account_credits(table, grades), account_debits(table, grades))
     # the reason was filed under the missing id and the '(no project)' row showed none
     reason = report.shortfalls.loc["(no project)", "reason"]
     assert reason.startswith("D1: eligible credits ran out (4.0000 units")
@@ -251,7 +253,7 @@ def test_sample_county_flags_the_wharf_on_national_wetland(county) -> None:  # t
     grades = pd.DataFrame(
         {"grade": np.resize(["优", "良", "中", "差"], len(ids)), "index": 0.6}, index=ids
     )
-    accounts = quota_accounts(county.parcels, condition=grades, projects=county.projects)
+    accounts = account_quotas(county.parcels, condition=grades, projects=county.projects)
     bad = accounts.debits.not_permissible()
     assert set(bad["project_id"]) == {"P04"}  # the SYNTHETIC tourist wharf on national wetland
     assert (bad["wetland_level"] == "national").all()
@@ -284,7 +286,7 @@ def test_compensated_first_spellings_are_read_as_yes_or_no(
                            years_to_target=20))  # fmt: skip
         grades[f"R{number}"] = "良"
         expected.append(yes)
-    frame = credits(parcels(rows), condition(grades)).table
+    frame = account_credits(parcels(rows), condition(grades)).table
     assert frame["compensated_first"].tolist() == expected
     # 20 years to target: T = 1.68 (card time_lag row 16-20) unless compensated first
     assert frame["time_lag_factor"].tolist() == [1.0 if yes else 1.68 for yes in expected]
@@ -295,7 +297,7 @@ def test_compensated_first_empty_is_no_and_unreadable_values_are_named() -> None
         credit("R1", "民和镇", "1108", 9, compensated_first=None, years_to_target=20),
         credit("R2", "民和镇", "1108", 9, compensated_first="  ", years_to_target=20),
     ]
-    frame = credits(parcels(rows), condition({"R1": "良", "R2": "良"})).table
+    frame = account_credits(parcels(rows), condition({"R1": "良", "R2": "良"})).table
     assert not frame["compensated_first"].any()
     rows += [
         credit("R3", "民和镇", "1108", 9, compensated_first="maybe"),
@@ -303,7 +305,9 @@ def test_compensated_first_empty_is_no_and_unreadable_values_are_named() -> None
         credit("R5", "民和镇", "1108", 9, compensated_first=2),
     ]
     with pytest.raises(ValidationError, match="是/否") as caught:
-        credits(parcels(rows), condition(dict.fromkeys(["R1", "R2", "R3", "R4", "R5"], "良")))
+        account_credits(
+            parcels(rows), condition(dict.fromkeys(["R1", "R2", "R3", "R4", "R5"], "良"))
+        )
     problems = caught.value.problems
     assert problems[["parcel_id", "column"]].to_dict("records") == [
         {"parcel_id": p, "column": "compensated_first"} for p in ("R3", "R4", "R5")
@@ -317,7 +321,7 @@ def test_project_types_accept_the_cards_names_and_refuse_unknown_ones_on_nationa
     rows = [
         debit(f"O{i}", "梅庄镇", "1102", 2, "national", "P01", kind=k) for i, k in enumerate(kinds)
     ]
-    frame = debits(parcels(rows), condition(dict.fromkeys(frame_ids(rows), "良"))).table
+    frame = account_debits(parcels(rows), condition(dict.fromkeys(frame_ids(rows), "良"))).table
     assert frame["project_type"].tolist() == [
         "water_conservancy", "water_conservancy", "disaster_prevention", "tourism", "tourism",
     ]  # fmt: skip
@@ -328,7 +332,7 @@ def test_project_types_accept_the_cards_names_and_refuse_unknown_ones_on_nationa
         debit("G1", "民和镇", "1104", 2, "general", "P01", kind="dam"),  # general: no Art. 19 test
     ]
     with pytest.raises(ValidationError, match="water_conservancy \\(水利\\)") as caught:
-        debits(parcels(unknown), condition(dict.fromkeys(frame_ids(unknown), "良")))
+        account_debits(parcels(unknown), condition(dict.fromkeys(frame_ids(unknown), "良")))
     problems = caught.value.problems
     assert problems[["parcel_id", "column", "value"]].to_dict("records") == [
         {"parcel_id": "N1", "column": "project_type", "value": "dam"},

@@ -24,9 +24,9 @@ from wetval.quota import (
     QuotaCredits,
     QuotaDebits,
     QuotaLedger,
+    account_credits,
+    account_quotas,
     balance,
-    credits,
-    quota_accounts,
 )
 
 SCHEDULE = [("acceptance", "0.6"), ("monitoring-1", "0.2"), ("monitoring-2", "0.2")]
@@ -114,7 +114,7 @@ def test_from_credits_and_json_round_trip() -> None:
             credit("R2", "民和镇", "1104A", 3),
         ]
     )
-    result = credits(table, condition({"R1": "优", "R2": "良"}))
+    result = account_credits(table, condition({"R1": "优", "R2": "良"}))
     ledger = QuotaLedger.from_credits(result, reference="登记 2024-001", date="2024-03-01")
     assert ledger.accounts().loc["R01", "potential"] == Decimal("9.0000")
     ledger = ledger.milestone("R01", "acceptance", passed=True, reference="验收", date="2024-09-01")
@@ -130,7 +130,7 @@ def test_from_credits_registers_the_exact_sum_of_the_parcels_units() -> None:
             credit("R2", "民和镇", "1108", 0.1, compensated_first=True, risk_class="low"),
         ]
     )
-    result = credits(table, condition({"R1": "优", "R2": "优"}))
+    result = account_credits(table, condition({"R1": "优", "R2": "优"}))
     assert list(result.table["units"]) == [0.7, 0.1]
     ledger = QuotaLedger.from_credits(result, reference="登记 2024-002", date="2024-03-01")
     # 0.7 + 0.1 is 0.7999… in floating point; rounded down it lost a unit step (0.7999)
@@ -265,7 +265,7 @@ def _two_projects() -> tuple[QuotaCredits, QuotaDebits]:
         ]
     )  # fmt: skip
     grades = condition({"C1": "良", "C2": "优", "D1": "中", "D3": "良"})
-    accounts = quota_accounts(table, "quota-jinxian", condition=grades)
+    accounts = account_quotas(table, "quota-jinxian", condition=grades)
     return accounts.credits, accounts.debits
 
 

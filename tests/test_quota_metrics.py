@@ -22,15 +22,15 @@ from wetval.errors import ValidationError, WetvalError
 from wetval.quota import (
     hea_dsays,
     hea_required_area,
-    hea_scaling,
+    measure_hea,
+    measure_uk_metric,
+    measure_umam,
     uk_baseline_units,
     uk_created_units,
     uk_enhanced_units,
     uk_final_time_to_target,
-    uk_metric_units,
     uk_temporal_multiplier,
     uk_trading_summary,
-    umam_assessment,
     umam_score,
     umam_time_lag_factor,
 )
@@ -80,7 +80,7 @@ def test_umam_worked_example_full_precision_and_two_decimals() -> None:
     #   mitigation: (4,4,4)/30 = 0.4 -> (7,7,8)/30 = 22/30; delta = 1/3;
     #   T(5 yr) = 1.14, risk 1.5 -> RFG = (1/3)/1.71; credits = 10 RFG; acres = 1.4 / RFG
     example = load_card("umam-fac-62-345").table("example").reset_index()
-    full = umam_assessment(example)
+    full = measure_umam(example)
     rfg = (1 / 3) / (1.14 * 1.5)
     assert full.functional_loss == pytest.approx(1.4)
     assert full.table.loc["mitigation-1", "rfg"] == pytest.approx(rfg)
@@ -88,7 +88,7 @@ def test_umam_worked_example_full_precision_and_two_decimals() -> None:
     assert full.table.loc["mitigation-1", "acres_needed"] == pytest.approx(1.4 / rfg)  # 7.182
     assert full.net == pytest.approx(10 * rfg - 1.4)
     # rounding scores to the form's two decimals first: delta = 0.73 − 0.40 = 0.33
-    rounded = umam_assessment(example, _with("umam-fac-62-345", score_dp=2))
+    rounded = measure_umam(example, _with("umam-fac-62-345", score_dp=2))
     rfg2 = 0.33 / 1.71
     assert rounded.table.loc["mitigation-1", "acres_needed"] == pytest.approx(1.4 / rfg2)  # 7.2545
     assert rounded.provenance.options["score_dp"] == 2
@@ -104,7 +104,7 @@ def test_umam_preservation_uses_the_adjustment_factor() -> None:
              "community_after": 8, "years": 0, "risk": 1.0, "paf": 0.4},
         ]
     )  # fmt: skip
-    result = umam_assessment(table)
+    result = measure_umam(table)
     # delta = (24/30 − 21/30) × 0.4 = 0.04; T = 1 (already in place), risk 1 -> credits 1.2
     assert result.credits == pytest.approx(30 * 0.1 * 0.4)
 
@@ -117,11 +117,11 @@ def test_umam_validation_names_rows() -> None:
     table.loc[1, "risk"] = 1.1
     table.loc[1, "role"] = "offset"
     with pytest.raises(ValidationError) as caught:
-        umam_assessment(table)
+        measure_umam(table)
     columns = set(caught.value.problems["column"])
     assert columns == {"location_before", "water_after", "risk", "role"}
     with pytest.raises(ValidationError) as caught:
-        umam_assessment(table.drop(columns=["years", "risk"]))
+        measure_umam(table.drop(columns=["years", "risk"]))
     # a missing column is no row's fault: the problem names the column only
     assert caught.value.problems["row"].isna().all()
     assert set(caught.value.problems["column"]) == {"years", "risk"}
@@ -157,7 +157,7 @@ def test_uk_temporal_table_is_0965_to_the_t() -> None:
 def test_uk_defra_worked_examples() -> None:
     # DEFRA/bng-metric-backend post-intervention.test.js@1d2e852 (toBeCloseTo, 2 digits)
     card = load_card("uk-statutory-metric-2024")
-    result = uk_metric_units(card.table("example").reset_index(), card)
+    result = measure_uk_metric(card.table("example").reset_index(), card)
     units = result.table["units"]
     assert units["retained-modified-grassland"] == 400  # 100 ha × 2 × 2 × 1
     # 1 × 2 × 2 × 0.965^4 × 1 = 3.46872, published 3.468
@@ -168,7 +168,7 @@ def test_uk_defra_worked_examples() -> None:
     assert abs(units["enhanced-moderate-to-good"] - 5.4) < 0.005
     # ((18 − 4) × 0.33 × T(30) + 4): full precision 5.58658, Defra's 3-dp table 5.58466
     assert units["enhanced-to-calcareous"] == pytest.approx(14 * 0.33 * 0.965**30 + 4)
-    dp3 = uk_metric_units(
+    dp3 = measure_uk_metric(
         card.table("example").reset_index(), _with(card.id, temporal_precision="3dp")
     ).table["units"]
     assert dp3["enhanced-to-calcareous"] == pytest.approx(14 * 0.33 * 0.343 + 4)
@@ -283,7 +283,7 @@ def test_uk_net_gain_and_errors() -> None:
              "years": 7, "difficulty": "Medium"},
         ]
     )  # fmt: skip
-    result = uk_metric_units(table)
+    result = measure_uk_metric(table)
     created = 2 * 6 * 2 * 0.965**7 * 0.67
     assert result.baseline_units == pytest.approx(12)
     assert result.post_units == pytest.approx(created)
@@ -305,7 +305,7 @@ def test_uk_table_errors_name_every_row_and_column_at_once() -> None:
     table.loc[1, "years"] = 2.5  # a created row
     table.loc[3, "condition"] = "Superb"  # an enhanced row
     with pytest.raises(ValidationError) as caught:
-        uk_metric_units(table, card)
+        measure_uk_metric(table, card)
     problems = caught.value.problems.set_index("column")
     assert problems["row"].to_dict() == {
         "band": "retained-modified-grassland",
@@ -349,7 +349,7 @@ def test_hea_continuous_integral_at_vanishing_rates(rate: float) -> None:
 
 def test_hea_scaling_card_example() -> None:
     card = load_card("hea-noaa")
-    result = hea_scaling(card.table("example").reset_index(), card)
+    result = measure_hea(card.table("example").reset_index(), card)
     debit = hea_dsays([0, 4], [1, 0], start=0, end=4, area=10)
     credit = hea_dsays([1, 6], [0, 0.5], start=1, end=30)
     assert result.debit_dsays == pytest.approx(debit)
@@ -360,13 +360,13 @@ def test_hea_scaling_card_example() -> None:
     bad = card.table("example").reset_index()
     bad.loc[1, "times"] = "6 1"
     with pytest.raises(ValidationError, match="increase strictly") as caught:
-        hea_scaling(bad, card)
+        measure_hea(bad, card)
     # the problem is on the second row ("restoration"), not the first
     assert list(caught.value.problems["row"]) == ["restoration"]
     bad = card.table("example").reset_index()
     bad.loc[1, "side"] = "gain"
     with pytest.raises(ValidationError, match="debit or credit") as caught:
-        hea_scaling(bad, card)
+        measure_hea(bad, card)
     assert list(caught.value.problems["row"]) == ["restoration"]
     assert list(caught.value.problems["value"]) == ["gain"]
 
@@ -418,12 +418,12 @@ def test_uk_table_accepts_the_labels_and_refuses_impossible_enhancement() -> Non
     table = card.table("example").reset_index()
     table["years"] = table["years"].astype(object)
     table.loc[table["id"] == "created-modified-grassland", "years"] = "30+"
-    units = uk_metric_units(table, card).table["units"]
+    units = measure_uk_metric(table, card).table["units"]
     assert units["created-modified-grassland"] == pytest.approx(4 * 0.3197967361)
     table.loc[table["id"] == "enhanced-moderate-to-good", "years"] = "Not Possible"
     table.loc[table["id"] == "enhanced-to-calcareous", "years"] = "soon"
     with pytest.raises(ValidationError) as caught:
-        uk_metric_units(table, card)
+        measure_uk_metric(table, card)
     rows = caught.value.problems.set_index("row")["reason"]
     assert "Not Possible" in rows["enhanced-moderate-to-good"]
     assert "whole number" in rows["enhanced-to-calcareous"]

@@ -14,9 +14,9 @@ import pytest
 
 from wetval.assess import Assessment
 from wetval.cards import list_cards
-from wetval.report import export_assessment, render
+from wetval.report import render, write_reports
 from wetval.report.build import build_document
-from wetval.report.document import Figure, ReviewSheet, Table
+from wetval.report.document import Figure, ReviewBlock, TableBlock
 from wetval.report.fonts import font_path
 from wetval.report.pdf import LOWERED, RAISED
 
@@ -34,7 +34,7 @@ def test_sections_and_content(sample_assessment: Assessment, lang: str) -> None:
     assert sample_assessment.hash in dict(document.cover.items).values()
     blocks = [b for s in document.sections for b in s.blocks]
     assert sum(isinstance(b, Figure) for b in blocks) >= 5  # incl. histogram and tornado
-    (sheet,) = [b for b in blocks if isinstance(b, ReviewSheet)]
+    (sheet,) = [b for b in blocks if isinstance(b, ReviewBlock)]
     assert sum(w for _, _, w in sheet.criteria) == pytest.approx(1.0)
     sheets = [t.sheet for t in document.tables()]
     assert {"balance", "price_approaches", "funds", "finance", "cards", "unverified"} <= set(sheets)
@@ -110,7 +110,7 @@ def test_pdf_pages_render_and_carry_the_price(sample_assessment: Assessment) -> 
 def test_xlsx_has_every_table_in_full(sample_assessment: Assessment) -> None:
     document = build_document(sample_assessment, "en")
     workbook = pd.read_excel(io.BytesIO(render(document, "xlsx")), sheet_name=None)
-    tables: list[Table] = document.tables()
+    tables: list[TableBlock] = document.tables()
     assert len(workbook) == len(tables) + 1
     table = next(t for t in tables if t.sheet == "price_by_parcel")
     by_parcel = workbook[table.title]  # the sheet is named in the report's language
@@ -133,7 +133,7 @@ def test_html_report_renders_in_a_real_browser(
     executable = _chromium()
     if executable is None:
         pytest.skip("Chromium is not installed (.ci/run installs it where it can)")
-    written = export_assessment(sample_assessment, tmp_path / "out", formats=("html",),
+    written = write_reports(sample_assessment, tmp_path / "out", formats=("html",),
                                 languages=("zh",))  # fmt: skip
     errors: list[str] = []
     with sync_api.sync_playwright() as playwright:
@@ -195,7 +195,7 @@ def test_review_record_appendix_is_bound_to_the_assessment(
     document = build_document(sample_assessment, "en", review=record)
     assert document.sections[-1].id == "review_record"
     zh = build_document(sample_assessment, "zh", review=record).sections[-1]
-    headers = [c for b in zh.blocks if isinstance(b, Table) for c in b.frame.columns]
+    headers = [c for b in zh.blocks if isinstance(b, TableBlock) for c in b.frame.columns]
     assert "评审要点" in headers and not [c for c in headers if re.match(r"^[a-z_]+$", str(c))]
     html = render(document, "html").decode("utf-8")
     assert record.content_hash[:16] in html and "Kendall" in html

@@ -18,9 +18,9 @@ from wetval.report.document import (
     Facts,
     Paragraph,
     ReportDocument,
-    ReviewSheet,
+    ReviewBlock,
     Section,
-    Table,
+    TableBlock,
 )
 
 
@@ -50,7 +50,7 @@ def document(lang: str = "zh") -> ReportDocument:
                 "data",
                 "数据",
                 (
-                    Table(frame, "表 1 面积", "areas", {"面积 [亩]": 1}),
+                    TableBlock(frame, "表 1 面积", "areas", {"面积 [亩]": 1}),
                     Paragraph("注意：缺少监测数据。", tone="warning"),
                 ),
             ),
@@ -58,7 +58,7 @@ def document(lang: str = "zh") -> ReportDocument:
                 "review",
                 "专家评审",
                 (
-                    ReviewSheet(
+                    ReviewBlock(
                         (("data", "数据充分性", 0.2), ("method", "方法适当性", 0.3)),
                         ("通过", "修改后通过", "不通过"),
                         3,

@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 import wetval
 from wetval.errors import CardError, ValidationError
-from wetval.screening import RULES, ReserveCensus, screen_reserves
+from wetval.screening import RULES, ReserveCensus, screen
 from wetval.tables import IndicatorTable, ParcelTable
 
 
@@ -49,7 +49,7 @@ def census_inputs(flags: list[object] | None = None) -> tuple[ParcelTable, Indic
 
 def test_rules_reasons_and_ranking_by_hand() -> None:
     parcels, indicators = census_inputs()
-    result = screen_reserves(parcels, indicators)
+    result = screen(parcels, indicators)
     frame = result.parcels
     assert frame["candidate"].to_dict() == {
         "P1": True, "P2": False, "P3": True, "P4": False,
@@ -91,10 +91,10 @@ def test_rules_reasons_and_ranking_by_hand() -> None:
 
 def test_verification_flag_decides_aquaculture_ponds() -> None:
     parcels, indicators = census_inputs([None, "true", "1", None, None, None, None, None])
-    assert screen_reserves(parcels, indicators).parcels.loc["P2", "candidate"]
+    assert screen(parcels, indicators).parcels.loc["P2", "candidate"]
     parcels, indicators = census_inputs([None, "maybe", "是", None, None, None, None, None])
     with pytest.raises(ValidationError) as caught:
-        screen_reserves(parcels, indicators)
+        screen(parcels, indicators)
     problems = caught.value.problems
     assert problems[["parcel_id", "column"]].values.tolist() == [["P2", "verified_non_aquaculture"]]
 
@@ -104,11 +104,11 @@ def test_numeric_verification_flags() -> None:
     flags: list[object] = [np.nan, 1.0, 0.0, np.nan, np.nan, np.nan, np.nan, np.nan]
     parcels, indicators = census_inputs(flags)
     assert parcels.column("verified_non_aquaculture").dtype == np.float64
-    frame = screen_reserves(parcels, indicators).parcels
+    frame = screen(parcels, indicators).parcels
     assert frame.loc["P2", "pass_legal_status"] and not frame.loc["P3", "pass_legal_status"]
     parcels, indicators = census_inputs([np.nan, 2.0, 1.0, *[np.nan] * 5])
     with pytest.raises(ValidationError) as caught:
-        screen_reserves(parcels, indicators)
+        screen(parcels, indicators)
     assert caught.value.problems["parcel_id"].tolist() == ["P2"]
 
 
@@ -124,7 +124,7 @@ def test_minimum_area_compared_at_survey_precision() -> None:
     indicators = IndicatorTable.from_frame(
         pd.DataFrame({"parcel_id": ["mu", "under"], "standing_water_months": [6.0, 6.0]})
     )
-    passed = screen_reserves(parcels, indicators).parcels["pass_min_area"]
+    passed = screen(parcels, indicators).parcels["pass_min_area"]
     assert passed.to_dict() == {"mu": True, "under": False}
 
 
@@ -132,7 +132,7 @@ def test_without_flag_column_ponds_stay_out() -> None:
     parcels, indicators = census_inputs()
     bare = ParcelTable.from_frame(parcels.to_frame().drop(columns="verified_non_aquaculture")
                                   .reset_index())  # fmt: skip
-    result = screen_reserves(bare, indicators)
+    result = screen(bare, indicators)
     assert not result.parcels.loc["P3", "candidate"]
     assert "verified_non_aquaculture" in result.provenance.notes[0]
 
@@ -147,7 +147,7 @@ def test_bad_screening_card() -> None:
     bad = card.model_copy(update={"tables": tables, "parameters": {}})
     parcels, indicators = census_inputs()
     with pytest.raises(CardError) as caught:
-        screen_reserves(parcels, indicators, bad)
+        screen(parcels, indicators, bad)
     keys = dict(caught.value.key_problems)
     assert "not 1" in keys["tables.potential.weight"]
     assert keys["parameters.min_standing_water_months"] == "missing"
@@ -162,14 +162,14 @@ def test_potential_indicator_without_benefit_or_cost_direction_is_a_card_error()
     tables["potential"] = potential.model_copy(update={"rows": rows})
     parcels, indicators = census_inputs()
     with pytest.raises(CardError) as caught:
-        screen_reserves(parcels, indicators, card.model_copy(update={"tables": tables}))
+        screen(parcels, indicators, card.model_copy(update={"tables": tables}))
     assert "water_depth" in dict(caught.value.key_problems)["tables.potential"]
 
 
 def test_sample_county_census(county) -> None:  # type: ignore[no-untyped-def]
     import matplotlib.pyplot as plt
 
-    result = screen_reserves(county.parcels, county.indicators)
+    result = screen(county.parcels, county.indicators)
     frame = result.parcels
     assert len(frame) == len(county.parcels)
     candidates = frame[frame["candidate"]]
@@ -195,9 +195,9 @@ def small_county():  # type: ignore[no-untyped-def]
 @given(seed=st.integers(0, 2**32 - 1))
 def test_census_invariant_to_parcel_order(small_county, seed: int) -> None:  # type: ignore[no-untyped-def]
     parcels, indicators = small_county.parcels, small_county.indicators
-    base = screen_reserves(parcels, indicators).parcels
+    base = screen(parcels, indicators).parcels
     shuffled = parcels.subset(parcels.ids[np.random.default_rng(seed).permutation(len(parcels))])
-    moved = screen_reserves(shuffled, indicators).parcels.reindex(base.index)
+    moved = screen(shuffled, indicators).parcels.reindex(base.index)
     pd.testing.assert_series_equal(moved["candidate"], base["candidate"])
     pd.testing.assert_series_equal(moved["rank"], base["rank"])
     np.testing.assert_allclose(moved["potential"], base["potential"])

@@ -16,7 +16,9 @@ and reports are rendered from the :class:`Assessment` by :mod:`wetval.report`.
 from __future__ import annotations
 
 import dataclasses
+import sys
 import time
+import types
 import warnings
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -836,3 +838,27 @@ def _unique_refs(named: list[CardRef], *results: _HasProvenance | None) -> list[
 register_conversion(
     AssessmentSpec, "an AssessmentSpec", (str, Path), load_spec, "a project file's path"
 )
+
+
+class _CallableModule(types.ModuleType):
+    """The type of this module: callable as :func:`assess`.
+
+    ``wetval.assess`` is both the name of this module and the user's verb. The
+    import system binds ``wetval.assess`` to the module whenever it is imported
+    (``from wetval.assess import AssessmentSpec``), so a top-level function of
+    that name would be replaced by the module depending on import order; making
+    the module callable gives ``wetval.assess(spec)`` one meaning always (D62-layers).
+    """
+
+    def __call__(
+        self,
+        spec: AssessmentSpec,
+        *,
+        progress: Callable[[str], None] | None = None,
+        monte_carlo_progress: bool | None = False,
+    ) -> Assessment:
+        """Run an assessment: :func:`wetval.assess.assess`."""
+        return assess(spec, progress=progress, monte_carlo_progress=monte_carlo_progress)
+
+
+sys.modules[__name__].__class__ = _CallableModule

@@ -2,7 +2,7 @@
 
 Reserve land is land outside the wetland database that holds standing water
 seasonally or permanently and could become a stable wetland after
-restoration. A screening card states the rules; :func:`screen_reserves`
+restoration. A screening card states the rules; :func:`screen`
 applies every rule to every parcel, gives each failure its reason, scores
 the restoration potential of every parcel from its indicators, ranks the
 candidates and summarises by township.
@@ -39,6 +39,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from wetval._deprecation import forward
 from wetval._flags import FLAG_SPELLINGS, parse_flags
 from wetval._text import text_table
 from wetval.boundary import accept
@@ -58,7 +59,7 @@ from wetval.units import M2_PER_HA
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
 
-__all__ = ["RESERVE_CENSUS", "RULES", "ReserveCensus", "screen_reserves"]
+__all__ = ["RESERVE_CENSUS", "RULES", "ReserveCensus", "screen"]
 
 #: The census rules, in the order they are applied and reported.
 RULES = ("not_in_database", "land_class", "legal_status", "standing_water", "min_area")
@@ -163,7 +164,7 @@ class ReserveCensus(Result):
         return ax
 
 
-def screen_reserves(
+def screen(
     parcels: ParcelTable, indicators: IndicatorTable, card: Card | str = "jiangxi-reserve-census"
 ) -> ReserveCensus:
     """Screen every parcel for reserve-resource eligibility with the card's method.
@@ -477,3 +478,7 @@ RESERVE_CENSUS = Method(
     "reserve-resource census: eligibility rules with reasons, restoration potential, ranking",
     ("screening",),
 )
+
+
+#: The old name, kept for one release (deprecated): the step's verb is ``screen``.
+__getattr__ = forward(__name__, {"screen_reserves": f"{__name__}:screen"})

@@ -77,7 +77,7 @@ def _progress(args: argparse.Namespace) -> Callable[[str], None] | None:
 def _run_assessment(args: argparse.Namespace, spec: Any, default_output: str) -> None:
     from wetval.assess import assess
     from wetval.atomic import check_run_folder
-    from wetval.report import export_assessment, is_run_file
+    from wetval.report import is_run_file, write_reports
 
     output = Path(args.output or default_output)
     check_run_folder(output, is_run_file, force=args.force)  # before the work
@@ -85,7 +85,7 @@ def _run_assessment(args: argparse.Namespace, spec: Any, default_output: str) ->
     assessment = assess(spec, progress=steps, monte_carlo_progress=None if steps else False)
     if steps is not None:
         print(file=sys.stderr)
-    written = export_assessment(
+    written = write_reports(
         assessment, output, formats=spec.report.formats, languages=spec.report.languages,
         force=args.force,
     )  # fmt: skip
@@ -177,7 +177,7 @@ def _cmd_report(args: argparse.Namespace) -> None:
 
 def _cmd_screen(args: argparse.Namespace) -> None:
     from wetval.io import read_indicators, read_parcels, write_table
-    from wetval.screening import screen_reserves
+    from wetval.screening import screen
 
     target = Path(args.output)
     check_table_output(target)
@@ -186,7 +186,7 @@ def _cmd_screen(args: argparse.Namespace) -> None:
         args.parcels, scheme=args.scheme, encoding=args.encoding, sheet=args.sheet
     )
     indicators = read_indicators(args.indicators, encoding=args.encoding)
-    census = screen_reserves(parcels, indicators, args.card)
+    census = screen(parcels, indicators, args.card)
     target.parent.mkdir(parents=True, exist_ok=True)
     write_table(census.to_frame(), target, encoding=args.output_encoding)
     emit(

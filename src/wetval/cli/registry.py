@@ -110,11 +110,11 @@ def _cmd_balance(args: argparse.Namespace) -> None:
 
 def _cmd_census(args: argparse.Namespace) -> None:
     from wetval.io import read_indicators, read_parcels
-    from wetval.screening import screen_reserves
+    from wetval.screening import screen
 
     parcels = read_parcels(args.parcels, encoding=args.encoding)
     indicators = read_indicators(args.indicators, encoding=args.encoding)
-    census = screen_reserves(parcels, indicators, args.card)
+    census = screen(parcels, indicators, args.card)
     with _open(args) as registry:
         census_id = registry.register_census(
             census, year=args.year, date=args.date, parcels=parcels

@@ -30,6 +30,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from wetval._deprecation import forward
 from wetval._flags import parse_flags
 from wetval._text import text_table
 from wetval.boundary import accept
@@ -49,9 +50,9 @@ __all__ = [
     "QuotaCredits",
     "QuotaDebits",
     "QuotaRules",
-    "credits",
-    "debits",
-    "quota_accounts",
+    "account_credits",
+    "account_debits",
+    "account_quotas",
 ]
 
 RISK_CLASSES = ("low", "medium", "high")
@@ -470,7 +471,7 @@ class QuotaAccounts(Result):
         return self.credits.summary() + "\n\n" + self.debits.summary()
 
 
-def credits(
+def account_credits(
     parcels: ParcelTable, condition: ConditionLike, card: Card | str = "quota-jinxian"
 ) -> QuotaCredits:
     """Quota units of every restoration parcel (``role == "restoration"``).
@@ -626,7 +627,7 @@ def credits(
     return QuotaCredits(table=table, card=rules.card, provenance=provenance)
 
 
-def debits(
+def account_debits(
     parcels: ParcelTable,
     condition: ConditionLike,
     card: Card | str = "quota-jinxian",
@@ -756,7 +757,7 @@ def debits(
     return QuotaDebits(table=table, card=rules.card, provenance=provenance)
 
 
-def quota_accounts(
+def account_quotas(
     parcels: ParcelTable,
     card: Card | str = "quota-jinxian",
     *,
@@ -766,11 +767,22 @@ def quota_accounts(
     """Credits of the restoration parcels and debits of the occupation parcels.
 
     The ``jinxian-quota`` method runs this (:mod:`wetval.quota.methods`). See
-    :func:`credits` and :func:`debits`.
+    :func:`account_credits` and :func:`account_debits`.
     """
     parcels = accept(parcels, ParcelTable, "parcels")
     card = accept(card, Card, "card")
     return QuotaAccounts(
-        credits=credits(parcels, condition, card),
-        debits=debits(parcels, condition, card, projects=projects),
+        credits=account_credits(parcels, condition, card),
+        debits=account_debits(parcels, condition, card, projects=projects),
     )
+
+
+#: The old names, kept for one release (deprecated): one verb, "account", per step.
+__getattr__ = forward(
+    __name__,
+    {
+        "credits": f"{__name__}:account_credits",
+        "debits": f"{__name__}:account_debits",
+        "quota_accounts": f"{__name__}:account_quotas",
+    },
+)

@@ -35,6 +35,7 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
+from wetval._deprecation import forward
 from wetval._text import text_table
 from wetval.cards import Card
 from wetval.errors import Problem, ProblemCollector
@@ -43,7 +44,7 @@ from wetval.provenance import Provenance
 from wetval.quota._inputs import resolve_card
 from wetval.results import Result
 
-__all__ = ["HeaScaling", "hea_dsays", "hea_required_area", "hea_scaling"]
+__all__ = ["HeaScaling", "hea_dsays", "hea_required_area", "measure_hea"]
 
 DEFAULT_CARD = "hea-noaa"
 Convention = Literal["begin_year", "end_year", "mid_year", "continuous"]
@@ -229,7 +230,7 @@ def _knots(value: object) -> list[float]:
     return [float(v) for v in np.atleast_1d(np.asarray(value, dtype=float))]
 
 
-def hea_scaling(table: pd.DataFrame, card: Card | str = DEFAULT_CARD) -> HeaScaling:
+def measure_hea(table: pd.DataFrame, card: Card | str = DEFAULT_CARD) -> HeaScaling:
     """Scale compensation projects to injuries with HEA.
 
     The ``hea`` method runs this (:mod:`wetval.quota.methods`).
@@ -322,3 +323,7 @@ def hea_scaling(table: pd.DataFrame, card: Card | str = DEFAULT_CARD) -> HeaScal
             options={"convention": convention, "rate": rate, "base_year": base_year},
         ),
     )
+
+
+#: The old name, kept for one release (deprecated): one verb, "measure", per metric.
+__getattr__ = forward(__name__, {"hea_scaling": f"{__name__}:measure_hea"})

@@ -9,8 +9,8 @@ Every method is ``f(card, inputs)`` (see :mod:`wetval.kinds`):
     with a ``table`` attribute indexed by the input ``id``; each card of the
     method ships a worked example as ``tables.example``.
 
-The functions users call (:func:`~wetval.quota.quota_accounts`,
-:func:`~wetval.quota.umam_assessment`, ...) keep their own signatures; the
+The functions users call (:func:`~wetval.quota.account_quotas`,
+:func:`~wetval.quota.measure_umam`, ...) keep their own signatures; the
 registered functions below are thin adapters over them. The conformance checks
 of both kinds live in :mod:`wetval.testing.quota`.
 """
@@ -20,34 +20,34 @@ from __future__ import annotations
 from wetval.cards import Card
 from wetval.kinds import CreditMetricInputs, QuotaInputs
 from wetval.plugins import Method
-from wetval.quota.accounts import QuotaAccounts, quota_accounts
-from wetval.quota.hea import HeaScaling, hea_scaling
-from wetval.quota.uk_metric import UkMetricUnits, uk_metric_units
-from wetval.quota.umam import UmamAssessment, umam_assessment
+from wetval.quota.accounts import QuotaAccounts, account_quotas
+from wetval.quota.hea import HeaScaling, measure_hea
+from wetval.quota.uk_metric import UkMetricUnits, measure_uk_metric
+from wetval.quota.umam import UmamAssessment, measure_umam
 
 __all__ = ["HEA", "JINXIAN_QUOTA", "UK_METRIC", "UMAM"]
 
 
 def jinxian_quota(card: Card, inputs: QuotaInputs) -> QuotaAccounts:
-    """The ``jinxian-quota`` method: :func:`~wetval.quota.quota_accounts` on the bundle."""
-    return quota_accounts(
+    """The ``jinxian-quota`` method: :func:`~wetval.quota.account_quotas` on the bundle."""
+    return account_quotas(
         inputs.parcels, card, condition=inputs.condition, projects=inputs.projects
     )
 
 
 def umam(card: Card, inputs: CreditMetricInputs) -> UmamAssessment:
-    """The ``umam`` method: :func:`~wetval.quota.umam_assessment` of the bundle's table."""
-    return umam_assessment(inputs.table, card)
+    """The ``umam`` method: :func:`~wetval.quota.measure_umam` of the bundle's table."""
+    return measure_umam(inputs.table, card)
 
 
 def uk_metric(card: Card, inputs: CreditMetricInputs) -> UkMetricUnits:
-    """The ``uk-biodiversity-metric`` method: :func:`~wetval.quota.uk_metric_units`."""
-    return uk_metric_units(inputs.table, card)
+    """The ``uk-biodiversity-metric`` method: :func:`~wetval.quota.measure_uk_metric`."""
+    return measure_uk_metric(inputs.table, card)
 
 
 def hea(card: Card, inputs: CreditMetricInputs) -> HeaScaling:
-    """The ``hea`` method: :func:`~wetval.quota.hea_scaling` of the bundle's table."""
-    return hea_scaling(inputs.table, card)
+    """The ``hea`` method: :func:`~wetval.quota.measure_hea` of the bundle's table."""
+    return measure_hea(inputs.table, card)
 
 
 JINXIAN_QUOTA = Method(

@@ -41,6 +41,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from wetval._deprecation import forward
 from wetval._text import text_table
 from wetval.cards import Card
 from wetval.errors import Problem, ProblemCollector
@@ -51,11 +52,11 @@ from wetval.results import Result
 
 __all__ = [
     "UkMetricUnits",
+    "measure_uk_metric",
     "uk_baseline_units",
     "uk_created_units",
     "uk_enhanced_units",
     "uk_final_time_to_target",
-    "uk_metric_units",
     "uk_temporal_multiplier",
     "uk_trading_summary",
 ]
@@ -537,7 +538,7 @@ def _check_rows(
                 problems.add(
                     Problem(
                         reason="required column missing", column=name,
-                        fix="see the uk_metric_units docstring",
+                        fix="see the measure_uk_metric docstring",
                     )
                 )  # fmt: skip
             continue
@@ -578,7 +579,7 @@ def _check_rows(
         )  # fmt: skip
 
 
-def uk_metric_units(table: pd.DataFrame, card: Card | str = DEFAULT_CARD) -> UkMetricUnits:
+def measure_uk_metric(table: pd.DataFrame, card: Card | str = DEFAULT_CARD) -> UkMetricUnits:
     """Area habitat units of baseline, retained, created and enhanced habitat.
 
     The ``uk-biodiversity-metric`` method runs this (:mod:`wetval.quota.methods`).
@@ -696,3 +697,7 @@ def uk_metric_units(table: pd.DataFrame, card: Card | str = DEFAULT_CARD) -> UkM
             },
         ),
     )
+
+
+#: The old name, kept for one release (deprecated): one verb, "measure", per metric.
+__getattr__ = forward(__name__, {"uk_metric_units": f"{__name__}:measure_uk_metric"})

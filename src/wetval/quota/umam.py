@@ -27,6 +27,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from wetval._deprecation import forward
 from wetval._text import text_table
 from wetval.cards import Card
 from wetval.errors import Problem, ProblemCollector, WetvalError
@@ -38,7 +39,7 @@ from wetval.results import Result
 
 __all__ = [
     "UmamAssessment",
-    "umam_assessment",
+    "measure_umam",
     "umam_functional_loss",
     "umam_relative_functional_gain",
     "umam_score",
@@ -216,7 +217,7 @@ def _on_grid(values: np.ndarray, low: float, high: float, step: float) -> np.nda
     return (values >= low - 1e-9) & (values <= high + 1e-9) & np.isclose(steps, np.round(steps))
 
 
-def umam_assessment(table: pd.DataFrame, card: Card | str = DEFAULT_CARD) -> UmamAssessment:
+def measure_umam(table: pd.DataFrame, card: Card | str = DEFAULT_CARD) -> UmamAssessment:
     """Score impact, mitigation and preservation assessment areas with UMAM.
 
     The ``umam`` method runs this (:mod:`wetval.quota.methods`).
@@ -258,7 +259,7 @@ def umam_assessment(table: pd.DataFrame, card: Card | str = DEFAULT_CARD) -> Uma
             problems.add(
                 Problem(
                     reason="required column missing", column=column,
-                    fix="see the umam_assessment docstring",
+                    fix="see the measure_umam docstring",
                 )
             )  # fmt: skip
     problems.raise_if_any("UMAM assessment table")
@@ -365,3 +366,7 @@ def umam_assessment(table: pd.DataFrame, card: Card | str = DEFAULT_CARD) -> Uma
             options={"score_dp": dp, "year_rounding": card.option("year_rounding", "ceil")},
         ),
     )
+
+
+#: The old name, kept for one release (deprecated): one verb, "measure", per metric.
+__getattr__ = forward(__name__, {"umam_assessment": f"{__name__}:measure_umam"})

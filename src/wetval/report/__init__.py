@@ -3,7 +3,8 @@
 :func:`render` turns a :class:`~wetval.report.document.ReportDocument` into
 HTML (self-contained: inline CSS, SVG charts and an embedded subset of the
 bundled CJK font), PDF (A4, font embedded), Markdown or XLSX (one sheet per
-table). :func:`write_reports` writes several formats atomically.
+table). :func:`write_reports` writes an assessment's JSON and reports, or
+already built documents, in several formats atomically.
 
 Rendering needs the ``report`` extra (``pip install 'wetval[report]'``:
 jinja2 for HTML, reportlab for PDF).
@@ -18,6 +19,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
+from wetval._deprecation import forward
 from wetval.errors import DependencyError
 from wetval.report.document import ReportDocument
 
@@ -25,9 +27,9 @@ if TYPE_CHECKING:
     from wetval.assess import Assessment
     from wetval.review import ReviewRecord
 
-__all__ = ["FORMATS", "export_assessment", "is_run_file", "render", "write_reports"]
+__all__ = ["FORMATS", "is_run_file", "render", "write_reports"]
 
-#: The files one run of :func:`export_assessment` writes.
+#: The files one run of :func:`write_reports` for an assessment writes.
 _RUN_FILE = re.compile(r"assessment\.json|report_(zh|en)\.(html|pdf|md|xlsx)")
 
 Format = Literal["html", "pdf", "md", "xlsx"]
@@ -75,6 +77,63 @@ def render(document: ReportDocument, fmt: Format) -> bytes:
 
 
 def write_reports(
+    source: Assessment | ReportDocument | Iterable[ReportDocument],
+    directory: str | os.PathLike[str],
+    *,
+    formats: Iterable[Format] | None = None,
+    languages: Iterable[Literal["zh", "en"]] = ("zh", "en"),
+    review: ReviewRecord | None = None,
+    stem: str = "report",
+    force: bool = False,
+) -> dict[str, Path]:
+    """Write reports into ``directory``, all or nothing: the user's last step.
+
+    Parameters
+    ----------
+    source
+        An assessment (:func:`wetval.assess`): its JSON (``assessment.json``)
+        and a report per language and format are written. Or documents
+        already built (:func:`wetval.report.build.build_document`): each is
+        rendered in every format.
+    directory
+        Output directory (created if missing).
+    formats
+        Report formats; default ``html``, ``pdf`` and ``xlsx`` for an
+        assessment, every format (:data:`FORMATS`) for documents.
+    languages, review
+        For an assessment: report languages, and a completed review record of
+        it for the report's appendix.
+    stem
+        For documents: file names are ``{stem}_{lang}.{fmt}`` (an assessment's
+        reports are always ``report_{lang}.{fmt}`` beside ``assessment.json``).
+    force
+        For an assessment: replace an earlier run in ``directory`` (only a folder
+        holding nothing but a run's files), whole.
+
+    Returns
+    -------
+    dict
+        ``"{lang}.{fmt}"`` (and ``"json"`` for an assessment) → written path.
+    """
+    if isinstance(source, ReportDocument):
+        return _write_documents(
+            [source], directory, stem=stem, formats=FORMATS if formats is None else formats
+        )
+    if hasattr(source, "to_json") and hasattr(source, "spec"):
+        return _write_assessment(
+            source,  # type: ignore[arg-type]
+            directory,
+            formats=("html", "pdf", "xlsx") if formats is None else formats,
+            languages=languages,
+            review=review,
+            force=force,
+        )
+    return _write_documents(
+        source, directory, stem=stem, formats=FORMATS if formats is None else formats
+    )
+
+
+def _write_documents(
     documents: Iterable[ReportDocument],
     directory: str | os.PathLike[str],
     *,
@@ -114,11 +173,11 @@ def write_reports(
 
 
 def is_run_file(name: str) -> bool:
-    """Whether a file name is one :func:`export_assessment` writes (a run's file)."""
+    """Whether a file name is one :func:`write_reports` writes for an assessment."""
     return _RUN_FILE.fullmatch(name) is not None
 
 
-def export_assessment(
+def _write_assessment(
     assessment: Assessment,
     directory: str | os.PathLike[str],
     *,
@@ -179,3 +238,7 @@ def export_assessment(
             files[f"{lang}.{fmt}"] = (f"report_{lang}.{fmt}", render(document, fmt))
     write_folder(target, dict(files.values()), force=force, names=is_run_file)
     return {key: target / name for key, (name, _) in files.items()}
+
+
+#: The old name, kept for one release (deprecated): the step's verb is ``write_reports``.
+__getattr__ = forward(__name__, {"export_assessment": f"{__name__}:write_reports"})

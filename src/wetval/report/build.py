@@ -28,9 +28,9 @@ from wetval.report.document import (
     Figure,
     Paragraph,
     ReportDocument,
-    ReviewSheet,
+    ReviewBlock,
     Section,
-    Table,
+    TableBlock,
 )
 from wetval.report.first_page import first_page
 from wetval.report.strings import Lang, known, say, tr
@@ -232,7 +232,7 @@ def _table(
     max_rows: int | None = 40,
     print_columns: Sequence[str] | None = None,
     sheet_name: str | None = None,
-) -> Table:
+) -> TableBlock:
     """A result frame as a report table with its column names in ``lang``.
 
     Parameters
@@ -242,13 +242,13 @@ def _table(
     lang
         Report language.
     caption, sheet, max_rows
-        As for :class:`~wetval.report.document.Table`.
+        As for :class:`~wetval.report.document.TableBlock`.
     columns
         Columns kept, in order (those the frame has); all when ``None``.
     headers
         Column → strings key, overriding :data:`_HEADERS` for this table.
     decimals, print_columns
-        As for :class:`~wetval.report.document.Table`, naming the frame's own columns.
+        As for :class:`~wetval.report.document.TableBlock`, naming the frame's own columns.
     sheet_name
         The sheet's name in ``lang``; by default the string ``sheet_{sheet}``.
     """
@@ -260,7 +260,7 @@ def _table(
 
     if columns is not None:
         frame = frame[[c for c in columns if c in frame.columns]]
-    return Table(
+    return TableBlock(
         frame.rename(columns=header),
         caption,
         sheet,
@@ -552,7 +552,7 @@ def _condition(assessment: Assessment, lang: Lang) -> Section:
     blocks: list[Block] = [
         Paragraph(tr("condition_text", lang, card=condition.card_id, grades=grade_names)),
         _grade_chart(assessment, lang),
-        Table(
+        TableBlock(
             grade_table,
             tr("grade_table", lang),
             "grades",
@@ -637,7 +637,7 @@ def _valuation(assessment: Assessment, lang: Lang) -> Section:
         }
     )
     blocks.append(
-        Table(
+        TableBlock(
             comparison,
             tr("method_comparison", lang),
             "methods",
@@ -655,7 +655,7 @@ def _valuation(assessment: Assessment, lang: Lang) -> Section:
             }
         )
         blocks.append(
-            Table(
+            TableBlock(
                 table,
                 f"{tr('by_service', lang)} — {title}",
                 f"services_{name}"[:31],
@@ -730,7 +730,7 @@ def _quota(assessment: Assessment, lang: Lang) -> Section:
     )
     blocks: list[Block] = [
         Paragraph(tr("quota_text", lang, card=report.card.id)),
-        Table(
+        TableBlock(
             balances,
             tr("balance_table", lang),
             "balance",
@@ -812,7 +812,7 @@ _COST_BASIS = {
 }
 
 
-def _cost_basis(assessment: Assessment, lang: Lang) -> Table:
+def _cost_basis(assessment: Assessment, lang: Lang) -> TableBlock:
     """Per restoration project: where each cost item comes from (its plan, or the card's default).
 
     The defaulted items are named here and, as warnings, on page 1.
@@ -887,7 +887,7 @@ def _price(assessment: Assessment, lang: Lang) -> Section:
                 card=assessment.spec["cards"]["pricing"],
             )
         ),
-        Table(
+        TableBlock(
             approaches,
             tr("approach_table", lang),
             "price_approaches",
@@ -896,7 +896,7 @@ def _price(assessment: Assessment, lang: Lang) -> Section:
         ),
         _price_chart(assessment, lang),
         _cost_basis(assessment, lang),
-        Table(
+        TableBlock(
             cost_table,
             tr("cost_table", lang),
             "cost_components",
@@ -1242,14 +1242,14 @@ def _cards_section(assessment: Assessment, lang: Lang) -> Section:
         columns=[tr(c, lang) for c in columns],
     )
     blocks: list[Block] = [
-        Table(
+        TableBlock(
             table,
             tr("cards_table", lang),
             "cards",
             max_rows=None,
             sheet_name=_sheet_title("cards", lang),
         ),
-        Table(
+        TableBlock(
             sources,
             tr("sources_table", lang),
             "sources",
@@ -1257,7 +1257,7 @@ def _cards_section(assessment: Assessment, lang: Lang) -> Section:
             sheet_name=_sheet_title("sources", lang),
         ),
         Paragraph(tr("unverified_text", lang), tone="warning"),
-        Table(
+        TableBlock(
             unverified,
             tr("unverified", lang),
             "unverified",
@@ -1315,7 +1315,7 @@ def _review(assessment: Assessment, lang: Lang) -> Section:
     rows = tuple(
         (str(ident), str(row[name]), float(row["weight"])) for ident, row in criteria.iterrows()
     )
-    sheet = ReviewSheet(
+    sheet = ReviewBlock(
         criteria=rows,
         decisions=(tr("approve", lang), tr("approve_revisions", lang), tr("reject", lang)),
         signature_lines=6,

@@ -4,6 +4,11 @@ A :class:`ReportDocument` is built once from results (see
 :mod:`wetval.report.build`) in one language and then rendered to HTML, PDF,
 Markdown or XLSX by the renderers. Methods never format output; renderers
 never compute.
+
+The blocks are named ``...Block`` where a plainer name belongs to another
+layer (:class:`wetval.review.ReviewSheet` is the expert score sheet,
+:class:`wetval.cards.Table` a card table); the old names ``Table`` and
+``ReviewSheet`` still work for one release, with a DeprecationWarning.
 """
 
 from __future__ import annotations
@@ -14,15 +19,17 @@ from typing import Literal
 
 import pandas as pd
 
+from wetval._deprecation import forward
+
 __all__ = [
     "Block",
     "Facts",
     "Figure",
     "Paragraph",
     "ReportDocument",
-    "ReviewSheet",
+    "ReviewBlock",
     "Section",
-    "Table",
+    "TableBlock",
 ]
 
 Tone = Literal["normal", "note", "warning", "synthetic"]
@@ -45,7 +52,7 @@ class Facts:
 
 
 @dataclass(frozen=True)
-class Table:
+class TableBlock:
     """A table; the XLSX renderer puts each on its own sheet named ``sheet``.
 
     Attributes
@@ -110,7 +117,7 @@ class Figure:
 
 
 @dataclass(frozen=True)
-class ReviewSheet:
+class ReviewBlock:
     """The expert review form: criteria with weights, score boxes, comments, signatures."""
 
     criteria: tuple[tuple[str, str, float], ...]  # (id, label, weight)
@@ -119,7 +126,7 @@ class ReviewSheet:
     instructions: str = ""
 
 
-Block = Paragraph | Facts | Table | Figure | ReviewSheet
+Block = Paragraph | Facts | TableBlock | Figure | ReviewBlock
 
 
 @dataclass(frozen=True)
@@ -175,6 +182,12 @@ class ReportDocument:
         text = self.labels.get(key) or (tr(key, self.lang) if known(key) else key)
         return text.format(**values) if values else text
 
-    def tables(self) -> list[Table]:
+    def tables(self) -> list[TableBlock]:
         """Every table of the report, in order."""
-        return [b for s in self.sections for b in s.blocks if isinstance(b, Table)]
+        return [b for s in self.sections for b in s.blocks if isinstance(b, TableBlock)]
+
+
+#: The old names, kept for one release (deprecated).
+__getattr__ = forward(
+    __name__, {"Table": f"{__name__}:TableBlock", "ReviewSheet": f"{__name__}:ReviewBlock"}
+)

@@ -8,13 +8,13 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from wetval.report.document import ReportDocument, Table
+from wetval.report.document import ReportDocument, TableBlock
 from wetval.report.fonts import font_face_css
 
 __all__ = ["render_html"]
 
 
-def _format_table(table: Table) -> dict[str, Any]:
+def _format_table(table: TableBlock) -> dict[str, Any]:
     frame = table.printed()
     rows = []
     for _, record in frame.iterrows():

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import base64
 
-from wetval.report.document import Facts, Figure, Paragraph, ReportDocument, ReviewSheet, Table
+from wetval.report.document import Facts, Figure, Paragraph, ReportDocument, ReviewBlock, TableBlock
 from wetval.report.html import _format_cell
 
 __all__ = ["render_markdown"]
@@ -21,7 +21,7 @@ def _cell(text: str) -> str:
     return text.replace("|", "\\|").replace("\n", " ")
 
 
-def _table(block: Table, more_rows: str = "… {n} more rows ({sheet})") -> list[str]:
+def _table(block: TableBlock, more_rows: str = "… {n} more rows ({sheet})") -> list[str]:
     frame = block.printed()
     columns = [str(c) for c in frame.columns]
     lines = [
@@ -50,7 +50,7 @@ def render_markdown(document: ReportDocument) -> str:
                 lines += [_TONE_PREFIX[block.tone] + block.text, ""]
             elif isinstance(block, Facts):
                 lines += [f"- **{label}:** {value}" for label, value in block.items] + [""]
-            elif isinstance(block, Table):
+            elif isinstance(block, TableBlock):
                 lines += [*_table(block, document.label("more_rows")), ""]
             elif isinstance(block, Figure):
                 data = base64.b64encode(block.png).decode("ascii")
@@ -60,7 +60,7 @@ def render_markdown(document: ReportDocument) -> str:
                     f"*{block.caption}*",
                     "",
                 ]
-            elif isinstance(block, ReviewSheet):
+            elif isinstance(block, ReviewBlock):
                 lines += [
                     block.instructions,
                     "",

@@ -13,8 +13,8 @@ from wetval.report.document import (
     Figure,
     Paragraph,
     ReportDocument,
-    ReviewSheet,
-    Table,
+    ReviewBlock,
+    TableBlock,
 )
 from wetval.report.fonts import font_path
 from wetval.report.html import _format_cell
@@ -112,7 +112,10 @@ def _facts(block: Facts, styles: dict[str, Any], width: float) -> list[Any]:
 
 
 def _table(
-    block: Table, styles: dict[str, Any], width: float, more_rows: str = "… {n} more rows ({sheet})"
+    block: TableBlock,
+    styles: dict[str, Any],
+    width: float,
+    more_rows: str = "… {n} more rows ({sheet})",
 ) -> list[Any]:
     from reportlab.lib import colors
     from reportlab.platypus import Paragraph as P
@@ -169,7 +172,7 @@ def _figure(block: Figure, styles: dict[str, Any], width: float) -> list[Any]:
 
 
 def _review(
-    block: ReviewSheet, styles: dict[str, Any], width: float, document: ReportDocument
+    block: ReviewBlock, styles: dict[str, Any], width: float, document: ReportDocument
 ) -> list[Any]:
     from reportlab.lib import colors
     from reportlab.platypus import Paragraph as P
@@ -245,7 +248,7 @@ def _block(
         return [P(_escape(block.text), style)]
     if isinstance(block, Facts):
         return _facts(block, styles, width)
-    if isinstance(block, Table):
+    if isinstance(block, TableBlock):
         return _table(block, styles, width, document.label("more_rows"))
     if isinstance(block, Figure):
         return _figure(block, styles, width)

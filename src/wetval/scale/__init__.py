@@ -4,7 +4,7 @@ The county-independent stages — validation, condition scoring, valuation, the
 reserve-resource census and quota credits — run partition by partition over a
 partitioned Parquet dataset with the SAME functions as the in-memory path
 (:func:`wetval.read_parcels`, :func:`wetval.condition.score`,
-:func:`wetval.valuation.value`, :func:`wetval.screening.screen_reserves`,
+:func:`wetval.valuation.value`, :func:`wetval.screening.screen`,
 :func:`wetval.quota.credits`); Dask only schedules them. Each partition's
 results are written as Parquet, and county and province summaries are reduced
 from the partitions' summaries.
@@ -252,7 +252,7 @@ def _stage_results(
     from wetval.io import read_indicators, read_parcels
     from wetval.landclass import classify
     from wetval.quota import credits
-    from wetval.screening import screen_reserves
+    from wetval.screening import screen
     from wetval.tables import ParcelTable
     from wetval.valuation import value
 
@@ -278,7 +278,7 @@ def _stage_results(
     scored = condition.to_frame()["index"].reindex(parcels.ids).notna().to_numpy()
     candidate = np.zeros(len(frame), dtype=bool)
     if "screening" in cards:
-        census = screen_reserves(parcels, indicators, cards["screening"])
+        census = screen(parcels, indicators, cards["screening"])
         table = census.parcels.drop(columns=["rank"], errors="ignore")
         results["reserves"] = _plain_columns(table)
         candidate = table["candidate"].reindex(parcels.ids).fillna(False).to_numpy(dtype=bool)

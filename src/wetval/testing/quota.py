@@ -100,11 +100,11 @@ def check_credit_metric_method(method: Method) -> None:
 
 def check_pricing_method(method: Method) -> None:
     """A shipped card, positive prices, order invariance and prices that scale with area."""
-    from wetval.quota.accounts import QuotaCredits, credits
+    from wetval.quota.accounts import QuotaCredits, account_credits
 
     parcels, condition = _sample()
     doubled, _ = _sample(2.0)
-    base = credits(parcels, condition)
+    base = account_credits(parcels, condition)
     for card in _cards(method, "pricing"):
         price = method.apply(card, PriceInputs(base))
         table = price.table
@@ -113,7 +113,7 @@ def check_pricing_method(method: Method) -> None:
         again = method.apply(card, PriceInputs(reversed_credits))
         again = again.table["recommended"].reindex(table.index)
         assert np.allclose(table["recommended"], again), f"{method.name}: prices depend on order"
-        bigger_credits = credits(doubled, condition)
+        bigger_credits = account_credits(doubled, condition)
         bigger = method.apply(card, PriceInputs(bigger_credits)).table["recommended"]
         assert np.allclose(bigger, 2 * table["recommended"], rtol=1e-3), (
             f"{method.name}: without service values, prices must scale with area"
