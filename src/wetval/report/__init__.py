@@ -13,15 +13,17 @@ from __future__ import annotations
 
 import os
 import tempfile
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
 from wetval.errors import DependencyError
-from wetval.report.document import ReportDocument
+from wetval.report.document import Figure, ReportDocument
 
 if TYPE_CHECKING:
     from wetval.assess import Assessment
+    from wetval.cards import Card
+    from wetval.report.strings import Lang
     from wetval.review import ReviewRecord
 
 __all__ = ["FORMATS", "export_assessment", "render", "write_reports"]
@@ -116,6 +118,8 @@ def export_assessment(
     formats: Iterable[Format] = ("html", "pdf", "xlsx"),
     languages: Iterable[Literal["zh", "en"]] = ("zh", "en"),
     review: ReviewRecord | None = None,
+    legal: str | Card = "legal-jinxian",
+    project_map: Figure | Callable[[Assessment, Lang], Figure | None] | None = None,
 ) -> dict[str, Path]:
     """Write an assessment's JSON and its reports into ``directory``, all or nothing.
 
@@ -134,6 +138,9 @@ def export_assessment(
         Report formats and languages.
     review
         A completed review record of this assessment, for the report's appendix.
+    legal, project_map
+        The legal-basis card and the project's map, as for
+        :func:`~wetval.report.build.build_document`.
 
     Returns
     -------
@@ -148,7 +155,9 @@ def export_assessment(
     }
     formats = tuple(formats)
     for lang in languages:
-        document = build_document(assessment, lang, review=review)
+        document = build_document(
+            assessment, lang, review=review, legal=legal, project_map=project_map
+        )
         for fmt in formats:
             files[f"{lang}.{fmt}"] = (f"report_{lang}.{fmt}", render(document, fmt))
     target.parent.mkdir(parents=True, exist_ok=True)
