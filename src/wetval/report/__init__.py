@@ -49,9 +49,11 @@ def render(document: ReportDocument, fmt: Format) -> bytes:
     """
     if fmt == "html":
         try:
-            from wetval.report.html import render_html
+            import jinja2  # noqa: F401  (render_html imports it only when called)
         except ImportError:
             raise DependencyError("HTML reports", "report", "jinja2") from None
+        from wetval.report.html import render_html
+
         return render_html(document).encode("utf-8")
     if fmt == "pdf":
         try:
