@@ -403,7 +403,7 @@ def test_a_run_that_cannot_be_written_leaves_nothing(
     import os
 
     from wetval.errors import OutputError
-    from wetval.report import export_assessment
+    from wetval.report import write_reports
 
     code = getattr(errno, number)
 
@@ -415,7 +415,7 @@ def test_a_run_that_cannot_be_written_leaves_nothing(
         out = tmp_path / f"out-{earlier}"
         files = _earlier_run(out) if earlier else {}
         with pytest.raises(OutputError, match=named) as caught:
-            export_assessment(
+            write_reports(
                 quick_assessment,  # type: ignore[arg-type]
                 out, formats=("md",), languages=("en",), force=True,
             )  # fmt: skip
@@ -779,30 +779,30 @@ def _entries() -> dict[str, object]:
     from wetval.condition import score
     from wetval.pricing import price_quota
     from wetval.quota import balance, credits
-    from wetval.report import export_assessment
-    from wetval.screening import screen_reserves
+    from wetval.report import write_reports
+    from wetval.screening import screen
     from wetval.uncertainty import monte_carlo
     from wetval.valuation import value
 
     county = _county()
     return {
         "score": lambda x: score(x, "jiangxi-db36-2134"),
-        "screen_reserves": lambda x: screen_reserves(x, county.indicators),  # type: ignore[attr-defined]
+        "screen": lambda x: screen(x, county.indicators),  # type: ignore[attr-defined]
         "value": lambda x: value(x, "xie2015"),
         "credits": lambda x: credits(x, None),
         "balance": lambda x: balance(x, None),
         "price_quota": lambda x: price_quota(x),
         "monte_carlo": lambda x: monte_carlo(x, draws=10, seed=1),
         "assess": lambda x: assess(x),
-        "export_assessment": lambda x: export_assessment(x, "never-written"),
+        "write_reports": lambda x: write_reports(x, "never-written"),
     }
 
 
 @pytest.mark.parametrize(
     "entry",
     [
-        "score", "screen_reserves", "value", "credits", "balance", "price_quota", "monte_carlo",
-        "assess", "export_assessment",
+        "score", "screen", "value", "credits", "balance", "price_quota", "monte_carlo",
+        "assess", "write_reports",
     ],
 )  # fmt: skip
 @pytest.mark.parametrize(("given", "described"), [(None, "got None"), ([1, 2], "got a list of 2")])
@@ -821,7 +821,7 @@ def test_wrong_argument_types_name_what_was_given_and_expected(
     assert list(tmp_path.iterdir()) == []
 
 
-@pytest.mark.parametrize("entry", ["balance", "price_quota", "monte_carlo", "export_assessment"])
+@pytest.mark.parametrize("entry", ["balance", "price_quota", "monte_carlo", "write_reports"])
 def test_a_path_string_where_a_result_is_expected_is_refused(entry: str) -> None:
     from wetval.errors import ArgumentTypeError
 
@@ -832,7 +832,7 @@ def test_a_path_string_where_a_result_is_expected_is_refused(entry: str) -> None
 def test_obvious_conversions_are_accepted(tmp_path: Path) -> None:
     from wetval.condition import score
     from wetval.io import write_table
-    from wetval.screening import screen_reserves
+    from wetval.screening import screen
 
     county = _county()
     parcels, indicators = county.parcels, county.indicators  # type: ignore[attr-defined]
@@ -843,8 +843,8 @@ def test_obvious_conversions_are_accepted(tmp_path: Path) -> None:
     # a path where a table is wanted
     path = write_table(indicators.to_frame(), tmp_path / "indicators.parquet")
     pd.testing.assert_frame_equal(score(str(path), "jiangxi-db36-2134").to_frame(), expected)
-    census = screen_reserves(parcels.to_frame(), indicators).to_frame()
-    pd.testing.assert_frame_equal(census, screen_reserves(parcels, indicators).to_frame())
+    census = screen(parcels.to_frame(), indicators).to_frame()
+    pd.testing.assert_frame_equal(census, screen(parcels, indicators).to_frame())
 
 
 @pytest.mark.parametrize("card", [5, None, ["xie2015"]])

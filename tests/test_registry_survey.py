@@ -16,7 +16,7 @@ from sqlalchemy import create_engine, text
 from registry_helpers import registry_url
 from wetval.errors import ValidationError
 from wetval.registry import Registry
-from wetval.screening import screen_reserves
+from wetval.screening import screen
 from wetval.tables import IndicatorTable, ParcelTable
 
 __all__ = ["registry_url"]
@@ -208,7 +208,7 @@ def census_inputs() -> tuple[ParcelTable, IndicatorTable]:
 
 def test_census_verification_and_ranked_query(registry_url: str, tmp_path: Path) -> None:
     parcels, indicators = census_inputs()
-    census = screen_reserves(parcels, indicators)
+    census = screen(parcels, indicators)
     photo = tmp_path / "P2.jpg"
     photo.write_bytes(b"SYNTHETIC photo")
     with Registry.create(registry_url, user="外业") as registry:
@@ -258,7 +258,7 @@ def test_census_verification_and_ranked_query(registry_url: str, tmp_path: Path)
 
 def test_census_township_codes_from_the_vintage(registry_url: str) -> None:
     parcels, indicators = census_inputs()
-    census = screen_reserves(parcels, indicators)
+    census = screen(parcels, indicators)
     with Registry.create(registry_url) as registry:
         with pytest.raises(ValidationError, match="no 9-digit township code") as caught:
             registry.register_census(census, year=2020, date="2021-03-01")

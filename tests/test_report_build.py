@@ -21,8 +21,8 @@ from wetval.report.fonts import font_path
 from wetval.report.pdf import LOWERED, RAISED
 
 SECTIONS = [
-    "summary", "data", "condition", "valuation", "quota", "price", "funds",
-    "uncertainty", "finance", "cards", "provenance", "review",
+    "summary", "project", "data", "condition", "valuation", "quota", "price", "funds",
+    "uncertainty", "finance", "legal", "cards", "provenance", "review", "signoff",
 ]  # fmt: skip
 
 
@@ -245,3 +245,33 @@ def test_cost_basis_names_projects_costed_at_the_card_default() -> None:
         else:  # pricing-jinxian's restoration_cost_per_mu is 40,000 CNY/亩
             assert row["修复工程费依据"] == "卡片默认值 40,000 元/亩"
             assert row["修复工程费 [元/亩]"] == pytest.approx(40_000)
+
+
+def test_project_map_hook(sample_assessment: Assessment) -> None:
+    """A map given to build_document appears in the project section; without one, no figure."""
+    import matplotlib.pyplot as plt
+
+    from wetval.report.charts import figure_block
+
+    def project_map(assessment: Assessment, lang: str) -> Figure:
+        fig, ax = plt.subplots()
+        ax.plot([0, 1], [0, 1])
+        return figure_block(fig, "图 项目位置" if lang == "zh" else "Figure: location", "map")
+
+    with_map = build_document(sample_assessment, "zh", project_map=project_map)
+    section = next(s for s in with_map.sections if s.id == "project")
+    (figure,) = [b for b in section.blocks if isinstance(b, Figure)]
+    assert figure.caption == "图 项目位置"
+    assert "图 项目位置" in render(with_map, "html").decode("utf-8")
+    plain = next(s for s in build_document(sample_assessment, "zh").sections if s.id == "project")
+    assert not [b for b in plain.blocks if isinstance(b, Figure)]
+    # the parcels table: the occupation's parcels and the credits matched to them
+    table = next(t for t in with_map.tables() if t.sheet == "project_parcels").frame
+    occupied = table[table["类别"] == "占用"]
+    assert len(occupied) == len(sample_assessment.accounts.debits.to_frame())
+    matched = set(sample_assessment.balance.matches["credit_parcel"].astype(str))
+    assert set(table.loc[table["类别"] == "补充", "图斑编号"]) == matched
+    assert table["面积 [亩]"].sum() == pytest.approx(
+        sample_assessment.accounts.debits.to_frame()["area_mu"].sum()
+        + sample_assessment.accounts.credits.to_frame().loc[list(matched), "area_mu"].sum()
+    )

@@ -137,3 +137,14 @@ def test_figure_block_closes_the_figure() -> None:
     assert block.png.startswith(b"\x89PNG") and block.svg.startswith("<svg")
     assert plt.get_fignums() == []
     assert zipfile.is_zipfile(io.BytesIO(render(document(), "xlsx")))
+
+
+def test_a_missing_report_extra_is_a_clear_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Without jinja2 (the 'report' extra) HTML rendering names the extra, not a bug."""
+    import sys
+
+    from wetval.errors import DependencyError
+
+    monkeypatch.setitem(sys.modules, "jinja2", None)  # import jinja2 raises ImportError
+    with pytest.raises(DependencyError, match=r"pip install 'wetval\[report\]'"):
+        render(document(), "html")

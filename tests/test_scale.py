@@ -16,7 +16,7 @@ from wetval.condition import score  # noqa: E402
 from wetval.datasets._synthetic import generate_frames  # noqa: E402
 from wetval.errors import WetvalError  # noqa: E402
 from wetval.quota import credits  # noqa: E402
-from wetval.screening import screen_reserves  # noqa: E402
+from wetval.screening import screen  # noqa: E402
 from wetval.tables import IndicatorTable, ParcelTable  # noqa: E402
 from wetval.valuation import value  # noqa: E402
 
@@ -54,7 +54,7 @@ def _in_memory(parcels: pd.DataFrame, indicators: pd.DataFrame) -> dict[str, pd.
         .by_parcel()
         .rename("value_cny")
         .to_frame(),
-        "reserves": screen_reserves(table, measured).parcels,
+        "reserves": screen(table, measured).parcels,
         "credits": credits(sub, condition).table,
     }
 

@@ -163,7 +163,7 @@ def test_helper_areas_are_ellipsoidal() -> None:
 
 def test_same_township_matching_uses_the_code() -> None:
     from quota_helpers import condition
-    from wetval.quota import balance, quota_accounts
+    from wetval.quota import account_quotas, balance
     from wetval.units import M2_PER_MU
 
     rows = pd.DataFrame(
@@ -185,7 +185,7 @@ def test_same_township_matching_uses_the_code() -> None:
     )
     table = ParcelTable.from_frame(rows)
     grades = {"C1": "良", "C2": "良", "D1": "良"}
-    accounts = quota_accounts(table, "quota-jinxian", condition=condition(grades))
+    accounts = account_quotas(table, "quota-jinxian", condition=condition(grades))
     report = balance(accounts.credits, accounts.debits)
     match = report.matches.set_index("debit_parcel").loc["D1"]
     assert match["credit_parcel"] == "C2"

@@ -1301,7 +1301,7 @@ class Registry:
         Parameters
         ----------
         census
-            The result of :func:`wetval.screening.screen_reserves`.
+            The result of :func:`wetval.screening.screen`.
         year
             Survey vintage the census screened (its parcels give the township
             codes unless ``parcels`` does).

@@ -1,6 +1,6 @@
 """The reserve-resource database: census registrations and field verification.
 
-A census (:func:`wetval.screening.screen_reserves`) is registered with every
+A census (:func:`wetval.screening.screen`) is registered with every
 parcel's rule outcomes, candidate flag, potential and rank; the township of
 each parcel is its 坐落单位代码's first nine characters (ZLDWDM[:9]), taken from
 the parcels given or from the registry's survey vintage of the census year.

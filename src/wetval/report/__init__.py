@@ -15,16 +15,18 @@ from __future__ import annotations
 import os
 import re
 import tempfile
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
 from wetval._deprecation import forward
 from wetval.errors import DependencyError
-from wetval.report.document import ReportDocument
+from wetval.report.document import Figure, ReportDocument
 
 if TYPE_CHECKING:
     from wetval.assess import Assessment
+    from wetval.cards import Card
+    from wetval.report.strings import Lang
     from wetval.review import ReviewRecord
 
 __all__ = ["FORMATS", "is_run_file", "render", "write_reports"]
@@ -53,9 +55,11 @@ def render(document: ReportDocument, fmt: Format) -> bytes:
     """
     if fmt == "html":
         try:
-            from wetval.report.html import render_html
+            import jinja2  # noqa: F401  (render_html imports it only when called)
         except ImportError:
             raise DependencyError("HTML reports", "report", "jinja2") from None
+        from wetval.report.html import render_html
+
         return render_html(document).encode("utf-8")
     if fmt == "pdf":
         try:
@@ -85,6 +89,8 @@ def write_reports(
     review: ReviewRecord | None = None,
     stem: str = "report",
     force: bool = False,
+    legal: str | Card = "legal-jinxian",
+    project_map: Figure | Callable[[Assessment, Lang], Figure | None] | None = None,
 ) -> dict[str, Path]:
     """Write reports into ``directory``, all or nothing: the user's last step.
 
@@ -109,6 +115,9 @@ def write_reports(
     force
         For an assessment: replace an earlier run in ``directory`` (only a folder
         holding nothing but a run's files), whole.
+    legal, project_map
+        For an assessment: the legal-basis card and the project's map, as for
+        :func:`~wetval.report.build.build_document`.
 
     Returns
     -------
@@ -127,6 +136,8 @@ def write_reports(
             languages=languages,
             review=review,
             force=force,
+            legal=legal,
+            project_map=project_map,
         )
     return _write_documents(
         source, directory, stem=stem, formats=FORMATS if formats is None else formats
@@ -185,6 +196,8 @@ def _write_assessment(
     languages: Iterable[Literal["zh", "en"]] = ("zh", "en"),
     review: ReviewRecord | None = None,
     force: bool = False,
+    legal: str | Card = "legal-jinxian",
+    project_map: Figure | Callable[[Assessment, Lang], Figure | None] | None = None,
 ) -> dict[str, Path]:
     """Write an assessment's JSON and its reports into ``directory``, all or nothing.
 
@@ -207,6 +220,9 @@ def _write_assessment(
     force
         Replace an earlier run in ``directory`` (only a folder holding nothing
         but a run's files: ``assessment.json`` and ``report_*``).
+    legal, project_map
+        The legal-basis card and the project's map, as for
+        :func:`~wetval.report.build.build_document`.
 
     Returns
     -------
@@ -233,7 +249,9 @@ def _write_assessment(
     }
     formats = tuple(formats)
     for lang in languages:
-        document = build_document(assessment, lang, review=review)
+        document = build_document(
+            assessment, lang, review=review, legal=legal, project_map=project_map
+        )
         for fmt in formats:
             files[f"{lang}.{fmt}"] = (f"report_{lang}.{fmt}", render(document, fmt))
     write_folder(target, dict(files.values()), force=force, names=is_run_file)

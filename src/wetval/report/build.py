@@ -10,7 +10,7 @@ assumptions, provenance, review sheet) in one language;
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -30,9 +30,11 @@ from wetval.report.document import (
     ReportDocument,
     ReviewBlock,
     Section,
+    SignOff,
     TableBlock,
 )
 from wetval.report.first_page import first_page
+from wetval.report.legal import LegalBasisBody, legal_basis
 from wetval.report.strings import Lang, known, say, tr
 from wetval.units import M2_PER_HA
 
@@ -53,7 +55,7 @@ def _money(value: float) -> str:
 _WIKI_LINK = re.compile(r"\[\[([^\]|]+)(?:\|([^\]]+))?\]\]")
 
 #: Section number of the cards section, for references from card texts.
-_CARDS_SECTION = 10
+_CARDS_SECTION = 12
 
 
 def _plain(text: str, lang: Lang) -> str:
@@ -422,6 +424,161 @@ def _summary(assessment: Assessment, lang: Lang) -> Section:
     else:
         blocks.append(Paragraph(tr("p1_no_warnings", lang), tone="note"))
     return Section("summary", tr("s_summary", lang), tuple(blocks), page_break=False)
+
+
+#: Columns of the project's parcels table (section 2), from the debit and credit accounts.
+_PARCEL_COLUMNS = (
+    "side", "parcel_id", "project_id", "land_class", "land_class_name", "township",
+    "wetland_level", "area_mu", "area_ha", "grade", "condition_index", "quality_factor", "units",
+)  # fmt: skip
+
+
+def _project_parcels(assessment: Assessment, lang: Lang) -> pd.DataFrame:
+    """The occupied parcels and the credit parcels matched to them, one row each."""
+    debits = assessment.accounts.debits.to_frame()
+    credits = assessment.accounts.credits.to_frame()
+    matched = assessment.balance.matches
+    used = (
+        list(dict.fromkeys(str(p) for p in matched["credit_parcel"])) if not matched.empty else []
+    )
+    frames = []
+    for side, frame in (("occupied", debits), ("credit", credits.reindex(used))):
+        part = frame.reset_index().rename(columns={"index": "parcel_id"})
+        part.insert(0, "side", tr(f"side_{side}", lang))
+        frames.append(part)
+    table = pd.concat(frames, ignore_index=True)
+    table["area_ha"] = table["area_m2"] / M2_PER_HA
+    names = assessment.project_parcels["land_class_name"].astype(object)
+    table["land_class_name"] = table["parcel_id"].map(dict(names.items()))
+    grades = assessment.condition.grades
+    labels = dict(grades["label_zh" if lang == "zh" else "label_en"].items())
+    table["grade"] = table["grade"].astype(object).map(lambda g: labels.get(g, g))
+    if "wetland_level" in table.columns:
+        table["wetland_level"] = _labelled(table["wetland_level"], lang, "level_")
+    return table[[c for c in _PARCEL_COLUMNS if c in table.columns]]
+
+
+def _project(assessment: Assessment, lang: Lang, project_map: Figure | None = None) -> Section:
+    """Section 2: the project's own parcels, its map when given, and their condition."""
+    table = _project_parcels(assessment, lang)
+    occupied = table["side"] == tr("side_occupied", lang)
+    blocks: list[Block] = [
+        Paragraph(
+            tr(
+                "project_text",
+                lang,
+                occupied=int(occupied.sum()),
+                occupied_mu=float(table.loc[occupied, "area_mu"].sum()),
+                credits=int((~occupied).sum()),
+                credits_mu=float(table.loc[~occupied, "area_mu"].sum()),
+            )
+        ),
+    ]
+    if project_map is not None:
+        blocks.append(project_map)
+    blocks.append(
+        _table(
+            table,
+            lang,
+            tr("project_parcels_table", lang),
+            "project_parcels",
+            headers={
+                "side": "side",
+                "land_class_name": "land_class_name",
+                "condition_index": "index",
+            },
+            decimals={"area_mu": 2, "area_ha": 4, "condition_index": 3, "quality_factor": 2},
+            max_rows=80,
+        )
+    )
+    return Section("project", tr("s_project", lang), tuple(blocks))
+
+
+def _legal(assessment: Assessment, lang: Lang, card: Card, body: LegalBasisBody) -> Section:
+    """The laws and policies applied, and who approves an occupation of this level."""
+    zh = lang == "zh"
+    instruments = pd.DataFrame(
+        {
+            tr("legal_instrument", lang): [
+                r.title_zh if zh else r.title_en for r in body.tables.instruments.rows
+            ],
+            tr("legal_provisions", lang): [r.provisions for r in body.tables.instruments.rows],
+            tr("legal_applies", lang): [
+                r.applies_zh if zh else r.applies_en for r in body.tables.instruments.rows
+            ],
+            tr("source_key", lang): [r.source for r in body.tables.instruments.rows],
+            tr("verified", lang): [
+                tr("yes" if r.verified else "no", lang) for r in body.tables.instruments.rows
+            ],
+        }
+    )
+    level = str(assessment.price.provenance.options.get("wetland_level") or "general")
+    approval = {r.level: r for r in body.tables.approval.rows}
+    blocks: list[Block] = [
+        Paragraph(tr("legal_text", lang, card=f"{card.id} {card.version}")),
+        TableBlock(
+            instruments,
+            tr("legal_table", lang),
+            "legal_basis",
+            max_rows=None,
+            sheet_name=_sheet_title("legal_basis", lang),
+        ),
+    ]
+    if level in approval:
+        row = approval[level]
+        blocks.append(
+            Paragraph(
+                tr(
+                    "legal_approval",
+                    lang,
+                    level=tr(f"level_{level}", lang),
+                    authority=row.authority_zh if zh else row.authority_en,
+                    provisions=row.provisions,
+                ),
+                tone="note",
+            )
+        )
+    blocks += [
+        Paragraph(_plain(a.text.zh if zh else a.text.en, lang), tone="warning")
+        for a in card.assumptions
+        if not a.verified
+    ]
+    return Section("legal", tr("s_legal", lang), tuple(blocks))
+
+
+def _signoff(assessment: Assessment, lang: Lang, body: LegalBasisBody) -> Section:
+    """The appraisal firm's and the review panel's sign-off blocks, from the legal card."""
+    zh = lang == "zh"
+    project = assessment.spec["project"]
+    blocks: list[Block] = [
+        Paragraph(
+            tr(
+                "signoff_text",
+                lang,
+                report=assessment.report_id,
+                assessor=project.get("assessor", ""),
+            )
+        )
+    ]
+    for block in ("firm", "panel"):
+        roles = [r for r in body.tables.signoff.rows if r.block == block]
+        lines = tuple(
+            (
+                (r.role_zh if zh else r.role_en) + (f" {i}" if r.count > 1 else ""),
+                tuple(tr(f"field_{f}", lang) for f in r.field_names() if f != "seal"),
+            )
+            for r in roles
+            for i in range(1, r.count + 1)
+        )
+        seal = any("seal" in r.field_names() for r in roles)
+        blocks.append(
+            SignOff(
+                title=tr(f"signoff_{block}", lang),
+                lines=lines,
+                seal=tr("field_seal", lang) if seal else "",
+            )
+        )
+    return Section("signoff", tr("s_signoff", lang), tuple(blocks))
 
 
 def _data(assessment: Assessment, lang: Lang) -> Section:
@@ -1428,7 +1585,12 @@ _RENDERER_LABELS = (
 
 
 def build_document(
-    assessment: Assessment, lang: Lang = "zh", *, review: ReviewRecord | None = None
+    assessment: Assessment,
+    lang: Lang = "zh",
+    *,
+    review: ReviewRecord | None = None,
+    legal: str | Card = "legal-jinxian",
+    project_map: Figure | Callable[[Assessment, Lang], Figure | None] | None = None,
 ) -> ReportDocument:
     """Build the review report of an assessment in one language.
 
@@ -1442,6 +1604,14 @@ def build_document(
         A completed expert review of this assessment, appended after the review
         sheet; it is verified first (its hashes, and that it reviews this
         assessment).
+    legal
+        The ``legal-basis`` card (id, path or card) of the legal-basis section
+        and the sign-off blocks; a province or county installs its own.
+    project_map
+        The project's map for section 2, optional: a report figure (e.g.
+        :func:`wetval.report.charts.figure_block` of a map drawn by
+        ``wetval.spatial``), or a function ``(assessment, lang)`` returning one
+        (or ``None``) in the report's language. Without it the section has no map.
 
     Returns
     -------
@@ -1454,8 +1624,11 @@ def build_document(
     """
     if review is not None:
         review.verify(assessment=assessment)
+    legal_card, legal_body = legal_basis(legal)
+    figure = project_map(assessment, lang) if callable(project_map) else project_map
     sections: tuple[Section, ...] = (
         _summary(assessment, lang),
+        _project(assessment, lang, figure),
         _data(assessment, lang),
         _condition(assessment, lang),
         _valuation(assessment, lang),
@@ -1464,9 +1637,11 @@ def build_document(
         _funds(assessment, lang),
         _uncertainty(assessment, lang),
         _finance(assessment, lang),
+        _legal(assessment, lang, legal_card, legal_body),
         _cards_section(assessment, lang),
         _provenance(assessment, lang),
         _review(assessment, lang),
+        _signoff(assessment, lang, legal_body),
     )
     if review is not None:
         sections = (*sections, _review_record(review, lang))

@@ -29,6 +29,7 @@ __all__ = [
     "ReportDocument",
     "ReviewBlock",
     "Section",
+    "SignOff",
     "TableBlock",
 ]
 
@@ -126,7 +127,27 @@ class ReviewBlock:
     instructions: str = ""
 
 
-Block = Paragraph | Facts | TableBlock | Figure | ReviewBlock
+@dataclass(frozen=True)
+class SignOff:
+    """A sign-off block: lines to fill in by hand, and optionally a space for the seal.
+
+    Attributes
+    ----------
+    title
+        Heading of the block (e.g. the appraisal firm, the review panel).
+    lines
+        Per line: the role (评估师, 评审组组长 …) and the labels of its fields
+        (姓名, 资格证书编号, 签名, 日期 …), each printed with a blank to fill in.
+    seal
+        Label of the seal box (盖章处); empty for none.
+    """
+
+    title: str
+    lines: tuple[tuple[str, tuple[str, ...]], ...]
+    seal: str = ""
+
+
+Block = Paragraph | Facts | TableBlock | Figure | ReviewBlock | SignOff
 
 
 @dataclass(frozen=True)

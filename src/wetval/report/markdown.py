@@ -4,7 +4,15 @@ from __future__ import annotations
 
 import base64
 
-from wetval.report.document import Facts, Figure, Paragraph, ReportDocument, ReviewBlock, TableBlock
+from wetval.report.document import (
+    Facts,
+    Figure,
+    Paragraph,
+    ReportDocument,
+    ReviewBlock,
+    SignOff,
+    TableBlock,
+)
 from wetval.report.html import _format_cell
 
 __all__ = ["render_markdown"]
@@ -60,6 +68,13 @@ def render_markdown(document: ReportDocument) -> str:
                     f"*{block.caption}*",
                     "",
                 ]
+            elif isinstance(block, SignOff):
+                lines += [f"**{block.title}**", ""]
+                lines += [
+                    f"- {role}: " + "　".join(f"{field} ________" for field in fields)
+                    for role, fields in block.lines
+                ]
+                lines += ["", f"（{block.seal}）" if block.seal else "", ""]
             elif isinstance(block, ReviewBlock):
                 lines += [
                     block.instructions,

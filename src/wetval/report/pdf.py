@@ -14,6 +14,7 @@ from wetval.report.document import (
     Paragraph,
     ReportDocument,
     ReviewBlock,
+    SignOff,
     TableBlock,
 )
 from wetval.report.fonts import font_path
@@ -65,6 +66,15 @@ def _styles() -> dict[str, Any]:
             spaceAfter=6,
             textColor=colors.HexColor("#1f6f5c"),
         ),
+        "h3": ParagraphStyle(
+            "h3",
+            parent=base,
+            fontSize=11,
+            leading=15,
+            spaceBefore=8,
+            spaceAfter=4,
+            textColor=colors.HexColor("#1d2733"),
+        ),
         "caption": ParagraphStyle(
             "caption", parent=base, fontSize=8.5, leading=11, textColor=colors.HexColor("#5b6775")
         ),
@@ -107,8 +117,38 @@ def _facts(block: Facts, styles: dict[str, Any], width: float) -> list[Any]:
         for label, value in block.items
     ]
     table = T(rows, colWidths=[width * 0.3, width * 0.7])
-    table.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP")]))
+    table.setStyle(
+        TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP"), ("FONTNAME", (0, 0), (-1, -1), _FONT)])
+    )
     return [table]
+
+
+def _text_width(text: str) -> float:
+    """Rough printed width of a text [em]: CJK characters are one em, others half."""
+    return sum(1.0 if ord(c) > 0x2E80 else 0.55 for c in text)
+
+
+def _column_widths(columns: list[str], rows: list[list[str]], width: float) -> list[float]:
+    """Column widths by content: each column's longest cell (header words wrap), scaled to fit.
+
+    A column gets at least its header's longest word and at most 45 % of the width, so
+    long texts (citations, unverified items) wrap in a wide column and numbers stay on
+    one line.
+    """
+    if not columns:
+        return []
+    wanted = []
+    for j, column in enumerate(columns):
+        longest = max((_text_width(row[j]) for row in rows), default=0.0)
+        header = max((_text_width(w) for w in column.split()), default=1.0)
+        wanted.append(min(max(longest, header, 2.0), 60.0))
+    total = sum(wanted)
+    widths = [min(w / total, 0.45) for w in wanted]
+    spare = 1.0 - sum(widths)
+    if spare > 0:  # give what the capped columns left to the others, in proportion
+        free = [w for w in widths if w < 0.45]
+        widths = [w + spare * w / sum(free) if w < 0.45 else w for w in widths]
+    return [w * width for w in widths]
 
 
 def _table(
@@ -117,25 +157,29 @@ def _table(
     width: float,
     more_rows: str = "… {n} more rows ({sheet})",
 ) -> list[Any]:
+    import pandas as pd
     from reportlab.lib import colors
     from reportlab.platypus import Paragraph as P
     from reportlab.platypus import Spacer, TableStyle
     from reportlab.platypus import Table as T
 
     frame = block.printed()
+    numeric = [pd.api.types.is_numeric_dtype(frame[c].dtype) for c in frame.columns]
+    right = styles["cell"].clone("cell-number", alignment=2)  # numbers right-aligned
+    texts = [
+        [_format_cell(v, block.decimals.get(str(c))) for c, v in record.items()]
+        for _, record in frame.iterrows()
+    ]
     header = [P(_escape(str(c)), styles["cell"]) for c in frame.columns]
     body = [
-        [
-            P(_escape(_format_cell(v, block.decimals.get(str(c)))), styles["cell"])
-            for c, v in record.items()
-        ]
-        for _, record in frame.iterrows()
+        [P(_escape(t), right if n else styles["cell"]) for t, n in zip(row, numeric, strict=True)]
+        for row in texts
     ]
     table = T(
         [header, *body],
         repeatRows=1,
         hAlign="LEFT",
-        colWidths=[width / max(len(frame.columns), 1)] * len(frame.columns),
+        colWidths=_column_widths([str(c) for c in frame.columns], texts, width),
     )
     table.setStyle(
         TableStyle(
@@ -143,6 +187,7 @@ def _table(
                 ("GRID", (0, 0), (-1, -1), 0.4, colors.HexColor("#c9d1da")),
                 ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#eef2f5")),
                 ("VALIGN", (0, 0), (-1, -1), "TOP"),
+                ("FONTNAME", (0, 0), (-1, -1), _FONT),  # else each cell names Helvetica
             ]
         )
     )
@@ -229,6 +274,60 @@ def _review(
     ]
 
 
+def _signoff(block: SignOff, styles: dict[str, Any], width: float) -> list[Any]:
+    """A sign-off block: one row per line with a blank per field, then the seal circle."""
+    from reportlab.lib import colors
+    from reportlab.platypus import Flowable, KeepTogether, TableStyle
+    from reportlab.platypus import Paragraph as P
+    from reportlab.platypus import Table as T
+
+    most = max((len(fields) for _, fields in block.lines), default=1)
+    rows = [
+        [P(_escape(role), styles["cell"])]
+        + [P(_escape(field), styles["caption"]) for field in fields]
+        + [""] * (most - len(fields))
+        for role, fields in block.lines
+    ]
+    first = width * 0.22
+    table = T(
+        rows,
+        colWidths=[first] + [(width - first) / most] * most,
+        rowHeights=[30] * len(rows),
+        hAlign="LEFT",
+    )
+    table.setStyle(
+        TableStyle(
+            [
+                ("VALIGN", (0, 0), (-1, -1), "BOTTOM"),
+                ("LINEBELOW", (1, 0), (-1, -1), 0.6, colors.black),
+                ("FONTNAME", (0, 0), (-1, -1), _FONT),
+            ]
+        )
+    )
+
+    class Seal(Flowable):
+        def __init__(self, label: str) -> None:
+            super().__init__()
+            self.label, self.size = label, 110.0
+
+        def wrap(self, *_: Any) -> tuple[float, float]:
+            return width, self.size + 8
+
+        def draw(self) -> None:
+            canvas = self.canv
+            canvas.setDash(3, 3)
+            canvas.setStrokeColor(colors.HexColor("#5b6775"))
+            x = width - self.size / 2 - 4
+            canvas.circle(x, self.size / 2 + 4, self.size / 2)
+            canvas.setFont(_FONT, 8)
+            canvas.drawCentredString(x, self.size / 2, self.label)
+
+    flow: list[Any] = [P(_escape(block.title), styles["h3"]), table]
+    if block.seal:
+        flow.append(Seal(block.seal))
+    return [KeepTogether(flow)]
+
+
 def _block(
     block: Block, styles: dict[str, Any], width: float, document: ReportDocument
 ) -> list[Any]:
@@ -252,6 +351,8 @@ def _block(
         return _table(block, styles, width, document.label("more_rows"))
     if isinstance(block, Figure):
         return _figure(block, styles, width)
+    if isinstance(block, SignOff):
+        return _signoff(block, styles, width)
     return _review(block, styles, width, document)
 
 
@@ -305,5 +406,11 @@ def render_pdf(document: ReportDocument) -> bytes:
         canvas.drawRightString(A4[0] - 15 * mm, 10 * mm, document.label("page_of", page=doc.page))
         canvas.restoreState()
 
-    template.build(flow, onFirstPage=footer, onLaterPages=footer)
+    def canvas(*args: Any, **kwargs: Any) -> Any:
+        # every text in the embedded font: without it each page names Helvetica, unembedded
+        from reportlab.pdfgen.canvas import Canvas
+
+        return Canvas(*args, **(kwargs | {"initialFontName": _FONT, "initialFontSize": 9.5}))
+
+    template.build(flow, onFirstPage=footer, onLaterPages=footer, canvasmaker=canvas)
     return buffer.getvalue()

@@ -490,11 +490,11 @@ _STRINGS: dict[str, tuple[str, str]] = {
     "p1_unit_defined": (
         "指标单位：1 个指标单位 = 1 亩参照质量（质量系数 1）的法定湿地，无时间滞后、无风险折减。"
         "补充地块指标 = 面积[亩] × 质量系数 × 类型系数 ÷ 时间滞后系数 ÷ 风险系数；"
-        "占用地块所需指标 = 面积[亩] × 质量系数 × 类型系数 × 级别系数（见第 5 节）。",
+        "占用地块所需指标 = 面积[亩] × 质量系数 × 类型系数 × 级别系数（见第 6 节）。",
         "Quota unit: one quota unit is one 亩 of legal wetland at the reference quality (quality "
         "factor 1), delivered without delay or risk. Credit units = area [亩] × quality factor × "
         "type factor ÷ time-lag factor ÷ risk factor; units required = area [亩] × quality factor "
-        "× type factor × level factor (section 5).",
+        "× type factor × level factor (section 6).",
     ),
     "p1_pool_note": (
         "建议价格是指标库全部补充地块的平均价格：改变入库的修复项目会改变这一平均价格，而不改变任何单块地块的价格。",
@@ -525,8 +525,8 @@ _STRINGS: dict[str, tuple[str, str]] = {
     "end_low": ("低值", "low"),
     "end_high": ("高值", "high"),
     "w_not_balanced": (
-        "占补不平衡：见第 5 节各项目的面积与指标缺口。",
-        "Not balanced: see the area and unit shortfalls per project in section 5.",
+        "占补不平衡：见第 6 节各项目的面积与指标缺口。",
+        "Not balanced: see the area and unit shortfalls per project in section 6.",
     ),
     "w_default_works": (
         "修复项目 {projects} 没有工程量清单，修复工程费按定价卡片默认值 {value:,.0f} 元/亩计算（该默认值已核实：{verified}）。",
@@ -568,10 +568,10 @@ _STRINGS: dict[str, tuple[str, str]] = {
     ),
     "n_below_median": (
         "建议价格（各参数取卡片中心值时的确定性价格）{value:,.2f} 低于蒙特卡洛中位数 {median:,.2f}；"
-        "两者含义不同，见第 8 节。",
+        "两者含义不同，见第 9 节。",
         "The recommended price {value:,.2f} (every parameter at its card's central value) lies "
         "below the Monte Carlo median {median:,.2f}; the two answer different questions "
-        "(section 8).",
+        "(section 9).",
     ),
     "x_zero_swing": (
         "说明：参数“{parameter}”的摆幅为 0，因为没有任何定价地块使用该参数（例如各地块均采用其工程量清单），"
@@ -786,6 +786,62 @@ _STRINGS: dict[str, tuple[str, str]] = {
     "tornado_table": ("表 单因素敏感性", "Table: one-at-a-time sensitivity"),
     "parameter_id": ("参数编号", "parameter id"),
     "item_id": ("编号", "id"),
+    # project section
+    "s_project": ("项目概况与项目地块", "The project and its parcels"),
+    "project_text": (
+        "本次占用共 {occupied:,} 块占用地块（{occupied_mu:,.2f} 亩），由 {credits:,} 块补充地块"
+        "（{credits_mu:,.2f} 亩，匹配结果见第 6 节）补充。下表列出各地块的地类、乡镇、湿地级别、面积、"
+        "生态状况等级与指数、质量系数及指标单位；全县统计见第 3 节。",
+        "The occupation takes {occupied:,} parcels ({occupied_mu:,.2f} 亩), offset by {credits:,} "
+        "credit parcels ({credits_mu:,.2f} 亩; matching in section 6). The table lists each "
+        "parcel's land class, township, wetland level, area, condition grade and index, quality "
+        "factor and quota units; county-wide statistics follow in section 3.",
+    ),
+    "project_parcels_table": (
+        "表 项目地块：占用地块与匹配的补充地块",
+        "Table: the project's parcels, occupied and matched credits",
+    ),
+    "side": ("类别", "side"),
+    "side_occupied": ("占用", "occupied"),
+    "side_credit": ("补充", "credit"),
+    "land_class_name": ("地类名称", "land class name"),
+    "level_national": ("国家重要湿地", "national important wetland"),
+    "level_provincial": ("省级重要湿地", "provincial important wetland"),
+    "level_general": ("一般湿地", "general wetland"),
+    # legal basis and sign-off
+    "s_legal": ("法律政策依据", "Legal and policy basis"),
+    "legal_text": (
+        "本评估依据下列法律、政策文件（卡片 {card}，各省、县可替换为本地卡片）。",
+        "This assessment applies the laws and policy documents below (card {card}; a province "
+        "or county may install its own card).",
+    ),
+    "legal_table": (
+        "表 法律政策依据及适用条款",
+        "Table: legal and policy basis and provisions applied",
+    ),
+    "legal_instrument": ("文件", "instrument"),
+    "legal_provisions": ("条款", "provisions"),
+    "legal_applies": ("在本评估中的适用", "how this assessment applies it"),
+    "legal_approval": (
+        "本项目按{level}定价。审批（意见）机关：{authority}（{provisions}）。",
+        "This project is priced as {level}. Approving (consulted) authority: {authority} "
+        "({provisions}).",
+    ),
+    "s_signoff": ("签署", "Sign-off"),
+    "signoff_text": (
+        "本报告（编号 {report}）由评估机构 {assessor} 出具，经专家评审组评审。签署即确认已审阅报告全部内容及第 1 节所列警示事项。",
+        "This report (id {report}) is issued by the appraisal firm {assessor} and reviewed by "
+        "the expert panel. Signing confirms that the whole report and the warnings of section 1 "
+        "were read.",
+    ),
+    "signoff_firm": ("评估机构与评估师", "Appraisal firm and appraisers"),
+    "signoff_panel": ("专家评审组", "Expert review panel"),
+    "field_name": ("姓名 / 名称", "name"),
+    "field_qualification": ("资质 / 资格证书编号", "qualification no."),
+    "field_affiliation": ("工作单位", "affiliation"),
+    "field_signature": ("签名", "signature"),
+    "field_date": ("日期", "date"),
+    "field_seal": ("评估机构盖章处", "seal of the appraisal firm"),
     "cost_basis_table": (
         "表 成本法各项费用的依据（按修复项目）：修复方案给出，或按定价卡片默认值",
         "Table: basis of each cost item per restoration project: its plan, or the pricing "
@@ -848,8 +904,8 @@ _STRINGS: dict[str, tuple[str, str]] = {
     "basis_index": ("指数", "index"),
     "basis_grade": ("等级", "grade"),
     "n_card_unverified": (
-        "卡片 {card} 有 {n:,} 项未核实内容（见第 10 节）。",
-        "Card {card} has {n:,} unverified {items_word} (section 10).",
+        "卡片 {card} 有 {n:,} 项未核实内容（见第 12 节）。",
+        "Card {card} has {n:,} unverified {items_word} (section 12).",
     ),
     "n_synthetic_parcels": (
         "图斑为合成（SYNTHETIC）示例数据，不是真实调查数据。",
