@@ -14,11 +14,12 @@ from __future__ import annotations
 
 import argparse
 import json
-import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from peak_memory import run
 
 WRITE = """
 import sys, numpy as np
@@ -54,13 +55,7 @@ def main() -> None:
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / f"dltb.{args.format}"
-        start = time.perf_counter()
-        subprocess.run([sys.executable, "-c", WRITE, str(args.parcels), str(path)], check=True)
-        print(f"wrote {args.parcels:,} polygons in {time.perf_counter() - start:.1f} s")
-        result = subprocess.run(
-            [sys.executable, "-c", MEASURE, str(path)], check=True, capture_output=True, text=True
-        )
-        print(json.dumps(json.loads(result.stdout), indent=2))
+        print(json.dumps(run(WRITE, MEASURE, args.parcels, path), indent=2))
 
 
 if __name__ == "__main__":
