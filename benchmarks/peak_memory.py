@@ -40,21 +40,25 @@ print(json.dumps({"parcels": len(table), "seconds": elapsed,
 """
 
 
+def run(write: str, measure: str, parcels: int, path: Path) -> dict[str, float]:
+    """Write ``parcels`` to ``path`` with ``write``, then measure ``measure`` in a fresh process."""
+    start = time.perf_counter()
+    subprocess.run([sys.executable, "-c", write, str(parcels), str(path)], check=True)
+    print(f"generated and wrote {parcels:,} parcels in {time.perf_counter() - start:.1f} s")
+    result = subprocess.run(
+        [sys.executable, "-c", measure, str(path)], check=True, capture_output=True, text=True
+    )
+    measured: dict[str, float] = json.loads(result.stdout)
+    return measured
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--parcels", type=int, default=1_000_000)
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as folder:
-        path = Path(folder) / "dltb.parquet"
-        start = time.perf_counter()
-        subprocess.run([sys.executable, "-c", WRITE, str(args.parcels), str(path)], check=True)
-        print(
-            f"generated and wrote {args.parcels:,} parcels in {time.perf_counter() - start:.1f} s"
-        )
-        result = subprocess.run(
-            [sys.executable, "-c", MEASURE, str(path)], check=True, capture_output=True, text=True
-        )
-        print(json.dumps(json.loads(result.stdout), indent=2))
+        measured = run(WRITE, MEASURE, args.parcels, Path(folder) / "dltb.parquet")
+        print(json.dumps(measured, indent=2))
 
 
 if __name__ == "__main__":

@@ -100,10 +100,17 @@ def test_area_agrees_with_pyproj_geod(
     np.testing.assert_allclose(got, expected, rtol=1e-9, atol=1e-3)
 
 
-def test_missing_and_empty_geometries() -> None:
-    got = ellipsoidal_area(np.array([None, shapely.Polygon()], dtype=object), 4490)
+def test_missing_empty_and_non_polygonal_geometries() -> None:
+    box = shapely.box(116.0, 28.0, 116.001, 28.001)
+    line = shapely.LineString([(116.0, 28.0), (116.0, 28.1)])
+    geoms = np.array(
+        [None, shapely.Polygon(), line, shapely.Point(116, 28),
+         shapely.GeometryCollection([box, line])], dtype=object,
+    )  # fmt: skip
+    got = ellipsoidal_area(geoms, 4490)
     assert np.isnan(got[0])
-    assert got[1] == 0
+    assert list(got[1:4]) == [0, 0, 0]
+    assert got[4] == ellipsoidal_area(np.array([box]), 4490)[0]
 
 
 @pytest.mark.parametrize(

@@ -263,3 +263,12 @@ def test_project_map_and_county_overview(parcels, tmp_path: Path) -> None:
     assert "County overview" in texts
     assert "SYNTHETIC" in texts
     plt.close(ax.figure)
+
+
+def test_default_level_fills_only_legal_wetland_without_a_level(parcels) -> None:
+    result = overlay(parcels, red_line((0, 0, 400, 300)), project_id="P01", default_level="general")
+    frame = result.to_frame()
+    legal = frame["legal_wetland"].astype(bool)
+    assert frame.loc[legal, "wetland_level"].eq("general").all()
+    assert frame.loc[~legal, "wetland_level"].isna().all()
+    assert result.provenance.options["default_level"] == "general"

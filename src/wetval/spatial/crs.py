@@ -368,7 +368,8 @@ def ellipsoidal_area(geometry: Any, crs: Any = None) -> np.ndarray:
     Returns
     -------
     numpy.ndarray
-        Area [m²] per geometry; 0 for empty geometries, NaN for missing ones.
+        Area [m²] per geometry; 0 for empty geometries, points and lines (a
+        collection counts its polygons), NaN for missing ones.
     """
     import pyproj
     import shapely
@@ -381,9 +382,27 @@ def ellipsoidal_area(geometry: Any, crs: Any = None) -> np.ndarray:
     missing = shapely.is_missing(geoms)
     if crs is None:
         raise ValueError("ellipsoidal_area needs the CRS of the coordinates")
-    parts, part_of = shapely.get_parts(geoms, return_index=True)
-    rings, ring_part = shapely.get_rings(parts, return_index=True)
-    coords, ring_of = shapely.get_coordinates(rings, return_index=True)
+    # points and lines have no area; a collection counts its polygons
+    types = shapely.get_type_id(geoms)
+    if not np.isin(types[~missing], [3, 6]).all():
+        parts_all, owner = shapely.get_parts(geoms, return_index=True)
+        polygonal = np.isin(shapely.get_type_id(parts_all), [3, 6])
+        flat = np.zeros(n)
+        np.add.at(flat, owner[polygonal], ellipsoidal_area(parts_all[polygonal], crs))
+        flat[missing] = np.nan
+        return flat
+    if (shapely.get_type_id(geoms[~missing]) == 3).all():  # polygons only: no parts to split
+        parts, part_of = geoms, np.arange(n)
+    else:
+        parts, part_of = shapely.get_parts(geoms, return_index=True)
+    if shapely.get_num_interior_rings(parts[~shapely.is_missing(parts)]).max(initial=0) == 0:
+        # no holes: each polygon is its exterior ring
+        coords, ring_of = shapely.get_coordinates(parts, return_index=True)
+        rings = parts
+        ring_part = np.arange(len(parts))
+    else:
+        rings, ring_part = shapely.get_rings(parts, return_index=True)
+        coords, ring_of = shapely.get_coordinates(rings, return_index=True)
     areas: np.ndarray = np.zeros(n)
     if len(coords):
         source = pyproj.CRS.from_user_input(crs)

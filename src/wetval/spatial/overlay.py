@@ -408,6 +408,7 @@ def overlay(
     important_wetlands: Any = None,
     level_field: str = "wetland_level",
     name_field: str | None = None,
+    default_level: Literal["national", "provincial", "general"] | None = None,
     sliver_m2: float = SLIVER_M2,
 ) -> Overlay:
     """Overlay a footprint on the parcels (压占分析).
@@ -434,6 +435,11 @@ def overlay(
         legal wetland outside all of them (and without a level) becomes ``general``.
     level_field, name_field
         Columns of ``important_wetlands``: level and (optional) name.
+    default_level
+        Level of legal-wetland pieces that get none from the parcels or the
+        important-wetland polygons (e.g. ``"general"`` when the county's 一般湿地
+        list covers all other wetland); recorded in provenance. ``None`` leaves
+        them without a level (quota debits then ask for one).
     sliver_m2
         Pieces under this area [m²] are listed as slivers (and kept).
 
@@ -508,9 +514,12 @@ def overlay(
             fp_source,
             fp_labels[~touched],
         )
-    part_area = ellipsoidal_area(parts, working.epsg)
-    covered = np.bincount(part_idx, weights=piece_area, minlength=len(parts))
-    uncovered = float(np.sum(np.maximum(part_area - covered, 0.0)))
+    # a geometric check, so planar in the working CRS: cutting inserts vertices on long edges,
+    # and a straight Gauss–Krüger edge is not a geodesic (~1 m² on a 2.5 km edge)
+    covered = np.bincount(part_idx, weights=shapely.area(pieces), minlength=len(parts))
+    uncovered_planar = np.maximum(shapely.area(parts) - covered, 0.0)
+    scale = ellipsoidal_area(parts, working.epsg) / np.maximum(shapely.area(parts), 1e-300)
+    uncovered = float(np.sum(uncovered_planar * scale))
     if uncovered > max(sliver_m2, AREA_TOLERANCE_M2):  # below 0.01 m² it is rounding
         messages.append(Message.of("w_overlay_uncovered", area_m2=uncovered))
 
@@ -526,6 +535,11 @@ def overlay(
     table = _name_pieces(table)
     if important_wetlands is not None:
         _set_levels(table, pieces, important_wetlands, working, level_field, name_field, sliver_m2)
+    if default_level is not None:
+        if default_level not in LEVELS:
+            raise ValueError(f"default_level must be one of {LEVELS}, not {default_level!r}")
+        unset = table["wetland_level"].isna() & table["legal_wetland"].astype(bool)
+        table.loc[unset, "wetland_level"] = default_level
     slivers = table.index[(table["record"] == "parcel") & (table["piece_area_m2"] < sliver_m2)]
     if len(slivers):
         messages.append(
@@ -565,6 +579,7 @@ def overlay(
             "crs_choice": reason,
             "sliver_m2": sliver_m2,
             "control_area_m2": control_area_m2,
+            "default_level": default_level,
             "area": "ellipsoidal (CGCS2000)",
         },
     )
@@ -615,9 +630,10 @@ def _polygonal(geoms: np.ndarray) -> np.ndarray:
 
     types = shapely.get_type_id(geoms)
     mixed = types == 7  # GeometryCollection
-    if not mixed.any():
-        return geoms
     out = geoms.copy()
+    out[~np.isin(types, [3, 6, 7])] = shapely.Polygon()  # a shared edge or corner: no piece
+    if not mixed.any():
+        return out
     parts, index = shapely.get_parts(geoms[mixed], return_index=True)
     polygon = np.isin(shapely.get_type_id(parts), [3, 6])
     polys, owner = shapely.get_parts(parts[polygon], return_index=True)

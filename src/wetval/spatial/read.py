@@ -216,7 +216,13 @@ def township_names(
     codes = codes.mask(codes.str.len() < 9)
     names: pd.Series[Any] = pd.Series(None, index=pd.Index(codes.dropna().unique()), dtype=object)
     if village_names is not None and len(names):
-        prefix = _as_text(village_names).str.extract(r"^(.+?(?:街道|镇|乡))", expand=False)
+        positions, uniques = pd.factorize(_as_text(village_names))
+        unique_prefix = pd.Series(uniques, dtype="string").str.extract(
+            r"^(.+?(?:街道|镇|乡))", expand=False
+        )
+        lookup = np.empty(len(unique_prefix) + 1, dtype=object)  # the last one for missing
+        lookup[:-1] = unique_prefix.to_numpy(dtype=object)
+        prefix = pd.Series(lookup[positions])
         pairs = pd.DataFrame({"code": codes.to_numpy(), "name": prefix.to_numpy()}).dropna()
         if len(pairs):
             counts = pairs.groupby(["code", "name"], sort=True).size().reset_index(name="n")
