@@ -102,11 +102,9 @@ def main() -> None:
     print("| stage | wall s / partition (mean, max) | CPU s / partition (mean, max) |")
     for stage in [s for s in stages if not s.endswith("_cpu")]:
         wall = [r["seconds"].get(stage, 0.0) for r in records]
-        cpu = [r["seconds"].get(f"{stage}_cpu", np.nan) for r in records]
-        print(
-            f"| {stage} | {np.mean(wall):.2f}, {max(wall):.2f} | "
-            f"{np.nanmean(cpu):.2f}, {np.nanmax(cpu):.2f} |"
-        )
+        cpu = [r["seconds"][f"{stage}_cpu"] for r in records if f"{stage}_cpu" in r["seconds"]]
+        cpu_text = f"{np.mean(cpu):.2f}, {max(cpu):.2f}" if cpu else "—"
+        print(f"| {stage} | {np.mean(wall):.2f}, {max(wall):.2f} | {cpu_text} |")
     print(result.province.groupby("category")[["parcels", "area_m2", "value_cny"]].sum())
 
 
