@@ -1,6 +1,15 @@
-"""Hostile inputs (issue 17): each is ONE WetvalError naming the row/column and the fix.
+"""Hostile inputs and faults (issue 17): the battery, one section per class of the issue.
 
-Every parcel table here is invented for the test; nothing is survey data.
+Each case is clean: one WetvalError (CLI exit 1) naming the row, column, key or path and
+the fix; nothing written, nothing left behind, nothing earlier overwritten. Classes:
+data lost (concurrent ledger writers; outputs replaced), silently wrong results (numbers,
+codes, card parameters, project keys, spreadsheet injection, ledger hand edits), internal
+errors for ordinary faults (output paths, read-only folder, disk full, worksheets, wrong
+formats, encodings, absurd units, Ctrl-C/SIGTERM, API argument types), `validate` vs
+`assess`, and unclear messages (delimiters, ragged rows, mixed encodings, leading zeros,
+card ids, every problem printed).
+
+Every table and ledger here is invented for the test; nothing is survey data.
 """
 
 from __future__ import annotations
