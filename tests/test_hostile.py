@@ -1,6 +1,15 @@
-"""Hostile inputs (issue 17): each is ONE WetvalError naming the row/column and the fix.
+"""Hostile inputs and faults (issue 17): the battery, one section per class of the issue.
 
-Every parcel table here is invented for the test; nothing is survey data.
+Each case is clean: one WetvalError (CLI exit 1) naming the row, column, key or path and
+the fix; nothing written, nothing left behind, nothing earlier overwritten. Classes:
+data lost (concurrent ledger writers; outputs replaced), silently wrong results (numbers,
+codes, card parameters, project keys, spreadsheet injection, ledger hand edits), internal
+errors for ordinary faults (output paths, read-only folder, disk full, worksheets, wrong
+formats, encodings, absurd units, Ctrl-C/SIGTERM, API argument types), `validate` vs
+`assess`, and unclear messages (delimiters, ragged rows, mixed encodings, leading zeros,
+card ids, every problem printed).
+
+Every table and ledger here is invented for the test; nothing is survey data.
 """
 
 from __future__ import annotations
@@ -286,12 +295,13 @@ def _snapshot(folder: Path) -> dict[str, bytes]:
     return {p.name: p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
 
 
-def _one_error(code: int, err: str, *names: str) -> None:
+def _one_error(code: int, err: str, *names: str, fix: str = "fix:") -> None:
+    """Exit 1 with one error on stderr that names every one of ``names`` and gives the fix."""
     from wetval.cli import EXIT_INPUT
 
     assert code == EXIT_INPUT, err
     assert err.count("wetval: error:") == 1 and "Traceback" not in err, err
-    assert "fix:" in err, err
+    assert fix in err, err
     for name in names:
         assert name in err, err
 
@@ -956,3 +966,134 @@ def test_validate_refuses_what_assess_refuses(
         messages.append(err)
     assert messages[0] == messages[1]  # the same check, the same words
     assert _snapshot(tmp_path) == before
+
+
+# ------------------------------------------------------ card parameters out of range
+@pytest.mark.parametrize(
+    ("edit", "named"),
+    [
+        (lambda s: s.replace("value = 0.08\nunit = \"1/yr\"", "value = -0.05\nunit = \"1/yr\""),
+         "parameters.discount_rate"),
+        (lambda s: s.replace("value = 20\nunit = \"yr\"", "value = -3\nunit = \"yr\""),
+         "parameters.om_years"),
+        (lambda s: s.replace("value = 0.08\nunit = \"1/yr\"", "value = nan\nunit = \"1/yr\""),
+         "parameters.discount_rate"),
+    ],
+)  # fmt: skip
+def test_a_pricing_card_parameter_out_of_range_is_refused(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], edit: object, named: str
+) -> None:
+    from wetval.cli import main
+
+    card = _card_file(tmp_path, "pricing-jinxian", edit)
+    assert "-0.05" in (text := (tmp_path / card).read_text(encoding="utf-8")) or (
+        "-3\n" in text or "nan" in text
+    )  # the edit took
+    project = tmp_path / "project.toml"
+    project.write_text(QUICK_PROJECT + f'[cards]\npricing = "{card}"\n', encoding="utf-8")
+    before = _snapshot(tmp_path)
+    for command in (
+        ["validate", str(project)],
+        ["assess", str(project), "-o", str(tmp_path / "o")],
+    ):
+        code = main(command)
+        _one_error(code, capsys.readouterr().err, named, card)
+    assert _snapshot(tmp_path) == before
+
+
+# ------------------------------------------------------------- project-file keys
+@pytest.mark.parametrize(
+    ("extra", "named"),
+    [
+        ('base_dir = "/etc"\n', "base_dir"),
+        ('[optionz]\nseed = 1\n', "optionz"),
+        ('[options]\nmonte_carlo_draw = 10\n', "monte_carlo_draw"),
+    ],
+)  # fmt: skip
+def test_unknown_project_keys_are_refused(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], extra: str, named: str
+) -> None:
+    from wetval.cli import main
+
+    text = QUICK_PROJECT
+    if extra.startswith("[options]"):
+        text = text.replace("[options]\n", "[options]\nmonte_carlo_draw = 10\n")
+    elif extra.startswith("base_dir"):
+        text = extra + text
+    else:
+        text += extra
+    project = tmp_path / "project.toml"
+    project.write_text(text, encoding="utf-8")
+    before = _snapshot(tmp_path)
+    for command in (
+        ["validate", str(project)],
+        ["assess", str(project), "-o", str(tmp_path / "o")],
+    ):
+        code = main(command)
+        # the fix of a wrong key is the list of valid keys (and the nearest one)
+        _one_error(code, capsys.readouterr().err, named, "project.toml", fix="valid keys:")
+    assert _snapshot(tmp_path) == before
+
+
+@pytest.mark.parametrize(
+    "cards",
+    [
+        'condition = "nope-a"\nvaluation = ["nope-b", "xie2015"]',
+        'valuation = ["nope-b", "nope-c"]\nvalue_approach = "nope-b"',
+        'quota = "nope-q"\npricing = "nope-p"',
+    ],
+)
+def test_every_unknown_card_id_is_reported_at_once(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], cards: str
+) -> None:
+    import re
+
+    from wetval.cli import main
+
+    project = tmp_path / "project.toml"
+    project.write_text(QUICK_PROJECT + f"[cards]\n{cards}\n", encoding="utf-8")
+    unknown = sorted(set(re.findall(r'"(nope-\w)"', cards)))
+    for command in (
+        ["validate", str(project)],
+        ["assess", str(project), "-o", str(tmp_path / "o")],
+    ):
+        code = main(command)
+        _one_error(code, capsys.readouterr().err, *(f"id {name!r}" for name in unknown))
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["project.toml"]
+
+
+# ------------------------------------------------------ concurrent ledger writers
+def test_concurrent_writers_never_lose_a_transaction_nor_overdraw(tmp_path: Path) -> None:
+    """Eight processes at once, four milestone/debit kinds: the file keeps every one."""
+    import subprocess
+    import sys
+
+    from wetval.cli import EXIT_INPUT, EXIT_OK
+    from wetval.quota import QuotaLedger
+
+    path = tmp_path / "ledger.json"
+    ledger = (
+        QuotaLedger()
+        .register("R01", "10", schedule=[("acceptance", "1")], reference="批复", date="2024-01-10")
+        .milestone("R01", "acceptance", passed=True, reference="验收", date="2024-06-01")
+    )
+    path.write_text(ledger.to_json(indent=1), encoding="utf-8")
+    base = [sys.executable, "-m", "wetval", "ledger", "debit", str(path), "R01", "2"]
+    processes = [
+        subprocess.Popen(
+            [*base, "--reference", f"占用 {n}", "--date", "2024-07-01"],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for n in range(8)
+    ]
+    errors = [process.communicate(timeout=180)[1] for process in processes]
+    codes = [process.returncode for process in processes]
+    assert sorted(codes) == [EXIT_OK] * 5 + [EXIT_INPUT] * 3, errors  # 10 units, 2 each
+    assert all("only 0.0000 available" in e for e, c in zip(errors, codes, strict=True) if c)
+    final = QuotaLedger.from_json(path.read_text(encoding="utf-8"))  # the chain is intact
+    debits = [t.reference for t in final.transactions if t.kind == "debit"]
+    assert len(debits) == 5 and len(set(debits)) == 5
+    assert final.available("R01") == 0
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["ledger.json"]

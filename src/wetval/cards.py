@@ -346,6 +346,8 @@ def within(
             raise ValueError(f"value {value!r} must be a number ({described})")
         if integer and not float(value).is_integer():
             raise ValueError(f"value {value!r} must be a whole number ({described})")
+        if not math.isfinite(float(value)):  # nan passes every comparison: refuse it first
+            raise ValueError(f"value {value!r} is not a finite number (must be {described})")
         if not inside(float(value)):
             raise ValueError(f"value {value!r} is out of range: must be {described}")
         low, high = _support(parameter.distribution, float(value))
