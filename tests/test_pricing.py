@@ -121,26 +121,26 @@ def test_value_horizon_and_quality_adjustment() -> None:
 def test_anchor_flags() -> None:
     # per unit ≈ 64,688 yuan ≈ 97 yuan/m²: below the 200 yuan/m² floor for important wetland
     price = price_quota(_credits(), services=_esv(), wetland_level="provincial")
-    assert any("restoration-fee floor" in f for f in price.flags)
+    assert any("restoration-fee floor" in str(f) for f in price.flags)
     general = price_quota(_credits(), services=_esv())
-    assert not any("restoration-fee floor" in f for f in general.flags)
+    assert not any("restoration-fee floor" in str(f) for f in general.flags)
     # a huge service value pushes the price above the penalty range and far from trades
     high = price_quota(_credits(), services=_esv(2_000_000.0))  # ≈ 716 yuan/m²
-    assert any("lowest fine" in f for f in high.flags)
-    assert any("away from recent Jiangxi trades" in f for f in high.flags)
+    assert any("lowest fine" in str(f) for f in high.flags)
+    assert any("away from recent Jiangxi trades" in str(f) for f in high.flags)
     extreme = price_quota(_credits(), services=_esv(20_000_000.0))  # ≈ 6,300 yuan/m²
-    assert any("whole penalty range" in f for f in extreme.flags)
+    assert any("whole penalty range" in str(f) for f in extreme.flags)
     # national important wetland has higher fines (Art. 52, 54: 1,000–10,000 yuan/m²): the same
     # ≈ 716 yuan/m² is under its lowest fine, ≈ 6,300 yuan/m² within its range
     national_high = price_quota(_credits(), services=_esv(2_000_000.0), wetland_level="national")
-    assert not any("lowest fine" in f for f in national_high.flags)
+    assert not any("lowest fine" in str(f) for f in national_high.flags)
     national = price_quota(_credits(), services=_esv(20_000_000.0), wetland_level="national")
     assert any(
-        "lowest fine for filling national important wetland (1000" in f for f in national.flags
+        "lowest fine for filling national important wetland (1000" in str(f) for f in national.flags
     )
-    assert not any("whole penalty range" in f for f in national.flags)
+    assert not any("whole penalty range" in str(f) for f in national.flags)
     missing = price_quota(_credits())
-    assert any("no service values" in f for f in missing.flags)
+    assert any("no service values" in str(f) for f in missing.flags)
     assert np.isnan(missing.totals["value"])
 
 
@@ -300,7 +300,7 @@ def test_not_eligible_parcels_are_not_priced_and_json_round_trip() -> None:
     )
     price = price_quota(credits(table, condition({"R1": "优", "R2": "良"})))
     assert list(price.table.index) == ["R1"]
-    assert any("not priced" in f for f in price.flags)
+    assert any("not priced" in str(f) for f in price.flags)
     again = QuotaPrice.from_json(price.to_json())
     pd.testing.assert_frame_equal(again.table, price.table)
     assert again.fund_split == price.fund_split
@@ -397,9 +397,9 @@ def test_restoration_fee_floor_is_three_times_for_mangrove_peat_and_coastal() ->
     }
     per_m2 = priced["other"].table["per_unit"].iloc[0] / 666.6667
     assert 200 < per_m2 < 600
-    assert not any("restoration-fee floor" in f for f in priced["other"].flags)
+    assert not any("restoration-fee floor" in str(f) for f in priced["other"].flags)
     for kind in ("mangrove", "peat-swamp", "coastal"):
-        assert any("floor (600 yuan/m²" in f for f in priced[kind].flags), kind
+        assert any("floor (600 yuan/m²" in str(f) for f in priced[kind].flags), kind
         assert priced[kind].provenance.options["occupied_wetland_type"] == kind
     with pytest.raises(WetvalError, match="fee_floor_multiplier"):
         price_quota(_credits(), services=_esv(), occupied_wetland_type="mangroves")

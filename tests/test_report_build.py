@@ -112,7 +112,9 @@ def test_xlsx_has_every_table_in_full(sample_assessment: Assessment) -> None:
     workbook = pd.read_excel(io.BytesIO(render(document, "xlsx")), sheet_name=None)
     tables: list[Table] = document.tables()
     assert len(workbook) == len(tables) + 1
-    by_parcel = workbook["price_by_parcel"]
+    table = next(t for t in tables if t.sheet == "price_by_parcel")
+    by_parcel = workbook[table.title]  # the sheet is named in the report's language
+    assert table.title == "price by parcel"
     assert len(by_parcel) == len(sample_assessment.price.to_frame())
 
 
@@ -223,3 +225,23 @@ def test_cards_table_shows_the_cards_the_assessment_used(sample_assessment: Asse
     for card_id in (refs[0].id, "county-own-card"):
         assert "project's own card" in cards.loc[card_id, "title"]
         assert cards.loc[card_id, "verified"] == "no"
+
+
+def test_cost_basis_names_projects_costed_at_the_card_default() -> None:
+    """The example project gives a bill of quantities for R01 only: R02 and R03 are named."""
+    from wetval.assess import assess, load_spec
+
+    spec = load_spec(Path(__file__).parent.parent / "docs" / "example-project.toml")
+    options = spec.options.model_copy(update={"monte_carlo_draws": 0})
+    example = assess(spec.model_copy(update={"options": options}))
+    table = next(t for t in build_document(example, "zh").tables() if t.sheet == "cost_basis")
+    frame = table.frame.set_index("项目编号")
+    with_plan = {str(p["project_id"]) for p in example.spec["data"]["plans"] if p.get("quantities")}
+    assert with_plan == {"R01"}
+    for project, row in frame.iterrows():
+        if project in with_plan:
+            assert row["修复工程费依据"] == "修复方案（工程量清单或方案金额）"
+            assert row["修复工程费 [元/亩]"] < 40_000  # R01's own bill (~10,160 元/亩)
+        else:  # pricing-jinxian's restoration_cost_per_mu is 40,000 CNY/亩
+            assert row["修复工程费依据"] == "卡片默认值 40,000 元/亩"
+            assert row["修复工程费 [元/亩]"] == pytest.approx(40_000)

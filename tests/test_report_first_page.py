@@ -160,3 +160,34 @@ def test_non_converged_outputs_are_on_page_one(sample_assessment: Assessment) ->
     assert page.not_converged == ("cost",)
     assert "w_not_converged" in {m.key for m in page.messages}
     assert "未收敛：成本法总价" in _page_one_text(changed, "zh")
+
+
+def test_odd_figures_are_explained_in_section_8(sample_assessment: Assessment) -> None:
+    """The demo's one-sided ranges (D, discount rate: docs/uncertainty.md) and its annual value
+    above its own P95 each get an explanation from keys, shown in the uncertainty section."""
+    page = first_page(sample_assessment)
+    tornado = sample_assessment.sensitivity.to_frame()  # type: ignore[union-attr]
+    base = sample_assessment.sensitivity.base_output  # type: ignore[union-attr]
+    one_sided = {
+        str(p)
+        for p, row in tornado.iterrows()
+        if np.isclose(row["output_high"], base) or np.isclose(row["output_low"], base)
+    }
+    assert one_sided == {"pricing-jinxian.discount_rate", "xie2015.D"}
+    explained = {
+        m.mapping()["parameter"].fallback  # type: ignore[union-attr]
+        for m in page.explanations
+        if m.key == "x_one_sided"
+    }
+    assert explained == one_sided
+    (band,) = [m for m in page.explanations if m.key == "x_outside_band"]
+    summary = sample_assessment.uncertainty.to_frame()  # type: ignore[union-attr]
+    value = summary.loc["total_value"]
+    assert value["deterministic"] > value["P95"]
+    assert band.mapping()["output"].fallback == "total_value"  # type: ignore[union-attr]
+    section = next(
+        s for s in build_document(sample_assessment, "zh").sections if s.id == "uncertainty"
+    )
+    texts = [b.text for b in section.blocks if hasattr(b, "text")]
+    assert any("折现率" in t and "不是计算错误" in t for t in texts)
+    assert any("年服务价值合计" in t and "P5–P95 之外" in t for t in texts)

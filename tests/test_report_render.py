@@ -79,7 +79,7 @@ def test_html_is_self_contained_and_escaped() -> None:
     assert "<svg" in html and "http://" not in html.split("<svg", 1)[0].replace(
         "http://www.w3.org", ""
     )
-    assert "20 more rows" in html  # table truncated to 40 rows in print formats
+    assert "另有 20 行" in html  # table truncated to 40 rows in print formats, in its language
     assert "专家签名" in html
 
 
@@ -102,7 +102,7 @@ def test_markdown_and_xlsx() -> None:
     assert markdown.startswith("# 湿地占补平衡指标评估报告")
     assert "data:image/png;base64," in markdown and "| 镇0 | 0.0 |" in markdown
     workbook = pd.read_excel(io.BytesIO(render(document(), "xlsx")), sheet_name=None)
-    assert list(workbook) == ["cover", "areas"]
+    assert list(workbook) == ["封面", "areas"]  # the cover sheet named in the language
     assert len(workbook["areas"]) == 60  # every row, not the truncated view
 
 

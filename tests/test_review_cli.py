@@ -228,4 +228,9 @@ def test_sheet_and_summarise_errors(tmp_path: Path, capsys: pytest.CaptureFixtur
     code, _, err = run(
         capsys, "review", "sheet", str(pool), "--due", "2024-03-15", "--output", str(sheet_path)
     )
+    assert code == EXIT_INPUT and "exists and would be replaced" in err and "--force" in err
+    code, _, err = run(
+        capsys, "review", "sheet", str(pool), "--due", "2024-03-15", "--output", str(sheet_path),
+        "--force",
+    )  # fmt: skip
     assert code == EXIT_INPUT and "not a wetval panel draw file" in err

@@ -10,6 +10,7 @@ import pytest
 from wetval import ParcelTable, load_card
 from wetval.cards import Card
 from wetval.errors import CardError, ValidationError
+from wetval.kinds import ValuationInputs
 from wetval.plugins import Method
 from wetval.testing.valuation import check_valuation_method
 from wetval.units import PriceIndexError
@@ -25,18 +26,18 @@ def parcels(codes: list[str], areas_m2: list[float], **extra: list[object]) -> P
     return ParcelTable.from_frame(frame)
 
 
-def ignores_area(parcels, card, *, condition=None, indicators=None, price_year=None):  # type: ignore[no-untyped-def]
+def ignores_area(card: Card, inputs: ValuationInputs) -> ServiceValues:
     """Broken on purpose: values per parcel, not per area."""
-    result = xie_equivalent(parcels, card, price_year=price_year)
+    result = xie_equivalent(inputs.parcels, card, price_year=inputs.price_year)
     per_parcel = result.values.div(result.parcels["area_m2"], axis=0)
     import dataclasses
 
     return dataclasses.replace(result, values=per_parcel)
 
 
-def reorders(parcels, card, *, condition=None, indicators=None, price_year=None):  # type: ignore[no-untyped-def]
+def reorders(card: Card, inputs: ValuationInputs) -> ServiceValues:
     """Broken on purpose: sorts the parcels."""
-    result = xie_equivalent(parcels, card, price_year=price_year)
+    result = xie_equivalent(inputs.parcels, card, price_year=inputs.price_year)
     import dataclasses
 
     return dataclasses.replace(result, values=result.values.sort_index(ascending=False))
@@ -64,7 +65,7 @@ def test_net_profit_d_from_card_table() -> None:
     result = value(parcels(["1106"], [10_000.0]), card)
     d = 0.5 * 4000 + 0.25 * 2000 + 0.25 * 2400
     assert result.total() == pytest.approx(52.02 * d, abs=0.1)
-    assert any("D = Σ S·F" in n for n in result.provenance.notes)
+    assert any("D = Σ S·F" in str(n) for n in result.provenance.notes)
 
 
 def test_missing_price_and_bad_kind() -> None:

@@ -10,6 +10,7 @@ import pytest
 
 from wetval import IndicatorTable, ParcelTable, load_card
 from wetval.errors import CardError, ValidationError, WetvalError
+from wetval.messages import Message, Term
 from wetval.units import money_conversion
 from wetval.valuation import (
     combine,
@@ -263,7 +264,13 @@ def test_gep_quantities_and_values() -> None:
     q = result.quantities
     assert q.loc["P0", "storage_m3"] == pytest.approx(15_000.0)
     assert q.loc["P1", "storage_m3"] == 0.0  # missing depth: not valued, noted
-    assert any("lack storage_m3" in n for n in result.provenance.notes)
+    assert any(
+        isinstance(n, Message)
+        and n.key == "n_quantity_missing"
+        and n.mapping()["quantity"] == Term("q_storage_m3", "storage_m3")
+        and n.mapping()["parcels"] == 1
+        for n in result.provenance.notes
+    )
     assert q.loc["P0", "carbon_t"] == pytest.approx(5.0)  # 500 g C/m² × 10,000 m²
     dry = 5.0 * 44 / 12 / 1.63
     assert q.loc["P0", "oxygen_t"] == pytest.approx(1.2 * dry)
@@ -448,7 +455,7 @@ def test_gep_measured_carbon_and_oxygen_take_precedence_over_npp() -> None:
         parcels(["1106"], [1.0], carbon_sequestered_t=[1.0], oxygen_released_t=[1.0]), card
     )
     assert measured.total() == pytest.approx(1.0 * 44 / 12 * 380 + 727)
-    assert not any("nep_ratio" in note for note in measured.provenance.notes)
+    assert not any("nep_ratio" in str(note) for note in measured.provenance.notes)
 
 
 # ---------------------------------------------------------- income elasticity by income class

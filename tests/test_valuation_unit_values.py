@@ -140,7 +140,7 @@ def test_ecosystem_column_overrides_crosswalk() -> None:
     )
     assert result.parcels["ecosystem"].tolist() == ["wetland", "paddy"]
     assert result.by_parcel().iloc[0] == pytest.approx(52.02 * 3406.5, abs=0.6)
-    assert any("ecosystem column overrides" in n for n in result.provenance.notes)
+    assert any("ecosystem column overrides" in str(n) for n in result.provenance.notes)
 
 
 class FakeCondition:
@@ -168,7 +168,9 @@ def test_condition_adjustment_by_index_and_protocol() -> None:
     assert ratio.loc["P0", ["food", "raw", "water"]].tolist() == pytest.approx([1.0] * 3)
     assert ratio.loc["P1"].tolist() == pytest.approx([1.0] * 11)
     assert ratio.loc["P2"].tolist() == pytest.approx([1.0] * 11)  # not scored: unadjusted
-    assert any("1 parcels" in n and "no condition result" in n for n in adjusted.provenance.notes)
+    assert any(
+        "1 parcels" in str(n) and "no condition result" in str(n) for n in adjusted.provenance.notes
+    )
     with pytest.raises(TypeError, match="to_frame"):
         value(table, "xie2015", condition=[0.5, 1.0])
 

@@ -9,16 +9,14 @@ from a TOML project file (see ``docs/example-project.toml`` and
 ``docs/assessment.md``).
 
 This module orchestrates only: every computation lives in the step's own
-module, and reports are rendered from the :class:`Assessment` by
-:mod:`wetval.report`.
+module, the project-file models live in :mod:`wetval.spec` (re-exported here),
+and reports are rendered from the :class:`Assessment` by :mod:`wetval.report`.
 """
 
 from __future__ import annotations
 
 import dataclasses
-import datetime as dt
 import time
-import tomllib
 import warnings
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -26,19 +24,24 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import cached_property
 from pathlib import Path
-from typing import Any, Literal, Protocol
+from typing import Any, Protocol
 
 import numpy as np
 import pandas as pd
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from wetval.boundary import accept, register_conversion
 from wetval.cards import Card, load_card
 from wetval.condition import ConditionResult
-from wetval.errors import CardError, Problem, WetvalError
+from wetval.datasets import sample_county
+from wetval.errors import CardError, Problem
 from wetval.errors import ValidationError as DataError
-from wetval.hashing import file_hash, frame_hash, result_hash
+from wetval.hashing import file_hash, result_hash
 from wetval.inventory import Inventory
-from wetval.pricing import PoolFinance, QuotaPrice, RestorationPlan, pool_finance, price_quota
+from wetval.io import read_indicators, read_parcels, read_table
+from wetval.kinds import ConditionInputs, PriceInputs, QuotaInputs, ValuationInputs
+from wetval.messages import Bilingual, Message
+from wetval.plugins import run
+from wetval.pricing import PoolFinance, QuotaPrice, RestorationPlan, pool_finance
 from wetval.provenance import CardRef, Provenance
 from wetval.quota import (
     BalanceReport,
@@ -48,13 +51,24 @@ from wetval.quota import (
     allocate_funds,
     balance,
 )
-from wetval.quota import quota_accounts as account_quotas
 from wetval.results import Result
+from wetval.spec import (
+    SAMPLE_SOURCE,
+    AssessmentSpec,
+    CardSpec,
+    DataSpec,
+    OptionSpec,
+    PlanSpec,
+    ProjectSpec,
+    ReportSpec,
+    SpecError,
+    load_spec,
+)
 from wetval.tables import IndicatorTable, ParcelTable
 from wetval.uncertainty import MonteCarloResult, PriceChain, monte_carlo
 from wetval.uncertainty.sensitivity import TornadoResult
 from wetval.units import M2_PER_MU
-from wetval.valuation import ServiceValues
+from wetval.valuation import VALUATION_KINDS, ServiceValues
 
 __all__ = [
     "Assessment",
@@ -71,265 +85,7 @@ __all__ = [
     "load_spec",
 ]
 
-#: The data source naming wetval's SYNTHETIC sample county instead of a file.
-SAMPLE_SOURCE = "sample"
-
 _LEVEL_ORDER = {"general": 0, "provincial": 1, "national": 2}
-
-
-class SpecError(WetvalError):
-    """A project file or specification is malformed (names the file and each key)."""
-
-
-class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, arbitrary_types_allowed=True)
-
-
-class ProjectSpec(_Model):
-    """Who and what the assessment is for.
-
-    Attributes
-    ----------
-    name
-        Project name as printed on the report.
-    applicant
-        The occupying party (建设单位) or the party asking for the assessment.
-    assessor
-        The appraisal firm or the centre's assessor.
-    township
-        Township of the occupation, if one.
-    occupation_project
-        ``project_id`` of the occupation project whose quota need is priced; ``None``
-        prices the credit pool alone.
-    restoration_projects
-        ``project_id``s of the restoration projects supplying credits; ``None``
-        uses every restoration parcel (the county's credit pool).
-    date
-        Assessment (valuation) date.
-    description
-        Free text for the report.
-    """
-
-    name: str
-    applicant: str
-    assessor: str
-    township: str | None = None
-    occupation_project: str | None = None
-    restoration_projects: tuple[str, ...] | None = None
-    date: dt.date
-    description: str = ""
-
-
-class PlanSpec(_Model):
-    """A restoration design: its bill of quantities and planting list.
-
-    Attributes
-    ----------
-    name
-        Plan name.
-    project_id
-        The restoration project whose parcels the plan covers.
-    quantities
-        Path to a CSV/XLSX bill of quantities (columns ``item``, ``unit``,
-        ``quantity``, ``unit_cost`` [CNY per unit]) or the rows inline.
-    species
-        Planting list (scientific or Chinese names).
-    compensation, om_per_year
-        Compensation to rights holders [CNY] and O&M [CNY/yr], if known.
-    price_year
-        Price year of the unit costs.
-    """
-
-    name: str
-    project_id: str
-    quantities: str | tuple[dict[str, Any], ...]
-    species: tuple[str, ...]
-    compensation: float | None = None
-    om_per_year: float | None = None
-    price_year: int | None = None
-
-
-class DataSpec(_Model):
-    """Where the data come from.
-
-    ``parcels`` and ``indicators`` are file paths (relative to the project
-    file), ``"sample"`` for the SYNTHETIC sample county, or tables passed
-    directly when calling from Python. ``ledger`` is a quota ledger file
-    (``QuotaLedger.to_json()``) or a ledger: with it, the balance matches
-    only the units the ledger holds available.
-    """
-
-    parcels: str | ParcelTable | pd.DataFrame
-    indicators: str | IndicatorTable | pd.DataFrame | None = None
-    projects: str | pd.DataFrame | None = None
-    scheme: Literal["sandiao", "yongdi_yonghai"] = "sandiao"
-    encoding: str | None = None
-    plans: tuple[PlanSpec, ...] = ()
-    ledger: str | QuotaLedger | None = None
-
-
-class CardSpec(_Model):
-    """The method card of each step (ids or paths).
-
-    ``funds`` ``None`` takes the fund-split card in force on the project date.
-    """
-
-    condition: str = "jiangxi-db36-2134"
-    valuation: tuple[str, ...] = ("xie2015", "gep-garze2010")
-    value_approach: str = "xie2015"
-    quota: str = "quota-jinxian"
-    pricing: str = "pricing-jinxian"
-    funds: str | None = None
-    finance: str = "finance-quota"
-    review: str = "review-jinxian"
-
-    @field_validator("valuation")
-    @classmethod
-    def _some_valuation(cls, value: tuple[str, ...]) -> tuple[str, ...]:
-        if not value:
-            raise ValueError("name at least one valuation card")
-        return value
-
-
-class OptionSpec(_Model):
-    """Options that change the numbers.
-
-    Attributes
-    ----------
-    price_year
-        Price year of every money figure [CNY].
-    price_index
-        CNY price index for moving service values between years.
-    monte_carlo_draws
-        Monte Carlo draws for the price range (0 switches it off).
-    percentiles
-        Percentiles of the Monte Carlo outputs reported, in 0–100.
-    indicator_error
-        Indicator id → standard deviation of its measurement error [the
-        indicator's unit]: the Monte Carlo then re-scores the condition of
-        every parcel it was scored on (the whole county: the cost grows with
-        it) under that error; empty for none.
-
-    seed
-        Seed of the random generator.
-    sensitivity
-        Whether to compute one-at-a-time sensitivity (tornado).
-    finance
-        Whether to compute the quota-pledged loan capacity and insurance premium
-        of the priced credit pool (card ``cards.finance``).
-    discount_rate, om_years
-        The project's discount settings [1/yr] and years of operation and
-        maintenance [yr], replacing the pricing card's ``discount_rate`` and
-        ``om_years`` (``None`` keeps the card's). The run then prices with a
-        copy of the card carrying these values (its own hash, listed in the
-        provenance and the report); an overridden parameter is held at the
-        project's value in the Monte Carlo.
-    unscored_occupation
-        What to do with occupied parcels that have no condition score:
-        ``"best-grade"`` assumes the best grade (conservative: compensation must
-        match the best quality) and warns; ``"error"`` stops.
-    """
-
-    price_year: int = Field(default=2024, ge=1990, le=2100)
-    price_index: str = "cn-cpi"
-    monte_carlo_draws: int = Field(default=2000, ge=0, le=1_000_000)
-    percentiles: tuple[float, ...] = (5.0, 50.0, 95.0)
-    indicator_error: dict[str, float] = Field(default_factory=dict)
-    seed: int = Field(default=20231123, ge=0)
-    sensitivity: bool = True
-    finance: bool = True
-    discount_rate: float | None = Field(default=None, gt=0, lt=1)
-    om_years: int | None = Field(default=None, ge=0, le=200)
-    unscored_occupation: Literal["best-grade", "error"] = "best-grade"
-
-
-class ReportSpec(_Model):
-    """Report languages and formats (the JSON assessment is always written)."""
-
-    languages: tuple[Literal["zh", "en"], ...] = ("zh", "en")
-    formats: tuple[Literal["html", "pdf", "md", "xlsx"], ...] = ("html", "pdf", "xlsx")
-
-
-class AssessmentSpec(_Model):
-    """A whole assessment, loadable from a TOML project file (:func:`load_spec`).
-
-    Attributes
-    ----------
-    project, data, cards, options, report
-        See :class:`ProjectSpec`, :class:`DataSpec`, :class:`CardSpec`,
-        :class:`OptionSpec` and :class:`ReportSpec`.
-    base_dir
-        Directory relative paths are resolved against (the project file's).
-    """
-
-    project: ProjectSpec
-    data: DataSpec
-    cards: CardSpec = CardSpec()
-    options: OptionSpec = OptionSpec()
-    report: ReportSpec = ReportSpec()
-    base_dir: str | None = None
-
-    def resolve(self, path: str) -> Path:
-        """A path of the spec, resolved against :attr:`base_dir`."""
-        candidate = Path(path).expanduser()
-        if not candidate.is_absolute() and self.base_dir is not None:
-            candidate = Path(self.base_dir) / candidate
-        return candidate
-
-    def describe(self) -> dict[str, Any]:
-        """The spec as plain JSON data; tables passed directly appear as their hashes.
-
-        ``base_dir`` is left out: where the project file lies on a machine must
-        not change the assessment's hash (its inputs are hashed by content).
-        """
-
-        def plain(value: Any) -> Any:
-            if isinstance(value, ParcelTable | IndicatorTable):
-                return f"<{type(value).__name__} sha256:{value.hash}>"
-            if isinstance(value, pd.DataFrame):
-                return f"<DataFrame sha256:{frame_hash(value)}>"
-            if isinstance(value, BaseModel):
-                return {k: plain(getattr(value, k)) for k in type(value).model_fields}
-            if isinstance(value, tuple | list):
-                return [plain(v) for v in value]
-            if isinstance(value, dict):
-                return {k: plain(v) for k, v in value.items()}
-            if isinstance(value, dt.date):
-                return value.isoformat()
-            return value
-
-        described: dict[str, Any] = plain(self)
-        del described["base_dir"]
-        return described
-
-
-def load_spec(path: str | Path) -> AssessmentSpec:
-    """Read an assessment spec from a TOML project file.
-
-    Raises
-    ------
-    SpecError
-        If the file is missing, not valid TOML, or any key is wrong (every
-        wrong key is named).
-    """
-    path = Path(path)
-    if not path.is_file():
-        raise SpecError(f"project file not found: {path}")
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except tomllib.TOMLDecodeError as error:
-        raise SpecError(f"{path}: not valid TOML: {error}") from None
-    except UnicodeDecodeError as error:
-        raise SpecError(f"{path}: not UTF-8 text ({error})") from None
-    data.setdefault("base_dir", str(path.resolve().parent))
-    try:
-        return AssessmentSpec.model_validate(data)
-    except ValidationError as error:
-        lines = [
-            f"- {'.'.join(str(p) for p in e['loc']) or '(top level)'}: {e['msg']}"
-            for e in error.errors()
-        ]
-        raise SpecError(f"invalid project file {path}:\n" + "\n".join(lines)) from None
 
 
 def check_spec(spec: AssessmentSpec | str | Path) -> Inventory:
@@ -354,6 +110,7 @@ def check_spec(spec: AssessmentSpec | str | Path) -> Inventory:
         spec = load_spec(spec)
     _cards(spec)
     parcels, indicators, _, _, _ = _load_data(spec)
+    _preflight(spec, parcels, indicators)
     frame = parcels.to_frame()
     _project_masks(spec, frame)
     _plans(spec, frame)
@@ -421,7 +178,7 @@ class Assessment(Result):
     sensitivity: TornadoResult | None
     finance: PoolFinance | None
     excluded: pd.DataFrame
-    warnings: tuple[str, ...]
+    warnings: tuple[str | Message, ...]
     timings: dict[str, float]
     provenance: Provenance = field(default_factory=Provenance)
 
@@ -511,7 +268,7 @@ class _Steps:
 
     def __init__(self, progress: Callable[[str], None] | None) -> None:
         self.timings: dict[str, float] = {}
-        self.warnings: list[str] = []
+        self.warnings: list[str | Message] = []
         self._progress = progress
 
     @contextmanager
@@ -534,8 +291,6 @@ def _load_data(
 ) -> tuple[
     ParcelTable, IndicatorTable | None, pd.DataFrame | None, QuotaLedger | None, dict[str, str]
 ]:
-    from wetval.datasets import sample_county
-    from wetval.io import read_indicators, read_parcels, read_table
 
     data = spec.data
     inputs: dict[str, str] = {}
@@ -599,6 +354,11 @@ def _load_data(
     ledger: QuotaLedger | None
     if data.ledger is None or isinstance(data.ledger, QuotaLedger):
         ledger = data.ledger
+    elif not isinstance(data.ledger, str):
+        raise SpecError(
+            f"data.ledger: expected a ledger file path or a QuotaLedger, "
+            f"got {type(data.ledger).__name__}"
+        )
     else:
         path = spec.resolve(data.ledger)
         if not path.is_file():
@@ -607,6 +367,51 @@ def _load_data(
     if ledger is not None:
         inputs["ledger"] = ledger.hash
     return parcels, indicators, projects, ledger, inputs
+
+
+#: The card kind each method step of the assessment runs.
+_STEP_KINDS = {"condition": ("condition",), "quota": ("quota",), "pricing": ("pricing",)}
+
+
+def _preflight(
+    spec: AssessmentSpec, parcels: ParcelTable, indicators: IndicatorTable | None
+) -> None:
+    """The checks of the data and options ``assess`` runs before computing, all at once.
+
+    :func:`check_spec` (``wetval validate``) runs the same function, so a
+    project it calls valid is not refused by ``assess`` for any of these.
+
+    Raises
+    ------
+    SpecError
+        Listing every problem with its project-file key and the fix.
+    """
+    from wetval.uncertainty.monte_carlo import check_options
+
+    problems = []
+    if len(parcels.to_frame()) == 0:
+        problems.append(
+            f"- data.parcels = {spec.data.parcels!r}: the parcel table has no rows; fix: "
+            "export the parcels with their records, not only the header"
+        )
+    if indicators is None:
+        problems.append(
+            "- data.indicators is required: condition scoring needs them; fix: name the "
+            "indicator file"
+        )
+    if spec.options.monte_carlo_draws:
+        found = check_options(
+            draws=spec.options.monte_carlo_draws,
+            percentiles=spec.options.percentiles,
+            indicator_error=spec.options.indicator_error,
+            indicator_ids=None if indicators is None else list(indicators.indicator_ids),
+        )
+        key = {"draws": "monte_carlo_draws"}
+        problems += [f"- options.{key.get(name, name)}: {why}" for name, why in found]
+    if problems:
+        raise SpecError(
+            f"the project cannot be assessed ({len(problems)} problem(s)):\n" + "\n".join(problems)
+        )
 
 
 def _cards(spec: AssessmentSpec) -> dict[str, Card]:
@@ -635,6 +440,15 @@ def _cards(spec: AssessmentSpec) -> dict[str, Card]:
             cards[role] = load_card(target)
         except (CardError, KeyError) as error:
             errors.append(f"- cards.{role.split(':')[0]} = {name!r}: {error}")
+            continue
+        step = role.split(":")[0]
+        wanted = VALUATION_KINDS if step == "valuation" else _STEP_KINDS.get(step)
+        if wanted is not None and cards[role].kind not in wanted:
+            errors.append(
+                f"- cards.{step} = {name!r} is a card of kind {cards[role].kind!r}; "
+                f"this step needs a card of kind {' or '.join(map(repr, wanted))}; fix: name "
+                f"a card of that kind ('wetval cards list --kind {wanted[0]}' lists them)"
+            )
     if errors:
         raise SpecError("cannot load the project's cards:\n" + "\n".join(errors))
     overrides = {
@@ -670,7 +484,6 @@ def _with_project_values(card: Card, values: dict[str, float]) -> Card:
 
 
 def _plans(spec: AssessmentSpec, parcels: pd.DataFrame) -> list[RestorationPlan]:
-    from wetval.io import read_table
 
     plans = []
     for plan in spec.data.plans:
@@ -744,24 +557,22 @@ def _project_masks(spec: AssessmentSpec, frame: pd.DataFrame) -> tuple[np.ndarra
 
 def _select_project(
     spec: AssessmentSpec, parcels: ParcelTable, condition: ConditionResult
-) -> tuple[ParcelTable, pd.DataFrame, pd.DataFrame, list[str]]:
+) -> tuple[ParcelTable, pd.DataFrame, pd.DataFrame, list[str | Message]]:
     """The parcels to account for, their condition input, the exclusions and notes."""
     frame = parcels.to_frame()
     restoration, occupation = _project_masks(spec, frame)
     role = frame["role"].astype(object)
     scores = condition.to_frame().reindex(frame.index)
     unscored = scores["index"].isna().to_numpy()
-    notes: list[str] = []
+    notes: list[str | Message] = []
     excluded = pd.DataFrame(
         {
             "role": role[restoration & unscored],
-            "reason": "no condition score (missing monitoring data)",
+            "reason": "unscored",
         }
     )
     if excluded.shape[0]:
-        notes.append(
-            f"{len(excluded)} restoration parcels have no condition score and supply no credits"
-        )
+        notes.append(Message.of("w_unscored_restoration", parcels=len(excluded)))
     keep = (restoration & ~unscored) | occupation
     condition_input = scores.loc[keep, ["index", "grade", "grade_zh", "grade_en"]].copy()
     unscored_occupied = occupation & unscored
@@ -785,8 +596,14 @@ def _select_project(
             condition.grades["label_en"].iloc[0],
         ]
         notes.append(
-            f"{len(ids)} occupied parcels have no condition score; the best grade "
-            f"({condition.grades['label_zh'].iloc[0]}) is assumed (conservative)"
+            Message.of(
+                "w_unscored_occupation",
+                parcels=len(ids),
+                grade=Bilingual(
+                    str(condition.grades["label_zh"].iloc[0]),
+                    str(condition.grades["label_en"].iloc[0]),
+                ),
+            )
         )
     return parcels.subset(keep), condition_input, excluded, notes
 
@@ -824,7 +641,7 @@ def _sale(balance_report: BalanceReport, price: QuotaPrice) -> pd.DataFrame:
 
 
 def assess(
-    spec: AssessmentSpec,
+    spec: AssessmentSpec | str | Path,
     *,
     progress: Callable[[str], None] | None = None,
     monte_carlo_progress: bool | None = False,
@@ -835,7 +652,8 @@ def assess(
     ----------
     spec
         What to assess (see :class:`AssessmentSpec`; :func:`load_spec` reads a
-        project file, :func:`wetval.datasets.sample_project` gives the demo's).
+        project file, :func:`wetval.datasets.sample_project` gives the demo's),
+        or the path of a project file.
     progress
         Called with each step's name as it starts (the CLI shows it).
     monte_carlo_progress
@@ -853,40 +671,36 @@ def assess(
     wetval.errors.ValidationError
         For bad data, naming every offending row.
     """
-    from wetval.condition import score
-    from wetval.valuation import value
-
+    spec = accept(spec, AssessmentSpec, "spec")
     steps = _Steps(progress)
     with steps.step("cards"):
         cards = _cards(spec)
     with steps.step("validation"):
         parcels, indicators, projects, ledger, inputs = _load_data(spec)
-        if indicators is None:
-            raise SpecError("data.indicators is required: condition scoring needs them")
+        _preflight(spec, parcels, indicators)
+        assert indicators is not None  # _preflight refuses a spec without indicators
         inventory = parcels.inventory(indicators)
     with steps.step("condition"):
-        condition = score(indicators, cards["condition"], parcels=parcels)
+        condition: ConditionResult = run(
+            "condition", cards["condition"], ConditionInputs(indicators, parcels)
+        )
     with steps.step("selection"):
         project, condition_input, excluded, notes = _select_project(spec, parcels, condition)
         plans = _plans(spec, project.to_frame())
-        for note in notes:
-            steps.warnings.append(f"selection: {note}")
+        steps.warnings += notes
     year = spec.options.price_year
     services: dict[str, ServiceValues] = {}
     with steps.step("valuation"):
         for name in spec.cards.valuation:
-            result = value(
-                project,
-                cards[f"valuation:{name}"],
-                condition=condition_input,
-                indicators=indicators,
-            )
+            card = cards[f"valuation:{name}"]
+            inputs_v = ValuationInputs(project, condition_input, indicators)
+            result: ServiceValues = run(str(card.kind), card, inputs_v)
             if result.price_year != year:
                 result = result.at_price_year(year, spec.options.price_index)
             services[name] = result
     with steps.step("quota"):
-        accounts = account_quotas(
-            project, cards["quota"], condition=condition_input, projects=projects
+        accounts: QuotaAccounts = run(
+            "quota", cards["quota"], QuotaInputs(project, condition_input, projects)
         )
         balance_report = balance(accounts.credits, accounts.debits, ledger=ledger)
     occupied = accounts.debits.to_frame()
@@ -897,15 +711,15 @@ def assess(
         pricing_year = cards["pricing"].price_year or year
         if value_services.price_year != pricing_year:
             value_services = value_services.at_price_year(pricing_year, spec.options.price_index)
-        price = price_quota(
+        price_inputs = PriceInputs(
             accounts.credits,
-            cards["pricing"],
-            plans=plans,
+            plans=tuple(plans),
             services=value_services,
             fund_card=cards.get("funds"),
             wetland_level=level,
             valuation_date=spec.project.date,
         )
+        price: QuotaPrice = run("pricing", cards["pricing"], price_inputs)
     with steps.step("funds"):
         sale = _sale(balance_report, price)
         funds = None
@@ -1016,3 +830,9 @@ def _unique_refs(named: list[CardRef], *results: _HasProvenance | None) -> list[
         if ref not in refs:
             refs.append(ref)
     return refs
+
+
+# a project file's path is the obvious stand-in for its spec (assess("project.toml"))
+register_conversion(
+    AssessmentSpec, "an AssessmentSpec", (str, Path), load_spec, "a project file's path"
+)

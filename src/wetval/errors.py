@@ -16,10 +16,15 @@ import numpy as np
 import pandas as pd
 
 __all__ = [
+    "ArgumentTypeError",
     "CardError",
     "DataQualityWarning",
     "DateError",
     "DependencyError",
+    "MethodInputsError",
+    "MethodKindError",
+    "MethodResultError",
+    "OutputError",
     "PluginError",
     "PluginWarning",
     "Problem",
@@ -251,7 +256,16 @@ class ValidationError(WetvalError, ValueError):
         self.source = source
         super().__init__(self._message())
 
-    def _message(self) -> str:
+    def message(self, rows_per_group: int | None = MESSAGE_ROWS_PER_GROUP) -> str:
+        """The error's text, listing up to ``rows_per_group`` rows per problem (None: all).
+
+        The command line prints every row (``rows_per_group=None``); ``str(error)``
+        lists the first :data:`MESSAGE_ROWS_PER_GROUP` of each kind.
+        """
+        return self._message(rows_per_group)
+
+    def _message(self, rows_per_group: int | None = MESSAGE_ROWS_PER_GROUP) -> str:
+        limit = len(self.problems) if rows_per_group is None else rows_per_group
         n = len(self.problems)
         where = f" ({self.source})" if self.source else ""
         lines = [f"{n} problem{'s' if n != 1 else ''} in the {self.what}{where}:"]
@@ -267,7 +281,7 @@ class ValidationError(WetvalError, ValueError):
             )
             fixes = {f for f in group["fix"] if isinstance(f, str) and f}
             fix_per_row = len(fixes) > 1
-            for record in group.head(MESSAGE_ROWS_PER_GROUP).itertuples(index=False):
+            for record in group.head(limit).itertuples(index=False):
                 located = _format_row(record.row, record.parcel_id)
                 if located or not _is_empty(record.value):
                     value = _format_value(record.value)
@@ -275,11 +289,8 @@ class ValidationError(WetvalError, ValueError):
                     if fix_per_row and isinstance(record.fix, str) and record.fix:
                         line += f" (fix: {record.fix})"
                     lines.append(line)
-            if count > MESSAGE_ROWS_PER_GROUP:
-                lines.append(
-                    f"    ... and {count - MESSAGE_ROWS_PER_GROUP} more "
-                    "(all are listed in error.problems)"
-                )
+            if count > limit:
+                lines.append(f"    ... and {count - limit} more (all are listed in error.problems)")
             if fixes and not fix_per_row:
                 lines.append(f"    fix: {fixes.pop()}")
         return "\n".join(lines)
@@ -306,6 +317,12 @@ class CardError(WetvalError):
         self.key_problems = list(problems)
         lines = [f"invalid method card {source}:"]
         lines += [f"- {key or '(top level)'}: {message}" for key, message in self.key_problems]
+        if not any("fix:" in message for _, message in self.key_problems):
+            lines.append(
+                "fix: correct these keys of the card (docs/cards.md lists the keys and the "
+                "parameters of each kind; 'wetval cards show ID' prints a shipped card to start "
+                "from)"
+            )
         super().__init__("\n".join(lines))
 
 
@@ -316,8 +333,9 @@ class UnknownCardError(WetvalError, KeyError):
         self.card_id = card_id
         self.known = sorted(known)
         super().__init__(
-            f"no method card with id {card_id!r}. Installed cards: {', '.join(self.known)}. "
-            "Pass a path to a .toml file to load a card of your own."
+            f"no method card with id {card_id!r}; fix: use an installed card "
+            f"({', '.join(self.known)}), or pass the path of a .toml file to load a card of "
+            "your own"
         )
 
     def __str__(self) -> str:
@@ -342,3 +360,30 @@ class UnknownMethodError(WetvalError, KeyError):
 
 class PluginError(WetvalError):
     """A method plugin exists but could not be loaded or is malformed."""
+
+
+class MethodKindError(PluginError):
+    """A method was run as another kind, or on a card of a kind it does not read."""
+
+
+class MethodInputsError(PluginError, TypeError):
+    """A method was given an inputs bundle of the wrong type (names the expected one)."""
+
+
+class MethodResultError(PluginError, TypeError):
+    """A method returned something other than its kind's result type."""
+
+
+class OutputError(WetvalError):
+    """An output cannot be written, or would replace an earlier one; nothing was written.
+
+    The message names the path, why, and the fix (another path, ``--force``,
+    free space, permissions).
+    """
+
+
+class ArgumentTypeError(WetvalError, TypeError):
+    """A public function was given an argument of the wrong type.
+
+    The message names the argument, what was given and what is expected.
+    """

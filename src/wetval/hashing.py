@@ -11,9 +11,11 @@ from __future__ import annotations
 import hashlib
 import json
 import math
+import weakref
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 __all__ = ["canonical_json", "content_hash", "file_hash", "frame_hash", "result_hash"]
@@ -74,11 +76,43 @@ def frame_hash(frame: pd.DataFrame | pd.Series) -> str:
         values = frame[column]
         if str(values.dtype) == "geometry":
             values = pd.Series(values.to_wkb(), index=frame.index)
-        hashed = pd.util.hash_pandas_object(values, index=False, categorize=True)
-        digest.update(hashed.to_numpy().tobytes())
-    index_hash = pd.util.hash_pandas_object(frame.index.to_series(), index=False)
-    digest.update(index_hash.to_numpy().tobytes())
+        digest.update(np.ascontiguousarray(_value_hashes(values)).data)
+    digest.update(np.ascontiguousarray(_value_hashes(frame.index.to_series())).data)
     return digest.hexdigest()
+
+
+#: Per-row hashes of immutable Arrow columns, by ``id`` of the Arrow array (see
+#: :func:`_value_hashes`); entries leave when their array is garbage-collected.
+_ARROW_HASHES: dict[int, tuple[weakref.ref[Any], np.ndarray]] = {}
+
+
+def _value_hashes(values: pd.Series) -> np.ndarray:
+    """``pandas.util.hash_pandas_object(values, index=False)`` as uint64, cached for Arrow data.
+
+    Hashing text is the costly part of :func:`frame_hash` (SipHash of every
+    string); the same id and code columns reach several stages (a parcel
+    table's ids index its condition, credits, prices ...). Arrow arrays are
+    immutable (pandas replaces, never overwrites, them), so the hashes of one
+    Arrow array are computed once and reused while it lives. NumPy-backed
+    columns are hashed every time (they can be written in place, and their
+    hashes are cheap).
+    """
+    array = getattr(values.array, "_pa_array", None)
+    if array is None:
+        return np.asarray(pd.util.hash_pandas_object(values, index=False, categorize=True))
+    key = id(array)
+    cached = _ARROW_HASHES.get(key)
+    if cached is not None and cached[0]() is array:
+        return cached[1]
+    hashed = np.asarray(pd.util.hash_pandas_object(values, index=False, categorize=True))
+    hashed.flags.writeable = False
+
+    def _forget(_: object, key: int = key) -> None:
+        _ARROW_HASHES.pop(key, None)
+
+    forget = weakref.ref(array, _forget)
+    _ARROW_HASHES[key] = (forget, hashed)
+    return hashed
 
 
 def file_hash(path: Path) -> str:

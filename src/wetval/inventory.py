@@ -1,4 +1,9 @@
-"""Inventory of a parcel table: counts and areas by class, township and role."""
+"""Inventory of a parcel table: counts and areas by class, township and role.
+
+Below :mod:`wetval.tables` in the import graph (tables import this module for
+:meth:`wetval.tables.ParcelTable.inventory`; this module reads the tables only
+through their methods, so it never imports them at run time).
+"""
 
 from __future__ import annotations
 
@@ -13,7 +18,6 @@ from wetval.landclass import classify
 from wetval.plotting import axes
 from wetval.provenance import Provenance
 from wetval.results import Result
-from wetval.tables import IndicatorCoverage
 from wetval.units import M2_PER_HA, M2_PER_MU
 
 if TYPE_CHECKING:
@@ -21,7 +25,7 @@ if TYPE_CHECKING:
 
     from wetval.tables import IndicatorTable, ParcelTable
 
-__all__ = ["Inventory"]
+__all__ = ["IndicatorCoverage", "Inventory"]
 
 _NONE = "(not given)"
 
@@ -33,6 +37,49 @@ def _totals(keys: pd.Series, area_m2: np.ndarray, name: str) -> pd.DataFrame:
     table["area_ha"] = table["area_m2"] / M2_PER_HA
     table["area_mu"] = table["area_m2"] / M2_PER_MU
     return table
+
+
+@dataclass(frozen=True)
+class IndicatorCoverage(Result):
+    """How an indicator table covers a parcel table.
+
+    Attributes
+    ----------
+    by_indicator
+        Per indicator: parcels with a value, their share of parcels and of area.
+    parcels_without_indicators
+        Ids of parcels with no row or only missing values.
+    unknown_parcels
+        Ids in the indicator table that are not in the parcel table.
+    """
+
+    by_indicator: pd.DataFrame
+    parcels_without_indicators: pd.Index
+    unknown_parcels: pd.Index
+
+    def to_frame(self) -> pd.DataFrame:
+        """The per-indicator coverage table."""
+        return self.by_indicator.copy()
+
+    def summary(self) -> str:
+        """A short text report."""
+        rows = [
+            [
+                str(ident),
+                int(row["parcels"]),
+                f"{row['parcel_share']:.1%}",
+                f"{row['area_share']:.1%}",
+            ]
+            for ident, row in self.by_indicator.iterrows()
+        ]
+        return "\n".join(
+            [
+                "Indicator coverage:",
+                text_table(rows, ["indicator", "parcels", "of parcels", "of area"]),
+                f"  parcels without any indicator: {len(self.parcels_without_indicators):,}",
+                f"  indicator rows for unknown parcels: {len(self.unknown_parcels):,}",
+            ]
+        )
 
 
 @dataclass(frozen=True)

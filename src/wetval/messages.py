@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Literal
 
-__all__ = ["Message", "Severity", "Term"]
+__all__ = ["Bilingual", "Message", "MessageValue", "Severity", "Term"]
 
 Severity = Literal["warning", "note"]
 
@@ -33,6 +33,20 @@ class Term:
 
 
 @dataclass(frozen=True)
+class Bilingual:
+    """A message value that a card or table gives in both languages (a service's name).
+
+    Attributes
+    ----------
+    zh, en
+        The Chinese and the English text.
+    """
+
+    zh: str
+    en: str
+
+
+@dataclass(frozen=True)
 class Message:
     """A finding for the reader: a string key and the values its text is formatted with.
 
@@ -47,14 +61,30 @@ class Message:
     """
 
     key: str
-    values: tuple[tuple[str, object], ...] = ()
+    values: tuple[tuple[str, MessageValue], ...] = ()
     severity: Severity = "warning"
 
     @classmethod
-    def of(cls, key: str, severity: Severity = "warning", **values: object) -> Message:
+    def of(cls, key: str, severity: Severity = "warning", **values: MessageValue) -> Message:
         """A message from keyword values."""
         return cls(key, tuple(values.items()), severity)
 
-    def mapping(self) -> Mapping[str, object]:
+    def mapping(self) -> Mapping[str, MessageValue]:
         """The values as a mapping (for formatting the text)."""
         return dict(self.values)
+
+    def text(self, lang: Literal["zh", "en"] = "en") -> str:
+        """The message's text in ``lang`` (from :mod:`wetval.report.strings`)."""
+        from wetval.report.strings import say
+
+        return say(self, lang)
+
+    def __str__(self) -> str:
+        """The English text, for logs and text summaries."""
+        return self.text("en")
+
+
+Scalar = Term | Bilingual | Message | bool | int | float | str
+#: What a message value may be: a number, an id, a term, a bilingual name, another message,
+#: or a tuple of these.
+MessageValue = Scalar | tuple[Scalar, ...]

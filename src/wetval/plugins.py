@@ -16,8 +16,12 @@ asked for. A plugin that fails to import, or does not hold a
 :class:`~wetval.errors.PluginWarning`; asking for it by name raises
 :class:`~wetval.errors.PluginError` with the cause.
 
-Each kind has a calling convention documented with the kind (see
-``docs/architecture.md``) and a conformance check in :mod:`wetval.testing`.
+Every method has one calling convention, ``f(card, inputs) -> result``:
+``inputs`` is the frozen inputs bundle of the method's kind and the result its
+result type (both in :data:`wetval.kinds.KINDS`). :func:`run` is the one
+dispatcher: it finds the card's method, checks kind, card kind, inputs and
+result, and every step of wetval (``score``, ``value``, ``assess``...) runs
+methods through it. Each kind has conformance checks in :mod:`wetval.testing`.
 """
 
 from __future__ import annotations
@@ -27,27 +31,29 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
 from importlib import metadata
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel
 
-from wetval.errors import PluginError, PluginWarning, UnknownMethodError
+from wetval.errors import (
+    MethodInputsError,
+    MethodKindError,
+    MethodResultError,
+    PluginError,
+    PluginWarning,
+    UnknownMethodError,
+)
+from wetval.kinds import KINDS
 
-__all__ = ["METHOD_GROUP", "METHOD_KINDS", "Method", "get_method", "list_methods"]
+if TYPE_CHECKING:
+    from wetval.cards import Card
+
+__all__ = ["METHOD_GROUP", "METHOD_KINDS", "Method", "get_method", "list_methods", "run"]
 
 METHOD_GROUP = "wetval.methods"
 
-#: Known method kinds and what a method of each kind computes.
-METHOD_KINDS: dict[str, str] = {
-    "condition": "condition index, points and grade per parcel from indicators",
-    "screening": "reserve-resource (后备资源) eligibility per parcel with reasons",
-    "unit-value": "annual service values from per-area unit values or equivalents",
-    "benefit-transfer": "annual service values transferred from study sites",
-    "replacement-cost": "physical service quantities times shadow prices",
-    "quota": "quota units (credits/debits) per parcel",
-    "credit-metric": "international credit metrics (UMAM, UK metric, HEA)",
-    "pricing": "quota price by the cost, value or market approach",
-}
+#: Known method kinds and what a method of each kind computes (from :data:`wetval.kinds.KINDS`).
+METHOD_KINDS: dict[str, str] = {kind: spec.description for kind, spec in KINDS.items()}
 
 
 @dataclass(frozen=True)
@@ -61,11 +67,14 @@ class Method:
     kind
         One of :data:`METHOD_KINDS`.
     function
-        The pure function that computes it; its signature follows the kind.
+        The pure function that computes it, ``function(card, inputs)`` with the
+        inputs bundle of the kind (:data:`wetval.kinds.KINDS`), returning the
+        kind's result type.
     summary
         One line describing the method, for listings.
     card_kinds
-        Card kinds this method reads (usually just ``kind``).
+        Card kinds this method accepts as its card (default: just ``kind``);
+        :func:`run` refuses a card of another kind.
     uncertainty
         Optional uncertainty hook: returns a :class:`wetval.variation.Variation`
         saying which card parameters change the method's result and the per-draw
@@ -95,6 +104,55 @@ class Method:
             )
         if not callable(self.function):
             raise PluginError(f"method {self.name!r}: function is not callable")
+        if not self.card_kinds:
+            object.__setattr__(self, "card_kinds", (self.kind,))
+
+    def apply(self, card: Card, inputs: object) -> Any:
+        """Run this method on a card, checking the contract at both ends.
+
+        :func:`run` finds the method by the card's name and calls this; the
+        conformance checks of :mod:`wetval.testing` call it directly.
+
+        Parameters
+        ----------
+        card
+            A card of one of :attr:`card_kinds` (its ``method`` is not read).
+        inputs
+            The inputs bundle of the method's kind.
+
+        Returns
+        -------
+        Any
+            The method's result, an instance of the kind's result type.
+
+        Raises
+        ------
+        MethodKindError
+            If the card's kind is not one of :attr:`card_kinds`.
+        MethodInputsError
+            If ``inputs`` is not the kind's inputs bundle (names the expected type).
+        MethodResultError
+            If the method returns another type than the kind's result.
+        """
+        spec = KINDS[self.kind]
+        if card.kind not in self.card_kinds:
+            raise MethodKindError(
+                f"method {self.name!r} reads cards of kind {', '.join(self.card_kinds)}; "
+                f"card {card.id!r} is of kind {card.kind!r}"
+            )
+        if not isinstance(inputs, spec.inputs):
+            raise MethodInputsError(
+                f"a {self.kind!r} method is given a {spec.inputs.__module__}."
+                f"{spec.inputs.__qualname__}, not a {type(inputs).__name__} "
+                f"(method {self.name!r}, card {card.id!r})"
+            )
+        result = self.function(card, inputs)
+        if not isinstance(result, spec.result_type):
+            raise MethodResultError(
+                f"method {self.name!r} returned a {type(result).__name__}; a {self.kind!r} "
+                f"method returns {spec.result.replace(':', '.')}"
+            )
+        return result
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         """Call the method's function."""
@@ -169,8 +227,48 @@ def get_method(name: str, kind: str | None = None) -> Method:
         raise UnknownMethodError(name, known, kind)
     method = _load(name)
     if kind is not None and method.kind != kind:
-        raise PluginError(f"method {name!r} is of kind {method.kind!r}, not {kind!r}")
+        raise MethodKindError(f"method {name!r} is of kind {method.kind!r}, not {kind!r}")
     return method
+
+
+def run(kind: str, card: Card, inputs: object) -> Any:
+    """Run the method a card names: the one dispatcher of every method kind.
+
+    Parameters
+    ----------
+    kind
+        The kind of step (one of :data:`METHOD_KINDS`).
+    card
+        A loaded card naming its method (``card.method``).
+    inputs
+        The kind's inputs bundle (:data:`wetval.kinds.KINDS`), e.g.
+        :class:`wetval.kinds.QuotaInputs` for ``"quota"``.
+
+    Returns
+    -------
+    Any
+        The method's result, an instance of the kind's result type.
+
+    Raises
+    ------
+    MethodKindError
+        For an unknown kind, a card without a method, a method of another kind
+        or a card of a kind the method does not read.
+    UnknownMethodError
+        If no method has the card's name (lists the methods of the kind).
+    MethodInputsError
+        If ``inputs`` is not the kind's inputs bundle (names the expected type).
+    MethodResultError
+        If the method returns another type than the kind's result.
+    PluginError
+        If the method's plugin cannot be loaded.
+    """
+    if kind not in KINDS:
+        raise MethodKindError(f"unknown method kind {kind!r}; known kinds: {', '.join(KINDS)}")
+    if not card.method:
+        raise MethodKindError(f"card {card.id!r} (kind {card.kind!r}) names no method")
+    method = get_method(card.method, kind)
+    return method.apply(card, inputs)
 
 
 def list_methods(kind: str | None = None) -> list[Method]:

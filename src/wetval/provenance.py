@@ -19,6 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from wetval._version import __version__
 from wetval.hashing import frame_hash
+from wetval.messages import Message
 
 __all__ = ["CardRef", "Provenance", "frame_hash", "library_versions"]
 
@@ -75,7 +76,7 @@ class Provenance(BaseModel):
     inputs: dict[str, str] = Field(default_factory=dict)
     seed: int | None = None
     options: dict[str, Any] = Field(default_factory=dict)
-    notes: tuple[str, ...] = ()
+    notes: tuple[str | Message, ...] = ()
 
     def with_inputs(self, **hashes: str) -> Provenance:
         """Return a copy with more input hashes."""

@@ -26,6 +26,8 @@ import numpy as np
 import pandas as pd
 from pydantic import BaseModel
 
+from wetval.messages import Bilingual, Message, Term
+
 __all__ = ["Result"]
 
 _REGISTRY: dict[str, type[Result]] = {}
@@ -41,6 +43,11 @@ def _encode(value: Any) -> Any:
         return {"__decimal__": str(value)}
     if isinstance(value, Result):
         return {"__result__": type(value).__name__, "fields": value._fields_json()}
+    if isinstance(value, Message | Term | Bilingual):
+        return {
+            "__message__": type(value).__name__,
+            "fields": {f.name: _encode(getattr(value, f.name)) for f in dataclasses.fields(value)},
+        }
     if isinstance(value, BaseModel):
         return {
             "__model__": f"{type(value).__module__}:{type(value).__qualname__}",
@@ -82,6 +89,9 @@ def _decode(value: Any) -> Any:
         return Decimal(value["__decimal__"])
     if "__result__" in value:
         return _REGISTRY[value["__result__"]]._from_fields_json(value["fields"])
+    if "__message__" in value:
+        kind = {"Message": Message, "Term": Term, "Bilingual": Bilingual}[value["__message__"]]
+        return kind(**{k: _decode(v) for k, v in value["fields"].items()})
     if "__model__" in value:
         module, _, name = value["__model__"].partition(":")
         model = getattr(__import__(module, fromlist=[name]), name)

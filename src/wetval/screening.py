@@ -41,13 +41,15 @@ import pandas as pd
 
 from wetval._flags import FLAG_SPELLINGS, parse_flags
 from wetval._text import text_table
+from wetval.boundary import accept
 from wetval.cards import Card, load_card
 from wetval.condition.aggregate import weighted_sum
 from wetval.condition.normalise import minmax
 from wetval.errors import CardError, ProblemCollector
 from wetval.indicators import Direction, IndicatorCatalogue
+from wetval.kinds import ScreeningInputs
 from wetval.plotting import axes
-from wetval.plugins import Method, get_method
+from wetval.plugins import Method, run
 from wetval.provenance import Provenance
 from wetval.results import Result
 from wetval.tables import AREA_TOLERANCE_M2, IndicatorTable, ParcelTable
@@ -190,12 +192,15 @@ def screen_reserves(
     wetval.errors.ValidationError
         For verification flags that are not yes/no.
     """
+    parcels = accept(parcels, ParcelTable, "parcels")
+    indicators = accept(indicators, IndicatorTable, "indicators")
+    card = accept(card, Card, "card")
     card = load_card(card) if isinstance(card, str) else card
     if card.kind != "screening" or not card.method:
         raise CardError(
             card.id, [("kind", f"card {card.id!r} is not a screening card with a method")]
         )
-    result: ReserveCensus = get_method(card.method, kind="screening")(parcels, indicators, card)
+    result: ReserveCensus = run("screening", card, ScreeningInputs(parcels, indicators))
     return result
 
 
@@ -460,10 +465,15 @@ def reserve_census(parcels: ParcelTable, indicators: IndicatorTable, card: Card)
     )
 
 
+def reserve_census_method(card: Card, inputs: ScreeningInputs) -> ReserveCensus:
+    """The ``reserve-census`` method: :func:`reserve_census` on the inputs bundle."""
+    return reserve_census(inputs.parcels, inputs.indicators, card)
+
+
 RESERVE_CENSUS = Method(
     "reserve-census",
     "screening",
-    reserve_census,
+    reserve_census_method,
     "reserve-resource census: eligibility rules with reasons, restoration potential, ranking",
     ("screening",),
 )

@@ -14,23 +14,18 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
 from functools import cached_property
-from typing import TYPE_CHECKING, Any, Literal
+from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
 
-from wetval._text import text_table
 from wetval.errors import DataQualityWarning, Problem, ProblemCollector
 from wetval.hashing import frame_hash
 from wetval.indicators import CATALOGUE, Direction, IndicatorCatalogue
+from wetval.inventory import IndicatorCoverage, Inventory
 from wetval.landclass import Scheme, classify, normalise_codes
-from wetval.results import Result
 from wetval.units import AREA_UNITS, AreaUnit, convert_area
-
-if TYPE_CHECKING:
-    from wetval.inventory import Inventory
 
 __all__ = [
     "INDICATOR_ID_ALIASES",
@@ -63,6 +58,7 @@ _LEVEL_ALIASES = {
     "国家重要": "national",
     "国家重要湿地": "national",
     "国家级": "national",
+    "国家级重要湿地": "national",
     "省级重要": "provincial",
     "省重要湿地": "provincial",
     "省级重要湿地": "provincial",
@@ -82,8 +78,31 @@ PARCEL_ALIASES: dict[str, tuple[str, ...]] = {
     "ownership": ("QSXZ", "权属性质"),
     "data_year": ("SJNF", "数据年份"),
     "role": ("角色",),
-    "wetland_level": ("湿地等级", "保护等级"),
+    "wetland_level": ("SD_DJ", "湿地等级", "保护等级", "湿地管理分级"),
+    # 林草湿 fields merged into the 三调 base (自然资发〔2023〕53号)
+    "important_wetland": ("ZYSD_BM", "重要湿地名称"),
+    "wetland_use": ("SDLYFS", "湿地利用方式"),
+    # the 田坎 deduction and field names that changed between survey years
+    "deduction_coefficient": ("KCXS", "扣除系数"),
+    "deducted_class": ("KCDLBM", "扣除地类编码"),
+    "feature_width_m": ("XZDWKD", "XXTBKD", "线状地物宽度", "线性图斑宽度"),
+    "planting_code": ("ZZSXDM", "GDZZSXDM", "种植属性代码"),
+    "planting_name": ("ZZSXMC", "GDZZSXMC", "种植属性名称"),
+    "township_code": ("乡镇代码",),
+    "village_code": ("村代码",),
 }
+#: Optional canonical columns kept as text categories.
+_OPTIONAL_TEXT = (
+    "important_wetland",
+    "wetland_use",
+    "deducted_class",
+    "planting_code",
+    "planting_name",
+    "township_code",
+    "village_code",
+)
+#: Optional canonical columns holding numbers.
+_OPTIONAL_NUMBERS = ("deduction_coefficient", "feature_width_m")
 #: Where a row's ``area_m2`` came from (the ``area_source`` categories).
 AREA_SOURCES = ("area_m2", "area_ha", "area_mu", "TBDLMJ", "TBMJ-KCMJ", "TBMJ")
 #: Area inputs, in order of preference; each row takes the first available.
@@ -96,9 +115,10 @@ TEXT_COLUMNS = frozenset(
     {"parcel_id", "land_class", "location_code", "ownership", "county_code"}
     | {
         alias.upper()
-        for key in ("parcel_id", "land_class", "location_code", "ownership")
+        for key in ("parcel_id", "land_class", "location_code", "ownership", *_OPTIONAL_TEXT)
         for alias in PARCEL_ALIASES[key]
     }
+    | set(_OPTIONAL_TEXT)
     | set(INDICATOR_ID_ALIASES)
 )
 
@@ -113,6 +133,8 @@ _CANONICAL_ORDER = (
     "county_code",
     "location_code",
     "township",
+    "township_code",
+    "village_code",
     "ownership",
     "role",
     "wetland_level",
@@ -381,7 +403,7 @@ class ParcelTable:
         out["land_class"] = land_class
         if "land_class_name" in resolved:
             out["land_class_name"] = _category(frame[resolved["land_class_name"]])
-        area, area_source = cls._area(frame, area_inputs, problems)
+        area, area_source, numbers = cls._area(frame, area_inputs, problems)
         out["area_m2"] = area
         out["area_source"] = area_source
         if "location_code" in resolved:
@@ -413,6 +435,13 @@ class ParcelTable:
                 out[optional] = _category(frame[optional])
         if "data_year" in resolved:
             out["data_year"] = _to_numeric(frame[resolved["data_year"]], "data_year", problems)
+        for key in _OPTIONAL_TEXT:
+            if key in resolved:
+                out[key] = _category(frame[resolved[key]])
+        for key in _OPTIONAL_NUMBERS:
+            if key in resolved:
+                out[key] = _to_numeric(frame[resolved[key]], resolved[key], problems)
+        cls._check_deductions(frame, resolved, area_inputs, numbers, out, problems)
 
         problems.raise_if_any("parcel table", source)
 
@@ -520,7 +549,7 @@ class ParcelTable:
     @staticmethod
     def _area(
         frame: pd.DataFrame, inputs: Mapping[str, str], problems: ProblemCollector
-    ) -> tuple[np.ndarray, pd.Categorical[str]]:
+    ) -> tuple[np.ndarray, pd.Categorical[str], dict[str, np.ndarray]]:
         n = len(frame)
         numbers = {key: _to_numeric(frame[col], col, problems) for key, col in inputs.items()}
         area = np.full(n, np.nan)
@@ -593,7 +622,73 @@ class ParcelTable:
             "(10,000 km²) for one parcel",
             fix="check the unit (m², not cm² or a code) and the survey record",
         )
-        return area, pd.Categorical.from_codes(source, categories=pd.Index(list(AREA_SOURCES)))
+        source_codes = pd.Categorical.from_codes(source, categories=pd.Index(list(AREA_SOURCES)))
+        return area, source_codes, numbers
+
+    @staticmethod
+    def _check_deductions(
+        frame: pd.DataFrame,
+        resolved: Mapping[str, str],
+        area_inputs: Mapping[str, str],
+        numbers: Mapping[str, np.ndarray],
+        out: Mapping[str, Any],
+        problems: ProblemCollector,
+    ) -> None:
+        """The 三调 deduction rules (TD/T 1055 质检): KCXS, KCDLBM, KCMJ, TBDLMJ.
+
+        KCXS > 0 only on cultivated land (01xx) and only with KCDLBM set;
+        KCMJ = TBMJ × KCXS and TBDLMJ = TBMJ − KCMJ, each to the survey's
+        0.01 m² (plus the rounding of the other field).
+        """
+        tbmj, kcmj, tbdlmj = (numbers.get(k) for k in ("TBMJ", "KCMJ", "TBDLMJ"))
+        tolerance = 2 * AREA_TOLERANCE_M2
+        if tbmj is not None and kcmj is not None and tbdlmj is not None:
+            off = np.abs(tbdlmj - (tbmj - kcmj)) > tolerance
+            problems.add_rows(
+                off, column=area_inputs["TBDLMJ"], values=frame[area_inputs["TBDLMJ"]],
+                reason="TBDLMJ (图斑地类面积) differs from TBMJ − KCMJ by more than 0.02 m²",
+                fix="TBDLMJ = TBMJ − KCMJ; correct TBDLMJ, TBMJ or KCMJ",
+            )  # fmt: skip
+        if "deduction_coefficient" not in out:
+            return
+        column = resolved["deduction_coefficient"]
+        kcxs = np.asarray(out["deduction_coefficient"], dtype=float)
+        positive = np.nan_to_num(kcxs) > 0
+        land = out["land_class"]
+        cultivated = (
+            (pd.Series(np.asarray(land, dtype=object)).astype("string").str.startswith("01"))
+            .fillna(False)
+            .to_numpy(dtype=bool)
+        )
+        problems.add_rows(
+            positive & ~cultivated, column=column, values=frame[column],
+            reason="KCXS (扣除系数) > 0 on land that is not cultivated (DLBM not 01xx)",
+            fix="only 耕地 (01xx) has a 田坎 deduction: set KCXS to 0 or empty, KCMJ to 0",
+        )  # fmt: skip
+        problems.add_rows(
+            (kcxs < 0) | (kcxs >= 1), column=column, values=frame[column],
+            reason="KCXS (扣除系数) outside 0 ≤ KCXS < 1",
+            fix="KCXS is a fraction of TBMJ (e.g. 0.068), not a percentage",
+        )  # fmt: skip
+        if "deducted_class" in out:
+            has_class = pd.Series(out["deducted_class"]).notna().to_numpy()
+        else:
+            has_class = np.zeros(len(kcxs), dtype=bool)
+        problems.add_rows(
+            positive & ~has_class, column=resolved.get("deducted_class", "KCDLBM"),
+            values=frame[column],
+            reason="KCXS (扣除系数) > 0 but KCDLBM (扣除地类编码) is empty",
+            fix="give the deducted strip's class in KCDLBM (1203 田坎) or set KCXS to 0",
+        )  # fmt: skip
+        if tbmj is not None and kcmj is not None:
+            expected = np.round(tbmj * np.nan_to_num(kcxs), 2)
+            off = np.abs(np.nan_to_num(kcmj) - expected) > tolerance
+            problems.add_rows(
+                off & ~np.isnan(tbmj), column=area_inputs["KCMJ"],
+                values=frame[area_inputs["KCMJ"]],
+                reason="KCMJ (扣除地类面积) differs from TBMJ × KCXS by more than 0.02 m²",
+                fix="KCMJ = TBMJ × KCXS; correct KCMJ or KCXS",
+            )  # fmt: skip
 
     @staticmethod
     def _cross_check_names(result: pd.DataFrame, scheme: Scheme, source: str | None) -> None:
@@ -734,52 +829,7 @@ class ParcelTable:
         indicators
             If given, the inventory also reports indicator coverage.
         """
-        from wetval.inventory import Inventory
-
         return Inventory.build(self, indicators)
-
-
-@dataclass(frozen=True)
-class IndicatorCoverage(Result):
-    """How an indicator table covers a parcel table.
-
-    Attributes
-    ----------
-    by_indicator
-        Per indicator: parcels with a value, their share of parcels and of area.
-    parcels_without_indicators
-        Ids of parcels with no row or only missing values.
-    unknown_parcels
-        Ids in the indicator table that are not in the parcel table.
-    """
-
-    by_indicator: pd.DataFrame
-    parcels_without_indicators: pd.Index
-    unknown_parcels: pd.Index
-
-    def to_frame(self) -> pd.DataFrame:
-        """The per-indicator coverage table."""
-        return self.by_indicator.copy()
-
-    def summary(self) -> str:
-        """A short text report."""
-        rows = [
-            [
-                str(ident),
-                int(row["parcels"]),
-                f"{row['parcel_share']:.1%}",
-                f"{row['area_share']:.1%}",
-            ]
-            for ident, row in self.by_indicator.iterrows()
-        ]
-        return "\n".join(
-            [
-                "Indicator coverage:",
-                text_table(rows, ["indicator", "parcels", "of parcels", "of area"]),
-                f"  parcels without any indicator: {len(self.parcels_without_indicators):,}",
-                f"  indicator rows for unknown parcels: {len(self.unknown_parcels):,}",
-            ]
-        )
 
 
 class IndicatorTable:

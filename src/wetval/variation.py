@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from wetval.cards import Distribution
+from wetval.messages import Message
 
 __all__ = ["DrawFactor", "HookParameter", "Variation"]
 
@@ -84,8 +85,8 @@ class Variation:
     """
 
     entering: Mapping[str, str] = field(default_factory=dict)
-    held: str = ""
-    held_because: Mapping[str, str] = field(default_factory=dict)
+    held: str | Message = ""
+    held_because: Mapping[str, str | Message] = field(default_factory=dict)
     added: tuple[HookParameter, ...] = ()
     service_factor: DrawFactor | None = None
     parcel_factor: DrawFactor | None = None

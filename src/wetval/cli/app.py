@@ -7,7 +7,9 @@ Exit codes and the ``--json`` error object are described in
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
+import signal
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -15,19 +17,25 @@ from typing import Any
 
 from wetval._text import text_table
 from wetval._version import __version__
+from wetval.cli.batch import add_batch_command
 from wetval.cli.common import (
     EXIT_BROKEN_PIPE,
     EXIT_INPUT,
     EXIT_INTERNAL,
+    EXIT_INTERRUPTED,
     EXIT_OK,
+    EXIT_TERMINATED,
     EXIT_USAGE,
+    add_force,
     check_table_output,
     emit,
     fail,
     load_result,
+    new_output,
     write_file,
 )
 from wetval.cli.ledger import add_ledger_commands
+from wetval.cli.overlay import add_overlay_command
 from wetval.cli.registry import add_registry_commands
 from wetval.cli.review import add_review_commands
 from wetval.errors import Problem, ValidationError, WetvalError
@@ -68,16 +76,19 @@ def _progress(args: argparse.Namespace) -> Callable[[str], None] | None:
 
 def _run_assessment(args: argparse.Namespace, spec: Any, default_output: str) -> None:
     from wetval.assess import assess
-    from wetval.report import export_assessment
+    from wetval.atomic import check_run_folder
+    from wetval.report import export_assessment, is_run_file
 
+    output = Path(args.output or default_output)
+    check_run_folder(output, is_run_file, force=args.force)  # before the work
     steps = _progress(args)
     assessment = assess(spec, progress=steps, monte_carlo_progress=None if steps else False)
     if steps is not None:
         print(file=sys.stderr)
-    output = Path(args.output or default_output)
     written = export_assessment(
-        assessment, output, formats=spec.report.formats, languages=spec.report.languages
-    )
+        assessment, output, formats=spec.report.formats, languages=spec.report.languages,
+        force=args.force,
+    )  # fmt: skip
     head = assessment.headline()
     lines = [assessment.summary()]
     if assessment.uncertainty is not None:
@@ -127,6 +138,8 @@ def _cmd_report(args: argparse.Namespace) -> None:
     from wetval.report import render
     from wetval.report.build import build_document
 
+    target = Path(args.output or f"report_{args.lang}.{args.format}")
+    new_output(args, target, "report")
     source = Path(args.assessment)
     if not source.is_file():
         raise ValidationError(
@@ -158,7 +171,6 @@ def _cmd_report(args: argparse.Namespace) -> None:
 
         review = load_result(args.review, ReviewRecord, "review record")
     content = render(build_document(assessment, args.lang, review=review), args.format)
-    target = Path(args.output or f"report_{args.lang}.{args.format}")
     write_file(target, content)
     emit(args, f"wrote {target.resolve()}", {"output": str(target.resolve())})
 
@@ -169,7 +181,10 @@ def _cmd_screen(args: argparse.Namespace) -> None:
 
     target = Path(args.output)
     check_table_output(target)
-    parcels = read_parcels(args.parcels, scheme=args.scheme, encoding=args.encoding)
+    new_output(args, target, "census table")
+    parcels = read_parcels(
+        args.parcels, scheme=args.scheme, encoding=args.encoding, sheet=args.sheet
+    )
     indicators = read_indicators(args.indicators, encoding=args.encoding)
     census = screen_reserves(parcels, indicators, args.card)
     target.parent.mkdir(parents=True, exist_ok=True)
@@ -259,6 +274,7 @@ def build_parser() -> argparse.ArgumentParser:
         "demo", parents=[common], help="run the full assessment on the SYNTHETIC sample county"
     )
     demo.add_argument("-o", "--output", help="output directory (default: ./wetval-demo)")
+    add_force(demo, "an earlier run in the output directory (the whole run)")
     demo.set_defaults(handler=_cmd_demo)
 
     assess = commands.add_parser(
@@ -266,6 +282,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     assess.add_argument("project", help="project file (TOML; see docs/example-project.toml)")
     assess.add_argument("-o", "--output", help="output directory (default: ./wetval-output)")
+    add_force(assess, "an earlier run in the output directory (the whole run)")
     assess.set_defaults(handler=_cmd_assess)
 
     report = commands.add_parser(
@@ -278,6 +295,7 @@ def build_parser() -> argparse.ArgumentParser:
     report.add_argument(
         "--review", help="review record JSON of this assessment, added as an appendix"
     )
+    add_force(report)
     report.set_defaults(handler=_cmd_report)
 
     screen = commands.add_parser(
@@ -290,10 +308,14 @@ def build_parser() -> argparse.ArgumentParser:
     screen.add_argument("--scheme", choices=["sandiao", "yongdi_yonghai"], default="sandiao")
     screen.add_argument("--encoding", help="input CSV encoding (default: detect)")
     screen.add_argument(
+        "--sheet", default=0, help="Excel worksheet of the parcels (default: the first)"
+    )
+    screen.add_argument(
         "--output-encoding",
         default="utf-8-sig",
         help="CSV output encoding: utf-8-sig (default) or gbk",
     )
+    add_force(screen)
     screen.set_defaults(handler=_cmd_screen)
 
     validate = commands.add_parser(
@@ -325,6 +347,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     add_review_commands(commands, common)
     add_ledger_commands(commands, common)
+    add_batch_command(commands, common)
+    add_overlay_command(commands, common)
     add_registry_commands(commands, common)
     return parser
 
@@ -339,10 +363,12 @@ def _run(argv: Sequence[str] | None) -> int:
     try:
         handler(args)
     except WetvalError as error:
-        return fail(args, error, EXIT_INPUT, f"wetval: error: {error}")
+        # on the command line every problem is printed (no "see error.problems")
+        text = error.message(None) if isinstance(error, ValidationError) else str(error)
+        return fail(args, error, EXIT_INPUT, f"wetval: error: {text}")
     except SystemExit as stop:
         return fail(args, stop, EXIT_USAGE, str(stop))
-    except BrokenPipeError:
+    except (BrokenPipeError, KeyboardInterrupt):
         raise
     except Exception as error:
         if args.debug:
@@ -355,11 +381,30 @@ def _run(argv: Sequence[str] | None) -> int:
     return EXIT_OK
 
 
+class _Terminated(KeyboardInterrupt):
+    """SIGTERM, raised like Ctrl-C so that every staging file and folder is cleaned up."""
+
+
+def _terminate(signum: int, frame: object) -> None:
+    raise _Terminated
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run the command line; returns the exit code (see the module docstring)."""
+    """Run the command line; returns the exit code (see the module docstring).
+
+    Ctrl-C (SIGINT) and SIGTERM interrupt the command: the writers remove
+    their temporary files and staging folders, the command prints
+    ``interrupted, nothing written`` and returns 130 (143 for SIGTERM).
+    """
+    previous: Any = None
+    with contextlib.suppress(ValueError):  # not the main thread: leave SIGTERM alone
+        previous = signal.signal(signal.SIGTERM, _terminate)
     try:
         code = _run(argv)
         sys.stdout.flush()
+    except KeyboardInterrupt as stop:
+        print("\nwetval: interrupted, nothing written", file=sys.stderr)
+        return EXIT_TERMINATED if isinstance(stop, _Terminated) else EXIT_INTERRUPTED
     except BrokenPipeError:
         # the reader closed the pipe (``| head``): stop quietly, and point stdout at devnull
         # so that the interpreter's final flush does not fail again (Python docs, "Note on
@@ -367,4 +412,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
         return EXIT_BROKEN_PIPE
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
     return code

@@ -12,6 +12,11 @@ Exit codes
 3
     An unexpected internal error (a bug: please report it with the traceback
     printed by ``--debug``).
+130
+    Interrupted (Ctrl-C, SIGINT): nothing was written and no staging file or
+    folder is left behind.
+143
+    Terminated (SIGTERM): as for 130.
 141
     The reader of the output closed the pipe early (e.g. ``wetval methods |
     head``); 128 + SIGPIPE, as for other Unix tools.
@@ -28,7 +33,7 @@ import sys
 from pathlib import Path
 from typing import Any, TypeVar
 
-from wetval.atomic import write_atomic
+from wetval.atomic import check_new_file, output_error, write_atomic
 from wetval.dates import iso_date
 from wetval.errors import DateError, Problem, ValidationError
 from wetval.results import Result
@@ -37,15 +42,19 @@ __all__ = [
     "EXIT_BROKEN_PIPE",
     "EXIT_INPUT",
     "EXIT_INTERNAL",
+    "EXIT_INTERRUPTED",
     "EXIT_OK",
+    "EXIT_TERMINATED",
     "EXIT_USAGE",
     "SCREEN_FORMATS",
+    "add_force",
     "check_table_output",
     "cli_date",
     "emit",
     "error_data",
     "fail",
     "load_result",
+    "new_output",
     "write_file",
     "write_result",
 ]
@@ -54,6 +63,8 @@ EXIT_OK = 0
 EXIT_INPUT = 1
 EXIT_USAGE = 2
 EXIT_INTERNAL = 3
+EXIT_INTERRUPTED = 130
+EXIT_TERMINATED = 143
 EXIT_BROKEN_PIPE = 141
 
 #: Extensions a table output may have.
@@ -74,10 +85,27 @@ def write_file(target: Path, content: bytes) -> None:
     """Write ``content`` to ``target`` atomically (see :func:`wetval.atomic.write_atomic`).
 
     Missing parent directories are created (as ``assess -o`` does); a failure
-    leaves neither the temporary file nor a partial ``target``.
+    leaves neither the temporary file nor a partial ``target`` and is one
+    :class:`~wetval.errors.OutputError` naming the path and the fix.
     """
-    target.parent.mkdir(parents=True, exist_ok=True)
-    write_atomic(target, content)
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        write_atomic(target, content)
+    except OSError as error:
+        raise output_error(error, target) from None
+
+
+def add_force(parser: argparse.ArgumentParser, what: str = "the output file") -> None:
+    """Add ``--force``: allow replacing an existing output."""
+    parser.add_argument(
+        "--force", action="store_true", help=f"replace {what} if it exists (default: refuse)"
+    )
+
+
+def new_output(args: argparse.Namespace, path: str | Path | None, what: str = "output") -> None:
+    """Refuse, before any work, an output that exists (without ``--force``) or cannot be one."""
+    if path is not None:
+        check_new_file(path, force=bool(getattr(args, "force", False)), what=what)
 
 
 def check_table_output(target: Path) -> None:

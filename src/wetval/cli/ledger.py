@@ -6,7 +6,9 @@ JSON file. ``open`` starts it from an assessment's credits; ``milestone``,
 same file unless ``--output`` names another) under an exclusive lock, re-reading
 the file first, so concurrent writers never lose a transaction, and through a
 uniquely named temporary file so a failure never leaves a half-written ledger;
-``show`` prints the balances.
+``show`` prints the balances and the ledger's head (``--head`` checks it against
+the head quoted in the minutes); ``migrate`` seals a ledger file written before the
+transactions were chained by hash.
 Every operation is checked by the ledger itself: an overdraft, a milestone out
 of order or a balance computed against another ledger state is refused and
 nothing is written. Handlers follow :mod:`wetval.cli.common` (``--json`` output,
@@ -30,9 +32,12 @@ __all__ = ["add_ledger_commands"]
 
 
 def _ledger(path: str) -> QuotaLedger:
-    from wetval.quota import QuotaLedger
+    from wetval.quota import LedgerError, QuotaLedger
 
-    return load_result(path, QuotaLedger, "quota ledger")
+    try:
+        return load_result(path, QuotaLedger, "quota ledger")
+    except LedgerError as error:
+        raise LedgerError(f"{path}: {error}") from None
 
 
 def _report(
@@ -123,15 +128,42 @@ def _cmd_post(args: argparse.Namespace) -> None:
 
 
 def _cmd_show(args: argparse.Namespace) -> None:
+    from wetval.quota import LedgerError
 
     ledger = _ledger(args.ledger)
+    if args.head is not None and not ledger.head.startswith(args.head.strip().lower()):
+        raise LedgerError(
+            f"{args.ledger}: the ledger's head is {ledger.head[:12]}, not the expected "
+            f"{args.head.strip()[:12]}: transactions were deleted from its end, or it was "
+            "replaced by another ledger; fix: restore the ledger file whose head the minutes "
+            "record"
+        )
     data = {
         "ledger": str(Path(args.ledger).resolve()),
         "hash": ledger.hash,
+        "head": ledger.head,
         "transactions": len(ledger.transactions),
         "accounts": ledger.accounts().reset_index().to_dict(orient="records"),
     }
-    emit(args, ledger.summary() + f"\n  ledger state {ledger.hash[:12]}", data)
+    emit(
+        args,
+        ledger.summary() + f"\n  ledger state {ledger.hash[:12]}; head {ledger.head}",
+        data,
+    )
+
+
+def _cmd_migrate(args: argparse.Namespace) -> None:
+    from wetval.quota.ledger import migrate_ledger_file
+
+    if not Path(args.ledger).is_file():
+        _ledger(args.ledger)  # reports the missing file as an input error
+    ledger = migrate_ledger_file(args.ledger)
+    emit(
+        args,
+        f"{args.ledger}: sealed {len(ledger.transactions)} transaction(s) with a hash chain; "
+        f"head {ledger.head} (record it in the minutes)",
+        {"ledger": str(Path(args.ledger).resolve()), "head": ledger.head},
+    )
 
 
 def add_ledger_commands(
@@ -194,4 +226,15 @@ def add_ledger_commands(
 
     show = actions.add_parser("show", parents=[common], help="print the balances per account")
     show.add_argument("ledger", help="ledger file (JSON)")
+    show.add_argument(
+        "--head", help="refuse unless the ledger's head starts with this hash (from the minutes)"
+    )
     show.set_defaults(handler=_cmd_show)
+
+    migrate = actions.add_parser(
+        "migrate",
+        parents=[common],
+        help="seal a ledger file written before wetval chained transactions by hash",
+    )
+    migrate.add_argument("ledger", help="ledger file (JSON), rewritten in place")
+    migrate.set_defaults(handler=_cmd_migrate)

@@ -15,7 +15,15 @@ import secrets
 from pathlib import Path
 from typing import Any
 
-from wetval.cli.common import check_table_output, cli_date, emit, load_result, write_result
+from wetval.cli.common import (
+    add_force,
+    check_table_output,
+    cli_date,
+    emit,
+    load_result,
+    new_output,
+    write_result,
+)
 
 __all__ = ["add_review_commands"]
 
@@ -23,6 +31,7 @@ __all__ = ["add_review_commands"]
 def _cmd_draw(args: argparse.Namespace) -> None:
     from wetval.review import DrawRules, ReviewCase, draw_panel, read_pool
 
+    new_output(args, args.output, "draw record")
     pool = read_pool(args.pool)
     case = ReviewCase.build(
         args.assessment,
@@ -63,8 +72,10 @@ def _cmd_sheet(args: argparse.Namespace) -> None:
     from wetval.io import write_table
     from wetval.review import PanelDraw, ReviewSheet
 
+    new_output(args, args.output, "score sheet")
     if args.form:
         check_table_output(Path(args.form))
+        new_output(args, args.form, "score form")
     draw = load_result(args.draw, PanelDraw, "panel draw")
     sheet = ReviewSheet.build(draw, due=args.due, card=args.card)
     write_result(sheet, args.output)
@@ -89,6 +100,7 @@ def _cmd_summarise(args: argparse.Namespace) -> None:
 
     if args.round2 and not args.round2_due:
         raise SystemExit("wetval review summarise: --round2 needs --round2-due")
+    new_output(args, args.output, "review record")
     sheet = load_result(args.sheet, ReviewSheet, "score sheet")
     record = ReviewRecord.build(sheet, sheet.read_entries(args.scores))
     if args.round2:
@@ -146,6 +158,7 @@ def add_review_commands(
     draw.add_argument("--panel-size", type=int, help="override the card's panel size")
     draw.add_argument("--alternates", type=int, help="override the card's number of alternates")
     draw.add_argument("--output", required=True, help="where to write the draw record (JSON)")
+    add_force(draw, "the draw record")
     draw.set_defaults(handler=_cmd_draw)
 
     sheet = actions.add_parser("sheet", parents=[common], help="make the score sheet for a draw")
@@ -156,6 +169,7 @@ def add_review_commands(
     )
     sheet.add_argument("--output", required=True, help="where to write the sheet (JSON)")
     sheet.add_argument("--form", help="also write the blank form for the experts (CSV or XLSX)")
+    add_force(sheet, "the sheet and the form")
     sheet.set_defaults(handler=_cmd_sheet)
 
     summarise = actions.add_parser(
@@ -166,6 +180,7 @@ def add_review_commands(
     summarise.add_argument("--round2", help="filled form of a Delphi second round")
     summarise.add_argument("--round2-due", type=cli_date, help="due date of the second round")
     summarise.add_argument("--output", help="where to write the review record (JSON)")
+    add_force(summarise, "the review record")
     summarise.set_defaults(handler=_cmd_summarise)
 
     verify = actions.add_parser("verify", parents=[common], help="check a stored review record")

@@ -23,6 +23,7 @@ from collections.abc import Callable
 import numpy as np
 import pandas as pd
 
+from wetval.boundary import accept
 from wetval.cards import Card, load_card
 from wetval.condition import aggregate
 from wetval.condition.body import ConditionBody
@@ -37,7 +38,8 @@ from wetval.condition.weights import (
 )
 from wetval.errors import CardError, Problem, ProblemCollector, ValidationError
 from wetval.indicators import Direction
-from wetval.plugins import Method, get_method
+from wetval.kinds import ConditionInputs
+from wetval.plugins import Method, run
 from wetval.provenance import Provenance
 from wetval.tables import IndicatorTable, ParcelTable
 
@@ -81,13 +83,15 @@ def score(
     wetval.errors.ValidationError
         Under the ``fail`` policy, listing every missing value.
     """
+    indicators = accept(indicators, IndicatorTable, "indicators")
+    parcels = accept(parcels, ParcelTable, "parcels", optional=True)
+    card = accept(card, Card, "card")
     card = load_card(card) if isinstance(card, str) else card
     if card.kind != "condition" or not card.method:
         raise CardError(
             card.id, [("kind", f"card {card.id!r} is not a condition card with a method")]
         )
-    method = get_method(card.method, kind="condition")
-    result: ConditionResult = method(indicators, card, parcels)
+    result: ConditionResult = run("condition", card, ConditionInputs(indicators, parcels))
     return result
 
 
@@ -405,44 +409,42 @@ def _run(
     )
 
 
-def weighted_sum_method(
-    indicators: IndicatorTable, card: Card, parcels: ParcelTable | None = None
-) -> ConditionResult:
+def weighted_sum_method(card: Card, inputs: ConditionInputs) -> ConditionResult:
     """Condition index as the weighted sum of item scores (weights from the card or data)."""
-    return _run(indicators, card, parcels, "weighted-sum", aggregate._weighted_sum_t)
+    return _run(inputs.indicators, card, inputs.parcels, "weighted-sum", aggregate._weighted_sum_t)
 
 
-def hierarchical_points_method(
-    indicators: IndicatorTable, card: Card, parcels: ParcelTable | None = None
-) -> ConditionResult:
+def hierarchical_points_method(card: Card, inputs: ConditionInputs) -> ConditionResult:
     """Points out of 100 summed over groups of items (the DB36/T 2134 shape)."""
-    return _run(indicators, card, parcels, "hierarchical-points", aggregate._weighted_sum_t)
+    return _run(
+        inputs.indicators, card, inputs.parcels, "hierarchical-points", aggregate._weighted_sum_t
+    )
 
 
-def topsis_method(
-    indicators: IndicatorTable, card: Card, parcels: ParcelTable | None = None
-) -> ConditionResult:
+def topsis_method(card: Card, inputs: ConditionInputs) -> ConditionResult:
     """TOPSIS relative closeness of the item scores (variant named in the card)."""
     variant = ConditionBody.of(card).options.topsis_variant
 
     def closeness(zt: np.ndarray, weights: np.ndarray) -> np.ndarray:
         return aggregate._topsis_t(zt, weights, variant)
 
-    return _run(indicators, card, parcels, "topsis", closeness)
+    return _run(inputs.indicators, card, inputs.parcels, "topsis", closeness)
 
 
-def geometric_mean_method(
-    indicators: IndicatorTable, card: Card, parcels: ParcelTable | None = None
-) -> ConditionResult:
+def geometric_mean_method(card: Card, inputs: ConditionInputs) -> ConditionResult:
     """Weighted geometric mean of the item scores (a poor item pulls the index down)."""
-    return _run(indicators, card, parcels, "weighted-geometric-mean", aggregate._geometric_mean_t)
+    return _run(
+        inputs.indicators,
+        card,
+        inputs.parcels,
+        "weighted-geometric-mean",
+        aggregate._geometric_mean_t,
+    )
 
 
-def minimum_method(
-    indicators: IndicatorTable, card: Card, parcels: ParcelTable | None = None
-) -> ConditionResult:
+def minimum_method(card: Card, inputs: ConditionInputs) -> ConditionResult:
     """Limiting factor: the lowest item score."""
-    return _run(indicators, card, parcels, "minimum", aggregate._minimum_t)
+    return _run(inputs.indicators, card, inputs.parcels, "minimum", aggregate._minimum_t)
 
 
 _CARDS = ("condition",)

@@ -17,26 +17,26 @@ facts about Jinxian.
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
-from typing import TYPE_CHECKING, Literal
+from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
 
 from wetval.datasets._synthetic import COUNTY_CODE, generate_frames
+from wetval.spec import AssessmentSpec, DataSpec, OptionSpec, PlanSpec, ProjectSpec
 from wetval.tables import IndicatorTable, ParcelTable
 from wetval.units import M2_PER_MU
-
-if TYPE_CHECKING:
-    from wetval.assess import AssessmentSpec, PlanSpec
 
 __all__ = [
     "SAMPLE_SEED",
     "County",
     "export_sample",
     "sample_county",
+    "sample_geopackage",
     "sample_plans",
     "sample_project",
     "synthetic_county",
@@ -80,13 +80,19 @@ class County:
     projects: pd.DataFrame
     synthetic: bool
     seed: int | None = None
+    #: With ``geometry=True``: the SYNTHETIC occupation red line (P01), EPSG:4527.
+    red_line: Any = None
+    #: With ``geometry=True``: the SYNTHETIC restoration sites' boundaries, EPSG:4527.
+    restoration_sites: Any = None
 
     def __repr__(self) -> str:
         label = " (SYNTHETIC)" if self.synthetic else ""
         return f"<County {self.name}{label}: {len(self.parcels):,} parcels>"
 
 
-def synthetic_county(n_parcels: int = SAMPLE_PARCELS, seed: int = SAMPLE_SEED) -> County:
+def synthetic_county(
+    n_parcels: int = SAMPLE_PARCELS, seed: int = SAMPLE_SEED, geometry: bool = False
+) -> County:
     """Generate a SYNTHETIC Jinxian-like county of any size.
 
     Parameters
@@ -95,6 +101,13 @@ def synthetic_county(n_parcels: int = SAMPLE_PARCELS, seed: int = SAMPLE_SEED) -
         Number of parcels (≥ 100).
     seed
         Seed of the random generator; the same seed gives identical data.
+    geometry
+        Also make SYNTHETIC polygons: a contiguous tiling in CGCS2000 zone 39
+        (EPSG:4527) with TBMJ from the polygons' ellipsoidal areas (so areas
+        differ from the attribute-only county of the same seed), a red line for
+        P01 and the restoration sites' boundaries (``County.red_line``,
+        ``County.restoration_sites``); the parcels are read as
+        :func:`wetval.spatial.read_dltb` reads a delivery.
 
     Returns
     -------
@@ -104,7 +117,17 @@ def synthetic_county(n_parcels: int = SAMPLE_PARCELS, seed: int = SAMPLE_SEED) -
         raise ValueError(f"n_parcels must be at least 100, got {n_parcels}")
     raw_parcels, raw_indicators, projects = generate_frames(n_parcels, np.random.default_rng(seed))
     source = f"synthetic_county(n_parcels={n_parcels}, seed={seed})"
-    parcels = ParcelTable.from_frame(raw_parcels, source=source)
+    red_line = sites = None
+    if geometry:
+        from wetval.datasets._geometry import footprints, tile
+        from wetval.spatial.read import parcels_from_layer
+
+        shapes = np.random.default_rng([seed, 1])  # own stream: attributes stay as without
+        layer = tile(raw_parcels, shapes)
+        parcels = parcels_from_layer(layer, source=source + " geometry")
+        red_line, sites = footprints(layer, shapes)
+    else:
+        parcels = ParcelTable.from_frame(raw_parcels, source=source)
     indicators = IndicatorTable.from_frame(raw_indicators, source=source)
     return County(
         name=f"进贤县 Jinxian — {_LABEL}",
@@ -114,7 +137,25 @@ def synthetic_county(n_parcels: int = SAMPLE_PARCELS, seed: int = SAMPLE_SEED) -
         projects=projects,
         synthetic=True,
         seed=seed,
+        red_line=red_line,
+        restoration_sites=sites,
     )
+
+
+#: The shipped SYNTHETIC GeoPackage: layers DLTB, HXHX (red line) and XFDK (restoration sites).
+SAMPLE_GPKG_PARCELS = 2000
+
+
+def sample_geopackage() -> Path:
+    """Path of the shipped SYNTHETIC GeoPackage (2,000 parcels in EPSG:4527).
+
+    Layers ``DLTB`` (parcels, 三调 field names), ``HXHX`` (the P01 red line)
+    and ``XFDK`` (restoration sites); ``synthetic_county(2000, SAMPLE_SEED,
+    geometry=True)`` makes the same. Rebuild with ``tools/make_sample_gpkg.py``.
+    """
+    from importlib import resources
+
+    return Path(str(resources.files("wetval.datasets") / "data" / "synthetic_jinxian.gpkg"))
 
 
 @cache
@@ -176,8 +217,6 @@ def sample_plans(county: County | None = None) -> tuple[PlanSpec, ...]:
     40 % of the area at 8 CNY/m² and three years of monitoring at 20,000 CNY/yr —
     illustrative unit costs, not a county budget.
     """
-    from wetval.assess import PlanSpec
-
     county = county or sample_county()
     frame = county.parcels.to_frame()
     restoration = frame[frame["role"].astype(object) == "restoration"]
@@ -212,10 +251,6 @@ def sample_project() -> AssessmentSpec:
     restoration parcel of the county's six restoration projects is in the
     credit pool; money is in 2024 CNY; 2,000 Monte Carlo draws with a fixed seed.
     """
-    import datetime as dt
-
-    from wetval.assess import AssessmentSpec, DataSpec, OptionSpec, ProjectSpec
-
     county = sample_county()
     occupation = county.projects.set_index("project_id").loc["P01"]
     return AssessmentSpec(

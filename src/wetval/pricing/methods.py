@@ -1,16 +1,19 @@
 """Built-in ``pricing`` method (registered through an entry point).
 
-Calling convention of the ``pricing`` kind: ``f(credits, card, **options) -> QuotaPrice``
-where ``credits`` is a :class:`~wetval.quota.QuotaCredits`.
+A ``pricing`` method is ``f(card, inputs) -> QuotaPrice`` with a
+:class:`~wetval.kinds.PriceInputs` bundle; ``quota-price`` is a thin adapter
+over :func:`~wetval.pricing.price_quota`, which users call directly.
 """
 
 from __future__ import annotations
 
 from wetval.cards import Card
+from wetval.kinds import PriceInputs
+from wetval.messages import Message, Term
 from wetval.plugins import Method
 from wetval.pricing.body import QuotaPriceBody
 from wetval.pricing.kernel import PARAMETERS, PricingInputs
-from wetval.pricing.price import price_quota
+from wetval.pricing.price import QuotaPrice, price_quota
 from wetval.variation import Variation
 
 __all__ = ["QUOTA_PRICE", "quota_price_variation"]
@@ -51,8 +54,8 @@ def quota_price_variation(card: Card, inputs: PricingInputs) -> Variation:
     Variation
         Entering parameters; the kernel itself evaluates the draws.
     """
-    unused = {
-        name: f"every priced parcel takes its restoration plan's {what}, not the card's rate"
+    unused: dict[str, str | Message] = {
+        name: Message.of("n_plan_figure", "note", figure=Term(f"plan_{name}", what))
         for name, what in _PLAN_FIGURE.items()
         if not inputs.uses_card_rate(name)
     }
@@ -63,12 +66,27 @@ def quota_price_variation(card: Card, inputs: PricingInputs) -> Variation:
     )
 
 
+def quota_price(card: Card, inputs: PriceInputs) -> QuotaPrice:
+    """The ``quota-price`` method: :func:`~wetval.pricing.price_quota` on the bundle."""
+    return price_quota(
+        inputs.credits,
+        card,
+        plans=inputs.plans,
+        services=inputs.services,
+        services_price_factor=inputs.services_price_factor,
+        comparables=inputs.comparables,
+        fund_card=inputs.fund_card,
+        wetland_level=inputs.wetland_level,
+        occupied_wetland_type=inputs.occupied_wetland_type,
+        valuation_date=inputs.valuation_date,
+    )
+
+
 QUOTA_PRICE = Method(
     name="quota-price",
     kind="pricing",
-    function=price_quota,
+    function=quota_price,
     summary="quota price by cost, value and market approaches, reconciled with a range",
-    card_kinds=("pricing",),
     uncertainty=quota_price_variation,
     body=QuotaPriceBody,
 )

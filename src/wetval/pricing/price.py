@@ -50,6 +50,7 @@ import pandas as pd
 
 from wetval._flags import parse_flags
 from wetval._text import text_table
+from wetval.boundary import accept
 from wetval.cards import Card
 from wetval.dates import parse_date
 from wetval.errors import (
@@ -61,6 +62,7 @@ from wetval.errors import (
     WetvalError,
 )
 from wetval.hashing import frame_hash
+from wetval.messages import Message
 from wetval.plotting import axes
 from wetval.pricing.body import QuotaPriceBody
 from wetval.pricing.kernel import PARAMETERS, PricingInputs, price_draws
@@ -121,7 +123,7 @@ class QuotaPrice(Result):
     units: float
     weights: pd.Series
     wetland_level: str
-    flags: tuple[str, ...]
+    flags: tuple[str | Message, ...]
     species_checks: tuple[SpeciesCheck, ...]
     fund_split: FundSplit | None
     price_year: int
@@ -285,7 +287,7 @@ def price_quota(
 ) -> QuotaPrice:
     """Price quota parcels by the cost, value and market approaches and reconcile them.
 
-    The calling convention of the ``pricing`` method kind: ``f(credits, card, **options)``.
+    The ``quota-price`` method runs this (:mod:`wetval.pricing.methods`).
 
     Parameters
     ----------
@@ -346,6 +348,8 @@ def price_quota(
     DataQualityWarning
         For non-native or unknown species in a plan.
     """
+    credits = accept(credits, QuotaCredits, "credits")
+    card = accept(card, Card, "card")
     if wetland_level not in _LEVELS:
         raise WetvalError(f"wetland_level must be one of {_LEVELS}, got {wetland_level!r}")
     prepared = _prepare(
@@ -365,7 +369,7 @@ def price_quota(
             f"occupied_wetland_type {occupied_wetland_type!r} is not in the card's "
             f"fee_floor_multiplier table; use one of {list(floor_multipliers.index)}"
         )
-    flags: list[str] = []
+    flags: list[str | Message] = []
     priced = len(inputs.parcel_ids)
     if priced < len(credits.table):
         flags.append(
@@ -645,7 +649,7 @@ def _prepare(
 
 def _anchor_flags(
     card: Card, table: pd.DataFrame, level: str, floor_multiplier: float
-) -> list[str]:
+) -> list[str | Message]:
     """Review flags against the statutory and market anchors (per quota unit ≈ 亩).
 
     The restoration-fee floor is the card's base floor × the occupied wetland
@@ -654,7 +658,7 @@ def _anchor_flags(
     if table.empty:
         return []
     per_m2 = table["per_unit"].to_numpy() / M2_PER_MU
-    flags = []
+    flags: list[str | Message] = []
     floor = float(card.param("restoration_fee_floor")) * floor_multiplier
     if level in ("national", "provincial"):
         below = int((per_m2 < floor).sum())
@@ -686,8 +690,5 @@ def _anchor_flags(
     tolerance = float(card.param("far_from_trades"))
     far = int((np.abs(table["per_unit"].to_numpy() / anchor - 1.0) > tolerance).sum())
     if far:
-        flags.append(
-            f"{far} parcels priced more than {tolerance:.0%} away from recent Jiangxi trades "
-            f"(≈ {anchor:,.0f} yuan per 亩 of quota)"
-        )
+        flags.append(Message.of("f_far_from_trades", parcels=far, share=tolerance, anchor=anchor))
     return flags

@@ -19,9 +19,7 @@ Condition and valuation results enter through the protocols documented in
 :mod:`wetval.quota._inputs`.
 """
 
-import warnings
-from typing import Any
-
+from wetval._deprecation import forward
 from wetval.quota.accounts import (
     QuotaAccounts,
     QuotaCredits,
@@ -92,28 +90,17 @@ __all__ = [
 ]
 
 #: Names that moved to :mod:`wetval.pricing`, kept here for one release (deprecated).
-_MOVED_TO_PRICING = frozenset(
+__getattr__ = forward(
+    __name__,
     {
-        "InsurancePremium",
-        "PledgeCapacity",
-        "PoolFinance",
-        "insurance_premium",
-        "pledge_capacity",
-        "pool_finance",
-    }
-)
-
-
-def __getattr__(name: str) -> Any:
-    """The quota-finance names that moved to :mod:`wetval.pricing`, with a warning."""
-    if name in _MOVED_TO_PRICING:
-        warnings.warn(
-            f"wetval.quota.{name} moved to wetval.pricing.{name}; the old name will be "
-            "removed in the next release",
-            DeprecationWarning,
-            stacklevel=2,
+        name: f"wetval.pricing:{name}"
+        for name in (
+            "InsurancePremium",
+            "PledgeCapacity",
+            "PoolFinance",
+            "insurance_premium",
+            "pledge_capacity",
+            "pool_finance",
         )
-        import wetval.pricing
-
-        return getattr(wetval.pricing, name)
-    raise AttributeError(f"module 'wetval.quota' has no attribute {name!r}")
+    },
+)

@@ -25,6 +25,7 @@ from typing import Any, Protocol, runtime_checkable
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from wetval.cards import Card, load_card
 from wetval.errors import CardError, Problem, ProblemCollector, WetvalError
@@ -132,10 +133,17 @@ def condition_frame(
     positions = frame.index.get_indexer(parcel_ids)
     absent = positions < 0
     take = np.where(absent, 0, positions)
-    grade = np.asarray(
-        frame[_grade_column(frame, grades)].astype("object").to_numpy(), dtype=object
-    )
-    grade = grade[take] if len(frame) else np.full(len(parcel_ids), None, dtype=object)
+    # the grade labels through their distinct values (integer codes), not per row
+    grade_column: pd.Series = frame[_grade_column(frame, grades)]
+    grade_codes, grade_labels = pd.factorize(grade_column, use_na_sentinel=True)
+    labels = np.asarray(pd.Index(grade_labels).astype(object), dtype=object)
+    if len(frame):
+        grade = labels[grade_codes][take] if len(labels) else np.empty(len(take), dtype=object)
+        missing = grade_codes[take] < 0
+        if missing.any():  # keep the input's own missing marker (None or NaN)
+            grade[missing] = grade_column.astype("object").to_numpy()[take[missing]]
+    else:
+        grade = np.full(len(parcel_ids), None, dtype=object)
     grade[absent] = None
     index = pd.to_numeric(frame["index"], errors="coerce").to_numpy(dtype=float)
     index = index[take] if len(frame) else np.full(len(parcel_ids), np.nan)
@@ -146,8 +154,8 @@ def condition_frame(
         reason="no condition grade for this parcel",
         fix="score the parcel's condition first (wetval condition methods) or drop it",
     )  # fmt: skip
-    codes, uniques = pd.factorize(pd.Series(grade, dtype=object))
-    known = np.array([u in grades for u in uniques] + [False], dtype=bool)[codes]
+    codes = np.where(absent, -1, grade_codes[take] if len(frame) else -1)
+    known = np.array([u in grades for u in labels] + [False], dtype=bool)[codes]
     unknown = ~absent & ~known
     checker.add_rows(
         unknown, column="grade", values=grade,
@@ -160,7 +168,23 @@ def condition_frame(
         reason="condition index missing or outside 0–1", fix="give the condition index in 0–1",
     )  # fmt: skip
     checker.raise_if_any(f"condition input for {what}")
-    return pd.DataFrame({"grade": grade, "index": index}, index=parcel_ids)
+    return pd.DataFrame({"grade": _labels_column(grade, codes, labels), "index": index},
+                        index=parcel_ids)  # fmt: skip
+
+
+def _labels_column(grade: np.ndarray, codes: np.ndarray, labels: np.ndarray) -> Any:
+    """The grade column as pandas would infer it from ``grade``, built from integer codes.
+
+    Every parcel has a known text grade here (the checks above raise otherwise),
+    so pandas infers its string dtype; Arrow builds that column from the codes
+    and the few distinct labels instead of converting a million Python strings.
+    """
+    inferred = pd.Series(["x"]).dtype
+    texts = all(isinstance(u, str) for u in labels)
+    if (codes < 0).any() or not texts or not isinstance(inferred, pd.StringDtype):
+        return grade
+    text = pa.array(labels.tolist(), type=pa.large_string()).take(pa.array(codes))
+    return pd.array(text, dtype=inferred)
 
 
 def _grade_column(frame: pd.DataFrame, grades: Sequence[str]) -> str:
@@ -174,7 +198,7 @@ def _grade_column(frame: pd.DataFrame, grades: Sequence[str]) -> str:
     known = set(grades)
     candidates = [c for c in ("grade", "grade_zh", "grade_en") if c in frame.columns]
     for column in candidates:
-        present = set(frame[column].dropna().astype(str))
+        present = {str(u) for u in frame[column].dropna().unique()}
         if present and present <= known:
             return column
     return "grade"

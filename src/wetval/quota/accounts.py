@@ -25,13 +25,14 @@ assumptions.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from wetval._flags import parse_flags
 from wetval._text import text_table
+from wetval.boundary import accept
 from wetval.cards import Card
 from wetval.errors import CardError, Problem, ProblemCollector, ValidationError
 from wetval.hashing import frame_hash
@@ -40,10 +41,8 @@ from wetval.provenance import Provenance
 from wetval.quota._inputs import ConditionLike, condition_frame, resolve_card
 from wetval.quota._lookup import step_lookup
 from wetval.results import Result
+from wetval.tables import ParcelTable
 from wetval.units import AREA_UNITS
-
-if TYPE_CHECKING:
-    from wetval.tables import ParcelTable
 
 __all__ = [
     "QuotaAccounts",
@@ -198,7 +197,7 @@ class QuotaRules:
         """Time-lag divisor T for each number of years (rounded up to whole years)."""
         return step_lookup(years, self.t_years, self.t_factor, "ceil")
 
-    def quality_factor(self, grade: np.ndarray, index: np.ndarray) -> np.ndarray:
+    def quality_factor(self, grade: np.ndarray | pd.Series, index: np.ndarray) -> np.ndarray:
         """Quality factor by the card's ``quality_basis`` (grade table or the index itself)."""
         if self.card.option("quality_basis", "grade") == "index":
             return np.asarray(index, dtype=float)
@@ -216,10 +215,20 @@ def normalise_project_type(name: object) -> str:
 
 def _map(values: pd.Series | np.ndarray, mapping: dict[str, Any], default: Any) -> np.ndarray:
     """Map codes through a dict, vectorised over the distinct values."""
-    series = pd.Series(np.asarray(values, dtype=object))
-    positions, uniques = pd.factorize(series, use_na_sentinel=True)
+    if isinstance(values, pd.Series):  # factorised as stored (Arrow's hash table for text)
+        positions, uniques = _factorised(values)
+    else:  # an object ndarray: a Series would first infer (and build) an Arrow string column
+        positions, uniques = pd.factorize(np.asarray(values, dtype=object), use_na_sentinel=True)
+    return _lookup(positions, uniques, mapping, default)
+
+
+def _lookup(
+    positions: np.ndarray, uniques: Any, mapping: dict[str, Any], default: Any
+) -> np.ndarray:
+    """``mapping`` of factorised values (code −1, missing, gives ``default``)."""
     looked_up = [mapping.get(str(u), default) for u in uniques] + [default]
-    return np.asarray(looked_up, dtype=object)[positions]
+    out: np.ndarray = np.asarray(looked_up, dtype=object)[positions]
+    return out
 
 
 def _optional_column(frame: pd.DataFrame, name: str) -> pd.Series | None:
@@ -256,8 +265,39 @@ def _column(frame: pd.DataFrame, name: str) -> pd.api.extensions.ExtensionArray 
 
 def _codes(values: np.ndarray) -> pd.Categorical:
     """Low-cardinality text as a categorical (built from integer codes, not per row)."""
-    codes, uniques = pd.factorize(pd.Series(values, dtype=object), use_na_sentinel=True)
+    codes, uniques = pd.factorize(np.asarray(values, dtype=object), use_na_sentinel=True)
+    return _categorical(codes, uniques)
+
+
+def _categorical(codes: np.ndarray, uniques: Any) -> pd.Categorical:
     return pd.Categorical.from_codes(codes, categories=pd.Index(uniques, dtype=object))
+
+
+def _factorised(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """Integer codes (−1 = missing) and the distinct values as Python objects."""
+    codes, uniques = pd.factorize(values, use_na_sentinel=True)
+    return np.asarray(codes), np.asarray(pd.Index(uniques).astype(object), dtype=object)
+
+
+def _lookup_labels(uniques: Any, rules: QuotaRules) -> np.ndarray:
+    """The type group of each distinct target class (None where the card has none)."""
+    return np.asarray([rules.type_group.get(str(u)) for u in uniques], dtype=object)
+
+
+def _categorical_of(codes: np.ndarray, labels: np.ndarray) -> pd.Categorical:
+    """``_codes(labels[codes])`` (code −1 or a None label: missing), from the integer codes.
+
+    The categories are the distinct labels in order of first appearance over the
+    rows, as :func:`pandas.factorize` of the row values gives them, found by
+    factorising the integer codes instead of a million Python strings.
+    """
+    label_codes, distinct = pd.factorize(np.asarray(labels, dtype=object), use_na_sentinel=True)
+    rows = np.append(label_codes, -1)[codes]
+    order, firsts = pd.factorize(rows)
+    present = firsts >= 0
+    renumber = np.full(len(firsts), -1, dtype=np.intp)
+    renumber[present] = np.arange(int(present.sum()))
+    return _categorical(renumber[order], np.asarray(distinct, dtype=object)[firsts[present]])
 
 
 def _text(values: pd.Series | None, n: int) -> np.ndarray:
@@ -463,6 +503,8 @@ def credits(
         negative or non-numeric ``years_to_target``, a ``compensated_first``
         that is not a yes/no flag or an unknown ``risk_class``.
     """
+    parcels = accept(parcels, ParcelTable, "parcels")
+    card = accept(card, Card, "card")
     rules = QuotaRules.from_card(card)
     selected = _selection(parcels, "restoration", "quota credits")
     ids = selected.index
@@ -470,13 +512,20 @@ def credits(
     cond = condition_frame(condition, ids, rules.grades, what="quota credits")
     problems = ProblemCollector(row_labels=ids, parcel_ids=ids)
 
-    land_class = _text(selected["land_class"], n)
+    # codes through their distinct values: factorised once (Arrow's hash table), normalised
+    # and looked up per distinct code, taken back to the rows as integer codes
+    land_codes, land_labels = _factorised(selected["land_class"])
     target_raw = _optional_column(selected, "target_class")
     if target_raw is None:
-        target = land_class.copy()
-    else:
-        normalised = normalise_codes(target_raw.astype("object"))
-        target = np.where(pd.isna(np.asarray(normalised, dtype=object)), land_class, normalised)
+        target = _categorical_of(land_codes, land_labels)
+    else:  # the target class, or the current class where none is given
+        raw_codes, raw_labels = _factorised(target_raw)
+        normalised = np.asarray(normalise_codes(pd.Series(raw_labels, dtype=object)), dtype=object)
+        empty = np.append(pd.isna(normalised), True)[raw_codes]
+        target = _categorical_of(
+            np.where(empty, land_codes, len(land_labels) + raw_codes),
+            np.concatenate([land_labels, normalised]),
+        )
     years_raw = _optional_column(selected, "years_to_target")
     default_years = float(rules.card.option("default_years_to_target", 3.0))
     if years_raw is None:
@@ -496,36 +545,49 @@ def credits(
     risk_raw = _optional_column(selected, "risk_class")
     default_risk = str(rules.card.option("default_risk_class", "medium"))
     if risk_raw is None:
-        risk_class = np.full(n, default_risk, dtype=object)
+        risk_codes = np.zeros(n, dtype=np.intp)
+        risk_labels = np.array([default_risk], dtype=object)
     else:
-        risk_class = risk_raw.astype("object").where(risk_raw.notna(), default_risk).to_numpy()
-        unknown = ~pd.Series(risk_class).isin(list(rules.risk_factor)).to_numpy()
+        risk_codes, risk_labels = _factorised(risk_raw)
+        risk_labels = np.append(risk_labels, default_risk).astype(object)  # empty: the default
+        risk_codes = np.where(risk_codes < 0, len(risk_labels) - 1, risk_codes)
+        known_risk = np.array([label in rules.risk_factor for label in risk_labels], dtype=bool)
+        unknown = ~known_risk[risk_codes]
         problems.add_rows(
             unknown, column="risk_class", values=risk_raw,
             reason=f"risk class not one of {sorted(rules.risk_factor)}",
             fix="use a risk class of the card",
         )  # fmt: skip
-    classes = classify(pd.Series(target, dtype="object"), parcels.scheme)
+    # target classes through their distinct codes: classified, looked up and stored once each
+    target_codes = np.asarray(target.codes, dtype=np.intp)
+    target_uniques = np.asarray(target.categories, dtype=object)
+    classes = classify(pd.Series(target_uniques, dtype="object"), parcels.scheme)
+    known_class = np.append(classes["known"].to_numpy(dtype=bool), False)[target_codes]
     problems.add_rows(
-        ~classes["known"].to_numpy(), column="target_class", values=target,
+        ~known_class, column="target_class", values=pd.Series(target),
         reason=f"unknown land class in the {parcels.scheme.value} scheme",
         fix="give the class code the parcel will have after restoration",
     )  # fmt: skip
     problems.raise_if_any("restoration parcels for quota credits", parcels.source)
 
-    legal = classes["legal_wetland"].to_numpy()
-    type_group = _map(target, rules.type_group, None)
-    type_factor = _map(target, rules.type_factor, np.nan).astype(float)
-    reason = np.full(n, "", dtype=object)
-    reason[np.isnan(type_factor)] = "land class after restoration has no quota type factor"
-    reason[~legal] = (
-        "not legal wetland after restoration (湿地保护法 Art. 2 excludes paddy and aquaculture "
-        "water); give target_class if restoration ends the aquaculture or paddy use"
+    legal = np.append(classes["legal_wetland"].to_numpy(dtype=bool), False)[target_codes]
+    type_factor = _lookup(target_codes, target_uniques, rules.type_factor, np.nan).astype(float)
+    reasons = np.array(
+        [
+            "",
+            "land class after restoration has no quota type factor",
+            "not legal wetland after restoration (湿地保护法 Art. 2 excludes paddy and aquaculture "
+            "water); give target_class if restoration ends the aquaculture or paddy use",
+        ],
+        dtype=object,
     )
+    reason_codes = np.zeros(n, dtype=np.intp)
+    reason_codes[np.isnan(type_factor)] = 1
+    reason_codes[~legal] = 2
     eligible = legal & ~np.isnan(type_factor)
-    quality = rules.quality_factor(cond["grade"].to_numpy(), cond["index"].to_numpy())
+    quality = rules.quality_factor(cond["grade"], cond["index"].to_numpy())
     lag = np.where(first, 1.0, rules.time_lag_factor(years))
-    risk = _map(risk_class, rules.risk_factor, np.nan).astype(float)
+    risk = _lookup(risk_codes, risk_labels, rules.risk_factor, np.nan).astype(float)
     area_mu = selected["area_m2"].to_numpy(dtype=float) / AREA_UNITS[rules.area_unit]
     units = np.where(eligible, rules.credit_units(area_mu, quality, type_factor, lag, risk), 0.0)
     table = pd.DataFrame(
@@ -533,26 +595,28 @@ def credits(
             "project_id": _column(selected, "project_id"),
             "township": _column(selected, "township"),
             "county_code": _column(selected, "county_code"),
-            "land_class": _codes(land_class),
-            "target_class": _codes(target),
-            "type_group": _codes(type_group),
+            "land_class": _categorical(land_codes, land_labels),
+            "target_class": target,
+            "type_group": _categorical_of(target_codes, _lookup_labels(target_uniques, rules)),
             "area_m2": selected["area_m2"].to_numpy(dtype=float),
             "area_mu": area_mu,
-            "grade": _codes(cond["grade"].to_numpy()),
+            "grade": _categorical(*_factorised(cond["grade"])),
             "condition_index": cond["index"].to_numpy(),
             "quality_factor": quality,
             "type_factor": type_factor,
             "years_to_target": years,
             "compensated_first": first,
             "time_lag_factor": lag,
-            "risk_class": _codes(risk_class),
+            "risk_class": _categorical_of(risk_codes, risk_labels),
             "risk_factor": risk,
             "eligible": eligible,
-            "reason": _codes(reason),
+            "reason": _categorical_of(reason_codes, reasons),
             "units": units,
         },
         index=ids,
     )
+    if parcels.has("township_code"):  # same-township matching by code (ZLDWDM[:9])
+        table.insert(2, "township_code", _text(_optional_column(selected, "township_code"), n))
     provenance = Provenance(
         method="jinxian-quota",
         cards=(rules.card.ref,),
@@ -596,6 +660,8 @@ def debits(
         Listing every occupation parcel without a wetland level, without a
         project type or without a condition.
     """
+    parcels = accept(parcels, ParcelTable, "parcels")
+    card = accept(card, Card, "card")
     rules = QuotaRules.from_card(card)
     selected = _selection(parcels, "occupation", "quota debits")
     ids = selected.index
@@ -679,6 +745,8 @@ def debits(
         },
         index=ids,
     )
+    if parcels.has("township_code"):
+        table.insert(3, "township_code", _text(_optional_column(selected, "township_code"), n))
     provenance = Provenance(
         method="jinxian-quota",
         cards=(rules.card.ref,),
@@ -697,9 +765,11 @@ def quota_accounts(
 ) -> QuotaAccounts:
     """Credits of the restoration parcels and debits of the occupation parcels.
 
-    The calling convention of the ``quota`` method kind: ``f(parcels, card, *,
-    condition, projects=None)``. See :func:`credits` and :func:`debits`.
+    The ``jinxian-quota`` method runs this (:mod:`wetval.quota.methods`). See
+    :func:`credits` and :func:`debits`.
     """
+    parcels = accept(parcels, ParcelTable, "parcels")
+    card = accept(card, Card, "card")
     return QuotaAccounts(
         credits=credits(parcels, condition, card),
         debits=debits(parcels, condition, card, projects=projects),

@@ -42,6 +42,7 @@ import numpy as np
 import pandas as pd
 
 from wetval._text import text_table
+from wetval.boundary import accept
 from wetval.cards import Card
 from wetval.errors import WetvalError
 from wetval.hashing import frame_hash
@@ -388,6 +389,9 @@ def balance(
         ledger account's potential differs from its project's credit units
         (the ledger was opened from other credits).
     """
+    credits = accept(credits, QuotaCredits, "credits")
+    debits = accept(debits, QuotaDebits, "debits")
+    ledger = accept(ledger, QuotaLedger, "ledger", optional=True)
     if credits.card.hash != debits.card.hash:
         raise WetvalError(
             f"credits use card {credits.card.id}@{credits.card.version} but debits use "
@@ -415,8 +419,14 @@ def balance(
     c_units = c_table["units"].to_numpy(dtype=float)
     c_area = c_table["area_mu"].to_numpy(dtype=float)
     c_project = c_table["project_id"].to_numpy(dtype=object)
+    # the township is a code (ZLDWDM[:9]) where both sides have one; names only otherwise
+    town_key = (
+        "township_code"
+        if "township_code" in c_table.columns and "township_code" in d_table.columns
+        else "township"
+    )
     c_town, d_town = _codes(
-        c_table["township"].to_numpy(dtype=object), d_table["township"].to_numpy(dtype=object)
+        c_table[town_key].to_numpy(dtype=object), d_table[town_key].to_numpy(dtype=object)
     )
     c_county, d_county = _codes(
         c_table["county_code"].to_numpy(dtype=object),

@@ -232,7 +232,7 @@ def _knots(value: object) -> list[float]:
 def hea_scaling(table: pd.DataFrame, card: Card | str = DEFAULT_CARD) -> HeaScaling:
     """Scale compensation projects to injuries with HEA.
 
-    The calling convention of the ``credit-metric`` kind: ``f(table, card)``.
+    The ``hea`` method runs this (:mod:`wetval.quota.methods`).
 
     Parameters
     ----------

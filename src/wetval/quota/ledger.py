@@ -34,16 +34,31 @@ must keep these rules (and be numbered in order, dated no earlier than the one
 before, on a registered account, with the release its milestone's share
 gives). A tampered or hand-edited ledger file is refused with a
 :class:`LedgerError` naming every offending transaction.
+
+The transactions are chained by hash, as review records and the registry's
+audit events are: each transaction's :attr:`~LedgerTransaction.hash` covers
+its fields, the hash of the transaction before it and, for a ``register``,
+the account's release schedule; the ledger's :attr:`~QuotaLedger.head` seals
+the last hash, the number of transactions and the unit decimals. A hand edit
+that keeps every ledger rule (a debit lowered, a reference rewritten, a
+schedule share changed together with its release) no longer matches its
+transaction's hash, and a deleted tail no longer matches the head, so
+:meth:`QuotaLedger.from_json` refuses it naming the transaction. The chain
+makes edits evident, not impossible: quote the head in the minutes (``wetval
+ledger show`` prints it; ``--head`` checks it) or keep the ledger in the
+registry for an anchor outside the file. A ledger built in code
+(``QuotaLedger(transactions=...)``, with no head) gets its chain computed;
+a ledger *file* must carry it (older files: :func:`migrate_ledger_file`).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import json
 import os
-import tempfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
-from decimal import ROUND_DOWN, ROUND_UP, Decimal
+from decimal import ROUND_DOWN, ROUND_UP, Decimal, getcontext
 from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -51,19 +66,29 @@ from typing import TYPE_CHECKING
 import pandas as pd
 
 from wetval._text import text_table
+from wetval.atomic import write_atomic
 from wetval.cards import Card
 from wetval.dates import iso_date
 from wetval.errors import WetvalError
-from wetval.hashing import result_hash
+from wetval.hashing import content_hash, result_hash
 from wetval.results import Result
 
 if TYPE_CHECKING:
     from wetval.quota.accounts import QuotaCredits
     from wetval.quota.balance import BalanceReport
 
-__all__ = ["LedgerError", "LedgerTransaction", "QuotaLedger", "update_ledger_file"]
+__all__ = [
+    "LedgerError",
+    "LedgerTransaction",
+    "QuotaLedger",
+    "migrate_ledger_file",
+    "update_ledger_file",
+]
 
 KINDS = ("register", "release", "withhold", "debit")
+
+#: The "hash before" the first transaction of every ledger.
+GENESIS = "0" * 64
 
 
 class LedgerError(WetvalError):
@@ -91,6 +116,10 @@ class LedgerTransaction(Result):
         Permit, contract or acceptance record the transaction rests on.
     date
         ISO date.
+    hash
+        SHA-256 chaining this transaction to the one before it (see the
+        module docstring); computed by the ledger, empty on a transaction
+        built by hand.
     """
 
     seq: int
@@ -100,6 +129,42 @@ class LedgerTransaction(Result):
     milestone: str | None
     reference: str
     date: str
+    hash: str = ""
+
+    def chained(self, previous: str, schedule: Sequence[tuple[str, Decimal]] | None) -> str:
+        """The hash of this transaction after ``previous`` (``schedule``: a register's).
+
+        Parameters
+        ----------
+        previous
+            Hash of the transaction before it (:data:`GENESIS` for the first).
+        schedule
+            The account's release schedule for a ``register``; ignored otherwise.
+
+        Returns
+        -------
+        str
+            Hex SHA-256 digest.
+        """
+        return content_hash(
+            {
+                "previous": previous, "seq": self.seq, "kind": self.kind,
+                "account": self.account, "units": str(self.units),
+                "milestone": self.milestone, "reference": self.reference, "date": self.date,
+                "schedule": (
+                    [[str(m), str(s)] for m, s in schedule or ()]
+                    if self.kind == "register"
+                    else None
+                ),
+            }
+        )  # fmt: skip
+
+
+def _head(last: str, count: int, unit_decimals: int) -> str:
+    """The seal of a chain: its last hash, its length and the ledger's unit decimals."""
+    return content_hash(
+        {"ledger_head": last, "transactions": count, "unit_decimals": unit_decimals}
+    )
 
 
 def _schedule_problem(shares: Sequence[tuple[str, Decimal]]) -> str | None:
@@ -349,22 +414,22 @@ class QuotaLedger(Result):
     transactions: tuple[LedgerTransaction, ...] = ()
     schedules: dict[str, tuple[tuple[str, Decimal], ...]] = field(default_factory=dict)
     unit_decimals: int = 4
+    head: str = ""
 
     def __post_init__(self) -> None:
-        self._replay  # noqa: B018  (replays and checks every transaction; raises LedgerError)
-
-    # ------------------------------------------------------------ state
-    @cached_property
-    def _replay(self) -> _Replay:
-        """Balances after every transaction, each checked against the ledger rules."""
-        replay = _Replay(self.unit_decimals)
+        if "_replay" in self.__dict__:
+            return  # built by _append from a checked ledger: chain and balances are handed over
+        chain = self._chain_problems()
         lines = []
+        replay = _Replay(self.unit_decimals)
         for position, t in enumerate(self.transactions):
-            for reason, _ in replay.apply(t, self.schedules):
-                lines.append(
-                    f"- transaction {position} ({t.date}, {t.kind}, account {t.account!r}, "
-                    f"{t.units} units): {reason}"
-                )
+            label = (
+                f"- transaction {position} ({t.date}, {t.kind}, account {t.account!r}, "
+                f"{t.units} units): "
+            )
+            lines += [label + reason for reason in chain.pop(position, [])]
+            lines += [label + reason for reason, _ in replay.apply(t, self.schedules)]
+        lines += chain.pop(-1, [])
         lines += [
             f"- schedule of account {name!r}: no register transaction for it"
             for name in sorted(set(self.schedules) - set(replay.accounts))
@@ -375,11 +440,78 @@ class QuotaLedger(Result):
                 "(a transaction that breaks a rule is left out of the balances the later "
                 "ones are checked against)\n"
                 + "\n".join(lines)
-                + "\nfix: every operation keeps these rules, so this ledger was edited or "
-                "assembled by hand; restore it from the original ledger file, or rebuild it "
-                "with QuotaLedger.register / milestone / debit (transactions are never edited)"
+                + "\nfix: every operation keeps these rules and the hash chain, so this ledger "
+                "was edited or assembled by hand; restore it from the original ledger file, or "
+                "rebuild it with QuotaLedger.register / milestone / debit (transactions are "
+                "never edited)"
             )
-        return replay
+        self.__dict__["_replay"] = replay
+
+    def _chain_problems(self) -> dict[int, list[str]]:
+        """Check the hash chain and the head, or compute them for a ledger built in code.
+
+        Returns
+        -------
+        dict
+            Reasons per transaction position (``-1``: the head).
+        """
+        problems: dict[int, list[str]] = {}
+        computed = []
+        previous = GENESIS
+        for position, t in enumerate(self.transactions):
+            expected = t.chained(previous, self.schedules.get(t.account))
+            if self.head and t.hash != expected:
+                problems[position] = [
+                    "does not match its hash in the chain: it (or, for a register, its "
+                    "account's release schedule) was edited after it was written"
+                    if t.hash
+                    else "has no hash: the chain of this ledger file is broken"
+                ]
+            # the stored hash links the next transaction, so an edit is named once, where it is
+            previous = t.hash if self.head and t.hash else expected
+            computed.append(replace(t, hash=expected))
+        head = _head(previous, len(self.transactions), self.unit_decimals)
+        if not self.head:
+            object.__setattr__(self, "transactions", tuple(computed))
+            object.__setattr__(self, "head", head)
+        elif self.head != head:
+            problems[-1] = [
+                f"- the ledger's head {self.head[:12]} does not seal its "
+                f"{len(self.transactions)} transactions (it seals {head[:12]}): transactions "
+                "were deleted from its end, or the unit decimals were changed"
+            ]
+        return problems
+
+    # ------------------------------------------------------------ state
+    @cached_property
+    def _replay(self) -> _Replay:
+        """Balances after every transaction (set by ``__post_init__`` or ``_append``)."""
+        raise AssertionError("unreachable: __post_init__ sets the replay")  # pragma: no cover
+
+    @classmethod
+    def from_json(cls, text: str) -> QuotaLedger:
+        """Read a ledger file written by :meth:`to_json`, checking its hash chain.
+
+        Raises
+        ------
+        LedgerError
+            If the file has no hash chain (written before wetval kept one:
+            :func:`migrate_ledger_file`), or a transaction does not match its
+            hash or a ledger rule, or the head does not seal the transactions.
+        ValueError
+            If the text is no wetval ledger.
+        """
+        document = json.loads(text)
+        fields = document.get("fields") if isinstance(document, dict) else None
+        if isinstance(fields, dict) and not fields.get("head"):
+            raise LedgerError(
+                "the ledger file has no hash chain (it was written before wetval chained "
+                "ledger transactions by hash, or its head was removed); fix: if it is the "
+                "original file, seal it once with 'wetval ledger migrate FILE' (every "
+                "transaction is checked against the ledger rules first) and record the head "
+                "it prints"
+            )
+        return super().from_json(text)
 
     @cached_property
     def hash(self) -> str:
@@ -624,13 +756,20 @@ class QuotaLedger(Result):
 
     # ----------------------------------------------------------- helpers
     def _units(self, value: float | Decimal | str, rounding: str) -> Decimal:
+        fix = "; fix: give the units as a decimal number, e.g. 12.5"
         try:
-            number = value if isinstance(value, Decimal) else Decimal(str(value))
+            number = value if isinstance(value, Decimal) else Decimal(str(value).strip())
         except ArithmeticError:
-            raise LedgerError(f"units {value!r} are not a number") from None
+            raise LedgerError(f"units {value!r} are not a number{fix}") from None
         if not number.is_finite():
-            raise LedgerError(f"units {value!r} are not a finite number")
-        return number.quantize(Decimal(1).scaleb(-self.unit_decimals), rounding=rounding)
+            raise LedgerError(f"units {value!r} are not a finite number{fix}")
+        try:
+            return number.quantize(Decimal(1).scaleb(-self.unit_decimals), rounding=rounding)
+        except ArithmeticError:  # more digits than the decimal context keeps (1e400)
+            raise LedgerError(
+                f"units {value!r} are far too large for a quota ledger (more than "
+                f"{getcontext().prec - self.unit_decimals} digits before the point){fix}"
+            ) from None
 
     def _schedule(self, account: str) -> tuple[tuple[str, Decimal], ...]:
         if account not in self.schedules:
@@ -670,6 +809,10 @@ class QuotaLedger(Result):
             date=iso_date(date, "date"),
         )
         schedules = {**self.schedules, **(new_schedule or {})}
+        previous = self.transactions[-1].hash if self.transactions else GENESIS
+        transaction = replace(
+            transaction, hash=transaction.chained(previous, schedules.get(account))
+        )
         replay = self._replay.copy()
         problems = replay.apply(transaction, schedules)
         if problems:
@@ -683,11 +826,13 @@ class QuotaLedger(Result):
         QuotaLedger.__init__(
             ledger, transactions=(*self.transactions, transaction), schedules=schedules,
             unit_decimals=self.unit_decimals,
+            head=_head(transaction.hash, len(self.transactions) + 1, self.unit_decimals),
         )  # fmt: skip
         return ledger
 
 
-def _read_ledger(path: Path) -> QuotaLedger:
+def _read_ledger(path: Path, *, unchained: bool = False) -> QuotaLedger:
+    """Read a ledger file; ``unchained``: read a file written before the hash chain."""
     try:
         text = path.read_text(encoding="utf-8")
     except OSError as error:
@@ -695,32 +840,33 @@ def _read_ledger(path: Path) -> QuotaLedger:
             f"cannot read the ledger file {str(path)!r} ({error.strerror}); fix: check the path"
         ) from None
     try:
+        if unchained:
+            ledger = super(QuotaLedger, QuotaLedger).from_json(text)
+            if json.loads(text)["fields"].get("head"):
+                raise LedgerError(
+                    f"the ledger file {str(path)!r} already has a hash chain (head "
+                    f"{ledger.head[:12]}); nothing to migrate"
+                )
+            return ledger
         return QuotaLedger.from_json(text)
-    except LedgerError:
-        raise
-    except (ValueError, KeyError, TypeError) as error:
+    except LedgerError as error:
+        raise LedgerError(f"{path}: {error}") from None
+    except (ValueError, KeyError, TypeError, AttributeError) as error:
         raise LedgerError(
             f"{str(path)!r} is not a wetval quota ledger file ({error}); fix: give the JSON "
             "file written by 'wetval ledger open'"
         ) from None
 
 
-def _write_atomically(target: Path, content: bytes) -> None:
-    """Write through a uniquely named temporary file beside ``target``, then swap it in."""
-    descriptor, temporary = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
+def _write_ledger(target: Path, ledger: QuotaLedger) -> None:
+    """Write ``ledger`` through :func:`wetval.atomic.write_atomic` (unique temporary name)."""
     try:
-        with os.fdopen(descriptor, "wb") as handle:
-            handle.write(content)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(temporary, target)
+        write_atomic(target, ledger.to_json(indent=1).encode("utf-8"))
     except OSError as error:
         raise LedgerError(
             f"cannot write the ledger file {str(target)!r} ({error.strerror}); nothing was "
             "changed; fix: check the folder is writable and has free space"
         ) from None
-    finally:
-        Path(temporary).unlink(missing_ok=True)
 
 
 def update_ledger_file(
@@ -733,11 +879,11 @@ def update_ledger_file(
 
     Concurrent writers of one ledger file (several ``wetval ledger debit``
     processes) queue on the lock; each re-reads the ledger the previous one
-    wrote, so no transaction is lost. The new ledger is written through a
-    uniquely named temporary file and swapped in, so a failure leaves the
-    file as it was. The lock is an advisory ``flock`` on the ledger file
-    itself (POSIX); a writer that finds the file swapped while it waited
-    locks the new file and reads again.
+    wrote, so no transaction is lost. The new ledger is written with
+    :func:`wetval.atomic.write_atomic` (a uniquely named temporary file
+    swapped in), so a failure leaves the file as it was. The lock is an
+    advisory ``flock`` on the ledger file itself (POSIX); a writer that finds
+    the file swapped while it waited locks the new file and reads again.
 
     Parameters
     ----------
@@ -758,12 +904,47 @@ def update_ledger_file(
     Raises
     ------
     LedgerError
-        If the file cannot be read, is no ledger, or cannot be written, or
-        ``change`` breaks a ledger rule.
+        If the file cannot be read, is no ledger, has no or a broken hash
+        chain, or cannot be written, or ``change`` breaks a ledger rule.
     """
+    return _locked_update(Path(path), change, output, unchained=False)
+
+
+def migrate_ledger_file(path: str | os.PathLike[str]) -> QuotaLedger:
+    """Seal a ledger file written before wetval chained transactions by hash.
+
+    Every transaction is checked against the ledger rules, the chain and
+    the head are computed and the file is rewritten in place (under the
+    lock, atomically). Record the head it returns (``ledger.head``) in the
+    minutes: from now on any edit of the file is refused.
+
+    Parameters
+    ----------
+    path
+        The old ledger file [JSON].
+
+    Returns
+    -------
+    QuotaLedger
+        The sealed ledger.
+
+    Raises
+    ------
+    LedgerError
+        If the file already has a chain, is no ledger, or breaks a ledger rule.
+    """
+    return _locked_update(Path(path), lambda ledger: ledger, None, unchained=True)[1]
+
+
+def _locked_update(
+    source: Path,
+    change: Callable[[QuotaLedger], QuotaLedger],
+    output: str | os.PathLike[str] | None,
+    *,
+    unchained: bool,
+) -> tuple[QuotaLedger, QuotaLedger]:
     import fcntl  # POSIX only; wetval's CLI runs on Linux and macOS servers
 
-    source = Path(path)
     target = Path(output) if output is not None else source
     while True:
         try:
@@ -780,9 +961,9 @@ def update_ledger_file(
                     continue  # another writer swapped the file in while this one waited
             except FileNotFoundError:
                 continue
-            before = _read_ledger(source)
+            before = _read_ledger(source, unchained=unchained)
             after = change(before)
-            _write_atomically(target, after.to_json(indent=1).encode("utf-8"))
+            _write_ledger(target, after)
             return before, after
 
 

@@ -1,51 +1,76 @@
 """Built-in ``quota`` and ``credit-metric`` methods (registered through entry points).
 
-Calling conventions:
+Every method is ``f(card, inputs)`` (see :mod:`wetval.kinds`):
 
 ``quota``
-    ``f(parcels, card, *, condition, projects=None) -> QuotaAccounts``
+    ``inputs``: :class:`~wetval.kinds.QuotaInputs`; returns ``QuotaAccounts``.
 ``credit-metric``
-    ``f(table, card) -> Result`` with a ``table`` attribute indexed by the input
-    ``id``; each card of the method ships a worked example as ``tables.example``.
+    ``inputs``: :class:`~wetval.kinds.CreditMetricInputs`; returns a ``Result``
+    with a ``table`` attribute indexed by the input ``id``; each card of the
+    method ships a worked example as ``tables.example``.
 
-The conformance checks for both kinds live in :mod:`wetval.testing.quota`.
+The functions users call (:func:`~wetval.quota.quota_accounts`,
+:func:`~wetval.quota.umam_assessment`, ...) keep their own signatures; the
+registered functions below are thin adapters over them. The conformance checks
+of both kinds live in :mod:`wetval.testing.quota`.
 """
 
 from __future__ import annotations
 
+from wetval.cards import Card
+from wetval.kinds import CreditMetricInputs, QuotaInputs
 from wetval.plugins import Method
-from wetval.quota.accounts import quota_accounts
-from wetval.quota.hea import hea_scaling
-from wetval.quota.uk_metric import uk_metric_units
-from wetval.quota.umam import umam_assessment
+from wetval.quota.accounts import QuotaAccounts, quota_accounts
+from wetval.quota.hea import HeaScaling, hea_scaling
+from wetval.quota.uk_metric import UkMetricUnits, uk_metric_units
+from wetval.quota.umam import UmamAssessment, umam_assessment
 
 __all__ = ["HEA", "JINXIAN_QUOTA", "UK_METRIC", "UMAM"]
+
+
+def jinxian_quota(card: Card, inputs: QuotaInputs) -> QuotaAccounts:
+    """The ``jinxian-quota`` method: :func:`~wetval.quota.quota_accounts` on the bundle."""
+    return quota_accounts(
+        inputs.parcels, card, condition=inputs.condition, projects=inputs.projects
+    )
+
+
+def umam(card: Card, inputs: CreditMetricInputs) -> UmamAssessment:
+    """The ``umam`` method: :func:`~wetval.quota.umam_assessment` of the bundle's table."""
+    return umam_assessment(inputs.table, card)
+
+
+def uk_metric(card: Card, inputs: CreditMetricInputs) -> UkMetricUnits:
+    """The ``uk-biodiversity-metric`` method: :func:`~wetval.quota.uk_metric_units`."""
+    return uk_metric_units(inputs.table, card)
+
+
+def hea(card: Card, inputs: CreditMetricInputs) -> HeaScaling:
+    """The ``hea`` method: :func:`~wetval.quota.hea_scaling` of the bundle's table."""
+    return hea_scaling(inputs.table, card)
+
 
 JINXIAN_QUOTA = Method(
     name="jinxian-quota",
     kind="quota",
-    function=quota_accounts,
+    function=jinxian_quota,
     summary="quota credits and debits with area, quality, time-lag, risk and location factors",
-    card_kinds=("quota",),
 )
 UMAM = Method(
     name="umam",
     kind="credit-metric",
-    function=umam_assessment,
+    function=umam,
     summary="Florida UMAM: functional loss, relative functional gain and credits",
-    card_kinds=("credit-metric",),
 )
 UK_METRIC = Method(
     name="uk-biodiversity-metric",
     kind="credit-metric",
-    function=uk_metric_units,
+    function=uk_metric,
     summary="UK statutory biodiversity metric: area habitat units and trading rules",
-    card_kinds=("credit-metric",),
 )
 HEA = Method(
     name="hea",
     kind="credit-metric",
-    function=hea_scaling,
+    function=hea,
     summary="habitat equivalency analysis: DSAYs lost and gained, compensation area",
-    card_kinds=("credit-metric",),
 )

@@ -581,7 +581,7 @@ def _check_rows(
 def uk_metric_units(table: pd.DataFrame, card: Card | str = DEFAULT_CARD) -> UkMetricUnits:
     """Area habitat units of baseline, retained, created and enhanced habitat.
 
-    The calling convention of the ``credit-metric`` kind: ``f(table, card)``.
+    The ``uk-biodiversity-metric`` method runs this (:mod:`wetval.quota.methods`).
 
     Parameters
     ----------

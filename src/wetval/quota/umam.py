@@ -219,7 +219,7 @@ def _on_grid(values: np.ndarray, low: float, high: float, step: float) -> np.nda
 def umam_assessment(table: pd.DataFrame, card: Card | str = DEFAULT_CARD) -> UmamAssessment:
     """Score impact, mitigation and preservation assessment areas with UMAM.
 
-    The calling convention of the ``credit-metric`` kind: ``f(table, card)``.
+    The ``umam`` method runs this (:mod:`wetval.quota.methods`).
 
     Parameters
     ----------

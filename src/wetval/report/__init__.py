@@ -12,6 +12,7 @@ jinja2 for HTML, reportlab for PDF).
 from __future__ import annotations
 
 import os
+import re
 import tempfile
 from collections.abc import Iterable
 from pathlib import Path
@@ -24,7 +25,10 @@ if TYPE_CHECKING:
     from wetval.assess import Assessment
     from wetval.review import ReviewRecord
 
-__all__ = ["FORMATS", "export_assessment", "render", "write_reports"]
+__all__ = ["FORMATS", "export_assessment", "is_run_file", "render", "write_reports"]
+
+#: The files one run of :func:`export_assessment` writes.
+_RUN_FILE = re.compile(r"assessment\.json|report_(zh|en)\.(html|pdf|md|xlsx)")
 
 Format = Literal["html", "pdf", "md", "xlsx"]
 FORMATS: tuple[Format, ...] = ("html", "pdf", "md", "xlsx")
@@ -109,6 +113,11 @@ def write_reports(
     return written
 
 
+def is_run_file(name: str) -> bool:
+    """Whether a file name is one :func:`export_assessment` writes (a run's file)."""
+    return _RUN_FILE.fullmatch(name) is not None
+
+
 def export_assessment(
     assessment: Assessment,
     directory: str | os.PathLike[str],
@@ -116,33 +125,50 @@ def export_assessment(
     formats: Iterable[Format] = ("html", "pdf", "xlsx"),
     languages: Iterable[Literal["zh", "en"]] = ("zh", "en"),
     review: ReviewRecord | None = None,
+    force: bool = False,
 ) -> dict[str, Path]:
     """Write an assessment's JSON and its reports into ``directory``, all or nothing.
 
-    Everything is rendered in memory and written into a temporary directory
-    beside the target first; a failure leaves no partial output. A new
-    directory is moved into place whole; into an existing one each finished
-    file is moved (replacing files of the same name).
+    Everything is rendered in memory and written into a staging folder beside
+    the target first (:func:`wetval.atomic.write_folder`); the staging folder
+    is then moved into place whole, so a failure or an interrupt leaves no
+    partial output and the folder never mixes two runs.
 
     Parameters
     ----------
     assessment
         The assessment.
     directory
-        Output directory.
+        Output directory: new or empty, or (with ``force``) holding an
+        earlier run, which is replaced whole.
     formats, languages
         Report formats and languages.
     review
         A completed review record of this assessment, for the report's appendix.
+    force
+        Replace an earlier run in ``directory`` (only a folder holding nothing
+        but a run's files: ``assessment.json`` and ``report_*``).
 
     Returns
     -------
     dict
         ``"json"`` and ``"{lang}.{fmt}"`` → path.
+
+    Raises
+    ------
+    OutputError
+        If ``directory`` is a file, holds an earlier run and ``force`` is
+        false, holds other files, or cannot be written (read-only, disk full).
     """
+    from wetval.assess import Assessment
+    from wetval.atomic import check_run_folder, write_folder
+    from wetval.boundary import accept
     from wetval.report.build import build_document
 
+    assessment = accept(assessment, Assessment, "assessment")
+
     target = Path(directory)
+    check_run_folder(target, is_run_file, force=force)  # before rendering: fail fast
     files: dict[str, tuple[str, bytes]] = {
         "json": ("assessment.json", assessment.to_json(indent=1).encode("utf-8"))
     }
@@ -151,22 +177,5 @@ def export_assessment(
         document = build_document(assessment, lang, review=review)
         for fmt in formats:
             files[f"{lang}.{fmt}"] = (f"report_{lang}.{fmt}", render(document, fmt))
-    target.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(dir=target.parent, prefix=f".{target.name}.partial-"))
-    umask = os.umask(0)
-    os.umask(umask)
-    staging.chmod(0o777 & ~umask)  # mkdtemp makes it private; the output is not
-    try:
-        for name, content in files.values():
-            (staging / name).write_bytes(content)
-        if not target.exists():
-            staging.rename(target)
-        else:
-            for name, _ in files.values():
-                (staging / name).replace(target / name)
-    finally:
-        if staging.exists():
-            for leftover in staging.iterdir():
-                leftover.unlink()
-            staging.rmdir()
+    write_folder(target, dict(files.values()), force=force, names=is_run_file)
     return {key: target / name for key, (name, _) in files.items()}

@@ -9,6 +9,7 @@ assumptions, provenance, review sheet) in one language;
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING
 
@@ -17,6 +18,7 @@ import pandas as pd
 
 from wetval.cards import Card, load_card
 from wetval.indicators import CATALOGUE
+from wetval.messages import Message
 from wetval.plotting import axes
 from wetval.provenance import CardRef
 from wetval.report.charts import figure_block
@@ -37,12 +39,73 @@ from wetval.units import M2_PER_HA
 if TYPE_CHECKING:
     from wetval.assess import Assessment
     from wetval.review import ReviewRecord
+    from wetval.uncertainty.monte_carlo import MonteCarloResult
+    from wetval.uncertainty.sensitivity import TornadoResult
+    from wetval.valuation import ServiceValues
 
 __all__ = ["build_document"]
 
 
 def _money(value: float) -> str:
     return f"{value:,.2f}"
+
+
+_WIKI_LINK = re.compile(r"\[\[([^\]|]+)(?:\|([^\]]+))?\]\]")
+
+#: Section number of the cards section, for references from card texts.
+_CARDS_SECTION = 10
+
+
+def _plain(text: str, lang: Lang) -> str:
+    """Card text without wiki-link syntax.
+
+    ``[[assumptions]]`` becomes a reference to the card's assumptions in the
+    report, ``[[page|label]]`` its label.
+    """
+
+    def replace(match: re.Match[str]) -> str:
+        target, label = match.groups()
+        if target.strip() == "assumptions":
+            return tr("see_assumptions", lang, section=_CARDS_SECTION)
+        return label or target
+
+    return _WIKI_LINK.sub(replace, text)
+
+
+def _text(note: str | Message, lang: Lang) -> str:
+    """A note, warning or flag of a result in ``lang``.
+
+    A Message by its key and values; a plain string (a plugin's) as it is,
+    without wiki-link syntax.
+    """
+    if isinstance(note, Message):
+        return say(note, lang)
+    return _plain(str(note), lang)
+
+
+def _sheet_title(sheet: str, lang: Lang, **values: object) -> str:
+    """The XLSX sheet name of table ``sheet`` in ``lang`` (the id when it has no string)."""
+    key = f"sheet_{sheet}"
+    return tr(key, lang, **values) if known(key) else sheet
+
+
+def _param_label(name: str, lang: Lang) -> str:
+    """A parameter (``card.parameter`` or a bare name) by its label in ``lang``."""
+    key = f"param_{name.rsplit('.', 1)[-1]}"
+    return tr(key, lang) if known(key) else name
+
+
+_ZH_UNITS = {
+    "CNY": "元", "yr": "年", "d": "天", "points": "分", "experts": "人", "panels": "次评审",
+    "permutations": "次", "1": "", "ha": "公顷", "visits": "人次",
+}  # fmt: skip
+
+
+def _unit_text(unit: str, lang: Lang) -> str:
+    """A card unit (``CNY/亩/yr``) in ``lang``: in Chinese its words as Chinese units."""
+    if lang != "zh":
+        return "" if unit == "1" else unit
+    return re.sub(r"[A-Za-z0-9]+", lambda m: _ZH_UNITS.get(m.group(0), m.group(0)), unit)
 
 
 #: Result-frame column → strings key of its header; a table may override a column.
@@ -168,6 +231,7 @@ def _table(
     decimals: Mapping[str, int] | None = None,
     max_rows: int | None = 40,
     print_columns: Sequence[str] | None = None,
+    sheet_name: str | None = None,
 ) -> Table:
     """A result frame as a report table with its column names in ``lang``.
 
@@ -185,6 +249,8 @@ def _table(
         Column → strings key, overriding :data:`_HEADERS` for this table.
     decimals, print_columns
         As for :class:`~wetval.report.document.Table`, naming the frame's own columns.
+    sheet_name
+        The sheet's name in ``lang``; by default the string ``sheet_{sheet}``.
     """
     keys = _HEADERS | dict(headers or {})
 
@@ -201,6 +267,7 @@ def _table(
         {header(c): d for c, d in (decimals or {}).items()},
         max_rows,
         None if print_columns is None else tuple(header(c) for c in print_columns),
+        sheet_name if sheet_name is not None else _sheet_title(sheet, lang),
     )
 
 
@@ -411,12 +478,13 @@ def _data(assessment: Assessment, lang: Lang) -> Section:
         )
     blocks.append(Paragraph(tr("warnings", lang) + ":"))
     if assessment.warnings:
-        blocks += [Paragraph(w, tone="warning") for w in assessment.warnings]
+        blocks += [Paragraph(_text(w, lang), tone="warning") for w in assessment.warnings]
     else:
         blocks.append(Paragraph(tr("no_warnings", lang), tone="note"))
     if not assessment.excluded.empty:
         excluded = assessment.excluded.reset_index().rename(columns={"index": "parcel_id"})
         excluded["role"] = _labelled(excluded["role"], lang, "role_")
+        excluded["reason"] = _labelled(excluded["reason"], lang, "reason_")
         blocks.append(
             _table(
                 excluded,
@@ -484,7 +552,13 @@ def _condition(assessment: Assessment, lang: Lang) -> Section:
     blocks: list[Block] = [
         Paragraph(tr("condition_text", lang, card=condition.card_id, grades=grade_names)),
         _grade_chart(assessment, lang),
-        Table(grade_table, tr("grade_table", lang), "grades", {tr("area_ha", lang): 2}),
+        Table(
+            grade_table,
+            tr("grade_table", lang),
+            "grades",
+            {tr("area_ha", lang): 2},
+            sheet_name=_sheet_title("grades", lang),
+        ),
         _table(
             contribution_table,
             lang,
@@ -506,20 +580,47 @@ def _condition(assessment: Assessment, lang: Lang) -> Section:
     return Section("condition", tr("s_condition", lang), tuple(blocks))
 
 
+def _method_title(assessment: Assessment, name: str, lang: Lang) -> str:
+    """A valuation method by its card's title in ``lang`` (the card id when not installed)."""
+    refs = assessment.services[name].provenance.cards
+    card = _installed(refs[0]) if refs else None
+    if card is None:
+        return name
+    return card.title.zh if lang == "zh" else card.title.en
+
+
+def _service_names(services: ServiceValues, index: pd.Index, lang: Lang) -> list[str]:
+    """The services of ``index`` by their names in ``lang`` (the code when unnamed)."""
+    column = "name_zh" if lang == "zh" else "name_en"
+    if column not in services.services.columns:
+        return [str(s) for s in index]
+    names = services.services[column].reindex(index)
+    return [
+        str(n) if isinstance(n, str) and n else str(s) for s, n in zip(index, names, strict=True)
+    ]
+
+
 def _valuation_chart(assessment: Assessment, lang: Lang) -> Figure:
     ax = axes(None, figsize=(7.5, 3.6))
     names = list(assessment.services)
     labels: list[str] = []
     offset = 0
     for i, name in enumerate(names):
-        by_service = assessment.services[name].by_service()
+        services = assessment.services[name]
+        by_service = services.by_service()
         x = offset + np.arange(len(by_service))
-        ax.bar(x, by_service.to_numpy() / 1e4, 0.8, label=name, color=f"C{i}")
-        labels += [str(s) for s in by_service.index]
+        ax.bar(
+            x,
+            by_service.to_numpy() / 1e4,
+            0.8,
+            label=_method_title(assessment, name, lang),
+            color=f"C{i}",
+        )
+        labels += _service_names(services, by_service.index, lang)
         offset += len(by_service) + 1
         labels.append("")
     ax.set_xticks(np.arange(len(labels)), labels, rotation=60, ha="right", fontsize=7)
-    ax.set_ylabel("万元/年" if lang == "zh" else "10⁴ CNY/yr")
+    ax.set_ylabel(tr("valuation_chart_y", lang))
     ax.legend(fontsize=7)
     return figure_block(ax.figure, tr("valuation_chart", lang), "valuation")
 
@@ -530,31 +631,47 @@ def _valuation(assessment: Assessment, lang: Lang) -> Section:
     blocks: list[Block] = [Paragraph(tr("valuation_text", lang, year=year, card=value_card))]
     comparison = pd.DataFrame(
         {
-            tr("method", lang): list(assessment.services),
+            tr("method", lang): [_method_title(assessment, n, lang) for n in assessment.services],
+            tr("card", lang): list(assessment.services),
             tr("value_cny", lang): [s.total() for s in assessment.services.values()],
         }
     )
-    blocks.append(Table(comparison, tr("method_comparison", lang), "methods"))
+    blocks.append(
+        Table(
+            comparison,
+            tr("method_comparison", lang),
+            "methods",
+            sheet_name=_sheet_title("methods", lang),
+        )
+    )
     blocks.append(_valuation_chart(assessment, lang))
-    name_column = "name_zh" if lang == "zh" else "name_en"
     for name, services in assessment.services.items():
+        title = _method_title(assessment, name, lang)
         by_service = services.by_service()
         table = pd.DataFrame(
             {
-                tr("service", lang): services.services[name_column]
-                .reindex(by_service.index)
-                .to_numpy(),
+                tr("service", lang): _service_names(services, by_service.index, lang),
                 tr("value_cny", lang): by_service.to_numpy(),
             }
         )
-        blocks.append(Table(table, f"{tr('by_service', lang)} — {name}", f"services_{name}"[:31]))
+        blocks.append(
+            Table(
+                table,
+                f"{tr('by_service', lang)} — {title}",
+                f"services_{name}"[:31],
+                sheet_name=_sheet_title("services", lang, name=name)[:31],
+            )
+        )
         if services.quantities is not None:
             totals = services.quantities.sum()
             quantities = pd.DataFrame(
                 {
                     "quantity": _labelled(totals.index.to_series(), lang, "q_").to_numpy(),
                     "amount": totals.to_numpy(),
-                    "unit": [services.quantity_units.get(str(k), "") for k in totals.index],
+                    "unit": [
+                        _unit_text(services.quantity_units.get(str(k), ""), lang)
+                        for k in totals.index
+                    ],
                     "quantity_id": totals.index,
                 }
             )
@@ -562,14 +679,22 @@ def _valuation(assessment: Assessment, lang: Lang) -> Section:
                 _table(
                     quantities,
                     lang,
-                    f"{tr('quantities', lang)} — {name}",
+                    f"{tr('quantities', lang)} — {title}",
                     f"quantities_{name}"[:31],
                     headers={"quantity": "quantity", "amount": "amount_quantity"},
                     print_columns=("quantity", "amount", "unit"),
+                    sheet_name=_sheet_title("quantities", lang, name=name)[:31],
                 )
             )
         for note in services.provenance.notes:
-            blocks.append(Paragraph(f"{name}: {note}", tone="note"))
+            blocks.append(
+                Paragraph(
+                    f"{title}：{_text(note, lang)}"
+                    if lang == "zh"
+                    else f"{title}: {_text(note, lang)}",
+                    tone="note",
+                )
+            )
     return Section("valuation", tr("s_valuation", lang), tuple(blocks))
 
 
@@ -605,7 +730,13 @@ def _quota(assessment: Assessment, lang: Lang) -> Section:
     )
     blocks: list[Block] = [
         Paragraph(tr("quota_text", lang, card=report.card.id)),
-        Table(balances, tr("balance_table", lang), "balance", {}),
+        Table(
+            balances,
+            tr("balance_table", lang),
+            "balance",
+            {},
+            sheet_name=_sheet_title("balance", lang),
+        ),
         _table(
             projects,
             lang,
@@ -673,6 +804,63 @@ def _price_chart(assessment: Assessment, lang: Lang) -> Figure:
     return figure_block(ax.figure, tr("price_chart", lang), "price")
 
 
+#: Cost item → (plan field that replaces the pricing card's default, card parameter).
+_COST_BASIS = {
+    "works": ("quantities", "restoration_cost_per_mu"),
+    "compensation": ("compensation", "compensation_per_mu"),
+    "om_pv": ("om_per_year", "om_per_mu_year"),
+}
+
+
+def _cost_basis(assessment: Assessment, lang: Lang) -> Table:
+    """Per restoration project: where each cost item comes from (its plan, or the card's default).
+
+    The defaulted items are named here and, as warnings, on page 1.
+    """
+    price = assessment.price
+    frame = price.to_frame()
+    plans = {str(p["project_id"]): p for p in assessment.spec["data"].get("plans") or ()}
+    pricing = _installed(price.provenance.cards[0])
+    grouped = frame.groupby(frame["project_id"].astype(object))
+    rows = []
+    for project, group in grouped:
+        area = float(group["area_mu"].sum())
+        row: dict[str, object] = {
+            "project_id": project,
+            "parcels": len(group),
+            "area_mu": area,
+            "works_per_mu": float(group["works"].sum()) / area if area else np.nan,
+        }
+        for item, (field, parameter) in _COST_BASIS.items():
+            if plans.get(str(project), {}).get(field) is not None:
+                row[f"basis_{item}"] = tr("basis_plan", lang)
+            elif pricing is not None and parameter in pricing.parameters:
+                spec = pricing.parameters[parameter]
+                row[f"basis_{item}"] = tr(
+                    "basis_default",
+                    lang,
+                    value=float(spec.value),
+                    unit=_unit_text(spec.unit, lang),
+                )
+            else:
+                row[f"basis_{item}"] = tr("basis_card", lang)
+        rows.append(row)
+    return _table(
+        pd.DataFrame(rows),
+        lang,
+        tr("cost_basis_table", lang),
+        "cost_basis",
+        headers={
+            "works_per_mu": "works_per_mu",
+            "basis_works": "basis_works",
+            "basis_compensation": "basis_compensation",
+            "basis_om_pv": "basis_om",
+        },
+        decimals={"area_mu": 2, "works_per_mu": 0},
+        max_rows=None,
+    )
+
+
 def _price(assessment: Assessment, lang: Lang) -> Section:
     price = assessment.price
     names = ["cost", "value", "market", "recommended"]
@@ -699,9 +887,21 @@ def _price(assessment: Assessment, lang: Lang) -> Section:
                 card=assessment.spec["cards"]["pricing"],
             )
         ),
-        Table(approaches, tr("approach_table", lang), "price_approaches", {tr("weight", lang): 2}),
+        Table(
+            approaches,
+            tr("approach_table", lang),
+            "price_approaches",
+            {tr("weight", lang): 2},
+            sheet_name=_sheet_title("price_approaches", lang),
+        ),
         _price_chart(assessment, lang),
-        Table(cost_table, tr("cost_table", lang), "cost_components"),
+        _cost_basis(assessment, lang),
+        Table(
+            cost_table,
+            tr("cost_table", lang),
+            "cost_components",
+            sheet_name=_sheet_title("cost_components", lang),
+        ),
         _table(
             price.to_frame().reset_index(),
             lang,
@@ -722,7 +922,7 @@ def _price(assessment: Assessment, lang: Lang) -> Section:
     ]
     if price.flags:
         blocks.append(Paragraph(tr("flags", lang) + ":"))
-        blocks += [Paragraph(flag, tone="warning") for flag in price.flags]
+        blocks += [Paragraph(_text(flag, lang), tone="warning") for flag in price.flags]
     shown: list[str] = []
     for check in price.species_checks:
         table = check.to_frame().reset_index()
@@ -737,6 +937,7 @@ def _price(assessment: Assessment, lang: Lang) -> Section:
                     tr("species", lang),
                     f"species_{len(shown)}",
                     headers={"name_zh": "name_zh"},
+                    sheet_name=_sheet_title("species", lang, n=len(shown)),
                 )
             )
     return Section("price", tr("s_price", lang), tuple(blocks))
@@ -771,7 +972,10 @@ def _funds(assessment: Assessment, lang: Lang) -> Section:
     if funds.shortfall_fen:
         blocks.append(
             Paragraph(
-                f"{tr('shortfall', lang)}: {funds.shortfall_fen / 100:,.2f} CNY", tone="warning"
+                tr("shortfall", lang)
+                + ": "
+                + tr("p1_amount", lang, amount=funds.shortfall_fen / 100),
+                tone="warning",
             )
         )
     return Section("funds", tr("s_funds", lang), tuple(blocks))
@@ -825,6 +1029,46 @@ def _finance(assessment: Assessment, lang: Lang) -> Section:
     return Section("finance", tr("s_finance", lang), tuple(blocks))
 
 
+def _mc_chart(result: MonteCarloResult, lang: Lang, output: str = "price_per_unit") -> Figure:
+    """Histogram of an output's draws with its percentiles and deterministic value, in ``lang``."""
+    values = result.draws[output].to_numpy(dtype=float)
+    row = {str(k): v for k, v in result.summary_table.loc[output].to_dict().items()}
+    ax = axes(None, figsize=(6.5, 3.2))
+    scale = 1e4
+    ax.hist(values / scale, bins=min(60, max(10, result.n_draws // 50)), color="#9bc")
+    for q in result.percentiles:
+        at = float(row[f"P{q:g}"]) / scale
+        ax.axvline(at, color="#c60", linestyle="--", linewidth=1)
+        ax.annotate(
+            f"P{q:g}", (at, 1.0), xycoords=("data", "axes fraction"), ha="center", va="bottom",
+            fontsize="small",
+        )  # fmt: skip
+    ax.axvline(
+        float(row["deterministic"]) / scale, color="black", label=tr("mc_deterministic", lang)
+    )
+    ax.set_xlabel(f"{tr(f'out_{output}', lang)} [{tr('ten_thousand_per_unit', lang)}]")
+    ax.set_ylabel(tr("mc_draws_axis", lang))
+    ax.legend(fontsize="small")
+    return figure_block(ax.figure, tr("uncertainty_chart", lang), "monte_carlo")
+
+
+def _tornado_chart(tornado: TornadoResult, lang: Lang) -> Figure:
+    """The tornado chart with parameter names and legend in ``lang``."""
+    table = tornado.to_frame().iloc[::-1]
+    y = np.arange(len(table))
+    base = float(tornado.base_output)
+    ax = axes(None, figsize=(6.5, 3.2))
+    ax.barh(y, table["output_low"] - base, left=base, color="#3b7ea1", label=tr("param_low", lang))
+    ax.barh(
+        y, table["output_high"] - base, left=base, color="#d9822b", label=tr("param_high", lang)
+    )
+    ax.axvline(base, color="black", linewidth=0.8, label=tr("tornado_base", lang))
+    ax.set_yticks(y, [_param_label(str(i), lang) for i in table.index])
+    ax.set_xlabel(f"{tr('out_price_per_unit', lang)} [{tr('per_unit', lang)}]")
+    ax.legend(loc="lower right", fontsize="small")
+    return figure_block(ax.figure, tr("tornado_chart", lang), "tornado")
+
+
 def _uncertainty(assessment: Assessment, lang: Lang) -> Section:
     blocks: list[Block] = []
     result = assessment.uncertainty
@@ -852,22 +1096,51 @@ def _uncertainty(assessment: Assessment, lang: Lang) -> Section:
                 ),
             )
         )
-        ax = result.plot(output="price_per_unit")
-        blocks.append(figure_block(ax.figure, tr("uncertainty_chart", lang), "monte_carlo"))
-        blocks += [Paragraph(note, tone="note") for note in result.notes]
+        if "price_per_unit" in result.draws.columns:
+            blocks.append(_mc_chart(result, lang))
+        blocks += [Paragraph(_text(note, lang), tone="note") for note in result.notes]
     tornado = assessment.sensitivity
     if tornado is not None:
-        ax = tornado.plot()
-        blocks.append(figure_block(ax.figure, tr("tornado_chart", lang), "tornado"))
+        blocks.append(_tornado_chart(tornado, lang))
+        swings = tornado.to_frame().reset_index()
+        swings.insert(
+            1, "parameter_label", [_param_label(str(p), lang) for p in swings["parameter"]]
+        )
         blocks.append(
             _table(
-                tornado.to_frame().reset_index(),
+                swings,
                 lang,
-                tr("tornado_chart", lang),
+                tr("tornado_table", lang),
                 "tornado",
-                headers={"low": "param_low", "high": "param_high"},
+                columns=(
+                    "parameter_label",
+                    "low",
+                    "high",
+                    "output_low",
+                    "output_high",
+                    "swing",
+                    "parameter",
+                ),
+                headers={
+                    "low": "param_low",
+                    "high": "param_high",
+                    "parameter_label": "parameter",
+                    "parameter": "parameter_id",
+                },
+                print_columns=(
+                    "parameter_label",
+                    "low",
+                    "high",
+                    "output_low",
+                    "output_high",
+                    "swing",
+                ),
             )
         )
+    blocks += [
+        Paragraph(say(message, lang), tone="note")
+        for message in first_page(assessment).explanations
+    ]
     return Section("uncertainty", tr("s_uncertainty", lang), tuple(blocks))
 
 
@@ -880,6 +1153,54 @@ def _installed(ref: CardRef) -> Card | None:
     return card if card.hash == ref.hash else None
 
 
+def _unverified_rows(card: Card, lang: Lang) -> list[tuple[str, str, str, str, str]]:
+    """Every unverified item of a card: (card, kind, item, content, item id) in ``lang``."""
+    rows = [
+        (card.id, tr("ukind_source", lang), source.key, tr("see_sources", lang), source.key)
+        for source in card.sources
+        if not source.verified
+    ]
+    rows += [
+        (
+            card.id,
+            tr("ukind_parameter", lang),
+            _param_label(name, lang),
+            f"{parameter.value} {_unit_text(parameter.unit, lang)}".strip(),
+            name,
+        )
+        for name, parameter in card.parameters.items()
+        if not parameter.verified
+    ]
+    rows += [
+        (
+            card.id,
+            tr("ukind_table", lang),
+            tr(f"table_{name}", lang) if known(f"table_{name}") else name,
+            tr("table_source", lang, source=table.source) if table.source else "",
+            name,
+        )
+        for name, table in card.tables.items()
+        if not table.verified
+    ]
+    rows += [
+        (
+            card.id,
+            tr("ukind_assumption", lang),
+            "",
+            _plain(assumption.text.zh if lang == "zh" else assumption.text.en, lang),
+            assumption.key,
+        )
+        for assumption in card.assumptions
+        if not assumption.verified
+    ]
+    return rows
+
+
+def _kind_label(kind: str, lang: Lang) -> str:
+    key = f"kind_{kind}"
+    return tr(key, lang) if known(key) else kind
+
+
 def _cards_section(assessment: Assessment, lang: Lang) -> Section:
     refs = list(assessment.provenance.cards)
     found = [_installed(ref) for ref in refs]
@@ -888,7 +1209,7 @@ def _cards_section(assessment: Assessment, lang: Lang) -> Section:
         {
             tr("card", lang): [ref.id for ref in refs],
             tr("version", lang): [ref.version for ref in refs],
-            tr("kind", lang): [c.kind if c else "" for c in found],
+            tr("kind", lang): [_kind_label(c.kind, lang) if c else "" for c in found],
             tr("title_col", lang): [
                 (c.title.zh if lang == "zh" else c.title.en) if c else tr("project_card", lang)
                 for c in found
@@ -902,7 +1223,7 @@ def _cards_section(assessment: Assessment, lang: Lang) -> Section:
             (
                 card.id,
                 source.key,
-                source.citation + (f" {source.url}" if source.url else ""),
+                _plain(source.citation, lang) + (f" {source.url}" if source.url else ""),
                 tr("yes" if source.verified else "no", lang),
             )
             for card in cards
@@ -915,34 +1236,74 @@ def _cards_section(assessment: Assessment, lang: Lang) -> Section:
             tr("verified", lang),
         ],
     ).drop_duplicates(subset=[tr("sources", lang)])
+    columns = ("card", "item_kind", "item_key", "item_text", "item_id")
     unverified = pd.DataFrame(
-        [(card.id, item) for card in cards for item in card.unverified()],
-        columns=[tr("card", lang), tr("unverified", lang)],
+        [row for card in cards for row in _unverified_rows(card, lang)],
+        columns=[tr(c, lang) for c in columns],
     )
     blocks: list[Block] = [
-        Table(table, tr("cards_table", lang), "cards", max_rows=None),
-        Table(sources, tr("sources", lang), "sources", max_rows=None),
-        Paragraph(tr("unverified", lang), tone="warning"),
-        Table(unverified, tr("unverified", lang), "unverified", max_rows=None),
+        Table(
+            table,
+            tr("cards_table", lang),
+            "cards",
+            max_rows=None,
+            sheet_name=_sheet_title("cards", lang),
+        ),
+        Table(
+            sources,
+            tr("sources_table", lang),
+            "sources",
+            max_rows=None,
+            sheet_name=_sheet_title("sources", lang),
+        ),
+        Paragraph(tr("unverified_text", lang), tone="warning"),
+        Table(
+            unverified,
+            tr("unverified", lang),
+            "unverified",
+            max_rows=None,
+            # item ids are for those editing the cards: XLSX only
+            print_columns=tuple(tr(c, lang) for c in columns[:-1]),
+            sheet_name=_sheet_title("unverified", lang),
+        ),
     ]
     return Section("cards", tr("s_cards", lang), tuple(blocks))
+
+
+def _labelled_key(prefix: str, name: str, lang: Lang) -> str:
+    key = f"{prefix}{name}"
+    return tr(key, lang) if known(key) else name
+
+
+def _option_value(value: object, lang: Lang) -> str:
+    if isinstance(value, bool):
+        return tr("yes" if value else "no", lang)
+    return _labelled_key("optv_", str(value), lang)
 
 
 def _provenance(assessment: Assessment, lang: Lang) -> Section:
     provenance = assessment.provenance
     blocks: list[Block] = [
+        Paragraph(tr("versions", lang) + ":"),
         Facts(tuple((k, v) for k, v in provenance.versions.items())),
         Paragraph(tr("inputs", lang) + ":"),
-        Facts(tuple((k, v) for k, v in provenance.inputs.items())),
+        Facts(tuple((_labelled_key("input_", k, lang), v) for k, v in provenance.inputs.items())),
         Paragraph(tr("options", lang) + ":"),
         Facts(
             (
                 (tr("seed", lang), str(provenance.seed)),
-                *((k, str(v)) for k, v in provenance.options.items()),
+                *(
+                    (_labelled_key("opt_", k, lang), _option_value(v, lang))
+                    for k, v in provenance.options.items()
+                ),
             )
         ),
         Paragraph(tr("timings", lang) + ":"),
-        Facts(tuple((k, f"{v:.3f}") for k, v in assessment.timings.items())),
+        Facts(
+            tuple(
+                (_labelled_key("step_", k, lang), f"{v:.3f}") for k, v in assessment.timings.items()
+            )
+        ),
     ]
     return Section("provenance", tr("s_provenance", lang), tuple(blocks))
 
@@ -983,19 +1344,43 @@ def _review_experts(record: ReviewRecord, lang: Lang) -> pd.DataFrame:
     return frame
 
 
+def _approval_share(votes: Mapping[str, int], members: int) -> float:
+    """Share of the panel voting approve or approve with revisions."""
+    return (votes.get("approve", 0) + votes.get("approve_with_revisions", 0)) / max(members, 1)
+
+
 def _review_record(record: ReviewRecord, lang: Lang) -> Section:
+    from wetval.review import DECISIONS
+
     data = record.appendix()
     hashes = data["hashes"]
     concordance = data["kendalls_w"]
     verdict = record.verdict
     facts = Facts(
         (
-            (tr("verdict", lang), verdict.summary().splitlines()[0]),
+            (
+                tr("verdict", lang),
+                tr(
+                    "verdict_text",
+                    lang,
+                    decision=DECISIONS[verdict.outcome][0 if lang == "zh" else 1]
+                    if verdict.outcome in DECISIONS
+                    else verdict.outcome,
+                    score=verdict.consensus_score,
+                    share=_approval_share(verdict.votes, verdict.members),
+                ),
+            ),
             (tr("rounds", lang), str(data["rounds"])),
             (
                 tr("kendall", lang),
-                f"W = {concordance['w']:.3f}, χ² = {concordance['chi2']:.2f} "
-                f"(df {concordance['df']}), p = {concordance['p_value']:.4f}",
+                tr(
+                    "kendall_text",
+                    lang,
+                    w=concordance["w"],
+                    chi2=concordance["chi2"],
+                    df=concordance["df"],
+                    p=concordance["p_value"],
+                ),
             ),
         ),
         emphasis=(tr("verdict", lang),),
@@ -1024,11 +1409,22 @@ def _review_record(record: ReviewRecord, lang: Lang) -> Section:
             tr("criteria_table", lang),
             "review_criteria",
             columns=_CRITERIA_COLUMNS[lang],
+            headers={f"name_{lang}": "criterion", "criterion": "criterion_id"},
+            # criterion ids are for the card's editors: XLSX only
+            print_columns=_CRITERIA_COLUMNS[lang][1:],
         ),
     ]
     if data["synthetic"]:
         blocks.insert(0, Paragraph(tr("synthetic_banner", lang), tone="synthetic"))
     return Section("review_record", tr("s_review_record", lang), tuple(blocks))
+
+
+#: Strings keys of the renderers' own words (ReportDocument.labels).
+_RENDERER_LABELS = (
+    "more_rows", "page_of", "contents", "xlsx_item", "xlsx_value", "sheet_cover",
+    "form_number", "form_criterion", "form_weight", "form_score", "form_comments",
+    "form_signature",
+)  # fmt: skip
 
 
 def build_document(
@@ -1085,4 +1481,5 @@ def build_document(
         cover=_cover(assessment, lang),
         sections=sections,
         footer=tr("footer", lang),
+        labels={key: tr(key, lang) for key in _RENDERER_LABELS},
     )

@@ -8,6 +8,7 @@ never compute.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -62,6 +63,9 @@ class Table:
     print_columns
         Columns shown in HTML/PDF/Markdown when the table is too wide to print
         (all columns go to XLSX); ``None`` for all.
+    sheet_name
+        The sheet's name as the reader sees it, in the report's language
+        (``sheet`` when empty).
     """
 
     frame: pd.DataFrame
@@ -70,6 +74,12 @@ class Table:
     decimals: dict[str, int] = field(default_factory=dict)
     max_rows: int | None = 40
     print_columns: tuple[str, ...] | None = None
+    sheet_name: str = ""
+
+    @property
+    def title(self) -> str:
+        """The XLSX sheet's name in the report's language."""
+        return self.sheet_name or self.sheet
 
     def printed(self) -> pd.DataFrame:
         """The rows and columns shown in print formats."""
@@ -140,6 +150,10 @@ class ReportDocument:
         The body.
     footer
         Footer text on every page.
+    labels
+        The renderers' own words in the report's language (``more_rows``,
+        ``page_of``, the review form's headers …), as strings templates with
+        ``{n}``, ``{sheet}`` or ``{page}`` where a renderer fills in a value.
     """
 
     lang: Literal["zh", "en"]
@@ -149,6 +163,17 @@ class ReportDocument:
     cover: Facts
     sections: tuple[Section, ...]
     footer: str = ""
+    labels: Mapping[str, str] = field(default_factory=dict)
+
+    def label(self, key: str, **values: object) -> str:
+        """A renderer label formatted with ``values``.
+
+        From :attr:`labels`, else the strings table's text in :attr:`lang`.
+        """
+        from wetval.report.strings import known, tr
+
+        text = self.labels.get(key) or (tr(key, self.lang) if known(key) else key)
+        return text.format(**values) if values else text
 
     def tables(self) -> list[Table]:
         """Every table of the report, in order."""

@@ -84,6 +84,10 @@ class FirstPage:
         Monte Carlo outputs whose relative MCSE exceeds the tolerance.
     messages
         Warnings and notes for the panel, in order of weight.
+    explanations
+        Why each odd figure of the uncertainty section is what it is (a zero
+        swing, a one-sided range, a deterministic value outside its Monte
+        Carlo band), for that section.
     """
 
     price_year: int
@@ -116,6 +120,7 @@ class FirstPage:
     mc_p95: float | None
     not_converged: tuple[str, ...]
     messages: tuple[Message, ...]
+    explanations: tuple[Message, ...] = ()
 
 
 def _installed(ref: CardRef) -> Card | None:
@@ -160,8 +165,13 @@ def _default_messages(assessment: Assessment, pricing: Card | None) -> list[Mess
     return messages
 
 
-def _sensitivity_messages(assessment: Assessment, cards: dict[str, Card | None]) -> list[Message]:
-    """Zero swings, one-sided ranges and unverified parameters that move the price."""
+def _sensitivity_messages(
+    assessment: Assessment, cards: dict[str, Card | None], explanations: list[Message]
+) -> list[Message]:
+    """Zero swings, one-sided ranges and unverified parameters that move the price.
+
+    Appends to ``explanations`` why each zero swing and one-sided range is what it is.
+    """
     tornado = assessment.sensitivity
     if tornado is None:
         return []
@@ -181,13 +191,20 @@ def _sensitivity_messages(assessment: Assessment, cards: dict[str, Card | None])
                     "w_zero_swing", parameter=term, low=float(row["low"]), high=float(row["high"])
                 )
             )
+            explanations.append(Message.of("x_zero_swing", "note", parameter=term))
             continue
         if low_same or high_same:
-            messages.append(
+            end = Term("end_low" if low_same else "end_high", "low" if low_same else "high")
+            messages.append(Message.of("w_one_sided", parameter=term, end=end))
+            explanations.append(
                 Message.of(
-                    "w_one_sided",
+                    "x_one_sided",
+                    "note",
                     parameter=term,
-                    end=Term("end_low" if low_same else "end_high", "low" if low_same else "high"),
+                    end=end,
+                    value=float(row["low"] if low_same else row["high"]),
+                    low=float(row["low"]),
+                    high=float(row["high"]),
                 )
             )
         card_id, _, key = name.rpartition(".")
@@ -199,8 +216,15 @@ def _sensitivity_messages(assessment: Assessment, cards: dict[str, Card | None])
     return messages
 
 
-def _monte_carlo_messages(assessment: Assessment) -> list[Message]:
-    """Deterministic values outside their own P5–P95 band, non-converged outputs."""
+def _monte_carlo_messages(
+    assessment: Assessment, explanations: list[Message], one_sided: tuple[Term, ...]
+) -> list[Message]:
+    """Deterministic values outside their own P5–P95 band, non-converged outputs.
+
+    Appends to ``explanations`` why a deterministic value lies outside its band:
+    the parameters whose range ends at the value the run used (``one_sided``)
+    are drawn on one side of it only.
+    """
     result = assessment.uncertainty
     if result is None:
         return []
@@ -224,6 +248,15 @@ def _monte_carlo_messages(assessment: Assessment) -> list[Message]:
             frame.iterrows(), outside, low, high, strict=True
         )
         if out
+    ]
+    explanations += [
+        Message.of(
+            "x_outside_band" if one_sided else "x_outside_band_skew",
+            "note",
+            output=message.mapping()["output"],
+            parameters=one_sided,
+        )
+        for message in messages
     ]
     not_converged = [
         Term(f"out_{output}", str(output)) for output in frame.index[~frame["converged"]]
@@ -270,7 +303,9 @@ def first_page(assessment: Assessment) -> FirstPage:
     sale_amount = float(sale["amount"].sum()) if has_sale else None
     cards = {ref.id: _installed(ref) for ref in assessment.provenance.cards}
     messages: list[Message] = _default_messages(assessment, cards.get(price.provenance.cards[0].id))
-    messages += _sensitivity_messages(assessment, cards)
+    explanations: list[Message] = []
+    messages += _sensitivity_messages(assessment, cards, explanations)
+    one_sided = tuple(m.mapping()["parameter"] for m in explanations if m.key == "x_one_sided")
     mc: dict[str, Any] = {"mc_draws": None, "mc_p5": None, "mc_p50": None, "mc_p95": None}
     not_converged: tuple[str, ...] = ()
     if assessment.uncertainty is not None:
@@ -282,7 +317,7 @@ def first_page(assessment: Assessment) -> FirstPage:
             "mc_p95": assessment.uncertainty.percentile("price_per_unit", 95),
         }
         not_converged = tuple(str(o) for o in summary.index[~summary["converged"]])
-    messages += _monte_carlo_messages(assessment)
+    messages += _monte_carlo_messages(assessment, explanations, one_sided)  # type: ignore[arg-type]
     if not assessment.balance.balanced:
         messages.insert(0, Message.of("w_not_balanced"))
     return FirstPage(
@@ -318,5 +353,6 @@ def first_page(assessment: Assessment) -> FirstPage:
         else float(price.per_unit) * units_delivered,
         not_converged=not_converged,
         messages=tuple(messages),
+        explanations=tuple(explanations),
         **mc,
     )

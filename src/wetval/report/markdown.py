@@ -21,7 +21,7 @@ def _cell(text: str) -> str:
     return text.replace("|", "\\|").replace("\n", " ")
 
 
-def _table(block: Table) -> list[str]:
+def _table(block: Table, more_rows: str = "… {n} more rows ({sheet})") -> list[str]:
     frame = block.printed()
     columns = [str(c) for c in frame.columns]
     lines = [
@@ -35,7 +35,7 @@ def _table(block: Table) -> list[str]:
         lines.append("| " + " | ".join(cells) + " |")
     hidden = len(block.frame) - len(frame)
     if hidden > 0:
-        lines += ["", f"… {hidden} more rows in the XLSX workbook (sheet {block.sheet})."]
+        lines += ["", more_rows.format(n=hidden, sheet=block.title)]
     return lines
 
 
@@ -51,7 +51,7 @@ def render_markdown(document: ReportDocument) -> str:
             elif isinstance(block, Facts):
                 lines += [f"- **{label}:** {value}" for label, value in block.items] + [""]
             elif isinstance(block, Table):
-                lines += [*_table(block), ""]
+                lines += [*_table(block, document.label("more_rows")), ""]
             elif isinstance(block, Figure):
                 data = base64.b64encode(block.png).decode("ascii")
                 lines += [
@@ -64,7 +64,18 @@ def render_markdown(document: ReportDocument) -> str:
                 lines += [
                     block.instructions,
                     "",
-                    "| # | criterion | weight | score | comments |",
+                    "| "
+                    + " | ".join(
+                        document.label(key)
+                        for key in (
+                            "form_number",
+                            "form_criterion",
+                            "form_weight",
+                            "form_score",
+                            "form_comments",
+                        )
+                    )
+                    + " |",
                     "|---|---|---|---|---|",
                 ]
                 lines += [
@@ -72,6 +83,8 @@ def render_markdown(document: ReportDocument) -> str:
                     for i, (_, label, weight) in enumerate(block.criteria, start=1)
                 ]
                 lines += ["", " ".join(f"□ {d}" for d in block.decisions), ""]
-                lines += ["Signature / date: ____________________"] * block.signature_lines
+                lines += [
+                    f"{document.label('form_signature')}: ____________________"
+                ] * block.signature_lines
     lines += ["", "---", f"{document.footer} · {document.report_id}", ""]
     return "\n".join(lines)

@@ -111,7 +111,9 @@ def _facts(block: Facts, styles: dict[str, Any], width: float) -> list[Any]:
     return [table]
 
 
-def _table(block: Table, styles: dict[str, Any], width: float) -> list[Any]:
+def _table(
+    block: Table, styles: dict[str, Any], width: float, more_rows: str = "… {n} more rows ({sheet})"
+) -> list[Any]:
     from reportlab.lib import colors
     from reportlab.platypus import Paragraph as P
     from reportlab.platypus import Spacer, TableStyle
@@ -146,7 +148,7 @@ def _table(block: Table, styles: dict[str, Any], width: float) -> list[Any]:
     if hidden > 0:
         flow.append(
             P(
-                f"… {hidden} more rows: see the XLSX workbook, sheet {block.sheet}.",
+                _escape(more_rows.format(n=hidden, sheet=block.title)),
                 styles["caption"],
             )
         )
@@ -166,16 +168,17 @@ def _figure(block: Figure, styles: dict[str, Any], width: float) -> list[Any]:
     return [KeepTogether([image, P(_escape(block.caption), styles["caption"])])]
 
 
-def _review(block: ReviewSheet, styles: dict[str, Any], width: float, lang: str) -> list[Any]:
+def _review(
+    block: ReviewSheet, styles: dict[str, Any], width: float, document: ReportDocument
+) -> list[Any]:
     from reportlab.lib import colors
     from reportlab.platypus import Paragraph as P
     from reportlab.platypus import Spacer, TableStyle
     from reportlab.platypus import Table as T
 
-    labels = (
-        ("#", "criterion", "weight", "score (0–100)", "comments")
-        if lang == "en"
-        else ("#", "评审指标", "权重", "评分（0–100）", "意见")
+    labels = tuple(
+        document.label(key)
+        for key in ("form_number", "form_criterion", "form_weight", "form_score", "form_comments")
     )
     rows: list[list[Any]] = [[P(label, styles["cell"]) for label in labels]]
     rows += [
@@ -196,7 +199,7 @@ def _review(block: ReviewSheet, styles: dict[str, Any], width: float, lang: str)
             ]
         )
     )
-    signature = "Expert signature / date" if lang == "en" else "专家签名 / 日期"
+    signature = document.label("form_signature")
     decisions = "　".join(f"□ {d}" for d in block.decisions)
     lines = [
         ["_" * 34 + "\n" + signature, "_" * 34 + "\n" + signature]
@@ -223,7 +226,9 @@ def _review(block: ReviewSheet, styles: dict[str, Any], width: float, lang: str)
     ]
 
 
-def _block(block: Block, styles: dict[str, Any], width: float, lang: str) -> list[Any]:
+def _block(
+    block: Block, styles: dict[str, Any], width: float, document: ReportDocument
+) -> list[Any]:
     from reportlab.lib import colors
     from reportlab.platypus import Paragraph as P
 
@@ -241,10 +246,10 @@ def _block(block: Block, styles: dict[str, Any], width: float, lang: str) -> lis
     if isinstance(block, Facts):
         return _facts(block, styles, width)
     if isinstance(block, Table):
-        return _table(block, styles, width)
+        return _table(block, styles, width, document.label("more_rows"))
     if isinstance(block, Figure):
         return _figure(block, styles, width)
-    return _review(block, styles, width, lang)
+    return _review(block, styles, width, document)
 
 
 def render_pdf(document: ReportDocument) -> bytes:
@@ -287,14 +292,14 @@ def render_pdf(document: ReportDocument) -> bytes:
             flow.append(PageBreak())
         flow.append(P(f"{number}. {_escape(section.title)}", styles["h2"]))
         for block in section.blocks:
-            flow += _block(block, styles, width, document.lang)
+            flow += _block(block, styles, width, document)
         flow.append(Spacer(1, 6))
 
     def footer(canvas: Any, doc: Any) -> None:
         canvas.saveState()
         canvas.setFont(_FONT, 7.5)
         canvas.drawString(15 * mm, 10 * mm, f"{document.footer} · {document.report_id}")
-        canvas.drawRightString(A4[0] - 15 * mm, 10 * mm, str(doc.page))
+        canvas.drawRightString(A4[0] - 15 * mm, 10 * mm, document.label("page_of", page=doc.page))
         canvas.restoreState()
 
     template.build(flow, onFirstPage=footer, onLaterPages=footer)

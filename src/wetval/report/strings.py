@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Literal
 
+from wetval.spatial.strings import SPATIAL_STRINGS
+
 if TYPE_CHECKING:
     from wetval.messages import Message
 
@@ -571,13 +573,345 @@ _STRINGS: dict[str, tuple[str, str]] = {
         "below the Monte Carlo median {median:,.2f}; the two answer different questions "
         "(section 8).",
     ),
+    "x_zero_swing": (
+        "说明：参数“{parameter}”的摆幅为 0，因为没有任何定价地块使用该参数（例如各地块均采用其工程量清单），"
+        "在其范围内改变该参数不改变价格。",
+        "Why: the parameter '{parameter}' swings by 0 because no priced parcel uses it (e.g. "
+        "every parcel takes its own bill of quantities), so changing it over its range cannot "
+        "move the price.",
+    ),
+    "x_one_sided": (
+        "说明：参数“{parameter}”的卡片取值 {value:,.4g} 正是其范围 {low:,.4g}–{high:,.4g} 的{end}端。"
+        "确定性计算已采用该端值，因此取{end}值时价格不变，只有另一端会改变价格；这是卡片对该参数的设定，不是计算错误。",
+        "Why: the card's value of '{parameter}', {value:,.4g}, is the {end} end of its range "
+        "{low:,.4g}–{high:,.4g}. The deterministic run already uses that end, so moving the "
+        "parameter to its {end} end leaves the price unchanged and only the other end moves it; "
+        "this is how the card sets the parameter, not a defect of the computation.",
+    ),
+    "x_outside_band": (
+        "说明：“{output}”的确定性值按各参数的卡片取值计算，而 {parameters} 的范围止于该取值（单侧），"
+        "所有抽样值都落在卡片取值的同一侧，抽样结果因此整体偏向一侧，确定性值可以落在自身的 P5–P95 之外。",
+        "Why: the deterministic '{output}' uses every parameter's card value, and the ranges "
+        "of {parameters} end at that value (one-sided), so every draw lies on one side of it "
+        "and the draws are shifted as a whole: the deterministic value can lie outside its own "
+        "P5–P95 band.",
+    ),
+    "x_outside_band_skew": (
+        "说明：“{output}”的确定性值按各参数的卡片取值计算；参数分布不对称或输出对参数呈非线性时，"
+        "抽样结果可整体偏离该值，使确定性值落在 P5–P95 之外。",
+        "Why: the deterministic '{output}' uses every parameter's card value; when the "
+        "parameters' distributions are skewed or the output is non-linear in them, the draws "
+        "can be shifted away from that value, outside its P5–P95 band.",
+    ),
     "param_discount_rate": ("折现率", "discount rate"),
     "param_compensation_per_mu": ("补偿费 [元/亩]", "compensation [CNY/亩]"),
     "param_om_per_mu_year": ("运行维护费 [元/亩/年]", "O&M cost [CNY/亩/yr]"),
     "param_restoration_cost_per_mu": ("修复工程费 [元/亩]", "restoration works [CNY/亩]"),
     "param_om_years": ("运行维护年限 [年]", "O&M years [yr]"),
     "param_D": ("标准当量因子价值 D [元/公顷]", "standard equivalent value D [CNY/ha]"),
+    # renderer labels (ReportDocument.labels)
+    "more_rows": (
+        "…… 另有 {n:,} 行见 XLSX 工作簿（工作表“{sheet}”）。",
+        "… {n:,} more rows in the XLSX workbook (sheet “{sheet}”).",
+    ),
+    "page_of": ("第 {page} 页", "page {page}"),
+    "contents": ("目录", "Contents"),
+    "xlsx_item": ("项目", "item"),
+    "xlsx_value": ("内容", "value"),
+    "sheet_cover": ("封面", "cover"),
+    "sheet_headline": ("结论摘要", "headline"),
+    "form_number": ("序号", "no."),
+    "form_criterion": ("评审要点", "criterion"),
+    "form_weight": ("权重", "weight"),
+    "form_score": ("评分（0–100）", "score (0–100)"),
+    "form_comments": ("意见", "comments"),
+    "form_signature": ("专家签名 / 日期", "Expert signature / date"),
+    # XLSX sheet names (≤ 31 characters)
+    "sheet_by_category": ("按类别统计", "by category"),
+    "sheet_by_class": ("按地类统计", "by land class"),
+    "sheet_by_township": ("按乡镇统计", "by township"),
+    "sheet_coverage": ("指标覆盖率", "indicator coverage"),
+    "sheet_excluded": ("未纳入核算图斑", "excluded parcels"),
+    "sheet_grades": ("等级分布", "grades"),
+    "sheet_contributions": ("指标得分贡献", "contributions"),
+    "sheet_low_confidence": ("低置信度图斑", "low confidence"),
+    "sheet_methods": ("方法比较", "method comparison"),
+    "sheet_services": ("服务价值 {name}", "services {name}"),
+    "sheet_quantities": ("物质量 {name}", "quantities {name}"),
+    "sheet_balance": ("平衡", "balance"),
+    "sheet_balance_projects": ("项目平衡", "balance by project"),
+    "sheet_matches": ("匹配", "matches"),
+    "sheet_credits_by_project": ("修复项目指标", "credits by project"),
+    "sheet_ledger": ("指标台账", "ledger"),
+    "sheet_not_permissible": ("不予准许的占用", "not permissible"),
+    "sheet_price_approaches": ("三种方法", "approaches"),
+    "sheet_cost_components": ("成本法构成", "cost components"),
+    "sheet_price_by_parcel": ("地块价格", "price by parcel"),
+    "sheet_species": ("物种核查 {n}", "species {n}"),
+    "sheet_funds": ("资金分配", "fund split"),
+    "sheet_sale": ("拟交易", "sale"),
+    "sheet_monte_carlo": ("蒙特卡洛", "Monte Carlo"),
+    "sheet_tornado": ("敏感性", "sensitivity"),
+    "sheet_finance": ("质押与保险", "loan and insurance"),
+    "sheet_cards": ("方法卡片", "cards"),
+    "sheet_sources": ("文献来源", "sources"),
+    "sheet_unverified": ("未核实项", "unverified"),
+    "sheet_review_experts": ("专家评分", "expert scores"),
+    "sheet_review_criteria": ("评审要点汇总", "criteria summary"),
+    "sheet_project_parcels": ("项目地块", "project parcels"),
+    "sheet_legal_basis": ("法律政策依据", "legal basis"),
+    # card kinds (the cards table)
+    "kind_benefit-transfer": ("效益转移", "benefit transfer"),
+    "kind_condition": ("生态状况评价", "condition"),
+    "kind_credit-metric": ("指标度量", "credit metric"),
+    "kind_crosswalk": ("地类对照", "crosswalk"),
+    "kind_exchange-rate": ("汇率", "exchange rate"),
+    "kind_fund-split": ("资金分配", "fund split"),
+    "kind_income-elasticity": ("收入弹性", "income elasticity"),
+    "kind_market-comparables": ("市场可比交易", "market comparables"),
+    "kind_price-index": ("价格指数", "price index"),
+    "kind_pricing": ("指标定价", "pricing"),
+    "kind_quota": ("指标核算", "quota"),
+    "kind_quota-finance": ("指标质押与保险", "quota finance"),
+    "kind_replacement-cost": ("替代成本法", "replacement cost"),
+    "kind_review": ("专家评审", "review"),
+    "kind_screening": ("后备资源筛查", "screening"),
+    "kind_species-list": ("物种名录", "species list"),
+    "kind_transfer-error": ("转移误差", "transfer error"),
+    "kind_unit-value": ("单位面积价值当量", "unit value"),
+    "kind_legal-basis": ("法律政策依据", "legal basis"),
+    # unverified items (the cards section)
+    "item_kind": ("类别", "kind"),
+    "item_key": ("项", "item"),
+    "item_text": ("内容", "content"),
+    "ukind_source": ("文献", "source"),
+    "ukind_parameter": ("参数", "parameter"),
+    "ukind_table": ("表", "table"),
+    "ukind_assumption": ("假设", "assumption"),
+    "see_assumptions": (
+        "（见本卡片的假设，第 {section} 节未核实项）",
+        "(see this card's assumptions, unverified items of section {section})",
+    ),
+    "parameter_value": ("{name} = {value} {unit}", "{name} = {value} {unit}"),
+    "param_jiangxi_trade_anchor": ("江西成交参照价 [元/亩]", "Jiangxi trade anchor [CNY/亩]"),
+    "param_far_from_trades": ("偏离成交价提示阈值", "far-from-trades threshold"),
+    "param_latent_heat": ("汽化潜热", "latent heat of vaporisation"),
+    "param_panel_size": ("评审组人数", "panel size"),
+    "param_alternates": ("候补专家人数", "alternates"),
+    "param_applicant_lookback_days": ("同一申请单位回避期", "applicant look-back"),
+    "param_score_max": ("满分", "top score"),
+    "param_pass_score": ("通过分数", "pass score"),
+    "param_approve_share": ("通过所需赞成比例", "share needed to approve"),
+    "param_outlier_z": ("离群判定修正 z 值", "outlier modified z"),
+    "param_outlier_min_gap": ("离群最小分差", "outlier minimum gap"),
+    "param_concordance_alpha": ("协调性检验显著性水平", "concordance significance level"),
+    "param_concordance_permutations": ("置换检验次数", "permutations of the concordance test"),
+    "param_flag_min_panels": ("提示所需最少评审次数", "panels before flags"),
+    "param_flag_on_time_share": ("按时提交比例下限", "on-time share flag"),
+    "param_flag_outlier_share": ("离群比例上限", "outlier share flag"),
+    "param_base_ltv": ("基础抵押率", "base loan-to-value"),
+    "param_price_quantile": ("价格折扣分位数", "price haircut quantile"),
+    "param_default_price_haircut": ("默认价格折扣", "default price haircut"),
+    "param_stress_price_drop": ("压力情景价格降幅", "stress-case price drop"),
+    "param_loading": ("保险附加费率", "insurance loading"),
+    "param_annual_drift": ("年价格漂移", "annual price drift"),
+    "table_items": ("评分指标", "scoring items"),
+    "table_grades": ("等级划分", "grades"),
+    "table_rule_water_quality_class": ("水质类别评分规则", "water-quality class rule"),
+    "table_rule_water_area_change_rate": ("水面面积变化率评分规则", "water-area change rule"),
+    "table_rule_protected_species": ("重点保护物种评分规则", "protected-species rule"),
+    "table_rule_plant_species_richness": ("植物物种丰富度评分规则", "plant richness rule"),
+    "table_rule_animal_species_richness": ("动物物种丰富度评分规则", "animal richness rule"),
+    "table_rule_invasive_species_cover": ("入侵物种盖度评分规则", "invasive cover rule"),
+    "table_rule_biomass": ("生物量评分规则", "biomass rule"),
+    "table_rule_vegetation_cover": ("植被盖度评分规则", "vegetation cover rule"),
+    "table_quality_factors": ("质量系数", "quality factors"),
+    "table_land_classes": ("地类与类型系数", "land classes"),
+    "table_time_lag": ("时间滞后系数", "time-lag factors"),
+    "table_risk_factors": ("风险系数", "risk factors"),
+    "table_location_factors": ("区位系数", "location factors"),
+    "table_level_factors": ("级别系数", "level factors"),
+    "table_release_schedule": ("指标释放进度", "release schedule"),
+    "table_weights": ("调和权重", "reconciliation weights"),
+    "table_field_minimums": ("专业领域最少人数", "field minimums"),
+    "table_criteria": ("评审要点与权重", "criteria and weights"),
+    "table_equivalents": ("当量因子表", "equivalent factors"),
+    "table_condition_curve": ("状况调整曲线", "condition curve"),
+    "table_risk": ("风险等级参数", "risk classes"),
+    "table_location": ("区位调整", "location adjustment"),
+    # provenance
+    "input_parcels": ("图斑表", "parcel table"),
+    "input_indicators": ("监测指标表", "indicator table"),
+    "input_plans": ("修复方案", "restoration plans"),
+    "input_ledger": ("指标台账", "quota ledger"),
+    "input_projects": ("占用项目表", "occupation projects"),
+    "opt_price_year": ("价格年份", "price year"),
+    "opt_price_index": ("价格指数", "price index"),
+    "opt_monte_carlo_draws": ("蒙特卡洛抽样次数", "Monte Carlo draws"),
+    "opt_unscored_occupation": ("未评分占用地块的处理", "unscored occupied parcels"),
+    "opt_discount_rate": ("折现率", "discount rate"),
+    "opt_om_years": ("运行维护年限 [年]", "O&M years [yr]"),
+    "opt_wetland_level_priced": ("定价所用湿地级别", "wetland level priced"),
+    "opt_area_unit": ("面积单位", "area unit"),
+    "opt_percentiles": ("分位数", "percentiles"),
+    "opt_finance": ("质押与保险", "loan and insurance"),
+    "optv_best-grade": ("按最高等级计", "at the best grade"),
+    "optv_error": ("报错", "error"),
+    "optv_general": ("一般湿地", "general wetland"),
+    "optv_important": ("重要湿地", "important wetland"),
+    "step_cards": ("加载方法卡片", "loading cards"),
+    "step_validation": ("数据校验", "validation"),
+    "step_condition": ("生态状况评分", "condition scoring"),
+    "step_selection": ("项目图斑选取", "project selection"),
+    "step_valuation": ("服务价值核算", "valuation"),
+    "step_quota": ("指标核算与平衡", "quota and balance"),
+    "step_pricing": ("定价", "pricing"),
+    "step_funds": ("资金分配", "fund split"),
+    "step_uncertainty": ("不确定性分析", "uncertainty"),
+    "step_finance": ("质押与保险", "loan and insurance"),
+    "software": ("软件", "software"),
+    "valuation_chart_y": ("万元/年", "10⁴ CNY/yr"),
+    "mc_draws_axis": ("抽样次数", "draws"),
+    "mc_deterministic": ("确定性值", "deterministic"),
+    "tornado_base": ("基准值", "base"),
+    "verdict_text": (
+        "{decision}（共识总分 {score:.1f}，赞成比例 {share:.0%}）",
+        "{decision} (consensus score {score:.1f}, share voting for approval {share:.0%})",
+    ),
+    "kendall_text": (
+        "W = {w:.3f}，χ² = {chi2:.2f}（自由度 {df}），p = {p:.4f}",
+        "W = {w:.3f}, χ² = {chi2:.2f} (df {df}), p = {p:.4f}",
+    ),
+    "ten_thousand_per_unit": ("万元/指标单位", "10⁴ CNY per quota unit"),
+    "tornado_table": ("表 单因素敏感性", "Table: one-at-a-time sensitivity"),
+    "parameter_id": ("参数编号", "parameter id"),
+    "item_id": ("编号", "id"),
+    "cost_basis_table": (
+        "表 成本法各项费用的依据（按修复项目）：修复方案给出，或按定价卡片默认值",
+        "Table: basis of each cost item per restoration project: its plan, or the pricing "
+        "card's default",
+    ),
+    "sheet_cost_basis": ("成本依据", "cost basis"),
+    "works_per_mu": ("修复工程费 [元/亩]", "works [CNY/亩]"),
+    "basis_works": ("修复工程费依据", "works from"),
+    "basis_compensation": ("补偿费依据", "compensation from"),
+    "basis_om": ("运行维护费依据", "O&M from"),
+    "basis_plan": ("修复方案（工程量清单或方案金额）", "the restoration plan"),
+    "basis_default": ("卡片默认值 {value:,.0f} {unit}", "card default {value:,.0f} {unit}"),
+    "basis_card": ("定价卡片", "the pricing card"),
+    "see_sources": ("引文见上表“文献来源”", "citation in the sources table above"),
+    "criterion_id": ("要点编号", "criterion id"),
+    "table_source": ("依据：{source}", "source: {source}"),
+    "sources_table": ("表 文献来源", "Table: sources"),
+    "unverified_text": (
+        "下表列出各卡片中未经核实的文献、参数、表和假设（回忆数值、标准未规定处的假设、示意费率），请评审专家重点审查。",
+        "The table lists every source, parameter, table and assumption of the cards that is not "
+        "verified (recalled numbers, assumptions where the standards are silent, illustrative "
+        "rates): the items the panel should read most carefully.",
+    ),
+    # notes, warnings and flags of method code (wetval.messages.Message keys)
+    "w_unscored_restoration": (
+        "项目图斑选取：{parcels:,} 块修复地块没有生态状况评分，不产生补充指标。",
+        "Project selection: restoration parcels without a condition score: {parcels:,}; they "
+        "supply no credits.",
+    ),
+    "w_unscored_occupation": (
+        "项目图斑选取：{parcels:,} 块占用地块没有生态状况评分，按最高等级（{grade}）计（从严）。",
+        "Project selection: occupied parcels without a condition score: {parcels:,}; the best "
+        "grade ({grade}) is assumed for them (conservative).",
+    ),
+    "reason_unscored": (
+        "无生态状况评分（缺少监测数据）",
+        "no condition score (missing monitoring data)",
+    ),
+    "f_far_from_trades": (
+        "{parcels:,} 块地块的价格偏离江西近期成交水平（约 {anchor:,.0f} 元/亩指标）{share:.0%} 以上。",
+        "{parcels:,} {parcels_word} priced more than {share:.0%} away from recent Jiangxi trades "
+        "(≈ {anchor:,.0f} CNY per 亩 of quota).",
+    ),
+    "n_moved": (
+        "价格由 {start} 年调整到 {end} 年（价格指数 {index}）：× {factor:.4f}。",
+        "Prices moved from {start} to {end} with the price index {index}: × {factor:.4f}.",
+    ),
+    "n_condition_ignored": (
+        "该卡片未规定生态状况调整，未使用生态状况评价结果。",
+        "The card defines no condition adjustment; the condition result is not used.",
+    ),
+    "n_no_condition_rule": (
+        "该卡片未规定生态状况调整。",
+        "The card defines no condition adjustment.",
+    ),
+    "n_condition_adjusted": (
+        "按生态状况{basis}调整的服务：{services}。",
+        "Services adjusted by the condition {basis}: {services}.",
+    ),
+    "basis_index": ("指数", "index"),
+    "basis_grade": ("等级", "grade"),
+    "n_card_unverified": (
+        "卡片 {card} 有 {n:,} 项未核实内容（见第 10 节）。",
+        "Card {card} has {n:,} unverified {items_word} (section 10).",
+    ),
+    "n_synthetic_parcels": (
+        "图斑为合成（SYNTHETIC）示例数据，不是真实调查数据。",
+        "The parcels are SYNTHETIC sample data, not real survey data.",
+    ),
+    "n_quantity_missing": (
+        "{parcels:,} 块图斑（占面积 {share:.1%}）缺少{quantity}：其{service}价值按 0 计。",
+        "{quantity} missing on {parcels:,} {parcels_word} ({share:.1%} of the area): their "
+        "{service} is valued at 0.",
+    ),
+    "n_carbon_co2": (
+        "碳价按每吨二氧化碳计（碳量 × 44/12）。",
+        "The carbon price applies per t CO2 (carbon × 44/12).",
+    ),
+    "n_npp_upper_bound": (
+        "固碳量以净初级生产力计，未扣除土壤呼吸（净生态系统生产力比例取 1），是上限估计。",
+        "Carbon sequestration uses NPP without deducting soil respiration (nep_ratio = 1): "
+        "an upper bound.",
+    ),
+    "n_quantities_from": ("物质量来源：{quantities}。", "Quantities from: {quantities}."),
+    "n_origin_indicators": (
+        "{quantity}取自监测指标 {indicators}",
+        "{quantity} from the indicators {indicators}",
+    ),
+    "n_origin": ("{quantity}：{origin}", "{quantity}: {origin}"),
+    "n_equivalent_table": (
+        "当量因子表版本 {version}，{year} 年价格。",
+        "Equivalent-factor table version {version}, at {year} prices.",
+    ),
+    "n_d_given": (
+        "标准当量因子价值 D = {d:,.2f} 元/公顷（卡片取值）。",
+        "Value of one standard equivalent D = {d:,.2f} CNY/ha (the card's value).",
+    ),
+    "n_parameter": ("参数“{parameter}”：{note}", "Parameter '{parameter}': {note}"),
+    "n_held": ("各次抽样均取其中心值，因为{reason}", "held at its central value: {reason}"),
+    "n_plan_figure": (
+        "每块定价地块都采用其修复方案的{figure}，不使用卡片费率。",
+        "every priced parcel takes its restoration plan's {figure}, not the card's rate",
+    ),
+    "plan_restoration_cost_per_mu": ("工程费用（工程量清单）", "works cost (bill of quantities)"),
+    "plan_compensation_per_mu": ("补偿费", "compensation"),
+    "plan_om_per_mu_year": ("年运行维护费", "O&M per year"),
+    "svc_food": ("食物生产", "food production"),
+    "svc_raw": ("原料生产", "raw materials"),
+    "svc_water": ("水资源供给", "water supply"),
+    "svc_gas": ("气体调节", "gas regulation"),
+    "svc_climate": ("气候调节", "climate regulation"),
+    "svc_purif": ("净化环境", "purification"),
+    "svc_hydro": ("水文调节", "hydrological regulation"),
+    "svc_soil": ("土壤保持", "soil conservation"),
+    "svc_nutr": ("维持养分循环", "nutrient cycling"),
+    "svc_biodiv": ("生物多样性", "biodiversity"),
+    "svc_aesth": ("美学景观", "aesthetic landscape"),
+    "svc_water_storage": ("水源涵养/洪水调蓄（蓄水）", "water storage"),
+    "svc_carbon_sequestration": ("固碳", "carbon sequestration"),
+    "svc_oxygen_release": ("释氧", "oxygen release"),
+    "svc_water_purification": ("水质净化", "water purification"),
+    "svc_climate_regulation": ("气候调节（蒸散降温）", "climate regulation (evaporative cooling)"),
+    "svc_recreation": ("休闲游憩", "recreation"),
 }
+
+_STRINGS.update(SPATIAL_STRINGS)
 
 
 def known(key: str) -> bool:
@@ -600,10 +934,16 @@ def tr(key: str, lang: Lang, **values: object) -> str:
 
 def _value_text(value: object, lang: Lang) -> object:
     """A message value as the reader sees it: terms translated, lists joined, flags as yes/no."""
-    from wetval.messages import Term
+    from wetval.messages import Bilingual, Term
 
     if isinstance(value, Term):
         return tr(value.key, lang) if known(value.key) else value.fallback
+    if isinstance(value, Bilingual):
+        return value.zh if lang == "zh" else value.en
+    from wetval.messages import Message
+
+    if isinstance(value, Message):
+        return say(value, lang)
     if isinstance(value, bool):
         return tr("yes" if value else "no", lang)
     if isinstance(value, tuple | list):
@@ -611,6 +951,25 @@ def _value_text(value: object, lang: Lang) -> object:
     return value
 
 
+#: Count values → the English noun that agrees with them (``{parcels_word}``, ``{items_word}``).
+_NOUNS = {"parcels": ("parcels_word", "parcel", "parcels"), "n": ("items_word", "item", "items")}
+
+
+def _plural_words(message: Message) -> dict[str, str]:
+    """``{noun}_word`` for each count value: the English noun in the number the count needs."""
+    words = {}
+    for name, value in message.values:
+        if name in _NOUNS and isinstance(value, int) and not isinstance(value, bool):
+            word, singular, plural = _NOUNS[name]
+            words[word] = singular if value == 1 else plural
+    return words
+
+
 def say(message: Message, lang: Lang) -> str:
-    """The text of a :class:`~wetval.messages.Message` in ``lang``, its values formatted."""
-    return tr(message.key, lang, **{k: _value_text(v, lang) for k, v in message.values})
+    """The text of a :class:`~wetval.messages.Message` in ``lang``, its values formatted.
+
+    English texts may write ``{parcels_word}`` (``parcel``/``parcels``) or
+    ``{items_word}`` to agree with the count ``parcels`` or ``n``.
+    """
+    values = {k: _value_text(v, lang) for k, v in message.values}
+    return tr(message.key, lang, **(_plural_words(message) | values))

@@ -7,7 +7,10 @@ case per method × check (the model is scikit-learn's
 method and every installed card, so a third-party method is held to exactly
 the standard the built-in ones meet.
 
-The checks of each kind (call conventions, invariance to parcel order, units)
+Every method is ``function(card, inputs)`` with its kind's inputs bundle
+(:mod:`wetval.kinds`); the checks call it through :meth:`Method.apply
+<wetval.plugins.Method.apply>`, which checks the inputs and result types. The
+checks of each kind (invariance to parcel order, units)
 live in the modules of this package and are listed in :data:`KIND_CHECKS`;
 nothing registers itself on import, and no method package imports
 ``wetval.testing``.
@@ -21,6 +24,7 @@ from typing import Any
 
 from wetval.cards import Card
 from wetval.errors import PluginError
+from wetval.kinds import KINDS
 from wetval.plugins import METHOD_KINDS, Method, get_method
 from wetval.testing.condition import CONDITION_CHECKS
 from wetval.testing.quota import QUOTA_CHECKS
@@ -48,8 +52,20 @@ KIND_CHECKS: Mapping[str, tuple[KindCheck, ...]] = {
 
 
 def check_contract(method: Method) -> None:
-    """The generic contract: a known kind, a lower-case name, a summary, a docstring."""
+    """The generic contract: known kind, lower-case name, summary, docstring, f(card, inputs).
+
+    Every method's function is called as ``function(card, inputs)`` with the
+    kind's inputs bundle (:data:`wetval.kinds.KINDS`).
+    """
     assert method.kind in METHOD_KINDS, f"{method.name}: unknown kind {method.kind!r}"
+    try:
+        inspect.signature(method.function).bind(None, None)
+    except TypeError:
+        raise AssertionError(
+            f"{method.name}: a method is called as function(card, inputs) with the "
+            f"{method.kind!r} inputs bundle {KINDS[method.kind].inputs.__name__}; "
+            f"its signature is {inspect.signature(method.function)}"
+        ) from None
     assert method.name and method.name == method.name.strip().lower(), (
         f"method names are lower-case without spaces, got {method.name!r}"
     )

@@ -15,6 +15,7 @@ import numpy as np
 from wetval.cards import Card, list_cards, load_card
 from wetval.condition.result import ConditionResult
 from wetval.datasets import synthetic_county
+from wetval.kinds import ConditionInputs
 from wetval.plugins import Method
 from wetval.tables import IndicatorTable, ParcelTable
 
@@ -45,7 +46,7 @@ def check_condition_method(method: Method) -> None:
         indicators.to_frame().iloc[::-1], catalogue=indicators.catalogue
     )
     for card in _cards_for(method):
-        result = method(indicators, card, parcels)
+        result = method.apply(card, ConditionInputs(indicators, parcels))
         assert isinstance(result, ConditionResult), (
             f"{method.name} returned {type(result).__name__}, not a ConditionResult"
         )
@@ -65,7 +66,8 @@ def check_condition_method(method: Method) -> None:
         assert (frame["grade"].notna().to_numpy() == scored).all(), (
             f"{method.name}: a grade is required exactly where an index is"
         )
-        again = method(reversed_indicators, card, reversed_parcels).parcels.reindex(frame.index)
+        again = method.apply(card, ConditionInputs(reversed_indicators, reversed_parcels))
+        again = again.parcels.reindex(frame.index)
         assert np.allclose(
             again["index"].to_numpy(dtype=float), index, rtol=1e-9, atol=1e-12, equal_nan=True
         ), f"{method.name}: result depends on parcel order"

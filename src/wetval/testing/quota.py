@@ -2,20 +2,20 @@
 
 Listed in :data:`wetval.testing.KIND_CHECKS`; they hold
 third-party methods of these kinds to the standard of the built-in ones:
-the calling convention, a shipped card naming the method, per-row results
+a shipped card naming the method, per-row results
 that do not depend on input order, and (quota, pricing) results that scale
 with area.
 """
 
 from __future__ import annotations
 
-import inspect
-
 import numpy as np
 import pandas as pd
 
 from wetval.cards import Card, list_cards
+from wetval.kinds import CreditMetricInputs, PriceInputs, QuotaInputs
 from wetval.plugins import Method
+from wetval.tables import ParcelTable
 
 __all__ = [
     "QUOTA_CHECKS",
@@ -31,18 +31,8 @@ def _cards(method: Method, kind: str) -> list[Card]:
     return cards
 
 
-def _positional(method: Method, names: tuple[str, ...]) -> None:
-    parameters = list(inspect.signature(method.function).parameters)
-    assert tuple(parameters[: len(names)]) == names, (
-        f"{method.name}: a {method.kind} method is called as f({', '.join(names)}, ...); "
-        f"its signature starts with {parameters[: len(names)]}"
-    )
-
-
-def _sample(scale: float = 1.0) -> tuple[object, pd.DataFrame]:
+def _sample(scale: float = 1.0) -> tuple[ParcelTable, pd.DataFrame]:
     """A small parcel table (3 restoration, 3 occupation parcels) and its condition."""
-    from wetval.tables import ParcelTable
-
     frame = pd.DataFrame(
         {
             "parcel_id": ["R1", "R2", "R3", "O1", "O2", "O3"],
@@ -66,44 +56,40 @@ def _sample(scale: float = 1.0) -> tuple[object, pd.DataFrame]:
 
 
 def check_quota_method(method: Method) -> None:
-    """Call convention, a shipped card, parcel-order invariance and area scaling."""
-    _positional(method, ("parcels", "card"))
-    assert "condition" in inspect.signature(method.function).parameters, (
-        f"{method.name}: quota methods take the condition result as keyword 'condition'"
-    )
+    """A shipped card, non-negative units, parcel-order invariance and area scaling."""
     parcels, condition = _sample()
     doubled, _ = _sample(2.0)
     for card in _cards(method, "quota"):
-        result = method(parcels, card, condition=condition)
+        result = method.apply(card, QuotaInputs(parcels, condition))
         for side in ("credits", "debits"):
             table = getattr(result, side).table
             assert (table["units"] >= 0).all(), f"{method.name}: negative {side} units"
-        reversed_parcels = parcels.subset(parcels.ids[::-1])  # type: ignore[attr-defined]
-        again = method(reversed_parcels, card, condition=condition)
+        reversed_parcels = parcels.subset(parcels.ids[::-1])
+        again = method.apply(card, QuotaInputs(reversed_parcels, condition))
         for side in ("credits", "debits"):
             first = getattr(result, side).table["units"]
             second = getattr(again, side).table["units"].reindex(first.index)
             assert np.allclose(first, second), f"{method.name}: {side} depend on parcel order"
-        scaled = method(doubled, card, condition=condition).credits.table["units"]
+        scaled = method.apply(card, QuotaInputs(doubled, condition)).credits.table["units"]
         assert np.allclose(scaled, 2 * result.credits.table["units"], rtol=1e-3, atol=1e-3), (
             f"{method.name}: credit units must scale with area"
         )
 
 
 def check_credit_metric_method(method: Method) -> None:
-    """Call convention, a shipped card and row-order invariance."""
-    _positional(method, ("table", "card"))
+    """A shipped card with a worked example, and row-order invariance."""
     for card in _cards(method, "credit-metric"):
         assert "example" in card.tables, (
             f"card {card.id}: credit-metric cards ship a worked example as tables.example"
         )
         example = card.table("example").reset_index()
-        result = method(example, card)
+        result = method.apply(card, CreditMetricInputs(example))
         per_row = result.table
         assert list(per_row.index) == list(example["id"]), (
             f"{method.name}: results are indexed by the input 'id', in input order"
         )
-        again = method(example.iloc[::-1].reset_index(drop=True), card).table.reindex(per_row.index)
+        backwards = CreditMetricInputs(example.iloc[::-1].reset_index(drop=True))
+        again = method.apply(card, backwards).table.reindex(per_row.index)
         numeric = per_row.select_dtypes("number").columns
         assert np.allclose(
             per_row[numeric].to_numpy(dtype=float),
@@ -113,21 +99,22 @@ def check_credit_metric_method(method: Method) -> None:
 
 
 def check_pricing_method(method: Method) -> None:
-    """Call convention, a shipped card and prices that scale with area."""
-    _positional(method, ("credits", "card"))
+    """A shipped card, positive prices, order invariance and prices that scale with area."""
     from wetval.quota.accounts import QuotaCredits, credits
 
     parcels, condition = _sample()
     doubled, _ = _sample(2.0)
-    base = credits(parcels, condition)  # type: ignore[arg-type]
+    base = credits(parcels, condition)
     for card in _cards(method, "pricing"):
-        price = method(base, card)
+        price = method.apply(card, PriceInputs(base))
         table = price.table
         assert (table["recommended"] > 0).all(), f"{method.name}: prices must be positive"
         reversed_credits = QuotaCredits(table=base.table.iloc[::-1], card=base.card)
-        again = method(reversed_credits, card).table["recommended"].reindex(table.index)
+        again = method.apply(card, PriceInputs(reversed_credits))
+        again = again.table["recommended"].reindex(table.index)
         assert np.allclose(table["recommended"], again), f"{method.name}: prices depend on order"
-        bigger = method(credits(doubled, condition), card).table["recommended"]  # type: ignore[arg-type]
+        bigger_credits = credits(doubled, condition)
+        bigger = method.apply(card, PriceInputs(bigger_credits)).table["recommended"]
         assert np.allclose(bigger, 2 * table["recommended"], rtol=1e-3), (
             f"{method.name}: without service values, prices must scale with area"
         )

@@ -12,6 +12,7 @@ from functools import cache
 
 from wetval.cards import list_cards
 from wetval.datasets import synthetic_county
+from wetval.kinds import ScreeningInputs
 from wetval.plugins import Method
 from wetval.screening import ReserveCensus
 from wetval.tables import IndicatorTable, ParcelTable
@@ -32,7 +33,7 @@ def check_screening_method(method: Method) -> None:
     assert cards, f"no installed screening card names {method.name!r}; ship one"
     reversed_parcels = parcels.subset(parcels.ids[::-1])
     for card in cards:
-        result = method(parcels, indicators, card)
+        result = method.apply(card, ScreeningInputs(parcels, indicators))
         assert isinstance(result, ReserveCensus), f"{method.name} must return a ReserveCensus"
         frame = result.parcels
         assert list(frame.index) == list(parcels.ids), (
@@ -43,7 +44,8 @@ def check_screening_method(method: Method) -> None:
         assert sorted(result.candidates["rank"].tolist()) == list(
             range(1, len(result.candidates) + 1)
         )
-        again = method(reversed_parcels, indicators, card).parcels.reindex(frame.index)
+        again = method.apply(card, ScreeningInputs(reversed_parcels, indicators))
+        again = again.parcels.reindex(frame.index)
         assert (again["candidate"] == frame["candidate"]).all(), (
             f"{method.name}: depends on parcel order"
         )

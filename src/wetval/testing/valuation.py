@@ -23,6 +23,7 @@ import numpy as np
 import pandas as pd
 
 from wetval.cards import Card, list_cards
+from wetval.kinds import ValuationInputs
 from wetval.plugins import Method
 from wetval.tables import IndicatorTable, ParcelTable
 from wetval.valuation._common import VALUATION_KINDS, ServiceValues
@@ -56,7 +57,7 @@ def _table(frame: pd.DataFrame, card: Card) -> ParcelTable:
 def _run(
     method: Method, parcels: ParcelTable, card: Card, indicators: IndicatorTable, year: int | None
 ) -> ServiceValues:
-    result = method(parcels, card, condition=None, indicators=indicators, price_year=year)
+    result = method.apply(card, ValuationInputs(parcels, None, indicators, year))
     assert isinstance(result, ServiceValues), (
         f"{method.name}: returned {type(result).__name__}, not ServiceValues"
     )

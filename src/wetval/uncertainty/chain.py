@@ -39,6 +39,7 @@ import pandas as pd
 from wetval.cards import Card, Distribution, Fixed, Normal, load_card
 from wetval.errors import CardError, WetvalError
 from wetval.hashing import frame_hash
+from wetval.messages import Message
 from wetval.plugins import get_method
 from wetval.pricing.kernel import PARAMETERS, PricingInputs, price_draws
 from wetval.pricing.plan import RestorationPlan
@@ -108,7 +109,7 @@ class UncertainParameter:
     distribution: Distribution
     unit: str
     enters: bool
-    note: str
+    note: str | Message
     verified: bool
 
 
@@ -116,8 +117,8 @@ def _card_parameters(
     card: Card,
     stage: str,
     entering: Mapping[str, str],
-    held: str,
-    held_because: Mapping[str, str] | None = None,
+    held: str | Message,
+    held_because: Mapping[str, str | Message] | None = None,
 ) -> list[UncertainParameter]:
     """Every parameter of ``card`` with a non-fixed distribution.
 
@@ -145,7 +146,7 @@ def _card_parameters(
                 enters=enters,
                 note=entering[name]
                 if enters
-                else f"held at its central value: {reasons.get(name, held)}",
+                else Message.of("n_held", "note", reason=reasons.get(name, held)),
                 verified=parameter.verified,
             )
         )
@@ -679,7 +680,7 @@ class PriceChain:
                     "unit": p.unit,
                     "verified": p.verified,
                     "enters": p.enters,
-                    "note": p.note,
+                    "note": str(p.note),
                 }
             )
         columns = ["key", "card", "parameter", "stage", "distribution", "central", "low", "high"]

@@ -44,7 +44,9 @@ import numpy as np
 import pandas as pd
 
 from wetval._text import text_table
+from wetval.boundary import accept
 from wetval.errors import WetvalError
+from wetval.messages import Message, Term
 from wetval.plotting import axes
 from wetval.provenance import Provenance
 from wetval.results import Result
@@ -55,7 +57,7 @@ from wetval.uncertainty.distributions import sample
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
 
-__all__ = ["MonteCarloResult", "monte_carlo"]
+__all__ = ["MonteCarloResult", "check_options", "monte_carlo"]
 
 #: Draws per block of per-parcel random numbers (fixed: chunk-size invariance rests on it).
 BLOCK = 256
@@ -122,7 +124,7 @@ class MonteCarloResult(Result):
     percentiles: tuple[float, ...]
     tolerance: float
     converged: bool
-    notes: tuple[str, ...] = ()
+    notes: tuple[str | Message, ...] = ()
     provenance: Provenance = field(default_factory=Provenance)
 
     @property
@@ -252,7 +254,7 @@ class _Replicates:
     columns: int
     count: int
     grade_probabilities: pd.DataFrame
-    notes: tuple[str, ...]
+    notes: tuple[str | Message, ...]
 
 
 def _perturbed(
@@ -300,7 +302,7 @@ def _replicates(
         if scored_on.hash != condition.provenance.inputs["parcels"]:
             raise WetvalError("the condition result was not scored on these parcels")
     central = condition.parcels
-    notes: list[str] = []
+    notes: list[str | Message] = []
 
     # which stages used this condition result
     valued = compiled.valued_parcels
@@ -445,6 +447,62 @@ def _batch_mcse(values: np.ndarray, percentiles: Sequence[float]) -> tuple[float
     return mean_se, quantile_se
 
 
+def check_options(
+    *,
+    draws: int,
+    percentiles: Sequence[float] = (5, 50, 95),
+    chunk_size: int | None = None,
+    rescorings: int = 100,
+    tolerance: float = 0.01,
+    indicator_error: Mapping[str, float] | None = None,
+    indicator_ids: Sequence[str] | None = None,
+) -> list[tuple[str, str]]:
+    """Every problem with :func:`monte_carlo`'s options, before any draw.
+
+    ``wetval validate`` runs the same check as ``assess`` through this.
+
+    Parameters
+    ----------
+    draws, percentiles, chunk_size, rescorings, tolerance, indicator_error
+        As in :func:`monte_carlo`.
+    indicator_ids
+        The indicator table's ids, to check the keys of ``indicator_error``.
+
+    Returns
+    -------
+    list of (option, reason)
+        Empty if the options are valid; each reason ends with its fix.
+    """
+    problems = []
+    if draws < 2:
+        problems.append(("draws", f"need at least 2 draws, got {draws}; fix: draw 2 or more"))
+    if chunk_size is not None and chunk_size < 1:
+        problems.append(("chunk_size", f"must be >= 1, got {chunk_size}"))
+    if rescorings < 2:
+        problems.append(("rescorings", f"must be >= 2, got {rescorings}"))
+    values = list(percentiles)
+    if not values or not all(np.isfinite(q) and 0 <= q <= 100 for q in values):
+        problems.append(("percentiles", f"must lie in 0–100, got {values}; fix: e.g. [5, 50, 95]"))
+    if not 0 < tolerance < 1:
+        problems.append(("tolerance", f"must be in (0, 1), got {tolerance}"))
+    errors = dict(indicator_error or {})
+    unknown = [k for k in errors if indicator_ids is not None and k not in indicator_ids]
+    if unknown:
+        problems.append(
+            (
+                "indicator_error",
+                f"unknown indicators {unknown}; fix: use ids of the indicator table "
+                f"({', '.join(indicator_ids or ())})",
+            )
+        )
+    bad = [k for k, sd in errors.items() if not (np.isfinite(sd) and sd > 0)]
+    if bad:
+        problems.append(
+            ("indicator_error", f"standard deviations must be > 0: {bad}; fix: give sd > 0")
+        )
+    return problems
+
+
 def monte_carlo(
     chain: PriceChain,
     *,
@@ -501,18 +559,19 @@ def monte_carlo(
     -------
     MonteCarloResult
     """
+    chain = accept(chain, PriceChain, "chain")
     if not isinstance(chain, PriceChain):
         raise TypeError(f"chain must be a PriceChain, got {type(chain).__name__}")
     compiled = chain._compiled
     if chunk_size is None:
         widest = max(len(compiled.area_mu), len(compiled.value_ids), 1)
         chunk_size = max(16, CHUNK_ELEMENTS // widest)
-    if draws < 2 or chunk_size < 1 or rescorings < 2:
-        raise WetvalError("need draws >= 2, chunk_size >= 1 and rescorings >= 2")
-    if not all(0 <= q <= 100 for q in percentiles) or not percentiles:
-        raise WetvalError(f"percentiles must lie in 0–100, got {list(percentiles)}")
-    if not 0 < tolerance < 1:
-        raise WetvalError(f"tolerance must be in (0, 1), got {tolerance}")
+    problems = check_options(
+        draws=draws, percentiles=percentiles, chunk_size=chunk_size, rescorings=rescorings,
+        tolerance=tolerance, indicator_error=indicator_error,
+    )  # fmt: skip
+    if problems:
+        raise WetvalError("; ".join(f"{key}: {why}" for key, why in problems))
     percentiles = tuple(float(q) for q in percentiles)
     root = _seed_sequence(seed)
     chosen: list[UncertainParameter] = chain._entering(parameters)
@@ -521,7 +580,7 @@ def monte_carlo(
         for p in chosen
     }
     replicates = None
-    notes = list(chain.notes)
+    notes: list[str | Message] = list(chain.notes)
     if indicator_error:
         replicates = _replicates(
             chain, dict(indicator_error), rescorings, stream(root, "rescoring")
@@ -533,7 +592,10 @@ def monte_carlo(
             "represented; errors independent between parcels and indicators)"
         )
     not_entering = [p for p in compiled.parameters if not p.enters]
-    notes += [f"{p.key}: {p.note}" for p in not_entering]
+    notes += [
+        Message.of("n_parameter", "note", parameter=Term(f"param_{p.name}", p.key), note=p.note)
+        for p in not_entering
+    ]
 
     outputs = {name: np.empty(draws) for name in OUTPUTS}
     parcel_prices = np.empty((draws, len(compiled.priced_ids))) if per_parcel else None

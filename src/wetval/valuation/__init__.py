@@ -25,9 +25,11 @@ See ``docs/valuation.md`` and the page of each method family.
 
 from __future__ import annotations
 
+from wetval.boundary import accept
 from wetval.cards import Card
 from wetval.errors import CardError
-from wetval.plugins import get_method
+from wetval.kinds import ValuationInputs
+from wetval.plugins import run
 from wetval.tables import IndicatorTable, ParcelTable
 from wetval.valuation._common import (
     VALUATION_KINDS,
@@ -110,16 +112,15 @@ def value(
     ValidationError
         Naming every parcel or input that cannot be valued.
     """
+    parcels = accept(parcels, ParcelTable, "parcels")
+    indicators = accept(indicators, IndicatorTable, "indicators", optional=True)
+    card = accept(card, Card, "card")
     card = resolve_card(card)
     if card.kind not in VALUATION_KINDS or not card.method:
         raise CardError(
             card.id,
             [("kind", f"is {card.kind!r}; valuation needs one of {VALUATION_KINDS} with a method")],
         )
-    method = get_method(card.method, kind=card.kind)
-    result = method(
-        parcels, card, condition=condition, indicators=indicators, price_year=price_year
-    )
-    if not isinstance(result, ServiceValues):
-        raise TypeError(f"method {method.name} returned {type(result).__name__}, not ServiceValues")
+    inputs = ValuationInputs(parcels, condition, indicators, price_year)
+    result: ServiceValues = run(card.kind, card, inputs)
     return result

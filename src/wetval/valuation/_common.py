@@ -9,7 +9,7 @@ of card parameters.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -19,6 +19,7 @@ import pandas as pd
 from wetval._text import text_table
 from wetval.cards import Card, load_card
 from wetval.errors import CardError, Problem, ProblemCollector
+from wetval.messages import Message, Term
 from wetval.plotting import axes
 from wetval.provenance import Provenance
 from wetval.results import Result
@@ -34,6 +35,7 @@ from wetval.units import (
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
 
+    from wetval.kinds import ValuationInputs
     from wetval.tables import IndicatorTable, ParcelTable
 
 __all__ = [
@@ -42,6 +44,7 @@ __all__ = [
     "ConditionLike",
     "ServiceValues",
     "override",
+    "valuation_method",
 ]
 
 #: Method kinds that produce :class:`ServiceValues`.
@@ -55,6 +58,47 @@ NONE_ECOSYSTEM = "none"
 #: ``index`` (0–1) and/or ``grade`` (labels), or any object whose
 #: ``to_frame()`` returns such a DataFrame (e.g. a ConditionResult).
 ConditionLike = Any
+
+
+#: A valuation function as users call it:
+#: ``f(parcels, card, *, condition, indicators, price_year)``.
+ValuationFunction = Callable[..., "ServiceValues"]
+
+
+def valuation_method(
+    function: ValuationFunction,
+) -> Callable[[Card, ValuationInputs], ServiceValues]:
+    """The registered form ``f(card, inputs)`` of a public valuation function.
+
+    Parameters
+    ----------
+    function
+        ``function(parcels, card, *, condition, indicators, price_year)``.
+
+    Returns
+    -------
+    Callable
+        ``adapter(card, inputs)`` calling ``function`` with the fields of a
+        :class:`~wetval.kinds.ValuationInputs` bundle.
+    """
+
+    def adapter(card: Card, inputs: ValuationInputs) -> ServiceValues:
+        values: ServiceValues = function(
+            inputs.parcels,
+            card,
+            condition=inputs.condition,
+            indicators=inputs.indicators,
+            price_year=inputs.price_year,
+        )
+        return values
+
+    adapter.__name__ = adapter.__qualname__ = f"{function.__name__}_method"
+    adapter.__module__ = function.__module__
+    adapter.__doc__ = (
+        f"The registered method: :func:`{function.__name__}` on a "
+        f":class:`~wetval.kinds.ValuationInputs` bundle.\n\n{function.__doc__ or ''}"
+    )
+    return adapter
 
 
 @dataclass(frozen=True)
@@ -186,7 +230,11 @@ class ServiceValues(Result):
             return None if frame is None else frame * factor
 
         step = f"moved CNY {self.price_year}→{year} with {series.name}: ×{factor:.6g}"
-        notes = (*self.provenance.notes, step)
+        moved = Message.of(
+            "n_moved", "note", start=self.price_year, end=int(year), index=series.name,
+            factor=factor,
+        )  # fmt: skip
+        notes = (*self.provenance.notes, moved)
         return dataclasses.replace(
             self,
             values=self.values * factor,
@@ -485,7 +533,7 @@ def condition_factors(
     parcels: ParcelTable,
     card: Card,
     services: Sequence[str],
-) -> tuple[np.ndarray, list[str], list[str]]:
+) -> tuple[np.ndarray, list[str], list[str | Message]]:
     """Per-parcel condition factor and the services it applies to.
 
     The card's ``options.condition`` states the rule:
@@ -516,10 +564,8 @@ def condition_factors(
         raise CardError(card.id, [("options.condition.basis", f"{basis!r}: use index/grade/none")])
     ones = np.ones(len(parcels))
     if basis == "none":
-        note = (
-            "card defines no condition adjustment; condition result ignored"
-            if condition is not None
-            else "no condition adjustment in this card"
+        note = Message.of(
+            "n_condition_ignored" if condition is not None else "n_no_condition_rule", "note"
         )
         return ones, [], [note]
     adjusted = [str(s) for s in rule.get("services", services)]
@@ -568,7 +614,14 @@ def condition_factors(
         )  # fmt: skip
     problems.raise_if_any("condition input", None)
     factor = np.where(missing, 1.0, factor)
-    notes = [f"condition-adjusted ({basis}) services: {', '.join(adjusted)}"]
+    notes: list[str | Message] = [
+        Message.of(
+            "n_condition_adjusted",
+            "note",
+            basis=Term(f"basis_{basis}", basis),
+            services=tuple(Term(f"svc_{s}", s) for s in adjusted),
+        )
+    ]
     if missing.any():
         share = parcels.area("m2")[missing].sum() / parcels.area("m2").sum()
         notes.append(
@@ -584,7 +637,7 @@ def apply_condition(
     card: Card,
     services: pd.DataFrame,
     *matrices: np.ndarray,
-) -> tuple[np.ndarray, pd.DataFrame, list[str]]:
+) -> tuple[np.ndarray, pd.DataFrame, list[str | Message]]:
     """Apply the card's condition rule (:func:`condition_factors`) in place.
 
     Parameters
@@ -740,7 +793,7 @@ def make_result(
     condition_factor: np.ndarray,
     price_year: int,
     conversion: dict[str, Any],
-    notes: Sequence[str],
+    notes: Sequence[str | Message],
     inputs: Mapping[str, str],
     options: Mapping[str, Any] | None = None,
     quantities: pd.DataFrame | None = None,
@@ -762,10 +815,9 @@ def make_result(
     all_notes = list(dict.fromkeys(notes))
     unverified = card.unverified()
     if unverified:
-        items = [line.split(":")[0] for line in unverified]
-        all_notes.append(f"card {card.id} has unverified items: {'; '.join(items)}")
+        all_notes.append(Message.of("n_card_unverified", "note", card=card.id, n=len(unverified)))
     if parcels.synthetic:
-        all_notes.append("SYNTHETIC parcels: not real survey data")
+        all_notes.append(Message.of("n_synthetic_parcels", "note"))
     refs = [card.ref]
     if card.option("crosswalk") is not None:
         refs.append(_crosswalk_card(card, parcels.scheme.value).ref)

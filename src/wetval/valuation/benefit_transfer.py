@@ -58,6 +58,7 @@ from wetval.valuation._common import (
     ecosystem_rows,
     make_result,
     parcel_ecosystems,
+    valuation_method,
 )
 
 __all__ = [
@@ -961,7 +962,7 @@ def value_function_transfer(
 UNIT_VALUE_TRANSFER = Method(
     name="unit-value-transfer",
     kind="benefit-transfer",
-    function=unit_value_transfer,
+    function=valuation_method(unit_value_transfer),
     summary="study unit values converted, income-adjusted and combined (median/weighted mean)",
     card_kinds=("benefit-transfer",),
 )
@@ -969,7 +970,7 @@ UNIT_VALUE_TRANSFER = Method(
 VALUE_FUNCTION_TRANSFER = Method(
     name="value-function-transfer",
     kind="benefit-transfer",
-    function=value_function_transfer,
+    function=valuation_method(value_function_transfer),
     summary="meta-regression value function (e.g. Brander et al. 2013) at each site",
     card_kinds=("benefit-transfer",),
 )

@@ -38,6 +38,8 @@ import pandas as pd
 
 from wetval.cards import Card
 from wetval.errors import CardError, Problem, ProblemCollector, ValidationError
+from wetval.indicators import CATALOGUE
+from wetval.messages import Bilingual, Message, Term
 from wetval.plugins import Method
 from wetval.tables import IndicatorTable, ParcelTable
 from wetval.units import M2_PER_HA
@@ -51,6 +53,7 @@ from wetval.valuation._common import (
     conversion_notes,
     indicator_positions,
     make_result,
+    valuation_method,
 )
 
 __all__ = ["GEP_REPLACEMENT_COST", "SERVICE_QUANTITIES", "gep_replacement_cost"]
@@ -213,6 +216,27 @@ def _needs(inputs: _Inputs, services: list[str]) -> tuple[list[Problem], dict[st
     return problems, origin
 
 
+def _origin_messages(services: list[str], origin: dict[str, str]) -> tuple[Message, ...]:
+    """Where each quantity comes from, as messages (indicators by their names)."""
+    found = []
+    for service in services:
+        for name, quantity in SERVICE_QUANTITIES[service].items():
+            if name not in origin:
+                continue
+            term = Term(f"q_{name}", name)
+            if origin[name].startswith("indicators"):
+                indicators = tuple(
+                    Bilingual(CATALOGUE[i].name_zh, CATALOGUE[i].name_en) if i in CATALOGUE else i
+                    for i in quantity.indicators
+                )
+                found.append(
+                    Message.of("n_origin_indicators", "note", quantity=term, indicators=indicators)
+                )
+            else:
+                found.append(Message.of("n_origin", "note", quantity=term, origin=origin[name]))
+    return tuple(found)
+
+
 def gep_replacement_cost(
     parcels: ParcelTable,
     card: Card,
@@ -290,7 +314,7 @@ def gep_replacement_cost(
     quantities: dict[str, np.ndarray] = {}
     units: dict[str, str] = {}
     values = np.zeros((len(parcels), len(wanted)))
-    notes: list[str] = []
+    notes: list[str | Message] = []
     conversions: dict[str, object] = {}
     target_year = None
     available = set(inputs.indicators.indicator_ids) if inputs.indicators is not None else set()
@@ -317,8 +341,14 @@ def gep_replacement_cost(
             if gaps.any() and missing_policy != "error":
                 share = inputs.area_m2[gaps].sum() / inputs.area_m2.sum()
                 notes.append(
-                    f"{int(gaps.sum()):,} parcels ({share:.1%} of area) lack {name}: "
-                    f"{service} valued 0 there"
+                    Message.of(
+                        "n_quantity_missing",
+                        "note",
+                        parcels=int(gaps.sum()),
+                        share=share,
+                        quantity=Term(f"q_{name}", name),
+                        service=Term(f"svc_{service}", service),
+                    )
                 )
             amount = np.where(gaps, 0.0, amount)
             quantities[name] = amount
@@ -338,17 +368,16 @@ def gep_replacement_cost(
     )
     services["quantities"] = [", ".join(SERVICE_QUANTITIES[s]) for s in wanted]
     if basis == "t CO2":
-        notes.append("carbon price applied per t CO2 (carbon × 44/12)")
+        notes.append(Message.of("n_carbon_co2", "note"))
     uses_npp = any(
         "npp" in origin.get(name, "") or "formula" in origin.get(name, "")
         for name in ("carbon_t", "oxygen_t")
     )
     if float(card.option("nep_ratio", 1.0)) == 1.0 and uses_npp:
-        notes.append(
-            "carbon sequestration uses NPP without deducting soil respiration "
-            "(nep_ratio = 1): an upper bound"
-        )
-    notes.append("quantities from: " + "; ".join(f"{k}: {v}" for k, v in origin.items()))
+        notes.append(Message.of("n_npp_upper_bound", "note"))
+    notes.append(
+        Message.of("n_quantities_from", "note", quantities=_origin_messages(wanted, origin))
+    )
     return make_result(
         parcels=parcels,
         card=card,
@@ -373,7 +402,7 @@ def gep_replacement_cost(
 GEP_REPLACEMENT_COST = Method(
     name="gep-replacement-cost",
     kind="replacement-cost",
-    function=gep_replacement_cost,
+    function=valuation_method(gep_replacement_cost),
     summary="GEP physical quantities (storage, removal, carbon, O2, cooling, visits) × prices",
     card_kinds=("replacement-cost",),
 )

@@ -23,6 +23,7 @@ import pandas as pd
 
 from wetval.cards import Card
 from wetval.errors import CardError, ProblemCollector
+from wetval.messages import Message
 from wetval.plugins import Method
 from wetval.tables import IndicatorTable, ParcelTable
 from wetval.units import M2_PER_HA
@@ -37,6 +38,7 @@ from wetval.valuation._common import (
     make_result,
     parcel_ecosystems,
     require_indicators,
+    valuation_method,
 )
 
 __all__ = [
@@ -102,11 +104,11 @@ def standard_equivalent_one_seventh(grain_price: float, grain_yield: float) -> f
     return grain_price * grain_yield / 7.0
 
 
-def _standard_equivalent(card: Card) -> tuple[float, str]:
+def _standard_equivalent(card: Card) -> tuple[float, str | Message]:
     basis = card.option("D_basis", "given")
     if basis == "given":
         value = float(card.param("D"))
-        return value, f"D = {value:g} CNY/ha ({card.parameters['D'].description or 'card value'})"
+        return value, Message.of("n_d_given", "note", d=value)
     if basis == "net-profit":
         crops = card.table("standard_equivalent_crops")
         value = standard_equivalent_net_profit(
@@ -240,7 +242,10 @@ def xie_equivalent(
         price_year=conversion.to_year,
         conversion=conversion.as_dict(),
         notes=[
-            f"equivalent table version {table_version}; {d_note} at {card.price_year} prices",
+            Message.of(
+                "n_equivalent_table", "note", version=str(table_version), year=card.price_year or 0
+            ),
+            d_note,
             *notes,
             *adjustment_notes,
             *condition_notes,
@@ -333,7 +338,7 @@ def unit_value_table(
 XIE_EQUIVALENT = Method(
     name="xie-equivalent",
     kind="unit-value",
-    function=xie_equivalent,
+    function=valuation_method(xie_equivalent),
     summary="Xie et al. 2015 equivalent factors × D × area (谢高地当量因子法)",
     card_kinds=("unit-value",),
 )
@@ -341,7 +346,7 @@ XIE_EQUIVALENT = Method(
 UNIT_VALUE_TABLE = Method(
     name="unit-value-table",
     kind="unit-value",
-    function=unit_value_table,
+    function=valuation_method(unit_value_table),
     summary="per-type unit values × area (de Groot 2012, Costanza 2014), converted to CNY",
     card_kinds=("unit-value",),
 )

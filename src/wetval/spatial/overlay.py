@@ -1,0 +1,787 @@
+"""The red-line overlay (压占分析): which parcels a footprint takes, and how much of each.
+
+:func:`overlay` intersects a footprint (the occupation's 用地红线, or the
+restoration sites' boundaries) with the parcels, vectorised with shapely 2
+and an STRtree, and returns an :class:`Overlay`: one row per intersected piece
+with the parcel's attributes, its TBMJ and TBDLMJ, the ellipsoidal area of the
+piece, its share of the parcel and TBDLMJ prorated by that share; the
+deducted strip (KCDLBM, KCMJ prorated) is its own record, as the practice
+keeps it. Totals by land class and by ownership unit make the 压占分析表.
+:meth:`Overlay.to_parcels` gives the occupied-parcel (or restoration-parcel)
+table quota accounting takes, with ``role`` and ``project_id`` filled.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import warnings
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Literal
+
+import numpy as np
+import pandas as pd
+
+from wetval._text import text_table
+from wetval.errors import DataQualityWarning, Problem, ValidationError
+from wetval.landclass import classify
+from wetval.messages import Message
+from wetval.provenance import Provenance, frame_hash
+from wetval.results import Result
+from wetval.spatial.crs import CrsInfo, check_crs, choose_working_crs, ellipsoidal_area
+from wetval.tables import AREA_TOLERANCE_M2, LEVELS, ParcelTable
+from wetval.units import M2_PER_MU
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+
+__all__ = ["FILE_FIELDS", "SLIVER_M2", "Overlay", "overlay"]
+
+#: Pieces smaller than this [m²] are listed as slivers (and kept).
+SLIVER_M2 = 1.0
+#: Quota columns a footprint may carry to its pieces (restoration design, project type).
+_CARRIED = ("target_class", "compensated_first", "years_to_target", "risk_class", "project_type")
+
+#: Fields of :meth:`Overlay.to_file`: canonical name, Chinese name, Shapefile name (≤ 10).
+FILE_FIELDS: tuple[tuple[str, str, str], ...] = (
+    ("piece_id", "压占图斑编号", "PIECE_ID"),
+    ("parcel_id", "图斑标识码", "BSM"),
+    ("project_id", "项目编号", "XMBH"),
+    ("role", "类型", "ROLE"),
+    ("record", "记录类型", "JLLX"),
+    ("land_class", "地类编码", "DLBM"),
+    ("land_class_name", "地类名称", "DLMC"),
+    ("legal_wetland", "是否法定湿地", "SFSD"),
+    ("ownership", "权属性质", "QSXZ"),
+    ("ownership_unit", "权属单位", "QSDW"),
+    ("township_code", "乡镇代码", "XZDM"),
+    ("township", "乡镇名称", "XZMC"),
+    ("tbmj_m2", "图斑面积", "TBMJ"),
+    ("tbdlmj_m2", "图斑地类面积", "TBDLMJ"),
+    ("piece_area_m2", "压占面积", "YZMJ"),
+    ("share", "压占比例", "YZBL"),
+    ("area_m2", "压占地类面积", "YZDLMJ"),
+    ("wetland_level", "湿地等级", "SDDJ"),
+)
+_LEVEL_RANK = {level: rank for rank, level in enumerate(LEVELS)}  # national most protective
+
+
+def _error(reason: str, fix: str, source: str, rows: Sequence[Any] = ()) -> ValidationError:
+    problems = [Problem(reason=reason, row=r, column="geometry", fix=fix) for r in rows] or [
+        Problem(reason=reason, column="geometry", fix=fix)
+    ]
+    return ValidationError(problems, what="footprint", source=source)
+
+
+@dataclass(frozen=True)
+class Overlay(Result):
+    """Pieces of parcels under a footprint, with the 压占分析表 totals.
+
+    Attributes
+    ----------
+    pieces
+        One row per piece (index ``piece_id``): ``parcel_id``, ``footprint``
+        (footprint feature), ``project_id``, ``role``, ``record`` (``"parcel"``
+        or ``"deduction"`` for the KCDLBM strip), ``land_class``,
+        ``land_class_name``, ``category``, ``legal_wetland``, ``ownership``,
+        ``ownership_unit``, ``township_code``, ``township``, ``county_code``,
+        ``tbmj_m2`` and ``tbdlmj_m2`` of the parcel [m²], ``piece_area_m2``
+        (ellipsoidal area of the piece [m²], of the strip's share for a
+        deduction record), ``share`` of the parcel's geometry, ``area_m2``
+        (TBDLMJ, or KCMJ for the strip, prorated by the share [m²], after any
+        控面 adjustment), ``wetland_level``, ``important_wetland``, any
+        quota columns the footprint carries, and ``geometry_wkb`` (hex WKB in
+        the working CRS).
+    crs
+        EPSG code of the working CRS the pieces are in.
+    footprints
+        The footprint features (index: feature label): ``project_id`` and
+        ``geometry_wkb`` (hex WKB in the working CRS).
+    control
+        The 控面 adjustment: ``control_m2``, ``before_m2``, ``adjustment_m2``,
+        ``factor`` (empty when no control area was given).
+    findings
+        Findings for the reader (multi-part footprints, slivers, uncovered area,
+        the 控面 adjustment, the working CRS): ``key``, ``severity`` and ``values``
+        (JSON); see :attr:`messages`.
+    provenance
+        Input hashes, the working CRS and why, options.
+    """
+
+    pieces: pd.DataFrame
+    crs: int
+    footprints: pd.DataFrame = field(default_factory=pd.DataFrame)
+    control: dict[str, float] = field(default_factory=dict)
+    findings: pd.DataFrame = field(default_factory=pd.DataFrame)
+    synthetic: bool = False
+    provenance: Provenance = field(default_factory=Provenance)
+
+    @property
+    def messages(self) -> tuple[Message, ...]:
+        """The findings as :class:`~wetval.messages.Message` (texts in the report strings)."""
+        out = []
+        for r in self.findings.itertuples(index=False):
+            values = tuple((k, _tupled(v)) for k, v in json.loads(str(r.values)).items())
+            out.append(Message(str(r.key), values, "note" if r.severity == "note" else "warning"))
+        return tuple(out)
+
+    # ------------------------------------------------------------ tables
+    def to_frame(self) -> pd.DataFrame:
+        """The pieces (without the geometry column)."""
+        return self.pieces.drop(columns="geometry_wkb").copy()
+
+    def geometry(self) -> Any:
+        """The pieces as a GeoDataFrame in the working CRS."""
+        import geopandas
+
+        frame = self.pieces.drop(columns="geometry_wkb")
+        geoms = geopandas.GeoSeries.from_wkb(
+            self.pieces["geometry_wkb"].map(bytes.fromhex).to_numpy(), index=frame.index
+        )
+        return geopandas.GeoDataFrame(frame, geometry=geoms, crs=self.crs)
+
+    def footprint_geometry(self) -> Any:
+        """The footprint (red line or sites) as a GeoDataFrame in the working CRS."""
+        import geopandas
+
+        geoms = geopandas.GeoSeries.from_wkb(
+            self.footprints["geometry_wkb"].map(bytes.fromhex).to_numpy(),
+            index=self.footprints.index,
+        )
+        frame = self.footprints.drop(columns="geometry_wkb")
+        return geopandas.GeoDataFrame(frame, geometry=geoms, crs=self.crs)
+
+    def _totals(self, by: list[str]) -> pd.DataFrame:
+        grouped = self.pieces.groupby(by, sort=True, dropna=False, observed=True)
+        table = pd.DataFrame(
+            {
+                "pieces": grouped.size(),
+                "piece_area_m2": grouped["piece_area_m2"].sum(),
+                "area_m2": grouped["area_m2"].sum(),
+            }
+        )
+        table["area_ha"] = table["area_m2"] / 1e4
+        table["area_mu"] = table["area_m2"] / M2_PER_MU
+        return table
+
+    def by_land_class(self) -> pd.DataFrame:
+        """Totals by land class (DLBM and its name): pieces, areas [m², ha, 亩]."""
+        return self._totals(["land_class", "land_class_name"])
+
+    def by_ownership(self) -> pd.DataFrame:
+        """Totals by ownership unit (权属单位) and land class."""
+        return self._totals(["ownership_unit", "land_class"])
+
+    @property
+    def total_m2(self) -> float:
+        """Sum of the prorated land-class areas [m²]."""
+        return float(self.pieces["area_m2"].sum())
+
+    def summary(self) -> str:
+        """The 压占分析表 as text: totals by land class and by ownership unit."""
+        label = " SYNTHETIC" if self.synthetic else ""
+        classes = self.by_land_class().reset_index()
+        rows = [
+            [str(r.land_class), str(r.land_class_name), f"{r.pieces}", f"{r.area_m2:,.2f}",
+             f"{r.area_mu:,.2f}"]
+            for r in classes.itertuples(index=False)
+        ]  # fmt: skip
+        owners = [
+            [str(r.ownership_unit), str(r.land_class), f"{r.pieces}", f"{r.area_m2:,.2f}"]
+            for r in self.by_ownership().reset_index().itertuples(index=False)
+        ]
+        lines = [
+            f"Overlay 压占分析{label}: {len(self.pieces):,} pieces of "
+            f"{self.pieces['parcel_id'].nunique():,} parcels, {self.total_m2:,.2f} m² "
+            f"({self.total_m2 / M2_PER_MU:,.2f} 亩), EPSG:{self.crs}",
+            text_table(rows, ["DLBM", "地类名称", "pieces", "m²", "亩"]),
+            "By ownership unit 权属单位:",
+            text_table(owners, ["权属单位", "DLBM", "pieces", "m²"]),
+        ]
+        if self.control:
+            lines.append(
+                f"控面 control area {self.control['control_m2']:,.2f} m²: adjusted by "
+                f"{self.control['adjustment_m2']:+,.2f} m² (factor {self.control['factor']:.8f})"
+            )
+        lines += [f"  note: {m.key} {dict(m.values)}" for m in self.messages]
+        return "\n".join(lines)
+
+    def to_parcels(self) -> ParcelTable:
+        """The pieces as a parcel table for quota accounting (role and project_id filled).
+
+        Each piece is a parcel (id ``piece_id``, area ``area_m2``), so
+        :func:`wetval.quota.debits` / :func:`~wetval.quota.credits` need no
+        hand-made ``role`` or ``project_id`` column. Pieces that are not legal
+        wetland and have no level get ``general`` (they need no quota either way).
+        """
+        frame = self.pieces.drop(columns=["geometry_wkb", "category"])
+        # land that is not legal wetland needs no quota and has no wetland level; quota
+        # debits ask every occupation parcel for one, so it is marked general (0 units)
+        no_level = frame["wetland_level"].isna() & ~frame["legal_wetland"].astype(bool)
+        frame.loc[no_level, "wetland_level"] = "general"
+        frame = frame.drop(columns="legal_wetland")
+        frame = frame.rename(columns={"parcel_id": "source_parcel"})
+        frame = frame.reset_index().rename(columns={"piece_id": "parcel_id"})
+        frame.attrs["synthetic"] = self.synthetic
+        return ParcelTable.from_frame(frame, source=f"overlay (EPSG:{self.crs})")
+
+    # ------------------------------------------------------------ output
+    def to_file(self, path: str | os.PathLike[str]) -> Path:
+        """Write the pieces as GeoPackage (``.gpkg``) or Shapefile (``.shp``) in CGCS2000.
+
+        GeoPackage fields carry the canonical names and the Chinese names of
+        :data:`FILE_FIELDS` side by side; a Shapefile (10-character names) gets
+        the short 三调-style names and a ``.cpg`` (GBK).
+
+        Returns
+        -------
+        pathlib.Path
+        """
+        path = Path(path)
+        frame = self.geometry().reset_index()
+        frame["legal_wetland"] = frame["legal_wetland"].astype(bool).astype(int)
+        for column in frame.columns:
+            if isinstance(frame[column].dtype, pd.CategoricalDtype):
+                frame[column] = frame[column].astype(object)
+        suffix = path.suffix.lower()
+        if suffix == ".gpkg":
+            for canonical, zh, _ in FILE_FIELDS:
+                if canonical in frame.columns:
+                    frame[zh] = frame[canonical]
+            frame.to_file(path, layer="overlay", driver="GPKG", engine="pyogrio")
+        elif suffix == ".shp":
+            short = {c: s for c, _, s in FILE_FIELDS if c in frame.columns}
+            out = frame[[*short, "geometry"]].rename(columns=short)
+            out.to_file(path, driver="ESRI Shapefile", encoding="gbk", engine="pyogrio")
+        else:
+            raise ValueError(f"cannot write {suffix!r}: use .gpkg or .shp")
+        return path
+
+    def plot(
+        self,
+        ax: Axes | None = None,
+        *,
+        parcels: ParcelTable | None = None,
+        restoration: Overlay | None = None,
+        grades: Any = None,
+        lang: Literal["zh", "en"] = "zh",
+    ) -> Axes:
+        """The project map (:func:`wetval.spatial.maps.overlay_map`).
+
+        Red line, pieces by land class, compensating sites by grade, township
+        boundaries (with ``parcels``), scale bar, north arrow, CGCS2000 noted.
+        """
+        from wetval.spatial.maps import overlay_map
+
+        return overlay_map(
+            self, parcels=parcels, restoration=restoration, grades=grades, ax=ax, lang=lang
+        )
+
+
+def _tupled(value: Any) -> Any:
+    return tuple(value) if isinstance(value, list) else value
+
+
+# ---------------------------------------------------------------- inputs
+def _footprint_frame(footprint: Any) -> Any:
+    import geopandas
+    import shapely
+
+    if isinstance(footprint, str | os.PathLike):
+        from wetval.spatial.read import read_layer
+
+        return read_layer(footprint)
+    if isinstance(footprint, geopandas.GeoDataFrame):
+        return footprint
+    if isinstance(footprint, geopandas.GeoSeries):
+        return geopandas.GeoDataFrame(geometry=footprint)
+    if isinstance(footprint, shapely.Geometry):
+        raise ValidationError(
+            [Problem(reason="a bare shapely geometry has no CRS",
+                     fix="pass a GeoSeries/GeoDataFrame with its CRS, e.g. "
+                         "geopandas.GeoSeries([geom], crs='EPSG:4527')")],
+            what="footprint",
+        )  # fmt: skip
+    raise TypeError(f"footprint must be a path, GeoDataFrame or GeoSeries, not {type(footprint)}")
+
+
+def _check_footprint(frame: Any, source: str) -> None:
+    import shapely
+
+    geoms = frame.geometry.to_numpy()
+    labels = frame.index.to_numpy(dtype=object)
+    empty = shapely.is_missing(geoms) | shapely.is_empty(geoms)
+    if empty.any():
+        raise _error(
+            "footprint feature without geometry", "remove or redraw it", source, labels[empty]
+        )
+    polygonal = np.isin(shapely.get_type_id(geoms), [3, 6])
+    if not polygonal.all():
+        raise _error(
+            "footprint feature is not a polygon (a line or point cannot occupy land)",
+            "give the land-use boundary as polygons",
+            source,
+            labels[~polygonal],
+        )
+    invalid = ~shapely.is_valid(geoms)
+    if invalid.any():
+        reasons = shapely.is_valid_reason(geoms[invalid])
+        raise ValidationError(
+            [
+                Problem(
+                    reason=f"invalid footprint geometry: {why}",
+                    row=row,
+                    column="geometry",
+                    fix="repair it (QGIS: Fix geometries; shapely.make_valid) and check the "
+                    "repaired boundary against the approved red line",
+                )
+                for row, why in zip(labels[invalid], reasons, strict=True)
+            ],
+            what="footprint",
+            source=source,
+        )
+
+
+def _projects(frame: Any, project_id: str | None, project_field: str | None, source: str) -> Any:
+    if project_field is not None:
+        if project_field not in frame.columns:
+            raise ValidationError(
+                [Problem(reason=f"no column {project_field!r}", column=project_field,
+                         fix=f"use one of: {', '.join(map(str, frame.columns))}")],
+                what="footprint", source=source,
+            )  # fmt: skip
+        ids = frame[project_field].astype("string")
+        missing = ids.isna().to_numpy()
+        if missing.any():
+            raise ValidationError(
+                [Problem(reason="footprint feature without a project id", row=r,
+                         column=project_field, fix="fill in the project id")
+                 for r in frame.index[missing]],
+                what="footprint", source=source,
+            )  # fmt: skip
+        return ids.to_numpy(dtype=object)
+    if project_id is None:
+        raise ValidationError(
+            [Problem(reason="no project id", fix="pass project_id='P01' (one project) or "
+                     "project_field='XMBH' (a column of the footprint)")],
+            what="footprint", source=source,
+        )  # fmt: skip
+    return np.full(len(frame), str(project_id), dtype=object)
+
+
+def _parcel_geometry(parcels: ParcelTable) -> tuple[np.ndarray, Any]:
+    if not parcels.has("geometry"):
+        raise ValidationError(
+            [Problem(reason="the parcel table has no geometry", column="geometry",
+                     fix="read the layer with wetval.spatial.read_dltb (GDB, SHP, GPKG)")],
+            what="parcel table", source=parcels.source,
+        )  # fmt: skip
+    frame = parcels._frame
+    return np.asarray(frame.geometry.to_numpy()), frame.crs
+
+
+def _text_column(parcels: ParcelTable, name: str, rows: np.ndarray) -> np.ndarray:
+    if not parcels.has(name):
+        return np.full(len(rows), None, dtype=object)
+    values = pd.Series(parcels._frame[name].to_numpy()[rows]).astype(object)
+    return np.asarray(values.where(values.notna(), None).to_numpy(dtype=object))
+
+
+def _number(parcels: ParcelTable, name: str, rows: np.ndarray, default: np.ndarray) -> np.ndarray:
+    if not parcels.has(name):
+        return default
+    values = np.asarray(parcels._frame[name].to_numpy(dtype=float, na_value=np.nan)[rows])
+    return np.where(np.isnan(values), default, values)
+
+
+# ---------------------------------------------------------------- overlay
+def overlay(
+    parcels: ParcelTable,
+    footprint: Any,
+    *,
+    role: Literal["occupation", "restoration"] = "occupation",
+    project_id: str | None = None,
+    project_field: str | None = None,
+    control_area_m2: float | None = None,
+    important_wetlands: Any = None,
+    level_field: str = "wetland_level",
+    name_field: str | None = None,
+    sliver_m2: float = SLIVER_M2,
+) -> Overlay:
+    """Overlay a footprint on the parcels (压占分析).
+
+    Parameters
+    ----------
+    parcels
+        Parcels with geometry (:func:`wetval.spatial.read_dltb`).
+    footprint
+        The occupation's 用地红线 or the restoration sites' boundaries: a path,
+        GeoDataFrame or GeoSeries in CGCS2000.
+    role
+        ``"occupation"`` (occupied parcels) or ``"restoration"`` (restoration parcels).
+    project_id, project_field
+        One project id for the whole footprint, or the footprint column holding
+        each feature's project id.
+    control_area_m2
+        The red line's control area (控面) [m²]; the pieces' prorated areas are
+        scaled to sum to it and the adjustment is reported.
+    important_wetlands
+        Important-wetland polygons (path or GeoDataFrame) with a ``level_field``
+        column (national / provincial / general or the Chinese terms); each piece
+        takes the most protective level it overlaps by more than ``sliver_m2``;
+        legal wetland outside all of them (and without a level) becomes ``general``.
+    level_field, name_field
+        Columns of ``important_wetlands``: level and (optional) name.
+    sliver_m2
+        Pieces under this area [m²] are listed as slivers (and kept).
+
+    Returns
+    -------
+    Overlay
+
+    Raises
+    ------
+    wetval.errors.ValidationError
+        Parcels without geometry; footprint with no CRS, a non-CGCS2000 CRS or
+        coordinates outside its zone; empty, non-polygonal or invalid footprint
+        features; footprint features that overlap no parcel (all listed).
+
+    Warns
+    -----
+    wetval.errors.DataQualityWarning
+        Multi-part footprint features, slivers, footprint area in no parcel
+        (also in :attr:`Overlay.messages`).
+    """
+    import shapely
+
+    if role not in ("occupation", "restoration"):
+        raise ValueError(f"role must be 'occupation' or 'restoration', not {role!r}")
+    p_geoms, p_crs = _parcel_geometry(parcels)
+    p_source = parcels.source or "parcel table"
+    fp = _footprint_frame(footprint)
+    fp_source = str(fp.attrs.get("source", "footprint"))
+    p_info = check_crs(p_crs, shapely.total_bounds(p_geoms), p_source)
+    fp_info = check_crs(fp.crs, fp.total_bounds, fp_source)
+    _check_footprint(fp, fp_source)
+    fp_projects = _projects(fp, project_id, project_field, fp_source)
+
+    # one working CRS (recorded); the footprint is reprojected, the parcels only if needed
+    centre = _centre_longitude(fp)
+    working, reason = choose_working_crs({p_source: p_info, fp_source: fp_info}, centre)
+    if p_info.epsg != working.epsg:
+        p_geoms = _reproject(p_geoms, p_info, working)
+    f_geoms = np.asarray(fp.geometry.to_numpy())
+    if fp_info.epsg != working.epsg:
+        f_geoms = _reproject(f_geoms, fp_info, working)
+    messages: list[Message] = []
+
+    # parts of multi-part footprints are overlaid one by one (listed)
+    parts, part_of = shapely.get_parts(f_geoms, return_index=True)
+    fp_labels = fp.index.to_numpy(dtype=object)
+    multi = np.flatnonzero(np.bincount(part_of, minlength=len(f_geoms)) > 1)
+    if len(multi):
+        messages.append(
+            Message.of("w_overlay_multipart", features=tuple(map(str, fp_labels[multi])))
+        )
+    tree = shapely.STRtree(p_geoms)
+    part_idx, parcel_idx = tree.query(parts, predicate="intersects")
+    repaired = p_geoms[parcel_idx]
+    bad = ~shapely.is_valid(repaired)
+    if bad.any():
+        repaired = repaired.copy()
+        repaired[bad] = shapely.make_valid(repaired[bad])
+    pieces = _polygonal(shapely.intersection(repaired, parts[part_idx]))
+    piece_area = ellipsoidal_area(pieces, working.epsg)
+    keep = piece_area > 0  # boundary contacts (lines, points) are not pieces
+    part_idx, parcel_idx, pieces, piece_area = (
+        part_idx[keep], parcel_idx[keep], pieces[keep], piece_area[keep]
+    )  # fmt: skip
+    touched = np.zeros(len(f_geoms), dtype=bool)
+    touched[part_of[part_idx]] = True
+    if not touched.all():
+        raise _error(
+            "footprint feature overlaps no parcel of the layer (wrong layer, wrong county, or "
+            "coordinates shifted?)",
+            "check that the footprint and the parcel layer cover the same place",
+            fp_source,
+            fp_labels[~touched],
+        )
+    part_area = ellipsoidal_area(parts, working.epsg)
+    covered = np.bincount(part_idx, weights=piece_area, minlength=len(parts))
+    uncovered = float(np.sum(np.maximum(part_area - covered, 0.0)))
+    if uncovered > max(sliver_m2, AREA_TOLERANCE_M2):  # below 0.01 m² it is rounding
+        messages.append(Message.of("w_overlay_uncovered", area_m2=uncovered))
+
+    table = _piece_table(parcels, parcel_idx, p_geoms, piece_area, working)
+    table["footprint"] = [str(v) for v in fp_labels[part_of[part_idx]]]
+    table["project_id"] = fp_projects[part_of[part_idx]]
+    table["role"] = role
+    for column in _CARRIED:
+        if column in fp.columns:
+            table[column] = fp[column].to_numpy()[part_of[part_idx]]
+    table["geometry_wkb"] = shapely.to_wkb(pieces, hex=True)
+    table = _with_deductions(table)
+    table = _name_pieces(table)
+    if important_wetlands is not None:
+        _set_levels(table, pieces, important_wetlands, working, level_field, name_field, sliver_m2)
+    slivers = table.index[(table["record"] == "parcel") & (table["piece_area_m2"] < sliver_m2)]
+    if len(slivers):
+        messages.append(
+            Message.of(
+                "w_overlay_slivers",
+                count=len(slivers),
+                sliver_m2=sliver_m2,
+                pieces=tuple(map(str, slivers[:20])),
+            )
+        )
+    control: dict[str, float] = {}
+    if control_area_m2 is not None:
+        before = float(table["area_m2"].sum())
+        factor = float(control_area_m2) / before
+        table["area_m2"] = table["area_m2"] * factor
+        control = {
+            "control_m2": float(control_area_m2),
+            "before_m2": before,
+            "adjustment_m2": float(control_area_m2) - before,
+            "factor": factor,
+        }
+        messages.append(Message.of("n_overlay_control", "note", **control))
+    messages.append(Message.of("n_overlay_crs", "note", reason=reason))
+    for message in messages:
+        if message.severity == "warning":
+            warnings.warn(
+                f"overlay of {fp_source}: {message.key} {dict(message.values)}",
+                DataQualityWarning,
+                stacklevel=2,
+            )
+    provenance = Provenance(
+        method="wetval.spatial.overlay",
+        inputs={"parcels": parcels.hash, "footprint": _geometry_hash(fp)},
+        options={
+            "role": role,
+            "working_crs": working.name,
+            "crs_choice": reason,
+            "sliver_m2": sliver_m2,
+            "control_area_m2": control_area_m2,
+            "area": "ellipsoidal (CGCS2000)",
+        },
+    )
+    findings = pd.DataFrame(
+        {
+            "key": [m.key for m in messages],
+            "severity": [m.severity for m in messages],
+            "values": [json.dumps(dict(m.values), ensure_ascii=False) for m in messages],
+        }
+    )
+    footprints = pd.DataFrame(
+        {"project_id": fp_projects, "geometry_wkb": shapely.to_wkb(f_geoms, hex=True)},
+        index=pd.Index([str(v) for v in fp_labels], name="footprint"),
+    )
+    return Overlay(
+        pieces=table,
+        crs=working.epsg,
+        footprints=footprints,
+        control=control,
+        findings=findings,
+        synthetic=parcels.synthetic,
+        provenance=provenance,
+    )
+
+
+def _centre_longitude(frame: Any) -> float:
+    import pyproj
+
+    minx, miny, maxx, maxy = frame.total_bounds
+    transformer = pyproj.Transformer.from_crs(frame.crs, 4490, always_xy=True)
+    lon, _ = transformer.transform((minx + maxx) / 2, (miny + maxy) / 2)
+    return float(lon)
+
+
+def _reproject(geoms: np.ndarray, source: CrsInfo, target: CrsInfo) -> np.ndarray:
+    import pyproj
+    import shapely
+
+    transformer = pyproj.Transformer.from_crs(source.epsg, target.epsg, always_xy=True)
+    return np.asarray(
+        shapely.transform(geoms, lambda xy: np.column_stack(transformer.transform(*xy.T)))
+    )
+
+
+def _polygonal(geoms: np.ndarray) -> np.ndarray:
+    """The polygonal part of each intersection (drops lines and points of collections)."""
+    import shapely
+
+    types = shapely.get_type_id(geoms)
+    mixed = types == 7  # GeometryCollection
+    if not mixed.any():
+        return geoms
+    out = geoms.copy()
+    parts, index = shapely.get_parts(geoms[mixed], return_index=True)
+    polygon = np.isin(shapely.get_type_id(parts), [3, 6])
+    polys, owner = shapely.get_parts(parts[polygon], return_index=True)
+    full = np.full(int(mixed.sum()), shapely.Polygon(), dtype=object)
+    if len(polys):
+        shapely.multipolygons(polys, indices=index[polygon][owner], out=full)
+    out[mixed] = full
+    return out
+
+
+def _piece_table(
+    parcels: ParcelTable,
+    rows: np.ndarray,
+    p_geoms: np.ndarray,
+    piece_area: np.ndarray,
+    working: CrsInfo,
+) -> pd.DataFrame:
+    unique, inverse = np.unique(rows, return_inverse=True)
+    parcel_area = ellipsoidal_area(p_geoms[unique], working.epsg)[inverse]
+    share = np.minimum(piece_area / parcel_area, 1.0)
+    tbdlmj = parcels.column("area_m2")[rows]
+    tbmj = _number(parcels, "tbmj_m2", rows, tbdlmj)
+    kcmj = _number(parcels, "kcmj_m2", rows, np.zeros(len(rows)))
+    classes = classify(pd.Series(_text_column(parcels, "land_class", rows)), parcels.scheme)
+    owner = _text_column(parcels, "QSDWMC", rows)
+    owner_code = _text_column(parcels, "QSDWDM", rows)
+    location = _text_column(parcels, "location_code", rows)
+    ownership_unit = np.where(pd.isna(owner), np.where(pd.isna(owner_code), location, owner_code),
+                              owner)  # fmt: skip
+    names = _text_column(parcels, "land_class_name", rows)
+    names = np.where(pd.isna(names), classes["name_zh"].to_numpy(dtype=object), names)
+    return pd.DataFrame(
+        {
+            "parcel_id": parcels.ids.to_numpy(dtype=object)[rows],
+            "record": "parcel",
+            "land_class": _text_column(parcels, "land_class", rows),
+            "land_class_name": names,
+            "category": classes["category"].to_numpy(dtype=object),
+            "legal_wetland": classes["legal_wetland"].to_numpy(dtype=bool),
+            "ownership": _text_column(parcels, "ownership", rows),
+            "ownership_unit": ownership_unit,
+            "township_code": _text_column(parcels, "township_code", rows),
+            "township": _text_column(parcels, "township", rows),
+            "county_code": _text_column(parcels, "county_code", rows),
+            "tbmj_m2": tbmj,
+            "tbdlmj_m2": tbdlmj,
+            "kcmj_m2": kcmj,
+            "deducted_class": _text_column(parcels, "deducted_class", rows),
+            "piece_area_m2": piece_area,
+            "share": share,
+            "area_m2": tbdlmj * share,
+            "wetland_level": _text_column(parcels, "wetland_level", rows),
+            "important_wetland": _text_column(parcels, "important_wetland", rows),
+        }
+    )
+
+
+def _with_deductions(table: pd.DataFrame) -> pd.DataFrame:
+    """The deducted strip (KCDLBM, KCMJ × share) of each piece as its own record."""
+    strip = table[(table["kcmj_m2"] > 0)].copy()
+    if strip.empty:
+        return table.drop(columns=["kcmj_m2", "deducted_class"])
+    strip["record"] = "deduction"
+    strip["land_class"] = strip["deducted_class"].where(strip["deducted_class"].notna(), "1203")
+    info = classify(pd.Series(strip["land_class"].to_numpy(dtype=object)), "sandiao")
+    strip["land_class_name"] = info["name_zh"].to_numpy(dtype=object)
+    strip["category"] = info["category"].to_numpy(dtype=object)
+    strip["legal_wetland"] = info["legal_wetland"].to_numpy(dtype=bool)
+    strip["area_m2"] = strip["kcmj_m2"] * strip["share"]
+    # the strip's part of the piece's ground, in proportion to KCMJ / TBMJ
+    strip["piece_area_m2"] = strip["piece_area_m2"] * strip["kcmj_m2"] / strip["tbmj_m2"]
+    parcel_rows = table.copy()
+    has_strip = parcel_rows["kcmj_m2"] > 0
+    parcel_rows.loc[has_strip, "piece_area_m2"] = parcel_rows.loc[has_strip, "piece_area_m2"] * (
+        1 - parcel_rows.loc[has_strip, "kcmj_m2"] / parcel_rows.loc[has_strip, "tbmj_m2"]
+    )
+    both = pd.concat([parcel_rows, strip], ignore_index=True)
+    both["_order"] = np.r_[np.arange(len(parcel_rows)), np.flatnonzero(has_strip.to_numpy())]
+    both = both.sort_values(["_order", "record"], kind="stable", ascending=[True, False])
+    return both.drop(columns=["kcmj_m2", "deducted_class", "_order"])
+
+
+def _owner(table: pd.DataFrame) -> np.ndarray:
+    """Position among the parcel records of each row's piece (strips follow their piece)."""
+    return np.asarray(np.cumsum(table["record"].to_numpy() == "parcel") - 1)
+
+
+def _name_pieces(table: pd.DataFrame) -> pd.DataFrame:
+    """Piece ids: ``project:parcel`` (``-2``, ``-3`` … for further parts; ``-KC`` for strips)."""
+    parcel_rows = (table["record"] == "parcel").to_numpy()
+    base = (table["project_id"].astype(str) + ":" + table["parcel_id"].astype(str))[parcel_rows]
+    number = base.groupby(base.to_numpy()).cumcount().to_numpy() + 1
+    piece = base.to_numpy(dtype=object) + np.where(number > 1, "-" + number.astype(str), "")
+    ids = piece[_owner(table)] + np.where(parcel_rows, "", "-KC")
+    out = table.copy()
+    out.index = pd.Index(ids.astype(object), name="piece_id")
+    return out
+
+
+def _set_levels(
+    table: pd.DataFrame,
+    pieces: np.ndarray,
+    important: Any,
+    working: CrsInfo,
+    level_field: str,
+    name_field: str | None,
+    sliver_m2: float,
+) -> None:
+    """Most protective important-wetland level each piece overlaps (in place)."""
+    import shapely
+
+    from wetval.tables import _LEVEL_ALIASES
+
+    frame = _footprint_frame(important)
+    source = str(frame.attrs.get("source", "important wetlands"))
+    info = check_crs(frame.crs, frame.total_bounds, source)
+    geoms = np.asarray(frame.geometry.to_numpy())
+    if info.epsg != working.epsg:
+        geoms = _reproject(geoms, info, working)
+    if level_field not in frame.columns:
+        raise ValidationError(
+            [Problem(reason=f"no level column {level_field!r}", column=level_field,
+                     fix="pass level_field= naming the column with the wetland level")],
+            what="important wetlands", source=source,
+        )  # fmt: skip
+    raw = frame[level_field].astype(str).str.strip()
+    levels = raw.map(lambda v: _LEVEL_ALIASES.get(v, v.lower())).to_numpy(dtype=object)
+    unknown = ~np.isin(levels, LEVELS)
+    if unknown.any():
+        raise ValidationError(
+            [Problem(reason=f"not one of {', '.join(LEVELS)}", row=r, column=level_field, value=v,
+                     fix="use national / provincial / general or 国家重要湿地 / 省级重要湿地")
+             for r, v in zip(frame.index[unknown], raw[unknown], strict=True)],
+            what="important wetlands", source=source,
+        )  # fmt: skip
+    tree = shapely.STRtree(geoms)
+    piece_idx, wet_idx = tree.query(pieces, predicate="intersects")
+    area = ellipsoidal_area(shapely.intersection(pieces[piece_idx], geoms[wet_idx]), working.epsg)
+    real = area > sliver_m2
+    piece_idx, wet_idx = piece_idx[real], wet_idx[real]
+    rank = np.array([_LEVEL_RANK[v] for v in levels[wet_idx]], dtype=int)
+    order = np.lexsort((rank, piece_idx))
+    first = np.r_[True, piece_idx[order][1:] != piece_idx[order][:-1]]
+    chosen_piece = piece_idx[order][first]
+    chosen_wet = wet_idx[order][first]
+    wet_of_piece = np.full(len(pieces), -1)
+    wet_of_piece[chosen_piece] = chosen_wet
+    wet = wet_of_piece[_owner(table)]  # strips inherit the level of their piece
+    hit = wet >= 0
+    level = table["wetland_level"].to_numpy(dtype=object).copy()
+    names = table["important_wetland"].to_numpy(dtype=object).copy()
+    level[hit] = levels[wet[hit]]
+    # on the lists' evidence, legal wetland outside every important wetland is general wetland
+    general = ~hit & pd.isna(level) & table["legal_wetland"].to_numpy(dtype=bool)
+    level[general] = "general"
+    if name_field is not None and name_field in frame.columns:
+        names[hit] = frame[name_field].to_numpy(dtype=object)[wet[hit]]
+    table["wetland_level"] = level
+    table["important_wetland"] = names
+
+
+def _geometry_hash(frame: Any) -> str:
+    import shapely
+
+    data = frame.drop(columns=frame.geometry.name).copy()
+    data["__wkb__"] = shapely.to_wkb(frame.geometry.to_numpy(), hex=True)
+    return frame_hash(pd.DataFrame(data))
