@@ -3,9 +3,9 @@
 :func:`statement_frame` builds one statement as a table with Chinese or
 English headers (the labels below); :func:`write_statement` writes it as
 XLSX (openpyxl) or CSV. Text that a spreadsheet would run as a formula
-(starting with ``=``, ``+``, ``-`` or ``@``) is written as text: in XLSX as a
-string cell with the quote prefix, in CSV behind a leading apostrophe
-(OWASP's advice on CSV injection).
+(starting with ``=``, ``+``, ``-`` or ``@``) is written as text by
+:mod:`wetval.spreadsheet`: in XLSX as a string cell with the quote prefix, in
+CSV behind a leading apostrophe (OWASP's advice on CSV injection).
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any, Literal
 import pandas as pd
 
 from wetval.errors import Problem, ValidationError
+from wetval.spreadsheet import defuse_frame, text_cells
 
 if TYPE_CHECKING:
     from wetval.registry.core import Registry
@@ -85,8 +86,6 @@ _COLUMNS: dict[str, list[str]] = {
                 "not_decreased"],
 }  # fmt: skip
 
-_FORMULA_START = ("=", "+", "-", "@")
-
 
 def statement_frame(registry: Registry, kind: str, lang: Lang = "zh") -> pd.DataFrame:
     """One statement as a table with ``lang`` headers (see :data:`STATEMENTS`).
@@ -134,11 +133,8 @@ def write_statement(registry: Registry, kind: str, target: Path, lang: Lang = "z
         buffer = io.StringIO()
         writer = csv.writer(buffer)
         writer.writerow(frame.columns)
-        for row in frame.itertuples(index=False):
-            writer.writerow(
-                "'" + v if isinstance(v, str) and v.startswith(_FORMULA_START) else _cell(v)
-                for v in row
-            )
+        for row in defuse_frame(frame, index=False).itertuples(index=False):
+            writer.writerow(_cell(v) for v in row)
         return buffer.getvalue().encode("utf-8-sig")
     if suffix != ".xlsx":
         raise ValidationError(
@@ -155,10 +151,7 @@ def write_statement(registry: Registry, kind: str, target: Path, lang: Lang = "z
     sheet.append(list(frame.columns))
     for row in frame.itertuples(index=False):
         sheet.append([_cell(v) for v in row])
-        for cell in sheet[sheet.max_row]:
-            if isinstance(cell.value, str) and cell.value.startswith(_FORMULA_START):
-                cell.data_type = "s"
-                cell.quotePrefix = True
+    text_cells(sheet)
     buffer_bytes = io.BytesIO()
     book.save(buffer_bytes)
     return buffer_bytes.getvalue()
