@@ -26,8 +26,8 @@ from wetval.report.document import Figure, ReportDocument
 if TYPE_CHECKING:
     from wetval.assess import Assessment
     from wetval.cards import Card
-    from wetval.report.strings import Lang
     from wetval.review import ReviewRecord
+    from wetval.strings import Lang
 
 __all__ = ["FORMATS", "is_run_file", "render", "write_reports"]
 

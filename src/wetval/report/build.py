@@ -18,7 +18,7 @@ import pandas as pd
 
 from wetval.cards import Card, load_card
 from wetval.indicators import CATALOGUE
-from wetval.messages import Message
+from wetval.messages import Message, say
 from wetval.plotting import axes
 from wetval.provenance import CardRef
 from wetval.report.charts import figure_block
@@ -35,7 +35,7 @@ from wetval.report.document import (
 )
 from wetval.report.first_page import first_page
 from wetval.report.legal import LegalBasisBody, legal_basis
-from wetval.report.strings import Lang, known, say, tr
+from wetval.strings import Lang, known, tr
 from wetval.units import M2_PER_HA
 
 if TYPE_CHECKING:

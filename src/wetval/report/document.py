@@ -198,7 +198,7 @@ class ReportDocument:
 
         From :attr:`labels`, else the strings table's text in :attr:`lang`.
         """
-        from wetval.report.strings import known, tr
+        from wetval.strings import known, tr
 
         text = self.labels.get(key) or (tr(key, self.lang) if known(key) else key)
         return text.format(**values) if values else text

@@ -1,6 +1,6 @@
 """Maps of a project (matplotlib): red line, occupied pieces, compensating sites, townships.
 
-Every text comes from the report strings (:mod:`wetval.report.strings`) in the
+Every text comes from the report strings (:mod:`wetval.strings`) in the
 reader's language and is drawn with the bundled CJK font
 (:func:`wetval.plotting.axes`). Coordinates are the overlay's CGCS2000
 Gauss–Krüger metres, so the scale bar is true at the central meridian (the
@@ -48,7 +48,7 @@ def scale_bar(ax: Axes, *, lang: Literal["zh", "en"] = "zh") -> None:
     ax.plot([bx, bx + length], [by, by], color="black", linewidth=3, solid_capstyle="butt")
     label = f"{length / 1000:g} km" if length >= 1000 else f"{length:g} m"
     ax.text(bx + length / 2, by + 0.015 * (y1 - y0), label, ha="center", va="bottom", fontsize=8)
-    from wetval.report.strings import tr
+    from wetval.strings import tr
 
     nx, ny = x0 + 0.93 * (x1 - x0), y0 + 0.82 * (y1 - y0)
     ax.annotate(
@@ -63,7 +63,7 @@ def scale_bar(ax: Axes, *, lang: Literal["zh", "en"] = "zh") -> None:
 
 
 def _finish(ax: Axes, crs: int, synthetic: bool, title_key: str, lang: Literal["zh", "en"]) -> None:
-    from wetval.report.strings import tr
+    from wetval.strings import tr
 
     ax.set_aspect("equal")
     ax.set_xticks([])
@@ -139,7 +139,7 @@ def overlay_map(
     import matplotlib.patches as mpatches
     from matplotlib import colormaps
 
-    from wetval.report.strings import tr
+    from wetval.strings import tr
 
     ax = axes(ax, figsize=(8.0, 7.0))
     pieces = result.geometry()
@@ -224,7 +224,7 @@ def county_map(
     """
     import geopandas
 
-    from wetval.report.strings import tr
+    from wetval.strings import tr
 
     ax = axes(ax, figsize=(7.0, 7.0))
     frame = parcels._frame

@@ -4,12 +4,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Literal
 
-from wetval.spatial.strings import SPATIAL_STRINGS
-
 if TYPE_CHECKING:
-    from wetval.messages import Message
+    pass
 
-__all__ = ["Lang", "known", "say", "tr"]
+__all__ = ["Lang", "known", "tr"]
 
 Lang = Literal["zh", "en"]
 
@@ -967,7 +965,48 @@ _STRINGS: dict[str, tuple[str, str]] = {
     "svc_recreation": ("休闲游憩", "recreation"),
 }
 
-_STRINGS.update(SPATIAL_STRINGS)
+#: Strings of the spatial results (wetval.spatial: overlay tables, maps).
+_SPATIAL_STRINGS: dict[str, tuple[str, str]] = {
+    "s_overlay": ("压占分析", "Overlay of the land-use boundary (压占分析)"),
+    "map_title_occupation": ("项目用地红线与压占地类图", "Project red line and occupied land"),
+    "map_title_county": ("县域位置图", "County overview"),
+    "map_red_line": ("用地红线", "Red line (land-use boundary)"),
+    "map_restoration": ("补充（修复）地块", "Compensating (restoration) sites"),
+    "map_township": ("乡镇界", "Township boundary"),
+    "map_crs": ("坐标系：2000国家大地坐标系（CGCS2000）{crs}", "CRS: CGCS2000 {crs}"),
+    "map_north": ("北", "N"),
+    "map_synthetic": ("合成（SYNTHETIC）示例数据", "SYNTHETIC sample data"),
+    "map_grade": ("质量等级 {grade}", "Condition grade {grade}"),
+    "col_piece_id": ("压占图斑编号", "Piece"),
+    "col_parcel_id": ("图斑标识码", "Parcel"),
+    "col_land_class": ("地类编码", "Land class"),
+    "col_land_class_name": ("地类名称", "Land-class name"),
+    "col_ownership_unit": ("权属单位", "Ownership unit"),
+    "col_piece_area": ("压占面积（m²）", "Overlapped area (m²)"),
+    "col_share": ("压占比例", "Share of parcel"),
+    "col_prorated": ("压占地类面积（m²）", "Prorated land-class area (m²)"),
+    "w_overlay_multipart": (
+        "用地范围 {features} 为多部件要素，已按各部件分别叠加。",
+        "Footprint features {features} are multi-part; each part is overlaid.",
+    ),
+    "w_overlay_slivers": (
+        "{count} 个压占图斑面积小于 {sliver_m2} m²（碎片），已保留：{pieces}。",
+        "{count} pieces are smaller than {sliver_m2} m² (slivers) and are kept: {pieces}.",
+    ),
+    "w_overlay_uncovered": (
+        "用地范围中有 {area_m2:,.2f} m² 不在任何地类图斑内（图层范围之外或有缝隙）。",
+        "{area_m2:,.2f} m² of the footprint lie in no parcel (outside the layer or in gaps).",
+    ),
+    "n_overlay_control": (
+        "压占面积按控制面积（控面）{control_m2:,.2f} m² 调整：差值 {adjustment_m2:,.2f} m²，"
+        "系数 {factor:.8f}。",
+        "Pieces adjusted to the control area (控面) of {control_m2:,.2f} m²: difference "
+        "{adjustment_m2:,.2f} m², factor {factor:.8f}.",
+    ),
+    "n_overlay_crs": ("叠加坐标系：{reason}", "Overlay CRS: {reason}"),
+}
+
+_STRINGS.update(_SPATIAL_STRINGS)
 
 
 def known(key: str) -> bool:
@@ -986,46 +1025,3 @@ def tr(key: str, lang: Lang, **values: object) -> str:
     zh, en = _STRINGS[key]
     text = zh if lang == "zh" else en
     return text.format(**values) if values else text
-
-
-def _value_text(value: object, lang: Lang) -> object:
-    """A message value as the reader sees it: terms translated, lists joined, flags as yes/no."""
-    from wetval.messages import Bilingual, Term
-
-    if isinstance(value, Term):
-        return tr(value.key, lang) if known(value.key) else value.fallback
-    if isinstance(value, Bilingual):
-        return value.zh if lang == "zh" else value.en
-    from wetval.messages import Message
-
-    if isinstance(value, Message):
-        return say(value, lang)
-    if isinstance(value, bool):
-        return tr("yes" if value else "no", lang)
-    if isinstance(value, tuple | list):
-        return ("、" if lang == "zh" else ", ").join(str(_value_text(v, lang)) for v in value)
-    return value
-
-
-#: Count values → the English noun that agrees with them (``{parcels_word}``, ``{items_word}``).
-_NOUNS = {"parcels": ("parcels_word", "parcel", "parcels"), "n": ("items_word", "item", "items")}
-
-
-def _plural_words(message: Message) -> dict[str, str]:
-    """``{noun}_word`` for each count value: the English noun in the number the count needs."""
-    words = {}
-    for name, value in message.values:
-        if name in _NOUNS and isinstance(value, int) and not isinstance(value, bool):
-            word, singular, plural = _NOUNS[name]
-            words[word] = singular if value == 1 else plural
-    return words
-
-
-def say(message: Message, lang: Lang) -> str:
-    """The text of a :class:`~wetval.messages.Message` in ``lang``, its values formatted.
-
-    English texts may write ``{parcels_word}`` (``parcel``/``parcels``) or
-    ``{items_word}`` to agree with the count ``parcels`` or ``n``.
-    """
-    values = {k: _value_text(v, lang) for k, v in message.values}
-    return tr(message.key, lang, **(_plural_words(message) | values))
