@@ -65,7 +65,7 @@ def main() -> None:
     from wetval.condition import score
     from wetval.datasets import sample_plans, synthetic_county
     from wetval.pricing import price_draws, price_quota, pricing_inputs
-    from wetval.quota import balance, credits
+    from wetval.quota import account_credits, balance
     from wetval.valuation import value
 
     county = synthetic_county(n, seed=7)
@@ -73,7 +73,7 @@ def main() -> None:
     condition = score(indicators, "jiangxi-db36-2134", parcels=parcels)
     quota_bench.N_QUOTA = n
     q_parcels, q_condition, q_services = quota_bench.quota_inputs.__wrapped__()
-    q_credits = credits(q_parcels, q_condition)
+    q_credits = account_credits(q_parcels, q_condition)
     prepared = pricing_inputs(q_credits, services=q_services, valuation_date="2024-12-31")
     accounts = quota_bench._county(100_000, 10_000)
 
@@ -124,7 +124,7 @@ def main() -> None:
             lambda: score(indicators, "jiangxi-db36-2134", parcels=parcels),
             score_floor,
         ),
-        "credits": (lambda: credits(q_parcels, q_condition), credits_floor),
+        "credits": (lambda: account_credits(q_parcels, q_condition), credits_floor),
         "price_quota": (
             lambda: price_quota(q_credits, services=q_services, valuation_date="2024-12-31"),
             price_floor,

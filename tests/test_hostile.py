@@ -788,7 +788,7 @@ def _entries() -> dict[str, object]:
     from wetval.assess import assess
     from wetval.condition import score
     from wetval.pricing import price_quota
-    from wetval.quota import balance, credits
+    from wetval.quota import account_credits, balance
     from wetval.report import write_reports
     from wetval.screening import screen
     from wetval.uncertainty import monte_carlo
@@ -799,7 +799,7 @@ def _entries() -> dict[str, object]:
         "score": lambda x: score(x, "jiangxi-db36-2134"),
         "screen": lambda x: screen(x, county.indicators),  # type: ignore[attr-defined]
         "value": lambda x: value(x, "xie2015"),
-        "credits": lambda x: credits(x, None),
+        "credits": lambda x: account_credits(x, None),
         "balance": lambda x: balance(x, None),
         "price_quota": lambda x: price_quota(x),
         "monte_carlo": lambda x: monte_carlo(x, draws=10, seed=1),

@@ -15,7 +15,7 @@ from wetval import scale  # noqa: E402
 from wetval.condition import score  # noqa: E402
 from wetval.datasets._synthetic import generate_frames  # noqa: E402
 from wetval.errors import WetvalError  # noqa: E402
-from wetval.quota import credits  # noqa: E402
+from wetval.quota import account_credits  # noqa: E402
 from wetval.screening import screen  # noqa: E402
 from wetval.tables import IndicatorTable, ParcelTable  # noqa: E402
 from wetval.valuation import value  # noqa: E402
@@ -55,7 +55,7 @@ def _in_memory(parcels: pd.DataFrame, indicators: pd.DataFrame) -> dict[str, pd.
         .rename("value_cny")
         .to_frame(),
         "reserves": screen(table, measured).parcels,
-        "credits": credits(sub, condition).table,
+        "credits": account_credits(sub, condition).table,
     }
 
 

@@ -73,7 +73,7 @@ def test_the_deducted_strip_is_its_own_record(parcels) -> None:
 
 
 def test_to_parcels_feeds_quota_debits(parcels) -> None:
-    from wetval.quota import debits
+    from wetval.quota import account_debits
 
     important = red_line((0, 0, 60, 60))
     important["level"] = ["provincial"]
@@ -90,7 +90,7 @@ def test_to_parcels_feeds_quota_debits(parcels) -> None:
     np.testing.assert_allclose(table.area("m2"), result.pieces["area_m2"])
     condition = pd.DataFrame({"grade": "良", "index": 0.7}, index=table.ids)
     projects = pd.DataFrame({"project_id": ["P01"], "project_type": ["transport"]})
-    owed = debits(table, condition, "quota-jinxian", projects=projects)
+    owed = account_debits(table, condition, "quota-jinxian", projects=projects)
     legal = owed.table["needs_quota"]
     assert legal.any()
     assert (owed.table.loc[legal, "units"] > 0).all()

@@ -292,7 +292,7 @@ def price_quota(
     Parameters
     ----------
     credits
-        Quota credits (:func:`wetval.quota.credits`); parcels with units > 0 are priced.
+        Quota credits (:func:`wetval.quota.account_credits`); parcels with units > 0 are priced.
     card
         A ``pricing`` card or id (default ``pricing-jinxian``).
     plans

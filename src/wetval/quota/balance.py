@@ -367,9 +367,9 @@ def balance(
     Parameters
     ----------
     credits
-        From :func:`wetval.quota.credits`.
+        From :func:`wetval.quota.account_credits`.
     debits
-        From :func:`wetval.quota.debits`; must use the same card as ``credits``.
+        From :func:`wetval.quota.account_debits`; must use the same card as ``credits``.
     ledger
         The quota ledger opened from these credits
         (:meth:`QuotaLedger.from_credits`). When given, only the units it holds

@@ -5,7 +5,7 @@ reserve-resource census and quota credits — run partition by partition over a
 partitioned Parquet dataset with the SAME functions as the in-memory path
 (:func:`wetval.read_parcels`, :func:`wetval.condition.score`,
 :func:`wetval.valuation.value`, :func:`wetval.screening.screen`,
-:func:`wetval.quota.credits`); Dask only schedules them. Each partition's
+:func:`wetval.quota.account_credits`); Dask only schedules them. Each partition's
 results are written as Parquet, and county and province summaries are reduced
 from the partitions' summaries.
 
@@ -251,7 +251,7 @@ def _stage_results(
     from wetval.condition import score
     from wetval.io import read_indicators, read_parcels
     from wetval.landclass import classify
-    from wetval.quota import credits
+    from wetval.quota import account_credits
     from wetval.screening import screen
     from wetval.tables import ParcelTable
     from wetval.valuation import value
@@ -291,7 +291,7 @@ def _stage_results(
             sub = ParcelTable.from_frame(
                 frame[restoration].reset_index(), scheme=parcels.scheme, source=parcels.source
             )
-            quota = credits(sub, condition, cards["quota"])
+            quota = account_credits(sub, condition, cards["quota"])
             results["credits"] = _plain_columns(quota.table)
             positions = parcels.ids.get_indexer(quota.table.index)
             units[positions] = quota.table["units"].to_numpy(dtype=float)

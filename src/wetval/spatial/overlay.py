@@ -212,7 +212,7 @@ class Overlay(Result):
         """The pieces as a parcel table for quota accounting (role and project_id filled).
 
         Each piece is a parcel (id ``piece_id``, area ``area_m2``), so
-        :func:`wetval.quota.debits` / :func:`~wetval.quota.credits` need no
+        :func:`wetval.quota.account_debits` / :func:`~wetval.quota.account_credits` need no
         hand-made ``role`` or ``project_id`` column. Pieces that are not legal
         wetland and have no level get ``general`` (they need no quota either way).
         """
