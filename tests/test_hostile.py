@@ -799,7 +799,7 @@ def _entries() -> dict[str, object]:
         "score": lambda x: score(x, "jiangxi-db36-2134"),
         "screen": lambda x: screen(x, county.indicators),  # type: ignore[attr-defined]
         "value": lambda x: value(x, "xie2015"),
-        "credits": lambda x: account_credits(x, None),
+        "account_credits": lambda x: account_credits(x, None),
         "balance": lambda x: balance(x, None),
         "price_quota": lambda x: price_quota(x),
         "monte_carlo": lambda x: monte_carlo(x, draws=10, seed=1),
@@ -811,7 +811,7 @@ def _entries() -> dict[str, object]:
 @pytest.mark.parametrize(
     "entry",
     [
-        "score", "screen", "value", "credits", "balance", "price_quota", "monte_carlo",
+        "score", "screen", "value", "account_credits", "balance", "price_quota", "monte_carlo",
         "assess", "write_reports",
     ],
 )  # fmt: skip

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
 from wetval._deprecation import forward
+from wetval.boundary import accept
 from wetval.errors import DependencyError
 from wetval.report.document import Figure, ReportDocument
 
@@ -139,8 +140,15 @@ def write_reports(
             legal=legal,
             project_map=project_map,
         )
+    documents = (
+        list(source) if isinstance(source, Iterable) and not isinstance(source, str | bytes) else []
+    )
+    if not documents or not all(isinstance(document, ReportDocument) for document in documents):
+        from wetval.assess import Assessment
+
+        accept(source, (Assessment, ReportDocument), "source")
     return _write_documents(
-        source, directory, stem=stem, formats=FORMATS if formats is None else formats
+        documents, directory, stem=stem, formats=FORMATS if formats is None else formats
     )
 
 
