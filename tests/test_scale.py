@@ -114,6 +114,8 @@ def test_finished_partitions_are_not_redone(raw, tmp_path: Path) -> None:  # typ
     part = tmp_path / "data" / "parcels" / f"{first.partitions[0]}.parquet"
     frame = pd.read_parquet(part)
     frame.loc[0, "TBMJ"] = float(frame.loc[0, "TBMJ"]) + 1.0
+    if "TBDLMJ" in frame:  # keep the survey's TBDLMJ = TBMJ − KCMJ rule
+        frame.loc[0, "TBDLMJ"] = float(frame.loc[0, "TBDLMJ"]) + 1.0
     frame.to_parquet(part, index=False)
     assert scale.run(tmp_path / "data", tmp_path / "out").skipped == (first.partitions[1],)
 
