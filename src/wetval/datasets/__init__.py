@@ -274,16 +274,9 @@ def sample_project(*, spatial: bool = False) -> AssessmentSpec:
     if spatial:
         return _spatial_project()
     county = sample_county()
-    occupation = county.projects.set_index("project_id").loc["P01"]
     return AssessmentSpec(
-        project=ProjectSpec(
-            name=f"{occupation['name_zh']} 湿地占补平衡指标评估 / wetland quota assessment",
-            applicant=str(occupation["applicant"]),
-            assessor="示例评估机构 Example Appraisal Co. (SYNTHETIC)",
-            township=str(occupation["township"]),
-            occupation_project="P01",
-            date=dt.date(2024, 12, 31),
-            description="SYNTHETIC demonstration on data modelled on 进贤县; not real survey data.",
+        project=_sample_occupation(
+            county, "SYNTHETIC demonstration on data modelled on 进贤县; not real survey data."
         ),
         data=DataSpec(
             parcels="sample", indicators="sample", projects="sample", plans=sample_plans(county)
@@ -292,24 +285,30 @@ def sample_project(*, spatial: bool = False) -> AssessmentSpec:
     )
 
 
+def _sample_occupation(county: County, description: str) -> ProjectSpec:
+    """The demo's project: the occupation P01 of the county's project list."""
+    occupation = county.projects.set_index("project_id").loc["P01"]
+    return ProjectSpec(
+        name=f"{occupation['name_zh']} 湿地占补平衡指标评估 / wetland quota assessment",
+        applicant=str(occupation["applicant"]),
+        assessor="示例评估机构 Example Appraisal Co. (SYNTHETIC)",
+        township=str(occupation["township"]),
+        occupation_project="P01",
+        date=dt.date(2024, 12, 31),
+        description=description,
+    )
+
+
 def _spatial_project() -> AssessmentSpec:
     from wetval.spec import FootprintSpec
 
     county = sample_spatial_county()
     path = str(sample_geopackage())
-    occupation = county.projects.set_index("project_id").loc["P01"]
     return AssessmentSpec(
-        project=ProjectSpec(
-            name=f"{occupation['name_zh']} 湿地占补平衡指标评估 / wetland quota assessment",
-            applicant=str(occupation["applicant"]),
-            assessor="示例评估机构 Example Appraisal Co. (SYNTHETIC)",
-            township=str(occupation["township"]),
-            occupation_project="P01",
-            date=dt.date(2024, 12, 31),
-            description=(
-                "SYNTHETIC demonstration from a GeoPackage modelled on a 三调 delivery of 进贤县 "
-                "and a red line; not real survey data."
-            ),
+        project=_sample_occupation(
+            county,
+            "SYNTHETIC demonstration from a GeoPackage modelled on a 三调 delivery of 进贤县 "
+            "and a red line; not real survey data.",
         ),
         data=DataSpec(
             parcels=path,
