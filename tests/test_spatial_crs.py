@@ -165,10 +165,13 @@ def test_working_crs_for_mixed_layers() -> None:
     geo = check_crs(4490, (116.0, 28.0, 116.1, 28.1), "red line")
     same, reason = choose_working_crs({"DLTB": gk, "red line": gk}, 116.0)
     assert same.epsg == 4527
-    assert "all layers" in reason
+    assert reason.key == "n_overlay_crs_same"
+    assert "EPSG:4527" in reason.text("zh")
     chosen, reason = choose_working_crs({"DLTB": gk, "red line": geo}, 116.05)
     assert chosen.epsg == 4527
-    assert "EPSG:4490" in reason
+    assert reason.key == "n_overlay_crs_reprojected"
+    assert "EPSG:4490" in reason.text("en")
+    assert "投影到 EPSG:4527" in reason.text("zh")
     assert chosen.epsg == gk_zone_epsg(116.05)
     assert gk_zone_epsg(114.4) == 4526
     assert gk_zone_epsg(114.4, zone_number=False) == 4547

@@ -986,8 +986,9 @@ _SPATIAL_STRINGS: dict[str, tuple[str, str]] = {
     "col_share": ("压占比例", "Share of parcel"),
     "col_prorated": ("压占地类面积（m²）", "Prorated land-class area (m²)"),
     "w_overlay_multipart": (
-        "用地范围 {features} 为多部件要素，已按各部件分别叠加。",
-        "Footprint features {features} are multi-part; each part is overlaid.",
+        "用地范围要素 {features} 为多部件要素（项目编号 #要素序号（部件数）），已按各部件分别叠加。",
+        "Footprint features {features} are multi-part (project #feature (parts)); each part "
+        "is overlaid.",
     ),
     "w_overlay_slivers": (
         "{count} 个压占图斑面积小于 {sliver_m2} m²（碎片），已保留：{pieces}。",
@@ -1003,7 +1004,16 @@ _SPATIAL_STRINGS: dict[str, tuple[str, str]] = {
         "Pieces adjusted to the control area (控面) of {control_m2:,.2f} m²: difference "
         "{adjustment_m2:,.2f} m², factor {factor:.8f}.",
     ),
-    "n_overlay_crs": ("叠加坐标系：{reason}", "Overlay CRS: {reason}"),
+    "n_overlay_crs_same": (
+        "叠加坐标系：各图层均为 {crs}，未作投影变换。",
+        "Overlay CRS: every layer is in {crs}; nothing was reprojected.",
+    ),
+    "n_overlay_crs_reprojected": (
+        "叠加坐标系：图层坐标系不同（{layers}），统一投影到 {crs}，即各图层范围中心"
+        "（东经 {longitude}°）所在的 3 度带。",
+        "Overlay CRS: the layers differ ({layers}); all were reprojected to {crs}, the "
+        "3-degree zone containing the centre of their extent ({longitude}°E).",
+    ),
     "w_footprints_cleared_roles": (
         "项目图斑由用地范围确定：地类图斑表中另有 {rows:,} 块图斑原标为占用或修复，不再计入项目。",
         "The footprints define the project: {rows:,} other parcels the parcel table marked as "

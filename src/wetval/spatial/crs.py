@@ -22,6 +22,7 @@ from typing import Any, Literal
 import numpy as np
 
 from wetval.errors import Problem, ValidationError
+from wetval.messages import Message
 
 __all__ = [
     "CGCS2000_A",
@@ -259,7 +260,7 @@ def check_crs(crs: Any, bounds: Any, layer: str) -> CrsInfo:
 
 def choose_working_crs(
     layers: Mapping[str, CrsInfo], centre_longitude: float
-) -> tuple[CrsInfo, str]:
+) -> tuple[CrsInfo, Message]:
     """One CRS for layers that come in different CGCS2000 systems.
 
     If every layer is in the same Gauss–Krüger system, that one; otherwise the
@@ -276,18 +277,23 @@ def choose_working_crs(
     Returns
     -------
     info, reason
-        The working CRS and a sentence for provenance.
+        The working CRS and why, as a note (``n_overlay_crs_same`` or
+        ``n_overlay_crs_reprojected``; ``reason.text("en")`` is what
+        provenance records).
     """
     codes = sorted({info.epsg for info in layers.values()})
     only = layers[next(iter(layers))] if layers else None
     if len(codes) == 1 and only is not None and only.kind == "gauss_kruger":
-        return only, f"all layers in {only.name}"
+        return only, Message.of("n_overlay_crs_same", "note", crs=only.name)
     working = _info(gk_zone_epsg(centre_longitude))
     assert working is not None
-    listed = ", ".join(f"{name}: {info.name}" for name, info in layers.items())
-    return working, (
-        f"layers in {listed}; reprojected to {working.name}, the 3-degree zone containing "
-        f"the centre of their extent ({centre_longitude:.3f}°E)"
+    listed = tuple(f"{name}: {info.name}" for name, info in layers.items())
+    return working, Message.of(
+        "n_overlay_crs_reprojected",
+        "note",
+        layers=listed,
+        crs=working.name,
+        longitude=round(float(centre_longitude), 3),
     )
 
 

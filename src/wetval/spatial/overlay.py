@@ -499,10 +499,18 @@ def overlay(
     # parts of multi-part footprints are overlaid one by one (listed)
     parts, part_of = shapely.get_parts(f_geoms, return_index=True)
     fp_labels = fp.index.to_numpy(dtype=object)
-    multi = np.flatnonzero(np.bincount(part_of, minlength=len(f_geoms)) > 1)
+    part_counts = np.bincount(part_of, minlength=len(f_geoms))
+    multi = np.flatnonzero(part_counts > 1)
     if len(multi):
+        # a restoration site of several ponds is ordinary; a red line in parts is worth a look
         messages.append(
-            Message.of("w_overlay_multipart", features=tuple(map(str, fp_labels[multi])))
+            Message.of(
+                "w_overlay_multipart",
+                "warning" if role == "occupation" else "note",
+                features=tuple(
+                    f"{fp_projects[k]} #{fp_labels[k]} ({part_counts[k]})" for k in multi
+                ),
+            )
         )
     tree = shapely.STRtree(p_geoms)
     part_idx, parcel_idx = tree.query(parts, predicate="intersects")
@@ -575,7 +583,7 @@ def overlay(
             "factor": factor,
         }
         messages.append(Message.of("n_overlay_control", "note", **control))
-    messages.append(Message.of("n_overlay_crs", "note", reason=reason))
+    messages.append(reason)
     for message in messages:
         if message.severity == "warning":
             warnings.warn(
@@ -589,7 +597,7 @@ def overlay(
         options={
             "role": role,
             "working_crs": working.name,
-            "crs_choice": reason,
+            "crs_choice": reason.text("en"),
             "sliver_m2": sliver_m2,
             "control_area_m2": control_area_m2,
             "default_level": default_level,
