@@ -77,6 +77,35 @@ def test_the_assessment_round_trips_and_its_report_has_the_map(spatial: Assessme
         assert figure.caption.startswith(caption) and figure.png[:4] == b"\x89PNG"
 
 
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_the_report_carries_the_overlay_tables(spatial: Assessment, lang: str) -> None:
+    """The 压占分析表 add up to the overlays' own pieces, each side with its own total."""
+    from wetval.report.document import TableBlock
+    from wetval.strings import tr
+
+    section = next(s for s in build_document(spatial, lang).sections if s.id == "project")
+    tables = {b.sheet: b.frame for b in section.blocks if isinstance(b, TableBlock)}
+    by_class, by_owner = tables["overlay_classes"], tables["overlay_owners"]
+    total, project = tr("total_row", lang), tr("project_id", lang)
+    area = tr("overlay_class_area", lang)
+    occupation, restoration = spatial.overlays
+    for overlay_result in (occupation, restoration):
+        side = tr(f"role_{overlay_result.role}", lang)
+        mine = by_class[by_class[tr("role", lang)] == side]
+        totals = mine[mine[project] == total]
+        assert len(totals) == 1
+        assert float(totals[area].iloc[0]) == pytest.approx(overlay_result.total_m2, rel=1e-12)
+        rows = mine[mine[project] != total]
+        assert float(rows[area].sum()) == pytest.approx(overlay_result.total_m2, rel=1e-12)
+        assert int(rows[tr("overlay_pieces", lang)].sum()) == len(overlay_result.pieces)
+    owner_total = by_owner[by_owner[tr("ownership_unit_code", lang)] == total]
+    assert float(owner_total[area].iloc[0]) == pytest.approx(occupation.total_m2, rel=1e-12)
+    names = by_class[tr("land_class_name", lang)].astype(str)
+    has_han = names.str.contains(r"[\u4e00-\u9fff]")
+    assert has_han[by_class[project] != total].all() == (lang == "zh")
+    assert not has_han.any() or lang == "zh"
+
+
 def test_a_project_file_names_the_layer_and_footprints(tmp_path: Path) -> None:
     gpkg = tmp_path / "delivery" / "jinxian.gpkg"
     gpkg.parent.mkdir()

@@ -657,6 +657,8 @@ _STRINGS: dict[str, tuple[str, str]] = {
     "sheet_review_experts": ("专家评分", "expert scores"),
     "sheet_review_criteria": ("评审要点汇总", "criteria summary"),
     "sheet_project_parcels": ("项目地块", "project parcels"),
+    "sheet_overlay_classes": ("压占分析（按地类）", "overlay by land class"),
+    "sheet_overlay_owners": ("压占分析（按权属单位）", "overlay by ownership"),
     "sheet_legal_basis": ("法律政策依据", "legal basis"),
     # card kinds (the cards table)
     "kind_benefit-transfer": ("效益转移", "benefit transfer"),
@@ -1019,6 +1021,31 @@ _SPATIAL_STRINGS: dict[str, tuple[str, str]] = {
         "The footprints define the project: {rows:,} other parcels the parcel table marked as "
         "occupation or restoration are no longer counted.",
     ),
+    "overlay_text": (
+        "压占分析：用地红线（及补充地块范围）与三调地类图斑叠加。图上压占面积为 CGCS2000 椭球面积；"
+        "压占地类面积 = 图斑地类面积（TBDLMJ）× 压占比例，扣除的田坎等（KCDLBM）单列一行；"
+        "二者之差来自图斑 TBMJ 与其图形椭球面积之差。",
+        "Overlay (压占分析): the red line (and the compensating sites) intersected with the 三调 "
+        "parcels. The overlapped area is the ellipsoidal area on CGCS2000; the prorated "
+        "land-class area is the parcel's TBDLMJ × the share overlapped, with the deducted "
+        "strip (KCDLBM) a row of its own; they differ by the parcel's TBMJ against its "
+        "geometry's ellipsoidal area.",
+    ),
+    "overlay_class_table": (
+        "表 压占分析表（按项目与地类）",
+        "Table: overlay by project and land class (压占分析表)",
+    ),
+    "overlay_owner_table": (
+        "表 占用地块压占分析表（按权属单位与地类）",
+        "Table: occupied land by ownership unit and land class",
+    ),
+    "overlay_pieces": ("压占图斑数", "pieces"),
+    "overlay_piece_area": ("图上压占面积 [平方米]", "overlapped area [m²]"),
+    "overlay_class_area": ("压占地类面积 [平方米]", "land-class area [m²]"),
+    "overlay_class_area_mu": ("压占地类面积 [亩]", "land-class area [亩]"),
+    "overlay_class_area_ha": ("压占地类面积 [公顷]", "land-class area [ha]"),
+    "ownership_code": ("权属性质代码", "ownership code (QSXZ)"),
+    "ownership_unit_code": ("权属单位代码", "ownership unit code (QSDWDM)"),
     "project_map_caption": (
         "图 项目用地红线、压占地类与补充地块位置（CGCS2000）",
         "Figure: the project's red line, the occupied land classes and the compensating sites "

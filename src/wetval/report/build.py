@@ -37,7 +37,7 @@ from wetval.report.document import (
 from wetval.report.first_page import first_page
 from wetval.report.legal import LegalBasisBody, legal_basis
 from wetval.strings import Lang, known, tr
-from wetval.units import M2_PER_HA
+from wetval.units import M2_PER_HA, M2_PER_MU
 
 if TYPE_CHECKING:
     from wetval.assess import Assessment
@@ -450,13 +450,119 @@ def _project_parcels(assessment: Assessment, lang: Lang) -> pd.DataFrame:
     table = pd.concat(frames, ignore_index=True)
     table["area_ha"] = table["area_m2"] / M2_PER_HA
     names = assessment.project_parcels["land_class_name"].astype(object)
-    table["land_class_name"] = table["parcel_id"].map(dict(names.items()))
+    table["land_class_name"] = _land_class_names(
+        table["land_class"],
+        table["parcel_id"].map(dict(names.items())),
+        lang,
+        str(assessment.spec["data"].get("scheme") or "sandiao"),
+    )
     grades = assessment.condition.grades
-    labels = dict(grades["label_zh" if lang == "zh" else "label_en"].items())
+    # quota accounts carry the Chinese label, the condition result the grade key
+    shown = grades["label_zh" if lang == "zh" else "label_en"]
+    labels = dict(shown.items()) | dict(zip(grades["label_zh"], shown, strict=True))
     table["grade"] = table["grade"].astype(object).map(lambda g: labels.get(g, g))
     if "wetland_level" in table.columns:
         table["wetland_level"] = _labelled(table["wetland_level"], lang, "level_")
     return table[[c for c in _PARCEL_COLUMNS if c in table.columns]]
+
+
+def _land_class_names(codes: pd.Series, given: pd.Series, lang: Lang, scheme: str) -> pd.Series:
+    """Land-class names in ``lang``: the layer's own DLMC in Chinese, the scheme's English name.
+
+    A code the scheme does not know keeps the name the layer gave it.
+    """
+    from wetval.landclass import classify
+
+    if lang == "zh":
+        return given.astype(object)
+    english = classify(codes.astype(str).to_numpy(), scheme)["name_en"].to_numpy(dtype=object)
+    fallback = given.astype(object).to_numpy()
+    return pd.Series(np.where(pd.isna(english), fallback, english), index=codes.index)
+
+
+#: Columns of the 压占分析表 by land class, in order.
+_OVERLAY_CLASS_COLUMNS = (
+    "role", "project_id", "land_class", "land_class_name", "legal_wetland", "pieces",
+    "piece_area_m2", "area_m2", "area_mu", "area_ha",
+)  # fmt: skip
+
+
+def _overlay_totals(pieces: pd.DataFrame, by: list[str], lang: Lang) -> pd.DataFrame:
+    """Pieces summed by ``by``: count, overlapped and prorated areas [m², 亩, ha].
+
+    Each value of ``by[0]`` (occupation, restoration) ends in its total row,
+    written in the ``by[1]`` column; the two sides are never added together.
+    """
+    parts = []
+    for side, mine in pieces.groupby(by[0], sort=True, observed=True):
+        grouped = mine.groupby(by, sort=True, observed=True, dropna=False)
+        table = grouped.agg(
+            pieces=("area_m2", "size"),
+            piece_area_m2=("piece_area_m2", "sum"),
+            area_m2=("area_m2", "sum"),
+        ).reset_index()
+        total = dict.fromkeys(by, "") | {
+            by[0]: side,
+            by[1]: tr("total_row", lang),
+            "pieces": int(table["pieces"].sum()),
+            "piece_area_m2": float(table["piece_area_m2"].sum()),
+            "area_m2": float(table["area_m2"].sum()),
+        }
+        parts += [table, pd.DataFrame([total])]
+    table = pd.concat(parts, ignore_index=True)
+    table["area_mu"] = table["area_m2"] / M2_PER_MU
+    table["area_ha"] = table["area_m2"] / M2_PER_HA
+    return table
+
+
+def _overlay_tables(assessment: Assessment, lang: Lang) -> list[Block]:
+    """The 压占分析表 of the footprints: by land class per project, by ownership unit.
+
+    Areas are those of :class:`~wetval.spatial.Overlay`: the ellipsoidal area of
+    each piece and the land-class area it carries (the parcel's TBDLMJ × its
+    share; the deducted strip, KCDLBM, a row of its own).
+    """
+    if not assessment.overlays:
+        return []
+    scheme = str(assessment.spec["data"].get("scheme") or "sandiao")
+    pieces = pd.concat([o.pieces.drop(columns="geometry_wkb") for o in assessment.overlays])
+    pieces["land_class_name"] = _land_class_names(
+        pieces["land_class"], pieces["land_class_name"], lang, scheme
+    )
+    pieces["legal_wetland"] = _yes_no(pieces["legal_wetland"].astype(bool), lang)
+    pieces["role"] = _labelled(pieces["role"], lang, "role_")
+    by_class = _overlay_totals(
+        pieces, ["role", "project_id", "land_class", "land_class_name", "legal_wetland"], lang
+    )
+    decimals = {"piece_area_m2": 2, "area_m2": 2, "area_mu": 2, "area_ha": 4}
+    headers = {
+        "pieces": "overlay_pieces",
+        "piece_area_m2": "overlay_piece_area",
+        "area_m2": "overlay_class_area",
+        "area_mu": "overlay_class_area_mu",
+        "area_ha": "overlay_class_area_ha",
+        "land_class_name": "land_class_name",
+        "ownership": "ownership_code",
+        "ownership_unit": "ownership_unit_code",
+    }
+    blocks: list[Block] = [
+        Paragraph(tr("overlay_text", lang), tone="note"),
+        _table(by_class, lang, tr("overlay_class_table", lang), "overlay_classes",
+               columns=_OVERLAY_CLASS_COLUMNS, headers=headers, decimals=decimals,
+               max_rows=60),
+    ]  # fmt: skip
+    occupied = pieces[pieces["role"] == tr("role_occupation", lang)]
+    if len(occupied):
+        by_owner = _overlay_totals(
+            occupied,
+            ["role", "ownership_unit", "ownership", "land_class", "land_class_name"],
+            lang,
+        ).drop(columns="role")
+        blocks.append(
+            _table(by_owner, lang, tr("overlay_owner_table", lang), "overlay_owners",
+                   headers=headers, decimals=decimals, max_rows=60)
+        )  # fmt: skip
+    return blocks
 
 
 def _project(assessment: Assessment, lang: Lang, project_map: Figure | None = None) -> Section:
@@ -477,6 +583,7 @@ def _project(assessment: Assessment, lang: Lang, project_map: Figure | None = No
     ]
     if project_map is not None:
         blocks.append(project_map)
+    blocks += _overlay_tables(assessment, lang)
     blocks.append(
         _table(
             table,
