@@ -17,8 +17,7 @@ from decimal import Decimal
 from typing import Any
 
 import pandas as pd
-from openpyxl.styles import Alignment
-from openpyxl.worksheet.worksheet import Worksheet
+from openpyxl.styles import Alignment  # type: ignore[import-untyped]
 
 from wetval.report.document import Headline, Kind, ReportDocument, TableBlock
 from wetval.spreadsheet import text_cells
@@ -138,7 +137,7 @@ def _sheet_names(names: list[str]) -> list[str]:
 _RIGHT = Alignment(horizontal="right")
 
 
-def _finish(sheet: Worksheet, formats: Iterable[Iterable[str | None]]) -> None:
+def _finish(sheet: Any, formats: Iterable[Iterable[str | None]]) -> None:
     """Number formats per cell (rows below the header), numbers right-aligned, widths by content.
 
     ``formats`` holds per column the formats of its data cells, in order.
