@@ -17,6 +17,8 @@ from wetval.spec import (
     AssessmentSpec,
     CardSpec,
     DataSpec,
+    FootprintSpec,
+    ImportantWetlandSpec,
     OptionSpec,
     PlanSpec,
     ProjectSpec,
@@ -45,6 +47,18 @@ quantities = "boq.csv"
 species = ["Phragmites australis"]
 """
 
+FOOTPRINT = """
+[[data.footprints]]
+path = "red_line.gpkg"
+role = "occupation"
+project_id = "P01"
+"""
+
+IMPORTANT = """
+[data.important_wetlands]
+path = "important.gpkg"
+"""
+
 #: Each section of a project file: the TOML that opens it (or reaches it), its
 #: dotted prefix in an error, and its model.
 SECTIONS: list[tuple[str, str, str, type[BaseModel]]] = [
@@ -54,6 +68,13 @@ SECTIONS: list[tuple[str, str, str, type[BaseModel]]] = [
     ("options", GOOD + "[options]\n{line}\n", "options", OptionSpec),
     ("report", GOOD + "[report]\n{line}\n", "report", ReportSpec),
     ("plans", GOOD + PLAN + "{line}\n", "data.plans[0]", PlanSpec),
+    ("footprints", GOOD + FOOTPRINT + "{line}\n", "data.footprints[0]", FootprintSpec),
+    (
+        "important_wetlands",
+        GOOD + IMPORTANT + "{line}\n",
+        "data.important_wetlands",
+        ImportantWetlandSpec,
+    ),
 ]
 
 

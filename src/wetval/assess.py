@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import cached_property
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
 import pandas as pd
@@ -37,7 +37,7 @@ from wetval.condition import ConditionResult
 from wetval.datasets import sample_county
 from wetval.errors import CardError, Problem
 from wetval.errors import ValidationError as DataError
-from wetval.hashing import file_hash, result_hash
+from wetval.hashing import file_hash, path_hash, result_hash
 from wetval.inventory import Inventory
 from wetval.io import read_indicators, read_parcels, read_table
 from wetval.kinds import ConditionInputs, PriceInputs, QuotaInputs, ValuationInputs
@@ -59,6 +59,8 @@ from wetval.spec import (
     AssessmentSpec,
     CardSpec,
     DataSpec,
+    FootprintSpec,
+    ImportantWetlandSpec,
     OptionSpec,
     PlanSpec,
     ProjectSpec,
@@ -72,11 +74,16 @@ from wetval.uncertainty.sensitivity import TornadoResult
 from wetval.units import M2_PER_MU
 from wetval.valuation import VALUATION_KINDS, ServiceValues
 
+if TYPE_CHECKING:
+    from wetval.spatial import Overlay
+
 __all__ = [
     "Assessment",
     "AssessmentSpec",
     "CardSpec",
     "DataSpec",
+    "FootprintSpec",
+    "ImportantWetlandSpec",
     "OptionSpec",
     "PlanSpec",
     "ProjectSpec",
@@ -164,6 +171,12 @@ class Assessment(Result):
         Seconds per step (not part of :attr:`hash`).
     provenance
         Versions, cards (id, version, hash), input hashes, seed, options.
+    overlays
+        The overlays (压占分析) of ``data.footprints``, in their order: pieces
+        with geometry, the totals by land class and ownership, findings.
+    townships
+        Township boundaries around the project (``geometry_wkb`` in the first
+        overlay's CRS), for the project map; empty without footprints.
     """
 
     spec: dict[str, Any]
@@ -183,6 +196,8 @@ class Assessment(Result):
     warnings: tuple[str | Message, ...]
     timings: dict[str, float]
     provenance: Provenance = field(default_factory=Provenance)
+    overlays: tuple[Overlay, ...] = ()
+    townships: pd.DataFrame = field(default_factory=pd.DataFrame)
 
     @cached_property
     def hash(self) -> str:
@@ -314,10 +329,22 @@ def _load_data(
         parcels = county.parcels
     else:
         path = spec.resolve(data.parcels)
-        if not path.is_file():
-            raise missing("parcel", path)
-        parcels = read_parcels(path, scheme=data.scheme, encoding=data.encoding)
-        inputs["parcels_file"] = file_hash(path)
+        if _is_layer(path):
+            from wetval.spatial import read_dltb
+
+            parcels = read_dltb(path, data.layer, scheme=data.scheme, encoding=data.encoding)
+            inputs["parcels_file"] = path_hash(path)
+        else:
+            if not path.is_file():
+                raise missing("parcel", path)
+            if data.layer is not None:
+                raise SpecError(
+                    f"data.layer = {data.layer!r}, but data.parcels = {data.parcels!r} is not "
+                    "a layered spatial file; fix: name a .gdb folder, .gdb.zip, .gpkg or .shp "
+                    "in data.parcels, or remove data.layer"
+                )
+            parcels = read_parcels(path, scheme=data.scheme, encoding=data.encoding)
+            inputs["parcels_file"] = file_hash(path)
     inputs["parcels"] = parcels.hash
 
     indicators: IndicatorTable | None
@@ -371,6 +398,83 @@ def _load_data(
     return parcels, indicators, projects, ledger, inputs
 
 
+#: Endings of the parcel files read with their geometry (:func:`wetval.spatial.read_dltb`).
+_LAYER_SUFFIXES = (".gdb", ".gdb.zip", ".gpkg", ".shp")
+
+
+def _is_layer(path: Path) -> bool:
+    return path.name.lower().rstrip("/").endswith(_LAYER_SUFFIXES)
+
+
+def _footprint_layer(spec: AssessmentSpec, source: str | pd.DataFrame, layer: str | None) -> Any:
+    from wetval.spatial.read import read_layer
+
+    if isinstance(source, pd.DataFrame):
+        return source
+    return read_layer(spec.resolve(source), layer)
+
+
+def _overlay(
+    spec: AssessmentSpec, parcels: ParcelTable, indicators: IndicatorTable
+) -> tuple[
+    ParcelTable,
+    IndicatorTable,
+    tuple[Overlay, ...],
+    pd.DataFrame,
+    list[str | Message],
+    dict[str, str],
+]:
+    """Overlay every footprint of the spec and cut the parcels into pieces (压占分析).
+
+    Returns the cut parcel table and its indicators, the overlays, the township
+    boundaries of the map, the overlays' findings as messages, and input hashes.
+    """
+    from wetval.errors import DataQualityWarning
+    from wetval.spatial import overlay
+    from wetval.spatial.maps import map_view, township_boundaries
+    from wetval.spatial.split import split_indicators, split_parcels
+
+    data = spec.data
+    levels: dict[str, Any] = {}
+    if data.important_wetlands is not None:
+        wetlands = data.important_wetlands
+        levels = {
+            "important_wetlands": _footprint_layer(spec, wetlands.path, wetlands.layer),
+            "level_field": wetlands.level_field,
+            "name_field": wetlands.name_field,
+        }
+    results: list[Overlay] = []
+    notes: list[str | Message] = []
+    inputs: dict[str, str] = {}
+    for number, footprint in enumerate(data.footprints, start=1):
+        layer = _footprint_layer(spec, footprint.path, footprint.layer)
+        with warnings.catch_warnings():
+            # the findings come back as messages (below), in the reader's language
+            warnings.simplefilter("ignore", DataQualityWarning)
+            result = overlay(
+                parcels,
+                layer,
+                role=footprint.role,
+                project_id=footprint.project_id,
+                project_field=footprint.project_field,
+                control_area_m2=footprint.control_area_m2,
+                default_level=data.default_level,
+                **levels,
+            )
+        results.append(result)
+        notes += result.messages
+        inputs[f"footprint_{number}"] = result.provenance.inputs["footprint"]
+    cut, cleared = split_parcels(parcels, results)
+    if cleared:
+        notes.append(Message.of("w_footprints_cleared_roles", rows=cleared))
+    occupation = [r for r in results if r.role == "occupation"]
+    restoration = [r for r in results if r.role == "restoration"]
+    main = (occupation or restoration)[0]
+    view = map_view(main, restoration[0] if occupation and restoration else None)
+    townships = township_boundaries(parcels, view, main.crs)
+    return cut, split_indicators(indicators, cut), tuple(results), townships, notes, inputs
+
+
 #: The card kind each method step of the assessment runs.
 _STEP_KINDS = {"condition": ("condition",), "quota": ("quota",), "pricing": ("pricing",)}
 
@@ -400,6 +504,17 @@ def _preflight(
         problems.append(
             "- data.indicators is required: condition scoring needs them; fix: name the "
             "indicator file"
+        )
+    if spec.data.footprints and not parcels.has("geometry"):
+        problems.append(
+            f"- data.footprints: the parcels of data.parcels = {spec.data.parcels!r} have no "
+            "geometry to overlay them on; fix: name the DLTB layer (.gdb folder, .gdb.zip, "
+            ".gpkg or .shp) in data.parcels, or pass a table read with wetval.spatial.read_dltb"
+        )
+    if spec.data.important_wetlands is not None and not spec.data.footprints:
+        problems.append(
+            "- data.important_wetlands is only read to set the levels of overlaid pieces; "
+            "fix: add data.footprints or remove data.important_wetlands"
         )
     if spec.options.monte_carlo_draws:
         found = check_options(
@@ -682,6 +797,15 @@ def assess(
         _preflight(spec, parcels, indicators)
         assert indicators is not None  # _preflight refuses a spec without indicators
         inventory = parcels.inventory(indicators)
+    overlays: tuple[Overlay, ...] = ()
+    townships = pd.DataFrame()
+    if spec.data.footprints:
+        with steps.step("overlay"):
+            parcels, indicators, overlays, townships, overlay_notes, footprint_inputs = _overlay(
+                spec, parcels, indicators
+            )
+            steps.warnings += overlay_notes
+            inputs.update(footprint_inputs)
     with steps.step("condition"):
         condition: ConditionResult = run(
             "condition", cards["condition"], ConditionInputs(indicators, parcels)
@@ -799,7 +923,8 @@ def assess(
         spec=spec.describe(),
         inventory=inventory,
         condition=condition,
-        project_parcels=project.to_frame(),
+        # geometry stays with the overlays (pieces, footprints), which serialise it as WKB
+        project_parcels=project.to_frame().drop(columns="geometry", errors="ignore"),
         services=services,
         accounts=accounts,
         balance=balance_report,
@@ -813,6 +938,8 @@ def assess(
         warnings=tuple(steps.warnings),
         timings=steps.timings,
         provenance=provenance,
+        overlays=overlays,
+        townships=townships,
     )
 
 

@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-__all__ = ["canonical_json", "content_hash", "file_hash", "frame_hash", "result_hash"]
+__all__ = ["canonical_json", "content_hash", "file_hash", "frame_hash", "path_hash", "result_hash"]
 
 #: Bytes read at a time when hashing a file [bytes].
 _FILE_BLOCK = 1 << 20
@@ -121,6 +121,17 @@ def file_hash(path: Path) -> str:
     with path.open("rb") as handle:
         for block in iter(lambda: handle.read(_FILE_BLOCK), b""):
             digest.update(block)
+    return digest.hexdigest()
+
+
+def path_hash(path: Path) -> str:
+    """SHA-256 of a file's bytes, or of a folder's files (a ``.gdb``): names and contents."""
+    if not path.is_dir():
+        return file_hash(path)
+    digest = hashlib.sha256()
+    for member in sorted(p for p in path.rglob("*") if p.is_file()):
+        digest.update(member.relative_to(path).as_posix().encode("utf-8") + b"\0")
+        digest.update(bytes.fromhex(file_hash(member)))
     return digest.hexdigest()
 
 

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import typing
 from decimal import Decimal
 from typing import Any, ClassVar, Self
 
@@ -231,7 +230,13 @@ class Result:
 
     @classmethod
     def _from_fields_json(cls, data: dict[str, Any]) -> Self:
-        hints = typing.get_type_hints(cls)
+        # the annotations as written (postponed: strings), so a field's type need not be
+        # importable here; only whether it is a tuple matters
+        hints = {
+            k: v
+            for c in reversed(cls.__mro__)
+            for k, v in vars(c).get("__annotations__", {}).items()
+        }
         values = {}
         for field in dataclasses.fields(cls):
             if field.name not in data:

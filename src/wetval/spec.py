@@ -26,7 +26,14 @@ from pathlib import Path
 from typing import Any, Literal, Protocol, runtime_checkable
 
 import pandas as pd
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from wetval.errors import WetvalError
 from wetval.hashing import frame_hash
@@ -37,6 +44,8 @@ __all__ = [
     "AssessmentSpec",
     "CardSpec",
     "DataSpec",
+    "FootprintSpec",
+    "ImportantWetlandSpec",
     "LedgerLike",
     "OptionSpec",
     "PlanSpec",
@@ -140,23 +149,96 @@ class PlanSpec(_Model):
     price_year: int | None = None
 
 
+class FootprintSpec(_Model):
+    """A footprint the assessment overlays on the parcels (压占分析).
+
+    Attributes
+    ----------
+    path
+        The occupation's 用地红线 or the restoration sites' boundaries: a
+        spatial file (GPKG, SHP, ``.gdb`` folder or ``.gdb.zip``, GeoParquet)
+        relative to the project file, or a GeoDataFrame from Python; CGCS2000.
+    layer
+        Layer of ``path`` (default: the only layer).
+    role
+        ``"occupation"`` (its pieces are the occupied parcels) or
+        ``"restoration"`` (its pieces are the restoration parcels).
+    project_id, project_field
+        One project id for the whole footprint, or the footprint column with
+        each feature's project id; exactly one of the two.
+    control_area_m2
+        The red line's control area (控面) [m²]: the pieces' areas are scaled to
+        sum to it and the adjustment is reported.
+    """
+
+    path: str | pd.DataFrame
+    layer: str | None = None
+    role: Literal["occupation", "restoration"]
+    project_id: str | None = None
+    project_field: str | None = None
+    control_area_m2: float | None = Field(default=None, gt=0)
+
+    @model_validator(mode="after")
+    def _one_project_key(self) -> FootprintSpec:
+        if (self.project_id is None) == (self.project_field is None):
+            raise ValueError(
+                "give exactly one of project_id (one project for the whole footprint) "
+                "and project_field (the footprint column holding each feature's project id)"
+            )
+        return self
+
+
+class ImportantWetlandSpec(_Model):
+    """The important-wetland polygons that set each occupied piece's wetland level.
+
+    Attributes
+    ----------
+    path, layer
+        A spatial file (relative to the project file) or a GeoDataFrame, and its layer.
+    level_field
+        Column with the level (national / provincial / general or 国家重要湿地 …).
+    name_field
+        Column with the important wetland's name, if any.
+    """
+
+    path: str | pd.DataFrame
+    layer: str | None = None
+    level_field: str = "wetland_level"
+    name_field: str | None = None
+
+
 class DataSpec(_Model):
     """Where the data come from.
 
     ``parcels`` and ``indicators`` are file paths (relative to the project
     file), ``"sample"`` for the SYNTHETIC sample county, or tables passed
-    directly when calling from Python. ``ledger`` is a quota ledger file
+    directly when calling from Python. A parcel file that is a File
+    Geodatabase (``.gdb`` folder, ``.gdb.zip``), GeoPackage or Shapefile is
+    read with its geometry (:func:`wetval.spatial.read_dltb`, ``layer``
+    naming the DLTB layer). ``ledger`` is a quota ledger file
     (``QuotaLedger.to_json()``) or a ledger: with it, the balance matches
     only the units the ledger holds available.
+
+    With ``footprints`` the assessment overlays each footprint on the
+    parcels first (:func:`wetval.spatial.overlay`): the pieces become the
+    occupied and restoration parcels (each inherits its parcel's attributes
+    and indicators; the rest of a cut parcel keeps its id), so the parcel
+    table needs no ``role`` or ``project_id`` for the project.
+    ``important_wetlands`` sets the occupied pieces' wetland level and
+    ``default_level`` the level of legal wetland no list names.
     """
 
     parcels: str | ParcelTable | pd.DataFrame
+    layer: str | None = None
     indicators: str | IndicatorTable | pd.DataFrame | None = None
     projects: str | pd.DataFrame | None = None
     scheme: Literal["sandiao", "yongdi_yonghai"] = "sandiao"
     encoding: str | None = None
     plans: tuple[PlanSpec, ...] = ()
     ledger: str | LedgerLike | None = None
+    footprints: tuple[FootprintSpec, ...] = ()
+    important_wetlands: ImportantWetlandSpec | None = None
+    default_level: Literal["national", "provincial", "general"] | None = None
 
 
 class CardSpec(_Model):

@@ -1029,6 +1029,16 @@ _SPATIAL_STRINGS: dict[str, tuple[str, str]] = {
         "{adjustment_m2:,.2f} m², factor {factor:.8f}.",
     ),
     "n_overlay_crs": ("叠加坐标系：{reason}", "Overlay CRS: {reason}"),
+    "w_footprints_cleared_roles": (
+        "项目图斑由用地范围确定：地类图斑表中另有 {rows:,} 块图斑原标为占用或修复，不再计入项目。",
+        "The footprints define the project: {rows:,} other parcels the parcel table marked as "
+        "occupation or restoration are no longer counted.",
+    ),
+    "project_map_caption": (
+        "图 项目用地红线、压占地类与补充地块位置（CGCS2000）",
+        "Figure: the project's red line, the occupied land classes and the compensating sites "
+        "(CGCS2000)",
+    ),
 }
 
 _STRINGS.update(_SPATIAL_STRINGS)

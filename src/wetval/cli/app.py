@@ -108,7 +108,7 @@ def _run_assessment(args: argparse.Namespace, spec: Any, default_output: str) ->
 def _cmd_demo(args: argparse.Namespace) -> None:
     from wetval.datasets import sample_project
 
-    _run_assessment(args, sample_project(), "wetval-demo")
+    _run_assessment(args, sample_project(spatial=not args.attributes), "wetval-demo")
 
 
 def _cmd_assess(args: argparse.Namespace) -> None:
@@ -271,9 +271,17 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
 
     demo = commands.add_parser(
-        "demo", parents=[common], help="run the full assessment on the SYNTHETIC sample county"
+        "demo",
+        parents=[common],
+        help="run the full assessment on the SYNTHETIC sample county (its GeoPackage and red line)",
     )
     demo.add_argument("-o", "--output", help="output directory (default: ./wetval-demo)")
+    demo.add_argument(
+        "--attributes",
+        action="store_true",
+        help="the attribute-only sample county (3,200 parcels, no geometry, no overlay) "
+        "instead of the GeoPackage with the red line",
+    )
     add_force(demo, "an earlier run in the output directory (the whole run)")
     demo.set_defaults(handler=_cmd_demo)
 

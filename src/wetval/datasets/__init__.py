@@ -39,6 +39,7 @@ __all__ = [
     "sample_geopackage",
     "sample_plans",
     "sample_project",
+    "sample_spatial_county",
     "synthetic_county",
 ]
 
@@ -244,27 +245,82 @@ def sample_plans(county: County | None = None) -> tuple[PlanSpec, ...]:
     return tuple(plans)
 
 
-def sample_project() -> AssessmentSpec:
+@cache
+def sample_spatial_county() -> County:
+    """The SYNTHETIC county of the shipped GeoPackage, with geometry (2,000 parcels).
+
+    ``synthetic_county(SAMPLE_GPKG_PARCELS, SAMPLE_SEED, geometry=True)``; the
+    same immutable object on every call.
+    """
+    return synthetic_county(SAMPLE_GPKG_PARCELS, SAMPLE_SEED, geometry=True)
+
+
+def sample_project(*, spatial: bool = False) -> AssessmentSpec:
     """The assessment ``wetval demo`` runs, on the SYNTHETIC sample county.
 
     Project P01 (an illustrative expressway in 民和镇) occupies wetland; every
     restoration parcel of the county's six restoration projects is in the
     credit pool; money is in 2024 CNY; 2,000 Monte Carlo draws with a fixed seed.
+
+    Parameters
+    ----------
+    spatial
+        Start from the shipped GeoPackage instead (:func:`sample_geopackage`):
+        the DLTB layer, the P01 red line (layer HXHX) and the restoration
+        sites (XFDK) are overlaid first (压占分析), so the occupied and
+        restoration parcels are the pieces under the footprints; legal wetland
+        no list names is general wetland (``data.default_level``).
     """
+    if spatial:
+        return _spatial_project()
     county = sample_county()
-    occupation = county.projects.set_index("project_id").loc["P01"]
     return AssessmentSpec(
-        project=ProjectSpec(
-            name=f"{occupation['name_zh']} 湿地占补平衡指标评估 / wetland quota assessment",
-            applicant=str(occupation["applicant"]),
-            assessor="示例评估机构 Example Appraisal Co. (SYNTHETIC)",
-            township=str(occupation["township"]),
-            occupation_project="P01",
-            date=dt.date(2024, 12, 31),
-            description="SYNTHETIC demonstration on data modelled on 进贤县; not real survey data.",
+        project=_sample_occupation(
+            county, "SYNTHETIC demonstration on data modelled on 进贤县; not real survey data."
         ),
         data=DataSpec(
             parcels="sample", indicators="sample", projects="sample", plans=sample_plans(county)
+        ),
+        options=OptionSpec(price_year=2024, monte_carlo_draws=2000, seed=SAMPLE_SEED),
+    )
+
+
+def _sample_occupation(county: County, description: str) -> ProjectSpec:
+    """The demo's project: the occupation P01 of the county's project list."""
+    occupation = county.projects.set_index("project_id").loc["P01"]
+    return ProjectSpec(
+        name=f"{occupation['name_zh']} 湿地占补平衡指标评估 / wetland quota assessment",
+        applicant=str(occupation["applicant"]),
+        assessor="示例评估机构 Example Appraisal Co. (SYNTHETIC)",
+        township=str(occupation["township"]),
+        occupation_project="P01",
+        date=dt.date(2024, 12, 31),
+        description=description,
+    )
+
+
+def _spatial_project() -> AssessmentSpec:
+    from wetval.spec import FootprintSpec
+
+    county = sample_spatial_county()
+    path = str(sample_geopackage())
+    return AssessmentSpec(
+        project=_sample_occupation(
+            county,
+            "SYNTHETIC demonstration from a GeoPackage modelled on a 三调 delivery of 进贤县 "
+            "and a red line; not real survey data.",
+        ),
+        data=DataSpec(
+            parcels=path,
+            layer="DLTB",
+            indicators=county.indicators,
+            projects=county.projects,
+            plans=sample_plans(county),
+            footprints=(
+                FootprintSpec(path=path, layer="HXHX", role="occupation", project_field="XMBH"),
+                FootprintSpec(path=path, layer="XFDK", role="restoration", project_field="XMBH"),
+            ),
+            default_level="general",
         ),
         options=OptionSpec(price_year=2024, monte_carlo_draws=2000, seed=SAMPLE_SEED),
     )

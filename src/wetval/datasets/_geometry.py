@@ -19,6 +19,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from wetval.landclass import classify
 from wetval.spatial.crs import ellipsoidal_area
 
 __all__ = ["SYNTHETIC_CRS", "footprints", "tile"]
@@ -115,12 +116,16 @@ def tile(parcels: pd.DataFrame, rng: np.random.Generator) -> Any:
     return frame
 
 
+#: Corridors tried for the SYNTHETIC red line before the sites are cut out of the last.
+_CORRIDOR_TRIES = 64
+
+
 def footprints(parcels: Any, rng: np.random.Generator) -> tuple[Any, Any]:
     """A SYNTHETIC occupation red line (P01) and the restoration sites' boundaries.
 
-    The red line is an 80 m wide corridor across the band of 民和镇 (an
-    illustrative expressway); the restoration boundaries are the restoration
-    parcels dissolved per project.
+    The red line is an 80 m wide, 1.2 km long corridor in the band of 民和镇 (an
+    illustrative expressway) that misses the restoration sites; the
+    restoration boundaries are the restoration parcels dissolved per project.
 
     Returns
     -------
@@ -136,17 +141,40 @@ def footprints(parcels: Any, rng: np.random.Generator) -> tuple[Any, Any]:
     # the corridor (±40 m, bending 60 m north) stays inside the county's extent
     _, county_miny, _, county_maxy = parcels.total_bounds
     low, high = max(miny, county_miny + 50.0), min(maxy, county_maxy - 110.0)
-    y = low + max(high - low, 0.0) * rng.random()
-    length = min(maxx - minx - 200.0, 6_000.0)  # slanted flat caps reach ±5 m past the ends
-    start = minx + 100.0 + (maxx - minx - 200.0 - length) * rng.random()
-    line = shapely.LineString([(start, y), (start + length / 2, y + 60.0), (start + length, y)])
-    corridor = shapely.buffer(line, 40.0, cap_style="flat")
+    length = min(maxx - minx - 200.0, 1_200.0)  # slanted flat caps reach ±5 m past the ends
+    restoration = parcels[parcels["role"] == "restoration"]
+    sites_union = shapely.union_all(restoration.geometry.to_numpy())
+    # a planned road avoids the restoration sites: the first of a few corridors that
+    # misses them, else the last one with the sites cut out
+    ys = low + max(high - low, 0.0) * rng.random(_CORRIDOR_TRIES)
+    starts = minx + 100.0 + (maxx - minx - 200.0 - length) * rng.random(_CORRIDOR_TRIES)
+    lines = shapely.linestrings(
+        np.stack(
+            [
+                np.stack([starts, ys], axis=1),
+                np.stack([starts + length / 2, ys + 60.0], axis=1),
+                np.stack([starts + length, ys], axis=1),
+            ],
+            axis=1,
+        )
+    )
+    corridors = shapely.buffer(lines, 40.0, cap_style="flat")
+    clear = np.flatnonzero(~shapely.intersects(corridors, sites_union))
+    if len(clear):
+        # and, as planning rules ask (避让), the one of those crossing the least wetland
+        classes = classify(pd.Series(parcels["DLBM"].to_numpy(dtype=object)), "sandiao")
+        wetland = shapely.union_all(
+            parcels.geometry.to_numpy()[classes["legal_wetland"].to_numpy(dtype=bool)]
+        )
+        crossed = shapely.area(shapely.intersection(corridors[clear], wetland))
+        corridor = corridors[clear[np.argmin(crossed)]]
+    else:
+        corridor = shapely.difference(corridors[-1], sites_union)
     red_line = geopandas.GeoDataFrame(
         {"XMBH": ["P01"], "XMMC": ["进贤至南昌快速路（示意） SYNTHETIC"]},
         geometry=[corridor],
         crs=SYNTHETIC_CRS,
     )
-    restoration = parcels[parcels["role"] == "restoration"]
     sites = restoration[["project_id", "geometry"]].dissolve(by="project_id").reset_index()
     sites = sites.rename(columns={"project_id": "XMBH"})
     sites["XMMC"] = [f"湿地后备资源修复项目 {p}（示意） SYNTHETIC" for p in sites["XMBH"]]

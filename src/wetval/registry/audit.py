@@ -16,9 +16,10 @@ import hashlib
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import cache
 from typing import Any
 
-from sqlalchemy import Connection, Table, select
+from sqlalchemy import Connection, Insert, Table, select
 
 from wetval.registry import schema
 from wetval.results import Result
@@ -71,6 +72,12 @@ def _dump(value: Mapping[str, Any] | None) -> str | None:
     return json.dumps(value, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
 
 
+@cache
+def _insert(table: Table) -> Insert:
+    """``INSERT INTO table``; the row's values are passed as parameters."""
+    return table.insert()
+
+
 class Writer:
     """Writes rows and their events inside one open transaction.
 
@@ -115,13 +122,15 @@ class Writer:
             "prev_hash": self.hash,
         }
         digest = _event_hash(fields)
-        self.connection.execute(schema.events.insert().values(**fields, hash=digest))
+        # values as parameters of one cached statement per table (a statement built with
+        # .values(**row) is coerced and cache-keyed value by value on every call)
+        self.connection.execute(_insert(schema.events), {**fields, "hash": digest})
         self.seq += 1
         self.hash = digest
 
     def insert(self, table: Table, action: str, row: Mapping[str, Any]) -> None:
         """Insert ``row`` into ``table`` with its event."""
-        self.connection.execute(table.insert().values(**row))
+        self.connection.execute(_insert(table), dict(row))
         self.event(action, table.name, entity_key(table, row), None, row_dict(row))
 
     def update(

@@ -22,6 +22,7 @@ from wetval.messages import Message, say
 from wetval.plotting import axes
 from wetval.provenance import CardRef
 from wetval.report.charts import figure_block
+from wetval.report.charts import project_map as overlay_project_map
 from wetval.report.document import (
     Block,
     Facts,
@@ -1611,7 +1612,9 @@ def build_document(
         The project's map for section 2, optional: a report figure (e.g.
         :func:`wetval.report.charts.figure_block` of a map drawn by
         ``wetval.spatial``), or a function ``(assessment, lang)`` returning one
-        (or ``None``) in the report's language. Without it the section has no map.
+        (or ``None``) in the report's language. Without it, an assessment with
+        footprints gets its overlay map (:func:`wetval.report.charts.project_map`)
+        and one without has no map.
 
     Returns
     -------
@@ -1625,6 +1628,8 @@ def build_document(
     if review is not None:
         review.verify(assessment=assessment)
     legal_card, legal_body = legal_basis(legal)
+    if project_map is None:
+        project_map = overlay_project_map
     figure = project_map(assessment, lang) if callable(project_map) else project_map
     sections: tuple[Section, ...] = (
         _summary(assessment, lang),

@@ -6,12 +6,15 @@ import io
 from typing import TYPE_CHECKING
 
 from wetval.report.document import Figure
+from wetval.strings import Lang, tr
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure as MplFigure
     from matplotlib.figure import SubFigure
 
-__all__ = ["figure_block"]
+    from wetval.assess import Assessment
+
+__all__ = ["figure_block", "project_map"]
 
 #: Resolution of PNG charts for print [dots per inch].
 PRINT_DPI = 200
@@ -40,3 +43,29 @@ def figure_block(figure: MplFigure | SubFigure, caption: str, name: str) -> Figu
         plt.close(root)
     text = svg.getvalue()
     return Figure(svg=text[text.index("<svg") :], png=png.getvalue(), caption=caption, name=name)
+
+
+def project_map(assessment: Assessment, lang: Lang) -> Figure | None:
+    """The project map of an assessment with footprints (``None`` without an overlay).
+
+    The occupation's red line and occupied pieces by land class, the first
+    restoration overlay's sites coloured by their condition grade, and the
+    township boundaries the assessment kept (:func:`wetval.spatial.maps.overlay_map`).
+    """
+    if not assessment.overlays:
+        return None
+    from wetval.spatial.maps import overlay_map
+
+    occupation = [r for r in assessment.overlays if r.role == "occupation"]
+    restoration = [r for r in assessment.overlays if r.role == "restoration"]
+    main = (occupation or restoration)[0]
+    sites = restoration[0] if occupation and restoration else None
+    grades = assessment.condition.to_frame()["grade_zh" if lang == "zh" else "grade_en"]
+    ax = overlay_map(
+        main,
+        townships=assessment.townships,
+        restoration=sites,
+        grades=grades.dropna(),
+        lang=lang,
+    )
+    return figure_block(ax.figure, tr("project_map_caption", lang), "project_map")

@@ -16,19 +16,26 @@ import numpy as np
 from wetval.plotting import axes
 
 if TYPE_CHECKING:
+    import pandas as pd
     from matplotlib.axes import Axes
 
     from wetval.spatial.overlay import Overlay
     from wetval.tables import ParcelTable
 
-__all__ = ["county_map", "overlay_map", "scale_bar"]
+__all__ = ["county_map", "map_view", "overlay_map", "scale_bar", "township_boundaries"]
 
+#: Fill of a compensating site by its grade label (Chinese and English labels).
 _GRADE_COLOURS = {
     "优": "#1a9850",
     "良": "#91cf60",
     "中": "#fee08b",
     "差": "#fc8d59",
     "劣": "#d73027",
+    "excellent": "#1a9850",
+    "good": "#91cf60",
+    "fair": "#fee08b",
+    "poor": "#fc8d59",
+    "bad": "#d73027",
 }
 
 
@@ -85,31 +92,77 @@ def _finish(ax: Axes, crs: int, synthetic: bool, title_key: str, lang: Literal["
     )  # fmt: skip
 
 
-def _townships(parcels: ParcelTable, bounds: tuple[float, float, float, float], crs: int) -> Any:
-    """Township boundaries dissolved from the parcels near ``bounds`` (in ``crs``)."""
+def township_boundaries(
+    parcels: ParcelTable, bounds: tuple[float, float, float, float], crs: int
+) -> pd.DataFrame:
+    """Township boundaries dissolved from the parcels near ``bounds``.
+
+    Parameters
+    ----------
+    parcels
+        Parcels with geometry and ``township_code`` (or ``township``).
+    bounds
+        ``(minx, miny, maxx, maxy)`` of the view [m, in ``crs``].
+    crs
+        EPSG code of the view (the overlay's working CRS).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per township near the view (index ``township_code`` or
+        ``township``) with ``geometry_wkb`` (hex WKB in ``crs``); empty when
+        the parcels have no geometry or township column.
+    """
+    import geopandas
+    import pandas as pd
     import shapely
 
-    frame = parcels._frame
     key = "township_code" if parcels.has("township_code") else "township"
     if not parcels.has(key) or not parcels.has("geometry"):
-        return None
+        return pd.DataFrame({"geometry_wkb": []}, index=pd.Index([], name=key))
+    frame = parcels._frame
     geoms = frame.geometry
     if geoms.crs is not None and geoms.crs.to_epsg() != crs:
         geoms = geoms.to_crs(crs)
     tree = shapely.STRtree(geoms.to_numpy())
     near = tree.query(shapely.box(*bounds))
-    subset = frame.iloc[near][[key]].copy()
-    subset["geometry"] = geoms.to_numpy()[near]
+    subset = frame.iloc[near][[key]].astype(object)
+    gdf = geopandas.GeoDataFrame(subset, geometry=geoms.to_numpy()[near], crs=crs)
+    towns = gdf.dissolve(by=key)
+    return pd.DataFrame(
+        {"geometry_wkb": shapely.to_wkb(towns.geometry.to_numpy(), hex=True)},
+        index=pd.Index(towns.index.astype(str), name=key),
+    )
+
+
+def _towns_layer(townships: pd.DataFrame, crs: int) -> Any:
     import geopandas
 
-    gdf = geopandas.GeoDataFrame(subset, geometry="geometry", crs=crs)
-    return gdf.dissolve(by=key)
+    geoms = geopandas.GeoSeries.from_wkb(
+        townships["geometry_wkb"].map(bytes.fromhex).to_numpy(), index=townships.index, crs=crs
+    )
+    return geopandas.GeoDataFrame(geometry=geoms, crs=crs)
+
+
+def map_view(
+    result: Overlay, restoration: Overlay | None = None
+) -> tuple[float, float, float, float]:
+    """The extent of the project map: red line and compensating sites, 10 % padded [m]."""
+    shown = [result.footprint_geometry().total_bounds]
+    if restoration is not None:
+        shown.append(restoration.footprint_geometry().to_crs(result.crs).total_bounds)
+    bounds = np.array(shown)
+    x0, y0 = bounds[:, 0].min(), bounds[:, 1].min()
+    x1, y1 = bounds[:, 2].max(), bounds[:, 3].max()
+    pad = 0.1 * max(x1 - x0, y1 - y0, 100.0)
+    return (float(x0 - pad), float(y0 - pad), float(x1 + pad), float(y1 + pad))
 
 
 def overlay_map(
     result: Overlay,
     *,
     parcels: ParcelTable | None = None,
+    townships: pd.DataFrame | None = None,
     restoration: Overlay | None = None,
     grades: Any = None,
     ax: Axes | None = None,
@@ -123,6 +176,9 @@ def overlay_map(
         The occupation overlay (its pieces and footprint).
     parcels
         The parcel layer, for the township boundaries dissolved from it.
+    townships
+        Township boundaries already dissolved (:func:`township_boundaries`);
+        used instead of ``parcels`` (an assessment keeps these, not the layer).
     restoration
         A restoration overlay whose pieces are drawn coloured by condition grade.
     grades
@@ -145,24 +201,18 @@ def overlay_map(
     pieces = result.geometry()
     pieces = pieces[pieces["record"] == "parcel"]  # a deducted strip shares its piece's ground
     footprint = result.footprint_geometry()
-    shown = [footprint.total_bounds]
-    if restoration is not None:
-        shown.append(restoration.geometry().total_bounds)
-    bounds = np.array(shown)
-    x0, y0 = bounds[:, 0].min(), bounds[:, 1].min()
-    x1, y1 = bounds[:, 2].max(), bounds[:, 3].max()
-    pad = 0.1 * max(x1 - x0, y1 - y0, 100.0)
-    view = (x0 - pad, y0 - pad, x1 + pad, y1 + pad)
+    view = map_view(result, restoration)
     handles = []
-    if parcels is not None:
-        towns = _townships(parcels, view, result.crs)
-        if towns is not None and len(towns):
-            towns.boundary.plot(ax=ax, color="#555555", linewidth=0.8, linestyle="--")
-            handles.append(
-                mpatches.Patch(
-                    fill=False, edgecolor="#555555", linestyle="--", label=tr("map_township", lang)
-                )
+    if townships is None and parcels is not None:
+        townships = township_boundaries(parcels, view, result.crs)
+    if townships is not None and len(townships):
+        towns = _towns_layer(townships, result.crs)
+        towns.boundary.plot(ax=ax, color="#555555", linewidth=0.8, linestyle="--")
+        handles.append(
+            mpatches.Patch(
+                fill=False, edgecolor="#555555", linestyle="--", label=tr("map_township", lang)
             )
+        )
     classes = sorted(pieces["land_class"].astype(str).unique())
     cmap = colormaps["tab20"]
     names = dict(zip(pieces["land_class"].astype(str), pieces["land_class_name"].astype(str),
@@ -173,10 +223,11 @@ def overlay_map(
         mine.plot(ax=ax, color=colour, edgecolor="white", linewidth=0.3)
         handles.append(mpatches.Patch(color=colour, label=f"{code} {names.get(code, '')}"))
     if restoration is not None:
-        sites = restoration.geometry()
+        sites = restoration.geometry().to_crs(result.crs)
         sites = sites[sites["record"] == "parcel"]
         grade = _grades(sites, grades)
-        for grade_label in sorted(set(grade)):
+        rank = {label: k for k, label in enumerate(_GRADE_COLOURS)}  # best grade first
+        for grade_label in sorted(set(grade), key=lambda g: (rank.get(g, len(rank)), g)):
             fill = _GRADE_COLOURS.get(grade_label, "#9e9ac8")
             sites[grade == grade_label].plot(ax=ax, color=fill, edgecolor="#3f007d", linewidth=0.8)
             text = tr("map_grade", lang, grade=grade_label)
@@ -187,7 +238,9 @@ def overlay_map(
     handles.append(mpatches.Patch(fill=False, edgecolor="red", label=tr("map_red_line", lang)))
     ax.set_xlim(view[0], view[2])
     ax.set_ylim(view[1], view[3])
-    ax.legend(handles=handles, loc="upper left", fontsize=7, framealpha=0.9)
+    # beside the map, so it hides no piece
+    ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=7,
+              framealpha=0.9)  # fmt: skip
     _finish(ax, result.crs, result.synthetic, "map_title_occupation", lang)
     return ax
 

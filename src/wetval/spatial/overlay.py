@@ -119,6 +119,11 @@ class Overlay(Result):
     provenance: Provenance = field(default_factory=Provenance)
 
     @property
+    def role(self) -> str:
+        """``"occupation"`` or ``"restoration"``: what the footprint's pieces are."""
+        return str(self.provenance.options["role"])
+
+    @property
     def messages(self) -> tuple[Message, ...]:
         """The findings as :class:`~wetval.messages.Message` (texts in the report strings)."""
         out = []
@@ -216,12 +221,8 @@ class Overlay(Result):
         hand-made ``role`` or ``project_id`` column. Pieces that are not legal
         wetland and have no level get ``general`` (they need no quota either way).
         """
-        frame = self.pieces.drop(columns=["geometry_wkb", "category"])
-        # land that is not legal wetland needs no quota and has no wetland level; quota
-        # debits ask every occupation parcel for one, so it is marked general (0 units)
-        no_level = frame["wetland_level"].isna() & ~frame["legal_wetland"].astype(bool)
-        frame.loc[no_level, "wetland_level"] = "general"
-        frame = frame.drop(columns="legal_wetland")
+        frame = self.pieces.drop(columns=["geometry_wkb", "category", "legal_wetland"])
+        frame["wetland_level"] = quota_levels(self.pieces)
         frame = frame.rename(columns={"parcel_id": "source_parcel"})
         frame = frame.reset_index().rename(columns={"piece_id": "parcel_id"})
         frame.attrs["synthetic"] = self.synthetic
@@ -278,6 +279,18 @@ class Overlay(Result):
         return overlay_map(
             self, parcels=parcels, restoration=restoration, grades=grades, ax=ax, lang=lang
         )
+
+
+def quota_levels(pieces: pd.DataFrame) -> np.ndarray:
+    """The wetland level of each piece as quota accounting takes it.
+
+    Land that is not legal wetland needs no quota and has no wetland level;
+    quota debits ask every occupation parcel for one, so it is ``general``
+    (0 units). Legal wetland keeps its level (or none, which debits refuse).
+    """
+    level = pieces["wetland_level"].to_numpy(dtype=object).copy()
+    level[pd.isna(level) & ~pieces["legal_wetland"].to_numpy(dtype=bool)] = "general"
+    return level
 
 
 def _tupled(value: Any) -> Any:

@@ -1,0 +1,239 @@
+"""An assessment that starts from a 三调 layer and footprints (data.footprints): overlay first.
+
+The sample is SYNTHETIC: the shipped GeoPackage (``sample_geopackage()``) with its DLTB
+layer, the P01 red line (HXHX) and the restoration sites (XFDK).
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import geopandas
+import numpy as np
+import pandas as pd
+import pytest
+import shapely
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from spatial_helpers import X0, Y0, grid_layer
+from wetval.assess import Assessment, assess, load_spec
+from wetval.condition import score
+from wetval.datasets import sample_geopackage, sample_project, sample_spatial_county
+from wetval.errors import ValidationError
+from wetval.report.build import build_document
+from wetval.report.document import Figure
+from wetval.spatial import overlay, read_dltb
+from wetval.spatial.split import split_indicators, split_parcels
+from wetval.spec import FootprintSpec, SpecError
+
+
+def _quick(spec):  # type: ignore[no-untyped-def]
+    options = spec.options.model_copy(update={"monte_carlo_draws": 100, "sensitivity": False})
+    return spec.model_copy(update={"options": options})
+
+
+@pytest.fixture(scope="module")
+def spatial() -> Assessment:
+    return assess(_quick(sample_project(spatial=True)))
+
+
+def test_the_occupied_parcels_are_the_pieces_under_the_red_line(spatial: Assessment) -> None:
+    occupation, restoration = spatial.overlays
+    assert (occupation.role, restoration.role) == ("occupation", "restoration")
+    debits = spatial.accounts.debits.to_frame()
+    pieces = occupation.to_frame()
+    assert sorted(debits.index) == sorted(pieces.index)
+    np.testing.assert_allclose(
+        debits["area_m2"].reindex(pieces.index).to_numpy(), pieces["area_m2"].to_numpy()
+    )
+    # only pieces of legal wetland need quota units
+    needing = debits.index[debits["units"].to_numpy(dtype=float) > 0]
+    assert pieces.loc[needing, "legal_wetland"].all()
+    assert spatial.balance.balanced
+    assert spatial.provenance.inputs["footprint_1"] == occupation.provenance.inputs["footprint"]
+
+
+def test_each_piece_keeps_the_condition_of_its_parcel(spatial: Assessment) -> None:
+    """Condition is measured on the parcel: a piece scores as its parcel scores unsplit."""
+    county = sample_spatial_county()
+    unsplit = score(county.indicators, "jiangxi-db36-2134", county.parcels).to_frame()
+    scored = spatial.condition.to_frame()
+    pieces = pd.concat([o.to_frame() for o in spatial.overlays])
+    own = scored["index"].reindex(pieces.index).to_numpy(dtype=float)
+    parcel = unsplit["index"].reindex(pieces["parcel_id"]).to_numpy(dtype=float)
+    assert np.isfinite(own).sum() > 20
+    np.testing.assert_allclose(own, parcel, equal_nan=True)
+
+
+def test_the_assessment_round_trips_and_its_report_has_the_map(spatial: Assessment) -> None:
+    again = Assessment.from_json(spatial.to_json())
+    assert again.hash == spatial.hash
+    assert len(again.overlays) == 2 and len(again.townships) > 0
+    for lang, caption in (("zh", "图 项目用地红线"), ("en", "Figure: the project's red line")):
+        section = next(s for s in build_document(again, lang).sections if s.id == "project")
+        (figure,) = [b for b in section.blocks if isinstance(b, Figure)]
+        assert figure.caption.startswith(caption) and figure.png[:4] == b"\x89PNG"
+
+
+def test_a_project_file_names_the_layer_and_footprints(tmp_path: Path) -> None:
+    gpkg = tmp_path / "delivery" / "jinxian.gpkg"
+    gpkg.parent.mkdir()
+    shutil.copy(sample_geopackage(), gpkg)
+    county = sample_spatial_county()
+    county.indicators.to_frame().to_csv(tmp_path / "indicators.csv")
+    county.projects.to_csv(tmp_path / "projects.csv", index=False)
+    reference = sample_project(spatial=True)
+    (tmp_path / "project.toml").write_text(
+        f"""
+[project]
+name = "t"
+applicant = "a"
+assessor = "b"
+occupation_project = "P01"
+date = 2024-12-31
+[data]
+parcels = "delivery/jinxian.gpkg"
+layer = "DLTB"
+indicators = "indicators.csv"
+projects = "projects.csv"
+default_level = "general"
+[[data.footprints]]
+path = "delivery/jinxian.gpkg"
+layer = "HXHX"
+role = "occupation"
+project_field = "XMBH"
+[[data.footprints]]
+path = "delivery/jinxian.gpkg"
+layer = "XFDK"
+role = "restoration"
+project_field = "XMBH"
+[options]
+monte_carlo_draws = 0
+sensitivity = false
+seed = {reference.options.seed}
+""",
+        encoding="utf-8",
+    )
+    spec = load_spec(tmp_path / "project.toml")
+    spec = spec.model_copy(
+        update={"data": spec.data.model_copy(update={"plans": reference.data.plans})}
+    )
+    from_file = assess(spec)
+    options = reference.options.model_copy(update={"monte_carlo_draws": 0, "sensitivity": False})
+    from_python = assess(reference.model_copy(update={"options": options}))
+    assert from_file.price.per_unit == pytest.approx(from_python.price.per_unit, rel=1e-12)
+    pd.testing.assert_frame_equal(
+        from_file.accounts.debits.to_frame(), from_python.accounts.debits.to_frame()
+    )
+    assert "parcels_file" in from_file.provenance.inputs
+
+
+def test_footprints_need_parcels_with_geometry() -> None:
+    spec = sample_project()
+    data = spec.data.model_copy(
+        update={
+            "footprints": (
+                FootprintSpec(path="red_line.gpkg", role="occupation", project_id="P01"),
+            )
+        }
+    )
+    with pytest.raises(SpecError, match=r"data\.footprints: .* have no geometry"):
+        assess(spec.model_copy(update={"data": data}))
+
+
+def test_a_footprint_names_exactly_one_project_key() -> None:
+    with pytest.raises(ValueError, match="exactly one of project_id"):
+        FootprintSpec(path="x.gpkg", role="occupation", project_id="P01", project_field="XMBH")
+    with pytest.raises(ValueError, match="exactly one of project_id"):
+        FootprintSpec(path="x.gpkg", role="occupation")
+
+
+def test_a_layer_for_a_table_file_is_refused(tmp_path: Path) -> None:
+    spec = sample_project()
+    table = tmp_path / "parcels.csv"
+    sample_spatial_county().parcels.to_frame().drop(columns="geometry").to_csv(table)
+    data = spec.data.model_copy(update={"parcels": str(table), "layer": "DLTB"})
+    with pytest.raises(SpecError, match=r"data\.layer = 'DLTB'.* not a layered spatial file"):
+        assess(spec.model_copy(update={"data": data}))
+
+
+def test_important_wetlands_without_footprints_are_refused() -> None:
+    from wetval.spec import ImportantWetlandSpec
+
+    spec = sample_project()
+    data = spec.data.model_copy(
+        update={"important_wetlands": ImportantWetlandSpec(path="important.gpkg")}
+    )
+    with pytest.raises(SpecError, match="only read to set the levels of overlaid pieces"):
+        assess(spec.model_copy(update={"data": data}))
+
+
+# ------------------------------------------------------------- split_parcels
+@pytest.fixture(scope="module")
+def grid(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
+    path = tmp_path_factory.mktemp("grid") / "grid.gpkg"
+    grid_layer(nx=6, ny=4).to_file(path, layer="DLTB", engine="pyogrio")
+    return read_dltb(path)
+
+
+def _box(*corners: float):  # type: ignore[no-untyped-def]
+    a, b, c, d = corners
+    return geopandas.GeoDataFrame(
+        {"XMBH": ["P"]}, geometry=[shapely.box(X0 + a, Y0 + b, X0 + c, Y0 + d)], crs=4527
+    )
+
+
+@pytest.mark.filterwarnings("ignore::wetval.errors.DataQualityWarning")  # slivers are listed
+@settings(max_examples=25, deadline=None)
+@given(
+    x=st.floats(0, 400),
+    y=st.floats(0, 250),
+    w=st.floats(5, 200),
+    h=st.floats(5, 150),
+)
+def test_cutting_conserves_every_parcels_gross_area(grid, x, y, w, h) -> None:  # type: ignore[no-untyped-def]
+    """Remainder + pieces (+ deducted strips) of each cut parcel sum to its TBMJ."""
+    result = overlay(grid, _box(x, y, min(x + w, 600), min(y + h, 400)), project_id="P")
+    cut, _ = split_parcels(grid, [result])
+    table = cut.to_frame()
+    origin = table["source_parcel"].astype(object).where(table["source_parcel"].notna(), None)
+    origin = origin.fillna(pd.Series(table.index, index=table.index))
+    # a piece's gross area is its net area (tbmj_m2); a remainder keeps its share of TBMJ
+    gross = table["tbmj_m2"].groupby(origin.to_numpy()).sum()
+    original = grid.to_frame()["tbmj_m2"]
+    np.testing.assert_allclose(gross.reindex(original.index).to_numpy(), original.to_numpy(),
+                               rtol=1e-8, atol=1e-6)  # fmt: skip
+    assert set(table.loc[table["role"].astype(object) == "occupation"].index) == set(
+        result.pieces.index
+    )
+
+
+def test_footprints_that_overlap_on_a_parcel_are_refused(grid) -> None:  # type: ignore[no-untyped-def]
+    occupied = overlay(grid, _box(50, 0, 250, 150), project_id="P01")
+    sites = overlay(grid, _box(200, 100, 300, 200), role="restoration", project_id="R1")
+    with pytest.raises(ValidationError) as caught:
+        split_parcels(grid, [occupied, sites])
+    text = str(caught.value)
+    assert "footprints overlap on this parcel" in text
+    # the parcel both footprints cover: column 2 (x 200..300), row 1 (y 100..200)
+    assert "SYN000000010" in text
+
+
+def test_pieces_inherit_the_indicators_of_their_parcel(grid) -> None:  # type: ignore[no-untyped-def]
+    from wetval.tables import IndicatorTable
+
+    ids = grid.ids.to_numpy(dtype=object)
+    indicators = IndicatorTable.from_frame(
+        pd.DataFrame({"parcel_id": ids, "vegetation_cover": np.linspace(10, 90, len(ids))})
+    )
+    cut, _ = split_parcels(grid, [overlay(grid, _box(50, 0, 250, 150), project_id="P01")])
+    inherited = split_indicators(indicators, cut).to_frame()["vegetation_cover"]
+    source = cut.to_frame()["source_parcel"].dropna()
+    own = indicators.to_frame()["vegetation_cover"]
+    np.testing.assert_array_equal(
+        inherited.reindex(source.index).to_numpy(), own.reindex(source.to_numpy()).to_numpy()
+    )
+    kept = cut.ids[~cut.to_frame()["source_parcel"].notna().to_numpy()]
+    np.testing.assert_array_equal(inherited.reindex(kept).to_numpy(), own.reindex(kept).to_numpy())
