@@ -12,7 +12,6 @@ jinja2 for HTML, reportlab for PDF).
 
 from __future__ import annotations
 
-import dataclasses
 import os
 import re
 import tempfile
@@ -248,7 +247,6 @@ def _write_assessment(
     from wetval.atomic import check_run_folder, write_folder
     from wetval.boundary import accept
     from wetval.report.build import build_document
-    from wetval.report.headline import headline
 
     assessment = accept(assessment, Assessment, "assessment")
 
@@ -262,8 +260,6 @@ def _write_assessment(
         document = build_document(
             assessment, lang, review=review, legal=legal, project_map=project_map
         )
-        if document.headline is None:  # the page-1 figures as numbers, the workbook's first sheet
-            document = dataclasses.replace(document, headline=headline(assessment, lang))
         for fmt in formats:
             files[f"{lang}.{fmt}"] = (f"report_{lang}.{fmt}", render(document, fmt))
     write_folder(target, dict(files.values()), force=force, names=is_run_file)
