@@ -10,6 +10,7 @@ table's declared decimals, and integer columns as counts.
 from __future__ import annotations
 
 import io
+import math
 import re
 import unicodedata
 from collections.abc import Iterable
@@ -148,16 +149,32 @@ def _finish(sheet: Any, formats: Iterable[Iterable[str | None]]) -> None:
         shown = [str(cells[0].value or "")]
         numeric = False
         for cell, fmt in zip(cells[1:], column_formats, strict=True):
+            if len(shown) < 200:
+                shown.append(_shown(cell.value, fmt))
             if fmt is not None and _is_number(cell.value):
                 cell.number_format = fmt
                 cell.alignment = _RIGHT
                 numeric = True
-            if len(shown) < 200:
-                shown.append(_shown(cell.value, fmt))
+            _exact(cell)
         if numeric:
             cells[0].alignment = _RIGHT
         width = max(_width(text) for text in shown)
         sheet.column_dimensions[cells[0].column_letter].width = min(max(10, width * 1.1 + 2), 60)
+
+
+def _exact(cell: Any) -> None:
+    """Store a float cell with every digit: its shortest round-trip text (``repr``).
+
+    openpyxl writes a number with 16 significant digits (``"%.16g"``), which
+    loses the last digit of some floats (``0.22096100000000002`` is written
+    ``0.220961``); Excel itself writes up to 17. The cell's text is set to
+    ``repr(value)`` and it stays a number cell (``data_type`` ``"n"``), which
+    openpyxl writes as given, so reading the file back gives the same float.
+    """
+    value = cell.value
+    if isinstance(value, float) and math.isfinite(value) and float(f"{value:.16g}") != value:
+        cell._value = repr(value)  # written verbatim into <v>, still t="n"
+        cell.data_type = "n"
 
 
 def _headline_frame(headline: Headline) -> tuple[pd.DataFrame, list[str | None]]:
