@@ -111,7 +111,8 @@ def test_xlsx_has_every_table_in_full(sample_assessment: Assessment) -> None:
     document = build_document(sample_assessment, "en")
     workbook = pd.read_excel(io.BytesIO(render(document, "xlsx")), sheet_name=None)
     tables: list[TableBlock] = document.tables()
-    assert len(workbook) == len(tables) + 1
+    assert len(workbook) == len(tables) + 2  # the headline and the cover sheets first
+    assert list(workbook)[:2] == ["headline", "cover"]
     table = next(t for t in tables if t.sheet == "price_by_parcel")
     by_parcel = workbook[table.title]  # the sheet is named in the report's language
     assert table.title == "price by parcel"

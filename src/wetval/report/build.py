@@ -35,6 +35,7 @@ from wetval.report.document import (
     TableBlock,
 )
 from wetval.report.first_page import first_page
+from wetval.report.headline import headline
 from wetval.report.legal import LegalBasisBody, legal_basis
 from wetval.strings import Lang, known, tr
 from wetval.units import M2_PER_HA, M2_PER_MU
@@ -1769,4 +1770,5 @@ def build_document(
         sections=sections,
         footer=tr("footer", lang),
         labels={key: tr(key, lang) for key in _RENDERER_LABELS},
+        headline=headline(assessment, lang),
     )

@@ -25,6 +25,8 @@ __all__ = [
     "Block",
     "Facts",
     "Figure",
+    "Headline",
+    "HeadlineFigure",
     "Paragraph",
     "ReportDocument",
     "ReviewBlock",
@@ -34,6 +36,10 @@ __all__ = [
 ]
 
 Tone = Literal["normal", "note", "warning", "synthetic"]
+
+#: What a number is, for its display format: an amount of money, an area, quota
+#: units, a dimensionless factor or share, a count, a year; or text.
+Kind = Literal["money", "area", "units", "factor", "count", "year", "text"]
 
 
 @dataclass(frozen=True)
@@ -147,6 +153,53 @@ class SignOff:
     seal: str = ""
 
 
+@dataclass(frozen=True)
+class HeadlineFigure:
+    """One figure of page 1, with what a spreadsheet needs to show it.
+
+    Attributes
+    ----------
+    label
+        What the figure is, in the report's language.
+    value
+        The figure at full precision (text for a verdict).
+    unit
+        Its unit in the report's language (empty for none).
+    section
+        Title of the report section whose tables reproduce it.
+    kind
+        What the number is, for its display format.
+    decimals
+        Decimals shown (the stored value keeps full precision).
+    """
+
+    label: str
+    value: float | int | str
+    unit: str
+    section: str
+    kind: Kind
+    decimals: int = 2
+
+
+@dataclass(frozen=True)
+class Headline:
+    """The page-1 figures as a table: the XLSX workbook's first sheet.
+
+    Attributes
+    ----------
+    figures
+        The figures, in the order page 1 shows them.
+    sheet_name
+        The sheet's name in the report's language.
+    headers
+        Column headers (label, value, unit, section) in the report's language.
+    """
+
+    figures: tuple[HeadlineFigure, ...]
+    sheet_name: str
+    headers: tuple[str, str, str, str]
+
+
 Block = Paragraph | Facts | TableBlock | Figure | ReviewBlock | SignOff
 
 
@@ -182,6 +235,9 @@ class ReportDocument:
         The renderers' own words in the report's language (``more_rows``,
         ``page_of``, the review form's headers …), as strings templates with
         ``{n}``, ``{sheet}`` or ``{page}`` where a renderer fills in a value.
+    headline
+        The page-1 figures as numbers (:func:`wetval.report.headline.headline`),
+        the XLSX workbook's first sheet; ``None`` for none.
     """
 
     lang: Literal["zh", "en"]
@@ -192,6 +248,7 @@ class ReportDocument:
     sections: tuple[Section, ...]
     footer: str = ""
     labels: Mapping[str, str] = field(default_factory=dict)
+    headline: Headline | None = None
 
     def label(self, key: str, **values: object) -> str:
         """A renderer label formatted with ``values``.

@@ -1,18 +1,125 @@
-"""Render a report document's tables as an XLSX workbook, one sheet per table."""
+"""Render a report document as an XLSX workbook: the headline, the cover, one sheet per table.
+
+Every number keeps full precision in its cell; only its display format says
+how it is shown (:func:`number_format`), decided from what the column holds:
+the unit in its header (``面积 [亩]``, ``金额 [元]``, ``元/亩``), else the
+strings key the header is the text of (quota units, factors and shares), the
+table's declared decimals, and integer columns as counts.
+"""
 
 from __future__ import annotations
 
 import io
+import math
 import re
+import unicodedata
+from collections.abc import Iterable
+from decimal import Decimal
+from typing import Any
 
 import pandas as pd
+from openpyxl.styles import Alignment  # type: ignore[import-untyped]
 
-from wetval.report.document import ReportDocument
+from wetval.report.document import Headline, Kind, ReportDocument, TableBlock
 from wetval.spreadsheet import text_cells
+from wetval.strings import Lang, tr
 
-__all__ = ["render_xlsx"]
+__all__ = ["column_kind", "number_format", "render_xlsx"]
 
 _FORBIDDEN = re.compile(r"[\[\]\:\*\?\/\\]")
+_BRACKET = re.compile(r"\[([^\]]+)\]")
+_MONEY = re.compile(r"元|分|CNY|fen|yuan")
+_AREA = re.compile(r"亩|公顷|hm²|hm2|m²|m2|\bha\b")
+
+#: Strings keys of headers whose columns hold quota units.
+_UNIT_KEYS = (
+    "units", "units_required_col", "units_delivered", "units_shortfall", "credit_parcel_units",
+    "units_matched", "registered", "released", "debited", "available",
+)  # fmt: skip
+#: Strings keys of headers whose columns hold dimensionless factors, shares or indices.
+_FACTOR_KEYS = (
+    "index", "quality_factor", "type_factor", "level_factor", "location_factor", "share",
+    "share_parcels", "share_area", "credit_share", "available_share", "weight", "relative_mcse",
+    "effective_ltv", "p_fail", "cv",
+)  # fmt: skip
+#: Decimals shown per kind when the table declares none (the cell keeps full precision).
+_DEFAULT_DECIMALS: dict[Kind | None, int] = {
+    "money": 2, "area": 2, "units": 4, "factor": 4, "count": 0, "year": 0, None: 2,
+}  # fmt: skip
+
+
+def number_format(kind: Kind | None, decimals: int) -> str:
+    """The Excel number format of a ``kind`` of number shown with ``decimals`` decimals.
+
+    Money, areas, quota units and numbers of no known kind get a thousands
+    separator (``#,##0.00``); factors and shares none (``0.0000``); counts are
+    ``#,##0`` and years ``0``.
+    """
+    if kind == "count":
+        return "#,##0"
+    if kind == "year":
+        return "0"
+    digits = "." + "0" * decimals if decimals > 0 else ""
+    return ("0" if kind == "factor" else "#,##0") + digits
+
+
+def _header_kinds(lang: Lang) -> dict[str, Kind]:
+    kinds: dict[str, Kind] = {tr(key, lang): "units" for key in _UNIT_KEYS}
+    kinds |= {tr(key, lang): "factor" for key in _FACTOR_KEYS}
+    return kinds
+
+
+def column_kind(header: str, lang: Lang, *, integer: bool = False) -> Kind | None:
+    """What a report column holds, from its header in ``lang``.
+
+    The unit in brackets (or a header that is a unit, such as ``元/亩``) says
+    money or area; else the strings key the header is the text of says quota
+    units or a factor; an integer column of neither is a count.
+    """
+    found = _BRACKET.findall(header)
+    unit = found[-1] if found else header
+    if _MONEY.search(unit):
+        return "money"
+    if _AREA.search(unit):
+        return "area"
+    kind = _header_kinds(lang).get(header)
+    if kind is None and integer:
+        return "count"
+    return kind
+
+
+def _column_format(table: TableBlock, position: int, lang: Lang) -> str | None:
+    """The number format of a table's column; ``None`` for a column without numbers."""
+    series = table.frame.iloc[:, position]
+    column = str(table.frame.columns[position])
+    values = series.dropna()
+    if pd.api.types.is_bool_dtype(series.dtype) or not any(_is_number(v) for v in values):
+        return None
+    integer = pd.api.types.is_integer_dtype(series.dtype)
+    kind = column_kind(column, lang, integer=integer)
+    decimals = table.decimals.get(column)
+    if decimals is None:
+        decimals = 0 if integer else _DEFAULT_DECIMALS[kind]
+    return number_format(kind, decimals)
+
+
+def _is_number(value: object) -> bool:
+    return isinstance(value, int | float | Decimal) and not isinstance(value, bool)
+
+
+def _shown(value: Any, fmt: str | None) -> str:
+    """The text a spreadsheet shows for ``value`` in format ``fmt`` (for column widths)."""
+    if fmt is None or not _is_number(value):
+        return "" if value is None else str(value)
+    if fmt == "0":
+        return f"{value:.0f}"
+    decimals = len(fmt.partition(".")[2])
+    return f"{value:{',' if ',' in fmt else ''}.{decimals}f}"
+
+
+def _width(text: str) -> int:
+    """Display width of ``text``: a CJK character takes two columns."""
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
 
 
 def _sheet_names(names: list[str]) -> list[str]:
@@ -28,29 +135,90 @@ def _sheet_names(names: list[str]) -> list[str]:
     return result
 
 
-def render_xlsx(document: ReportDocument) -> bytes:
-    """Render every table of ``document`` (all rows, full precision) as XLSX bytes.
+_RIGHT = Alignment(horizontal="right")
 
-    The first sheet holds the cover facts. Text that a spreadsheet would run
-    as a formula is stored as text (:func:`wetval.spreadsheet.text_cells`).
+
+def _finish(sheet: Any, formats: Iterable[Iterable[str | None]]) -> None:
+    """Number formats per cell (rows below the header), numbers right-aligned, widths by content.
+
+    ``formats`` holds per column the formats of its data cells, in order.
+    """
+    text_cells(sheet)  # a township named "=..." stays text, never a live formula
+    sheet.freeze_panes = "A2"
+    for cells, column_formats in zip(sheet.columns, formats, strict=True):
+        shown = [str(cells[0].value or "")]
+        numeric = False
+        for cell, fmt in zip(cells[1:], column_formats, strict=True):
+            if len(shown) < 200:
+                shown.append(_shown(cell.value, fmt))
+            if fmt is not None and _is_number(cell.value):
+                cell.number_format = fmt
+                cell.alignment = _RIGHT
+                numeric = True
+            _exact(cell)
+        if numeric:
+            cells[0].alignment = _RIGHT
+        width = max(_width(text) for text in shown)
+        sheet.column_dimensions[cells[0].column_letter].width = min(max(10, width * 1.1 + 2), 60)
+
+
+def _exact(cell: Any) -> None:
+    """Store a float cell with every digit: its shortest round-trip text (``repr``).
+
+    openpyxl writes a number with 16 significant digits (``"%.16g"``), which
+    loses the last digit of some floats (``0.22096100000000002`` is written
+    ``0.220961``); Excel itself writes up to 17. The cell's text is set to
+    ``repr(value)`` and it stays a number cell (``data_type`` ``"n"``), which
+    openpyxl writes as given, so reading the file back gives the same float.
+    """
+    value = cell.value
+    if isinstance(value, float) and math.isfinite(value) and float(f"{value:.16g}") != value:
+        cell._value = repr(value)  # written verbatim into <v>, still t="n"
+        cell.data_type = "n"
+
+
+def _headline_frame(headline: Headline) -> tuple[pd.DataFrame, list[str | None]]:
+    """The headline as a four-column frame, and the number format of each row's value."""
+    rows = [(f.label, f.value, f.unit, f.section) for f in headline.figures]
+    frame = pd.DataFrame(rows, columns=list(headline.headers)).astype(object)
+    formats = [
+        None if f.kind == "text" else number_format(f.kind, f.decimals) for f in headline.figures
+    ]
+    return frame, formats
+
+
+def render_xlsx(document: ReportDocument) -> bytes:
+    """Render ``document`` as XLSX bytes: every table with all rows at full precision.
+
+    The first sheet holds the page-1 figures (when the document has them,
+    :attr:`~wetval.report.document.ReportDocument.headline`), the next the
+    cover facts, then one sheet per table. Numbers are stored at full
+    precision with a display format by what their column holds
+    (:func:`column_kind`, :func:`number_format`) and right-aligned. Text that a spreadsheet would
+    run as a formula is stored as text (:func:`wetval.spreadsheet.text_cells`).
     """
     tables = document.tables()
-    names = _sheet_names([document.label("sheet_cover")] + [t.title for t in tables])
+    first = [document.headline.sheet_name] if document.headline is not None else []
+    names = _sheet_names([*first, document.label("sheet_cover")] + [t.title for t in tables])
     buffer = io.BytesIO()
     with pd.ExcelWriter(buffer, engine="openpyxl") as writer:
+        if document.headline is not None:
+            frame, row_formats = _headline_frame(document.headline)
+            frame.to_excel(writer, sheet_name=names[0], index=False)
+            none = [None] * len(frame)
+            _finish(writer.sheets[names[0]], [none, row_formats, none, none])
+            names = names[1:]
         cover = pd.DataFrame(
             list(document.cover.items),
             columns=[document.label("xlsx_item"), document.label("xlsx_value")],
         )
         cover.to_excel(writer, sheet_name=names[0], index=False)
-        text_cells(writer.sheets[names[0]])
+        _finish(writer.sheets[names[0]], [[None] * len(cover)] * 2)
         for name, table in zip(names[1:], tables, strict=True):
             table.frame.to_excel(writer, sheet_name=name, index=False)
-            sheet = writer.sheets[name]
-            text_cells(sheet)  # a township named "=..." stays text, never a live formula
-            sheet.freeze_panes = "A2"
-            for column_cells in sheet.columns:
-                width = max(len(str(c.value or "")) for c in column_cells[:200])
-                letter = column_cells[0].column_letter
-                sheet.column_dimensions[letter].width = min(max(10, width * 1.2 + 2), 60)
+            formats = [
+                [_column_format(table, position, document.lang)] * len(table.frame)
+                for position in range(table.frame.shape[1])
+            ]
+            _finish(writer.sheets[name], formats)
     return buffer.getvalue()
