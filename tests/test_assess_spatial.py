@@ -98,6 +98,7 @@ def test_the_report_carries_the_overlay_tables(spatial: Assessment, lang: str) -
         rows = mine[mine[project] != total]
         assert float(rows[area].sum()) == pytest.approx(overlay_result.total_m2, rel=1e-12)
         assert int(rows[tr("overlay_pieces", lang)].sum()) == len(overlay_result.pieces)
+    assert by_class[tr("role", lang)].iloc[0] == tr("role_occupation", lang)
     owner_total = by_owner[by_owner[tr("ownership_unit_code", lang)] == total]
     assert float(owner_total[area].iloc[0]) == pytest.approx(occupation.total_m2, rel=1e-12)
     names = by_class[tr("land_class_name", lang)].astype(str)

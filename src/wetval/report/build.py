@@ -531,7 +531,9 @@ def _overlay_tables(assessment: Assessment, lang: Lang) -> list[Block]:
         pieces["land_class"], pieces["land_class_name"], lang, scheme
     )
     pieces["legal_wetland"] = _yes_no(pieces["legal_wetland"].astype(bool), lang)
-    pieces["role"] = _labelled(pieces["role"], lang, "role_")
+    sides = [tr(f"role_{role}", lang) for role in ("occupation", "restoration")]
+    # the occupation first in either language
+    pieces["role"] = pd.Categorical(_labelled(pieces["role"], lang, "role_"), categories=sides)
     by_class = _overlay_totals(
         pieces, ["role", "project_id", "land_class", "land_class_name", "legal_wetland"], lang
     )
