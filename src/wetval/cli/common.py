@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import sys
 from pathlib import Path
 from typing import Any, TypeVar
@@ -50,11 +51,14 @@ __all__ = [
     "add_force",
     "check_table_output",
     "cli_date",
+    "count",
     "emit",
     "error_data",
     "fail",
     "load_result",
     "new_output",
+    "positive_count",
+    "positive_number",
     "write_file",
     "write_result",
 ]
@@ -129,6 +133,39 @@ def cli_date(text: str) -> str:
         return iso_date(text)
     except DateError as error:
         raise argparse.ArgumentTypeError(str(error)) from None
+
+
+def count(text: str) -> int:
+    """An argparse ``type``: a whole number ≥ 0 (seeds, ids, counts that may be zero)."""
+    return _whole_number(text, minimum=0)
+
+
+def positive_count(text: str) -> int:
+    """An argparse ``type``: a whole number ≥ 1 (workers, rows shown, panel sizes)."""
+    return _whole_number(text, minimum=1)
+
+
+def _whole_number(text: str, *, minimum: int) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not a whole number; give one ≥ {minimum}"
+        ) from None
+    if value < minimum:
+        raise argparse.ArgumentTypeError(f"{value} is below {minimum}; give one ≥ {minimum}")
+    return value
+
+
+def positive_number(text: str) -> float:
+    """An argparse ``type``: a finite number > 0 (areas, amounts)."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number; give one > 0") from None
+    if not math.isfinite(value) or value <= 0:
+        raise argparse.ArgumentTypeError(f"{text} is not a finite number > 0; give one > 0")
+    return value
 
 
 def load_result(path: str, kind: type[_R], what: str) -> _R:
