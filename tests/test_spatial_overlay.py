@@ -256,7 +256,7 @@ def test_project_map_and_county_overview(parcels, tmp_path: Path) -> None:
 
     occupied = overlay(parcels, red_line((50, 0, 250, 150)), project_id="P01")
     sites = overlay(parcels, red_line((300, 200, 400, 300)), role="restoration", project_id="R1")
-    ax = occupied.plot(parcels=parcels, restoration=sites, grades={"SYN000000012": "良"})
+    ax = occupied.plot(parcels=parcels, restoration=[sites], grades={"SYN000000012": "良"})
     texts = " ".join(t.get_text() for t in ax.figure.findobj(Text))
     assert "用地红线" in texts
     assert "CGCS2000" in texts
@@ -272,6 +272,37 @@ def test_project_map_and_county_overview(parcels, tmp_path: Path) -> None:
     assert "County overview" in texts
     assert "SYNTHETIC" in texts
     plt.close(ax.figure)
+
+
+def test_the_project_map_draws_every_overlay(parcels) -> None:
+    """Two restoration footprints (and two red lines) are all drawn and all in view."""
+    import matplotlib.pyplot as plt
+
+    from wetval.spatial.maps import map_view, overlay_map
+
+    first = overlay(parcels, red_line((50, 0, 250, 150)), project_id="P01")
+    second = overlay(parcels, red_line((0, 200, 80, 290)), project_id="P02")
+    near = overlay(parcels, red_line((300, 200, 400, 300)), role="restoration", project_id="R1")
+    far = overlay(parcels, red_line((20, 20, 60, 60)), role="restoration", project_id="R2")
+
+    def drawn(results):  # polygons drawn: one path per piece (the grid's pieces are simple)
+        ax = overlay_map(results)
+        paths = sum(len(c.get_paths()) for c in ax.collections)
+        plt.close(ax.figure)
+        return paths
+
+    def pieces(result):
+        return int((result.to_frame()["record"] == "parcel").sum())
+
+    one = drawn([first, near])
+    assert drawn([first, near, far]) - one == pieces(far)
+    assert drawn([first, second, near]) - one == pieces(second) + 1  # its pieces, its red line
+    x0, y0, x1, y1 = map_view([first, second, near, far])
+    for result in (first, second, near, far):
+        bx0, by0, bx1, by1 = result.footprint_geometry().total_bounds
+        assert x0 < bx0 and y0 < by0 and bx1 < x1 and by1 < y1
+    with pytest.raises(ValueError, match="at least one overlay"):
+        overlay_map([])
 
 
 def test_default_level_fills_only_legal_wetland_without_a_level(parcels) -> None:

@@ -467,11 +467,7 @@ def _overlay(
     cut, cleared = split_parcels(parcels, results)
     if cleared:
         notes.append(Message.of("w_footprints_cleared_roles", rows=cleared))
-    occupation = [r for r in results if r.role == "occupation"]
-    restoration = [r for r in results if r.role == "restoration"]
-    main = (occupation or restoration)[0]
-    view = map_view(main, restoration[0] if occupation and restoration else None)
-    townships = township_boundaries(parcels, view, main.crs)
+    townships = township_boundaries(parcels, map_view(results), results[0].crs)
     return cut, split_indicators(indicators, cut), tuple(results), townships, notes, inputs
 
 

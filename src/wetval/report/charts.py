@@ -48,7 +48,7 @@ def figure_block(figure: MplFigure | SubFigure, caption: str, name: str) -> Figu
 def project_map(assessment: Assessment, lang: Lang) -> Figure | None:
     """The project map of an assessment with footprints (``None`` without an overlay).
 
-    The occupation's red line and occupied pieces by land class, the first
+    Every occupation's red line and occupied pieces by land class, every
     restoration overlay's sites coloured by their condition grade, and the
     township boundaries the assessment kept (:func:`wetval.spatial.maps.overlay_map`).
     """
@@ -56,16 +56,8 @@ def project_map(assessment: Assessment, lang: Lang) -> Figure | None:
         return None
     from wetval.spatial.maps import overlay_map
 
-    occupation = [r for r in assessment.overlays if r.role == "occupation"]
-    restoration = [r for r in assessment.overlays if r.role == "restoration"]
-    main = (occupation or restoration)[0]
-    sites = restoration[0] if occupation and restoration else None
     grades = assessment.condition.to_frame()["grade_zh" if lang == "zh" else "grade_en"]
     ax = overlay_map(
-        main,
-        townships=assessment.townships,
-        restoration=sites,
-        grades=grades.dropna(),
-        lang=lang,
+        assessment.overlays, townships=assessment.townships, grades=grades.dropna(), lang=lang
     )
     return figure_block(ax.figure, tr("project_map_caption", lang), "project_map")

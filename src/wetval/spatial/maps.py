@@ -9,6 +9,7 @@ Gauss–Krüger scale error is under 0.03 % within a 3-degree zone).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
@@ -144,14 +145,21 @@ def _towns_layer(townships: pd.DataFrame, crs: int) -> Any:
     return geopandas.GeoDataFrame(geometry=geoms, crs=crs)
 
 
-def map_view(
-    result: Overlay, restoration: Overlay | None = None
-) -> tuple[float, float, float, float]:
-    """The extent of the project map: red line and compensating sites, 10 % padded [m]."""
-    shown = [result.footprint_geometry().total_bounds]
-    if restoration is not None:
-        shown.append(restoration.footprint_geometry().to_crs(result.crs).total_bounds)
-    bounds = np.array(shown)
+def map_view(results: Sequence[Overlay]) -> tuple[float, float, float, float]:
+    """The extent of the project map: every red line and compensating site, 10 % padded.
+
+    Parameters
+    ----------
+    results
+        The overlays shown; the first one's CRS is the map's.
+
+    Returns
+    -------
+    tuple of float
+        ``(minx, miny, maxx, maxy)`` [m, in ``results[0].crs``].
+    """
+    crs = results[0].crs
+    bounds = np.array([r.footprint_geometry().to_crs(crs).total_bounds for r in results])
     x0, y0 = bounds[:, 0].min(), bounds[:, 1].min()
     x1, y1 = bounds[:, 2].max(), bounds[:, 3].max()
     pad = 0.1 * max(x1 - x0, y1 - y0, 100.0)
@@ -159,30 +167,32 @@ def map_view(
 
 
 def overlay_map(
-    result: Overlay,
+    results: Sequence[Overlay],
     *,
     parcels: ParcelTable | None = None,
     townships: pd.DataFrame | None = None,
-    restoration: Overlay | None = None,
     grades: Any = None,
     ax: Axes | None = None,
     lang: Literal["zh", "en"] = "zh",
 ) -> Axes:
-    """The project map: red line, occupied pieces by land class, compensating sites, townships.
+    """The project map: red lines, occupied pieces by land class, compensating sites, townships.
+
+    Each overlay is drawn by its role: an occupation's pieces are coloured by
+    land class inside its red line; a restoration's pieces are coloured by the
+    condition grade of their parcel and outlined. Every overlay given is drawn,
+    in the first one's CRS.
 
     Parameters
     ----------
-    result
-        The occupation overlay (its pieces and footprint).
+    results
+        The overlays (occupation and restoration, any number of each; at least one).
     parcels
         The parcel layer, for the township boundaries dissolved from it.
     townships
         Township boundaries already dissolved (:func:`township_boundaries`);
         used instead of ``parcels`` (an assessment keeps these, not the layer).
-    restoration
-        A restoration overlay whose pieces are drawn coloured by condition grade.
     grades
-        Grade per restoration piece or source parcel (a Series or mapping).
+        Grade label per restoration piece or source parcel (a Series or mapping).
     ax
         Axes to draw on (new ones when ``None``).
     lang
@@ -191,40 +201,47 @@ def overlay_map(
     Returns
     -------
     matplotlib.axes.Axes
+
+    Raises
+    ------
+    ValueError
+        If ``results`` is empty.
     """
     import matplotlib.patches as mpatches
+    import pandas as pd
     from matplotlib import colormaps
 
     from wetval.strings import tr
 
+    if not results:
+        raise ValueError("overlay_map needs at least one overlay")
+    crs = results[0].crs
+    occupation = [r for r in results if r.role == "occupation"]
+    restoration = [r for r in results if r.role == "restoration"]
     ax = axes(ax, figsize=(8.0, 7.0))
-    pieces = result.geometry()
-    pieces = pieces[pieces["record"] == "parcel"]  # a deducted strip shares its piece's ground
-    footprint = result.footprint_geometry()
-    view = map_view(result, restoration)
+    view = map_view(results)
     handles = []
     if townships is None and parcels is not None:
-        townships = township_boundaries(parcels, view, result.crs)
+        townships = township_boundaries(parcels, view, crs)
     if townships is not None and len(townships):
-        towns = _towns_layer(townships, result.crs)
+        towns = _towns_layer(townships, crs)
         towns.boundary.plot(ax=ax, color="#555555", linewidth=0.8, linestyle="--")
         handles.append(
             mpatches.Patch(
                 fill=False, edgecolor="#555555", linestyle="--", label=tr("map_township", lang)
             )
         )
-    classes = sorted(pieces["land_class"].astype(str).unique())
-    cmap = colormaps["tab20"]
-    names = dict(zip(pieces["land_class"].astype(str), pieces["land_class_name"].astype(str),
-                     strict=True))  # fmt: skip
-    for k, code in enumerate(classes):
-        mine = pieces[pieces["land_class"].astype(str) == code]
-        colour = cmap(k % 20)
-        mine.plot(ax=ax, color=colour, edgecolor="white", linewidth=0.3)
-        handles.append(mpatches.Patch(color=colour, label=f"{code} {names.get(code, '')}"))
-    if restoration is not None:
-        sites = restoration.geometry().to_crs(result.crs)
-        sites = sites[sites["record"] == "parcel"]
+    if occupation:
+        pieces = pd.concat([_parcel_pieces(r, crs) for r in occupation])
+        codes = pieces["land_class"].astype(str)
+        names = dict(zip(codes, pieces["land_class_name"].astype(str), strict=True))
+        cmap = colormaps["tab20"]
+        for k, code in enumerate(sorted(codes.unique())):
+            colour = cmap(k % 20)
+            pieces[codes == code].plot(ax=ax, color=colour, edgecolor="white", linewidth=0.3)
+            handles.append(mpatches.Patch(color=colour, label=f"{code} {names[code]}"))
+    if restoration:
+        sites = pd.concat([_parcel_pieces(r, crs) for r in restoration])
         grade = _grades(sites, grades)
         rank = {label: k for k, label in enumerate(_GRADE_COLOURS)}  # best grade first
         for grade_label in sorted(set(grade), key=lambda g: (rank.get(g, len(rank)), g)):
@@ -234,15 +251,24 @@ def overlay_map(
             handles.append(mpatches.Patch(color=fill, label=text))
         handles.append(mpatches.Patch(fill=False, edgecolor="#3f007d",
                                       label=tr("map_restoration", lang)))  # fmt: skip
-    footprint.boundary.plot(ax=ax, color="red", linewidth=1.8)
-    handles.append(mpatches.Patch(fill=False, edgecolor="red", label=tr("map_red_line", lang)))
+    if occupation:
+        for result in occupation:
+            result.footprint_geometry().to_crs(crs).boundary.plot(ax=ax, color="red", linewidth=1.8)
+        handles.append(mpatches.Patch(fill=False, edgecolor="red", label=tr("map_red_line", lang)))
     ax.set_xlim(view[0], view[2])
     ax.set_ylim(view[1], view[3])
     # beside the map, so it hides no piece
     ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=7,
               framealpha=0.9)  # fmt: skip
-    _finish(ax, result.crs, result.synthetic, "map_title_occupation", lang)
+    synthetic = any(r.synthetic for r in results)
+    _finish(ax, crs, synthetic, "map_title_occupation", lang)
     return ax
+
+
+def _parcel_pieces(result: Overlay, crs: int) -> Any:
+    """An overlay's pieces in ``crs``, without deducted strips (they share their piece's ground)."""
+    pieces = result.geometry().to_crs(crs)
+    return pieces[pieces["record"] == "parcel"]
 
 
 def _grades(sites: Any, grades: Any) -> np.ndarray:

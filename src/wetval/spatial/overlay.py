@@ -265,20 +265,18 @@ class Overlay(Result):
         ax: Axes | None = None,
         *,
         parcels: ParcelTable | None = None,
-        restoration: Overlay | None = None,
+        restoration: Sequence[Overlay] = (),
         grades: Any = None,
         lang: Literal["zh", "en"] = "zh",
     ) -> Axes:
-        """The project map (:func:`wetval.spatial.maps.overlay_map`).
+        """The map of this overlay and ``restoration`` (:func:`wetval.spatial.maps.overlay_map`).
 
-        Red line, pieces by land class, compensating sites by grade, township
+        Red line, pieces by land class, every compensating site by grade, township
         boundaries (with ``parcels``), scale bar, north arrow, CGCS2000 noted.
         """
         from wetval.spatial.maps import overlay_map
 
-        return overlay_map(
-            self, parcels=parcels, restoration=restoration, grades=grades, ax=ax, lang=lang
-        )
+        return overlay_map([self, *restoration], parcels=parcels, grades=grades, ax=ax, lang=lang)
 
 
 def quota_levels(pieces: pd.DataFrame) -> np.ndarray:
