@@ -71,10 +71,21 @@ def test_the_assessment_round_trips_and_its_report_has_the_map(spatial: Assessme
     again = Assessment.from_json(spatial.to_json())
     assert again.hash == spatial.hash
     assert len(again.overlays) == 2 and len(again.townships) > 0
-    for lang, caption in (("zh", "图 项目用地红线"), ("en", "Figure: the project's red line")):
+    # the overview keeps every township of the county, the project map only those near it
+    county = sample_spatial_county()
+    assert set(again.county.index) == set(county.parcels.to_frame()["township_code"].astype(str))
+    assert set(again.townships.index) <= set(again.county.index)
+    captions = {
+        "zh": ("图 项目在县域中的位置", "图 项目用地红线"),
+        "en": ("Figure: where the project lies in the county", "Figure: the project's red line"),
+    }
+    for lang, expected in captions.items():
         section = next(s for s in build_document(again, lang).sections if s.id == "project")
-        (figure,) = [b for b in section.blocks if isinstance(b, Figure)]
-        assert figure.caption.startswith(caption) and figure.png[:4] == b"\x89PNG"
+        figures = [b for b in section.blocks if isinstance(b, Figure)]
+        assert [f.caption[: len(c)] for f, c in zip(figures, expected, strict=True)] == list(
+            expected
+        )
+        assert all(f.png[:4] == b"\x89PNG" for f in figures)
 
 
 @pytest.mark.parametrize("lang", ["zh", "en"])

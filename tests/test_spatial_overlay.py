@@ -267,42 +267,48 @@ def test_project_map_and_county_overview(parcels, tmp_path: Path) -> None:
     assert "1203" not in texts  # strips share the ground of their piece; not drawn twice
     ax.figure.savefig(tmp_path / "map.png", dpi=60)
     plt.close(ax.figure)
-    ax = county_map(parcels, occupied, lang="en")
+    ax = county_map([occupied, sites], parcels=parcels, lang="en")
     texts = " ".join(t.get_text() for t in ax.figure.findobj(Text))
     assert "County overview" in texts
     assert "SYNTHETIC" in texts
+    assert "Red line (land-use boundary)" in texts and "Compensating (restoration) sites" in texts
     plt.close(ax.figure)
 
 
-def test_the_project_map_draws_every_overlay(parcels) -> None:
-    """Two restoration footprints (and two red lines) are all drawn and all in view."""
-    import matplotlib.pyplot as plt
+@pytest.mark.parametrize("cells", [200, 1000])
+def test_county_townships_trace_the_true_boundaries(cells: int) -> None:
+    """The overview's outlines lie within a cell or two of the exact township dissolve."""
+    import geopandas
+    import shapely
 
-    from wetval.spatial.maps import map_view, overlay_map
+    from wetval.datasets import sample_spatial_county
+    from wetval.spatial.maps import county_townships
 
-    first = overlay(parcels, red_line((50, 0, 250, 150)), project_id="P01")
-    second = overlay(parcels, red_line((0, 200, 80, 290)), project_id="P02")
-    near = overlay(parcels, red_line((300, 200, 400, 300)), role="restoration", project_id="R1")
-    far = overlay(parcels, red_line((20, 20, 60, 60)), role="restoration", project_id="R2")
+    parcels = sample_spatial_county().parcels  # SYNTHETIC
+    frame = parcels._frame
+    towns = county_townships(parcels, 4527, cells=cells)
+    exact = geopandas.GeoDataFrame(
+        frame[["township_code"]].astype(object), geometry=frame.geometry.to_numpy(), crs=frame.crs
+    ).dissolve(by="township_code")
+    assert list(towns.index) == sorted(exact.index.astype(str))
+    x0, y0, x1, y1 = frame.total_bounds
+    cell = max(x1 - x0, y1 - y0) / cells
+    for code, wkb in towns["geometry_wkb"].items():
+        outline = shapely.from_wkb(bytes.fromhex(wkb))
+        boundary = exact.loc[code].geometry.boundary
+        # every point of the outline is near the true boundary (cell diagonal + simplification)
+        points = shapely.points(shapely.get_coordinates(shapely.segmentize(outline, cell / 2)))
+        assert shapely.distance(points, boundary).max() <= 2.5 * cell
+        # and the true boundary is traced, save features thinner than a cell
+        samples = shapely.points(shapely.get_coordinates(shapely.segmentize(boundary, cell / 2)))
+        assert (shapely.distance(samples, outline) <= 2.5 * cell).mean() >= 0.97
 
-    def drawn(results):  # polygons drawn: one path per piece (the grid's pieces are simple)
-        ax = overlay_map(results)
-        paths = sum(len(c.get_paths()) for c in ax.collections)
-        plt.close(ax.figure)
-        return paths
 
-    def pieces(result):
-        return int((result.to_frame()["record"] == "parcel").sum())
+def test_county_townships_of_an_empty_layer(parcels) -> None:
+    from wetval.spatial.maps import county_townships
 
-    one = drawn([first, near])
-    assert drawn([first, near, far]) - one == pieces(far)
-    assert drawn([first, second, near]) - one == pieces(second) + 1  # its pieces, its red line
-    x0, y0, x1, y1 = map_view([first, second, near, far])
-    for result in (first, second, near, far):
-        bx0, by0, bx1, by1 = result.footprint_geometry().total_bounds
-        assert x0 < bx0 and y0 < by0 and bx1 < x1 and by1 < y1
-    with pytest.raises(ValueError, match="at least one overlay"):
-        overlay_map([])
+    bare = parcels.subset(np.zeros(len(parcels), dtype=bool))
+    assert county_townships(bare, 4527).empty
 
 
 def test_default_level_fills_only_legal_wetland_without_a_level(parcels) -> None:

@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import cached_property
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any, NamedTuple, Protocol
 
 import numpy as np
 import pandas as pd
@@ -177,6 +177,9 @@ class Assessment(Result):
     townships
         Township boundaries around the project (``geometry_wkb`` in the first
         overlay's CRS), for the project map; empty without footprints.
+    county
+        Every township of the county, simplified for the county overview
+        (:func:`wetval.spatial.maps.county_townships`); empty without footprints.
     """
 
     spec: dict[str, Any]
@@ -198,6 +201,7 @@ class Assessment(Result):
     provenance: Provenance = field(default_factory=Provenance)
     overlays: tuple[Overlay, ...] = ()
     townships: pd.DataFrame = field(default_factory=pd.DataFrame)
+    county: pd.DataFrame = field(default_factory=pd.DataFrame)
 
     @cached_property
     def hash(self) -> str:
@@ -414,24 +418,28 @@ def _footprint_layer(spec: AssessmentSpec, source: str | pd.DataFrame, layer: st
     return read_layer(spec.resolve(source), layer)
 
 
-def _overlay(
-    spec: AssessmentSpec, parcels: ParcelTable, indicators: IndicatorTable
-) -> tuple[
-    ParcelTable,
-    IndicatorTable,
-    tuple[Overlay, ...],
-    pd.DataFrame,
-    list[str | Message],
-    dict[str, str],
-]:
+class _Overlaid(NamedTuple):
+    """What the overlay step hands on: the cut tables, the overlays, the maps' townships."""
+
+    parcels: ParcelTable
+    indicators: IndicatorTable
+    overlays: tuple[Overlay, ...]
+    townships: pd.DataFrame
+    county: pd.DataFrame
+    notes: list[str | Message]
+    inputs: dict[str, str]
+
+
+def _overlay(spec: AssessmentSpec, parcels: ParcelTable, indicators: IndicatorTable) -> _Overlaid:
     """Overlay every footprint of the spec and cut the parcels into pieces (压占分析).
 
     Returns the cut parcel table and its indicators, the overlays, the township
-    boundaries of the map, the overlays' findings as messages, and input hashes.
+    boundaries of the project map and of the county overview, the overlays'
+    findings as messages, and input hashes.
     """
     from wetval.errors import DataQualityWarning
     from wetval.spatial import overlay
-    from wetval.spatial.maps import map_view, township_boundaries
+    from wetval.spatial.maps import county_townships, map_view, township_boundaries
     from wetval.spatial.split import split_indicators, split_parcels
 
     data = spec.data
@@ -467,8 +475,16 @@ def _overlay(
     cut, cleared = split_parcels(parcels, results)
     if cleared:
         notes.append(Message.of("w_footprints_cleared_roles", rows=cleared))
-    townships = township_boundaries(parcels, map_view(results), results[0].crs)
-    return cut, split_indicators(indicators, cut), tuple(results), townships, notes, inputs
+    crs = results[0].crs
+    return _Overlaid(
+        cut,
+        split_indicators(indicators, cut),
+        tuple(results),
+        township_boundaries(parcels, map_view(results), crs),
+        county_townships(parcels, crs),
+        notes,
+        inputs,
+    )
 
 
 #: The card kind each method step of the assessment runs.
@@ -794,14 +810,14 @@ def assess(
         assert indicators is not None  # _preflight refuses a spec without indicators
         inventory = parcels.inventory(indicators)
     overlays: tuple[Overlay, ...] = ()
-    townships = pd.DataFrame()
+    townships = county = pd.DataFrame()
     if spec.data.footprints:
         with steps.step("overlay"):
-            parcels, indicators, overlays, townships, overlay_notes, footprint_inputs = _overlay(
-                spec, parcels, indicators
-            )
-            steps.warnings += overlay_notes
-            inputs.update(footprint_inputs)
+            overlaid = _overlay(spec, parcels, indicators)
+            parcels, indicators, overlays = overlaid.parcels, overlaid.indicators, overlaid.overlays
+            townships, county = overlaid.townships, overlaid.county
+            steps.warnings += overlaid.notes
+            inputs.update(overlaid.inputs)
     with steps.step("condition"):
         condition: ConditionResult = run(
             "condition", cards["condition"], ConditionInputs(indicators, parcels)
@@ -936,6 +952,7 @@ def assess(
         provenance=provenance,
         overlays=overlays,
         townships=townships,
+        county=county,
     )
 
 

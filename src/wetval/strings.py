@@ -1071,6 +1071,11 @@ _SPATIAL_STRINGS: dict[str, tuple[str, str]] = {
     "overlay_class_area_ha": ("压占地类面积 [公顷]", "land-class area [ha]"),
     "ownership_code": ("权属性质代码", "ownership code (QSXZ)"),
     "ownership_unit_code": ("权属单位代码", "ownership unit code (QSDWDM)"),
+    "county_map_caption": (
+        "图 项目在县域中的位置（乡镇界、用地红线与补充地块；CGCS2000）",
+        "Figure: where the project lies in the county (townships, red line and compensating "
+        "sites; CGCS2000)",
+    ),
     "project_map_caption": (
         "图 项目用地红线、压占地类与补充地块位置（CGCS2000）",
         "Figure: the project's red line, the occupied land classes and the compensating sites "

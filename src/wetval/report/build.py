@@ -21,7 +21,7 @@ from wetval.indicators import CATALOGUE
 from wetval.messages import Message, say
 from wetval.plotting import axes
 from wetval.provenance import CardRef
-from wetval.report.charts import figure_block
+from wetval.report.charts import county_overview, figure_block
 from wetval.report.charts import project_map as overlay_project_map
 from wetval.report.document import (
     Block,
@@ -584,6 +584,9 @@ def _project(assessment: Assessment, lang: Lang, project_map: Figure | None = No
             )
         ),
     ]
+    county = county_overview(assessment, lang)
+    if county is not None:
+        blocks.append(county)
     if project_map is not None:
         blocks.append(project_map)
     blocks += _overlay_tables(assessment, lang)

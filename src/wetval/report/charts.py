@@ -14,7 +14,7 @@ if TYPE_CHECKING:
 
     from wetval.assess import Assessment
 
-__all__ = ["figure_block", "project_map"]
+__all__ = ["county_overview", "figure_block", "project_map"]
 
 #: Resolution of PNG charts for print [dots per inch].
 PRINT_DPI = 200
@@ -43,6 +43,20 @@ def figure_block(figure: MplFigure | SubFigure, caption: str, name: str) -> Figu
         plt.close(root)
     text = svg.getvalue()
     return Figure(svg=text[text.index("<svg") :], png=png.getvalue(), caption=caption, name=name)
+
+
+def county_overview(assessment: Assessment, lang: Lang) -> Figure | None:
+    """The county overview (位置图) of an assessment with footprints (``None`` without).
+
+    The county's townships the assessment kept, every footprint outlined by
+    role (:func:`wetval.spatial.maps.county_map`).
+    """
+    if not assessment.overlays or assessment.county.empty:
+        return None
+    from wetval.spatial.maps import county_map
+
+    ax = county_map(assessment.overlays, townships=assessment.county, lang=lang)
+    return figure_block(ax.figure, tr("county_map_caption", lang), "county_map")
 
 
 def project_map(assessment: Assessment, lang: Lang) -> Figure | None:
