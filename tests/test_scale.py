@@ -33,7 +33,7 @@ def raw() -> tuple[pd.DataFrame, pd.DataFrame]:
 def cluster():  # type: ignore[no-untyped-def]
     with (
         distributed.LocalCluster(
-            n_workers=2, threads_per_worker=1, processes=False, dashboard_address=None
+            n_workers=2, threads_per_worker=1, processes=False, dashboard_address=":0"
         ) as local,
         distributed.Client(local) as client,
     ):
