@@ -875,6 +875,7 @@ class _Entry(typing.NamedTuple):
 
 
 _FILES: dict[Path, _Entry] = {}
+_DIRECTORIES: dict[str, _Listing] = {}
 _PLUGIN_DIRS: dict[str, Any] = {}  # "key" → stamp of sys.path, "dirs" → plugin card dirs
 
 
@@ -956,10 +957,8 @@ def _read(path: Path, stat: os.stat_result | None = None) -> Card:
         return entry.card
     now = time.time_ns()
     text = path.read_text(encoding="utf-8")
-    if entry is not None and entry.stamp == stamp and entry.text == text:
-        card = entry.card  # touched recently but unchanged
-    else:
-        card = _parse(text, path)
+    unchanged = entry is not None and entry.text == text  # touched or copied over
+    card = entry.card if unchanged and entry is not None else _parse(text, path)
     _FILES[path] = _Entry(stamp, text, now, card)
     return card
 
@@ -971,9 +970,6 @@ class _Listing(typing.NamedTuple):
     listed_ns: int
     directories: tuple[str, ...]
     files: tuple[Path, ...]
-
-
-_DIRECTORIES: dict[str, _Listing] = {}
 
 
 def _listing(directory: str) -> _Listing | None:
