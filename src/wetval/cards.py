@@ -28,6 +28,8 @@ import json
 import math
 import os
 import re
+import sys
+import time
 import tomllib
 import types
 import typing
@@ -69,6 +71,7 @@ __all__ = [
     "Text",
     "TypedTable",
     "card_paths",
+    "clear_cache",
     "list_cards",
     "load_card",
     "within",
@@ -849,6 +852,34 @@ def _to_toml(data: dict[str, Any]) -> str:
 
 
 # ------------------------------------------------------------------ registry
+# Searching the card directories is cached in this module, for every caller: the
+# installed packages' entry points once per state of ``sys.path`` (the mtimes of its
+# directories change when a package is installed or removed), each directory's listing
+# once per state of the directory and each card file once per state of the file
+# (stamp: inode, size, mtime_ns). Every call of list_cards and load_card stats every
+# card directory and card file again, so a card added, edited in place or deleted is
+# seen at once; only what is unchanged is neither listed nor parsed again. A file or
+# directory modified within _RACY_NS of when it was read is read again (and a file
+# compared by content), since a second change within one tick of the file system's
+# clock may keep its stamp: the "racy clean" rule git uses for its index.
+_RACY_NS = 2_000_000_000
+
+
+class _Entry(typing.NamedTuple):
+    """A parsed card file: its stamp, its text, when it was read, the card."""
+
+    stamp: tuple[int, int, int]
+    text: str
+    read_ns: int
+    card: Card
+
+
+_FILES: dict[Path, _Entry] = {}
+_DIRECTORIES: dict[str, _Listing] = {}
+_PLUGIN_DIRS: dict[str, Any] = {}  # "key" → stamp of sys.path, "dirs" → plugin card dirs
+
+
+@cache
 def _builtin_dir() -> Path:
     installed = resources.files("wetval") / "methods"
     if installed.is_dir():
@@ -857,28 +888,137 @@ def _builtin_dir() -> Path:
     return Path(__file__).resolve().parents[2] / "methods"
 
 
+def _stamp(stat: os.stat_result) -> tuple[int, int, int]:
+    return (stat.st_ino, stat.st_size, stat.st_mtime_ns)
+
+
+def _sys_path_stamp() -> tuple[tuple[str, int], ...]:
+    """``sys.path`` with each entry's mtime_ns (-1 if absent): changes on install/uninstall."""
+    stamps = []
+    for entry in sys.path:
+        try:
+            stamps.append((entry, os.stat(entry or ".").st_mtime_ns))
+        except OSError:
+            stamps.append((entry, -1))
+    return tuple(stamps)
+
+
+def _plugin_dirs() -> list[Path]:
+    """Card directories of the packages registered under ``wetval.cards`` (cached)."""
+    key = _sys_path_stamp()
+    if _PLUGIN_DIRS.get("key") != key:
+        paths = []
+        for entry_point in metadata.entry_points(group=CARD_GROUP):
+            package = resources.files(entry_point.value)
+            candidate = package / "methods"
+            paths.append(Path(str(candidate if candidate.is_dir() else package)))
+        _PLUGIN_DIRS.update(key=key, dirs=paths)
+    return list(_PLUGIN_DIRS["dirs"])
+
+
+def clear_cache() -> None:
+    """Forget the parsed card files and the plugins' card directories.
+
+    Never needed to see a card file added, edited or deleted (every call checks the
+    directories); only after changing the entry points without touching
+    ``sys.path`` (as tests that fake ``importlib.metadata.entry_points`` do).
+    """
+    _FILES.clear()
+    _DIRECTORIES.clear()
+    _PLUGIN_DIRS.clear()
+
+
 def card_paths() -> list[Path]:
     """Directories searched for cards, highest precedence first."""
     paths = [Path(p) for p in os.environ.get("WETVAL_CARD_PATH", "").split(os.pathsep) if p]
-    for entry_point in metadata.entry_points(group=CARD_GROUP):
-        package = resources.files(entry_point.value)
-        candidate = package / "methods"
-        paths.append(Path(str(candidate if candidate.is_dir() else package)))
-    paths.append(_builtin_dir())
-    return paths
+    return paths + _plugin_dirs() + [_builtin_dir()]
 
 
 def _version_key(version: str) -> tuple[int, ...]:
     return tuple(int(part) for part in version.split("."))
 
 
-@cache
-def _load_file(path: Path, mtime_ns: int) -> Card:
-    return Card.from_toml(path.read_text(encoding="utf-8"), path=path)
+def _parse(text: str, path: Path) -> Card:
+    """Parse one card file's text (the only place card files are parsed)."""
+    return Card.from_toml(text, path=path)
 
 
-def _read(path: Path) -> Card:
-    return _load_file(path, path.stat().st_mtime_ns)
+def _read(path: Path, stat: os.stat_result | None = None) -> Card:
+    """The card in ``path``, parsed again only when the file changed.
+
+    Raises
+    ------
+    CardError
+        If the file is malformed (not cached: the next call reads it again).
+    """
+    stamp = _stamp(path.stat() if stat is None else stat)
+    entry = _FILES.get(path)
+    if entry is not None and entry.stamp == stamp and stamp[2] < entry.read_ns - _RACY_NS:
+        return entry.card
+    now = time.time_ns()
+    text = path.read_text(encoding="utf-8")
+    unchanged = entry is not None and entry.text == text  # touched or copied over
+    card = entry.card if unchanged and entry is not None else _parse(text, path)
+    _FILES[path] = _Entry(stamp, text, now, card)
+    return card
+
+
+class _Listing(typing.NamedTuple):
+    """A listed directory: its stamp, when it was listed, its sub-directories and cards."""
+
+    stamp: tuple[int, int, int]
+    listed_ns: int
+    directories: tuple[str, ...]
+    files: tuple[Path, ...]
+
+
+def _listing(directory: str) -> _Listing | None:
+    """What ``directory`` holds, listed again only when it changed (``None`` if absent).
+
+    A directory's mtime changes when an entry is added, removed or renamed in it; the
+    same rule for recent changes as :func:`_read`.
+    """
+    try:
+        stamp = _stamp(os.stat(directory))
+    except OSError:
+        return None
+    cached = _DIRECTORIES.get(directory)
+    if cached is not None and cached.stamp == stamp and stamp[2] < cached.listed_ns - _RACY_NS:
+        return cached
+    now = time.time_ns()
+    directories: list[str] = []
+    files: list[Path] = []
+    try:
+        entries = list(os.scandir(directory))
+    except OSError:
+        return None
+    for entry in entries:
+        try:
+            if entry.is_dir(follow_symlinks=False):  # as rglob: no linked directories
+                directories.append(entry.path)
+            elif entry.name.endswith(".toml") and entry.is_file():
+                files.append(Path(entry.path))
+        except OSError:  # deleted while listed, or a broken link
+            continue
+    listing = _DIRECTORIES[directory] = _Listing(stamp, now, tuple(directories), tuple(files))
+    return listing
+
+
+def _card_files(directory: Path) -> list[tuple[Path, os.stat_result]]:
+    """Every ``*.toml`` file under ``directory`` (as ``rglob``), sorted, with its stat."""
+    found: list[tuple[Path, os.stat_result]] = []
+    pending = [str(directory)]
+    while pending:
+        listing = _listing(pending.pop())
+        if listing is None:
+            continue
+        pending.extend(listing.directories)
+        for path in listing.files:
+            try:
+                found.append((path, os.stat(path)))
+            except OSError:  # deleted since it was listed
+                continue
+    return sorted(found, key=lambda item: item[0])
 
 
 def _index() -> dict[str, dict[str, Card]]:
@@ -886,17 +1026,18 @@ def _index() -> dict[str, dict[str, Card]]:
 
     A card in a higher-precedence directory shadows the same id and version in
     a lower one; the same id and version twice in one directory is an error.
+    Unchanged files are not parsed again (see :func:`_read`).
     """
     found: dict[str, dict[str, Card]] = {}
     origin: dict[tuple[str, str], Path] = {}
     errors: list[str] = []
     for directory in card_paths():
-        if not directory.is_dir():
-            continue
-        for path in sorted(directory.rglob("*.toml")):
+        for path, stat in _card_files(directory):
             try:
-                card = _read(path)
-            except CardError as error:
+                card = _read(path, stat)
+            except FileNotFoundError:  # deleted since it was listed
+                continue
+            except (CardError, OSError) as error:
                 errors.append(str(error))
                 continue
             key = (card.id, card.version)

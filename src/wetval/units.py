@@ -33,7 +33,6 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from functools import cache
 from typing import TYPE_CHECKING, Literal, TypeVar
 
 import numpy as np
@@ -232,11 +231,18 @@ def _series_from_card(card: Card) -> PriceIndex:
     )
 
 
-@cache
+_SERIES: dict[str, PriceIndex] = {}
+
+
 def _series_by_id(card_id: str) -> PriceIndex:
+    """The series of the installed card ``card_id``, built once per card content (hash)."""
     from wetval.cards import load_card
 
-    return _series_from_card(load_card(card_id))
+    card = load_card(card_id)
+    series = _SERIES.get(card.hash)
+    if series is None:
+        series = _SERIES[card.hash] = _series_from_card(card)
+    return series
 
 
 def price_index(index: str | Card | PriceIndex | Mapping[int, float]) -> PriceIndex:

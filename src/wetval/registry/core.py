@@ -22,7 +22,6 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-import os
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from decimal import ROUND_DOWN, ROUND_HALF_UP, ROUND_UP, Decimal
@@ -34,7 +33,6 @@ from sqlalchemy import Connection, Engine, create_engine, event, func, select
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, OperationalError
 
-from wetval.cards import Card
 from wetval.errors import WetvalError
 from wetval.quota.funds import FundSplit, allocate_funds, fund_split_card, to_fen
 from wetval.quota.ledger import (
@@ -159,7 +157,6 @@ class Registry:
             self._engine.dispose()
             raise
         self._step = Decimal(1).scaleb(-self.unit_decimals)
-        self._fund_cards: dict[tuple[str, str], Card] = {}
 
     @property
     def _source(self) -> str:
@@ -936,7 +933,7 @@ class Registry:
                 try:
                     split = allocate_funds(
                         FundSplit.yuan(int(amount)), FundSplit.yuan(int(restoration)),
-                        self._fund_card(day), date=day,
+                        fund_split_card(day), date=day,
                     )  # fmt: skip
                 except WetvalError as error:
                     raise RegistryError(f"trade {contract_number!r}: {error}") from None
@@ -997,20 +994,6 @@ class Registry:
             if listing_row is not None:
                 writer.update(schema.listings, "trade", listing_row, {"status": "sold"})
         return trade_id
-
-    def _fund_card(self, day: str) -> Card:
-        """The ``fund-split`` card version in force on ``day`` (looked up once per day).
-
-        Finding it searches every card directory and the installed plugins' entry
-        points (milliseconds, half the cost of a trade), so this registry object keeps
-        the answer per sale date and card path (``WETVAL_CARD_PATH``); open the
-        registry again to see a card version installed while it is open.
-        """
-        key = (day, os.environ.get("WETVAL_CARD_PATH", ""))
-        card = self._fund_cards.get(key)
-        if card is None:
-            card = self._fund_cards[key] = fund_split_card(day)
-        return card
 
     def _listing(
         self, connection: Connection, listing: int, parts: Mapping[str, int]
