@@ -444,6 +444,24 @@ def _projects(frame: Any, project_id: str | None, project_field: str | None, sou
     return np.full(len(frame), str(project_id), dtype=object)
 
 
+def _check_control_area(control_area_m2: Any) -> None:
+    """Refuse a control area (控面) that is not a finite number > 0 [m²]."""
+    if control_area_m2 is None:
+        return
+    try:
+        value = float(control_area_m2)
+    except (TypeError, ValueError):
+        value = float("nan")
+    if isinstance(control_area_m2, bool) or not (np.isfinite(value) and value > 0):
+        raise ValidationError(
+            [Problem(reason="the control area (控面) must be a finite number > 0 [m²]",
+                     column="control_area_m2", value=control_area_m2,
+                     fix="give the approved red line's 控面 in m² (e.g. control_area_m2=30000), "
+                         "or leave it out")],
+            what="overlay options",
+        )  # fmt: skip
+
+
 def _parcel_geometry(parcels: ParcelTable) -> tuple[np.ndarray, Any]:
     if not parcels.has("geometry"):
         raise ValidationError(
@@ -523,7 +541,9 @@ def overlay(
     Raises
     ------
     wetval.errors.ValidationError
-        Parcels without geometry; footprint with no CRS, a non-CGCS2000 CRS or
+        Parcels without geometry or no parcels; a footprint (or important-wetland
+        layer) without features; a control area that is not a finite number > 0;
+        footprint with no CRS, a non-CGCS2000 CRS or
         coordinates outside its zone; empty, non-polygonal or invalid footprint
         features; footprint features that overlap no parcel (all listed).
 
@@ -537,10 +557,24 @@ def overlay(
 
     if role not in ("occupation", "restoration"):
         raise ValueError(f"role must be 'occupation' or 'restoration', not {role!r}")
+    _check_control_area(control_area_m2)
     p_geoms, p_crs = _parcel_geometry(parcels)
     p_source = parcels.source or "parcel table"
+    if len(p_geoms) == 0:
+        raise ValidationError(
+            [Problem(reason="the parcel table has no parcels", column="geometry",
+                     fix="give the DLTB layer of the county the footprint lies in")],
+            what="parcel table", source=p_source,
+        )  # fmt: skip
     fp = _footprint_frame(footprint)
     fp_source = str(fp.attrs.get("source", "footprint"))
+    if len(fp) == 0:
+        raise _error(
+            "the footprint has no features",
+            "give the red line (or the restoration sites) as at least one polygon; check "
+            "the layer (wetval.spatial.layers(path))",
+            fp_source,
+        )
     p_info = check_crs(p_crs, shapely.total_bounds(p_geoms), p_source)
     fp_info = check_crs(fp.crs, fp.total_bounds, fp_source)
     _check_footprint(fp, fp_source)
@@ -830,6 +864,13 @@ def _set_levels(
 
     frame = _footprint_frame(important)
     source = str(frame.attrs.get("source", "important wetlands"))
+    if len(frame) == 0:
+        raise ValidationError(
+            [Problem(reason="the important-wetland layer has no features", column="geometry",
+                     fix="give the important-wetland polygons (国家/省级重要湿地名录 boundaries), "
+                         "or leave important_wetlands out")],
+            what="important wetlands", source=source,
+        )  # fmt: skip
     info = check_crs(frame.crs, frame.total_bounds, source)
     geoms = np.asarray(frame.geometry.to_numpy())
     if info.epsg != working.epsg:
