@@ -395,3 +395,30 @@ def test_a_red_line_without_a_crs_is_one_error(
     code, err = _overlay(capsys, str(files[0]), str(line), "-o", str(tmp_path / "yz.gpkg"))
     _one_error(code, err, str(line), "no coordinate reference system", "set_crs")
     assert _snapshot(tmp_path) == before
+
+
+@pytest.mark.parametrize("role", ["parcels", "footprint", "important wetlands"])
+def test_an_output_that_is_an_input_is_refused_even_with_force(
+    tmp_path: Path, files: tuple[Path, Path], capsys: pytest.CaptureFixture[str], role: str
+) -> None:
+    parcels, line = files
+    wetlands = tmp_path / "zysd.gpkg"
+    geopandas.GeoDataFrame(
+        {"wetland_level": ["national"]}, geometry=[shapely.box(X0, Y0, X0 + 90, Y0 + 90)], crs=4527
+    ).to_file(wetlands, engine="pyogrio")
+    out = {"parcels": parcels, "footprint": line, "important wetlands": wetlands}[role]
+    before = _snapshot(tmp_path)
+    argv = [str(parcels), str(line), "--important-wetlands", str(wetlands)]
+    code, err = _overlay(capsys, *argv, "-o", str(out), "--force")
+    _one_error(code, err, str(out), "would destroy the input", "another output file")
+    assert _snapshot(tmp_path) == before
+
+
+@pytest.mark.parametrize("name", ["a" * 300 + ".gpkg", "a" * 300 + ".shp", "a" * 300 + ".xlsx"])
+def test_an_output_name_too_long_is_one_error(
+    tmp_path: Path, files: tuple[Path, Path], capsys: pytest.CaptureFixture[str], name: str
+) -> None:
+    before = _snapshot(tmp_path)
+    code, err = _overlay(capsys, *map(str, files), "-o", str(tmp_path / name))
+    _one_error(code, err, name, "use a shorter path")
+    assert _snapshot(tmp_path) == before

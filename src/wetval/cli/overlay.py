@@ -34,12 +34,40 @@ def _check_output(args: argparse.Namespace, target: Path) -> None:
                      fix=f"name the output file with one of: {', '.join(_OUTPUTS)}")],
             what="output file", source=str(target),
         )  # fmt: skip
-    new_output(args, target, "overlay output")
-    if target.suffix.lower() == ".shp":
-        from wetval.spatial.overlay import SHAPEFILE_PARTS
+    from wetval.atomic import output_error
+    from wetval.spatial.overlay import SHAPEFILE_PARTS
 
-        for part in SHAPEFILE_PARTS:
-            new_output(args, target.with_suffix(part), "overlay output (a Shapefile part)")
+    files = [target]
+    if target.suffix.lower() == ".shp":
+        files += [target.with_suffix(part) for part in SHAPEFILE_PARTS]
+    try:
+        for file in files:
+            new_output(args, file, "overlay output" + (" (a Shapefile part)" if file != target
+                                                        else ""))  # fmt: skip
+        _refuse_an_input(args, files)
+    except OSError as error:  # e.g. a name too long for the file system
+        raise output_error(error, target, "overlay output") from None
+
+
+def _refuse_an_input(args: argparse.Namespace, files: list[Path]) -> None:
+    """Refuse, even with ``--force``, an output that would replace one of the inputs."""
+    from wetval.errors import OutputError
+
+    for option, given in (("parcels", args.parcels), ("footprint", args.footprint),
+                          ("--important-wetlands", args.important_wetlands)):  # fmt: skip
+        if given is None:
+            continue
+        source = Path(given)
+        inputs = [source]
+        if source.suffix.lower() == ".shp":
+            inputs += [source.with_suffix(part) for part in (".shx", ".dbf", ".prj", ".cpg")]
+        for file in files:
+            if file.exists() and any(i.exists() and file.samefile(i) for i in inputs):
+                raise OutputError(
+                    f"the overlay output {str(file)!r} is the {option} input {given!r}; "
+                    "writing it would destroy the input; nothing was written; fix: name "
+                    "another output file"
+                )
 
 
 def _write_workbook(result: Any, target: Path) -> None:

@@ -316,7 +316,7 @@ def _write_shapefile(frame: Any, path: Path) -> None:
     import shutil
     import tempfile
 
-    staging = Path(tempfile.mkdtemp(dir=path.parent, prefix=f".{path.name}.partial-"))
+    staging = Path(tempfile.mkdtemp(dir=path.parent, prefix=f".{path.name[:100]}.partial-"))
     try:
         written = staging / path.name
         frame.to_file(written, driver="ESRI Shapefile", encoding="gbk", engine="pyogrio")
