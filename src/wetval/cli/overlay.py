@@ -13,12 +13,61 @@ import warnings
 from pathlib import Path
 from typing import Any
 
-from wetval.cli.common import emit
+from wetval.cli.common import add_force, emit, new_output, positive_number
 from wetval.errors import Problem, ValidationError
 
 __all__ = ["add_overlay_command"]
 
 _OUTPUTS = (".gpkg", ".shp", ".xlsx")
+
+
+def _check_output(args: argparse.Namespace, target: Path) -> None:
+    """Refuse, before reading anything, an output that is not new (or cannot be one).
+
+    A Shapefile is refused if any of its files exists (``.shp``, ``.shx``,
+    ``.dbf``, ``.prj``, ``.cpg`` or a spatial index), so ``--force`` never
+    mixes a new ``.shp`` with an earlier ``.dbf``.
+    """
+    if target.suffix.lower() not in _OUTPUTS:
+        raise ValidationError(
+            [Problem(reason=f"cannot write a {target.suffix or 'file without extension'} file",
+                     fix=f"name the output file with one of: {', '.join(_OUTPUTS)}")],
+            what="output file", source=str(target),
+        )  # fmt: skip
+    from wetval.atomic import output_error
+    from wetval.spatial.overlay import SHAPEFILE_PARTS
+
+    files = [target]
+    if target.suffix.lower() == ".shp":
+        files += [target.with_suffix(part) for part in SHAPEFILE_PARTS]
+    try:
+        for file in files:
+            new_output(args, file, "overlay output" + (" (a Shapefile part)" if file != target
+                                                        else ""))  # fmt: skip
+        _refuse_an_input(args, files)
+    except OSError as error:  # e.g. a name too long for the file system
+        raise output_error(error, target, "overlay output") from None
+
+
+def _refuse_an_input(args: argparse.Namespace, files: list[Path]) -> None:
+    """Refuse, even with ``--force``, an output that would replace one of the inputs."""
+    from wetval.errors import OutputError
+
+    for option, given in (("parcels", args.parcels), ("footprint", args.footprint),
+                          ("--important-wetlands", args.important_wetlands)):  # fmt: skip
+        if given is None:
+            continue
+        source = Path(given)
+        inputs = [source]
+        if source.suffix.lower() == ".shp":
+            inputs += [source.with_suffix(part) for part in (".shx", ".dbf", ".prj", ".cpg")]
+        for file in files:
+            if file.exists() and any(i.exists() and file.samefile(i) for i in inputs):
+                raise OutputError(
+                    f"the overlay output {str(file)!r} is the {option} input {given!r}; "
+                    "writing it would destroy the input; nothing was written; fix: name "
+                    "another output file"
+                )
 
 
 def _write_workbook(result: Any, target: Path) -> None:
@@ -43,6 +92,28 @@ def _write_workbook(result: Any, target: Path) -> None:
     write_atomic(target, write)
 
 
+def _write(result: Any, target: Path) -> None:
+    """Write the output, creating its missing folders (removed again if the writing fails)."""
+    from wetval.atomic import output_error
+
+    created = [p for p in reversed(target.parents) if not p.exists()]
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        if target.suffix.lower() == ".xlsx":
+            _write_workbook(result, target)
+        else:
+            result.to_file(target)
+    except BaseException as error:
+        for folder in reversed(created):
+            try:
+                folder.rmdir()
+            except OSError:
+                break
+        if isinstance(error, OSError):
+            raise output_error(error, target, "overlay output") from None
+        raise
+
+
 def _cmd_overlay(args: argparse.Namespace) -> None:
     import sys
 
@@ -50,12 +121,7 @@ def _cmd_overlay(args: argparse.Namespace) -> None:
     from wetval.spatial.read import read_layer
 
     target = Path(args.output)
-    if target.suffix.lower() not in _OUTPUTS:
-        raise ValidationError(
-            [Problem(reason=f"cannot write a {target.suffix or 'file without extension'} file",
-                     fix=f"name the output file with one of: {', '.join(_OUTPUTS)}")],
-            what="output file", source=str(target),
-        )  # fmt: skip
+    _check_output(args, target)
     if args.project_id is None and args.project_field is None:
         args.project_id = "P"
     with warnings.catch_warnings(record=True) as caught:
@@ -76,11 +142,7 @@ def _cmd_overlay(args: argparse.Namespace) -> None:
     for note in notes:
         if not args.quiet:
             print(f"wetval: warning: {note}", file=sys.stderr)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    if target.suffix.lower() == ".xlsx":
-        _write_workbook(result, target)
-    else:
-        result.to_file(target)
+    _write(result, target)
     emit(
         args,
         f"{result.summary()}\n\nwrote {target.resolve()}",
@@ -109,8 +171,11 @@ def add_overlay_command(commands: Any, common: argparse.ArgumentParser) -> None:
     parser.add_argument("--role", choices=["occupation", "restoration"], default="occupation")
     parser.add_argument("--project-id", help="project id of the whole footprint (default: P)")
     parser.add_argument("--project-field", help="footprint column with each feature's project id")
-    parser.add_argument("--control-area", type=float, help="control area (控面) [m²]")
+    parser.add_argument(
+        "--control-area", type=positive_number, help="control area (控面) [m², finite > 0]"
+    )
     parser.add_argument("--important-wetlands", help="important-wetland polygons (path)")
     parser.add_argument("--level-field", default="wetland_level", help="their level column")
     parser.add_argument("--encoding", help="attribute encoding of a Shapefile (default: detect)")
+    add_force(parser, "the output (a Shapefile: all its files)")
     parser.set_defaults(handler=_cmd_overlay)

@@ -37,7 +37,7 @@ from wetval.units import M2_PER_MU
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
 
-__all__ = ["FILE_FIELDS", "SLIVER_M2", "Overlay", "overlay"]
+__all__ = ["FILE_FIELDS", "SHAPEFILE_PARTS", "SLIVER_M2", "Overlay", "overlay"]
 
 #: Pieces smaller than this [m²] are listed as slivers (and kept).
 SLIVER_M2 = 1.0
@@ -65,6 +65,10 @@ FILE_FIELDS: tuple[tuple[str, str, str], ...] = (
     ("area_m2", "压占地类面积", "YZDLMJ"),
     ("wetland_level", "湿地等级", "SDDJ"),
 )
+#: Files of a Shapefile besides the ``.shp``: those :meth:`Overlay.to_file` writes, then the
+#: spatial indexes of other programs (removed on replacing: they would index the old file).
+_SHAPEFILE_INDEXES = (".qix", ".sbn", ".sbx")
+SHAPEFILE_PARTS = (".shx", ".dbf", ".prj", ".cpg", *_SHAPEFILE_INDEXES)
 _LEVEL_RANK = {level: rank for rank, level in enumerate(LEVELS)}  # national most protective
 
 
@@ -236,28 +240,45 @@ class Overlay(Result):
         :data:`FILE_FIELDS` side by side; a Shapefile (10-character names) gets
         the short 三调-style names and a ``.cpg`` (GBK).
 
+        The file is written whole or not at all: a GeoPackage through
+        :func:`wetval.atomic.write_atomic`; a Shapefile's files (``.shp``,
+        ``.shx``, ``.dbf``, ``.prj``, ``.cpg``) into a staging folder beside it
+        (``.NAME.partial-*``), then moved into place one by one, earlier spatial
+        indexes (``.qix``, ``.sbn``, ``.sbx``) removed. On any error the
+        temporary files are removed and an existing file is left as it was.
+        The folder must exist; an existing file is replaced (the command line
+        refuses that without ``--force``).
+
         Returns
         -------
         pathlib.Path
+
+        Raises
+        ------
+        wetval.errors.OutputError
+            The file cannot be written (read-only folder, disk full, a folder
+            in its place, ...): names the path and the fix; nothing was written.
         """
         path = Path(path)
+        suffix = path.suffix.lower()
+        if suffix not in (".gpkg", ".shp"):
+            raise ValueError(f"cannot write {suffix!r}: use .gpkg or .shp")
         frame = self.geometry().reset_index()
         frame["legal_wetland"] = frame["legal_wetland"].astype(bool).astype(int)
         for column in frame.columns:
             if isinstance(frame[column].dtype, pd.CategoricalDtype):
                 frame[column] = frame[column].astype(object)
-        suffix = path.suffix.lower()
-        if suffix == ".gpkg":
-            for canonical, zh, _ in FILE_FIELDS:
-                if canonical in frame.columns:
-                    frame[zh] = frame[canonical]
-            frame.to_file(path, layer="overlay", driver="GPKG", engine="pyogrio")
-        elif suffix == ".shp":
-            short = {c: s for c, _, s in FILE_FIELDS if c in frame.columns}
-            out = frame[[*short, "geometry"]].rename(columns=short)
-            out.to_file(path, driver="ESRI Shapefile", encoding="gbk", engine="pyogrio")
-        else:
-            raise ValueError(f"cannot write {suffix!r}: use .gpkg or .shp")
+        try:
+            if suffix == ".gpkg":
+                for canonical, zh, _ in FILE_FIELDS:
+                    if canonical in frame.columns:
+                        frame[zh] = frame[canonical]
+                _write_geopackage(frame, path)
+            else:
+                short = {c: s for c, _, s in FILE_FIELDS if c in frame.columns}
+                _write_shapefile(frame[[*short, "geometry"]].rename(columns=short), path)
+        except (OSError, RuntimeError) as error:  # pyogrio's errors are RuntimeErrors
+            raise _output_error(error, path) from None
         return path
 
     def plot(
@@ -277,6 +298,45 @@ class Overlay(Result):
         from wetval.spatial.maps import overlay_map
 
         return overlay_map([self, *restoration], parcels=parcels, grades=grades, ax=ax, lang=lang)
+
+
+def _write_geopackage(frame: Any, path: Path) -> None:
+    from wetval.atomic import write_atomic
+
+    def write(temporary: Path) -> None:
+        temporary.unlink()  # GDAL creates the GeoPackage; an empty file is not one
+        frame.to_file(temporary, layer="overlay", driver="GPKG", engine="pyogrio")
+
+    write_atomic(path, write)
+
+
+def _write_shapefile(frame: Any, path: Path) -> None:
+    import shutil
+    import tempfile
+
+    staging = Path(tempfile.mkdtemp(dir=path.parent, prefix=f".{path.name[:100]}.partial-"))
+    try:
+        written = staging / path.name
+        frame.to_file(written, driver="ESRI Shapefile", encoding="gbk", engine="pyogrio")
+        parts = {p.suffix.lower(): p for p in staging.iterdir()}
+        for index in _SHAPEFILE_INDEXES:
+            path.with_suffix(index).unlink(missing_ok=True)  # an index of the earlier file
+        for suffix in sorted(parts, key=lambda s: s == ".shp"):  # the .shp last
+            os.replace(parts[suffix], path.with_suffix(suffix))
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+
+
+def _output_error(error: Exception, path: Path) -> Exception:
+    from wetval.atomic import output_error
+    from wetval.errors import OutputError
+
+    if isinstance(error, OSError):
+        return output_error(error, path, "overlay output")
+    return OutputError(
+        f"cannot write the overlay output {str(path)!r}: {error}; nothing was written; fix: "
+        "check the path, the permissions and the free space"
+    )
 
 
 def quota_levels(pieces: pd.DataFrame) -> np.ndarray:
@@ -382,6 +442,24 @@ def _projects(frame: Any, project_id: str | None, project_field: str | None, sou
     return np.full(len(frame), str(project_id), dtype=object)
 
 
+def _check_control_area(control_area_m2: Any) -> None:
+    """Refuse a control area (控面) that is not a finite number > 0 [m²]."""
+    if control_area_m2 is None:
+        return
+    try:
+        value = float(control_area_m2)
+    except (TypeError, ValueError):
+        value = float("nan")
+    if isinstance(control_area_m2, bool) or not (np.isfinite(value) and value > 0):
+        raise ValidationError(
+            [Problem(reason="the control area (控面) must be a finite number > 0 [m²]",
+                     column="control_area_m2", value=control_area_m2,
+                     fix="give the approved red line's 控面 in m² (e.g. control_area_m2=30000), "
+                         "or leave it out")],
+            what="overlay options",
+        )  # fmt: skip
+
+
 def _parcel_geometry(parcels: ParcelTable) -> tuple[np.ndarray, Any]:
     if not parcels.has("geometry"):
         raise ValidationError(
@@ -461,7 +539,9 @@ def overlay(
     Raises
     ------
     wetval.errors.ValidationError
-        Parcels without geometry; footprint with no CRS, a non-CGCS2000 CRS or
+        Parcels without geometry or no parcels; a footprint (or important-wetland
+        layer) without features; a control area that is not a finite number > 0;
+        footprint with no CRS, a non-CGCS2000 CRS or
         coordinates outside its zone; empty, non-polygonal or invalid footprint
         features; footprint features that overlap no parcel (all listed).
 
@@ -475,10 +555,24 @@ def overlay(
 
     if role not in ("occupation", "restoration"):
         raise ValueError(f"role must be 'occupation' or 'restoration', not {role!r}")
+    _check_control_area(control_area_m2)
     p_geoms, p_crs = _parcel_geometry(parcels)
     p_source = parcels.source or "parcel table"
+    if len(p_geoms) == 0:
+        raise ValidationError(
+            [Problem(reason="the parcel table has no parcels", column="geometry",
+                     fix="give the DLTB layer of the county the footprint lies in")],
+            what="parcel table", source=p_source,
+        )  # fmt: skip
     fp = _footprint_frame(footprint)
     fp_source = str(fp.attrs.get("source", "footprint"))
+    if len(fp) == 0:
+        raise _error(
+            "the footprint has no features",
+            "give the red line (or the restoration sites) as at least one polygon; check "
+            "the layer (wetval.spatial.layers(path))",
+            fp_source,
+        )
     p_info = check_crs(p_crs, shapely.total_bounds(p_geoms), p_source)
     fp_info = check_crs(fp.crs, fp.total_bounds, fp_source)
     _check_footprint(fp, fp_source)
@@ -768,6 +862,13 @@ def _set_levels(
 
     frame = _footprint_frame(important)
     source = str(frame.attrs.get("source", "important wetlands"))
+    if len(frame) == 0:
+        raise ValidationError(
+            [Problem(reason="the important-wetland layer has no features", column="geometry",
+                     fix="give the important-wetland polygons (国家/省级重要湿地名录 boundaries), "
+                         "or leave important_wetlands out")],
+            what="important wetlands", source=source,
+        )  # fmt: skip
     info = check_crs(frame.crs, frame.total_bounds, source)
     geoms = np.asarray(frame.geometry.to_numpy())
     if info.epsg != working.epsg:

@@ -78,7 +78,47 @@ def _kind(path: Path) -> Literal["gdb", "vector", "parquet"]:
     exists = path.is_dir() if name.endswith(".gdb") else path.is_file()
     if not exists:
         raise _file_error(path, "file or folder not found", "check the path")
+    if path.is_dir() and not any(path.iterdir()):
+        raise _file_error(
+            path, "the folder is empty; a File Geodatabase holds its tables' files",
+            "give the whole .gdb folder as delivered (or zip it as .gdb.zip)",
+        )  # fmt: skip
+    if path.is_file() and path.stat().st_size == 0:
+        raise _file_error(
+            path, "the file is empty (0 bytes); it holds no layer",
+            "give the delivered file again (an interrupted copy or export leaves an empty file)",
+        )  # fmt: skip
     return kind
+
+
+def _unreadable(path: Path, error: Exception) -> ValidationError:
+    """One error for a file GDAL (or Arrow) cannot open: named, with the fix."""
+    return _file_error(
+        path,
+        f"cannot be read as a {path.suffix or path.name} spatial file ({error})",
+        "check that the file is the layer as delivered and not damaged or of another "
+        "format (open it in QGIS); export it again if needed",
+    )
+
+
+def _check_encoding(encoding: str | None, path: Path) -> None:
+    """Refuse an encoding name Python does not know, or a codec that is not a text encoding."""
+    import codecs
+
+    if encoding is None:
+        return
+    try:
+        known = getattr(codecs.lookup(encoding), "_is_text_encoding", True)
+    except LookupError:
+        known = False
+    if not known:
+        raise ValidationError(
+            [Problem(column="encoding", value=encoding,
+                     reason=f"unknown text encoding {encoding!r}",
+                     fix="use utf-8, utf-8-sig or gbk (or leave the encoding out: it is "
+                         "detected)")],
+            what="file", source=str(path),
+        )  # fmt: skip
 
 
 def layers(path: str | os.PathLike[str]) -> pd.DataFrame:
@@ -107,8 +147,11 @@ def layers(path: str | os.PathLike[str]) -> pd.DataFrame:
                  pq.ParquetFile(path).metadata.num_rows, _crs_label(frame.crs))]  # fmt: skip
     else:
         rows = []
-        for name, geometry_type in pyogrio.list_layers(path):
-            info = pyogrio.read_info(path, layer=name, force_feature_count=True)
+        for name, geometry_type in _list_layers(path):
+            try:
+                info = pyogrio.read_info(path, layer=name, force_feature_count=True)
+            except RuntimeError as error:  # pyogrio's errors
+                raise _unreadable(path, error) from None
             crs = pyproj.CRS.from_user_input(info["crs"]) if info["crs"] else None
             rows.append((str(name), str(geometry_type or ""), int(info["features"]),
                          _crs_label(crs)))  # fmt: skip
@@ -125,15 +168,25 @@ def _crs_label(crs: Any) -> str:
 def _read_parquet(path: Path) -> Any:
     import geopandas
 
-    return geopandas.read_parquet(path)
+    try:
+        return geopandas.read_parquet(path)
+    except (OSError, ValueError) as error:  # pyarrow's ArrowInvalid is a ValueError
+        raise _unreadable(path, error) from None
+
+
+def _list_layers(path: Path) -> list[tuple[str, str]]:
+    import pyogrio
+
+    try:
+        return [(str(n), str(t or "")) for n, t in pyogrio.list_layers(path)]
+    except RuntimeError as error:  # pyogrio's errors
+        raise _unreadable(path, error) from None
 
 
 def _choose_layer(path: Path, layer: str | None) -> str | None:
-    import pyogrio
-
     if layer is not None or _kind(path) == "parquet":
         return layer
-    names = [str(n) for n, _ in pyogrio.list_layers(path)]
+    names = [n for n, _ in _list_layers(path)]
     for wanted in _DLTB_NAMES:
         for name in names:
             if name.upper() == wanted:
@@ -158,15 +211,17 @@ def read_layer(
     Raises
     ------
     wetval.errors.ValidationError
-        File not found, unsupported (``.mdb``: with the command to convert it),
-        several layers and none named, a CRS that is not CGCS2000 or coordinates
-        outside its zone.
+        File not found, empty (0 bytes) or unreadable (damaged, another format),
+        unsupported (``.mdb``: with the command to convert it), an unknown
+        ``encoding``, several layers and none named, a layer without features,
+        a CRS that is not CGCS2000 or coordinates outside its zone.
     """
     import geopandas
     import pyogrio
 
     path = Path(path)
     kind = _kind(path)
+    _check_encoding(encoding, path)
     chosen = _choose_layer(path, layer)
     label = f"{path}" + (f" layer {chosen}" if chosen else "")
     if kind == "parquet":
@@ -174,7 +229,7 @@ def read_layer(
     else:
         options: dict[str, Any] = {"layer": chosen} if chosen is not None else {}
         if chosen is not None:
-            known = [str(n) for n, _ in pyogrio.list_layers(path)]
+            known = [n for n, _ in _list_layers(path)]
             if chosen not in known:
                 raise _file_error(path, f"no layer {chosen!r}", f"use one of: {', '.join(known)}")
         no_cpg = path.suffix.lower() == ".shp" and not path.with_suffix(".cpg").exists()
@@ -183,11 +238,21 @@ def read_layer(
         elif no_cpg:
             options["encoding"] = "utf-8"
         try:
-            frame = pyogrio.read_dataframe(path, **options)
-        except UnicodeDecodeError:
-            options["encoding"] = "gb18030"
-            frame = pyogrio.read_dataframe(path, **options)
+            try:
+                frame = pyogrio.read_dataframe(path, **options)
+            except UnicodeDecodeError:
+                options["encoding"] = "gb18030"
+                frame = pyogrio.read_dataframe(path, **options)
+        except (RuntimeError, UnicodeDecodeError) as error:  # pyogrio's errors
+            raise _unreadable(path, error) from None
         frame.attrs["encoding"] = options.get("encoding", "")
+    if len(frame) == 0:
+        raise _file_error(
+            path,
+            f"the layer{' ' + chosen if chosen else ''} has no features",
+            "give the layer that holds the features (see wetval.spatial.layers(path) for each "
+            "layer's feature count), or export it again",
+        )
     frame = geopandas.GeoDataFrame(frame)
     for column in _text_dtypes([str(c) for c in frame.columns if c != "geometry"]):
         if not pd.api.types.is_string_dtype(frame[column].dtype):
