@@ -228,13 +228,15 @@ _HEADERS: dict[str, str] = {
 #: The kind of a column by the strings key of its header (quota units, factors and
 #: shares), declared for every table :func:`_table` builds; money and areas say
 #: so by the unit in their header (:func:`wetval.report.document.infer_kind`).
+_UNITS: Kind = "units"
+_FACTOR: Kind = "factor"
 _KINDS: dict[str, Kind] = dict.fromkeys(
     ("units", "units_required_col", "units_delivered", "units_shortfall", "credit_parcel_units",
-     "units_matched", "registered", "released", "debited", "available"), "units",
+     "units_matched", "registered", "released", "debited", "available"), _UNITS,
 ) | dict.fromkeys(
     ("index", "quality_factor", "type_factor", "level_factor", "location_factor", "share",
      "share_parcels", "share_area", "credit_share", "available_share", "weight", "relative_mcse",
-     "effective_ltv", "p_fail", "cv"), "factor",
+     "effective_ltv", "p_fail", "cv"), _FACTOR,
 )  # fmt: skip
 
 
@@ -857,6 +859,7 @@ def _condition(assessment: Assessment, lang: Lang) -> Section:
             "contributions",
             headers={"contribution": "contribution"},
             decimals={"contribution": 3},
+            kinds={"contribution": "factor"},
             print_columns=("indicator", "contribution"),
         ),
         _table(
@@ -1025,8 +1028,10 @@ def _quota(assessment: Assessment, lang: Lang) -> Section:
             balances,
             tr("balance_table", lang),
             "balance",
-            {},
+            # rows of areas [亩] and of quota units: four decimals, as quota units show
+            dict.fromkeys(balances.columns[1:], 4),
             sheet_name=_sheet_title("balance", lang),
+            kinds=dict.fromkeys(balances.columns[1:], "number"),
         ),
         _table(
             projects,
