@@ -99,8 +99,9 @@ def infer_kind(header: str, series: pd.Series) -> Kind:
     as ``元/亩``) says money or area; an integer column is a count; any other
     number is of no known kind.
     """
-    numbers = (v for v in series if _is_number(v) and not pd.isna(v))
-    if pd.api.types.is_bool_dtype(series.dtype) or not any(True for _ in numbers):
+    if pd.api.types.is_bool_dtype(series.dtype) or not any(
+        _is_number(v) and not pd.isna(v) for v in series
+    ):
         return "text"
     found = _BRACKET.findall(header)
     unit = found[-1] if found else header
@@ -127,10 +128,12 @@ def show(value: Any, display: Display) -> str:
         return "●" if value else "○"
     if not _is_number(value):
         return str(value)
+    decimals = 0 if display.kind in ("count", "year") else display.decimals
+    if isinstance(value, int | np.integer) and decimals == 0:  # exact, however large
+        return f"{int(value):{',' if display.separated else ''}}"
     number = float(value)
     if not math.isfinite(number):
         return str(number)
-    decimals = 0 if display.kind in ("count", "year") else display.decimals
     text = f"{number:{',' if display.separated else ''}.{decimals}f}"
     return text[1:] if text.startswith("-") and not text.strip("-0.,") else text  # no "-0.00"
 
