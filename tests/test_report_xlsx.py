@@ -28,7 +28,7 @@ import pytest
 from wetval.assess import Assessment
 from wetval.report import render, write_reports
 from wetval.report.build import build_document
-from wetval.report.document import HeadlineFigure, ReportDocument, TableBlock
+from wetval.report.document import NO_UNIT, HeadlineFigure, ReportDocument, TableBlock
 from wetval.report.first_page import first_page
 from wetval.report.xlsx import number_format
 from wetval.strings import tr
@@ -152,15 +152,15 @@ def test_every_headline_figure_is_recomputed_from_the_tables(
         "hl_priced_parcels": (len(table), parcels, COUNT, page.priced_parcels),
         "credit_units": (units, qu, UNITS, page.priced_units),
         "hl_priced_area": (float(table["area_mu"].sum()), "亩", AREA, page.priced_area_mu),
-        "hl_weight_cost": (weights[0], "", FACTOR, dict(page.weights)["cost"]),
-        "hl_weight_market": (weights[1], "", FACTOR, dict(page.weights)["market"]),
-        "hl_weight_value": (weights[2], "", FACTOR, dict(page.weights)["value"]),
+        "hl_weight_cost": (weights[0], NO_UNIT, FACTOR, dict(page.weights)["cost"]),
+        "hl_weight_market": (weights[1], NO_UNIT, FACTOR, dict(page.weights)["market"]),
+        "hl_weight_value": (weights[2], NO_UNIT, FACTOR, dict(page.weights)["value"]),
         "hl_floored": (int((weighted < cost).sum()), parcels, COUNT, page.floored_parcels),
         "hl_mc_p5": (float(np.percentile(draws, 5)), per_unit, MONEY, page.mc_p5),
         "hl_mc_p50": (float(np.percentile(draws, 50)), per_unit, MONEY, page.mc_p50),
         "hl_mc_p95": (float(np.percentile(draws, 95)), per_unit, MONEY, page.mc_p95),
         "hl_mc_draws": (len(draws), tr("hl_draws", lang), COUNT, page.mc_draws),
-        "price_year": (int(a.spec["options"]["price_year"]), "", YEAR, page.price_year),
+        "price_year": (int(a.spec["options"]["price_year"]), NO_UNIT, YEAR, page.price_year),
         "p1_units_required": (required, qu, UNITS, page.units_required),
         "p1_units_delivered": (delivered, qu, UNITS, page.units_delivered),
         "p1_units_surplus": (delivered - required, qu, UNITS, page.units_surplus),

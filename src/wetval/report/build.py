@@ -27,6 +27,7 @@ from wetval.report.document import (
     Block,
     Facts,
     Figure,
+    Kind,
     Paragraph,
     ReportDocument,
     ReviewBlock,
@@ -224,6 +225,21 @@ _HEADERS: dict[str, str] = {
 }
 
 
+#: The kind of a column by the strings key of its header (quota units, factors and
+#: shares), declared for every table :func:`_table` builds; money and areas say
+#: so by the unit in their header (:func:`wetval.report.document.infer_kind`).
+_UNITS: Kind = "units"
+_FACTOR: Kind = "factor"
+_KINDS: dict[str, Kind] = dict.fromkeys(
+    ("units", "units_required_col", "units_delivered", "units_shortfall", "credit_parcel_units",
+     "units_matched", "registered", "released", "debited", "available"), _UNITS,
+) | dict.fromkeys(
+    ("index", "quality_factor", "type_factor", "level_factor", "location_factor", "share",
+     "share_parcels", "share_area", "credit_share", "available_share", "weight", "relative_mcse",
+     "effective_ltv", "p_fail", "cv"), _FACTOR,
+)  # fmt: skip
+
+
 def _table(
     frame: pd.DataFrame,
     lang: Lang,
@@ -236,6 +252,7 @@ def _table(
     max_rows: int | None = 40,
     print_columns: Sequence[str] | None = None,
     sheet_name: str | None = None,
+    kinds: Mapping[str, Kind] | None = None,
 ) -> TableBlock:
     """A result frame as a report table with its column names in ``lang``.
 
@@ -255,6 +272,9 @@ def _table(
         As for :class:`~wetval.report.document.TableBlock`, naming the frame's own columns.
     sheet_name
         The sheet's name in ``lang``; by default the string ``sheet_{sheet}``.
+    kinds
+        Column → kind, naming the frame's own columns; by default the kind
+        :data:`_KINDS` declares for the column's strings key.
     """
     keys = _HEADERS | dict(headers or {})
 
@@ -272,6 +292,11 @@ def _table(
         max_rows,
         None if print_columns is None else tuple(header(c) for c in print_columns),
         sheet_name if sheet_name is not None else _sheet_title(sheet, lang),
+        {
+            header(c): kind
+            for c in frame.columns
+            if (kind := (kinds or {}).get(str(c)) or _KINDS.get(keys.get(str(c), "")))
+        },
     )
 
 
@@ -837,6 +862,7 @@ def _condition(assessment: Assessment, lang: Lang) -> Section:
             "contributions",
             headers={"contribution": "contribution"},
             decimals={"contribution": 3},
+            kinds={"contribution": "factor"},
             print_columns=("indicator", "contribution"),
         ),
         _table(
@@ -1005,8 +1031,10 @@ def _quota(assessment: Assessment, lang: Lang) -> Section:
             balances,
             tr("balance_table", lang),
             "balance",
-            {},
+            # rows of areas [亩] and of quota units: four decimals, as quota units show
+            dict.fromkeys(balances.columns[1:], 4),
             sheet_name=_sheet_title("balance", lang),
+            kinds=dict.fromkeys(balances.columns[1:], "number"),
         ),
         _table(
             projects,
@@ -1164,6 +1192,7 @@ def _price(assessment: Assessment, lang: Lang) -> Section:
             "price_approaches",
             {tr("weight", lang): 2},
             sheet_name=_sheet_title("price_approaches", lang),
+            kinds={tr("weight", lang): "factor"},
         ),
         _price_chart(assessment, lang),
         _cost_basis(assessment, lang),

@@ -13,16 +13,23 @@ layer (:class:`wetval.review.ReviewSheet` is the expert score sheet,
 
 from __future__ import annotations
 
+import math
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Literal
+from decimal import Decimal
+from typing import Any, Literal, NamedTuple
 
+import numpy as np
 import pandas as pd
 
 from wetval._deprecation import forward
 
 __all__ = [
+    "DECIMALS",
+    "NO_UNIT",
     "Block",
+    "Display",
     "Facts",
     "Figure",
     "Headline",
@@ -33,13 +40,102 @@ __all__ = [
     "Section",
     "SignOff",
     "TableBlock",
+    "infer_kind",
+    "show",
 ]
 
 Tone = Literal["normal", "note", "warning", "synthetic"]
 
 #: What a number is, for its display format: an amount of money, an area, quota
-#: units, a dimensionless factor or share, a count, a year; or text.
-Kind = Literal["money", "area", "units", "factor", "count", "year", "text"]
+#: units, a dimensionless factor or share, a count, a year, a number of no
+#: known kind; or text.
+Kind = Literal["money", "area", "units", "factor", "count", "year", "number", "text"]
+
+#: Decimals shown per kind when a table declares none (every value keeps its
+#: full precision; only its display rounds).
+DECIMALS: dict[Kind, int] = {
+    "money": 2, "area": 2, "units": 4, "factor": 4, "count": 0, "year": 0, "number": 2,
+    "text": 0,
+}  # fmt: skip
+
+#: What the unit column of the headline shows for a figure without a unit
+#: (a weight, a year, the balance verdict): a dash, as for a missing value.
+NO_UNIT = "—"
+
+_BRACKET = re.compile(r"\[([^\]]+)\]")
+_MONEY = re.compile(r"元|分|CNY|fen|yuan")
+_AREA = re.compile(r"亩|公顷|hm²|hm2|m²|m2|\bha\b")
+
+
+class Display(NamedTuple):
+    """How a column's numbers are shown: their kind and the decimals shown.
+
+    Every renderer uses it: XLSX as a number format
+    (:func:`wetval.report.xlsx.number_format`), HTML, PDF and Markdown as the
+    text :func:`show` makes.
+    """
+
+    kind: Kind
+    decimals: int
+
+    @property
+    def separated(self) -> bool:
+        """Whether thousands are separated: not for factors and shares, nor for years."""
+        return self.kind not in ("factor", "year")
+
+
+def _is_number(value: object) -> bool:
+    return isinstance(value, int | float | Decimal | np.integer | np.floating) and not isinstance(
+        value, bool | np.bool_
+    )
+
+
+def infer_kind(header: str, series: pd.Series) -> Kind:
+    """The kind of an undeclared column, from its data and the unit in its header.
+
+    The fallback for a column a table does not declare in
+    :attr:`TableBlock.kinds` (the one place a kind is guessed): no numbers, or
+    booleans, are text; the unit in brackets (or a header that is a unit, such
+    as ``元/亩``) says money or area; an integer column is a count; any other
+    number is of no known kind.
+    """
+    if pd.api.types.is_bool_dtype(series.dtype) or not any(
+        _is_number(v) and not pd.isna(v) for v in series
+    ):
+        return "text"
+    found = _BRACKET.findall(header)
+    unit = found[-1] if found else header
+    if _MONEY.search(unit):
+        return "money"
+    if _AREA.search(unit):
+        return "area"
+    if pd.api.types.is_integer_dtype(series.dtype):
+        return "count"
+    return "number"
+
+
+def show(value: Any, display: Display) -> str:
+    """The text a report shows for one cell ``value`` of a column shown as ``display``.
+
+    A missing value is ``—``, a boolean ``●``/``○``; a number is rounded to
+    ``display.decimals`` (none for counts and years) with thousands separated
+    as :attr:`Display.separated` says, as the XLSX number format shows it;
+    text is shown as it is.
+    """
+    if value is None or (isinstance(value, float | np.floating) and math.isnan(value)):
+        return "—"
+    if isinstance(value, bool | np.bool_):
+        return "●" if value else "○"
+    if not _is_number(value):
+        return str(value)
+    decimals = 0 if display.kind in ("count", "year") else display.decimals
+    if isinstance(value, int | np.integer) and decimals == 0:  # exact, however large
+        return f"{int(value):{',' if display.separated else ''}}"
+    number = float(value)
+    if not math.isfinite(number):
+        return str(number)
+    text = f"{number:{',' if display.separated else ''}.{decimals}f}"
+    return text[1:] if text.startswith("-") and not text.strip("-0.,") else text  # no "-0.00"
 
 
 @dataclass(frozen=True)
@@ -80,6 +176,11 @@ class TableBlock:
     sheet_name
         The sheet's name as the reader sees it, in the report's language
         (``sheet`` when empty).
+    kinds
+        What each numeric column holds (money, area, quota units, factor,
+        count, year), declared where the table is built; a column not named
+        here gets :func:`infer_kind`. With :attr:`decimals` it decides how
+        every renderer shows the column (:meth:`display`).
     """
 
     frame: pd.DataFrame
@@ -89,6 +190,7 @@ class TableBlock:
     max_rows: int | None = 40
     print_columns: tuple[str, ...] | None = None
     sheet_name: str = ""
+    kinds: Mapping[str, Kind] = field(default_factory=dict)
 
     @property
     def title(self) -> str:
@@ -99,6 +201,29 @@ class TableBlock:
         """The rows and columns shown in print formats."""
         frame = self.frame if self.print_columns is None else self.frame[list(self.print_columns)]
         return frame if self.max_rows is None else frame.head(self.max_rows)
+
+    def display(self, column: str) -> Display:
+        """How ``column`` is shown, in every format: its kind and the decimals shown.
+
+        The kind is the declared one (:attr:`kinds`), else :func:`infer_kind`;
+        the decimals are the declared ones (:attr:`decimals`), else none for an
+        integer column (an amount in 分) and :data:`DECIMALS` of the kind;
+        counts and years never show decimals.
+        """
+        series = self.frame[column]
+        kind = self.kinds.get(column) or infer_kind(column, series)
+        integer = pd.api.types.is_integer_dtype(series.dtype)
+        decimals = self.decimals.get(column, 0 if integer else DECIMALS[kind])
+        return Display(kind, 0 if kind in ("count", "year") else decimals)
+
+    def shown(self, frame: pd.DataFrame | None = None) -> list[list[str]]:
+        """The text of every cell of ``frame`` (by default :meth:`printed`), row by row."""
+        frame = self.printed() if frame is None else frame
+        displays = [self.display(str(c)) for c in frame.columns]
+        return [
+            [show(v, d) for v, d in zip(row, displays, strict=True)]
+            for row in frame.itertuples(index=False, name=None)
+        ]
 
 
 @dataclass(frozen=True)
@@ -179,6 +304,16 @@ class HeadlineFigure:
     section: str
     kind: Kind
     decimals: int = 2
+
+    @property
+    def shown_unit(self) -> str:
+        """The unit as the headline shows it: :data:`NO_UNIT` for a figure without one."""
+        return self.unit or NO_UNIT
+
+    @property
+    def display(self) -> Display:
+        """How the value is shown (as :meth:`TableBlock.display` for a column)."""
+        return Display(self.kind, 0 if self.kind in ("count", "year") else self.decimals)
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from wetval.report.document import Headline, HeadlineFigure, Kind
+from wetval.report.document import DECIMALS, Headline, HeadlineFigure, Kind
 from wetval.report.first_page import first_page
 from wetval.strings import Lang, tr
 
@@ -20,11 +20,6 @@ if TYPE_CHECKING:
     from wetval.assess import Assessment
 
 __all__ = ["headline"]
-
-#: Decimals shown per kind (the cell keeps full precision).
-_DECIMALS: dict[Kind, int] = {
-    "money": 2, "area": 2, "units": 4, "factor": 4, "count": 0, "year": 0, "text": 0,
-}  # fmt: skip
 
 
 def headline(assessment: Assessment, lang: Lang) -> Headline:
@@ -51,7 +46,7 @@ def headline(assessment: Assessment, lang: Lang) -> Headline:
     def add(label: str, value: float | str | None, unit: str, section: str, kind: Kind) -> None:
         if value is not None:
             figures.append(
-                HeadlineFigure(label, value, unit, tr(f"s_{section}", lang), kind, _DECIMALS[kind])
+                HeadlineFigure(label, value, unit, tr(f"s_{section}", lang), kind, DECIMALS[kind])
             )
 
     add(tr("recommended_price", lang), page.price_per_unit, per_unit, "price", "money")

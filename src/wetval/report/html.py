@@ -5,9 +5,6 @@ from __future__ import annotations
 from importlib import resources
 from typing import Any
 
-import numpy as np
-import pandas as pd
-
 from wetval.report.document import ReportDocument, TableBlock
 from wetval.report.fonts import font_face_css
 
@@ -15,32 +12,14 @@ __all__ = ["render_html"]
 
 
 def _format_table(table: TableBlock) -> dict[str, Any]:
+    """The printed rows as text (:meth:`TableBlock.shown`), and which columns hold numbers."""
     frame = table.printed()
-    rows = []
-    for _, record in frame.iterrows():
-        cells = []
-        for column, value in record.items():
-            cells.append(_format_cell(value, table.decimals.get(str(column))))
-        rows.append(cells)
-    numeric = [pd.api.types.is_numeric_dtype(frame[c].dtype) for c in frame.columns]
     return {
         "columns": [str(c) for c in frame.columns],
-        "numeric": numeric,
-        "rows": rows,
+        "numeric": [table.display(str(c)).kind != "text" for c in frame.columns],
+        "rows": table.shown(frame),
         "truncated": len(table.frame) - len(frame),
     }
-
-
-def _format_cell(value: Any, decimals: int | None) -> str:
-    if value is None or (isinstance(value, float) and pd.isna(value)):
-        return "—"
-    if isinstance(value, bool | np.bool_):
-        return "●" if value else "○"
-    if isinstance(value, int):
-        return f"{value:,}"
-    if isinstance(value, float):
-        return f"{value:,.{2 if decimals is None else decimals}f}"
-    return str(value)
 
 
 def render_html(document: ReportDocument) -> str:

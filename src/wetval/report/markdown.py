@@ -13,7 +13,6 @@ from wetval.report.document import (
     SignOff,
     TableBlock,
 )
-from wetval.report.html import _format_cell
 
 __all__ = ["render_markdown"]
 
@@ -38,9 +37,8 @@ def _table(block: TableBlock, more_rows: str = "… {n} more rows ({sheet})") ->
         "| " + " | ".join(map(_cell, columns)) + " |",
         "|" + "|".join("---" for _ in columns) + "|",
     ]
-    for _, record in frame.iterrows():
-        cells = [_cell(_format_cell(v, block.decimals.get(str(c)))) for c, v in record.items()]
-        lines.append("| " + " | ".join(cells) + " |")
+    for row in block.shown(frame):  # the decimals of TableBlock.display, as in HTML and XLSX
+        lines.append("| " + " | ".join(map(_cell, row)) + " |")
     hidden = len(block.frame) - len(frame)
     if hidden > 0:
         lines += ["", more_rows.format(n=hidden, sheet=block.title)]

@@ -18,7 +18,6 @@ from wetval.report.document import (
     TableBlock,
 )
 from wetval.report.fonts import font_path
-from wetval.report.html import _format_cell
 
 __all__ = ["render_pdf"]
 
@@ -157,19 +156,15 @@ def _table(
     width: float,
     more_rows: str = "… {n} more rows ({sheet})",
 ) -> list[Any]:
-    import pandas as pd
     from reportlab.lib import colors
     from reportlab.platypus import Paragraph as P
     from reportlab.platypus import Spacer, TableStyle
     from reportlab.platypus import Table as T
 
     frame = block.printed()
-    numeric = [pd.api.types.is_numeric_dtype(frame[c].dtype) for c in frame.columns]
+    numeric = [block.display(str(c)).kind != "text" for c in frame.columns]
     right = styles["cell"].clone("cell-number", alignment=2)  # numbers right-aligned
-    texts = [
-        [_format_cell(v, block.decimals.get(str(c))) for c, v in record.items()]
-        for _, record in frame.iterrows()
-    ]
+    texts = block.shown(frame)  # the decimals of TableBlock.display, as in HTML and XLSX
     header = [P(_escape(str(c)), styles["cell"]) for c in frame.columns]
     body = [
         [P(_escape(t), right if n else styles["cell"]) for t, n in zip(row, numeric, strict=True)]

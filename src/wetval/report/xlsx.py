@@ -1,10 +1,9 @@
 """Render a report document as an XLSX workbook: the headline, the cover, one sheet per table.
 
 Every number keeps full precision in its cell; only its display format says
-how it is shown (:func:`number_format`), decided from what the column holds:
-the unit in its header (``面积 [亩]``, ``金额 [元]``, ``元/亩``), else the
-strings key the header is the text of (quota units, factors and shares), the
-table's declared decimals, and integer columns as counts.
+how it is shown (:func:`number_format`), from the kind and decimals the table
+declares for the column (:meth:`wetval.report.document.TableBlock.display`,
+the one rule HTML, PDF and Markdown show the same numbers by).
 """
 
 from __future__ import annotations
@@ -22,30 +21,10 @@ from openpyxl.styles import Alignment  # type: ignore[import-untyped]
 
 from wetval.report.document import Headline, Kind, ReportDocument, TableBlock
 from wetval.spreadsheet import text_cells
-from wetval.strings import Lang, tr
 
-__all__ = ["column_kind", "number_format", "render_xlsx"]
+__all__ = ["number_format", "render_xlsx"]
 
 _FORBIDDEN = re.compile(r"[\[\]\:\*\?\/\\]")
-_BRACKET = re.compile(r"\[([^\]]+)\]")
-_MONEY = re.compile(r"元|分|CNY|fen|yuan")
-_AREA = re.compile(r"亩|公顷|hm²|hm2|m²|m2|\bha\b")
-
-#: Strings keys of headers whose columns hold quota units.
-_UNIT_KEYS = (
-    "units", "units_required_col", "units_delivered", "units_shortfall", "credit_parcel_units",
-    "units_matched", "registered", "released", "debited", "available",
-)  # fmt: skip
-#: Strings keys of headers whose columns hold dimensionless factors, shares or indices.
-_FACTOR_KEYS = (
-    "index", "quality_factor", "type_factor", "level_factor", "location_factor", "share",
-    "share_parcels", "share_area", "credit_share", "available_share", "weight", "relative_mcse",
-    "effective_ltv", "p_fail", "cv",
-)  # fmt: skip
-#: Decimals shown per kind when the table declares none (the cell keeps full precision).
-_DEFAULT_DECIMALS: dict[Kind | None, int] = {
-    "money": 2, "area": 2, "units": 4, "factor": 4, "count": 0, "year": 0, None: 2,
-}  # fmt: skip
 
 
 def number_format(kind: Kind | None, decimals: int) -> str:
@@ -53,7 +32,8 @@ def number_format(kind: Kind | None, decimals: int) -> str:
 
     Money, areas, quota units and numbers of no known kind get a thousands
     separator (``#,##0.00``); factors and shares none (``0.0000``); counts are
-    ``#,##0`` and years ``0``.
+    ``#,##0`` and years ``0``: the same text :func:`wetval.report.document.show`
+    makes for HTML, PDF and Markdown.
     """
     if kind == "count":
         return "#,##0"
@@ -63,44 +43,10 @@ def number_format(kind: Kind | None, decimals: int) -> str:
     return ("0" if kind == "factor" else "#,##0") + digits
 
 
-def _header_kinds(lang: Lang) -> dict[str, Kind]:
-    kinds: dict[str, Kind] = {tr(key, lang): "units" for key in _UNIT_KEYS}
-    kinds |= {tr(key, lang): "factor" for key in _FACTOR_KEYS}
-    return kinds
-
-
-def column_kind(header: str, lang: Lang, *, integer: bool = False) -> Kind | None:
-    """What a report column holds, from its header in ``lang``.
-
-    The unit in brackets (or a header that is a unit, such as ``元/亩``) says
-    money or area; else the strings key the header is the text of says quota
-    units or a factor; an integer column of neither is a count.
-    """
-    found = _BRACKET.findall(header)
-    unit = found[-1] if found else header
-    if _MONEY.search(unit):
-        return "money"
-    if _AREA.search(unit):
-        return "area"
-    kind = _header_kinds(lang).get(header)
-    if kind is None and integer:
-        return "count"
-    return kind
-
-
-def _column_format(table: TableBlock, position: int, lang: Lang) -> str | None:
-    """The number format of a table's column; ``None`` for a column without numbers."""
-    series = table.frame.iloc[:, position]
-    column = str(table.frame.columns[position])
-    values = series.dropna()
-    if pd.api.types.is_bool_dtype(series.dtype) or not any(_is_number(v) for v in values):
-        return None
-    integer = pd.api.types.is_integer_dtype(series.dtype)
-    kind = column_kind(column, lang, integer=integer)
-    decimals = table.decimals.get(column)
-    if decimals is None:
-        decimals = 0 if integer else _DEFAULT_DECIMALS[kind]
-    return number_format(kind, decimals)
+def _column_format(table: TableBlock, position: int) -> str | None:
+    """The number format of a table's column (:meth:`TableBlock.display`); ``None`` for text."""
+    kind, decimals = table.display(str(table.frame.columns[position]))
+    return None if kind == "text" else number_format(kind, decimals)
 
 
 def _is_number(value: object) -> bool:
@@ -179,11 +125,9 @@ def _exact(cell: Any) -> None:
 
 def _headline_frame(headline: Headline) -> tuple[pd.DataFrame, list[str | None]]:
     """The headline as a four-column frame, and the number format of each row's value."""
-    rows = [(f.label, f.value, f.unit, f.section) for f in headline.figures]
+    rows = [(f.label, f.value, f.shown_unit, f.section) for f in headline.figures]
     frame = pd.DataFrame(rows, columns=list(headline.headers)).astype(object)
-    formats = [
-        None if f.kind == "text" else number_format(f.kind, f.decimals) for f in headline.figures
-    ]
+    formats = [None if f.kind == "text" else number_format(*f.display) for f in headline.figures]
     return frame, formats
 
 
@@ -194,7 +138,9 @@ def render_xlsx(document: ReportDocument) -> bytes:
     :attr:`~wetval.report.document.ReportDocument.headline`), the next the
     cover facts, then one sheet per table. Numbers are stored at full
     precision with a display format by what their column holds
-    (:func:`column_kind`, :func:`number_format`) and right-aligned. Text that a spreadsheet would
+    (:meth:`~wetval.report.document.TableBlock.display`, :func:`number_format`)
+    and right-aligned; a headline figure without a unit shows
+    :data:`~wetval.report.document.NO_UNIT` in the unit column. Text that a spreadsheet would
     run as a formula is stored as text (:func:`wetval.spreadsheet.text_cells`).
     """
     tables = document.tables()
@@ -217,7 +163,7 @@ def render_xlsx(document: ReportDocument) -> bytes:
         for name, table in zip(names[1:], tables, strict=True):
             table.frame.to_excel(writer, sheet_name=name, index=False)
             formats = [
-                [_column_format(table, position, document.lang)] * len(table.frame)
+                [_column_format(table, position)] * len(table.frame)
                 for position in range(table.frame.shape[1])
             ]
             _finish(writer.sheets[name], formats)
