@@ -121,6 +121,20 @@ def check_new_file(target: str | os.PathLike[str], *, force: bool, what: str = "
         exists and ``force`` is false.
     """
     target = Path(target)
+    try:
+        _check_new_file(target, what)
+        exists = target.exists()
+    except OSError as error:  # e.g. a name too long for the file system
+        raise output_error(error, target, what) from None
+    if exists and not force:
+        raise OutputError(
+            f"the {what} {str(target)!r} exists and would be replaced; nothing was written; "
+            "fix: name a new file, or pass --force to replace it"
+        )
+    return target
+
+
+def _check_new_file(target: Path, what: str) -> None:
     if target.is_dir():
         raise OutputError(
             f"the {what} {str(target)!r} is a folder; nothing was written; fix: name a file"
@@ -133,12 +147,6 @@ def check_new_file(target: str | os.PathLike[str], *, force: bool, what: str = "
                     "not a folder; nothing was written; fix: name another path"
                 )
             break
-    if target.exists() and not force:
-        raise OutputError(
-            f"the {what} {str(target)!r} exists and would be replaced; nothing was written; "
-            "fix: name a new file, or pass --force to replace it"
-        )
-    return target
 
 
 def check_run_folder(
