@@ -32,7 +32,7 @@ from typing import Any
 import pandas as pd
 from sqlalchemy import Connection, Engine, create_engine, event, func, select
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError, OperationalError
+from sqlalchemy.exc import ArgumentError, DatabaseError, OperationalError
 
 from wetval.cards import Card
 from wetval.errors import WetvalError
@@ -91,7 +91,94 @@ def _file_sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-def _engine(url: str) -> Engine:
+#: The first 16 bytes of every SQLite 3 database file.
+_SQLITE_HEADER = b"SQLite format 3\x00"
+
+#: Files SQLite keeps beside a database (WAL, shared memory, rollback journal).
+_SQLITE_SIDE_FILES = ("-wal", "-shm", "-journal")
+
+
+def _sqlite_file(url: str) -> Path | None:
+    """The database file of an SQLite URL, or ``None`` for another backend."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite" or parsed.database in (None, "", ":memory:"):
+        return None
+    return Path(str(parsed.database))
+
+
+def _check_sqlite_file(path: Path, *, create: bool) -> None:
+    """Refuse, before SQLite opens it, a registry file that is missing, a folder or not SQLite.
+
+    Nothing is created or modified: SQLite would make a missing file and switch
+    a foreign one to WAL mode.
+    """
+    shown = str(path)
+    if path.is_dir():
+        raise RegistryError(
+            f"the registry {shown!r} is a folder; nothing was written; "
+            f"fix: name a file inside it, e.g. {str(path / 'registry.db')!r}"
+        )
+    if not path.exists():
+        if not create:
+            raise RegistryError(
+                f"no registry file {shown!r}; nothing was written; fix: create one with "
+                "'wetval registry init PATH' (Registry.create), or check the path"
+            )
+        folder = path.parent
+        if not folder.is_dir():
+            state = "is a file, not a folder" if folder.exists() else "does not exist"
+            raise RegistryError(
+                f"cannot create the registry {shown!r}: its folder {str(folder)!r} {state}; "
+                "nothing was written; fix: create the folder first, or name another path"
+            )
+        if not os.access(folder, os.W_OK | os.X_OK):
+            raise RegistryError(
+                f"cannot create the registry {shown!r}: the folder {str(folder)!r} is not "
+                "writable; nothing was written; fix: name a folder you may write to"
+            )
+        return
+    try:
+        with path.open("rb") as handle:
+            header = handle.read(len(_SQLITE_HEADER))
+    except OSError as error:
+        raise RegistryError(
+            f"cannot read the registry {shown!r}: {error.strerror or error}; "
+            "fix: check the path and its permissions"
+        ) from None
+    if header and header != _SQLITE_HEADER:
+        raise RegistryError(
+            f"{shown!r} is not a wetval registry (not an SQLite database file); nothing was "
+            "written; fix: name the registry file made by 'wetval registry init', or "
+            "create a new one at another path"
+        )
+
+
+def _is_registry(cursor: Any) -> bool:
+    """Whether an SQLite database holds Alembic's revision table (a wetval registry)."""
+    import sqlite3
+
+    try:
+        cursor.execute(
+            "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'alembic_version'"
+        )
+        return cursor.fetchone() is not None
+    except sqlite3.DatabaseError:
+        return False  # not a database: the schema check names it
+
+
+def _is_empty(cursor: Any) -> bool:
+    """Whether an SQLite database has no schema at all (a new or zero-byte file)."""
+    import sqlite3
+
+    try:
+        cursor.execute("SELECT count(*) FROM sqlite_master")
+        return int(cursor.fetchone()[0]) == 0
+    except sqlite3.DatabaseError:
+        return False
+
+
+def _engine(url: str, *, create: bool = False) -> Engine:
+    """An engine for ``url``; ``create``: the registry is being made (``Registry.create``)."""
     try:
         parsed = make_url(url)
     except ArgumentError:
@@ -102,6 +189,7 @@ def _engine(url: str) -> Engine:
     if parsed.get_backend_name() == "sqlite":
         if parsed.database in (None, "", ":memory:"):
             raise RegistryError("a registry needs a database file; fix: sqlite:///path/to.db")
+        _check_sqlite_file(Path(str(parsed.database)), create=create)
         engine = create_engine(parsed, connect_args={"timeout": 120})
 
         @event.listens_for(engine, "connect")
@@ -109,7 +197,10 @@ def _engine(url: str) -> Engine:
             # let SQLAlchemy's "begin" event below issue BEGIN itself
             dbapi_connection.isolation_level = None
             cursor = dbapi_connection.cursor()
-            cursor.execute("PRAGMA journal_mode=WAL")
+            # WAL only for a registry (or one being made in an empty file): switching a
+            # foreign SQLite file to WAL would rewrite its header before the schema check
+            if _is_registry(cursor) or (create and _is_empty(cursor)):
+                cursor.execute("PRAGMA journal_mode=WAL")
             cursor.execute("PRAGMA foreign_keys=ON")
             cursor.close()
 
@@ -124,6 +215,31 @@ def _engine(url: str) -> Engine:
     raise RegistryError(
         f"registry backend {parsed.get_backend_name()!r} is not supported; "
         "fix: use sqlite:///… or postgresql+psycopg://…"
+    )
+
+
+def _database_error(error: DatabaseError, source: str) -> RegistryError:
+    """One :class:`RegistryError` for a database error opening or writing a registry."""
+    reason = str(error.orig) if error.orig is not None else str(error)
+    lowered = reason.lower()
+    if "not a database" in lowered or "malformed" in lowered:
+        fix = (
+            "name the registry file made by 'wetval registry init', or restore it from a "
+            "backup"
+        )
+        return RegistryError(f"{source} is not a wetval registry ({reason}); fix: {fix}")
+    if "readonly" in lowered or "read-only" in lowered:
+        fix = "make the registry file and its folder writable, or work on a copy"
+    elif "unable to open" in lowered:
+        fix = "check the path, and that you may read and write the file and its folder"
+    elif "full" in lowered:
+        fix = "free space on the disk, then try again"
+    elif "locked" in lowered or "busy" in lowered:
+        fix = "another process holds the registry: wait for it to finish, then try again"
+    else:
+        fix = "check the URL, the server and your permissions"
+    return RegistryError(
+        f"cannot use the registry {source}: {reason}; nothing was written; fix: {fix}"
     )
 
 
@@ -152,9 +268,9 @@ class Registry:
             with self._engine.connect() as connection:
                 check_revision(connection, self._source)
                 self.unit_decimals = int(self._meta(connection, "unit_decimals"))
-        except OperationalError as error:
+        except DatabaseError as error:
             self._engine.dispose()
-            raise RegistryError(f"cannot open the registry {self._source}: {error.orig}") from None
+            raise _database_error(error, self._source) from None
         except SchemaError:
             self._engine.dispose()
             raise
@@ -187,17 +303,22 @@ class Registry:
     def _initialise(cls, url: str, user: str, unit_decimals: int, revision: str) -> None:
         """Create the schema at ``revision`` with meta rows and the opening event."""
         if not isinstance(unit_decimals, int) or not 0 <= unit_decimals <= 8:
-            raise RegistryError(f"unit_decimals must be an integer 0–8, got {unit_decimals!r}")
-        engine = _engine(url)
+            raise RegistryError(
+                f"unit decimals (--unit-decimals) {unit_decimals!r} must be a whole number "
+                "from 0 to 8; fix: give one from 0 to 8 (default 4)"
+            )
+        engine = _engine(url, create=True)
+        file = _sqlite_file(url)
+        created = file is not None and not file.exists()
+        source = make_url(url).render_as_string(hide_password=True)
         try:
             with engine.connect() as connection:
                 connection = connection.execution_options(wetval_write=True)
                 with connection.begin():
                     if schema_revision(connection) is not None or _has_tables(connection):
                         raise RegistryError(
-                            f"{make_url(url).render_as_string(hide_password=True)} already "
-                            "holds tables; fix: open it with Registry(url), or name a new "
-                            "database"
+                            f"{source} already holds tables; fix: open it with "
+                            "Registry(url), or name a new database"
                         )
                     upgrade(connection, revision)
                     connection.execute(
@@ -212,6 +333,15 @@ class Registry:
                         "create", "registry", "registry", None, {"unit_decimals": unit_decimals}
                     )
                     writer.close()
+        except BaseException as error:
+            engine.dispose()
+            if created and file is not None:
+                # nothing left behind: the file SQLite made, and its WAL and journal
+                for path in (file, *(file.with_name(file.name + s) for s in _SQLITE_SIDE_FILES)):
+                    path.unlink(missing_ok=True)
+            if isinstance(error, DatabaseError):
+                raise _database_error(error, source) from None
+            raise
         finally:
             engine.dispose()
 
@@ -241,6 +371,8 @@ class Registry:
                             {"revision": after},
                         )  # fmt: skip
                         writer.close()
+        except DatabaseError as error:
+            raise _database_error(error, make_url(url).render_as_string(True)) from None
         finally:
             engine.dispose()
         return cls(url, user=user)
@@ -258,17 +390,23 @@ class Registry:
     @contextmanager
     def _write(self) -> Iterator[Writer]:
         """One write transaction holding the registry's write lock."""
-        with self._engine.connect() as connection:
-            connection = connection.execution_options(wetval_write=True)
-            with connection.begin():
-                writer = Writer(connection, self.user)
-                yield writer
-                writer.close()
+        try:
+            with self._engine.connect() as connection:
+                connection = connection.execution_options(wetval_write=True)
+                with connection.begin():
+                    writer = Writer(connection, self.user)
+                    yield writer
+                    writer.close()
+        except OperationalError as error:  # read-only file, disk full, locked
+            raise _database_error(error, self._source) from None
 
     @contextmanager
     def _read(self) -> Iterator[Connection]:
-        with self._engine.connect() as connection, connection.begin():
-            yield connection
+        try:
+            with self._engine.connect() as connection, connection.begin():
+                yield connection
+        except OperationalError as error:
+            raise _database_error(error, self._source) from None
 
     @staticmethod
     def _meta(connection: Connection, key: str) -> str:
