@@ -75,18 +75,58 @@ def _cmd_upgrade(args: argparse.Namespace) -> None:
          {"registry": args.registry, "revision": head_revision()})  # fmt: skip
 
 
-def _cmd_import_survey(args: argparse.Namespace) -> None:
+#: Endings of the parcel files read with their geometry (:func:`wetval.spatial.read_dltb`).
+_LAYERED = (".gdb", ".gdb.zip", ".gpkg", ".shp")
+
+
+def _is_geoparquet(path: Path) -> bool:
+    """Whether a Parquet file carries GeoParquet metadata (a geometry column and its CRS)."""
+    if not path.name.lower().endswith((".parquet", ".geoparquet")) or not path.is_file():
+        return False
+    try:
+        import pyarrow.parquet as pq
+
+        metadata = pq.read_schema(path).metadata or {}
+    except (OSError, ValueError):
+        return False  # not readable as Parquet: read_parcels names the fault
+    return b"geo" in metadata
+
+
+def _read_survey(args: argparse.Namespace) -> Any:
+    """The 三调 base: GIS files with geometry and CRS (``read_dltb``), tables by ``read_parcels``."""
+    path = Path(args.parcels)
+    if path.name.lower().rstrip("/").endswith(_LAYERED) or _is_geoparquet(path):
+        from wetval.spatial import read_dltb
+
+        return read_dltb(path, args.layer, encoding=args.encoding)
+    if args.layer is not None:
+        raise ValidationError(
+            [Problem(value=args.layer, column="--layer",
+                     reason="the parcel file is a table, not a layered spatial file",
+                     fix="remove --layer, or name a .gdb folder, .gdb.zip, .gpkg, .shp or "
+                         "GeoParquet file")],
+            what="parcel file", source=args.parcels,
+        )  # fmt: skip
     from wetval.io import read_parcels
 
-    parcels = read_parcels(args.parcels, encoding=args.encoding, layer=args.layer)
+    return read_parcels(path, encoding=args.encoding)
+
+
+def _cmd_import_survey(args: argparse.Namespace) -> None:
+    from wetval.registry.survey import check_year
+
+    check_year(args.year, "三调 base")
     with _open(args) as registry:
+        parcels = _read_survey(args)
         row = registry.import_survey(parcels, year=args.year, sources=[args.parcels])
     emit(args, f"三调 base {args.year} imported: {row['parcels']:,} parcels", row)
 
 
 def _cmd_import_change(args: argparse.Namespace) -> None:
     from wetval.io import read_table
+    from wetval.registry.survey import check_year
 
+    check_year(args.year, "change survey")
     changes = read_table(args.dltbgx, encoding=args.encoding)
     process = read_table(args.dltbgxgc, encoding=args.encoding)
     with _open(args) as registry:
@@ -110,8 +150,10 @@ def _cmd_balance(args: argparse.Namespace) -> None:
 
 def _cmd_census(args: argparse.Namespace) -> None:
     from wetval.io import read_indicators, read_parcels
+    from wetval.registry.survey import check_year
     from wetval.screening import screen
 
+    check_year(args.year, "reserve census")
     parcels = read_parcels(args.parcels, encoding=args.encoding)
     indicators = read_indicators(args.indicators, encoding=args.encoding)
     census = screen(parcels, indicators, args.card)
@@ -306,9 +348,10 @@ def add_registry_commands(
     action("upgrade", _cmd_upgrade, "migrate a registry made by an older wetval")
 
     survey = action("import-survey", _cmd_import_survey, "import the 三调 base as a vintage")
-    survey.add_argument("parcels", help="DLTB file (GPKG, SHP, Parquet, CSV, XLSX)")
+    survey.add_argument("parcels", help="DLTB file: .gdb folder, .gdb.zip, GPKG, SHP or GeoParquet "
+                        "(read with its geometry and CRS), or a CSV, XLSX or Parquet table")
     survey.add_argument("--year", type=int, required=True, help="vintage year")
-    survey.add_argument("--layer", help="layer of a GeoPackage")
+    survey.add_argument("--layer", help="layer of a .gdb or GeoPackage (default: DLTB)")
     survey.add_argument("--encoding", help="CSV encoding (default: detect)")
 
     change = action("import-change", _cmd_import_change, "apply a year's change survey",

@@ -1358,9 +1358,10 @@ class Registry:
             For invalid parcels, a missing source file or a registry that
             already holds a vintage (nothing is written).
         """
+        year = _survey.check_year(year, "三调 base")
         hashes = _survey.file_hashes(sources)
         with self._write() as writer:
-            return _survey.import_base(writer, parcels, int(year), hashes)
+            return _survey.import_base(writer, parcels, year, hashes)
 
     def apply_change(
         self,
@@ -1381,9 +1382,10 @@ class Registry:
         ValidationError
             Naming every parcel the increment does not fit (nothing is written).
         """
+        year = _survey.check_year(year, "change survey")
         hashes = _survey.file_hashes(sources)
         with self._write() as writer:
-            return _survey.apply_change(writer, int(year), changes, process, hashes)
+            return _survey.apply_change(writer, year, changes, process, hashes)
 
     def vintages(self) -> pd.DataFrame:
         """The survey vintages: kind, source file hashes, parcels, content hash."""
@@ -1480,6 +1482,7 @@ class Registry:
         int
             The census id.
         """
+        year = _survey.check_year(year, "reserve census")
         day = _iso(date, "date")
         if min_water_months is None:
             from wetval.cards import load_card
@@ -1487,7 +1490,7 @@ class Registry:
             min_water_months = float(load_card(census.card_id).param("min_standing_water_months"))
         with self._write() as writer:
             return _reserves.register_census(
-                writer, census, year=int(year), date=day, min_water_months=min_water_months,
+                writer, census, year=year, date=day, min_water_months=min_water_months,
                 parcels=parcels,
             )  # fmt: skip
 
