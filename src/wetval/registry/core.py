@@ -591,7 +591,7 @@ class Registry:
             an out-of-order date (nothing is written).
         """
         project_id = _text(project, "project id")
-        shares = tuple((str(m), Decimal(str(s))) for m, s in schedule)
+        shares = _shares(schedule)
         units = self._units(self._scaled(potential, "potential units", ROUND_DOWN))
         cost_fen = _fen(cost, "restoration cost")
         day = _iso(date, "date")
@@ -864,7 +864,9 @@ class Registry:
         if last < first:
             raise RegistryError(f"the pledge ends ({last}) before it starts ({first})")
         scaled = self._scaled(units, "pledged units", ROUND_UP)
+        _positive(scaled, units, "pledged units")
         loan_fen = _fen(loan, "loan amount")
+        _positive(loan_fen, loan, "loan amount [yuan]")
         bank_name = _text(bank, "bank")
         with self._write() as writer:
             connection = writer.connection
@@ -971,7 +973,9 @@ class Registry:
         """Offer units of a project for sale (asking price per unit [yuan]); returns the id."""
         day = _iso(date, "date")
         scaled = self._scaled(units, "listed units", ROUND_UP)
+        _positive(scaled, units, "listed units")
         asking = _fen(asking_price, "asking price")
+        _positive(asking, asking_price, "asking price [yuan per unit]")
         with self._write() as writer:
             connection = writer.connection
             row = self._project(connection, project)
@@ -1315,15 +1319,18 @@ class Registry:
         Path
             The file written.
         """
-        from wetval.atomic import write_atomic
+        from wetval.atomic import output_error, write_atomic
         from wetval.registry.statements import write_statement
 
         if lang not in ("zh", "en"):
             raise RegistryError(f"lang {lang!r}: use zh or en")
         path = Path(target)
         content = write_statement(self, kind, path, "zh" if lang == "zh" else "en")
-        path.parent.mkdir(parents=True, exist_ok=True)
-        write_atomic(path, content)
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            write_atomic(path, content)
+        except OSError as error:
+            raise output_error(error, path, "statement") from None
         return path
 
     # ------------------------------------------------------------ wetland database
@@ -1554,11 +1561,46 @@ class Registry:
             return _reserves.reserves(connection, township=township, status=status, census=census)
 
 
+def _shares(schedule: object) -> tuple[tuple[str, Decimal], ...]:
+    """The release schedule as ``(milestone, share)`` pairs, every malformed entry named."""
+    expected = (
+        "fix: give (milestone, share) pairs with shares > 0 summing to 1, e.g. "
+        "[('acceptance', '0.6'), ('monitoring-1', '0.4')] (CLI: --schedule acceptance=0.6)"
+    )
+    if isinstance(schedule, str | bytes) or not isinstance(schedule, Sequence | tuple):
+        raise RegistryError(f"release schedule {schedule!r} is not a list of pairs; {expected}")
+    pairs: list[tuple[str, Decimal]] = []
+    bad: list[str] = []
+    for entry in schedule:
+        try:
+            milestone, share = entry
+            number = Decimal(str(share).strip())
+        except (ArithmeticError, ValueError, TypeError):
+            bad.append(repr(entry))
+            continue
+        if not number.is_finite() or not str(milestone).strip():
+            bad.append(repr(entry))
+            continue
+        pairs.append((str(milestone), number))
+    if bad:
+        raise RegistryError(
+            f"release schedule entries not a milestone and a finite share: {', '.join(bad)}; "
+            + expected
+        )
+    return tuple(pairs)
+
+
 def _fen(amount: Decimal | int | str | float, what: str) -> int:
     try:
         return to_fen(amount, what)
     except WetvalError as error:
         raise RegistryError(str(error)) from None
+
+
+def _positive(amount: int, value: object, what: str) -> None:
+    """Refuse an amount ≤ 0 (stored integer units or fen), naming ``value`` as given."""
+    if amount <= 0:
+        raise RegistryError(f"{what} must be > 0, got {value!r}; fix: give a number > 0")
 
 
 def _yuan_series(fen: pd.Series[Any]) -> pd.Series[Any]:
