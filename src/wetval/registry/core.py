@@ -1594,7 +1594,9 @@ def _fen(amount: Decimal | int | str | float, what: str) -> int:
     try:
         return to_fen(amount, what)
     except WetvalError as error:
-        raise RegistryError(str(error)) from None
+        text = str(error)
+        fix = "" if "fix:" in text else f"; fix: give the {what} in yuan, a plain number"
+        raise RegistryError(text + fix) from None
 
 
 def _positive(amount: int, value: object, what: str) -> None:
