@@ -115,7 +115,7 @@ def _is_geoparquet(path: Path) -> bool:
 
 
 def _read_survey(args: argparse.Namespace) -> Any:
-    """The 三调 base: GIS files with geometry and CRS (``read_dltb``), tables by ``read_parcels``."""
+    """The 三调 base: GIS files with geometry and CRS (``read_dltb``), else ``read_parcels``."""
     path = Path(args.parcels)
     if path.name.lower().rstrip("/").endswith(_LAYERED) or _is_geoparquet(path):
         from wetval.spatial import read_dltb
@@ -378,8 +378,11 @@ def add_registry_commands(
     action("upgrade", _cmd_upgrade, "migrate a registry made by an older wetval")
 
     survey = action("import-survey", _cmd_import_survey, "import the 三调 base as a vintage")
-    survey.add_argument("parcels", help="DLTB file: .gdb folder, .gdb.zip, GPKG, SHP or GeoParquet "
-                        "(read with its geometry and CRS), or a CSV, XLSX or Parquet table")
+    survey.add_argument(
+        "parcels",
+        help="DLTB file: .gdb folder, .gdb.zip, GPKG, SHP or GeoParquet "
+        "(read with its geometry and CRS), or a CSV, XLSX or Parquet table",
+    )
     survey.add_argument("--year", type=int, required=True, help="vintage year")
     survey.add_argument("--layer", help="layer of a .gdb or GeoPackage (default: DLTB)")
     survey.add_argument("--encoding", help="CSV encoding (default: detect)")
@@ -417,7 +420,9 @@ def add_registry_commands(
     verify_reserve.add_argument("--evidence", action="append", default=[],
                                 help="PATH[:TYPE] of an evidence file (repeatable)")  # fmt: skip
     verify_reserve.add_argument("--note", default="", help="remark")
-    verify_reserve.add_argument("--census", type=positive_count, help="census id (default: the latest)")
+    verify_reserve.add_argument(
+        "--census", type=positive_count, help="census id (default: the latest)"
+    )
 
     statement = action("statement", _cmd_statement, "write a statement (XLSX or CSV)",
                        ("statements",))  # fmt: skip

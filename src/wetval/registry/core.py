@@ -223,10 +223,7 @@ def _database_error(error: DatabaseError, source: str) -> RegistryError:
     reason = str(error.orig) if error.orig is not None else str(error)
     lowered = reason.lower()
     if "not a database" in lowered or "malformed" in lowered:
-        fix = (
-            "name the registry file made by 'wetval registry init', or restore it from a "
-            "backup"
-        )
+        fix = "name the registry file made by 'wetval registry init', or restore it from a backup"
         return RegistryError(f"{source} is not a wetval registry ({reason}); fix: {fix}")
     if "readonly" in lowered or "read-only" in lowered:
         fix = "make the registry file and its folder writable, or work on a copy"

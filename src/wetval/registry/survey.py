@@ -105,9 +105,7 @@ def file_hashes(paths: Iterable[str | Path]) -> list[dict[str, str]]:
     ValidationError
         Naming every missing file.
     """
-    from wetval.hashing import file_hash
-
-    from wetval.hashing import path_hash
+    from wetval.hashing import file_hash, path_hash
 
     files = [Path(p) for p in paths]
     missing = [
