@@ -12,17 +12,39 @@ from __future__ import annotations
 import argparse
 import getpass
 import json
+import math
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from wetval.cli.common import cli_date, emit
+from wetval.cli.common import (
+    SCREEN_FORMATS,
+    add_force,
+    cli_date,
+    count,
+    emit,
+    new_output,
+    positive_count,
+)
 from wetval.errors import Problem, ValidationError
 
 if TYPE_CHECKING:
     from wetval.registry import Registry
 
 __all__ = ["add_registry_commands"]
+
+
+def _months(text: str) -> float:
+    """An argparse ``type``: months of standing water per year, 0 to 12."""
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not 0 <= value <= 12:  # NaN fails too
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not a number of months from 0 to 12; give one from 0 to 12"
+        )
+    return value
 
 
 def _url(text: str) -> str:
@@ -75,18 +97,58 @@ def _cmd_upgrade(args: argparse.Namespace) -> None:
          {"registry": args.registry, "revision": head_revision()})  # fmt: skip
 
 
-def _cmd_import_survey(args: argparse.Namespace) -> None:
+#: Endings of the parcel files read with their geometry (:func:`wetval.spatial.read_dltb`).
+_LAYERED = (".gdb", ".gdb.zip", ".gpkg", ".shp")
+
+
+def _is_geoparquet(path: Path) -> bool:
+    """Whether a Parquet file carries GeoParquet metadata (a geometry column and its CRS)."""
+    if not path.name.lower().endswith((".parquet", ".geoparquet")) or not path.is_file():
+        return False
+    try:
+        import pyarrow.parquet as pq
+
+        metadata = pq.read_schema(path).metadata or {}
+    except (OSError, ValueError):
+        return False  # not readable as Parquet: read_parcels names the fault
+    return b"geo" in metadata
+
+
+def _read_survey(args: argparse.Namespace) -> Any:
+    """The 三调 base: GIS files with geometry and CRS (``read_dltb``), else ``read_parcels``."""
+    path = Path(args.parcels)
+    if path.name.lower().rstrip("/").endswith(_LAYERED) or _is_geoparquet(path):
+        from wetval.spatial import read_dltb
+
+        return read_dltb(path, args.layer, encoding=args.encoding)
+    if args.layer is not None:
+        raise ValidationError(
+            [Problem(value=args.layer, column="--layer",
+                     reason="the parcel file is a table, not a layered spatial file",
+                     fix="remove --layer, or name a .gdb folder, .gdb.zip, .gpkg, .shp or "
+                         "GeoParquet file")],
+            what="parcel file", source=args.parcels,
+        )  # fmt: skip
     from wetval.io import read_parcels
 
-    parcels = read_parcels(args.parcels, encoding=args.encoding, layer=args.layer)
+    return read_parcels(path, encoding=args.encoding)
+
+
+def _cmd_import_survey(args: argparse.Namespace) -> None:
+    from wetval.registry.survey import check_year
+
+    check_year(args.year, "三调 base")
     with _open(args) as registry:
+        parcels = _read_survey(args)
         row = registry.import_survey(parcels, year=args.year, sources=[args.parcels])
     emit(args, f"三调 base {args.year} imported: {row['parcels']:,} parcels", row)
 
 
 def _cmd_import_change(args: argparse.Namespace) -> None:
     from wetval.io import read_table
+    from wetval.registry.survey import check_year
 
+    check_year(args.year, "change survey")
     changes = read_table(args.dltbgx, encoding=args.encoding)
     process = read_table(args.dltbgxgc, encoding=args.encoding)
     with _open(args) as registry:
@@ -110,8 +172,10 @@ def _cmd_balance(args: argparse.Namespace) -> None:
 
 def _cmd_census(args: argparse.Namespace) -> None:
     from wetval.io import read_indicators, read_parcels
+    from wetval.registry.survey import check_year
     from wetval.screening import screen
 
+    check_year(args.year, "reserve census")
     parcels = read_parcels(args.parcels, encoding=args.encoding)
     indicators = read_indicators(args.indicators, encoding=args.encoding)
     census = screen(parcels, indicators, args.card)
@@ -151,6 +215,13 @@ def _cmd_field_verify(args: argparse.Namespace) -> None:
 
 
 def _cmd_statement(args: argparse.Namespace) -> None:
+    if Path(args.output).suffix.lower() not in SCREEN_FORMATS:
+        raise ValidationError(
+            [Problem(value=args.output, reason="a statement is written as .xlsx or .csv",
+                     fix="name the output file with .xlsx or .csv")],
+            what="statement", source=args.output,
+        )  # fmt: skip
+    new_output(args, args.output, "statement")
     with _open(args) as registry:
         path = registry.statement(args.kind, args.output, lang=args.lang)
     emit(args, f"wrote {path.resolve()}", {"output": str(path.resolve())})
@@ -198,6 +269,7 @@ def _cmd_import_ledger(args: argparse.Namespace) -> None:
 def _cmd_export_ledger(args: argparse.Namespace) -> None:
     from wetval.cli.common import write_result
 
+    new_output(args, args.output, "ledger file")
     with _open(args) as registry:
         ledger = registry.export_ledger()
     write_result(ledger, args.output)
@@ -302,13 +374,17 @@ def add_registry_commands(
         return parser
 
     init = action("init", _cmd_init, "create an empty registry", ("create",))
-    init.add_argument("--unit-decimals", type=int, default=4, help="decimals of quota units")
+    init.add_argument("--unit-decimals", type=count, default=4, help="decimals of quota units")
     action("upgrade", _cmd_upgrade, "migrate a registry made by an older wetval")
 
     survey = action("import-survey", _cmd_import_survey, "import the 三调 base as a vintage")
-    survey.add_argument("parcels", help="DLTB file (GPKG, SHP, Parquet, CSV, XLSX)")
+    survey.add_argument(
+        "parcels",
+        help="DLTB file: .gdb folder, .gdb.zip, GPKG, SHP or GeoParquet "
+        "(read with its geometry and CRS), or a CSV, XLSX or Parquet table",
+    )
     survey.add_argument("--year", type=int, required=True, help="vintage year")
-    survey.add_argument("--layer", help="layer of a GeoPackage")
+    survey.add_argument("--layer", help="layer of a .gdb or GeoPackage (default: DLTB)")
     survey.add_argument("--encoding", help="CSV encoding (default: detect)")
 
     change = action("import-change", _cmd_import_change, "apply a year's change survey",
@@ -332,25 +408,28 @@ def add_registry_commands(
     reserves = action("reserves", _cmd_reserves, "reserve parcels, ranked (by township, status)")
     reserves.add_argument("--township", help="township code (ZLDWDM[:9]) or name")
     reserves.add_argument("--status", choices=["verified", "rejected", "unverified"])
-    reserves.add_argument("--census", type=int, help="census id (default: the latest)")
+    reserves.add_argument("--census", type=positive_count, help="census id (default: the latest)")
 
     verify_reserve = action("field-verify", _cmd_field_verify, "record a field verification")
     verify_reserve.add_argument("parcel", help="parcel id (BSM)")
     verify_reserve.add_argument("--finding", required=True, help="pond (坑塘) or aquaculture")
-    verify_reserve.add_argument("--water-months", type=float, required=True,
+    verify_reserve.add_argument("--water-months", type=_months, required=True,
                                 help="observed months of standing water per year")  # fmt: skip
     verify_reserve.add_argument("--verifier", required=True, help="who verified")
     verify_reserve.add_argument("--date", type=cli_date, required=True, help="date of the visit")
     verify_reserve.add_argument("--evidence", action="append", default=[],
                                 help="PATH[:TYPE] of an evidence file (repeatable)")  # fmt: skip
     verify_reserve.add_argument("--note", default="", help="remark")
-    verify_reserve.add_argument("--census", type=int, help="census id (default: the latest)")
+    verify_reserve.add_argument(
+        "--census", type=positive_count, help="census id (default: the latest)"
+    )
 
     statement = action("statement", _cmd_statement, "write a statement (XLSX or CSV)",
                        ("statements",))  # fmt: skip
     statement.add_argument("kind", choices=["quota", "trades", "funds", "pledges", "wetland"])
     statement.add_argument("-o", "--output", required=True, help="output file (.xlsx or .csv)")
     statement.add_argument("--lang", choices=["zh", "en"], default="zh")
+    add_force(statement, "the statement")
 
     action("verify", _cmd_verify, "check the audit chain (exit 1 if broken)")
     audit = actions.add_parser(
@@ -359,7 +438,7 @@ def add_registry_commands(
     audit_actions = audit.add_subparsers(dest="audit_command", metavar="ACTION", required=True)
     action("verify", _cmd_verify, "check the audit chain (exit 1 if broken)", within=audit_actions)
     shown = action("show", _cmd_audit, "the last events", within=audit_actions)
-    shown.add_argument("--last", type=int, default=20, help="events shown")
+    shown.add_argument("--last", type=positive_count, default=20, help="events shown")
 
     def record(parser: argparse.ArgumentParser) -> None:
         parser.add_argument("--reference", required=True, help="record behind it")
@@ -401,7 +480,7 @@ def add_registry_commands(
     trade.add_argument("--units", action="append", required=True, help="PROJECT=UNITS (repeat)")
     trade.add_argument("--price", required=True, help="[yuan per unit]")
     trade.add_argument("--date", type=cli_date, required=True)
-    trade.add_argument("--listing", type=int)
+    trade.add_argument("--listing", type=positive_count, help="listing id")
     trade.add_argument("--assessment-hash")
     trade.add_argument("--review-hash")
 
@@ -427,3 +506,4 @@ def add_registry_commands(
     imported.add_argument("ledger", help="ledger file (JSON) written by 'wetval ledger'")
     exported = action("export", _cmd_export_ledger, "export the quota history as ledger JSON")
     exported.add_argument("-o", "--output", required=True, help="ledger file (JSON)")
+    add_force(exported, "the ledger file")

@@ -31,7 +31,7 @@ from typing import Any
 import pandas as pd
 from sqlalchemy import Connection, Engine, create_engine, event, func, select
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError, OperationalError
+from sqlalchemy.exc import ArgumentError, DatabaseError, OperationalError
 
 from wetval.errors import WetvalError
 from wetval.quota.funds import FundSplit, allocate_funds, fund_split_card, to_fen
@@ -89,7 +89,94 @@ def _file_sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-def _engine(url: str) -> Engine:
+#: The first 16 bytes of every SQLite 3 database file.
+_SQLITE_HEADER = b"SQLite format 3\x00"
+
+#: Files SQLite keeps beside a database (WAL, shared memory, rollback journal).
+_SQLITE_SIDE_FILES = ("-wal", "-shm", "-journal")
+
+
+def _sqlite_file(url: str) -> Path | None:
+    """The database file of an SQLite URL, or ``None`` for another backend."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite" or parsed.database in (None, "", ":memory:"):
+        return None
+    return Path(str(parsed.database))
+
+
+def _check_sqlite_file(path: Path, *, create: bool) -> None:
+    """Refuse, before SQLite opens it, a registry file that is missing, a folder or not SQLite.
+
+    Nothing is created or modified: SQLite would make a missing file and switch
+    a foreign one to WAL mode.
+    """
+    shown = str(path)
+    if path.is_dir():
+        raise RegistryError(
+            f"the registry {shown!r} is a folder; nothing was written; "
+            f"fix: name a file inside it, e.g. {str(path / 'registry.db')!r}"
+        )
+    if not path.exists():
+        if not create:
+            raise RegistryError(
+                f"no registry file {shown!r}; nothing was written; fix: create one with "
+                "'wetval registry init PATH' (Registry.create), or check the path"
+            )
+        folder = path.parent
+        if not folder.is_dir():
+            state = "is a file, not a folder" if folder.exists() else "does not exist"
+            raise RegistryError(
+                f"cannot create the registry {shown!r}: its folder {str(folder)!r} {state}; "
+                "nothing was written; fix: create the folder first, or name another path"
+            )
+        if not os.access(folder, os.W_OK | os.X_OK):
+            raise RegistryError(
+                f"cannot create the registry {shown!r}: the folder {str(folder)!r} is not "
+                "writable; nothing was written; fix: name a folder you may write to"
+            )
+        return
+    try:
+        with path.open("rb") as handle:
+            header = handle.read(len(_SQLITE_HEADER))
+    except OSError as error:
+        raise RegistryError(
+            f"cannot read the registry {shown!r}: {error.strerror or error}; "
+            "fix: check the path and its permissions"
+        ) from None
+    if header and header != _SQLITE_HEADER:
+        raise RegistryError(
+            f"{shown!r} is not a wetval registry (not an SQLite database file); nothing was "
+            "written; fix: name the registry file made by 'wetval registry init', or "
+            "create a new one at another path"
+        )
+
+
+def _is_registry(cursor: Any) -> bool:
+    """Whether an SQLite database holds Alembic's revision table (a wetval registry)."""
+    import sqlite3
+
+    try:
+        cursor.execute(
+            "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'alembic_version'"
+        )
+        return cursor.fetchone() is not None
+    except sqlite3.DatabaseError:
+        return False  # not a database: the schema check names it
+
+
+def _is_empty(cursor: Any) -> bool:
+    """Whether an SQLite database has no schema at all (a new or zero-byte file)."""
+    import sqlite3
+
+    try:
+        cursor.execute("SELECT count(*) FROM sqlite_master")
+        return int(cursor.fetchone()[0]) == 0
+    except sqlite3.DatabaseError:
+        return False
+
+
+def _engine(url: str, *, create: bool = False) -> Engine:
+    """An engine for ``url``; ``create``: the registry is being made (``Registry.create``)."""
     try:
         parsed = make_url(url)
     except ArgumentError:
@@ -100,6 +187,7 @@ def _engine(url: str) -> Engine:
     if parsed.get_backend_name() == "sqlite":
         if parsed.database in (None, "", ":memory:"):
             raise RegistryError("a registry needs a database file; fix: sqlite:///path/to.db")
+        _check_sqlite_file(Path(str(parsed.database)), create=create)
         engine = create_engine(parsed, connect_args={"timeout": 120})
 
         @event.listens_for(engine, "connect")
@@ -107,7 +195,10 @@ def _engine(url: str) -> Engine:
             # let SQLAlchemy's "begin" event below issue BEGIN itself
             dbapi_connection.isolation_level = None
             cursor = dbapi_connection.cursor()
-            cursor.execute("PRAGMA journal_mode=WAL")
+            # WAL only for a registry (or one being made in an empty file): switching a
+            # foreign SQLite file to WAL would rewrite its header before the schema check
+            if _is_registry(cursor) or (create and _is_empty(cursor)):
+                cursor.execute("PRAGMA journal_mode=WAL")
             cursor.execute("PRAGMA foreign_keys=ON")
             cursor.close()
 
@@ -122,6 +213,28 @@ def _engine(url: str) -> Engine:
     raise RegistryError(
         f"registry backend {parsed.get_backend_name()!r} is not supported; "
         "fix: use sqlite:///… or postgresql+psycopg://…"
+    )
+
+
+def _database_error(error: DatabaseError, source: str) -> RegistryError:
+    """One :class:`RegistryError` for a database error opening or writing a registry."""
+    reason = str(error.orig) if error.orig is not None else str(error)
+    lowered = reason.lower()
+    if "not a database" in lowered or "malformed" in lowered:
+        fix = "name the registry file made by 'wetval registry init', or restore it from a backup"
+        return RegistryError(f"{source} is not a wetval registry ({reason}); fix: {fix}")
+    if "readonly" in lowered or "read-only" in lowered:
+        fix = "make the registry file and its folder writable, or work on a copy"
+    elif "unable to open" in lowered:
+        fix = "check the path, and that you may read and write the file and its folder"
+    elif "full" in lowered:
+        fix = "free space on the disk, then try again"
+    elif "locked" in lowered or "busy" in lowered:
+        fix = "another process holds the registry: wait for it to finish, then try again"
+    else:
+        fix = "check the URL, the server and your permissions"
+    return RegistryError(
+        f"cannot use the registry {source}: {reason}; nothing was written; fix: {fix}"
     )
 
 
@@ -150,9 +263,9 @@ class Registry:
             with self._engine.connect() as connection:
                 check_revision(connection, self._source)
                 self.unit_decimals = int(self._meta(connection, "unit_decimals"))
-        except OperationalError as error:
+        except DatabaseError as error:
             self._engine.dispose()
-            raise RegistryError(f"cannot open the registry {self._source}: {error.orig}") from None
+            raise _database_error(error, self._source) from None
         except SchemaError:
             self._engine.dispose()
             raise
@@ -184,17 +297,22 @@ class Registry:
     def _initialise(cls, url: str, user: str, unit_decimals: int, revision: str) -> None:
         """Create the schema at ``revision`` with meta rows and the opening event."""
         if not isinstance(unit_decimals, int) or not 0 <= unit_decimals <= 8:
-            raise RegistryError(f"unit_decimals must be an integer 0–8, got {unit_decimals!r}")
-        engine = _engine(url)
+            raise RegistryError(
+                f"unit decimals (--unit-decimals) {unit_decimals!r} must be a whole number "
+                "from 0 to 8; fix: give one from 0 to 8 (default 4)"
+            )
+        engine = _engine(url, create=True)
+        file = _sqlite_file(url)
+        created = file is not None and not file.exists()
+        source = make_url(url).render_as_string(hide_password=True)
         try:
             with engine.connect() as connection:
                 connection = connection.execution_options(wetval_write=True)
                 with connection.begin():
                     if schema_revision(connection) is not None or _has_tables(connection):
                         raise RegistryError(
-                            f"{make_url(url).render_as_string(hide_password=True)} already "
-                            "holds tables; fix: open it with Registry(url), or name a new "
-                            "database"
+                            f"{source} already holds tables; fix: open it with "
+                            "Registry(url), or name a new database"
                         )
                     upgrade(connection, revision)
                     connection.execute(
@@ -209,6 +327,15 @@ class Registry:
                         "create", "registry", "registry", None, {"unit_decimals": unit_decimals}
                     )
                     writer.close()
+        except BaseException as error:
+            engine.dispose()
+            if created and file is not None:
+                # nothing left behind: the file SQLite made, and its WAL and journal
+                for path in (file, *(file.with_name(file.name + s) for s in _SQLITE_SIDE_FILES)):
+                    path.unlink(missing_ok=True)
+            if isinstance(error, DatabaseError):
+                raise _database_error(error, source) from None
+            raise
         finally:
             engine.dispose()
 
@@ -238,6 +365,8 @@ class Registry:
                             {"revision": after},
                         )  # fmt: skip
                         writer.close()
+        except DatabaseError as error:
+            raise _database_error(error, make_url(url).render_as_string(True)) from None
         finally:
             engine.dispose()
         return cls(url, user=user)
@@ -255,17 +384,23 @@ class Registry:
     @contextmanager
     def _write(self) -> Iterator[Writer]:
         """One write transaction holding the registry's write lock."""
-        with self._engine.connect() as connection:
-            connection = connection.execution_options(wetval_write=True)
-            with connection.begin():
-                writer = Writer(connection, self.user)
-                yield writer
-                writer.close()
+        try:
+            with self._engine.connect() as connection:
+                connection = connection.execution_options(wetval_write=True)
+                with connection.begin():
+                    writer = Writer(connection, self.user)
+                    yield writer
+                    writer.close()
+        except OperationalError as error:  # read-only file, disk full, locked
+            raise _database_error(error, self._source) from None
 
     @contextmanager
     def _read(self) -> Iterator[Connection]:
-        with self._engine.connect() as connection, connection.begin():
-            yield connection
+        try:
+            with self._engine.connect() as connection, connection.begin():
+                yield connection
+        except OperationalError as error:
+            raise _database_error(error, self._source) from None
 
     @staticmethod
     def _meta(connection: Connection, key: str) -> str:
@@ -450,7 +585,7 @@ class Registry:
             an out-of-order date (nothing is written).
         """
         project_id = _text(project, "project id")
-        shares = tuple((str(m), Decimal(str(s))) for m, s in schedule)
+        shares = _shares(schedule)
         units = self._units(self._scaled(potential, "potential units", ROUND_DOWN))
         cost_fen = _fen(cost, "restoration cost")
         day = _iso(date, "date")
@@ -723,7 +858,9 @@ class Registry:
         if last < first:
             raise RegistryError(f"the pledge ends ({last}) before it starts ({first})")
         scaled = self._scaled(units, "pledged units", ROUND_UP)
+        _positive(scaled, units, "pledged units")
         loan_fen = _fen(loan, "loan amount")
+        _positive(loan_fen, loan, "loan amount [yuan]")
         bank_name = _text(bank, "bank")
         with self._write() as writer:
             connection = writer.connection
@@ -830,7 +967,9 @@ class Registry:
         """Offer units of a project for sale (asking price per unit [yuan]); returns the id."""
         day = _iso(date, "date")
         scaled = self._scaled(units, "listed units", ROUND_UP)
+        _positive(scaled, units, "listed units")
         asking = _fen(asking_price, "asking price")
+        _positive(asking, asking_price, "asking price [yuan per unit]")
         with self._write() as writer:
             connection = writer.connection
             row = self._project(connection, project)
@@ -1160,15 +1299,18 @@ class Registry:
         Path
             The file written.
         """
-        from wetval.atomic import write_atomic
+        from wetval.atomic import output_error, write_atomic
         from wetval.registry.statements import write_statement
 
         if lang not in ("zh", "en"):
             raise RegistryError(f"lang {lang!r}: use zh or en")
         path = Path(target)
         content = write_statement(self, kind, path, "zh" if lang == "zh" else "en")
-        path.parent.mkdir(parents=True, exist_ok=True)
-        write_atomic(path, content)
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            write_atomic(path, content)
+        except OSError as error:
+            raise output_error(error, path, "statement") from None
         return path
 
     # ------------------------------------------------------------ wetland database
@@ -1203,9 +1345,10 @@ class Registry:
             For invalid parcels, a missing source file or a registry that
             already holds a vintage (nothing is written).
         """
+        year = _survey.check_year(year, "三调 base")
         hashes = _survey.file_hashes(sources)
         with self._write() as writer:
-            return _survey.import_base(writer, parcels, int(year), hashes)
+            return _survey.import_base(writer, parcels, year, hashes)
 
     def apply_change(
         self,
@@ -1226,9 +1369,10 @@ class Registry:
         ValidationError
             Naming every parcel the increment does not fit (nothing is written).
         """
+        year = _survey.check_year(year, "change survey")
         hashes = _survey.file_hashes(sources)
         with self._write() as writer:
-            return _survey.apply_change(writer, int(year), changes, process, hashes)
+            return _survey.apply_change(writer, year, changes, process, hashes)
 
     def vintages(self) -> pd.DataFrame:
         """The survey vintages: kind, source file hashes, parcels, content hash."""
@@ -1325,6 +1469,7 @@ class Registry:
         int
             The census id.
         """
+        year = _survey.check_year(year, "reserve census")
         day = _iso(date, "date")
         if min_water_months is None:
             from wetval.cards import load_card
@@ -1332,7 +1477,7 @@ class Registry:
             min_water_months = float(load_card(census.card_id).param("min_standing_water_months"))
         with self._write() as writer:
             return _reserves.register_census(
-                writer, census, year=int(year), date=day, min_water_months=min_water_months,
+                writer, census, year=year, date=day, min_water_months=min_water_months,
                 parcels=parcels,
             )  # fmt: skip
 
@@ -1396,11 +1541,48 @@ class Registry:
             return _reserves.reserves(connection, township=township, status=status, census=census)
 
 
+def _shares(schedule: object) -> tuple[tuple[str, Decimal], ...]:
+    """The release schedule as ``(milestone, share)`` pairs, every malformed entry named."""
+    expected = (
+        "fix: give (milestone, share) pairs with shares > 0 summing to 1, e.g. "
+        "[('acceptance', '0.6'), ('monitoring-1', '0.4')] (CLI: --schedule acceptance=0.6)"
+    )
+    if isinstance(schedule, str | bytes) or not isinstance(schedule, Sequence | tuple):
+        raise RegistryError(f"release schedule {schedule!r} is not a list of pairs; {expected}")
+    pairs: list[tuple[str, Decimal]] = []
+    bad: list[str] = []
+    for entry in schedule:
+        try:
+            milestone, share = entry
+            number = Decimal(str(share).strip())
+        except (ArithmeticError, ValueError, TypeError):
+            bad.append(repr(entry))
+            continue
+        if not number.is_finite() or not str(milestone).strip():
+            bad.append(repr(entry))
+            continue
+        pairs.append((str(milestone), number))
+    if bad:
+        raise RegistryError(
+            f"release schedule entries not a milestone and a finite share: {', '.join(bad)}; "
+            + expected
+        )
+    return tuple(pairs)
+
+
 def _fen(amount: Decimal | int | str | float, what: str) -> int:
     try:
         return to_fen(amount, what)
     except WetvalError as error:
-        raise RegistryError(str(error)) from None
+        text = str(error)
+        fix = "" if "fix:" in text else f"; fix: give the {what} in yuan, a plain number"
+        raise RegistryError(text + fix) from None
+
+
+def _positive(amount: int, value: object, what: str) -> None:
+    """Refuse an amount ≤ 0 (stored integer units or fen), naming ``value`` as given."""
+    if amount <= 0:
+        raise RegistryError(f"{what} must be > 0, got {value!r}; fix: give a number > 0")
 
 
 def _yuan_series(fen: pd.Series[Any]) -> pd.Series[Any]:

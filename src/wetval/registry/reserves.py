@@ -28,7 +28,7 @@ from sqlalchemy import Connection, func, select
 from wetval.errors import Problem, ValidationError
 from wetval.registry import schema
 from wetval.registry.audit import Writer
-from wetval.registry.survey import _records, alive
+from wetval.registry.survey import _records, alive, check_year
 from wetval.screening import RULES, ReserveCensus
 from wetval.tables import ParcelTable
 
@@ -88,6 +88,7 @@ def register_census(
     ValidationError
         Naming every parcel whose township code cannot be found.
     """
+    year = check_year(year, "reserve census")
     connection = writer.connection
     frame = census.parcels
     codes = _township_codes(connection, frame.index, year, parcels)

@@ -17,8 +17,10 @@ the whole ``parcels`` and ``lineage`` tables after the import
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import json
+import numbers
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -40,6 +42,7 @@ __all__ = [
     "WetlandBalance",
     "alive",
     "apply_change",
+    "check_year",
     "file_hashes",
     "import_base",
     "refused",
@@ -48,6 +51,8 @@ __all__ = [
     "wetland_balance",
 ]
 
+#: The first year a survey vintage may have: the first national land survey (一调) began in 1984.
+FIRST_SURVEY_YEAR = 1984
 #: Rows written per INSERT batch.
 _CHUNK = 20_000
 #: Tolerance when a parcel's area is compared with the sum of its change pieces [m² per piece].
@@ -65,6 +70,33 @@ def refused(reason: str, fix: str, *, what: str, source: str | None = None) -> V
     return ValidationError([Problem(reason=reason, fix=fix)], what=what, source=source)
 
 
+def check_year(year: object, what: str) -> int:
+    """``year`` as a survey year from :data:`FIRST_SURVEY_YEAR` to the current year.
+
+    Raises
+    ------
+    ValidationError
+        For a year that is not a whole number or lies outside that range.
+    """
+    last = dt.date.today().year
+    allowed = f"{FIRST_SURVEY_YEAR}–{last}"
+    value: int | None = None
+    if isinstance(year, numbers.Integral) and not isinstance(year, bool):
+        value = int(year)
+    elif isinstance(year, str) and year.strip().isdigit():
+        value = int(year.strip())
+    if value is None or not FIRST_SURVEY_YEAR <= value <= last:
+        shown = repr(year) if value is None else str(value)
+        raise ValidationError(
+            [Problem(column="year", value=shown,
+                     reason=f"year {shown} is not a survey year ({allowed})",
+                     fix=f"give the survey's year, from {FIRST_SURVEY_YEAR} (the first national "
+                         f"land survey) to {last}")],
+            what=what,
+        )  # fmt: skip
+    return value
+
+
 def file_hashes(paths: Iterable[str | Path]) -> list[dict[str, str]]:
     """Name and SHA-256 of each source file (every file must exist).
 
@@ -73,17 +105,19 @@ def file_hashes(paths: Iterable[str | Path]) -> list[dict[str, str]]:
     ValidationError
         Naming every missing file.
     """
-    from wetval.hashing import file_hash
+    from wetval.hashing import file_hash, path_hash
 
     files = [Path(p) for p in paths]
     missing = [
         Problem(reason="file not found", fix="give the path of the delivered file", value=str(p))
         for p in files
-        if not p.is_file()
+        if not (p.is_file() or (p.is_dir() and p.name.lower().endswith(".gdb")))
     ]
     if missing:
         raise ValidationError(missing, what="survey source files")
-    return [{"file": p.name, "sha256": file_hash(p)} for p in files]
+    # a File Geodatabase is a folder: its files' names and contents are hashed
+    return [{"file": p.name, "sha256": path_hash(p) if p.is_dir() else file_hash(p)}
+            for p in files]  # fmt: skip
 
 
 def _table(parcels: ParcelTable | pd.DataFrame, source: str) -> ParcelTable:
@@ -220,6 +254,7 @@ def import_base(
     sources: Sequence[Mapping[str, str]],
 ) -> dict[str, Any]:
     """Store the 三调 base as the first vintage (see the module docstring)."""
+    year = check_year(year, "三调 base")
     years = _vintage_years(writer.connection)
     if years:
         raise refused(
@@ -272,6 +307,7 @@ def apply_change(
         record without its parcel), every new id that collides with a live
         parcel and every parcel whose pieces do not add up to its area.
     """
+    year = check_year(year, "change survey")
     connection = writer.connection
     years = _vintage_years(connection)
     if not years:
@@ -529,6 +565,8 @@ class WetlandBalance(Result):
 def wetland_balance(connection: Connection, year: int | None = None) -> WetlandBalance:
     """The wetland balance of every vintage up to ``year`` (see :class:`WetlandBalance`)."""
     p, lineage = schema.parcels, schema.lineage
+    if year is not None:
+        year = check_year(year, "wetland balance")
     years = _vintage_years(connection)
     if not years:
         raise refused(
