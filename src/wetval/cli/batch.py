@@ -202,9 +202,11 @@ def _cmd_batch(args: argparse.Namespace) -> None:
     output = Path(args.output or Path(args.partitions).resolve().parent / "wetval-batch")
     _check_output(output)
     show = not (args.quiet or args.json)
+    started = [False]
 
     def progress(done: int, total: int, name: str) -> None:
         if show:
+            started[0] = done < total
             width = 30
             filled = width * done // total
             bar = "#" * filled + "-" * (width - filled)
@@ -226,7 +228,7 @@ def _cmd_batch(args: argparse.Namespace) -> None:
             resume=not args.restart, progress=progress,
         )  # fmt: skip
     except WetvalError:
-        if show:
+        if started[0]:
             print(file=sys.stderr)  # end the progress line before the error
         raise
     finally:

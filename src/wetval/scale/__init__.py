@@ -37,6 +37,7 @@ import json
 import os
 import time
 from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -600,8 +601,13 @@ def run(
                 finished_count[0] += 1
                 progress(finished_count[0], len(names), str(result["partition"].iloc[0]))
 
-        with Callback(posttask=posttask):  # type: ignore[no-untyped-call]
-            computed = dask.compute(*pieces, scheduler="threads")  # type: ignore[attr-defined,no-untyped-call]
+        # our own pool: on a failure, the partitions still running finish (or clean up their
+        # temporary files) before the error leaves run()
+        with (
+            ThreadPoolExecutor() as pool,
+            Callback(posttask=posttask),  # type: ignore[no-untyped-call]
+        ):
+            computed = dask.compute(*pieces, scheduler="threads", pool=pool)  # type: ignore[attr-defined,no-untyped-call]
         results = list(computed)
     finished = [r for r in results if r is not None]
     skipped = tuple(
