@@ -246,3 +246,22 @@ def test_a_write_that_fails_leaves_no_partial_file(
         scale.run(dataset, out)
     assert str(out) in str(caught.value) and "nothing was written" in str(caught.value)
     assert not [p for p in out.rglob("*") if p.is_file()]  # no partial or temporary file
+
+
+def test_an_empty_partition_is_named_with_the_fix(
+    tmp_path: Path, dataset: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import shutil
+
+    import pandas as pd
+
+    data = tmp_path / "data"
+    shutil.copytree(dataset, data)
+    name = scale.partition_names(data)[0]
+    for part in ("parcels", "indicators"):
+        file = data / part / f"{name}.parquet"
+        pd.read_parquet(file).iloc[:0].to_parquet(file, index=False)
+    (tmp_path / "project.toml").write_text(OK, encoding="utf-8")
+    code, err = _batch(tmp_path, data, capsys, OK, "--quiet")
+    _one_error(code, err, f"partition {name!r}", "holds no parcel rows")
+    assert not (tmp_path / "out" / "summary_county.csv").exists()  # no summary of a partial run

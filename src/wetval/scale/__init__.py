@@ -342,6 +342,12 @@ def _stage_results(
         clock, cpu = now, now_cpu
 
     parcels = read_parcels(directory / "parcels" / f"{name}.parquet")
+    if len(parcels) == 0:  # write_partitions never writes one: a truncated or hand-made file
+        raise WetvalError(
+            f"{str(directory / 'parcels' / f'{name}.parquet')!r} holds no parcel rows; fix: "
+            "export the partition's parcels again, or remove the partition (its parcels and "
+            "indicators files)"
+        )
     indicators = read_indicators(directory / "indicators" / f"{name}.parquet")
     lap("validation")
     condition = score(indicators, cards["condition"], parcels=parcels)
