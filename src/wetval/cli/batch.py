@@ -14,27 +14,100 @@ processes; without either the threaded local scheduler runs. Handlers follow
 from __future__ import annotations
 
 import argparse
+import difflib
 import sys
 import tomllib
 from pathlib import Path
 from typing import Any
 
-from wetval.cli.common import emit
+from wetval.cli.common import emit, positive_count
 from wetval.errors import WetvalError
 
 __all__ = ["add_batch_command"]
 
 
+#: ``[cards]`` keys ``wetval batch`` reads; the other keys of a project's ``[cards]``
+#: (pricing, funds, finance, review) are accepted and not used.
+_USED = ("condition", "value_approach", "valuation", "screening", "quota")
+#: Names in a results folder that belong to a batch run (it resumes into such a folder).
+_RUN_NAMES = {
+    "condition", "valuation", "reserves", "credits", "_done", "_summary",
+    "summary_county.parquet", "summary_county.csv",
+    "summary_province.parquet", "summary_province.csv",
+}  # fmt: skip
+
+
+def _allowed_keys() -> list[str]:
+    from wetval.spec import CardSpec
+
+    return sorted(set(CardSpec.model_fields) | set(_USED))
+
+
 def _cards(project: Path) -> Any:
+    """The :class:`~wetval.scale.ScaleCards` of a project file, loaded and checked.
+
+    Raises
+    ------
+    WetvalError
+        One error for an unreadable file (naming the fix for its encoding),
+        every unknown ``[cards]`` key, every value of the wrong type, and
+        every unknown card id or card of the wrong kind at once.
+    """
     from wetval.scale import ScaleCards
 
     try:
         spec = tomllib.loads(project.read_text(encoding="utf-8"))
+    except UnicodeDecodeError as error:
+        raise WetvalError(
+            f"project file {str(project)!r} is not UTF-8 text (byte {error.start}: "
+            f"{error.reason}); fix: save it as UTF-8 (in Notepad: Save as, Encoding UTF-8)"
+        ) from None
     except OSError as error:
-        raise WetvalError(f"cannot read the project file {project}: {error}") from error
+        raise WetvalError(
+            f"cannot read the project file {str(project)!r}: {error.strerror or error}; "
+            "fix: check the path and its permissions"
+        ) from None
     except tomllib.TOMLDecodeError as error:
-        raise WetvalError(f"project file {project} is not valid TOML: {error}") from error
+        raise WetvalError(
+            f"project file {str(project)!r} is not valid TOML: {error}; fix: correct the "
+            "line and column named"
+        ) from None
     table = spec.get("cards", {})
+    if not isinstance(table, dict):
+        raise WetvalError(
+            f"project file {str(project)!r}: 'cards' is a {type(table).__name__}, not a table; "
+            'fix: write it as a [cards] table (e.g. [cards] then condition = "jiangxi-db36-2134")'
+        )
+    allowed = _allowed_keys()
+    problems: list[str] = []
+    unknown = [key for key in table if key not in allowed]
+    if unknown:
+        hints = []
+        for key in unknown:
+            close = difflib.get_close_matches(key, allowed, n=1)
+            hints.append(f"{key!r}" + (f" (did you mean {close[0]!r}?)" if close else ""))
+        problems.append(
+            f"unknown key(s) in [cards]: {', '.join(hints)}; fix: use only {', '.join(allowed)}"
+        )
+    for key in _USED:
+        value = table.get(key)
+        if value is None:
+            continue
+        if key == "valuation":
+            if isinstance(value, str):
+                value = [value]
+            if not (isinstance(value, list) and value and all(isinstance(v, str) for v in value)):
+                problems.append(
+                    f"[cards] valuation = {value!r} is not a list of card ids; fix: write e.g. "
+                    'valuation = ["xie2015"]'
+                )
+        elif not isinstance(value, str) or not value:
+            problems.append(
+                f"[cards] {key} = {value!r} is not a card id; fix: write a card id or the path "
+                f'of a card file in quotes (e.g. {key} = "{_EXAMPLES[key]}")'
+            )
+    if problems:
+        raise WetvalError(f"project file {str(project)!r}:\n" + "\n".join(problems))
 
     def card(key: str, default: str | None) -> str | None:
         value = table.get(key, default)
@@ -44,25 +117,96 @@ def _cards(project: Path) -> Any:
         relative = project.parent / text
         return str(relative) if text.endswith(".toml") and relative.exists() else text
 
-    valuation = table.get("value_approach") or (table.get("valuation") or ["xie2015"])[0]
+    listed = table.get("valuation") or ["xie2015"]
+    valuation = table.get("value_approach") or (listed if isinstance(listed, str) else listed[0])
     defaults = ScaleCards()
-    return ScaleCards(
+    cards = ScaleCards(
         condition=card("condition", str(defaults.condition)) or "jiangxi-db36-2134",
         valuation=card("value_approach", str(valuation)) or "xie2015",
         screening=card("screening", "jiangxi-reserve-census"),
         quota=card("quota", "quota-jinxian"),
     )
+    try:
+        cards.loaded()
+    except WetvalError as error:
+        raise WetvalError(f"project file {str(project)!r}, [cards]:\n{error}") from None
+    return cards
+
+
+_EXAMPLES = {
+    "condition": "jiangxi-db36-2134",
+    "value_approach": "xie2015",
+    "screening": "jiangxi-reserve-census",
+    "quota": "quota-jinxian",
+}
+
+
+def _check_output(output: Path) -> None:
+    """Refuse, before any work, an output that is a file, lies under a file or holds other files.
+
+    A folder holding an earlier batch run is fine: the run resumes into it.
+    """
+    from wetval.errors import OutputError
+
+    if output.exists() and not output.is_dir():
+        raise OutputError(
+            f"the output folder {str(output)!r} (-o) is a file; nothing was written; fix: name "
+            "a new folder, or the folder of an earlier wetval batch run to resume it"
+        )
+    for parent in output.parents:
+        if parent.exists():
+            if not parent.is_dir():
+                raise OutputError(
+                    f"cannot make the output folder {str(output)!r} (-o): {str(parent)!r} is a "
+                    "file, not a folder; nothing was written; fix: name another path"
+                )
+            break
+    if output.is_dir():
+        foreign = sorted(
+            p.name
+            for p in output.iterdir()
+            if p.name not in _RUN_NAMES and not (p.name.startswith(".") and ".partial" in p.name)
+        )
+        if foreign:
+            shown = ", ".join(foreign[:5]) + (
+                f" and {len(foreign) - 5} more" if len(foreign) > 5 else ""
+            )
+            raise OutputError(
+                f"the output folder {str(output)!r} (-o) holds files that are not a wetval batch "
+                f"run's ({shown}); the results would be mixed with them; nothing was written; "
+                "fix: name a new or empty folder, or the folder of an earlier wetval batch run "
+                "to resume it"
+            )
+
+
+def _client(address: str) -> Any:
+    """A ``distributed.Client`` of the scheduler at ``address``; one clear error if it fails."""
+    from distributed import Client
+
+    try:
+        return Client(address)  # type: ignore[no-untyped-call]
+    except (OSError, TimeoutError, ValueError, TypeError) as error:
+        reason = str(error).splitlines()[0] if str(error) else type(error).__name__
+        raise WetvalError(
+            f"cannot connect to the Dask scheduler {address!r}: {reason}; nothing was "
+            "written; fix: start the scheduler (dask scheduler) and give its address as "
+            "tcp://HOST:PORT, or leave out --scheduler to run on this machine"
+        ) from None
 
 
 def _cmd_batch(args: argparse.Namespace) -> None:
-    from wetval.scale import run
+    from wetval.scale import partition_names, run
 
     cards = _cards(Path(args.project))
-    output = Path(args.output or Path(args.partitions).with_name("wetval-batch"))
+    partition_names(args.partitions)  # a missing or empty dataset, before any work
+    output = Path(args.output or Path(args.partitions).resolve().parent / "wetval-batch")
+    _check_output(output)
     show = not (args.quiet or args.json)
+    started = [False]
 
     def progress(done: int, total: int, name: str) -> None:
         if show:
+            started[0] = done < total
             width = 30
             filled = width * done // total
             bar = "#" * filled + "-" * (width - filled)
@@ -72,20 +216,19 @@ def _cmd_batch(args: argparse.Namespace) -> None:
     client: Any = None
     cluster: Any = None
     try:
-        if args.scheduler or args.workers:
+        if args.scheduler:
+            client = _client(args.scheduler)
+        elif args.workers:
             from distributed import Client, LocalCluster
 
-            if args.scheduler:
-                client = Client(args.scheduler)  # type: ignore[no-untyped-call]
-            else:
-                cluster = LocalCluster(n_workers=args.workers, threads_per_worker=1)  # type: ignore[no-untyped-call]
-                client = Client(cluster)  # type: ignore[no-untyped-call]
+            cluster = LocalCluster(n_workers=args.workers, threads_per_worker=1)  # type: ignore[no-untyped-call]
+            client = Client(cluster)  # type: ignore[no-untyped-call]
         result = run(
             args.partitions, output, cards=cards, client=client,
             resume=not args.restart, progress=progress,
         )  # fmt: skip
     except WetvalError:
-        if show:
+        if started[0]:
             print(file=sys.stderr)  # end the progress line before the error
         raise
     finally:
@@ -126,6 +269,8 @@ def add_batch_command(commands: Any, common: argparse.ArgumentParser) -> None:
     )
     batch.add_argument("-o", "--output", help="results folder (default: wetval-batch beside DIR)")
     batch.add_argument("--scheduler", help="address of a running Dask scheduler")
-    batch.add_argument("--workers", type=int, help="start a local cluster of N worker processes")
+    batch.add_argument(
+        "--workers", type=positive_count, help="start a local cluster of N worker processes"
+    )
     batch.add_argument("--restart", action="store_true", help="redo finished partitions as well")
     batch.set_defaults(handler=_cmd_batch)

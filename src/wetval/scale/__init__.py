@@ -37,6 +37,7 @@ import json
 import os
 import time
 from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -44,8 +45,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from wetval.atomic import output_error, write_atomic
 from wetval.cards import Card, load_card
-from wetval.errors import DependencyError, WetvalError
+from wetval.errors import CardError, DependencyError, UnknownCardError, WetvalError
 from wetval.hashing import content_hash, file_hash
 
 __all__ = [
@@ -60,6 +62,13 @@ __all__ = [
 
 #: Stages whose per-partition results are written, in order.
 STAGES = ("condition", "valuation", "reserves", "credits")
+#: Card kinds each stage takes.
+STAGE_KINDS = {
+    "condition": ("condition",),
+    "valuation": ("unit-value", "benefit-transfer", "replacement-cost"),
+    "screening": ("screening",),
+    "quota": ("quota",),
+}
 #: Columns of a partition's summary rows (grouping keys first).
 SUMMARY_KEYS = ("county_code", "category", "grade")
 SUMMARY_VALUES = (
@@ -108,18 +117,54 @@ class ScaleCards:
     quota: str | Card | None = "quota-jinxian"
 
     def loaded(self) -> dict[str, Card]:
-        """The cards, loaded, by stage."""
+        """The cards, loaded, by stage.
+
+        Raises
+        ------
+        wetval.errors.WetvalError
+            One error naming every unknown card id, malformed card and card of
+            the wrong kind at once, with the fix.
+        """
         named: dict[str, str | Card | None] = {
             "condition": self.condition,
             "valuation": self.valuation,
             "screening": self.screening,
             "quota": self.quota,
         }
-        return {
-            stage: card if isinstance(card, Card) else load_card(card)
-            for stage, card in named.items()
-            if card is not None
-        }
+        cards: dict[str, Card] = {}
+        unknown: list[str] = []
+        installed: list[str] = []
+        problems: list[str] = []
+        for stage, card in named.items():
+            if card is None:
+                continue
+            try:
+                loaded = card if isinstance(card, Card) else load_card(card)
+            except UnknownCardError as error:
+                unknown.append(f"{stage} = {error.card_id!r}")
+                installed = error.known
+                continue
+            except CardError as error:
+                problems.append(f"{stage}: {error}")
+                continue
+            kinds = STAGE_KINDS[stage]
+            if loaded.kind not in kinds:
+                problems.append(
+                    f"{stage} = {loaded.id!r} is a {loaded.kind!r} card; fix: name a card of "
+                    f"kind {' or '.join(repr(k) for k in kinds)} ('wetval cards list --kind "
+                    f"{kinds[0]}' lists them)"
+                )
+                continue
+            cards[stage] = loaded
+        if unknown:
+            problems.insert(
+                0,
+                f"no method card with these ids: {', '.join(unknown)}; fix: use installed "
+                f"cards ({', '.join(installed)}), or the path of a .toml file of your own",
+            )
+        if problems:
+            raise WetvalError("\n".join(problems))
+        return cards
 
 
 def _check_partitionable(card: Card) -> None:
@@ -145,12 +190,26 @@ def partition_names(directory: str | os.PathLike[str]) -> list[str]:
     WetvalError
         If the directory has no ``parcels`` partitions.
     """
-    folder = Path(directory) / "parcels"
+    root = Path(directory)
+    folder = root / "parcels"
+    if not root.is_dir():
+        raise WetvalError(
+            f"the partitioned dataset {str(root)!r} is not a folder; fix: give the folder "
+            "holding parcels/<partition>.parquet and indicators/<partition>.parquet"
+        )
     names = sorted(p.stem for p in folder.glob("*.parquet"))
     if not names:
         raise WetvalError(
-            f"no partitions in {folder}: expected parcels/<partition>.parquet and "
-            "indicators/<partition>.parquet (wetval.scale.write_partitions writes them)"
+            f"no partitions in {str(folder)!r}: expected parcels/<partition>.parquet and "
+            "indicators/<partition>.parquet; fix: write the dataset with "
+            "wetval.scale.write_partitions, or give the folder that holds them"
+        )
+    missing = [n for n in names if not (root / "indicators" / f"{n}.parquet").is_file()]
+    if missing:
+        raise WetvalError(
+            f"partitions without indicators in {str(root / 'indicators')!r}: "
+            f"{', '.join(missing)}; fix: add indicators/<partition>.parquet for each "
+            "parcels/<partition>.parquet (wetval.scale.write_partitions writes both)"
         )
     return names
 
@@ -224,12 +283,30 @@ def _fingerprint(directory: Path, name: str, cards: dict[str, Card]) -> str:
     )
 
 
-def _write(frame: pd.DataFrame, path: Path) -> None:
-    """Write Parquet through a temporary file, so a partial file is never left behind."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = path.with_suffix(".tmp")
-    frame.to_parquet(temporary)
-    os.replace(temporary, path)
+def _write(frame: pd.DataFrame, path: Path, *, csv: bool = False) -> None:
+    """Write Parquet (or CSV) atomically: a partial file is never left behind.
+
+    Raises
+    ------
+    wetval.errors.OutputError
+        Naming the path and the fix (read-only folder, disk full, ...).
+    """
+
+    def content(temporary: Path) -> None:
+        if csv:
+            frame.to_csv(temporary, index=False, encoding="utf-8")
+        else:
+            frame.to_parquet(temporary)
+
+    _atomic(path, content)
+
+
+def _atomic(path: Path, content: bytes | Callable[[Path], None]) -> None:
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        write_atomic(path, content)
+    except OSError as error:
+        raise output_error(error, path, "batch result") from None
 
 
 def _plain_columns(frame: pd.DataFrame) -> pd.DataFrame:
@@ -265,6 +342,12 @@ def _stage_results(
         clock, cpu = now, now_cpu
 
     parcels = read_parcels(directory / "parcels" / f"{name}.parquet")
+    if len(parcels) == 0:  # write_partitions never writes one: a truncated or hand-made file
+        raise WetvalError(
+            f"{str(directory / 'parcels' / f'{name}.parquet')!r} holds no parcel rows; fix: "
+            "export the partition's parcels again, or remove the partition (its parcels and "
+            "indicators files)"
+        )
     indicators = read_indicators(directory / "indicators" / f"{name}.parquet")
     lap("validation")
     condition = score(indicators, cards["condition"], parcels=parcels)
@@ -380,16 +463,13 @@ def run_partition(
         _write(frame, target / stage / f"{name}.parquet")
     _write(summary, summary_path)
     timings["write"] = time.perf_counter() - clock
-    temporary = done.with_suffix(".tmp")
-    done.parent.mkdir(parents=True, exist_ok=True)
     record = {
         "partition": name,
         "fingerprint": fingerprint,
         "rows": int(summary["parcels"].sum()),
         "seconds": {stage: round(seconds, 4) for stage, seconds in timings.items()},
     }
-    temporary.write_text(json.dumps(record), encoding="utf-8")
-    os.replace(temporary, done)
+    _atomic(done, json.dumps(record).encode("utf-8"))
     return summary.assign(skipped=False)
 
 
@@ -527,8 +607,13 @@ def run(
                 finished_count[0] += 1
                 progress(finished_count[0], len(names), str(result["partition"].iloc[0]))
 
-        with Callback(posttask=posttask):  # type: ignore[no-untyped-call]
-            computed = dask.compute(*pieces, scheduler="threads")  # type: ignore[attr-defined,no-untyped-call]
+        # our own pool: on a failure, the partitions still running finish (or clean up their
+        # temporary files) before the error leaves run()
+        with (
+            ThreadPoolExecutor() as pool,
+            Callback(posttask=posttask),  # type: ignore[no-untyped-call]
+        ):
+            computed = dask.compute(*pieces, scheduler="threads", pool=pool)  # type: ignore[attr-defined,no-untyped-call]
         results = list(computed)
     finished = [r for r in results if r is not None]
     skipped = tuple(
@@ -540,7 +625,7 @@ def run(
     target = Path(out)
     for label, table in (("county", county), ("province", province)):
         _write(table, target / f"summary_{label}.parquet")
-        table.to_csv(target / f"summary_{label}.csv", index=False, encoding="utf-8")
+        _write(table, target / f"summary_{label}.csv", csv=True)
     return ScaleRun(
         partitions=tuple(names), skipped=skipped, county=county, province=province, out=target
     )
