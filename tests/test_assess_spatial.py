@@ -21,7 +21,7 @@ from spatial_helpers import X0, Y0, grid_layer
 from wetval.assess import Assessment, assess, load_spec
 from wetval.condition import score
 from wetval.datasets import sample_geopackage, sample_project, sample_spatial_county
-from wetval.errors import ValidationError
+from wetval.errors import DataQualityWarning, ValidationError
 from wetval.report.build import build_document
 from wetval.report.document import Figure
 from wetval.spatial import overlay, read_dltb
@@ -278,3 +278,35 @@ def test_pieces_inherit_the_indicators_of_their_parcel(grid) -> None:  # type: i
     )
     kept = cut.ids[~cut.to_frame()["source_parcel"].notna().to_numpy()]
     np.testing.assert_array_equal(inherited.reindex(kept).to_numpy(), own.reindex(kept).to_numpy())
+
+
+def test_pieces_keep_the_unsplit_score_of_a_whole_table_method() -> None:
+    """Entropy weights are statistics over every row: pieces must not count as parcels.
+
+    Scoring the cut table as rows of its own moves the weights (a cut parcel then
+    weighs as often as it has pieces); split_condition gives each piece its parcel's
+    score from the unsplit table, as the assessment does.
+    """
+    from wetval.spatial.split import split_condition
+
+    county = sample_spatial_county()  # SYNTHETIC
+    parcels, indicators = county.parcels, county.indicators
+    frame = parcels.to_frame()
+    x0, y0, x1, y1 = frame.total_bounds
+    corridor = geopandas.GeoDataFrame(
+        {"XMBH": ["P"]},
+        geometry=[shapely.box(x0, y0, x0 + 0.6 * (x1 - x0), y0 + 0.5 * (y1 - y0))],
+        crs=frame.crs,
+    )
+    with pytest.warns(DataQualityWarning):  # slivers along the box's edges are listed
+        cut, _ = split_parcels(parcels, [overlay(parcels, corridor, project_id="P")])
+    card = "psr-entropy-topsis"
+    unsplit = score(indicators, card, parcels)
+    mapped = split_condition(unsplit, cut).to_frame()
+    origin = cut.to_frame()["source_parcel"].astype(object)
+    origin = origin.where(origin.notna(), pd.Series(cut.ids, index=cut.ids)).to_numpy()
+    expected = unsplit.to_frame()["index"].reindex(origin).to_numpy(dtype=float)
+    np.testing.assert_array_equal(mapped["index"].reindex(cut.ids).to_numpy(dtype=float), expected)
+    np.testing.assert_allclose(mapped["area_m2"].to_numpy(), cut.area("m2"))
+    as_rows = score(split_indicators(indicators, cut), card, cut).to_frame()["index"]
+    assert np.nanmax(np.abs(as_rows.reindex(cut.ids).to_numpy(dtype=float) - expected)) > 1e-6

@@ -811,6 +811,7 @@ def assess(
         inventory = parcels.inventory(indicators)
     overlays: tuple[Overlay, ...] = ()
     townships = county = pd.DataFrame()
+    surveyed = ConditionInputs(indicators, parcels)  # condition is scored on whole parcels
     if spec.data.footprints:
         with steps.step("overlay"):
             overlaid = _overlay(spec, parcels, indicators)
@@ -819,9 +820,11 @@ def assess(
             steps.warnings += overlaid.notes
             inputs.update(overlaid.inputs)
     with steps.step("condition"):
-        condition: ConditionResult = run(
-            "condition", cards["condition"], ConditionInputs(indicators, parcels)
-        )
+        condition: ConditionResult = run("condition", cards["condition"], surveyed)
+        if overlays:
+            from wetval.spatial.split import split_condition
+
+            condition = split_condition(condition, parcels)
     with steps.step("selection"):
         project, condition_input, excluded, notes = _select_project(spec, parcels, condition)
         plans = _plans(spec, project.to_frame())

@@ -6,8 +6,11 @@ piece becomes a parcel of its own (id ``piece_id``; the attributes of the
 parcel it was cut from, its own area, land class, role, project and level),
 the rest of a cut parcel keeps the parcel's id with the uncovered share of
 its areas, and untouched parcels stay as they are. :func:`split_indicators`
-gives each piece the monitoring indicators of its parcel (condition is
-measured on the parcel, so a piece inherits it).
+gives each piece the monitoring indicators of its parcel, and
+:func:`split_condition` the condition its parcel scored unsplit (condition is
+measured on the parcel, so a piece inherits it; scoring the pieces as rows of
+their own would let a cut parcel weigh more in a method's whole-table
+statistics, such as entropy weights or imputation by land class).
 
 Areas are conserved: a cut parcel's remainder and its pieces sum to the
 parcel (before any 控面 adjustment of the pieces).
@@ -16,7 +19,7 @@ parcel (before any 控面 adjustment of the pieces).
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -26,9 +29,10 @@ from wetval.spatial.overlay import quota_levels
 from wetval.tables import AREA_TOLERANCE_M2, IndicatorTable, ParcelTable
 
 if TYPE_CHECKING:
+    from wetval.condition.result import ConditionResult
     from wetval.spatial.overlay import Overlay
 
-__all__ = ["SHARE_TOLERANCE", "split_indicators", "split_parcels"]
+__all__ = ["SHARE_TOLERANCE", "split_condition", "split_indicators", "split_parcels"]
 
 #: How far the pieces of one parcel may together exceed the whole parcel [1]
 #: (ellipsoidal areas of cut polygons carry rounding of about 1e-9).
@@ -220,10 +224,7 @@ def split_indicators(indicators: IndicatorTable, table: ParcelTable) -> Indicato
     """
     frame = indicators.to_frame()
     ids = table.ids.to_numpy(dtype=object)
-    source: Any = ids
-    if table.has("source_parcel"):
-        origin = table.column("source_parcel").astype(object)
-        source = np.where(pd.isna(origin), ids, origin)
+    source = _sources(table)
     measured = pd.Index(source).isin(frame.index)
     out = frame.loc[source[measured]].copy()
     out.index = pd.Index(ids[measured], name="parcel_id")
@@ -231,3 +232,56 @@ def split_indicators(indicators: IndicatorTable, table: ParcelTable) -> Indicato
     out.attrs["synthetic"] = indicators.synthetic
     label = f"{indicators.source or 'indicator table'} (pieces inherit their parcel's)"
     return IndicatorTable.from_frame(out, source=label)
+
+
+def _sources(table: ParcelTable) -> np.ndarray:
+    """The parcel each row of a split table comes from (its own id where it was not cut)."""
+    ids = table.ids.to_numpy(dtype=object)
+    if not table.has("source_parcel"):
+        return ids
+    origin = table.column("source_parcel").astype(object)
+    return np.where(pd.isna(origin), ids, origin)
+
+
+def split_condition(condition: ConditionResult, table: ParcelTable) -> ConditionResult:
+    """The condition of a split parcel table: each piece gets its parcel's unsplit score.
+
+    Parameters
+    ----------
+    condition
+        The condition scored on the parcels before the split.
+    table
+        The result of :func:`split_parcels` (its ``source_parcel`` column).
+
+    Returns
+    -------
+    ConditionResult
+        One row per parcel, remainder and piece of ``table`` whose parcel was
+        scored: its parcel's index, grade, scores and contributions, with the
+        row's own land class, township and area.
+    """
+    import dataclasses
+
+    ids = table.ids.to_numpy(dtype=object)
+    source = _sources(table)
+    scored = pd.Index(source).isin(condition.parcels.index)
+    index = pd.Index(ids[scored], name="parcel_id")
+
+    def rows(frame: pd.DataFrame) -> pd.DataFrame:
+        out = pd.DataFrame(frame.loc[source[scored]])
+        out.index = index
+        return out
+
+    parcels = rows(condition.parcels)
+    own = table.to_frame()
+    for column in ("land_class", "township"):
+        if column in parcels.columns:
+            parcels[column] = own[column].to_numpy()[scored]
+    if "area_m2" in parcels.columns:
+        parcels["area_m2"] = table.area("m2")[scored]
+    return dataclasses.replace(
+        condition,
+        parcels=parcels,
+        normalised=rows(condition.normalised),
+        contributions=rows(condition.contributions),
+    )
