@@ -332,8 +332,10 @@ def _load_data(
         assert county is not None
         parcels = county.parcels
     else:
+        from wetval.spatial.read import is_geometry_file
+
         path = spec.resolve(data.parcels)
-        if _is_layer(path):
+        if is_geometry_file(path):
             from wetval.spatial import read_dltb
 
             parcels = read_dltb(path, data.layer, scheme=data.scheme, encoding=data.encoding)
@@ -400,14 +402,6 @@ def _load_data(
     if ledger is not None:
         inputs["ledger"] = ledger.hash
     return parcels, indicators, projects, ledger, inputs
-
-
-#: Endings of the parcel files read with their geometry (:func:`wetval.spatial.read_dltb`).
-_LAYER_SUFFIXES = (".gdb", ".gdb.zip", ".gpkg", ".shp")
-
-
-def _is_layer(path: Path) -> bool:
-    return path.name.lower().rstrip("/").endswith(_LAYER_SUFFIXES)
 
 
 def _footprint_layer(spec: AssessmentSpec, source: str | pd.DataFrame, layer: str | None) -> Any:

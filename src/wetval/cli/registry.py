@@ -97,27 +97,12 @@ def _cmd_upgrade(args: argparse.Namespace) -> None:
          {"registry": args.registry, "revision": head_revision()})  # fmt: skip
 
 
-#: Endings of the parcel files read with their geometry (:func:`wetval.spatial.read_dltb`).
-_LAYERED = (".gdb", ".gdb.zip", ".gpkg", ".shp")
-
-
-def _is_geoparquet(path: Path) -> bool:
-    """Whether a Parquet file carries GeoParquet metadata (a geometry column and its CRS)."""
-    if not path.name.lower().endswith((".parquet", ".geoparquet")) or not path.is_file():
-        return False
-    try:
-        import pyarrow.parquet as pq
-
-        metadata = pq.read_schema(path).metadata or {}
-    except (OSError, ValueError):
-        return False  # not readable as Parquet: read_parcels names the fault
-    return b"geo" in metadata
-
-
 def _read_survey(args: argparse.Namespace) -> Any:
     """The 三调 base: GIS files with geometry and CRS (``read_dltb``), else ``read_parcels``."""
+    from wetval.spatial.read import is_geometry_file
+
     path = Path(args.parcels)
-    if path.name.lower().rstrip("/").endswith(_LAYERED) or _is_geoparquet(path):
+    if is_geometry_file(path):
         from wetval.spatial import read_dltb
 
         return read_dltb(path, args.layer, encoding=args.encoding)

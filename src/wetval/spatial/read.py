@@ -30,6 +30,7 @@ from wetval.tables import ParcelTable, _as_text
 __all__ = [
     "AREA_CHECK_ABS_M2",
     "AREA_CHECK_REL",
+    "is_geometry_file",
     "layers",
     "parcels_from_layer",
     "read_dltb",
@@ -89,6 +90,30 @@ def _kind(path: Path) -> Literal["gdb", "vector", "parquet"]:
             "give the delivered file again (an interrupted copy or export leaves an empty file)",
         )  # fmt: skip
     return kind
+
+
+def is_geometry_file(path: str | os.PathLike[str]) -> bool:
+    """Whether wetval reads ``path`` with its geometry (:func:`read_dltb`), not as a table.
+
+    File Geodatabases (``.gdb`` folder, ``.gdb.zip``), GeoPackage, Shapefile,
+    GeoJSON, FlatGeobuf and zipped vector files by their ending; a Parquet file
+    when it carries GeoParquet metadata (a geometry column and its CRS). The
+    one rule every reader of parcel files follows (``assess``, the registry's
+    survey import).
+    """
+    path = Path(path)
+    name = path.name.lower().rstrip("/")
+    if name.endswith(_GDB + _VECTOR):
+        return True
+    if not name.endswith(_PARQUET) or not path.is_file():
+        return False
+    try:
+        import pyarrow.parquet as pq
+
+        metadata = pq.read_schema(path).metadata or {}
+    except (OSError, ValueError):
+        return False  # not readable as Parquet: the table reader names the fault
+    return b"geo" in metadata
 
 
 def _unreadable(path: Path, error: Exception) -> ValidationError:
