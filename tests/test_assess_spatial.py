@@ -118,6 +118,32 @@ def test_the_report_carries_the_overlay_tables(spatial: Assessment, lang: str) -
     assert not has_han.any() or lang == "zh"
 
 
+def test_the_report_says_which_projects_were_scaled_to_their_control_area(
+    spatial: Assessment,
+) -> None:
+    """控面 scales the land-class areas: the overlay note names the projects so adjusted."""
+    from wetval.report.document import Paragraph
+    from wetval.strings import tr
+
+    def note(assessment: Assessment, lang: str) -> str:
+        section = next(s for s in build_document(assessment, lang).sections if s.id == "project")
+        texts = [b.text for b in section.blocks if isinstance(b, Paragraph)]
+        return next(t for t in texts if t.startswith(tr("overlay_text", lang)))
+
+    assert "控面" not in note(spatial, "zh").removeprefix(tr("overlay_text", "zh"))
+    spec = _quick(sample_project(spatial=True))
+    red_line, *others = spec.data.footprints
+    occupied = spatial.overlays[0].total_m2
+    scaled = red_line.model_copy(update={"control_area_m2": round(occupied * 1.002, 2)})
+    data = spec.data.model_copy(update={"footprints": (scaled, *others)})
+    adjusted = assess(spec.model_copy(update={"data": data}))
+    assert adjusted.overlays[0].total_m2 == pytest.approx(occupied * 1.002, rel=1e-6)
+    projects = sorted(set(adjusted.overlays[0].pieces["project_id"].astype(str)))
+    for lang, word in (("zh", "控面"), ("en", "control area")):
+        text = note(adjusted, lang)
+        assert word in text and all(p in text for p in projects), text
+
+
 def test_a_project_file_names_the_layer_and_footprints(tmp_path: Path) -> None:
     gpkg = tmp_path / "delivery" / "jinxian.gpkg"
     gpkg.parent.mkdir()

@@ -1046,6 +1046,13 @@ _SPATIAL_STRINGS: dict[str, tuple[str, str]] = {
         "The footprints define the project: {rows:,} other parcels the parcel table marked as "
         "occupation or restoration are no longer counted.",
     ),
+    "overlay_text_control": (
+        "{projects} 的压占地类面积已按控制面积（控面）整体缩放（系数见数据说明），"
+        "这是压占面积与压占地类面积之差的又一来源。",
+        "The land-class areas of {projects} are scaled to the control area (控面) (the factor "
+        "is in the data notes): a further cause of the difference between overlapped and "
+        "land-class areas.",
+    ),
     "overlay_text": (
         "压占分析：用地红线（及补充地块范围）与三调地类图斑叠加。图上压占面积为 CGCS2000 椭球面积；"
         "压占地类面积 = 图斑地类面积（TBDLMJ）× 压占比例，扣除的田坎等（KCDLBM）单列一行；"

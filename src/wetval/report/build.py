@@ -10,7 +10,7 @@ assumptions, provenance, review sheet) in one language;
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -337,12 +337,16 @@ def _cover(assessment: Assessment, lang: Lang) -> Facts:
     return Facts(tuple(items))
 
 
+def _listing(items: Iterable[str], lang: Lang) -> str:
+    """Items in a sentence: 甲、乙 in Chinese, "a, b" in English."""
+    return ("、" if lang == "zh" else ", ").join(items)
+
+
 def _summary(assessment: Assessment, lang: Lang) -> Section:
     """Page 1: every figure from :func:`~wetval.report.first_page.first_page`, with its unit."""
     page = first_page(assessment)
     recommended = tr("recommended_price", lang)
     weights = " + ".join(tr(f"p1_weight_{name}", lang, w=w) for name, w in page.weights)
-    separator = "、" if lang == "zh" else ", "
     items = [
         (recommended, f"{_money(page.price_per_unit)} {tr('per_unit', lang)}"),
         (tr("p1_price_per_mu", lang), f"{_money(page.price_per_mu)} {tr('unit_CNY/亩', lang)}"),
@@ -351,7 +355,7 @@ def _summary(assessment: Assessment, lang: Lang) -> Section:
             tr(
                 "p1_basis_text",
                 lang,
-                projects=separator.join(page.restoration_projects),
+                projects=_listing(page.restoration_projects, lang),
                 parcels=page.priced_parcels,
                 units=page.priced_units,
                 area=page.priced_area_mu,
@@ -376,7 +380,7 @@ def _summary(assessment: Assessment, lang: Lang) -> Section:
                 ),
             )
         )
-        outputs = separator.join(tr(f"out_{o}", lang) for o in page.not_converged)
+        outputs = _listing((tr(f"out_{o}", lang) for o in page.not_converged), lang)
         items.append(
             (
                 tr("p1_convergence", lang),
@@ -573,8 +577,15 @@ def _overlay_tables(assessment: Assessment, lang: Lang) -> list[Block]:
         "ownership": "ownership_code",
         "ownership_unit": "ownership_unit_code",
     }
+    controlled = [o for o in assessment.overlays if o.control]
+    text = tr("overlay_text", lang)
+    if controlled:
+        projects = sorted({str(p) for o in controlled for p in o.pieces["project_id"].unique()})
+        text += ("" if lang == "zh" else " ") + tr(
+            "overlay_text_control", lang, projects=_listing(projects, lang)
+        )
     blocks: list[Block] = [
-        Paragraph(tr("overlay_text", lang), tone="note"),
+        Paragraph(text, tone="note"),
         _table(by_class, lang, tr("overlay_class_table", lang), "overlay_classes",
                columns=_OVERLAY_CLASS_COLUMNS, headers=headers, decimals=decimals,
                max_rows=60),
@@ -837,9 +848,8 @@ def _condition(assessment: Assessment, lang: Lang) -> Section:
     low_table = low.reset_index()
     low_table["grade"] = low_table["grade"].astype(object).map(dict(labels.items()))
     low_table["quality"] = _labelled(low_table["quality"], lang, "quality_")
-    separator = "、" if lang == "zh" else ", "
     low_table["missing"] = [
-        separator.join(_indicator_name(i, lang) for i in str(items).split())
+        _listing((_indicator_name(i, lang) for i in str(items).split()), lang)
         if isinstance(items, str)
         else items
         for items in low_table["missing"]
