@@ -69,3 +69,27 @@ def test_bench_ellipsoidal_area_of_a_million(benchmark: Any, county: Any) -> Non
 def test_bench_planar_area_floor(benchmark: Any, county: Any) -> None:
     geoms = np.asarray(county.parcels.column("geometry"))
     benchmark.pedantic(shapely.area, args=(geoms,), rounds=3)
+
+
+def test_bench_county_townships_of_a_million(benchmark: Any, county: Any) -> None:
+    from wetval.spatial.maps import county_townships
+
+    towns = benchmark.pedantic(county_townships, args=(county.parcels, 4527), rounds=3)
+    assert len(towns) == county.parcels.to_frame()["township_code"].nunique()
+
+
+def test_bench_county_townships_floor(benchmark: Any, county: Any) -> None:
+    """The parcel under each of the 1,000 × 1,000 cell centres (the grid's one query)."""
+    geoms = np.asarray(county.parcels.column("geometry"))
+    x0, y0, x1, y1 = shapely.total_bounds(geoms)
+    cell = max(x1 - x0, y1 - y0) / 1000
+
+    def floor() -> int:
+        xs = np.arange(x0 - cell / 2, x1 + cell, cell)
+        ys = np.arange(y0 - cell / 2, y1 + cell, cell)
+        gx, gy = np.meshgrid(xs, ys)
+        hit, _ = shapely.STRtree(geoms).query(shapely.points(gx.ravel(), gy.ravel()),
+                                              predicate="intersects")  # fmt: skip
+        return len(hit)
+
+    assert benchmark.pedantic(floor, rounds=3) > 0
