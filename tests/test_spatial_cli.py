@@ -55,3 +55,29 @@ def test_overlay_errors_are_messages_not_tracebacks(files, tmp_path: Path, capsy
     assert "Traceback" not in err
     assert main(["overlay", str(tmp_path / "none.mdb"), str(line), "-o", "x.gpkg"]) == 1
     assert "ogr2ogr" in capsys.readouterr().err
+
+
+def test_overlay_sets_levels_and_names_from_important_wetlands(files, tmp_path: Path) -> None:
+    """--important-wetlands with --name-field and --default-level, as data.important_wetlands."""
+    parcels, line = files
+    wetlands = tmp_path / "zysd.gpkg"
+    geopandas.GeoDataFrame(
+        {"SD_DJ": ["national"], "ZYSD_MC": ["示意重要湿地（SYNTHETIC）"]},
+        geometry=[shapely.box(X0 + 50, Y0, X0 + 150, Y0 + 150)],
+        crs=4527,
+    ).to_file(wetlands, engine="pyogrio")
+    out = tmp_path / "yz.gpkg"
+    argv = ["overlay", str(parcels), str(line), "-o", str(out), "--important-wetlands",
+            str(wetlands), "--level-field", "SD_DJ", "--name-field", "ZYSD_MC",
+            "--default-level", "general"]  # fmt: skip
+    assert main(argv) == 0
+    pieces = geopandas.read_file(out)
+    legal = pieces["legal_wetland"].astype(bool)
+    polygon = geopandas.read_file(wetlands).geometry.iloc[0]
+    inside = pieces.geometry.within(polygon.buffer(1e-6))
+    outside = pieces.geometry.disjoint(polygon.buffer(-1e-6))
+    assert (legal & inside).any() and (legal & outside).any()
+    assert set(pieces.loc[legal & inside, "wetland_level"]) == {"national"}
+    assert set(pieces.loc[legal & inside, "important_wetland"]) == {"示意重要湿地（SYNTHETIC）"}
+    assert set(pieces.loc[legal & outside, "wetland_level"]) == {"general"}
+    assert main([*argv[:-1], "nonsense"]) == 2  # not a level: a usage error

@@ -137,6 +137,8 @@ def _cmd_overlay(args: argparse.Namespace) -> None:
             control_area_m2=args.control_area,
             important_wetlands=args.important_wetlands,
             level_field=args.level_field,
+            name_field=args.name_field,
+            default_level=args.default_level,
         )
     notes = [str(w.message) for w in caught]
     for note in notes:
@@ -176,6 +178,12 @@ def add_overlay_command(commands: Any, common: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--important-wetlands", help="important-wetland polygons (path)")
     parser.add_argument("--level-field", default="wetland_level", help="their level column")
+    parser.add_argument("--name-field", help="their name column (the important wetland's name)")
+    parser.add_argument(
+        "--default-level",
+        choices=["national", "provincial", "general"],
+        help="level of legal wetland outside every important wetland (default: left empty)",
+    )
     parser.add_argument("--encoding", help="attribute encoding of a Shapefile (default: detect)")
     add_force(parser, "the output (a Shapefile: all its files)")
     parser.set_defaults(handler=_cmd_overlay)
