@@ -265,3 +265,50 @@ def test_an_empty_partition_is_named_with_the_fix(
     code, err = _batch(tmp_path, data, capsys, OK, "--quiet")
     _one_error(code, err, f"partition {name!r}", "holds no parcel rows")
     assert not (tmp_path / "out" / "summary_county.csv").exists()  # no summary of a partial run
+
+
+_INTERRUPTIBLE = """
+import os, sys, time
+def slow(fd):
+    print("WRITING", flush=True)
+    time.sleep(0.3)
+os.fsync = slow
+from wetval.cli import main
+sys.exit(main(sys.argv[1:]))
+"""
+
+
+@pytest.mark.parametrize(("name", "code"), [("SIGINT", 130), ("SIGTERM", 143)])
+def test_an_interrupted_batch_keeps_what_it_finished_and_says_so(
+    tmp_path: Path, name: str, code: int
+) -> None:
+    """Ctrl-C stops the partitions not yet started; those running finish whole; resumable."""
+    import signal
+    import subprocess
+    import sys
+
+    parcels, indicators, _ = generate_frames(48, np.random.default_rng(7))  # SYNTHETIC
+    data = tmp_path / "data"
+    scale.write_partitions(parcels, indicators, data, rows=4)
+    total = len(scale.partition_names(data))
+    project = tmp_path / "project.toml"
+    project.write_text(OK, encoding="utf-8")
+    out = tmp_path / "out"
+    argv = ["batch", str(project), "--partitions", str(data), "-o", str(out), "--quiet"]
+    process = subprocess.Popen(
+        [sys.executable, "-c", _INTERRUPTIBLE, *argv],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    assert process.stdout is not None
+    assert process.stdout.readline().strip() == "WRITING"  # partitions are being written
+    process.send_signal(getattr(signal, name))
+    _, err = process.communicate(timeout=120)
+    assert process.returncode == code, err
+    assert "interrupted, the partitions finished so far are kept in" in err, err
+    assert "Traceback" not in err
+    assert not list(out.rglob("*partial*"))  # the running ones finished or cleaned up
+    finished = len(list((out / "_done").glob("*.json")))
+    assert finished < total  # the rest were never started
+    assert not (out / "summary_county.csv").exists()
+    assert main([*argv]) == 0  # the same command resumes and completes
+    assert len(list((out / "_done").glob("*.json"))) == total

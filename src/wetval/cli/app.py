@@ -26,6 +26,8 @@ from wetval.cli.common import (
     EXIT_OK,
     EXIT_TERMINATED,
     EXIT_USAGE,
+    Interrupted,
+    Terminated,
     add_force,
     check_table_output,
     emit,
@@ -389,12 +391,8 @@ def _run(argv: Sequence[str] | None) -> int:
     return EXIT_OK
 
 
-class _Terminated(KeyboardInterrupt):
-    """SIGTERM, raised like Ctrl-C so that every staging file and folder is cleaned up."""
-
-
 def _terminate(signum: int, frame: object) -> None:
-    raise _Terminated
+    raise Terminated
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -411,8 +409,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         code = _run(argv)
         sys.stdout.flush()
     except KeyboardInterrupt as stop:
-        print("\nwetval: interrupted, nothing written", file=sys.stderr)
-        return EXIT_TERMINATED if isinstance(stop, _Terminated) else EXIT_INTERRUPTED
+        note = stop.note if isinstance(stop, Interrupted) else "nothing written"
+        print(f"\nwetval: interrupted, {note}", file=sys.stderr)
+        terminated = isinstance(stop, Terminated) or (
+            isinstance(stop, Interrupted) and stop.terminated
+        )
+        return EXIT_TERMINATED if terminated else EXIT_INTERRUPTED
     except BrokenPipeError:
         # the reader closed the pipe (``| head``): stop quietly, and point stdout at devnull
         # so that the interpreter's final flush does not fail again (Python docs, "Note on

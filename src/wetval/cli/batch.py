@@ -20,7 +20,7 @@ import tomllib
 from pathlib import Path
 from typing import Any
 
-from wetval.cli.common import emit, positive_count
+from wetval.cli.common import Interrupted, Terminated, emit, positive_count
 from wetval.errors import WetvalError
 
 __all__ = ["add_batch_command"]
@@ -231,6 +231,12 @@ def _cmd_batch(args: argparse.Namespace) -> None:
         if started[0]:
             print(file=sys.stderr)  # end the progress line before the error
         raise
+    except KeyboardInterrupt as stop:
+        raise Interrupted(
+            f"the partitions finished so far are kept in {output}; run the same command "
+            "again to resume (or pass --restart to start over)",
+            terminated=isinstance(stop, Terminated),
+        ) from None
     finally:
         if client is not None:
             client.close()

@@ -14,7 +14,8 @@ Exit codes
     printed by ``--debug``).
 130
     Interrupted (Ctrl-C, SIGINT): nothing was written and no staging file or
-    folder is left behind.
+    folder is left behind (``wetval batch`` keeps the partitions it finished
+    and says so; the same command resumes from them).
 143
     Terminated (SIGTERM): as for 130.
 141
@@ -48,6 +49,8 @@ __all__ = [
     "EXIT_TERMINATED",
     "EXIT_USAGE",
     "SCREEN_FORMATS",
+    "Interrupted",
+    "Terminated",
     "add_force",
     "check_table_output",
     "cli_date",
@@ -75,6 +78,23 @@ EXIT_BROKEN_PIPE = 141
 SCREEN_FORMATS = (".csv", ".xlsx")
 
 _R = TypeVar("_R", bound=Result)
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM, raised like Ctrl-C so that every staging file and folder is cleaned up."""
+
+
+class Interrupted(KeyboardInterrupt):
+    """Ctrl-C or SIGTERM after a command kept some output on purpose; ``note`` says what.
+
+    The command line prints ``interrupted, <note>`` instead of ``nothing written``
+    (``wetval batch`` keeps the partitions finished so far, to resume from).
+    """
+
+    def __init__(self, note: str, *, terminated: bool) -> None:
+        super().__init__(note)
+        self.note = note
+        self.terminated = terminated
 
 
 def emit(args: argparse.Namespace, text: str, data: Any) -> None:

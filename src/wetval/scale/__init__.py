@@ -37,7 +37,7 @@ import json
 import os
 import time
 from collections.abc import Callable, Iterable, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -560,7 +560,6 @@ def run(
         For a condition card that needs whole-table statistics.
     """
     try:
-        import dask
         import dask.dataframe as dd
     except ImportError as error:  # pragma: no cover - exercised without the extra
         raise DependencyError("the partitioned path", "scale", "dask") from error
@@ -598,23 +597,7 @@ def run(
             if progress is not None:
                 progress(count, len(names), names[k])
     else:
-        from dask.callbacks import Callback
-
-        finished_count = [0]
-
-        def posttask(key: Any, result: Any, *_: Any) -> None:
-            if progress is not None and isinstance(result, pd.DataFrame) and len(result):
-                finished_count[0] += 1
-                progress(finished_count[0], len(names), str(result["partition"].iloc[0]))
-
-        # our own pool: on a failure, the partitions still running finish (or clean up their
-        # temporary files) before the error leaves run()
-        with (
-            ThreadPoolExecutor() as pool,
-            Callback(posttask=posttask),  # type: ignore[no-untyped-call]
-        ):
-            computed = dask.compute(*pieces, scheduler="threads", pool=pool)  # type: ignore[attr-defined,no-untyped-call]
-        results = list(computed)
+        results = _compute_locally(pieces, names, progress)
     finished = [r for r in results if r is not None]
     skipped = tuple(
         name
@@ -629,6 +612,38 @@ def run(
     return ScaleRun(
         partitions=tuple(names), skipped=skipped, county=county, province=province, out=target
     )
+
+
+def _compute_locally(
+    pieces: Sequence[Any], names: Sequence[str], progress: Callable[[int, int, str], None] | None
+) -> list[pd.DataFrame | None]:
+    """Each partition on a thread of this process; a failure or Ctrl-C stops the rest.
+
+    The partitions not yet started are cancelled and those running finish (or clean up
+    their temporary files) before the error leaves; a KeyboardInterrupt reaches the
+    caller (dask's threaded scheduler ran every queued partition to the end first).
+    """
+    results: list[pd.DataFrame | None] = [None] * len(names)
+    with ThreadPoolExecutor() as pool:
+        position = {
+            pool.submit(piece.compute, scheduler="sync"): k for k, piece in enumerate(pieces)
+        }
+        pending = set(position)
+        count = 0
+        try:
+            while pending:
+                done, pending = wait(pending, return_when=FIRST_COMPLETED)
+                for future in done:
+                    k = position[future]
+                    results[k] = future.result()
+                    count += 1
+                    if progress is not None:
+                        progress(count, len(names), names[k])
+        except BaseException:
+            for future in pending:
+                future.cancel()
+            raise
+    return results
 
 
 def read_results(out: str | os.PathLike[str], stage: str) -> pd.DataFrame:
