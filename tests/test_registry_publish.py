@@ -235,7 +235,7 @@ def test_an_existing_folder_is_refused_without_force(registry: Registry, tmp_pat
     publish(registry, out, lang="zh", force=True)
     assert "湿地占补平衡指标公开登记簿" in (out / "index.html").read_text(encoding="utf-8")
     (out / "notes.txt").write_text("mine")
-    with pytest.raises(OutputError, match="notes.txt"):
+    with pytest.raises(OutputError, match=r"notes\.txt"):
         publish(registry, out, force=True)
     assert (out / "notes.txt").read_text() == "mine"
     assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith(".")) == []
@@ -263,7 +263,9 @@ def test_page_names() -> None:
     assert not is_register_file("notes.txt") and is_register_file("index.html")
 
 
-def test_command_line(registry: Registry, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_command_line(
+    registry: Registry, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     out = tmp_path / "out"
     url = registry.url
     assert main(["registry", "publish", url, "-o", str(out), "--prices", "--lang", "en"]) == 0

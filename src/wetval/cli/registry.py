@@ -451,8 +451,10 @@ def add_registry_commands(
     published.add_argument("--lang", choices=["zh", "en"], default="zh")
     published.add_argument("--prices", action="store_true",
                            help="publish the trades' prices (default: not shown)")  # fmt: skip
-    published.add_argument("--synthetic", action="store_true",
-                           help="label the register SYNTHETIC (default: when its data say so)")  # fmt: skip
+    published.add_argument(
+        "--synthetic", action="store_true",
+        help="label the register SYNTHETIC (default: when its data say so)",
+    )  # fmt: skip
     add_force(published, "an earlier register in the folder")
 
     action("verify", _cmd_verify, "check the audit chain (exit 1 if broken)")

@@ -228,6 +228,8 @@ def _map_svg(sites: Any, year: int, context: _Context) -> tuple[str, str]:
     epsg = sites.crs.to_epsg() if sites.crs is not None else None
     crs_name = f"EPSG:{epsg}" if epsg else tr("pub_none", lang)
     ax = axes(figsize=_MAP_SIZE)
+    figure = ax.get_figure(root=True)
+    assert figure is not None
     try:
         sites.plot(ax=ax, facecolor="#3f9c7f", edgecolor="#1f4f40", linewidth=0.8, alpha=0.8)
         for bsm, point in zip(sites["bsm"], sites.representative_point(), strict=True):
@@ -250,9 +252,9 @@ def _map_svg(sites: Any, year: int, context: _Context) -> tuple[str, str]:
             scale_bar(ax, lang=lang)
         svg = io.StringIO()
         with plt.rc_context({"svg.fonttype": "path", "svg.hashsalt": "wetval"}):
-            ax.figure.savefig(svg, format="svg", bbox_inches="tight", metadata={"Date": None})
+            figure.savefig(svg, format="svg", bbox_inches="tight", metadata={"Date": None})
     finally:
-        plt.close(ax.figure)  # type: ignore[arg-type]
+        plt.close(figure)
     text = svg.getvalue()
     return text[text.index("<svg") :], tr("pub_map_caption", lang, year=year, crs=crs_name)
 
@@ -333,7 +335,10 @@ def _trade_table(trades: pd.DataFrame, context: _Context, *, with_project: bool)
 
 
 def _price_note(context: _Context) -> tuple[str, str]:
-    return ("note", tr("pub_prices_shown" if context.prices else "pub_prices_withheld", context.lang))
+    return (
+        "note",
+        tr("pub_prices_shown" if context.prices else "pub_prices_withheld", context.lang),
+    )
 
 
 def _index_page(projects: pd.DataFrame, context: _Context) -> _Page:
@@ -359,9 +364,7 @@ def _trades_page(trades: pd.DataFrame, context: _Context) -> _Page:
     return _Page(TRADES, title, tr("pub_subtitle", lang), [section])
 
 
-def _milestone_table(
-    ledger_rows: list[Any], evidence: pd.DataFrame, context: _Context
-) -> _Table:
+def _milestone_table(ledger_rows: list[Any], evidence: pd.DataFrame, context: _Context) -> _Table:
     lang, n = context.lang, context.decimals
     rows = []
     for t in ledger_rows:
@@ -430,8 +433,9 @@ def _project_page(
             caption=tr("pub_units_caption", lang),
             columns=[tr("pub_col_state", lang), tr("pub_col_units", lang)],
             numeric=[False, True],
-            rows=[[_Cell(tr(f"pub_col_{c}", lang)), _Cell(_units(row[c], n))]
-                  for c in _UNIT_STATES],  # fmt: skip
+            rows=[
+                [_Cell(tr(f"pub_col_{c}", lang)), _Cell(_units(row[c], n))] for c in _UNIT_STATES
+            ],
             css_id="unit-states",
         )
     )
