@@ -526,7 +526,7 @@ def publish(
     RegistryError
         For a ``lang`` other than zh or en.
     """
-    from wetval import __version__
+    from wetval._version import __version__
     from wetval.atomic import check_run_folder, write_folder
     from wetval.registry.core import RegistryError
 
