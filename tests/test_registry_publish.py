@@ -23,7 +23,7 @@ from sqlalchemy import create_engine, text
 from registry_helpers import project, registry_url
 from wetval.cli import main
 from wetval.errors import OutputError
-from wetval.registry import Registry
+from wetval.registry import Registry, RegistryError
 from wetval.registry import publish as publish_module
 from wetval.registry.publish import is_register_file, page_name, publish
 from wetval.registry.statements import statement_frame
@@ -253,6 +253,28 @@ def test_a_failure_leaves_nothing(
     with pytest.raises(RuntimeError, match="map failed"):
         publish(registry, public / "out")
     assert list(public.iterdir()) == []  # no folder, no staging folder left beside it
+
+
+def test_sites_in_degrees_are_drawn_in_metres(tmp_path: Path) -> None:
+    import geopandas as gpd
+    import shapely
+
+    registry = Registry.create(f"sqlite:///{tmp_path / 'r.db'}")
+    base = gpd.GeoDataFrame(
+        {"BSM": ["S1"], "DLBM": ["1106"], "TBMJ": [10000.0], "ZLDWDM": ["3601241010010000000"]},
+        geometry=[shapely.box(116.25, 28.37, 116.251, 28.371)],
+        crs=4490,  # CGCS2000 geographic
+    )
+    registry.import_survey(base, year=2020)
+    project(registry, "SYN-P3", sites=["S1"])
+    with registry:
+        written = publish(registry, tmp_path / "out", lang="en", published_on="2024-09-01")
+        with pytest.raises(RegistryError, match="not an ISO date"):
+            publish(registry, tmp_path / "other", published_on="31/12/2024")
+    page = written["project-SYN-P3.html"].read_text(encoding="utf-8")
+    # 116.25°E lies in zone 39 (114°–117°E, central meridian 117°E): EPSG:4527
+    assert "<svg" in page and "2020 survey parcels, EPSG:4527" in page
+    assert 'id="synthetic"' in page  # the SYN- id marks the registry SYNTHETIC
 
 
 def test_page_names() -> None:

@@ -222,9 +222,9 @@ def _map_svg(sites: Any, year: int, context: _Context) -> tuple[str, str]:
 
     lang = context.lang
     if sites.crs is not None and sites.crs.is_geographic:
-        centre = sites.to_crs(4490).union_all().centroid if sites.crs.to_epsg() != 4490 else None
-        longitude = (centre if centre is not None else sites.union_all().centroid).x
-        sites = sites.to_crs(gk_zone_epsg(float(longitude)))
+        # draw in metres: the CGCS2000 3-degree zone of the sites' centre
+        longitude = float(sites.to_crs(4490).union_all().centroid.x)
+        sites = sites.to_crs(gk_zone_epsg(longitude))
     epsg = sites.crs.to_epsg() if sites.crs is not None else None
     crs_name = f"EPSG:{epsg}" if epsg else tr("pub_none", lang)
     ax = axes(figsize=_MAP_SIZE)
@@ -539,7 +539,12 @@ def publish(
     elif isinstance(published_on, dt.date):
         day = published_on.isoformat()
     else:
-        day = dt.date.fromisoformat(str(published_on)).isoformat()
+        try:
+            day = dt.date.fromisoformat(str(published_on)).isoformat()
+        except ValueError:
+            raise RegistryError(
+                f"publication date {published_on!r} is not an ISO date; fix: give YYYY-MM-DD"
+            ) from None
 
     projects = registry.projects()
     trades = registry.trades()
