@@ -422,6 +422,8 @@ def _project_page(
             " · ".join(f"{m} {(Decimal(s) * 100).normalize():f} %" for m, s in schedule) or none,
         ),
     ]
+    if lang == "en":  # the column labels are lower case
+        about.facts = [(label[:1].upper() + label[1:], value) for label, value in about.facts]
     where = _Section(tr("pub_s_map", lang), "map")
     if site_map is None:
         where.paragraphs.append(("note", tr("pub_no_map", lang)))
