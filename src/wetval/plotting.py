@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
 
-__all__ = ["CJK_FONT_FAMILY", "axes", "register_fonts"]
+__all__ = ["CJK_FONT_FAMILY", "axes", "font_face_css", "register_fonts"]
 
 #: Family name of the bundled CJK font.
 CJK_FONT_FAMILY = "Wetval CJK Sans"
@@ -67,3 +67,36 @@ def axes(ax: Axes | None = None, *, figsize: tuple[float, float] = (8.0, 5.0)) -
             if CJK_FONT_FAMILY not in text.get_fontfamily():
                 text.set_fontfamily([*text.get_fontfamily(), CJK_FONT_FAMILY])
     return ax
+
+
+def font_face_css(text: str) -> str:
+    """An ``@font-face`` rule embedding the bundled font, subset to ``text``'s characters.
+
+    The subset (WOFF, zlib-compressed) keeps an HTML page self-contained and
+    readable on machines without Chinese fonts while adding only the glyphs
+    the page uses (typically 50–300 kB). Used by the HTML report
+    (:mod:`wetval.report.fonts`) and the public register
+    (:mod:`wetval.registry.publish`).
+    """
+    import base64
+    import io
+
+    from fontTools import subset
+    from fontTools.ttLib import TTFont
+
+    with resources.as_file(resources.files("wetval") / "fonts" / "WetvalCJKSans.ttf") as path:
+        font = TTFont(path)
+    options = subset.Options()
+    options.flavor = "woff"
+    options.layout_features = ["*"]
+    subsetter = subset.Subsetter(options)
+    subsetter.populate(text="".join(sorted(set(text))) + " 0123456789")
+    subsetter.subset(font)
+    buffer = io.BytesIO()
+    font.flavor = "woff"
+    font.save(buffer)
+    encoded = base64.b64encode(buffer.getvalue()).decode("ascii")
+    return (
+        f'@font-face {{ font-family: "{CJK_FONT_FAMILY}"; '
+        f'src: url(data:font/woff;base64,{encoded}) format("woff"); }}'
+    )

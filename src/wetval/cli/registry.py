@@ -212,6 +212,21 @@ def _cmd_statement(args: argparse.Namespace) -> None:
     emit(args, f"wrote {path.resolve()}", {"output": str(path.resolve())})
 
 
+def _cmd_publish(args: argparse.Namespace) -> None:
+    from wetval.atomic import check_run_folder
+    from wetval.registry.publish import is_register_file, publish
+
+    check_run_folder(args.output, is_register_file, force=args.force)  # before any work
+    with _open(args) as registry:
+        written = publish(
+            registry, args.output, lang=args.lang, publish_prices=args.prices, force=args.force,
+            synthetic=True if args.synthetic else None,
+        )  # fmt: skip
+    folder = Path(args.output).resolve()
+    emit(args, f"wrote {len(written)} pages to {folder} (open {folder / 'index.html'})",
+         {"output": str(folder), "pages": sorted(written)})  # fmt: skip
+
+
 def _cmd_verify(args: argparse.Namespace) -> None:
     with _open(args) as registry:
         check = registry.verify()
@@ -415,6 +430,17 @@ def add_registry_commands(
     statement.add_argument("-o", "--output", required=True, help="output file (.xlsx or .csv)")
     statement.add_argument("--lang", choices=["zh", "en"], default="zh")
     add_force(statement, "the statement")
+
+    published = action("publish", _cmd_publish, "write the static public register (HTML)")
+    published.add_argument("-o", "--output", required=True, help="output folder (new or empty)")
+    published.add_argument("--lang", choices=["zh", "en"], default="zh")
+    published.add_argument("--prices", action="store_true",
+                           help="publish the trades' prices (default: not shown)")  # fmt: skip
+    published.add_argument(
+        "--synthetic", action="store_true",
+        help="label the register SYNTHETIC (default: when its data say so)",
+    )  # fmt: skip
+    add_force(published, "an earlier register in the folder")
 
     action("verify", _cmd_verify, "check the audit chain (exit 1 if broken)")
     audit = actions.add_parser(
