@@ -222,9 +222,9 @@ def test_an_existing_output_is_not_replaced(
 def test_a_statement_of_another_format_is_refused(
     registry: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    target = tmp_path / "quota.pdf"
+    target = tmp_path / "quota.docx"
     _clean(capsys, tmp_path, ["registry", "statement", str(registry), "quota", "-o", str(target)],
-           "quota.pdf", ".xlsx or .csv")  # fmt: skip
+           "quota.docx", ".xlsx, .csv, .html, .pdf or .md")  # fmt: skip
 
 
 # ------------------------------------------------------- release schedules

@@ -251,6 +251,24 @@ _STRINGS: dict[str, tuple[str, str]] = {
         "成交价格由运营中心公开；金额 = 单价 × 指标，四舍五入到分。",
         "Prices are published by the centre; amount = price × units, rounded half up to the fen.",
     ),
+    "st_title": ("湿地资源运营中心台账报表", "Wetland bank statements"),
+    "st_subtitle": ("截至 {date}", "as of {date}"),
+    "st_table": ("表 {title}", "Table: {title}"),
+    "st_empty": ("（本表暂无记录。）", "(No records yet.)"),
+    "st_registry": ("登记簿", "Registry"),
+    "st_date": ("制表日期", "Date"),
+    "st_head": ("审计链头", "Audit chain head"),
+    "st_event": ("第 {seq} 个事件", "event {seq}"),
+    "st_verify": ("审计链核验", "Audit chain check"),
+    "st_signoff": ("编制与复核", "Prepared and checked"),
+    "st_signoff_text": (
+        "以上报表由登记簿在审计链头 {head}（第 {seq} 个事件）时的记录生成；"
+        "复核人可用 wetval registry verify 核对同一链头。",
+        "These statements were made from the registry's records at audit chain head {head} "
+        "(event {seq}); a checker can confirm the same head with wetval registry verify.",
+    ),
+    "st_prepared_by": ("编制人", "Prepared by"),
+    "st_checked_by": ("复核人", "Checked by"),
     "pub_footer": (
         "发布日期 {date} · 审计链头 {head}（第 {seq} 个事件）· 核验：{check}",
         "Published {date} · audit chain head {head} (event {seq}) · verification: {check}",

@@ -25,11 +25,13 @@ from wetval.cli.common import (
     emit,
     new_output,
     positive_count,
+    write_file,
 )
 from wetval.errors import Problem, ValidationError
 
 if TYPE_CHECKING:
     from wetval.registry import Registry
+    from wetval.report import Format
 
 __all__ = ["add_registry_commands"]
 
@@ -199,16 +201,40 @@ def _cmd_field_verify(args: argparse.Namespace) -> None:
     emit(args, f"{args.parcel}: {status}", {"parcel": args.parcel, "status": status})
 
 
+#: Statement outputs in the report style (:func:`wetval.report.statements.statement_document`).
+_STATEMENT_REPORTS: dict[str, Format] = {".html": "html", ".pdf": "pdf", ".md": "md"}
+
+
 def _cmd_statement(args: argparse.Namespace) -> None:
-    if Path(args.output).suffix.lower() not in SCREEN_FORMATS:
+    suffix = Path(args.output).suffix.lower()
+    if suffix not in (*SCREEN_FORMATS, *_STATEMENT_REPORTS):
         raise ValidationError(
-            [Problem(value=args.output, reason="a statement is written as .xlsx or .csv",
-                     fix="name the output file with .xlsx or .csv")],
+            [Problem(value=args.output,
+                     reason="a statement is written as .xlsx or .csv (a table), or as .html, "
+                            ".pdf or .md (in the report style)",
+                     fix="name the output file with .xlsx, .csv, .html, .pdf or .md")],
+            what="statement", source=args.output,
+        )  # fmt: skip
+    if args.kind == "all" and suffix in SCREEN_FORMATS:
+        raise ValidationError(
+            [Problem(value="all", column="kind",
+                     reason="every statement at once is a report, not one table",
+                     fix="write all to .html, .pdf or .md, or name one statement kind")],
             what="statement", source=args.output,
         )  # fmt: skip
     new_output(args, args.output, "statement")
+    target = Path(args.output)
     with _open(args) as registry:
-        path = registry.statement(args.kind, args.output, lang=args.lang)
+        if suffix in SCREEN_FORMATS:
+            path = registry.statement(args.kind, target, lang=args.lang)
+        else:
+            from wetval.report import render
+            from wetval.report.statements import statement_document
+
+            kinds = None if args.kind == "all" else [args.kind]
+            document = statement_document(registry, kinds, args.lang, on=args.date)
+            write_file(target, render(document, _STATEMENT_REPORTS[suffix]))
+            path = target
     emit(args, f"wrote {path.resolve()}", {"output": str(path.resolve())})
 
 
@@ -426,9 +452,16 @@ def add_registry_commands(
 
     statement = action("statement", _cmd_statement, "write a statement (XLSX or CSV)",
                        ("statements",))  # fmt: skip
-    statement.add_argument("kind", choices=["quota", "trades", "funds", "pledges", "wetland"])
-    statement.add_argument("-o", "--output", required=True, help="output file (.xlsx or .csv)")
+    statement.add_argument(
+        "kind", choices=["quota", "trades", "funds", "pledges", "wetland", "all"],
+        help="the statement (all: every statement, in a report)",
+    )  # fmt: skip
+    statement.add_argument(
+        "-o", "--output", required=True,
+        help="output file: .xlsx or .csv (the table), .html, .pdf or .md (report style)",
+    )  # fmt: skip
     statement.add_argument("--lang", choices=["zh", "en"], default="zh")
+    statement.add_argument("--date", type=cli_date, help="date on the cover (default: today)")
     add_force(statement, "the statement")
 
     published = action("publish", _cmd_publish, "write the static public register (HTML)")

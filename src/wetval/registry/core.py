@@ -262,18 +262,19 @@ class Registry:
         self._engine = _engine(url)
         try:
             with self._engine.connect() as connection:
-                check_revision(connection, self._source)
+                check_revision(connection, self.source)
                 self.unit_decimals = int(self._meta(connection, "unit_decimals"))
         except DatabaseError as error:
             self._engine.dispose()
-            raise _database_error(error, self._source) from None
+            raise _database_error(error, self.source) from None
         except SchemaError:
             self._engine.dispose()
             raise
         self._step = Decimal(1).scaleb(-self.unit_decimals)
 
     @property
-    def _source(self) -> str:
+    def source(self) -> str:
+        """The registry's URL as it may be shown: the password hidden."""
         return make_url(self.url).render_as_string(hide_password=True)
 
     # ------------------------------------------------------------ lifecycle
@@ -393,7 +394,7 @@ class Registry:
                     yield writer
                     writer.close()
         except OperationalError as error:  # read-only file, disk full, locked
-            raise _database_error(error, self._source) from None
+            raise _database_error(error, self.source) from None
 
     @contextmanager
     def _read(self) -> Iterator[Connection]:
@@ -401,7 +402,7 @@ class Registry:
             with self._engine.connect() as connection, connection.begin():
                 yield connection
         except OperationalError as error:
-            raise _database_error(error, self._source) from None
+            raise _database_error(error, self.source) from None
 
     @staticmethod
     def _meta(connection: Connection, key: str) -> str:
@@ -1266,6 +1267,20 @@ class Registry:
         """The audit trail, oldest first."""
         with self._read() as connection:
             return pd.read_sql(select(schema.events).order_by(schema.events.c.seq), connection)
+
+    def head(self) -> tuple[int, str]:
+        """The audit chain's head: the last event's sequence number and hash.
+
+        Quote it (in minutes, a statement, the public register) to anchor the
+        chain: :meth:`verify` checks every event up to it, so an event deleted
+        from the end is detected against a quoted head.
+        """
+        with self._read() as connection:
+            value = connection.execute(
+                select(schema.meta.c.value).where(schema.meta.c.key == HEAD_KEY)
+            ).scalar_one()
+        state = json.loads(value)
+        return int(state["seq"]), str(state["hash"])
 
     def verify(self) -> ChainCheck:
         """Check the audit chain and every row against it; names the first bad event.

@@ -38,7 +38,6 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import select
 
 from wetval.registry import schema
-from wetval.registry.audit import HEAD_KEY
 from wetval.strings import Lang, tr
 
 if TYPE_CHECKING:
@@ -156,16 +155,6 @@ _UNIT_STATES = ("potential", "released", "debited", "pledged", "available", "fre
 
 
 # ---------------------------------------------------------------- registry reads
-def _head(registry: Registry) -> tuple[int, str]:
-    """The audit chain's head (last event's seq and hash) as ``meta`` holds it."""
-    with registry._read() as connection:
-        value = connection.execute(
-            select(schema.meta.c.value).where(schema.meta.c.key == HEAD_KEY)
-        ).scalar_one()
-    state = json.loads(value)
-    return int(state["seq"]), str(state["hash"])
-
-
 def _is_synthetic(projects: pd.DataFrame, trades: pd.DataFrame) -> bool:
     """Whether any project id or text field, or any trade's text, is marked SYNTHETIC."""
     texts: list[str] = [str(i) for i in projects.index]
@@ -553,7 +542,7 @@ def publish(
     if synthetic is None:
         synthetic = _is_synthetic(projects, trades)
     check = registry.verify()
-    seq, head = _head(registry)
+    seq, head = registry.head()
     verdict = (
         tr("pub_verify_ok", lang, events=check.events)
         if check.ok
