@@ -218,6 +218,45 @@ class Assessment(Result):
         """Short report identifier: the first 16 hex digits of :attr:`hash`."""
         return self.hash[:16]
 
+    def sale_by_project(self) -> pd.DataFrame:
+        """The proposed sale per compensating (restoration) project, as a trade records it.
+
+        Returns
+        -------
+        pandas.DataFrame
+            Index ``project_id`` (the credit project; ``None`` for restoration
+            parcels of no project): ``credit_units`` the matches take from the
+            project [quota units, before location factors: what its account is
+            debited, as :meth:`~wetval.quota.QuotaLedger.post` books it] and
+            ``amount`` [yuan, ``Decimal``: the sum of the sale rows, each to the
+            fen].
+        """
+        matches = self.balance.matches
+        if self.sale.empty or matches.empty:
+            return pd.DataFrame(
+                {"credit_units": pd.Series(dtype=float), "amount": pd.Series(dtype=object)},
+                index=pd.Index([], name="project_id", dtype=object),
+            )
+        # the sale is the matches, row for row (_sale)
+        frame = pd.DataFrame(
+            {
+                "project_id": matches["credit_project"].to_numpy(dtype=object),
+                "credit_units": matches["credit_units"].to_numpy(dtype=float),
+                # each row is to the fen (_sale); sum the fen exactly
+                "fen": [round(float(a) * 100) for a in self.sale["amount"]],
+            }
+        )
+        grouped = frame.groupby("project_id", dropna=False, sort=True)
+        fen = grouped["fen"].sum()
+        return pd.DataFrame(
+            {
+                "credit_units": grouped["credit_units"].sum(),
+                "amount": pd.Series(
+                    [Decimal(int(f)).scaleb(-2) for f in fen], index=fen.index, dtype=object
+                ),
+            }
+        )
+
     @property
     def synthetic(self) -> bool:
         """Whether the assessment ran on SYNTHETIC data."""
