@@ -68,7 +68,7 @@ def _taken(result: Assessment) -> dict[str, float]:
 
 def _registry(url: str, ledger: QuotaLedger) -> Registry:
     registry = Registry.create(url, user="tester", unit_decimals=ledger.unit_decimals)
-    registry.import_ledger(ledger, townships={a: "民和镇" for a in ledger.schedules})
+    registry.import_ledger(ledger, townships=dict.fromkeys(ledger.schedules, "民和镇"))
     return registry
 
 
