@@ -391,9 +391,10 @@ class AssessmentSpec(_Model):
 
         described: dict[str, Any] = plain(self)
         del described["base_dir"]
-        registry = described["data"].get("registry")
+        registry = described["data"].pop("registry", None)
         if isinstance(registry, str):  # a database password never enters the assessment
             described["data"]["registry"] = re.sub(r"(://[^/:@]*):[^@/]*@", r"\1:***@", registry)
+        # without a registry the description (and every assessment's hash) is as before
         return described
 
 
