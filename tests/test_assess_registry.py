@@ -264,3 +264,64 @@ def test_trade_options_without_an_assessment_are_checked(
                  "2025-01-15"])  # fmt: skip
     err = capsys.readouterr().err
     assert code == 1 and "--units is required" in err and "--price is required" in err
+
+
+def _review_of(assessment: Assessment):  # type: ignore[no-untyped-def]
+    """A SYNTHETIC review record of ``assessment`` (as tests/test_report_build.py builds one)."""
+    from wetval.review import (
+        DrawRules,
+        ReviewCase,
+        ReviewRecord,
+        ReviewSheet,
+        draw_panel,
+        synthetic_entries,
+        synthetic_pool,
+    )
+
+    case = ReviewCase.build(
+        assessment, applicant=assessment.spec["project"]["applicant"], date="2025-01-10"
+    )
+    draw = draw_panel(synthetic_pool(60), case, DrawRules.from_card("review-jinxian"), seed=11)
+    sheet = ReviewSheet.build(draw, due="2025-01-20", card="review-jinxian")
+    return ReviewRecord.build(sheet, synthetic_entries(sheet, seed=3))
+
+
+def test_trade_carries_the_review_record_hash(
+    ledger: QuotaLedger, demo: Assessment, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    url = f"sqlite:///{tmp_path / 'r.db'}"
+    _registry(url, ledger).close()
+    result = assess(_spec(registry=url))
+    path = tmp_path / "assessment.json"
+    path.write_text(result.to_json(), encoding="utf-8")
+    # a record of another assessment is refused, nothing written
+    other = tmp_path / "other-review.json"
+    other.write_text(_review_of(demo).to_json(), encoding="utf-8")
+    assert main(_trade(url, path, "--review", str(other))) == 1
+    assert "not " + result.hash[:12] in capsys.readouterr().err
+    record = _review_of(result)
+    review = tmp_path / "review.json"
+    review.write_text(record.to_json(), encoding="utf-8")
+    assert main(_trade(url, path, "--review", str(review), "--json")) == 0
+    with Registry(url) as registry:
+        trades = registry.trades()
+    assert set(trades["review_hash"]) == {record.content_hash}
+    assert set(trades["assessment_hash"]) == {result.hash}
+
+
+def test_the_report_shows_the_registry_balances(ledger: QuotaLedger, tmp_path: Path) -> None:
+    from wetval.report.markdown import render_markdown
+    from wetval.report.build import build_document
+
+    url = f"sqlite:///{tmp_path / 'r.db'}"
+    with _registry(url, ledger) as registry:
+        registry.pledge(BUSY, "2", bank="农商行", loan="1000", start="2024-06-01",
+                        end="2025-06-01")  # fmt: skip
+        head = registry.head()
+    result = assess(_spec(registry=url))
+    document = build_document(result, "en")
+    table = next(t for t in document.tables() if t.sheet == "ledger")
+    assert len(table.frame) == len(ledger.schedules)
+    frame = table.frame.set_index("project_id") if "project_id" in table.frame else table.frame
+    assert float(frame.loc[BUSY, "pledged"]) == 2
+    assert head[:12] in render_markdown(document)
