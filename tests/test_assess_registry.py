@@ -310,8 +310,8 @@ def test_trade_carries_the_review_record_hash(
 
 
 def test_the_report_shows_the_registry_balances(ledger: QuotaLedger, tmp_path: Path) -> None:
-    from wetval.report.markdown import render_markdown
     from wetval.report.build import build_document
+    from wetval.report.markdown import render_markdown
 
     url = f"sqlite:///{tmp_path / 'r.db'}"
     with _registry(url, ledger) as registry:
