@@ -48,6 +48,7 @@ from wetval.provenance import CardRef, Provenance
 from wetval.quota import (
     BalanceReport,
     FundSplit,
+    LedgerBalances,
     QuotaAccounts,
     QuotaLedger,
     allocate_funds,
@@ -217,6 +218,45 @@ class Assessment(Result):
         """Short report identifier: the first 16 hex digits of :attr:`hash`."""
         return self.hash[:16]
 
+    def sale_by_project(self) -> pd.DataFrame:
+        """The proposed sale per compensating (restoration) project, as a trade records it.
+
+        Returns
+        -------
+        pandas.DataFrame
+            Index ``project_id`` (the credit project; ``None`` for restoration
+            parcels of no project): ``credit_units`` the matches take from the
+            project [quota units, before location factors: what its account is
+            debited, as :meth:`~wetval.quota.QuotaLedger.post` books it] and
+            ``amount`` [yuan, ``Decimal``: the sum of the sale rows, each to the
+            fen].
+        """
+        matches = self.balance.matches
+        if self.sale.empty or matches.empty:
+            return pd.DataFrame(
+                {"credit_units": pd.Series(dtype=float), "amount": pd.Series(dtype=object)},
+                index=pd.Index([], name="project_id", dtype=object),
+            )
+        # the sale is the matches, row for row (_sale)
+        frame = pd.DataFrame(
+            {
+                "project_id": matches["credit_project"].to_numpy(dtype=object),
+                "credit_units": matches["credit_units"].to_numpy(dtype=float),
+                # each row is to the fen (_sale); sum the fen exactly
+                "fen": [round(float(a) * 100) for a in self.sale["amount"]],
+            }
+        )
+        grouped = frame.groupby("project_id", dropna=False, sort=True)
+        fen = grouped["fen"].sum()
+        return pd.DataFrame(
+            {
+                "credit_units": grouped["credit_units"].sum(),
+                "amount": pd.Series(
+                    [Decimal(int(f)).scaleb(-2) for f in fen], index=fen.index, dtype=object
+                ),
+            }
+        )
+
     @property
     def synthetic(self) -> bool:
         """Whether the assessment ran on SYNTHETIC data."""
@@ -310,7 +350,7 @@ class _Steps:
 def _load_data(
     spec: AssessmentSpec,
 ) -> tuple[
-    ParcelTable, IndicatorTable | None, pd.DataFrame | None, QuotaLedger | None, dict[str, str]
+    ParcelTable, IndicatorTable | None, pd.DataFrame | None, LedgerBalances | None, dict[str, str]
 ]:
 
     data = spec.data
@@ -386,6 +426,11 @@ def _load_data(
         projects = read_table(path, encoding=data.encoding)
         inputs["projects_file"] = file_hash(path)
 
+    if data.ledger is not None and data.registry is not None:
+        raise SpecError(
+            "data.ledger and data.registry both name the units available; give only one: "
+            "data.registry (the registry holds the quota history) or data.ledger (a ledger file)"
+        )
     ledger: QuotaLedger | None
     if data.ledger is None or isinstance(data.ledger, QuotaLedger):
         ledger = data.ledger
@@ -399,9 +444,74 @@ def _load_data(
         if not path.is_file():
             raise missing("ledger", path)
         ledger = QuotaLedger.from_json(path.read_text(encoding="utf-8"))
+    balances: LedgerBalances | None = None
     if ledger is not None:
         inputs["ledger"] = ledger.hash
-    return parcels, indicators, projects, ledger, inputs
+        balances = ledger.balances()
+    elif data.registry is not None:
+        balances = _registry_balances(spec, data.registry)
+        inputs["registry"] = balances.hash
+    return parcels, indicators, projects, balances, inputs
+
+
+def _registry_url(spec: AssessmentSpec) -> str:
+    """``data.registry`` with a relative SQLite file taken from the project file's folder.
+
+    Raises
+    ------
+    SpecError
+        If ``data.registry`` is not a database URL (naming it).
+    """
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
+
+    url = spec.data.registry
+    if not isinstance(url, str) or "://" not in url:
+        raise SpecError(
+            f"data.registry = {url!r} is not a database URL; fix: give the registry's "
+            'SQLAlchemy URL, e.g. "sqlite:///jinxian.db" (a path relative to the project '
+            'file) or "postgresql+psycopg://user@host/dbname"'
+        )
+    try:
+        parsed = make_url(url)
+    except ArgumentError:
+        raise SpecError(
+            f"data.registry = {url!r} is not a database URL; fix: give the registry's "
+            'SQLAlchemy URL, e.g. "sqlite:///jinxian.db"'
+        ) from None
+    database = parsed.database
+    sqlite_file = parsed.get_backend_name() == "sqlite" and database not in (None, "", ":memory:")
+    if sqlite_file and not Path(str(database)).is_absolute():
+        return parsed.set(database=str(spec.resolve(str(database)))).render_as_string(
+            hide_password=False
+        )
+    return url
+
+
+def _registry_balances(spec: AssessmentSpec, url: str) -> LedgerBalances:
+    """The registry's quota balances (pledged units locked); one error naming data.registry."""
+    from wetval.registry import Registry, RegistryError, SchemaError
+
+    resolved = _registry_url(spec)
+    try:
+        with Registry(resolved) as registry:
+            return registry.ledger_balances()
+    except (RegistryError, SchemaError) as error:
+        shown = _hide_password(url)
+        raise SpecError(
+            f"data.registry = {shown!r}: {error}\n(checked {_hide_password(resolved)!r}; "
+            "relative SQLite paths are taken from the project file's folder)"
+        ) from None
+
+
+def _hide_password(url: str) -> str:
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
+
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except ArgumentError:
+        return url
 
 
 def _footprint_layer(spec: AssessmentSpec, source: str | pd.DataFrame, layer: str | None) -> Any:

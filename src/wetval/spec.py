@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
+import re
 import tomllib
 import types
 import typing
@@ -217,7 +218,11 @@ class DataSpec(_Model):
     read with its geometry (:func:`wetval.spatial.read_dltb`, ``layer``
     naming the DLTB layer). ``ledger`` is a quota ledger file
     (``QuotaLedger.to_json()``) or a ledger: with it, the balance matches
-    only the units the ledger holds available.
+    only the units the ledger holds available. ``registry`` is instead the
+    SQLAlchemy URL of a wetval registry (``sqlite:///jinxian.db``, a relative
+    file path taken from the project file's folder; ``postgresql+psycopg://…``):
+    the balance then matches only the units the registry shows available
+    (released, not debited, not pledged). A spec gives at most one of the two.
 
     With ``footprints`` the assessment overlays each footprint on the
     parcels first (:func:`wetval.spatial.overlay`): the pieces become the
@@ -236,9 +241,20 @@ class DataSpec(_Model):
     encoding: str | None = None
     plans: tuple[PlanSpec, ...] = ()
     ledger: str | LedgerLike | None = None
+    registry: str | None = None
     footprints: tuple[FootprintSpec, ...] = ()
     important_wetlands: ImportantWetlandSpec | None = None
     default_level: Literal["national", "provincial", "general"] | None = None
+
+    @model_validator(mode="after")
+    def _one_ledger_source(self) -> DataSpec:
+        if self.ledger is not None and self.registry is not None:
+            raise ValueError(
+                "data.ledger and data.registry both name the units available; give only one: "
+                "data.registry (the registry holds the quota history) or data.ledger (a ledger "
+                "file)"
+            )
+        return self
 
 
 class CardSpec(_Model):
@@ -375,6 +391,10 @@ class AssessmentSpec(_Model):
 
         described: dict[str, Any] = plain(self)
         del described["base_dir"]
+        registry = described["data"].pop("registry", None)
+        if isinstance(registry, str):  # a database password never enters the assessment
+            described["data"]["registry"] = re.sub(r"(://[^/:@]*):[^@/]*@", r"\1:***@", registry)
+        # without a registry the description (and every assessment's hash) is as before
         return described
 
 

@@ -340,6 +340,27 @@ def _cmd_list(args: argparse.Namespace) -> None:
 
 
 def _cmd_trade(args: argparse.Namespace) -> None:
+    if args.from_assessment:
+        _trade_assessment(args)
+        return
+    missing = [
+        option
+        for option, value in (
+            ("--buyer", args.buyer), ("--occupation", args.occupation),
+            ("--units", args.units), ("--price", args.price),
+        )
+        if not value
+    ]  # fmt: skip
+    if missing or args.review:
+        raise ValidationError(
+            [Problem(reason=f"{option} is required", fix="give it, or record the sale an "
+                     "assessment proposes with --from-assessment assessment.json")
+             for option in missing]
+            + ([Problem(reason="--review needs --from-assessment",
+                        fix="give --review-hash, or --from-assessment with --review")]
+               if args.review else []),
+            what="trade options",
+        )  # fmt: skip
     parts = dict(item.split("=", 1) for item in args.units if "=" in item)
     if len(parts) != len(args.units):
         raise ValidationError(
@@ -355,6 +376,100 @@ def _cmd_trade(args: argparse.Namespace) -> None:
             review_hash=args.review_hash, listing=args.listing,
         )  # fmt: skip
     emit(args, f"trade {trade} recorded ({args.contract})", {"trade": trade})
+
+
+def _trade_assessment(args: argparse.Namespace) -> None:
+    """Record the sale an assessment proposes (``trade --from-assessment``)."""
+    from decimal import ROUND_UP, Decimal
+
+    from wetval.assess import Assessment
+    from wetval.cli.common import load_result
+    from wetval.registry import RegistryError
+
+    given = [o for o, v in (("--units", args.units), ("--price", args.price)) if v]
+    if given or args.assessment_hash:
+        given += ["--assessment-hash"] if args.assessment_hash else []
+        raise ValidationError(
+            [Problem(reason=f"{option} cannot be given with --from-assessment",
+                     fix="the assessment gives the units, amounts and its hash; leave it out")
+             for option in given],
+            what="trade options",
+        )  # fmt: skip
+    assessment = load_result(args.from_assessment, Assessment, "assessment")
+    review_hash = args.review_hash
+    if args.review:
+        from wetval.review import ReviewRecord
+
+        record = load_result(args.review, ReviewRecord, "review record")
+        record.verify(review_hash, assessment=assessment)
+        review_hash = record.content_hash
+    project = assessment.spec.get("project", {})
+    occupation = args.occupation or project.get("occupation_project")
+    buyer = args.buyer or project.get("applicant")
+    sale = assessment.sale_by_project()
+    if not occupation or sale.empty:
+        raise RegistryError(
+            f"{args.from_assessment}: the assessment proposes no sale ("
+            + ("it prices the credit pool alone: no project.occupation_project"
+               if not occupation else "no credits were matched to the occupation")
+            + "); fix: record a trade from an assessment of an occupation project, or give "
+            "--units and --price"
+        )  # fmt: skip
+    orphans = [p for p in sale.index if not isinstance(p, str) or not p]
+    if orphans:
+        raise RegistryError(
+            f"{args.from_assessment}: the sale takes credits of restoration parcels of no "
+            "project, which the registry cannot debit; fix: give every restoration parcel "
+            "its project_id and assess again"
+        )
+    with _open(args) as registry:
+        step = Decimal(1).scaleb(-registry.unit_decimals)
+        # six further decimals absorb the float noise of summing parcel shares (QuotaLedger.post)
+        units = {
+            str(p): Decimal(str(round(float(u), registry.unit_decimals + 6))).quantize(
+                step, rounding=ROUND_UP
+            )
+            for p, u in sale["credit_units"].items()
+        }
+        projects = registry.projects()
+        lines = []
+        for name, wanted in units.items():
+            if name not in projects.index:
+                lines.append(f"- {name}: {wanted} units proposed, not registered")
+                continue
+            row = projects.loc[name]
+            if wanted > row["free"]:
+                lines.append(
+                    f"- {name}: {wanted} units proposed, {row['free']} available (released "
+                    f"{row['released']}, debited {row['debited']}, pledged {row['pledged']})"
+                )
+        if lines:
+            raise RegistryError(
+                f"{args.from_assessment}: the sale takes more units than the registry shows "
+                f"available from {len(lines)} project(s); nothing was written\n"
+                + "\n".join(lines)
+                + "\nfix: assess again with data.registry set to this registry (it prices "
+                "only the available units), or release the units first"
+            )
+        trade = registry.trade(
+            contract=args.contract, buyer=str(buyer), occupation_project=str(occupation),
+            approval_reference=args.approval, date=args.date, units=units,
+            amounts={str(p): a for p, a in sale["amount"].items()},
+            assessment_hash=assessment.hash, review_hash=review_hash, listing=args.listing,
+        )  # fmt: skip
+    total = sum(sale["amount"], Decimal(0))
+    emit(
+        args,
+        f"trade {trade} recorded ({args.contract}): {sum(units.values())} units from "
+        f"{len(units)} project(s), {total} yuan, assessment {assessment.hash[:12]}",
+        {
+            "trade": trade,
+            "assessment_hash": assessment.hash,
+            "review_hash": review_hash,
+            "units": {p: str(u) for p, u in units.items()},
+            "amount": str(total),
+        },
+    )
 
 
 def _cmd_pledge(args: argparse.Namespace) -> None:
@@ -518,15 +633,24 @@ def add_registry_commands(
 
     trade = action("trade", _cmd_trade, "record a sale (debit + Annex 2 fund split)")
     trade.add_argument("--contract", required=True)
-    trade.add_argument("--buyer", required=True)
-    trade.add_argument("--occupation", required=True, help="occupation project")
+    trade.add_argument("--buyer", help="default with --from-assessment: its applicant")
+    trade.add_argument(
+        "--occupation", help="occupation project (default with --from-assessment: its own)"
+    )
     trade.add_argument("--approval", required=True, help="its approval reference")
-    trade.add_argument("--units", action="append", required=True, help="PROJECT=UNITS (repeat)")
-    trade.add_argument("--price", required=True, help="[yuan per unit]")
+    trade.add_argument("--units", action="append", help="PROJECT=UNITS (repeat)")
+    trade.add_argument("--price", help="[yuan per unit]")
     trade.add_argument("--date", type=cli_date, required=True)
     trade.add_argument("--listing", type=positive_count, help="listing id")
     trade.add_argument("--assessment-hash")
     trade.add_argument("--review-hash")
+    trade.add_argument(
+        "--from-assessment", metavar="ASSESSMENT_JSON",
+        help="record the sale this assessment.json proposes (units and amount per project)",
+    )  # fmt: skip
+    trade.add_argument(
+        "--review", metavar="RECORD_JSON", help="review record of the assessment (its hash)"
+    )
 
     pledge = action("pledge", _cmd_pledge, "pledge released units to a bank")
     pledge.add_argument("project")

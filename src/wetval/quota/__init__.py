@@ -35,7 +35,7 @@ from wetval.quota.accounts import (
 from wetval.quota.balance import BalanceReport, balance
 from wetval.quota.funds import FundSplit, allocate_funds, fund_split_card, to_fen
 from wetval.quota.hea import HeaScaling, hea_dsays, hea_required_area, measure_hea
-from wetval.quota.ledger import LedgerError, LedgerTransaction, QuotaLedger
+from wetval.quota.ledger import LedgerBalances, LedgerError, LedgerTransaction, QuotaLedger
 from wetval.quota.uk_metric import (
     UkMetricUnits,
     measure_uk_metric,
@@ -59,6 +59,7 @@ __all__ = [
     "BalanceReport",
     "FundSplit",
     "HeaScaling",
+    "LedgerBalances",
     "LedgerError",
     "LedgerTransaction",
     "QuotaAccounts",

@@ -49,7 +49,7 @@ from wetval.hashing import frame_hash
 from wetval.plotting import axes
 from wetval.provenance import Provenance
 from wetval.quota.accounts import NO_PROJECT, QuotaCredits, QuotaDebits, QuotaRules
-from wetval.quota.ledger import QuotaLedger
+from wetval.quota.ledger import LedgerBalances, QuotaLedger
 from wetval.results import Result
 
 if TYPE_CHECKING:
@@ -96,9 +96,10 @@ class BalanceReport(Result):
         Card and input hashes (``inputs["ledger"]`` when matched against a ledger).
     ledger_accounts
         With a ledger, per restoration project with credits: ``credit_units``
-        (potential from the credits), the ledger's ``released``, ``debited``
-        and ``available`` units, ``available_share`` (available ÷ potential,
-        the share of each parcel the match may use; 0 for a project the
+        (potential from the credits), the ledger's ``released``, ``debited``,
+        ``pledged`` (locked by a pledge: registry only, 0 for a ledger file) and
+        ``available`` units (released − debited − pledged), ``available_share``
+        (available ÷ potential, the share of each parcel the match may use; 0 for a project the
         ledger has not registered), ``registered`` and ``units_matched``
         (credit units this balance took). None without a ledger.
     """
@@ -360,7 +361,10 @@ def _codes(credit_values: np.ndarray, debit_values: np.ndarray) -> tuple[np.ndar
 
 
 def balance(
-    credits: QuotaCredits, debits: QuotaDebits, *, ledger: QuotaLedger | None = None
+    credits: QuotaCredits,
+    debits: QuotaDebits,
+    *,
+    ledger: QuotaLedger | LedgerBalances | None = None,
 ) -> BalanceReport:
     """Balance credits against occupations and match credit parcels to each occupation.
 
@@ -376,7 +380,10 @@ def balance(
         available (released and not yet debited) are matched, the same share
         of every parcel of a restoration project; a project the ledger has
         not registered supplies nothing. Without it, potential units are
-        matched.
+        matched. The registry's balances
+        (:meth:`wetval.registry.Registry.ledger_balances`, a
+        :class:`~wetval.quota.LedgerBalances`) are matched the same way, its
+        pledged units locked.
 
     Returns
     -------
@@ -391,7 +398,8 @@ def balance(
     """
     credits = accept(credits, QuotaCredits, "credits")
     debits = accept(debits, QuotaDebits, "debits")
-    ledger = accept(ledger, QuotaLedger, "ledger", optional=True)
+    ledger = accept(ledger, (QuotaLedger, LedgerBalances), "ledger", optional=True)
+    view = ledger.balances() if isinstance(ledger, QuotaLedger) else ledger
     if credits.card.hash != debits.card.hash:
         raise WetvalError(
             f"credits use card {credits.card.id}@{credits.card.version} but debits use "
@@ -435,12 +443,12 @@ def balance(
     location_factor = np.array([rules.location_factor.get(n, np.nan) for n in _LOCATIONS])
     location_rank = np.array([rules.location_rank.get(n, len(_LOCATIONS)) for n in _LOCATIONS])
     c_account = c_table["project_id"].fillna(NO_PROJECT).to_numpy(dtype=object)
-    if ledger is None:
+    if view is None:
         remaining = np.ones(len(c_table))
         withheld = np.zeros(len(c_table))
         accounts = None
     else:
-        accounts = _ledger_accounts(ledger, credits, dp)
+        accounts = _ledger_accounts(view, credits, dp)
         # a copy: matching uses the shares up in place
         remaining = accounts["available_share"].reindex(c_account).to_numpy(dtype=float, copy=True)
         withheld = accounts["withheld_share"].reindex(c_account).to_numpy(dtype=float) * c_units
@@ -533,8 +541,8 @@ def balance(
     )
     inputs = {"credits": frame_hash(credits.table), "debits": frame_hash(debits.table)}
     match_frame = pd.DataFrame(matches, columns=_MATCH_COLUMNS)
-    if ledger is not None and accounts is not None:
-        inputs["ledger"] = ledger.hash
+    if view is not None and accounts is not None:
+        inputs["ledger"] = view.hash
         taken = (
             match_frame.assign(account=match_frame["credit_project"].fillna(NO_PROJECT))
             .groupby("account")["credit_units"]
@@ -562,7 +570,7 @@ def balance(
     )
 
 
-def _ledger_accounts(ledger: QuotaLedger, credits: QuotaCredits, decimals: int) -> pd.DataFrame:
+def _ledger_accounts(ledger: LedgerBalances, credits: QuotaCredits, decimals: int) -> pd.DataFrame:
     """Per restoration project with credits: the ledger's balances and the usable share.
 
     Raises
@@ -601,6 +609,7 @@ def _ledger_accounts(ledger: QuotaLedger, credits: QuotaCredits, decimals: int) 
         return np.where(registered, values, 0.0)
 
     released, debited, available = balances("released"), balances("debited"), balances("available")
+    pledged = balances("pledged")
     # an unregistered project has a NaN potential: share 0, everything withheld
     with np.errstate(divide="ignore", invalid="ignore"):
         available_share = np.where(potential > 0, available / potential, 0.0)
@@ -611,6 +620,7 @@ def _ledger_accounts(ledger: QuotaLedger, credits: QuotaCredits, decimals: int) 
             "registered": registered,
             "released": released,
             "debited": debited,
+            "pledged": pledged,
             "available": available,
             "available_share": available_share,
             "withheld_share": withheld_share,

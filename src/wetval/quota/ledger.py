@@ -78,6 +78,7 @@ if TYPE_CHECKING:
     from wetval.quota.balance import BalanceReport
 
 __all__ = [
+    "LedgerBalances",
     "LedgerError",
     "LedgerTransaction",
     "QuotaLedger",
@@ -93,6 +94,45 @@ GENESIS = "0" * 64
 
 class LedgerError(WetvalError):
     """A ledger operation would break a ledger rule; the ledger is unchanged."""
+
+
+@dataclass(frozen=True)
+class LedgerBalances:
+    """The per-account balances a matching draws on: from a ledger or from the registry.
+
+    :func:`wetval.quota.balance` reads only these, so a ledger file
+    (:meth:`QuotaLedger.balances`) and the registry
+    (:meth:`wetval.registry.Registry.ledger_balances`) are matched by one code
+    path. Pledged units are locked: ``available`` = released − debited − pledged.
+
+    Attributes
+    ----------
+    table
+        Per account (index ``account``): ``potential``, ``released``,
+        ``debited``, ``pledged`` and ``available`` [quota units, Decimal].
+    hash
+        Names the exact state read: the ledger's :attr:`QuotaLedger.hash`, or
+        the registry's audit-chain head.
+    source
+        ``"ledger"`` or ``"registry"``.
+    unit_decimals
+        Decimals kept for units.
+    """
+
+    table: pd.DataFrame
+    hash: str
+    source: str = "ledger"
+    unit_decimals: int = 4
+
+    def accounts(self) -> pd.DataFrame:
+        """Per account: potential, released, debited, pledged and available units."""
+        return self.table.copy()
+
+    def available(self, account: str) -> Decimal:
+        """Units released, not debited and not pledged [quota units]."""
+        if account not in self.table.index:
+            return Decimal(0)
+        return Decimal(str(self.table.at[account, "available"]))
 
 
 @dataclass(frozen=True)
@@ -543,6 +583,19 @@ class QuotaLedger(Result):
         frame = pd.DataFrame.from_dict(rows, orient="index")
         frame.index.name = "account"
         return frame
+
+    def balances(self) -> LedgerBalances:
+        """Every account's balances as a matching reads them (nothing is pledged in a ledger)."""
+        frame = self.accounts()
+        columns = ["potential", "released", "debited", "available"]
+        table = frame.reindex(columns=columns)
+        table["pledged"] = pd.Series(Decimal(0), index=table.index, dtype=object)
+        return LedgerBalances(
+            table=table[["potential", "released", "debited", "pledged", "available"]],
+            hash=self.hash,
+            source="ledger",
+            unit_decimals=self.unit_decimals,
+        )
 
     def to_frame(self) -> pd.DataFrame:
         """Every transaction, one row each, oldest first."""

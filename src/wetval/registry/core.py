@@ -38,6 +38,7 @@ from wetval.errors import WetvalError
 from wetval.quota.funds import FundSplit, allocate_funds, fund_split_card, to_fen
 from wetval.quota.ledger import (
     AccountBalance,
+    LedgerBalances,
     LedgerTransaction,
     QuotaLedger,
     check_transaction,
@@ -829,6 +830,32 @@ class Registry:
             unit_decimals=self.unit_decimals,
         )
 
+    def ledger_balances(self) -> LedgerBalances:
+        """Every project's quota balances as a matching reads them, pledged units locked.
+
+        What :func:`wetval.quota.balance` (and ``assess`` with
+        ``data.registry``) matches against, as it matches a ledger file's
+        :meth:`~wetval.quota.QuotaLedger.balances`: ``available`` is released −
+        debited − pledged, and the hash is the audit chain's head, read in the
+        same transaction as the balances.
+        """
+        with self._read() as connection:
+            head = str(json.loads(self._meta(connection, HEAD_KEY))["hash"])
+            frame = pd.read_sql(
+                select(
+                    schema.projects.c.id, schema.projects.c.potential, schema.projects.c.released,
+                    schema.projects.c.debited, schema.projects.c.pledged,
+                ).order_by(schema.projects.c.id),
+                connection,
+            )  # fmt: skip
+        frame = frame.rename(columns={"id": "account"}).set_index("account")
+        for column in ("potential", "released", "debited", "pledged"):
+            frame[column] = self._unit_series(frame[column])
+        frame["available"] = frame["released"] - frame["debited"] - frame["pledged"]
+        return LedgerBalances(
+            table=frame, hash=head, source="registry", unit_decimals=self.unit_decimals
+        )
+
     # ------------------------------------------------------------ pledges and insurance
     def pledge(
         self,
@@ -1003,7 +1030,8 @@ class Registry:
         approval_reference: str,
         date: dt.date | str,
         units: Mapping[str, Decimal | float | str],
-        price_per_unit: Decimal | int | str,
+        price_per_unit: Decimal | int | str | None = None,
+        amounts: Mapping[str, Decimal | int | str] | None = None,
         assessment_hash: str | None = None,
         review_hash: str | None = None,
         listing: int | None = None,
@@ -1027,6 +1055,10 @@ class Registry:
             Units per restoration project [quota units], rounded up.
         price_per_unit
             [yuan per quota unit], at most two decimals.
+        amounts
+            Instead of ``price_per_unit``: the amount of each part [yuan, to the
+            fen], e.g. the sale an assessment proposes; the trade's price per
+            unit is then the total amount over the total units, to the fen.
         assessment_hash, review_hash
             Hash of the assessment and of the review record the price relied on.
         listing
@@ -1047,13 +1079,36 @@ class Registry:
         day = _iso(date, "date")
         approval = _text(approval_reference, "approval reference of the occupation project")
         contract_number = _text(contract, "contract number")
-        price_fen = _fen(price_per_unit, "price per unit")
         if not units:
             raise RegistryError("a trade needs units from at least one project")
         parts = {p: self._scaled(u, f"units of {p!r}", ROUND_UP) for p, u in units.items()}
         bad = [p for p, s in parts.items() if s <= 0]
         if bad:
             raise RegistryError(f"units must be positive for {', '.join(bad)}")
+        if (price_per_unit is None) == (amounts is None):
+            raise RegistryError(
+                "a trade needs exactly one of price_per_unit and amounts; fix: give the price "
+                "per unit, or the amount of each part"
+            )
+        if amounts is None:
+            price_fen = _fen(price_per_unit, "price per unit")  # type: ignore[arg-type]
+            amount_fen = {
+                p: int((Decimal(price_fen) * self._units(n)).to_integral_value(ROUND_HALF_UP))
+                for p, n in parts.items()
+            }
+        else:
+            if set(amounts) != set(parts):
+                raise RegistryError(
+                    f"the amounts name projects {sorted(map(str, amounts))}, the units "
+                    f"{sorted(parts)}; fix: give one amount per project sold"
+                )
+            amount_fen = {p: _fen(amounts[p], f"amount of {p!r}") for p in parts}
+            for p, fen in amount_fen.items():
+                _positive(fen, amounts[p], f"amount of {p!r} [yuan]")
+            total_units = self._units(sum(parts.values()))
+            price_fen = int(
+                (Decimal(sum(amount_fen.values())) / total_units).to_integral_value(ROUND_HALF_UP)
+            )
         with self._write() as writer:
             connection = writer.connection
             if connection.execute(
@@ -1067,7 +1122,7 @@ class Registry:
             listing_row = self._listing(connection, listing, parts) if listing else None
             splits: dict[str, FundSplit] = {}
             for p, scaled in parts.items():
-                amount = (Decimal(price_fen) * self._units(scaled)).to_integral_value(ROUND_HALF_UP)
+                amount = amount_fen[p]
                 restoration = (
                     Decimal(rows[p]["cost_fen"]) * scaled / max(rows[p]["potential"], 1)
                 ).to_integral_value(ROUND_HALF_UP)
@@ -1276,10 +1331,7 @@ class Registry:
         from the end is detected against a quoted head.
         """
         with self._read() as connection:
-            value = connection.execute(
-                select(schema.meta.c.value).where(schema.meta.c.key == HEAD_KEY)
-            ).scalar_one()
-        state = json.loads(value)
+            state = json.loads(self._meta(connection, HEAD_KEY))
         return int(state["seq"]), str(state["hash"])
 
     def verify(self) -> ChainCheck:
