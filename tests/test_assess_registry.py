@@ -312,6 +312,7 @@ def test_trade_carries_the_review_record_hash(
 def test_the_report_shows_the_registry_balances(ledger: QuotaLedger, tmp_path: Path) -> None:
     from wetval.report.build import build_document
     from wetval.report.markdown import render_markdown
+    from wetval.strings import tr
 
     url = f"sqlite:///{tmp_path / 'r.db'}"
     with _registry(url, ledger) as registry:
@@ -319,9 +320,11 @@ def test_the_report_shows_the_registry_balances(ledger: QuotaLedger, tmp_path: P
                         end="2025-06-01")  # fmt: skip
         _, head = registry.head()
     result = assess(_spec(registry=url))
-    document = build_document(result, "en")
-    table = next(t for t in document.tables() if t.sheet == "ledger")
-    assert len(table.frame) == len(ledger.schedules)
-    row = table.frame.set_index(table.frame.columns[0]).loc[BUSY]
-    assert float(row["pledged"]) == 2  # the column's header is the key (no string for it yet)
-    assert head[:12] in render_markdown(document)
+    for lang in ("en", "zh"):
+        document = build_document(result, lang)
+        table = next(t for t in document.tables() if t.sheet == "ledger")
+        assert len(table.frame) == len(ledger.schedules)
+        row = table.frame.set_index(table.frame.columns[0]).loc[BUSY]
+        assert float(row[tr("pledged", lang)]) == 2
+        text = render_markdown(document)
+        assert tr("ledger_text_registry", lang, ledger=head[:12]) in text

@@ -146,6 +146,13 @@ _STRINGS: dict[str, tuple[str, str]] = {
         "acceptance or monitoring milestones and not yet debited), the same share of every "
         "parcel of a restoration project; ledger state {ledger}.",
     ),
+    "ledger_text_registry": (
+        "匹配仅使用登记簿中可用的指标（已通过验收或监测节点释放、尚未核销、未被质押），"
+        "按修复项目同比例计入各图斑；登记簿审计链头 {ledger}。",
+        "Matching used only the units the registry holds available (released by passed "
+        "acceptance or monitoring milestones, not yet debited and not pledged), the same share "
+        "of every parcel of a restoration project; registry audit chain head {ledger}.",
+    ),
     "ledger_table": (
         "表 指标台账：按修复项目的可用指标",
         "Table: quota ledger, units available by restoration project",
@@ -154,6 +161,7 @@ _STRINGS: dict[str, tuple[str, str]] = {
     "registered": ("已登记", "registered"),
     "released": ("已释放", "released"),
     "debited": ("已核销", "debited"),
+    "pledged": ("已质押", "pledged"),
     "available": ("可用", "available"),
     "available_share": ("可用比例", "share available"),
     "units_matched": ("本次匹配指标", "units matched here"),

@@ -158,6 +158,7 @@ _HEADERS: dict[str, str] = {
     "registered": "registered",
     "released": "released",
     "debited": "debited",
+    "pledged": "pledged",
     "available": "available",
     "available_share": "available_share",
     "units_matched": "units_matched",
@@ -232,7 +233,7 @@ _UNITS: Kind = "units"
 _FACTOR: Kind = "factor"
 _KINDS: dict[str, Kind] = dict.fromkeys(
     ("units", "units_required_col", "units_delivered", "units_shortfall", "credit_parcel_units",
-     "units_matched", "registered", "released", "debited", "available"), _UNITS,
+     "units_matched", "released", "debited", "pledged", "available"), _UNITS,
 ) | dict.fromkeys(
     ("index", "quality_factor", "type_factor", "level_factor", "location_factor", "share",
      "share_parcels", "share_area", "credit_share", "available_share", "weight", "relative_mcse",
@@ -1081,7 +1082,15 @@ def _quota(assessment: Assessment, lang: Lang) -> Section:
         ledger = report.ledger_accounts.reset_index()
         ledger["registered"] = _yes_no(ledger["registered"], lang)
         blocks.append(
-            Paragraph(tr("ledger_text", lang, ledger=report.provenance.inputs["ledger"][:12]))
+            Paragraph(
+                tr(
+                    "ledger_text_registry"
+                    if "registry" in assessment.provenance.inputs
+                    else "ledger_text",
+                    lang,
+                    ledger=report.provenance.inputs["ledger"][:12],
+                )
+            )
         )
         blocks.append(
             _table(
