@@ -28,7 +28,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import Connection, LargeBinary, Table, and_, func, or_, select
+from sqlalchemy import Connection, LargeBinary, Table, and_, case, func, or_, select
 
 from wetval._text import text_table
 from wetval.errors import Problem, ValidationError
@@ -710,20 +710,32 @@ def wetland_balance(connection: Connection, year: int | None = None) -> WetlandB
             )
         years = [y for y in years if y <= year]
     codes = sorted(wetland_codes("sandiao"))
-    frames = []
-    for y in years:
-        query = (
-            select(p.c.land_class, p.c.wetland_level, func.sum(p.c.area_m2).label("area_m2"))
-            .where(alive(y), p.c.land_class.in_(codes))
-            .group_by(p.c.land_class, p.c.wetland_level)
-            .order_by(p.c.land_class, p.c.wetland_level)
+    # one scan: per class and level, one SUM per year over the rows alive in it
+    query = (
+        select(
+            p.c.land_class,
+            p.c.wetland_level,
+            *(func.sum(case((alive(y), p.c.area_m2))).label(f"y{y}") for y in years),
         )
-        frame = pd.DataFrame(
-            connection.execute(query).all(), columns=["land_class", "wetland_level", "area_m2"]
+        .where(
+            p.c.land_class.in_(codes),
+            p.c.valid_from <= years[-1],
+            or_(p.c.valid_to.is_(None), p.c.valid_to > years[0]),
         )
-        frame.insert(0, "year", y)
-        frames.append(frame)
-    by_class = pd.concat(frames, ignore_index=True)
+        .group_by(p.c.land_class, p.c.wetland_level)
+        .order_by(p.c.land_class, p.c.wetland_level)
+    )
+    sums = [tuple(r) for r in connection.execute(query)]
+    by_class = pd.DataFrame(
+        [
+            (y, land_class, level, float(area[i]))
+            for i, y in enumerate(years)
+            for land_class, level, *area in sums
+            if area[i] is not None
+        ],
+        columns=["year", "land_class", "wetland_level", "area_m2"],
+    )
+    by_class["year"] = by_class["year"].astype("int64")
     by_class["area_m2"] = by_class["area_m2"].astype(float)
     total = by_class.groupby("year")["area_m2"].sum().reindex(years, fill_value=0.0)
     totals = pd.DataFrame(
@@ -753,7 +765,7 @@ def wetland_balance(connection: Connection, year: int | None = None) -> WetlandB
         .order_by(lineage.c.year, lineage.c.before_bsm, lineage.c.after_bsm)
     )
     causes = pd.DataFrame(
-        connection.execute(query).all(),
+        [tuple(r) for r in connection.execute(query)],
         columns=["year", "before_bsm", "after_bsm", "before_class", "after_class", "area_m2"],
     )
     causes["area_m2"] = causes["area_m2"].astype(float)
