@@ -241,7 +241,7 @@ def alive(year: int) -> Any:
 
 
 def _joined_repr(values: Sequence[Any]) -> str:
-    """``"\\x1f".join(map(repr, values))``, in one pass over the text when it can be.
+    """The values' ``repr`` joined by the unit separator U+001F, in one pass when it can be.
 
     A printable ``str`` without quote or backslash is its own ``repr`` between single
     quotes, so a column of only such strings is joined without a ``repr`` per value.
