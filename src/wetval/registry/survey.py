@@ -128,6 +128,8 @@ def _table(parcels: ParcelTable | pd.DataFrame, source: str) -> ParcelTable:
 
 def _text_column(series: pd.Series[Any], missing: str | None) -> list[Any]:
     """``series`` as a list of Python ``str`` (``missing`` where a value is missing)."""
+    if isinstance(series.dtype, pd.StringDtype):  # only str and missing values
+        return list(series.to_numpy(dtype=object, na_value=missing).tolist())
     values = series.astype(object).to_numpy()
     absent = pd.isna(values)
     if absent.any():
@@ -151,16 +153,18 @@ def parcel_columns(parcels: ParcelTable, year: int) -> dict[str, list[Any]]:
         if "wetland_level" in frame.columns
         else np.full(n, "", dtype=object)
     )
-    level = np.where(wetland, np.where(given == "", "general", given), "").tolist()
+    # object arrays of str: the list holds str
+    level = np.where(wetland, np.where(given == "", "general", given), "").astype(object)
     geometry: list[bytes | None] = [None] * n
     crs = None
     if type(frame).__name__ == "GeoDataFrame":
         import shapely
 
         geometry = shapely.to_wkb(frame.geometry.to_numpy()).tolist()
-        crs = None if frame.crs is None else str(frame.crs.to_string())
+        if geometry.count(None) < n:
+            crs = None if frame.crs is None else str(frame.crs.to_string())
     return {
-        "bsm": [str(b) for b in frame.index.tolist()],
+        "bsm": _text_column(frame.index.to_series(), "nan"),
         "valid_from": [year] * n,
         "valid_to": [None] * n,
         "land_class": land_class,
@@ -168,9 +172,9 @@ def parcel_columns(parcels: ParcelTable, year: int) -> dict[str, list[Any]]:
         "township": (
             _text_column(frame["township"], "") if "township" in frame.columns else [""] * n
         ),
-        "wetland_level": [str(v) for v in level],
+        "wetland_level": level.tolist(),
         "geometry": geometry,
-        "crs": [crs if any(g is not None for g in geometry) else None] * n,
+        "crs": [crs] * n,
         "location_code": (
             _text_column(frame["location_code"], None)
             if "location_code" in frame.columns
@@ -246,6 +250,8 @@ def _joined_repr(values: Sequence[Any]) -> str:
     A printable ``str`` without quote or backslash is its own ``repr`` between single
     quotes, so a column of only such strings is joined without a ``repr`` per value.
     """
+    if values and values[0] is None and values.count(None) == len(values):
+        return "\x1f".join(["None"] * len(values))
     if values:
         try:
             flat = "".join(values)
@@ -260,7 +266,7 @@ def _joined_repr(values: Sequence[Any]) -> str:
 def _hash_batch(digest: Any, binary: Sequence[bool], columns: Iterable[Sequence[Any]]) -> None:
     """Feed one batch of rows, given column by column, to the survey digest."""
     for is_binary, values in zip(binary, columns, strict=True):
-        if is_binary:
+        if is_binary and values.count(None) != len(values):
             values = [None if v is None else hashlib.sha256(bytes(v)).hexdigest() for v in values]
         digest.update(_joined_repr(values).encode("utf-8"))
         digest.update(b"\x1e")
@@ -320,14 +326,10 @@ def _base_hash(connection: Connection, columns: Mapping[str, list[Any]]) -> str 
     if not np.isfinite(np.asarray(columns["area_m2"], dtype=float)).all():
         return None  # SQLite stores NaN as NULL
     bsm = columns["bsm"]
-    if "\x00" in "".join(bsm):
-        return None  # numpy's text sort below ignores trailing NUL characters
-    order: Sequence[int] | None = None
-    if any(b >= a for a, b in zip(bsm[1:], bsm, strict=False)):  # not strictly ascending
-        keys = np.array(bsm, dtype=str)
-        order = np.argsort(keys, kind="stable").tolist()
-        if len(set(bsm)) != len(bsm):
-            return None  # the primary key refuses the rows anyway
+    # (duplicate BSMs are refused by the primary key, and the hash with them)
+    order: list[int] | None = None if sorted(bsm) == bsm else sorted(
+        range(len(bsm)), key=bsm.__getitem__
+    )
     digest = hashlib.sha256()
     digest.update(table.name.encode())
     binary = [isinstance(c.type, LargeBinary) for c in table.columns]
