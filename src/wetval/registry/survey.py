@@ -327,8 +327,8 @@ def _base_hash(connection: Connection, columns: Mapping[str, list[Any]]) -> str 
         return None  # SQLite stores NaN as NULL
     bsm = columns["bsm"]
     # (duplicate BSMs are refused by the primary key, and the hash with them)
-    order: list[int] | None = None if sorted(bsm) == bsm else sorted(
-        range(len(bsm)), key=bsm.__getitem__
+    order: list[int] | None = (
+        None if sorted(bsm) == bsm else sorted(range(len(bsm)), key=bsm.__getitem__)
     )
     digest = hashlib.sha256()
     digest.update(table.name.encode())
