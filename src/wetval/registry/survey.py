@@ -129,7 +129,12 @@ def _table(parcels: ParcelTable | pd.DataFrame, source: str) -> ParcelTable:
 def _text_column(series: pd.Series[Any], missing: str | None) -> list[Any]:
     """``series`` as a list of Python ``str`` (``missing`` where a value is missing)."""
     if isinstance(series.dtype, pd.StringDtype):  # only str and missing values
-        return list(series.to_numpy(dtype=object, na_value=missing).tolist())
+        values = series.to_numpy(dtype=object)
+        absent = pd.isna(values)
+        if absent.any():
+            values = values.copy()  # (may be the series' own array)
+            values[absent] = missing
+        return list(values.tolist())
     values = series.astype(object).to_numpy()
     absent = pd.isna(values)
     if absent.any():
