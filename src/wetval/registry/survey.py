@@ -28,7 +28,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import Connection, LargeBinary, Table, and_, func, or_, select
+from sqlalchemy import Connection, LargeBinary, Table, and_, case, func, or_, select
 
 from wetval._text import text_table
 from wetval.errors import Problem, ValidationError
@@ -126,48 +126,72 @@ def _table(parcels: ParcelTable | pd.DataFrame, source: str) -> ParcelTable:
     return ParcelTable.from_frame(parcels, source=source)
 
 
-def parcel_rows(parcels: ParcelTable, year: int) -> pd.DataFrame:
-    """The rows a vintage stores for validated parcels (geometry as WKB with its CRS)."""
+def _text_column(series: pd.Series[Any], missing: str | None) -> list[Any]:
+    """``series`` as a list of Python ``str`` (``missing`` where a value is missing)."""
+    if isinstance(series.dtype, pd.StringDtype):  # only str and missing values
+        values = series.to_numpy(dtype=object)
+        absent = pd.isna(values)
+        if absent.any():
+            values = values.copy()  # (may be the series' own array)
+            values[absent] = missing
+        return list(values.tolist())
+    values = series.astype(object).to_numpy()
+    absent = pd.isna(values)
+    if absent.any():
+        values = values.copy()
+        values[absent] = missing
+    return [v if v is None or type(v) is str else str(v) for v in values.tolist()]
+
+
+def parcel_columns(parcels: ParcelTable, year: int) -> dict[str, list[Any]]:
+    """The columns a vintage stores for validated parcels, as lists of plain Python values.
+
+    ``None`` stands for a missing value; geometry is WKB (``bytes``) with its CRS.
+    One vectorised pass per column: no per-row Python objects besides the values.
+    """
     frame = parcels.to_frame()
     n = len(frame)
-    wetland = np.isin(frame["land_class"].astype(str), sorted(wetland_codes("sandiao")))
+    land_class = _text_column(frame["land_class"], "")
+    wetland = pd.Series(land_class, dtype=object).isin(wetland_codes("sandiao")).to_numpy()
     given = (
-        frame["wetland_level"].astype(object).where(frame["wetland_level"].notna(), "").to_numpy()
+        np.array(_text_column(frame["wetland_level"], ""), dtype=object)
         if "wetland_level" in frame.columns
         else np.full(n, "", dtype=object)
     )
-    level = np.where(wetland, np.where(given == "", "general", given), "")
+    # object arrays of str: the list holds str
+    level = np.where(wetland, np.where(given == "", "general", given), "").astype(object)
     geometry: list[bytes | None] = [None] * n
     crs = None
     if type(frame).__name__ == "GeoDataFrame":
         import shapely
 
-        geometry = list(shapely.to_wkb(frame.geometry.to_numpy()))
-        crs = None if frame.crs is None else str(frame.crs.to_string())
-    location = (
-        frame["location_code"].astype(object).where(frame["location_code"].notna(), None)
-        if "location_code" in frame.columns
-        else pd.Series([None] * n, index=frame.index)
-    )
-    township = (
-        frame["township"].astype(object).where(frame["township"].notna(), "").astype(str)
-        if "township" in frame.columns
-        else pd.Series([""] * n, index=frame.index)
-    )
-    return pd.DataFrame(
-        {
-            "bsm": frame.index.astype(str),
-            "valid_from": year,
-            "valid_to": None,
-            "land_class": frame["land_class"].astype(str).to_numpy(),
-            "area_m2": frame["area_m2"].astype(float).to_numpy(),
-            "township": township.to_numpy(),
-            "wetland_level": level,
-            "geometry": geometry,
-            "crs": crs if any(g is not None for g in geometry) else None,
-            "location_code": location.to_numpy(),
-        }
-    )
+        geometry = shapely.to_wkb(frame.geometry.to_numpy()).tolist()
+        if geometry.count(None) < n:
+            crs = None if frame.crs is None else str(frame.crs.to_string())
+    return {
+        "bsm": _text_column(frame.index.to_series(), "nan"),
+        "valid_from": [year] * n,
+        "valid_to": [None] * n,
+        "land_class": land_class,
+        "area_m2": frame["area_m2"].to_numpy(dtype=float).tolist(),
+        "township": (
+            _text_column(frame["township"], "") if "township" in frame.columns else [""] * n
+        ),
+        "wetland_level": level.tolist(),
+        "geometry": geometry,
+        "crs": [crs] * n,
+        "location_code": (
+            _text_column(frame["location_code"], None)
+            if "location_code" in frame.columns
+            else [None] * n
+        ),
+    }
+
+
+def parcel_rows(parcels: ParcelTable, year: int) -> pd.DataFrame:
+    """The rows a vintage stores for validated parcels (geometry as WKB with its CRS)."""
+    columns = parcel_columns(parcels, year)
+    return pd.DataFrame({k: pd.Series(v, dtype=object) for k, v in columns.items()})
 
 
 def _records(rows: pd.DataFrame) -> list[dict[str, Any]]:
@@ -184,10 +208,39 @@ def _records(rows: pd.DataFrame) -> list[dict[str, Any]]:
     return [dict(zip(names, values, strict=True)) for values in zip(*columns, strict=True)]
 
 
+def _insert_sql(connection: Connection, table: Table, names: Sequence[str]) -> str:
+    """One positional ``INSERT`` of ``names`` into ``table`` in the driver's paramstyle."""
+    quote = connection.dialect.identifier_preparer.quote
+    mark = "?" if connection.dialect.paramstyle == "qmark" else "%s"
+    return (
+        f"INSERT INTO {quote(table.name)} ({', '.join(quote(n) for n in names)}) "
+        f"VALUES ({', '.join([mark] * len(names))})"
+    )
+
+
+def _insert_columns(connection: Connection, table: Table, columns: Mapping[str, list[Any]]) -> None:
+    """Insert rows given as equal-length lists of plain Python values (``None``: NULL).
+
+    One cached driver-level ``INSERT`` run by ``executemany`` over plain tuples, in
+    batches of :data:`_CHUNK` rows (no per-row SQLAlchemy parameter processing).
+    """
+    sql = _insert_sql(connection, table, list(columns))
+    rows = list(zip(*columns.values(), strict=True))
+    for start in range(0, len(rows), _CHUNK):
+        connection.exec_driver_sql(sql, rows[start : start + _CHUNK])
+
+
 def _insert(connection: Connection, table: Table, rows: pd.DataFrame) -> None:
-    records = _records(rows)
-    for start in range(0, len(records), _CHUNK):
-        connection.execute(table.insert(), records[start : start + _CHUNK])
+    names = [str(c) for c in rows.columns]
+    columns = {}
+    for name in names:
+        values = rows[name]
+        missing = values.isna().to_numpy()
+        items = values.tolist()
+        if missing.any():
+            items = [None if m else v for v, m in zip(items, missing, strict=True)]
+        columns[name] = items
+    _insert_columns(connection, table, columns)
 
 
 def alive(year: int) -> Any:
@@ -196,30 +249,103 @@ def alive(year: int) -> Any:
     return and_(p.c.valid_from <= year, or_(p.c.valid_to.is_(None), p.c.valid_to > year))
 
 
+def _joined_repr(values: Sequence[Any]) -> str:
+    """The values' ``repr`` joined by the unit separator U+001F, in one pass when it can be.
+
+    A printable ``str`` without quote or backslash is its own ``repr`` between single
+    quotes, so a column of only such strings is joined without a ``repr`` per value.
+    """
+    if values and values[0] is None and values.count(None) == len(values):
+        return "\x1f".join(["None"] * len(values))
+    if values:
+        try:
+            flat = "".join(values)
+        except TypeError:  # not all str (None, numbers)
+            pass
+        else:
+            if flat.isprintable() and "'" not in flat and "\\" not in flat:
+                return "'" + "'\x1f'".join(values) + "'"
+    return "\x1f".join(map(repr, values))
+
+
+def _hash_batch(digest: Any, binary: Sequence[bool], columns: Iterable[Sequence[Any]]) -> None:
+    """Feed one batch of rows, given column by column, to the survey digest."""
+    for is_binary, values in zip(binary, columns, strict=True):
+        if is_binary and values.count(None) != len(values):
+            values = [None if v is None else hashlib.sha256(bytes(v)).hexdigest() for v in values]
+        digest.update(_joined_repr(values).encode("utf-8"))
+        digest.update(b"\x1e")
+
+
+_HASHED = (
+    (schema.parcels, (schema.parcels.c.bsm, schema.parcels.c.valid_from)),
+    (schema.lineage, tuple(schema.lineage.primary_key.columns)),
+)
+
+
 def survey_hash(connection: Connection) -> str:
     """SHA-256 over every ``parcels`` and ``lineage`` row, in key order (geometry by hash).
 
-    Rows are read in batches and hashed column by column (the ``repr`` of each
-    value, so the digest is the same on SQLite and PostgreSQL).
+    Rows are read in batches of :data:`_CHUNK` and hashed column by column (the
+    ``repr`` of each value, so the digest is the same on SQLite and PostgreSQL).
     """
     digest = hashlib.sha256()
-    for table, order in (
-        (schema.parcels, (schema.parcels.c.bsm, schema.parcels.c.valid_from)),
-        (schema.lineage, tuple(schema.lineage.primary_key.columns)),
-    ):
+    for table, order in _HASHED:
         digest.update(table.name.encode())
         binary = [isinstance(c.type, LargeBinary) for c in table.columns]
-        result = connection.execute(
-            select(table).order_by(*order).execution_options(yield_per=_CHUNK)
-        )
-        for batch in result.partitions():
-            for is_binary, values in zip(binary, zip(*batch, strict=True), strict=True):
-                if is_binary:
-                    values = tuple(
-                        None if v is None else hashlib.sha256(bytes(v)).hexdigest() for v in values
-                    )
-                digest.update("\x1f".join(map(repr, values)).encode("utf-8"))
-                digest.update(b"\x1e")
+        query = select(table).order_by(*order)
+        if connection.dialect.name == "sqlite":
+            # the driver's cursor, not SQLAlchemy Row objects: the values are the same
+            cursor = connection.exec_driver_sql(
+                str(query.compile(dialect=connection.dialect))
+            ).cursor
+            try:
+                while batch := cursor.fetchmany(_CHUNK):
+                    _hash_batch(digest, binary, zip(*batch, strict=True))
+            finally:
+                cursor.close()
+        else:  # a server-side cursor, batch by batch
+            result = connection.execute(query.execution_options(yield_per=_CHUNK))
+            for rows in result.partitions():
+                _hash_batch(digest, binary, zip(*rows, strict=True))
+    return digest.hexdigest()
+
+
+def _base_hash(connection: Connection, columns: Mapping[str, list[Any]]) -> str | None:
+    """:func:`survey_hash` of a registry whose only survey rows are ``columns`` (a base).
+
+    ``columns`` are :func:`parcel_columns`' (``str``, ``int``, ``float``, ``bytes`` or
+    ``None`` values: what SQLite returns for them). Computed from the rows in memory,
+    without reading them back: only on SQLite, whose ``BINARY`` collation orders
+    text as Python does, and only while ``parcels`` and ``lineage`` are empty.
+    ``None`` otherwise; the caller then reads the tables.
+    """
+    if connection.dialect.name != "sqlite":
+        return None
+    table = schema.parcels
+    names = [c.name for c in table.columns]
+    if list(columns) != names or any(
+        connection.execute(select(t).limit(1)).first() is not None for t, _ in _HASHED
+    ):
+        return None
+    if not np.isfinite(np.asarray(columns["area_m2"], dtype=float)).all():
+        return None  # SQLite stores NaN as NULL
+    bsm = columns["bsm"]
+    # (duplicate BSMs are refused by the primary key, and the hash with them)
+    order: list[int] | None = (
+        None if sorted(bsm) == bsm else sorted(range(len(bsm)), key=bsm.__getitem__)
+    )
+    digest = hashlib.sha256()
+    digest.update(table.name.encode())
+    binary = [isinstance(c.type, LargeBinary) for c in table.columns]
+    for start in range(0, len(bsm), _CHUNK):
+        if order is None:
+            batch = [columns[n][start : start + _CHUNK] for n in names]
+        else:
+            rows = order[start : start + _CHUNK]
+            batch = [[columns[n][i] for i in rows] for n in names]
+        _hash_batch(digest, binary, batch)
+    digest.update(schema.lineage.name.encode())
     return digest.hexdigest()
 
 
@@ -233,15 +359,22 @@ def _vintage_years(connection: Connection) -> list[int]:
 
 
 def _record_vintage(
-    writer: Writer, year: int, kind: str, sources: Sequence[Mapping[str, str]], count: int
+    writer: Writer,
+    year: int,
+    kind: str,
+    sources: Sequence[Mapping[str, str]],
+    count: int,
+    content_hash: str | None = None,
 ) -> dict[str, Any]:
+    if content_hash is None:
+        # a change's lineage (which needs this row) follows; its hash is set after it
+        content_hash = survey_hash(writer.connection) if kind == "base" else ""
     row = {
         "year": year,
         "kind": kind,
         "source_hashes": json.dumps(list(sources), ensure_ascii=False, sort_keys=True),
         "parcels": count,
-        # a change's lineage (which needs this row) follows; its hash is set after it
-        "content_hash": survey_hash(writer.connection) if kind == "base" else "",
+        "content_hash": content_hash,
     }
     writer.insert(schema.vintages, f"import-{kind}", row)
     return row
@@ -264,9 +397,10 @@ def import_base(
             source=str(year),
         )
     table = _table(parcels, f"三调 base {year}")
-    rows = parcel_rows(table, year)
-    _insert(writer.connection, schema.parcels, rows)
-    return _record_vintage(writer, year, "base", sources, len(rows))
+    columns = parcel_columns(table, year)
+    content_hash = _base_hash(writer.connection, columns)
+    _insert_columns(writer.connection, schema.parcels, columns)
+    return _record_vintage(writer, year, "base", sources, len(table), content_hash)
 
 
 def _column(frame: pd.DataFrame, names: Sequence[str]) -> str | None:
@@ -583,20 +717,32 @@ def wetland_balance(connection: Connection, year: int | None = None) -> WetlandB
             )
         years = [y for y in years if y <= year]
     codes = sorted(wetland_codes("sandiao"))
-    frames = []
-    for y in years:
-        query = (
-            select(p.c.land_class, p.c.wetland_level, func.sum(p.c.area_m2).label("area_m2"))
-            .where(alive(y), p.c.land_class.in_(codes))
-            .group_by(p.c.land_class, p.c.wetland_level)
-            .order_by(p.c.land_class, p.c.wetland_level)
+    # one scan: per class and level, one SUM per year over the rows alive in it
+    query = (
+        select(
+            p.c.land_class,
+            p.c.wetland_level,
+            *(func.sum(case((alive(y), p.c.area_m2))).label(f"y{y}") for y in years),
         )
-        frame = pd.DataFrame(
-            connection.execute(query).all(), columns=["land_class", "wetland_level", "area_m2"]
+        .where(
+            p.c.land_class.in_(codes),
+            p.c.valid_from <= years[-1],
+            or_(p.c.valid_to.is_(None), p.c.valid_to > years[0]),
         )
-        frame.insert(0, "year", y)
-        frames.append(frame)
-    by_class = pd.concat(frames, ignore_index=True)
+        .group_by(p.c.land_class, p.c.wetland_level)
+        .order_by(p.c.land_class, p.c.wetland_level)
+    )
+    sums = [tuple(r) for r in connection.execute(query)]
+    by_class = pd.DataFrame(
+        [
+            (y, land_class, level, float(area[i]))
+            for i, y in enumerate(years)
+            for land_class, level, *area in sums
+            if area[i] is not None
+        ],
+        columns=["year", "land_class", "wetland_level", "area_m2"],
+    )
+    by_class["year"] = by_class["year"].astype("int64")
     by_class["area_m2"] = by_class["area_m2"].astype(float)
     total = by_class.groupby("year")["area_m2"].sum().reindex(years, fill_value=0.0)
     totals = pd.DataFrame(
@@ -626,7 +772,7 @@ def wetland_balance(connection: Connection, year: int | None = None) -> WetlandB
         .order_by(lineage.c.year, lineage.c.before_bsm, lineage.c.after_bsm)
     )
     causes = pd.DataFrame(
-        connection.execute(query).all(),
+        [tuple(r) for r in connection.execute(query)],
         columns=["year", "before_bsm", "after_bsm", "before_class", "after_class", "area_m2"],
     )
     causes["area_m2"] = causes["area_m2"].astype(float)
