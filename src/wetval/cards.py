@@ -529,6 +529,8 @@ def _body_problems(schema: type[CardBody], error: ValidationError) -> list[tuple
             parent = _model_at(schema, loc[:-1])
             valid = list(parent.model_fields) if parent is not None else []
             message = f"unknown key; valid keys: {', '.join(valid) or '(none)'}"
+        elif item["type"] in ("literal_error", "bool_type", "float_type", "int_type"):
+            message += f", got {item['input']!r}"  # say what the card wrote
         problems.append((_dotted(loc), message))
     return problems
 
