@@ -20,7 +20,11 @@ from wetval.errors import CardError
 from wetval.quota.body import HeaBody, JinxianQuotaBody, QuotaFinanceBody, UkMetricBody, UmamBody
 from wetval.screening import ReserveCensusBody
 from wetval.valuation.body import (
+    CrosswalkBody,
     GepReplacementCostBody,
+    IncomeElasticityBody,
+    SeriesBody,
+    TransferErrorBody,
     UnitValueTableBody,
     UnitValueTransferBody,
     ValueFunctionTransferBody,
@@ -40,6 +44,15 @@ SHIPPED = {
     "brander2013": ValueFunctionTransferBody,
     "gep-garze2010": GepReplacementCostBody,
     "jiangxi-reserve-census": ReserveCensusBody,
+    "crosswalk-sandiao-xie2015": CrosswalkBody,
+    "crosswalk-yongdi-xie2015": CrosswalkBody,
+    "cn-cpi": SeriesBody,
+    "cn-gdp-deflator": SeriesBody,
+    "us-cpi-u": SeriesBody,
+    "cn-ppp-gdp": SeriesBody,
+    "cn-usd-market-rate": SeriesBody,
+    "income-elasticity-btransfer": IncomeElasticityBody,
+    "transfer-errors": TransferErrorBody,
 }
 
 
@@ -84,6 +97,8 @@ MISSPELT = [
     ("brander2013", "inputs", "input", "conformance_inputs"),
     ("gep-garze2010", "nep_ratio", "nep_ration", "carbon_price_basis"),
     ("jiangxi-reserve-census", "database_roles", "database_role", "verification_column"),
+    ("crosswalk-yongdi-xie2015", "default_ecosystem", "default_ecosytem", "scheme"),
+    ("cn-cpi", "form", "from", "base"),
 ]
 
 
@@ -197,6 +212,13 @@ def _with_cell(card_id: str, table: str, row: int, column: str, value: Any) -> d
         ("finance-quota", "risk", "p_fail", 1.2, "less than or equal to 1"),
         ("transfer-global-wetland-syntheses", "study_values", "study_income", "n/a", "''"),
         ("jiangxi-reserve-census", "classes", "requires_verification", "false", "boolean"),
+        ("crosswalk-sandiao-xie2015", "crosswalk", "confidence", "certain", "got 'certain'"),
+        ("cn-cpi", "series", "value", -1.0, "greater than 0"),
+        ("cn-cpi", "series", "year", "1995", "valid integer"),
+        ("cn-ppp-gdp", "series", "value", 0.0, "greater than 0"),
+        ("income-elasticity-btransfer", "income_class", "elasticity", -0.5, "greater than or"),
+        ("income-elasticity-btransfer", "income_class", "gni_min", -1.0, "greater than or"),
+        ("transfer-errors", "transfer_error", "value", -39.0, "greater than or equal to 0"),
     ],
 )
 def test_table_cell_out_of_range_or_mistyped_names_the_row(
@@ -224,6 +246,9 @@ WRONG = [
     ("gep-garze2010", "carbon_price_basis", "tCO2", "got 'tCO2'"),
     ("gep-garze2010", "missing", "skip", "'zero' or 'error', got 'skip'"),
     ("jiangxi-reserve-census", "database_roles", ["existing", "wetland"], "got 'wetland'"),
+    ("crosswalk-sandiao-xie2015", "scheme", "三调", "'sandiao' or 'yongdi_yonghai'"),
+    ("cn-cpi", "form", "chained", "'level' or 'chain', got 'chained'"),
+    ("cn-ppp-gdp", "unit", 1, "valid string"),
 ]
 
 
@@ -270,3 +295,13 @@ def test_quota_card_fault_names_the_file(tmp_path: Path) -> None:
         load_card(path)
     assert str(path) in str(caught.value)
     assert "got 'no'" in dict(caught.value.key_problems)["options.allow_cross_county"]
+
+
+def test_crosswalk_ecosystem_must_be_declared() -> None:
+    problems = _problems("crosswalk-yongdi-xie2015", {"options.default_ecosystem": "forest"})
+    assert "['forest']" in next(iter(problems.values()))
+
+
+def test_income_class_column_is_read_by_its_name() -> None:
+    body = IncomeElasticityBody.of(load_card("income-elasticity-btransfer"))
+    assert body.tables.income_class.rows[0].class_ == "LIC"

@@ -393,11 +393,14 @@ class TypedTable(_Strict, Generic[RowT]):
         if not isinstance(data, Table):
             return data
         row_model = typing.get_args(cls.model_fields["rows"].annotation)[0]
-        fields = (
-            row_model.model_fields
-            if isinstance(row_model, type) and issubclass(row_model, BaseModel)
-            else {}
-        )
+        fields = {  # by column name: a field may be aliased (a column named "class")
+            field.alias or name: field
+            for name, field in (
+                row_model.model_fields
+                if isinstance(row_model, type) and issubclass(row_model, BaseModel)
+                else {}
+            ).items()
+        }
         unknown = [c for c in data.columns if c not in fields]
         missing = [n for n, f in fields.items() if f.is_required() and n not in data.columns]
         if unknown or missing:

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import ConfigDict, Field
+from pydantic import ConfigDict, Field, model_validator
 
 from wetval.cards import (
     BodyOptions,
@@ -31,7 +31,11 @@ from wetval.cards import (
 )
 
 __all__ = [
+    "CrosswalkBody",
     "GepReplacementCostBody",
+    "IncomeElasticityBody",
+    "SeriesBody",
+    "TransferErrorBody",
     "UnitValueTableBody",
     "UnitValueTransferBody",
     "ValueFunctionTransferBody",
@@ -69,7 +73,9 @@ class ValuationOptions(BodyOptions):
     Attributes
     ----------
     crosswalk
-        Land-class scheme (``sandiao``, ``yongdi_yonghai``) → crosswalk card id or path.
+        Land-class scheme (``sandiao``, ``yongdi_yonghai``, as
+        :class:`wetval.landclass.Scheme`) → crosswalk card id or path; or one
+        card for every scheme.
     ecosystem_map
         Crosswalk ecosystem → the card's ecosystem type.
     conversion
@@ -80,7 +86,7 @@ class ValuationOptions(BodyOptions):
         Price-index card of a CNY card.
     """
 
-    crosswalk: dict[str, str] | None = None
+    crosswalk: dict[Literal["sandiao", "yongdi_yonghai"], str] | str | None = None
     ecosystem_map: dict[str, str] = Field(default_factory=dict)
     conversion: Conversion = Field(default_factory=Conversion)
     condition: ConditionRule = Field(default_factory=ConditionRule)
@@ -358,3 +364,144 @@ class GepReplacementCostBody(CardBody):
     options: GepOptions = Field(default_factory=GepOptions)
     tables: ValuationTables = Field(default_factory=ValuationTables)
     parameters: GepParameters
+
+
+# ------------------------------------------------------------ data cards
+class CrosswalkOptions(BodyOptions):
+    """Options of a ``crosswalk`` card.
+
+    Attributes
+    ----------
+    scheme
+        The land-class scheme of the table (:class:`wetval.landclass.Scheme`).
+    ecosystems
+        The ecosystem types the table maps to.
+    default_ecosystem
+        Ecosystem of a land class the table does not list (none: an error).
+    default_note
+        Why unlisted classes get the default.
+    """
+
+    scheme: Literal["sandiao", "yongdi_yonghai"]
+    ecosystems: tuple[str, ...]
+    default_ecosystem: str | None = None
+    default_note: str = ""
+
+
+class CrosswalkRow(Row):
+    """The ecosystem of one land class, and how sure the mapping is."""
+
+    land_class: str
+    ecosystem: str
+    confidence: Literal["high", "medium", "low"]
+    source: str | None = None
+    note: str = ""
+
+
+class CrosswalkTables(BodyTables):
+    """Tables of a ``crosswalk`` card."""
+
+    crosswalk: TypedTable[CrosswalkRow]
+
+
+class CrosswalkBody(CardBody):
+    """Body of a ``crosswalk`` card: every ecosystem is one of ``options.ecosystems``."""
+
+    options: CrosswalkOptions
+    tables: CrosswalkTables
+
+    @model_validator(mode="after")
+    def _known_ecosystems(self) -> CrosswalkBody:
+        known = set(self.options.ecosystems)
+        unknown = sorted(
+            {row.ecosystem for row in self.tables.crosswalk.rows} - known
+            | ({self.options.default_ecosystem} - known - {None})  # type: ignore[operator]
+        )
+        if unknown:
+            raise ValueError(
+                f"ecosystems {unknown} of tables.crosswalk or options.default_ecosystem are "
+                "not in options.ecosystems"
+            )
+        return self
+
+
+class SeriesOptions(BodyOptions):
+    """Options of a ``price-index`` or ``exchange-rate`` card.
+
+    Attributes
+    ----------
+    form
+        ``"level"``: each value is the level; ``"chain"``: each value is the
+        index with the previous year = 100 (consecutive years).
+    base, unit
+        What the values are (text for the reader).
+    """
+
+    form: Literal["level", "chain"] = "level"
+    base: str = ""
+    unit: str = ""
+
+
+class SeriesPoint(Row):
+    """The value of the series in one year: an index or a rate, positive."""
+
+    year: Annotated[int, Field(strict=True, ge=1800, le=2200)]
+    value: float = Field(gt=0)  # an index level, a chained ratio ×100 or a rate
+
+
+class SeriesTables(BodyTables):
+    """Tables of a series card."""
+
+    series: TypedTable[SeriesPoint]
+
+
+class SeriesBody(CardBody):
+    """Body of a ``price-index`` or ``exchange-rate`` card."""
+
+    options: SeriesOptions = Field(default_factory=SeriesOptions)
+    tables: SeriesTables
+
+
+class IncomeClass(Row):
+    """An income class: lower GNI bound [US$/person/yr] and income elasticity [1]."""
+
+    # "class" is a Python keyword: the field is named class_ and read as "class"
+    class_: str = Field(alias="class")
+    name_zh: str
+    name_en: str
+    gni_min: float = Field(ge=0)
+    elasticity: float = Field(ge=0)  # as UnitValueTransferParameters.elasticity
+
+
+class IncomeElasticityTables(BodyTables):
+    """Tables of an ``income-elasticity`` card."""
+
+    income_class: TypedTable[IncomeClass]
+
+
+class IncomeElasticityBody(CardBody):
+    """Body of an ``income-elasticity`` card."""
+
+    tables: IncomeElasticityTables
+
+
+class TransferErrorRow(Row):
+    """A published benefit-transfer error statistic [%]."""
+
+    study: str
+    transfer: str
+    statistic: str
+    value: float = Field(ge=0)  # an absolute percentage error
+    source: str | None = None
+
+
+class TransferErrorTables(BodyTables):
+    """Tables of a ``transfer-error`` card."""
+
+    transfer_error: TypedTable[TransferErrorRow]
+
+
+class TransferErrorBody(CardBody):
+    """Body of a ``transfer-error`` card."""
+
+    tables: TransferErrorTables
