@@ -18,6 +18,7 @@ import pytest
 from wetval.cards import Card, load_card
 from wetval.errors import CardError
 from wetval.quota.body import HeaBody, JinxianQuotaBody, QuotaFinanceBody, UkMetricBody, UmamBody
+from wetval.review.body import ReviewBody
 from wetval.screening import ReserveCensusBody
 from wetval.valuation.body import (
     CrosswalkBody,
@@ -53,6 +54,7 @@ SHIPPED = {
     "cn-usd-market-rate": SeriesBody,
     "income-elasticity-btransfer": IncomeElasticityBody,
     "transfer-errors": TransferErrorBody,
+    "review-jinxian": ReviewBody,
 }
 
 
@@ -99,6 +101,7 @@ MISSPELT = [
     ("jiangxi-reserve-census", "database_roles", "database_role", "verification_column"),
     ("crosswalk-yongdi-xie2015", "default_ecosystem", "default_ecosytem", "scheme"),
     ("cn-cpi", "form", "from", "base"),
+    ("review-jinxian", "consensus", "concensus", "exclude_same_township"),
 ]
 
 
@@ -145,6 +148,10 @@ OUT_OF_RANGE = [
     ("gep-garze2010", "parameters.price_cod.value", -700.0, "must be > 0"),
     ("jiangxi-reserve-census", "parameters.min_standing_water_months.value", 13, "<= 12"),
     ("jiangxi-reserve-census", "parameters.min_area_m2.value", -1.0, "must be >= 0"),
+    ("review-jinxian", "parameters.panel_size.value", 3, "must be >= 5"),
+    ("review-jinxian", "parameters.concordance_alpha.value", 1.0, "must be > 0 and < 1"),
+    ("review-jinxian", "parameters.flag_on_time_share.value", 1.2, "must be >= 0 and <= 1"),
+    ("review-jinxian", "parameters.approve_share.value", "3/2", "must be > 0 and <= 1"),
 ]
 
 
@@ -249,6 +256,8 @@ WRONG = [
     ("crosswalk-sandiao-xie2015", "scheme", "三调", "'sandiao' or 'yongdi_yonghai'"),
     ("cn-cpi", "form", "chained", "'level' or 'chain', got 'chained'"),
     ("cn-ppp-gdp", "unit", 1, "valid string"),
+    ("review-jinxian", "exclude_same_township", "true", "valid boolean, got 'true'"),
+    ("review-jinxian", "consensus", "average", "'trimmed_mean', 'mean' or 'median'"),
 ]
 
 
@@ -305,3 +314,12 @@ def test_crosswalk_ecosystem_must_be_declared() -> None:
 def test_income_class_column_is_read_by_its_name() -> None:
     body = IncomeElasticityBody.of(load_card("income-elasticity-btransfer"))
     assert body.tables.income_class.rows[0].class_ == "LIC"
+
+
+def test_review_panel_must_be_odd_and_pass_score_within_the_scale() -> None:
+    problems = _problems("review-jinxian", {"parameters.panel_size.value": 6,
+                                            "parameters.pass_score.value": 120})  # fmt: skip
+    assert "panel_size 6 must be odd" in problems["parameters"]
+    assert "pass_score 120 is above score_max 100" in problems["parameters"]
+    problem = _problems("review-jinxian", {"parameters.panel_size.value": 5.5})
+    assert "must be a whole number" in problem["parameters.panel_size"]
