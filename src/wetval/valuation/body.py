@@ -212,10 +212,13 @@ class TransferOptions(ValuationOptions):
         Ecosystem types the card values.
     notes
         Notes copied into the provenance.
+    data_hash
+        SHA-256 of the data a card fitted by :mod:`wetval.calibrate` was fitted to.
     """
 
     ecosystems: tuple[str, ...] = ()
     notes: tuple[str, ...] = ()
+    data_hash: Annotated[str, Field(pattern=r"^[0-9a-f]{64}$")] | None = None
 
 
 class UnitValueTransferOptions(TransferOptions):
@@ -413,10 +416,10 @@ class CrosswalkBody(CardBody):
     @model_validator(mode="after")
     def _known_ecosystems(self) -> CrosswalkBody:
         known = set(self.options.ecosystems)
-        unknown = sorted(
-            {row.ecosystem for row in self.tables.crosswalk.rows} - known
-            | ({self.options.default_ecosystem} - known - {None})  # type: ignore[operator]
-        )
+        used = {row.ecosystem for row in self.tables.crosswalk.rows}
+        if self.options.default_ecosystem is not None:
+            used.add(self.options.default_ecosystem)
+        unknown = sorted(used - known)
         if unknown:
             raise ValueError(
                 f"ecosystems {unknown} of tables.crosswalk or options.default_ecosystem are "
