@@ -323,3 +323,18 @@ def test_review_panel_must_be_odd_and_pass_score_within_the_scale() -> None:
     assert "pass_score 120 is above score_max 100" in problems["parameters"]
     problem = _problems("review-jinxian", {"parameters.panel_size.value": 5.5})
     assert "must be a whole number" in problem["parameters.panel_size"]
+
+
+def test_docs_list_every_option_of_the_new_bodies() -> None:
+    doc = (Path(__file__).parents[1] / "docs" / "cards.md").read_text(encoding="utf-8")
+    rows = {
+        line.split("|")[2].strip(" `"): line
+        for line in doc.splitlines()
+        if line.startswith("|") and "`wetval." in line
+    }
+    for model in {*SHIPPED.values()}:
+        name = f"{model.__module__}.{model.__name__}"
+        options = model.model_fields["options"].annotation
+        assert isinstance(options, type)
+        documented = {o.strip(" `") for o in rows[name].split("|")[3].split(",")} - {"(none)"}
+        assert documented == set(options.model_fields), name
