@@ -564,7 +564,7 @@ def _body_problems(
             parent = _model_at(schema, loc[:-1])
             valid = list(parent.model_fields) if parent is not None else []
             message = f"unknown key; valid keys: {', '.join(valid) or '(none)'}"
-        elif _union_member(loc, data):  # one error per member of `A | B`: one problem
+        elif item["type"] != "missing" and _union_member(loc, data):  # `A | B`: one problem
             loc = loc[:-1]
         key = _dotted(loc)
         if item["type"] in _SAY_INPUT or item["type"].endswith("_parsing"):

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import Field, StrictBool, model_validator
+from pydantic import ConfigDict, Field, StrictBool, model_validator
 
 from wetval.cards import (
     BodyOptions,
@@ -164,11 +164,22 @@ class JinxianQuotaTables(BodyTables):
     release_schedule: TypedTable[ReleaseMilestone]
 
 
+class JinxianQuotaParameters(BodyParameters):
+    """Parameters of a ``jinxian-quota`` card: none is read; any given are listed and held.
+
+    As for condition cards (:class:`wetval.condition.body.ConditionParameters`),
+    a parameter with a distribution is listed by the Monte Carlo chain as held.
+    """
+
+    model_config = ConfigDict(extra="allow", frozen=True)
+
+
 class JinxianQuotaBody(CardBody):
     """Body of a ``jinxian-quota`` card."""
 
     options: JinxianQuotaOptions = Field(default_factory=JinxianQuotaOptions)
     tables: JinxianQuotaTables
+    parameters: JinxianQuotaParameters = Field(default_factory=JinxianQuotaParameters)
 
     @model_validator(mode="after")
     def _default_risk_is_a_class(self) -> JinxianQuotaBody:
