@@ -338,3 +338,8 @@ def test_docs_list_every_option_of_the_new_bodies() -> None:
         assert isinstance(options, type)
         documented = {o.strip(" `") for o in rows[name].split("|")[3].split(",")} - {"(none)"}
         assert documented == set(options.model_fields), name
+
+
+def test_missing_parameter_is_named() -> None:
+    problems = _problems("hea-noaa", {"parameters.discount_rate": _DELETE})
+    assert problems == {"parameters.discount_rate": "Field required"}
