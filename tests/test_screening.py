@@ -144,14 +144,13 @@ def test_bad_screening_card() -> None:
     tables["potential"] = potential.model_copy(
         update={"rows": ((*potential.rows[0][:1], 0.9, 0, 12), *potential.rows[1:])}
     )
-    bad = card.model_copy(update={"tables": tables, "parameters": {}})
-    parcels, indicators = census_inputs()
+    # refused when the card is made, by its typed body (wetval.screening.ReserveCensusBody)
     with pytest.raises(CardError) as caught:
-        screen(parcels, indicators, bad)
+        card.model_copy(update={"tables": tables, "parameters": {}})
     keys = dict(caught.value.key_problems)
-    assert "not 1" in keys["tables.potential.weight"]
-    assert keys["parameters.min_standing_water_months"] == "missing"
-    assert keys["parameters.min_area_m2"] == "missing"
+    assert "weights sum to 1.55, not 1" in keys["tables.potential"]  # 0.35 → 0.9
+    assert keys["parameters.min_standing_water_months"] == "Field required"
+    assert keys["parameters.min_area_m2"] == "Field required"
 
 
 def test_potential_indicator_without_benefit_or_cost_direction_is_a_card_error() -> None:

@@ -325,9 +325,9 @@ def test_gep_missing_inputs_named_together() -> None:
 
 def test_gep_unknown_missing_policy_and_carbon_basis_are_card_errors() -> None:
     # a misspelt option must not silently fall back to valuing gaps at 0 or pricing per t C
-    card = override("gep-garze2010", options={"missing": "skip", "carbon_price_basis": "tCO2"})
+    # (refused when the card is made, by its typed body: wetval.valuation.body.GepOptions)
     with pytest.raises(CardError) as caught:
-        value(parcels(["1104"], [1.0]), card, indicators=indicators(water_depth=[1.0], npp=[1.0]))
+        override("gep-garze2010", options={"missing": "skip", "carbon_price_basis": "tCO2"})
     keys = dict(caught.value.key_problems)
     assert "'skip'" in keys["options.missing"] and "'tCO2'" in keys["options.carbon_price_basis"]
 

@@ -393,11 +393,14 @@ class TypedTable(_Strict, Generic[RowT]):
         if not isinstance(data, Table):
             return data
         row_model = typing.get_args(cls.model_fields["rows"].annotation)[0]
-        fields = (
-            row_model.model_fields
-            if isinstance(row_model, type) and issubclass(row_model, BaseModel)
-            else {}
-        )
+        fields = {  # by column name: a field may be aliased (a column named "class")
+            field.alias or name: field
+            for name, field in (
+                row_model.model_fields
+                if isinstance(row_model, type) and issubclass(row_model, BaseModel)
+                else {}
+            ).items()
+        }
         unknown = [c for c in data.columns if c not in fields]
         missing = [n for n, f in fields.items() if f.is_required() and n not in data.columns]
         if unknown or missing:
@@ -520,8 +523,40 @@ def _model_at(model: Any, loc: tuple[int | str, ...]) -> Any:
     return model
 
 
-def _body_problems(schema: type[CardBody], error: ValidationError) -> list[tuple[str, str]]:
-    problems = []
+def _at(data: Any, loc: tuple[int | str, ...]) -> Any:
+    """The input value a validation location points to (``None`` if there is none)."""
+    for part in loc:
+        if isinstance(data, Table) and part == "rows":  # rows are validated by column name
+            data = [dict(zip(data.columns, row, strict=True)) for row in data.rows]
+        elif isinstance(part, int) and isinstance(data, list | tuple):
+            data = data[part] if -len(data) <= part < len(data) else None
+        elif isinstance(part, str) and isinstance(data, Mapping):
+            data = data.get(part)
+        elif isinstance(part, str) and isinstance(data, BaseModel):
+            data = getattr(data, part, None)
+        else:
+            return None
+    return data
+
+
+def _union_member(loc: tuple[int | str, ...], data: Any) -> bool:
+    """Whether the last part of ``loc`` is a union member's tag, not a key of the card."""
+    if not loc or not isinstance(loc[-1], str):
+        return False
+    parent = _at(data, loc[:-1])
+    if isinstance(parent, Mapping):
+        return loc[-1] not in parent
+    return parent is not None and not isinstance(parent, list | tuple | BaseModel)
+
+
+_SAY_INPUT = ("literal_error", "bool_type", "float_type", "int_type", "string_type")
+
+
+def _body_problems(
+    schema: type[CardBody], error: ValidationError, data: Any = None
+) -> list[tuple[str, str]]:
+    problems: dict[str, list[str]] = {}
+    given: dict[str, str] = {}
     for item in error.errors():
         loc = tuple(item["loc"])
         message = item["msg"].removeprefix("Value error, ")
@@ -529,8 +564,16 @@ def _body_problems(schema: type[CardBody], error: ValidationError) -> list[tuple
             parent = _model_at(schema, loc[:-1])
             valid = list(parent.model_fields) if parent is not None else []
             message = f"unknown key; valid keys: {', '.join(valid) or '(none)'}"
-        problems.append((_dotted(loc), message))
-    return problems
+        elif item["type"] != "missing" and _union_member(loc, data):  # `A | B`: one problem
+            loc = loc[:-1]
+        key = _dotted(loc)
+        if item["type"] in _SAY_INPUT or item["type"].endswith("_parsing"):
+            given[key] = f", got {item['input']!r}"  # say what the card wrote
+        problems.setdefault(key, []).append(message)
+    return [
+        (key, "; or ".join(dict.fromkeys(found)) + given.get(key, ""))
+        for key, found in problems.items()
+    ]
 
 
 class Card(_Strict):
@@ -609,7 +652,7 @@ class Card(_Strict):
         try:
             return schema.model_validate(sections)
         except ValidationError as error:
-            raise CardError(self._label(), _body_problems(schema, error)) from None
+            raise CardError(self._label(), _body_problems(schema, error, sections)) from None
 
     def model_copy(self, *, update: Mapping[str, Any] | None = None, deep: bool = False) -> Self:
         """A copy with ``update`` applied, validated again (schema and body) like a loaded card."""

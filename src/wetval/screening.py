@@ -34,16 +34,28 @@ Call convention of the ``screening`` kind:
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 import numpy as np
 import pandas as pd
+from pydantic import Field, StrictBool, model_validator
 
 from wetval._deprecation import forward
 from wetval._flags import FLAG_SPELLINGS, parse_flags
 from wetval._text import text_table
 from wetval.boundary import accept
-from wetval.cards import Card, load_card
+from wetval.cards import (
+    BodyOptions,
+    BodyParameters,
+    BodyTables,
+    Card,
+    CardBody,
+    Parameter,
+    Row,
+    TypedTable,
+    load_card,
+    within,
+)
 from wetval.condition.aggregate import weighted_sum
 from wetval.condition.normalise import minmax
 from wetval.errors import CardError, ProblemCollector
@@ -59,7 +71,7 @@ from wetval.units import M2_PER_HA
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
 
-__all__ = ["RESERVE_CENSUS", "RULES", "ReserveCensus", "screen"]
+__all__ = ["RESERVE_CENSUS", "RULES", "ReserveCensus", "ReserveCensusBody", "screen"]
 
 #: The census rules, in the order they are applied and reported.
 RULES = ("not_in_database", "land_class", "legal_status", "standing_water", "min_area")
@@ -471,12 +483,88 @@ def reserve_census_method(card: Card, inputs: ScreeningInputs) -> ReserveCensus:
     return reserve_census(inputs.parcels, inputs.indicators, card)
 
 
+# ------------------------------------------------------------------ card body
+class ReserveCensusOptions(BodyOptions):
+    """Options of a ``reserve-census`` card.
+
+    Attributes
+    ----------
+    verification_column
+        Parcel column saying a pond was verified not to be an aquaculture pond.
+    database_roles
+        Parcel roles already in the wetland database (not reserve resources).
+    """
+
+    verification_column: Annotated[str, Field(min_length=1)] = "verified_non_aquaculture"
+    database_roles: tuple[Literal["existing", "reserve", "restoration", "occupation"], ...] = (
+        "existing",
+        "occupation",
+    )  # the roles of wetval.tables.ROLES
+
+
+class EligibleClass(Row):
+    """An eligible land class, whether it needs verification and what the field team checks."""
+
+    land_class: str
+    requires_verification: StrictBool
+    field_check: str
+    source: str | None = None
+
+
+class PotentialIndicator(Row):
+    """An indicator of restoration potential: weight [1] and min–max reference bounds."""
+
+    indicator: str
+    weight: float = Field(ge=0, le=1)  # the weights sum to 1 (checked with the catalogue)
+    low: float
+    high: float
+
+
+class PotentialTable(TypedTable[PotentialIndicator]):
+    """The ``potential`` table: weights summing to 1 and low < high in every row."""
+
+    @model_validator(mode="after")
+    def _weights_and_bounds(self) -> PotentialTable:
+        total = sum(row.weight for row in self.rows)
+        found = [f"weights sum to {total:g}, not 1"] if abs(total - 1.0) > 1e-6 else []
+        found += [
+            f"{row.indicator}: low must be < high" for row in self.rows if row.low >= row.high
+        ]
+        if found:
+            raise ValueError("; ".join(found))
+        return self
+
+
+class ReserveCensusTables(BodyTables):
+    """Tables of a ``reserve-census`` card."""
+
+    classes: TypedTable[EligibleClass]
+    potential: PotentialTable
+
+
+class ReserveCensusParameters(BodyParameters):
+    """Parameters of a ``reserve-census`` card."""
+
+    # months per year with standing water: 0–12 by the unit
+    min_standing_water_months: Annotated[Parameter, within(ge=0, le=12)]
+    min_area_m2: Annotated[Parameter, within(ge=0)]  # [m2]; 0 admits every parcel
+
+
+class ReserveCensusBody(CardBody):
+    """Body of a ``reserve-census`` card."""
+
+    options: ReserveCensusOptions = Field(default_factory=ReserveCensusOptions)
+    tables: ReserveCensusTables
+    parameters: ReserveCensusParameters
+
+
 RESERVE_CENSUS = Method(
     "reserve-census",
     "screening",
     reserve_census_method,
     "reserve-resource census: eligibility rules with reasons, restoration potential, ranking",
     ("screening",),
+    body=ReserveCensusBody,
 )
 
 

@@ -21,6 +21,7 @@ from wetval.cards import Card
 from wetval.kinds import CreditMetricInputs, QuotaInputs
 from wetval.plugins import Method
 from wetval.quota.accounts import QuotaAccounts, account_quotas
+from wetval.quota.body import HeaBody, JinxianQuotaBody, UkMetricBody, UmamBody
 from wetval.quota.hea import HeaScaling, measure_hea
 from wetval.quota.uk_metric import UkMetricUnits, measure_uk_metric
 from wetval.quota.umam import UmamAssessment, measure_umam
@@ -55,22 +56,26 @@ JINXIAN_QUOTA = Method(
     kind="quota",
     function=jinxian_quota,
     summary="quota credits and debits with area, quality, time-lag, risk and location factors",
+    body=JinxianQuotaBody,
 )
 UMAM = Method(
     name="umam",
     kind="credit-metric",
     function=umam,
     summary="Florida UMAM: functional loss, relative functional gain and credits",
+    body=UmamBody,
 )
 UK_METRIC = Method(
     name="uk-biodiversity-metric",
     kind="credit-metric",
     function=uk_metric,
     summary="UK statutory biodiversity metric: area habitat units and trading rules",
+    body=UkMetricBody,
 )
 HEA = Method(
     name="hea",
     kind="credit-metric",
     function=hea,
     summary="habitat equivalency analysis: DSAYs lost and gained, compensation area",
+    body=HeaBody,
 )

@@ -60,6 +60,7 @@ from wetval.valuation._common import (
     parcel_ecosystems,
     valuation_method,
 )
+from wetval.valuation.body import UnitValueTransferBody, ValueFunctionTransferBody
 from wetval.variation import DrawFactor, HookParameter, Variation
 
 __all__ = [
@@ -1069,6 +1070,7 @@ def value_function_variation(card: Card, parcels: ParcelTable) -> Variation:
 
 
 UNIT_VALUE_TRANSFER = Method(
+    body=UnitValueTransferBody,
     name="unit-value-transfer",
     kind="benefit-transfer",
     function=valuation_method(unit_value_transfer),
@@ -1078,6 +1080,7 @@ UNIT_VALUE_TRANSFER = Method(
 )
 
 VALUE_FUNCTION_TRANSFER = Method(
+    body=ValueFunctionTransferBody,
     name="value-function-transfer",
     kind="benefit-transfer",
     function=valuation_method(value_function_transfer),

@@ -55,6 +55,7 @@ from wetval.valuation._common import (
     make_result,
     valuation_method,
 )
+from wetval.valuation.body import GepReplacementCostBody
 
 __all__ = ["GEP_REPLACEMENT_COST", "SERVICE_QUANTITIES", "gep_replacement_cost"]
 
@@ -400,6 +401,7 @@ def gep_replacement_cost(
 
 
 GEP_REPLACEMENT_COST = Method(
+    body=GepReplacementCostBody,
     name="gep-replacement-cost",
     kind="replacement-cost",
     function=valuation_method(gep_replacement_cost),

@@ -40,6 +40,7 @@ from wetval.valuation._common import (
     require_indicators,
     valuation_method,
 )
+from wetval.valuation.body import UnitValueTableBody, XieEquivalentBody
 from wetval.variation import DrawFactor, Variation
 
 __all__ = [
@@ -413,6 +414,7 @@ def unit_value_table_variation(card: Card, parcels: ParcelTable) -> Variation:
 
 
 XIE_EQUIVALENT = Method(
+    body=XieEquivalentBody,
     name="xie-equivalent",
     kind="unit-value",
     function=valuation_method(xie_equivalent),
@@ -422,6 +424,7 @@ XIE_EQUIVALENT = Method(
 )
 
 UNIT_VALUE_TABLE = Method(
+    body=UnitValueTableBody,
     name="unit-value-table",
     kind="unit-value",
     function=valuation_method(unit_value_table),
