@@ -78,3 +78,12 @@ def test_the_command_writes_html_and_pdf_and_refuses_all_as_one_table(
     err = capsys.readouterr().err
     assert "every statement at once is a report" in err and "fix:" in err
     assert not (tmp_path / "a.xlsx").exists()
+
+
+def test_every_unknown_kind_is_named_at_once(registry: Registry) -> None:
+    from wetval.errors import ValidationError
+
+    with pytest.raises(ValidationError) as caught:
+        statement_document(registry, ["quota", "tardes", "fund"])
+    text = str(caught.value)
+    assert "'tardes'" in text and "'fund'" in text and "use one of quota" in text

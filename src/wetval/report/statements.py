@@ -17,6 +17,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from wetval._version import __version__
+from wetval.errors import Problem, ValidationError
 from wetval.report.document import (
     Facts,
     Kind,
@@ -78,7 +79,11 @@ def statement_document(
     chosen = list(STATEMENTS) if kinds is None else list(kinds)
     unknown = [k for k in chosen if k not in STATEMENTS]
     if unknown:
-        statement_frame(registry, unknown[0], lang)  # raises the one error naming the kind
+        raise ValidationError(
+            [Problem(value=k, reason="unknown statement", fix=f"use one of {', '.join(STATEMENTS)}")
+             for k in unknown],
+            what="statements",
+        )  # fmt: skip
     day = dt.date.today().isoformat() if on is None else dt.date.fromisoformat(on).isoformat()
     check = registry.verify()
     seq, head = registry.head()
