@@ -382,7 +382,10 @@ _STRINGS: dict[str, tuple[str, str]] = {
     "verified": ("已核实", "verified"),
     "cards_table": ("表 方法卡片", "Table: method cards"),
     "sources": ("文献来源", "Sources"),
-    "unverified": ("表 未核实项（需评审关注）", "Table: unverified items (for the panel's attention)"),
+    "unverified": (
+        "表 未核实项（需评审关注）",
+        "Table: unverified items (for the panel's attention)",
+    ),
     "project_card": (
         "项目自带卡片（非安装版本，内容以项目卡片文件为准，未逐项核实）",
         "the project's own card (not the installed one: see the project's card file; not checked here)",
