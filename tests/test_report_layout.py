@@ -233,3 +233,22 @@ def test_the_chinese_pdf_renders_full_pages_without_tofu(
     assert "湿地占补平衡" in text
     missing = sorted({c for c in text if not c.isspace() and ord(c) not in drawn})
     assert not missing, f"printed as tofu (not in the embedded font): {missing}"
+
+
+def test_pdf_column_widths_by_content() -> None:
+    """Numbers keep their widest cell on one line; short text fits; a long text wraps."""
+    from wetval.report.pdf import _CELL_PADDING, _column_widths, _register_font, _text_width
+
+    _register_font()
+    columns = ["卡片", "内容", "面积 [亩]", "合计 [元]"]
+    rows = [
+        ["jiangxi-db36-2134", "很长的说明文字" * 40, "116.15", "57,309,824.72"],
+        ["quota-jinxian", "短", "4.85", "265,287.19"],
+    ]
+    width = 510.0
+    widths = _column_widths(columns, rows, width, [False, False, True, True])
+    assert sum(widths) == pytest.approx(width)
+    for j in (2, 3):  # number columns: never wrapped
+        assert widths[j] >= max(_text_width(r[j]) for r in rows) + _CELL_PADDING - 1e-9
+    assert widths[0] >= _text_width("jiangxi-db36-2134") + _CELL_PADDING - 1e-9  # short text
+    assert widths[1] == max(widths)  # the long text gets the rest and wraps
