@@ -212,8 +212,8 @@ def _table(
 ) -> list[Any]:
     from reportlab.lib import colors
     from reportlab.platypus import Paragraph as P
-    from reportlab.platypus import Spacer, TableStyle
     from reportlab.platypus import Table as T
+    from reportlab.platypus import TableStyle
 
     frame = block.printed()
     numeric = [block.display(str(c)).kind != "text" for c in frame.columns]
@@ -229,6 +229,7 @@ def _table(
         repeatRows=1,
         hAlign="LEFT",
         colWidths=_column_widths([str(c) for c in frame.columns], texts, width, numeric),
+        spaceAfter=6,
     )
     table.setStyle(
         TableStyle(
@@ -246,10 +247,11 @@ def _table(
         flow.append(
             P(
                 _escape(more_rows.format(n=hidden, sheet=block.title)),
-                styles["caption"],
+                styles["caption"].clone("caption-after", spaceAfter=6),
             )
         )
-    flow.append(Spacer(1, 6))
+    # space after as the flowables' spaceAfter, not a Spacer: a frame drops it at a page's
+    # end, where a Spacer would start a page of its own (blank before a page break)
     return flow
 
 
@@ -415,7 +417,7 @@ def render_pdf(document: ReportDocument) -> bytes:
     """
     from reportlab.lib.pagesizes import A4
     from reportlab.lib.units import mm
-    from reportlab.platypus import PageBreak, SimpleDocTemplate, Spacer
+    from reportlab.platypus import PageBreakIfNotEmpty, SimpleDocTemplate
     from reportlab.platypus import Paragraph as P
 
     _register_font()
@@ -442,11 +444,10 @@ def render_pdf(document: ReportDocument) -> bytes:
     flow += _facts(document.cover, styles, width)
     for number, section in enumerate(document.sections, start=1):
         if section.page_break:
-            flow.append(PageBreak())
+            flow.append(PageBreakIfNotEmpty())  # never a blank page before a section
         flow.append(P(f"{number}. {_escape(section.title)}", styles["h2"]))
         for block in section.blocks:
             flow += _block(block, styles, width, document)
-        flow.append(Spacer(1, 6))
 
     def footer(canvas: Any, doc: Any) -> None:
         canvas.saveState()
