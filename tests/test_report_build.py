@@ -21,8 +21,8 @@ from wetval.report.fonts import font_path
 from wetval.report.pdf import LOWERED, RAISED
 
 SECTIONS = [
-    "summary", "project", "data", "condition", "valuation", "quota", "price", "funds",
-    "uncertainty", "finance", "legal", "cards", "provenance", "review", "signoff",
+    "summary", "project", "condition", "valuation", "quota", "price", "funds",
+    "uncertainty", "finance", "legal", "cards", "data", "provenance", "review", "signoff",
 ]  # fmt: skip
 
 

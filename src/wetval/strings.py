@@ -39,7 +39,7 @@ _STRINGS: dict[str, tuple[str, str]] = {
     "units_required": ("占用项目所需指标", "Units required by the occupation"),
     "balance_verdict": ("占补平衡结论", "Balance verdict"),
     "balanced": ("平衡（面积与质量均满足）", "Balanced (area and quality)"),
-    "not_balanced": ("不平衡（见第 6 节缺口）", "Not balanced (see shortfalls in section 6)"),
+    "not_balanced": ("不平衡（见第 5 节缺口）", "Not balanced (see shortfalls in section 5)"),
     "sale_amount": ("拟交易金额", "Proposed sale amount"),
     "mc_range": ("蒙特卡洛 P5–P95（每指标单位）", "Monte Carlo P5–P95 (per unit)"),
     "summary_text": (
@@ -51,7 +51,7 @@ _STRINGS: dict[str, tuple[str, str]] = {
         "cards, parameter sources and unverified assumptions for the panel to review.",
     ),
     # data
-    "s_data": ("数据清单与数据质量", "Data inventory and data quality"),
+    "s_data": ("附录：全县数据清单与数据质量", "Appendix: county data inventory and data quality"),
     "parcels": ("图斑数", "parcels"),
     "total_row": ("合计", "total"),
     "risk_low": ("低风险", "low"),
@@ -134,6 +134,10 @@ _STRINGS: dict[str, tuple[str, str]] = {
     "balance": ("差额", "balance"),
     "projects_table": ("表 占用项目的平衡", "Table: balance of the occupation project"),
     "matches_table": ("表 补充地块与占用地块的匹配", "Table: credits matched to the occupation"),
+    "sale_table": (
+        "表 拟交易的补充地块及其金额",
+        "Table: the credits of the proposed sale and their amounts",
+    ),
     "credits_table": (
         "表 补充地块指标（按修复项目）",
         "Table: credit units by restoration project",
@@ -308,6 +312,7 @@ _STRINGS: dict[str, tuple[str, str]] = {
         "表 三种方法与综合价格",
         "Table: the three approaches and the reconciled price",
     ),
+    "price_by_parcel_table": ("表 各地块的指标价格", "Table: quota price by parcel"),
     "cost": ("成本法", "cost"),
     "value": ("收益法", "value"),
     "market": ("市场法", "market"),
@@ -319,7 +324,8 @@ _STRINGS: dict[str, tuple[str, str]] = {
     "service_loss": ("恢复期服务损失", "service loss during recovery"),
     "flags": ("价格提示", "Price flags"),
     "price_chart": ("图 各方法每指标单位价格", "Figure: price per quota unit by approach"),
-    "species": ("修复物种核查", "Restoration species check"),
+    "species": ("表 修复物种核查", "Table: restoration species check"),
+    "species_n": ("表 修复物种核查（物种名录 {n}）", "Table: restoration species check (list {n})"),
     "status": ("状态", "status"),
     # funds
     "s_funds": ("拟交易资金分配", "Fund split of the proposed sale"),
@@ -402,7 +408,10 @@ _STRINGS: dict[str, tuple[str, str]] = {
     "verified": ("已核实", "verified"),
     "cards_table": ("表 方法卡片", "Table: method cards"),
     "sources": ("文献来源", "Sources"),
-    "unverified": ("未核实项（需评审关注）", "Unverified items (for the panel's attention)"),
+    "unverified": (
+        "表 未核实项（需评审关注）",
+        "Table: unverified items (for the panel's attention)",
+    ),
     "project_card": (
         "项目自带卡片（非安装版本，内容以项目卡片文件为准，未逐项核实）",
         "the project's own card (not the installed one: see the project's card file; not checked here)",
@@ -620,11 +629,11 @@ _STRINGS: dict[str, tuple[str, str]] = {
     "p1_unit_defined": (
         "指标单位：1 个指标单位 = 1 亩参照质量（质量系数 1）的法定湿地，无时间滞后、无风险折减。"
         "补充地块指标 = 面积[亩] × 质量系数 × 类型系数 ÷ 时间滞后系数 ÷ 风险系数；"
-        "占用地块所需指标 = 面积[亩] × 质量系数 × 类型系数 × 级别系数（见第 6 节）。",
+        "占用地块所需指标 = 面积[亩] × 质量系数 × 类型系数 × 级别系数（见第 5 节）。",
         "Quota unit: one quota unit is one 亩 of legal wetland at the reference quality (quality "
         "factor 1), delivered without delay or risk. Credit units = area [亩] × quality factor × "
         "type factor ÷ time-lag factor ÷ risk factor; units required = area [亩] × quality factor "
-        "× type factor × level factor (section 6).",
+        "× type factor × level factor (section 5).",
     ),
     "p1_pool_note": (
         "建议价格是指标库全部补充地块的平均价格：改变入库的修复项目会改变这一平均价格，而不改变任何单块地块的价格。",
@@ -655,8 +664,8 @@ _STRINGS: dict[str, tuple[str, str]] = {
     "end_low": ("低值", "low"),
     "end_high": ("高值", "high"),
     "w_not_balanced": (
-        "占补不平衡：见第 6 节各项目的面积与指标缺口。",
-        "Not balanced: see the area and unit shortfalls per project in section 6.",
+        "占补不平衡：见第 5 节各项目的面积与指标缺口。",
+        "Not balanced: see the area and unit shortfalls per project in section 5.",
     ),
     "w_default_works": (
         "修复项目 {projects} 没有工程量清单，修复工程费按定价卡片默认值 {value:,.0f} 元/亩计算（该默认值已核实：{verified}）。",
@@ -698,10 +707,10 @@ _STRINGS: dict[str, tuple[str, str]] = {
     ),
     "n_below_median": (
         "建议价格（各参数取卡片中心值时的确定性价格）{value:,.2f} 低于蒙特卡洛中位数 {median:,.2f}；"
-        "两者含义不同，见第 9 节。",
+        "两者含义不同，见第 8 节。",
         "The recommended price {value:,.2f} (every parameter at its card's central value) lies "
         "below the Monte Carlo median {median:,.2f}; the two answer different questions "
-        "(section 9).",
+        "(section 8).",
     ),
     "x_zero_swing": (
         "说明：参数“{parameter}”的摆幅为 0，因为没有任何定价地块使用该参数（例如各地块均采用其工程量清单），"
@@ -947,12 +956,12 @@ _STRINGS: dict[str, tuple[str, str]] = {
     "s_project": ("项目概况与项目地块", "The project and its parcels"),
     "project_text": (
         "本次占用共 {occupied:,} 块占用地块（{occupied_mu:,.2f} 亩），由 {credits:,} 块补充地块"
-        "（{credits_mu:,.2f} 亩，匹配结果见第 6 节）补充。下表列出各地块的地类、乡镇、湿地级别、面积、"
-        "生态状况等级与指数、质量系数及指标单位；全县统计见第 3 节。",
+        "（{credits_mu:,.2f} 亩，匹配结果见第 5 节）补充。下表列出各地块的地类、乡镇、湿地级别、面积、"
+        "生态状况等级与指数、质量系数及指标单位；全县统计见附录第 12 节。",
         "The occupation takes {occupied:,} parcels ({occupied_mu:,.2f} 亩), offset by {credits:,} "
-        "credit parcels ({credits_mu:,.2f} 亩; matching in section 6). The table lists each "
+        "credit parcels ({credits_mu:,.2f} 亩; matching in section 5). The table lists each "
         "parcel's land class, township, wetland level, area, condition grade and index, quality "
-        "factor and quota units; county-wide statistics follow in section 3.",
+        "factor and quota units; county-wide statistics are in the appendix, section 12.",
     ),
     "project_parcels_table": (
         "表 项目地块：占用地块与匹配的补充地块",
@@ -1061,8 +1070,8 @@ _STRINGS: dict[str, tuple[str, str]] = {
     "basis_index": ("指数", "index"),
     "basis_grade": ("等级", "grade"),
     "n_card_unverified": (
-        "卡片 {card} 有 {n:,} 项未核实内容（见第 12 节）。",
-        "Card {card} has {n:,} unverified {items_word} (section 12).",
+        "卡片 {card} 有 {n:,} 项未核实内容（见第 11 节）。",
+        "Card {card} has {n:,} unverified {items_word} (section 11).",
     ),
     "n_synthetic_parcels": (
         "图斑为合成（SYNTHETIC）示例数据，不是真实调查数据。",

@@ -1,9 +1,10 @@
 """Build the review report's document from an :class:`~wetval.assess.Assessment`.
 
-The document has the sections an expert panel needs (cover, summary, data and
-data quality, condition, valuation, quota balance, price derivation, fund
-split, uncertainty and sensitivity, quota-pledged loan and insurance, cards and
-assumptions, provenance, review sheet) in one language;
+The document has the sections an expert panel needs (cover, summary, the
+project and its parcels, condition, valuation, quota balance, price derivation,
+fund split, uncertainty and sensitivity, quota-pledged loan and insurance, legal
+basis, cards and assumptions, the county-wide inventory and data quality as an
+appendix, provenance with the step timings, review sheet, sign-off) in one language;
 :func:`wetval.report.render` turns it into HTML, PDF, Markdown or XLSX.
 """
 
@@ -58,7 +59,7 @@ def _money(value: float) -> str:
 _WIKI_LINK = re.compile(r"\[\[([^\]|]+)(?:\|([^\]]+))?\]\]")
 
 #: Section number of the cards section, for references from card texts.
-_CARDS_SECTION = 12
+_CARDS_SECTION = 11
 
 
 def _plain(text: str, lang: Lang) -> str:
@@ -813,7 +814,6 @@ def _grade_chart(assessment: Assessment, lang: Lang) -> Figure:
     ax = axes(None, figsize=(6.5, 3.2))
     ax.bar([str(label) for label in labels], area.to_numpy() / M2_PER_HA, color="#2f7f6a")
     ax.set_ylabel(tr("area_ha", lang))
-    ax.set_title(tr("grade_chart", lang))
     return figure_block(ax.figure, tr("grade_chart", lang), "grades")
 
 
@@ -1224,7 +1224,7 @@ def _price(assessment: Assessment, lang: Lang) -> Section:
         _table(
             price.to_frame().reset_index(),
             lang,
-            tr("approach_table", lang),
+            tr("price_by_parcel_table", lang),
             "price_by_parcel",
             max_rows=25,
             print_columns=(
@@ -1242,24 +1242,37 @@ def _price(assessment: Assessment, lang: Lang) -> Section:
     if price.flags:
         blocks.append(Paragraph(tr("flags", lang) + ":"))
         blocks += [Paragraph(_text(flag, lang), tone="warning") for flag in price.flags]
-    shown: list[str] = []
-    for check in price.species_checks:
-        table = check.to_frame().reset_index()
-        if (key := table.to_json()) not in shown:
-            shown.append(key)
-            table["status"] = _labelled(table["status"], lang, "status_")
-            table["verified"] = _yes_no(table["verified"], lang)
-            blocks.append(
-                _table(
-                    table,
-                    lang,
-                    tr("species", lang),
-                    f"species_{len(shown)}",
-                    headers={"name_zh": "name_zh"},
-                    sheet_name=_sheet_title("species", lang, n=len(shown)),
-                )
-            )
+    blocks += _species_tables(assessment, lang)
     return Section("price", tr("s_price", lang), tuple(blocks))
+
+
+def _species_tables(assessment: Assessment, lang: Lang) -> list[TableBlock]:
+    """One table per distinct species list of the restoration plans, each with its own caption.
+
+    The Chinese-name column is left out when it repeats the listed name in every
+    row (plans list species by their Chinese names).
+    """
+    tables: dict[str, pd.DataFrame] = {}
+    for check in assessment.price.species_checks:
+        tables.setdefault(check.to_frame().reset_index().to_json(), check.to_frame().reset_index())
+    blocks: list[TableBlock] = []
+    for n, table in enumerate(tables.values(), start=1):
+        table["status"] = _labelled(table["status"], lang, "status_")
+        table["verified"] = _yes_no(table["verified"], lang)
+        same = "name" in table and table["name"].astype(str).equals(table["name_zh"].astype(str))
+        caption = tr("species", lang) if len(tables) == 1 else tr("species_n", lang, n=n)
+        blocks.append(
+            _table(
+                table,
+                lang,
+                caption,
+                f"species_{n}",
+                columns=[c for c in table.columns if not (same and c == "name_zh")],
+                headers={"name_zh": "name_zh"},
+                sheet_name=_sheet_title("species", lang, n=n),
+            )
+        )
+    return blocks
 
 
 def _funds(assessment: Assessment, lang: Lang) -> Section:
@@ -1276,7 +1289,7 @@ def _funds(assessment: Assessment, lang: Lang) -> Section:
         _table(
             sale,
             lang,
-            tr("matches_table", lang),
+            tr("sale_table", lang),
             "sale",
             print_columns=(
                 "credit_parcel",
@@ -1795,7 +1808,6 @@ def build_document(
     sections: tuple[Section, ...] = (
         _summary(assessment, lang),
         _project(assessment, lang, figure),
-        _data(assessment, lang),
         _condition(assessment, lang),
         _valuation(assessment, lang),
         _quota(assessment, lang),
@@ -1805,6 +1817,7 @@ def build_document(
         _finance(assessment, lang),
         _legal(assessment, lang, legal_card, legal_body),
         _cards_section(assessment, lang),
+        _data(assessment, lang),
         _provenance(assessment, lang),
         _review(assessment, lang),
         _signoff(assessment, lang, legal_body),

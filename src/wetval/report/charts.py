@@ -31,6 +31,8 @@ def figure_block(figure: MplFigure | SubFigure, caption: str, name: str) -> Figu
     root = figure
     while not isinstance(root, RootFigure):
         root = root.figure
+    drawn = [ax.get_title(loc) for ax in root.get_axes() for loc in ("left", "center", "right")]
+    titles = tuple(t for t in (*drawn, root.get_suptitle()) if t.strip())
     try:
         svg = io.StringIO()
         with plt.rc_context({"svg.fonttype": "path", "svg.hashsalt": "wetval"}):
@@ -42,7 +44,13 @@ def figure_block(figure: MplFigure | SubFigure, caption: str, name: str) -> Figu
     finally:
         plt.close(root)
     text = svg.getvalue()
-    return Figure(svg=text[text.index("<svg") :], png=png.getvalue(), caption=caption, name=name)
+    return Figure(
+        svg=text[text.index("<svg") :],
+        png=png.getvalue(),
+        caption=caption,
+        name=name,
+        titles=titles,
+    )
 
 
 def county_overview(assessment: Assessment, lang: Lang) -> Figure | None:

@@ -240,12 +240,16 @@ class Figure:
         Caption below the figure.
     name
         File stem for Markdown exports.
+    titles
+        The titles drawn inside the chart (axes titles, the figure's
+        suptitle), for checking that none repeats the caption.
     """
 
     svg: str
     png: bytes
     caption: str
     name: str
+    titles: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -122,32 +122,86 @@ def _facts(block: Facts, styles: dict[str, Any], width: float) -> list[Any]:
     return [table]
 
 
-def _text_width(text: str) -> float:
-    """Rough printed width of a text [em]: CJK characters are one em, others half."""
-    return sum(1.0 if ord(c) > 0x2E80 else 0.55 for c in text)
+#: Left plus right padding of a reportlab table cell, and a margin for rounding [pt].
+_CELL_PADDING = 12.0 + 1.0
 
 
-def _column_widths(columns: list[str], rows: list[list[str]], width: float) -> list[float]:
-    """Column widths by content: each column's longest cell (header words wrap), scaled to fit.
+def _text_width(text: str, size: float = 7.5) -> float:
+    """Printed width of ``text`` in the bundled font at ``size`` [pt]."""
+    from reportlab.pdfbase.pdfmetrics import stringWidth
 
-    A column gets at least its header's longest word and at most 45 % of the width, so
-    long texts (citations, unverified items) wrap in a wide column and numbers stay on
-    one line.
+    return float(stringWidth(text, _FONT, size))
+
+
+def _header_floor(column: str, size: float) -> float:
+    """Narrowest width of a header [pt]: its longest word; Chinese wraps after 4 characters."""
+    words = [
+        min(_text_width(w, size), 4 * size)
+        if any(ord(c) > 0x2E80 for c in w)
+        else _text_width(w, size)
+        for w in column.split()
+    ]
+    return max(words, default=0.0) + _CELL_PADDING
+
+
+def _column_widths(
+    columns: list[str],
+    rows: list[list[str]],
+    width: float,
+    numeric: list[bool] | None = None,
+    size: float = 7.5,
+) -> list[float]:
+    """Column widths by content [pt], filling ``width``.
+
+    A number column is as wide as its widest cell, so numbers stay on one line; the
+    text columns share the rest in proportion to their longest cell, each at least
+    its header's longest word, so long texts (citations, unverified items) wrap in a
+    wide column. Only when the numbers alone overflow the width is every column
+    scaled down.
     """
     if not columns:
         return []
-    wanted = []
-    for j, column in enumerate(columns):
-        longest = max((_text_width(row[j]) for row in rows), default=0.0)
-        header = max((_text_width(w) for w in column.split()), default=1.0)
-        wanted.append(min(max(longest, header, 2.0), 60.0))
-    total = sum(wanted)
-    widths = [min(w / total, 0.45) for w in wanted]
-    spare = 1.0 - sum(widths)
-    if spare > 0:  # give what the capped columns left to the others, in proportion
-        free = [w for w in widths if w < 0.45]
-        widths = [w + spare * w / sum(free) if w < 0.45 else w for w in widths]
-    return [w * width for w in widths]
+    numeric = numeric or [False] * len(columns)
+    header = [_header_floor(c, size) for c in columns]
+    cells = [
+        max((_text_width(row[j], size) for row in rows), default=0.0) + _CELL_PADDING
+        for j in range(len(columns))
+    ]
+    wanted = [max(h, c) for h, c in zip(header, cells, strict=True)]
+    text = [j for j, n in enumerate(numeric) if not n]
+    fixed = sum(w for w, n in zip(wanted, numeric, strict=True) if n)
+    if fixed + sum(header[j] for j in text) > width:  # too many numbers: scale everything
+        return [w * width / sum(wanted) for w in wanted]
+    widths = [w if n else 0.0 for w, n in zip(wanted, numeric, strict=True)]
+    if not text:  # numbers only: spread the spare width in proportion
+        return [w * width / fixed for w in widths]
+    remaining = width - fixed
+    share = sum(wanted[j] for j in text)
+    if share <= remaining:  # everything fits: the spare width goes to the text columns
+        for j in text:
+            widths[j] = wanted[j] + (remaining - share) * wanted[j] / share
+        return widths
+    # text wraps: the short columns keep their width (as a browser's automatic layout does),
+    # the long ones share the rest in proportion to their length, each at least its header
+    free, rest = list(text), remaining
+    while free and (small := [j for j in free if wanted[j] <= rest / len(free)]):
+        for j in small:
+            widths[j] = wanted[j]
+            rest -= wanted[j]
+        free = [j for j in free if j not in small]
+    while free:
+        share = sum(wanted[j] for j in free)
+        low = [j for j in free if rest * wanted[j] / share < header[j]]
+        if not low:
+            for j in free:
+                widths[j] = rest * wanted[j] / share
+            break
+        for j in low:
+            widths[j] = header[j]
+            rest -= header[j]
+        free = [j for j in free if j not in low]
+    total = sum(widths)
+    return widths if total <= width else [w * width / total for w in widths]
 
 
 def _table(
@@ -158,8 +212,8 @@ def _table(
 ) -> list[Any]:
     from reportlab.lib import colors
     from reportlab.platypus import Paragraph as P
-    from reportlab.platypus import Spacer, TableStyle
     from reportlab.platypus import Table as T
+    from reportlab.platypus import TableStyle
 
     frame = block.printed()
     numeric = [block.display(str(c)).kind != "text" for c in frame.columns]
@@ -174,7 +228,8 @@ def _table(
         [header, *body],
         repeatRows=1,
         hAlign="LEFT",
-        colWidths=_column_widths([str(c) for c in frame.columns], texts, width),
+        colWidths=_column_widths([str(c) for c in frame.columns], texts, width, numeric),
+        spaceAfter=6,
     )
     table.setStyle(
         TableStyle(
@@ -192,10 +247,11 @@ def _table(
         flow.append(
             P(
                 _escape(more_rows.format(n=hidden, sheet=block.title)),
-                styles["caption"],
+                styles["caption"].clone("caption-after", spaceAfter=6),
             )
         )
-    flow.append(Spacer(1, 6))
+    # space after as the flowables' spaceAfter, not a Spacer: a frame drops it at a page's
+    # end, where a Spacer would start a page of its own (blank before a page break)
     return flow
 
 
@@ -361,7 +417,7 @@ def render_pdf(document: ReportDocument) -> bytes:
     """
     from reportlab.lib.pagesizes import A4
     from reportlab.lib.units import mm
-    from reportlab.platypus import PageBreak, SimpleDocTemplate, Spacer
+    from reportlab.platypus import PageBreakIfNotEmpty, SimpleDocTemplate
     from reportlab.platypus import Paragraph as P
 
     _register_font()
@@ -388,11 +444,10 @@ def render_pdf(document: ReportDocument) -> bytes:
     flow += _facts(document.cover, styles, width)
     for number, section in enumerate(document.sections, start=1):
         if section.page_break:
-            flow.append(PageBreak())
+            flow.append(PageBreakIfNotEmpty())  # never a blank page before a section
         flow.append(P(f"{number}. {_escape(section.title)}", styles["h2"]))
         for block in section.blocks:
             flow += _block(block, styles, width, document)
-        flow.append(Spacer(1, 6))
 
     def footer(canvas: Any, doc: Any) -> None:
         canvas.saveState()
