@@ -252,3 +252,13 @@ def test_pdf_column_widths_by_content() -> None:
         assert widths[j] >= max(_text_width(r[j]) for r in rows) + _CELL_PADDING - 1e-9
     assert widths[0] >= _text_width("jiangxi-db36-2134") + _CELL_PADDING - 1e-9  # short text
     assert widths[1] == max(widths)  # the long text gets the rest and wraps
+
+
+def test_the_fund_table_prints_yuan_and_keeps_fen_in_the_workbook(
+    document: ReportDocument,
+) -> None:
+    """One amount per row in print (the issue saw yuan beside a 金额[分] column)."""
+    (funds,) = [t for t in document.tables() if t.sheet == "funds"]
+    printed = list(funds.printed().columns)
+    assert len([c for c in printed if "[" in c]) == 1, printed  # the amount in yuan only
+    assert len(funds.frame.columns) == len(printed) + 1  # the fen: in the XLSX workbook

@@ -1285,7 +1285,14 @@ def _funds(assessment: Assessment, lang: Lang) -> Section:
     sale["location"] = _labelled(sale["location"], lang, "loc_")
     blocks: list[Block] = [
         Paragraph(tr("funds_text", lang)),
-        _table(table, lang, tr("funds_table", lang), "funds"),
+        # yuan in print; the exact fen stay in the XLSX workbook
+        _table(
+            table,
+            lang,
+            tr("funds_table", lang),
+            "funds",
+            print_columns=("recipient", "share", "yuan"),
+        ),
         _table(
             sale,
             lang,
