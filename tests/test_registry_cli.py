@@ -102,8 +102,9 @@ def test_statements_keep_formula_text_as_text(
     assert row["buyer"] == '\'=HYPERLINK("http://x")'
     assert row["occupation project"] == "'-G320" and row["approval reference"] == "'@A-1"
     assert row["units"] == "10.0000"
-    code, _, err = run(capsys, "registry", "statement", registry_url, "funds", "-o", "x.pdf")
-    assert code == 1 and ".xlsx or .csv" in err
+    code, _, err = run(capsys, "registry", "statement", registry_url, "funds", "-o", "x.docx")
+    assert code == 1 and ".xlsx, .csv, .html, .pdf or .md" in err
+    assert not Path("x.docx").exists()
 
 
 def test_upgrade_older_and_refuse_newer(
