@@ -19,6 +19,7 @@ from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
+import pyarrow.compute as pc
 
 from wetval.errors import DataQualityWarning, Problem, ProblemCollector
 from wetval.hashing import frame_hash
@@ -832,6 +833,20 @@ class ParcelTable:
         return Inventory.build(self, indicators)
 
 
+def positions_in(target: pd.Index, source: pd.Index) -> np.ndarray:
+    """The position in ``source`` (unique labels) of each label of ``target``; −1 where absent.
+
+    ``source.get_indexer(target)``; for Arrow text labels through Arrow's
+    ``index_in`` (pandas would first copy both indexes to Python strings).
+    """
+    left = getattr(target.array, "_pa_array", None)
+    right = getattr(source.array, "_pa_array", None)
+    if left is None or right is None or left.type != right.type:
+        return np.asarray(source.get_indexer(target), dtype=np.intp)
+    found = pc.index_in(left, value_set=right)
+    return np.asarray(pc.fill_null(found, -1).to_numpy(), dtype=np.intp)
+
+
 class IndicatorTable:
     """A validated table of monitoring indicators, one row per parcel.
 
@@ -1028,7 +1043,23 @@ class IndicatorTable:
         Parcels without a row get NaN everywhere; rows for unknown parcels are
         dropped (see :meth:`coverage` to report both).
         """
-        frame = self._frame.reindex(parcels.ids)
+        source = self._frame
+        positions = positions_in(parcels.ids, source.index)
+        if len(positions) and bool((positions >= 0).all()):
+            # every parcel has a row: the reindex's rows, taken by position
+            frame = source.take(positions)
+            frame.index = parcels.ids
+        elif len(positions) and all(t == np.dtype(float) for t in source.dtypes):
+            # the reindex of float columns by position: NaN where a parcel has no row
+            absent = positions < 0
+            take = np.where(absent, 0, positions)
+            columns = {
+                c: np.where(absent, np.nan, source[c].to_numpy()[take]) for c in source.columns
+            }
+            frame = pd.DataFrame(columns, index=parcels.ids, columns=source.columns)
+            frame = frame.__finalize__(source)
+        else:
+            frame = source.reindex(parcels.ids)
         return IndicatorTable(frame, self.catalogue, self.source, self.synthetic)
 
     def coverage(self, parcels: ParcelTable) -> IndicatorCoverage:
