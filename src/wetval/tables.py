@@ -847,6 +847,26 @@ def positions_in(target: pd.Index, source: pd.Index) -> np.ndarray:
     return np.asarray(pc.fill_null(found, -1).to_numpy(), dtype=np.intp)
 
 
+def reindexed(values: pd.Series, ids: pd.Index) -> pd.Series:
+    """``values.reindex(ids)``, for float columns on Arrow text ids without pandas' join.
+
+    The same Series (float64, NaN where ``ids`` has a label ``values`` lacks,
+    indexed by ``ids``); through :func:`positions_in` when ``values`` is float64
+    with unique Arrow text labels, else by :meth:`pandas.Series.reindex` (which
+    also raises for duplicate labels).
+    """
+    labels = getattr(values.index.array, "_pa_array", None)
+    if values.dtype != np.dtype(float) or labels is None:
+        return values.reindex(ids)
+    if pc.count_distinct(labels, mode="all").as_py() != len(labels):
+        return values.reindex(ids)
+    positions = positions_in(ids, values.index)
+    absent = positions < 0
+    taken = values.to_numpy()[np.where(absent, 0, positions)] if len(values) else None
+    data = np.full(len(ids), np.nan) if taken is None else np.where(absent, np.nan, taken)
+    return pd.Series(data, index=ids, name=values.name).__finalize__(values)
+
+
 class IndicatorTable:
     """A validated table of monitoring indicators, one row per parcel.
 

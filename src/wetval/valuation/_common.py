@@ -23,6 +23,7 @@ from wetval.messages import Message, Term
 from wetval.plotting import axes
 from wetval.provenance import Provenance
 from wetval.results import Result
+from wetval.tables import reindexed
 from wetval.units import (
     DEFAULT_PRICE_INDEX,
     M2_PER_HA,
@@ -581,7 +582,7 @@ def condition_factors(
             f"the card adjusts by condition {column}, but the condition table has no "
             f"{column!r} column (columns: {list(frame.columns)})"
         )
-    aligned = frame[column].reindex(parcels.ids)
+    aligned = reindexed(frame[column], parcels.ids)
     problems = ProblemCollector(parcels.ids, parcels.ids)
     if basis == "index":
         index = pd.to_numeric(aligned, errors="coerce").to_numpy(dtype=float)
