@@ -96,3 +96,17 @@ def test_text_column_from_categories_equals_pandas_inference() -> None:
     pd.testing.assert_series_equal(fast, slow, check_exact=True)
     assert repr(fast.dtype) == repr(slow.dtype)
     assert fast.array._pa_array.type == slow.array._pa_array.type  # type: ignore[attr-defined]
+
+
+def test_number_hashes_are_pandas_hashes() -> None:
+    from wetval.hashing import _HASH_CHUNK, _mixed_hashes
+
+    rng = np.random.default_rng(18)
+    n = 2 * _HASH_CHUNK + 17  # several chunks and a short last one
+    floats = rng.standard_normal(n)
+    floats[::7], floats[::11], floats[5], floats[6] = np.nan, -0.0, np.inf, -np.inf
+    floats[8] = np.array(0xFFF8000000000123, dtype=np.uint64).view(float)  # a NaN payload
+    flags = rng.random(n) < 0.5
+    for values in (floats, flags, floats[:0], floats[::3]):
+        expected = np.asarray(pd.util.hash_pandas_object(pd.Series(values), index=False))
+        assert np.array_equal(_mixed_hashes(values), expected)

@@ -858,6 +858,8 @@ def reindexed(values: pd.Series, ids: pd.Index) -> pd.Series:
     labels = getattr(values.index.array, "_pa_array", None)
     if values.dtype != np.dtype(float) or labels is None:
         return values.reindex(ids)
+    if values.index.equals(ids):  # the same labels in the same order (as pandas checks first)
+        return values.set_axis(ids)
     if pc.count_distinct(labels, mode="all").as_py() != len(labels):
         return values.reindex(ids)
     positions = positions_in(ids, values.index)
