@@ -50,7 +50,7 @@ def test_reindexed_is_series_reindex() -> None:
     assert fast.attrs == slow.attrs == {"note": "kept"}
     # duplicate labels: pandas' own error, not a silent first match
     doubled = pd.Series([1.0, 2.0], index=_ids(["a", "a"]))
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="duplicate"):
         reindexed(doubled, target)
     # another dtype: pandas' reindex (its own fill and dtype rules)
     flags = pd.Series([True, False], index=_ids(["a", "b"]))

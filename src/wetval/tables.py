@@ -12,10 +12,11 @@ documented in ``docs/data-contract.md``.
 
 from __future__ import annotations
 
+import copy
 import warnings
 from collections.abc import Iterable, Mapping, Sequence
 from functools import cached_property
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
 import numpy as np
 import pandas as pd
@@ -833,6 +834,9 @@ class ParcelTable:
         return Inventory.build(self, indicators)
 
 
+_Table = TypeVar("_Table", pd.DataFrame, pd.Series)
+
+
 def positions_in(target: pd.Index, source: pd.Index) -> np.ndarray:
     """The position in ``source`` (unique labels) of each label of ``target``; −1 where absent.
 
@@ -845,6 +849,13 @@ def positions_in(target: pd.Index, source: pd.Index) -> np.ndarray:
         return np.asarray(source.get_indexer(target), dtype=np.intp)
     found = pc.index_in(left, value_set=right)
     return np.asarray(pc.fill_null(found, -1).to_numpy(), dtype=np.intp)
+
+
+def _with_metadata(result: _Table, source: pd.DataFrame | pd.Series) -> _Table:
+    """``result`` with the ``attrs`` and flags of ``source``, as pandas' reindex keeps them."""
+    result = result.set_flags(allows_duplicate_labels=source.flags.allows_duplicate_labels)
+    result.attrs = copy.deepcopy(source.attrs)
+    return result
 
 
 def reindexed(values: pd.Series, ids: pd.Index) -> pd.Series:
@@ -866,7 +877,7 @@ def reindexed(values: pd.Series, ids: pd.Index) -> pd.Series:
     absent = positions < 0
     taken = values.to_numpy()[np.where(absent, 0, positions)] if len(values) else None
     data = np.full(len(ids), np.nan) if taken is None else np.where(absent, np.nan, taken)
-    return pd.Series(data, index=ids, name=values.name).__finalize__(values)
+    return _with_metadata(pd.Series(data, index=ids, name=values.name), values)
 
 
 class IndicatorTable:
@@ -1079,7 +1090,7 @@ class IndicatorTable:
                 c: np.where(absent, np.nan, source[c].to_numpy()[take]) for c in source.columns
             }
             frame = pd.DataFrame(columns, index=parcels.ids, columns=source.columns)
-            frame = frame.__finalize__(source)
+            frame = _with_metadata(frame, source)
         else:
             frame = source.reindex(parcels.ids)
         return IndicatorTable(frame, self.catalogue, self.source, self.synthetic)

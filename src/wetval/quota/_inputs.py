@@ -179,9 +179,7 @@ def condition_frame(
                         index=parcel_ids)  # fmt: skip
 
 
-def _labels_column(
-    grade: Callable[[], np.ndarray], codes: np.ndarray, labels: np.ndarray
-) -> Any:
+def _labels_column(grade: Callable[[], np.ndarray], codes: np.ndarray, labels: np.ndarray) -> Any:
     """The grade column as pandas would infer it from ``grade()``, built from integer codes.
 
     Every parcel has a known text grade here (the checks above raise otherwise),
