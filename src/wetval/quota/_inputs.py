@@ -275,10 +275,13 @@ def service_values(services: ServicesLike, parcel_ids: pd.Index) -> tuple[pd.Ser
         fix="give the parcel's annual service value in CNY/yr, or leave it empty (no value "
         "approach or service loss for that parcel)",
     )  # fmt: skip
-    if isinstance(services, pd.Series):
+    # through the quota ids' hash table: Index.isin is per element on Arrow strings
+    strangers = (
+        parcel_ids.get_indexer(series.index) < 0 if isinstance(services, pd.Series) else None
+    )
+    if strangers is not None and strangers.any():  # (the ids as objects only for the problems)
         problems.add_rows(
-            # through the quota ids' hash table: Index.isin is per element on Arrow strings
-            parcel_ids.get_indexer(series.index) < 0, column="parcel_id",
+            strangers, column="parcel_id",
             values=series.index.to_numpy(dtype=object),
             reason="not a quota parcel (not among the restoration parcels of the credits)",
             fix="correct the parcel id, or drop the value if the parcel supplies no quota",
