@@ -110,3 +110,17 @@ def test_number_hashes_are_pandas_hashes() -> None:
     for values in (floats, flags, floats[:0], floats[::3]):
         expected = np.asarray(pd.util.hash_pandas_object(pd.Series(values), index=False))
         assert np.array_equal(_mixed_hashes(values), expected)
+
+
+def test_service_values_still_name_a_parcel_that_is_not_a_quota_parcel() -> None:
+    from wetval.errors import ValidationError
+    from wetval.quota._inputs import service_values
+
+    quota = _ids(["a", "b"])
+    services = pd.Series([1.0, 2.0, 3.0], index=_ids(["a", "b", "zz"]))
+    services.attrs["price_year"] = 2024
+    with pytest.raises(ValidationError, match="not a quota parcel") as raised:
+        service_values(services, quota)
+    assert "zz" in str(raised.value)
+    values, year = service_values(services.iloc[:2], quota)  # only quota parcels: no problem
+    assert year == 2024 and values.tolist() == [1.0, 2.0]
