@@ -81,6 +81,10 @@ def parse_flags(
     """
     if values is None:
         return np.full(n, default, dtype=bool)
+    plain = getattr(values, "dtype", None)
+    if plain is not None and plain == np.dtype(bool):
+        # real booleans read as themselves (no cell can be empty or unreadable)
+        return np.array(values, dtype=bool)
     series = pd.Series(np.asarray(values, dtype=object), dtype=object)
     codes, uniques = pd.factorize(series, use_na_sentinel=True)
     words = [_word(u) for u in uniques]

@@ -99,6 +99,9 @@ def _value_hashes(values: pd.Series) -> np.ndarray:
     """
     array = getattr(values.array, "_pa_array", None)
     if array is None:
+        plain = values.dtype
+        if plain == np.dtype(float) or plain == np.dtype(bool):
+            return _mixed_hashes(values.to_numpy())
         return np.asarray(pd.util.hash_pandas_object(values, index=False, categorize=True))
     key = id(array)
     cached = _ARROW_HASHES.get(key)
@@ -113,6 +116,45 @@ def _value_hashes(values: pd.Series) -> np.ndarray:
     forget = weakref.ref(array, _forget)
     _ARROW_HASHES[key] = (forget, hashed)
     return hashed
+
+
+#: Rows hashed at a time by :func:`_mixed_hashes` (its temporaries stay in the CPU cache).
+_HASH_CHUNK = 1 << 15
+_NAN_BITS = np.array(np.nan).view(np.uint64)
+_NEGATIVE_ZERO_BITS = np.array(-0.0).view(np.uint64)
+
+
+def _mixed_hashes(values: np.ndarray) -> np.ndarray:
+    """``pandas.util.hash_array`` of a float64 or bool array, in cache-sized chunks.
+
+    The same uint64 per value as pandas (every NaN hashes as ``numpy.nan`` and
+    −0.0 as 0.0, then the splitmix64 finaliser), computed in place in blocks of
+    :data:`_HASH_CHUNK` rows instead of whole-column temporaries.
+    ``tests/test_stage_identity.py`` compares it with pandas.
+    """
+    n = len(values)
+    out = np.empty(n, dtype=np.uint64)
+    spare = np.empty(min(n, _HASH_CHUNK), dtype=np.uint64)
+    floats = values.dtype == np.dtype(float)
+    for start in range(0, n, _HASH_CHUNK):
+        chunk = values[start : start + _HASH_CHUNK]
+        bits = out[start : start + len(chunk)]
+        shifted = spare[: len(chunk)]
+        if floats:
+            bits[...] = chunk.view(np.uint64)
+            np.copyto(bits, _NAN_BITS, where=np.isnan(chunk))
+            np.copyto(bits, np.uint64(0), where=bits == _NEGATIVE_ZERO_BITS)
+        else:
+            bits[...] = chunk
+        np.right_shift(bits, np.uint64(30), out=shifted)
+        bits ^= shifted
+        bits *= np.uint64(0xBF58476D1CE4E5B9)
+        np.right_shift(bits, np.uint64(27), out=shifted)
+        bits ^= shifted
+        bits *= np.uint64(0x94D049BB133111EB)
+        np.right_shift(bits, np.uint64(31), out=shifted)
+        bits ^= shifted
+    return out
 
 
 def file_hash(path: Path) -> str:

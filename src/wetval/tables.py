@@ -12,13 +12,15 @@ documented in ``docs/data-contract.md``.
 
 from __future__ import annotations
 
+import copy
 import warnings
 from collections.abc import Iterable, Mapping, Sequence
 from functools import cached_property
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
 import numpy as np
 import pandas as pd
+import pyarrow.compute as pc
 
 from wetval.errors import DataQualityWarning, Problem, ProblemCollector
 from wetval.hashing import frame_hash
@@ -832,6 +834,52 @@ class ParcelTable:
         return Inventory.build(self, indicators)
 
 
+_Table = TypeVar("_Table", pd.DataFrame, pd.Series)
+
+
+def positions_in(target: pd.Index, source: pd.Index) -> np.ndarray:
+    """The position in ``source`` (unique labels) of each label of ``target``; −1 where absent.
+
+    ``source.get_indexer(target)``; for Arrow text labels through Arrow's
+    ``index_in`` (pandas would first copy both indexes to Python strings).
+    """
+    left = getattr(target.array, "_pa_array", None)
+    right = getattr(source.array, "_pa_array", None)
+    if left is None or right is None or left.type != right.type:
+        return np.asarray(source.get_indexer(target), dtype=np.intp)
+    found = pc.index_in(left, value_set=right)
+    return np.asarray(pc.fill_null(found, -1).to_numpy(), dtype=np.intp)
+
+
+def _with_metadata(result: _Table, source: pd.DataFrame | pd.Series) -> _Table:
+    """``result`` with the ``attrs`` and flags of ``source``, as pandas' reindex keeps them."""
+    result = result.set_flags(allows_duplicate_labels=source.flags.allows_duplicate_labels)
+    result.attrs = copy.deepcopy(source.attrs)
+    return result
+
+
+def reindexed(values: pd.Series, ids: pd.Index) -> pd.Series:
+    """``values.reindex(ids)``, for float columns on Arrow text ids without pandas' join.
+
+    The same Series (float64, NaN where ``ids`` has a label ``values`` lacks,
+    indexed by ``ids``); through :func:`positions_in` when ``values`` is float64
+    with unique Arrow text labels, else by :meth:`pandas.Series.reindex` (which
+    also raises for duplicate labels).
+    """
+    labels = getattr(values.index.array, "_pa_array", None)
+    if values.dtype != np.dtype(float) or labels is None:
+        return values.reindex(ids)
+    if values.index.equals(ids):  # the same labels in the same order (as pandas checks first)
+        return values.set_axis(ids)
+    if pc.count_distinct(labels, mode="all").as_py() != len(labels):
+        return values.reindex(ids)
+    positions = positions_in(ids, values.index)
+    absent = positions < 0
+    taken = values.to_numpy()[np.where(absent, 0, positions)] if len(values) else None
+    data = np.full(len(ids), np.nan) if taken is None else np.where(absent, np.nan, taken)
+    return _with_metadata(pd.Series(data, index=ids, name=values.name), values)
+
+
 class IndicatorTable:
     """A validated table of monitoring indicators, one row per parcel.
 
@@ -1028,7 +1076,23 @@ class IndicatorTable:
         Parcels without a row get NaN everywhere; rows for unknown parcels are
         dropped (see :meth:`coverage` to report both).
         """
-        frame = self._frame.reindex(parcels.ids)
+        source = self._frame
+        positions = positions_in(parcels.ids, source.index)
+        if len(positions) and bool((positions >= 0).all()):
+            # every parcel has a row: the reindex's rows, taken by position
+            frame = source.take(positions)
+            frame.index = parcels.ids
+        elif len(positions) and all(t == np.dtype(float) for t in source.dtypes):
+            # the reindex of float columns by position: NaN where a parcel has no row
+            absent = positions < 0
+            take = np.where(absent, 0, positions)
+            columns = {
+                c: np.where(absent, np.nan, source[c].to_numpy()[take]) for c in source.columns
+            }
+            frame = pd.DataFrame(columns, index=parcels.ids, columns=source.columns)
+            frame = _with_metadata(frame, source)
+        else:
+            frame = source.reindex(parcels.ids)
         return IndicatorTable(frame, self.catalogue, self.source, self.synthetic)
 
     def coverage(self, parcels: ParcelTable) -> IndicatorCoverage:

@@ -41,7 +41,7 @@ from wetval.indicators import Direction
 from wetval.kinds import ConditionInputs
 from wetval.plugins import Method, run
 from wetval.provenance import Provenance
-from wetval.tables import IndicatorTable, ParcelTable
+from wetval.tables import IndicatorTable, ParcelTable, positions_in
 
 __all__ = ["CONDITION_INDEX", "condition_index", "score"]
 
@@ -249,7 +249,8 @@ def _run(
     if absent:
         notes.append(f"indicators absent from the table (every parcel lacks them): {absent}")
     if parcels is not None:
-        unknown = indicators.ids.difference(parcels.ids, sort=False)
+        # the indicator rows of no parcel (ids unique on both sides), in table order
+        unknown = indicators.ids[positions_in(indicators.ids, parcels.ids) < 0]
         if len(unknown):
             shown = ", ".join(map(str, unknown[:10])) + (", …" if len(unknown) > 10 else "")
             notes.append(

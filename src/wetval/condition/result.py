@@ -81,6 +81,18 @@ class ConditionResult(Result):
         """One row per parcel: the parcel columns, then ``<item>_score`` and ``<item>_points``."""
         scores = self.normalised.add_suffix("_score")
         points = self.contributions.add_suffix("_points")
+        parts = (self.parcels, scores, points)
+        names = [c for part in parts for c in part.columns]
+        index = self.parcels.index
+        if (
+            index.is_unique
+            and len(set(names)) == len(names)
+            and all(part.index.equals(index) for part in parts[1:])
+        ):
+            # the same rows in the same order (as scored): the joins would only align them,
+            # through an object copy of the text ids; the columns as they are instead
+            columns = {c: part[c].array for part in parts for c in part.columns}
+            return pd.DataFrame(columns, index=index)
         return self.parcels.join(scores).join(points)
 
     def _by_grade(self) -> pd.DataFrame:

@@ -47,6 +47,8 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from wetval._flags import parse_flags
 from wetval._text import text_table
@@ -485,7 +487,7 @@ class _Prepared:
     comparables: Card
     fund: Card
     weights: pd.Series
-    project_ids: np.ndarray
+    project_ids: Any
     services: pd.Series | None
     services_year: int | None
     when: dt.date | None
@@ -567,7 +569,9 @@ def _prepare(
         fund = resolve_card(body.options.fund_card, "fund-split")
 
     table = credits.table
-    parcels = table[table["units"].to_numpy(dtype=float) > 0]
+    priced = table["units"].to_numpy(dtype=float) > 0
+    # all parcels priced (the usual case): no copy of the whole table
+    parcels = table if priced.all() else table[priced]
     ids = parcels.index
     area_mu = parcels["area_mu"].to_numpy(dtype=float)
     other_years = [
@@ -599,7 +603,7 @@ def _prepare(
                     f" / {year})"
                 )
             factor = float(services_price_factor)
-        esv = series.reindex(ids).to_numpy(dtype=float)
+        esv = (series if series.index is ids else series.reindex(ids)).to_numpy(dtype=float)
 
     checker = ProblemCollector(row_labels=ids, parcel_ids=ids)
     first = parse_flags(
@@ -640,11 +644,29 @@ def _prepare(
         comparables=comparables_card,
         fund=fund,
         weights=weights,
-        project_ids=parcels["project_id"].to_numpy(),
+        project_ids=_text_column(parcels["project_id"]),
         services=series,
         services_year=year,
         when=when,
     )
+
+
+def _text_column(column: pd.Series) -> Any:
+    """A text column's values as pandas builds them from its Python strings, without them.
+
+    A categorical column with Arrow text categories is expanded by taking the
+    categories by code in Arrow (missing codes give missing values); the result
+    is the same string column as ``pandas.Series(column.to_numpy())`` would be,
+    without a million-row object array. Other columns go through ``to_numpy``.
+    """
+    if isinstance(column.dtype, pd.CategoricalDtype):
+        categories = column.cat.categories
+        arrow = getattr(categories.array, "_pa_array", None)
+        if arrow is not None:
+            codes = column.cat.codes.to_numpy()
+            taken = pc.take(arrow, pa.array(codes, mask=codes < 0))
+            return pd.array(taken, dtype=categories.dtype)
+    return column.to_numpy()
 
 
 def _anchor_flags(

@@ -20,7 +20,7 @@ Services
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any, Protocol, runtime_checkable
 
 import numpy as np
@@ -137,52 +137,60 @@ def condition_frame(
     grade_column: pd.Series = frame[_grade_column(frame, grades)]
     grade_codes, grade_labels = pd.factorize(grade_column, use_na_sentinel=True)
     labels = np.asarray(pd.Index(grade_labels).astype(object), dtype=object)
-    if len(frame):
-        grade = labels[grade_codes][take] if len(labels) else np.empty(len(take), dtype=object)
-        missing = grade_codes[take] < 0
-        if missing.any():  # keep the input's own missing marker (None or NaN)
-            grade[missing] = grade_column.astype("object").to_numpy()[take[missing]]
-    else:
-        grade = np.full(len(parcel_ids), None, dtype=object)
-    grade[absent] = None
+
+    def grade_objects() -> np.ndarray:
+        """The grade of each parcel as Python objects (only built when needed)."""
+        if len(frame):
+            grade = labels[grade_codes][take] if len(labels) else np.empty(len(take), dtype=object)
+            missing = grade_codes[take] < 0
+            if missing.any():  # keep the input's own missing marker (None or NaN)
+                grade[missing] = grade_column.astype("object").to_numpy()[take[missing]]
+        else:
+            grade = np.full(len(parcel_ids), None, dtype=object)
+        grade[absent] = None
+        return grade
+
     index = pd.to_numeric(frame["index"], errors="coerce").to_numpy(dtype=float)
     index = index[take] if len(frame) else np.full(len(parcel_ids), np.nan)
     index[absent] = np.nan
     checker = ProblemCollector(row_labels=parcel_ids, parcel_ids=parcel_ids)
-    checker.add_rows(
-        absent, column="parcel_id", values=parcel_ids.to_numpy(dtype=object),
-        reason="no condition grade for this parcel",
-        fix="score the parcel's condition first (wetval condition methods) or drop it",
-    )  # fmt: skip
+    if absent.any():
+        checker.add_rows(
+            absent, column="parcel_id", values=parcel_ids.to_numpy(dtype=object),
+            reason="no condition grade for this parcel",
+            fix="score the parcel's condition first (wetval condition methods) or drop it",
+        )  # fmt: skip
     codes = np.where(absent, -1, grade_codes[take] if len(frame) else -1)
     known = np.array([u in grades for u in labels] + [False], dtype=bool)[codes]
     unknown = ~absent & ~known
-    checker.add_rows(
-        unknown, column="grade", values=grade,
-        reason=f"grade not in the card's grades {grades}",
-        fix="use the card's grade labels or a card for this grading scheme",
-    )  # fmt: skip
+    if unknown.any():
+        checker.add_rows(
+            unknown, column="grade", values=grade_objects(),
+            reason=f"grade not in the card's grades {grades}",
+            fix="use the card's grade labels or a card for this grading scheme",
+        )  # fmt: skip
     bad_index = ~absent & ~((index >= 0.0) & (index <= 1.0))
     checker.add_rows(
         bad_index, column="index", values=index,
         reason="condition index missing or outside 0–1", fix="give the condition index in 0–1",
     )  # fmt: skip
     checker.raise_if_any(f"condition input for {what}")
-    return pd.DataFrame({"grade": _labels_column(grade, codes, labels), "index": index},
+    return pd.DataFrame({"grade": _labels_column(grade_objects, codes, labels), "index": index},
                         index=parcel_ids)  # fmt: skip
 
 
-def _labels_column(grade: np.ndarray, codes: np.ndarray, labels: np.ndarray) -> Any:
-    """The grade column as pandas would infer it from ``grade``, built from integer codes.
+def _labels_column(grade: Callable[[], np.ndarray], codes: np.ndarray, labels: np.ndarray) -> Any:
+    """The grade column as pandas would infer it from ``grade()``, built from integer codes.
 
     Every parcel has a known text grade here (the checks above raise otherwise),
     so pandas infers its string dtype; Arrow builds that column from the codes
-    and the few distinct labels instead of converting a million Python strings.
+    and the few distinct labels instead of converting a million Python strings (``grade()``,
+    the labels as Python objects, is only built when that does not apply).
     """
     inferred = pd.Series(["x"]).dtype
     texts = all(isinstance(u, str) for u in labels)
     if (codes < 0).any() or not texts or not isinstance(inferred, pd.StringDtype):
-        return grade
+        return grade()
     text = pa.array(labels.tolist(), type=pa.large_string()).take(pa.array(codes))
     return pd.array(text, dtype=inferred)
 
@@ -267,10 +275,13 @@ def service_values(services: ServicesLike, parcel_ids: pd.Index) -> tuple[pd.Ser
         fix="give the parcel's annual service value in CNY/yr, or leave it empty (no value "
         "approach or service loss for that parcel)",
     )  # fmt: skip
-    if isinstance(services, pd.Series):
+    # through the quota ids' hash table: Index.isin is per element on Arrow strings
+    strangers = (
+        parcel_ids.get_indexer(series.index) < 0 if isinstance(services, pd.Series) else None
+    )
+    if strangers is not None and strangers.any():  # (the ids as objects only for the problems)
         problems.add_rows(
-            # through the quota ids' hash table: Index.isin is per element on Arrow strings
-            parcel_ids.get_indexer(series.index) < 0, column="parcel_id",
+            strangers, column="parcel_id",
             values=series.index.to_numpy(dtype=object),
             reason="not a quota parcel (not among the restoration parcels of the credits)",
             fix="correct the parcel id, or drop the value if the parcel supplies no quota",

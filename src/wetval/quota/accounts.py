@@ -240,7 +240,8 @@ def _selection(parcels: ParcelTable, role: str, what: str) -> pd.DataFrame:
     frame = parcels.to_frame()
     if "role" not in frame.columns:
         raise _missing_role(role, what)
-    return frame[(frame["role"] == role).to_numpy()]
+    chosen = (frame["role"] == role).to_numpy()
+    return frame if chosen.all() else frame[chosen]  # (to_frame gave a copy already)
 
 
 def _missing_role(role: str, what: str) -> ValidationError:

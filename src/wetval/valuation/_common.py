@@ -18,11 +18,13 @@ import pandas as pd
 
 from wetval._text import text_table
 from wetval.cards import Card, load_card
+from wetval.condition.result import ConditionResult
 from wetval.errors import CardError, Problem, ProblemCollector
 from wetval.messages import Message, Term
 from wetval.plotting import axes
 from wetval.provenance import Provenance
 from wetval.results import Result
+from wetval.tables import reindexed
 from wetval.units import (
     DEFAULT_PRICE_INDEX,
     M2_PER_HA,
@@ -513,9 +515,12 @@ def ecosystem_rows(ecosystems: pd.Categorical, table: pd.DataFrame) -> np.ndarra
 
 
 # ----------------------------------------------------------------- condition
-def _condition_frame(condition: ConditionLike) -> pd.DataFrame:
+def _condition_frame(condition: ConditionLike, column: str) -> pd.DataFrame:
     if isinstance(condition, pd.DataFrame):
         return condition
+    if isinstance(condition, ConditionResult) and column in condition.parcels.columns:
+        # to_frame() starts with these columns, row for row (it appends the scores and points)
+        return condition.parcels
     to_frame = getattr(condition, "to_frame", None)
     if callable(to_frame):
         frame = to_frame()
@@ -574,14 +579,14 @@ def condition_factors(
         raise CardError(card.id, [("options.condition.services", f"unknown services {unknown}")])
     if condition is None:
         return ones, [], ["no condition result: services not condition-adjusted"]
-    frame = _condition_frame(condition)
     column = "index" if basis == "index" else "grade"
+    frame = _condition_frame(condition, column)
     if column not in frame.columns:
         raise TypeError(
             f"the card adjusts by condition {column}, but the condition table has no "
             f"{column!r} column (columns: {list(frame.columns)})"
         )
-    aligned = frame[column].reindex(parcels.ids)
+    aligned = reindexed(frame[column], parcels.ids)
     problems = ProblemCollector(parcels.ids, parcels.ids)
     if basis == "index":
         index = pd.to_numeric(aligned, errors="coerce").to_numpy(dtype=float)
