@@ -336,3 +336,27 @@ def test_pieces_keep_the_unsplit_score_of_a_whole_table_method() -> None:
     np.testing.assert_allclose(mapped["area_m2"].to_numpy(), cut.area("m2"))
     as_rows = score(split_indicators(indicators, cut), card, cut).to_frame()["index"]
     assert np.nanmax(np.abs(as_rows.reindex(cut.ids).to_numpy(dtype=float) - expected)) > 1e-6
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_the_spatial_report_keeps_one_caption_per_block(spatial: Assessment, lang: str) -> None:
+    """The layout rules of tests/test_report_layout.py on a report with maps and overlay tables."""
+    import re
+
+    from wetval.report.document import TableBlock
+
+    def bare(text: str) -> str:
+        return re.sub(r"^(表|图|Table:|Figure:)\s*", "", text).strip().casefold()
+
+    document = build_document(spatial, lang)
+    blocks = [b for s in document.sections for b in s.blocks if isinstance(b, TableBlock | Figure)]
+    captions = [b.caption for b in blocks]
+    assert len(set(captions)) == len(captions), sorted(c for c in captions if captions.count(c) > 1)
+    maps = [b for b in blocks if isinstance(b, Figure) and b.name in ("county_map", "project_map")]
+    assert [m.name for m in maps] == ["county_map", "project_map"]
+    for figure in maps:
+        assert figure.caption.startswith("图 " if lang == "zh" else "Figure: ")
+        assert figure.titles, figure.name  # a map carries its own title …
+        for title in figure.titles:  # … which does not repeat the caption
+            assert bare(title) not in bare(figure.caption), (title, figure.caption)
+            assert bare(figure.caption) not in bare(title), (title, figure.caption)
