@@ -299,3 +299,33 @@ def test_a_registry_in_a_missing_folder_is_named(
     missing = tmp_path / "nope" / "r.db"
     for action in (["show"], ["verify"], ["balance"]):
         _clean(capsys, tmp_path, ["registry", *action, str(missing)], "r.db", "registry init")
+
+
+@pytest.mark.parametrize(
+    "units",
+    [["P1=1", "P1=2"], ["P1=1", "P1=1"], ["P1=1", "P2=1", "P1=3"]],
+)
+def test_a_project_given_twice_in_one_trade_is_named(
+    units: list[str], registry: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``--units P1=1 --units P1=2`` kept the last value silently (seen by hardreg5)."""
+    argv = [
+        "registry",
+        "trade",
+        str(registry),
+        "--contract",
+        "C",
+        "--buyer",
+        "B",
+        "--occupation",
+        "O",
+        "--approval",
+        "A",
+        "--price",
+        "5",
+        "--date",
+        "2024-04-01",
+    ]
+    for item in units:
+        argv += ["--units", item]  # fmt: skip
+    _clean(capsys, tmp_path, argv, "'P1'", "given", "once")

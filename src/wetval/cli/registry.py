@@ -361,13 +361,20 @@ def _cmd_trade(args: argparse.Namespace) -> None:
                if args.review else []),
             what="trade options",
         )  # fmt: skip
-    parts = dict(item.split("=", 1) for item in args.units if "=" in item)
-    if len(parts) != len(args.units):
-        raise ValidationError(
-            [Problem(value=u, reason="not PROJECT=UNITS", fix="e.g. --units JX-R-01=40")
-             for u in args.units if "=" not in u],
-            what="trade units",
-        )  # fmt: skip
+    pairs = [item.split("=", 1) for item in args.units if "=" in item]
+    projects = [project for project, _ in pairs]
+    problems = [
+        Problem(value=u, reason="not PROJECT=UNITS", fix="e.g. --units JX-R-01=40")
+        for u in args.units if "=" not in u
+    ] + [
+        Problem(value=project, column="--units",
+                reason=f"the project is given {projects.count(project)} times",
+                fix="give each project once, with the units it sells in this trade")
+        for project in sorted(set(projects)) if projects.count(project) > 1
+    ]  # fmt: skip
+    if problems:
+        raise ValidationError(problems, what="trade units")
+    parts = dict(pairs)
     with _open(args) as registry:
         trade = registry.trade(
             contract=args.contract, buyer=args.buyer, occupation_project=args.occupation,
