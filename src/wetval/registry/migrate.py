@@ -85,8 +85,9 @@ def check_revision(connection: Connection, source: str) -> None:
         return
     if found is None:
         raise SchemaError(
-            f"{source} is not a wetval registry (no schema revision); "
-            "fix: create one with Registry.create(url) or 'wetval registry init'"
+            f"{source} is not a wetval registry (no schema revision); fix: name the file or "
+            "database made by 'wetval registry init' (Registry.create), or create a registry "
+            "at a new path: init refuses a database that already holds other tables"
         )
     if found in _revisions():
         raise SchemaError(
