@@ -104,6 +104,30 @@ class TableStatistics:
             builder.add(builder.partial(indicators, parcels))
         return builder.result()
 
+    def to_dict(self) -> dict[str, Any]:
+        """Plain values (for hashing and records); floats as their exact hex text."""
+
+        def exact(values: Any) -> list[str] | None:
+            if values is None:
+                return None
+            return [float(v).hex() for v in np.asarray(values, dtype=float)]
+
+        return {
+            "card_id": self.card_id,
+            "items": list(self.items),
+            "parcels": self.parcels,
+            "objective": exact(self.objective),
+            "topsis_norm": exact(self.topsis_norm),
+            "topsis_high": exact(self.topsis_high),
+            "topsis_low": exact(self.topsis_low),
+            "medians": None
+            if self.medians is None
+            else {
+                name: dict(zip(map(str, series.index), exact(series) or [], strict=True))
+                for name, series in self.medians.items()
+            },
+        }
+
     def check(self, scheme: ConditionScheme) -> None:
         """Refuse statistics of another card or other items."""
         items = tuple(i.id for i in scheme.items)
