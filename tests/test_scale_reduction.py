@@ -158,7 +158,9 @@ def small() -> tuple[pd.DataFrame, pd.DataFrame]:
     return parcels, indicators
 
 
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(
     seed=st.integers(0, 2**32 - 1),
     k=st.integers(1, 7),
@@ -166,7 +168,9 @@ def small() -> tuple[pd.DataFrame, pd.DataFrame]:
         [{}, {"weights": "critic"}, {"missing": "impute_median"}, {"aggregation": "weighted-sum"}]
     ),
 )
-def test_reduced_statistics_equal_the_one_table_statistics(small, seed: int, k: int, options) -> None:  # type: ignore[no-untyped-def]
+def test_reduced_statistics_equal_the_one_table_statistics(  # type: ignore[no-untyped-def]
+    small, seed: int, k: int, options
+) -> None:
     parcels, indicators = small
     card = _variant(**options)
     owner = np.random.default_rng(seed).integers(0, k, len(parcels))

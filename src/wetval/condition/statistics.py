@@ -319,7 +319,7 @@ class StatisticsBuilder:
     def partial(
         self, indicators: IndicatorTable, parcels: ParcelTable | None = None
     ) -> StatisticsPartial:
-        """This partition's partial of the current pass."""
+        """The partial of the current pass over this partition."""
         stage = self.needs()
         if stage is None:
             raise ValueError("every pass is done; call result()")
@@ -339,13 +339,13 @@ class StatisticsBuilder:
             land = parcels.to_frame()["land_class"].astype(object).to_numpy()
             counts = {}
             for name in self.scheme.indicator_ids:
-                values = (
+                column = (
                     table.values(name)
                     if name in set(table.indicator_ids)
                     else np.full(len(land), np.nan)
                 )
-                keep = ~np.isnan(values) & pd.notna(land)
-                frame = pd.DataFrame({"land_class": land[keep], "value": values[keep]})
+                keep = ~np.isnan(column) & pd.notna(land)
+                frame = pd.DataFrame({"land_class": land[keep], "value": column[keep]})
                 counts[name] = frame.groupby(["land_class", "value"]).size()
             return StatisticsPartial("medians", {"counts": counts})
         zt = self._scores(indicators, parcels)

@@ -209,15 +209,14 @@ def _statistics_partial(name: str, directory: Path, builder: Any) -> Any:
         raise PartitionError(name, str(error)) from error
 
 
-def _table_statistics(
-    directory: Path, names: Sequence[str], card: Card, client: Any
-) -> Any:
+def _table_statistics(directory: Path, names: Sequence[str], card: Card, client: Any) -> Any:
     """The condition card's whole-table statistics, reduced pass by pass over the partitions.
 
     Each pass maps every partition to a partial (the same Dask scheduling as the
     stages) and combines the partials; ``None`` if the card needs none.
     """
-    import dask
+    from dask.base import compute
+    from dask.delayed import delayed
 
     from wetval.condition.statistics import StatisticsBuilder
 
@@ -225,13 +224,11 @@ def _table_statistics(
     if not builder.needed:
         return None
     while builder.needs():
-        partials = [
-            dask.delayed(_statistics_partial)(name, directory, builder) for name in names
-        ]
+        partials = [delayed(_statistics_partial)(name, directory, builder) for name in names]
         if client is not None:
             computed = client.gather(client.compute(partials))
         else:
-            computed = dask.compute(*partials, scheduler="threads")
+            computed = compute(*partials, scheduler="threads")  # type: ignore[no-untyped-call]
         builder.add(*computed)
     return builder.result()
 
@@ -326,9 +323,7 @@ def write_partitions(
     return written
 
 
-def _fingerprint(
-    directory: Path, name: str, cards: dict[str, Card], statistics: Any = None
-) -> str:
+def _fingerprint(directory: Path, name: str, cards: dict[str, Card], statistics: Any = None) -> str:
     """Hash of a partition's input files, the cards and the whole-table statistics."""
     payload: dict[str, Any] = {
         "parcels": file_hash(directory / "parcels" / f"{name}.parquet"),
