@@ -205,3 +205,25 @@ def test_land_class_medians_are_those_the_engine_imputes(small) -> None:  # type
     reduced = _reduced(card, parts)
     got = pd.concat([score(i, card, parcels=p, statistics=reduced).to_frame() for p, i in parts])
     _assert_same_scores(whole, got)
+
+
+def test_the_reduction_pass_runs_on_a_local_cluster(raw, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    pytest.importorskip("dask")
+    distributed = pytest.importorskip("distributed")
+    from wetval import scale
+
+    parcels, indicators = raw
+    small = parcels.iloc[:6_000]
+    kept = indicators[indicators["parcel_id"].isin(small["BSM"])]
+    scale.write_partitions(small, kept, tmp_path / "data", rows=1_500)
+    cards = scale.ScaleCards(condition="psr-entropy-topsis", screening=None, quota=None)
+    with (
+        distributed.LocalCluster(
+            n_workers=2, threads_per_worker=1, processes=False, dashboard_address=":0"
+        ) as local,
+        distributed.Client(local) as client,
+    ):
+        scale.run(tmp_path / "data", tmp_path / "out", cards=cards, client=client)
+    table, measured = _tables(small, kept)
+    whole = score(measured, "psr-entropy-topsis", parcels=table).to_frame()
+    _assert_same_scores(whole, scale.read_results(tmp_path / "out", "condition"))
