@@ -227,3 +227,17 @@ def test_the_reduction_pass_runs_on_a_local_cluster(raw, tmp_path: Path) -> None
     table, measured = _tables(small, kept)
     whole = score(measured, "psr-entropy-topsis", parcels=table).to_frame()
     _assert_same_scores(whole, scale.read_results(tmp_path / "out", "condition"))
+
+
+@pytest.mark.slow
+def test_a_million_parcels_with_entropy_topsis_equal_the_in_memory_run(tmp_path: Path) -> None:
+    pytest.importorskip("dask")
+    from wetval import scale
+
+    parcels, indicators, _ = generate_frames(1_000_000, np.random.default_rng(22))
+    scale.write_partitions(parcels, indicators, tmp_path / "data", rows=250_000)
+    cards = scale.ScaleCards(condition="psr-entropy-topsis", screening=None, quota=None)
+    scale.run(tmp_path / "data", tmp_path / "out", cards=cards)
+    table, measured = _tables(parcels, indicators)
+    whole = score(measured, "psr-entropy-topsis", parcels=table).to_frame()
+    _assert_same_scores(whole, scale.read_results(tmp_path / "out", "condition"))
