@@ -354,6 +354,7 @@ class StatisticsBuilder:
             present = ~np.isnan(zt)
             with np.errstate(invalid="ignore"):
                 values: dict[str, Any] = {
+                    "rows": zt.shape[1],
                     "count": present.sum(axis=1),
                     "max": np.where(
                         present.any(axis=1), np.nanmax(zt, axis=1, initial=-np.inf), np.nan
@@ -426,7 +427,7 @@ class StatisticsBuilder:
             return TableStatistics(self.card.id, self.items, 0, medians=medians)
         moments = self._done["moments"].values
         width = len(self.items)
-        parcels = int(moments["count"].max()) if width else 0
+        parcels = int(moments["rows"])
         norm = np.sqrt(_fsum(moments["sums_square"], width))
         objective = None
         if self.objective == "entropy":
