@@ -14,7 +14,6 @@ distributed = pytest.importorskip("distributed")
 from wetval import scale  # noqa: E402
 from wetval.condition import score  # noqa: E402
 from wetval.datasets._synthetic import generate_frames  # noqa: E402
-from wetval.errors import WetvalError  # noqa: E402
 from wetval.quota import account_credits  # noqa: E402
 from wetval.screening import screen  # noqa: E402
 from wetval.tables import IndicatorTable, ParcelTable  # noqa: E402
@@ -132,16 +131,6 @@ def test_bad_data_names_the_partition_and_the_row(raw, tmp_path: Path) -> None: 
         scale.run(tmp_path / "data", tmp_path / "out")
     assert caught.value.partition == names[1]
     assert names[1] in str(caught.value) and bad_id in str(caught.value)
-
-
-def test_cards_with_whole_table_statistics_are_refused(raw, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
-    parcels, indicators = raw
-    scale.write_partitions(parcels, indicators, tmp_path / "data", rows=N)
-    with pytest.raises(WetvalError, match="whole table"):
-        scale.run(
-            tmp_path / "data", tmp_path / "out",
-            cards=scale.ScaleCards(condition="psr-entropy-topsis"),
-        )  # fmt: skip
 
 
 def test_partitions_by_column_keep_each_parcels_indicators(raw, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]

@@ -31,7 +31,7 @@ import importlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cached_property
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -64,10 +64,15 @@ class ConditionInputs:
         Validated monitoring indicators.
     parcels
         If given, every parcel of this table is scored, in its order.
+    statistics
+        If given, a :class:`wetval.condition.statistics.TableStatistics` of the
+        whole table, used instead of estimating weights, TOPSIS points and
+        land-class medians from these indicators (partitioned scoring).
     """
 
     indicators: IndicatorTable
     parcels: ParcelTable | None = None
+    statistics: Any = None
 
 
 @dataclass(frozen=True)

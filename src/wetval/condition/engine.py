@@ -29,6 +29,7 @@ from wetval.condition import aggregate
 from wetval.condition.body import ConditionBody
 from wetval.condition.result import ConditionResult
 from wetval.condition.scheme import ConditionScheme, ahp_matrix
+from wetval.condition.statistics import TableStatistics
 from wetval.condition.weights import (
     PairwiseComparison,
     ahp,
@@ -51,7 +52,11 @@ CONDITION_METHOD = "condition-index"
 
 
 def score(
-    indicators: IndicatorTable, card: Card | str, parcels: ParcelTable | None = None
+    indicators: IndicatorTable,
+    card: Card | str,
+    parcels: ParcelTable | None = None,
+    *,
+    statistics: TableStatistics | None = None,
 ) -> ConditionResult:
     """Score the condition of every parcel with the method the card names.
 
@@ -66,6 +71,12 @@ def score(
         indicators are reported as unscored; indicator rows of unknown
         parcels are left out) and the result carries land class, township
         and area; required by the ``impute_median`` policy.
+    statistics
+        Whole-table statistics (:class:`~wetval.condition.statistics.TableStatistics`
+        of this card): the entropy/CRITIC weights, TOPSIS points and land-class
+        medians are taken from them instead of being estimated from
+        ``indicators`` — to score one partition of a larger table as the whole
+        table would be scored. Without them (default) they are estimated here.
 
     Returns
     -------
@@ -86,12 +97,19 @@ def score(
         raise CardError(
             card.id, [("kind", f"card {card.id!r} is not a condition card with a method")]
         )
-    result: ConditionResult = run("condition", card, ConditionInputs(indicators, parcels))
+    inputs = ConditionInputs(indicators, parcels, statistics)
+    result: ConditionResult = run("condition", card, inputs)
     return result
 
 
-def _scheme_weights(scheme: ConditionScheme, z: np.ndarray) -> tuple[np.ndarray, pd.DataFrame]:
-    """Item weights (sum 1) and details of how they were derived."""
+def _scheme_weights(
+    scheme: ConditionScheme, z: np.ndarray, estimated: pd.Series | None = None
+) -> tuple[np.ndarray, pd.DataFrame]:
+    """Item weights (sum 1) and details of how they were derived.
+
+    ``estimated``: entropy or CRITIC weights of the whole table, used instead of
+    estimating them from ``z``.
+    """
     items = scheme.items
     ids = [i.id for i in items]
     options = ConditionBody.of(scheme.card).options
@@ -136,6 +154,8 @@ def _scheme_weights(scheme: ConditionScheme, z: np.ndarray) -> tuple[np.ndarray,
         return weights, results
 
     def objective(kind: str) -> pd.Series:
+        if estimated is not None:
+            return estimated
         frame = pd.DataFrame(z, columns=ids)
         directions = dict.fromkeys(ids, Direction.HIGHER_BETTER)
         if kind == "entropy":
@@ -233,8 +253,11 @@ def _run(
     parcels: ParcelTable | None,
     aggregation: str,
     aggregator: Aggregator,
+    statistics: TableStatistics | None = None,
 ) -> ConditionResult:
     scheme = ConditionScheme.from_card(card, indicators.catalogue)
+    if statistics is not None:
+        statistics.check(scheme)
     if aggregation == "hierarchical-points" and scheme.scale != "points":
         raise CardError(
             card.id,
@@ -288,7 +311,10 @@ def _run(
                 what="condition scoring call",
             )
         land_class = pd.Categorical(parcels.to_frame()["land_class"])
-        raw, imputed_by_indicator = _impute_by_land_class(raw, land_class)
+        if statistics is not None and statistics.medians is not None:
+            raw, imputed_by_indicator = statistics.impute(raw, land_class)
+        else:
+            raw, imputed_by_indicator = _impute_by_land_class(raw, land_class)
 
     items = scheme.items
     item_ids = [i.id for i in items]
@@ -305,7 +331,8 @@ def _run(
                 imputed_t[k] |= imputed_by_indicator[indicator_id]
     imputed_t &= ~missing_t
 
-    weights, weight_details = _scheme_weights(scheme, zt.T)
+    estimated = statistics.objective if statistics is not None else None
+    weights, weight_details = _scheme_weights(scheme, zt.T, estimated)
     weights = weights / weights.sum()
     present_weights_t = np.where(missing_t, 0.0, weights[:, None])
     present_weight = present_weights_t.sum(axis=0)
@@ -376,8 +403,9 @@ def _run(
             f"{scheme.min_weight:g} of the weight"
         )
     if scheme.weighting in ("entropy", "critic", "combined"):
+        counted = statistics.parcels if statistics is not None else n
         notes.append(
-            f"{scheme.weighting} weights were estimated from these {n} parcels: they change "
+            f"{scheme.weighting} weights were estimated from these {counted} parcels: they change "
             "when parcels are added or removed"
         )
     return ConditionResult(
@@ -435,7 +463,17 @@ def condition_index(card: Card, inputs: ConditionInputs) -> ConditionResult:
         def aggregator(zt: np.ndarray, weights: np.ndarray) -> np.ndarray:
             return aggregate._topsis_t(zt, weights, variant)
 
-    return _run(inputs.indicators, card, inputs.parcels, options.aggregation, aggregator)
+        if inputs.statistics is not None and inputs.statistics.topsis_norm is not None:
+            aggregator = inputs.statistics.topsis  # the whole table's norms and points
+
+    return _run(
+        inputs.indicators,
+        card,
+        inputs.parcels,
+        options.aggregation,
+        aggregator,
+        inputs.statistics,
+    )
 
 
 CONDITION_INDEX = Method(

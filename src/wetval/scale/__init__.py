@@ -105,10 +105,10 @@ class PartitionError(WetvalError):
 class ScaleCards:
     """Cards of a partitioned run (ids or :class:`~wetval.cards.Card` objects).
 
-    The condition card must score each parcel on its own: cards whose
-    weights or aggregation are estimated from the whole table (entropy or
-    CRITIC weights, TOPSIS) are refused until their statistics can be reduced
-    over partitions.
+    A condition card whose weights, aggregation or imputation are estimated
+    from the whole table (entropy, CRITIC or combined weights, TOPSIS, land-class
+    medians) is scored with statistics reduced over every partition first
+    (:mod:`wetval.condition.statistics`), so each parcel gets its in-memory score.
     """
 
     condition: str | Card = "jiangxi-db36-2134"
@@ -168,18 +168,69 @@ class ScaleCards:
 
 
 def _check_partitionable(card: Card) -> None:
-    """Refuse condition cards whose scores depend on the whole table."""
-    from wetval.condition.scheme import ConditionScheme
-    from wetval.indicators import CATALOGUE
+    """Refuse condition cards whose whole-table statistics cannot be reduced.
 
-    scheme = ConditionScheme.from_card(card, CATALOGUE)
-    if card.method == "topsis" or scheme.weighting in ("entropy", "critic", "combined"):
+    Entropy, CRITIC and combined weights, TOPSIS (``vector-euclidean``) and
+    land-class median imputation are reduced over the partitions
+    (:mod:`wetval.condition.statistics`); only a TOPSIS variant without a
+    reduction (none is registered besides ``vector-euclidean``) is refused.
+    """
+    from wetval.condition.body import ConditionBody
+
+    options = ConditionBody.of(card).options
+    if options.aggregation == "topsis" and options.topsis_variant != "vector-euclidean":
         raise WetvalError(
-            f"condition card {card.id!r} ({card.method}, weights {scheme.weighting!r}) "
-            "estimates statistics from the whole table, which the partitioned path does not "
-            "reduce yet; score it in memory (wetval assess) or use a card with fixed weights "
-            "and bounds (e.g. jiangxi-db36-2134)"
+            f"condition card {card.id!r} uses TOPSIS variant {options.topsis_variant!r}, whose "
+            "ideal points the partitioned path cannot reduce over partitions; fix: score it in "
+            "memory (wetval assess) or use topsis_variant = 'vector-euclidean'"
         )
+
+
+def _read_partition(directory: Path, name: str) -> tuple[Any, Any]:
+    """The validated parcels and indicators of one partition."""
+    from wetval.io import read_indicators, read_parcels
+
+    parcels = read_parcels(directory / "parcels" / f"{name}.parquet")
+    if len(parcels) == 0:  # write_partitions never writes one: a truncated or hand-made file
+        raise WetvalError(
+            f"{str(directory / 'parcels' / f'{name}.parquet')!r} holds no parcel rows; fix: "
+            "export the partition's parcels again, or remove the partition (its parcels and "
+            "indicators files)"
+        )
+    return parcels, read_indicators(directory / "indicators" / f"{name}.parquet")
+
+
+def _statistics_partial(name: str, directory: Path, builder: Any) -> Any:
+    """One partition's partial of the builder's current pass (a Dask task)."""
+    try:
+        parcels, indicators = _read_partition(directory, name)
+        return builder.partial(indicators, parcels)
+    except (WetvalError, OSError) as error:
+        raise PartitionError(name, str(error)) from error
+
+
+def _table_statistics(directory: Path, names: Sequence[str], card: Card, client: Any) -> Any:
+    """The condition card's whole-table statistics, reduced pass by pass over the partitions.
+
+    Each pass maps every partition to a partial (the same Dask scheduling as the
+    stages) and combines the partials; ``None`` if the card needs none.
+    """
+    from dask.base import compute
+    from dask.delayed import delayed
+
+    from wetval.condition.statistics import StatisticsBuilder
+
+    builder = StatisticsBuilder(card)
+    if not builder.needed:
+        return None
+    while builder.needs():
+        partials = [delayed(_statistics_partial)(name, directory, builder) for name in names]
+        if client is not None:
+            computed = client.gather(client.compute(partials))
+        else:
+            computed = compute(*partials, scheduler="threads")  # type: ignore[no-untyped-call]
+        builder.add(*computed)
+    return builder.result()
 
 
 def partition_names(directory: str | os.PathLike[str]) -> list[str]:
@@ -272,15 +323,16 @@ def write_partitions(
     return written
 
 
-def _fingerprint(directory: Path, name: str, cards: dict[str, Card]) -> str:
-    """Hash of a partition's input files and the cards: what its results depend on."""
-    return content_hash(
-        {
-            "parcels": file_hash(directory / "parcels" / f"{name}.parquet"),
-            "indicators": file_hash(directory / "indicators" / f"{name}.parquet"),
-            "cards": {stage: card.ref.model_dump() for stage, card in cards.items()},
-        }
-    )
+def _fingerprint(directory: Path, name: str, cards: dict[str, Card], statistics: Any = None) -> str:
+    """Hash of a partition's input files, the cards and the whole-table statistics."""
+    payload: dict[str, Any] = {
+        "parcels": file_hash(directory / "parcels" / f"{name}.parquet"),
+        "indicators": file_hash(directory / "indicators" / f"{name}.parquet"),
+        "cards": {stage: card.ref.model_dump() for stage, card in cards.items()},
+    }
+    if statistics is not None:  # results depend on the other partitions through them
+        payload["statistics"] = statistics.to_dict()
+    return content_hash(payload)
 
 
 def _write(frame: pd.DataFrame, path: Path, *, csv: bool = False) -> None:
@@ -319,14 +371,18 @@ def _plain_columns(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def _stage_results(
-    directory: Path, name: str, cards: dict[str, Card], timings: dict[str, float]
+    directory: Path,
+    name: str,
+    cards: dict[str, Card],
+    timings: dict[str, float],
+    statistics: Any = None,
 ) -> tuple[dict[str, pd.DataFrame], pd.DataFrame]:
     """Run every stage on one partition (in memory): results by stage and summary rows.
 
-    ``timings`` receives the wall time of each stage [s].
+    ``timings`` receives the wall time of each stage [s]; ``statistics`` are the
+    condition card's whole-table statistics (or ``None``).
     """
     from wetval.condition import score
-    from wetval.io import read_indicators, read_parcels
     from wetval.landclass import classify
     from wetval.quota import account_credits
     from wetval.screening import screen
@@ -341,16 +397,9 @@ def _stage_results(
         timings[stage], timings[f"{stage}_cpu"] = now - clock, now_cpu - cpu
         clock, cpu = now, now_cpu
 
-    parcels = read_parcels(directory / "parcels" / f"{name}.parquet")
-    if len(parcels) == 0:  # write_partitions never writes one: a truncated or hand-made file
-        raise WetvalError(
-            f"{str(directory / 'parcels' / f'{name}.parquet')!r} holds no parcel rows; fix: "
-            "export the partition's parcels again, or remove the partition (its parcels and "
-            "indicators files)"
-        )
-    indicators = read_indicators(directory / "indicators" / f"{name}.parquet")
+    parcels, indicators = _read_partition(directory, name)
     lap("validation")
-    condition = score(indicators, cards["condition"], parcels=parcels)
+    condition = score(indicators, cards["condition"], parcels=parcels, statistics=statistics)
     lap("condition")
     services = value(parcels, cards["valuation"], condition=condition, indicators=indicators)
     lap("valuation")
@@ -414,6 +463,7 @@ def run_partition(
     cards: ScaleCards | dict[str, Card] | None = None,
     *,
     resume: bool = True,
+    statistics: Any = None,
 ) -> pd.DataFrame:
     """Run one partition and write its results; skip it when already finished.
 
@@ -428,8 +478,12 @@ def run_partition(
     cards
         The cards (default :class:`ScaleCards`).
     resume
-        Skip the partition if ``OUT/_done/<name>.json`` records the same inputs
-        and cards.
+        Skip the partition if ``OUT/_done/<name>.json`` records the same inputs,
+        cards and statistics.
+    statistics
+        The condition card's whole-table statistics
+        (:class:`wetval.condition.statistics.TableStatistics`), as :func:`run`
+        reduces them; ``None`` scores with statistics of this partition alone.
 
     Returns
     -------
@@ -447,13 +501,13 @@ def run_partition(
     done = target / "_done" / f"{name}.json"
     summary_path = target / "_summary" / f"{name}.parquet"
     try:
-        fingerprint = _fingerprint(root, name, loaded)
+        fingerprint = _fingerprint(root, name, loaded, statistics)
         if resume and done.exists() and summary_path.exists():
             record = json.loads(done.read_text(encoding="utf-8"))
             if record.get("fingerprint") == fingerprint:
                 return pd.read_parquet(summary_path).assign(skipped=True)
         timings: dict[str, float] = {}
-        results, summary = _stage_results(root, name, loaded, timings)
+        results, summary = _stage_results(root, name, loaded, timings, statistics)
     except PartitionError:
         raise
     except (WetvalError, OSError) as error:
@@ -474,10 +528,15 @@ def run_partition(
 
 
 def _map_partition(
-    name: str, directory: Path, out: Path, cards: dict[str, Card], resume: bool
+    name: str,
+    directory: Path,
+    out: Path,
+    cards: dict[str, Card],
+    resume: bool,
+    statistics: Any = None,
 ) -> pd.DataFrame:
     """:func:`run_partition` with the partition name first (``dask.dataframe.from_map``)."""
-    return run_partition(directory, name, out, cards, resume=resume)
+    return run_partition(directory, name, out, cards, resume=resume, statistics=statistics)
 
 
 @dataclass(frozen=True)
@@ -557,7 +616,8 @@ def run(
     PartitionError
         For the first partition that failed (its name and offending rows).
     wetval.errors.WetvalError
-        For a condition card that needs whole-table statistics.
+        For a condition card whose whole-table statistics cannot be reduced (a
+        TOPSIS variant other than ``vector-euclidean``).
     """
     try:
         import dask.dataframe as dd
@@ -568,6 +628,12 @@ def run(
     loaded = chosen.loaded()
     _check_partitionable(loaded["condition"])
     names = list(partitions) if partitions is not None else partition_names(directory)
+    # first pass(es): what the condition card estimates from the whole table
+    # over every partition of the dataset, so a run of some partitions scores them as a
+    # run of all would
+    statistics = _table_statistics(
+        Path(directory), partition_names(directory), loaded["condition"], client
+    )
     meta = pd.DataFrame(
         {
             "partition": pd.Series(dtype=object),
@@ -579,7 +645,7 @@ def run(
     frame = dd.from_map(  # type: ignore[no-untyped-call]
         _map_partition,
         names,
-        args=(Path(directory), Path(out), loaded, resume),
+        args=(Path(directory), Path(out), loaded, resume, statistics),
         meta=meta,
         enforce_metadata=False,
         label="wetval-partition",
