@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from registry_helpers import registry_url
+from test_report_build import _review_of
 from wetval.assess import Assessment, assess
 from wetval.cli import main
 from wetval.datasets import sample_project
@@ -264,26 +265,6 @@ def test_trade_options_without_an_assessment_are_checked(
                  "2025-01-15"])  # fmt: skip
     err = capsys.readouterr().err
     assert code == 1 and "--units is required" in err and "--price is required" in err
-
-
-def _review_of(assessment: Assessment):  # type: ignore[no-untyped-def]
-    """A SYNTHETIC review record of ``assessment`` (as tests/test_report_build.py builds one)."""
-    from wetval.review import (
-        DrawRules,
-        ReviewCase,
-        ReviewRecord,
-        ReviewSheet,
-        draw_panel,
-        synthetic_entries,
-        synthetic_pool,
-    )
-
-    case = ReviewCase.build(
-        assessment, applicant=assessment.spec["project"]["applicant"], date="2025-01-10"
-    )
-    draw = draw_panel(synthetic_pool(60), case, DrawRules.from_card("review-jinxian"), seed=11)
-    sheet = ReviewSheet.build(draw, due="2025-01-20", card="review-jinxian")
-    return ReviewRecord.build(sheet, synthetic_entries(sheet, seed=3))
 
 
 def test_trade_carries_the_review_record_hash(

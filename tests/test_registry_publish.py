@@ -12,7 +12,6 @@ Chromium.
 from __future__ import annotations
 
 import hashlib
-import shutil
 from decimal import Decimal
 from html.parser import HTMLParser
 from pathlib import Path
@@ -20,6 +19,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import create_engine, text
 
+from browser_helpers import ARGS, chromium, font_families
 from registry_helpers import project, registry_url
 from wetval.cli import main
 from wetval.errors import OutputError
@@ -302,27 +302,16 @@ def test_command_line(
     assert PRICE_SHOWN not in (out / "trades.html").read_text(encoding="utf-8")
 
 
-def _chromium() -> str | None:
-    for name in ("chromium", "chromium-browser", "google-chrome"):
-        if path := shutil.which(name):
-            return path
-    return None
-
-
 def test_the_register_renders_in_headless_chromium(tmp_path: Path) -> None:
     sync_api = pytest.importorskip("playwright.sync_api")
-    executable = _chromium()
+    executable = chromium()
     if executable is None:
         pytest.skip("Chromium is not installed (.ci/run installs it where it can)")
     with build(f"sqlite:///{tmp_path / 'registry.db'}", tmp_path) as registry:
         written = publish(registry, tmp_path / "out", publish_prices=True)
     errors: list[str] = []
     with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=executable,
-            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                  "--disable-component-update", "--disable-sync", "--no-first-run"],
-        )  # fmt: skip
+        browser = playwright.chromium.launch(executable_path=executable, args=ARGS)
         try:
             page = browser.new_page()
             page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
@@ -343,13 +332,7 @@ def test_the_register_renders_in_headless_chromium(tmp_path: Path) -> None:
             assert box is not None and box["width"] > 100 and box["height"] > 50
             loading_errors = list(errors)  # the DevTools inspection below logs its own
             # the Chinese title is drawn with the embedded font, not a fallback
-            cdp = page.context.new_cdp_session(page)
-            cdp.send("DOM.enable")
-            cdp.send("CSS.enable")
-            root = cdp.send("DOM.getDocument")["root"]["nodeId"]
-            node = cdp.send("DOM.querySelector", {"nodeId": root, "selector": "#page-title"})
-            fonts = cdp.send("CSS.getPlatformFontsForNode", {"nodeId": node["nodeId"]})
-            families = {f["familyName"] for f in fonts["fonts"] if f["glyphCount"]}
+            families = font_families(page, "#page-title")
         finally:
             browser.close()
     assert loading_errors == []

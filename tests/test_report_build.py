@@ -5,13 +5,13 @@ from __future__ import annotations
 import dataclasses
 import io
 import re
-import shutil
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
 
+from browser_helpers import ARGS, chromium, font_families
 from wetval.assess import Assessment
 from wetval.cards import list_cards
 from wetval.report import render, write_reports
@@ -119,30 +119,19 @@ def test_xlsx_has_every_table_in_full(sample_assessment: Assessment) -> None:
     assert len(by_parcel) == len(sample_assessment.price.to_frame())
 
 
-def _chromium() -> str | None:
-    for name in ("chromium", "chromium-browser", "google-chrome"):
-        if path := shutil.which(name):
-            return path
-    return None
-
-
 def test_html_report_renders_in_a_real_browser(
     sample_assessment: Assessment, tmp_path: Path
 ) -> None:
     """Open the HTML in headless Chromium: no console errors, the price is visible."""
     sync_api = pytest.importorskip("playwright.sync_api")
-    executable = _chromium()
+    executable = chromium()
     if executable is None:
         pytest.skip("Chromium is not installed (.ci/run installs it where it can)")
     written = write_reports(sample_assessment, tmp_path / "out", formats=("html",),
                                 languages=("zh",))  # fmt: skip
     errors: list[str] = []
     with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=executable,
-            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                  "--disable-component-update", "--disable-sync", "--no-first-run"],
-        )  # fmt: skip
+        browser = playwright.chromium.launch(executable_path=executable, args=ARGS)
         try:
             page = browser.new_page()
             page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
@@ -153,15 +142,9 @@ def test_html_report_renders_in_a_real_browser(
             assert f"{sample_assessment.price.per_unit:,.2f}" in price.inner_text()
             loading_errors = list(errors)  # the DevTools inspection below logs its own
             # the Chinese title is drawn with the embedded font, not a tofu fallback
-            cdp = page.context.new_cdp_session(page)
-            cdp.send("DOM.enable")
-            cdp.send("CSS.enable")
-            root = cdp.send("DOM.getDocument")["root"]["nodeId"]
             for selector in ("#report-title", "#summary h2", "#data caption"):
-                node = cdp.send("DOM.querySelector", {"nodeId": root, "selector": selector})
-                fonts = cdp.send("CSS.getPlatformFontsForNode", {"nodeId": node["nodeId"]})
-                families = {f["familyName"] for f in fonts["fonts"] if f["glyphCount"]}
-                assert families == {"Wetval CJK Sans"}, (selector, fonts)
+                families = font_families(page, selector)
+                assert families == {"Wetval CJK Sans"}, (selector, families)
             page.screenshot(path=str(tmp_path / "report.png"), full_page=False)
         finally:
             browser.close()

@@ -24,6 +24,7 @@ __all__ = [
     "TOPSIS_VARIANTS",
     "minimum",
     "topsis",
+    "topsis_against",
     "topsis_closeness",
     "weighted_geometric_mean",
     "weighted_sum",
@@ -63,6 +64,37 @@ def _minimum_t(zt: np.ndarray, weights: np.ndarray) -> np.ndarray:
 
 def _topsis_vector_t(zt: np.ndarray, weights: np.ndarray) -> np.ndarray:
     """Standard TOPSIS (Hwang & Yoon 1981): vector normalisation, Euclidean distances."""
+    norm, high, low = (np.full(zt.shape[0], np.nan) for _ in range(3))
+    for k, column in enumerate(zt):
+        if not np.isnan(column).all():  # an item nobody has is left out of the distances
+            norm[k] = np.sqrt(np.nansum(column * column))
+            high[k], low[k] = np.nanmax(column), np.nanmin(column)
+    return topsis_against(zt, weights, norm, high, low)
+
+
+def topsis_against(
+    zt: np.ndarray, weights: np.ndarray, norm: np.ndarray, high: np.ndarray, low: np.ndarray
+) -> np.ndarray:
+    """TOPSIS closeness (vector normalisation, Euclidean) from each item's norm and extremes.
+
+    Parameters
+    ----------
+    zt
+        Items × parcels scores [0–1], NaN where missing.
+    weights
+        Item weights (≥ 0).
+    norm, high, low
+        Per item: the column's Euclidean norm, maximum and minimum — of this
+        table (:func:`_topsis_vector_t`) or of a whole partitioned table
+        (:meth:`wetval.condition.statistics.TableStatistics.topsis`). The ideal
+        point is ``high × w / norm``: for w / norm ≥ 0, rounding is monotone, so
+        this equals the maximum of the weighted normalised column bit for bit.
+
+    Returns
+    -------
+    numpy.ndarray
+        Closeness per parcel; NaN for a parcel with no score at all.
+    """
     n = zt.shape[1]
     to_ideal = np.zeros(n)
     to_anti = np.zeros(n)
@@ -73,10 +105,10 @@ def _topsis_vector_t(zt: np.ndarray, weights: np.ndarray) -> np.ndarray:
         if not present.any():
             continue
         any_present |= present
-        norm = np.sqrt(np.nansum(column * column))
-        v = column * (weights[k] / norm if norm > 0 else 0.0)
-        gap_ideal = np.nanmax(v) - v  # NaN where missing: left out below
-        gap_anti = v - np.nanmin(v)
+        factor = weights[k] / norm[k] if norm[k] > 0 else 0.0
+        v = column * factor
+        gap_ideal = high[k] * factor - v  # NaN where missing: left out below
+        gap_anti = v - low[k] * factor
         to_ideal += np.where(present, gap_ideal * gap_ideal, 0.0)
         to_anti += np.where(present, gap_anti * gap_anti, 0.0)
     to_ideal = np.sqrt(to_ideal)

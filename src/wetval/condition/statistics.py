@@ -48,6 +48,7 @@ import numpy as np
 import pandas as pd
 
 from wetval.cards import Card
+from wetval.condition.aggregate import topsis_against
 from wetval.condition.body import ConditionBody
 from wetval.condition.scheme import ConditionScheme
 from wetval.errors import Problem, ValidationError, WetvalError
@@ -158,37 +159,13 @@ class TableStatistics:
     def topsis(self, zt: np.ndarray, weights: np.ndarray) -> np.ndarray:
         """TOPSIS closeness (vector normalisation, Euclidean) against the table's points.
 
-        The same arithmetic as :func:`wetval.condition.aggregate.topsis` with the
-        column norms, maxima and minima of the whole table: max(z·c) = max(z)·c
-        for c ≥ 0 because rounding is monotone, so given the one-table statistics
+        :func:`wetval.condition.aggregate.topsis_against` with the column norms,
+        maxima and minima of the whole table, so given the one-table statistics
         the result is bit for bit the in-memory one.
         """
         assert self.topsis_norm is not None
         assert self.topsis_high is not None and self.topsis_low is not None
-        n = zt.shape[1]
-        to_ideal = np.zeros(n)
-        to_anti = np.zeros(n)
-        any_present = np.zeros(n, dtype=bool)
-        for k in range(zt.shape[0]):
-            column = zt[k]
-            present = ~np.isnan(column)
-            if not present.any():
-                continue
-            any_present |= present
-            norm = self.topsis_norm[k]
-            factor = weights[k] / norm if norm > 0 else 0.0
-            v = column * factor
-            gap_ideal = self.topsis_high[k] * factor - v
-            gap_anti = v - self.topsis_low[k] * factor
-            to_ideal += np.where(present, gap_ideal * gap_ideal, 0.0)
-            to_anti += np.where(present, gap_anti * gap_anti, 0.0)
-        to_ideal = np.sqrt(to_ideal)
-        to_anti = np.sqrt(to_anti)
-        span = to_ideal + to_anti
-        with np.errstate(invalid="ignore", divide="ignore"):
-            closeness = to_anti / span
-        closeness = np.where(any_present & (span == 0), 1.0, closeness)
-        return np.where(any_present, closeness, np.nan)
+        return topsis_against(zt, weights, self.topsis_norm, self.topsis_high, self.topsis_low)
 
 
 @dataclass(frozen=True)

@@ -354,12 +354,19 @@ def county_townships(parcels: ParcelTable, crs: int, *, cells: int = 1000) -> pd
     edges = np.concatenate([vertical, horizontal])
     ends = edges[:, :4] * cell + np.array([x0, y0, x0, y0])
     lines = shapely.linestrings(ends.reshape(-1, 2, 2))
+    # each edge belongs to the township on either side: group the edges by township once
+    # (in edge order within a township) instead of scanning every edge per township
+    side = np.concatenate([edges[:, 4], edges[:, 5]])
+    edge = np.concatenate([np.arange(len(edges)), np.arange(len(edges))])
+    order = np.lexsort((edge, side))
+    side, edge = side[order], edge[order]
+    bounds = np.searchsorted(side, np.arange(len(names) + 1))
     outlines = [
         shapely.simplify(
-            shapely.line_merge(shapely.multilinestrings(lines[(edges[:, 4:] == code).any(axis=1)])),
+            shapely.line_merge(shapely.multilinestrings(lines[edge[bounds[c] : bounds[c + 1]]])),
             cell,
         )
-        for code in range(len(names))
+        for c in range(len(names))
     ]
     return pd.DataFrame(
         {"geometry_wkb": shapely.to_wkb(np.array(outlines, dtype=object), hex=True)},
