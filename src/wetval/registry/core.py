@@ -541,6 +541,42 @@ class Registry:
             f"the rest are pledged: {named}; fix: release the pledge first or take fewer units"
         )
 
+    def _trade_parts(
+        self, connection: Connection, parts: Mapping[str, int], day: str
+    ) -> dict[str, dict[str, Any]]:
+        """The project row of every part of a trade; one error naming every part refused.
+
+        A part is refused for an unknown project, a date before the project's
+        registration, or more units than are released and not yet debited or pledged.
+        """
+        rows: dict[str, dict[str, Any]] = {}
+        refused: list[str] = []
+        for p, scaled in parts.items():
+            try:
+                row = self._project(connection, p)
+                self._not_before_registration(row, day, "trade")
+                self._free(connection, row, scaled, "trade")
+            except RegistryError as error:
+                refused.append(str(error))
+                continue
+            available = row["released"] - row["debited"]
+            if scaled > available:
+                refused.append(
+                    f"trade of {self._units(scaled)} units from project {p!r} refused: only "
+                    f"{self._units(available)} units are available (released "
+                    f"{self._units(row['released'])}, debited {self._units(row['debited'])}); "
+                    "fix: take fewer units, or record the milestone that releases more first"
+                )
+            rows[p] = row
+        if len(refused) == 1:
+            raise RegistryError(refused[0])
+        if refused:
+            raise RegistryError(
+                f"trade refused for {len(refused)} of its {len(parts)} parts; nothing was "
+                "written:\n" + "\n".join(f"- {line}" for line in refused)
+            )
+        return rows
+
     # ------------------------------------------------------------ projects and quota
     def register_project(
         self,
@@ -1115,10 +1151,7 @@ class Registry:
                 select(schema.trades.c.id).where(schema.trades.c.contract == contract_number)
             ).first():
                 raise RegistryError(f"contract {contract_number!r} is already recorded")
-            rows = {p: self._project(connection, p) for p in parts}
-            for p, scaled in parts.items():
-                self._not_before_registration(rows[p], day, "trade")
-                self._free(connection, rows[p], scaled, "trade")
+            rows = self._trade_parts(connection, parts, day)
             listing_row = self._listing(connection, listing, parts) if listing else None
             splits: dict[str, FundSplit] = {}
             for p, scaled in parts.items():

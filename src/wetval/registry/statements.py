@@ -14,65 +14,22 @@ import csv
 import io
 from decimal import Decimal
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
 from wetval.errors import Problem, ValidationError
 from wetval.spreadsheet import defuse_frame, text_cells
+from wetval.strings import Lang, tr
 
 if TYPE_CHECKING:
     from wetval.registry.core import Registry
 
-__all__ = ["LABELS", "STATEMENTS", "statement_frame", "write_statement"]
+__all__ = ["STATEMENTS", "column_label", "statement_frame", "statement_title", "write_statement"]
 
-Lang = Literal["zh", "en"]
-
-#: Statement kinds and their titles (zh, en).
-STATEMENTS: dict[str, tuple[str, str]] = {
-    "quota": ("指标台账", "Quota balance sheet"),
-    "trades": ("交易记录", "Trades"),
-    "funds": ("资金账户", "Fund accounts"),
-    "pledges": ("质押指标", "Pledged units"),
-    "wetland": ("湿地面积年度平衡", "Wetland balance by year"),
-}
-
-#: Column labels (zh, en) of every statement.
-LABELS: dict[str, tuple[str, str]] = {
-    "id": ("编号", "id"),
-    "name": ("名称", "name"),
-    "township": ("乡镇", "township"),
-    "grade": ("等级", "grade"),
-    "registered_on": ("登记日期", "registered on"),
-    "potential": ("潜在指标", "potential units"),
-    "released": ("已释放", "released units"),
-    "debited": ("已核销", "debited units"),
-    "pledged": ("已质押", "pledged units"),
-    "available": ("可用", "available units"),
-    "free": ("可交易", "free units"),
-    "trade_id": ("交易编号", "trade id"),
-    "contract": ("合同编号", "contract"),
-    "date": ("日期", "date"),
-    "buyer": ("买方", "buyer"),
-    "occupation_project": ("占用项目", "occupation project"),
-    "approval_reference": ("批复文号", "approval reference"),
-    "project_id": ("修复项目", "restoration project"),
-    "units": ("指标", "units"),
-    "price_per_unit": ("单价(元)", "price per unit [yuan]"),
-    "account": ("账户", "account"),
-    "fen": ("金额(分)", "amount [fen]"),
-    "yuan": ("金额(元)", "amount [yuan]"),
-    "bank": ("银行", "bank"),
-    "loan": ("贷款(元)", "loan [yuan]"),
-    "start": ("起始", "start"),
-    "end": ("到期", "end"),
-    "released_on": ("解押日期", "released on"),
-    "year": ("年份", "year"),
-    "wetland_m2": ("湿地面积(m²)", "wetland [m²]"),
-    "change_from_base_m2": ("较基期变化(m²)", "change since base [m²]"),
-    "change_from_previous_m2": ("较上年变化(m²)", "change from previous year [m²]"),
-    "not_decreased": ("总量不减少", "not decreased"),
-}
+#: Statement kinds, in the order of the statements document; the title of kind
+#: ``k`` is string key ``st_kind_k`` and the header of column ``c`` is ``st_col_c``.
+STATEMENTS: tuple[str, ...] = ("quota", "trades", "funds", "pledges", "wetland")
 
 _COLUMNS: dict[str, list[str]] = {
     "quota": ["id", "name", "township", "grade", "registered_on", "potential", "released",
@@ -111,8 +68,17 @@ def statement_frame(registry: Registry, kind: str, lang: Lang = "zh") -> pd.Data
         frame = registry.pledges().reset_index()
     else:
         frame = registry.wetland_balance().totals.reset_index()
-    index = 0 if lang == "zh" else 1
-    return frame[_COLUMNS[kind]].rename(columns={c: LABELS[c][index] for c in _COLUMNS[kind]})
+    return frame[_COLUMNS[kind]].rename(columns={c: column_label(c, lang) for c in _COLUMNS[kind]})
+
+
+def statement_title(kind: str, lang: Lang = "zh") -> str:
+    """The title of statement ``kind`` in ``lang``."""
+    return tr(f"st_kind_{kind}", lang)
+
+
+def column_label(column: str, lang: Lang = "zh") -> str:
+    """The header of statement column ``column`` in ``lang``."""
+    return tr(f"st_col_{column}", lang)
 
 
 def _cell(value: Any) -> Any:
@@ -147,7 +113,7 @@ def write_statement(registry: Registry, kind: str, target: Path, lang: Lang = "z
     book = Workbook()
     sheet = book.active
     assert sheet is not None
-    sheet.title = STATEMENTS[kind][0 if lang == "zh" else 1][:31]
+    sheet.title = statement_title(kind, lang)[:31]
     sheet.append(list(frame.columns))
     for row in frame.itertuples(index=False):
         sheet.append([_cell(v) for v in row])

@@ -74,7 +74,12 @@ def statement_document(
     wetval.errors.ValidationError
         For an unknown statement kind (all of them named).
     """
-    from wetval.registry.statements import LABELS, STATEMENTS, statement_frame
+    from wetval.registry.statements import (
+        STATEMENTS,
+        column_label,
+        statement_frame,
+        statement_title,
+    )
 
     chosen = list(STATEMENTS) if kinds is None else list(kinds)
     unknown = [k for k in chosen if k not in STATEMENTS]
@@ -92,21 +97,20 @@ def statement_document(
         if check.ok
         else tr("pub_verify_broken", lang, seq=check.first_bad, reason=check.reason)
     )
-    column = 0 if lang == "zh" else 1
     sections = []
     for kind in chosen:
         frame = statement_frame(registry, kind, lang)
-        declared = {LABELS[key][column]: k for key, k in _COLUMN_KINDS.items()}
+        declared = {column_label(key, lang): k for key, k in _COLUMN_KINDS.items()}
         table = TableBlock(
             frame=frame,
-            caption=tr("st_table", lang, title=STATEMENTS[kind][column]),
+            caption=tr("st_table", lang, title=statement_title(kind, lang)),
             sheet=kind,
-            sheet_name=STATEMENTS[kind][column],
+            sheet_name=statement_title(kind, lang),
             max_rows=None,
             kinds={c: declared[c] for c in frame.columns if c in declared},
         )
         blocks = (table,) if len(frame) else (Paragraph(tr("st_empty", lang)), table)
-        sections.append(Section(kind, STATEMENTS[kind][column], blocks, page_break=False))
+        sections.append(Section(kind, statement_title(kind, lang), blocks, page_break=False))
     fields = tuple(tr(f"field_{f}", lang) for f in ("name", "signature", "date"))
     sections.append(
         Section(
