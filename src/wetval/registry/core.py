@@ -1483,13 +1483,22 @@ class Registry:
             )
         return frame.set_index("year")
 
-    def survey_parcels(self, year: int) -> pd.DataFrame:
-        """Parcels of the ``year`` vintage (a GeoDataFrame when geometry is stored)."""
+    def survey_parcels(self, year: int, *, bsm: Sequence[str] | None = None) -> pd.DataFrame:
+        """Parcels of the ``year`` vintage (a GeoDataFrame when geometry is stored).
+
+        Parameters
+        ----------
+        year
+            Vintage [year].
+        bsm
+            If given, only these parcel ids (those not in the vintage are left out).
+        """
         p = schema.parcels
+        chosen = select(p).where(_survey.alive(int(year)))
+        if bsm is not None:
+            chosen = chosen.where(p.c.bsm.in_([str(b) for b in bsm]))
         with self._read() as connection:
-            frame = pd.read_sql(
-                select(p).where(_survey.alive(int(year))).order_by(p.c.bsm), connection
-            )
+            frame = pd.read_sql(chosen.order_by(p.c.bsm), connection)
         frame = frame.set_index("bsm")
         if frame["geometry"].notna().any():
             import geopandas

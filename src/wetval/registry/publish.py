@@ -35,9 +35,6 @@ from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import select
-
-from wetval.registry import schema
 from wetval.strings import Lang, tr
 
 if TYPE_CHECKING:
@@ -169,9 +166,7 @@ def _is_synthetic(projects: pd.DataFrame, trades: pd.DataFrame) -> bool:
 
 
 def _site_geometry(registry: Registry, project: str) -> tuple[Any, int] | None:
-    """The project's sites in the last vintage that stores them (GeoDataFrame, year), or None."""
-    from wetval.registry import survey
-
+    """The project's sites in the last vintage (GeoDataFrame, year), or None without geometry."""
     sites = registry.project_sites(project)
     bsms = sorted({b for after in sites.values() for b in after})
     if not bsms:
@@ -180,24 +175,10 @@ def _site_geometry(registry: Registry, project: str) -> tuple[Any, int] | None:
     if vintages.empty:
         return None
     year = int(vintages.index.max())
-    p = schema.parcels
-    with registry._read() as connection:
-        rows = connection.execute(
-            select(p.c.bsm, p.c.geometry, p.c.crs).where(
-                survey.alive(year), p.c.bsm.in_(bsms), p.c.geometry.is_not(None)
-            )
-        ).all()
-    if not rows:
+    parcels = registry.survey_parcels(year, bsm=bsms)
+    if "geometry" not in parcels or not parcels.geometry.notna().any():
         return None
-    import geopandas
-    import shapely
-
-    crs = next((r.crs for r in rows if r.crs), None)
-    frame = geopandas.GeoDataFrame(
-        {"bsm": [str(r.bsm) for r in rows]},
-        geometry=shapely.from_wkb([bytes(r.geometry) for r in rows]),
-        crs=crs,
-    )
+    frame = parcels.loc[parcels.geometry.notna(), ["geometry"]].reset_index()
     return frame, year
 
 
