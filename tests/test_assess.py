@@ -120,7 +120,13 @@ def test_the_project_can_propagate_indicator_measurement_error() -> None:
     )
     result = assess(spec.model_copy(update={"options": options}))
     assert result.uncertainty is not None
-    assert any("indicator measurement error" in note for note in result.uncertainty.notes)
+    (note,) = [
+        n for n in result.uncertainty.notes if getattr(n, "key", None) == "n_mc_indicator_error"
+    ]
+    assert "vegetation_cover 8、water_quality_class 0.8" in note.text("zh")
+    assert "Indicator measurement error (sd) vegetation_cover 8, water_quality_class 0.8" in str(
+        note
+    )
     # grade probabilities of the re-scored parcels are kept with the result
     probabilities = result.uncertainty.grade_probabilities
     assert probabilities is not None and len(probabilities) == len(result.condition.parcels)

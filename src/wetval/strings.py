@@ -1144,6 +1144,23 @@ _STRINGS: dict[str, tuple[str, str]] = {
         "Value of one standard equivalent D = {d:,.2f} CNY/ha (the card's value).",
     ),
     "n_parameter": ("参数“{parameter}”：{note}", "Parameter '{parameter}': {note}"),
+    "n_mc_values_not_linked": (
+        "服务价值未按本次生态状况结果作状况调整：指标测量误差不传递到服务价值。",
+        "The service values were not condition-adjusted with this condition result: "
+        "measurement error does not reach them.",
+    ),
+    "n_mc_quota_not_linked": (
+        "补充指标不是由本次生态状况结果算得（如按目标状况预估）：指标测量误差不传递到指标数量。",
+        "The quota credits were not computed from this condition result (e.g. an expected "
+        "condition at target): measurement error does not reach the quota units.",
+    ),
+    "n_mc_indicator_error": (
+        "指标测量误差（标准差）{errors}：每个图斑的生态状况取自 {rescorings} 次重新评分"
+        "（概率低于约 1/{rescorings} 的等级无法体现；各图斑、各指标的误差相互独立）。",
+        "Indicator measurement error (sd) {errors}: each parcel's condition is drawn from "
+        "{rescorings} re-scorings (grade probabilities below ~1/{rescorings} are not "
+        "represented; errors independent between parcels and indicators).",
+    ),
     "n_held": ("各次抽样均取其中心值，因为{reason}", "held at its central value: {reason}"),
     "n_plan_figure": (
         "每块定价地块都采用其修复方案的{figure}，不使用卡片费率。",

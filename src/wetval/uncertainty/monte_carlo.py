@@ -312,10 +312,7 @@ def _replicates(
         cf_central, adjusted, _ = condition_factors(condition, valued, valuation_card, services)
         value_linked = bool(adjusted) and np.array_equal(cf_central, chain.condition_factor)
     if adjusted and not value_linked:
-        notes.append(
-            "the service values were not condition-adjusted with this condition result: "
-            "measurement error does not reach them"
-        )
+        notes.append(Message.of("n_mc_values_not_linked", "note"))
     credits = chain.quota_credits.table.reindex(chain.priced_ids)
     label_column = next(
         (
@@ -333,10 +330,7 @@ def _replicates(
     )
     quota_linked = label_column is not None and same_index
     if not quota_linked:
-        notes.append(
-            "the quota credits were not computed from this condition result (e.g. an expected "
-            "condition at target): measurement error does not reach the quota units"
-        )
+        notes.append(Message.of("n_mc_quota_not_linked", "note"))
 
     factors, qualities, unit_rows, grades = [], [], [], []
     # aligned once, so scoring does not re-align each perturbed copy
@@ -575,9 +569,12 @@ def monte_carlo(
         )
         notes += replicates.notes
         notes.append(
-            f"indicator measurement error {dict(indicator_error)}: each parcel's condition drawn "
-            f"from {rescorings} re-scorings (grade probabilities below ~1/{rescorings} not "
-            "represented; errors independent between parcels and indicators)"
+            Message.of(
+                "n_mc_indicator_error",
+                "note",
+                errors=tuple(f"{name} {sd:g}" for name, sd in indicator_error.items()),
+                rescorings=rescorings,
+            )
         )
     not_entering = [p for p in chain.uncertain if not p.enters]
     notes += [
