@@ -168,9 +168,12 @@ def test_condition_adjustment_by_index_and_protocol() -> None:
     assert ratio.loc["P0", ["food", "raw", "water"]].tolist() == pytest.approx([1.0] * 3)
     assert ratio.loc["P1"].tolist() == pytest.approx([1.0] * 11)
     assert ratio.loc["P2"].tolist() == pytest.approx([1.0] * 11)  # not scored: unadjusted
-    assert any(
-        "1 parcels" in str(n) and "no condition result" in str(n) for n in adjusted.provenance.notes
-    )
+    (missing,) = [
+        n for n in adjusted.provenance.notes if getattr(n, "key", "") == "n_no_condition_result"
+    ]
+    assert missing.mapping()["parcels"] == 1
+    assert str(missing).startswith("1 parcel (")
+    assert missing.text("zh").startswith("1 块图斑（占面积")
     with pytest.raises(TypeError, match="to_frame"):
         value(table, "xie2015", condition=[0.5, 1.0])
 

@@ -1115,6 +1115,25 @@ _STRINGS: dict[str, tuple[str, str]] = {
         "图斑为合成（SYNTHETIC）示例数据，不是真实调查数据。",
         "The parcels are SYNTHETIC sample data, not real survey data.",
     ),
+    "n_ecosystem_override": (
+        "{parcels:,} 块图斑的 ecosystem 列取代了地类对照表的生态系统类型。",
+        "The ecosystem column overrides the crosswalk for {parcels:,} {parcels_word}.",
+    ),
+    "n_no_condition_result": (
+        "{parcels:,} 块图斑（占面积 {share:.1%}）没有生态状况结果，未作状况调整。",
+        "{parcels:,} {parcels_word} ({share:.1%} of the area) have no condition result and "
+        "are not condition-adjusted.",
+    ),
+    "n_money_conversion": (
+        "货币换算：{from_currency} {from_year} 年价格 → 人民币 {to_year} 年价格，系数 ×{factor:.6g}"
+        "（所用序列：{series}）。",
+        "Money conversion: {from_currency} at {from_year} prices → CNY at {to_year} prices, "
+        "×{factor:.6g} (series used: {series}).",
+    ),
+    "n_unverified_series": (
+        "货币换算使用了未核实的序列：{series}。",
+        "The money conversion uses unverified series: {series}.",
+    ),
     "n_quantity_missing": (
         "{parcels:,} 块图斑（占面积 {share:.1%}）缺少{quantity}：其{service}价值按 0 计。",
         "{quantity} missing on {parcels:,} {parcels_word} ({share:.1%} of the area): their "

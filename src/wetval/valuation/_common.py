@@ -416,7 +416,7 @@ def _crosswalk(card: Card, scheme: str) -> tuple[dict[str, str], str | None, str
 
 def parcel_ecosystems(
     parcels: ParcelTable, card: Card, allowed: Sequence[str]
-) -> tuple[pd.Categorical[Any], list[str]]:
+) -> tuple[pd.Categorical[Any], list[str | Message]]:
     """The ecosystem key of every parcel, as the card's own keys.
 
     A parcel's type comes from the card's crosswalk of its land class
@@ -438,7 +438,7 @@ def parcel_ecosystems(
         Naming every parcel whose land class has no crosswalk entry or whose
         ecosystem has no row in the card.
     """
-    notes: list[str] = []
+    notes: list[str | Message] = []
     ids = parcels.ids
     problems = ProblemCollector(ids, ids)
     codes, uniques = parcels.codes("land_class")
@@ -459,9 +459,7 @@ def parcel_ecosystems(
         overridden = given_codes >= 0
         key_codes = np.where(overridden, given_codes.astype(np.int64) + len(keys), key_codes)
         keys += [str(v) for v in given]
-        notes.append(
-            f"ecosystem column overrides the crosswalk for {int(overridden.sum()):,} parcels"
-        )
+        notes.append(Message.of("n_ecosystem_override", "note", parcels=int(overridden.sum())))
     crosswalk_gap = no_entry & ~overridden
     if crosswalk_gap.any():
         problems.add_rows(
@@ -630,8 +628,7 @@ def condition_factors(
     if missing.any():
         share = parcels.area("m2")[missing].sum() / parcels.area("m2").sum()
         notes.append(
-            f"{int(missing.sum()):,} parcels ({share:.1%} of area) have no condition result "
-            "and are not condition-adjusted"
+            Message.of("n_no_condition_result", "note", parcels=int(missing.sum()), share=share)
         )
     return factor, adjusted, notes
 
@@ -711,18 +708,23 @@ def card_conversion(
     )
 
 
-def conversion_notes(conversion: MoneyConversion) -> list[str]:
-    """Provenance notes for a money conversion."""
+def conversion_notes(conversion: MoneyConversion) -> list[Message]:
+    """Provenance notes for a money conversion (its steps are in the result's provenance)."""
     if conversion.factor == 1.0 and not conversion.steps:
         return []
     notes = [
-        f"{conversion.from_currency} {conversion.from_year} → CNY {conversion.to_year}: "
-        f"×{conversion.factor:.6g} ({'; '.join(conversion.steps)})"
+        Message.of(
+            "n_money_conversion",
+            "note",
+            from_currency=conversion.from_currency,
+            from_year=conversion.from_year,
+            to_year=conversion.to_year,
+            factor=conversion.factor,
+            series=conversion.series,
+        )
     ]
     if not conversion.verified:
-        notes.append(
-            f"conversion uses unverified series: {', '.join(conversion.unverified_series)}"
-        )
+        notes.append(Message.of("n_unverified_series", series=conversion.unverified_series))
     return notes
 
 

@@ -36,6 +36,7 @@ import pandas as pd
 from wetval._text import text_table
 from wetval.cards import Card, Normal, load_card
 from wetval.errors import CardError, Problem, ProblemCollector, ValidationError
+from wetval.messages import Message
 from wetval.plugins import Method
 from wetval.provenance import Provenance
 from wetval.results import Result
@@ -570,7 +571,7 @@ def transfer_unit_value(
     income_factor = ratio**elasticity
     money_factor = 1.0
     conversion: dict[str, Any] = {}
-    notes = [f"income ratio Y_p/Y_s = {ratio:.4f}"]
+    notes: list[str | Message] = [f"income ratio Y_p/Y_s = {ratio:.4f}"]
     if (from_currency is None) != (from_year is None):
         raise ValueError("give both from_currency and from_year to convert money, or neither")
     if from_currency is not None and from_year is not None:
