@@ -288,18 +288,9 @@ def gep_replacement_cost(
                 )
             ],
         )
-    missing_policy = card.option("missing", "zero")
-    basis = card.option("carbon_price_basis", "t CO2")
-    bad_options = [
-        (f"options.{key}", f"{given!r}: use {' or '.join(map(repr, allowed))}")
-        for key, given, allowed in (
-            ("missing", missing_policy, ("zero", "error")),
-            ("carbon_price_basis", basis, ("t CO2", "t C")),
-        )
-        if given not in allowed
-    ]
-    if bad_options:
-        raise CardError(card.id, bad_options)
+    # the body refused any other spelling when the card loaded
+    options = GepReplacementCostBody.of(card).options
+    missing_policy, basis = options.missing, options.carbon_price_basis
     price_names = [q.price for s in wanted for q in SERVICE_QUANTITIES[s].values()]
     missing_prices = [p for p in price_names if p not in card.parameters]
     if missing_prices:
