@@ -74,7 +74,7 @@ def test_db36_points_hand_computed() -> None:
     np.testing.assert_allclose(result.contributions.sum(axis=1, min_count=1), frame["points"])
     assert result.contributions.loc["A", "protected_species"] == pytest.approx(6.0)
     assert frame.loc["B", "limiting_item"] == "water_area_change_rate"
-    assert "1 parcels unscored" in result.provenance.notes[0]
+    assert "1 parcel unscored" in str(result.provenance.notes[0])
 
 
 def test_fail_policy_lists_every_missing_value() -> None:
@@ -331,7 +331,7 @@ def test_result_round_trip_summary_plot(county) -> None:  # type: ignore[no-unty
     assert f"{counts['good']:,}" in text
     frame = result.to_frame()
     assert {"index", "points", "grade", "biomass_score", "biomass_points"} <= set(frame.columns)
-    assert "estimated from these" in " ".join(result.provenance.notes)
+    assert "estimated from these" in " ".join(map(str, result.provenance.notes))
     assert result.provenance.cards[0].id == PSR
     ax = result.plot()
     assert ax.get_ylabel() == "area [ha]"

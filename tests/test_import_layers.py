@@ -77,7 +77,7 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ),
     ("uncertainty", ("wetval.uncertainty",)),
     ("conformance", ("wetval.testing",)),
-    ("assessment", ("wetval.assess", "wetval.registry", "wetval.scale")),
+    ("assessment", ("wetval.assess", "wetval.assessment", "wetval.registry", "wetval.scale")),
     ("presentation", ("wetval.__main__", "wetval.cli", "wetval.report")),
     ("package", ("wetval",)),
 )

@@ -134,7 +134,7 @@ def test_without_flag_column_ponds_stay_out() -> None:
                                   .reset_index())  # fmt: skip
     result = screen(bare, indicators)
     assert not result.parcels.loc["P3", "candidate"]
-    assert "verified_non_aquaculture" in result.provenance.notes[0]
+    assert "verified_non_aquaculture" in str(result.provenance.notes[0])
 
 
 def test_bad_screening_card() -> None:

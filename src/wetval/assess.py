@@ -8,55 +8,60 @@ provenance. An :class:`AssessmentSpec` describes the project once; it loads
 from a TOML project file (see ``docs/example-project.toml`` and
 ``docs/assessment.md``).
 
-This module orchestrates only: every computation lives in the step's own
-module, the project-file models live in :mod:`wetval.spec` (re-exported here),
-and reports are rendered from the :class:`Assessment` by :mod:`wetval.report`.
+This module orchestrates only: :func:`assess` is the sequence of steps. Every
+method step runs through :func:`wetval.plugins.run`; the work between them
+(loading the data and cards, the overlay, selecting the project, the sale and
+the provenance) lives in :mod:`wetval.assessment`, one job per module; the
+project-file models live in :mod:`wetval.spec` (re-exported here); reports are
+rendered from the :class:`Assessment` by :mod:`wetval.report`.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import sys
-import time
 import types
-import warnings
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import cached_property
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, NamedTuple, Protocol
+from typing import TYPE_CHECKING, Any
 
-import numpy as np
 import pandas as pd
 
-from wetval.boundary import accept, register_conversion
-from wetval.cards import Card, load_card
-from wetval.condition import ConditionResult
-from wetval.datasets import sample_county
-from wetval.errors import CardError, Problem
-from wetval.errors import ValidationError as DataError
-from wetval.hashing import file_hash, path_hash, result_hash
-from wetval.inventory import Inventory
-from wetval.io import read_indicators, read_parcels, read_table
-from wetval.kinds import ConditionInputs, PriceInputs, QuotaInputs, ValuationInputs
-from wetval.messages import Bilingual, Message
-from wetval.plugins import run
-from wetval.pricing import PoolFinance, QuotaPrice, RestorationPlan, pool_finance
-from wetval.provenance import CardRef, Provenance
-from wetval.quota import (
-    BalanceReport,
-    FundSplit,
-    LedgerBalances,
-    QuotaAccounts,
-    QuotaLedger,
-    allocate_funds,
-    balance,
+from wetval.assessment.cards import load_cards
+from wetval.assessment.data import load_data
+from wetval.assessment.methods import (
+    account_quota,
+    pledged_pool,
+    price_credits,
+    price_uncertainty,
+    pricing_services,
+    score_condition,
+    value_services,
 )
+from wetval.assessment.overlay import not_overlaid, overlay_footprints
+from wetval.assessment.preflight import preflight
+from wetval.assessment.record import HasProvenance, assessment_provenance
+from wetval.assessment.sale import fund_split, proposed_sale
+from wetval.assessment.selection import (
+    priced_level,
+    project_masks,
+    restoration_plans,
+    select_project,
+)
+from wetval.assessment.steps import Steps
+from wetval.boundary import accept, register_conversion
+from wetval.condition import ConditionResult
+from wetval.hashing import result_hash
+from wetval.inventory import Inventory
+from wetval.messages import Message
+from wetval.pricing import PoolFinance, QuotaPrice
+from wetval.provenance import Provenance
+from wetval.quota import BalanceReport, FundSplit, QuotaAccounts
 from wetval.results import Result
 from wetval.spec import (
-    SAMPLE_SOURCE,
     AssessmentSpec,
     CardSpec,
     DataSpec,
@@ -69,11 +74,9 @@ from wetval.spec import (
     SpecError,
     load_spec,
 )
-from wetval.tables import IndicatorTable, ParcelTable
-from wetval.uncertainty import MonteCarloResult, PriceChain, monte_carlo
+from wetval.uncertainty import MonteCarloResult
 from wetval.uncertainty.sensitivity import TornadoResult
-from wetval.units import M2_PER_MU
-from wetval.valuation import VALUATION_KINDS, ServiceValues
+from wetval.valuation import ServiceValues
 
 if TYPE_CHECKING:
     from wetval.spatial import Overlay
@@ -94,8 +97,6 @@ __all__ = [
     "check_spec",
     "load_spec",
 ]
-
-_LEVEL_ORDER = {"general": 0, "provincial": 1, "national": 2}
 
 
 def check_spec(spec: AssessmentSpec | str | Path) -> Inventory:
@@ -118,13 +119,13 @@ def check_spec(spec: AssessmentSpec | str | Path) -> Inventory:
     """
     if not isinstance(spec, AssessmentSpec):
         spec = load_spec(spec)
-    _cards(spec)
-    parcels, indicators, _, _, _ = _load_data(spec)
-    _preflight(spec, parcels, indicators)
-    frame = parcels.to_frame()
-    _project_masks(spec, frame)
-    _plans(spec, frame)
-    return parcels.inventory(indicators)
+    load_cards(spec)
+    data = load_data(spec)
+    preflight(spec, data.parcels, data.indicators)
+    frame = data.parcels.to_frame()
+    project_masks(spec, frame)
+    restoration_plans(spec, frame)
+    return data.parcels.inventory(data.indicators)
 
 
 # ------------------------------------------------------------------ results
@@ -324,555 +325,6 @@ class Assessment(Result):
 
 
 # ------------------------------------------------------------------ running
-class _Steps:
-    """Runs steps, timing each and collecting its warnings."""
-
-    def __init__(self, progress: Callable[[str], None] | None) -> None:
-        self.timings: dict[str, float] = {}
-        self.warnings: list[str | Message] = []
-        self._progress = progress
-
-    @contextmanager
-    def step(self, name: str) -> Iterator[None]:
-        if self._progress is not None:
-            self._progress(name)
-        start = time.perf_counter()
-        with warnings.catch_warnings(record=True) as caught:
-            warnings.simplefilter("always")
-            yield
-        self.timings[name] = round(time.perf_counter() - start, 4)
-        for warning in caught:
-            message = f"{name}: {warning.message}"
-            if message not in self.warnings:
-                self.warnings.append(message)
-
-
-def _load_data(
-    spec: AssessmentSpec,
-) -> tuple[
-    ParcelTable, IndicatorTable | None, pd.DataFrame | None, LedgerBalances | None, dict[str, str]
-]:
-
-    data = spec.data
-    inputs: dict[str, str] = {}
-    county = sample_county() if SAMPLE_SOURCE in (data.parcels, data.indicators) else None
-
-    def missing(kind: str, path: Path) -> DataError:
-        return DataError(
-            [Problem(reason="file not found", fix="check the path in the project file")],
-            what=f"{kind} file",
-            source=str(path),
-        )
-
-    if isinstance(data.parcels, ParcelTable):
-        parcels = data.parcels
-    elif isinstance(data.parcels, pd.DataFrame):
-        parcels = ParcelTable.from_frame(data.parcels, scheme=data.scheme)
-    elif data.parcels == SAMPLE_SOURCE:
-        assert county is not None
-        parcels = county.parcels
-    else:
-        from wetval.spatial.read import is_geometry_file
-
-        path = spec.resolve(data.parcels)
-        if is_geometry_file(path):
-            from wetval.spatial import read_dltb
-
-            parcels = read_dltb(path, data.layer, scheme=data.scheme, encoding=data.encoding)
-            inputs["parcels_file"] = path_hash(path)
-        else:
-            if not path.is_file():
-                raise missing("parcel", path)
-            if data.layer is not None:
-                raise SpecError(
-                    f"data.layer = {data.layer!r}, but data.parcels = {data.parcels!r} is not "
-                    "a layered spatial file; fix: name a .gdb folder, .gdb.zip, .gpkg or .shp "
-                    "in data.parcels, or remove data.layer"
-                )
-            parcels = read_parcels(path, scheme=data.scheme, encoding=data.encoding)
-            inputs["parcels_file"] = file_hash(path)
-    inputs["parcels"] = parcels.hash
-
-    indicators: IndicatorTable | None
-    if data.indicators is None:
-        indicators = None
-    elif isinstance(data.indicators, IndicatorTable):
-        indicators = data.indicators
-    elif isinstance(data.indicators, pd.DataFrame):
-        indicators = IndicatorTable.from_frame(data.indicators)
-    elif data.indicators == SAMPLE_SOURCE:
-        assert county is not None
-        indicators = county.indicators
-    else:
-        path = spec.resolve(data.indicators)
-        if not path.is_file():
-            raise missing("indicator", path)
-        indicators = read_indicators(path, encoding=data.encoding)
-        inputs["indicators_file"] = file_hash(path)
-    if indicators is not None:
-        inputs["indicators"] = indicators.hash
-
-    projects: pd.DataFrame | None
-    if isinstance(data.projects, pd.DataFrame):
-        projects = data.projects
-    elif data.projects == SAMPLE_SOURCE or (data.projects is None and county is not None):
-        projects = county.projects if county is not None else sample_county().projects
-    elif data.projects is None:
-        projects = None
-    else:
-        path = spec.resolve(data.projects)
-        if not path.is_file():
-            raise missing("project", path)
-        projects = read_table(path, encoding=data.encoding)
-        inputs["projects_file"] = file_hash(path)
-
-    if data.ledger is not None and data.registry is not None:
-        raise SpecError(
-            "data.ledger and data.registry both name the units available; give only one: "
-            "data.registry (the registry holds the quota history) or data.ledger (a ledger file)"
-        )
-    ledger: QuotaLedger | None
-    if data.ledger is None or isinstance(data.ledger, QuotaLedger):
-        ledger = data.ledger
-    elif not isinstance(data.ledger, str):
-        raise SpecError(
-            f"data.ledger: expected a ledger file path or a QuotaLedger, "
-            f"got {type(data.ledger).__name__}"
-        )
-    else:
-        path = spec.resolve(data.ledger)
-        if not path.is_file():
-            raise missing("ledger", path)
-        ledger = QuotaLedger.from_json(path.read_text(encoding="utf-8"))
-    balances: LedgerBalances | None = None
-    if ledger is not None:
-        inputs["ledger"] = ledger.hash
-        balances = ledger.balances()
-    elif data.registry is not None:
-        balances = _registry_balances(spec, data.registry)
-        inputs["registry"] = balances.hash
-    return parcels, indicators, projects, balances, inputs
-
-
-def _registry_url(spec: AssessmentSpec) -> str:
-    """``data.registry`` with a relative SQLite file taken from the project file's folder.
-
-    Raises
-    ------
-    SpecError
-        If ``data.registry`` is not a database URL (naming it).
-    """
-    from sqlalchemy.engine import make_url
-    from sqlalchemy.exc import ArgumentError
-
-    url = spec.data.registry
-    if not isinstance(url, str) or "://" not in url:
-        raise SpecError(
-            f"data.registry = {url!r} is not a database URL; fix: give the registry's "
-            'SQLAlchemy URL, e.g. "sqlite:///jinxian.db" (a path relative to the project '
-            'file) or "postgresql+psycopg://user@host/dbname"'
-        )
-    try:
-        parsed = make_url(url)
-    except ArgumentError:
-        raise SpecError(
-            f"data.registry = {url!r} is not a database URL; fix: give the registry's "
-            'SQLAlchemy URL, e.g. "sqlite:///jinxian.db"'
-        ) from None
-    database = parsed.database
-    sqlite_file = parsed.get_backend_name() == "sqlite" and database not in (None, "", ":memory:")
-    if sqlite_file and not Path(str(database)).is_absolute():
-        return parsed.set(database=str(spec.resolve(str(database)))).render_as_string(
-            hide_password=False
-        )
-    return url
-
-
-def _registry_balances(spec: AssessmentSpec, url: str) -> LedgerBalances:
-    """The registry's quota balances (pledged units locked); one error naming data.registry."""
-    from wetval.registry import Registry, RegistryError, SchemaError
-
-    resolved = _registry_url(spec)
-    try:
-        with Registry(resolved) as registry:
-            return registry.ledger_balances()
-    except (RegistryError, SchemaError) as error:
-        shown = _hide_password(url)
-        raise SpecError(
-            f"data.registry = {shown!r}: {error}\n(checked {_hide_password(resolved)!r}; "
-            "relative SQLite paths are taken from the project file's folder)"
-        ) from None
-
-
-def _hide_password(url: str) -> str:
-    from sqlalchemy.engine import make_url
-    from sqlalchemy.exc import ArgumentError
-
-    try:
-        return make_url(url).render_as_string(hide_password=True)
-    except ArgumentError:
-        return url
-
-
-def _footprint_layer(spec: AssessmentSpec, source: str | pd.DataFrame, layer: str | None) -> Any:
-    from wetval.spatial.read import read_layer
-
-    if isinstance(source, pd.DataFrame):
-        return source
-    return read_layer(spec.resolve(source), layer)
-
-
-class _Overlaid(NamedTuple):
-    """What the overlay step hands on: the cut tables, the overlays, the maps' townships."""
-
-    parcels: ParcelTable
-    indicators: IndicatorTable
-    overlays: tuple[Overlay, ...]
-    townships: pd.DataFrame
-    county: pd.DataFrame
-    notes: list[str | Message]
-    inputs: dict[str, str]
-
-
-def _overlay(spec: AssessmentSpec, parcels: ParcelTable, indicators: IndicatorTable) -> _Overlaid:
-    """Overlay every footprint of the spec and cut the parcels into pieces (压占分析).
-
-    Returns the cut parcel table and its indicators, the overlays, the township
-    boundaries of the project map and of the county overview, the overlays'
-    findings as messages, and input hashes.
-    """
-    from wetval.errors import DataQualityWarning
-    from wetval.spatial import overlay
-    from wetval.spatial.maps import county_townships, map_view, township_boundaries
-    from wetval.spatial.split import split_indicators, split_parcels
-
-    data = spec.data
-    levels: dict[str, Any] = {}
-    if data.important_wetlands is not None:
-        wetlands = data.important_wetlands
-        levels = {
-            "important_wetlands": _footprint_layer(spec, wetlands.path, wetlands.layer),
-            "level_field": wetlands.level_field,
-            "name_field": wetlands.name_field,
-        }
-    results: list[Overlay] = []
-    notes: list[str | Message] = []
-    inputs: dict[str, str] = {}
-    for number, footprint in enumerate(data.footprints, start=1):
-        layer = _footprint_layer(spec, footprint.path, footprint.layer)
-        with warnings.catch_warnings():
-            # the findings come back as messages (below), in the reader's language
-            warnings.simplefilter("ignore", DataQualityWarning)
-            result = overlay(
-                parcels,
-                layer,
-                role=footprint.role,
-                project_id=footprint.project_id,
-                project_field=footprint.project_field,
-                control_area_m2=footprint.control_area_m2,
-                default_level=data.default_level,
-                **levels,
-            )
-        results.append(result)
-        notes += result.messages
-        inputs[f"footprint_{number}"] = result.provenance.inputs["footprint"]
-    cut, cleared = split_parcels(parcels, results)
-    if cleared:
-        notes.append(Message.of("w_footprints_cleared_roles", rows=cleared))
-    crs = results[0].crs
-    return _Overlaid(
-        cut,
-        split_indicators(indicators, cut),
-        tuple(results),
-        township_boundaries(parcels, map_view(results), crs),
-        county_townships(parcels, crs),
-        notes,
-        inputs,
-    )
-
-
-#: The card kind each method step of the assessment runs.
-_STEP_KINDS = {"condition": ("condition",), "quota": ("quota",), "pricing": ("pricing",)}
-
-
-def _preflight(
-    spec: AssessmentSpec, parcels: ParcelTable, indicators: IndicatorTable | None
-) -> None:
-    """The checks of the data and options ``assess`` runs before computing, all at once.
-
-    :func:`check_spec` (``wetval validate``) runs the same function, so a
-    project it calls valid is not refused by ``assess`` for any of these.
-
-    Raises
-    ------
-    SpecError
-        Listing every problem with its project-file key and the fix.
-    """
-    from wetval.uncertainty.monte_carlo import check_options
-
-    problems = []
-    if len(parcels.to_frame()) == 0:
-        problems.append(
-            f"- data.parcels = {spec.data.parcels!r}: the parcel table has no rows; fix: "
-            "export the parcels with their records, not only the header"
-        )
-    if indicators is None:
-        problems.append(
-            "- data.indicators is required: condition scoring needs them; fix: name the "
-            "indicator file"
-        )
-    if spec.data.footprints and not parcels.has("geometry"):
-        problems.append(
-            f"- data.footprints: the parcels of data.parcels = {spec.data.parcels!r} have no "
-            "geometry to overlay them on; fix: name the DLTB layer (.gdb folder, .gdb.zip, "
-            ".gpkg or .shp) in data.parcels, or pass a table read with wetval.spatial.read_dltb"
-        )
-    if spec.data.important_wetlands is not None and not spec.data.footprints:
-        problems.append(
-            "- data.important_wetlands is only read to set the levels of overlaid pieces; "
-            "fix: add data.footprints or remove data.important_wetlands"
-        )
-    if spec.options.monte_carlo_draws:
-        found = check_options(
-            draws=spec.options.monte_carlo_draws,
-            percentiles=spec.options.percentiles,
-            indicator_error=spec.options.indicator_error,
-            indicator_ids=None if indicators is None else list(indicators.indicator_ids),
-        )
-        key = {"draws": "monte_carlo_draws"}
-        problems += [f"- options.{key.get(name, name)}: {why}" for name, why in found]
-    if problems:
-        raise SpecError(
-            f"the project cannot be assessed ({len(problems)} problem(s)):\n" + "\n".join(problems)
-        )
-
-
-def _cards(spec: AssessmentSpec) -> dict[str, Card]:
-    """Load every card the spec names, reporting all problems at once."""
-    names = {
-        "condition": spec.cards.condition,
-        "quota": spec.cards.quota,
-        "pricing": spec.cards.pricing,
-        "review": spec.cards.review,
-        **{f"valuation:{v}": v for v in spec.cards.valuation},
-    }
-    if spec.cards.funds is not None:
-        names["funds"] = spec.cards.funds
-    if spec.options.finance:
-        names["finance"] = spec.cards.finance
-    if spec.cards.value_approach not in spec.cards.valuation:
-        raise SpecError(
-            f"cards.value_approach = {spec.cards.value_approach!r} must be one of "
-            f"cards.valuation {list(spec.cards.valuation)}"
-        )
-    cards: dict[str, Card] = {}
-    errors = []
-    for role, name in names.items():
-        target = str(spec.resolve(name)) if name.endswith(".toml") else name
-        try:
-            cards[role] = load_card(target)
-        except (CardError, KeyError) as error:
-            errors.append(f"- cards.{role.split(':')[0]} = {name!r}: {error}")
-            continue
-        step = role.split(":")[0]
-        wanted = VALUATION_KINDS if step == "valuation" else _STEP_KINDS.get(step)
-        if wanted is not None and cards[role].kind not in wanted:
-            errors.append(
-                f"- cards.{step} = {name!r} is a card of kind {cards[role].kind!r}; "
-                f"this step needs a card of kind {' or '.join(map(repr, wanted))}; fix: name "
-                f"a card of that kind ('wetval cards list --kind {wanted[0]}' lists them)"
-            )
-    if errors:
-        raise SpecError("cannot load the project's cards:\n" + "\n".join(errors))
-    overrides = {
-        name: value
-        for name, value in (
-            ("discount_rate", spec.options.discount_rate),
-            ("om_years", spec.options.om_years),
-        )
-        if value is not None
-    }
-    if overrides:
-        cards["pricing"] = _with_project_values(cards["pricing"], overrides)
-    return cards
-
-
-def _with_project_values(card: Card, values: dict[str, float]) -> Card:
-    """A copy of ``card`` with parameter values set by the project (held fixed, unverified)."""
-    data = card.model_dump()
-    missing = [name for name in values if name not in data["parameters"]]
-    if missing:
-        raise SpecError(
-            f"options {missing} override parameters the pricing card {card.id!r} does not "
-            "have; drop these options or name a pricing card that has the parameters"
-        )
-    for name, value in values.items():
-        parameter = data["parameters"][name]
-        parameter.update(value=value, verified=False, distribution=None)
-        parameter["description"] = (
-            f"set by the project (card value {card.param(name)}); "
-            + (parameter.get("description") or "")
-        ).strip("; ")
-    return Card.from_mapping(data, path=card.path)
-
-
-def _plans(spec: AssessmentSpec, parcels: pd.DataFrame) -> list[RestorationPlan]:
-
-    plans = []
-    for plan in spec.data.plans:
-        if isinstance(plan.quantities, str):
-            path = spec.resolve(plan.quantities)
-            quantities = read_table(path)
-        else:
-            quantities = pd.DataFrame(list(plan.quantities))
-        members = parcels.index[
-            (parcels["role"].astype(object) == "restoration")
-            & (parcels["project_id"].astype(object) == plan.project_id)
-        ]
-        if len(members) == 0:
-            raise SpecError(
-                f"plan {plan.name!r}: no restoration parcels of project {plan.project_id!r}"
-            )
-        plans.append(
-            RestorationPlan(
-                name=plan.name,
-                parcel_ids=tuple(str(i) for i in members),
-                quantities=quantities,
-                species=plan.species,
-                compensation=plan.compensation,
-                om_per_year=plan.om_per_year,
-                price_year=plan.price_year,
-            )
-        )
-    return plans
-
-
-def _project_masks(spec: AssessmentSpec, frame: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
-    """The spec's restoration and occupation parcels of the parcel table, as boolean masks.
-
-    Raises
-    ------
-    SpecError
-        If the table lacks ``role`` or ``project_id``, or a project the spec names has
-        no parcels of its role (naming the projects the data has).
-    """
-    for column in ("role", "project_id"):
-        if column not in frame.columns:
-            raise SpecError(
-                f"the parcel table has no {column!r} column: the assessment needs "
-                "role (restoration/occupation) and project_id to select the project"
-            )
-    role = frame["role"].astype(object)
-    project = frame["project_id"].astype(object)
-    restoration = (role == "restoration").to_numpy().copy()
-    if spec.project.restoration_projects is not None:
-        unknown = sorted(set(spec.project.restoration_projects) - set(project[restoration]))
-        if unknown:
-            raise SpecError(
-                f"project.restoration_projects not found among restoration parcels: {unknown}"
-            )
-        restoration &= project.isin(spec.project.restoration_projects).to_numpy()
-    occupation = np.zeros(len(frame), dtype=bool)
-    if spec.project.occupation_project is not None:
-        occupation = (
-            (role == "occupation") & (project == spec.project.occupation_project)
-        ).to_numpy()
-        if not occupation.any():
-            known = sorted(set(project[role == "occupation"].dropna()))
-            raise SpecError(
-                f"project.occupation_project = {spec.project.occupation_project!r} has no "
-                f"occupation parcels; occupation projects in the data: {known}"
-            )
-    if not restoration.any():
-        raise SpecError("no restoration parcels to supply quota credits")
-    return restoration, occupation
-
-
-def _select_project(
-    spec: AssessmentSpec, parcels: ParcelTable, condition: ConditionResult
-) -> tuple[ParcelTable, pd.DataFrame, pd.DataFrame, list[str | Message]]:
-    """The parcels to account for, their condition input, the exclusions and notes."""
-    frame = parcels.to_frame()
-    restoration, occupation = _project_masks(spec, frame)
-    role = frame["role"].astype(object)
-    scores = condition.to_frame().reindex(frame.index)
-    unscored = scores["index"].isna().to_numpy()
-    notes: list[str | Message] = []
-    excluded = pd.DataFrame(
-        {
-            "role": role[restoration & unscored],
-            "reason": "unscored",
-        }
-    )
-    if excluded.shape[0]:
-        notes.append(Message.of("w_unscored_restoration", parcels=len(excluded)))
-    keep = (restoration & ~unscored) | occupation
-    condition_input = scores.loc[keep, ["index", "grade", "grade_zh", "grade_en"]].copy()
-    unscored_occupied = occupation & unscored
-    if unscored_occupied.any():
-        ids = list(frame.index[unscored_occupied])
-        if spec.options.unscored_occupation == "error":
-            problems = [
-                Problem(
-                    reason="occupied parcel has no condition score",
-                    parcel_id=i,
-                    fix="add monitoring data or set options.unscored_occupation = 'best-grade'",
-                )
-                for i in ids
-            ]
-            raise DataError(problems, what="occupation parcels")
-        best = condition.grades.index[0]
-        condition_input.loc[ids, ["index", "grade", "grade_zh", "grade_en"]] = [
-            float(condition.grades["upper"].iloc[0]),
-            best,
-            condition.grades["label_zh"].iloc[0],
-            condition.grades["label_en"].iloc[0],
-        ]
-        notes.append(
-            Message.of(
-                "w_unscored_occupation",
-                parcels=len(ids),
-                grade=Bilingual(
-                    str(condition.grades["label_zh"].iloc[0]),
-                    str(condition.grades["label_en"].iloc[0]),
-                ),
-            )
-        )
-    return parcels.subset(keep), condition_input, excluded, notes
-
-
-def _sale(balance_report: BalanceReport, price: QuotaPrice) -> pd.DataFrame:
-    """The proposed sale: each matched credit's share of its reconciled price and works."""
-    matches = balance_report.matches
-    if matches.empty:
-        return pd.DataFrame(
-            columns=[
-                "credit_parcel",
-                "units_delivered",
-                "credit_share",
-                "amount",
-                "restoration_cost",
-            ]
-        )
-    table = price.to_frame()
-    share = matches["credit_share"].to_numpy(dtype=float)
-    recommended = table["recommended"].reindex(matches["credit_parcel"]).to_numpy(dtype=float)
-    works = table["works"].reindex(matches["credit_parcel"]).to_numpy(dtype=float)
-    sale = matches[
-        [
-            "debit_parcel",
-            "project_id",
-            "credit_parcel",
-            "location",
-            "units_delivered",
-            "credit_share",
-        ]
-    ].copy()
-    sale["amount"] = np.round(recommended * share, 2)
-    sale["restoration_cost"] = np.round(works * share, 2)
-    return sale.reset_index(drop=True)
-
-
 def assess(
     spec: AssessmentSpec | str | Path,
     *,
@@ -905,139 +357,52 @@ def assess(
         For bad data, naming every offending row.
     """
     spec = accept(spec, AssessmentSpec, "spec")
-    steps = _Steps(progress)
+    steps = Steps(progress)
     with steps.step("cards"):
-        cards = _cards(spec)
+        cards = load_cards(spec)
     with steps.step("validation"):
-        parcels, indicators, projects, ledger, inputs = _load_data(spec)
-        _preflight(spec, parcels, indicators)
-        assert indicators is not None  # _preflight refuses a spec without indicators
-        inventory = parcels.inventory(indicators)
-    overlays: tuple[Overlay, ...] = ()
-    townships = county = pd.DataFrame()
-    surveyed = ConditionInputs(indicators, parcels)  # condition is scored on whole parcels
+        data = load_data(spec)
+        preflight(spec, data.parcels, data.indicators)
+        assert data.indicators is not None  # preflight refuses a spec without indicators
+        inventory = data.parcels.inventory(data.indicators)
+    site = not_overlaid(data.parcels, data.indicators)
     if spec.data.footprints:
         with steps.step("overlay"):
-            overlaid = _overlay(spec, parcels, indicators)
-            parcels, indicators, overlays = overlaid.parcels, overlaid.indicators, overlaid.overlays
-            townships, county = overlaid.townships, overlaid.county
-            steps.warnings += overlaid.notes
-            inputs.update(overlaid.inputs)
-    with steps.step("condition"):
-        condition: ConditionResult = run("condition", cards["condition"], surveyed)
-        if overlays:
-            from wetval.spatial.split import split_condition
-
-            condition = split_condition(condition, parcels)
+            site = overlay_footprints(spec, data.parcels, data.indicators)
+            steps.warnings += site.notes
+    with steps.step("condition"):  # scored on the whole surveyed parcels
+        condition = score_condition(cards["condition"], data.parcels, data.indicators, site)
     with steps.step("selection"):
-        project, condition_input, excluded, notes = _select_project(spec, parcels, condition)
-        plans = _plans(spec, project.to_frame())
+        project, condition_input, excluded, notes = select_project(spec, site.parcels, condition)
+        plans = restoration_plans(spec, project.to_frame())
         steps.warnings += notes
-    year = spec.options.price_year
-    services: dict[str, ServiceValues] = {}
     with steps.step("valuation"):
-        for name in spec.cards.valuation:
-            card = cards[f"valuation:{name}"]
-            inputs_v = ValuationInputs(project, condition_input, indicators)
-            result: ServiceValues = run(str(card.kind), card, inputs_v)
-            if result.price_year != year:
-                result = result.at_price_year(year, spec.options.price_index)
-            services[name] = result
+        services = value_services(spec, cards, project, condition_input, site.indicators)
     with steps.step("quota"):
-        accounts: QuotaAccounts = run(
-            "quota", cards["quota"], QuotaInputs(project, condition_input, projects)
+        accounts, balance = account_quota(
+            cards["quota"], project, condition_input, data.projects, data.ledger
         )
-        balance_report = balance(accounts.credits, accounts.debits, ledger=ledger)
-    occupied = accounts.debits.to_frame()
-    levels = occupied.loc[occupied["permissible"].astype(bool), "wetland_level"].astype(object)
-    level = max(levels.dropna(), key=_LEVEL_ORDER.__getitem__, default="general")
+    level = priced_level(accounts)
     with steps.step("pricing"):
-        value_services = services[spec.cards.value_approach]
-        pricing_year = cards["pricing"].price_year or year
-        if value_services.price_year != pricing_year:
-            value_services = value_services.at_price_year(pricing_year, spec.options.price_index)
-        price_inputs = PriceInputs(
-            accounts.credits,
-            plans=tuple(plans),
-            services=value_services,
-            fund_card=cards.get("funds"),
-            wetland_level=level,
-            valuation_date=spec.project.date,
-        )
-        price: QuotaPrice = run("pricing", cards["pricing"], price_inputs)
+        valued = pricing_services(spec, cards, services)
+        price = price_credits(spec, cards, accounts, plans, valued, level)
     with steps.step("funds"):
-        sale = _sale(balance_report, price)
-        funds = None
-        if spec.project.occupation_project is not None and not sale.empty:
-            amount = Decimal(str(round(float(sale["amount"].sum()), 2)))
-            cost = Decimal(str(round(float(sale["restoration_cost"].sum()), 2)))
-            funds = allocate_funds(amount, cost, cards.get("funds"), date=spec.project.date)
+        sale = proposed_sale(balance, price)
+        funds = fund_split(spec, sale, cards.get("funds"))
     uncertainty: MonteCarloResult | None = None
     sensitivity: TornadoResult | None = None
     if spec.options.monte_carlo_draws or spec.options.sensitivity:
         with steps.step("uncertainty"):
-            chain = PriceChain(
-                parcels,
-                value_services,
-                accounts.credits,
-                price,
-                condition=condition,
-                indicators=indicators,
-                valuation_card=cards[f"valuation:{spec.cards.value_approach}"],
-                pricing_card=cards["pricing"],
-                condition_card=cards["condition"],
-                fund_card=cards.get("funds"),
-                plans=tuple(plans),
+            uncertainty, sensitivity = price_uncertainty(
+                spec, cards, site, condition, valued, accounts, price, plans, monte_carlo_progress
             )
-            if spec.options.monte_carlo_draws:
-                uncertainty = monte_carlo(
-                    chain,
-                    draws=spec.options.monte_carlo_draws,
-                    seed=spec.options.seed,
-                    percentiles=spec.options.percentiles,
-                    indicator_error=spec.options.indicator_error or None,
-                    progress=monte_carlo_progress,
-                )
-            if spec.options.sensitivity and chain.parameters()["enters"].any():
-                sensitivity = chain.tornado("price_per_unit")
-    finance = None
+    finance: PoolFinance | None = None
     if "finance" in cards and not price.table.empty:
         with steps.step("finance"):
-            finance = pool_finance(
-                price,
-                accounts.credits,
-                price_draws=None if uncertainty is None else uncertainty.price_draws,
-                card=cards["finance"],
-            )
-    provenance = Provenance(
-        method="assessment",
-        cards=tuple(
-            _unique_refs(
-                [card.ref for card in cards.values()],
-                condition,
-                *services.values(),
-                accounts.credits,
-                accounts.debits,
-                balance_report,
-                price,
-                funds,
-                uncertainty,
-                finance,
-            )
-        ),
-        inputs=inputs,
-        seed=spec.options.seed,
-        options={
-            "price_year": year,
-            "price_index": spec.options.price_index,
-            "monte_carlo_draws": spec.options.monte_carlo_draws,
-            "unscored_occupation": spec.options.unscored_occupation,
-            "discount_rate": cards["pricing"].param("discount_rate"),
-            "om_years": cards["pricing"].param("om_years"),
-            "wetland_level_priced": level,
-            "area_unit": f"亩 = {M2_PER_MU:.4f} m²",
-        },
-    )
+            finance = pledged_pool(cards["finance"], price, accounts, uncertainty)
+    results: list[HasProvenance | None] = [condition, *services.values(), accounts.credits]
+    results += [accounts.debits, balance, price, funds, uncertainty, finance]
+    provenance = assessment_provenance(spec, cards, data.inputs | site.inputs, level, results)
     return Assessment(
         spec=spec.describe(),
         inventory=inventory,
@@ -1046,7 +411,7 @@ def assess(
         project_parcels=project.to_frame().drop(columns="geometry", errors="ignore"),
         services=services,
         accounts=accounts,
-        balance=balance_report,
+        balance=balance,
         price=price,
         sale=sale,
         funds=funds,
@@ -1057,28 +422,10 @@ def assess(
         warnings=tuple(steps.warnings),
         timings=steps.timings,
         provenance=provenance,
-        overlays=overlays,
-        townships=townships,
-        county=county,
+        overlays=site.overlays,
+        townships=site.townships,
+        county=site.county,
     )
-
-
-class _HasProvenance(Protocol):
-    @property
-    def provenance(self) -> Provenance: ...
-
-
-def _unique_refs(named: list[CardRef], *results: _HasProvenance | None) -> list[CardRef]:
-    """The spec's cards, then every further card a step's result used, each once.
-
-    Steps load cards the spec does not name: the valuation card's crosswalk, the
-    market comparables, the fund split in force, the species list.
-    """
-    refs: list[CardRef] = []
-    for ref in [*named, *(r for result in results if result for r in result.provenance.cards)]:
-        if ref not in refs:
-            refs.append(ref)
-    return refs
 
 
 # a project file's path is the obvious stand-in for its spec (assess("project.toml"))

@@ -61,6 +61,7 @@ from wetval.condition.normalise import minmax
 from wetval.errors import CardError, ProblemCollector
 from wetval.indicators import Direction, IndicatorCatalogue
 from wetval.kinds import ScreeningInputs
+from wetval.messages import Message
 from wetval.plotting import axes
 from wetval.plugins import Method, run
 from wetval.provenance import Provenance
@@ -313,7 +314,7 @@ def reserve_census(parcels: ParcelTable, indicators: IndicatorTable, card: Card)
     area = parcels.area("m2")
     database_roles = list(card.option("database_roles", ["existing", "occupation"]))
     verification_column = str(card.option("verification_column", "verified_non_aquaculture"))
-    notes: list[str] = []
+    notes: list[str | Message] = []
 
     problems = ProblemCollector(ids, ids)
     verified = parse_flags(
@@ -329,12 +330,12 @@ def reserve_census(parcels: ParcelTable, indicators: IndicatorTable, card: Card)
     )
     problems.raise_if_any("parcel table (verification flags)", parcels.source)
     if not parcels.has(verification_column):
-        notes.append(f"no {verification_column!r} column: no pond is verified as non-aquaculture")
+        notes.append(Message.of("n_no_verification_column", "note", column=verification_column))
 
     role = _category(source, "role")
     in_database = _lookup(role, dict.fromkeys(database_roles, True), False).astype(bool)
     if not parcels.has("role"):
-        notes.append("no 'role' column: every parcel is taken to be outside the wetland database")
+        notes.append(Message.of("n_no_role_column", "note"))
 
     eligible = _lookup(land_class, dict.fromkeys(classes.index, True), False).astype(bool)
     gate = _lookup(

@@ -1080,6 +1080,27 @@ _STRINGS: dict[str, tuple[str, str]] = {
         "Project selection: occupied parcels without a condition score: {parcels:,}; the best "
         "grade ({grade}) is assumed for them (conservative).",
     ),
+    "n_indicators_absent": (
+        "指标表缺少以下指标（所有地块均无）：{indicators}。",
+        "Indicators absent from the table (every parcel lacks them): {indicators}.",
+    ),
+    "n_indicator_rows_left_out": (
+        "{n:,} 行指标数据对应的地块不在地块表中，已剔除：{parcel_ids}。",
+        "{n:,} indicator rows for parcels not in the parcel table were left out: {parcel_ids}.",
+    ),
+    "n_parcels_unscored": (
+        "{parcels:,} 块地块未评分：其现有指标的权重之和低于 {min_weight:g}。",
+        "{parcels:,} {parcels_word} unscored: their present items carry less than "
+        "{min_weight:g} of the weight.",
+    ),
+    "n_weights_estimated": (
+        "{weighting}权重由本次的 {parcels:,} 块地块估计：增减地块时权重随之改变。",
+        "{weighting} weights were estimated from these {parcels:,} {parcels_word}: they change "
+        "when parcels are added or removed.",
+    ),
+    "weighting_entropy": ("熵权法", "Entropy"),
+    "weighting_critic": ("CRITIC 法", "CRITIC"),
+    "weighting_combined": ("组合赋权法", "Combined"),
     "reason_unscored": (
         "无生态状况评分（缺少监测数据）",
         "no condition score (missing monitoring data)",
@@ -1161,6 +1182,37 @@ _STRINGS: dict[str, tuple[str, str]] = {
     "n_d_given": (
         "标准当量因子价值 D = {d:,.2f} 元/公顷（卡片取值）。",
         "Value of one standard equivalent D = {d:,.2f} CNY/ha (the card's value).",
+    ),
+    "n_unverified_equivalents": (
+        "使用了未核实的当量因子行：{rows}。",
+        "Unverified equivalent rows used: {rows}.",
+    ),
+    "n_unit_value_table": (
+        "单位面积价值表 {table}，单位 {currency}/公顷/年，{year} 年价格。",
+        "Unit values {currency}/ha/yr at {year} prices (table {table}).",
+    ),
+    "n_npp_factor": (
+        "有净初级生产力（npp）指标的地块，调整系数 = npp / {reference:g}。",
+        "NPP factor = npp / {reference:g} where the npp indicator is present.",
+    ),
+    "n_adjustment_column": (
+        "{group}调整系数取自地块表的 {column} 列（逐块）。",
+        "Per-parcel {group} factors from column {column}.",
+    ),
+    "n_adjustment_card": (
+        "{group}调整系数 {factor:g}（卡片取值）。",
+        "{group} adjustment factor {factor:g} (the card's value).",
+    ),
+    "adjustment_group_npp": ("净初级生产力", "NPP"),
+    "adjustment_group_precipitation": ("降水", "Precipitation"),
+    "adjustment_group_soil": ("土壤", "Soil"),
+    "n_no_verification_column": (
+        "地块表没有 {column} 列：没有坑塘被核实为非养殖坑塘。",
+        "No {column} column: no pond is verified as non-aquaculture.",
+    ),
+    "n_no_role_column": (
+        "地块表没有 role 列：所有地块均视为不在湿地数据库内。",
+        "No 'role' column: every parcel is taken to be outside the wetland database.",
     ),
     "n_parameter": ("参数“{parameter}”：{note}", "Parameter '{parameter}': {note}"),
     "n_mc_values_not_linked": (

@@ -38,8 +38,9 @@ from wetval.condition.weights import (
     entropy_weights,
 )
 from wetval.errors import CardError, Problem, ProblemCollector, ValidationError
-from wetval.indicators import Direction
+from wetval.indicators import CATALOGUE, Direction
 from wetval.kinds import ConditionInputs
+from wetval.messages import Bilingual, Message, Term
 from wetval.plugins import Method, run
 from wetval.provenance import Provenance
 from wetval.tables import IndicatorTable, ParcelTable, positions_in
@@ -266,19 +267,22 @@ def _run(
     table = indicators.aligned(parcels) if parcels is not None else indicators
     ids = table.ids
     n = len(ids)
-    notes: list[str] = []
+    notes: list[str | Message] = []
     present_columns = set(table.indicator_ids)
     absent = [i for i in scheme.indicator_ids if i not in present_columns]
     if absent:
-        notes.append(f"indicators absent from the table (every parcel lacks them): {absent}")
+        names = tuple(
+            Bilingual(CATALOGUE[i].name_zh, CATALOGUE[i].name_en) if i in CATALOGUE else i
+            for i in absent
+        )
+        notes.append(Message.of("n_indicators_absent", "note", indicators=names))
     if parcels is not None:
         # the indicator rows of no parcel (ids unique on both sides), in table order
         unknown = indicators.ids[positions_in(indicators.ids, parcels.ids) < 0]
         if len(unknown):
-            shown = ", ".join(map(str, unknown[:10])) + (", …" if len(unknown) > 10 else "")
+            shown = tuple(map(str, unknown[:10])) + (("…",) if len(unknown) > 10 else ())
             notes.append(
-                f"{len(unknown)} indicator rows for parcels not in the parcel table were left "
-                f"out: {shown}"
+                Message.of("n_indicator_rows_left_out", "note", n=len(unknown), parcel_ids=shown)
             )
     raw = {
         i: (table.values(i) if i in present_columns else np.full(n, np.nan))
@@ -399,14 +403,22 @@ def _run(
         inputs["parcels"] = parcels.hash
     if unscored.any():
         notes.append(
-            f"{int(unscored.sum())} parcels unscored: their present items carry less than "
-            f"{scheme.min_weight:g} of the weight"
+            Message.of(
+                "n_parcels_unscored",
+                "note",
+                parcels=int(unscored.sum()),
+                min_weight=float(scheme.min_weight),
+            )
         )
     if scheme.weighting in ("entropy", "critic", "combined"):
         counted = statistics.parcels if statistics is not None else n
         notes.append(
-            f"{scheme.weighting} weights were estimated from these {counted} parcels: they change "
-            "when parcels are added or removed"
+            Message.of(
+                "n_weights_estimated",
+                "note",
+                weighting=Term(f"weighting_{scheme.weighting}", scheme.weighting),
+                parcels=int(counted),
+            )
         )
     return ConditionResult(
         parcels=frame,

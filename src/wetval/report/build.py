@@ -884,6 +884,7 @@ def _condition(assessment: Assessment, lang: Lang) -> Section:
             columns=("parcel_id", "land_class", "index", "grade", "quality", "missing"),
             decimals={"index": 3},
         ),
+        *(Paragraph(_text(note, lang), tone="note") for note in condition.provenance.notes),
     ]
     return Section("condition", tr("s_condition", lang), tuple(blocks))
 

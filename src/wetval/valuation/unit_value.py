@@ -23,7 +23,7 @@ import pandas as pd
 
 from wetval.cards import Card
 from wetval.errors import CardError, ProblemCollector
-from wetval.messages import Message
+from wetval.messages import Message, Term
 from wetval.plugins import Method
 from wetval.tables import IndicatorTable, ParcelTable
 from wetval.units import M2_PER_HA
@@ -135,12 +135,17 @@ def _service_columns(card: Card, table: pd.DataFrame, services: pd.Index, name: 
         )
 
 
+def _group(group: str) -> Term:
+    """An adjustment group (``npp``, ``precipitation``, ``soil``) as a term of the report."""
+    return Term(f"adjustment_group_{group}", group)
+
+
 def _spatial_adjustment(
     parcels: ParcelTable,
     card: Card,
     indicators: IndicatorTable | None,
     groups: pd.Series,
-) -> tuple[dict[str, np.ndarray | float], list[str]]:
+) -> tuple[dict[str, np.ndarray | float], list[str | Message]]:
     """Adjustment factor per Xie group: scalar from the card, per-parcel from columns.
 
     A parcel column ``adjust_npp`` / ``adjust_precipitation`` / ``adjust_soil``
@@ -150,7 +155,7 @@ def _spatial_adjustment(
     """
     scalars = dict(card.option("adjustment_factors", {}) or {})
     factors: dict[str, np.ndarray | float] = {}
-    notes: list[str] = []
+    notes: list[str | Message] = []
     problems = ProblemCollector(parcels.ids, parcels.ids)
     for group in sorted({str(g) for g in groups if isinstance(g, str) and g}):
         factor: np.ndarray | float = float(scalars.get(group, 1.0))
@@ -158,7 +163,7 @@ def _spatial_adjustment(
             npp = require_indicators(indicators, ["npp"], parcels, "the NPP adjustment")["npp"]
             reference = float(card.option("npp_reference"))
             factor = np.where(np.isnan(npp), factor, npp / reference)
-            notes.append(f"NPP factor = npp / {reference:g} where the npp indicator is present")
+            notes.append(Message.of("n_npp_factor", "note", reference=reference))
         column = ADJUSTMENT_COLUMNS.get(group)
         if column and parcels.has(column):
             given = pd.to_numeric(pd.Series(parcels.column(column)), errors="coerce").to_numpy()
@@ -167,9 +172,13 @@ def _spatial_adjustment(
                 fix="adjustment factors are ratios to the national mean (>= 0)",
             )  # fmt: skip
             factor = np.where(np.isnan(given), factor, given)
-            notes.append(f"per-parcel {group} factors from column {column}")
+            notes.append(
+                Message.of("n_adjustment_column", "note", group=_group(group), column=column)
+            )
         elif not isinstance(factor, np.ndarray) and factor != 1.0:
-            notes.append(f"{group} adjustment factor {factor:g} (card)")
+            notes.append(
+                Message.of("n_adjustment_card", "note", group=_group(group), factor=factor)
+            )
         factors[group] = factor
     problems.raise_if_any("valuation input", parcels.source)
     return factors, notes
@@ -253,7 +262,7 @@ def xie_equivalent(
             *condition_notes,
             *conversion_notes(conversion),
             *(
-                [f"unverified equivalent rows used: {', '.join(unverified_rows)}"]
+                [Message.of("n_unverified_equivalents", "note", rows=tuple(unverified_rows))]
                 if unverified_rows
                 else []
             ),
@@ -327,7 +336,13 @@ def unit_value_table(
         price_year=conversion.to_year,
         conversion=conversion.as_dict(),
         notes=[
-            f"unit values {card.currency}/ha/yr at {card.price_year} prices (table {name})",
+            Message.of(
+                "n_unit_value_table",
+                "note",
+                currency=str(card.currency),
+                year=card.price_year or 0,
+                table=str(name),
+            ),
             *notes,
             *condition_notes,
             *conversion_notes(conversion),
