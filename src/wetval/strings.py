@@ -30,6 +30,8 @@ _STRINGS: dict[str, tuple[str, str]] = {
     ),
     "footer": ("wetval 湿地估值与指标定价", "wetval wetland valuation and quota pricing"),
     "s_summary": ("评估结论摘要", "Summary"),
+    "summary_note": ("提示：", "note: "),
+    "summary_plain": ("{text}", "{text}"),
     "recommended_price": ("建议指标价格", "Recommended quota price"),
     "price_range": ("价格区间", "Price range"),
     "per_unit": ("元/指标单位", "CNY per quota unit"),
@@ -305,6 +307,18 @@ _STRINGS: dict[str, tuple[str, str]] = {
         "service value. Market approach: comparable Jiangxi quota trades. Reconciled with the "
         "weights of card {card}, never below the cost approach.",
     ),
+    "sum_price": (
+        "指标价格（{year} 年价格，{currency}）：{parcels:,} 块图斑，{area_mu:,.2f} 亩，{units:,.2f} 个指标单位，"
+        "抵补{level}",
+        "Quota price ({year} {currency}): {parcels:,} {parcels_word}, {area_mu:,.2f} 亩, "
+        "{units:,.2f} quota units, offsetting {level}",
+    ),
+    "sum_price_recommended": (
+        "建议价格 {total:,.2f} 元，即每指标单位 {per_unit:,.2f} 元（区间 {low:,.2f}–{high:,.2f}），"
+        "按补充地块面积每亩 {per_mu:,.2f} 元。",
+        "Recommended {total:,.2f} = {per_unit:,.2f} per unit (range {low:,.2f}–{high:,.2f}), "
+        "{per_mu:,.2f} per 亩 of parcel area.",
+    ),
     "approach": ("方法", "approach"),
     "total": ("合计 [元]", "total [CNY]"),
     "weight": ("权重", "weight"),
@@ -344,6 +358,16 @@ _STRINGS: dict[str, tuple[str, str]] = {
         "No occupation project is named, so there is no proposed sale.",
     ),
     "shortfall": ("资金缺口", "shortfall"),
+    "sum_funds": ("资金分配：交易金额 {amount} 元（卡片 {card}）", "Fund split of {amount} yuan ({card})"),
+    "sum_funds_short": (
+        "资金不足：交易金额比修复费用加乡镇与运营中心份额少 {short} 元。",
+        "Not covered: the sale is {short} yuan short of the restoration cost plus the township "
+        "and centre shares.",
+    ),
+    "sum_funds_overdue": (
+        "资金分配规则的试行期已结束，请核查是否有修订后的规则。",
+        "The split rule's trial period has ended; check for a revised rule.",
+    ),
     # finance
     "s_finance": ("指标质押贷款与指标保险", "Quota-pledged loan and quota insurance"),
     "finance_text": (

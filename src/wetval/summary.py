@@ -18,7 +18,8 @@ before; in a notebook the HTML rendering is shown.
 
 Examples
 --------
->>> from wetval.messages import Message, Term
+>>> from wetval._text import display_width
+from wetval.messages import Message, Term
 >>> import pandas as pd
 >>> s = Summary(
 ...     Message.of("sum_price", "note", year=2024, currency="CNY", parcels=2, area_mu=3.0,
@@ -36,14 +37,26 @@ import html as _html
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any
 
 import pandas as pd
 
+from wetval._text import display_width
 from wetval.messages import Bilingual, Message, Term, say
 from wetval.strings import Lang, known, tr
 
-__all__ = ["Summary", "SummaryTable", "cell_text"]
+__all__ = ["Summary", "SummaryTable", "cell_text", "note"]
+
+
+def note(flag: str | Message, severity: str = "warning") -> Message:
+    """A result's flag as a summary note: a message as it is, a plain string (a plugin's) wrapped.
+
+    The wrapped string is shown as written in both languages.
+    """
+    if isinstance(flag, Message):
+        return flag
+    return Message.of("summary_plain", "warning" if severity == "warning" else "note", text=flag)
 
 
 def _label(key: str, lang: Lang) -> str:
@@ -75,10 +88,12 @@ def cell_text(value: Any, digits: int | None = None) -> str:
         return f"{value:,.{2 if digits is None else digits}f}"
     if isinstance(value, int) and not isinstance(value, bool):
         return f"{value:,}"
+    if isinstance(value, Decimal):
+        return f"{value:,f}"
     return str(value)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class SummaryTable:
     """One titled table of a :class:`Summary`.
 
@@ -100,6 +115,19 @@ class SummaryTable:
     title: str
     data: pd.DataFrame
     digits: Mapping[str, int] = field(default_factory=dict)
+
+    def __eq__(self, other: object) -> bool:
+        """Same id, title, digits and table (cell for cell, column order included)."""
+        if not isinstance(other, SummaryTable):
+            return NotImplemented
+        return (
+            (self.key, self.title, dict(self.digits))
+            == (other.key, other.title, dict(other.digits))
+            and self.data.columns.equals(other.data.columns)
+            and self.data.equals(other.data)
+        )
+
+    __hash__ = None  # type: ignore[assignment]
 
     def frame(self, lang: Lang = "en") -> pd.DataFrame:
         """The table in ``lang``: labels translated, numbers unchanged (a new DataFrame)."""
@@ -125,14 +153,15 @@ class SummaryTable:
         return [[str(c) for c in frame.columns], *body]
 
     def text(self, lang: Lang = "en") -> str:
-        """The caption and the table as aligned plain text."""
+        """The caption and the table as aligned plain text (numbers right-aligned)."""
         rows = self.rows(lang)
-        widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))] if rows[0] else []
+        numeric = [self.data[c].dtype.kind in "biuf" for c in self.data.columns]
+        widths = [max(display_width(r[i]) for r in rows) for i in range(len(numeric))]
         lines = [tr(self.title, lang)]
-        for n, row in enumerate(rows):
+        for row in rows:
             cells = [
-                c.ljust(w) if n == 0 or not _numeric(c) else c.rjust(w)
-                for c, w in zip(row, widths, strict=True)
+                " " * (w - display_width(c)) + c if right else c + " " * (w - display_width(c))
+                for c, w, right in zip(row, widths, numeric, strict=True)
             ]
             lines.append("  " + "  ".join(cells).rstrip())
         return "\n".join(lines)
@@ -150,10 +179,6 @@ class SummaryTable:
             f"<table><caption>{caption}</caption><thead><tr>{head}</tr></thead>"
             f"<tbody>{body}</tbody></table>"
         )
-
-
-def _numeric(text: str) -> bool:
-    return text.replace(",", "").replace(".", "", 1).lstrip("-").isdigit() or text == "–"
 
 
 @dataclass(frozen=True)
