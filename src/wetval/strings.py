@@ -89,6 +89,17 @@ _STRINGS: dict[str, tuple[str, str]] = {
         "Table: grade distribution (all scored parcels)",
     ),
     "grade_chart": ("图 各等级面积", "Figure: area by grade"),
+    "sum_condition": (
+        "生态状况（卡片 {card}，方法 {method}，聚合 {aggregation}，权重 {weighting}）："
+        "{parcels:,} 块图斑，已评分 {scored:,} 块，平均指数 {mean:.3f}",
+        "Condition ({card}, method {method}, aggregation {aggregation}, weights {weighting}): "
+        "{parcels:,} {parcels_word}, {scored:,} scored, mean index {mean:.3f}",
+    ),
+    "sum_grade_table": ("表 各等级图斑数与面积", "Table: parcels and area by grade"),
+    "sum_quality_table": ("表 数据完整性", "Table: data quality"),
+    "sum_weight_table": ("表 指标权重", "Table: indicator weights"),
+    "sum_group": ("指标组", "group"),
+    "sum_synthetic": ("合成（SYNTHETIC）示例数据。", "SYNTHETIC data."),
     "contributions": (
         "表 各指标平均得分贡献（项目图斑）",
         "Table: mean contribution of each indicator (project parcels)",
@@ -114,6 +125,17 @@ _STRINGS: dict[str, tuple[str, str]] = {
     "value_cny": ("价值 [元/年]", "value [CNY/yr]"),
     "method": ("方法", "method"),
     "by_service": ("表 按服务的年价值", "Table: annual value by service"),
+    "sum_services": (
+        "生态系统服务价值（方法 {method}，{kind}，卡片 {card}）：{parcels:,} 块图斑，{area_ha:,.2f} 公顷，"
+        "{year} 年价格，合计 {total:,.2f} 元/年",
+        "Ecosystem-service values (method {method}, {kind}, card {card}): {parcels:,} "
+        "{parcels_word}, {area_ha:,.2f} ha, {year} prices, total {total:,.2f} {currency}/yr",
+    ),
+    "sum_services_interval": (
+        "区间（{interval}）：{low:,.2f}–{high:,.2f} 元/年。",
+        "Interval ({interval}): {low:,.2f}–{high:,.2f} CNY/yr.",
+    ),
+    "sum_transfer_error": ("预期转移误差（文献）：{errors}。", "Expected transfer error (literature): {errors}."),
     "method_comparison": ("表 方法比较（年价值合计）", "Table: method comparison (annual total)"),
     "valuation_chart": ("图 各方法按服务的年价值", "Figure: annual value by service and method"),
     "quantities": ("表 物质量（替代成本法）", "Table: physical quantities (replacement cost)"),

@@ -250,6 +250,7 @@ class FundSplit(Result):
             tuple(notes),
         )
 
+
 def allocate_funds(
     amount: Decimal | int | str | float,
     restoration_cost: Decimal | int | str | float,
