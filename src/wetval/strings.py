@@ -135,7 +135,10 @@ _STRINGS: dict[str, tuple[str, str]] = {
         "区间（{interval}）：{low:,.2f}–{high:,.2f} 元/年。",
         "Interval ({interval}): {low:,.2f}–{high:,.2f} CNY/yr.",
     ),
-    "sum_transfer_error": ("预期转移误差（文献）：{errors}。", "Expected transfer error (literature): {errors}."),
+    "sum_transfer_error": (
+        "预期转移误差（文献）：{errors}。",
+        "Expected transfer error (literature): {errors}.",
+    ),
     "method_comparison": ("表 方法比较（年价值合计）", "Table: method comparison (annual total)"),
     "valuation_chart": ("图 各方法按服务的年价值", "Figure: annual value by service and method"),
     "quantities": ("表 物质量（替代成本法）", "Table: physical quantities (replacement cost)"),
@@ -167,6 +170,57 @@ _STRINGS: dict[str, tuple[str, str]] = {
         "Table: credit units by restoration project",
     ),
     "not_permissible": ("不予准许的占用", "Occupation not permissible"),
+    "sum_credits": (
+        "补充指标（卡片 {card}）：{parcels:,} 块修复图斑，{units:,.2f} 个指标单位",
+        "Quota credits ({card}): {parcels:,} restoration {parcels_word}, {units:,.2f} units",
+    ),
+    "sum_debits": (
+        "占用指标（卡片 {card}）：{parcels:,} 块占用图斑，需 {units:,.2f} 个指标单位",
+        "Quota debits ({card}): {parcels:,} occupation {parcels_word}, {units:,.2f} units needed",
+    ),
+    "sum_debits_table": (
+        "表 占用地块所需指标（按占用项目）",
+        "Table: units needed by occupation project",
+    ),
+    "sum_accounts": (
+        "指标核算：补充 {credits:,.2f}、占用 {debits:,.2f} 个指标单位",
+        "Quota accounts: {credits:,.2f} units credited, {debits:,.2f} units needed",
+    ),
+    "sum_eligible": ("符合条件的图斑", "eligible parcels"),
+    "sum_eligible_mu": ("符合条件的面积 [亩]", "eligible area [亩]"),
+    "sum_not_eligible": (
+        "{n:,} 块修复图斑不产生指标：{reason}。",
+        "Not eligible ({n:,}): {reason}.",
+    ),
+    "sum_reason_no_type_factor": (
+        "修复后地类没有指标类型系数",
+        "the land class after restoration has no quota type factor",
+    ),
+    "sum_reason_not_legal_after": (
+        "修复后不属于法定湿地（湿地保护法第二条不含水田与养殖水面）；如修复结束养殖或水田用途，请填写修复后地类",
+        "not legal wetland after restoration (湿地保护法 Art. 2 excludes paddy and aquaculture "
+        "water); give target_class if restoration ends the aquaculture or paddy use",
+    ),
+    "sum_not_permissible": (
+        "不予准许：图斑 {parcel}（项目 {project}）位于国家重要湿地，湿地保护法第十九条仅准许 {types} 项目占用，不予定价。",
+        "Not permissible: parcel {parcel} ({project}) is national important wetland, which "
+        "湿地保护法 Art. 19 lets only {types} projects occupy; not priced.",
+    ),
+    "sum_balance": ("占补平衡（卡片 {card}）：{verdict}", "Quota balance ({card}): {verdict}"),
+    "sum_balance_quality": (
+        "平均质量系数：补充 {credits:.3f}，占用 {debits:.3f}。",
+        "Mean quality factor: credits {credits:.3f}, debits {debits:.3f}.",
+    ),
+    "sum_balance_ledger": (
+        "按指标台账可用指标匹配：可用 {available:,.4f} / 潜在 {potential:,.4f} 个指标单位；"
+        "{unregistered} 个项目未登记。",
+        "Matched against the ledger's available units ({available:,.4f} of {potential:,.4f} "
+        "potential units; {unregistered} project(s) not registered).",
+    ),
+    "sum_shortfall": (
+        "缺口：项目 {project} 缺 {units:.4f} 个指标单位、{area:.4f} 亩（{reason}）。",
+        "Shortfall {project}: {units:.4f} units, {area:.4f} 亩 ({reason}).",
+    ),
     "ledger_text": (
         "匹配仅使用指标台账中可用的指标（已通过验收或监测节点释放、尚未核销），"
         "按修复项目同比例计入各图斑；台账状态 {ledger}。",
@@ -380,7 +434,10 @@ _STRINGS: dict[str, tuple[str, str]] = {
         "No occupation project is named, so there is no proposed sale.",
     ),
     "shortfall": ("资金缺口", "shortfall"),
-    "sum_funds": ("资金分配：交易金额 {amount} 元（卡片 {card}）", "Fund split of {amount} yuan ({card})"),
+    "sum_funds": (
+        "资金分配：交易金额 {amount} 元（卡片 {card}）",
+        "Fund split of {amount} yuan ({card})",
+    ),
     "sum_funds_short": (
         "资金不足：交易金额比修复费用加乡镇与运营中心份额少 {short} 元。",
         "Not covered: the sale is {short} yuan short of the restoration cost plus the township "

@@ -138,7 +138,7 @@ class SummaryTable:
             }
         )
         for c in self.data.columns:
-            if self.data[c].dtype.kind in "biuf":
+            if self.data[c].dtype.kind in "iuf":
                 out[_label(str(c), lang)] = self.data[c].to_numpy()
         return out
 
@@ -155,7 +155,7 @@ class SummaryTable:
     def text(self, lang: Lang = "en") -> str:
         """The caption and the table as aligned plain text (numbers right-aligned)."""
         rows = self.rows(lang)
-        numeric = [self.data[c].dtype.kind in "biuf" for c in self.data.columns]
+        numeric = [self.data[c].dtype.kind in "iuf" for c in self.data.columns]
         widths = [max(display_width(r[i]) for r in rows) for i in range(len(numeric))]
         lines = [tr(self.title, lang)]
         for row in rows:
