@@ -44,6 +44,23 @@ _STRINGS: dict[str, tuple[str, str]] = {
     "not_balanced": ("不平衡（见第 5 节缺口）", "Not balanced (see shortfalls in section 5)"),
     "sale_amount": ("拟交易金额", "Proposed sale amount"),
     "mc_range": ("蒙特卡洛 P5–P95（每指标单位）", "Monte Carlo P5–P95 (per unit)"),
+    "sum_assessment": (
+        "评估 {report_id}：{project}（{year} 年价格）",
+        "Assessment {report_id}: {project} (price year {year})",
+    ),
+    "sum_headline_table": ("表 评估结论", "Table: headline figures"),
+    "sum_figure": ("指标", "figure"),
+    "sum_value": ("数值", "value"),
+    "sum_price_per_mu": ("每亩价格（补充地块面积）", "price per 亩 of credit area"),
+    "sum_price_low": ("价格区间下限", "price range, low"),
+    "sum_price_high": ("价格区间上限", "price range, high"),
+    "sum_loan_capacity": ("质押贷款额度", "loan capacity"),
+    "sum_insurance_premium": ("指标保险保费", "insurance premium"),
+    "balance_verdict_is": ("占补平衡结论：{verdict}。", "Balance verdict: {verdict}."),
+    "sum_warnings": (
+        "数据质量提示 {n:,} 条（见报告数据质量一节）。",
+        "Data-quality warnings: {n:,} (see the report's data-quality section).",
+    ),
     "summary_text": (
         "本报告按 wetval 流程依次完成数据校验、生态状况评分、生态系统服务价值核算、占补平衡指标核算与平衡检查、"
         "指标定价（成本法、收益法、市场法及综合）、资金分配、不确定性与敏感性分析。各节列出所用方法卡片、参数来源与未核实假设，供评审专家逐项审查。",
@@ -498,6 +515,23 @@ _STRINGS: dict[str, tuple[str, str]] = {
     ),
     "tornado_chart": ("图 单因素敏感性（龙卷风图）", "Figure: one-at-a-time sensitivity (tornado)"),
     "percentiles": ("表 分位数", "Table: percentiles"),
+    "sum_monte_carlo": (
+        "蒙特卡洛模拟：{draws:,} 次抽样（随机种子 {seed}），{drawn} 个参数参与抽样",
+        "Monte Carlo: {draws:,} draws (seed {seed}), {drawn} parameters drawn",
+    ),
+    "sum_mc_converged": (
+        "收敛：每项输出的蒙特卡洛标准误均不超过中位数的 {tolerance:.1%}。",
+        "Converged: every MCSE ≤ {tolerance:.1%} of the median.",
+    ),
+    "sum_mc_not_converged": (
+        "未收敛：并非每项输出的蒙特卡洛标准误都不超过中位数的 {tolerance:.1%}，请增加抽样次数。",
+        "Convergence NOT met: not every MCSE ≤ {tolerance:.1%} of the median; run more draws.",
+    ),
+    "sum_drawn_table": (
+        "表 参与抽样的参数及其分布",
+        "Table: parameters drawn and their distributions",
+    ),
+    "sum_distribution": ("分布", "distribution"),
     # cards
     "s_cards": (
         "所用方法卡片、文献来源与未核实假设",
@@ -600,6 +634,28 @@ _STRINGS: dict[str, tuple[str, str]] = {
     "cat_other": ("其他", "other"),
     "role_existing": ("现有湿地", "existing wetland"),
     "role_reserve": ("后备资源", "reserve"),
+    "sum_census": (
+        "后备资源普查（卡片 {card}）：筛查 {parcels:,} 块图斑，候选 {candidates:,} 块（{area_ha:,.2f} 公顷），"
+        "其中 {checks:,} 块需现场核查",
+        "Reserve-resource census ({card}): {parcels:,} {parcels_word} screened, {candidates:,} "
+        "candidates ({area_ha:,.2f} ha), {checks:,} needing a field check",
+    ),
+    "sum_rules_table": (
+        "表 筛查规则及未通过图斑数",
+        "Table: screening rules and parcels failing them",
+    ),
+    "sum_townships_table": ("表 各乡镇后备资源", "Table: reserve candidates by township"),
+    "sum_rule": ("规则", "rule"),
+    "sum_requires": ("要求", "requires"),
+    "sum_failed": ("未通过图斑数", "parcels failing"),
+    "sum_candidates": ("候选图斑数", "candidates"),
+    "sum_mean_potential": ("平均修复潜力", "mean potential"),
+    "sum_field_checks": ("需现场核查", "field checks"),
+    "sum_rule_not_in_database": ("不在现有或占用图斑之列", "not an existing or occupied parcel"),
+    "sum_rule_land_class": ("地类符合", "land class"),
+    "sum_rule_legal_status": ("法律状态", "legal status"),
+    "sum_rule_standing_water": ("积水期", "standing water"),
+    "sum_rule_min_area": ("最小面积", "minimum area"),
     "role_restoration": ("修复（补充）", "restoration (credit)"),
     "role_occupation": ("占用", "occupation"),
     "quality_complete": ("完整", "complete"),
