@@ -402,6 +402,15 @@ class QuotaCredits(Result):
         )  # fmt: skip
         return Summary(title, (SummaryTable("credits", "credits_table", table),), notes)
 
+    def plot(self, ax: Axes | None = None) -> Axes:
+        """Quota units per restoration project."""
+        ax = axes(ax)
+        projects = self.by_project()
+        ax.bar([str(p) for p in projects.index], projects["units"].to_numpy(dtype=float))
+        ax.set_ylabel("quota units")
+        ax.set_title(f"Quota credits ({self.card.id})")
+        return ax
+
 
 @dataclass(frozen=True)
 class QuotaDebits(Result):
@@ -474,6 +483,15 @@ class QuotaDebits(Result):
             (SummaryTable("debits", "sum_debits_table", table),),
             _not_permissible_notes(self.not_permissible(), self.card),
         )
+
+    def plot(self, ax: Axes | None = None) -> Axes:
+        """Quota units needed per occupation project."""
+        ax = axes(ax)
+        projects = self.by_project()
+        ax.bar([str(p) for p in projects.index], projects["units"].to_numpy(dtype=float))
+        ax.set_ylabel("quota units")
+        ax.set_title(f"Quota debits ({self.card.id})")
+        return ax
 
 
 @dataclass(frozen=True)

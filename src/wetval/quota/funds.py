@@ -26,7 +26,7 @@ import datetime as dt
 import decimal
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Annotated, Literal
+from typing import TYPE_CHECKING, Annotated, Literal
 
 import pandas as pd
 from pydantic import Field, model_validator
@@ -35,10 +35,14 @@ from wetval.cards import BodyOptions, BodyParameters, Card, CardBody, Parameter,
 from wetval.dates import parse_date
 from wetval.errors import WetvalError
 from wetval.messages import Message, Term
+from wetval.plotting import axes
 from wetval.provenance import Provenance
 from wetval.quota._inputs import resolve_card
 from wetval.results import Result
 from wetval.summary import Summary, SummaryTable
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
 
 __all__ = [
     "FundSplit",
@@ -249,6 +253,15 @@ class FundSplit(Result):
             (SummaryTable("funds", "funds_table", table),),
             tuple(notes),
         )
+
+    def plot(self, ax: Axes | None = None) -> Axes:
+        """The split in yuan per recipient."""
+        ax = axes(ax)
+        frame = self.to_frame()
+        ax.bar([str(r) for r in frame.index], [float(v) for v in frame["yuan"]])
+        ax.set_ylabel("yuan")
+        ax.set_title("Fund split")
+        return ax
 
 
 def allocate_funds(
