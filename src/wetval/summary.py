@@ -155,7 +155,7 @@ class SummaryTable:
     def text(self, lang: Lang = "en") -> str:
         """The caption and the table as aligned plain text (numbers right-aligned)."""
         rows = self.rows(lang)
-        numeric = [self.data[c].dtype.kind in "iuf" for c in self.data.columns]
+        numeric = [_numeric(self.data[c]) for c in self.data.columns]
         widths = [max(display_width(r[i]) for r in rows) for i in range(len(numeric))]
         lines = [tr(self.title, lang)]
         for row in rows:
@@ -179,6 +179,15 @@ class SummaryTable:
             f"<table><caption>{caption}</caption><thead><tr>{head}</tr></thead>"
             f"<tbody>{body}</tbody></table>"
         )
+
+
+def _numeric(column: pd.Series) -> bool:
+    """Whether a column holds numbers only (right-aligned in text)."""
+    if column.dtype.kind in "iuf":
+        return True
+    return all(
+        isinstance(v, int | float | Decimal) and not isinstance(v, bool) for v in column.tolist()
+    )
 
 
 @dataclass(frozen=True)
