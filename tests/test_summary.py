@@ -64,7 +64,11 @@ def _import_all() -> None:
 
 _import_all()
 RESULTS = sorted(
-    (c for c in _REGISTRY.values() if issubclass(c, Result) and c is not Result),
+    (
+        c
+        for c in _REGISTRY.values()
+        if issubclass(c, Result) and c is not Result and c.__module__.startswith("wetval.")
+    ),
     key=lambda c: c.__name__,
 )
 
