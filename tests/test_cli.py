@@ -22,7 +22,7 @@ def test_demo_writes_reports_and_prints_the_headline(
     monkeypatch.chdir(tmp_path)
     assert main(["demo"]) == EXIT_OK
     out = capsys.readouterr().out
-    assert "SYNTHETIC" in out and "recommended quota price" in out
+    assert "SYNTHETIC" in out and "Recommended quota price" in out
     # the Monte Carlo band of the price, as the --json output has it
     mc_lines = [line for line in out.splitlines() if line.startswith("  Monte Carlo (")]
     folder = tmp_path / "wetval-demo"

@@ -325,7 +325,7 @@ def test_result_round_trip_summary_plot(county) -> None:  # type: ignore[no-unty
     again = ConditionResult.from_json(result.to_json())
     assert again.to_json() == result.to_json()
     pd.testing.assert_frame_equal(again.parcels, result.parcels)
-    text = result.summary()
+    text = result.summary().text("zh")
     assert "SYNTHETIC" in text and "优秀" in text and "entropy" in text
     counts = result.parcels["grade"].value_counts()
     assert f"{counts['good']:,}" in text

@@ -56,6 +56,7 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
             "wetval.spec",
             "wetval.strings",
             "wetval.spreadsheet",
+            "wetval.summary",
             "wetval.tables",
             "wetval.units",
             "wetval.variation",

@@ -288,7 +288,7 @@ def test_nothing_to_price_gives_nan_per_unit_not_an_error() -> None:
     price = price_quota(account_credits(aquaculture, condition({"R2": "良"})))
     assert price.units == 0 and price.table.empty
     assert np.isnan(price.per_unit) and all(np.isnan(price.range_per_unit))
-    assert "0 parcels" in price.summary()
+    assert "0 parcels" in str(price.summary())
 
 
 def test_not_eligible_parcels_are_not_priced_and_json_round_trip() -> None:
@@ -304,7 +304,7 @@ def test_not_eligible_parcels_are_not_priced_and_json_round_trip() -> None:
     again = QuotaPrice.from_json(price.to_json())
     pd.testing.assert_frame_equal(again.table, price.table)
     assert again.fund_split == price.fund_split
-    assert "recommended" in price.summary()
+    assert "recommended" in str(price.summary())
     import matplotlib.pyplot as plt
 
     ax = price.plot()

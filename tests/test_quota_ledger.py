@@ -304,7 +304,7 @@ def test_balance_matches_only_the_units_the_ledger_released() -> None:
     assert accounts.loc["R01", "units_matched"] == pytest.approx(4.32)
     assert accounts.loc["R02", "available_share"] == 0.0
     assert report.provenance.inputs["ledger"] == ledger.hash
-    assert "matched against the ledger's available units" in report.summary()
+    assert "Matched against the ledger's available units" in str(report.summary())
     again = BalanceReport.from_json(report.to_json())
     assert again.ledger_accounts is not None
     pd.testing.assert_frame_equal(again.ledger_accounts, accounts)

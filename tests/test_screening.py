@@ -176,7 +176,7 @@ def test_sample_county_census(county) -> None:  # type: ignore[no-untyped-def]
     assert (candidates["role"].astype(object).isin(["existing", "occupation"]) == False).all()  # noqa: E712
     assert not candidates["land_class"].astype(str).isin(["0101", "1104A"]).any()
     assert result.candidates["potential"].is_monotonic_decreasing
-    text = result.summary()
+    text = str(result.summary())
     assert "SYNTHETIC" in text and "三阳集乡" in text
     again = ReserveCensus.from_json(result.to_json())
     assert again.to_json() == result.to_json()

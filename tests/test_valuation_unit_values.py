@@ -241,7 +241,8 @@ def test_result_views_and_json_round_trip() -> None:
     assert long["value_cny"].sum() == pytest.approx(result.total())
     assert result.by_service().sum() == pytest.approx(result.by_parcel().sum())
     assert result.by_parcel().loc["P2"] == 0.0  # built land ("none")
-    assert "hydro" in result.summary() and "2010 prices" in result.summary()
+    text = str(result.summary())
+    assert "hydro" in text and "2010 prices" in text
     back = ServiceValues.from_json(result.to_json())
     pd.testing.assert_frame_equal(back.values, result.values)
     assert back.provenance == result.provenance

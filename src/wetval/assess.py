@@ -74,6 +74,7 @@ from wetval.spec import (
     SpecError,
     load_spec,
 )
+from wetval.summary import Summary
 from wetval.uncertainty import MonteCarloResult
 from wetval.uncertainty.sensitivity import TornadoResult
 from wetval.valuation import ServiceValues
@@ -289,34 +290,55 @@ class Assessment(Result):
             facts["insurance_premium"] = float(self.finance.premium)
         return facts
 
-    def summary(self) -> str:
-        """A text summary of the assessment."""
+    def summary(self) -> Summary:
+        """The headline figures (price, credit pool, sale, pledged pool) and the verdict."""
+        from wetval.messages import Term
+        from wetval.summary import SummaryTable
+
         head = self.headline()
-        label = "SYNTHETIC data — " if self.synthetic else ""
-        lines = [
-            f"Assessment {self.report_id}: {head['project']} "
-            f"({label}price year {head['price_year']})",
-            f"  recommended quota price: {head['price_per_unit']:,.2f} CNY per quota unit "
-            f"({head['price_per_mu']:,.2f} CNY per 亩 of credit area); range "
-            f"{head['price_range_per_unit'][0]:,.2f}–{head['price_range_per_unit'][1]:,.2f}",
-            f"  credit pool: {head['credit_units']:,.2f} quota units; balance: "
-            f"{'BALANCED' if head['balanced'] else 'NOT BALANCED'}",
+        low, high = head["price_range_per_unit"]
+        rows = [
+            ("recommended_price", head["price_per_unit"], "CNY/quota unit"),
+            ("sum_price_per_mu", head["price_per_mu"], "CNY/亩"),
+            ("sum_price_low", low, "CNY/quota unit"),
+            ("sum_price_high", high, "CNY/quota unit"),
+            ("credit_units", head["credit_units"], "quota units"),
         ]
         if "sale_amount" in head:
-            lines.append(
-                f"  proposed sale: {head['units_delivered']:,.2f} units delivered "
-                f"({head['units_required']:,.2f} required) for {head['sale_amount']:,.2f} CNY"
-            )
+            rows += [
+                ("units_required", head["units_required"], "quota units"),
+                ("units_delivered", head["units_delivered"], "quota units"),
+                ("sale_amount", head["sale_amount"], "CNY"),
+            ]
         if "loan_capacity" in head:
-            lines.append(
-                f"  pledged pool: loan capacity {head['loan_capacity']:,.2f} CNY; insurance "
-                f"premium {head['insurance_premium']:,.2f} CNY (unverified finance card)"
+            rows += [
+                ("sum_loan_capacity", head["loan_capacity"], "CNY"),
+                ("sum_insurance_premium", head["insurance_premium"], "CNY"),
+            ]
+        table = pd.DataFrame(
+            {
+                "sum_figure": [Term(key, key) for key, _, _ in rows],
+                "sum_value": [float(value) for _, value, _ in rows],
+                "unit": [Term(f"unit_{unit}", unit) for _, _, unit in rows],
+            }
+        )
+        notes = [
+            Message.of(
+                "balance_verdict_is", "note",
+                verdict=Term("balanced" if head["balanced"] else "not_balanced", ""),
             )
+        ]  # fmt: skip
+        if self.synthetic:
+            notes.append(Message.of("sum_synthetic", "note"))
         if self.warnings:
-            lines.append(
-                f"  warnings: {len(self.warnings)} (see the report's data-quality section)"
-            )
-        return "\n".join(lines)
+            notes.append(Message.of("sum_warnings", n=len(self.warnings)))
+        title = Message.of(
+            "sum_assessment", "note", report_id=self.report_id,
+            project=str(head["project"]), year=head["price_year"],
+        )  # fmt: skip
+        return Summary(
+            title, (SummaryTable("headline", "sum_headline_table", table),), tuple(notes)
+        )
 
     def to_frame(self) -> pd.DataFrame:
         """The headline figures as a one-column table."""

@@ -1,17 +1,24 @@
-"""Base class of result objects: frozen, JSON round-trip exact.
+"""Results and records: frozen, JSON round-trip exact; the result protocol.
 
-Every result wetval returns (inventory, condition, service values, quota
-accounts, prices, Monte Carlo summaries, assessments) is a frozen dataclass
-deriving from :class:`Result`. :meth:`Result.to_json` writes it and
-:meth:`Result.from_json` reads it back *exactly*: DataFrames keep their
+Every frozen record wetval writes derives from :class:`Record`, the codec
+base: :meth:`Record.to_json` writes it and :meth:`Record.from_json` reads it
+back *exactly*: DataFrames keep their
 index, column order, dtypes and every float bit for bit (floats are written
 with ``repr``, which round-trips), numpy arrays keep their dtype and shape.
 
 Supported field types: ``None``, ``bool``, ``int``, ``float``, ``str``,
 ``Decimal``, tuples, lists and dicts of those, numpy arrays, pandas
 DataFrames and Series, pydantic models (e.g. :class:`~wetval.provenance.Provenance`,
-:class:`~wetval.cards.Card`) and nested :class:`Result` objects. Subclasses
+:class:`~wetval.cards.Card`) and nested :class:`Record` objects. Subclasses
 are found by class name, so every subclass must have a unique name.
+
+A *result* (inventory, condition, service values, quota accounts, prices,
+Monte Carlo summaries, assessments) derives from :class:`Result` and keeps
+the :class:`ResultProtocol`: ``provenance``, one ``to_frame()``,
+``summary()`` returning a :class:`~wetval.summary.Summary` (tables and
+notes with string keys, rendered in zh or en) and ``plot(ax=None)``.
+Records that are not results (rules, experts, transactions, plans) derive
+from :class:`Record` only.
 """
 
 from __future__ import annotations
@@ -19,7 +26,7 @@ from __future__ import annotations
 import dataclasses
 import json
 from decimal import Decimal
-from typing import Any, ClassVar, Self
+from typing import TYPE_CHECKING, Any, ClassVar, Protocol, Self, runtime_checkable
 
 import numpy as np
 import pandas as pd
@@ -27,9 +34,15 @@ from pydantic import BaseModel
 
 from wetval.messages import Bilingual, Message, Term
 
-__all__ = ["Result"]
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
 
-_REGISTRY: dict[str, type[Result]] = {}
+    from wetval.provenance import Provenance
+    from wetval.summary import Summary
+
+__all__ = ["Record", "Result", "ResultProtocol"]
+
+_REGISTRY: dict[str, type[Record]] = {}
 _FORMAT = "wetval-result/1"
 
 
@@ -40,7 +53,7 @@ def _encode(value: Any) -> Any:
         return {"__float__": repr(value)} if not np.isfinite(value) else value
     if isinstance(value, Decimal):
         return {"__decimal__": str(value)}
-    if isinstance(value, Result):
+    if isinstance(value, Record):
         return {"__result__": type(value).__name__, "fields": value._fields_json()}
     if isinstance(value, Message | Term | Bilingual):
         return {
@@ -206,11 +219,11 @@ def _frame_from_json(data: dict[str, Any]) -> pd.DataFrame:
 
 
 @dataclasses.dataclass(frozen=True)
-class Result:
-    """Base of wetval's frozen result objects (see the module docstring).
+class Record:
+    """Codec base of wetval's frozen records: exact JSON round trip, found by class name.
 
-    Subclasses are frozen dataclasses; they implement ``to_frame()``,
-    ``summary()`` and, where useful, ``plot(ax=None)``.
+    Subclasses are frozen dataclasses with a unique class name. Records that
+    are results derive from :class:`Result` instead.
     """
 
     json_format: ClassVar[str] = _FORMAT
@@ -270,3 +283,38 @@ class Result:
         result = kind._from_fields_json(document["fields"])
         assert isinstance(result, cls)
         return result
+
+
+@runtime_checkable
+class ResultProtocol(Protocol):
+    """What every wetval result offers (a conformance test checks each :class:`Result`).
+
+    Attributes
+    ----------
+    provenance
+        Cards, input hashes and options the result came from.
+    """
+
+    provenance: Provenance
+
+    def to_frame(self) -> pd.DataFrame:
+        """The result's main table (a copy)."""
+        ...
+
+    def summary(self) -> Summary:
+        """Titled tables and notes with string keys, rendered in zh or en."""
+        ...
+
+    def plot(self, ax: Axes | None = None) -> Axes:
+        """The result's chart on ``ax`` (a new figure when ``None``)."""
+        ...
+
+
+@dataclasses.dataclass(frozen=True)
+class Result(Record):
+    """Base of wetval's results: a :class:`Record` that keeps the :class:`ResultProtocol`.
+
+    Subclasses implement ``to_frame()``, ``summary()`` (a
+    :class:`~wetval.summary.Summary`) and ``plot(ax=None)`` and carry a
+    ``provenance`` field.
+    """

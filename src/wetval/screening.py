@@ -42,7 +42,6 @@ from pydantic import Field, StrictBool, model_validator
 
 from wetval._deprecation import forward
 from wetval._flags import FLAG_SPELLINGS, parse_flags
-from wetval._text import text_table
 from wetval.boundary import accept
 from wetval.cards import (
     BodyOptions,
@@ -61,11 +60,12 @@ from wetval.condition.normalise import minmax
 from wetval.errors import CardError, ProblemCollector
 from wetval.indicators import Direction, IndicatorCatalogue
 from wetval.kinds import ScreeningInputs
-from wetval.messages import Message
+from wetval.messages import Message, Term
 from wetval.plotting import axes
 from wetval.plugins import Method, run
 from wetval.provenance import Provenance
 from wetval.results import Result
+from wetval.summary import Summary, SummaryTable, note
 from wetval.tables import AREA_TOLERANCE_M2, IndicatorTable, ParcelTable
 from wetval.units import M2_PER_HA
 
@@ -126,41 +126,42 @@ class ReserveCensus(Result):
         """Every parcel with its rule results (a copy of :attr:`parcels`)."""
         return self.parcels.copy()
 
-    def summary(self) -> str:
-        """Rules, candidates and the township table as text."""
-        synthetic = " (SYNTHETIC data)" if self.synthetic else ""
+    def summary(self) -> Summary:
+        """The rules and how many parcels failed each, candidates, the township table, notes."""
         n = len(self.candidates)
-        area = float(self.candidates["area_m2"].sum()) / M2_PER_HA if n else 0.0
-        checks = int((self.candidates["field_checks"].astype(str) != "").sum()) if n else 0
-        rule_rows = [
-            [str(k), str(r["requires"]), int(r["failed"])] for k, r in self.rules.iterrows()
-        ]
-        town_rows = [
-            [
-                str(k),
-                int(r["parcels"]),
-                int(r["candidates"]),
-                float(r["candidate_area_ha"]),
-                f"{r['mean_potential']:.3f}" if np.isfinite(r["mean_potential"]) else "-",
-                int(r["field_checks"]),
-            ]
-            for k, r in self.by_township.iterrows()
-        ]
-        return "\n".join(
-            [
-                f"Reserve-resource census ({self.card_id}){synthetic}",
-                f"  parcels screened: {len(self.parcels):,}; candidates: {n:,} "
-                f"({area:,.2f} ha); candidates needing a field check: {checks:,}",
-                "",
-                "Rules:",
-                text_table(rule_rows, ["rule", "requires", "failed"]),
-                "",
-                "By township:",
-                text_table(
-                    town_rows,
-                    ["township", "parcels", "candidates", "ha", "mean potential", "field checks"],
+        rules = pd.DataFrame(
+            {
+                "sum_rule": [Term(f"sum_rule_{k}", str(k)) for k in self.rules.index],
+                "sum_requires": self.rules["requires"].astype(str).tolist(),
+                "sum_failed": self.rules["failed"].to_numpy(dtype=int),
+            }
+        )
+        towns = self.by_township
+        townships = pd.DataFrame(
+            {
+                "township": towns.index.astype(str).tolist(),
+                "parcels": towns["parcels"].to_numpy(dtype=int),
+                "sum_candidates": towns["candidates"].to_numpy(dtype=int),
+                "area_ha": towns["candidate_area_ha"].to_numpy(dtype=float),
+                "sum_mean_potential": towns["mean_potential"].to_numpy(dtype=float),
+                "sum_field_checks": towns["field_checks"].to_numpy(dtype=int),
+            }
+        )
+        title = Message.of(
+            "sum_census", "note", card=self.card_id, parcels=len(self.parcels), candidates=n,
+            area_ha=float(self.candidates["area_m2"].sum()) / M2_PER_HA if n else 0.0,
+            checks=int((self.candidates["field_checks"].astype(str) != "").sum()) if n else 0,
+        )  # fmt: skip
+        notes = [Message.of("sum_synthetic", "note")] if self.synthetic else []
+        return Summary(
+            title,
+            (
+                SummaryTable("rules", "sum_rules_table", rules),
+                SummaryTable(
+                    "townships", "sum_townships_table", townships, {"sum_mean_potential": 3}
                 ),
-            ]
+            ),
+            (*notes, *(note(n, "note") for n in self.provenance.notes)),
         )
 
     def plot(self, ax: Axes | None = None) -> Axes:

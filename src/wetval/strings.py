@@ -30,6 +30,8 @@ _STRINGS: dict[str, tuple[str, str]] = {
     ),
     "footer": ("wetval 湿地估值与指标定价", "wetval wetland valuation and quota pricing"),
     "s_summary": ("评估结论摘要", "Summary"),
+    "summary_note": ("提示：", "note: "),
+    "summary_plain": ("{text}", "{text}"),
     "recommended_price": ("建议指标价格", "Recommended quota price"),
     "price_range": ("价格区间", "Price range"),
     "per_unit": ("元/指标单位", "CNY per quota unit"),
@@ -42,6 +44,23 @@ _STRINGS: dict[str, tuple[str, str]] = {
     "not_balanced": ("不平衡（见第 5 节缺口）", "Not balanced (see shortfalls in section 5)"),
     "sale_amount": ("拟交易金额", "Proposed sale amount"),
     "mc_range": ("蒙特卡洛 P5–P95（每指标单位）", "Monte Carlo P5–P95 (per unit)"),
+    "sum_assessment": (
+        "评估 {report_id}：{project}（{year} 年价格）",
+        "Assessment {report_id}: {project} (price year {year})",
+    ),
+    "sum_headline_table": ("表 评估结论", "Table: headline figures"),
+    "sum_figure": ("指标", "figure"),
+    "sum_value": ("数值", "value"),
+    "sum_price_per_mu": ("每亩价格（补充地块面积）", "price per 亩 of credit area"),
+    "sum_price_low": ("价格区间下限", "price range, low"),
+    "sum_price_high": ("价格区间上限", "price range, high"),
+    "sum_loan_capacity": ("质押贷款额度", "loan capacity"),
+    "sum_insurance_premium": ("指标保险保费", "insurance premium"),
+    "balance_verdict_is": ("占补平衡结论：{verdict}。", "Balance verdict: {verdict}."),
+    "sum_warnings": (
+        "数据质量提示 {n:,} 条（见报告数据质量一节）。",
+        "Data-quality warnings: {n:,} (see the report's data-quality section).",
+    ),
     "summary_text": (
         "本报告按 wetval 流程依次完成数据校验、生态状况评分、生态系统服务价值核算、占补平衡指标核算与平衡检查、"
         "指标定价（成本法、收益法、市场法及综合）、资金分配、不确定性与敏感性分析。各节列出所用方法卡片、参数来源与未核实假设，供评审专家逐项审查。",
@@ -87,6 +106,17 @@ _STRINGS: dict[str, tuple[str, str]] = {
         "Table: grade distribution (all scored parcels)",
     ),
     "grade_chart": ("图 各等级面积", "Figure: area by grade"),
+    "sum_condition": (
+        "生态状况（卡片 {card}，方法 {method}，聚合 {aggregation}，权重 {weighting}）："
+        "{parcels:,} 块图斑，已评分 {scored:,} 块，平均指数 {mean:.3f}",
+        "Condition ({card}, method {method}, aggregation {aggregation}, weights {weighting}): "
+        "{parcels:,} {parcels_word}, {scored:,} scored, mean index {mean:.3f}",
+    ),
+    "sum_grade_table": ("表 各等级图斑数与面积", "Table: parcels and area by grade"),
+    "sum_quality_table": ("表 数据完整性", "Table: data quality"),
+    "sum_weight_table": ("表 指标权重", "Table: indicator weights"),
+    "sum_group": ("指标组", "group"),
+    "sum_synthetic": ("合成（SYNTHETIC）示例数据。", "SYNTHETIC data."),
     "contributions": (
         "表 各指标平均得分贡献（项目图斑）",
         "Table: mean contribution of each indicator (project parcels)",
@@ -112,6 +142,20 @@ _STRINGS: dict[str, tuple[str, str]] = {
     "value_cny": ("价值 [元/年]", "value [CNY/yr]"),
     "method": ("方法", "method"),
     "by_service": ("表 按服务的年价值", "Table: annual value by service"),
+    "sum_services": (
+        "生态系统服务价值（方法 {method}，{kind}，卡片 {card}）：{parcels:,} 块图斑，{area_ha:,.2f} 公顷，"
+        "{year} 年价格，合计 {total:,.2f} 元/年",
+        "Ecosystem-service values (method {method}, {kind}, card {card}): {parcels:,} "
+        "{parcels_word}, {area_ha:,.2f} ha, {year} prices, total {total:,.2f} {currency}/yr",
+    ),
+    "sum_services_interval": (
+        "区间（{interval}）：{low:,.2f}–{high:,.2f} 元/年。",
+        "Interval ({interval}): {low:,.2f}–{high:,.2f} CNY/yr.",
+    ),
+    "sum_transfer_error": (
+        "预期转移误差（文献）：{errors}。",
+        "Expected transfer error (literature): {errors}.",
+    ),
     "method_comparison": ("表 方法比较（年价值合计）", "Table: method comparison (annual total)"),
     "valuation_chart": ("图 各方法按服务的年价值", "Figure: annual value by service and method"),
     "quantities": ("表 物质量（替代成本法）", "Table: physical quantities (replacement cost)"),
@@ -143,6 +187,57 @@ _STRINGS: dict[str, tuple[str, str]] = {
         "Table: credit units by restoration project",
     ),
     "not_permissible": ("不予准许的占用", "Occupation not permissible"),
+    "sum_credits": (
+        "补充指标（卡片 {card}）：{parcels:,} 块修复图斑，{units:,.2f} 个指标单位",
+        "Quota credits ({card}): {parcels:,} restoration {parcels_word}, {units:,.2f} units",
+    ),
+    "sum_debits": (
+        "占用指标（卡片 {card}）：{parcels:,} 块占用图斑，需 {units:,.2f} 个指标单位",
+        "Quota debits ({card}): {parcels:,} occupation {parcels_word}, {units:,.2f} units needed",
+    ),
+    "sum_debits_table": (
+        "表 占用地块所需指标（按占用项目）",
+        "Table: units needed by occupation project",
+    ),
+    "sum_accounts": (
+        "指标核算：补充 {credits:,.2f}、占用 {debits:,.2f} 个指标单位",
+        "Quota accounts: {credits:,.2f} units credited, {debits:,.2f} units needed",
+    ),
+    "sum_eligible": ("符合条件的图斑", "eligible parcels"),
+    "sum_eligible_mu": ("符合条件的面积 [亩]", "eligible area [亩]"),
+    "sum_not_eligible": (
+        "{n:,} 块修复图斑不产生指标：{reason}。",
+        "Not eligible ({n:,}): {reason}.",
+    ),
+    "sum_reason_no_type_factor": (
+        "修复后地类没有指标类型系数",
+        "the land class after restoration has no quota type factor",
+    ),
+    "sum_reason_not_legal_after": (
+        "修复后不属于法定湿地（湿地保护法第二条不含水田与养殖水面）；如修复结束养殖或水田用途，请填写修复后地类",
+        "not legal wetland after restoration (湿地保护法 Art. 2 excludes paddy and aquaculture "
+        "water); give target_class if restoration ends the aquaculture or paddy use",
+    ),
+    "sum_not_permissible": (
+        "不予准许：图斑 {parcel}（项目 {project}）位于国家重要湿地，湿地保护法第十九条仅准许 {types} 项目占用，不予定价。",
+        "Not permissible: parcel {parcel} ({project}) is national important wetland, which "
+        "湿地保护法 Art. 19 lets only {types} projects occupy; not priced.",
+    ),
+    "sum_balance": ("占补平衡（卡片 {card}）：{verdict}", "Quota balance ({card}): {verdict}"),
+    "sum_balance_quality": (
+        "平均质量系数：补充 {credits:.3f}，占用 {debits:.3f}。",
+        "Mean quality factor: credits {credits:.3f}, debits {debits:.3f}.",
+    ),
+    "sum_balance_ledger": (
+        "按指标台账可用指标匹配：可用 {available:,.4f} / 潜在 {potential:,.4f} 个指标单位；"
+        "{unregistered} 个项目未登记。",
+        "Matched against the ledger's available units ({available:,.4f} of {potential:,.4f} "
+        "potential units; {unregistered} project(s) not registered).",
+    ),
+    "sum_shortfall": (
+        "缺口：项目 {project} 缺 {units:.4f} 个指标单位、{area:.4f} 亩（{reason}）。",
+        "Shortfall {project}: {units:.4f} units, {area:.4f} 亩 ({reason}).",
+    ),
     "ledger_text": (
         "匹配仅使用指标台账中可用的指标（已通过验收或监测节点释放、尚未核销），"
         "按修复项目同比例计入各图斑；台账状态 {ledger}。",
@@ -343,6 +438,18 @@ _STRINGS: dict[str, tuple[str, str]] = {
         "service value. Market approach: comparable Jiangxi quota trades. Reconciled with the "
         "weights of card {card}, never below the cost approach.",
     ),
+    "sum_price": (
+        "指标价格（{year} 年价格，{currency}）：{parcels:,} 块图斑，{area_mu:,.2f} 亩，{units:,.2f} 个指标单位，"
+        "抵补{level}",
+        "Quota price ({year} {currency}): {parcels:,} {parcels_word}, {area_mu:,.2f} 亩, "
+        "{units:,.2f} quota units, offsetting {level}",
+    ),
+    "sum_price_recommended": (
+        "建议价格 {total:,.2f} 元，即每指标单位 {per_unit:,.2f} 元（区间 {low:,.2f}–{high:,.2f}），"
+        "按补充地块面积每亩 {per_mu:,.2f} 元。",
+        "Recommended {total:,.2f} = {per_unit:,.2f} per unit (range {low:,.2f}–{high:,.2f}), "
+        "{per_mu:,.2f} per 亩 of parcel area.",
+    ),
     "approach": ("方法", "approach"),
     "total": ("合计 [元]", "total [CNY]"),
     "weight": ("权重", "weight"),
@@ -382,6 +489,19 @@ _STRINGS: dict[str, tuple[str, str]] = {
         "No occupation project is named, so there is no proposed sale.",
     ),
     "shortfall": ("资金缺口", "shortfall"),
+    "sum_funds": (
+        "资金分配：交易金额 {amount} 元（卡片 {card}）",
+        "Fund split of {amount} yuan ({card})",
+    ),
+    "sum_funds_short": (
+        "资金不足：交易金额比修复费用加乡镇与运营中心份额少 {short} 元。",
+        "Not covered: the sale is {short} yuan short of the restoration cost plus the township "
+        "and centre shares.",
+    ),
+    "sum_funds_overdue": (
+        "资金分配规则的试行期已结束，请核查是否有修订后的规则。",
+        "The split rule's trial period has ended; check for a revised rule.",
+    ),
     # finance
     "s_finance": ("指标质押贷款与指标保险", "Quota-pledged loan and quota insurance"),
     "finance_text": (
@@ -433,6 +553,23 @@ _STRINGS: dict[str, tuple[str, str]] = {
     ),
     "tornado_chart": ("图 单因素敏感性（龙卷风图）", "Figure: one-at-a-time sensitivity (tornado)"),
     "percentiles": ("表 分位数", "Table: percentiles"),
+    "sum_monte_carlo": (
+        "蒙特卡洛模拟：{draws:,} 次抽样（随机种子 {seed}），{drawn} 个参数参与抽样",
+        "Monte Carlo: {draws:,} draws (seed {seed}), {drawn} parameters drawn",
+    ),
+    "sum_mc_converged": (
+        "收敛：每项输出的蒙特卡洛标准误均不超过中位数的 {tolerance:.1%}。",
+        "Converged: every MCSE ≤ {tolerance:.1%} of the median.",
+    ),
+    "sum_mc_not_converged": (
+        "未收敛：并非每项输出的蒙特卡洛标准误都不超过中位数的 {tolerance:.1%}，请增加抽样次数。",
+        "Convergence NOT met: not every MCSE ≤ {tolerance:.1%} of the median; run more draws.",
+    ),
+    "sum_drawn_table": (
+        "表 参与抽样的参数及其分布",
+        "Table: parameters drawn and their distributions",
+    ),
+    "sum_distribution": ("分布", "distribution"),
     # cards
     "s_cards": (
         "所用方法卡片、文献来源与未核实假设",
@@ -535,6 +672,28 @@ _STRINGS: dict[str, tuple[str, str]] = {
     "cat_other": ("其他", "other"),
     "role_existing": ("现有湿地", "existing wetland"),
     "role_reserve": ("后备资源", "reserve"),
+    "sum_census": (
+        "后备资源普查（卡片 {card}）：筛查 {parcels:,} 块图斑，候选 {candidates:,} 块（{area_ha:,.2f} 公顷），"
+        "其中 {checks:,} 块需现场核查",
+        "Reserve-resource census ({card}): {parcels:,} {parcels_word} screened, {candidates:,} "
+        "candidates ({area_ha:,.2f} ha), {checks:,} needing a field check",
+    ),
+    "sum_rules_table": (
+        "表 筛查规则及未通过图斑数",
+        "Table: screening rules and parcels failing them",
+    ),
+    "sum_townships_table": ("表 各乡镇后备资源", "Table: reserve candidates by township"),
+    "sum_rule": ("规则", "rule"),
+    "sum_requires": ("要求", "requires"),
+    "sum_failed": ("未通过图斑数", "parcels failing"),
+    "sum_candidates": ("候选图斑数", "candidates"),
+    "sum_mean_potential": ("平均修复潜力", "mean potential"),
+    "sum_field_checks": ("需现场核查", "field checks"),
+    "sum_rule_not_in_database": ("不在现有或占用图斑之列", "not an existing or occupied parcel"),
+    "sum_rule_land_class": ("地类符合", "land class"),
+    "sum_rule_legal_status": ("法律状态", "legal status"),
+    "sum_rule_standing_water": ("积水期", "standing water"),
+    "sum_rule_min_area": ("最小面积", "minimum area"),
     "role_restoration": ("修复（补充）", "restoration (credit)"),
     "role_occupation": ("占用", "occupation"),
     "quality_complete": ("完整", "complete"),

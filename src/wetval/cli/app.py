@@ -92,7 +92,7 @@ def _run_assessment(args: argparse.Namespace, spec: Any, default_output: str) ->
         force=args.force,
     )  # fmt: skip
     head = assessment.headline()
-    lines = [assessment.summary()]
+    lines = [str(assessment.summary())]
     if assessment.uncertainty is not None:
         p5, p50, p95 = head["price_per_unit_p5_p50_p95"]
         lines.append(

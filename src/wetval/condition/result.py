@@ -8,10 +8,11 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from wetval._text import text_table
+from wetval.messages import Bilingual, Message, Term
 from wetval.plotting import axes
 from wetval.provenance import Provenance
 from wetval.results import Result
+from wetval.summary import Summary, SummaryTable, note
 from wetval.units import M2_PER_HA
 
 if TYPE_CHECKING:
@@ -111,49 +112,53 @@ class ConditionResult(Result):
         table["parcels"] = table["parcels"].astype(int)
         return table
 
-    def summary(self) -> str:
-        """Counts and area by grade, data quality and the weights used."""
-        synthetic = " (SYNTHETIC data)" if self.synthetic else ""
+    def summary(self) -> Summary:
+        """Parcels and area by grade, data quality, the weights used and the notes."""
         table = self._by_grade()
-        has_area = "area_m2" in self.parcels.columns
-        rows = [
-            [
-                str(k),
-                str(r["label_zh"]),
-                int(r["parcels"]),
-                *([float(r["area_ha"])] if has_area else []),
-            ]
-            for k, r in table.iterrows()
-        ]
-        headers = ["grade", "等级", "parcels", *(["ha"] if has_area else [])]
-        quality = self.parcels["quality"].value_counts().reindex(list(QUALITY_FLAGS))
-        quality_rows = [[str(k), int(v)] for k, v in quality.fillna(0).items()]
+        labels = dict(zip(self.grades.index, self.grades["label_en"], strict=True))
+        grades = pd.DataFrame(
+            {
+                "grade": [
+                    Bilingual(str(z), str(labels.get(k, k)))
+                    if k in labels
+                    else Term("quality_unscored", str(k))
+                    for k, z in zip(table.index, table["label_zh"], strict=True)
+                ],
+                "parcels": table["parcels"].to_numpy(dtype=int),
+                "area_ha": table["area_ha"].to_numpy(dtype=float),
+            }
+        )
+        quality = self.parcels["quality"].value_counts().reindex(list(QUALITY_FLAGS)).fillna(0)
+        qualities = pd.DataFrame(
+            {
+                "quality": [Term(f"quality_{k}", str(k)) for k in quality.index],
+                "parcels": quality.to_numpy(dtype=int),
+            }
+        )
+        weights = pd.DataFrame(
+            {
+                "indicator": self.weights.index.astype(str).tolist(),
+                "sum_group": self.weights["group"].astype(str).tolist(),
+                "weight": self.weights["weight"].to_numpy(dtype=float),
+            }
+        )
         scored = self.parcels["index"].dropna()
-        weight_rows = [
-            [str(item), str(row["group"]), f"{row['weight']:.4f}"]
-            for item, row in self.weights.iterrows()
-        ]
-        lines = [
-            f"Condition ({self.card_id}, method {self.method}, "
-            f"aggregation: {self.provenance.options.get('aggregation', '?')}, "
-            f"weights: {self.weighting}){synthetic}",
-            f"  parcels: {len(self.parcels):,}; scored: {len(scored):,}; "
-            f"mean index {scored.mean():.3f}"
-            if len(scored)
-            else "  no parcel could be scored",
-            "",
-            "By grade:",
-            text_table(rows, headers),
-            "",
-            "Data quality:",
-            text_table(quality_rows, ["quality", "parcels"]),
-            "",
-            "Weights:",
-            text_table(weight_rows, ["item", "group", "weight"]),
-            *(["", "Notes:", *(f"  - {note}" for note in self.provenance.notes)]
-              if self.provenance.notes else []),
-        ]  # fmt: skip
-        return "\n".join(lines)
+        title = Message.of(
+            "sum_condition", "note", card=self.card_id, method=self.method,
+            aggregation=str(self.provenance.options.get("aggregation", "–")),
+            weighting=self.weighting, parcels=len(self.parcels), scored=len(scored),
+            mean=float(scored.mean()) if len(scored) else float("nan"),
+        )  # fmt: skip
+        notes = [Message.of("sum_synthetic", "note")] if self.synthetic else []
+        return Summary(
+            title,
+            (
+                SummaryTable("grades", "sum_grade_table", grades, {"area_ha": 2}),
+                SummaryTable("quality", "sum_quality_table", qualities),
+                SummaryTable("weights", "sum_weight_table", weights, {"weight": 4}),
+            ),
+            (*notes, *(note(n, "note") for n in self.provenance.notes)),
+        )
 
     def plot(self, ax: Axes | None = None) -> Axes:
         """Bars of area [ha] (or parcel counts without parcels) by grade."""

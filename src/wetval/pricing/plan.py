@@ -25,7 +25,7 @@ from wetval.cards import Card
 from wetval.errors import Problem, ProblemCollector, ValidationError
 from wetval.provenance import Provenance
 from wetval.quota._inputs import resolve_card
-from wetval.results import Result
+from wetval.results import Record, Result
 
 __all__ = ["QUANTITY_COLUMNS", "RestorationPlan", "SpeciesCheck", "check_species"]
 
@@ -38,7 +38,7 @@ def _normalise(name: str) -> str:
 
 
 @dataclass(frozen=True)
-class RestorationPlan(Result):
+class RestorationPlan(Record):
     """A restoration design: parcels, bill of quantities, planting list.
 
     Attributes

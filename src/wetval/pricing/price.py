@@ -51,7 +51,6 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from wetval._flags import parse_flags
-from wetval._text import text_table
 from wetval.boundary import accept
 from wetval.cards import Card
 from wetval.dates import parse_date
@@ -64,7 +63,7 @@ from wetval.errors import (
     WetvalError,
 )
 from wetval.hashing import frame_hash
-from wetval.messages import Message
+from wetval.messages import Message, Term
 from wetval.plotting import axes
 from wetval.pricing.body import QuotaPriceBody
 from wetval.pricing.kernel import PARAMETERS, PricingInputs, price_draws
@@ -74,6 +73,7 @@ from wetval.quota._inputs import ServicesLike, resolve_card, service_values
 from wetval.quota.accounts import QuotaCredits
 from wetval.quota.funds import FundSplit, allocate_funds, fund_split_card
 from wetval.results import Result
+from wetval.summary import Summary, SummaryTable, note
 from wetval.units import M2_PER_MU
 
 if TYPE_CHECKING:
@@ -160,26 +160,46 @@ class QuotaPrice(Result):
         """The per-parcel table."""
         return self.table.copy()
 
-    def summary(self) -> str:
-        """Approaches, recommended price with range, fund split and every flag."""
-        rows = [
-            [name, float(self.totals[name]), self.per_unit_of(name)]
-            for name in APPROACHES
-            if not np.isnan(self.totals[name])
-        ]
+    def summary(self) -> Summary:
+        """Approaches, cost components, recommended price with range, fund split and every flag.
+
+        The tables are the report's (``price_approaches``, ``cost_components``).
+        """
+        names = ["cost", "value", "market", "recommended"]
+        approaches = pd.DataFrame(
+            {
+                "approach": [Term(n, n) for n in names],
+                "total": [float(self.totals[n]) for n in names],
+                "per_unit": [self.per_unit_of(n) for n in names],
+                "weight": [float(self.weights.get(n, np.nan)) for n in names],
+            }
+        )
+        components = ["works", "compensation", "om_pv", "service_loss"]
+        costs = pd.DataFrame(
+            {
+                "approach": [Term(c, c) for c in components],
+                "total": [float(self.totals[c]) for c in components],
+            }
+        )
         low, high = self.range_per_unit
-        lines = [
-            f"Quota price ({self.price_year} {self.currency}): {len(self.table):,} parcels, "
-            f"{self.area_mu:,.2f} 亩, {self.units:,.2f} quota units, offsetting "
-            f"{self.wetland_level} wetland",
-            text_table(rows, ["approach", "total", "per unit"]),
-            f"  recommended {self.total:,.2f} = {self.per_unit:,.2f} per unit "
-            f"(range {low:,.2f}–{high:,.2f}), {self.per_mu:,.2f} per 亩 of parcel area",
-        ]
-        if self.fund_split is not None:
-            lines.append(self.fund_split.summary())
-        lines += [f"  FLAG: {flag}" for flag in self.flags]
-        return "\n".join(lines)
+        title = Message.of(
+            "sum_price", "note", year=self.price_year, currency=self.currency,
+            parcels=len(self.table), area_mu=self.area_mu, units=self.units,
+            level=Term(f"level_{self.wetland_level}", self.wetland_level),
+        )  # fmt: skip
+        recommended = Message.of(
+            "sum_price_recommended", "note", total=self.total, per_unit=self.per_unit,
+            low=low, high=high, per_mu=self.per_mu,
+        )  # fmt: skip
+        return Summary(
+            title,
+            (
+                SummaryTable("price_approaches", "approach_table", approaches, {"weight": 2}),
+                SummaryTable("cost_components", "cost_table", costs),
+            ),
+            (recommended, *(note(flag) for flag in self.flags)),
+            () if self.fund_split is None else (self.fund_split.summary(),),
+        )
 
     def plot(self, ax: Axes | None = None) -> Axes:
         """Approaches per quota unit, the recommended price and range, and the anchors."""

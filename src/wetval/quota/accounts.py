@@ -25,25 +25,30 @@ assumptions.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
 from wetval._deprecation import forward
 from wetval._flags import parse_flags
-from wetval._text import text_table
 from wetval.boundary import accept
 from wetval.cards import Card
 from wetval.errors import CardError, Problem, ProblemCollector, ValidationError
 from wetval.hashing import frame_hash
 from wetval.landclass import classify, normalise_codes
+from wetval.messages import Message, Term
+from wetval.plotting import axes
 from wetval.provenance import Provenance
 from wetval.quota._inputs import ConditionLike, condition_frame, resolve_card
 from wetval.quota._lookup import step_lookup
 from wetval.results import Result
+from wetval.summary import Summary, SummaryTable
 from wetval.tables import ParcelTable
 from wetval.units import AREA_UNITS
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
 
 __all__ = [
     "QuotaAccounts",
@@ -310,6 +315,16 @@ def _text(values: pd.Series | None, n: int) -> np.ndarray:
     return out
 
 
+#: Why a restoration parcel earns no credit (the ``reason`` column) → its summary string key.
+_CREDIT_REASON_KEYS = {
+    "land class after restoration has no quota type factor": "sum_reason_no_type_factor",
+    "not legal wetland after restoration (湿地保护法 Art. 2 excludes paddy and aquaculture "
+    "water); give target_class if restoration ends the aquaculture or paddy use": (
+        "sum_reason_not_legal_after"
+    ),
+}
+
+
 @dataclass(frozen=True)
 class QuotaCredits(Result):
     """Quota units each restoration parcel can generate.
@@ -360,22 +375,41 @@ class QuotaCredits(Result):
             }
         )
 
-    def summary(self) -> str:
+    def summary(self) -> Summary:
         """Credits per restoration project, with ineligible parcels and their reasons."""
         projects = self.by_project()
-        rows = [
-            [str(p), int(r.parcels), int(r.eligible_parcels), float(r.eligible_mu), float(r.units)]
-            for p, r in projects.iterrows()
-        ]
-        lines = [
-            f"Quota credits ({self.card.id}@{self.card.version}): {len(self.table):,} restoration "
-            f"parcels, {self.total_units:,.2f} units",
-            text_table(rows, ["project", "parcels", "eligible", "eligible 亩", "units"]),
-        ]
-        reasons = self.table.loc[~self.table["eligible"], "reason"].value_counts()
-        for reason, count in reasons.items():
-            lines.append(f"  not eligible ({count}): {reason}")
-        return "\n".join(lines)
+        table = pd.DataFrame(
+            {
+                "project_id": projects.index.astype(str).tolist(),
+                "parcels": projects["parcels"].to_numpy(dtype=int),
+                "sum_eligible": projects["eligible_parcels"].to_numpy(dtype=int),
+                "sum_eligible_mu": projects["eligible_mu"].to_numpy(dtype=float),
+                "units": projects["units"].to_numpy(dtype=float),
+            }
+        )
+        reasons = self.table.loc[~self.table["eligible"], "reason"].astype(str).value_counts()
+        notes = tuple(
+            Message.of(
+                "sum_not_eligible",
+                n=int(count),
+                reason=Term(_CREDIT_REASON_KEYS.get(str(reason), ""), str(reason)),
+            )
+            for reason, count in reasons.items()
+        )
+        title = Message.of(
+            "sum_credits", "note", card=f"{self.card.id}@{self.card.version}",
+            parcels=len(self.table), units=self.total_units,
+        )  # fmt: skip
+        return Summary(title, (SummaryTable("credits", "credits_table", table),), notes)
+
+    def plot(self, ax: Axes | None = None) -> Axes:
+        """Quota units per restoration project."""
+        ax = axes(ax)
+        projects = self.by_project()
+        ax.bar([str(p) for p in projects.index], projects["units"].to_numpy(dtype=float))
+        ax.set_ylabel("quota units")
+        ax.set_title(f"Quota credits ({self.card.id})")
+        return ax
 
 
 @dataclass(frozen=True)
@@ -428,27 +462,36 @@ class QuotaDebits(Result):
             }
         )
 
-    def summary(self) -> str:
+    def summary(self) -> Summary:
         """Debits per occupation project, with the parcels that may not be occupied."""
         projects = self.by_project()
-        rows = [
-            [
-                str(p),
-                int(r.parcels),
-                float(r.area_mu),
-                float(r.units),
-                "yes" if r.permissible else "NO",
-            ]
-            for p, r in projects.iterrows()
-        ]
-        lines = [
-            f"Quota debits ({self.card.id}@{self.card.version}): {len(self.table):,} occupation "
-            f"parcels, {self.total_units:,.2f} units needed",
-            text_table(rows, ["project", "parcels", "亩", "units", "permissible"]),
-        ]
-        for parcel_id, row in self.not_permissible().iterrows():
-            lines.append(f"  NOT PERMISSIBLE {parcel_id} ({row['project_id']}): {row['reason']}")
-        return "\n".join(lines)
+        table = pd.DataFrame(
+            {
+                "project_id": projects.index.astype(str).tolist(),
+                "parcels": projects["parcels"].to_numpy(dtype=int),
+                "area_mu": projects["area_mu"].to_numpy(dtype=float),
+                "units": projects["units"].to_numpy(dtype=float),
+                "permissible": [bool(v) for v in projects["permissible"]],
+            }
+        )
+        title = Message.of(
+            "sum_debits", "note", card=f"{self.card.id}@{self.card.version}",
+            parcels=len(self.table), units=self.total_units,
+        )  # fmt: skip
+        return Summary(
+            title,
+            (SummaryTable("debits", "sum_debits_table", table),),
+            _not_permissible_notes(self.not_permissible(), self.card),
+        )
+
+    def plot(self, ax: Axes | None = None) -> Axes:
+        """Quota units needed per occupation project."""
+        ax = axes(ax)
+        projects = self.by_project()
+        ax.bar([str(p) for p in projects.index], projects["units"].to_numpy(dtype=float))
+        ax.set_ylabel("quota units")
+        ax.set_title(f"Quota debits ({self.card.id})")
+        return ax
 
 
 @dataclass(frozen=True)
@@ -467,9 +510,45 @@ class QuotaAccounts(Result):
             ]
         )
 
-    def summary(self) -> str:
-        """Both summaries."""
-        return self.credits.summary() + "\n\n" + self.debits.summary()
+    def summary(self) -> Summary:
+        """Both summaries (credits, then debits)."""
+        return Summary(
+            Message.of(
+                "sum_accounts",
+                "note",
+                credits=self.credits.total_units,
+                debits=self.debits.total_units,
+            ),
+            parts=(self.credits.summary(), self.debits.summary()),
+        )
+
+    def plot(self, ax: Axes | None = None) -> Axes:
+        """Quota units of the credits against the debits."""
+        ax = axes(ax)
+        ax.bar(["credits", "debits"], [self.credits.total_units, self.debits.total_units])
+        ax.set_ylabel("quota units")
+        return ax
+
+    @property
+    def provenance(self) -> Provenance:
+        """The credits' and the debits' provenance, merged."""
+        return self.credits.provenance.merged(self.debits.provenance)
+
+
+def _not_permissible_notes(parcels: pd.DataFrame, card: Card) -> tuple[Message, ...]:
+    """One warning per occupation parcel the law does not allow (湿地保护法 Art. 19)."""
+    if parcels.empty:
+        return ()
+    allowed = tuple(sorted(QuotaRules.from_card(card).permissible_national))
+    return tuple(
+        Message.of(
+            "sum_not_permissible",
+            parcel=str(parcel),
+            project=str(row["project_id"]),
+            types=allowed,
+        )
+        for parcel, row in parcels.iterrows()
+    )
 
 
 def account_credits(
@@ -577,9 +656,7 @@ def account_credits(
     reasons = np.array(
         [
             "",
-            "land class after restoration has no quota type factor",
-            "not legal wetland after restoration (湿地保护法 Art. 2 excludes paddy and aquaculture "
-            "water); give target_class if restoration ends the aquaculture or paddy use",
+            *_CREDIT_REASON_KEYS,
         ],
         dtype=object,
     )

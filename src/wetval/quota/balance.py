@@ -41,16 +41,23 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from wetval._text import text_table
 from wetval.boundary import accept
 from wetval.cards import Card
 from wetval.errors import WetvalError
 from wetval.hashing import frame_hash
+from wetval.messages import Message, Term
 from wetval.plotting import axes
 from wetval.provenance import Provenance
-from wetval.quota.accounts import NO_PROJECT, QuotaCredits, QuotaDebits, QuotaRules
+from wetval.quota.accounts import (
+    NO_PROJECT,
+    QuotaCredits,
+    QuotaDebits,
+    QuotaRules,
+    _not_permissible_notes,
+)
 from wetval.quota.ledger import LedgerBalances, QuotaLedger
 from wetval.results import Result
+from wetval.summary import Summary, SummaryTable
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -128,50 +135,68 @@ class BalanceReport(Result):
         """The per-project table."""
         return self.projects.copy()
 
-    def summary(self) -> str:
+    def summary(self) -> Summary:
         """Three balances, per-project coverage and every shortfall by name."""
-        rows = [
-            [str(m), float(r.credits), float(r.debits), float(r.balance)]
-            for m, r in self.balances.iterrows()
-        ]
-        lines = [
-            f"Quota balance ({self.card.id}@{self.card.version}): "
-            + ("BALANCED" if self.balanced else "NOT BALANCED"),
-            text_table(rows, ["measure", "credits", "debits", "balance"]),
-            f"  mean quality factor: credits {self.mean_quality['credits']:.3f}, "
-            f"debits {self.mean_quality['debits']:.3f}",
+        balances = pd.DataFrame(
+            {
+                "measure": [Term(str(m), str(m)) for m in self.balances.index],
+                "credits": self.balances["credits"].to_numpy(dtype=float),
+                "debits": self.balances["debits"].to_numpy(dtype=float),
+                "balance": self.balances["balance"].to_numpy(dtype=float),
+            }
+        )
+        digits = dict.fromkeys(["credits", "debits", "balance"], 4)
+        tables = [SummaryTable("balance", "balance_table", balances, digits)]
+        if len(self.projects):
+            columns = ["area_required_mu", "area_delivered_mu", "units_required", "units_delivered"]
+            projects = pd.DataFrame(
+                {
+                    "project_id": self.projects.index.astype(str).tolist(),
+                    **{
+                        "units_required_col" if c == "units_required" else c: self.projects[
+                            c
+                        ].to_numpy(dtype=float)
+                        for c in columns
+                    },
+                    "balanced_col": [bool(v) for v in self.projects["balanced"]],
+                }
+            )
+            tables.append(SummaryTable("projects", "projects_table", projects))
+        notes = [
+            Message.of(
+                "sum_balance_quality",
+                "note",
+                credits=float(self.mean_quality["credits"]),
+                debits=float(self.mean_quality["debits"]),
+            )
         ]
         if self.ledger_accounts is not None:
             accounts = self.ledger_accounts
-            lines.append(
-                f"  matched against the ledger's available units "
-                f"({float(accounts['available'].sum()):,.4f} of "
-                f"{float(accounts['credit_units'].sum()):,.4f} potential units; "
-                f"{int((~accounts['registered']).sum())} project(s) not registered)"
-            )
-        if len(self.projects):
-            project_rows = [
-                [
-                    str(p), float(r.area_required_mu), float(r.area_delivered_mu),
-                    float(r.units_required), float(r.units_delivered),
-                    "yes" if r.balanced else "NO",
-                ]
-                for p, r in self.projects.iterrows()
-            ]  # fmt: skip
-            lines.append(
-                text_table(
-                    project_rows,
-                    ["project", "亩 needed", "亩 matched", "units needed", "units matched", "ok"],
+            notes.append(
+                Message.of(
+                    "sum_balance_ledger",
+                    "note",
+                    available=float(accounts["available"].sum()),
+                    potential=float(accounts["credit_units"].sum()),
+                    unregistered=int((~accounts["registered"]).sum()),
                 )
             )
-        for project, row in self.shortfalls.iterrows():
-            lines.append(
-                f"  SHORTFALL {project}: {row['units_shortfall']:.4f} units, "
-                f"{row['area_shortfall_mu']:.4f} 亩 — {row['reason']}"
+        notes += [
+            Message.of(
+                "sum_shortfall",
+                project=str(project),
+                units=float(row["units_shortfall"]),
+                area=float(row["area_shortfall_mu"]),
+                reason=str(row["reason"]),
             )
-        for parcel, row in self.not_permissible.iterrows():
-            lines.append(f"  NOT PERMISSIBLE {parcel} ({row['project_id']}): {row['reason']}")
-        return "\n".join(lines)
+            for project, row in self.shortfalls.iterrows()
+        ]
+        notes += _not_permissible_notes(self.not_permissible, self.card)
+        title = Message.of(
+            "sum_balance", "note", card=f"{self.card.id}@{self.card.version}",
+            verdict=Term("balanced" if self.balanced else "not_balanced", ""),
+        )  # fmt: skip
+        return Summary(title, tuple(tables), tuple(notes))
 
     def plot(self, ax: Axes | None = None) -> Axes:
         """Bars of required against matched area and units per project."""

@@ -26,18 +26,23 @@ import datetime as dt
 import decimal
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Annotated, Literal
+from typing import TYPE_CHECKING, Annotated, Literal
 
 import pandas as pd
 from pydantic import Field, model_validator
 
-from wetval._text import text_table
 from wetval.cards import BodyOptions, BodyParameters, Card, CardBody, Parameter, list_cards, within
 from wetval.dates import parse_date
 from wetval.errors import WetvalError
+from wetval.messages import Message, Term
+from wetval.plotting import axes
 from wetval.provenance import Provenance
 from wetval.quota._inputs import resolve_card
 from wetval.results import Result
+from wetval.summary import Summary, SummaryTable
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
 
 __all__ = [
     "FundSplit",
@@ -222,30 +227,41 @@ class FundSplit(Result):
             index=pd.Index([r[0] for r in rows], name="recipient"),
         )
 
-    def summary(self) -> str:
-        """The split, with a clear line when the sale does not cover its costs."""
-        rows = [
-            ["乡镇 township", f"{self.township_share:.0%}", str(self.yuan(self.township_fen))],
-            ["运营中心 centre", f"{self.centre_share:.0%}", str(self.yuan(self.centre_fen))],
-            ["修复费用 restoration", "工程量", str(self.yuan(self.restoration_fen))],
-            ["县财政 county finance", "余额", str(self.yuan(self.county_finance_fen))],
-        ]
+    def summary(self) -> Summary:
+        """The split, with a note when the sale does not cover its costs."""
+        frame = self.to_frame()
+        table = pd.DataFrame(
+            {
+                "recipient": [Term(f"recipient_{r}", str(r)) for r in frame.index],
+                "share": [float("nan") if v is None else float(v) for v in frame["share"]],
+                "amount": frame["yuan"].tolist(),
+            }
+        )
         card = self.provenance.cards[0] if self.provenance.cards else None
-        lines = [
-            f"Fund split of {self.yuan(self.amount_fen)} yuan"
-            + (f" ({card.id}@{card.version})" if card else ""),
-            text_table(rows, ["recipient", "share", "yuan"]),
-        ]
+        notes = []
         if not self.covered:
-            lines.append(
-                f"  NOT COVERED: the sale is {self.yuan(self.shortfall_fen)} yuan short of the "
-                "restoration cost plus the township and centre shares"
-            )
+            notes.append(Message.of("sum_funds_short", short=str(self.yuan(self.shortfall_fen))))
         if self.review_overdue:
-            lines.append(
-                "  NOTE: the split rule's trial period has ended; check for a revised rule"
-            )
-        return "\n".join(lines)
+            notes.append(Message.of("sum_funds_overdue", "note"))
+        return Summary(
+            Message.of(
+                "sum_funds",
+                "note",
+                amount=str(self.yuan(self.amount_fen)),
+                card=f"{card.id}@{card.version}" if card else "–",
+            ),
+            (SummaryTable("funds", "funds_table", table),),
+            tuple(notes),
+        )
+
+    def plot(self, ax: Axes | None = None) -> Axes:
+        """The split in yuan per recipient."""
+        ax = axes(ax)
+        frame = self.to_frame()
+        ax.bar([str(r) for r in frame.index], [float(v) for v in frame["yuan"]])
+        ax.set_ylabel("yuan")
+        ax.set_title("Fund split")
+        return ax
 
 
 def allocate_funds(

@@ -71,7 +71,7 @@ from wetval.cards import Card
 from wetval.dates import iso_date
 from wetval.errors import WetvalError
 from wetval.hashing import content_hash, result_hash
-from wetval.results import Result
+from wetval.results import Record, Result
 
 if TYPE_CHECKING:
     from wetval.quota.accounts import QuotaCredits
@@ -136,7 +136,7 @@ class LedgerBalances:
 
 
 @dataclass(frozen=True)
-class LedgerTransaction(Result):
+class LedgerTransaction(Record):
     """One ledger transaction.
 
     Attributes

@@ -1182,22 +1182,9 @@ def _cost_basis(assessment: Assessment, lang: Lang) -> TableBlock:
 
 def _price(assessment: Assessment, lang: Lang) -> Section:
     price = assessment.price
-    names = ["cost", "value", "market", "recommended"]
-    approaches = pd.DataFrame(
-        {
-            tr("approach", lang): [tr(n, lang) for n in names],
-            tr("total", lang): [float(price.totals[n]) for n in names],
-            tr("per_unit", lang): [price.per_unit_of(n) for n in names],
-            tr("weight", lang): [float(price.weights.get(n, np.nan)) for n in names],
-        }
-    )
-    components = ["works", "compensation", "om_pv", "service_loss"]
-    cost_table = pd.DataFrame(
-        {
-            tr("approach", lang): [tr(c, lang) for c in components],
-            tr("total", lang): [float(price.totals[c]) for c in components],
-        }
-    )
+    summary = price.summary()
+    approaches = summary.table("price_approaches").frame(lang)
+    cost_table = summary.table("cost_components").frame(lang)
     blocks: list[Block] = [
         Paragraph(
             tr(

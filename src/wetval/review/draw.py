@@ -46,7 +46,7 @@ from wetval.dates import iso_date
 from wetval.errors import Problem, ValidationError
 from wetval.hashing import content_hash
 from wetval.provenance import CardRef, Provenance
-from wetval.results import Result
+from wetval.results import Record, Result
 from wetval.review._hashing import assessment_reference
 from wetval.review.errors import InfeasibleDrawError, ReviewIntegrityError
 from wetval.review.fields import FIELDS, field_ids, normalise_name
@@ -80,7 +80,7 @@ _FIELD_LABEL = {f.id: f.zh for f in FIELDS}
 
 
 @dataclass(frozen=True)
-class ReviewCase(Result):
+class ReviewCase(Record):
     """The case a panel is drawn for: which assessment, whose, where, when.
 
     Build it with :meth:`build`, which accepts the assessment itself.
@@ -173,7 +173,7 @@ class ReviewCase(Result):
 
 
 @dataclass(frozen=True)
-class DrawRules(Result):
+class DrawRules(Record):
     """Rules of a panel draw, normally taken from the review card.
 
     Attributes

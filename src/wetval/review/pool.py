@@ -32,7 +32,7 @@ from wetval.cards import Card, load_card
 from wetval.dates import iso_date
 from wetval.errors import Problem, ProblemCollector, ValidationError
 from wetval.hashing import content_hash
-from wetval.results import Result
+from wetval.results import Record, Result
 from wetval.review._files import read_with_text_ids
 from wetval.review.errors import ReviewIntegrityError
 from wetval.review.fields import FIELDS, parse_fields, split_list
@@ -69,7 +69,7 @@ _CHAIN_START = "0" * 64
 
 
 @dataclass(frozen=True)
-class Expert(Result):
+class Expert(Record):
     """One expert of the pool.
 
     Attributes
@@ -120,7 +120,7 @@ class Expert(Result):
 
 
 @dataclass(frozen=True)
-class ExpertEvent(Result):
+class ExpertEvent(Record):
     """One entry of the pool's history; hash-chained to the one before.
 
     Attributes

@@ -38,7 +38,7 @@ from wetval.errors import Problem, ValidationError
 from wetval.hashing import content_hash
 from wetval.plotting import axes
 from wetval.provenance import Provenance
-from wetval.results import Result
+from wetval.results import Record, Result
 from wetval.review._hashing import assessment_reference
 from wetval.review.concordance import ReviewKendallW, kendalls_w
 from wetval.review.errors import ReviewIntegrityError
@@ -57,7 +57,7 @@ _FORMAT = "wetval-review-record/1"
 
 
 @dataclass(frozen=True)
-class ReviewRound(Result):
+class ReviewRound(Record):
     """One round of a review: the entries and everything computed from them.
 
     Attributes
@@ -147,7 +147,7 @@ class ReviewRound(Result):
 
 
 @dataclass(frozen=True)
-class ReviewVerdict(Result):
+class ReviewVerdict(Record):
     """The panel's verdict by the card's rule.
 
     The rule: the consensus score must reach the pass score, and at least

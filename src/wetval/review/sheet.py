@@ -28,7 +28,7 @@ from wetval.dates import iso_date
 from wetval.errors import Problem, ProblemCollector, ValidationError
 from wetval.hashing import content_hash
 from wetval.provenance import CardRef
-from wetval.results import Result
+from wetval.results import Record, Result
 from wetval.review._files import read_with_text_ids
 from wetval.review._hashing import assessment_reference
 from wetval.review.draw import PanelDraw, ReviewCase
@@ -89,7 +89,7 @@ def parse_share(value: object) -> Fraction:
 
 
 @dataclass(frozen=True)
-class ReviewRules(Result):
+class ReviewRules(Record):
     """How scores are aggregated and the verdict reached; from the review card.
 
     Attributes
@@ -219,7 +219,7 @@ class ReviewRules(Result):
 
 
 @dataclass(frozen=True)
-class ReviewEntry(Result):
+class ReviewEntry(Record):
     """One expert's scores, decision and comments in one round; hashed.
 
     Attributes

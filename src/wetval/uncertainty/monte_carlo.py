@@ -43,13 +43,13 @@ from typing import TYPE_CHECKING, Any, Protocol
 import numpy as np
 import pandas as pd
 
-from wetval._text import text_table
 from wetval.boundary import accept
 from wetval.errors import WetvalError
 from wetval.messages import Message, Term
 from wetval.plotting import axes
 from wetval.provenance import Provenance
 from wetval.results import Result
+from wetval.summary import Summary, SummaryTable, note
 from wetval.tables import IndicatorTable
 from wetval.uncertainty.chain import OUTPUTS, PriceChain, UncertainParameter, stream
 from wetval.uncertainty.distributions import sample
@@ -140,31 +140,44 @@ class MonteCarloResult(Result):
         """The summary table (one row per output)."""
         return self.summary_table.copy()
 
-    def summary(self) -> str:
-        """Percentiles, MCSE and convergence of each output, and the notes."""
+    def summary(self) -> Summary:
+        """Percentiles, MCSE and convergence of each output, the drawn parameters and the notes."""
         labels = [f"P{_label(q)}" for q in self.percentiles]
-        rows = []
-        for name, row in self.summary_table.iterrows():
-            rows.append(
-                [
-                    f"{name} [{row['unit']}]",
-                    float(row["deterministic"]),
-                    *[float(row[label]) for label in labels],
-                    f"{row['relative_mcse']:.2%}",
-                    "yes" if row["converged"] else "NO",
-                ]
-            )
+        table = self.summary_table
+        outputs = pd.DataFrame(
+            {
+                "output": [Term(f"out_{name}", str(name)) for name in table.index],
+                "unit": [Term(f"unit_{unit}", str(unit)) for unit in table["unit"]],
+                "deterministic": table["deterministic"].to_numpy(dtype=float),
+                **{label: table[label].to_numpy(dtype=float) for label in labels},
+                "relative_mcse": table["relative_mcse"].to_numpy(dtype=float),
+                "converged": [bool(v) for v in table["converged"]],
+            }
+        )
         drawn = self.parameters[self.parameters["drawn"]]
-        lines = [
-            f"Monte Carlo: {self.n_draws:,} draws (seed {self.provenance.seed}), "
-            f"{len(drawn)} parameters drawn",
-            text_table(rows, ["output", "deterministic", *labels, "MCSE/median", "converged"]),
-            f"  convergence: every MCSE ≤ {self.tolerance:.1%} of the median — "
-            + ("met" if self.converged else "NOT met: run more draws"),
-        ]
-        lines += [f"  drawn: {key} ~ {row['distribution']}" for key, row in drawn.iterrows()]
-        lines += [f"  note: {note}" for note in self.notes]
-        return "\n".join(lines)
+        parameters = pd.DataFrame(
+            {
+                "parameter": [Term(f"param_{k.rsplit('.', 1)[-1]}", k) for k in drawn.index],
+                "sum_distribution": drawn["distribution"].astype(str).tolist(),
+            }
+        )
+        title = Message.of(
+            "sum_monte_carlo", "note", draws=self.n_draws, seed=str(self.provenance.seed),
+            drawn=len(drawn),
+        )  # fmt: skip
+        convergence = Message.of(
+            "sum_mc_converged" if self.converged else "sum_mc_not_converged",
+            "note" if self.converged else "warning",
+            tolerance=self.tolerance,
+        )
+        return Summary(
+            title,
+            (
+                SummaryTable("monte_carlo", "percentiles", outputs, {"relative_mcse": 4}),
+                SummaryTable("drawn", "sum_drawn_table", parameters),
+            ),
+            (convergence, *(note(n, "note") for n in self.notes)),
+        )
 
     def plot(self, ax: Axes | None = None, output: str = "total_price") -> Axes:
         """Histogram of an output over the draws with its percentiles and deterministic value."""

@@ -16,14 +16,14 @@ from typing import TYPE_CHECKING, Any, Literal
 import numpy as np
 import pandas as pd
 
-from wetval._text import text_table
 from wetval.cards import Card, load_card
 from wetval.condition.result import ConditionResult
 from wetval.errors import CardError, Problem, ProblemCollector
-from wetval.messages import Message, Term
+from wetval.messages import Bilingual, Message, Term
 from wetval.plotting import axes
 from wetval.provenance import Provenance
 from wetval.results import Result
+from wetval.summary import Summary, SummaryTable, note
 from wetval.tables import reindexed
 from wetval.units import (
     DEFAULT_PRICE_INDEX,
@@ -248,46 +248,61 @@ class ServiceValues(Result):
         )
 
     # --------------------------------------------------------------- report
-    def summary(self) -> str:
-        """A text report: method, card, price year, values per service, notes."""
+    def summary(self) -> Summary:
+        """Method, card, price year, values per service, quantities, interval and notes."""
         totals = self.by_service()
         grand = float(totals.sum())
-        area_ha = float(self.parcels["area_m2"].sum()) / M2_PER_HA
-        rows = []
-        names = dict(zip(self.services.index, self.services["name_zh"], strict=True))
-        for service, amount in totals.items():
-            share = amount / grand if grand else float("nan")
-            rows.append([str(service), str(names[service]), float(amount) / 1e4, f"{share:.1%}"])
-        label = " (SYNTHETIC data)" if self.synthetic else ""
-        lines = [
-            f"Ecosystem-service values{label}: method {self.method} ({self.kind}), "
-            f"card {self.card_id}",
-            f"  {len(self.values):,} parcels, {area_ha:,.2f} ha; "
-            f"{self.currency} at {self.price_year} prices, per year",
-            text_table(rows, ["service", "服务", "value [万元/yr]", "share"]),
-            f"  total: {grand / 1e4:,.2f} 万元/yr ({grand:,.0f} {self.currency}/yr)",
-        ]
+        names = self.services.reindex(totals.index)
+        english = names["name_en"] if "name_en" in names else names["name_zh"]
+        by_service = pd.DataFrame(
+            {
+                "service": totals.index.astype(str).tolist(),
+                "name": [
+                    Bilingual(str(z), str(e))
+                    for z, e in zip(names["name_zh"], english, strict=True)
+                ],
+                "value_cny": totals.to_numpy(dtype=float),
+                "share": totals.to_numpy(dtype=float) / grand if grand else np.nan,
+            }
+        )
+        tables = [SummaryTable("by_service", "by_service", by_service, {"share": 3})]
         if self.quantities is not None:
-            totals_q = self.quantities.sum()
-            lines.append(
-                "  physical quantities: "
-                + "; ".join(
-                    f"{name} {amount:,.4g} {self.quantity_units.get(str(name), '')}"
-                    for name, amount in totals_q.items()
+            amounts = self.quantities.sum()
+            tables.append(
+                SummaryTable(
+                    "quantities", "quantities", pd.DataFrame(
+                        {
+                            "service": amounts.index.astype(str).tolist(),
+                            "quantity": amounts.to_numpy(dtype=float),
+                            "unit": [self.quantity_units.get(str(n), "") for n in amounts.index],
+                        }
+                    ), {"quantity": 4},
+                )
+            )  # fmt: skip
+        title = Message.of(
+            "sum_services", "note", method=self.method, kind=self.kind, card=self.card_id,
+            parcels=len(self.values), area_ha=float(self.parcels["area_m2"].sum()) / M2_PER_HA,
+            year=self.price_year, currency=self.currency, total=grand,
+        )  # fmt: skip
+        noted = any(getattr(n, "key", "") == "n_synthetic_parcels" for n in self.provenance.notes)
+        notes = [Message.of("sum_synthetic", "note")] if self.synthetic and not noted else []
+        if self.low is not None and self.high is not None:
+            notes.append(
+                Message.of(
+                    "sum_services_interval",
+                    "note",
+                    interval=str(self.interval),
+                    low=float(self.low.to_numpy().sum()),
+                    high=float(self.high.to_numpy().sum()),
                 )
             )
-        if self.low is not None and self.high is not None:
-            lines.append(
-                f"  interval ({self.interval}): {self.low.to_numpy().sum() / 1e4:,.2f} – "
-                f"{self.high.to_numpy().sum() / 1e4:,.2f} 万元/yr"
-            )
         if self.transfer_error is not None:
-            errors = "; ".join(
+            errors = tuple(
                 f"{r.study}: {r.statistic} {r.value:g} %" for r in self.transfer_error.itertuples()
             )
-            lines.append(f"  expected transfer error (literature): {errors}")
-        lines += [f"  note: {note}" for note in self.provenance.notes]
-        return "\n".join(lines)
+            notes.append(Message.of("sum_transfer_error", "note", errors=errors))
+        notes += [note(n, "note") for n in self.provenance.notes]
+        return Summary(title, tuple(tables), tuple(notes))
 
     def plot(self, ax: Axes | None = None) -> Axes:
         """Horizontal bars of the total value per service [万元/yr]."""
