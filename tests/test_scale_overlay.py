@@ -14,8 +14,8 @@ import numpy as np
 import pandas as pd
 import pytest
 import shapely
-from spatial_helpers import X0, Y0, grid_layer
 
+from spatial_helpers import X0, Y0, grid_layer
 from wetval.errors import ValidationError
 from wetval.scale import PartitionError
 from wetval.scale.overlay import overlay_partitions
@@ -75,9 +75,8 @@ def _same(partitioned: pd.DataFrame, whole: pd.DataFrame) -> None:
                                rtol=1e-12, atol=1e-9)  # fmt: skip
     text = [c for c in a.columns if c not in numeric and c != "geometry_wkb"]
     pd.testing.assert_frame_equal(a[text].astype(object), b[text].astype(object))
-    same = shapely.equals(shapely.from_wkb(a["geometry_wkb"].map(bytes.fromhex).to_numpy()),
-                          shapely.from_wkb(b["geometry_wkb"].map(bytes.fromhex).to_numpy()))  # fmt: skip
-    assert same.all()
+    geoms = [shapely.from_wkb(f["geometry_wkb"].map(bytes.fromhex).to_numpy()) for f in (a, b)]
+    assert shapely.equals(*geoms).all()
 
 
 def test_partitioned_overlay_equals_in_memory_on_a_local_cluster(tmp_path, cluster_client) -> None:

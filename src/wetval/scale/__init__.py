@@ -54,6 +54,7 @@ __all__ = [
     "PartitionError",
     "ScaleCards",
     "ScaleRun",
+    "overlay_partitions",
     "partition_names",
     "run",
     "run_partition",
@@ -726,3 +727,6 @@ def read_results(out: str | os.PathLike[str], stage: str) -> pd.DataFrame:
         raise ValueError(f"stage must be one of {STAGES}, got {stage!r}")
     files = sorted((Path(out) / stage).glob("*.parquet"))
     return pd.concat([pd.read_parquet(f) for f in files]) if files else pd.DataFrame()
+
+
+from wetval.scale.overlay import overlay_partitions  # noqa: E402  (it uses the helpers above)

@@ -109,10 +109,13 @@ def _overlay_partition(
     from wetval.errors import DataQualityWarning
     from wetval.scale import PartitionError
     from wetval.spatial import overlay, read_dltb
+    from wetval.spatial.crs import check_crs
 
     try:
         parcels = read_dltb(file)
         geoms = np.asarray(parcels._frame.geometry.to_numpy())
+        # the overlay's own CRS check, before the pre-filter could skip a partition in a wrong CRS
+        check_crs(parcels._frame.crs, shapely.total_bounds(geoms), parcels.source or str(file))
         fp = footprint
         if parcels._frame.crs is not None and fp.crs is not None and fp.crs != parcels._frame.crs:
             probe = fp.to_crs(parcels._frame.crs).geometry.to_numpy()
@@ -223,8 +226,12 @@ def overlay_partitions(
     if len(fp) == 0:
         raise _error("the footprint has no features", "give at least one polygon", source)
     _check_footprint(fp, source)
-    options: dict[str, Any] = {"role": role, "project_id": project_id,
-                               "project_field": project_field, "default_level": default_level}  # fmt: skip
+    options: dict[str, Any] = {
+        "role": role,
+        "project_id": project_id,
+        "project_field": project_field,
+        "default_level": default_level,
+    }
     files = [folder / f"{n}.parquet" for n in names]
     bounds = _bounds(files)
     box = shapely.box(*fp.total_bounds)
@@ -235,8 +242,9 @@ def overlay_partitions(
             chosen.append(k)
             continue
         part = geopandas.GeoSeries([shapely.box(*bound)], crs=_file_crs(file) or crs)
-        if crs is not None and part.crs is not None and part.crs != crs:
-            part = part.to_crs(crs)
+        if crs is None or part.crs is None or part.crs != crs:
+            chosen.append(k)  # another CRS: read it (the overlay checks and reprojects)
+            continue
         if part.iloc[0].intersects(box):
             chosen.append(k)
     target = Path(out) if out is not None else None
@@ -262,7 +270,13 @@ def overlay_partitions(
                     skipped.append(names[k])
                     continue
         tasks[k] = delayed(_overlay_partition)(
-            names[k], files[k], fp, options, target, fingerprint, dask_key_name=f"wetval-overlay-{names[k]}"
+            names[k],
+            files[k],
+            fp,
+            options,
+            target,
+            fingerprint,
+            dask_key_name=f"wetval-overlay-{names[k]}",
         )
     count = len(results)
     if progress is not None:
@@ -292,7 +306,7 @@ def overlay_partitions(
             if progress is not None:
                 progress(count, len(chosen), names[k])
     frames = [results[k][0] for k in sorted(results) if len(results[k][0])]
-    systems = {results[k][1] for k in results if results[k][1] is not None}
+    systems = {int(c) for k in results if (c := results[k][1]) is not None}
     if len(systems) > 1:
         raise WetvalError(
             f"the partitions were overlaid in different working CRSs ({sorted(systems)}); fix: "
