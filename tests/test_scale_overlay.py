@@ -141,3 +141,39 @@ def test_wrong_crs_partition_and_a_footprint_outside_every_partition(tmp_path) -
     with pytest.raises(ValidationError, match="overlaps no parcel"):
         overlay_partitions(tmp_path / "data", far, project_field="XMBH",
                            partitions=["part-01", "part-02"])  # fmt: skip
+
+
+def test_batch_footprint_on_two_local_clusters_at_once(tmp_path, capsys) -> None:
+    """`wetval batch --footprint --workers 2` while another cluster holds a dashboard port.
+
+    Before, the --workers cluster kept Dask's default dashboard port 8787, so a second
+    cluster on the machine collided (distributed warns, which filterwarnings=error fails).
+    """
+    import json
+
+    distributed = pytest.importorskip("distributed")
+
+    from wetval.cli import EXIT_OK, main
+
+    layer = grid_layer(10, 5)  # SYNTHETIC
+    _write(layer, tmp_path / "data", columns=2)
+    footprint = tmp_path / "red.gpkg"
+    _footprint().to_file(footprint, engine="pyogrio")
+    project = tmp_path / "project.toml"
+    project.write_text('[cards]\ncondition = "jiangxi-db36-2134"\n')
+    argv = ["batch", str(project), "--partitions", str(tmp_path / "data"), "-o",
+            str(tmp_path / "o"), "--footprint", str(footprint), "--project-field", "XMBH",
+            "--workers", "2", "--json"]  # fmt: skip
+    try:  # another cluster on the default dashboard port (as a second user's would be)
+        holder = distributed.LocalCluster(n_workers=1, processes=False, dashboard_address=":8787")
+    except (RuntimeError, OSError):  # pragma: no cover - the port is taken on this machine
+        pytest.skip("port 8787 is in use here")
+    with holder:
+        assert main(argv) == EXIT_OK
+    data = json.loads(capsys.readouterr().out)
+    assert data["touched"] == ["part-00", "part-01", "part-02", "part-03"]
+    whole = _in_memory(layer, _footprint())
+    assert data["pieces"] == len(whole)
+    assert data["area_m2"] == pytest.approx(float(whole["area_m2"].sum()), rel=1e-12)
+    assert main(argv) == EXIT_OK  # resumed
+    assert json.loads(capsys.readouterr().out)["skipped"] == data["touched"]
