@@ -123,26 +123,27 @@ def _overlay_partition(
             probe = fp.geometry.to_numpy()
         # the spatial pre-filter: only features that meet one of this partition's parcels
         hits = np.unique(shapely.STRtree(geoms).query(probe, predicate="intersects")[0])
-        if len(hits) == 0:
-            return pd.DataFrame(), None, ()
-        with warnings.catch_warnings():
-            # multi-part, sliver and uncovered findings are the whole run's, not a partition's
-            warnings.simplefilter("ignore", DataQualityWarning)
-            result = overlay(parcels, fp.iloc[hits], **options)
+        result = None
+        if len(hits):  # else the bounds met, but no feature meets a parcel: no pieces
+            with warnings.catch_warnings():
+                # multi-part, sliver and uncovered findings are the whole run's, not a partition's
+                warnings.simplefilter("ignore", DataQualityWarning)
+                result = overlay(parcels, fp.iloc[hits], **options)
     except WetvalError as error:
         raise PartitionError(name, str(error)) from error
     except OSError as error:
         raise PartitionError(name, f"cannot read {str(file)!r}: {error}") from error
-    touched = tuple(str(v) for v in result.pieces["footprint"].unique())
-    pieces = result.pieces
+    pieces = result.pieces if result is not None else pd.DataFrame()
+    crs = result.crs if result is not None else None
+    touched = tuple(str(v) for v in pieces["footprint"].unique()) if len(pieces) else ()
     if out is not None:
         from wetval.scale import _atomic, _write
 
         _write(pieces, out / "overlay" / f"{name}.parquet")
-        record = {"partition": name, "fingerprint": fingerprint, "crs": result.crs,
+        record = {"partition": name, "fingerprint": fingerprint, "crs": crs,
                   "pieces": len(pieces), "touched": list(touched)}  # fmt: skip
         _atomic(out / "overlay" / "_done" / f"{name}.json", json.dumps(record).encode("utf-8"))
-    return pieces, result.crs, touched
+    return pieces, crs, touched
 
 
 def overlay_partitions(
