@@ -29,11 +29,15 @@ __all__ = ["add_batch_command"]
 #: ``[cards]`` keys ``wetval batch`` reads; the other keys of a project's ``[cards]``
 #: (pricing, funds, finance, review) are accepted and not used.
 _USED = ("condition", "value_approach", "valuation", "screening", "quota")
+#: Stages a project may turn off with ``screening = false`` / ``quota = false`` (e.g. for a
+#: condition card whose grades the quota card does not take).
+_OPTIONAL = ("screening", "quota")
 #: Names in a results folder that belong to a batch run (it resumes into such a folder).
 _RUN_NAMES = {
     "condition", "valuation", "reserves", "credits", "overlay", "_done", "_summary",
     "summary_county.parquet", "summary_county.csv",
     "summary_province.parquet", "summary_province.csv",
+    "_statistics.json", "_statistics.pickle",
 }  # fmt: skip
 
 
@@ -91,8 +95,8 @@ def _cards(project: Path) -> Any:
         )
     for key in _USED:
         value = table.get(key)
-        if value is None:
-            continue
+        if value is None or (value is False and key in _OPTIONAL):
+            continue  # screening = false / quota = false: the stage is not run
         if key == "valuation":
             if isinstance(value, str):
                 value = [value]
@@ -111,7 +115,7 @@ def _cards(project: Path) -> Any:
 
     def card(key: str, default: str | None) -> str | None:
         value = table.get(key, default)
-        if value is None:
+        if value is None or value is False:
             return None
         text = str(value)
         relative = project.parent / text

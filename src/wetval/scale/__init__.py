@@ -234,6 +234,52 @@ def _table_statistics(directory: Path, names: Sequence[str], card: Card, client:
     return builder.result()
 
 
+#: The whole-table statistics of the last run, and what they were computed from.
+STATISTICS_CACHE = ("_statistics.json", "_statistics.pickle")
+
+
+def _cached_statistics(
+    directory: Path, names: Sequence[str], card: Card, client: Any, out: Path, resume: bool
+) -> Any:
+    """:func:`_table_statistics`, read back from ``OUT`` when inputs and card are unchanged.
+
+    The key hashes every partition's two input files (SHA-256) and the condition card;
+    any changed, added or removed partition or another card recomputes the passes.
+    ``resume=False`` (``--restart``) recomputes them too. The pickle is read only when
+    the key in the JSON record beside it matches (both written by this function).
+    """
+    import pickle
+
+    from wetval.condition.statistics import StatisticsBuilder
+
+    if not StatisticsBuilder(card).needed:
+        return None
+    key = content_hash(
+        {
+            "card": card.ref.model_dump(),
+            "partitions": {
+                name: [
+                    file_hash(directory / "parcels" / f"{name}.parquet"),
+                    file_hash(directory / "indicators" / f"{name}.parquet"),
+                ]
+                for name in names
+            },
+        }
+    )
+    record_path, data_path = (out / name for name in STATISTICS_CACHE)
+    if resume and record_path.is_file() and data_path.is_file():
+        try:
+            record = json.loads(record_path.read_text(encoding="utf-8"))
+            if record.get("key") == key:
+                return pickle.loads(data_path.read_bytes())  # our own record (key checked)
+        except (OSError, ValueError, pickle.UnpicklingError, EOFError, AttributeError):
+            pass  # an unreadable cache is recomputed
+    statistics = _table_statistics(directory, names, card, client)
+    _atomic(data_path, pickle.dumps(statistics))
+    _atomic(record_path, json.dumps({"key": key, "card": card.id}).encode("utf-8"))
+    return statistics
+
+
 def partition_names(directory: str | os.PathLike[str]) -> list[str]:
     """Names of the partitions of a dataset (its ``parcels/*.parquet`` files), sorted.
 
@@ -632,8 +678,8 @@ def run(
     # first pass(es): what the condition card estimates from the whole table
     # over every partition of the dataset, so a run of some partitions scores them as a
     # run of all would
-    statistics = _table_statistics(
-        Path(directory), partition_names(directory), loaded["condition"], client
+    statistics = _cached_statistics(
+        Path(directory), partition_names(directory), loaded["condition"], client, Path(out), resume
     )
     meta = pd.DataFrame(
         {
