@@ -45,10 +45,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from wetval.atomic import output_error, write_atomic
 from wetval.cards import Card, load_card
 from wetval.errors import CardError, DependencyError, UnknownCardError, WetvalError
 from wetval.hashing import content_hash, file_hash
+from wetval.scale._common import PartitionError, _atomic, _write
+from wetval.scale.overlay import overlay_partitions
 
 __all__ = [
     "PartitionError",
@@ -82,24 +83,6 @@ SUMMARY_VALUES = (
     "credit_parcels",
     "credit_units",
 )
-
-
-class PartitionError(WetvalError):
-    """A partition failed; the message names the partition and the rows.
-
-    Attributes
-    ----------
-    partition
-        Name of the partition.
-    """
-
-    def __init__(self, partition: str, message: str) -> None:
-        super().__init__(f"partition {partition!r}: {message}")
-        self.partition = partition
-        self.detail = message
-
-    def __reduce__(self) -> tuple[Any, ...]:  # picklable across Dask workers
-        return (type(self), (self.partition, self.detail))
 
 
 @dataclass(frozen=True)
@@ -380,32 +363,6 @@ def _fingerprint(directory: Path, name: str, cards: dict[str, Card], statistics:
     if statistics is not None:  # results depend on the other partitions through them
         payload["statistics"] = statistics.to_dict()
     return content_hash(payload)
-
-
-def _write(frame: pd.DataFrame, path: Path, *, csv: bool = False) -> None:
-    """Write Parquet (or CSV) atomically: a partial file is never left behind.
-
-    Raises
-    ------
-    wetval.errors.OutputError
-        Naming the path and the fix (read-only folder, disk full, ...).
-    """
-
-    def content(temporary: Path) -> None:
-        if csv:
-            frame.to_csv(temporary, index=False, encoding="utf-8")
-        else:
-            frame.to_parquet(temporary)
-
-    _atomic(path, content)
-
-
-def _atomic(path: Path, content: bytes | Callable[[Path], None]) -> None:
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        write_atomic(path, content)
-    except OSError as error:
-        raise output_error(error, path, "batch result") from None
 
 
 def _plain_columns(frame: pd.DataFrame) -> pd.DataFrame:
@@ -773,6 +730,3 @@ def read_results(out: str | os.PathLike[str], stage: str) -> pd.DataFrame:
         raise ValueError(f"stage must be one of {STAGES}, got {stage!r}")
     files = sorted((Path(out) / stage).glob("*.parquet"))
     return pd.concat([pd.read_parquet(f) for f in files]) if files else pd.DataFrame()
-
-
-from wetval.scale.overlay import overlay_partitions  # noqa: E402  (it uses the helpers above)

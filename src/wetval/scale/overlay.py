@@ -34,6 +34,7 @@ import pandas as pd
 
 from wetval.errors import DependencyError, WetvalError
 from wetval.hashing import content_hash, file_hash
+from wetval.scale._common import PartitionError, _atomic, _write
 
 __all__ = ["PartitionedOverlay", "overlay_partitions"]
 
@@ -107,7 +108,6 @@ def _overlay_partition(
     import shapely
 
     from wetval.errors import DataQualityWarning
-    from wetval.scale import PartitionError
     from wetval.spatial import overlay, read_dltb
     from wetval.spatial.crs import check_crs
 
@@ -137,8 +137,6 @@ def _overlay_partition(
     crs = result.crs if result is not None else None
     touched = tuple(str(v) for v in pieces["footprint"].unique()) if len(pieces) else ()
     if out is not None:
-        from wetval.scale import _atomic, _write
-
         _write(pieces, out / "overlay" / f"{name}.parquet")
         record = {"partition": name, "fingerprint": fingerprint, "crs": crs,
                   "pieces": len(pieces), "touched": list(touched)}  # fmt: skip
