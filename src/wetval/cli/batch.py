@@ -29,11 +29,15 @@ __all__ = ["add_batch_command"]
 #: ``[cards]`` keys ``wetval batch`` reads; the other keys of a project's ``[cards]``
 #: (pricing, funds, finance, review) are accepted and not used.
 _USED = ("condition", "value_approach", "valuation", "screening", "quota")
+#: Stages a project may turn off with ``screening = false`` / ``quota = false`` (e.g. for a
+#: condition card whose grades the quota card does not take).
+_OPTIONAL = ("screening", "quota")
 #: Names in a results folder that belong to a batch run (it resumes into such a folder).
 _RUN_NAMES = {
-    "condition", "valuation", "reserves", "credits", "_done", "_summary",
+    "condition", "valuation", "reserves", "credits", "overlay", "_done", "_summary",
     "summary_county.parquet", "summary_county.csv",
     "summary_province.parquet", "summary_province.csv",
+    "_statistics.json", "_statistics.pickle",
 }  # fmt: skip
 
 
@@ -91,8 +95,8 @@ def _cards(project: Path) -> Any:
         )
     for key in _USED:
         value = table.get(key)
-        if value is None:
-            continue
+        if value is None or (value is False and key in _OPTIONAL):
+            continue  # screening = false / quota = false: the stage is not run
         if key == "valuation":
             if isinstance(value, str):
                 value = [value]
@@ -111,7 +115,7 @@ def _cards(project: Path) -> Any:
 
     def card(key: str, default: str | None) -> str | None:
         value = table.get(key, default)
-        if value is None:
+        if value is None or value is False:
             return None
         text = str(value)
         relative = project.parent / text
@@ -198,7 +202,8 @@ def _cmd_batch(args: argparse.Namespace) -> None:
     from wetval.scale import partition_names, run
 
     cards = _cards(Path(args.project))
-    partition_names(args.partitions)  # a missing or empty dataset, before any work
+    if not args.footprint:
+        partition_names(args.partitions)  # a missing or empty dataset, before any work
     output = Path(args.output or Path(args.partitions).resolve().parent / "wetval-batch")
     _check_output(output)
     show = not (args.quiet or args.json)
@@ -221,12 +226,25 @@ def _cmd_batch(args: argparse.Namespace) -> None:
         elif args.workers:
             from distributed import Client, LocalCluster
 
-            cluster = LocalCluster(n_workers=args.workers, threads_per_worker=1)  # type: ignore[no-untyped-call]
+            cluster = LocalCluster(  # type: ignore[no-untyped-call]
+                n_workers=args.workers,
+                threads_per_worker=1,
+                dashboard_address=args.dashboard,  # ":0": any free port, so clusters never collide
+            )
             client = Client(cluster)  # type: ignore[no-untyped-call]
-        result = run(
-            args.partitions, output, cards=cards, client=client,
-            resume=not args.restart, progress=progress,
-        )  # fmt: skip
+        if args.footprint:
+            from wetval.scale.overlay import overlay_partitions
+
+            pieces = overlay_partitions(
+                args.partitions, args.footprint, output, client=client,
+                project_id=args.project_id or (None if args.project_field else "P"),
+                project_field=args.project_field, resume=not args.restart, progress=progress,
+            )  # fmt: skip
+        else:
+            result = run(
+                args.partitions, output, cards=cards, client=client,
+                resume=not args.restart, progress=progress,
+            )  # fmt: skip
     except WetvalError:
         if started[0]:
             print(file=sys.stderr)  # end the progress line before the error
@@ -242,6 +260,22 @@ def _cmd_batch(args: argparse.Namespace) -> None:
             client.close()
         if cluster is not None:
             cluster.close()
+    if args.footprint:
+        emit(
+            args,
+            f"overlay of {args.footprint}: {len(pieces.touched)} of {len(pieces.partitions)} "
+            f"partitions can touch it ({len(pieces.skipped)} already finished); "
+            f"{len(pieces.pieces)} pieces, {pieces.total_m2:,.2f} m² -> {output / 'overlay'}",
+            {
+                "output": str(output.resolve()),
+                "partitions": list(pieces.partitions),
+                "touched": list(pieces.touched),
+                "skipped": list(pieces.skipped),
+                "pieces": len(pieces.pieces),
+                "area_m2": pieces.total_m2,
+            },
+        )
+        return
     redone = len(result.partitions) - len(result.skipped)
     text = (
         f"{len(result.partitions)} partitions ({redone} run, {len(result.skipped)} already "
@@ -278,5 +312,17 @@ def add_batch_command(commands: Any, common: argparse.ArgumentParser) -> None:
     batch.add_argument(
         "--workers", type=positive_count, help="start a local cluster of N worker processes"
     )
+    batch.add_argument(
+        "--dashboard",
+        default=":0",
+        help="dashboard address of the --workers cluster (default ':0', a free port; e.g. ':8787')",
+    )
+    batch.add_argument(
+        "--footprint",
+        help="red line (or restoration sites) to overlay on the partitions' GeoParquet "
+        "parcels instead of the other stages (results in OUT/overlay/)",
+    )
+    batch.add_argument("--project-field", help="footprint column holding each feature's project id")
+    batch.add_argument("--project-id", help="project id of the whole footprint (default P)")
     batch.add_argument("--restart", action="store_true", help="redo finished partitions as well")
     batch.set_defaults(handler=_cmd_batch)

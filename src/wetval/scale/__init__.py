@@ -45,15 +45,17 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from wetval.atomic import output_error, write_atomic
 from wetval.cards import Card, load_card
 from wetval.errors import CardError, DependencyError, UnknownCardError, WetvalError
 from wetval.hashing import content_hash, file_hash
+from wetval.scale._common import PartitionError, _atomic, _write
+from wetval.scale.overlay import overlay_partitions
 
 __all__ = [
     "PartitionError",
     "ScaleCards",
     "ScaleRun",
+    "overlay_partitions",
     "partition_names",
     "run",
     "run_partition",
@@ -81,24 +83,6 @@ SUMMARY_VALUES = (
     "credit_parcels",
     "credit_units",
 )
-
-
-class PartitionError(WetvalError):
-    """A partition failed; the message names the partition and the rows.
-
-    Attributes
-    ----------
-    partition
-        Name of the partition.
-    """
-
-    def __init__(self, partition: str, message: str) -> None:
-        super().__init__(f"partition {partition!r}: {message}")
-        self.partition = partition
-        self.detail = message
-
-    def __reduce__(self) -> tuple[Any, ...]:  # picklable across Dask workers
-        return (type(self), (self.partition, self.detail))
 
 
 @dataclass(frozen=True)
@@ -233,6 +217,52 @@ def _table_statistics(directory: Path, names: Sequence[str], card: Card, client:
     return builder.result()
 
 
+#: The whole-table statistics of the last run, and what they were computed from.
+STATISTICS_CACHE = ("_statistics.json", "_statistics.pickle")
+
+
+def _cached_statistics(
+    directory: Path, names: Sequence[str], card: Card, client: Any, out: Path, resume: bool
+) -> Any:
+    """:func:`_table_statistics`, read back from ``OUT`` when inputs and card are unchanged.
+
+    The key hashes every partition's two input files (SHA-256) and the condition card;
+    any changed, added or removed partition or another card recomputes the passes.
+    ``resume=False`` (``--restart``) recomputes them too. The pickle is read only when
+    the key in the JSON record beside it matches (both written by this function).
+    """
+    import pickle
+
+    from wetval.condition.statistics import StatisticsBuilder
+
+    if not StatisticsBuilder(card).needed:
+        return None
+    key = content_hash(
+        {
+            "card": card.ref.model_dump(),
+            "partitions": {
+                name: [
+                    file_hash(directory / "parcels" / f"{name}.parquet"),
+                    file_hash(directory / "indicators" / f"{name}.parquet"),
+                ]
+                for name in names
+            },
+        }
+    )
+    record_path, data_path = (out / name for name in STATISTICS_CACHE)
+    if resume and record_path.is_file() and data_path.is_file():
+        try:
+            record = json.loads(record_path.read_text(encoding="utf-8"))
+            if record.get("key") == key:
+                return pickle.loads(data_path.read_bytes())  # our own record (key checked)
+        except (OSError, ValueError, pickle.UnpicklingError, EOFError, AttributeError):
+            pass  # an unreadable cache is recomputed
+    statistics = _table_statistics(directory, names, card, client)
+    _atomic(data_path, pickle.dumps(statistics))
+    _atomic(record_path, json.dumps({"key": key, "card": card.id}).encode("utf-8"))
+    return statistics
+
+
 def partition_names(directory: str | os.PathLike[str]) -> list[str]:
     """Names of the partitions of a dataset (its ``parcels/*.parquet`` files), sorted.
 
@@ -333,32 +363,6 @@ def _fingerprint(directory: Path, name: str, cards: dict[str, Card], statistics:
     if statistics is not None:  # results depend on the other partitions through them
         payload["statistics"] = statistics.to_dict()
     return content_hash(payload)
-
-
-def _write(frame: pd.DataFrame, path: Path, *, csv: bool = False) -> None:
-    """Write Parquet (or CSV) atomically: a partial file is never left behind.
-
-    Raises
-    ------
-    wetval.errors.OutputError
-        Naming the path and the fix (read-only folder, disk full, ...).
-    """
-
-    def content(temporary: Path) -> None:
-        if csv:
-            frame.to_csv(temporary, index=False, encoding="utf-8")
-        else:
-            frame.to_parquet(temporary)
-
-    _atomic(path, content)
-
-
-def _atomic(path: Path, content: bytes | Callable[[Path], None]) -> None:
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        write_atomic(path, content)
-    except OSError as error:
-        raise output_error(error, path, "batch result") from None
 
 
 def _plain_columns(frame: pd.DataFrame) -> pd.DataFrame:
@@ -631,8 +635,8 @@ def run(
     # first pass(es): what the condition card estimates from the whole table
     # over every partition of the dataset, so a run of some partitions scores them as a
     # run of all would
-    statistics = _table_statistics(
-        Path(directory), partition_names(directory), loaded["condition"], client
+    statistics = _cached_statistics(
+        Path(directory), partition_names(directory), loaded["condition"], client, Path(out), resume
     )
     meta = pd.DataFrame(
         {
