@@ -18,9 +18,8 @@ before; in a notebook the HTML rendering is shown.
 
 Examples
 --------
->>> from wetval._text import display_width
-from wetval.messages import Message, Term
 >>> import pandas as pd
+>>> from wetval.messages import Message, Term
 >>> s = Summary(
 ...     Message.of("sum_price", "note", year=2024, currency="CNY", parcels=2, area_mu=3.0,
 ...                units=3.0, level=Term("level_general", "general")),
