@@ -49,11 +49,9 @@ RECORDS = (
     "ReviewCase", "ReviewEntry", "ReviewRound", "ReviewRules", "ReviewVerdict",
 )  # fmt: skip
 
+
 #: Converted summaries whose notes still carry a plain English string from the method
 #: (the condition engine's and the screening notes; being keyed in the same issue).
-PLAIN_NOTES = frozenset({"condition", "census"})
-
-
 def _import_all() -> None:
     """Import every wetval module so every record class is registered."""
     for info in pkgutil.walk_packages(wetval.__path__, "wetval."):
@@ -129,13 +127,7 @@ def _ids(summary: Summary) -> Iterator[str]:
 
 
 @pytest.mark.parametrize("name", NAMES)
-def test_zh_summary_has_no_english_sentence(
-    name: str, summaries: dict[str, Summary], request: pytest.FixtureRequest
-) -> None:
-    if name in PLAIN_NOTES:
-        request.applymarker(
-            pytest.mark.xfail(reason="a method note is still an English string", strict=False)
-        )
+def test_zh_summary_has_no_english_sentence(name: str, summaries: dict[str, Summary]) -> None:
     summary = summaries[name]
     text = summary.text("zh")
     for value in sorted(set(_ids(summary)), key=len, reverse=True):
