@@ -207,6 +207,34 @@ class Kind:
     result: str
     description: str
 
+    def references(self, card: Card, inputs: object) -> tuple[str, ...]:
+        """References the inputs add to the card's own, resolved before the method runs.
+
+        A valuation step reads the default money series (:data:`wetval.units.MONEY_SERIES`);
+        a ``pricing`` step the cards its inputs name by id, and, given a
+        valuation date and no fund-split card, reads
+        the version of the pricing card's ``options.fund_card`` in force on
+        that date: the dated reference ``"id@on:DATE"`` is chosen here, at the
+        boundary, not while pricing.
+        """
+        if isinstance(inputs, ValuationInputs):
+            from wetval.units import MONEY_SERIES
+
+            return MONEY_SERIES
+        if not isinstance(inputs, PriceInputs):
+            return ()
+        given = tuple(c for c in (inputs.comparables, inputs.fund_card) if isinstance(c, str))
+        fund = card.option("fund_card")
+        if inputs.fund_card is not None or inputs.valuation_date is None or not isinstance(
+            fund, str
+        ):
+            return given
+        from wetval.cards import IN_FORCE
+        from wetval.dates import parse_date
+
+        day = parse_date(inputs.valuation_date, "valuation_date")
+        return (*given, f"{fund}{IN_FORCE}{day}")
+
     @cached_property
     def result_type(self) -> type:
         """The result class (imported on first use)."""

@@ -48,6 +48,7 @@ __all__ = [
     "AREA_UNITS",
     "CURRENCIES",
     "DEFAULT_PRICE_INDEX",
+    "MONEY_SERIES",
     "M2_PER_HA",
     "M2_PER_MU",
     "RATE_SERIES",
@@ -121,6 +122,10 @@ DEFAULT_PRICE_INDEX: dict[str, str] = {"CNY": "cn-cpi", "USD": "us-cpi-u", "Int$
 RATE_SERIES: dict[str, str] = {"ppp": "cn-ppp-gdp", "market": "cn-usd-market-rate"}
 _DOLLARS = ("USD", "Int$")
 _RATES = ("ppp", "market")
+#: The series a money conversion reads unless a card names others (resolved before valuing).
+MONEY_SERIES: tuple[str, ...] = tuple(
+    dict.fromkeys([*DEFAULT_PRICE_INDEX.values(), *RATE_SERIES.values()])
+)
 
 Rate = Literal["ppp", "market"]
 ConversionOrder = Literal["deflate-first", "convert-first"]
@@ -235,10 +240,15 @@ _SERIES: dict[str, PriceIndex] = {}
 
 
 def _series_by_id(card_id: str) -> PriceIndex:
-    """The series of the installed card ``card_id``, built once per card content (hash)."""
-    from wetval.cards import load_card
+    """The series of card ``card_id``, built once per card content (hash).
 
-    card = load_card(card_id)
+    Inside a computation the card comes from the active bundle
+    (:func:`wetval.cards.referenced`; the default series are constant
+    dependencies of the valuation kinds, :data:`MONEY_SERIES`).
+    """
+    from wetval.cards import referenced
+
+    card = referenced(card_id)
     series = _SERIES.get(card.hash)
     if series is None:
         series = _SERIES[card.hash] = _series_from_card(card)
