@@ -32,7 +32,7 @@ import numpy as np
 import pandas as pd
 
 from wetval.boundary import accept, register_conversion
-from wetval.cards import Card, load_card
+from wetval.cards import Card, CardBundle, attach_bundle, load_card
 from wetval.condition import ConditionResult
 from wetval.datasets import sample_county
 from wetval.errors import CardError, Problem
@@ -908,6 +908,8 @@ def assess(
     steps = _Steps(progress)
     with steps.step("cards"):
         cards = _cards(spec)
+        # every card a card references, resolved once here (one error naming all missing)
+        bundle = CardBundle.resolve(cards)
     with steps.step("validation"):
         parcels, indicators, projects, ledger, inputs = _load_data(spec)
         _preflight(spec, parcels, indicators)
@@ -988,6 +990,7 @@ def assess(
                 condition_card=cards["condition"],
                 fund_card=cards.get("funds"),
                 plans=tuple(plans),
+                cards=bundle,
             )
             if spec.options.monte_carlo_draws:
                 uncertainty = monte_carlo(
@@ -1038,7 +1041,7 @@ def assess(
             "area_unit": f"亩 = {M2_PER_MU:.4f} m²",
         },
     )
-    return Assessment(
+    assessment = Assessment(
         spec=spec.describe(),
         inventory=inventory,
         condition=condition,
@@ -1061,6 +1064,8 @@ def assess(
         townships=townships,
         county=county,
     )
+    attach_bundle(assessment, bundle)  # the report reads the cards used from here
+    return assessment
 
 
 class _HasProvenance(Protocol):

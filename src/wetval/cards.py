@@ -55,15 +55,16 @@ from pydantic import (
 
 from wetval.errors import CardError, UnknownCardError, WetvalError
 from wetval.hashing import content_hash
+from wetval.kinds import IN_FORCE
 from wetval.plugins import get_method, renamed_method
 from wetval.provenance import CardRef
 
 __all__ = [
+    "CARD_REFERENCE",
     "Assumption",
     "BodyOptions",
     "BodyParameters",
     "BodyTables",
-    "CARD_REFERENCE",
     "Card",
     "CardBody",
     "CardBundle",
@@ -76,11 +77,15 @@ __all__ = [
     "Text",
     "TypedTable",
     "active_bundle",
+    "attach_bundle",
+    "attached_bundle",
     "card_paths",
     "card_references",
     "clear_cache",
+    "in_force",
     "list_cards",
     "load_card",
+    "recorded_card",
     "referenced",
     "within",
 ]
@@ -740,6 +745,16 @@ class Card(_Strict):
     def _label(self) -> str:
         return str(self._path) if self._path else f"card {self.id!r}"
 
+    def references_bundle(self, role: str, constants: typing.Iterable[str] = ()) -> CardBundle:
+        """The card and every card it references, resolved into a bundle.
+
+        See :meth:`CardBundle.resolve`.
+
+        The active bundle's cards are reused, not loaded again; ``constants``
+        are references a method or kind declares it always reads.
+        """
+        return CardBundle.resolve({role: self}, constants, base=_ACTIVE.get())
+
     def __repr__(self) -> str:
         return f"<Card {self.id}@{self.version} kind={self.kind} method={self.method}>"
 
@@ -1293,7 +1308,9 @@ class CardBundle(Mapping[str, Card]):
         found.update(cards)
         problems: list[tuple[str, str]] = []
         pending: list[tuple[Card | None, str, str]] = [(None, "", ref) for ref in constants]
-        pending += [(card, key, ref) for card in cards.values() for key, ref in card_references(card)]
+        pending += [
+            (card, key, ref) for card in cards.values() for key, ref in card_references(card)
+        ]
         while pending:
             referrer, key, ref = pending.pop(0)
             if ref in found:
@@ -1302,7 +1319,9 @@ class CardBundle(Mapping[str, Card]):
                 card = _resolve_one(ref)
             except (UnknownCardError, CardError, WetvalError) as error:
                 where = "a method's constant dependency" if referrer is None else referrer._label()
-                problems.append((f"{where}: {key or ref}", f"names card {ref!r}, which is not found ({error})"))
+                problems.append(
+                    (f"{where}: {key or ref}", f"names card {ref!r}, which is not found ({error})")
+                )
                 continue
             found[ref] = card
             pending += [(card, k, r) for k, r in card_references(card)]
@@ -1384,13 +1403,14 @@ def referenced(ref: str, *, referrer: Card | None = None, key: str = "") -> Card
     except (UnknownCardError, CardError) as error:
         raise CardError(
             where,
-            [(key or ref, f"names card {ref!r}, which is not found ({error}); fix: install "
-              "the card or correct the reference")],
+            [
+                (
+                    key or ref,
+                    f"names card {ref!r}, which is not found ({error}); fix: install "
+                    "the card or correct the reference",
+                )
+            ],
         ) from None
-
-
-#: The separator of a dated reference, ``"fund-split-cn@on:2024-05-01"``.
-IN_FORCE = "@on:"
 
 
 def _resolve_one(ref: str) -> Card:
@@ -1436,3 +1456,55 @@ def in_force(card_id: str, on: Any, *, option: str = "effective_from") -> Card:
         known = ", ".join(f"{card.version} from {start}" for start, card in versions)
         raise WetvalError(f"no version of {card_id!r} was in force on {when}; versions: {known}")
     return max(chosen, key=lambda version: version[0])[1]
+
+
+def recorded_card(ref: CardRef, bundle: Mapping[str, Card] | None = None) -> Card:
+    """The card a result recorded (id, version, hash) as used.
+
+    Taken from ``bundle`` (or the active bundle) when a card there has the
+    recorded content hash; otherwise the installed ``id@version`` is loaded
+    here, once, at the caller's boundary, and must have that hash.
+
+    Raises
+    ------
+    CardError
+        If the installed card of that id and version has other content (an
+        overridden copy was used: pass it, or the bundle of the run).
+    """
+    for cards in (bundle, _ACTIVE.get()):
+        if cards is not None:
+            found = next((card for card in cards.values() if card.hash == ref.hash), None)
+            if found is not None:
+                return found
+    card = load_card(f"{ref.id}@{ref.version}")
+    if card.hash != ref.hash:
+        raise CardError(
+            f"card {card.id!r}",
+            [
+                (
+                    "",
+                    f"is not the card the result was computed with ({ref.id}@{ref.version}, hash "
+                    f"{ref.hash[:12]}…, this card {card.hash[:12]}…); pass the card used "
+                    "(e.g. the overridden copy)",
+                )
+            ],
+        )
+    return card
+
+
+_ATTACHED = "_wetval_card_bundle"
+
+
+def attach_bundle(result: object, bundle: CardBundle) -> None:
+    """Record on an in-memory result the bundle of cards it was computed with.
+
+    Not serialised: a result read back from JSON has none, and readers fall
+    back to its provenance (:func:`recorded_card`).
+    """
+    object.__setattr__(result, _ATTACHED, bundle)
+
+
+def attached_bundle(result: object) -> CardBundle | None:
+    """The bundle :func:`attach_bundle` recorded on ``result`` (``None`` if none)."""
+    found = getattr(result, _ATTACHED, None)
+    return found if isinstance(found, CardBundle) else None

@@ -374,12 +374,9 @@ def run(kind: str, card: Card, inputs: object) -> Any:
     if not card.method:
         raise MethodKindError(f"card {card.id!r} (kind {card.kind!r}) names no method")
     method = get_method(card.method, kind)
-    from wetval.cards import CardBundle, active_bundle
-
-    # every card the method reads is resolved here, once, before it computes
-    dated = KINDS[kind].references(card, inputs)
-    bundle = CardBundle.resolve(
-        {kind: card}, (*method.references, *dated), base=active_bundle()
+    # every card the method reads is resolved here, once, into a bundle before it computes
+    bundle = card.references_bundle(
+        kind, (*method.references, *KINDS[kind].references_of(card, inputs))
     )
     with bundle.use():
         return method.apply(card, inputs)

@@ -48,7 +48,6 @@ __all__ = [
     "AREA_UNITS",
     "CURRENCIES",
     "DEFAULT_PRICE_INDEX",
-    "MONEY_SERIES",
     "M2_PER_HA",
     "M2_PER_MU",
     "RATE_SERIES",
@@ -122,10 +121,6 @@ DEFAULT_PRICE_INDEX: dict[str, str] = {"CNY": "cn-cpi", "USD": "us-cpi-u", "Int$
 RATE_SERIES: dict[str, str] = {"ppp": "cn-ppp-gdp", "market": "cn-usd-market-rate"}
 _DOLLARS = ("USD", "Int$")
 _RATES = ("ppp", "market")
-#: The series a money conversion reads unless a card names others (resolved before valuing).
-MONEY_SERIES: tuple[str, ...] = tuple(
-    dict.fromkeys([*DEFAULT_PRICE_INDEX.values(), *RATE_SERIES.values()])
-)
 
 Rate = Literal["ppp", "market"]
 ConversionOrder = Literal["deflate-first", "convert-first"]
@@ -244,7 +239,7 @@ def _series_by_id(card_id: str) -> PriceIndex:
 
     Inside a computation the card comes from the active bundle
     (:func:`wetval.cards.referenced`; the default series are constant
-    dependencies of the valuation kinds, :data:`MONEY_SERIES`).
+    dependencies of the valuation kinds, :data:`wetval.kinds.MONEY_SERIES`).
     """
     from wetval.cards import referenced
 

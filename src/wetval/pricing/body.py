@@ -32,9 +32,7 @@ __all__ = [
 ]
 
 #: The id of another card: a declared reference, resolved into the bundle before pricing.
-CardId = Annotated[
-    str, Field(pattern=r"^[a-z0-9][a-z0-9._-]*(@\d+(\.\d+)*)?$"), CARD_REFERENCE
-]
+CardId = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9._-]*(@\d+(\.\d+)*)?$"), CARD_REFERENCE]
 
 _Positive = Annotated[float, Field(gt=0, strict=True)]
 _Money = Annotated[Parameter, within(ge=0)]

@@ -53,7 +53,7 @@ import pyarrow.compute as pc
 from wetval._flags import parse_flags
 from wetval._text import text_table
 from wetval.boundary import accept
-from wetval.cards import IN_FORCE, Card, referenced
+from wetval.cards import Card, referenced
 from wetval.dates import parse_date
 from wetval.errors import (
     CardError,
@@ -64,6 +64,7 @@ from wetval.errors import (
     WetvalError,
 )
 from wetval.hashing import frame_hash
+from wetval.kinds import IN_FORCE
 from wetval.messages import Message
 from wetval.plotting import axes
 from wetval.pricing.body import QuotaPriceBody
@@ -551,9 +552,7 @@ def _prepare(
     body = QuotaPriceBody.of(card)
     comparables_card = resolve_card(
         comparables
-        or referenced(
-            body.options.comparables_card, referrer=card, key="options.comparables_card"
-        ),
+        or referenced(body.options.comparables_card, referrer=card, key="options.comparables_card"),
         "market-comparables",
     )
     when = None if valuation_date is None else parse_date(valuation_date, "valuation_date")
