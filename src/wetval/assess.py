@@ -53,6 +53,7 @@ from wetval.assessment.selection import (
 )
 from wetval.assessment.steps import Steps
 from wetval.boundary import accept, register_conversion
+from wetval.cards import CardBundle, attach_bundle
 from wetval.condition import ConditionResult
 from wetval.hashing import result_hash
 from wetval.inventory import Inventory
@@ -382,6 +383,8 @@ def assess(
     steps = Steps(progress)
     with steps.step("cards"):
         cards = load_cards(spec)
+        # every card a card references, resolved once here (one error naming all missing)
+        bundle = CardBundle.resolve(cards)
     with steps.step("validation"):
         data = load_data(spec)
         preflight(spec, data.parcels, data.indicators)
@@ -416,7 +419,16 @@ def assess(
     if spec.options.monte_carlo_draws or spec.options.sensitivity:
         with steps.step("uncertainty"):
             uncertainty, sensitivity = price_uncertainty(
-                spec, cards, site, condition, valued, accounts, price, plans, monte_carlo_progress
+                spec,
+                cards,
+                bundle,
+                site,
+                condition,
+                valued,
+                accounts,
+                price,
+                plans,
+                monte_carlo_progress,
             )
     finance: PoolFinance | None = None
     if "finance" in cards and not price.table.empty:
@@ -425,7 +437,7 @@ def assess(
     results: list[HasProvenance | None] = [condition, *services.values(), accounts.credits]
     results += [accounts.debits, balance, price, funds, uncertainty, finance]
     provenance = assessment_provenance(spec, cards, data.inputs | site.inputs, level, results)
-    return Assessment(
+    assessment = Assessment(
         spec=spec.describe(),
         inventory=inventory,
         condition=condition,
@@ -448,6 +460,8 @@ def assess(
         townships=site.townships,
         county=site.county,
     )
+    attach_bundle(assessment, bundle)  # the report reads the cards used from here
+    return assessment
 
 
 # a project file's path is the obvious stand-in for its spec (assess("project.toml"))

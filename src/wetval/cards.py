@@ -24,6 +24,8 @@ an error. See ``docs/cards.md`` for the format.
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import json
 import math
 import os
@@ -53,16 +55,20 @@ from pydantic import (
 
 from wetval.errors import CardError, UnknownCardError, WetvalError
 from wetval.hashing import content_hash
+from wetval.kinds import IN_FORCE
 from wetval.plugins import get_method, renamed_method
 from wetval.provenance import CardRef
 
 __all__ = [
+    "CARD_REFERENCE",
     "Assumption",
     "BodyOptions",
     "BodyParameters",
     "BodyTables",
     "Card",
     "CardBody",
+    "CardBundle",
+    "CardReference",
     "Distribution",
     "Parameter",
     "Row",
@@ -70,10 +76,17 @@ __all__ = [
     "Table",
     "Text",
     "TypedTable",
+    "active_bundle",
+    "attach_bundle",
+    "attached_bundle",
     "card_paths",
+    "card_references",
     "clear_cache",
+    "in_force",
     "list_cards",
     "load_card",
+    "recorded_card",
+    "referenced",
     "within",
 ]
 
@@ -732,6 +745,16 @@ class Card(_Strict):
     def _label(self) -> str:
         return str(self._path) if self._path else f"card {self.id!r}"
 
+    def references_bundle(self, role: str, constants: typing.Iterable[str] = ()) -> CardBundle:
+        """The card and every card it references, resolved into a bundle.
+
+        See :meth:`CardBundle.resolve`.
+
+        The active bundle's cards are reused, not loaded again; ``constants``
+        are references a method or kind declares it always reads.
+        """
+        return CardBundle.resolve({role: self}, constants, base=_ACTIVE.get())
+
     def __repr__(self) -> str:
         return f"<Card {self.id}@{self.version} kind={self.kind} method={self.method}>"
 
@@ -1143,3 +1166,345 @@ def list_cards(kind: str | None = None) -> list[Card]:
     if kind is not None:
         cards = [c for c in cards if c.kind == kind]
     return sorted(cards, key=lambda c: (c.kind, c.id, _version_key(c.version)))
+
+
+# ------------------------------------------------------ references between cards
+class CardReference:
+    """Marker of a body field holding the id (or ids) of other cards.
+
+    Written into a field's type, ``Annotated[str, CardReference()]`` (or a
+    mapping or union whose values are ids); :meth:`CardBundle.resolve` finds
+    these fields and loads the cards they name once, before computing.
+    """
+
+    def __repr__(self) -> str:
+        return "CardReference()"
+
+
+#: The one marker instance written into field types.
+CARD_REFERENCE = CardReference()
+
+
+def card_references(card: Card) -> list[tuple[str, str]]:
+    """The references of ``card`` to other cards declared by its typed body.
+
+    Returns
+    -------
+    list of (str, str)
+        ``(dotted key, reference)`` pairs such as ``("options.fund_card",
+        "fund-split-cn")``, in field order; a mapping field gives one pair per
+        value (``options.crosswalk.sandiao``).
+    """
+    body = card.body
+    found: list[tuple[str, str]] = []
+    if body is not None:
+        for section in ("options", "tables", "parameters"):
+            _model_references(getattr(body, section), section, found)
+    return found
+
+
+def _model_references(model: BaseModel, prefix: str, found: list[tuple[str, str]]) -> None:
+    """Collect the declared references of ``model`` and its nested models into ``found``."""
+    for name, info in type(model).model_fields.items():
+        value = getattr(model, name)
+        key = f"{prefix}.{name}"
+        if any(isinstance(m, CardReference) for m in info.metadata):
+            _reference_values(value, key, found)
+        elif isinstance(value, BaseModel):
+            _model_references(value, key, found)
+
+
+def _reference_values(value: Any, key: str, found: list[tuple[str, str]]) -> None:
+    """The ids in a reference field: a string, or the strings of a (nested) mapping."""
+    if isinstance(value, str):
+        found.append((key, value))
+    elif isinstance(value, Mapping):
+        for k, v in value.items():
+            _reference_values(v, f"{key}.{k}", found)
+
+
+class CardBundle(Mapping[str, Card]):
+    """The cards one computation reads, resolved once before it starts.
+
+    A frozen mapping reference → :class:`Card`: the reference is the id (or
+    ``id@version``, or path) as a card's body or a method's declared constant
+    dependencies write it, or a role (``"pricing"``, ``"funds"``) the
+    boundary gives. :func:`wetval.plugins.run` resolves the bundle of the card
+    it runs and makes it the active bundle while the method computes; method
+    code reads other cards only through :func:`referenced`, never by loading.
+
+    Parameters
+    ----------
+    cards
+        Reference → card.
+    """
+
+    __slots__ = ("_cards",)
+
+    def __init__(self, cards: Mapping[str, Card] | None = None) -> None:
+        self._cards: Mapping[str, Card] = types.MappingProxyType(dict(cards or {}))
+
+    def __getitem__(self, ref: str) -> Card:
+        return self._cards[ref]
+
+    def __iter__(self) -> typing.Iterator[str]:
+        return iter(self._cards)
+
+    def __len__(self) -> int:
+        return len(self._cards)
+
+    def __repr__(self) -> str:
+        return f"CardBundle({', '.join(f'{k}={c.id}@{c.version}' for k, c in self.items())})"
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        if name != "_cards" or hasattr(self, "_cards"):
+            raise AttributeError("a CardBundle is frozen; use with_cards() for a changed copy")
+        object.__setattr__(self, name, value)
+
+    @property
+    def hashes(self) -> dict[str, str]:
+        """Reference → content hash of the card it resolved to."""
+        return {ref: card.hash for ref, card in self.items()}
+
+    def with_cards(self, cards: Mapping[str, Card]) -> CardBundle:
+        """A copy with some references resolved to other cards (e.g. an override)."""
+        return CardBundle({**self._cards, **cards})
+
+    def by_hash(self, content: str) -> Card | None:
+        """The card of the bundle with this content hash, if any."""
+        return next((card for card in self.values() if card.hash == content), None)
+
+    @classmethod
+    def resolve(
+        cls,
+        cards: Mapping[str, Card],
+        constants: typing.Iterable[str] = (),
+        *,
+        base: CardBundle | None = None,
+    ) -> CardBundle:
+        """Resolve every reference the cards declare, transitively, into a bundle.
+
+        Parameters
+        ----------
+        cards
+            Role → card (the cards a computation is given).
+        constants
+            References a method declares it always reads (e.g. the
+            ``transfer-errors`` card of benefit transfer).
+        base
+            An already resolved bundle; its references are reused, not loaded again.
+
+        Returns
+        -------
+        CardBundle
+
+        Raises
+        ------
+        CardError
+            One error naming every reference that names no card, with the
+            referring card's file and the dotted key.
+        """
+        found: dict[str, Card] = dict(base or {})
+        found.update(cards)
+        problems: list[tuple[str, str]] = []
+        pending: list[tuple[Card | None, str, str]] = [(None, "", ref) for ref in constants]
+        pending += [
+            (card, key, ref) for card in cards.values() for key, ref in card_references(card)
+        ]
+        while pending:
+            referrer, key, ref = pending.pop(0)
+            if ref in found:
+                continue
+            try:
+                card = _resolve_one(ref)
+            except (UnknownCardError, CardError, WetvalError) as error:
+                where = "a method's constant dependency" if referrer is None else referrer._label()
+                problems.append(
+                    (f"{where}: {key or ref}", f"names card {ref!r}, which is not found ({error})")
+                )
+                continue
+            found[ref] = card
+            pending += [(card, k, r) for k, r in card_references(card)]
+        if problems:
+            raise CardError(
+                "references between cards",
+                [
+                    (key, f"{message}; fix: install the card or correct the reference")
+                    for key, message in problems
+                ],
+            )
+        return cls(found)
+
+    def use(self) -> typing.ContextManager[CardBundle]:
+        """Make this the active bundle while a ``with`` block computes."""
+        return _using(self)
+
+
+_ACTIVE: contextvars.ContextVar[CardBundle | None] = contextvars.ContextVar(
+    "wetval_card_bundle", default=None
+)
+
+
+@contextlib.contextmanager
+def _using(bundle: CardBundle) -> typing.Iterator[CardBundle]:
+    token = _ACTIVE.set(bundle)
+    try:
+        yield bundle
+    finally:
+        _ACTIVE.reset(token)
+
+
+def active_bundle() -> CardBundle | None:
+    """The bundle of the computation running now (``None`` outside one)."""
+    return _ACTIVE.get()
+
+
+def referenced(ref: str, *, referrer: Card | None = None, key: str = "") -> Card:
+    """The card ``ref`` names, from the bundle resolved before computing.
+
+    Inside a computation started by :func:`wetval.plugins.run` (or given a
+    bundle with :meth:`CardBundle.use`), the card comes from the active
+    bundle and nothing is loaded; a reference the bundle lacks was not
+    declared and is an error. Called outside any computation (a public
+    function used on its own), the reference is resolved here, once, at that
+    function's boundary.
+
+    Parameters
+    ----------
+    ref
+        The card id (``id@version``) or path the referring card names.
+    referrer, key
+        The referring card and the dotted key naming ``ref``, for the error.
+
+    Raises
+    ------
+    CardError
+        If the reference names no card (or, inside a computation, is not in
+        its bundle), naming the referring card's file and the dotted key.
+    """
+    bundle = _ACTIVE.get()
+    where = referrer._label() if referrer is not None else "a method's constant dependency"
+    if bundle is not None:
+        if ref in bundle:
+            return bundle[ref]
+        raise CardError(
+            where,
+            [
+                (
+                    key or ref,
+                    f"names card {ref!r}, which is not in the bundle resolved before computing "
+                    f"(it holds {sorted(bundle)}); fix: declare the reference as a card field "
+                    "(CardReference) or a constant of the method",
+                )
+            ],
+        )
+    try:
+        return _resolve_one(ref)
+    except (UnknownCardError, CardError) as error:
+        raise CardError(
+            where,
+            [
+                (
+                    key or ref,
+                    f"names card {ref!r}, which is not found ({error}); fix: install "
+                    "the card or correct the reference",
+                )
+            ],
+        ) from None
+
+
+def _resolve_one(ref: str) -> Card:
+    """Load one reference: an id, ``id@version``, a path or a dated ``id@on:DATE``."""
+    if IN_FORCE in ref:
+        card_id, _, day = ref.partition(IN_FORCE)
+        return in_force(card_id, day)
+    return load_card(ref)
+
+
+def in_force(card_id: str, on: Any, *, option: str = "effective_from") -> Card:
+    """The version of card ``card_id`` in force on a date.
+
+    The version with the latest ``options.effective_from`` on or before the
+    date wins. Called where a computation's cards are resolved (its boundary),
+    never while it computes; a computation asks for the dated reference
+    ``f"{card_id}@on:{date}"`` (:data:`IN_FORCE`).
+
+    Parameters
+    ----------
+    card_id
+        The card id (every installed version is considered).
+    on
+        The date (a :class:`datetime.date` or an ISO string).
+    option
+        The option holding each version's start date.
+
+    Raises
+    ------
+    WetvalError
+        If no version was in force on that date (lists the versions).
+    """
+    from wetval.dates import parse_date
+
+    when = parse_date(on, "date")
+    versions = [
+        (parse_date(card.option(option), option), card)
+        for card in list_cards()
+        if card.id == card_id
+    ]
+    chosen = [(start, card) for start, card in versions if start <= when]
+    if not chosen:
+        known = ", ".join(f"{card.version} from {start}" for start, card in versions)
+        raise WetvalError(f"no version of {card_id!r} was in force on {when}; versions: {known}")
+    return max(chosen, key=lambda version: version[0])[1]
+
+
+def recorded_card(ref: CardRef, bundle: Mapping[str, Card] | None = None) -> Card:
+    """The card a result recorded (id, version, hash) as used.
+
+    Taken from ``bundle`` (or the active bundle) when a card there has the
+    recorded content hash; otherwise the installed ``id@version`` is loaded
+    here, once, at the caller's boundary, and must have that hash.
+
+    Raises
+    ------
+    CardError
+        If the installed card of that id and version has other content (an
+        overridden copy was used: pass it, or the bundle of the run).
+    """
+    for cards in (bundle, _ACTIVE.get()):
+        if cards is not None:
+            found = next((card for card in cards.values() if card.hash == ref.hash), None)
+            if found is not None:
+                return found
+    card = load_card(f"{ref.id}@{ref.version}")
+    if card.hash != ref.hash:
+        raise CardError(
+            f"card {card.id!r}",
+            [
+                (
+                    "",
+                    f"is not the card the result was computed with ({ref.id}@{ref.version}, hash "
+                    f"{ref.hash[:12]}…, this card {card.hash[:12]}…); pass the card used "
+                    "(e.g. the overridden copy)",
+                )
+            ],
+        )
+    return card
+
+
+_ATTACHED = "_wetval_card_bundle"
+
+
+def attach_bundle(result: object, bundle: CardBundle) -> None:
+    """Record on an in-memory result the bundle of cards it was computed with.
+
+    Not serialised: a result read back from JSON has none, and readers fall
+    back to its provenance (:func:`recorded_card`).
+    """
+    object.__setattr__(result, _ATTACHED, bundle)
+
+
+def attached_bundle(result: object) -> CardBundle | None:
+    """The bundle :func:`attach_bundle` recorded on ``result`` (``None`` if none)."""
+    found = getattr(result, _ATTACHED, None)
+    return found if isinstance(found, CardBundle) else None

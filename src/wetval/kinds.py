@@ -43,7 +43,9 @@ if TYPE_CHECKING:
     from wetval.tables import IndicatorTable, ParcelTable
 
 __all__ = [
+    "IN_FORCE",
     "KINDS",
+    "MONEY_SERIES",
     "ConditionInputs",
     "CreditMetricInputs",
     "Kind",
@@ -201,11 +203,39 @@ class Kind:
         Import path ``"module:Class"`` of the type the method must return.
     description
         What a method of the kind computes (for listings).
+    references
+        Cards every method of the kind reads besides its own (constant
+        dependencies, resolved into the bundle before it runs).
     """
 
     inputs: type
     result: str
     description: str
+
+    references: tuple[str, ...] = ()
+
+    def references_of(self, card: Card, inputs: object) -> tuple[str, ...]:
+        """References a step adds to its card's own, resolved before the method runs.
+
+        The kind's constant :attr:`references`; a ``pricing`` step adds the
+        cards its inputs name by id and, given a valuation date and no
+        fund-split card, the version of the pricing card's
+        ``options.fund_card`` in force on that date: the dated reference
+        ``"id@on:DATE"`` (:data:`IN_FORCE`) is chosen here, at the boundary,
+        not while pricing.
+        """
+        if not isinstance(inputs, PriceInputs):
+            return self.references
+        given = tuple(c for c in (inputs.comparables, inputs.fund_card) if isinstance(c, str))
+        fund = card.option("fund_card")
+        if inputs.fund_card is not None or inputs.valuation_date is None:
+            return (*self.references, *given)
+        if not isinstance(fund, str):
+            return (*self.references, *given)
+        from wetval.dates import parse_date
+
+        day = parse_date(inputs.valuation_date, "valuation_date")
+        return (*self.references, *given, f"{fund}{IN_FORCE}{day}")
 
     @cached_property
     def result_type(self) -> type:
@@ -216,6 +246,16 @@ class Kind:
 
 
 _SERVICE_VALUES = "wetval.valuation._common:ServiceValues"
+
+#: The separator of a dated reference, ``"fund-split-cn@on:2024-05-01"``: the
+#: version of the card in force on that date (:func:`wetval.cards.in_force`).
+IN_FORCE = "@on:"
+
+#: The money series a valuation converts with unless its card names others:
+#: the values of ``wetval.units.DEFAULT_PRICE_INDEX`` and ``RATE_SERIES``
+#: (written out here, a foundation below units; tests/test_card_references.py
+#: checks they agree).
+MONEY_SERIES: tuple[str, ...] = ("cn-cpi", "us-cpi-u", "cn-ppp-gdp", "cn-usd-market-rate")
 
 #: Every method kind: inputs bundle, result type and description.
 KINDS: dict[str, Kind] = {
@@ -233,12 +273,19 @@ KINDS: dict[str, Kind] = {
         ValuationInputs,
         _SERVICE_VALUES,
         "annual service values from per-area unit values or equivalents",
+        MONEY_SERIES,
     ),
     "benefit-transfer": Kind(
-        ValuationInputs, _SERVICE_VALUES, "annual service values transferred from study sites"
+        ValuationInputs,
+        _SERVICE_VALUES,
+        "annual service values transferred from study sites",
+        MONEY_SERIES,
     ),
     "replacement-cost": Kind(
-        ValuationInputs, _SERVICE_VALUES, "physical service quantities times shadow prices"
+        ValuationInputs,
+        _SERVICE_VALUES,
+        "physical service quantities times shadow prices",
+        MONEY_SERIES,
     ),
     "quota": Kind(
         QuotaInputs,

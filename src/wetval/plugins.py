@@ -148,6 +148,10 @@ class Method:
         The typed body of the method's cards (a :class:`wetval.cards.CardBody`
         subclass), validated when a card of this method loads; ``None`` leaves
         the card's options and tables unchecked.
+    references
+        Ids of cards the method always reads besides its own (constant
+        dependencies, e.g. benefit transfer's ``transfer-errors``); resolved
+        with the card's declared references into the bundle before it runs.
     """
 
     name: str
@@ -157,6 +161,7 @@ class Method:
     card_kinds: tuple[str, ...] = ()
     uncertainty: Callable[..., Any] | None = None
     body: type[BaseModel] | None = None
+    references: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         if self.kind not in METHOD_KINDS:
@@ -360,13 +365,21 @@ def run(kind: str, card: Card, inputs: object) -> Any:
         If the method returns another type than the kind's result.
     PluginError
         If the method's plugin cannot be loaded.
+    CardError
+        If a card the method's card references (or the method declares) is not
+        found: one error naming the referring card file and the dotted key.
     """
     if kind not in KINDS:
         raise MethodKindError(f"unknown method kind {kind!r}; known kinds: {', '.join(KINDS)}")
     if not card.method:
         raise MethodKindError(f"card {card.id!r} (kind {card.kind!r}) names no method")
     method = get_method(card.method, kind)
-    return method.apply(card, inputs)
+    # every card the method reads is resolved here, once, into a bundle before it computes
+    bundle = card.references_bundle(
+        kind, (*method.references, *KINDS[kind].references_of(card, inputs))
+    )
+    with bundle.use():
+        return method.apply(card, inputs)
 
 
 def list_methods(kind: str | None = None) -> list[Method]:

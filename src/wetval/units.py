@@ -235,10 +235,15 @@ _SERIES: dict[str, PriceIndex] = {}
 
 
 def _series_by_id(card_id: str) -> PriceIndex:
-    """The series of the installed card ``card_id``, built once per card content (hash)."""
-    from wetval.cards import load_card
+    """The series of card ``card_id``, built once per card content (hash).
 
-    card = load_card(card_id)
+    Inside a computation the card comes from the active bundle
+    (:func:`wetval.cards.referenced`; the default series are constant
+    dependencies of the valuation kinds, :data:`wetval.kinds.MONEY_SERIES`).
+    """
+    from wetval.cards import referenced
+
+    card = referenced(card_id)
     series = _SERIES.get(card.hash)
     if series is None:
         series = _SERIES[card.hash] = _series_from_card(card)

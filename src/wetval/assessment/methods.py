@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from wetval.cards import Card
+from wetval.cards import Card, CardBundle
 from wetval.condition import ConditionResult
 from wetval.kinds import ConditionInputs, PriceInputs, QuotaInputs, ValuationInputs
 from wetval.plugins import run
@@ -117,6 +117,7 @@ def price_credits(
 def price_uncertainty(
     spec: AssessmentSpec,
     cards: dict[str, Card],
+    bundle: CardBundle,
     site: Overlaid,
     condition: ConditionResult,
     services: ServiceValues,
@@ -138,6 +139,7 @@ def price_uncertainty(
         condition_card=cards["condition"],
         fund_card=cards.get("funds"),
         plans=tuple(plans),
+        cards=bundle,
     )
     uncertainty: MonteCarloResult | None = None
     sensitivity: TornadoResult | None = None

@@ -13,6 +13,7 @@ from typing import Annotated, Literal
 from pydantic import Field, StrictBool
 
 from wetval.cards import (
+    CARD_REFERENCE,
     BodyOptions,
     BodyParameters,
     BodyTables,
@@ -30,8 +31,8 @@ __all__ = [
     "SpeciesListBody",
 ]
 
-#: The id of another card (resolved by :func:`wetval.cards.load_card`).
-CardId = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9._-]*(@\d+(\.\d+)*)?$")]
+#: The id of another card: a declared reference, resolved into the bundle before pricing.
+CardId = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9._-]*(@\d+(\.\d+)*)?$"), CARD_REFERENCE]
 
 _Positive = Annotated[float, Field(gt=0, strict=True)]
 _Money = Annotated[Parameter, within(ge=0)]

@@ -52,7 +52,7 @@ import pyarrow.compute as pc
 
 from wetval._flags import parse_flags
 from wetval.boundary import accept
-from wetval.cards import Card
+from wetval.cards import Card, referenced
 from wetval.dates import parse_date
 from wetval.errors import (
     CardError,
@@ -63,6 +63,7 @@ from wetval.errors import (
     WetvalError,
 )
 from wetval.hashing import frame_hash
+from wetval.kinds import IN_FORCE
 from wetval.messages import Message, Term
 from wetval.plotting import axes
 from wetval.pricing.body import QuotaPriceBody
@@ -71,7 +72,7 @@ from wetval.pricing.plan import RestorationPlan, SpeciesCheck, check_species
 from wetval.provenance import Provenance
 from wetval.quota._inputs import ServicesLike, resolve_card, service_values
 from wetval.quota.accounts import QuotaCredits
-from wetval.quota.funds import FundSplit, allocate_funds, fund_split_card
+from wetval.quota.funds import FundSplit, allocate_funds
 from wetval.results import Result
 from wetval.summary import Summary, SummaryTable, note
 from wetval.units import M2_PER_MU
@@ -570,7 +571,9 @@ def _prepare(
     card = resolve_card(card, "pricing")
     body = QuotaPriceBody.of(card)
     comparables_card = resolve_card(
-        comparables or body.options.comparables_card, "market-comparables"
+        comparables
+        or referenced(body.options.comparables_card, referrer=card, key="options.comparables_card"),
+        "market-comparables",
     )
     when = None if valuation_date is None else parse_date(valuation_date, "valuation_date")
     if services_price_factor is not None and not (
@@ -584,9 +587,13 @@ def _prepare(
     if fund_card is not None:
         fund = resolve_card(fund_card, "fund-split")
     elif when is not None:
-        fund = fund_split_card(when, body.options.fund_card)
+        # the version in force on the valuation date, chosen where the bundle was resolved
+        fund = referenced(
+            f"{body.options.fund_card}{IN_FORCE}{when}", referrer=card, key="options.fund_card"
+        )
     else:
-        fund = resolve_card(body.options.fund_card, "fund-split")
+        fund = referenced(body.options.fund_card, referrer=card, key="options.fund_card")
+    fund = resolve_card(fund, "fund-split")
 
     table = credits.table
     priced = table["units"].to_numpy(dtype=float) > 0

@@ -27,7 +27,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from wetval.cards import Card, load_card
+from wetval.cards import Card, referenced
 from wetval.errors import CardError, Problem, ProblemCollector, WetvalError
 
 __all__ = [
@@ -59,14 +59,17 @@ ServicesLike = pd.Series | _HasByParcel
 
 
 def resolve_card(card: Card | str, kind: str) -> Card:
-    """Load ``card`` (an id or a :class:`Card`) and check it is of ``kind``.
+    """Resolve ``card`` (an id or a :class:`Card`) and check it is of ``kind``.
+
+    An id is taken from the active card bundle inside a computation
+    (:func:`wetval.cards.referenced`), or loaded here at a public function's boundary.
 
     Raises
     ------
     CardError
         If the card is of another kind.
     """
-    loaded = card if isinstance(card, Card) else load_card(card)
+    loaded = card if isinstance(card, Card) else referenced(card)
     if loaded.kind != kind:
         raise CardError(
             f"card {loaded.id!r}",

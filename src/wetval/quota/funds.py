@@ -31,7 +31,7 @@ from typing import TYPE_CHECKING, Annotated, Literal
 import pandas as pd
 from pydantic import Field, model_validator
 
-from wetval.cards import BodyOptions, BodyParameters, Card, CardBody, Parameter, list_cards, within
+from wetval.cards import BodyOptions, BodyParameters, Card, CardBody, Parameter, in_force, within
 from wetval.dates import parse_date
 from wetval.errors import WetvalError
 from wetval.messages import Message, Term
@@ -148,17 +148,7 @@ def fund_split_card(date: dt.date | str, card_id: str = DEFAULT_CARD_ID) -> Card
     WetvalError
         If no version was in force on that date.
     """
-    when = parse_date(date, "date")
-    versions = [
-        (parse_date(FundSplitBody.of(card).options.effective_from, "effective_from"), card)
-        for card in list_cards("fund-split")
-        if card.id == card_id
-    ]
-    in_force = [(start, card) for start, card in versions if start <= when]
-    if not in_force:
-        known = ", ".join(f"{card.version} from {start}" for start, card in versions)
-        raise WetvalError(f"no version of {card_id!r} was in force on {when}; versions: {known}")
-    return max(in_force, key=lambda version: version[0])[1]
+    return in_force(card_id, parse_date(date, "date"))
 
 
 @dataclass(frozen=True)

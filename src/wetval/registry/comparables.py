@@ -14,7 +14,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import TYPE_CHECKING, Any
 
-from wetval.cards import Card, load_card
+from wetval.cards import Card, referenced
 from wetval.registry.core import RegistryError
 
 if TYPE_CHECKING:
@@ -61,7 +61,7 @@ def comparables_card(
         If the registry has no trade (since ``since``), or ``scope`` is not a
         location of the base card.
     """
-    card = base if isinstance(base, Card) else load_card(base)
+    card = base if isinstance(base, Card) else referenced(base)
     location = card.table("location")
     if scope not in location.index:
         raise RegistryError(

@@ -1582,9 +1582,11 @@ class Registry:
         year = _survey.check_year(year, "reserve census")
         day = _iso(date, "date")
         if min_water_months is None:
-            from wetval.cards import load_card
+            # the census card the census recorded (id, version, hash), not the latest of its id
+            from wetval.cards import recorded_card
 
-            min_water_months = float(load_card(census.card_id).param("min_standing_water_months"))
+            card = recorded_card(census.provenance.cards[0])
+            min_water_months = float(card.param("min_standing_water_months"))
         with self._write() as writer:
             return _reserves.register_census(
                 writer, census, year=year, date=day, min_water_months=min_water_months,

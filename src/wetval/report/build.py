@@ -17,11 +17,10 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from wetval.cards import Card, load_card
+from wetval.cards import Card, attached_bundle, referenced
 from wetval.indicators import CATALOGUE
 from wetval.messages import Message, say
 from wetval.plotting import axes
-from wetval.provenance import CardRef
 from wetval.report.charts import county_overview, figure_block
 from wetval.report.charts import project_map as overlay_project_map
 from wetval.report.document import (
@@ -36,7 +35,7 @@ from wetval.report.document import (
     SignOff,
     TableBlock,
 )
-from wetval.report.first_page import first_page
+from wetval.report.first_page import first_page, used_card
 from wetval.report.headline import headline
 from wetval.report.legal import LegalBasisBody, legal_basis
 from wetval.strings import Lang, known, tr
@@ -892,7 +891,7 @@ def _condition(assessment: Assessment, lang: Lang) -> Section:
 def _method_title(assessment: Assessment, name: str, lang: Lang) -> str:
     """A valuation method by its card's title in ``lang`` (the card id when not installed)."""
     refs = assessment.services[name].provenance.cards
-    card = _installed(refs[0]) if refs else None
+    card = used_card(assessment, refs[0]) if refs else None
     if card is None:
         return name
     return card.title.zh if lang == "zh" else card.title.en
@@ -1139,7 +1138,7 @@ def _cost_basis(assessment: Assessment, lang: Lang) -> TableBlock:
     price = assessment.price
     frame = price.to_frame()
     plans = {str(p["project_id"]): p for p in assessment.spec["data"].get("plans") or ()}
-    pricing = _installed(price.provenance.cards[0])
+    pricing = used_card(assessment, price.provenance.cards[0])
     grouped = frame.groupby(frame["project_id"].astype(object))
     rows = []
     for project, group in grouped:
@@ -1471,15 +1470,6 @@ def _uncertainty(assessment: Assessment, lang: Lang) -> Section:
     return Section("uncertainty", tr("s_uncertainty", lang), tuple(blocks))
 
 
-def _installed(ref: CardRef) -> Card | None:
-    """The installed card a result used, or None for a card installed in no matching version."""
-    try:
-        card = load_card(f"{ref.id}@{ref.version}")
-    except KeyError:
-        return None
-    return card if card.hash == ref.hash else None
-
-
 def _unverified_rows(card: Card, lang: Lang) -> list[tuple[str, str, str, str, str]]:
     """Every unverified item of a card: (card, kind, item, content, item id) in ``lang``."""
     rows = [
@@ -1530,7 +1520,7 @@ def _kind_label(kind: str, lang: Lang) -> str:
 
 def _cards_section(assessment: Assessment, lang: Lang) -> Section:
     refs = list(assessment.provenance.cards)
-    found = [_installed(ref) for ref in refs]
+    found = [used_card(assessment, ref) for ref in refs]
     cards = [card for card in found if card is not None]
     table = pd.DataFrame(
         {
@@ -1636,7 +1626,10 @@ def _provenance(assessment: Assessment, lang: Lang) -> Section:
 
 
 def _review(assessment: Assessment, lang: Lang) -> Section:
-    card = load_card(assessment.spec["cards"]["review"])
+    bundle = attached_bundle(assessment)
+    # the review card the assessment loaded; read back from JSON: the spec's, resolved here
+    card = bundle["review"] if bundle is not None and "review" in bundle else None
+    card = card or referenced(assessment.spec["cards"]["review"])
     criteria = card.table("criteria")
     name = "name_zh" if lang == "zh" else "name_en"
     rows = tuple(

@@ -18,7 +18,8 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from wetval.cards import Card, load_card
+from wetval.cards import Card, attached_bundle, recorded_card
+from wetval.errors import CardError
 from wetval.messages import Message, Term
 from wetval.provenance import CardRef
 
@@ -123,13 +124,22 @@ class FirstPage:
     explanations: tuple[Message, ...] = ()
 
 
-def _installed(ref: CardRef) -> Card | None:
-    """The installed card a result used, or None when no installed card has its hash."""
+def used_card(assessment: Assessment, ref: CardRef) -> Card | None:
+    """The card an assessment used, or None when it is not to be had.
+
+    From the bundle recorded on the assessment (:func:`wetval.cards.attached_bundle`:
+    ``assess`` records the cards it computed with, overrides included); for an
+    assessment read back from JSON, the installed card of the recorded id and
+    version when it has the recorded content hash.
+    """
+    bundle = attached_bundle(assessment)
+    found = None if bundle is None else bundle.by_hash(ref.hash)
+    if found is not None:
+        return found
     try:
-        card = load_card(f"{ref.id}@{ref.version}")
-    except KeyError:
+        return recorded_card(ref)
+    except (KeyError, CardError):
         return None
-    return card if card.hash == ref.hash else None
 
 
 def _weighted(table: pd.DataFrame, weights: pd.Series) -> np.ndarray:
@@ -301,7 +311,7 @@ def first_page(assessment: Assessment) -> FirstPage:
     units_required = float(projects["units_required"].sum()) if has_sale else None
     units_delivered = float(sale["units_delivered"].sum()) if has_sale else None
     sale_amount = float(sale["amount"].sum()) if has_sale else None
-    cards = {ref.id: _installed(ref) for ref in assessment.provenance.cards}
+    cards = {ref.id: used_card(assessment, ref) for ref in assessment.provenance.cards}
     messages: list[Message] = _default_messages(assessment, cards.get(price.provenance.cards[0].id))
     explanations: list[Message] = []
     messages += _sensitivity_messages(assessment, cards, explanations)

@@ -14,7 +14,7 @@ from typing import Literal
 
 from pydantic import Field, StrictBool
 
-from wetval.cards import BodyTables, Card, CardBody, Row, TypedTable, load_card
+from wetval.cards import BodyTables, Card, CardBody, Row, TypedTable, referenced
 
 __all__ = [
     "Approval",
@@ -96,5 +96,5 @@ def legal_basis(card: str | Card = "legal-jinxian") -> tuple[Card, LegalBasisBod
     tuple
         The card and its :class:`LegalBasisBody`.
     """
-    found = card if isinstance(card, Card) else load_card(card)
+    found = card if isinstance(card, Card) else referenced(card)
     return found, LegalBasisBody.of(found)

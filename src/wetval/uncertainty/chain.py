@@ -37,7 +37,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from wetval.cards import Card, Distribution, Fixed, load_card
+from wetval.cards import Card, CardBundle, Distribution, Fixed, recorded_card, referenced
 from wetval.errors import CardError, WetvalError
 from wetval.hashing import frame_hash
 from wetval.messages import Message
@@ -45,6 +45,7 @@ from wetval.plugins import get_method
 from wetval.pricing.kernel import PARAMETERS, PricingInputs, price_draws
 from wetval.pricing.plan import RestorationPlan
 from wetval.pricing.price import QuotaPrice, pricing_inputs
+from wetval.provenance import CardRef
 from wetval.quota.accounts import QuotaAccounts, QuotaCredits, QuotaRules
 from wetval.uncertainty.distributions import distribution_bounds
 from wetval.variation import DrawFactor, Variation
@@ -168,16 +169,19 @@ def _variation(card: Card, stage: str, *inputs: object) -> Variation:
     return variation
 
 
-def _stored_card(ref_id: str, version: str, expected_hash: str, given: Card | str | None) -> Card:
-    card = given if isinstance(given, Card) else load_card(given or f"{ref_id}@{version}")
-    if card.hash != expected_hash:
+def _stored_card(ref: CardRef, given: Card | str | None, bundle: CardBundle | None) -> Card:
+    """The card a result recorded: the one given, else the run's bundle's (by the recorded hash)."""
+    if given is None:
+        return recorded_card(ref, bundle)
+    card = given if isinstance(given, Card) else referenced(given)
+    if card.hash != ref.hash:
         raise CardError(
             f"card {card.id!r}",
             [
                 (
                     "",
-                    f"is not the card the result was computed with ({ref_id}@{version}, hash "
-                    f"{expected_hash[:12]}…, this card {card.hash[:12]}…); pass the card used "
+                    f"is not the card the result was computed with ({ref.id}@{ref.version}, hash "
+                    f"{ref.hash[:12]}…, this card {card.hash[:12]}…); pass the card used "
                     "(e.g. the overridden copy)",
                 )
             ],
@@ -277,8 +281,8 @@ class _Compiled:
         options = price.provenance.options
         pricing = chain.pricing_card_used
         refs = price.provenance.cards
-        comparables = _stored_card(refs[1].id, refs[1].version, refs[1].hash, chain.comparables)
-        fund = _stored_card(refs[2].id, refs[2].version, refs[2].hash, chain.fund_card)
+        comparables = _stored_card(refs[1], chain.comparables, chain.cards)
+        fund = _stored_card(refs[2], chain.fund_card, chain.cards)
         # the run's inputs, prepared by the function price_quota itself prices through
         self.pricing: PricingInputs = pricing_inputs(
             credits,
@@ -481,6 +485,11 @@ class PriceChain:
         given: its distributions are listed as held.
     plans
         The restoration plans given to :func:`~wetval.pricing.price_quota`.
+    cards
+        The bundle of cards the run was computed with (``assess`` passes its
+        own): a card not given above is taken from it by the content hash its
+        result recorded, so nothing is loaded again; without a bundle the
+        installed card of the recorded id and version is loaded once, here.
 
     Raises
     ------
@@ -503,6 +512,7 @@ class PriceChain:
     comparables: Card | str | None = None
     fund_card: Card | str | None = None
     plans: tuple[RestorationPlan, ...] = ()
+    cards: CardBundle | None = None
     _compiled: _Compiled = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -527,13 +537,13 @@ class PriceChain:
     def valuation_card_used(self) -> Card:
         """The valuation card (checked against the service values' provenance)."""
         ref = self.services.provenance.cards[0]
-        return _stored_card(ref.id, ref.version, ref.hash, self.valuation_card)
+        return _stored_card(ref, self.valuation_card, self.cards)
 
     @property
     def pricing_card_used(self) -> Card:
         """The pricing card (checked against the price's provenance)."""
         ref = self.price.provenance.cards[0]
-        return _stored_card(ref.id, ref.version, ref.hash, self.pricing_card)
+        return _stored_card(ref, self.pricing_card, self.cards)
 
     @property
     def condition_card_used(self) -> Card:
@@ -541,7 +551,7 @@ class PriceChain:
         if self.condition is None:
             raise WetvalError("the chain has no condition result")
         ref = self.condition.provenance.cards[0]
-        return _stored_card(ref.id, ref.version, ref.hash, self.condition_card)
+        return _stored_card(ref, self.condition_card, self.cards)
 
     # ------------------------------------------------------------ parameters
     def parameters(self) -> pd.DataFrame:

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any, Literal
 import numpy as np
 import pandas as pd
 
-from wetval.cards import Card, load_card
+from wetval.cards import Card, referenced
 from wetval.condition.result import ConditionResult
 from wetval.errors import CardError, Problem, ProblemCollector
 from wetval.messages import Bilingual, Message, Term
@@ -319,8 +319,8 @@ class ServiceValues(Result):
 
 # --------------------------------------------------------------------- cards
 def resolve_card(card: str | Card) -> Card:
-    """A card object from a card or an id/path."""
-    return card if isinstance(card, Card) else load_card(card)
+    """A card object from a card or an id/path (the active bundle's, inside a computation)."""
+    return card if isinstance(card, Card) else referenced(card)
 
 
 def override(
@@ -419,7 +419,8 @@ def _crosswalk_card(card: Card, scheme: str) -> Card:
         raise CardError(
             card.id, [("options.crosswalk", f"has no crosswalk for the {scheme!r} scheme")]
         )
-    return load_card(str(crosswalk_id))
+    key = f"options.crosswalk.{scheme}" if isinstance(option, Mapping) else "options.crosswalk"
+    return referenced(str(crosswalk_id), referrer=card, key=key)
 
 
 def _crosswalk(card: Card, scheme: str) -> tuple[dict[str, str], str | None, str]:

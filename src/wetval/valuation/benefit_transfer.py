@@ -34,7 +34,7 @@ import numpy as np
 import pandas as pd
 
 from wetval._text import text_table
-from wetval.cards import Card, Normal, load_card
+from wetval.cards import Card, Normal, referenced
 from wetval.errors import CardError, Problem, ProblemCollector, ValidationError
 from wetval.messages import Message
 from wetval.plugins import Method
@@ -103,7 +103,8 @@ def expected_transfer_error(card: Card | None = None) -> pd.DataFrame:
         Columns ``study``, ``transfer``, ``statistic``, ``value`` [%], ``source``.
     """
     if card is None or "transfer_error" not in card.tables:
-        card = load_card(TRANSFER_ERROR_CARD)
+        # a constant dependency of the transfer methods, resolved into the bundle before computing
+        card = referenced(TRANSFER_ERROR_CARD)
     return card.table("transfer_error").reset_index()
 
 
@@ -192,7 +193,7 @@ def income_elasticity(
     >>> income_elasticity(12_000).income_class
     'UMC'
     """
-    chosen = load_card(card) if isinstance(card, str) else card
+    chosen = referenced(card) if isinstance(card, str) else card
     if chosen.kind != "income-elasticity":
         raise CardError(chosen.id, [("kind", f"{chosen.kind!r}: use an income-elasticity card")])
     try:
@@ -588,7 +589,7 @@ def transfer_unit_value(
     if elasticity_range is not None:
         ends = sorted(value * ratio**e * money_factor for e in elasticity_range)
         low, high = ends[0], ends[-1]
-    error_card = load_card(TRANSFER_ERROR_CARD)
+    error_card = referenced(TRANSFER_ERROR_CARD)
     return TransferredUnitValue(
         value=float(central),
         low=float(low),
@@ -1078,6 +1079,7 @@ UNIT_VALUE_TRANSFER = Method(
     uncertainty=unit_value_transfer_variation,
     summary="study unit values converted, income-adjusted and combined (median/weighted mean)",
     card_kinds=("benefit-transfer",),
+    references=(TRANSFER_ERROR_CARD,),
 )
 
 VALUE_FUNCTION_TRANSFER = Method(
@@ -1088,4 +1090,5 @@ VALUE_FUNCTION_TRANSFER = Method(
     uncertainty=value_function_variation,
     summary="meta-regression value function (e.g. Brander et al. 2013) at each site",
     card_kinds=("benefit-transfer",),
+    references=(TRANSFER_ERROR_CARD,),
 )

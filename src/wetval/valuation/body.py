@@ -20,6 +20,7 @@ from typing import Annotated, Any, Literal
 from pydantic import ConfigDict, Field, model_validator
 
 from wetval.cards import (
+    CARD_REFERENCE,
     BodyOptions,
     BodyParameters,
     BodyTables,
@@ -54,8 +55,8 @@ class Conversion(BodyOptions):
 
     rate: Literal["ppp", "market"] = "ppp"
     order: Literal["deflate-first", "convert-first"] = "deflate-first"
-    indices: dict[str, str] = Field(default_factory=dict)
-    rates: dict[str, dict[str, Any]] | None = None
+    indices: Annotated[dict[str, str], CARD_REFERENCE] = Field(default_factory=dict)
+    rates: Annotated[dict[str, dict[str, Any]] | None, CARD_REFERENCE] = None
     target_price_year: _Year | None = None
 
 
@@ -86,11 +87,13 @@ class ValuationOptions(BodyOptions):
         Price-index card of a CNY card.
     """
 
-    crosswalk: dict[Literal["sandiao", "yongdi_yonghai"], str] | str | None = None
+    crosswalk: Annotated[
+        dict[Literal["sandiao", "yongdi_yonghai"], str] | str | None, CARD_REFERENCE
+    ] = None
     ecosystem_map: dict[str, str] = Field(default_factory=dict)
     conversion: Conversion = Field(default_factory=Conversion)
     condition: ConditionRule = Field(default_factory=ConditionRule)
-    price_index: str | None = None
+    price_index: Annotated[str | None, CARD_REFERENCE] = None
 
 
 class CurvePoint(Row):
