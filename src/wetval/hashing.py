@@ -69,7 +69,79 @@ def frame_hash(frame: pd.DataFrame | pd.Series) -> str:
         Hex digest.
     """
     if isinstance(frame, pd.Series):
-        frame = frame.to_frame()
+        return _frame_digest(frame.to_frame())
+    cached = _FRAME_HASHES.get(id(frame))
+    if cached is not None and cached[0]() is frame and _unchanged(frame, cached[1]):
+        return cached[2]
+    hexdigest = _frame_digest(frame)
+    _remember(frame, hexdigest)
+    return hexdigest
+
+
+#: Hashes of tables already hashed, by ``id`` of the table: (weak reference to
+#: the table, a shallow copy of it taken when it was hashed, its hash). Entries
+#: leave when their table is garbage-collected.
+_FRAME_HASHES: dict[int, tuple[weakref.ref[Any], pd.DataFrame, str]] = {}
+
+
+def _blocks(frame: pd.DataFrame) -> list[tuple[Any, np.ndarray]] | None:
+    """``frame``'s block value arrays and their column positions (``None``: unknown layout)."""
+    manager = getattr(frame, "_mgr", None)
+    blocks = getattr(manager, "blocks", None)
+    if blocks is None:
+        return None
+    try:
+        return [(block.values, np.asarray(block.mgr_locs.as_array)) for block in blocks]
+    except AttributeError:  # pragma: no cover - a pandas without block managers
+        return None
+
+
+def _unchanged(frame: pd.DataFrame, snapshot: pd.DataFrame) -> bool:
+    """Whether ``frame`` holds exactly the arrays and labels it held when ``snapshot`` was taken.
+
+    ``snapshot`` is a shallow copy (``copy(deep=False)``) that shares
+    ``frame``'s arrays. Under pandas' copy-on-write (the only mode of pandas
+    3) a write to ``frame`` while ``snapshot`` shares an array copies that
+    array first, so the arrays stop being the same objects; assigning,
+    inserting, deleting or reordering columns or labels replaces the blocks or
+    the axis objects. Any of these makes the table "changed" and it is hashed
+    afresh.
+    """
+    if frame.index is not snapshot.index or frame.columns is not snapshot.columns:
+        return False
+    ours, theirs = _blocks(frame), _blocks(snapshot)
+    if ours is None or theirs is None or len(ours) != len(theirs):
+        return False
+    return all(
+        a is b and np.array_equal(la, lb) for (a, la), (b, lb) in zip(ours, theirs, strict=True)
+    )
+
+
+def _remember(frame: pd.DataFrame, hexdigest: str) -> None:
+    """Keep ``frame``'s hash while it lives and is unchanged (copy-on-write pandas only)."""
+    if not _copy_on_write() or _blocks(frame) is None:
+        return
+    key = id(frame)
+
+    def _forget(_: object, key: int = key) -> None:
+        _FRAME_HASHES.pop(key, None)
+
+    try:
+        forget = weakref.ref(frame, _forget)
+    except TypeError:  # pragma: no cover - a frame subclass without weak references
+        return
+    _FRAME_HASHES[key] = (forget, frame.copy(deep=False), hexdigest)
+
+
+def _copy_on_write() -> bool:
+    """Whether pandas copies on write (always in pandas 3; in pandas 2 only with the option set)."""
+    if int(pd.__version__.split(".")[0]) >= 3:
+        return True
+    return pd.get_option("mode.copy_on_write") is True
+
+
+def _frame_digest(frame: pd.DataFrame) -> str:
+    """The SHA-256 of :func:`frame_hash`, always computed."""
     digest = hashlib.sha256()
     digest.update(repr([(str(c), str(t)) for c, t in frame.dtypes.items()]).encode())
     for column in frame.columns:
