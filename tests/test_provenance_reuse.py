@@ -39,11 +39,22 @@ def _fresh(frame: pd.DataFrame) -> str:
     return hashing._frame_digest(frame.copy(deep=True))
 
 
-def test_reused_hash_equals_a_fresh_hash() -> None:
+def test_reused_hash_equals_a_fresh_hash(monkeypatch: pytest.MonkeyPatch) -> None:
     table = _table()
     first = frame_hash(table)
     assert id(table) in hashing._FRAME_HASHES
-    assert frame_hash(table) == first == _fresh(table)
+    computed: list[int] = []
+    digest = hashing._frame_digest
+
+    def counting(frame: pd.DataFrame) -> str:
+        computed.append(1)
+        return digest(frame)
+
+    monkeypatch.setattr(hashing, "_frame_digest", counting)
+    assert frame_hash(table) == first
+    assert computed == []  # reused, not recomputed
+    assert first == _fresh(table)
+    assert computed == [1]
 
 
 def test_credits_hash_in_price_quota_provenance_is_the_tables_hash() -> None:

@@ -71,17 +71,11 @@ def frame_hash(frame: pd.DataFrame | pd.Series) -> str:
     if isinstance(frame, pd.Series):
         return _frame_digest(frame.to_frame())
     cached = _FRAME_HASHES.get(id(frame))
-    if cached is not None and cached[0]() is frame and _unchanged(frame, cached[1]):
-        return cached[2]
+    if cached is not None and cached.table() is frame and cached.unchanged(frame):
+        return cached.hexdigest
     hexdigest = _frame_digest(frame)
     _remember(frame, hexdigest)
     return hexdigest
-
-
-#: Hashes of tables already hashed, by ``id`` of the table: (weak reference to
-#: the table, a shallow copy of it taken when it was hashed, its hash). Entries
-#: leave when their table is garbage-collected.
-_FRAME_HASHES: dict[int, tuple[weakref.ref[Any], pd.DataFrame, str]] = {}
 
 
 def _blocks(frame: pd.DataFrame) -> list[tuple[Any, np.ndarray]] | None:
@@ -96,25 +90,43 @@ def _blocks(frame: pd.DataFrame) -> list[tuple[Any, np.ndarray]] | None:
         return None
 
 
-def _unchanged(frame: pd.DataFrame, snapshot: pd.DataFrame) -> bool:
-    """Whether ``frame`` holds exactly the arrays and labels it held when ``snapshot`` was taken.
+class _Remembered:
+    """The hash of a table and what it held when hashed (see :func:`_remember`)."""
 
-    ``snapshot`` is a shallow copy (``copy(deep=False)``) that shares
-    ``frame``'s arrays. Under pandas' copy-on-write (the only mode of pandas
-    3) a write to ``frame`` while ``snapshot`` shares an array copies that
-    array first, so the arrays stop being the same objects; assigning,
-    inserting, deleting or reordering columns or labels replaces the blocks or
-    the axis objects. Any of these makes the table "changed" and it is hashed
-    afresh.
-    """
-    if frame.index is not snapshot.index or frame.columns is not snapshot.columns:
-        return False
-    ours, theirs = _blocks(frame), _blocks(snapshot)
-    if ours is None or theirs is None or len(ours) != len(theirs):
-        return False
-    return all(
-        a is b and np.array_equal(la, lb) for (a, la), (b, lb) in zip(ours, theirs, strict=True)
-    )
+    def __init__(self, frame: pd.DataFrame, hexdigest: str, table: weakref.ref[Any]) -> None:
+        self.table = table
+        self.hexdigest = hexdigest
+        self.index, self.columns = frame.index, frame.columns
+        self.blocks = _blocks(frame)
+        # A shallow copy shares (and so reference-counts) the arrays: under
+        # copy-on-write a later write to ``frame`` must copy the array it writes.
+        self.snapshot = frame.copy(deep=False)
+
+    def unchanged(self, frame: pd.DataFrame) -> bool:
+        """Whether ``frame`` holds exactly the arrays and labels it held when hashed.
+
+        Under pandas' copy-on-write (the only mode of pandas 3) a write to
+        ``frame`` while :attr:`snapshot` shares an array copies that array
+        first, so ``frame``'s block arrays stop being the objects kept here;
+        assigning, inserting, deleting or reordering columns or labels replaces
+        the blocks or the axis objects. Any of these makes the table changed,
+        and it is hashed afresh.
+        """
+        if frame.index is not self.index or frame.columns is not self.columns:
+            return False
+        now = _blocks(frame)
+        if now is None or self.blocks is None or len(now) != len(self.blocks):
+            return False
+        return all(
+            a is b and np.array_equal(la, lb)
+            for (a, la), (b, lb) in zip(now, self.blocks, strict=True)
+        )
+
+
+#: Hashes of tables already hashed, by ``id`` of the table; an entry leaves
+#: when its table is garbage-collected (until then it keeps the arrays the
+#: table held when hashed).
+_FRAME_HASHES: dict[int, _Remembered] = {}
 
 
 def _remember(frame: pd.DataFrame, hexdigest: str) -> None:
@@ -127,10 +139,10 @@ def _remember(frame: pd.DataFrame, hexdigest: str) -> None:
         _FRAME_HASHES.pop(key, None)
 
     try:
-        forget = weakref.ref(frame, _forget)
+        table = weakref.ref(frame, _forget)
     except TypeError:  # pragma: no cover - a frame subclass without weak references
         return
-    _FRAME_HASHES[key] = (forget, frame.copy(deep=False), hexdigest)
+    _FRAME_HASHES[key] = _Remembered(frame, hexdigest, table)
 
 
 def _copy_on_write() -> bool:
