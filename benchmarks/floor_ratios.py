@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import resource
 import sys
 import time
 from collections.abc import Callable
@@ -61,6 +62,7 @@ def main() -> None:
     n, rounds = args.parcels, args.rounds
 
     import test_bench_quota as quota_bench
+    from wetval import hashing
     from wetval.assess import AssessmentSpec, DataSpec, OptionSpec, ProjectSpec, assess
     from wetval.condition import score
     from wetval.datasets import sample_plans, synthetic_county
@@ -111,6 +113,10 @@ def main() -> None:
         units *= factor[codes[2]] * np.exp(-0.05 * frame["years_to_target"].to_numpy())
         np.round(units, 4)
 
+    def _fresh_price() -> None:
+        hashing._FRAME_HASHES.clear()  # the first hash of a new credits result
+        price_quota(q_credits, services=q_services, valuation_date="2024-12-31")
+
     def price_floor() -> None:
         q_credits.table.index.get_indexer(q_services.index)
         price_draws(prepared, with_range=True)
@@ -125,7 +131,8 @@ def main() -> None:
             score_floor,
         ),
         "credits": (lambda: account_credits(q_parcels, q_condition), credits_floor),
-        "price_quota": (
+        "price_quota (credits table hashed afresh)": (lambda: _fresh_price(), price_floor),
+        "price_quota (credits hash remembered)": (
             lambda: price_quota(q_credits, services=q_services, valuation_date="2024-12-31"),
             price_floor,
         ),
@@ -168,6 +175,15 @@ def main() -> None:
             print(f"| {name} | {best:.3f} s | {base:.3f} s | {best / base:.1f}× |")
         else:
             print(f"| {name} | {min(ours):.3f} s | — | — |")
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024  # Linux: KiB
+    columns = int(parcels._frame.memory_usage(deep=True).sum()) + int(
+        indicators._frame.memory_usage(deep=True).sum()
+    )
+    print(
+        f"peak RSS of this process {peak / 2**30:.2f} GiB; parcel + indicator columns "
+        f"{columns / 2**30:.2f} GiB ({peak / columns:.1f}×; the process also holds the quota "
+        "and balance inputs and every stage's results)"
+    )
     if assess_times:
         print(f"| whole assess (no Monte Carlo) | {min(assess_times):.2f} s | — | — |")
         print("assess steps [s, wall]: " + ", ".join(f"{k} {v:.2f}" for k, v in steps.items()))

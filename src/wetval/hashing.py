@@ -69,7 +69,91 @@ def frame_hash(frame: pd.DataFrame | pd.Series) -> str:
         Hex digest.
     """
     if isinstance(frame, pd.Series):
-        frame = frame.to_frame()
+        return _frame_digest(frame.to_frame())
+    cached = _FRAME_HASHES.get(id(frame))
+    if cached is not None and cached.table() is frame and cached.unchanged(frame):
+        return cached.hexdigest
+    hexdigest = _frame_digest(frame)
+    _remember(frame, hexdigest)
+    return hexdigest
+
+
+def _blocks(frame: pd.DataFrame) -> list[tuple[Any, np.ndarray]] | None:
+    """``frame``'s block value arrays and their column positions (``None``: unknown layout)."""
+    manager = getattr(frame, "_mgr", None)
+    blocks = getattr(manager, "blocks", None)
+    if blocks is None:
+        return None
+    try:
+        return [(block.values, np.asarray(block.mgr_locs.as_array)) for block in blocks]
+    except AttributeError:  # pragma: no cover - a pandas without block managers
+        return None
+
+
+class _Remembered:
+    """The hash of a table and what it held when hashed (see :func:`_remember`)."""
+
+    def __init__(self, frame: pd.DataFrame, hexdigest: str, table: weakref.ref[Any]) -> None:
+        self.table = table
+        self.hexdigest = hexdigest
+        self.index, self.columns = frame.index, frame.columns
+        self.blocks = _blocks(frame)
+        # A shallow copy shares (and so reference-counts) the arrays: under
+        # copy-on-write a later write to ``frame`` must copy the array it writes.
+        self.snapshot = frame.copy(deep=False)
+
+    def unchanged(self, frame: pd.DataFrame) -> bool:
+        """Whether ``frame`` holds exactly the arrays and labels it held when hashed.
+
+        Under pandas' copy-on-write (the only mode of pandas 3) a write to
+        ``frame`` while :attr:`snapshot` shares an array copies that array
+        first, so ``frame``'s block arrays stop being the objects kept here;
+        assigning, inserting, deleting or reordering columns or labels replaces
+        the blocks or the axis objects. Any of these makes the table changed,
+        and it is hashed afresh.
+        """
+        if frame.index is not self.index or frame.columns is not self.columns:
+            return False
+        now = _blocks(frame)
+        if now is None or self.blocks is None or len(now) != len(self.blocks):
+            return False
+        return all(
+            a is b and np.array_equal(la, lb)
+            for (a, la), (b, lb) in zip(now, self.blocks, strict=True)
+        )
+
+
+#: Hashes of tables already hashed, by ``id`` of the table; an entry leaves
+#: when its table is garbage-collected (until then it keeps the arrays the
+#: table held when hashed).
+_FRAME_HASHES: dict[int, _Remembered] = {}
+
+
+def _remember(frame: pd.DataFrame, hexdigest: str) -> None:
+    """Keep ``frame``'s hash while it lives and is unchanged (copy-on-write pandas only)."""
+    if not _copy_on_write() or _blocks(frame) is None:
+        return
+    key = id(frame)
+
+    def _forget(_: object, key: int = key) -> None:
+        _FRAME_HASHES.pop(key, None)
+
+    try:
+        table = weakref.ref(frame, _forget)
+    except TypeError:  # pragma: no cover - a frame subclass without weak references
+        return
+    _FRAME_HASHES[key] = _Remembered(frame, hexdigest, table)
+
+
+def _copy_on_write() -> bool:
+    """Whether pandas copies on write (always in pandas 3; in pandas 2 only with the option set)."""
+    if int(pd.__version__.split(".")[0]) >= 3:
+        return True
+    return pd.get_option("mode.copy_on_write") is True
+
+
+def _frame_digest(frame: pd.DataFrame) -> str:
+    """The SHA-256 of :func:`frame_hash`, always computed."""
     digest = hashlib.sha256()
     digest.update(repr([(str(c), str(t)) for c, t in frame.dtypes.items()]).encode())
     for column in frame.columns:
