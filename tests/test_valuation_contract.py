@@ -65,7 +65,7 @@ def test_net_profit_d_from_card_table() -> None:
     result = value(parcels(["1106"], [10_000.0]), card)
     d = 0.5 * 4000 + 0.25 * 2000 + 0.25 * 2400
     assert result.total() == pytest.approx(52.02 * d, abs=0.1)
-    assert any("D = Σ S·F" in str(n) for n in result.provenance.notes)
+    assert any(getattr(n, "key", "") == "n_d_net_profit" for n in result.provenance.notes)
 
 
 def test_missing_price_and_bad_kind() -> None:

@@ -163,7 +163,7 @@ def test_unit_value_transfer_combines_study_values() -> None:
     assert result.low.loc["P1", "total"] == pytest.approx(rivers[0])
     assert result.high.loc["P1", "total"] == pytest.approx(rivers[2])
     assert result.transfer_error is not None
-    assert any("not income-adjusted" in n for n in result.provenance.notes)
+    assert any("not income-adjusted" in str(n) for n in result.provenance.notes)
 
 
 def test_unit_value_transfer_income_adjustment_and_weighted_mean() -> None:

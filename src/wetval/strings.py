@@ -1338,6 +1338,30 @@ _STRINGS: dict[str, tuple[str, str]] = {
         "当量因子表版本 {version}，{year} 年价格。",
         "Equivalent-factor table version {version}, at {year} prices.",
     ),
+    "n_d_net_profit": (
+        "标准当量因子价值 D = Σ 播种面积占比 × 单位面积净利润（{crops}）= {d:,.2f} 元/公顷。",
+        "Value of one standard equivalent D = Σ sown share × net profit over {crops} "
+        "= {d:,.2f} CNY/ha.",
+    ),
+    "n_d_one_seventh": (
+        "标准当量因子价值 D = 粮食价格 {price:g} 元/千克 × 单产 {grain:g} 千克/公顷 ÷ 7 = {d:,.2f} 元/公顷。",
+        "Value of one standard equivalent D = grain price {price:g} CNY/kg × yield {grain:g} "
+        "kg/ha ÷ 7 = {d:,.2f} CNY/ha.",
+    ),
+    "n_bt_income_adjusted": (
+        "{n} 个研究值按收入调整（收入弹性 ε = {e:g}）。",
+        "{n} study values income-adjusted with elasticity ε = {e:g}.",
+    ),
+    "n_bt_no_income": (
+        "{n} 个研究值缺少研究地收入，未作收入调整。",
+        "{n} study values have no study income: not income-adjusted.",
+    ),
+    "n_bt_combined": (
+        "研究值按{how}合并；区间为调整后研究值的最小值至最大值。",
+        "Study values combined by {how}; the interval is the min–max of the adjusted values.",
+    ),
+    "bt_combine_median": ("中位数", "median"),
+    "bt_combine_weighted-mean": ("加权平均", "weighted mean"),
     "n_d_given": (
         "标准当量因子价值 D = {d:,.2f} 元/公顷（卡片取值）。",
         "Value of one standard equivalent D = {d:,.2f} CNY/ha (the card's value).",

@@ -36,7 +36,7 @@ import pandas as pd
 from wetval._text import text_table
 from wetval.cards import Card, Normal, referenced
 from wetval.errors import CardError, Problem, ProblemCollector, ValidationError
-from wetval.messages import Message
+from wetval.messages import Message, Term
 from wetval.plugins import Method
 from wetval.provenance import Provenance
 from wetval.results import Result
@@ -614,7 +614,7 @@ def transfer_unit_value(
 # ------------------------------------------------------------ study values
 def _combined_study_values(
     card: Card, price_year: int | None
-) -> tuple[pd.DataFrame, int, list[str], dict[str, Any]]:
+) -> tuple[pd.DataFrame, int, list[str | Message], dict[str, Any]]:
     """Per (ecosystem, service): central, low, high, n of the adjusted study values [CNY/ha/yr]."""
     studies = card.table("study_values")
     needed = ["ecosystem", "service", "value", "currency", "price_year"]
@@ -646,17 +646,15 @@ def _combined_study_values(
     elasticity = float(card.param("elasticity"))
     has_income = income.notna().to_numpy()
     income_factor = np.ones(len(studies))
-    notes: list[str] = []
+    notes: list[str | Message] = []
     if has_income.any():
         policy = float(card.param("policy_income"))
         income_factor[has_income] = (policy / income[has_income].to_numpy()) ** elasticity
         notes.append(
-            f"income-adjusted {int(has_income.sum())} study values with ε = {elasticity:g}"
+            Message.of("n_bt_income_adjusted", "note", n=int(has_income.sum()), e=elasticity)
         )
     if (~has_income).any():
-        notes.append(
-            f"{int((~has_income).sum())} study values have no study income: not income-adjusted"
-        )
+        notes.append(Message.of("n_bt_no_income", "note", n=int((~has_income).sum())))
     studies["adjusted"] = studies["value"].astype(float) * studies["money_factor"] * income_factor
     has_weights = "weight" in studies.columns
     studies["w"] = studies["weight"].astype(float) if has_weights else 1.0
@@ -677,9 +675,9 @@ def _combined_study_values(
 
     grouped = studies.groupby(["ecosystem", "service"], sort=True)[["adjusted", "w"]]
     table = pd.DataFrame(grouped.apply(summarise))
-    notes.append(f"study values combined by {how}; interval = min–max of the adjusted values")
+    notes.append(Message.of("n_bt_combined", "note", how=Term(f"bt_combine_{how}", how)))
     if unverified:
-        notes.append(f"conversion uses unverified series: {', '.join(sorted(unverified))}")
+        notes.append(Message.of("n_unverified_series", series=tuple(sorted(unverified))))
     return table, target, notes, {"per_study": steps, "target_year": target}
 
 

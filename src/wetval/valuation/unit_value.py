@@ -106,7 +106,7 @@ def standard_equivalent_one_seventh(grain_price: float, grain_yield: float) -> f
     return grain_price * grain_yield / 7.0
 
 
-def _standard_equivalent(card: Card) -> tuple[float, str | Message]:
+def _standard_equivalent(card: Card) -> tuple[float, Message]:
     basis = card.option("D_basis", "given")
     if basis == "given":
         value = float(card.param("D"))
@@ -116,11 +116,12 @@ def _standard_equivalent(card: Card) -> tuple[float, str | Message]:
         value = standard_equivalent_net_profit(
             crops["sown_share"].to_numpy(dtype=float), crops["net_profit"].to_numpy(dtype=float)
         )
-        return value, f"D = Σ S·F over {', '.join(map(str, crops.index))} = {value:.2f} CNY/ha"
+        crop_ids = tuple(str(c) for c in crops.index)
+        return value, Message.of("n_d_net_profit", "note", crops=crop_ids, d=value)
     if basis == "one-seventh":
         price, grain = float(card.param("grain_price")), float(card.param("grain_yield"))
         value = standard_equivalent_one_seventh(price, grain)
-        return value, f"D = {price:g} CNY/kg × {grain:g} kg/ha ÷ 7 = {value:.2f} CNY/ha"
+        return value, Message.of("n_d_one_seventh", "note", price=price, grain=grain, d=value)
     raise CardError(
         card.id, [("options.D_basis", f"{basis!r}: use 'given', 'net-profit' or 'one-seventh'")]
     )
