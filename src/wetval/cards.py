@@ -81,6 +81,7 @@ __all__ = [
     "attached_bundle",
     "card_paths",
     "card_references",
+    "check_recorded",
     "clear_cache",
     "in_force",
     "list_cards",
@@ -1476,7 +1477,17 @@ def recorded_card(ref: CardRef, bundle: Mapping[str, Card] | None = None) -> Car
             found = next((card for card in cards.values() if card.hash == ref.hash), None)
             if found is not None:
                 return found
-    card = load_card(f"{ref.id}@{ref.version}")
+    return check_recorded(load_card(f"{ref.id}@{ref.version}"), ref)
+
+
+def check_recorded(card: Card, ref: CardRef) -> Card:
+    """``card`` if it is the card ``ref`` recorded (same content hash).
+
+    Raises
+    ------
+    CardError
+        If its content differs (an overridden copy was used: pass it instead).
+    """
     if card.hash != ref.hash:
         raise CardError(
             f"card {card.id!r}",

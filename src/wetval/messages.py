@@ -13,7 +13,7 @@ from typing import Literal
 
 from wetval.strings import Lang, known, tr
 
-__all__ = ["Bilingual", "Message", "MessageValue", "Severity", "Term", "say"]
+__all__ = ["Bilingual", "Message", "MessageValue", "Severity", "Term", "say", "value_text"]
 
 Severity = Literal["warning", "note"]
 
@@ -90,7 +90,7 @@ Scalar = Term | Bilingual | Message | bool | int | float | str
 MessageValue = Scalar | tuple[Scalar, ...]
 
 
-def _value_text(value: object, lang: Lang) -> object:
+def value_text(value: object, lang: Lang) -> object:
     """A message value as the reader sees it: terms translated, lists joined, flags as yes/no."""
     if isinstance(value, Term):
         return tr(value.key, lang) if known(value.key) else value.fallback
@@ -101,7 +101,7 @@ def _value_text(value: object, lang: Lang) -> object:
     if isinstance(value, bool):
         return tr("yes" if value else "no", lang)
     if isinstance(value, tuple | list):
-        return ("、" if lang == "zh" else ", ").join(str(_value_text(v, lang)) for v in value)
+        return ("、" if lang == "zh" else ", ").join(str(value_text(v, lang)) for v in value)
     return value
 
 
@@ -125,5 +125,5 @@ def say(message: Message, lang: Lang) -> str:
     English texts may write ``{parcels_word}`` (``parcel``/``parcels``) or
     ``{items_word}`` to agree with the count ``parcels`` or ``n``.
     """
-    values = {k: _value_text(v, lang) for k, v in message.values}
+    values = {k: value_text(v, lang) for k, v in message.values}
     return tr(message.key, lang, **(_plural_words(message) | values))

@@ -42,7 +42,7 @@ from typing import Any
 import pandas as pd
 
 from wetval._text import display_width
-from wetval.messages import Bilingual, Message, Term, say
+from wetval.messages import Message, say, value_text
 from wetval.strings import Lang, known, tr
 
 __all__ = ["Summary", "SummaryTable", "cell_text", "note"]
@@ -61,19 +61,6 @@ def note(flag: str | Message, severity: str = "warning") -> Message:
 def _label(key: str, lang: Lang) -> str:
     """A column label: the string key's text, the key itself when the table has none (an id)."""
     return tr(key, lang) if known(key) else key
-
-
-def _cell(value: Any, lang: Lang) -> Any:
-    """A cell as the reader sees it: terms, bilingual names and messages in ``lang``."""
-    if isinstance(value, Term):
-        return tr(value.key, lang) if known(value.key) else value.fallback
-    if isinstance(value, Bilingual):
-        return value.zh if lang == "zh" else value.en
-    if isinstance(value, Message):
-        return say(value, lang)
-    if isinstance(value, bool):
-        return tr("yes" if value else "no", lang)
-    return value
 
 
 def cell_text(value: Any, digits: int | None = None) -> str:
@@ -132,7 +119,7 @@ class SummaryTable:
         """The table in ``lang``: labels translated, numbers unchanged (a new DataFrame)."""
         out = pd.DataFrame(
             {
-                _label(str(c), lang): [_cell(v, lang) for v in self.data[c].tolist()]
+                _label(str(c), lang): [value_text(v, lang) for v in self.data[c].tolist()]
                 for c in self.data.columns
             }
         )

@@ -37,8 +37,16 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from wetval.cards import Card, CardBundle, Distribution, Fixed, recorded_card, referenced
-from wetval.errors import CardError, WetvalError
+from wetval.cards import (
+    Card,
+    CardBundle,
+    Distribution,
+    Fixed,
+    check_recorded,
+    recorded_card,
+    referenced,
+)
+from wetval.errors import WetvalError
 from wetval.hashing import frame_hash
 from wetval.messages import Message
 from wetval.plugins import get_method
@@ -173,20 +181,7 @@ def _stored_card(ref: CardRef, given: Card | str | None, bundle: CardBundle | No
     """The card a result recorded: the one given, else the run's bundle's (by the recorded hash)."""
     if given is None:
         return recorded_card(ref, bundle)
-    card = given if isinstance(given, Card) else referenced(given)
-    if card.hash != ref.hash:
-        raise CardError(
-            f"card {card.id!r}",
-            [
-                (
-                    "",
-                    f"is not the card the result was computed with ({ref.id}@{ref.version}, hash "
-                    f"{ref.hash[:12]}…, this card {card.hash[:12]}…); pass the card used "
-                    "(e.g. the overridden copy)",
-                )
-            ],
-        )
-    return card
+    return check_recorded(given if isinstance(given, Card) else referenced(given), ref)
 
 
 #: Per-draw multipliers of the service values (None: the values of the run).
