@@ -45,6 +45,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from wetval.assessment.cards import grade_mismatch
 from wetval.cards import Card, load_card
 from wetval.errors import CardError, DependencyError, UnknownCardError, WetvalError
 from wetval.hashing import content_hash, file_hash
@@ -140,6 +141,8 @@ class ScaleCards:
                 )
                 continue
             cards[stage] = loaded
+        if "condition" in cards and "quota" in cards:
+            problems += grade_mismatch(cards["condition"], cards["quota"], "")
         if unknown:
             problems.insert(
                 0,
