@@ -37,7 +37,8 @@ _RUN_NAMES = {
     "condition", "valuation", "reserves", "credits", "overlay", "_done", "_summary",
     "summary_county.parquet", "summary_county.csv",
     "summary_province.parquet", "summary_province.csv",
-    "_statistics.json", "_statistics.pickle",
+    "_statistics.json",
+    "_statistics.pickle",  # the statistics cache of earlier versions (no longer read)
 }  # fmt: skip
 
 
