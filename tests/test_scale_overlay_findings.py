@@ -13,6 +13,7 @@ import warnings
 from pathlib import Path
 
 import geopandas
+import pandas as pd
 import pytest
 import shapely
 
@@ -187,3 +188,33 @@ def test_an_important_wetland_layer_that_meets_no_piece(tmp_path: Path) -> None:
     assert legal.any()
     assert result.pieces.loc[legal, "wetland_level"].eq("general").all()
     assert result.pieces["important_wetland"].isna().all()
+
+
+def test_batch_footprint_takes_the_overlay_options(tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
+    """`wetval batch --footprint` with 控面 and important wetlands, as `wetval overlay` has."""
+    from wetval.cli import EXIT_OK, main
+
+    layer = grid_layer(10, 5)  # SYNTHETIC
+    _write(layer, tmp_path / "data", columns=2)
+    footprint, important = tmp_path / "red.gpkg", tmp_path / "important.gpkg"
+    _footprint().to_file(footprint, engine="pyogrio")
+    _important().to_file(important, engine="pyogrio")
+    project = tmp_path / "project.toml"
+    project.write_text('[cards]\ncondition = "jiangxi-db36-2134"\n')
+    argv = ["batch", str(project), "--partitions", str(tmp_path / "data"), "-o",
+            str(tmp_path / "o"), "--footprint", str(footprint), "--project-field", "XMBH",
+            "--control-area", "60000", "--important-wetlands", str(important),
+            "--level-field", "level", "--name-field", "ZYSD_MC", "--json"]  # fmt: skip
+    assert main(argv) == EXIT_OK
+    captured = capsys.readouterr()
+    data = json.loads(captured.out)
+    assert data["area_m2"] == pytest.approx(60_000.0, rel=1e-12)
+    assert data["control"]["control_m2"] == 60_000.0
+    keys = [f["key"] for f in data["findings"]]
+    assert {"w_overlay_uncovered", "w_overlay_multipart", "n_overlay_control"} <= set(keys)
+    assert any("w_overlay_uncovered" in w for w in data["warnings"])
+    assert "Traceback" not in captured.err
+    pieces = pd.concat(
+        pd.read_parquet(p) for p in sorted((tmp_path / "o" / "overlay").glob("*.parquet"))
+    )
+    assert "national" in set(pieces["wetland_level"].dropna())
