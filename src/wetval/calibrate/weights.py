@@ -142,7 +142,9 @@ class CalibratedWeights(Result):
                     },
                 }
             )
-            digits = dict.fromkeys(["cal_given", "cal_implied", "cal_suggested"], 3)
+            digits = dict.fromkeys(
+                ["cal_given", "cal_implied", "cal_deviation", "cal_suggested"], 3
+            )
             tables.append(SummaryTable("judgements", "cal_judgements_table", judgements, digits))
         title = Message.of("sum_calibrated_weights", "note", method=self.method)
         return Summary(title, tuple(tables), tuple(notes))
