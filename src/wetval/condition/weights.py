@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Literal
 
 import numpy as np
@@ -34,6 +34,7 @@ from wetval.errors import Problem, ValidationError, WetvalWarning
 from wetval.indicators import Direction
 from wetval.messages import Message
 from wetval.plotting import axes
+from wetval.provenance import Provenance
 from wetval.results import Result
 from wetval.summary import Summary, SummaryTable
 
@@ -147,6 +148,8 @@ class PairwiseComparison(Result):
         Name of the RI table (a key of :data:`RANDOM_INDEX`).
     consistent
         Whether CR < :data:`CONSISTENCY_LIMIT`.
+    provenance
+        The method and the RI table.
     """
 
     weights: pd.Series
@@ -157,6 +160,7 @@ class PairwiseComparison(Result):
     random_index: float
     random_index_table: str
     consistent: bool
+    provenance: Provenance = field(default_factory=Provenance)
 
     def to_frame(self) -> pd.DataFrame:
         """The weights as a one-column table."""
@@ -366,6 +370,7 @@ def ahp(
         random_index=ri,
         random_index_table=random_index_table,
         consistent=consistent,
+        provenance=Provenance(method="ahp", options={"random_index_table": random_index_table}),
     )
 
 

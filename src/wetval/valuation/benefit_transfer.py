@@ -621,7 +621,7 @@ class TransferredUnitValue(Result):
             title = Message.of(
                 "sum_unit_transfer", "note", study=self.study_value, value=self.value
             )
-        notes = ()
+        notes: tuple[Message, ...] = ()
         if self.elasticity_range:
             low, high = self.elasticity_range
             notes = (Message.of("bt_elasticity_range", "note", low=low, high=high),)
