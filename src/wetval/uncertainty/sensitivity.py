@@ -33,6 +33,11 @@ Model = Callable[[np.ndarray], np.ndarray]
 #: Columns of a Sobol and of a Morris summary, in order.
 _SOBOL_COLUMNS = ("S1", "S1_conf", "ST", "ST_conf")
 _MORRIS_COLUMNS = ("mu_star", "mu_star_conf", "sigma", "mu")
+#: A tornado summary's column keys and the swings columns they show.
+_TORNADO_COLUMNS = {
+    "param_low": "low", "param_high": "high", "output_low": "output_low",
+    "output_high": "output_high", "swing": "swing",
+}  # fmt: skip
 
 
 def _problem(bounds: Mapping[str, tuple[float, float]]) -> dict[str, Any]:
@@ -295,11 +300,7 @@ class TornadoResult(Result):
         data = pd.DataFrame(
             {
                 "parameter": [str(n) for n in swings.index],
-                "param_low": swings["low"].to_numpy(dtype=float),
-                "param_high": swings["high"].to_numpy(dtype=float),
-                "output_low": swings["output_low"].to_numpy(dtype=float),
-                "output_high": swings["output_high"].to_numpy(dtype=float),
-                "swing": swings["swing"].to_numpy(dtype=float),
+                **{key: swings[c].to_numpy(dtype=float) for key, c in _TORNADO_COLUMNS.items()},
             }
         )
         digits = {"param_low": 4, "param_high": 4}
