@@ -670,6 +670,8 @@ _STRINGS: dict[str, tuple[str, str]] = {
     "fin_p_risk_score": ("按风险评分", "risk_score"),
     "fin_loading": ("附加费率", "loading"),
     "fin_expected_loss": ("期望损失", "expected loss"),
+    "fin_replacement_cost": ("重置成本", "replacement cost"),
+    "fin_premium": ("保费", "premium"),
     "sum_pool_finance": (
         "指标池融资（卡片 {card}）：贷款额度 {loan} 元（压力情景 {stress} 元），保险保费 {premium} 元",
         "Quota pool finance ({card}): loan capacity {loan} yuan (stress {stress}), insurance "
@@ -848,8 +850,8 @@ _STRINGS: dict[str, tuple[str, str]] = {
     "status_invasive": ("入侵种", "invasive"),
     "status_unknown": ("未知", "unknown"),
     "sum_species": (
-        "修复物种核查（物种名录卡片 {card}）：{n:,} 个物种，本土种 {native:,} 个，入侵种 {invasive:,} 个",
-        "Species check ({card}): {n:,} {items_word}, {native:,} native, {invasive:,} invasive",
+        "修复物种核查（物种名录卡片 {card}）：{species:,} 个物种，本土种 {native:,} 个，入侵种 {invasive:,} 个",
+        "Species check ({card}): {species:,} species, {native:,} native, {invasive:,} invasive",
     ),
     "species_listed": ("种名", "species"),
     "sp_non_native": (

@@ -29,7 +29,7 @@ from wetval.plotting import axes
 from wetval.provenance import Provenance
 from wetval.quota._inputs import resolve_card
 from wetval.results import Record, Result
-from wetval.summary import Summary, SummaryTable
+from wetval.summary import Summary, SummaryTable, card_label
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -228,7 +228,7 @@ class SpeciesCheck(Result):
             notes.append(Message.of("sp_no_native"))
         status = self.table["status"]
         title = Message.of(
-            "sum_species", "note", card=self.card_id, n=len(self.table),
+            "sum_species", "note", card=card_label(self.provenance), species=len(self.table),
             native=int((status == "native").sum()), invasive=len(self.invasive),
         )  # fmt: skip
         return Summary(
