@@ -32,12 +32,12 @@ from wetval.summary import Summary, SummaryTable, note
 #: Results whose ``summary()`` is still English text (issue 13, to convert next).
 NOT_YET_CONVERTED = frozenset(
     {
-        "CalibratedWeights", "ChainCheck", "DelphiFeedback", "HeaScaling", "IncomeElasticity",
-        "IndicatorCoverage", "InsurancePremium", "Inventory", "MorrisResult", "Overlay",
-        "PairwiseComparison", "PanelDraw", "PledgeCapacity", "PoolFinance", "QuotaLedger",
-        "ReviewKendallW", "ReviewRecord", "ReviewSheet", "SobolResult", "SpeciesCheck",
-        "StandardisedStudyValue", "TornadoResult", "TransferredUnitValue", "UkMetricUnits",
-        "UmamAssessment", "ValuationComparison", "ValueFunctionFit", "WetlandBalance",
+        "CalibratedWeights", "ChainCheck", "DelphiFeedback", "IncomeElasticity",
+        "IndicatorCoverage", "Inventory", "MorrisResult", "Overlay",
+        "PairwiseComparison", "PanelDraw", "QuotaLedger",
+        "ReviewKendallW", "ReviewRecord", "ReviewSheet", "SobolResult",
+        "StandardisedStudyValue", "TornadoResult", "TransferredUnitValue",
+        "ValuationComparison", "ValueFunctionFit", "WetlandBalance",
         "ExpertPool",
         "Assessment",  # plot() comes with the split of assess.py
     }

@@ -723,10 +723,11 @@ def _projects(
         grouped["units_shortfall"] <= tolerance * grouped["parcels"]
     )
     # a keyed message per shortfall (rendered in the reader's language), "" when covered
-    grouped["reason"] = [
+    why: list[str | Message] = [
         "" if ok else Message.of("qb_reasons", "note", reasons=tuple(reasons.get(p, [])))
         for p, ok in zip(grouped.index, grouped["balanced"], strict=True)
     ]
+    grouped["reason"] = pd.Series(why, index=grouped.index)
     return grouped
 
 
