@@ -297,7 +297,7 @@ def test_balance_matches_only_the_units_the_ledger_released() -> None:
     assert shortfall["units_shortfall"] == pytest.approx(1.28)
     assert shortfall["area_shortfall_mu"] == pytest.approx(1.6)
     # withheld: 40 % of C1 (2.88 units) and all of C2 (9 units)
-    assert "11.8800 units of suitable credits await milestone release" in shortfall["reason"]
+    assert "11.8800 units of suitable credits await milestone release" in str(shortfall["reason"])
     accounts = report.ledger_accounts
     assert accounts is not None
     assert accounts.loc["R01", "available_share"] == pytest.approx(0.6)

@@ -410,6 +410,107 @@ _STRINGS: dict[str, tuple[str, str]] = {
         "缺口：项目 {project} 缺 {units:.4f} 个指标单位、{area:.4f} 亩（{reason}）。",
         "Shortfall {project}: {units:.4f} units, {area:.4f} 亩 ({reason}).",
     ),
+    # shortfall reasons of the balance (BalanceReport.projects["reason"]), per occupation parcel
+    "qb_reasons": ("{reasons}", "{reasons}"),
+    "qb_no_credits": ("{parcel}：已无符合条件的补充指标", "{parcel}: no eligible credits left"),
+    "qb_not_lower": (
+        "{parcel}：已无等级不低于占用地块的补充指标（质量不降低）",
+        "{parcel}: no credit of equal or better grade left (quality not lower)",
+    ),
+    "qb_like_for_like": (
+        "{parcel}：重要湿地已无同类型的补充指标（同类占补）",
+        "{parcel}: no like-for-like credit left for important wetland",
+    ),
+    "qb_same_county": (
+        "{parcel}：同县已无补充指标（卡片不准许跨县补充）",
+        "{parcel}: no credit in the same county (cross-county not allowed by the card)",
+    ),
+    "qb_ran_out": (
+        "{parcel}：符合条件的补充指标已用完（缺 {units:.4f} 个指标单位、{area:.4f} 亩）",
+        "{parcel}: eligible credits ran out ({units:.4f} units, {area:.4f} 亩 short)",
+    ),
+    "qb_awaiting": (
+        "{reason}；另有 {units:.4f} 个适用的指标单位待节点验收释放或登记",
+        "{reason}; {units:.4f} units of suitable credits await milestone release or registration",
+    ),
+    # international credit metrics (HEA, UMAM, UK statutory metric): summaries
+    "metric_row": ("编号", "row"),
+    "metric_area": ("面积", "area"),
+    "sum_hea": (
+        "生境等价分析（{convention}，折现率 {rate:.1%}，基准年 {base_year:g}，卡片 {card}）："
+        "损失 {dsays:.4f} 折现服务面积年",
+        "HEA ({convention}, r = {rate:.1%}, base year {base_year:g}, {card}): "
+        "{dsays:.4f} DSAYs lost",
+    ),
+    "hea_table": (
+        "表 损失与补偿项目的折现服务面积年及所需补偿面积",
+        "Table: DSAYs of the injuries and projects and the project area needed",
+    ),
+    "hea_begin_year": ("年初计", "begin_year"),
+    "hea_end_year": ("年末计", "end_year"),
+    "hea_mid_year": ("年中计", "mid_year"),
+    "hea_continuous": ("连续积分", "continuous"),
+    "hea_side_debit": ("损失", "debit"),
+    "hea_side_credit": ("补偿", "credit"),
+    "dsays": ("折现服务面积年", "DSAYs"),
+    "dsays_per_area": ("单位面积折现服务面积年", "DSAYs per unit area"),
+    "required_area": ("所需补偿面积", "area needed"),
+    "sum_umam": (
+        "统一减缓评估法（评分{rounding}，卡片 {card}）：功能损失 {loss:.4f}，补偿信用 {credits:.4f}，"
+        "净值 {net:+.4f}",
+        "UMAM (scores at {rounding}, {card}): FL {loss:.4f}, credits {credits:.4f}, net {net:+.4f}",
+    ),
+    "umam_full_precision": ("全精度", "full precision"),
+    "umam_dp": ("保留 {dp} 位小数", "{dp} dp"),
+    "umam_table": (
+        "表 各评估区的评分、功能损失与补偿信用",
+        "Table: scores, FL and credits by area",
+    ),
+    "umam_role_impact": ("受影响区", "impact"),
+    "umam_role_mitigation": ("减缓区", "mitigation"),
+    "umam_role_preservation": ("保护区", "preservation"),
+    "acres": ("面积 [英亩]", "acres"),
+    "score_before": ("现状评分", "before"),
+    "score_after": ("影响或减缓后评分", "after"),
+    "functional_loss": ("功能损失", "FL"),
+    "rfg": ("单位面积功能增益", "RFG"),
+    "metric_credits": ("补偿信用", "credits"),
+    "acres_needed": ("所需面积 [英亩]", "acres needed"),
+    "sum_uk_metric": (
+        "英国法定生物多样性度量（时间系数{temporal}，战略重要性{strategic}，卡片 {card}）："
+        "基线 {baseline:.4f}、实施后 {post:.4f} 个生境单位，净变化 {change:+.2%}"
+        "（目标 {target:+.0%}），缺口 {shortfall:.4f} 个单位",
+        "UK statutory metric (temporal {temporal}, strategic significance {strategic}, {card}): "
+        "baseline {baseline:.4f}, post {post:.4f} units, net change {change:+.2%} "
+        "(target {target:+.0%}), shortfall {shortfall:.4f} units",
+    ),
+    "uk_temporal_full": ("按工作簿全精度", "full"),
+    "uk_temporal_3dp": ("按三位小数表", "3dp"),
+    "uk_strategic_applied": ("计入", "applied"),
+    "uk_strategic_fixed_at_1": ("固定为 1", "fixed_at_1"),
+    "uk_trading_table": (
+        "表 按独特性等级的交易规则核算",
+        "Table: trading rules by distinctiveness",
+    ),
+    "uk_rows_table": ("表 各生境行的生境单位", "Table: habitat units by row"),
+    "uk_band": ("独特性等级", "band"),
+    "uk_band_very_high": ("很高", "Very High"),
+    "uk_band_high": ("高", "High"),
+    "uk_band_medium": ("中", "Medium"),
+    "uk_band_low": ("低", "Low"),
+    "uk_band_very_low": ("很低", "Very Low"),
+    "uk_surplus": ("盈余", "surplus"),
+    "uk_deficit": ("亏缺", "deficit"),
+    "uk_net": ("净值", "net"),
+    "uk_satisfied": ("满足", "satisfied"),
+    "uk_action": ("措施", "action"),
+    "uk_action_baseline": ("基线", "baseline"),
+    "uk_action_retained": ("保留", "retained"),
+    "uk_action_created": ("新建", "created"),
+    "uk_action_enhanced": ("提升", "enhanced"),
+    "uk_habitat": ("生境", "habitat"),
+    "uk_units": ("生境单位", "units"),
+    "uk_units_delivered": ("计入空间风险后的单位", "units delivered"),
     "ledger_text": (
         "匹配仅使用指标台账中可用的指标（已通过验收或监测节点释放、尚未核销），"
         "按修复项目同比例计入各图斑；台账状态 {ledger}。",
@@ -713,6 +814,42 @@ _STRINGS: dict[str, tuple[str, str]] = {
         "Quota-pledged loan and insurance were not computed (options.finance = false, or nothing "
         "priced).",
     ),
+    "sum_pledge": (
+        "指标质押贷款（{risk}，卡片 {card}）：贷款额度 {capacity} 元",
+        "Quota-pledged loan ({risk}, {card}): loan capacity {capacity} yuan",
+    ),
+    "pledge_table": (
+        "表 抵押率构成、贷款额度与压力情景",
+        "Table: LTV build-up, capacity and stress case",
+    ),
+    "fin_base_ltv": ("基础抵押率", "base LTV"),
+    "fin_price_haircut": ("价格折扣（{source}）", "price haircut ({source})"),
+    "fin_source_draws": ("蒙特卡洛价格分布", "draws"),
+    "fin_source_card": ("卡片默认值", "card"),
+    "fin_risk_haircut": ("修复风险折扣（{risk}）", "restoration-risk haircut ({risk})"),
+    "fin_loan_capacity": ("贷款额度", "loan capacity"),
+    "fin_stress_value": ("压力情景价值", "stress value"),
+    "fin_stress_capacity": ("压力情景贷款额度", "capacity at stress value"),
+    "fin_stress_ltv": ("基础贷款 / 压力情景价值", "base loan / stress value"),
+    "sum_premium": (
+        "指标保险（卡片 {card}）：保费 {premium} 元 = {p_fail:.1%}（{source}）× {cost} 元 × (1 + {loading:.0%})",
+        "Quota insurance ({card}): premium {premium} yuan = {p_fail:.1%} ({source}) × {cost} yuan "
+        "× (1 + {loading:.0%})",
+    ),
+    "premium_table": ("表 保费构成", "Table: premium build-up"),
+    "fin_p_given": ("直接给定", "given"),
+    "fin_p_risk_class": ("按风险等级", "risk_class"),
+    "fin_p_risk_score": ("按风险评分", "risk_score"),
+    "fin_loading": ("附加费率", "loading"),
+    "fin_expected_loss": ("期望损失", "expected loss"),
+    "fin_replacement_cost": ("重置成本", "replacement cost"),
+    "fin_premium": ("保费", "premium"),
+    "sum_pool_finance": (
+        "指标池融资（卡片 {card}）：贷款额度 {loan} 元（压力情景 {stress} 元），保险保费 {premium} 元",
+        "Quota pool finance ({card}): loan capacity {loan} yuan (stress {stress}), insurance "
+        "premium {premium} yuan",
+    ),
+    "unit_ratio": ("比率", "ratio"),
     # uncertainty
     "s_uncertainty": ("不确定性与敏感性", "Uncertainty and sensitivity"),
     "no_uncertainty": (
@@ -900,6 +1037,27 @@ _STRINGS: dict[str, tuple[str, str]] = {
     "status_non_native": ("非本土种", "non-native"),
     "status_invasive": ("入侵种", "invasive"),
     "status_unknown": ("未知", "unknown"),
+    "sum_species": (
+        "修复物种核查（物种名录卡片 {card}）：{species:,} 个物种，本土种 {native:,} 个，入侵种 {invasive:,} 个",
+        "Species check ({card}): {species:,} species, {native:,} native, {invasive:,} invasive",
+    ),
+    "species_listed": ("种名", "species"),
+    "sp_non_native": (
+        "{name}（{name_zh}）不是本地乡土物种",
+        "{name} ({name_zh}) is not native to the region",
+    ),
+    "sp_unknown": (
+        "{name} 不在物种名录卡片 {card} 中：请确认是否为本地乡土物种",
+        "{name} is not in species card {card}: confirm it is native",
+    ),
+    "sp_invasive": (
+        "{name} 是名录所列入侵种：须从种植清单中删除",
+        "{name} is a listed invasive species: remove it from the planting list",
+    ),
+    "sp_no_native": (
+        "种植清单没有本地乡土物种",
+        "the planting list has no local native species",
+    ),
     "out_total_price": ("总价格", "total price"),
     "out_price_per_mu": ("每亩价格", "price per 亩"),
     "out_price_per_unit": ("每指标单位价格", "price per quota unit"),
@@ -1456,6 +1614,40 @@ _STRINGS: dict[str, tuple[str, str]] = {
         "{parcels:,} 块地块的价格偏离江西近期成交水平（约 {anchor:,.0f} 元/亩指标）{share:.0%} 以上。",
         "{parcels:,} {parcels_word} priced more than {share:.0%} away from recent Jiangxi trades "
         "(≈ {anchor:,.0f} CNY per 亩 of quota).",
+    ),
+    "f_not_priced": (
+        "{parcels:,} 块修复图斑没有指标单位，未定价。",
+        "{parcels:,} restoration {parcels_word} have no quota units and are not priced",
+    ),
+    "f_plan_species": ("修复方案“{plan}”：{finding}。", "plan {plan!r}: {finding}"),
+    "f_no_service_value_for": (
+        "{parcels:,} 块图斑没有服务价值：这些图斑不计收益法与恢复期服务损失。",
+        "no service value for {parcels:,} {parcels_word}: no value approach or service loss there",
+    ),
+    "f_no_services": (
+        "未提供服务价值：不计收益法与恢复期服务损失。",
+        "no service values given: value approach and service-loss cost left out",
+    ),
+    "f_below_floor": (
+        "{parcels:,} 块图斑的价格低于法定湿地恢复费下限（该类型重要湿地 {floor:g} 元/平方米，财税〔2024〕15号）。",
+        "{parcels:,} {parcels_word} priced below the statutory restoration-fee floor "
+        "({floor:g} yuan/m² for important wetland of this type, 财税〔2024〕15号)",
+    ),
+    "f_above_penalty": (
+        "{parcels:,} 块图斑的价格高于{wetland}的全部罚款区间（{high:g} 元/平方米）。",
+        "{parcels:,} {parcels_word} priced above the whole penalty range for {wetland} "
+        "({high:g} yuan/m²)",
+    ),
+    "f_above_low_fine": (
+        "{parcels:,} 块图斑的价格高于填埋{wetland}的最低罚款（{low:g} 元/平方米）。",
+        "{parcels:,} {parcels_word} priced above the lowest fine for filling {wetland} "
+        "({low:g} yuan/m²)",
+    ),
+    "f_wetland": ("湿地", "wetland"),
+    "f_wetland_national": ("国家重要湿地", "national important wetland"),
+    "f_not_covered": (
+        "建议总价不足以支付修复工程费用与资金分配份额。",
+        "the recommended total does not cover the restoration works plus the fund shares",
     ),
     "n_moved": (
         "价格由 {start} 年调整到 {end} 年（价格指数 {index}）：× {factor:.4f}。",
