@@ -8,7 +8,13 @@ from wetval.quota.accounts import QuotaRules
 from wetval.spec import AssessmentSpec, SpecError
 from wetval.valuation import VALUATION_KINDS
 
-__all__ = ["STEP_KINDS", "grade_mismatch", "load_cards", "with_project_values"]
+__all__ = [
+    "STEP_KINDS",
+    "declared_references",
+    "grade_mismatch",
+    "load_cards",
+    "with_project_values",
+]
 
 
 #: The card kind each method step of the assessment runs.
@@ -96,6 +102,24 @@ def grade_mismatch(condition: Card, quota: Card, prefix: str) -> list[str]:
         "with the quota card's grades, or a quota card whose quality_factors list these "
         "grades by id, Chinese or English label"
     ]
+
+
+def declared_references(cards: dict[str, Card]) -> tuple[str, ...]:
+    """The cards the methods of the project's steps always read (method and kind constants).
+
+    Resolved with the project's cards into the assessment's bundle, so the
+    steps' ``plugins.run`` calls reuse them instead of each loading its own.
+    """
+    from wetval.kinds import KINDS
+    from wetval.plugins import get_method
+
+    found: list[str] = []
+    for role, card in cards.items():
+        if role.split(":")[0] not in (*STEP_KINDS, "valuation") or not card.method:
+            continue
+        method = get_method(card.method, card.kind)
+        found += [r for r in (*method.references, *KINDS[card.kind].references) if r not in found]
+    return tuple(found)
 
 
 def with_project_values(card: Card, values: dict[str, float]) -> Card:
