@@ -32,13 +32,10 @@ from wetval.summary import Summary, SummaryTable, note
 #: Results whose ``summary()`` is still English text (issue 13, to convert next).
 NOT_YET_CONVERTED = frozenset(
     {
-        "CalibratedWeights", "ChainCheck", "DelphiFeedback", "HeaScaling", "IncomeElasticity",
-        "IndicatorCoverage", "InsurancePremium", "Inventory", "MorrisResult", "Overlay",
-        "PairwiseComparison", "PanelDraw", "PledgeCapacity", "PoolFinance", "QuotaLedger",
-        "ReviewKendallW", "ReviewRecord", "ReviewSheet", "SobolResult", "SpeciesCheck",
-        "StandardisedStudyValue", "TornadoResult", "TransferredUnitValue", "UkMetricUnits",
-        "UmamAssessment", "ValuationComparison", "ValueFunctionFit", "WetlandBalance",
-        "ExpertPool",
+        "CalibratedWeights", "HeaScaling", "IncomeElasticity", "InsurancePremium",
+        "MorrisResult", "PairwiseComparison", "PledgeCapacity", "PoolFinance", "SobolResult",
+        "SpeciesCheck", "StandardisedStudyValue", "TornadoResult", "TransferredUnitValue",
+        "UkMetricUnits", "UmamAssessment", "ValuationComparison", "ValueFunctionFit",
         "Assessment",  # plot() comes with the split of assess.py
     }
 )  # fmt: skip
