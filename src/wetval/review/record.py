@@ -43,7 +43,7 @@ from wetval.results import Record, Result
 from wetval.review._hashing import assessment_reference
 from wetval.review.concordance import ReviewKendallW, kendalls_w
 from wetval.review.errors import ReviewIntegrityError
-from wetval.review.sheet import DECISIONS, ReviewEntry, ReviewSheet
+from wetval.review.sheet import DECISIONS, ReviewEntry, ReviewSheet, criterion_names
 from wetval.summary import Summary, SummaryTable
 
 if TYPE_CHECKING:
@@ -320,7 +320,7 @@ class DelphiFeedback(Result):
         table = pd.DataFrame(
             {
                 "criterion": [str(i) for i in c.index],
-                "name": [Bilingual(str(r["name_zh"]), str(r["name_en"])) for _, r in c.iterrows()],
+                "name": criterion_names(c),
                 **{
                     key: c[column].to_numpy(dtype=float)
                     for key, column in (

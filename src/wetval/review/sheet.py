@@ -278,6 +278,17 @@ class ReviewEntry(Record):
         return content_hash(self.payload()) == self.entry_hash
 
 
+def criterion_names(criteria: pd.DataFrame) -> list[Bilingual]:
+    """The criteria's names: Chinese, and in English the English name with the Chinese one.
+
+    The sheet's wording is the Chinese one, so an English reader sees it too.
+    """
+    return [
+        Bilingual(str(zh), f"{en} ({zh})")
+        for zh, en in zip(criteria["name_zh"], criteria["name_en"], strict=True)
+    ]
+
+
 def _text(value: object) -> str:
     if value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value)):
         return ""
@@ -504,10 +515,7 @@ class ReviewSheet(Result):
         criteria = pd.DataFrame(
             {
                 "criterion": [str(i) for i in self.criteria.index],
-                "name": [
-                    Bilingual(str(r["name_zh"]), str(r["name_en"]))
-                    for _, r in self.criteria.iterrows()
-                ],
+                "name": criterion_names(self.criteria),
                 "weight": self.criteria["weight"].to_numpy(dtype=float),
             }
         )
