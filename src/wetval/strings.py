@@ -893,7 +893,7 @@ _STRINGS: dict[str, tuple[str, str]] = {
         "Round {round} (due {due}): consensus {consensus:.2f}; Kendall's W = {w:.3f} "
         "(chi-square p = {p:.4g})",
     ),
-    "sum_advice": ("建议再进行一轮评审：{reasons}", "Consider a further round: {reasons}"),
+    "sum_advice": ("建议再进行一轮评审：{reason}", "Consider a further round: {reason}"),
     "adv_outliers": ("离群专家：{experts}", "outlying experts: {experts}"),
     "adv_w_undefined": (
         "肯德尔协调系数 W 无定义：每位专家对各评审要点评分相同",

@@ -105,8 +105,12 @@ class ReviewRound(Record):
         """The per-expert table."""
         return self.experts.copy()
 
-    def part(self) -> Summary:
-        """The round as a summary part: agreement, per-expert and per-criterion tables."""
+    def part(self, names: Sequence[Bilingual] | None = None) -> Summary:
+        """The round as a summary part: agreement, per-expert and per-criterion tables.
+
+        ``names`` are the criteria's names in the order of :attr:`criteria_stats`
+        (:func:`~wetval.review.sheet.criterion_names` of the sheet); the ids without them.
+        """
         w = self.concordance
         title = Message.of(
             "sum_round", "note", round=self.number, due=self.due,
@@ -126,7 +130,7 @@ class ReviewRound(Record):
         stats = self.criteria_stats
         criteria = pd.DataFrame(
             {
-                "criterion": [str(i) for i in stats.index],
+                "criterion": list(names) if names is not None else [str(i) for i in stats.index],
                 **{
                     c: stats[c].to_numpy(dtype=float)
                     for c in ("weight", "mean", "trimmed_mean", "median", "cv")
@@ -860,8 +864,9 @@ class ReviewRecord(Result):
             *(Message.of("sum_revision", "note", text=r) for r in v.revisions),
         ]  # fmt: skip
         advice = self.advice_messages()
+        names = criterion_names(self.sheet.criteria.loc[list(self.final.criteria_stats.index)])
         if advice:
-            notes.append(Message.of("sum_advice", reasons=advice))
+            notes += [Message.of("sum_advice", reason=m) for m in advice]
         notes.append(
             Message.of(
                 "sum_record_hashes", "note", record=self.content_hash,
@@ -874,7 +879,7 @@ class ReviewRecord(Result):
             title,
             (SummaryTable("votes", "sum_votes_table", votes),),
             tuple(notes),
-            tuple(r.part() for r in self.rounds),
+            tuple(r.part(names) for r in self.rounds),
         )
 
     def appendix(self) -> dict[str, Any]:
