@@ -65,7 +65,7 @@ def test_release_debit_and_rejection() -> None:
     assert list(passed.to_frame()["kind"]) == [
         "register", "release", "debit", "withhold", "release", "release",
     ]  # fmt: skip
-    assert "R01" in passed.summary()
+    assert "R01" in str(passed.summary())
 
 
 def test_rule_violations() -> None:

@@ -32,10 +32,6 @@ from wetval.summary import Summary, SummaryTable, note
 #: Results whose ``summary()`` is still English text (issue 13, to convert next).
 NOT_YET_CONVERTED = frozenset(
     {
-        "ChainCheck", "DelphiFeedback", "IndicatorCoverage", "Inventory", "Overlay",
-        "PanelDraw", "QuotaLedger", "ReviewKendallW", "ReviewRecord", "ReviewSheet",
-        "WetlandBalance",
-        "ExpertPool",
         "Assessment",  # plot() comes with the split of assess.py
     }
 )  # fmt: skip

@@ -1115,6 +1115,234 @@ _STRINGS: dict[str, tuple[str, str]] = {
     "reject": ("不通过", "reject"),
     "yes": ("是", "yes"),
     "no": ("否", "no"),
+    # summaries of the review, registry, inventory and ledger results (issue 13)
+    "sum_kendall": (
+        "肯德尔协调系数 W = {w:.4f}（未作同分校正 {w_uncorrected:.4f}）；{experts} 位专家 × {criteria} 项评审要点",
+        "Kendall's W = {w:.4f} (without tie correction {w_uncorrected:.4f}); {experts} experts x "
+        "{criteria} criteria",
+    ),
+    "sum_kendall_test": (
+        "卡方 = {chi2:.4f}，自由度 {df}，p = {p:.4g}",
+        "chi-square = {chi2:.4f}, df = {df}, p = {p:.4g}",
+    ),
+    "sum_kendall_permutation": (
+        "置换检验 p = {p:.4g}（置换 {permutations:,} 次，随机种子 {seed}）",
+        "permutation p = {p:.4g} ({permutations:,} permutations, seed {seed})",
+    ),
+    "sum_kendall_small": (
+        "评审要点少于 {criteria} 项时卡方 p 值仅供粗略参考，请采用置换检验 p 值",
+        "caution: with fewer than {criteria} criteria the chi-square p-value is only a rough guide; "
+        "use the permutation p-value",
+    ),
+    "sum_rank_sums_table": ("表 各评审要点的秩和", "Table: rank sums by criterion"),
+    "rank_sum": ("秩和", "rank sum"),
+    "mean_rank": ("平均秩", "mean rank"),
+    "sum_pool": (
+        "专家库：专家 {experts} 位，在库 {active} 位、暂停 {suspended} 位、无效 {inactive} 位；历史记录 {events} 条",
+        "Expert pool: {experts} experts — {active} active, {suspended} suspended, {inactive} "
+        "inactive; {events} history events",
+    ),
+    "sum_pool_fields_table": ("表 各专业领域专家数", "Table: experts by field"),
+    "expert_field": ("专业领域", "field"),
+    "expert_fields": ("专业领域", "fields"),
+    "expert_name": ("姓名", "name"),
+    "affiliation": ("工作单位", "affiliation"),
+    "sum_experts": ("专家数", "experts"),
+    "sum_active": ("在库", "active"),
+    "sum_draw": (
+        "专家抽取：评估 {assessment}［{hash}］，申请单位 {applicant}，日期 {date}",
+        "Panel draw for assessment {assessment} [{hash}], applicant {applicant}, date {date}",
+    ),
+    "sum_draw_audit": (
+        "随机种子 {seed}；专家库 {pool}（专家 {size} 位，历史记录 {events} 条）；抽取记录哈希 {draw}",
+        "seed {seed}; pool {pool} ({size} experts, {events} history events); draw hash {draw}",
+    ),
+    "sum_draw_rules": (
+        "规则：成员 {members} 名，候补 {alternates} 名，各领域最少人数：{minimums}",
+        "rules: {members} members, {alternates} alternates, minimums {minimums}",
+    ),
+    "sum_field_count": ("{field} {count}", "{field} {count}"),
+    "sum_panel_table": ("表 评审专家", "Table: panel"),
+    "sum_alternates_table": (
+        "表 候补专家（按递补顺序）",
+        "Table: alternates (called in this order)",
+    ),
+    "sum_replacements_table": ("表 专家替换", "Table: replacements"),
+    "sum_replaced_out": ("退出专家", "out"),
+    "sum_replaced_in": ("递补专家", "in"),
+    "sum_reason": ("原因", "reason"),
+    "sum_source": ("递补来源", "source"),
+    "sum_source_alternates": ("候补名单", "alternates"),
+    "sum_source_order": ("抽取顺序", "order"),
+    "sum_excluded_table": ("表 排除的专家（按原因）", "Table: excluded experts by reason"),
+    "sum_draw_excluded": ("排除专家 {experts} 位", "Excluded: {experts} experts"),
+    "sum_draw_skipped": (
+        "为保证各领域最少人数可达而跳过：{skipped}",
+        "Skipped to keep field minimums reachable: {skipped}",
+    ),
+    "sum_none": ("无", "none"),
+    "excl_inactive": ("不在库", "not an active member of the pool"),
+    "excl_suspended": ("暂停抽取", "suspended from draws"),
+    "excl_applicant": (
+        "受雇于申请单位或与其存在利害关系",
+        "employed by or declared a conflict with the applicant",
+    ),
+    "excl_contractor": (
+        "受雇于修复施工单位或与其存在利害关系",
+        "employed by or declared a conflict with the restoration contractor",
+    ),
+    "excl_project": ("与本案项目存在利害关系", "declared a conflict with a project of the case"),
+    "excl_township": ("与本案乡镇存在利害关系", "declared a conflict with a township of the case"),
+    "excl_recent_panel": (
+        "近期曾参加同一申请单位的评审",
+        "served on a recent panel for the same applicant",
+    ),
+    "sum_sheet": (
+        "评分表：评估 {assessment}［{hash}］，申请单位 {applicant}",
+        "Score sheet for assessment {assessment} [{hash}], applicant {applicant}",
+    ),
+    "sum_sheet_terms": (
+        "截止日期 {due}；每项评审要点 0–{score_max:g} 分；评分表哈希 {sheet}；抽取记录 {draw}",
+        "due {due}; scores 0–{score_max:g} per criterion; sheet hash {sheet}; draw {draw}",
+    ),
+    "sum_criteria_table": ("表 评审要点与权重", "Table: criteria and weights"),
+    "sum_sheet_decisions": ("评审结论选项：{decisions}", "Decisions: {decisions}"),
+    "sum_feedback": ("第 {round} 轮专家意见汇总（匿名）", "Round {round} results (anonymised)"),
+    "sum_feedback_table": ("表 各评审要点得分分布", "Table: score distribution by criterion"),
+    "q1": ("下四分位数", "Q1"),
+    "q3": ("上四分位数", "Q3"),
+    "sum_feedback_totals": (
+        "加权总分：最低 {min:.1f}，下四分位数 {q1:.1f}，中位数 {median:.1f}，上四分位数 {q3:.1f}，最高 {max:.1f}",
+        "Weighted totals: min {min:.1f}, Q1 {q1:.1f}, median {median:.1f}, Q3 {q3:.1f}, "
+        "max {max:.1f}",
+    ),
+    "sum_feedback_votes": (
+        "评审结论：{votes}；肯德尔协调系数 W = {w:.3f}",
+        "Decisions: {votes}; Kendall's W = {w:.3f}",
+    ),
+    "sum_decision_votes": ("{decision} {count}", "{decision} {count}"),
+    "sum_record": (
+        "专家评审：评估 {assessment}［{hash}］，申请单位 {applicant}",
+        "Expert review of assessment {assessment} [{hash}], applicant {applicant}",
+    ),
+    "sum_verdict": ("评审结论：{outcome}（第 {round} 轮）", "Verdict: {outcome} (round {round})"),
+    "sum_verdict_rule": (
+        "共识分 {consensus:.2f}，及格分 {pass_score:.2f}；需赞成票 {required} 票（成员 {members} 名的 {share}）",
+        "consensus score {consensus:.2f}, pass score {pass_score:.2f}; {required} votes for "
+        "approval needed ({share} of {members} members)",
+    ),
+    "sum_votes_table": ("表 评审结论投票", "Table: votes by decision"),
+    "sum_votes": ("票数", "votes"),
+    "sum_revision": ("需修改：{text}", "revision required: {text}"),
+    "sum_round": (
+        "第 {round} 轮（截止 {due}）：共识分 {consensus:.2f}；肯德尔协调系数 W = {w:.3f}（卡方 p = {p:.4g}）",
+        "Round {round} (due {due}): consensus {consensus:.2f}; Kendall's W = {w:.3f} "
+        "(chi-square p = {p:.4g})",
+    ),
+    "sum_advice": ("建议再进行一轮评审：{reason}", "Consider a further round: {reason}"),
+    "adv_outliers": ("离群专家：{experts}", "outlying experts: {experts}"),
+    "adv_w_undefined": (
+        "肯德尔协调系数 W 无定义：每位专家对各评审要点评分相同",
+        "Kendall's W is undefined: every expert scored all criteria equally",
+    ),
+    "adv_not_significant": (
+        "评审要点一致性不显著（W = {w:.3f}，p = {p:.3g} > {alpha:g}）",
+        "agreement on the criteria is not significant (W = {w:.3f}, p = {p:.3g} > {alpha:g})",
+    ),
+    "adv_single_approval": ("通过结论仅凭一票成立", "the approval rests on a single vote"),
+    "adv_single_rejection": ("不通过结论仅凭一票成立", "the rejection rests on a single vote"),
+    "sum_record_hashes": (
+        "记录哈希 {record}；评分表 {sheet}；抽取记录 {draw}",
+        "record hash {record}; sheet {sheet}; draw {draw}",
+    ),
+    "sum_chain_ok": (
+        "审计链完整：事件 {events} 条，每行数据均与其最后一条事件一致",
+        "audit chain intact: {events} events, every row matches its last event",
+    ),
+    "sum_chain_broken": (
+        "审计链在第 {seq} 条事件处断裂：{reason}",
+        "audit chain BROKEN at event {seq}: {reason}",
+    ),
+    "sum_chain_table": ("表 审计链核验", "Table: audit chain check"),
+    "sum_chain_events": ("已核验事件数", "events checked"),
+    "sum_chain_first_bad": ("首个不成立的事件", "first event that does not hold"),
+    "chain_missing": (
+        "第 {seq} 条事件缺失（实为第 {found} 条）",
+        "event {seq} is missing (found {found})",
+    ),
+    "chain_prev_hash": (
+        "其前序哈希与上一条事件不符",
+        "its previous-hash does not match event before",
+    ),
+    "chain_changed": ("其内容在写入后被修改", "its content was changed after it was written"),
+    "chain_deleted_after": (
+        "第 {seq} 条之后的事件被删除（链头为第 {head} 条）",
+        "events after {seq} were deleted (head is {head})",
+    ),
+    "chain_no_event": (
+        "{table}[{row}] 行未经事件写入",
+        "row {table}[{row}] was written without an event",
+    ),
+    "chain_row_differs": (
+        "{table}[{row}] 行与该事件（其最后一条事件）写入的内容不同",
+        "row {table}[{row}] differs from what this event (its last) wrote",
+    ),
+    "chain_row_deleted": ("{table}[{row}] 行被删除", "row {table}[{row}] was deleted"),
+    "chain_entity_differs": (
+        "{entity} 各行与该事件写入的内容不同",
+        "the {entity} rows differ from what this event wrote",
+    ),
+    "sum_wetland_balance": (
+        "自 {base} 年基数以来的湿地总量（逐年总量不减少）",
+        "Wetland balance since the {base} base (总量不减少 year by year)",
+    ),
+    "sum_wetland_table": ("表 各年湿地总量", "Table: wetland total by year"),
+    "sum_year": ("年份", "year"),
+    "wetland_m2": ("湿地面积 [平方米]", "wetland [m²]"),
+    "change_from_base_m2": ("较基数变化 [平方米]", "since base [m²]"),
+    "change_from_previous_m2": ("较上年变化 [平方米]", "since previous [m²]"),
+    "not_decreased": ("总量未减少", "held"),
+    "sum_wetland_lost": ("{year} 年湿地减少：{pieces}", "{year}: wetland lost in {pieces}"),
+    "sum_wetland_piece": (
+        "{before} → {after}（{before_class}→{after_class}，{change:,.2f} 平方米）",
+        "{before} → {after} ({before_class}→{after_class}, {change:,.2f} m²)",
+    ),
+    "sum_overlay": (
+        "压占分析：图斑块 {pieces:,} 个，涉及图斑 {parcels:,} 块，{area_m2:,.2f} 平方米（{area_mu:,.2f} 亩），{crs}",
+        "Overlay 压占分析: {pieces:,} pieces of {parcels:,} {parcels_word}, {area_m2:,.2f} m² "
+        "({area_mu:,.2f} 亩), {crs}",
+    ),
+    "sum_by_class_table": ("表 按地类统计", "Table: by land class"),
+    "sum_by_owner_table": ("表 按权属单位统计", "Table: by ownership unit 权属单位"),
+    "sum_by_category_table": ("表 按类别统计", "Table: by category"),
+    "sum_by_township_table": ("表 按乡镇统计", "Table: by township"),
+    "sum_by_role_table": ("表 按角色统计", "Table: by role"),
+    "sum_pieces": ("图斑块数", "pieces"),
+    "ownership_unit": ("权属单位", "ownership unit"),
+    "sum_coverage": ("指标覆盖情况", "Indicator coverage"),
+    "sum_coverage_table": ("表 各指标覆盖的图斑", "Table: parcels each indicator covers"),
+    "sum_parcel_share": ("占图斑数 [%]", "of parcels [%]"),
+    "sum_area_share": ("占面积 [%]", "of area [%]"),
+    "sum_coverage_without": (
+        "无任何指标的图斑：{count:,} 块",
+        "parcels without any indicator: {count:,}",
+    ),
+    "sum_coverage_unknown": (
+        "不在图斑表中的指标记录：{count:,} 条",
+        "indicator rows for unknown parcels: {count:,}",
+    ),
+    "sum_inventory": (
+        "图斑 {parcels:,} 块，面积 {area_ha:,.2f} 公顷（{area_mu:,.0f} 亩），分类体系 {scheme}",
+        "Parcels: {parcels:,}   area: {area_ha:,.2f} ha ({area_mu:,.0f} 亩)   scheme: {scheme}",
+    ),
+    "sum_not_given": ("（未填写）", "(not given)"),
+    "sum_ledger": (
+        "指标台账：交易 {transactions} 笔，账户 {accounts} 个",
+        "Quota ledger: {transactions} transactions, {accounts} accounts",
+    ),
+    "account": ("账户", "account"),
+    "withheld": ("未释放", "withheld"),
+    "next_milestone": ("下一里程碑", "next milestone"),
     # page 1 (wetval.report.first_page)
     "p1_price_per_mu": ("折合每亩补充地块", "Per 亩 of credit area"),
     "p1_basis": ("价格构成", "How the price is formed"),

@@ -24,13 +24,13 @@ from typing import TYPE_CHECKING, Any, Literal
 import numpy as np
 import pandas as pd
 
-from wetval._text import text_table
 from wetval.errors import DataQualityWarning, Problem, ValidationError
 from wetval.landclass import classify
 from wetval.messages import Message
 from wetval.provenance import Provenance, frame_hash
 from wetval.results import Result
 from wetval.spatial.crs import CrsInfo, check_crs, choose_working_crs, ellipsoidal_area
+from wetval.summary import Summary, SummaryTable
 from wetval.tables import AREA_TOLERANCE_M2, LEVELS, ParcelTable
 from wetval.units import M2_PER_MU
 
@@ -184,34 +184,41 @@ class Overlay(Result):
         """Sum of the prorated land-class areas [m²]."""
         return float(self.pieces["area_m2"].sum())
 
-    def summary(self) -> str:
-        """The 压占分析表 as text: totals by land class and by ownership unit."""
-        label = " SYNTHETIC" if self.synthetic else ""
+    def summary(self) -> Summary:
+        """The 压占分析表: totals by land class and by ownership unit, and the findings."""
+        title = Message.of(
+            "sum_overlay", "note", pieces=len(self.pieces),
+            parcels=int(self.pieces["parcel_id"].nunique()), area_m2=self.total_m2,
+            area_mu=self.total_m2 / M2_PER_MU, crs=f"EPSG:{self.crs}",
+        )  # fmt: skip
         classes = self.by_land_class().reset_index()
-        rows = [
-            [str(r.land_class), str(r.land_class_name), f"{r.pieces}", f"{r.area_m2:,.2f}",
-             f"{r.area_mu:,.2f}"]
-            for r in classes.itertuples(index=False)
-        ]  # fmt: skip
-        owners = [
-            [str(r.ownership_unit), str(r.land_class), f"{r.pieces}", f"{r.area_m2:,.2f}"]
-            for r in self.by_ownership().reset_index().itertuples(index=False)
-        ]
-        lines = [
-            f"Overlay 压占分析{label}: {len(self.pieces):,} pieces of "
-            f"{self.pieces['parcel_id'].nunique():,} parcels, {self.total_m2:,.2f} m² "
-            f"({self.total_m2 / M2_PER_MU:,.2f} 亩), EPSG:{self.crs}",
-            text_table(rows, ["DLBM", "地类名称", "pieces", "m²", "亩"]),
-            "By ownership unit 权属单位:",
-            text_table(owners, ["权属单位", "DLBM", "pieces", "m²"]),
-        ]
-        if self.control:
-            lines.append(
-                f"控面 control area {self.control['control_m2']:,.2f} m²: adjusted by "
-                f"{self.control['adjustment_m2']:+,.2f} m² (factor {self.control['factor']:.8f})"
-            )
-        lines += [f"  note: {m.key} {dict(m.values)}" for m in self.messages]
-        return "\n".join(lines)
+        by_class = pd.DataFrame(
+            {
+                "land_class": classes["land_class"].astype(str).tolist(),
+                "land_class_name": classes["land_class_name"].astype(str).tolist(),
+                "sum_pieces": classes["pieces"].to_numpy(dtype=int),
+                "area_m2": classes["area_m2"].to_numpy(dtype=float),
+                "area_mu": classes["area_mu"].to_numpy(dtype=float),
+            }
+        )
+        owners = self.by_ownership().reset_index()
+        by_owner = pd.DataFrame(
+            {
+                "ownership_unit": owners["ownership_unit"].astype(str).tolist(),
+                "land_class": owners["land_class"].astype(str).tolist(),
+                "sum_pieces": owners["pieces"].to_numpy(dtype=int),
+                "area_m2": owners["area_m2"].to_numpy(dtype=float),
+            }
+        )
+        notes = (Message.of("sum_synthetic", "note"),) if self.synthetic else ()
+        return Summary(
+            title,
+            (
+                SummaryTable("land_classes", "sum_by_class_table", by_class),
+                SummaryTable("ownership", "sum_by_owner_table", by_owner),
+            ),
+            (*notes, *self.messages),
+        )
 
     def to_parcels(self) -> ParcelTable:
         """The pieces as a parcel table for quota accounting (role and project_id filled).
