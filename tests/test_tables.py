@@ -162,7 +162,7 @@ def test_bad_role_and_level() -> None:
 def test_name_mismatch_is_a_data_quality_warning() -> None:
     frame = sandiao_frame()
     frame.loc[0, "DLMC"] = "湖泊水面"
-    with pytest.warns(DataQualityWarning, match="1104 given as '湖泊水面'"):
+    with pytest.warns(DataQualityWarning, match="given as: 1104 = 湖泊水面"):
         ParcelTable.from_frame(frame)
 
 

@@ -46,7 +46,21 @@ class WetvalError(Exception):
 
 
 class WetvalWarning(UserWarning):
-    """Base class of wetval's warnings."""
+    """Base class of wetval's warnings.
+
+    A warning made with :meth:`of` carries its :class:`~wetval.messages.Message`
+    (:attr:`keyed`): its text is the English one, and an assessment keeps the
+    message, so a Chinese report shows it in Chinese.
+    """
+
+    def __init__(self, *args: Any, keyed: Any = None) -> None:
+        super().__init__(*args)
+        self.keyed = keyed
+
+    @classmethod
+    def of(cls, message: Any) -> WetvalWarning:
+        """The warning of a message (English text, the message kept as :attr:`keyed`)."""
+        return cls(message.text("en"), keyed=message)
 
 
 class DataQualityWarning(WetvalWarning):

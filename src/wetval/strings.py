@@ -2070,6 +2070,28 @@ _SPATIAL_STRINGS: dict[str, tuple[str, str]] = {
     "col_piece_area": ("压占面积（m²）", "Overlapped area (m²)"),
     "col_share": ("压占比例", "Share of parcel"),
     "col_prorated": ("压占地类面积（m²）", "Prorated land-class area (m²)"),
+    "the_parcel_table": ("图斑表", "the parcel table"),
+    "w_dlmc_mismatch": (
+        "{source}中有 {n:,} 组地类编码（DLBM）与地类名称（DLMC）不符（按 {scheme} 名称），"
+        "给出的是：{pairs}。wetval 以地类编码为准；请核实哪一项正确。",
+        "land_class_name (DLMC) disagrees with the {scheme} name of the code (DLBM) in {source} "
+        "for {n:,} code/name pair(s), given as: {pairs}. wetval uses the code; check which of "
+        "the two is right.",
+    ),
+    "w_invalid_geometry": (
+        "{source}：{parcels:,} 个图斑几何无效（自相交？）：{ids}；压占分析用 make_valid 修复。"
+        "请在调查数据库中核查。",
+        "{source}: invalid geometry (self-intersections?) in {parcels:,} {parcels_word}: {ids}; "
+        "the overlay repairs them with make_valid. Check them in the survey database.",
+    ),
+    "w_area_departs_tbmj": (
+        "{source}：{parcels:,} 个图斑的椭球面几何面积与图斑面积（TBMJ）之差超过 "
+        "max({absolute_m2:g} m², TBMJ 的 {relative:.1%})：{rows}（几何面积 / TBMJ）。"
+        "采用 TBMJ；请核查调查记录。",
+        "{source}: the ellipsoidal geometry area departs from TBMJ by more than "
+        "max({absolute_m2:g} m², {relative:.1%} of TBMJ) in {parcels:,} {parcels_word}: {rows} "
+        "(geometry / TBMJ). TBMJ is used; check the survey record.",
+    ),
     "w_overlay_multipart": (
         "用地范围要素 {features} 为多部件要素（项目编号 #要素序号（部件数）），已按各部件分别叠加。",
         "Footprint features {features} are multi-part (project #feature (parts)); each part "

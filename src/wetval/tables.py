@@ -27,6 +27,7 @@ from wetval.hashing import frame_hash
 from wetval.indicators import CATALOGUE, Direction, IndicatorCatalogue
 from wetval.inventory import IndicatorCoverage, Inventory
 from wetval.landclass import Scheme, classify, normalise_codes
+from wetval.messages import Message, Term
 from wetval.units import AREA_UNITS, AreaUnit, convert_area
 
 __all__ = [
@@ -708,14 +709,14 @@ class ParcelTable:
         given = np.asarray([str(n).strip() for n in name_of], dtype=object)
         mismatched = [(c, n) for c, n, o in zip(code_of, given, official, strict=True) if n != o]
         if mismatched:
-            listed = "; ".join(f"{code} given as {name!r}" for code, name in mismatched[:20])
-            warnings.warn(
-                f"land_class_name (DLMC) disagrees with the {scheme.value} name of the code "
-                f"for {len(mismatched)} code/name pair(s){f' in {source}' if source else ''}: "
-                f"{listed}. wetval uses the code (DLBM); check which of the two is right.",
-                DataQualityWarning,
-                stacklevel=4,
+            message = Message.of(
+                "w_dlmc_mismatch",
+                n=len(mismatched),
+                scheme=scheme.value,
+                source=source or Term("the_parcel_table", "the parcel table"),
+                pairs=tuple(f"{code} = {name}" for code, name in mismatched[:20]),
             )
+            warnings.warn(DataQualityWarning.of(message), stacklevel=4)
 
     # ------------------------------------------------------------- accessors
     def __len__(self) -> int:

@@ -40,6 +40,7 @@ class Steps:
             yield
         self.timings[name] = round(time.perf_counter() - start, 4)
         for warning in caught:
-            message = f"{name}: {warning.message}"
+            keyed = getattr(warning.message, "keyed", None)
+            message = keyed if isinstance(keyed, Message) else f"{name}: {warning.message}"
             if message not in self.warnings:
                 self.warnings.append(message)

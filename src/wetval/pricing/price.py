@@ -401,8 +401,9 @@ def price_quota(
         check = check_species(plan.species, QuotaPriceBody.of(card).options.species_card)
         check.raise_for_errors(f"restoration plan {plan.name!r}")
         for finding in check.findings:
-            warnings.warn(f"plan {plan.name!r}: {finding}", DataQualityWarning, stacklevel=2)
-            flags.append(Message.of("f_plan_species", plan=plan.name, finding=finding))
+            flag = Message.of("f_plan_species", plan=plan.name, finding=finding)
+            warnings.warn(DataQualityWarning.of(flag), stacklevel=2)
+            flags.append(flag)
         checks.append(check)
 
     provenance_inputs: dict[str, str] = {"credits": frame_hash(credits.table)}

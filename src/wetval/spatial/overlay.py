@@ -1003,11 +1003,7 @@ def _warn_findings(messages: Sequence[Message], source: str) -> None:
     """Each warning among the findings as a :class:`~wetval.errors.DataQualityWarning`."""
     for message in messages:
         if message.severity == "warning":
-            warnings.warn(
-                f"overlay of {source}: {message.key} {dict(message.values)}",
-                DataQualityWarning,
-                stacklevel=3,
-            )
+            warnings.warn(DataQualityWarning.of(message), stacklevel=3)
 
 
 def _findings_messages(findings: pd.DataFrame) -> tuple[Message, ...]:

@@ -24,6 +24,7 @@ import pandas as pd
 from wetval.errors import DataQualityWarning, Problem, ProblemCollector, ValidationError
 from wetval.io import _text_dtypes
 from wetval.landclass import Scheme
+from wetval.messages import Message
 from wetval.spatial.crs import check_crs, ellipsoidal_area
 from wetval.tables import ParcelTable, _as_text
 
@@ -426,14 +427,13 @@ def _warn_geometry(
     ids = parcels.ids.to_numpy(dtype=object)
     invalid = ~shapely.is_valid(geometry)
     if invalid.any():
-        listed = ", ".join(map(str, ids[invalid][:20]))
-        warnings.warn(
-            f"{int(invalid.sum())} parcel geometries in {source} are invalid "
-            f"(self-intersections?): {listed}; the overlay repairs them with make_valid. "
-            "Check them in the survey database.",
-            DataQualityWarning,
-            stacklevel=3,
+        message = Message.of(
+            "w_invalid_geometry",
+            parcels=int(invalid.sum()),
+            source=source,
+            ids=tuple(map(str, ids[invalid][:20])),
         )
+        warnings.warn(DataQualityWarning.of(message), stacklevel=3)
     if "TBMJ" not in columns:
         return
     tbmj = pd.to_numeric(frame[columns["TBMJ"]], errors="coerce").to_numpy(dtype=float)
@@ -441,14 +441,16 @@ def _warn_geometry(
     off = np.abs(area - tbmj) > np.maximum(AREA_CHECK_ABS_M2, AREA_CHECK_REL * tbmj)
     off &= ~np.isnan(tbmj)
     if off.any():
-        rows = "; ".join(
-            f"{i}: geometry {a:,.2f} m², TBMJ {t:,.2f} m²"
+        rows = tuple(
+            f"{i} ({a:,.2f} / {t:,.2f} m²)"
             for i, a, t in zip(ids[off][:20], area[off][:20], tbmj[off][:20], strict=True)
         )
-        warnings.warn(
-            f"{int(off.sum())} parcels in {source} have an ellipsoidal geometry area that "
-            f"departs from TBMJ by more than max({AREA_CHECK_ABS_M2:g} m², "
-            f"{AREA_CHECK_REL:.1%} of TBMJ): {rows}. TBMJ is used; check the survey record.",
-            DataQualityWarning,
-            stacklevel=3,
+        message = Message.of(
+            "w_area_departs_tbmj",
+            parcels=int(off.sum()),
+            source=source,
+            absolute_m2=AREA_CHECK_ABS_M2,
+            relative=AREA_CHECK_REL,
+            rows=rows,
         )
+        warnings.warn(DataQualityWarning.of(message), stacklevel=3)
