@@ -46,3 +46,25 @@ def test_declared_references_are_the_methods_constants() -> None:
     declared = declared_references(cards)
     assert set(MONEY_SERIES) <= set(declared)
     assert len(declared) == len(set(declared))  # each once
+
+
+def test_validate_refuses_a_reference_to_a_missing_card(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """`wetval validate` (check_spec) resolves the references as assess does, before any data."""
+    from pathlib import Path
+
+    from wetval.assess import check_spec
+    from wetval.errors import CardError
+
+    shipped = Path(wetval.cards.load_card("pricing-jinxian").path or "")
+    text = shipped.read_text(encoding="utf-8")
+    assert 'comparables_card = "market-jiangxi-trades"' in text
+    card = tmp_path / "pricing-typo.toml"
+    card.write_text(
+        text.replace('comparables_card = "market-jiangxi-trades"',
+                     'comparables_card = "market-jiangxi-trade"'),
+        encoding="utf-8",
+    )  # fmt: skip
+    spec = datasets.sample_project()
+    spec = spec.model_copy(update={"cards": spec.cards.model_copy(update={"pricing": str(card)})})
+    with pytest.raises(CardError, match="market-jiangxi-trade'"):
+        check_spec(spec)

@@ -121,7 +121,8 @@ def check_spec(spec: AssessmentSpec | str | Path) -> Inventory:
     """
     if not isinstance(spec, AssessmentSpec):
         spec = load_spec(spec)
-    load_cards(spec)
+    cards = load_cards(spec)
+    CardBundle.resolve(cards, declared_references(cards))  # every reference, as assess does
     data = load_data(spec)
     preflight(spec, data.parcels, data.indicators)
     frame = data.parcels.to_frame()
@@ -383,7 +384,7 @@ def assess(
     steps = Steps(progress)
     with steps.step("cards"):
         cards = load_cards(spec)
-        # every card a card references, resolved once here (one error naming all missing)
+        # every card a card references and the methods' constants, resolved once (one error)
         bundle = CardBundle.resolve(cards, declared_references(cards))
     steps.bundle = bundle
     with steps.step("validation"):
