@@ -858,14 +858,18 @@ def owned_frame(columns: Mapping[str, Any], index: pd.Index) -> pd.DataFrame:
     column becomes a block of its own, as it is, when the frame may own it: it
     is writable and shares no memory with another column. A read-only array
     (a view of another table, a broadcast) or one sharing memory is copied, so
-    a write to the frame never reaches anything else. The caller passes arrays
-    it made for this frame and keeps no other reference it writes through.
-    Values, dtypes and column order are those of the plain constructor.
+    a write to the frame never reaches anything else; extension arrays are
+    copied as the constructor copies them (cheap: categorical codes, Arrow
+    wrappers). The caller passes numpy arrays it made for this frame and keeps
+    no other reference it writes through. Values, dtypes and column order are
+    those of the plain constructor.
     """
     kept: list[np.ndarray] = []
     data: dict[str, Any] = {}
     for name, column in columns.items():
-        if isinstance(column, np.ndarray):
+        if isinstance(column, pd.api.extensions.ExtensionArray):
+            column = column.copy()
+        elif isinstance(column, np.ndarray):
             if not column.flags.writeable or any(np.may_share_memory(column, k) for k in kept):
                 column = column.copy()
             kept.append(column)
