@@ -1,4 +1,4 @@
-"""The issue-18 fast paths of ``score``, ``account_credits`` and ``price_quota`` equal plain computations.
+"""The issue-18 fast paths of ``score``, ``account_credits`` and ``price_quota``: plain results.
 
 Each test draws random SYNTHETIC inputs (hypothesis) and compares the optimised
 stage, bit for bit, with a straightforward reference: pandas' ``reindex`` for
@@ -71,11 +71,13 @@ def test_score_joins_indicator_rows_as_pandas_reindex(
     # the note on the rows of no parcel: exactly the strangers, in table order
     known = set(parcels.ids)
     unknown = [str(i) for i in indicators.ids if i not in known]
-    notes = [m for m in fast.provenance.notes if getattr(m, "key", "") == "n_indicator_rows_left_out"]
+    notes = [
+        m for m in fast.provenance.notes if getattr(m, "key", "") == "n_indicator_rows_left_out"
+    ]
     if unknown:
         (note,) = notes
-        assert note.values["n"] == len(unknown)
-        assert list(note.values["parcel_ids"])[: min(10, len(unknown))] == unknown[:10]
+        assert note.mapping()["n"] == len(unknown)
+        assert list(note.mapping()["parcel_ids"])[: min(10, len(unknown))] == unknown[:10]
     else:
         assert not notes
 
@@ -108,6 +110,7 @@ def _quota_inputs(seed: int, n: int) -> tuple[ParcelTable, pd.DataFrame, pd.Seri
     )
     services = pd.Series(rng.lognormal(np.log(15_000), 0.5, n), index=parcels.ids)
     services.iloc[rng.integers(0, n, max(1, n // 20))] = np.nan  # some parcels without a value
+    services.attrs["price_year"] = 2024
     return parcels, condition, services
 
 
@@ -147,7 +150,9 @@ def test_price_totals_are_the_consolidated_sums(seed: int, n: int) -> None:
     parcels, condition, services = _quota_inputs(seed, n)
     credits = account_credits(parcels, condition)
     priced = credits.table.index[credits.table["units"].to_numpy() > 0]
-    price = price_quota(credits, services=services.reindex(priced), valuation_date="2024-12-31")
+    values = services.reindex(priced)
+    values.attrs["price_year"] = 2024
+    price = price_quota(credits, services=values, valuation_date="2024-12-31")
     table = price.table
     # reference: the table as the plain constructor builds it, summed as one block
     plain = pd.DataFrame(dict(table.items()), index=table.index)
@@ -174,11 +179,12 @@ def test_price_totals_are_the_consolidated_sums(seed: int, n: int) -> None:
 def _columns(draw: st.DrawFn) -> dict[str, object]:
     n = draw(st.integers(0, 40))
     base = np.arange(2 * n, dtype=float)
-    kinds = draw(st.lists(st.sampled_from(["own", "readonly", "shared", "view", "cat", "arrow"]), min_size=1, max_size=8))
+    kinds = ["own", "readonly", "shared", "view", "cat", "arrow"]
+    chosen = draw(st.lists(st.sampled_from(kinds), min_size=1, max_size=8))
     columns: dict[str, object] = {}
-    for k, kind in enumerate(kinds):
-        name = f"c{k}"
-        if kind == "own":
+    for k, kind in enumerate(chosen):
+        name = f"{kind}{k}"
+        if kind == "own":  # made for the frame: the frame may write it
             columns[name] = np.linspace(0.0, 1.0, n) + k
         elif kind == "readonly":
             array = np.full(n, float(k))
@@ -186,8 +192,10 @@ def _columns(draw: st.DrawFn) -> dict[str, object]:
             columns[name] = array
         elif kind == "shared":
             columns[name] = base[:n]  # the same memory in several columns
-        elif kind == "view":
-            columns[name] = base[n:]
+        elif kind == "view":  # a view of another table, as to_numpy gives it under copy-on-write
+            view = base[n:]
+            view.flags.writeable = False
+            columns[name] = view
         elif kind == "cat":
             columns[name] = pd.Categorical(["a", "b"] * (n // 2) + ["a"] * (n % 2))
         else:
@@ -200,15 +208,23 @@ def _columns(draw: st.DrawFn) -> dict[str, object]:
 def test_owned_frame_is_the_constructor_and_owns_its_arrays(columns: dict[str, object]) -> None:
     n = len(next(iter(columns.values())))  # type: ignore[arg-type]
     index = pd.Index([f"p{i}" for i in range(n)], name="parcel_id")
-    copies = {k: (v.copy() if isinstance(v, np.ndarray) else pd.array(v, copy=True)) for k, v in columns.items()}
+    copies = {
+        k: (v.copy() if isinstance(v, np.ndarray) else pd.array(v, copy=True))
+        for k, v in columns.items()
+    }
     fast = owned_frame(columns, index)
-    _same_frame(fast, pd.DataFrame(columns, index=index))
+    plain = pd.DataFrame(copies, index=index)
+    _same_frame(fast, plain)
     if n == 0:
         return
-    for name in fast.columns:  # a write to each column in turn ...
+    for name in list(fast.columns):  # the same write to each column in turn, in both frames
         value = fast[name].iloc[-1] if fast[name].dtype != float else -7.0
         fast.loc[index[0], name] = value
-    for name, original in columns.items():  # ... reaches none of the arrays passed in
+        plain.loc[index[0], name] = value
+    _same_frame(fast, plain)  # no write reached another column
+    for name, original in columns.items():  # nor an array the frame does not own
+        if name.startswith(("own", "shared")):  # writable: the frame owns one of them
+            continue
         if isinstance(original, np.ndarray):
             assert original.tobytes() == copies[name].tobytes(), name  # type: ignore[union-attr]
         else:

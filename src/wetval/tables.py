@@ -861,9 +861,13 @@ def owned_frame(columns: Mapping[str, Any], index: pd.Index) -> pd.DataFrame:
     a write to the frame never reaches anything else; extension arrays are
     copied as the constructor copies them (cheap: categorical codes, Arrow
     wrappers). The caller passes numpy arrays it made for this frame and keeps
-    no other reference it writes through. Values, dtypes and column order are
-    those of the plain constructor.
+    no other reference it writes through (under copy-on-write, views of other
+    tables are read-only, so they are copied; without copy-on-write — pandas 2
+    with the option off — this is the plain constructor). Values, dtypes and
+    column order are those of the plain constructor.
     """
+    if int(pd.__version__.split(".")[0]) < 3 and pd.get_option("mode.copy_on_write") is not True:
+        return pd.DataFrame(columns, index=index)
     kept: list[np.ndarray] = []
     data: dict[str, Any] = {}
     for name, column in columns.items():
