@@ -336,6 +336,7 @@ def _run(
     zt = np.vstack(
         [item.normalise([raw[i] for i in item.indicators], indicators.catalogue) for item in items]
     )
+    del raw  # the joined indicator columns (one array each): not needed from here
     missing_t = np.isnan(zt)
     imputed_t = np.zeros_like(missing_t)
     for k, item in enumerate(items):
@@ -343,6 +344,7 @@ def _run(
             if indicator_id in imputed_by_indicator:
                 imputed_t[k] |= imputed_by_indicator[indicator_id]
     imputed_t &= ~missing_t
+    del imputed_by_indicator
 
     estimated = statistics.objective if statistics is not None else None
     weights, weight_details = _scheme_weights(scheme, zt.T, estimated)
@@ -356,10 +358,19 @@ def _run(
     # the result independent of the summation order
     index = np.where(unscored, np.nan, np.round(np.clip(index, 0.0, 1.0), 12))
 
-    points_t = present_weights_t * np.where(missing_t, 0.0, zt)
+    # present weight × score (the product in place of the scores' copy: one items × parcels
+    # temporary fewer), then the group sums, then the contributions in place
+    points_t = np.where(missing_t, 0.0, zt)
+    points_t *= present_weights_t
+    del present_weights_t
     with np.errstate(invalid="ignore", divide="ignore"):
         points_t *= 100.0 / present_weight
-    contributions_t = np.where(missing_t | unscored, np.nan, points_t)
+    group_points = {}
+    for group in scheme.groups.index:
+        members = [k for k, item in enumerate(items) if item.group == group]
+        group_points[f"points_{group}"] = np.where(unscored, np.nan, points_t[members].sum(axis=0))
+    np.copyto(points_t, np.nan, where=missing_t | unscored)
+    contributions_t = points_t
 
     grade = scheme.grades.assign(index)
     key_to_zh = dict(zip(scheme.grades.keys, scheme.grades.label_zh, strict=True))
@@ -381,9 +392,7 @@ def _run(
         "grade_zh": grade.rename_categories(key_to_zh),
         "grade_en": grade.rename_categories(key_to_en),
     }
-    for group in scheme.groups.index:
-        members = [k for k, item in enumerate(items) if item.group == group]
-        columns[f"points_{group}"] = np.where(unscored, np.nan, points_t[members].sum(axis=0))
+    columns |= group_points
     columns |= {
         "weight_present": present_weight,
         "quality": pd.Categorical.from_codes(
