@@ -852,6 +852,36 @@ def positions_in(target: pd.Index, source: pd.Index) -> np.ndarray:
     return np.asarray(pc.fill_null(found, -1).to_numpy(), dtype=np.intp)
 
 
+def owned_frame(columns: Mapping[str, Any], index: pd.Index) -> pd.DataFrame:
+    """``pd.DataFrame(columns, index=index)``, wrapping its numpy columns without a copy.
+
+    pandas would copy the float columns into one block; here every 1-D numpy
+    column becomes a block of its own, as it is, when the frame may own it: it
+    is writable and shares no memory with another column. A read-only array
+    (a view of another table, a broadcast) or one sharing memory is copied, so
+    a write to the frame never reaches anything else; extension arrays are
+    copied as the constructor copies them (cheap: categorical codes, Arrow
+    wrappers). The caller passes numpy arrays it made for this frame and keeps
+    no other reference it writes through (under copy-on-write, views of other
+    tables are read-only, so they are copied; without copy-on-write — pandas 2
+    with the option off — this is the plain constructor). Values, dtypes and
+    column order are those of the plain constructor.
+    """
+    if int(pd.__version__.split(".")[0]) < 3 and pd.get_option("mode.copy_on_write") is not True:
+        return pd.DataFrame(columns, index=index)
+    kept: list[np.ndarray] = []
+    data: dict[str, Any] = {}
+    for name, column in columns.items():
+        if isinstance(column, pd.api.extensions.ExtensionArray):
+            column = column.copy()
+        elif isinstance(column, np.ndarray):
+            if not column.flags.writeable or any(np.may_share_memory(column, k) for k in kept):
+                column = column.copy()
+            kept.append(column)
+        data[name] = column
+    return pd.DataFrame(data, index=index, copy=False)
+
+
 def _with_metadata(result: _Table, source: pd.DataFrame | pd.Series) -> _Table:
     """``result`` with the ``attrs`` and flags of ``source``, as pandas' reindex keeps them."""
     result = result.set_flags(allows_duplicate_labels=source.flags.allows_duplicate_labels)
@@ -1061,6 +1091,22 @@ class IndicatorTable:
         array = self._frame[indicator_id].to_numpy(dtype=float, copy=True)
         array.flags.writeable = False
         return array
+
+    def values_at(self, indicator_id: str, positions: np.ndarray) -> np.ndarray:
+        """One indicator at rows ``positions`` of this table, NaN where a position is −1.
+
+        ``aligned(parcels).values(indicator_id)`` for ``positions =
+        positions_in(parcels.ids, self.ids)``, without re-indexing the whole table
+        (a new, writable float array).
+        """
+        float64 = self._frame.dtypes.get(indicator_id) == np.dtype(float)
+        values = self._frame[indicator_id].to_numpy() if float64 else self.values(indicator_id)
+        if not len(values):
+            return np.full(len(positions), np.nan)
+        absent = positions < 0
+        taken = values[np.where(absent, 0, positions)]
+        taken[absent] = np.nan
+        return taken
 
     def direction(self, indicator_id: str) -> Direction:
         """The direction of an indicator, from the catalogue."""

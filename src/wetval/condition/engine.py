@@ -43,7 +43,7 @@ from wetval.kinds import ConditionInputs
 from wetval.messages import Bilingual, Message, Term
 from wetval.plugins import Method, run
 from wetval.provenance import Provenance
-from wetval.tables import IndicatorTable, ParcelTable, positions_in
+from wetval.tables import IndicatorTable, ParcelTable, owned_frame, positions_in
 
 __all__ = ["CONDITION_INDEX", "condition_index", "score"]
 
@@ -264,11 +264,12 @@ def _run(
             card.id,
             [("options.scale", "aggregation = 'hierarchical-points' needs scale = 'points'")],
         )
-    table = indicators.aligned(parcels) if parcels is not None else indicators
-    ids = table.ids
+    # the id join, once for the pair of tables: each parcel's indicator row (−1: none)
+    joined = positions_in(parcels.ids, indicators.ids) if parcels is not None else None
+    ids = indicators.ids if parcels is None else parcels.ids
     n = len(ids)
     notes: list[str | Message] = []
-    present_columns = set(table.indicator_ids)
+    present_columns = set(indicators.indicator_ids)
     absent = [i for i in scheme.indicator_ids if i not in present_columns]
     if absent:
         names = tuple(
@@ -277,15 +278,23 @@ def _run(
         )
         notes.append(Message.of("n_indicators_absent", "note", indicators=names))
     if parcels is not None:
-        # the indicator rows of no parcel (ids unique on both sides), in table order
-        unknown = indicators.ids[positions_in(indicators.ids, parcels.ids) < 0]
+        # the indicator rows of no parcel (ids unique on both sides), in table order:
+        # the rows the join did not reach
+        assert joined is not None
+        reached = np.zeros(len(indicators.ids), dtype=bool)
+        reached[joined[joined >= 0]] = True
+        unknown = indicators.ids[~reached]
         if len(unknown):
             shown = tuple(map(str, unknown[:10])) + (("…",) if len(unknown) > 10 else ())
             notes.append(
                 Message.of("n_indicator_rows_left_out", "note", n=len(unknown), parcel_ids=shown)
             )
     raw = {
-        i: (table.values(i) if i in present_columns else np.full(n, np.nan))
+        i: (
+            (indicators.values(i) if joined is None else indicators.values_at(i, joined))
+            if i in present_columns
+            else np.full(n, np.nan)
+        )
         for i in scheme.indicator_ids
     }
 
@@ -327,6 +336,7 @@ def _run(
     zt = np.vstack(
         [item.normalise([raw[i] for i in item.indicators], indicators.catalogue) for item in items]
     )
+    del raw  # the joined indicator columns (one array each): not needed from here
     missing_t = np.isnan(zt)
     imputed_t = np.zeros_like(missing_t)
     for k, item in enumerate(items):
@@ -334,6 +344,7 @@ def _run(
             if indicator_id in imputed_by_indicator:
                 imputed_t[k] |= imputed_by_indicator[indicator_id]
     imputed_t &= ~missing_t
+    del imputed_by_indicator
 
     estimated = statistics.objective if statistics is not None else None
     weights, weight_details = _scheme_weights(scheme, zt.T, estimated)
@@ -347,10 +358,19 @@ def _run(
     # the result independent of the summation order
     index = np.where(unscored, np.nan, np.round(np.clip(index, 0.0, 1.0), 12))
 
-    points_t = present_weights_t * np.where(missing_t, 0.0, zt)
+    # present weight × score (the product in place of the scores' copy: one items × parcels
+    # temporary fewer), then the group sums, then the contributions in place
+    points_t = np.where(missing_t, 0.0, zt)
+    points_t *= present_weights_t
+    del present_weights_t
     with np.errstate(invalid="ignore", divide="ignore"):
         points_t *= 100.0 / present_weight
-    contributions_t = np.where(missing_t | unscored, np.nan, points_t)
+    group_points = {}
+    for group in scheme.groups.index:
+        members = [k for k, item in enumerate(items) if item.group == group]
+        group_points[f"points_{group}"] = np.where(unscored, np.nan, points_t[members].sum(axis=0))
+    np.copyto(points_t, np.nan, where=missing_t | unscored)
+    contributions_t = points_t
 
     grade = scheme.grades.assign(index)
     key_to_zh = dict(zip(scheme.grades.keys, scheme.grades.label_zh, strict=True))
@@ -372,9 +392,7 @@ def _run(
         "grade_zh": grade.rename_categories(key_to_zh),
         "grade_en": grade.rename_categories(key_to_en),
     }
-    for group in scheme.groups.index:
-        members = [k for k, item in enumerate(items) if item.group == group]
-        columns[f"points_{group}"] = np.where(unscored, np.nan, points_t[members].sum(axis=0))
+    columns |= group_points
     columns |= {
         "weight_present": present_weight,
         "quality": pd.Categorical.from_codes(
@@ -393,7 +411,7 @@ def _run(
             columns["township"] = source["township"].array
         columns["area_m2"] = parcels.area("m2")
     index_name = pd.Index(ids, name="parcel_id")
-    frame = pd.DataFrame(columns, index=index_name)
+    frame = owned_frame(columns, index_name)  # the float columns not copied into one block
     weights_frame = pd.DataFrame(
         {"group": [i.group for i in items], "weight": weights},
         index=pd.Index(item_ids, name="item"),

@@ -75,6 +75,7 @@ from wetval.quota.accounts import QuotaCredits
 from wetval.quota.funds import FundSplit, allocate_funds
 from wetval.results import Result
 from wetval.summary import Summary, SummaryTable, note
+from wetval.tables import owned_frame
 from wetval.units import M2_PER_MU
 
 if TYPE_CHECKING:
@@ -429,7 +430,7 @@ def price_quota(
     assert one.low is not None and one.high is not None
     area_mu, units = inputs.area_mu, inputs.units
     recommended = one.recommended[0]
-    result = pd.DataFrame(
+    result = owned_frame(
         {
             "project_id": prepared.project_ids,
             "area_mu": area_mu,
@@ -447,13 +448,14 @@ def price_quota(
             "per_mu": recommended / area_mu,
             "per_unit": recommended / units,
         },
-        index=inputs.parcel_ids,
+        inputs.parcel_ids,
     )
     sums = ["works", "compensation", "om_pv", "service_loss", "recommended", "low", "high"]
-    totals = result[sums].sum()
+    # the column sums of result[sums].sum(), column by column (no copy of the columns)
+    totals = pd.Series({name: result[name].sum() for name in sums}, dtype=float)
     for name in APPROACHES:
-        column = result[name]
-        totals[name] = float(column.sum()) if column.notna().all() else float("nan")
+        column = result[name].to_numpy()
+        totals[name] = float("nan") if np.isnan(column).any() else float(column.sum())
     flags += _anchor_flags(
         card, result, wetland_level, float(floor_multipliers[occupied_wetland_type])
     )

@@ -44,7 +44,7 @@ from wetval.quota._inputs import ConditionLike, condition_frame, resolve_card
 from wetval.quota._lookup import step_lookup
 from wetval.results import Result
 from wetval.summary import Summary, SummaryTable
-from wetval.tables import ParcelTable
+from wetval.tables import ParcelTable, owned_frame
 from wetval.units import AREA_UNITS
 
 if TYPE_CHECKING:
@@ -203,10 +203,21 @@ class QuotaRules:
         """Time-lag divisor T for each number of years (rounded up to whole years)."""
         return step_lookup(years, self.t_years, self.t_factor, "ceil")
 
-    def quality_factor(self, grade: np.ndarray | pd.Series, index: np.ndarray) -> np.ndarray:
-        """Quality factor by the card's ``quality_basis`` (grade table or the index itself)."""
+    def quality_factor(
+        self,
+        grade: np.ndarray | pd.Series,
+        index: np.ndarray,
+        factorised: tuple[np.ndarray, np.ndarray] | None = None,
+    ) -> np.ndarray:
+        """Quality factor by the card's ``quality_basis`` (grade table or the index itself).
+
+        ``factorised``: ``grade``'s integer codes and distinct values when the
+        caller has them (as :func:`_factorised` gives them), so they are not found again.
+        """
         if self.card.option("quality_basis", "grade") == "index":
             return np.asarray(index, dtype=float)
+        if factorised is not None:
+            return _lookup_float(*factorised, self.grade_factor)
         return _map(grade, self.grade_factor, np.nan).astype(float)
 
     def uncovered_grades(self, condition: Card) -> tuple[str, ...]:
@@ -272,6 +283,17 @@ def _lookup(
     """``mapping`` of factorised values (code −1, missing, gives ``default``)."""
     looked_up = [mapping.get(str(u), default) for u in uniques] + [default]
     out: np.ndarray = np.asarray(looked_up, dtype=object)[positions]
+    return out
+
+
+def _lookup_float(positions: np.ndarray, uniques: Any, mapping: dict[str, Any]) -> np.ndarray:
+    """``_lookup(positions, uniques, mapping, nan).astype(float)``, converted per distinct value.
+
+    Each distinct value's number is converted to float once (as ``astype`` converts
+    each row's object), then taken to the rows.
+    """
+    looked_up = [mapping.get(str(u), np.nan) for u in uniques] + [np.nan]
+    out: np.ndarray = np.asarray(np.asarray(looked_up, dtype=object).astype(float))[positions]
     return out
 
 
@@ -690,7 +712,7 @@ def account_credits(
     problems.raise_if_any("restoration parcels for quota credits", parcels.source)
 
     legal = np.append(classes["legal_wetland"].to_numpy(dtype=bool), False)[target_codes]
-    type_factor = _lookup(target_codes, target_uniques, rules.type_factor, np.nan).astype(float)
+    type_factor = _lookup_float(target_codes, target_uniques, rules.type_factor)
     reasons = np.array(
         [
             "",
@@ -702,12 +724,13 @@ def account_credits(
     reason_codes[np.isnan(type_factor)] = 1
     reason_codes[~legal] = 2
     eligible = legal & ~np.isnan(type_factor)
-    quality = rules.quality_factor(cond["grade"], cond["index"].to_numpy())
+    grade_codes = _factorised(cond["grade"])  # once, for the quality factor and the column
+    quality = rules.quality_factor(cond["grade"], cond["index"].to_numpy(), grade_codes)
     lag = np.where(first, 1.0, rules.time_lag_factor(years))
-    risk = _lookup(risk_codes, risk_labels, rules.risk_factor, np.nan).astype(float)
+    risk = _lookup_float(risk_codes, risk_labels, rules.risk_factor)
     area_mu = selected["area_m2"].to_numpy(dtype=float) / AREA_UNITS[rules.area_unit]
     units = np.where(eligible, rules.credit_units(area_mu, quality, type_factor, lag, risk), 0.0)
-    table = pd.DataFrame(
+    table = owned_frame(
         {
             "project_id": _column(selected, "project_id"),
             "township": _column(selected, "township"),
@@ -717,7 +740,7 @@ def account_credits(
             "type_group": _categorical_of(target_codes, _lookup_labels(target_uniques, rules)),
             "area_m2": selected["area_m2"].to_numpy(dtype=float),
             "area_mu": area_mu,
-            "grade": _categorical(*_factorised(cond["grade"])),
+            "grade": _categorical(*grade_codes),
             "condition_index": cond["index"].to_numpy(),
             "quality_factor": quality,
             "type_factor": type_factor,
@@ -730,7 +753,7 @@ def account_credits(
             "reason": _categorical_of(reason_codes, reasons),
             "units": units,
         },
-        index=ids,
+        ids,
     )
     if parcels.has("township_code"):  # same-township matching by code (ZLDWDM[:9])
         table.insert(2, "township_code", _text(_optional_column(selected, "township_code"), n))
