@@ -570,6 +570,21 @@ _STRINGS: dict[str, tuple[str, str]] = {
         "Table: parameters drawn and their distributions",
     ),
     "sum_distribution": ("分布", "distribution"),
+    "dist_uniform": ("均匀分布（{low:g}–{high:g}）", "uniform(low={low:g}, high={high:g})"),
+    "dist_triangular": (
+        "三角分布（最小 {low:g}，众数 {mode:g}，最大 {high:g}）",
+        "triangular(low={low:g}, mode={mode:g}, high={high:g})",
+    ),
+    "dist_pert": (
+        "PERT 分布（最小 {low:g}，众数 {mode:g}，最大 {high:g}，形状 {lamb:g}）",
+        "pert(low={low:g}, mode={mode:g}, high={high:g}, lamb={lamb:g})",
+    ),
+    "dist_normal": ("正态分布（均值 {mean:g}，标准差 {sd:g}）", "normal(mean={mean:g}, sd={sd:g})"),
+    "dist_lognormal": (
+        "对数正态分布（中位数 {median:g}，几何标准差 {gsd:g}）",
+        "lognormal(median={median:g}, gsd={gsd:g})",
+    ),
+    "dist_empirical": ("经验分布（{n:,} 个样本）", "empirical ({n} samples)"),
     # cards
     "s_cards": (
         "所用方法卡片、文献来源与未核实假设",
@@ -694,6 +709,14 @@ _STRINGS: dict[str, tuple[str, str]] = {
     "sum_rule_legal_status": ("法律状态", "legal status"),
     "sum_rule_standing_water": ("积水期", "standing water"),
     "sum_rule_min_area": ("最小面积", "minimum area"),
+    "req_not_in_database": ("角色不属于 {roles}", "role not in {roles}"),
+    "req_land_class": ("地类属于 {classes}", "class in {classes}"),
+    "req_legal_status": (
+        "1104A/1104K 类地类须经核实（{column}）",
+        "1104A/1104K-type classes verified ({column})",
+    ),
+    "req_standing_water": ("每年积水不少于 {months:g} 个月", ">= {months:g} months/yr of standing water"),
+    "req_min_area": ("面积不小于 {area:g} m²", ">= {area:g} m²"),
     "role_restoration": ("修复（补充）", "restoration (credit)"),
     "role_occupation": ("占用", "occupation"),
     "quality_complete": ("完整", "complete"),
@@ -1416,6 +1439,24 @@ _STRINGS: dict[str, tuple[str, str]] = {
         "represented; errors independent between parcels and indicators).",
     ),
     "n_held": ("各次抽样均取其中心值，因为{reason}", "held at its central value: {reason}"),
+    "n_valuation_held": (
+        "估值 {card}（{method}）不能逐次抽样重新计算：服务价值取运行结果，卡片参数与生态状况均不影响它",
+        "{method} valuation ({card}): service values held at the run; neither card parameters "
+        "nor condition reach them",
+    ),
+    "n_no_hook_held": (
+        "方法 {method} 未声明不确定性钩子（其结果取运行值）",
+        "method {method} declares no uncertainty hook (its result is the run's)",
+    ),
+    "stage_condition": ("生态状况", "condition"),
+    "stage_valuation": ("估值", "valuation"),
+    "stage_quota": ("指标核算", "quota"),
+    "stage_pricing": ("定价", "pricing"),
+    "n_no_hook": (
+        "{stage}方法 {method} 未声明不确定性钩子：蒙特卡洛计算不传播其卡片参数（取确定性运行的值）",
+        "{stage} method {method} declares no uncertainty hook: its card parameters are not "
+        "propagated by the Monte Carlo evaluator (values held at the deterministic run)",
+    ),
     "n_plan_figure": (
         "每块定价地块都采用其修复方案的{figure}，不使用卡片费率。",
         "every priced parcel takes its restoration plan's {figure}, not the card's rate",

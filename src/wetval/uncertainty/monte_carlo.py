@@ -35,6 +35,7 @@ at most ``tolerance`` × |median|.
 from __future__ import annotations
 
 import os
+import re
 import sys
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -45,10 +46,11 @@ import pandas as pd
 
 from wetval.boundary import accept
 from wetval.errors import WetvalError
-from wetval.messages import Message, Term
+from wetval.messages import Message, MessageValue, Term
 from wetval.plotting import axes
 from wetval.provenance import Provenance
 from wetval.results import Result
+from wetval.strings import known
 from wetval.summary import Summary, SummaryTable, note
 from wetval.tables import IndicatorTable
 from wetval.uncertainty.chain import OUTPUTS, PriceChain, UncertainParameter, stream
@@ -158,7 +160,7 @@ class MonteCarloResult(Result):
         parameters = pd.DataFrame(
             {
                 "parameter": [Term(f"param_{k.rsplit('.', 1)[-1]}", k) for k in drawn.index],
-                "sum_distribution": drawn["distribution"].astype(str).tolist(),
+                "sum_distribution": [distribution_cell(str(d)) for d in drawn["distribution"]],
             }
         )
         title = Message.of(
@@ -208,6 +210,31 @@ class MonteCarloResult(Result):
 
 def _label(q: float) -> str:
     return f"{q:g}"
+
+
+_DISTRIBUTION = re.compile(r"^(\w+)\((.*)\)$")
+_EMPIRICAL = re.compile(r"^empirical \((\d+) samples\)$")
+
+
+def distribution_cell(text: str) -> Message | str:
+    """A drawn distribution as the chain records it, as a keyed message for a summary cell.
+
+    The chain's parameter table writes ``pert(low=1, mode=2, high=3, lamb=4)`` or
+    ``empirical (40 samples)``; the message's English text is the same. A form without a string key (a plugin's) is shown as it is.
+    """
+    if found := _EMPIRICAL.match(text):
+        return Message.of("dist_empirical", "note", n=int(found[1]))
+    found = _DISTRIBUTION.match(text)
+    if found is None or not known(f"dist_{found[1]}"):
+        return text
+    values: dict[str, MessageValue] = {}
+    for pair in found[2].split(", "):
+        name, _, number = pair.partition("=")
+        try:
+            values[name] = float(number)
+        except ValueError:
+            return text
+    return Message.of(f"dist_{found[1]}", "note", **values)
 
 
 def _seed_sequence(
