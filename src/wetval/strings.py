@@ -715,7 +715,10 @@ _STRINGS: dict[str, tuple[str, str]] = {
         "1104A/1104K 类地类须经核实（{column}）",
         "1104A/1104K-type classes verified ({column})",
     ),
-    "req_standing_water": ("每年积水不少于 {months:g} 个月", ">= {months:g} months/yr of standing water"),
+    "req_standing_water": (
+        "每年积水不少于 {months:g} 个月",
+        ">= {months:g} months/yr of standing water",
+    ),
     "req_min_area": ("面积不小于 {area:g} m²", ">= {area:g} m²"),
     "role_restoration": ("修复（补充）", "restoration (credit)"),
     "role_occupation": ("占用", "occupation"),

@@ -220,7 +220,8 @@ def distribution_cell(text: str) -> Message | str:
     """A drawn distribution as the chain records it, as a keyed message for a summary cell.
 
     The chain's parameter table writes ``pert(low=1, mode=2, high=3, lamb=4)`` or
-    ``empirical (40 samples)``; the message's English text is the same. A form without a string key (a plugin's) is shown as it is.
+    ``empirical (40 samples)``; the message's English text is the same.
+    A form without a string key (a plugin's) is shown as it is.
     """
     if found := _EMPIRICAL.match(text):
         return Message.of("dist_empirical", "note", n=int(found[1]))
