@@ -106,6 +106,7 @@ _STRINGS: dict[str, tuple[str, str]] = {
         "Table: grade distribution (all scored parcels)",
     ),
     "grade_chart": ("图 各等级面积", "Figure: area by grade"),
+    "grade_plot_title": ("生态状况等级（{card}）", "Condition grades ({card})"),
     "sum_condition": (
         "生态状况（卡片 {card}，方法 {method}，聚合 {aggregation}，权重 {weighting}）："
         "{parcels:,} 块图斑，已评分 {scored:,} 块，平均指数 {mean:.3f}",
@@ -469,6 +470,10 @@ _STRINGS: dict[str, tuple[str, str]] = {
     "service_loss": ("恢复期服务损失", "service loss during recovery"),
     "flags": ("价格提示", "Price flags"),
     "price_chart": ("图 各方法每指标单位价格", "Figure: price per quota unit by approach"),
+    "price_plot_title": (
+        "湿地占补平衡指标价格（{year} 年价格）",
+        "Quota price by approach (price year {year})",
+    ),
     "species": ("表 修复物种核查", "Table: restoration species check"),
     "species_n": ("表 修复物种核查（物种名录 {n}）", "Table: restoration species check (list {n})"),
     "status": ("状态", "status"),

@@ -108,7 +108,7 @@ class ValuationComparison(Result):
         ax.legend()
         return ax
 
-    def combine(self, take: Mapping[str, str]) -> ServiceValues:
+    def combine(self, take: Mapping[str, str]) -> CombinedValues:
         """Combine services of the compared results (see :func:`combine`)."""
         return combine(list(self.results.values()), take, labels=list(self.results))
 
