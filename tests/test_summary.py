@@ -39,7 +39,6 @@ NOT_YET_CONVERTED = frozenset(
         "StandardisedStudyValue", "TornadoResult", "TransferredUnitValue", "UkMetricUnits",
         "UmamAssessment", "ValuationComparison", "ValueFunctionFit", "WetlandBalance",
         "ExpertPool",
-        "Assessment",  # plot() comes with the split of assess.py
     }
 )  # fmt: skip
 

@@ -49,6 +49,10 @@ _STRINGS: dict[str, tuple[str, str]] = {
         "Assessment {report_id}: {project} (price year {year})",
     ),
     "sum_headline_table": ("表 评估结论", "Table: headline figures"),
+    "assessment_plot_title": (
+        "{project}：各方法每指标单位价格（报告 {report_id}）",
+        "{project}: price per quota unit by approach (report {report_id})",
+    ),
     "sum_figure": ("指标", "figure"),
     "sum_value": ("数值", "value"),
     "sum_price_per_mu": ("每亩价格（补充地块面积）", "price per 亩 of credit area"),
