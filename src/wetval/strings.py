@@ -106,8 +106,8 @@ _STRINGS: dict[str, tuple[str, str]] = {
     ),
     "grade": ("等级", "grade"),
     "grade_table": (
-        "表 等级分布（全县已评分图斑）",
-        "Table: grade distribution (all scored parcels)",
+        "表 等级分布（全县图斑，含未评分）",
+        "Table: grade distribution (all parcels, unscored included)",
     ),
     "grade_chart": ("图 各等级面积", "Figure: area by grade"),
     "grade_plot_title": ("生态状况等级（{card}）", "Condition grades ({card})"),

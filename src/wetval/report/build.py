@@ -42,6 +42,8 @@ from wetval.strings import Lang, known, tr
 from wetval.units import M2_PER_HA, M2_PER_MU
 
 if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+
     from wetval.assess import Assessment
     from wetval.review import ReviewRecord
     from wetval.uncertainty.monte_carlo import MonteCarloResult
@@ -805,14 +807,15 @@ def _data(assessment: Assessment, lang: Lang) -> Section:
     return Section("data", tr("s_data", lang), tuple(blocks))
 
 
+def _chart_axes() -> Axes:
+    """Empty axes of the report's chart size, for a result's ``plot()`` to draw into."""
+    return axes(None, figsize=(6.5, 3.2))
+
+
 def _grade_chart(assessment: Assessment, lang: Lang) -> Figure:
-    frame = assessment.condition.to_frame()
-    grades = assessment.condition.grades
-    labels = grades["label_zh" if lang == "zh" else "label_en"]
-    area = frame.groupby("grade", observed=True)["area_m2"].sum().reindex(grades.index).fillna(0)
-    ax = axes(None, figsize=(6.5, 3.2))
-    ax.bar([str(label) for label in labels], area.to_numpy() / M2_PER_HA, color="#2f7f6a")
-    ax.set_ylabel(tr("area_ha", lang))
+    """The condition result's own grade plot (:meth:`ConditionResult.plot`) in ``lang``."""
+    ax = assessment.condition.plot(_chart_axes(), lang=lang)
+    ax.set_title("")  # the figure's caption names it
     return figure_block(ax.figure, tr("grade_chart", lang), "grades")
 
 
@@ -821,19 +824,7 @@ def _condition(assessment: Assessment, lang: Lang) -> Section:
     grades = condition.grades
     labels = grades["label_zh" if lang == "zh" else "label_en"]
     frame = condition.to_frame()
-    counts = (
-        frame.groupby("grade", observed=True)
-        .agg(parcels=("index", "size"), area_m2=("area_m2", "sum"))
-        .reindex(grades.index)
-        .fillna(0)
-    )
-    grade_table = pd.DataFrame(
-        {
-            tr("grade", lang): labels.to_numpy(),
-            tr("parcels", lang): counts["parcels"].astype(int).to_numpy(),
-            tr("area_ha", lang): counts["area_m2"].to_numpy() / M2_PER_HA,
-        }
-    )
+    grade_table = condition.summary().table("grades")
     project_ids = assessment.project_parcels.index
     contributions = condition.contributions.reindex(project_ids).mean().sort_values(ascending=False)
     contribution_table = pd.DataFrame(
@@ -859,10 +850,10 @@ def _condition(assessment: Assessment, lang: Lang) -> Section:
         Paragraph(tr("condition_text", lang, card=condition.card_id, grades=grade_names)),
         _grade_chart(assessment, lang),
         TableBlock(
-            grade_table,
+            grade_table.frame(lang),
             tr("grade_table", lang),
             "grades",
-            {tr("area_ha", lang): 2},
+            {tr(str(c), lang): d for c, d in grade_table.digits.items()},
             sheet_name=_sheet_title("grades", lang),
         ),
         _table(
@@ -1112,13 +1103,9 @@ def _quota(assessment: Assessment, lang: Lang) -> Section:
 
 
 def _price_chart(assessment: Assessment, lang: Lang) -> Figure:
-    price = assessment.price
-    names = ["cost", "market", "value", "recommended"]
-    per_unit = [price.per_unit_of(n) for n in names]
-    ax = axes(None, figsize=(6.5, 3.2))
-    colours = ["#3b7ea1", "#8c6bb1", "#d9822b", "#2f7f6a"]
-    ax.barh([tr(n, lang) for n in names][::-1], per_unit[::-1], color=colours[::-1])
-    ax.set_xlabel(tr("per_unit", lang))
+    """The price's own plot (:meth:`QuotaPrice.plot`) in ``lang``."""
+    ax = assessment.price.plot(_chart_axes(), lang=lang)
+    ax.set_title("")  # the figure's caption names it
     return figure_block(ax.figure, tr("price_chart", lang), "price")
 
 
