@@ -759,6 +759,7 @@ _STRINGS: dict[str, tuple[str, str]] = {
     "unit_CNY/亩": ("元/亩", "CNY/亩"),
     "unit_CNY/quota unit": ("元/指标单位", "CNY/quota unit"),
     "unit_CNY/yr": ("元/年", "CNY/yr"),
+    "unit_ten_thousand": ("万{unit}", "10⁴ {unit}"),
     "unit_quota units": ("指标单位", "quota units"),
     "q_storage_m3": ("蓄水量", "water storage"),
     "q_cod_t": ("化学需氧量去除量", "COD removed"),

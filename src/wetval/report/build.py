@@ -39,6 +39,7 @@ from wetval.report.first_page import first_page, used_card
 from wetval.report.headline import headline
 from wetval.report.legal import LegalBasisBody, legal_basis
 from wetval.strings import Lang, known, tr
+from wetval.summary import SummaryTable
 from wetval.units import M2_PER_HA, M2_PER_MU
 
 if TYPE_CHECKING:
@@ -300,6 +301,34 @@ def _table(
             for c in frame.columns
             if (kind := (kinds or {}).get(str(c)) or _KINDS.get(keys.get(str(c), "")))
         },
+    )
+
+
+def _summary_table(
+    table: SummaryTable,
+    lang: Lang,
+    sheet: str,
+    *,
+    caption: str | None = None,
+    max_rows: int | None = 40,
+    print_columns: Sequence[str] | None = None,
+) -> TableBlock:
+    """A result's summary table (:meth:`summary`) as a report table in ``lang``.
+
+    The caption is the table's own title unless given; decimals come from the
+    summary table, and the kind of each column from :data:`_KINDS` by its key.
+    """
+    frame = table.frame(lang)
+    header = dict(zip(table.data.columns, frame.columns, strict=True))
+    return TableBlock(
+        frame,
+        caption if caption is not None else tr(table.title, lang),
+        sheet,
+        {header[c]: d for c, d in table.digits.items() if c in header},
+        max_rows,
+        None if print_columns is None else tuple(header[c] for c in print_columns),
+        _sheet_title(sheet, lang),
+        {header[c]: _KINDS[str(c)] for c in table.data.columns if str(c) in _KINDS},
     )
 
 
@@ -849,13 +878,7 @@ def _condition(assessment: Assessment, lang: Lang) -> Section:
     blocks: list[Block] = [
         Paragraph(tr("condition_text", lang, card=condition.card_id, grades=grade_names)),
         _grade_chart(assessment, lang),
-        TableBlock(
-            grade_table.frame(lang),
-            tr("grade_table", lang),
-            "grades",
-            {tr(str(c), lang): d for c, d in grade_table.digits.items()},
-            sheet_name=_sheet_title("grades", lang),
-        ),
+        _summary_table(grade_table, lang, "grades", caption=tr("grade_table", lang)),
         _table(
             contribution_table,
             lang,
@@ -1343,25 +1366,8 @@ def _finance(assessment: Assessment, lang: Lang) -> Section:
 
 
 def _mc_chart(result: MonteCarloResult, lang: Lang, output: str = "price_per_unit") -> Figure:
-    """Histogram of an output's draws with its percentiles and deterministic value, in ``lang``."""
-    values = result.draws[output].to_numpy(dtype=float)
-    row = {str(k): v for k, v in result.summary_table.loc[output].to_dict().items()}
-    ax = axes(None, figsize=(6.5, 3.2))
-    scale = 1e4
-    ax.hist(values / scale, bins=min(60, max(10, result.n_draws // 50)), color="#9bc")
-    for q in result.percentiles:
-        at = float(row[f"P{q:g}"]) / scale
-        ax.axvline(at, color="#c60", linestyle="--", linewidth=1)
-        ax.annotate(
-            f"P{q:g}", (at, 1.0), xycoords=("data", "axes fraction"), ha="center", va="bottom",
-            fontsize="small",
-        )  # fmt: skip
-    ax.axvline(
-        float(row["deterministic"]) / scale, color="black", label=tr("mc_deterministic", lang)
-    )
-    ax.set_xlabel(f"{tr(f'out_{output}', lang)} [{tr('ten_thousand_per_unit', lang)}]")
-    ax.set_ylabel(tr("mc_draws_axis", lang))
-    ax.legend(fontsize="small")
+    """The Monte Carlo result's own histogram (:meth:`MonteCarloResult.plot`) in ``lang``."""
+    ax = result.plot(_chart_axes(), output, lang=lang)
     return figure_block(ax.figure, tr("uncertainty_chart", lang), "monte_carlo")
 
 
@@ -1388,22 +1394,17 @@ def _uncertainty(assessment: Assessment, lang: Lang) -> Section:
     if result is None:
         blocks.append(Paragraph(tr("no_uncertainty", lang), tone="note"))
     else:
-        summary = result.to_frame().reset_index()
-        summary["output"] = _labelled(summary["output"], lang, "out_")
-        summary["unit"] = _labelled(summary["unit"], lang, "unit_")
-        summary["converged"] = _yes_no(summary["converged"], lang)
+        table = result.summary().table("monte_carlo")
         blocks.append(
-            _table(
-                summary,
+            _summary_table(
+                table,
                 lang,
-                tr("percentiles", lang),
                 "monte_carlo",
-                decimals={"relative_mcse": 4},
                 max_rows=None,
                 print_columns=(
                     "output",
                     "deterministic",
-                    *(c for c in summary.columns if str(c).startswith("P")),
+                    *(str(c) for c in table.data.columns if str(c).startswith("P")),
                     "relative_mcse",
                     "converged",
                 ),
