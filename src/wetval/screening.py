@@ -454,7 +454,9 @@ def reserve_census(parcels: ParcelTable, indicators: IndicatorTable, card: Card)
     # keyed, so a summary or report shows them in its reader's language
     requires = {
         "not_in_database": Message.of(
-            "req_not_in_database", "note", roles=tuple(map(str, database_roles))
+            "req_not_in_database",
+            "note",
+            roles=tuple(Term(f"role_{r}", str(r)) for r in database_roles),
         ),
         "land_class": Message.of("req_land_class", "note", classes=tuple(map(str, classes.index))),
         "legal_status": Message.of("req_legal_status", "note", column=verification_column),
