@@ -108,7 +108,7 @@ def test_diagnostics(fit: Any, studies: pd.DataFrame) -> None:
     assert len(errors) == len(studies)
     assert stats["loso_median_ape"] == pytest.approx(errors["ape"].median())
     assert 20 < stats["loso_median_ape"] < 150
-    assert "clustered by study" in fit.summary()
+    assert "clustered by study" in str(fit.summary())
 
 
 def test_leave_one_study_out_predicts_each_study_without_it(studies: pd.DataFrame) -> None:
@@ -225,7 +225,7 @@ def test_group_ahp_points_at_the_least_consistent_judgement() -> None:
     assert not result.consistency.loc["C", "consistent"]
     assert result.weights.idxmax() == "water_quality_class"
     assert result.weights.sum() == pytest.approx(1.0)
-    assert "Least-consistent" in result.summary()
+    assert "least-consistent judgements" in str(result.summary())
 
 
 def test_weights_card_round_trip_index_card(county: Any, tmp_path: Path) -> None:

@@ -36,7 +36,7 @@ def test_labelled_synthetic_everywhere(county: County) -> None:
     assert county.synthetic and "SYNTHETIC" in county.name and "SYNTHETIC" in repr(county)
     assert county.parcels.synthetic and county.indicators.synthetic
     assert all(str(i).startswith("SYN") for i in county.parcels.ids[:50])
-    assert "SYNTHETIC" in county.parcels.inventory().summary()
+    assert "SYNTHETIC" in str(county.parcels.inventory().summary())
     assert "SYNTHETIC" in repr(county.parcels)
 
 

@@ -169,7 +169,7 @@ def test_balance_matches_and_names_shortfalls() -> None:
     shortfall = report.shortfalls.loc["P03"]
     assert shortfall["units_shortfall"] == pytest.approx(4.8)
     assert shortfall["area_shortfall_mu"] == pytest.approx(6.0)
-    assert "like-for-like" in shortfall["reason"]
+    assert "like-for-like" in str(shortfall["reason"])
     assert report.projects.loc[["P01", "P02"], "balanced"].all()
     unused = report.unused_credits["units_left"]
     assert unused.to_dict() == pytest.approx({"C1": 7.2, "C2": 5.0, "C3": 1.8})
@@ -198,7 +198,7 @@ def test_cross_county_location_factor_and_switch() -> None:
     accounts = account_quotas(table, local, condition=grades)
     report = balance(accounts.credits, accounts.debits)
     assert not report.balanced
-    assert "cross-county not allowed" in report.shortfalls.loc["P04", "reason"]
+    assert "cross-county not allowed" in str(report.shortfalls.loc["P04", "reason"])
 
 
 def test_shortfall_of_an_occupation_without_project_keeps_its_reason() -> None:
@@ -211,7 +211,7 @@ def test_shortfall_of_an_occupation_without_project_keeps_its_reason() -> None:
     grades = condition({"C1": "优", "D1": "优"})
     report = balance(account_credits(table, grades), account_debits(table, grades))
     # the reason was filed under the missing id and the '(no project)' row showed none
-    reason = report.shortfalls.loc["(no project)", "reason"]
+    reason = str(report.shortfalls.loc["(no project)", "reason"])
     assert reason.startswith("D1: eligible credits ran out (4.0000 units")
 
 

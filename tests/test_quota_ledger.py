@@ -65,7 +65,7 @@ def test_release_debit_and_rejection() -> None:
     assert list(passed.to_frame()["kind"]) == [
         "register", "release", "debit", "withhold", "release", "release",
     ]  # fmt: skip
-    assert "R01" in passed.summary()
+    assert "R01" in str(passed.summary())
 
 
 def test_rule_violations() -> None:
@@ -297,7 +297,7 @@ def test_balance_matches_only_the_units_the_ledger_released() -> None:
     assert shortfall["units_shortfall"] == pytest.approx(1.28)
     assert shortfall["area_shortfall_mu"] == pytest.approx(1.6)
     # withheld: 40 % of C1 (2.88 units) and all of C2 (9 units)
-    assert "11.8800 units of suitable credits await milestone release" in shortfall["reason"]
+    assert "11.8800 units of suitable credits await milestone release" in str(shortfall["reason"])
     accounts = report.ledger_accounts
     assert accounts is not None
     assert accounts.loc["R01", "available_share"] == pytest.approx(0.6)

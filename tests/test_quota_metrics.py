@@ -93,7 +93,7 @@ def test_umam_worked_example_full_precision_and_two_decimals() -> None:
     assert rounded.table.loc["mitigation-1", "acres_needed"] == pytest.approx(1.4 / rfg2)  # 7.2545
     assert rounded.provenance.options["score_dp"] == 2
     assert rounded.table.loc["mitigation-1", "acres_needed"] - 1.4 / rfg > 0.07
-    assert "net" in full.summary()
+    assert "net" in str(full.summary())
 
 
 def test_umam_preservation_uses_the_adjustment_factor() -> None:

@@ -133,7 +133,7 @@ def test_wetland_balance_year_by_year(surveyed: Registry) -> None:
     by_class = balance.to_frame()
     assert by_class.loc[2021, ("1108", "general")] == 800.0  # the merged W23
     assert by_class.loc[2020, ("1106", "general")] == 1300.0
-    assert "W1 → W1b" in balance.summary()
+    assert "W1 → W1b" in str(balance.summary())
     assert surveyed.wetland_balance(2020).totals.index.tolist() == [2020]
 
 

@@ -69,7 +69,7 @@ def test_perfect_agreement_and_labels() -> None:
     assert result.w == pytest.approx(1.0)
     assert list(result.rank_sums.index) == ["data", "method", "parameters", "price"]
     assert result.to_frame()["mean_rank"].tolist() == [1, 2, 3, 4]
-    assert "Kendall's W = 1.0000" in result.summary()
+    assert "Kendall's W = 1.0000" in str(result.summary())
 
 
 def test_all_scores_tied_gives_nan_not_an_error() -> None:

@@ -293,7 +293,7 @@ def test_exclusions_are_recorded_with_reasons() -> None:
     assert reasons == {"E2": "applicant", "E4": "township", "E7": "contractor"}
     relaxed = DrawRules(5, 0, {"wetland": 1}, exclude_same_township=False)
     assert "E4" not in set(draw_panel(small_pool(), case(), relaxed, seed=5).excluded["expert_id"])
-    assert "Excluded: 3 experts" in draw.summary()
+    assert "Excluded: 3 experts" in str(draw.summary())
 
 
 def test_suspensions_count_as_of_the_case_date() -> None:

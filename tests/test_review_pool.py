@@ -33,7 +33,7 @@ def test_roster_with_chinese_headers(tmp_path: Path) -> None:
     assert e03.fields == ("asset_appraisal", "law")  # report order
     assert e03.conflict_organisations == ("示意建设单位", "示意修复公司")
     assert pool.status().to_dict() == {"E01": "active", "E02": "inactive", "E03": "active"}
-    assert "3 experts — 2 active, 0 suspended, 1 inactive" in pool.summary()
+    assert "3 experts — 2 active, 0 suspended, 1 inactive" in str(pool.summary())
 
 
 @pytest.mark.parametrize("suffix", [".csv", ".xlsx", ".json"])

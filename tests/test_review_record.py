@@ -247,7 +247,7 @@ def test_delphi_second_round() -> None:
     sheet = synthetic_sheet()
     first = ReviewRecord.build(sheet, synthetic_entries(sheet, seed=3, outlying_experts=1))
     feedback = first.feedback()
-    text = feedback.to_json() + feedback.summary()
+    text = feedback.to_json() + str(feedback.summary())
     assert not any(member in text for member in sheet.member_ids)  # anonymised
     assert feedback.criteria["n"].tolist() == [5] * len(sheet.criterion_ids)
     own = first.expert_feedback(sheet.member_ids[-1])
@@ -374,7 +374,7 @@ def test_record_outputs_and_pool_update(tmp_path: Path) -> None:
     json.dumps(appendix, ensure_ascii=False)  # plain data
     assert appendix["hashes"]["record"] == record.content_hash
     assert {e["expert_id"] for e in appendix["experts"]} == set(sheet.member_ids)
-    assert "Verdict:" in record.summary() and "record hash" in record.summary()
+    assert "Verdict:" in str(record.summary()) and "record hash" in str(record.summary())
     assert record.criteria_frame().columns[:2].tolist() == ["name_zh", "name_en"]
     import matplotlib.pyplot as plt
 

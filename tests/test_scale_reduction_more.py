@@ -142,3 +142,34 @@ def test_batch_with_an_entropy_card(raw, tmp_path: Path, capsys, monkeypatch) ->
     assert main(argv) == EXIT_OK  # resumed: no partition and no statistics pass redone
     assert json.loads(capsys.readouterr().out)["skipped"] == names
     assert len(calls) == passes
+
+
+@pytest.mark.parametrize(
+    "variant",
+    [
+        pytest.param(lambda: load_card("psr-entropy-topsis"), id="entropy-topsis"),
+        pytest.param(lambda: _variant(weights="critic"), id="critic"),
+        pytest.param(_combined, id="combined"),
+        pytest.param(lambda: _variant(missing="impute_median"), id="impute-median"),
+    ],
+)
+def test_statistics_json_round_trip_is_exact(raw, variant) -> None:  # type: ignore[no-untyped-def]
+    """The cache's JSON record gives back the statistics bit for bit (floats as hex)."""
+    import json
+
+    from wetval.condition.statistics import TableStatistics
+
+    parcel_table, indicator_table = _tables(*raw)
+    statistics = TableStatistics.of(indicator_table, variant(), parcel_table)
+    again = TableStatistics.from_dict(json.loads(json.dumps(statistics.to_dict())))
+    assert again.to_dict() == statistics.to_dict()
+    for name in ("topsis_norm", "topsis_high", "topsis_low"):
+        mine, theirs = getattr(statistics, name), getattr(again, name)
+        assert (mine is None) == (theirs is None)
+        if mine is not None:
+            np.testing.assert_array_equal(theirs, mine)
+    if statistics.objective is not None:
+        pd.testing.assert_series_equal(again.objective, statistics.objective)
+    if statistics.medians is not None:
+        for key, series in statistics.medians.items():
+            pd.testing.assert_series_equal(again.medians[key], series, check_index_type=False)

@@ -30,17 +30,7 @@ from wetval.strings import known
 from wetval.summary import Summary, SummaryTable, note
 
 #: Results whose ``summary()`` is still English text (issue 13, to convert next).
-NOT_YET_CONVERTED = frozenset(
-    {
-        "CalibratedWeights", "ChainCheck", "DelphiFeedback", "HeaScaling", "IncomeElasticity",
-        "IndicatorCoverage", "InsurancePremium", "Inventory", "MorrisResult", "Overlay",
-        "PairwiseComparison", "PanelDraw", "PledgeCapacity", "PoolFinance", "QuotaLedger",
-        "ReviewKendallW", "ReviewRecord", "ReviewSheet", "SobolResult", "SpeciesCheck",
-        "StandardisedStudyValue", "TornadoResult", "TransferredUnitValue", "UkMetricUnits",
-        "UmamAssessment", "ValuationComparison", "ValueFunctionFit", "WetlandBalance",
-        "ExpertPool",
-    }
-)  # fmt: skip
+NOT_YET_CONVERTED: frozenset[str] = frozenset()
 
 #: Records that are not results: they derive from ``Record``, never from ``Result``.
 RECORDS = (

@@ -272,7 +272,7 @@ def test_coverage_reports_missing_and_unknown_parcels() -> None:
     )
     aligned = indicators.aligned(parcels)
     assert list(aligned.ids) == list(parcels.ids)
-    assert "parcels without any indicator: 2" in coverage.summary()
+    assert "parcels without any indicator: 2" in str(coverage.summary())
 
 
 def test_indicator_id_column_missing() -> None:

@@ -30,7 +30,7 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from wetval.assessment.cards import load_cards
+from wetval.assessment.cards import declared_references, load_cards
 from wetval.assessment.data import load_data
 from wetval.assessment.methods import (
     account_quota,
@@ -409,7 +409,8 @@ def assess(
     with steps.step("cards"):
         cards = load_cards(spec)
         # every card a card references, resolved once here (one error naming all missing)
-        bundle = CardBundle.resolve(cards)
+        bundle = CardBundle.resolve(cards, declared_references(cards))
+    steps.bundle = bundle
     with steps.step("validation"):
         data = load_data(spec)
         preflight(spec, data.parcels, data.indicators)

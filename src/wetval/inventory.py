@@ -13,11 +13,12 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from wetval._text import text_table
 from wetval.landclass import classify
+from wetval.messages import Bilingual, Message, MessageValue, Term
 from wetval.plotting import axes
 from wetval.provenance import Provenance
 from wetval.results import Result
+from wetval.summary import Summary, SummaryTable
 from wetval.units import M2_PER_HA, M2_PER_MU
 
 if TYPE_CHECKING:
@@ -28,6 +29,13 @@ if TYPE_CHECKING:
 __all__ = ["IndicatorCoverage", "Inventory"]
 
 _NONE = "(not given)"
+
+
+def _term(prefix: str, value: object) -> Term:
+    """A category or role as a term (``cat_wetland``, ``role_reserve``); not given as such."""
+    if value == _NONE:
+        return Term("sum_not_given", _NONE)
+    return Term(f"{prefix}_{value}", str(value))
 
 
 def _totals(keys: pd.Series, area_m2: np.ndarray, name: str) -> pd.DataFrame:
@@ -61,25 +69,45 @@ class IndicatorCoverage(Result):
         """The per-indicator coverage table."""
         return self.by_indicator.copy()
 
-    def summary(self) -> str:
-        """A short text report."""
-        rows = [
-            [
-                str(ident),
-                int(row["parcels"]),
-                f"{row['parcel_share']:.1%}",
-                f"{row['area_share']:.1%}",
-            ]
-            for ident, row in self.by_indicator.iterrows()
-        ]
-        return "\n".join(
-            [
-                "Indicator coverage:",
-                text_table(rows, ["indicator", "parcels", "of parcels", "of area"]),
-                f"  parcels without any indicator: {len(self.parcels_without_indicators):,}",
-                f"  indicator rows for unknown parcels: {len(self.unknown_parcels):,}",
-            ]
+    @property
+    def provenance(self) -> Provenance:
+        """The method (the tables' hashes are in the inventory's provenance)."""
+        return Provenance(method="indicator_coverage")
+
+    def summary(self) -> Summary:
+        """Per indicator, the parcels with a value and their share of parcels and of area [%]."""
+        c = self.by_indicator
+        table = pd.DataFrame(
+            {
+                "indicator": [str(i) for i in c.index],
+                "parcels": c["parcels"].to_numpy(dtype=int),
+                "sum_parcel_share": c["parcel_share"].to_numpy(dtype=float) * 100.0,
+                "sum_area_share": c["area_share"].to_numpy(dtype=float) * 100.0,
+            }
         )
+        digits = {"sum_parcel_share": 1, "sum_area_share": 1}
+        notes = (
+            Message.of("sum_coverage_without", count=len(self.parcels_without_indicators)),
+            Message.of("sum_coverage_unknown", count=len(self.unknown_parcels)),
+        )
+        return Summary(
+            Message.of("sum_coverage", "note"),
+            (SummaryTable("coverage", "sum_coverage_table", table, digits),),
+            notes,
+        )
+
+    def plot(self, ax: Axes | None = None) -> Axes:
+        """Share of parcels and of area [%] each indicator covers."""
+        ax = axes(ax, figsize=(8, 0.35 * len(self.by_indicator) + 1.5))
+        c = self.by_indicator.iloc[::-1]
+        y = np.arange(len(c))
+        ax.barh(y + 0.2, c["parcel_share"] * 100.0, 0.4, label="of parcels / 占图斑数")
+        ax.barh(y - 0.2, c["area_share"] * 100.0, 0.4, label="of area / 占面积")
+        ax.set_yticks(y, [str(i) for i in c.index])
+        ax.set_xlim(0, 100)
+        ax.set_xlabel("coverage [%] / 覆盖率")
+        ax.legend(loc="lower right", fontsize="small")
+        return ax
 
 
 @dataclass(frozen=True)
@@ -175,37 +203,54 @@ class Inventory(Result):
             parts.append(part.reset_index())
         return pd.concat(parts, ignore_index=True)
 
-    def summary(self) -> str:
-        """A text report of the inventory."""
-        synthetic = " (SYNTHETIC data)" if self.synthetic else ""
-        lines = [
-            f"Parcels: {self.n_parcels:,}   area: {self.area_m2 / M2_PER_HA:,.2f} ha "
-            f"({self.area_m2 / M2_PER_MU:,.0f} 亩)   scheme: {self.scheme}{synthetic}",
-        ]
+    def summary(self) -> Summary:
+        """Totals, then parcels and area by category, land class, township and role."""
+        title = Message.of(
+            "sum_inventory", "note", parcels=self.n_parcels, area_ha=self.area_m2 / M2_PER_HA,
+            area_mu=self.area_m2 / M2_PER_MU, scheme=self.scheme,
+        )  # fmt: skip
 
-        def block(title: str, table: pd.DataFrame, key: str, extra: list[str]) -> None:
-            rows = [
-                [
-                    str(index),
-                    *(row[c] for c in extra),
-                    int(row["parcels"]),
-                    row["area_ha"],
-                    row["area_mu"],
-                ]
-                for index, row in table.iterrows()
-            ]
-            lines.extend(["", title, text_table(rows, [key, *extra, "parcels", "ha", "亩"])])
+        def counts(table: pd.DataFrame, key: str, labels: list[MessageValue]) -> pd.DataFrame:
+            return pd.DataFrame(
+                {
+                    key: labels,
+                    "parcels": table["parcels"].to_numpy(dtype=int),
+                    "area_ha": table["area_ha"].to_numpy(dtype=float),
+                    "area_mu": table["area_mu"].to_numpy(dtype=float),
+                }
+            )
 
-        block("By category:", self.by_category, "category", [])
-        by_class = self.by_class.assign(
-            legal=self.by_class["legal_wetland"].map({True: "yes", False: "no"})
+        c = self.by_class
+        by_class = counts(c, "land_class", [str(i) for i in c.index])
+        by_class.insert(
+            1,
+            "name",
+            [Bilingual(str(z), str(e)) for z, e in zip(c["name_zh"], c["name_en"], strict=True)],
         )
-        block("By land class:", by_class, "DLBM", ["name_zh", "category", "legal"])
-        block("By township:", self.by_township, "township", [])
-        block("By role:", self.by_role, "role", [])
-        if self.coverage is not None:
-            lines += ["", self.coverage.summary()]
-        return "\n".join(lines)
+        by_class.insert(2, "category", [_term("cat", v) for v in c["category"]])
+        by_class.insert(3, "legal_wetland", [bool(v) for v in c["legal_wetland"]])
+        categories = self.by_category.index
+        towns: list[MessageValue] = [
+            Term("sum_not_given", _NONE) if v == _NONE else str(v) for v in self.by_township.index
+        ]
+        tables = [
+            SummaryTable(
+                "categories", "sum_by_category_table",
+                counts(self.by_category, "category", [_term("cat", v) for v in categories]),
+            ),
+            SummaryTable("land_classes", "sum_by_class_table", by_class),
+            SummaryTable(
+                "townships", "sum_by_township_table",
+                counts(self.by_township, "township", towns),
+            ),
+            SummaryTable(
+                "roles", "sum_by_role_table",
+                counts(self.by_role, "role", [_term("role", v) for v in self.by_role.index]),
+            ),
+        ]  # fmt: skip
+        notes = (Message.of("sum_synthetic", "note"),) if self.synthetic else ()
+        parts = () if self.coverage is None else (self.coverage.summary(),)
+        return Summary(title, tuple(tables), notes, parts)
 
     def plot(self, ax: Axes | None = None) -> Axes:
         """Stacked bars of area [ha] by township and category."""

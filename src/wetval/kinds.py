@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import datetime as dt
 import importlib
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
@@ -53,6 +53,7 @@ __all__ = [
     "QuotaInputs",
     "ScreeningInputs",
     "ValuationInputs",
+    "pricing_references",
 ]
 
 
@@ -206,6 +207,9 @@ class Kind:
     references
         Cards every method of the kind reads besides its own (constant
         dependencies, resolved into the bundle before it runs).
+    step_references
+        The cards one step reads because of its inputs, from its card and its
+        inputs bundle; ``None``: none.
     """
 
     inputs: type
@@ -213,29 +217,18 @@ class Kind:
     description: str
 
     references: tuple[str, ...] = ()
+    step_references: Callable[[Card, Any], tuple[str, ...]] | None = None
 
     def references_of(self, card: Card, inputs: object) -> tuple[str, ...]:
         """References a step adds to its card's own, resolved before the method runs.
 
-        The kind's constant :attr:`references`; a ``pricing`` step adds the
-        cards its inputs name by id and, given a valuation date and no
-        fund-split card, the version of the pricing card's
-        ``options.fund_card`` in force on that date: the dated reference
-        ``"id@on:DATE"`` (:data:`IN_FORCE`) is chosen here, at the boundary,
-        not while pricing.
+        The kind's constant :attr:`references`, and those its
+        :attr:`step_references` reads from the step's card and inputs (for
+        ``pricing``: :func:`pricing_references`).
         """
-        if not isinstance(inputs, PriceInputs):
+        if self.step_references is None:
             return self.references
-        given = tuple(c for c in (inputs.comparables, inputs.fund_card) if isinstance(c, str))
-        fund = card.option("fund_card")
-        if inputs.fund_card is not None or inputs.valuation_date is None:
-            return (*self.references, *given)
-        if not isinstance(fund, str):
-            return (*self.references, *given)
-        from wetval.dates import parse_date
-
-        day = parse_date(inputs.valuation_date, "valuation_date")
-        return (*self.references, *given, f"{fund}{IN_FORCE}{day}")
+        return (*self.references, *self.step_references(card, inputs))
 
     @cached_property
     def result_type(self) -> type:
@@ -256,6 +249,26 @@ IN_FORCE = "@on:"
 #: (written out here, a foundation below units; tests/test_card_references.py
 #: checks they agree).
 MONEY_SERIES: tuple[str, ...] = ("cn-cpi", "us-cpi-u", "cn-ppp-gdp", "cn-usd-market-rate")
+
+
+def pricing_references(card: Card, inputs: PriceInputs) -> tuple[str, ...]:
+    """The cards a ``pricing`` step reads because of its inputs.
+
+    The comparables and fund-split cards its inputs name by id; given a
+    valuation date and no fund-split card, the version of the pricing card's
+    ``options.fund_card`` in force on that date: the dated reference
+    ``"id@on:DATE"`` (:data:`IN_FORCE`) is chosen here, at the boundary, not
+    while pricing.
+    """
+    given = tuple(c for c in (inputs.comparables, inputs.fund_card) if isinstance(c, str))
+    fund = card.option("fund_card")
+    if inputs.fund_card is not None or inputs.valuation_date is None or not isinstance(fund, str):
+        return given
+    from wetval.dates import parse_date
+
+    day = parse_date(inputs.valuation_date, "valuation_date")
+    return (*given, f"{fund}{IN_FORCE}{day}")
+
 
 #: Every method kind: inputs bundle, result type and description.
 KINDS: dict[str, Kind] = {
@@ -301,5 +314,6 @@ KINDS: dict[str, Kind] = {
         PriceInputs,
         "wetval.pricing.price:QuotaPrice",
         "quota price by the cost, value or market approach",
+        step_references=pricing_references,
     ),
 }

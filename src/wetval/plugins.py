@@ -202,6 +202,24 @@ class Method:
             If the method returns another type than the kind's result.
         """
         spec = KINDS[self.kind]
+        self.check_call(card, inputs)
+        result = self.function(card, inputs)
+        if not isinstance(result, spec.result_type):
+            raise MethodResultError(
+                f"method {self.name!r} returned a {type(result).__name__}; a {self.kind!r} "
+                f"method returns {spec.result.replace(':', '.')}"
+            )
+        return result
+
+    def check_call(self, card: Card, inputs: object) -> None:
+        """Refuse a card of another kind or inputs that are not the kind's bundle.
+
+        Raises
+        ------
+        MethodKindError, MethodInputsError
+            As :meth:`apply`.
+        """
+        spec = KINDS[self.kind]
         if card.kind not in self.card_kinds:
             raise MethodKindError(
                 f"method {self.name!r} reads cards of kind {', '.join(self.card_kinds)}; "
@@ -213,13 +231,6 @@ class Method:
                 f"{spec.inputs.__qualname__}, not a {type(inputs).__name__} "
                 f"(method {self.name!r}, card {card.id!r})"
             )
-        result = self.function(card, inputs)
-        if not isinstance(result, spec.result_type):
-            raise MethodResultError(
-                f"method {self.name!r} returned a {type(result).__name__}; a {self.kind!r} "
-                f"method returns {spec.result.replace(':', '.')}"
-            )
-        return result
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         """Call the method's function directly, without the checks of :meth:`apply`."""
@@ -374,6 +385,7 @@ def run(kind: str, card: Card, inputs: object) -> Any:
     if not card.method:
         raise MethodKindError(f"card {card.id!r} (kind {card.kind!r}) names no method")
     method = get_method(card.method, kind)
+    method.check_call(card, inputs)  # before the inputs name the cards to resolve
     # every card the method reads is resolved here, once, into a bundle before it computes
     bundle = card.references_bundle(
         kind, (*method.references, *KINDS[kind].references_of(card, inputs))

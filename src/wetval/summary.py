@@ -37,7 +37,7 @@ import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
@@ -45,7 +45,16 @@ from wetval._text import display_width
 from wetval.messages import Message, say, value_text
 from wetval.strings import Lang, known, tr
 
-__all__ = ["Summary", "SummaryTable", "cell_text", "note"]
+if TYPE_CHECKING:
+    from wetval.provenance import Provenance
+
+__all__ = ["Summary", "SummaryTable", "card_label", "cell_text", "note"]
+
+
+def card_label(provenance: Provenance) -> str:
+    """``id@version`` of a result's (first) card for a summary's title, ``–`` without one."""
+    card = provenance.cards[0] if provenance.cards else None
+    return f"{card.id}@{card.version}" if card else "–"
 
 
 def note(flag: str | Message, severity: str = "warning") -> Message:

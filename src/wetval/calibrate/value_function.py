@@ -33,22 +33,33 @@ import datetime as dt
 import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 import pandas as pd
 
-from wetval._text import text_table
 from wetval.cards import Card, load_card
 from wetval.errors import CardError, DependencyError, Problem, ProblemCollector, UnknownCardError
 from wetval.hashing import frame_hash
+from wetval.messages import Message, Term
+from wetval.plotting import axes
 from wetval.provenance import Provenance
 from wetval.results import Result
+from wetval.summary import Summary, SummaryTable
 from wetval.valuation.benefit_transfer import log_value_function
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
 
 __all__ = ["ValueFunctionFit", "fit_value_function"]
 
 Transform = Literal["ln", "dummy"]
+
+#: Fit statistics a summary shows, in order (keys ``vf_<name>`` in :mod:`wetval.strings`).
+_STATISTICS = (
+    "r2", "adj_r2", "sigma", "shapiro_w", "shapiro_p", "breusch_pagan", "breusch_pagan_p",
+    "white", "white_p", "loso_median_ape", "loso_mean_ape",
+)  # fmt: skip
 
 
 def _statsmodels() -> Any:
@@ -116,36 +127,69 @@ class ValueFunctionFit(Result):
         """The coefficient table."""
         return self.coefficients.copy()
 
-    def summary(self) -> str:
+    def summary(self) -> Summary:
         """Coefficients with clustered s.e., fit statistics and diagnostics."""
-        rows = [
-            [
-                str(v),
-                float(r["coefficient"]),
-                float(r["se"]),
-                f"{r['p']:.3f}",
-                str(r["transform"]),
-                str(r["input"]),
-            ]
-            for v, r in self.coefficients.iterrows()
-        ]
+        c = self.coefficients
+        coefficients = pd.DataFrame(
+            {
+                "vf_variable": [str(v) for v in c.index],
+                "vf_coefficient": c["coefficient"].to_numpy(dtype=float),
+                "vf_se": c["se"].to_numpy(dtype=float),
+                "vf_p": c["p"].to_numpy(dtype=float),
+                "vf_transform": [Term(f"vf_transform_{t}", str(t)) for t in c["transform"]],
+                "vf_input": [
+                    Term("service", "service") if str(i) == "service" else str(i)
+                    for i in c["input"]
+                ],
+            }
+        )
         s = self.statistics
+        names = [n for n in _STATISTICS if n in s.index]
+        statistics = pd.DataFrame(
+            {
+                "sum_figure": [Term(f"vf_{n}", n) for n in names],
+                "sum_value": [float(s[n]) for n in names],
+            }
+        )
+        vif = pd.DataFrame(
+            {
+                "vf_variable": [str(k) for k in self.vif.index],
+                "vf_vif": self.vif.to_numpy(dtype=float),
+            }
+        )
+        weighting = (
+            Message.of("vf_ols", "note")
+            if self.weighting == "ols"
+            else Message.of("vf_wls", "note", weights=self.weighting)
+        )
+        title = Message.of(
+            "sum_value_function", "note", currency=self.currency, year=self.price_year,
+            weighting=weighting, n=int(s["n"]), studies=int(s["studies"]),
+        )  # fmt: skip
+        digits = {"vf_coefficient": 4, "vf_se": 4, "vf_p": 3}
+        return Summary(
+            title,
+            (
+                SummaryTable("coefficients", "vf_coef_table", coefficients, digits),
+                SummaryTable("statistics", "vf_stats_table", statistics, {"sum_value": 3}),
+                SummaryTable("vif", "vf_vif_table", vif),
+            ),
+            (Message.of("sum_synthetic", "note"),) if self.synthetic else (),
+        )
+
+    def plot(self, ax: Axes | None = None) -> Axes:
+        """Coefficients with their 95 % intervals (clustered s.e.), the constant left out."""
+        ax = axes(ax)
+        c = self.coefficients[self.coefficients["transform"] != "constant"].iloc[::-1]
+        y = np.arange(len(c))
+        error = 1.96 * c["se"].to_numpy(dtype=float)
+        ax.barh(y, c["coefficient"].to_numpy(dtype=float), xerr=error, color="#3b7ea1", capsize=3)
+        ax.axvline(0.0, color="black", linewidth=0.8)
+        ax.set_yticks(y, [str(v) for v in c.index])
+        ax.set_xlabel(f"coefficient on ln({self.currency}/ha/yr, {self.price_year}) ± 1.96 s.e.")
         label = " (SYNTHETIC data)" if self.synthetic else ""
-        lines = [
-            f"Value function: ln({self.currency}/ha/yr, {self.price_year}){label}, "
-            f"{self.weighting.upper() if self.weighting == 'ols' else 'WLS ' + self.weighting}, "
-            f"N = {int(s['n'])} from {int(s['studies'])} studies, s.e. clustered by study",
-            text_table(rows, ["variable", "coefficient", "s.e.", "p", "transform", "input"]),
-            f"  R² = {s['r2']:.3f}, adjusted R² = {s['adj_r2']:.3f}, residual s.d. = "
-            f"{s['sigma']:.3f}",
-            f"  Shapiro–Wilk W = {s['shapiro_w']:.3f} (p = {s['shapiro_p']:.3f}); Breusch–Pagan "
-            f"{s['breusch_pagan']:.2f} (p = {s['breusch_pagan_p']:.3f}); White {s['white']:.2f} "
-            f"(p = {s['white_p']:.3f})",
-            "  VIF: " + ", ".join(f"{k} {v:.2f}" for k, v in self.vif.items()),
-            f"  leave-one-study-out transfer error: median {s['loso_median_ape']:.1f} %, mean "
-            f"{s['loso_mean_ape']:.1f} % (absolute percentage error)",
-        ]
-        return "\n".join(lines)
+        ax.set_title(f"Value function{label}")
+        return ax
 
     def predict(self, sites: pd.DataFrame, service: str | None = None) -> pd.Series:
         """Predicted value exp(x·β̂) per ha per year (the median, not the mean).

@@ -21,14 +21,14 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 import pandas as pd
 
-from wetval._text import text_table
 from wetval.cards import Card, load_card
 from wetval.condition.weights import (
+    CONSISTENCY_LIMIT,
     PairwiseComparison,
     ahp,
     combine_weights,
@@ -39,8 +39,14 @@ from wetval.condition.weights import (
 from wetval.errors import CardError, UnknownCardError
 from wetval.hashing import frame_hash
 from wetval.indicators import Direction
+from wetval.messages import Message, Term
+from wetval.plotting import axes
 from wetval.provenance import Provenance
 from wetval.results import Result
+from wetval.summary import Summary, SummaryTable
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
 
 __all__ = ["CalibratedWeights", "combined_weights", "data_weights", "expert_weights"]
 
@@ -91,38 +97,66 @@ class CalibratedWeights(Result):
             raise ValueError("only AHP weights have judgements")
         return self.judgements.head(n).copy()
 
-    def summary(self) -> str:
+    def summary(self) -> Summary:
         """Weights, consistency of each expert and the least-consistent judgements."""
-        lines = [f"Weights ({self.method}):"]
-        lines += [f"  {k}: {w:.4f}" for k, w in self.weights.items()]
+        weights = pd.DataFrame(
+            {
+                "item_key": [str(k) for k in self.weights.index],
+                "weight": self.weights.to_numpy(dtype=float),
+            }
+        )
+        tables = [SummaryTable("weights", "sum_weight_table", weights, {"weight": 4})]
+        notes: list[Message] = []
         if self.consistency is not None:
-            rows = [
-                [str(k), f"{r.lambda_max:.4f}", f"{r.cr:.4f}", "yes" if r.consistent else "NO"]
-                for k, r in self.consistency.iterrows()
-            ]
-            lines += [
-                f"Consistency (RI table {self.random_index_table}; CR < 0.10 accepted):",
-                text_table(rows, ["expert", "lambda_max", "CR", "consistent"]),
-            ]
+            consistency = pd.DataFrame(
+                {
+                    "cal_expert": [
+                        Term("cal_group_matrix", "group") if str(k) == "group" else str(k)
+                        for k in self.consistency.index
+                    ],
+                    "ahp_lambda_max": self.consistency["lambda_max"].to_numpy(dtype=float),
+                    "ahp_cr": self.consistency["cr"].to_numpy(dtype=float),
+                    "ahp_consistent": [bool(v) for v in self.consistency["consistent"]],
+                }
+            )
+            digits = {"ahp_lambda_max": 4, "ahp_cr": 4}
+            tables.append(SummaryTable("consistency", "cal_consistency_table", consistency, digits))
+            notes.append(
+                Message.of(
+                    "cal_consistency_note", "note",
+                    table=str(self.random_index_table), limit=CONSISTENCY_LIMIT,
+                )
+            )  # fmt: skip
         if self.judgements is not None:
-            rows = [
-                [
-                    str(r.expert),
-                    f"{r.row} vs {r.column}",
-                    f"{r.given:.3g}",
-                    f"{r.implied:.3g}",
-                    f"{r.deviation:.3f}",
-                    f"{r.suggested:.3g}",
-                ]
-                for r in self.least_consistent().itertuples()
-            ]
-            lines += [
-                "Least-consistent judgements (|ln a_ij − ln w_i/w_j|):",
-                text_table(
-                    rows, ["expert", "judgement", "given", "implied", "deviation", "suggest"]
-                ),
-            ]
-        return "\n".join(lines)
+            worst = self.least_consistent()
+            judgements = pd.DataFrame(
+                {
+                    "cal_expert": worst["expert"].astype(str).tolist(),
+                    "cal_judgement": [
+                        Message.of("cal_pair", "note", row=str(r), column=str(c))
+                        for r, c in zip(worst["row"], worst["column"], strict=True)
+                    ],
+                    **{
+                        f"cal_{c}": worst[c].to_numpy(dtype=float)
+                        for c in ("given", "implied", "deviation", "suggested")
+                    },
+                }
+            )
+            digits = dict.fromkeys(
+                ["cal_given", "cal_implied", "cal_deviation", "cal_suggested"], 3
+            )
+            tables.append(SummaryTable("judgements", "cal_judgements_table", judgements, digits))
+        title = Message.of("sum_calibrated_weights", "note", method=self.method)
+        return Summary(title, tuple(tables), tuple(notes))
+
+    def plot(self, ax: Axes | None = None) -> Axes:
+        """Bars of the weights."""
+        ax = axes(ax)
+        ax.bar([str(k) for k in self.weights.index], self.weights.to_numpy(dtype=float),
+               color="#3b7ea1")  # fmt: skip
+        ax.set_ylabel("weight")
+        ax.set_title(f"Calibrated weights ({self.method})")
+        return ax
 
     def to_card(
         self,

@@ -17,11 +17,19 @@ import argparse
 import difflib
 import sys
 import tomllib
+import warnings
 from pathlib import Path
 from typing import Any
 
-from wetval.cli.common import Interrupted, Terminated, emit, positive_count
-from wetval.errors import WetvalError
+from wetval.cli.common import (
+    Interrupted,
+    Terminated,
+    add_footprint_options,
+    emit,
+    footprint_options,
+    positive_count,
+)
+from wetval.errors import DataQualityWarning, WetvalError
 
 __all__ = ["add_batch_command"]
 
@@ -37,7 +45,8 @@ _RUN_NAMES = {
     "condition", "valuation", "reserves", "credits", "overlay", "_done", "_summary",
     "summary_county.parquet", "summary_county.csv",
     "summary_province.parquet", "summary_province.csv",
-    "_statistics.json", "_statistics.pickle",
+    "_statistics.json",
+    "_statistics.pickle",  # the statistics cache of earlier versions (no longer read)
 }  # fmt: skip
 
 
@@ -235,11 +244,13 @@ def _cmd_batch(args: argparse.Namespace) -> None:
         if args.footprint:
             from wetval.scale.overlay import overlay_partitions
 
-            pieces = overlay_partitions(
-                args.partitions, args.footprint, output, client=client,
-                project_id=args.project_id or (None if args.project_field else "P"),
-                project_field=args.project_field, resume=not args.restart, progress=progress,
-            )  # fmt: skip
+            with warnings.catch_warnings(record=True) as caught:
+                warnings.simplefilter("always", DataQualityWarning)
+                pieces = overlay_partitions(
+                    args.partitions, args.footprint, output, client=client,
+                    resume=not args.restart, progress=progress, **footprint_options(args),
+                )  # fmt: skip
+            notes = [str(w.message) for w in caught]
         else:
             result = run(
                 args.partitions, output, cards=cards, client=client,
@@ -261,6 +272,9 @@ def _cmd_batch(args: argparse.Namespace) -> None:
         if cluster is not None:
             cluster.close()
     if args.footprint:
+        if not args.quiet:
+            for note in notes:
+                print(f"wetval: warning: {note}", file=sys.stderr)
         emit(
             args,
             f"overlay of {args.footprint}: {len(pieces.touched)} of {len(pieces.partitions)} "
@@ -273,8 +287,12 @@ def _cmd_batch(args: argparse.Namespace) -> None:
                 "skipped": list(pieces.skipped),
                 "pieces": len(pieces.pieces),
                 "area_m2": pieces.total_m2,
+                "control": pieces.control,
+                "findings": [{"key": m.key, "severity": m.severity, "values": dict(m.values)}
+                             for m in pieces.messages],
+                "warnings": notes,
             },
-        )
+        )  # fmt: skip
         return
     redone = len(result.partitions) - len(result.skipped)
     text = (
@@ -322,7 +340,6 @@ def add_batch_command(commands: Any, common: argparse.ArgumentParser) -> None:
         help="red line (or restoration sites) to overlay on the partitions' GeoParquet "
         "parcels instead of the other stages (results in OUT/overlay/)",
     )
-    batch.add_argument("--project-field", help="footprint column holding each feature's project id")
-    batch.add_argument("--project-id", help="project id of the whole footprint (default P)")
+    add_footprint_options(batch)
     batch.add_argument("--restart", action="store_true", help="redo finished partitions as well")
     batch.set_defaults(handler=_cmd_batch)

@@ -51,6 +51,7 @@ __all__ = [
     "SCREEN_FORMATS",
     "Interrupted",
     "Terminated",
+    "add_footprint_options",
     "add_force",
     "check_table_output",
     "cli_date",
@@ -58,6 +59,7 @@ __all__ = [
     "emit",
     "error_data",
     "fail",
+    "footprint_options",
     "load_result",
     "new_output",
     "positive_count",
@@ -186,6 +188,41 @@ def positive_number(text: str) -> float:
     if not math.isfinite(value) or value <= 0:
         raise argparse.ArgumentTypeError(f"{text} is not a finite number > 0; give one > 0")
     return value
+
+
+def add_footprint_options(parser: argparse.ArgumentParser) -> None:
+    """The options of an overlay (``wetval overlay`` and ``wetval batch --footprint``)."""
+    parser.add_argument("--role", choices=["occupation", "restoration"], default="occupation")
+    parser.add_argument("--project-id", help="project id of the whole footprint (default: P)")
+    parser.add_argument("--project-field", help="footprint column with each feature's project id")
+    parser.add_argument(
+        "--control-area", type=positive_number, help="control area (控面) [m², finite > 0]"
+    )
+    parser.add_argument("--important-wetlands", help="important-wetland polygons (path)")
+    parser.add_argument("--level-field", default="wetland_level", help="their level column")
+    parser.add_argument("--name-field", help="their name column (the important wetland's name)")
+    parser.add_argument(
+        "--default-level",
+        choices=["national", "provincial", "general"],
+        help="level of legal wetland outside every important wetland (default: left empty)",
+    )
+
+
+def footprint_options(args: argparse.Namespace) -> dict[str, Any]:
+    """The keyword arguments of :func:`wetval.spatial.overlay` from :func:`add_footprint_options`.
+
+    One project ``P`` for the whole footprint when neither project option is given.
+    """
+    return {
+        "role": args.role,
+        "project_id": args.project_id or (None if args.project_field else "P"),
+        "project_field": args.project_field,
+        "control_area_m2": args.control_area,
+        "important_wetlands": args.important_wetlands,
+        "level_field": args.level_field,
+        "name_field": args.name_field,
+        "default_level": args.default_level,
+    }
 
 
 def load_result(path: str, kind: type[_R], what: str) -> _R:

@@ -51,7 +51,7 @@ def _report(
             f"{len(after.transactions)} in all",
             added.to_string(index=False),
             "",
-            after.summary(),
+            after.summary().text("en"),
         ]
     )
     data = {
@@ -147,7 +147,7 @@ def _cmd_show(args: argparse.Namespace) -> None:
     }
     emit(
         args,
-        ledger.summary() + f"\n  ledger state {ledger.hash[:12]}; head {ledger.head}",
+        ledger.summary().text("en") + f"\n  ledger state {ledger.hash[:12]}; head {ledger.head}",
         data,
     )
 

@@ -13,7 +13,7 @@ import warnings
 from pathlib import Path
 from typing import Any
 
-from wetval.cli.common import add_force, emit, new_output, positive_number
+from wetval.cli.common import add_footprint_options, add_force, emit, footprint_options, new_output
 from wetval.errors import Problem, ValidationError
 
 __all__ = ["add_overlay_command"]
@@ -122,24 +122,11 @@ def _cmd_overlay(args: argparse.Namespace) -> None:
 
     target = Path(args.output)
     _check_output(args, target)
-    if args.project_id is None and args.project_field is None:
-        args.project_id = "P"
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         parcels = read_dltb(args.parcels, args.layer, encoding=args.encoding)
         footprint = read_layer(args.footprint, args.footprint_layer)
-        result = overlay(
-            parcels,
-            footprint,
-            role=args.role,
-            project_id=args.project_id,
-            project_field=args.project_field,
-            control_area_m2=args.control_area,
-            important_wetlands=args.important_wetlands,
-            level_field=args.level_field,
-            name_field=args.name_field,
-            default_level=args.default_level,
-        )
+        result = overlay(parcels, footprint, **footprint_options(args))
     notes = [str(w.message) for w in caught]
     for note in notes:
         if not args.quiet:
@@ -170,20 +157,7 @@ def add_overlay_command(commands: Any, common: argparse.ArgumentParser) -> None:
     parser.add_argument("-o", "--output", required=True, help="output: .gpkg, .shp or .xlsx")
     parser.add_argument("--layer", help="parcel layer (default: DLTB or the only layer)")
     parser.add_argument("--footprint-layer", help="footprint layer (default: the only layer)")
-    parser.add_argument("--role", choices=["occupation", "restoration"], default="occupation")
-    parser.add_argument("--project-id", help="project id of the whole footprint (default: P)")
-    parser.add_argument("--project-field", help="footprint column with each feature's project id")
-    parser.add_argument(
-        "--control-area", type=positive_number, help="control area (控面) [m², finite > 0]"
-    )
-    parser.add_argument("--important-wetlands", help="important-wetland polygons (path)")
-    parser.add_argument("--level-field", default="wetland_level", help="their level column")
-    parser.add_argument("--name-field", help="their name column (the important wetland's name)")
-    parser.add_argument(
-        "--default-level",
-        choices=["national", "provincial", "general"],
-        help="level of legal wetland outside every important wetland (default: left empty)",
-    )
+    add_footprint_options(parser)
     parser.add_argument("--encoding", help="attribute encoding of a Shapefile (default: detect)")
     add_force(parser, "the output (a Shapefile: all its files)")
     parser.set_defaults(handler=_cmd_overlay)

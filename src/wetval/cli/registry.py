@@ -154,7 +154,7 @@ def _cmd_balance(args: argparse.Namespace) -> None:
         "causes": _records(balance.causes),
         "decreased": balance.decreased(),
     }
-    emit(args, balance.summary(), data)
+    emit(args, balance.summary().text("en"), data)
 
 
 def _cmd_census(args: argparse.Namespace) -> None:
@@ -256,7 +256,7 @@ def _cmd_publish(args: argparse.Namespace) -> None:
 def _cmd_verify(args: argparse.Namespace) -> None:
     with _open(args) as registry:
         check = registry.verify()
-    emit(args, check.summary(), {"ok": check.ok, "events": check.events,
+    emit(args, check.summary().text("en"), {"ok": check.ok, "events": check.events,
                                  "first_bad": check.first_bad, "reason": check.reason})  # fmt: skip
     if not check.ok:
         raise ValidationError(

@@ -106,7 +106,7 @@ def _cmd_summarise(args: argparse.Namespace) -> None:
     if args.round2:
         entries = sheet.read_entries(args.round2, round=2)
         record = record.next_round(entries, due=args.round2_due)
-    text = record.summary()
+    text = record.summary().text("en")
     if args.output:
         write_result(record, args.output)
         text += f"\nwritten: {args.output}"

@@ -129,6 +129,38 @@ class TableStatistics:
             },
         }
 
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> TableStatistics:
+        """The statistics :meth:`to_dict` wrote, bit for bit (floats are read from hex)."""
+
+        def exact(values: list[str] | None) -> np.ndarray | None:
+            if values is None:
+                return None
+            return np.array([float.fromhex(v) for v in values], dtype=float)
+
+        items = tuple(str(i) for i in data["items"])
+        objective = exact(data["objective"])
+        medians = data["medians"]
+        return cls(
+            card_id=str(data["card_id"]),
+            items=items,
+            parcels=int(data["parcels"]),
+            objective=None
+            if objective is None
+            else pd.Series(objective, index=list(items), name="weight"),
+            topsis_norm=exact(data["topsis_norm"]),
+            topsis_high=exact(data["topsis_high"]),
+            topsis_low=exact(data["topsis_low"]),
+            medians=None
+            if medians is None
+            else {
+                name: pd.Series(
+                    {str(k): float.fromhex(v) for k, v in by_class.items()}, dtype=float
+                )
+                for name, by_class in medians.items()
+            },
+        )
+
     def check(self, scheme: ConditionScheme) -> None:
         """Refuse statistics of another card or other items."""
         items = tuple(i.id for i in scheme.items)

@@ -24,15 +24,22 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
-from typing import Literal
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Literal
 
 import numpy as np
 import pandas as pd
 
 from wetval.errors import Problem, ValidationError, WetvalWarning
 from wetval.indicators import Direction
+from wetval.messages import Message
+from wetval.plotting import axes
+from wetval.provenance import Provenance
 from wetval.results import Result
+from wetval.summary import Summary, SummaryTable
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
 
 __all__ = [
     "CONSISTENCY_LIMIT",
@@ -141,6 +148,8 @@ class PairwiseComparison(Result):
         Name of the RI table (a key of :data:`RANDOM_INDEX`).
     consistent
         Whether CR < :data:`CONSISTENCY_LIMIT`.
+    provenance
+        The method and the RI table.
     """
 
     weights: pd.Series
@@ -151,24 +160,54 @@ class PairwiseComparison(Result):
     random_index: float
     random_index_table: str
     consistent: bool
+    provenance: Provenance = field(default_factory=Provenance)
 
     def to_frame(self) -> pd.DataFrame:
         """The weights as a one-column table."""
         return self.weights.to_frame("weight")
 
-    def summary(self) -> str:
-        """Weights, lambda_max, CI and CR in words."""
-        lines = [f"  {k}: {w:.4f}" for k, w in self.weights.items()]
-        verdict = "acceptable" if self.consistent else "NOT acceptable (CR >= 0.10)"
-        return "\n".join(
-            [
-                "AHP weights (principal eigenvector):",
-                *lines,
-                f"lambda_max = {self.lambda_max:.4f}, CI = {self.ci:.4f}, "
-                f"CR = {self.cr:.4f} with RI({len(self.weights)}) = {self.random_index} "
-                f"({self.random_index_table}): {verdict}",
-            ]
+    def summary(self) -> Summary:
+        """Weights, and lambda_max, CI and CR with the verdict."""
+        weights = pd.DataFrame(
+            {
+                "ahp_element": [str(k) for k in self.weights.index],
+                "weight": self.weights.to_numpy(dtype=float),
+            }
         )
+        consistency = pd.DataFrame(
+            {
+                "ahp_lambda_max": [float(self.lambda_max)],
+                "ahp_ci": [float(self.ci)],
+                "ahp_cr": [float(self.cr)],
+                "ahp_order": [len(self.weights)],
+                "ahp_ri": [float(self.random_index)],
+                "ahp_ri_table": [self.random_index_table],
+                "ahp_consistent": [bool(self.consistent)],
+            }
+        )
+        digits = dict.fromkeys(["ahp_lambda_max", "ahp_ci", "ahp_cr"], 4) | {"ahp_ri": 2}
+        verdict = (
+            Message.of("ahp_acceptable", "note")
+            if self.consistent
+            else Message.of("ahp_not_acceptable", "note", limit=CONSISTENCY_LIMIT)
+        )
+        return Summary(
+            Message.of("sum_ahp", "note", verdict=verdict),
+            (
+                SummaryTable("weights", "sum_weight_table", weights, {"weight": 4}),
+                SummaryTable("consistency", "ahp_consistency_table", consistency, digits),
+            ),
+        )
+
+    def plot(self, ax: Axes | None = None) -> Axes:
+        """Bars of the weights, the consistency ratio in the title."""
+        ax = axes(ax)
+        ax.bar([str(k) for k in self.weights.index], self.weights.to_numpy(dtype=float),
+               color="#3b7ea1" if self.consistent else "#d9822b")  # fmt: skip
+        ax.set_ylabel("AHP weight")
+        verdict = "consistent" if self.consistent else "NOT consistent"
+        ax.set_title(f"AHP weights: CR = {self.cr:.4f} ({verdict}, limit {CONSISTENCY_LIMIT:.2f})")
+        return ax
 
 
 def _as_matrix(matrix: pd.DataFrame | np.ndarray | Sequence[Sequence[float]]) -> pd.DataFrame:
@@ -331,6 +370,7 @@ def ahp(
         random_index=ri,
         random_index_table=random_index_table,
         consistent=consistent,
+        provenance=Provenance(method="ahp", options={"random_index_table": random_index_table}),
     )
 
 

@@ -30,14 +30,15 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from wetval._text import text_table
 from wetval.cards import Card
 from wetval.errors import WetvalError
 from wetval.hashing import frame_hash
+from wetval.messages import Message, MessageValue, Term
 from wetval.plotting import axes
 from wetval.provenance import Provenance
 from wetval.quota._inputs import resolve_card
 from wetval.results import Result
+from wetval.summary import Summary, SummaryTable, card_label
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -56,6 +57,22 @@ __all__ = [
 
 DEFAULT_CARD = "finance-quota"
 _CENT = Decimal("0.01")
+
+
+def _figures(rows: list[tuple[MessageValue, float | Decimal, str]]) -> pd.DataFrame:
+    """A figure / value / unit table: ratios as floats, money as Decimal to the fen."""
+    return pd.DataFrame(
+        {
+            "sum_figure": [label for label, _, _ in rows],
+            "sum_value": [value for _, value, _ in rows],
+            "unit": [Term(f"unit_{unit}", unit) for _, _, unit in rows],
+        }
+    )
+
+
+def _risk(risk_class: str) -> Term:
+    """A restoration-risk class as a term (a card's own class shown as it is named)."""
+    return Term(f"risk_{risk_class}", risk_class)
 
 
 def _risk_row(card: Card, risk_class: str) -> dict[str, float]:
@@ -119,19 +136,47 @@ class PledgeCapacity(Result):
             index=pd.Index(["base", "stress"], name="case"),
         )
 
-    def summary(self) -> str:
-        """LTV build-up, capacity and the stress case."""
-        rows = [
-            ["base LTV", f"{self.base_ltv:.1%}"],
-            [f"price haircut ({self.price_haircut_source})", f"{self.price_haircut:.1%}"],
-            [f"restoration-risk haircut ({self.risk_class})", f"{self.risk_haircut:.1%}"],
-            ["effective LTV", f"{self.effective_ltv:.1%}"],
-            ["loan capacity [yuan]", str(self.capacity)],
-            ["stress value [yuan]", str(self.stress_value)],
-            ["capacity at stress value [yuan]", str(self.stress_capacity)],
-            ["base loan / stress value", f"{self.stress_loan_to_value:.1%}"],
+    def summary(self) -> Summary:
+        """LTV build-up, capacity and the stress case (ratios to four decimals)."""
+        source = Term(f"fin_source_{self.price_haircut_source}", self.price_haircut_source)
+        rows: list[tuple[MessageValue, float | Decimal, str]] = [
+            (Term("fin_base_ltv", "base LTV"), self.base_ltv, "ratio"),
+            (Message.of("fin_price_haircut", "note", source=source), self.price_haircut, "ratio"),
+            (
+                Message.of("fin_risk_haircut", "note", risk=_risk(self.risk_class)),
+                self.risk_haircut,
+                "ratio",
+            ),
+            (Term("effective_ltv", "effective LTV"), self.effective_ltv, "ratio"),
+            (Term("fin_loan_capacity", "loan capacity"), self.capacity, "CNY"),
+            (Term("fin_stress_value", "stress value"), self.stress_value, "CNY"),
+            (Term("fin_stress_capacity", "capacity at stress value"), self.stress_capacity, "CNY"),
+            (
+                Term("fin_stress_ltv", "base loan / stress value"),
+                self.stress_loan_to_value,
+                "ratio",
+            ),
         ]
-        return "Quota-pledged loan\n" + text_table(rows, ["item", "value"])
+        title = Message.of(
+            "sum_pledge", "note", risk=_risk(self.risk_class), capacity=str(self.capacity),
+            card=card_label(self.provenance),
+        )  # fmt: skip
+        table = SummaryTable("pledge", "pledge_table", _figures(rows), {"sum_value": 4})
+        return Summary(title, (table,))
+
+    def plot(self, ax: Axes | None = None) -> Axes:
+        """Value and loan capacity in the base and the stress case [yuan]."""
+        ax = axes(ax)
+        frame = self.to_frame()
+        positions = np.arange(len(frame))
+        width = 0.4
+        ax.bar(positions - width / 2, frame["value"].astype(float), width, label="value")
+        ax.bar(positions + width / 2, frame["capacity"].astype(float), width, label="capacity")
+        ax.set_xticks(positions, [str(c) for c in frame.index])
+        ax.set_ylabel("yuan")
+        ax.set_title(f"Quota-pledged loan: effective LTV {self.effective_ltv:.1%}")
+        ax.legend()
+        return ax
 
 
 def pledge_capacity(
@@ -255,12 +300,33 @@ class InsurancePremium(Result):
             ]
         )  # fmt: skip
 
-    def summary(self) -> str:
-        """The premium and how it was built."""
-        return (
-            f"Quota insurance: premium {self.premium} yuan = {self.p_fail:.1%} "
-            f"({self.p_source}) × {self.replacement_cost} yuan × (1 + {self.loading:.0%})"
-        )
+    def summary(self) -> Summary:
+        """The premium and how it was built (ratios to four decimals)."""
+        source = Term(f"fin_p_{self.p_source}", self.p_source)
+        rows: list[tuple[MessageValue, float | Decimal, str]] = [
+            (Term("fin_replacement_cost", "replacement cost"), self.replacement_cost, "CNY"),
+            (Term("p_fail", "P(restoration fails)"), self.p_fail, "ratio"),
+            (Term("fin_expected_loss", "expected loss"), self.expected_loss, "CNY"),
+            (Term("fin_loading", "loading"), self.loading, "ratio"),
+            (Term("fin_premium", "premium"), self.premium, "CNY"),
+        ]
+        title = Message.of(
+            "sum_premium", "note", premium=str(self.premium), p_fail=self.p_fail, source=source,
+            cost=str(self.replacement_cost), loading=self.loading,
+            card=card_label(self.provenance),
+        )  # fmt: skip
+        table = SummaryTable("premium", "premium_table", _figures(rows), {"sum_value": 4})
+        return Summary(title, (table,))
+
+    def plot(self, ax: Axes | None = None) -> Axes:
+        """Replacement cost, expected loss and premium [yuan]."""
+        ax = axes(ax)
+        labels = ["replacement cost", "expected loss", "premium"]
+        values = [float(v) for v in (self.replacement_cost, self.expected_loss, self.premium)]
+        ax.bar(labels, values, color=["tab:grey", "tab:orange", "tab:blue"])
+        ax.set_ylabel("yuan")
+        ax.set_title(f"Quota insurance: P(fail) {self.p_fail:.1%}, loading {self.loading:.0%}")
+        return ax
 
 
 def insurance_premium(
@@ -392,26 +458,26 @@ class PoolFinance(Result):
         )
         return frame.astype({"parcels": int})
 
-    def summary(self) -> str:
+    def summary(self) -> Summary:
         """Per-class capacity and premium, and the pool's totals."""
-        rows = [
-            [
-                str(risk),
-                f"{row.units:,.2f}",
-                f"{row.appraised_value:,.2f}",
-                f"{row.effective_ltv:.1%}",
-                f"{row.loan_capacity:,.2f}",
-                f"{row.stress_capacity:,.2f}",
-                f"{row.premium:,.2f}",
-            ]
-            for risk, row in self.table.iterrows()
-        ]
-        head = ["risk", "units", "value", "LTV", "loan", "loan (stress)", "premium"]
-        return (
-            f"Quota pool finance: loan capacity {self.loan_capacity:,.2f} yuan "
-            f"(stress {self.stress_capacity:,.2f}), insurance premium {self.premium:,.2f} yuan\n"
-            + text_table(rows, head)
+        table = self.table
+        columns = (
+            "parcels", "units", "appraised_value", "effective_ltv", "loan_capacity",
+            "stress_capacity", "replacement_cost", "p_fail", "premium",
+        )  # fmt: skip
+        data = pd.DataFrame(
+            {
+                "risk_class": [_risk(str(r)) for r in table.index],
+                **{c: table[c].tolist() for c in columns},
+            }
         )
+        title = Message.of(
+            "sum_pool_finance", "note", loan=f"{self.loan_capacity:,.2f}",
+            stress=f"{self.stress_capacity:,.2f}", premium=f"{self.premium:,.2f}",
+            card=card_label(self.provenance),
+        )  # fmt: skip
+        digits = {"effective_ltv": 4, "p_fail": 4}
+        return Summary(title, (SummaryTable("finance", "finance_table", data, digits),))
 
     def plot(self, ax: Axes | None = None) -> Axes:
         """Appraised value, loan capacity and stress capacity per risk class [yuan]."""

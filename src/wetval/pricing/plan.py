@@ -16,6 +16,7 @@ carries both; :func:`check_species` reads the planting list against a
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -23,9 +24,15 @@ import pandas as pd
 from wetval._text import text_table
 from wetval.cards import Card
 from wetval.errors import Problem, ProblemCollector, ValidationError
+from wetval.messages import Message, Term
+from wetval.plotting import axes
 from wetval.provenance import Provenance
 from wetval.quota._inputs import resolve_card
 from wetval.results import Record, Result
+from wetval.summary import Summary, SummaryTable, card_label
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
 
 __all__ = ["QUANTITY_COLUMNS", "RestorationPlan", "SpeciesCheck", "check_species"]
 
@@ -153,15 +160,22 @@ class SpeciesCheck(Result):
         return [str(n) for n in self.table.index[self.table["status"] == "invasive"]]
 
     @property
-    def warnings(self) -> list[str]:
-        """One line per non-native or unknown species."""
-        lines = []
+    def findings(self) -> tuple[Message, ...]:
+        """One keyed message per non-native or unknown species (for the expert panel)."""
+        found = []
         for name, row in self.table.iterrows():
             if row["status"] == "non_native":
-                lines.append(f"{name} ({row['name_zh']}) is not native to the region")
+                found.append(
+                    Message.of("sp_non_native", name=str(name), name_zh=str(row["name_zh"]))
+                )
             elif row["status"] == "unknown":
-                lines.append(f"{name} is not in species card {self.card_id}: confirm it is native")
-        return lines
+                found.append(Message.of("sp_unknown", name=str(name), card=self.card_id))
+        return tuple(found)
+
+    @property
+    def warnings(self) -> list[str]:
+        """One line per non-native or unknown species: :attr:`findings` in English."""
+        return [str(finding) for finding in self.findings]
 
     @property
     def has_native(self) -> bool:
@@ -199,15 +213,40 @@ class SpeciesCheck(Result):
         """The per-species table."""
         return self.table.copy()
 
-    def summary(self) -> str:
-        """Status of each species."""
-        rows = [
-            [str(n), "" if pd.isna(r.name_zh) else str(r.name_zh), str(r.status)]
-            for n, r in self.table.iterrows()
-        ]
-        return f"Species check ({self.card_id})\n" + text_table(
-            rows, ["species", "中文名", "status"]
+    def summary(self) -> Summary:
+        """Status of each species, the invasive ones and those for the panel to confirm."""
+        table = pd.DataFrame(
+            {
+                "species_listed": [str(n) for n in self.table.index],
+                "name_zh": ["" if pd.isna(v) else str(v) for v in self.table["name_zh"]],
+                "status": [Term(f"status_{s}", str(s)) for s in self.table["status"]],
+                "verified": [bool(v) for v in self.table["verified"]],
+            }
         )
+        notes = [Message.of("sp_invasive", name=name) for name in self.invasive]
+        if not self.has_native:
+            notes.append(Message.of("sp_no_native"))
+        status = self.table["status"]
+        title = Message.of(
+            "sum_species", "note", card=card_label(self.provenance), species=len(self.table),
+            native=int((status == "native").sum()), invasive=len(self.invasive),
+        )  # fmt: skip
+        return Summary(
+            title,
+            (SummaryTable("species", "species", table),),
+            (*notes, *self.findings),
+        )
+
+    def plot(self, ax: Axes | None = None) -> Axes:
+        """Number of listed species per status (native, non-native, invasive, unknown)."""
+        ax = axes(ax)
+        statuses = ["native", "non_native", "invasive", "unknown"]
+        counts = self.table["status"].value_counts().reindex(statuses, fill_value=0)
+        colours = ["tab:green", "tab:orange", "tab:red", "tab:grey"]
+        ax.bar(statuses, counts.to_numpy(dtype=int), color=colours)
+        ax.set_ylabel("species")
+        ax.set_title(f"Planting list against {self.card_id}")
+        return ax
 
 
 def check_species(

@@ -108,8 +108,8 @@ class QuotaPrice(Result):
     wetland_level
         Level of the wetland the quota offsets (national / provincial / general).
     flags
-        Plain statements for the expert panel (anchors, missing approaches,
-        species warnings, parcels not priced).
+        Findings for the expert panel (anchors, missing approaches, species
+        warnings, parcels not priced) as keyed messages, rendered in zh or en.
     species_checks
         One per restoration plan.
     fund_split
@@ -405,17 +405,14 @@ def price_quota(
     flags: list[str | Message] = []
     priced = len(inputs.parcel_ids)
     if priced < len(credits.table):
-        flags.append(
-            f"{len(credits.table) - priced} restoration parcels have no quota units and are not "
-            "priced"
-        )
+        flags.append(Message.of("f_not_priced", parcels=len(credits.table) - priced))
     checks: list[SpeciesCheck] = []
     for plan in plans:
         check = check_species(plan.species, QuotaPriceBody.of(card).options.species_card)
         check.raise_for_errors(f"restoration plan {plan.name!r}")
-        for line in check.warnings:
-            warnings.warn(f"plan {plan.name!r}: {line}", DataQualityWarning, stacklevel=2)
-            flags.append(f"plan {plan.name!r}: {line}")
+        for finding in check.findings:
+            warnings.warn(f"plan {plan.name!r}: {finding}", DataQualityWarning, stacklevel=2)
+            flags.append(Message.of("f_plan_species", plan=plan.name, finding=finding))
         checks.append(check)
 
     provenance_inputs: dict[str, str] = {"credits": frame_hash(credits.table)}
@@ -432,11 +429,9 @@ def price_quota(
         options["services_price_factor"] = inputs.services_price_factor
         missing = int(np.isnan(inputs.services).sum())
         if missing:
-            flags.append(
-                f"no service value for {missing} parcels: no value approach or service loss there"
-            )
+            flags.append(Message.of("f_no_service_value_for", parcels=missing))
     else:
-        flags.append("no service values given: value approach and service-loss cost left out")
+        flags.append(Message.of("f_no_services"))
     options["valuation_date"] = None if prepared.when is None else prepared.when.isoformat()
 
     one = price_draws(inputs, with_range=True)
@@ -479,9 +474,7 @@ def price_quota(
             prepared.fund,
         )  # fmt: skip
         if not split.covered:
-            flags.append(
-                "the recommended total does not cover the restoration works plus the fund shares"
-            )
+            flags.append(Message.of("f_not_covered"))
     provenance = Provenance(
         method="quota-price",
         cards=(
@@ -722,29 +715,24 @@ def _anchor_flags(
     if level in ("national", "provincial"):
         below = int((per_m2 < floor).sum())
         if below:
-            flags.append(
-                f"{below} parcels priced below the statutory restoration-fee floor "
-                f"({floor:g} yuan/m² for important wetland of this type, 财税〔2024〕15号)"
-            )
+            flags.append(Message.of("f_below_floor", parcels=below, floor=floor))
     # national important wetland has its own, higher fines (Art. 52, 54) when the card gives them
     suffix = (
         "_national" if level == "national" and "penalty_low_national" in card.parameters else ""
     )
     low = float(card.param(f"penalty_low{suffix}"))
     high = float(card.param(f"penalty_high{suffix}"))
-    wetland = "national important wetland" if suffix else "wetland"
+    wetland = (
+        Term("f_wetland_national", "national important wetland")
+        if suffix
+        else Term("f_wetland", "wetland")
+    )
     above_high = int((per_m2 > high).sum())
     above_low = int((per_m2 > low).sum()) - above_high
     if above_high:
-        flags.append(
-            f"{above_high} parcels priced above the whole penalty range for {wetland} "
-            f"({high:g} yuan/m²)"
-        )
+        flags.append(Message.of("f_above_penalty", parcels=above_high, wetland=wetland, high=high))
     if above_low:
-        flags.append(
-            f"{above_low} parcels priced above the lowest fine for filling {wetland} "
-            f"({low:g} yuan/m²)"
-        )
+        flags.append(Message.of("f_above_low_fine", parcels=above_low, wetland=wetland, low=low))
     anchor = float(card.param("jiangxi_trade_anchor"))
     tolerance = float(card.param("far_from_trades"))
     far = int((np.abs(table["per_unit"].to_numpy() / anchor - 1.0) > tolerance).sum())

@@ -209,6 +209,44 @@ class QuotaRules:
             return np.asarray(index, dtype=float)
         return _map(grade, self.grade_factor, np.nan).astype(float)
 
+    def uncovered_grades(self, condition: Card) -> tuple[str, ...]:
+        """The grades of a condition card this card has no quality factor for.
+
+        A condition result labels each grade by id and by Chinese and English
+        label; the quota card may use any one of the three (see
+        :func:`wetval.quota._inputs.condition_frame`). A condition card without a
+        ``grades`` table (a plugin grading its own way) is not checked here; its
+        parcels are checked when the credits are computed.
+
+        Parameters
+        ----------
+        condition
+            A ``condition`` card.
+
+        Returns
+        -------
+        tuple of str
+            The condition card's grade ids none of whose labellings the quota card
+            covers; empty when one labelling is covered in full, or when this
+            card's quality factor is the condition index itself
+            (``quality_basis = "index"``).
+        """
+        if "grades" not in condition.tables or self.card.option("quality_basis") == "index":
+            return ()
+        grades = condition.table("grades")
+        labellings = [
+            [str(g) for g in grades.index],
+            *(
+                [str(v) for v in grades[column]]
+                for column in ("label_zh", "label_en")
+                if column in grades.columns
+            ),
+        ]
+        known = set(self.grades)
+        if any(set(labels) <= known for labels in labellings):
+            return ()
+        return tuple(g for g, *labels in zip(*labellings, strict=True) if not {g, *labels} & known)
+
 
 def normalise_project_type(name: object) -> str:
     """A project type's name compared case- and spacing-insensitively.

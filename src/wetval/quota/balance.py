@@ -91,7 +91,10 @@ class BalanceReport(Result):
         its location and location factor, and the units it delivers.
     projects
         Per occupation project: area and units required and delivered,
-        shortfalls, ``balanced`` and the reasons for any shortfall.
+        shortfalls, ``balanced`` and ``reason``: for a shortfall a keyed
+        :class:`~wetval.messages.Message` (``qb_reasons``, one reason per
+        occupation parcel; ``str()`` is the English text, ``.text("zh")`` the
+        Chinese), ``""`` for a covered project.
     not_permissible
         Occupation parcels the law does not allow; they are not matched.
     unused_credits
@@ -187,7 +190,7 @@ class BalanceReport(Result):
                 project=str(project),
                 units=float(row["units_shortfall"]),
                 area=float(row["area_shortfall_mu"]),
-                reason=str(row["reason"]),
+                reason=_reason(row["reason"]),
             )
             for project, row in self.shortfalls.iterrows()
         ]
@@ -213,6 +216,11 @@ class BalanceReport(Result):
         ax.set_title("占补平衡 area and quality balance by occupation project")
         ax.legend()
         return ax
+
+
+def _reason(value: object) -> Message | str:
+    """A ``projects["reason"]`` cell for a note: the message, or the text of an older result."""
+    return value if isinstance(value, Message) else str(value)
 
 
 _LOCATIONS = np.array(["same_township", "same_county", "cross_county"], dtype=object)
@@ -502,7 +510,7 @@ def balance(
     # queue per such profile, ranked lazily, skipping the credits used up since.
     queues: dict[tuple[object, ...], _CreditQueue] = {}
     matches: list[tuple[object, ...]] = []
-    reasons: dict[object, list[str]] = {}
+    reasons: dict[object, list[Message]] = {}
     delivered_area = np.zeros(len(d_table))
     delivered_units = np.zeros(len(d_table))
     for i in order:
@@ -518,7 +526,7 @@ def balance(
                 d_town[i], d_county[i], d_rank[i], d_group[i], like_for_like
             )
             reasons.setdefault(d_project[i], []).append(
-                _why_none(d_ids[i], remaining > 1e-12, *masks) + _awaiting(withheld[ranked])
+                _awaiting(_why_none(d_ids[i], remaining > 1e-12, *masks), withheld[ranked])
             )
             continue
         need_area, need_units = float(d_area[i]), float(d_units[i])
@@ -549,10 +557,11 @@ def balance(
             ranked, _ = credit_pool.ranking(
                 d_town[i], d_county[i], d_rank[i], d_group[i], like_for_like
             )
-            reasons.setdefault(d_project[i], []).append(
-                f"{d_ids[i]}: eligible credits ran out ({max(need_units, 0):.4f} units, "
-                f"{max(need_area, 0):.4f} 亩 short)" + _awaiting(withheld[ranked])
-            )
+            ran_out = Message.of(
+                "qb_ran_out", "note", parcel=str(d_ids[i]), units=max(need_units, 0),
+                area=max(need_area, 0),
+            )  # fmt: skip
+            reasons.setdefault(d_project[i], []).append(_awaiting(ran_out, withheld[ranked]))
 
     projects = _projects(d_table, d_project, delivered_area, delivered_units, reasons, tolerance)
     balances, mean_quality = _balances(c_table, d_table)
@@ -654,12 +663,12 @@ def _ledger_accounts(ledger: LedgerBalances, credits: QuotaCredits, decimals: in
     )
 
 
-def _awaiting(withheld_units: np.ndarray) -> str:
-    """Note on suitable credit units that a ledger has not released yet."""
+def _awaiting(reason: Message, withheld_units: np.ndarray) -> Message:
+    """The reason, with the suitable credit units a ledger has not released yet (if any)."""
     total = float(withheld_units.sum())
     if total <= 0:
-        return ""
-    return f"; {total:.4f} units of suitable credits await milestone release or registration"
+        return reason
+    return Message.of("qb_awaiting", "note", reason=reason, units=total)
 
 
 def _ranks(rules: QuotaRules, table: pd.DataFrame) -> np.ndarray:
@@ -675,14 +684,17 @@ def _why_none(
     better: np.ndarray,
     like: np.ndarray | bool,
     reachable: np.ndarray | bool,
-) -> str:
+) -> Message:
+    """Why no credit is left for an occupation parcel: the first rule no credit passes."""
     if not available.any():
-        return f"{parcel}: no eligible credits left"
-    if not (available & better).any():
-        return f"{parcel}: no credit of equal or better grade left (quality not lower)"
-    if not (available & better & like).any():
-        return f"{parcel}: no like-for-like credit left for important wetland"
-    return f"{parcel}: no credit in the same county (cross-county not allowed by the card)"
+        key = "qb_no_credits"
+    elif not (available & better).any():
+        key = "qb_not_lower"
+    elif not (available & better & like).any():
+        key = "qb_like_for_like"
+    else:
+        key = "qb_same_county"
+    return Message.of(key, "note", parcel=str(parcel))
 
 
 def _projects(
@@ -690,7 +702,7 @@ def _projects(
     project: np.ndarray,
     area: np.ndarray,
     units: np.ndarray,
-    reasons: dict[object, list[str]],
+    reasons: dict[object, list[Message]],
     tolerance: float,
 ) -> pd.DataFrame:
     frame = pd.DataFrame(
@@ -710,10 +722,12 @@ def _projects(
     grouped["balanced"] = (grouped["area_shortfall_mu"] <= tolerance * grouped["parcels"]) & (
         grouped["units_shortfall"] <= tolerance * grouped["parcels"]
     )
-    grouped["reason"] = [
-        "; ".join(reasons.get(p, [])) if not ok else ""
+    # a keyed message per shortfall (rendered in the reader's language), "" when covered
+    why: list[str | Message] = [
+        "" if ok else Message.of("qb_reasons", "note", reasons=tuple(reasons.get(p, [])))
         for p, ok in zip(grouped.index, grouped["balanced"], strict=True)
     ]
+    grouped["reason"] = pd.Series(why, index=grouped.index)
     return grouped
 
 

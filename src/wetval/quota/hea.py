@@ -30,19 +30,24 @@ The annual conventions discount year t by ρ_t at its start.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 import numpy as np
 import pandas as pd
 
 from wetval._deprecation import forward
-from wetval._text import text_table
 from wetval.cards import Card
 from wetval.errors import Problem, ProblemCollector
 from wetval.hashing import frame_hash
+from wetval.messages import Message, Term
+from wetval.plotting import axes
 from wetval.provenance import Provenance
 from wetval.quota._inputs import resolve_card
 from wetval.results import Result
+from wetval.summary import Summary, SummaryTable, card_label
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
 
 __all__ = ["HeaScaling", "hea_dsays", "hea_required_area", "measure_hea"]
 
@@ -209,19 +214,40 @@ class HeaScaling(Result):
         """Per-row table."""
         return self.table.copy()
 
-    def summary(self) -> str:
-        """Debit and, per compensation project, the area required."""
-        rows = [
-            [str(i), r.side, float(r.area), float(r.dsays), float(r.required_area)]
-            for i, r in self.table.fillna(0.0).iterrows()
-        ]
-        return "\n".join(
-            [
-                f"HEA ({self.convention}, r = {self.rate:.1%}, base year {self.base_year:g}): "
-                f"{self.debit_dsays:.4f} DSAYs lost",
-                text_table(rows, ["row", "side", "area", "DSAYs", "area needed"]),
-            ]
+    def summary(self) -> Summary:
+        """Debit and, per compensation project, the area required (– for an injury row)."""
+        table = self.table
+        data = pd.DataFrame(
+            {
+                "metric_row": [str(i) for i in table.index],
+                "side": [Term(f"hea_side_{s}", str(s)) for s in table["side"]],
+                "metric_area": table["area"].to_numpy(dtype=float),
+                "dsays": table["dsays"].to_numpy(dtype=float),
+                "dsays_per_area": table["dsays_per_area"].to_numpy(dtype=float),
+                "required_area": table["required_area"].to_numpy(dtype=float),
+            }
         )
+        digits = dict.fromkeys(["dsays", "dsays_per_area", "required_area"], 4)
+        title = Message.of(
+            "sum_hea", "note", convention=Term(f"hea_{self.convention}", self.convention),
+            rate=self.rate, base_year=self.base_year, dsays=self.debit_dsays,
+            card=card_label(self.provenance),
+        )  # fmt: skip
+        return Summary(title, (SummaryTable("hea", "hea_table", data, digits),))
+
+    def plot(self, ax: Axes | None = None) -> Axes:
+        """DSAYs lost per injury and gained per compensation project, with the debit total."""
+        ax = axes(ax)
+        table = self.table
+        credit = (table["side"] == "credit").to_numpy()
+        labels = [str(i) for i in table.index]
+        colours = np.where(credit, "tab:green", "tab:red").tolist()
+        ax.bar(labels, table["dsays"].to_numpy(dtype=float), color=colours)
+        ax.axhline(self.debit_dsays, color="black", linestyle="--", label="DSAYs lost (total)")
+        ax.set_ylabel("DSAYs")
+        ax.set_title(f"HEA ({self.convention}, r = {self.rate:.1%})")
+        ax.legend()
+        return ax
 
 
 def _knots(value: object) -> list[float]:

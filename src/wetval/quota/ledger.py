@@ -63,17 +63,23 @@ from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+import numpy as np
 import pandas as pd
 
-from wetval._text import text_table
 from wetval.atomic import write_atomic
 from wetval.cards import Card
 from wetval.dates import iso_date
 from wetval.errors import WetvalError
 from wetval.hashing import content_hash, result_hash
+from wetval.messages import Message, Term
+from wetval.plotting import axes
+from wetval.provenance import Provenance
 from wetval.results import Record, Result
+from wetval.summary import Summary, SummaryTable
 
 if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+
     from wetval.quota.accounts import QuotaCredits
     from wetval.quota.balance import BalanceReport
 
@@ -610,24 +616,52 @@ class QuotaLedger(Result):
             columns=["seq", "date", "kind", "account", "milestone", "units", "reference"],
         )  # fmt: skip
 
-    def summary(self) -> str:
-        """Balances per account and the number of transactions."""
+    @property
+    def provenance(self) -> Provenance:
+        """The ledger's state hash (a ledger is a record of transactions, no method's output)."""
+        return Provenance(method="quota_ledger", inputs={"ledger": self.hash})
+
+    def summary(self) -> Summary:
+        """Units per account (potential, released, debited, available) and the next milestone."""
         frame = self.accounts()
-        rows = [
-            [
-                str(a), str(r.potential), str(r.released), str(r.debited), str(r.available),
-                r.next_milestone or "-",
-            ]
-            for a, r in frame.iterrows()
-        ]  # fmt: skip
-        return "\n".join(
-            [
-                f"Quota ledger: {len(self.transactions)} transactions, {len(frame)} accounts",
-                text_table(
-                    rows, ["account", "potential", "released", "debited", "available", "next"]
-                ),
-            ]
+        table = pd.DataFrame(
+            {
+                "account": [str(a) for a in frame.index],
+                **{
+                    key: list(frame[column])
+                    for key, column in (
+                        ("potential_units", "potential"), ("released", "released"),
+                        ("debited", "debited"), ("available", "available"),
+                    )
+                },
+                "next_milestone": [
+                    Term("sum_none", "none") if not m else str(m) for m in frame["next_milestone"]
+                ],
+            }
+        )  # fmt: skip
+        title = Message.of(
+            "sum_ledger", "note", transactions=len(self.transactions), accounts=len(frame)
         )
+        return Summary(title, (SummaryTable("accounts", "ledger_table", table),))
+
+    def plot(self, ax: Axes | None = None) -> Axes:
+        """Per account: units debited, available and withheld (stacked) [quota units]."""
+        ax = axes(ax, figsize=(8, 0.4 * max(len(self._replay.accounts), 1) + 1.5))
+        frame = self.accounts().iloc[::-1]
+        names = [str(a) for a in frame.index]
+        left = np.zeros(len(frame))
+        for column, colour in (
+            ("debited", "tab:gray"),
+            ("available", "tab:green"),
+            ("withheld", "tab:orange"),
+        ):
+            values = frame[column].astype(float).to_numpy()
+            ax.barh(names, values, left=left, color=colour, label=column)
+            left += values
+        ax.set_xlabel("quota units / 指标单位")
+        ax.set_title(f"Quota ledger / 指标台账 ({len(self.transactions)} transactions)")
+        ax.legend(loc="lower right", fontsize="small")
+        return ax
 
     # -------------------------------------------------------- operations
     @classmethod

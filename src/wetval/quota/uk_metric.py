@@ -36,19 +36,24 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
 from wetval._deprecation import forward
-from wetval._text import text_table
 from wetval.cards import Card
 from wetval.errors import Problem, ProblemCollector
 from wetval.hashing import frame_hash
+from wetval.messages import Message, Term
+from wetval.plotting import axes
 from wetval.provenance import Provenance
 from wetval.quota._inputs import resolve_card
 from wetval.results import Result
+from wetval.summary import Summary, SummaryTable, card_label
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
 
 __all__ = [
     "UkMetricUnits",
@@ -491,29 +496,64 @@ class UkMetricUnits(Result):
         """Per-row table."""
         return self.table.copy()
 
-    def summary(self) -> str:
-        """Totals, net gain against the target and the trading summary."""
-        rows = [
-            [
-                str(b),
-                float(r.surplus),
-                float(r.deficit),
-                float(r.net),
-                "yes" if r.satisfied else "NO",
-            ]
-            for b, r in self.trading.iterrows()
-        ]
-        options = self.provenance.options
-        return "\n".join(
-            [
-                f"UK statutory metric (temporal {options.get('temporal_precision')}, strategic "
-                f"significance {options.get('strategic_significance')}): baseline "
-                f"{self.baseline_units:.4f}, post {self.post_units:.4f} units, net change "
-                f"{self.net_change:+.2%} (target {self.net_gain_target:+.0%}), shortfall "
-                f"{self.shortfall:.4f} units",
-                text_table(rows, ["band", "surplus", "deficit", "net", "satisfied"]),
-            ]
+    def summary(self) -> Summary:
+        """Totals, net gain against the target, the trading summary and the units per row."""
+        trading = self.trading
+        bands = pd.DataFrame(
+            {
+                "uk_band": [Term(_band_key(b), str(b)) for b in trading.index],
+                **{
+                    f"uk_{c}": trading[c].to_numpy(dtype=float)
+                    for c in ("surplus", "deficit", "net")
+                },
+                "uk_satisfied": [bool(v) for v in trading["satisfied"]],
+            }
         )
+        table = self.table
+        rows = pd.DataFrame(
+            {
+                "metric_row": [str(i) for i in table.index],
+                "uk_action": [Term(f"uk_action_{a}", str(a)) for a in table["action"]],
+                "uk_habitat": [str(h) for h in table["habitat"]],
+                "area_ha": table["area_ha"].to_numpy(dtype=float),
+                "uk_units": table["units"].to_numpy(dtype=float),
+                "uk_units_delivered": table["units_delivered"].to_numpy(dtype=float),
+            }
+        )
+        options = self.provenance.options
+        temporal = str(options.get("temporal_precision"))
+        strategic = str(options.get("strategic_significance"))
+        title = Message.of(
+            "sum_uk_metric", "note", temporal=Term(f"uk_temporal_{temporal}", temporal),
+            strategic=Term(f"uk_strategic_{strategic}", strategic),
+            baseline=self.baseline_units, post=self.post_units, change=self.net_change,
+            target=self.net_gain_target, shortfall=self.shortfall,
+            card=card_label(self.provenance),
+        )  # fmt: skip
+        four = ["uk_surplus", "uk_deficit", "uk_net", "uk_units", "uk_units_delivered"]
+        return Summary(
+            title,
+            (
+                SummaryTable("uk_trading", "uk_trading_table", bands, dict.fromkeys(four[:3], 4)),
+                SummaryTable("uk_rows", "uk_rows_table", rows, dict.fromkeys(four[3:], 4)),
+            ),
+        )
+
+    def plot(self, ax: Axes | None = None) -> Axes:
+        """Baseline, required (baseline + net-gain target) and post-intervention units."""
+        ax = axes(ax)
+        labels = ["baseline", f"required (+{self.net_gain_target:.0%})", "post"]
+        values = [self.baseline_units, self.required_units, self.post_units]
+        met = self.post_units >= self.required_units
+        ax.bar(labels, values, color=["tab:grey", "tab:blue", "tab:green" if met else "tab:red"])
+        ax.set_ylabel("habitat units")
+        ax.set_title(f"UK statutory metric: net change {self.net_change:+.2%}")
+        return ax
+
+
+def _band_key(band: object) -> str:
+    """The string key of a distinctiveness band (``Very High`` → ``uk_band_very_high``)."""
+    return "uk_band_" + str(band).lower().replace(" ", "_")
 
 
 def _check_rows(

@@ -22,20 +22,25 @@ the choice explicit and it is recorded in the provenance.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
 from wetval._deprecation import forward
-from wetval._text import text_table
 from wetval.cards import Card
 from wetval.errors import Problem, ProblemCollector, WetvalError
 from wetval.hashing import frame_hash
+from wetval.messages import Message, Term
+from wetval.plotting import axes
 from wetval.provenance import Provenance
 from wetval.quota._inputs import resolve_card
 from wetval.quota._lookup import step_lookup
 from wetval.results import Result
+from wetval.summary import Summary, SummaryTable, card_label
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
 
 __all__ = [
     "UmamAssessment",
@@ -193,23 +198,47 @@ class UmamAssessment(Result):
         """Per-area table."""
         return self.table.copy()
 
-    def summary(self) -> str:
-        """Per-area scores, FL, RFG and credits, and the net balance."""
-        rows = [
-            [str(i), r.role, float(r.acres), float(r.score_before), float(r.score_after),
-             float(r.functional_loss), float(r.rfg), float(r.credits)]
-            for i, r in self.table.fillna(0.0).iterrows()
-        ]  # fmt: skip
-        rounding = "full precision" if self.score_dp is None else f"{self.score_dp} dp"
-        return "\n".join(
-            [
-                f"UMAM (scores at {rounding}): FL {self.functional_loss:.4f}, "
-                f"credits {self.credits:.4f}, net {self.net:+.4f}",
-                text_table(
-                    rows, ["area", "role", "acres", "before", "after", "FL", "RFG", "credits"]
-                ),
-            ]
+    def summary(self) -> Summary:
+        """Per-area scores, FL, RFG and credits, and the net balance (– where not defined)."""
+        table = self.table
+        numbers = {
+            "acres": "acres", "score_before": "score_before", "score_after": "score_after",
+            "functional_loss": "functional_loss", "rfg": "rfg", "metric_credits": "credits",
+            "acres_needed": "acres_needed",
+        }  # fmt: skip
+        data = pd.DataFrame(
+            {
+                "metric_row": [str(i) for i in table.index],
+                "role": [Term(f"umam_role_{r}", str(r)) for r in table["role"]],
+                **{key: table[column].to_numpy(dtype=float) for key, column in numbers.items()},
+            }
         )
+        digits = dict.fromkeys(list(numbers)[1:], 4)
+        rounding = (
+            Term("umam_full_precision", "full precision")
+            if self.score_dp is None
+            else Message.of("umam_dp", "note", dp=self.score_dp)
+        )
+        title = Message.of(
+            "sum_umam", "note", rounding=rounding, loss=self.functional_loss,
+            credits=self.credits, net=self.net, card=card_label(self.provenance),
+        )  # fmt: skip
+        return Summary(title, (SummaryTable("umam", "umam_table", data, digits),))
+
+    def plot(self, ax: Axes | None = None) -> Axes:
+        """Functional loss of each impact area and credits of each mitigation area."""
+        ax = axes(ax)
+        table = self.table
+        labels = [str(i) for i in table.index]
+        loss = table["functional_loss"].fillna(0.0).to_numpy(dtype=float)
+        credits = table["credits"].fillna(0.0).to_numpy(dtype=float)
+        ax.bar(labels, -loss, color="tab:red", label="functional loss")
+        ax.bar(labels, credits, color="tab:green", label="credits")
+        ax.axhline(0.0, color="black", linewidth=0.8)
+        ax.set_ylabel("functional units (credits − loss)")
+        ax.set_title(f"UMAM: net {self.net:+.4f}")
+        ax.legend()
+        return ax
 
 
 def _on_grid(values: np.ndarray, low: float, high: float, step: float) -> np.ndarray:

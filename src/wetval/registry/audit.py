@@ -17,12 +17,21 @@ import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+import pandas as pd
 from sqlalchemy import Connection, Insert, Table, select
 
+from wetval.messages import Message, Term, say
+from wetval.plotting import axes
+from wetval.provenance import Provenance
 from wetval.registry import schema
 from wetval.results import Result
+from wetval.strings import Lang
+from wetval.summary import Summary, SummaryTable
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
 
 __all__ = ["GENESIS", "ChainCheck", "Writer", "row_dict", "verify_chain"]
 
@@ -164,20 +173,67 @@ class ChainCheck(Result):
         Number of events checked.
     first_bad
         Sequence number of the first event that does not hold (``None`` if ok).
-    reason
-        Why that event does not hold (empty if ok).
+    problem
+        Why that event does not hold (``None`` if ok); :attr:`reason` is its English text.
     """
 
     ok: bool
     events: int
     first_bad: int | None = None
-    reason: str = ""
+    problem: Message | None = None
 
-    def summary(self) -> str:
-        """One line: intact, or the first bad event and why."""
-        if self.ok:
-            return f"audit chain intact: {self.events} events, every row matches its last event"
-        return f"audit chain BROKEN at event {self.first_bad}: {self.reason}"
+    @property
+    def reason(self) -> str:
+        """Why the first bad event does not hold, in English (empty if ok)."""
+        return self.reason_text("en")
+
+    def reason_text(self, lang: Lang = "en") -> str:
+        """Why the first bad event does not hold, in ``lang`` (empty if ok)."""
+        return "" if self.problem is None else say(self.problem, lang)
+
+    @property
+    def provenance(self) -> Provenance:
+        """The check's method (it reads the registry, no card)."""
+        return Provenance(method="verify_chain")
+
+    def to_frame(self) -> pd.DataFrame:
+        """One row: ``ok``, ``events``, ``first_bad`` and the English ``reason``."""
+        return pd.DataFrame(
+            {
+                "ok": [self.ok],
+                "events": [self.events],
+                "first_bad": pd.array([self.first_bad], dtype="Int64"),
+                "reason": [self.reason],
+            }
+        )
+
+    def summary(self) -> Summary:
+        """Intact, or the first bad event and why; the events checked."""
+        if self.ok or self.problem is None:
+            title = Message.of("sum_chain_ok", "note", events=self.events)
+        else:
+            title = Message.of("sum_chain_broken", seq=str(self.first_bad), reason=self.problem)
+        table = pd.DataFrame(
+            {
+                "sum_figure": [Term("sum_chain_events", "events checked")]
+                + ([] if self.ok else [Term("sum_chain_first_bad", "first bad event")]),
+                "sum_value": [self.events] + ([] if self.ok else [int(self.first_bad or 0)]),
+            }
+        )
+        return Summary(title, (SummaryTable("chain", "sum_chain_table", table),))
+
+    def plot(self, ax: Axes | None = None) -> Axes:
+        """The events checked [events]: those that hold in green, from the first bad one in red."""
+        ax = axes(ax, figsize=(8.0, 1.8))
+        good = self.events if self.ok or self.first_bad is None else self.first_bad - 1
+        ax.barh(["events / 事件"], [good], color="tab:green", label="holds / 成立")
+        if not self.ok:
+            bad = max(self.events - good, 1)
+            ax.barh(["events / 事件"], [bad], left=[good], color="tab:red", label="broken / 断裂")
+        ax.set_xlabel("events [seq] / 事件序号")
+        ax.set_title("Audit chain / 审计链")
+        ax.legend(loc="lower right")
+        return ax
 
 
 def verify_chain(connection: Connection, extra: Mapping[str, str] | None = None) -> ChainCheck:
@@ -199,11 +255,13 @@ def verify_chain(connection: Connection, extra: Mapping[str, str] | None = None)
         fields = {k: row[k] for k in row if k != "hash"}
         count += 1
         if row["seq"] != count:
-            return ChainCheck(False, count, count, f"event {count} is missing (found {row['seq']})")
+            return ChainCheck(
+                False, count, count, Message.of("chain_missing", seq=count, found=row["seq"])
+            )
         if row["prev_hash"] != previous:
-            return ChainCheck(False, count, count, "its previous-hash does not match event before")
+            return ChainCheck(False, count, count, Message.of("chain_prev_hash"))
         if _event_hash(fields) != row["hash"]:
-            return ChainCheck(False, count, count, "its content was changed after it was written")
+            return ChainCheck(False, count, count, Message.of("chain_changed"))
         previous = row["hash"]
         latest[(row["entity"], row["entity_key"])] = (row["seq"], row["after"])
     head = json.loads(
@@ -213,7 +271,7 @@ def verify_chain(connection: Connection, extra: Mapping[str, str] | None = None)
     )
     if head != {"seq": count, "hash": previous}:
         return ChainCheck(
-            False, count, count + 1, f"events after {count} were deleted (head is {head['seq']})"
+            False, count, count + 1, Message.of("chain_deleted_after", seq=count, head=head["seq"])
         )
     for table in AUDITED:
         seen = set()
@@ -223,24 +281,29 @@ def verify_chain(connection: Connection, extra: Mapping[str, str] | None = None)
             last = latest.get((table.name, key))
             if last is None:
                 return ChainCheck(
-                    False, count, count + 1, f"row {table.name}[{key}] was written without an event"
+                    False,
+                    count,
+                    count + 1,
+                    Message.of("chain_no_event", table=table.name, row=key),
                 )
             if last[1] != _dump(row_dict(current)):
                 return ChainCheck(
                     False,
                     count,
                     last[0],
-                    f"row {table.name}[{key}] differs from what this event (its last) wrote",
+                    Message.of("chain_row_differs", table=table.name, row=key),
                 )
         for (entity, key), (seq, after) in latest.items():
             if entity == table.name and key not in seen and after is not None:
-                return ChainCheck(False, count, seq, f"row {entity}[{key}] was deleted")
+                return ChainCheck(
+                    False, count, seq, Message.of("chain_row_deleted", table=entity, row=key)
+                )
     for entity, digest in (extra or {}).items():
         events = [(s, a) for (e, _), (s, a) in latest.items() if e == entity]
         if events:
             seq, after = max(events)
             if after is None or json.loads(after).get("content_hash") != digest:
                 return ChainCheck(
-                    False, count, seq, f"the {entity} rows differ from what this event wrote"
+                    False, count, seq, Message.of("chain_entity_differs", entity=entity)
                 )
     return ChainCheck(True, count)

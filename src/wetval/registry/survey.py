@@ -24,19 +24,26 @@ import numbers
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 from sqlalchemy import Connection, LargeBinary, Table, and_, case, func, or_, select
 
-from wetval._text import text_table
 from wetval.errors import Problem, ValidationError
 from wetval.landclass import wetland_codes
+from wetval.messages import Message
+from wetval.plotting import axes
+from wetval.provenance import Provenance
 from wetval.registry import schema
 from wetval.registry.audit import Writer
 from wetval.results import Result
+from wetval.summary import Summary, SummaryTable, note
 from wetval.tables import ParcelTable
+from wetval.units import M2_PER_HA
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
 
 __all__ = [
     "WetlandBalance",
@@ -665,35 +672,55 @@ class WetlandBalance(Result):
         """Years whose wetland total fell below the year before's."""
         return [int(str(y)) for y, ok in self.totals["not_decreased"].items() if not ok]
 
-    def summary(self) -> str:
-        """Totals by year and, for each decrease, the parcels that caused it."""
-        rows = [
-            [
-                str(y),
-                f"{r['wetland_m2']:,.2f}",
-                f"{r['change_from_base_m2']:+,.2f}",
-                f"{r['change_from_previous_m2']:+,.2f}",
-                "yes" if r["not_decreased"] else "NO",
-            ]
-            for y, r in self.totals.iterrows()
-        ]
-        lines = [
-            f"Wetland balance since the {self.base_year} base (总量不减少 year by year)",
-            text_table(rows, ["year", "wetland m²", "since base", "since previous", "held"]),
-        ]
+    @property
+    def provenance(self) -> Provenance:
+        """The method and the base year (the vintages' hashes are in the registry's events)."""
+        return Provenance(method="wetland_balance", options={"base_year": self.base_year})
+
+    def summary(self) -> Summary:
+        """Totals by year and, for each decrease, the pieces that caused it."""
+        t = self.totals
+        table = pd.DataFrame(
+            {
+                "sum_year": [str(y) for y in t.index],
+                **{
+                    c: t[c].to_numpy(dtype=float)
+                    for c in ("wetland_m2", "change_from_base_m2", "change_from_previous_m2")
+                },
+                "not_decreased": [bool(v) for v in t["not_decreased"]],
+            }
+        )
+        notes = []
         for year in self.decreased():
             lost = self.causes[
                 (self.causes["year"] == year) & (self.causes["wetland_change_m2"] < 0)
             ]
-            lines.append(
-                f"\n{year}: wetland lost in "
-                + ", ".join(
-                    f"{r.before_bsm} → {r.after_bsm} ({r.before_class}→{r.after_class}, "
-                    f"{r.wetland_change_m2:,.2f} m²)"
-                    for r in lost.itertuples()
+            pieces = tuple(
+                Message.of(
+                    "sum_wetland_piece", "note", before=str(r.before_bsm), after=str(r.after_bsm),
+                    before_class=str(r.before_class), after_class=str(r.after_class),
+                    change=float(str(r.wetland_change_m2)),
                 )
-            )
-        return "\n".join(lines)
+                for r in lost.itertuples()
+            )  # fmt: skip
+            notes.append(Message.of("sum_wetland_lost", year=str(year), pieces=pieces))
+        title = Message.of("sum_wetland_balance", "note", base=str(self.base_year))
+        return Summary(
+            title,
+            (SummaryTable("totals", "sum_wetland_table", table),),
+            (*notes, *(note(n, "note") for n in self.notes)),
+        )
+
+    def plot(self, ax: Axes | None = None) -> Axes:
+        """Wetland total per year [ha]; a year below the year before in red."""
+        ax = axes(ax)
+        t = self.totals
+        colours = ["tab:blue" if ok else "tab:red" for ok in t["not_decreased"]]
+        ax.bar([str(y) for y in t.index], t["wetland_m2"].to_numpy(dtype=float) / M2_PER_HA,
+               color=colours)  # fmt: skip
+        ax.set_ylabel("wetland [ha] / 湿地面积 [公顷]")
+        ax.set_title(f"Wetland balance / 湿地总量 (base {self.base_year})")
+        return ax
 
 
 def wetland_balance(connection: Connection, year: int | None = None) -> WetlandBalance:

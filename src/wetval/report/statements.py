@@ -95,7 +95,7 @@ def statement_document(
     verdict = (
         tr("pub_verify_ok", lang, events=check.events)
         if check.ok
-        else tr("pub_verify_broken", lang, seq=check.first_bad, reason=check.reason)
+        else tr("pub_verify_broken", lang, seq=check.first_bad, reason=check.reason_text(lang))
     )
     sections = []
     for kind in chosen:

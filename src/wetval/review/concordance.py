@@ -23,14 +23,21 @@ agree on which aspects of the assessment are strong and which are weak?"
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 from scipy import stats
 
-from wetval._text import text_table
 from wetval.errors import Problem, ProblemCollector, ValidationError
+from wetval.messages import Message
+from wetval.plotting import axes
+from wetval.provenance import Provenance
 from wetval.results import Result
+from wetval.summary import Summary, SummaryTable
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
 
 __all__ = ["SMALL_SAMPLE_CRITERIA", "ReviewKendallW", "kendalls_w"]
 
@@ -90,26 +97,52 @@ class ReviewKendallW(Result):
             {"rank_sum": self.rank_sums, "mean_rank": self.rank_sums / self.n_experts}
         )
 
-    def summary(self) -> str:
-        """W, its test and the small-sample caveat as text."""
-        lines = [
-            f"Kendall's W = {self.w:.4f} (without tie correction {self.w_uncorrected:.4f}); "
-            f"{self.n_experts} experts x {self.n_criteria} criteria",
-            f"chi-square = {self.chi2:.4f}, df = {self.df}, p = {self.p_value:.4g}",
-        ]
+    @property
+    def provenance(self) -> Provenance:
+        """The method and the permutation seed (W takes no card)."""
+        return Provenance(method="kendalls_w", seed=self.seed)
+
+    def summary(self) -> Summary:
+        """W, its test, the small-sample caveat and the rank sum per criterion."""
+        title = Message.of(
+            "sum_kendall", "note", w=self.w, w_uncorrected=self.w_uncorrected,
+            experts=self.n_experts, criteria=self.n_criteria,
+        )  # fmt: skip
+        notes = [Message.of("sum_kendall_test", "note", chi2=self.chi2, df=self.df, p=self.p_value)]
         if self.p_permutation is not None:
-            lines.append(
-                f"permutation p = {self.p_permutation:.4g} "
-                f"({self.permutations:,} permutations, seed {self.seed})"
+            notes.append(
+                Message.of(
+                    "sum_kendall_permutation",
+                    "note",
+                    p=self.p_permutation,
+                    permutations=self.permutations,
+                    seed=str(self.seed),
+                )
             )
         if self.small_sample:
-            lines.append(
-                f"caution: with fewer than {SMALL_SAMPLE_CRITERIA} criteria the chi-square "
-                "p-value is only a rough guide; use the permutation p-value"
-            )
-        rows = [[str(k), float(v), float(v) / self.n_experts] for k, v in self.rank_sums.items()]
-        lines += ["", text_table(rows, ["criterion", "rank sum", "mean rank"])]
-        return "\n".join(lines)
+            notes.append(Message.of("sum_kendall_small", criteria=SMALL_SAMPLE_CRITERIA))
+        frame = self.to_frame()
+        table = pd.DataFrame(
+            {
+                "criterion": [str(k) for k in frame.index],
+                "rank_sum": frame["rank_sum"].to_numpy(dtype=float),
+                "mean_rank": frame["mean_rank"].to_numpy(dtype=float),
+            }
+        )
+        return Summary(
+            title, (SummaryTable("rank_sums", "sum_rank_sums_table", table),), tuple(notes)
+        )
+
+    def plot(self, ax: Axes | None = None) -> Axes:
+        """Mean rank per criterion, against the mean rank of unrelated rankings ((n + 1)/2)."""
+        ax = axes(ax)
+        frame = self.to_frame()
+        ax.bar([str(k) for k in frame.index], frame["mean_rank"], color="tab:blue")
+        ax.axhline((self.n_criteria + 1) / 2.0, color="0.3", linestyle="--", label="(n + 1)/2")
+        ax.set_ylabel("mean rank / 平均秩")
+        ax.set_title(f"Kendall's W = {self.w:.3f} ({self.n_experts} experts / 位专家)")
+        ax.legend(loc="upper right")
+        return ax
 
 
 def _score_array(scores: object) -> tuple[np.ndarray, pd.Index]:

@@ -34,23 +34,28 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from typing import Any, Self
+from typing import TYPE_CHECKING, Any, Self
 
 import numpy as np
 import pandas as pd
 from scipy.optimize import Bounds, LinearConstraint, milp
 
-from wetval._text import text_table
 from wetval.cards import Card, load_card
 from wetval.dates import iso_date
 from wetval.errors import Problem, ValidationError
 from wetval.hashing import content_hash
+from wetval.messages import Message, MessageValue, Term
+from wetval.plotting import axes
 from wetval.provenance import CardRef, Provenance
 from wetval.results import Record, Result
 from wetval.review._hashing import assessment_reference
 from wetval.review.errors import InfeasibleDrawError, ReviewIntegrityError
-from wetval.review.fields import FIELDS, field_ids, normalise_name
+from wetval.review.fields import FIELDS, field_ids, field_labels, normalise_name
 from wetval.review.pool import Expert, ExpertPool
+from wetval.summary import Summary, SummaryTable
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
 
 __all__ = [
     "EXCLUSION_REASONS",
@@ -519,38 +524,84 @@ class PanelDraw(Result):
         alternates = self.alternates.assign(role="alternate")
         return pd.concat([members, alternates])
 
-    def summary(self) -> str:
-        """The draw as text: panel, alternates, exclusions, audit data."""
-        label = " (SYNTHETIC pool)" if self.synthetic else ""
-        lines = [
-            f"Panel draw{label} for assessment {self.case.assessment_label} "
-            f"[{self.case.assessment_hash[:12]}], applicant {self.case.applicant}, "
-            f"date {self.case.date}",
-            f"seed {self.seed}; pool {self.pool_hash[:12]} ({self.pool_size} experts, "
-            f"{self.pool_events} history events); draw hash {self.draw_hash[:12]}",
-            f"rules: {self.rules.panel_size} members, {self.rules.alternates} alternates, minimums "
-            + ", ".join(f"{k} {v}" for k, v in self.rules.field_minimums.items()),
+    def summary(self) -> Summary:
+        """The draw: case, audit data, rules, panel, alternates, replacements, exclusions."""
+        case = self.case
+        title = Message.of(
+            "sum_draw", "note", assessment=case.assessment_label,
+            hash=case.assessment_hash[:12], applicant=case.applicant, date=case.date,
+        )  # fmt: skip
+        minimums = tuple(
+            Message.of("sum_field_count", "note", field=label, count=int(n))
+            for label, n in zip(
+                field_labels(self.rules.field_minimums),
+                self.rules.field_minimums.values(),
+                strict=True,
+            )
+        )
+        tables = [
+            SummaryTable("panel", "sum_panel_table", _experts_table(self.members)),
+            SummaryTable("alternates", "sum_alternates_table", _experts_table(self.alternates)),
         ]
-
-        def block(title: str, frame: pd.DataFrame) -> None:
-            rows = [[str(i), r["name"], r["fields"], r["affiliation"]] for i, r in frame.iterrows()]
-            lines.extend(["", title, text_table(rows, ["expert", "name", "fields", "affiliation"])])
-
-        block("Panel:", self.members)
-        block("Alternates (called in this order):", self.alternates)
         if self.replacements:
-            lines += ["", "Replacements:"]
-            lines += [f"  {r['out']} -> {r['in']}: {r['reason']}" for r in self.replacements]
-        counts = self.excluded.groupby("reason").size()
-        lines += [
-            "",
-            f"Excluded: {self.excluded['expert_id'].nunique()} experts"
-            + (
-                " (" + ", ".join(f"{k} {v}" for k, v in counts.items()) + ")" if len(counts) else ""
+            replacements = pd.DataFrame(
+                {
+                    "sum_replaced_out": [r["out"] for r in self.replacements],
+                    "sum_replaced_in": [r["in"] for r in self.replacements],
+                    "sum_reason": [r["reason"] for r in self.replacements],
+                    "sum_source": [
+                        Term(f"sum_source_{r['source']}", r["source"]) for r in self.replacements
+                    ],
+                }
+            )
+            tables.append(SummaryTable("replacements", "sum_replacements_table", replacements))
+        counts = self.excluded.groupby("reason")["expert_id"].nunique()
+        if len(counts):
+            excluded = pd.DataFrame(
+                {
+                    "sum_reason": [Term(f"excl_{k}", str(k)) for k in counts.index],
+                    "sum_experts": counts.to_numpy(dtype=int),
+                }
+            )
+            tables.append(SummaryTable("excluded", "sum_excluded_table", excluded))
+        skipped: MessageValue = self.skipped or Term("sum_none", "none")
+        excluded_experts = int(self.excluded["expert_id"].nunique())
+        notes = [
+            Message.of(
+                "sum_draw_audit", "note", seed=str(self.seed), pool=self.pool_hash[:12],
+                size=self.pool_size, events=self.pool_events, draw=self.draw_hash[:12],
             ),
-            f"Skipped to keep field minimums reachable: {', '.join(self.skipped) or 'none'}",
-        ]
-        return "\n".join(lines)
+            Message.of(
+                "sum_draw_rules", "note", members=self.rules.panel_size,
+                alternates=self.rules.alternates, minimums=minimums,
+            ),
+            Message.of("sum_draw_excluded", "note", experts=excluded_experts),
+            Message.of("sum_draw_skipped", "note", skipped=skipped),
+        ]  # fmt: skip
+        if self.synthetic:
+            notes.insert(0, Message.of("sum_synthetic", "note"))
+        return Summary(title, tuple(tables), tuple(notes))
+
+    def plot(self, ax: Axes | None = None) -> Axes:
+        """Panel members per field against the rules' minimum [experts]."""
+        ax = axes(ax)
+        held = {f.id: 0 for f in FIELDS}
+        for text in self.members["fields"]:
+            for f in str(text).split("；"):
+                if f in held:
+                    held[f] += 1
+        shown = [f for f in FIELDS if held[f.id] or self.rules.field_minimums.get(f.id)]
+        x = np.arange(len(shown))
+        ax.bar(x, [held[f.id] for f in shown], color="tab:blue", label="panel / 评审专家")
+        ax.plot(
+            x, [self.rules.field_minimums.get(f.id, 0) for f in shown], marker="_",
+            markersize=30, linestyle="none", color="tab:red", label="minimum / 最少人数",
+        )  # fmt: skip
+        ax.set_xticks(x, [f.zh for f in shown], rotation=20)
+        ax.set_ylabel("experts / 专家数")
+        ax.set_title(f"Panel draw / 专家抽取 (seed {self.seed})")
+        ax.legend(loc="upper right")
+        return ax
 
     def replace(self, expert_id: str, reason: str) -> PanelDraw:
         """Replace a withdrawing member, keeping every field minimum.
@@ -664,6 +715,18 @@ class PanelDraw(Result):
             failures.append("re-running the draw gives different exclusions")
         if failures:
             raise ReviewIntegrityError("panel draw", failures)
+
+
+def _experts_table(frame: pd.DataFrame) -> pd.DataFrame:
+    """Expert id, name, fields (both languages) and affiliation of a members' frame."""
+    return pd.DataFrame(
+        {
+            "expert_id": [str(i) for i in frame.index],
+            "expert_name": [str(v) for v in frame["name"]],
+            "expert_fields": [field_labels(str(v).split("；")) for v in frame["fields"]],
+            "affiliation": [str(v) for v in frame["affiliation"]],
+        }
+    )
 
 
 def _rows(frame: pd.DataFrame) -> list[list[str]]:

@@ -15,7 +15,17 @@ import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-__all__ = ["FIELDS", "Field", "field_ids", "normalise_name", "parse_fields", "split_list"]
+from wetval.messages import Bilingual
+
+__all__ = [
+    "FIELDS",
+    "Field",
+    "field_ids",
+    "field_labels",
+    "normalise_name",
+    "parse_fields",
+    "split_list",
+]
 
 
 @dataclass(frozen=True)
@@ -53,6 +63,13 @@ _LOOKUP: dict[str, str] = {}
 for _field in FIELDS:
     for _label in (_field.id, _field.zh, _field.en):
         _LOOKUP[unicodedata.normalize("NFKC", _label).strip().casefold()] = _field.id
+
+
+def field_labels(ids: Iterable[str]) -> tuple[Bilingual, ...]:
+    """The fields' labels in both languages (an unknown id shown as it is)."""
+    labels = {f.id: Bilingual(f.zh, f.en) for f in FIELDS}
+    return tuple(labels.get(i, Bilingual(i, i)) for i in ids)
+
 
 #: Separators accepted between list items in one spreadsheet cell.
 _SEPARATORS = re.compile(r"[;；,，、|/\n]+")

@@ -26,18 +26,23 @@ import numpy as np
 import pandas as pd
 
 from wetval._flags import FLAG_SPELLINGS, parse_flags
-from wetval._text import text_table
 from wetval.atomic import write_atomic
 from wetval.cards import Card, load_card
 from wetval.dates import iso_date
 from wetval.errors import Problem, ProblemCollector, ValidationError
 from wetval.hashing import content_hash
+from wetval.messages import Bilingual, Message
+from wetval.plotting import axes
+from wetval.provenance import Provenance
 from wetval.results import Record, Result
 from wetval.review._files import read_with_text_ids
 from wetval.review.errors import ReviewIntegrityError
 from wetval.review.fields import FIELDS, parse_fields, split_list
+from wetval.summary import Summary, SummaryTable
 
 if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+
     from wetval.review.record import ReviewRecord
 
 __all__ = ["EVENT_KINDS", "ROSTER_ALIASES", "Expert", "ExpertEvent", "ExpertPool", "read_pool"]
@@ -528,24 +533,55 @@ class ExpertPool(Result):
         ]
         return pd.DataFrame.from_records(records, columns=None if records else [*columns, "hash"])
 
-    def summary(self) -> str:
-        """Experts by field and status, as text."""
+    @property
+    def provenance(self) -> Provenance:
+        """The roster's source and the pool hash (a pool is data, not a method's result)."""
+        return Provenance(method="expert_pool", inputs={"pool": self.hash})
+
+    def _field_counts(self) -> pd.DataFrame:
+        """Per field with experts: ``experts`` and ``active`` (counts), in :data:`FIELDS` order."""
         status = self.status()
-        label = " (SYNTHETIC)" if self.synthetic else ""
-        counts = status.value_counts()
-        lines = [
-            f"Expert pool{label}: {len(self)} experts — "
-            + ", ".join(f"{counts.get(s, 0)} {s}" for s in ("active", "suspended", "inactive"))
-            + f"; {len(self.events)} history events",
-        ]
-        rows = []
+        rows = {}
         for f in FIELDS:
             holders = [e.expert_id for e in self.experts if f.id in e.fields]
             if holders:
-                active = int((status.loc[holders] == "active").sum())
-                rows.append([f.id, f.zh, len(holders), active])
-        lines += ["", text_table(rows, ["field", "领域", "experts", "active"])]
-        return "\n".join(lines)
+                rows[f.id] = (len(holders), int((status.loc[holders] == "active").sum()))
+        return pd.DataFrame.from_dict(
+            rows, orient="index", columns=["experts", "active"], dtype=int
+        ).rename_axis("field")
+
+    def summary(self) -> Summary:
+        """Experts by status and, per field, how many experts and how many are active."""
+        counts = self.status().value_counts()
+        title = Message.of(
+            "sum_pool", "note", experts=len(self), active=int(counts.get("active", 0)),
+            suspended=int(counts.get("suspended", 0)), inactive=int(counts.get("inactive", 0)),
+            events=len(self.events),
+        )  # fmt: skip
+        fields = self._field_counts()
+        labels = {f.id: Bilingual(f.zh, f.en) for f in FIELDS}
+        table = pd.DataFrame(
+            {
+                "expert_field": [labels[str(f)] for f in fields.index],
+                "sum_experts": fields["experts"].to_numpy(dtype=int),
+                "sum_active": fields["active"].to_numpy(dtype=int),
+            }
+        )
+        notes = (Message.of("sum_synthetic", "note"),) if self.synthetic else ()
+        return Summary(title, (SummaryTable("fields", "sum_pool_fields_table", table),), notes)
+
+    def plot(self, ax: Axes | None = None) -> Axes:
+        """Experts per field [experts], the active ones in front."""
+        ax = axes(ax, figsize=(8, 0.35 * max(len(FIELDS), 1) + 1.5))
+        fields = self._field_counts().iloc[::-1]
+        labels = {f.id: f.zh for f in FIELDS}
+        names = [labels[str(f)] for f in fields.index]
+        ax.barh(names, fields["experts"], color="0.8", label="experts / 专家")
+        ax.barh(names, fields["active"], color="tab:green", label="active / 在库")
+        ax.set_xlabel("experts / 专家数")
+        ax.set_title(f"Expert pool / 专家库 ({len(self)} experts)")
+        ax.legend(loc="lower right")
+        return ax
 
     # ---------------------------------------------------------- managing
     def _checked_id(self, expert_id: str) -> Expert:

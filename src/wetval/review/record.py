@@ -36,13 +36,15 @@ from wetval._text import text_table
 from wetval.dates import iso_date
 from wetval.errors import Problem, ValidationError
 from wetval.hashing import content_hash
+from wetval.messages import Bilingual, Message, say
 from wetval.plotting import axes
 from wetval.provenance import Provenance
 from wetval.results import Record, Result
 from wetval.review._hashing import assessment_reference
 from wetval.review.concordance import ReviewKendallW, kendalls_w
 from wetval.review.errors import ReviewIntegrityError
-from wetval.review.sheet import DECISIONS, ReviewEntry, ReviewSheet
+from wetval.review.sheet import DECISIONS, ReviewEntry, ReviewSheet, criterion_names
+from wetval.summary import Summary, SummaryTable
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -102,6 +104,56 @@ class ReviewRound(Record):
     def to_frame(self) -> pd.DataFrame:
         """The per-expert table."""
         return self.experts.copy()
+
+    def part(self, names: Sequence[Bilingual] | None = None) -> Summary:
+        """The round as a summary part: agreement, per-expert and per-criterion tables.
+
+        ``names`` are the criteria's names in the order of :attr:`criteria_stats`
+        (:func:`~wetval.review.sheet.criterion_names` of the sheet); the ids without them.
+        """
+        w = self.concordance
+        title = Message.of(
+            "sum_round", "note", round=self.number, due=self.due,
+            consensus=float(self.totals["consensus"]), w=w.w, p=w.p_value,
+        )  # fmt: skip
+        experts = pd.DataFrame(
+            {
+                "expert_id": [str(i) for i in self.experts.index],
+                "decision": [Bilingual(*DECISIONS[str(d)]) for d in self.experts["decision"]],
+                "review_total": self.experts["total"].to_numpy(dtype=float),
+                "review_deviation": self.experts["deviation"].to_numpy(dtype=float),
+                "outlier": [bool(v) for v in self.experts["outlier"]],
+                "days_late": self.experts["days_late"].to_numpy(dtype=int),
+                "entry_hash": [str(h)[:12] for h in self.experts["entry_hash"]],
+            }
+        )
+        stats = self.criteria_stats
+        criteria = pd.DataFrame(
+            {
+                "criterion": list(names) if names is not None else [str(i) for i in stats.index],
+                **{
+                    c: stats[c].to_numpy(dtype=float)
+                    for c in ("weight", "mean", "trimmed_mean", "median", "cv")
+                },
+            }
+        )
+        notes: tuple[Message, ...] = ()
+        if w.p_permutation is not None:
+            notes = (
+                Message.of(
+                    "sum_kendall_permutation", "note", p=w.p_permutation,
+                    permutations=w.permutations, seed=str(w.seed),
+                ),
+            )  # fmt: skip
+        n = self.number
+        return Summary(
+            title,
+            (
+                SummaryTable(f"round{n}_experts", "experts_table", experts),
+                SummaryTable(f"round{n}_criteria", "criteria_table", criteria, {"cv": 3}),
+            ),
+            notes,
+        )
 
     def summary(self) -> str:
         """The round's experts, criteria and agreement as text."""
@@ -261,32 +313,60 @@ class DelphiFeedback(Result):
         """The per-criterion distribution."""
         return self.criteria.copy()
 
-    def summary(self) -> str:
-        """The feedback sheet as text (for sending to the panel)."""
-        rows = [
-            [
-                str(i),
-                r["name_zh"],
-                float(r["min"]),
-                float(r["q1"]),
-                float(r["median"]),
-                float(r["q3"]),
-                float(r["max"]),
-            ]
-            for i, r in self.criteria.iterrows()
-        ]
-        votes = ", ".join(f"{DECISIONS[k][0]} {v}" for k, v in self.decisions.items())
-        t = self.totals
-        return "\n".join(
-            [
-                f"Round {self.round} results (anonymised) — 第{self.round}轮专家意见汇总（匿名）",
-                text_table(rows, ["criterion", "要点", "min", "Q1", "median", "Q3", "max"]),
-                "",
-                f"Weighted totals: min {t['min']:.1f}, Q1 {t['q1']:.1f}, median {t['median']:.1f}, "
-                f"Q3 {t['q3']:.1f}, max {t['max']:.1f}",
-                f"Decisions: {votes}; Kendall's W = {self.concordance_w:.3f}",
-            ]
+    @property
+    def provenance(self) -> Provenance:
+        """The round summarised (feedback carries no expert id and no input of its own)."""
+        return Provenance(method="delphi_feedback", options={"round": self.round})
+
+    def summary(self) -> Summary:
+        """The feedback sheet (for sending to the panel): score spread, totals, votes, W."""
+        c = self.criteria
+        table = pd.DataFrame(
+            {
+                "criterion": [str(i) for i in c.index],
+                "name": criterion_names(c),
+                **{
+                    key: c[column].to_numpy(dtype=float)
+                    for key, column in (
+                        ("minimum", "min"), ("q1", "q1"), ("median", "median"), ("q3", "q3"),
+                        ("maximum", "max"),
+                    )
+                },
+            }
+        )  # fmt: skip
+        votes = tuple(
+            Message.of("sum_decision_votes", "note", decision=Bilingual(*DECISIONS[k]), count=v)
+            for k, v in self.decisions.items()
         )
+        t = self.totals
+        notes = (
+            Message.of(
+                "sum_feedback_totals", "note", min=t["min"], q1=t["q1"], median=t["median"],
+                q3=t["q3"], max=t["max"],
+            ),
+            Message.of("sum_feedback_votes", "note", votes=votes, w=self.concordance_w),
+        )  # fmt: skip
+        title = Message.of("sum_feedback", "note", round=self.round)
+        return Summary(title, (SummaryTable("criteria", "sum_feedback_table", table),), notes)
+
+    def plot(self, ax: Axes | None = None) -> Axes:
+        """Per criterion: the middle half of the scores (box), their range and median [points]."""
+        ax = axes(ax)
+        c = self.criteria
+        x = np.arange(len(c))
+        q1, q3 = c["q1"].to_numpy(dtype=float), c["q3"].to_numpy(dtype=float)
+        for i, (low, high) in enumerate(zip(c["min"], c["max"], strict=True)):
+            ax.plot([i, i], [low, high], color="0.4")
+        ax.bar(x, q3 - q1, 0.4, bottom=q1, color="tab:blue", alpha=0.6, label="Q1–Q3")
+        ax.plot(x, c["median"], marker="_", markersize=20, linestyle="none", color="tab:red",
+                label="median / 中位数")  # fmt: skip
+        ax.set_xticks(x, c["name_zh"].astype(str).tolist(), rotation=20)
+        ax.set_ylabel("score [points] / 得分")
+        ax.set_title(
+            f"Round {self.round} / 第 {self.round} 轮 (Kendall's W = {self.concordance_w:.2f})"
+        )
+        ax.legend(loc="lower right")
+        return ax
 
 
 def _days_late(submitted: str, due: str) -> int:
@@ -729,24 +809,26 @@ class ReviewRecord(Result):
 
     def advice(self) -> tuple[str, ...]:
         """Reasons to hold a (further) Delphi round; empty when none. Advisory only."""
+        return tuple(say(m, "en") for m in self.advice_messages())
+
+    def advice_messages(self) -> tuple[Message, ...]:
+        """:meth:`advice` as keyed messages (zh and en)."""
         last = self.final
         reasons = []
         if last.outliers:
-            reasons.append(f"outlying experts: {', '.join(last.outliers)}")
+            reasons.append(Message.of("adv_outliers", experts=last.outliers))
         w = last.concordance
         p = w.p_permutation if w.p_permutation is not None else w.p_value
+        alpha = self.sheet.rules.concordance_alpha
         if not np.isfinite(w.w):
-            reasons.append("Kendall's W is undefined: every expert scored all criteria equally")
-        elif p > self.sheet.rules.concordance_alpha:
-            reasons.append(
-                f"agreement on the criteria is not significant (W = {w.w:.3f}, p = {p:.3g} > "
-                f"{self.sheet.rules.concordance_alpha:g})"
-            )
+            reasons.append(Message.of("adv_w_undefined"))
+        elif p > alpha:
+            reasons.append(Message.of("adv_not_significant", w=w.w, p=p, alpha=float(alpha)))
         in_favour = self.verdict.votes["approve"] + self.verdict.votes["approve_with_revisions"]
         if self.verdict.outcome != "reject" and in_favour == self.verdict.required_votes:
-            reasons.append("the approval rests on a single vote")
+            reasons.append(Message.of("adv_single_approval"))
         if self.verdict.outcome == "reject" and in_favour == self.verdict.required_votes - 1:
-            reasons.append("the rejection rests on a single vote")
+            reasons.append(Message.of("adv_single_rejection"))
         return tuple(reasons)
 
     def to_frame(self) -> pd.DataFrame:
@@ -758,26 +840,47 @@ class ReviewRecord(Result):
         names = self.sheet.criteria[["name_zh", "name_en"]]
         return names.join(self.final.criteria_stats)
 
-    def summary(self) -> str:
-        """The review as text: verdict, agreement, experts, criteria, hashes."""
-        label = " (SYNTHETIC panel)" if self.sheet.synthetic else ""
+    def summary(self) -> Summary:
+        """The review: verdict and votes, each round's experts and criteria, advice, hashes."""
         case = self.sheet.case
-        lines = [
-            f"Expert review{label} of assessment {case.assessment_label} "
-            f"[{case.assessment_hash[:12]}], applicant {case.applicant}",
-            self.verdict.summary(),
-            "",
-        ]
-        for stored in self.rounds:
-            lines += [stored.summary(), ""]
-        advice = self.advice()
-        if advice:
-            lines.append("Consider a further round: " + "; ".join(advice))
-        lines.append(
-            f"record hash {self.content_hash}; sheet {self.sheet.sheet_hash[:12]}; "
-            f"draw {self.sheet.draw_hash[:12]}"
+        v = self.verdict
+        title = Message.of(
+            "sum_record", "note", assessment=case.assessment_label,
+            hash=case.assessment_hash[:12], applicant=case.applicant,
+        )  # fmt: skip
+        votes = pd.DataFrame(
+            {
+                "decision": [Bilingual(zh, en) for zh, en in DECISIONS.values()],
+                "sum_votes": np.array([v.votes.get(k, 0) for k in DECISIONS], dtype=int),
+            }
         )
-        return "\n".join(lines)
+        outcome = Bilingual(*DECISIONS[v.outcome])
+        notes = [
+            Message.of("sum_verdict", "note", outcome=outcome, round=v.round),
+            Message.of(
+                "sum_verdict_rule", "note", consensus=v.consensus_score, pass_score=v.pass_score,
+                required=v.required_votes, share=v.approve_share, members=v.members,
+            ),
+            *(Message.of("sum_revision", "note", text=r) for r in v.revisions),
+        ]  # fmt: skip
+        advice = self.advice_messages()
+        names = criterion_names(self.sheet.criteria.loc[list(self.final.criteria_stats.index)])
+        if advice:
+            notes += [Message.of("sum_advice", reason=m) for m in advice]
+        notes.append(
+            Message.of(
+                "sum_record_hashes", "note", record=self.content_hash,
+                sheet=self.sheet.sheet_hash[:12], draw=self.sheet.draw_hash[:12],
+            )
+        )  # fmt: skip
+        if self.sheet.synthetic:
+            notes.insert(0, Message.of("sum_synthetic", "note"))
+        return Summary(
+            title,
+            (SummaryTable("votes", "sum_votes_table", votes),),
+            tuple(notes),
+            tuple(r.part(names) for r in self.rounds),
+        )
 
     def appendix(self) -> dict[str, Any]:
         """Plain data for the report appendix (JSON-serialisable, no pandas objects)."""
@@ -820,11 +923,12 @@ class ReviewRecord(Result):
         offsets = np.linspace(-0.15, 0.15, m) if m > 1 else np.zeros(1)
         for row in range(m):
             ax.scatter(np.arange(len(criteria)) + offsets[row], scores[row], s=18, color="0.35")
-        ax.scatter(
+        ax.plot(
             np.arange(len(criteria)),
             np.median(scores, axis=0),
             marker="_",
-            s=600,
+            markersize=25,
+            linestyle="none",
             color="tab:red",
             label="median / 中位数",
         )

@@ -17,22 +17,27 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from fractions import Fraction
 from pathlib import Path
-from typing import Any, Self
+from typing import TYPE_CHECKING, Any, Self
 
 import numpy as np
 import pandas as pd
 
-from wetval._text import text_table
 from wetval.cards import Card, load_card
 from wetval.dates import iso_date
 from wetval.errors import Problem, ProblemCollector, ValidationError
 from wetval.hashing import content_hash
-from wetval.provenance import CardRef
+from wetval.messages import Bilingual, Message
+from wetval.plotting import axes
+from wetval.provenance import CardRef, Provenance
 from wetval.results import Record, Result
 from wetval.review._files import read_with_text_ids
 from wetval.review._hashing import assessment_reference
 from wetval.review.draw import PanelDraw, ReviewCase
 from wetval.review.errors import ReviewIntegrityError
+from wetval.summary import Summary, SummaryTable
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
 
 __all__ = [
     "CONSENSUS_METHODS",
@@ -273,6 +278,17 @@ class ReviewEntry(Record):
         return content_hash(self.payload()) == self.entry_hash
 
 
+def criterion_names(criteria: pd.DataFrame) -> list[Bilingual]:
+    """The criteria's names: Chinese, and in English the English name with the Chinese one.
+
+    The sheet's wording is the Chinese one, so an English reader sees it too.
+    """
+    return [
+        Bilingual(str(zh), f"{en} ({zh})")
+        for zh, en in zip(criteria["name_zh"], criteria["name_en"], strict=True)
+    ]
+
+
 def _text(value: object) -> str:
     if value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value)):
         return ""
@@ -483,27 +499,59 @@ class ReviewSheet(Result):
         """The criteria with weights and guidance."""
         return self.criteria.copy()
 
-    def summary(self) -> str:
-        """The sheet as text: case, panel, criteria, scale, due date."""
-        label = " (SYNTHETIC panel)" if self.synthetic else ""
-        lines = [
-            f"Score sheet{label} for assessment {self.case.assessment_label} "
-            f"[{self.case.assessment_hash[:12]}], applicant {self.case.applicant}",
-            f"due {self.due}; scores 0–{self.rules.score_max:g} per criterion; sheet hash "
-            f"{self.sheet_hash[:12]}; draw {self.draw_hash[:12]}",
-            "",
-            text_table(
-                [
-                    [str(i), r["name_zh"], r["name_en"], float(r["weight"])]
-                    for i, r in self.criteria.iterrows()
-                ],
-                ["criterion", "要点", "name", "weight"],
+    @property
+    def provenance(self) -> Provenance:
+        """The assessment and the draw the sheet is bound to."""
+        inputs = {"assessment": self.case.assessment_hash, "draw": self.draw_hash}
+        return Provenance(method="review_sheet", inputs=inputs)
+
+    def summary(self) -> Summary:
+        """The sheet: case, scale and due date, criteria with weights, panel, decisions."""
+        case = self.case
+        title = Message.of(
+            "sum_sheet", "note", assessment=case.assessment_label,
+            hash=case.assessment_hash[:12], applicant=case.applicant,
+        )  # fmt: skip
+        criteria = pd.DataFrame(
+            {
+                "criterion": [str(i) for i in self.criteria.index],
+                "name": criterion_names(self.criteria),
+                "weight": self.criteria["weight"].to_numpy(dtype=float),
+            }
+        )
+        panel = pd.DataFrame(
+            {
+                "expert_id": [str(i) for i in self.panel.index],
+                "expert_name": [str(v) for v in self.panel["name"]],
+            }
+        )
+        decisions = tuple(Bilingual(zh, en) for zh, en in DECISIONS.values())
+        notes = [
+            Message.of(
+                "sum_sheet_terms", "note", due=self.due, score_max=float(self.rules.score_max),
+                sheet=self.sheet_hash[:12], draw=self.draw_hash[:12],
             ),
-            "",
-            "Panel: " + ", ".join(f"{i} {r['name']}" for i, r in self.panel.iterrows()),
-            "Decisions: " + ", ".join(f"{k} ({zh})" for k, (zh, _) in DECISIONS.items()),
-        ]
-        return "\n".join(lines)
+            Message.of("sum_sheet_decisions", "note", decisions=decisions),
+        ]  # fmt: skip
+        if self.synthetic:
+            notes.insert(0, Message.of("sum_synthetic", "note"))
+        return Summary(
+            title,
+            (
+                SummaryTable("criteria", "sum_criteria_table", criteria, {"weight": 3}),
+                SummaryTable("panel", "sum_panel_table", panel),
+            ),
+            tuple(notes),
+        )
+
+    def plot(self, ax: Axes | None = None) -> Axes:
+        """The criteria's weights."""
+        ax = axes(ax, figsize=(8, 0.4 * len(self.criteria) + 1.5))
+        criteria = self.criteria.iloc[::-1]
+        ax.barh(criteria["name_zh"].astype(str), criteria["weight"].astype(float))
+        ax.set_xlabel("weight / 权重")
+        ax.set_title(f"Score sheet / 评分表 ({len(self.panel)} experts, due {self.due})")
+        return ax
 
     # -------------------------------------------------------------- forms
     def form(self) -> pd.DataFrame:

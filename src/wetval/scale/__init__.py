@@ -45,6 +45,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from wetval.assessment.cards import grade_mismatch
 from wetval.cards import Card, load_card
 from wetval.errors import CardError, DependencyError, UnknownCardError, WetvalError
 from wetval.hashing import content_hash, file_hash
@@ -140,6 +141,8 @@ class ScaleCards:
                 )
                 continue
             cards[stage] = loaded
+        if "condition" in cards and "quota" in cards:
+            problems += grade_mismatch(cards["condition"], cards["quota"], "")
         if unknown:
             problems.insert(
                 0,
@@ -217,8 +220,8 @@ def _table_statistics(directory: Path, names: Sequence[str], card: Card, client:
     return builder.result()
 
 
-#: The whole-table statistics of the last run, and what they were computed from.
-STATISTICS_CACHE = ("_statistics.json", "_statistics.pickle")
+#: The whole-table statistics of the last run, with the key of what they were computed from.
+STATISTICS_CACHE = "_statistics.json"
 
 
 def _cached_statistics(
@@ -228,12 +231,11 @@ def _cached_statistics(
 
     The key hashes every partition's two input files (SHA-256) and the condition card;
     any changed, added or removed partition or another card recomputes the passes.
-    ``resume=False`` (``--restart``) recomputes them too. The pickle is read only when
-    the key in the JSON record beside it matches (both written by this function).
+    ``resume=False`` (``--restart``) recomputes them too. The record is plain JSON
+    (:meth:`TableStatistics.to_dict`, floats as exact hex), so reading it back gives
+    the same bits and runs no code.
     """
-    import pickle
-
-    from wetval.condition.statistics import StatisticsBuilder
+    from wetval.condition.statistics import StatisticsBuilder, TableStatistics
 
     if not StatisticsBuilder(card).needed:
         return None
@@ -249,17 +251,17 @@ def _cached_statistics(
             },
         }
     )
-    record_path, data_path = (out / name for name in STATISTICS_CACHE)
-    if resume and record_path.is_file() and data_path.is_file():
+    path = out / STATISTICS_CACHE
+    if resume and path.is_file():
         try:
-            record = json.loads(record_path.read_text(encoding="utf-8"))
+            record = json.loads(path.read_text(encoding="utf-8"))
             if record.get("key") == key:
-                return pickle.loads(data_path.read_bytes())  # our own record (key checked)
-        except (OSError, ValueError, pickle.UnpicklingError, EOFError, AttributeError):
+                return TableStatistics.from_dict(record["statistics"])
+        except (OSError, ValueError, KeyError, TypeError, AttributeError):
             pass  # an unreadable cache is recomputed
     statistics = _table_statistics(directory, names, card, client)
-    _atomic(data_path, pickle.dumps(statistics))
-    _atomic(record_path, json.dumps({"key": key, "card": card.id}).encode("utf-8"))
+    record = {"key": key, "card": card.id, "statistics": statistics.to_dict()}
+    _atomic(path, json.dumps(record, ensure_ascii=False).encode("utf-8"))
     return statistics
 
 

@@ -34,7 +34,27 @@ import pandas as pd
 
 from wetval.errors import DependencyError, WetvalError
 from wetval.hashing import content_hash, file_hash
+from wetval.messages import Message
+from wetval.provenance import Provenance
 from wetval.scale._common import PartitionError, _atomic, _write
+from wetval.spatial.overlay import (
+    SLIVER_M2,
+    ImportantWetlands,
+    Overlay,
+    _check_control_area,
+    _check_footprint,
+    _control_adjustment,
+    _error,
+    _findings_frame,
+    _findings_messages,
+    _footprint_frame,
+    _geometry_hash,
+    _multipart_findings,
+    _projects,
+    _sliver_findings,
+    _uncovered_findings,
+    _warn_findings,
+)
 
 __all__ = ["PartitionedOverlay", "overlay_partitions"]
 
@@ -58,6 +78,15 @@ class PartitionedOverlay:
         EPSG code of the working CRS of the pieces.
     out
         Results folder (``None`` when nothing is written).
+    footprints
+        The footprint features, as :attr:`wetval.spatial.Overlay.footprints`.
+    control
+        The 控面 adjustment of the whole run, as :attr:`wetval.spatial.Overlay.control`.
+    findings
+        The whole run's findings (multi-part footprints, uncovered area, slivers,
+        the 控面 adjustment, the working CRS), as :attr:`wetval.spatial.Overlay.findings`.
+    provenance
+        The partitions' file hashes, the footprint's and the options.
     """
 
     pieces: pd.DataFrame
@@ -66,11 +95,35 @@ class PartitionedOverlay:
     skipped: tuple[str, ...]
     crs: int
     out: Path | None
+    footprints: pd.DataFrame
+    control: dict[str, float]
+    findings: pd.DataFrame
+    provenance: Provenance
 
     @property
     def total_m2(self) -> float:
         """Sum of the prorated land-class areas [m²]."""
         return float(self.pieces["area_m2"].sum())
+
+    @property
+    def messages(self) -> tuple[Message, ...]:
+        """The findings as :class:`~wetval.messages.Message` (texts in the report strings)."""
+        return _findings_messages(self.findings)
+
+    def to_overlay(self) -> Overlay:
+        """The run as one :class:`wetval.spatial.Overlay` (what the in-memory overlay returns).
+
+        Quota accounting (``Overlay.to_parcels``), the 压占分析表 totals, the
+        file writers and the report take it as they take an in-memory overlay.
+        """
+        return Overlay(
+            pieces=self.pieces,
+            crs=self.crs,
+            footprints=self.footprints,
+            control=self.control,
+            findings=self.findings,
+            provenance=self.provenance,
+        )
 
 
 def _bounds(files: Sequence[Path]) -> list[tuple[float, float, float, float] | None]:
@@ -103,8 +156,11 @@ def _overlay_partition(
     options: dict[str, Any],
     out: Path | None,
     fingerprint: str | None,
-) -> tuple[pd.DataFrame, int | None, tuple[str, ...]]:
-    """One partition: its pieces, working CRS and the footprint features it touched."""
+) -> tuple[pd.DataFrame, int | None, tuple[str, ...], dict[str, str] | None]:
+    """One partition: its pieces, working CRS, the footprint features it touched.
+
+    And the finding that says why that CRS (a row of :attr:`Overlay.findings`, as a dict).
+    """
     import shapely
 
     from wetval.errors import DataQualityWarning
@@ -136,12 +192,16 @@ def _overlay_partition(
     pieces = result.pieces if result is not None else pd.DataFrame()
     crs = result.crs if result is not None else None
     touched = tuple(str(v) for v in pieces["footprint"].unique()) if len(pieces) else ()
+    # the overlay's last finding is always its working-CRS choice
+    reason = (
+        None if result is None else {str(k): str(v) for k, v in result.findings.iloc[-1].items()}
+    )
     if out is not None:
         _write(pieces, out / "overlay" / f"{name}.parquet")
-        record = {"partition": name, "fingerprint": fingerprint, "crs": crs,
-                  "pieces": len(pieces), "touched": list(touched)}  # fmt: skip
+        record = {"partition": name, "fingerprint": fingerprint, "crs": crs, "pieces": len(pieces),
+                  "touched": list(touched), "crs_reason": reason}  # fmt: skip
         _atomic(out / "overlay" / "_done" / f"{name}.json", json.dumps(record).encode("utf-8"))
-    return pieces, crs, touched
+    return pieces, crs, touched, reason
 
 
 def overlay_partitions(
@@ -153,6 +213,11 @@ def overlay_partitions(
     project_id: str | None = None,
     project_field: str | None = None,
     default_level: Literal["national", "provincial", "general"] | None = None,
+    control_area_m2: float | None = None,
+    important_wetlands: Any = None,
+    level_field: str = "wetland_level",
+    name_field: str | None = None,
+    sliver_m2: float = SLIVER_M2,
     client: Any = None,
     partitions: Sequence[str] | None = None,
     resume: bool = True,
@@ -169,8 +234,14 @@ def overlay_partitions(
         in CGCS2000, as :func:`wetval.spatial.overlay` takes it.
     out
         Results folder (``OUT/overlay/``); ``None`` writes nothing (no resuming).
-    role, project_id, project_field, default_level
+    role, project_id, project_field, default_level, level_field, name_field, sliver_m2
         As :func:`wetval.spatial.overlay`.
+    control_area_m2
+        The red line's control area (控面) [m²]: the pieces of all partitions are
+        scaled together to sum to it (after the partitions are overlaid).
+    important_wetlands
+        As :func:`wetval.spatial.overlay`; the layer is read and checked once and
+        every partition's pieces take their levels from it.
     client
         A ``distributed.Client``; without one Dask's threaded scheduler runs.
     partitions
@@ -184,7 +255,8 @@ def overlay_partitions(
     -------
     PartitionedOverlay
         The pieces equal those of the in-memory overlay of the concatenated
-        partitions (areas to float rounding; sort both by ``piece_id``).
+        partitions (areas to float rounding; sort both by ``piece_id``), and so
+        do the findings: they are made once for the whole run, not per partition.
 
     Raises
     ------
@@ -192,7 +264,14 @@ def overlay_partitions(
         Naming the partition and every offending row (geometry, attributes, CRS).
     wetval.errors.ValidationError
         A footprint that is empty, invalid or not polygonal, or whose features
-        overlap no parcel of any partition (all listed).
+        overlap no parcel of any partition (all listed); a control area that is
+        not a finite number > 0; an important-wetland layer without features,
+        level column or known levels.
+
+    Warns
+    -----
+    wetval.errors.DataQualityWarning
+        As :func:`wetval.spatial.overlay`, once for the whole run.
     """
     try:
         from dask.base import compute
@@ -205,8 +284,6 @@ def overlay_partitions(
         raise DependencyError("the partitioned overlay", "scale", "dask-geopandas") from error
     import geopandas
     import shapely
-
-    from wetval.spatial.overlay import _check_footprint, _error, _footprint_frame, _geometry_hash
 
     root = Path(directory)
     folder = root / "parcels"
@@ -225,11 +302,22 @@ def overlay_partitions(
     if len(fp) == 0:
         raise _error("the footprint has no features", "give at least one polygon", source)
     _check_footprint(fp, source)
+    if role not in ("occupation", "restoration"):
+        raise ValueError(f"role must be 'occupation' or 'restoration', not {role!r}")
+    _check_control_area(control_area_m2)
+    projects = _projects(fp, project_id, project_field, source)
+    layer = (
+        None
+        if important_wetlands is None
+        else ImportantWetlands.read(important_wetlands, level_field, name_field)
+    )
     options: dict[str, Any] = {
         "role": role,
         "project_id": project_id,
         "project_field": project_field,
         "default_level": default_level,
+        "sliver_m2": sliver_m2,
+        "important_wetlands": layer,
     }
     files = [folder / f"{n}.parquet" for n in names]
     bounds = _bounds(files)
@@ -248,8 +336,13 @@ def overlay_partitions(
             chosen.append(k)
     target = Path(out) if out is not None else None
     footprint_hash = _geometry_hash(fp)
-    stored = {"footprint_hash": footprint_hash, **{k: str(v) for k, v in options.items()}}
-    results: dict[int, tuple[pd.DataFrame, int | None, tuple[str, ...]]] = {}
+    stored = {
+        "footprint_hash": footprint_hash,
+        **{k: str(v) for k, v in options.items() if k != "important_wetlands"},
+        "important_wetlands": None if layer is None else layer.hash,
+    }
+    results: dict[int, tuple[pd.DataFrame, int | None, tuple[str, ...], dict[str, str] | None]]
+    results = {}
     skipped: list[str] = []
     tasks: dict[int, Any] = {}
     for k in chosen:
@@ -265,6 +358,7 @@ def overlay_partitions(
                         pd.read_parquet(piece_file),
                         record.get("crs"),
                         tuple(record.get("touched", ())),
+                        record.get("crs_reason"),
                     )
                     skipped.append(names[k])
                     continue
@@ -323,14 +417,73 @@ def overlay_partitions(
             untouched,
         )
     pieces = pd.concat(frames) if frames else pd.DataFrame()
+    working = int(next(iter(systems)))  # every footprint feature met a parcel (checked above)
+    footprints = _footprint_geometry(fp, working, projects)
+    messages = _run_findings(pieces, footprints, role, working, sliver_m2)
+    control = _control_adjustment(pieces, control_area_m2)
+    if control:
+        messages.append(Message.of("n_overlay_control", "note", **control))
+    reasons = [r for k in sorted(results) if (r := results[k][3]) is not None]
+    findings = pd.concat([_findings_frame(messages), pd.DataFrame(reasons[:1])], ignore_index=True)
+    _warn_findings(messages, source)
+    provenance = Provenance(
+        method="wetval.scale.overlay_partitions",
+        inputs={
+            "footprint": footprint_hash,
+            **{f"parcels:{names[k]}": file_hash(files[k]) for k in chosen},
+        },
+        options={
+            **{k: v for k, v in stored.items() if k != "footprint_hash"},
+            "control_area_m2": control_area_m2,
+            "area": "ellipsoidal (CGCS2000)",
+        },
+    )
     return PartitionedOverlay(
         pieces=pieces,
         partitions=tuple(names),
         touched=tuple(names[k] for k in chosen),
         skipped=tuple(skipped),
-        crs=int(next(iter(systems))) if systems else 0,
+        crs=working,
         out=target,
+        footprints=footprints,
+        control=control,
+        findings=findings,
+        provenance=provenance,
     )
+
+
+def _footprint_geometry(fp: Any, working: int, projects: np.ndarray) -> pd.DataFrame:
+    """The footprint features in the working CRS, as :attr:`Overlay.footprints`."""
+    import shapely
+
+    geometry = fp.to_crs(epsg=working).geometry.to_numpy() if fp.crs != working else fp.geometry
+    return pd.DataFrame(
+        {"project_id": projects, "geometry_wkb": shapely.to_wkb(np.asarray(geometry), hex=True)},
+        index=pd.Index([str(v) for v in fp.index], name="footprint"),
+    )
+
+
+def _run_findings(
+    pieces: pd.DataFrame, footprints: pd.DataFrame, role: str, working: int, sliver_m2: float
+) -> list[Message]:
+    """Multi-part features, uncovered area and slivers of the whole run (not per partition).
+
+    The uncovered area is per footprint feature: its planar area less the planar area
+    of the parcel pieces cut from it in every partition.
+    """
+    import shapely
+
+    geometry = shapely.from_wkb(footprints["geometry_wkb"].to_numpy())
+    labels = footprints.index.to_numpy(dtype=object)
+    parcel_rows = pieces[pieces["record"] == "parcel"]
+    planar = shapely.area(shapely.from_wkb(parcel_rows["geometry_wkb"].to_numpy()))
+    covered = pd.Series(planar).groupby(parcel_rows["footprint"].to_numpy()).sum()
+    covered_m2 = covered.reindex(labels, fill_value=0.0).to_numpy(dtype=float)
+    return [
+        *_multipart_findings(geometry, footprints["project_id"].to_numpy(), labels, role),
+        *_uncovered_findings(geometry, covered_m2, working, sliver_m2),
+        *_sliver_findings(pieces.sort_index(kind="stable"), sliver_m2),
+    ]
 
 
 def _file_crs(file: Path) -> Any:

@@ -13,11 +13,12 @@ from __future__ import annotations
 from wetval.spatial.crs import CrsInfo, check_crs, choose_working_crs, ellipsoidal_area
 
 # the function ``overlay`` is bound after its module is imported, so it shadows the module
-from wetval.spatial.overlay import Overlay, overlay
+from wetval.spatial.overlay import ImportantWetlands, Overlay, overlay
 from wetval.spatial.read import layers, read_dltb
 
 __all__ = [
     "CrsInfo",
+    "ImportantWetlands",
     "Overlay",
     "check_crs",
     "choose_working_crs",

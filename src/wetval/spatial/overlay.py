@@ -24,20 +24,20 @@ from typing import TYPE_CHECKING, Any, Literal
 import numpy as np
 import pandas as pd
 
-from wetval._text import text_table
 from wetval.errors import DataQualityWarning, Problem, ValidationError
 from wetval.landclass import classify
 from wetval.messages import Message
 from wetval.provenance import Provenance, frame_hash
 from wetval.results import Result
 from wetval.spatial.crs import CrsInfo, check_crs, choose_working_crs, ellipsoidal_area
+from wetval.summary import Summary, SummaryTable
 from wetval.tables import AREA_TOLERANCE_M2, LEVELS, ParcelTable
 from wetval.units import M2_PER_MU
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
 
-__all__ = ["FILE_FIELDS", "SHAPEFILE_PARTS", "SLIVER_M2", "Overlay", "overlay"]
+__all__ = ["FILE_FIELDS", "SHAPEFILE_PARTS", "SLIVER_M2", "ImportantWetlands", "Overlay", "overlay"]
 
 #: Pieces smaller than this [m²] are listed as slivers (and kept).
 SLIVER_M2 = 1.0
@@ -130,11 +130,7 @@ class Overlay(Result):
     @property
     def messages(self) -> tuple[Message, ...]:
         """The findings as :class:`~wetval.messages.Message` (texts in the report strings)."""
-        out = []
-        for r in self.findings.itertuples(index=False):
-            values = tuple((k, _tupled(v)) for k, v in json.loads(str(r.values)).items())
-            out.append(Message(str(r.key), values, "note" if r.severity == "note" else "warning"))
-        return tuple(out)
+        return _findings_messages(self.findings)
 
     # ------------------------------------------------------------ tables
     def to_frame(self) -> pd.DataFrame:
@@ -188,34 +184,41 @@ class Overlay(Result):
         """Sum of the prorated land-class areas [m²]."""
         return float(self.pieces["area_m2"].sum())
 
-    def summary(self) -> str:
-        """The 压占分析表 as text: totals by land class and by ownership unit."""
-        label = " SYNTHETIC" if self.synthetic else ""
+    def summary(self) -> Summary:
+        """The 压占分析表: totals by land class and by ownership unit, and the findings."""
+        title = Message.of(
+            "sum_overlay", "note", pieces=len(self.pieces),
+            parcels=int(self.pieces["parcel_id"].nunique()), area_m2=self.total_m2,
+            area_mu=self.total_m2 / M2_PER_MU, crs=f"EPSG:{self.crs}",
+        )  # fmt: skip
         classes = self.by_land_class().reset_index()
-        rows = [
-            [str(r.land_class), str(r.land_class_name), f"{r.pieces}", f"{r.area_m2:,.2f}",
-             f"{r.area_mu:,.2f}"]
-            for r in classes.itertuples(index=False)
-        ]  # fmt: skip
-        owners = [
-            [str(r.ownership_unit), str(r.land_class), f"{r.pieces}", f"{r.area_m2:,.2f}"]
-            for r in self.by_ownership().reset_index().itertuples(index=False)
-        ]
-        lines = [
-            f"Overlay 压占分析{label}: {len(self.pieces):,} pieces of "
-            f"{self.pieces['parcel_id'].nunique():,} parcels, {self.total_m2:,.2f} m² "
-            f"({self.total_m2 / M2_PER_MU:,.2f} 亩), EPSG:{self.crs}",
-            text_table(rows, ["DLBM", "地类名称", "pieces", "m²", "亩"]),
-            "By ownership unit 权属单位:",
-            text_table(owners, ["权属单位", "DLBM", "pieces", "m²"]),
-        ]
-        if self.control:
-            lines.append(
-                f"控面 control area {self.control['control_m2']:,.2f} m²: adjusted by "
-                f"{self.control['adjustment_m2']:+,.2f} m² (factor {self.control['factor']:.8f})"
-            )
-        lines += [f"  note: {m.key} {dict(m.values)}" for m in self.messages]
-        return "\n".join(lines)
+        by_class = pd.DataFrame(
+            {
+                "land_class": classes["land_class"].astype(str).tolist(),
+                "land_class_name": classes["land_class_name"].astype(str).tolist(),
+                "sum_pieces": classes["pieces"].to_numpy(dtype=int),
+                "area_m2": classes["area_m2"].to_numpy(dtype=float),
+                "area_mu": classes["area_mu"].to_numpy(dtype=float),
+            }
+        )
+        owners = self.by_ownership().reset_index()
+        by_owner = pd.DataFrame(
+            {
+                "ownership_unit": owners["ownership_unit"].astype(str).tolist(),
+                "land_class": owners["land_class"].astype(str).tolist(),
+                "sum_pieces": owners["pieces"].to_numpy(dtype=int),
+                "area_m2": owners["area_m2"].to_numpy(dtype=float),
+            }
+        )
+        notes = (Message.of("sum_synthetic", "note"),) if self.synthetic else ()
+        return Summary(
+            title,
+            (
+                SummaryTable("land_classes", "sum_by_class_table", by_class),
+                SummaryTable("ownership", "sum_by_owner_table", by_owner),
+            ),
+            (*notes, *self.messages),
+        )
 
     def to_parcels(self) -> ParcelTable:
         """The pieces as a parcel table for quota accounting (role and project_id filled).
@@ -518,7 +521,8 @@ def overlay(
         The red line's control area (控面) [m²]; the pieces' prorated areas are
         scaled to sum to it and the adjustment is reported.
     important_wetlands
-        Important-wetland polygons (path or GeoDataFrame) with a ``level_field``
+        Important-wetland polygons (path, GeoDataFrame, or an
+        :class:`ImportantWetlands` read once) with a ``level_field``
         column (national / provincial / general or the Chinese terms); each piece
         takes the most protective level it overlaps by more than ``sliver_m2``;
         legal wetland outside all of them (and without a level) becomes ``general``.
@@ -591,19 +595,7 @@ def overlay(
     # parts of multi-part footprints are overlaid one by one (listed)
     parts, part_of = shapely.get_parts(f_geoms, return_index=True)
     fp_labels = fp.index.to_numpy(dtype=object)
-    part_counts = np.bincount(part_of, minlength=len(f_geoms))
-    multi = np.flatnonzero(part_counts > 1)
-    if len(multi):
-        # a restoration site of several ponds is ordinary; a red line in parts is worth a look
-        messages.append(
-            Message.of(
-                "w_overlay_multipart",
-                "warning" if role == "occupation" else "note",
-                features=tuple(
-                    f"{fp_projects[k]} #{fp_labels[k]} ({part_counts[k]})" for k in multi
-                ),
-            )
-        )
+    messages += _multipart_findings(f_geoms, fp_projects, fp_labels, role)
     tree = shapely.STRtree(p_geoms)
     part_idx, parcel_idx = tree.query(parts, predicate="intersects")
     repaired = p_geoms[parcel_idx]
@@ -630,11 +622,7 @@ def overlay(
     # a geometric check, so planar in the working CRS: cutting inserts vertices on long edges,
     # and a straight Gauss–Krüger edge is not a geodesic (~1 m² on a 2.5 km edge)
     covered = np.bincount(part_idx, weights=shapely.area(pieces), minlength=len(parts))
-    uncovered_planar = np.maximum(shapely.area(parts) - covered, 0.0)
-    scale = ellipsoidal_area(parts, working.epsg) / np.maximum(shapely.area(parts), 1e-300)
-    uncovered = float(np.sum(uncovered_planar * scale))
-    if uncovered > max(sliver_m2, AREA_TOLERANCE_M2):  # below 0.01 m² it is rounding
-        messages.append(Message.of("w_overlay_uncovered", area_m2=uncovered))
+    messages += _uncovered_findings(parts, covered, working.epsg, sliver_m2)
 
     table = _piece_table(parcels, parcel_idx, p_geoms, piece_area, working)
     table["footprint"] = [str(v) for v in fp_labels[part_of[part_idx]]]
@@ -647,42 +635,23 @@ def overlay(
     table = _with_deductions(table)
     table = _name_pieces(table)
     if important_wetlands is not None:
-        _set_levels(table, pieces, important_wetlands, working, level_field, name_field, sliver_m2)
+        layer = (
+            important_wetlands
+            if isinstance(important_wetlands, ImportantWetlands)
+            else ImportantWetlands.read(important_wetlands, level_field, name_field)
+        )
+        _set_levels(table, pieces, layer, working, sliver_m2)
     if default_level is not None:
         if default_level not in LEVELS:
             raise ValueError(f"default_level must be one of {LEVELS}, not {default_level!r}")
         unset = table["wetland_level"].isna() & table["legal_wetland"].astype(bool)
         table.loc[unset, "wetland_level"] = default_level
-    slivers = table.index[(table["record"] == "parcel") & (table["piece_area_m2"] < sliver_m2)]
-    if len(slivers):
-        messages.append(
-            Message.of(
-                "w_overlay_slivers",
-                count=len(slivers),
-                sliver_m2=sliver_m2,
-                pieces=tuple(map(str, slivers[:20])),
-            )
-        )
-    control: dict[str, float] = {}
-    if control_area_m2 is not None:
-        before = float(table["area_m2"].sum())
-        factor = float(control_area_m2) / before
-        table["area_m2"] = table["area_m2"] * factor
-        control = {
-            "control_m2": float(control_area_m2),
-            "before_m2": before,
-            "adjustment_m2": float(control_area_m2) - before,
-            "factor": factor,
-        }
+    messages += _sliver_findings(table, sliver_m2)
+    control = _control_adjustment(table, control_area_m2)
+    if control:
         messages.append(Message.of("n_overlay_control", "note", **control))
     messages.append(reason)
-    for message in messages:
-        if message.severity == "warning":
-            warnings.warn(
-                f"overlay of {fp_source}: {message.key} {dict(message.values)}",
-                DataQualityWarning,
-                stacklevel=2,
-            )
+    _warn_findings(messages, fp_source)
     provenance = Provenance(
         method="wetval.spatial.overlay",
         inputs={"parcels": parcels.hash, "footprint": _geometry_hash(fp)},
@@ -696,13 +665,7 @@ def overlay(
             "area": "ellipsoidal (CGCS2000)",
         },
     )
-    findings = pd.DataFrame(
-        {
-            "key": [m.key for m in messages],
-            "severity": [m.severity for m in messages],
-            "values": [json.dumps(dict(m.values), ensure_ascii=False) for m in messages],
-        }
-    )
+    findings = _findings_frame(messages)
     footprints = pd.DataFrame(
         {"project_id": fp_projects, "geometry_wkb": shapely.to_wkb(f_geoms, hex=True)},
         index=pd.Index([str(v) for v in fp_labels], name="footprint"),
@@ -846,57 +809,98 @@ def _name_pieces(table: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
+@dataclass(frozen=True)
+class ImportantWetlands:
+    """An important-wetland layer, checked once (the polygons and their levels).
+
+    Build it with :meth:`read`; the partitioned overlay checks the layer once and
+    passes it to every partition.
+    """
+
+    geometry: np.ndarray
+    levels: np.ndarray
+    names: np.ndarray | None
+    info: CrsInfo
+    source: str
+    hash: str
+
+    @classmethod
+    def read(
+        cls, important: Any, level_field: str = "wetland_level", name_field: str | None = None
+    ) -> ImportantWetlands:
+        """Read and check important-wetland polygons (path or GeoDataFrame).
+
+        Raises
+        ------
+        wetval.errors.ValidationError
+            A layer without features, without ``level_field``, with levels that are
+            not national / provincial / general (every such row listed), or not in
+            CGCS2000.
+        """
+        from wetval.tables import _LEVEL_ALIASES
+
+        frame = _footprint_frame(important)
+        source = str(frame.attrs.get("source", "important wetlands"))
+        if len(frame) == 0:
+            raise ValidationError(
+                [Problem(reason="the important-wetland layer has no features", column="geometry",
+                         fix="give the important-wetland polygons (国家/省级重要湿地名录 "
+                             "boundaries), or leave important_wetlands out")],
+                what="important wetlands", source=source,
+            )  # fmt: skip
+        info = check_crs(frame.crs, frame.total_bounds, source)
+        if level_field not in frame.columns:
+            raise ValidationError(
+                [Problem(reason=f"no level column {level_field!r}", column=level_field,
+                         fix="pass level_field= naming the column with the wetland level")],
+                what="important wetlands", source=source,
+            )  # fmt: skip
+        raw = frame[level_field].astype(str).str.strip()
+        levels = raw.map(lambda v: _LEVEL_ALIASES.get(v, v.lower())).to_numpy(dtype=object)
+        unknown = ~np.isin(levels, LEVELS)
+        if unknown.any():
+            raise ValidationError(
+                [Problem(reason=f"not one of {', '.join(LEVELS)}", row=r, column=level_field,
+                         value=v, fix="use national / provincial / general or 国家重要湿地 / "
+                                      "省级重要湿地")
+                 for r, v in zip(frame.index[unknown], raw[unknown], strict=True)],
+                what="important wetlands", source=source,
+            )  # fmt: skip
+        names = None
+        if name_field is not None and name_field in frame.columns:
+            names = frame[name_field].to_numpy(dtype=object)
+        return cls(
+            geometry=np.asarray(frame.geometry.to_numpy()),
+            levels=levels,
+            names=names,
+            info=info,
+            source=source,
+            hash=_geometry_hash(frame),
+        )
+
+
 def _set_levels(
     table: pd.DataFrame,
     pieces: np.ndarray,
-    important: Any,
+    layer: ImportantWetlands,
     working: CrsInfo,
-    level_field: str,
-    name_field: str | None,
     sliver_m2: float,
 ) -> None:
     """Most protective important-wetland level each piece overlaps (in place)."""
     import shapely
 
-    from wetval.tables import _LEVEL_ALIASES
-
-    frame = _footprint_frame(important)
-    source = str(frame.attrs.get("source", "important wetlands"))
-    if len(frame) == 0:
-        raise ValidationError(
-            [Problem(reason="the important-wetland layer has no features", column="geometry",
-                     fix="give the important-wetland polygons (国家/省级重要湿地名录 boundaries), "
-                         "or leave important_wetlands out")],
-            what="important wetlands", source=source,
-        )  # fmt: skip
-    info = check_crs(frame.crs, frame.total_bounds, source)
-    geoms = np.asarray(frame.geometry.to_numpy())
-    if info.epsg != working.epsg:
-        geoms = _reproject(geoms, info, working)
-    if level_field not in frame.columns:
-        raise ValidationError(
-            [Problem(reason=f"no level column {level_field!r}", column=level_field,
-                     fix="pass level_field= naming the column with the wetland level")],
-            what="important wetlands", source=source,
-        )  # fmt: skip
-    raw = frame[level_field].astype(str).str.strip()
-    levels = raw.map(lambda v: _LEVEL_ALIASES.get(v, v.lower())).to_numpy(dtype=object)
-    unknown = ~np.isin(levels, LEVELS)
-    if unknown.any():
-        raise ValidationError(
-            [Problem(reason=f"not one of {', '.join(LEVELS)}", row=r, column=level_field, value=v,
-                     fix="use national / provincial / general or 国家重要湿地 / 省级重要湿地")
-             for r, v in zip(frame.index[unknown], raw[unknown], strict=True)],
-            what="important wetlands", source=source,
-        )  # fmt: skip
+    geoms = layer.geometry
+    if layer.info.epsg != working.epsg:
+        geoms = _reproject(geoms, layer.info, working)
     tree = shapely.STRtree(geoms)
     piece_idx, wet_idx = tree.query(pieces, predicate="intersects")
     area = ellipsoidal_area(shapely.intersection(pieces[piece_idx], geoms[wet_idx]), working.epsg)
     real = area > sliver_m2
     piece_idx, wet_idx = piece_idx[real], wet_idx[real]
-    rank = np.array([_LEVEL_RANK[v] for v in levels[wet_idx]], dtype=int)
+    rank = np.array([_LEVEL_RANK[v] for v in layer.levels[wet_idx]], dtype=int)
     order = np.lexsort((rank, piece_idx))
-    first = np.r_[True, piece_idx[order][1:] != piece_idx[order][:-1]]
+    # the first (most protective) hit of each piece; no hit at all leaves every piece unset
+    first = np.r_[len(order) > 0, piece_idx[order][1:] != piece_idx[order][:-1]][: len(order)]
     chosen_piece = piece_idx[order][first]
     chosen_wet = wet_idx[order][first]
     wet_of_piece = np.full(len(pieces), -1)
@@ -905,14 +909,125 @@ def _set_levels(
     hit = wet >= 0
     level = table["wetland_level"].to_numpy(dtype=object).copy()
     names = table["important_wetland"].to_numpy(dtype=object).copy()
-    level[hit] = levels[wet[hit]]
+    level[hit] = layer.levels[wet[hit]]
     # on the lists' evidence, legal wetland outside every important wetland is general wetland
     general = ~hit & pd.isna(level) & table["legal_wetland"].to_numpy(dtype=bool)
     level[general] = "general"
-    if name_field is not None and name_field in frame.columns:
-        names[hit] = frame[name_field].to_numpy(dtype=object)[wet[hit]]
-    table["wetland_level"] = level
-    table["important_wetland"] = names
+    if layer.names is not None:
+        names[hit] = layer.names[wet[hit]]
+    # object columns whatever the hits (pandas would infer a string dtype only when some hit)
+    table["wetland_level"] = pd.Series(level, index=table.index, dtype=object)
+    table["important_wetland"] = pd.Series(names, index=table.index, dtype=object)
+
+
+def _multipart_findings(
+    geometry: np.ndarray, projects: np.ndarray, labels: np.ndarray, role: str
+) -> list[Message]:
+    """The footprint features made of several parts (a warning for a red line)."""
+    import shapely
+
+    counts = shapely.get_num_geometries(geometry)
+    multi = np.flatnonzero(counts > 1)
+    if not len(multi):
+        return []
+    # a restoration site of several ponds is ordinary; a red line in parts is worth a look
+    return [
+        Message.of(
+            "w_overlay_multipart",
+            "warning" if role == "occupation" else "note",
+            features=tuple(f"{projects[k]} #{labels[k]} ({counts[k]})" for k in multi),
+        )
+    ]
+
+
+def _uncovered_findings(
+    footprint: np.ndarray, covered_planar_m2: np.ndarray, epsg: int, sliver_m2: float
+) -> list[Message]:
+    """Footprint area in no parcel, when it is more than a sliver.
+
+    Parameters
+    ----------
+    footprint
+        Footprint parts (or whole features) in the working CRS.
+    covered_planar_m2
+        Planar area of the pieces cut from each [m²].
+    epsg
+        The working CRS.
+    sliver_m2
+        Below this (and below 0.01 m², rounding) nothing is reported [m²].
+    """
+    import shapely
+
+    # a geometric check, so planar in the working CRS: cutting inserts vertices on long edges,
+    # and a straight Gauss–Krüger edge is not a geodesic (~1 m² on a 2.5 km edge)
+    planar = shapely.area(footprint)
+    uncovered_planar = np.maximum(planar - covered_planar_m2, 0.0)
+    scale = ellipsoidal_area(footprint, epsg) / np.maximum(planar, 1e-300)
+    uncovered = float(np.sum(uncovered_planar * scale))
+    if uncovered > max(sliver_m2, AREA_TOLERANCE_M2):
+        return [Message.of("w_overlay_uncovered", area_m2=uncovered)]
+    return []
+
+
+def _sliver_findings(table: pd.DataFrame, sliver_m2: float) -> list[Message]:
+    """Pieces of parcels smaller than ``sliver_m2`` [m²] (the first 20 named)."""
+    slivers = table.index[(table["record"] == "parcel") & (table["piece_area_m2"] < sliver_m2)]
+    if not len(slivers):
+        return []
+    return [
+        Message.of(
+            "w_overlay_slivers",
+            count=len(slivers),
+            sliver_m2=sliver_m2,
+            pieces=tuple(map(str, slivers[:20])),
+        )
+    ]
+
+
+def _control_adjustment(table: pd.DataFrame, control_area_m2: float | None) -> dict[str, float]:
+    """Scale ``area_m2`` to sum to the control area (控面) in place; the adjustment made."""
+    if control_area_m2 is None:
+        return {}
+    before = float(table["area_m2"].sum())
+    factor = float(control_area_m2) / before
+    table["area_m2"] = table["area_m2"] * factor
+    return {
+        "control_m2": float(control_area_m2),
+        "before_m2": before,
+        "adjustment_m2": float(control_area_m2) - before,
+        "factor": factor,
+    }
+
+
+def _warn_findings(messages: Sequence[Message], source: str) -> None:
+    """Each warning among the findings as a :class:`~wetval.errors.DataQualityWarning`."""
+    for message in messages:
+        if message.severity == "warning":
+            warnings.warn(
+                f"overlay of {source}: {message.key} {dict(message.values)}",
+                DataQualityWarning,
+                stacklevel=3,
+            )
+
+
+def _findings_messages(findings: pd.DataFrame) -> tuple[Message, ...]:
+    """The rows of :func:`_findings_frame` as :class:`~wetval.messages.Message` again."""
+    out = []
+    for r in findings.itertuples(index=False):
+        values = tuple((k, _tupled(v)) for k, v in json.loads(str(r.values)).items())
+        out.append(Message(str(r.key), values, "note" if r.severity == "note" else "warning"))
+    return tuple(out)
+
+
+def _findings_frame(messages: Sequence[Message]) -> pd.DataFrame:
+    """The findings as :attr:`Overlay.findings` keeps them (key, severity, JSON values)."""
+    return pd.DataFrame(
+        {
+            "key": [m.key for m in messages],
+            "severity": [m.severity for m in messages],
+            "values": [json.dumps(dict(m.values), ensure_ascii=False) for m in messages],
+        }
+    )
 
 
 def _geometry_hash(frame: Any) -> str:

@@ -16,11 +16,12 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from wetval._text import text_table
 from wetval.errors import DependencyError
+from wetval.messages import Message
 from wetval.plotting import axes
 from wetval.provenance import Provenance
 from wetval.results import Result
+from wetval.summary import Summary, SummaryTable
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -28,6 +29,15 @@ if TYPE_CHECKING:
 __all__ = ["MorrisResult", "SobolResult", "TornadoResult", "morris", "one_at_a_time", "sobol"]
 
 Model = Callable[[np.ndarray], np.ndarray]
+
+#: Columns of a Sobol and of a Morris summary, in order.
+_SOBOL_COLUMNS = ("S1", "S1_conf", "ST", "ST_conf")
+_MORRIS_COLUMNS = ("mu_star", "mu_star_conf", "sigma", "mu")
+#: A tornado summary's column keys and the swings columns they show.
+_TORNADO_COLUMNS = {
+    "param_low": "low", "param_high": "high", "output_low": "output_low",
+    "output_high": "output_high", "swing": "swing",
+}  # fmt: skip
 
 
 def _problem(bounds: Mapping[str, tuple[float, float]]) -> dict[str, Any]:
@@ -98,17 +108,18 @@ class SobolResult(Result):
         """The indices table."""
         return self.indices.copy()
 
-    def summary(self) -> str:
+    def summary(self) -> Summary:
         """Indices sorted by total effect."""
         table = self.indices.sort_values("ST", ascending=False)
-        rows = [
-            [str(n), f"{r.S1:.3f} ± {r.S1_conf:.3f}", f"{r.ST:.3f} ± {r.ST_conf:.3f}"]
-            for n, r in table.iterrows()
-        ]
-        return (
-            f"Sobol indices (N = {self.n_base}, {self.conf_level:.0%} intervals):\n"
-            + text_table(rows, ["parameter", "S1", "ST"])
+        data = pd.DataFrame(
+            {
+                "parameter": [str(n) for n in table.index],
+                **{f"sa_{c.lower()}": table[c].to_numpy(dtype=float) for c in _SOBOL_COLUMNS},
+            }
         )
+        digits = {f"sa_{c.lower()}": 3 for c in _SOBOL_COLUMNS}
+        title = Message.of("sum_sobol", "note", n=self.n_base, level=self.conf_level)
+        return Summary(title, (SummaryTable("indices", "sa_sobol_table", data, digits),))
 
     def plot(self, ax: Axes | None = None) -> Axes:
         """Bars of S1 and ST with their intervals."""
@@ -190,16 +201,31 @@ class MorrisResult(Result):
         """Columns ``mu``, ``mu_star``, ``mu_star_conf``, ``sigma`` by parameter."""
         return self.effects.copy()
 
-    def summary(self) -> str:
+    def summary(self) -> Summary:
         """Parameters ranked by mu*."""
         table = self.effects.sort_values("mu_star", ascending=False)
-        rows = [
-            [str(n), f"{r.mu_star:.4g} ± {r.mu_star_conf:.2g}", f"{r.sigma:.4g}"]
-            for n, r in table.iterrows()
-        ]
-        return f"Morris screening ({self.trajectories} trajectories):\n" + text_table(
-            rows, ["parameter", "mu*", "sigma"]
+        data = pd.DataFrame(
+            {
+                "parameter": [str(n) for n in table.index],
+                **{f"sa_{c}": table[c].to_numpy(dtype=float) for c in _MORRIS_COLUMNS},
+            }
         )
+        digits = dict.fromkeys((f"sa_{c}" for c in _MORRIS_COLUMNS), 4)
+        title = Message.of("sum_morris", "note", n=self.trajectories)
+        return Summary(title, (SummaryTable("effects", "sa_morris_table", data, digits),))
+
+    def plot(self, ax: Axes | None = None) -> Axes:
+        """Bars of mu* with their intervals, the largest on top."""
+        ax = axes(ax)
+        table = self.effects.sort_values("mu_star")
+        y = np.arange(len(table))
+        ax.barh(y, table["mu_star"], 0.6, xerr=table["mu_star_conf"], color="#3b7ea1",
+                capsize=3, label="mu*")  # fmt: skip
+        ax.plot(table["sigma"], y, "o", color="#d9822b", label="sigma")
+        ax.set_yticks(y, [str(i) for i in table.index])
+        ax.set_xlabel("Morris elementary effect")
+        ax.legend(loc="lower right", fontsize="small")
+        return ax
 
 
 def morris(
@@ -268,12 +294,18 @@ class TornadoResult(Result):
         """The swings table."""
         return self.swings.copy()
 
-    def summary(self) -> str:
+    def summary(self) -> Summary:
         """Parameters ranked by swing."""
-        rows = [[str(n), r.output_low, r.output_high, r.swing] for n, r in self.swings.iterrows()]
-        return f"{self.output_label}: base {self.base_output:,.2f}\n" + text_table(
-            rows, ["parameter", "at low", "at high", "swing"]
+        swings = self.swings
+        data = pd.DataFrame(
+            {
+                "parameter": [str(n) for n in swings.index],
+                **{key: swings[c].to_numpy(dtype=float) for key, c in _TORNADO_COLUMNS.items()},
+            }
         )
+        digits = {"param_low": 4, "param_high": 4}
+        title = Message.of("sum_tornado", "note", output=self.output_label, base=self.base_output)
+        return Summary(title, (SummaryTable("swings", "tornado_table", data, digits),))
 
     def plot(self, ax: Axes | None = None) -> Axes:
         """The tornado chart: bars from the base output to each end of each swing."""

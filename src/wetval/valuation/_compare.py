@@ -9,11 +9,12 @@ from typing import TYPE_CHECKING, ClassVar
 import numpy as np
 import pandas as pd
 
-from wetval._text import text_table
 from wetval.errors import WetvalError
+from wetval.messages import Message
 from wetval.plotting import axes
 from wetval.provenance import Provenance
 from wetval.results import Result
+from wetval.summary import Summary, SummaryTable
 from wetval.valuation._common import ServiceValues
 
 if TYPE_CHECKING:
@@ -84,16 +85,32 @@ class ValuationComparison(Result):
             index="concept", columns="method", values="value_cny", aggfunc="sum", fill_value=0.0
         )
 
-    def summary(self) -> str:
-        """Totals per method and values per concept [万元/yr]."""
+    def summary(self) -> Summary:
+        """Values per concept and method, and the totals per method [万元/yr]."""
         table = self.by_concept() / 1e4
-        rows = [[str(c), *[float(v) for v in table.loc[c]]] for c in table.index]
-        lines = [
-            f"Valuation comparison at {self.price_year} prices [万元/yr]:",
-            text_table(rows, ["concept", *map(str, table.columns)]),
-            "  totals: " + "; ".join(f"{k} {v / 1e4:,.2f}" for k, v in self.totals.items()),
-        ]
-        return "\n".join(lines)
+        methods = [str(c) for c in table.columns]
+        concepts = pd.DataFrame(
+            {
+                "cmp_concept": [str(c) for c in table.index],
+                **{
+                    m: table[c].to_numpy(dtype=float)
+                    for m, c in zip(methods, table.columns, strict=True)
+                },
+            }
+        )
+        totals = pd.DataFrame(
+            {
+                "method": [str(k) for k in self.totals.index],
+                "cmp_total": (self.totals.to_numpy(dtype=float) / 1e4),
+            }
+        )
+        return Summary(
+            Message.of("sum_comparison", "note", year=self.price_year),
+            (
+                SummaryTable("by_concept", "cmp_concept_table", concepts),
+                SummaryTable("totals", "cmp_totals_table", totals),
+            ),
+        )
 
     def plot(self, ax: Axes | None = None) -> Axes:
         """Grouped bars: value per concept and method [万元/yr]."""

@@ -28,18 +28,19 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 import pandas as pd
 
-from wetval._text import text_table
 from wetval.cards import Card, Normal, referenced
 from wetval.errors import CardError, Problem, ProblemCollector, ValidationError
-from wetval.messages import Message, Term
+from wetval.messages import Bilingual, Message, MessageValue, Term
+from wetval.plotting import axes
 from wetval.plugins import Method
 from wetval.provenance import Provenance
 from wetval.results import Result
+from wetval.summary import Summary, SummaryTable
 from wetval.tables import IndicatorTable, ParcelTable
 from wetval.units import (
     M2_PER_HA,
@@ -63,6 +64,9 @@ from wetval.valuation._common import (
 )
 from wetval.valuation.body import UnitValueTransferBody, ValueFunctionTransferBody
 from wetval.variation import DrawFactor, HookParameter, Variation
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
 
 __all__ = [
     "UNIT_VALUE_TRANSFER",
@@ -151,13 +155,52 @@ class IncomeElasticity(Result):
             ]
         )
 
-    def summary(self) -> str:
-        """Class (names from the card, Chinese first) and ε."""
-        return (
-            f"{self.class_name['zh']} / {self.class_name['en']} ({self.income_class}): "
-            f"{self.gni_min:,.0f} ≤ {self.gni_per_capita:,.0f} < {self.gni_max:,.0f}, "
-            f"ε = {self.elasticity:g}"
+    def summary(self) -> Summary:
+        """Class (names from the card), its bounds, the GNI per capita and ε."""
+        upper = self.gni_max if np.isfinite(self.gni_max) else float("nan")
+        table = pd.DataFrame(
+            {
+                "bt_income_class": [self.income_class],
+                "bt_gni_min": [float(self.gni_min)],
+                "bt_gni_per_capita": [float(self.gni_per_capita)],
+                "bt_gni_max": [upper],
+                "bt_elasticity": [float(self.elasticity)],
+            }
         )
+        digits = dict.fromkeys(["bt_gni_min", "bt_gni_per_capita", "bt_gni_max"], 0)
+        card = self.provenance.cards[0].id if self.provenance.cards else "–"
+        title = Message.of(
+            "sum_income_elasticity", "note", card=card, code=self.income_class,
+            name=Bilingual(self.class_name["zh"], self.class_name["en"]), e=self.elasticity,
+        )  # fmt: skip
+        notes = () if np.isfinite(self.gni_max) else (
+            Message.of("bt_no_upper_bound", "note", code=self.income_class),
+        )  # fmt: skip
+        return Summary(
+            title,
+            (
+                SummaryTable(
+                    "income_class", "bt_income_table", table, digits | {"bt_elasticity": 2}
+                ),
+            ),
+            notes,
+        )
+
+    def plot(self, ax: Axes | None = None) -> Axes:
+        """The class's GNI range as a bar and the policy site's GNI per capita as a line."""
+        ax = axes(ax, figsize=(7.0, 2.0))
+        top = (
+            self.gni_max
+            if np.isfinite(self.gni_max)
+            else max(2 * self.gni_min, self.gni_per_capita * 1.5)
+        )
+        ax.barh([0], [top - self.gni_min], left=self.gni_min, color="#9ecae1",
+                label=f"{self.income_class} ε = {self.elasticity:g}")  # fmt: skip
+        ax.axvline(self.gni_per_capita, color="black", linewidth=1.2, label="GNI per capita")
+        ax.set_yticks([0], [f"{self.class_name['zh']} / {self.class_name['en']}"])
+        ax.set_xlabel("GNI per capita [US$/person/yr, Atlas]")
+        ax.legend(loc="upper right", fontsize="small")
+        return ax
 
 
 def income_elasticity(
@@ -263,24 +306,80 @@ class StandardisedStudyValue(Result):
         """The steps, one row each."""
         return self.steps.copy()
 
-    def summary(self) -> str:
-        """The steps as a text table and the result."""
-        rows = [
-            [str(step), str(operation), float(factor), float(value)]
-            for step, operation, factor, value in zip(
-                self.steps["step"],
-                self.steps["operation"],
-                self.steps["factor"],
-                self.steps["value"],
-                strict=True,
-            )
-        ]
-        return "\n".join(
-            [
-                f"Standardised study value: {self.value:,.4f} {self.unit}",
-                text_table(rows, ["step", "operation", "factor", "value"], indent=2),
-            ]
+    def summary(self) -> Summary:
+        """The steps as a table and the result."""
+        options = self.provenance.options
+        steps = pd.DataFrame(
+            {
+                "bt_step": [
+                    Term(f"bt_step_{str(step).replace(' ', '_')}", str(step))
+                    for step in self.steps["step"]
+                ],
+                "bt_operation": [
+                    _operation(str(step), str(text), options)
+                    for step, text in zip(self.steps["step"], self.steps["operation"], strict=True)
+                ],
+                "bt_factor": self.steps["factor"].to_numpy(dtype=float),
+                "bt_value_after": self.steps["value"].to_numpy(dtype=float),
+            }
         )
+        title = Message.of("sum_standardised", "note", value=self.value, unit=_unit(self.unit))
+        digits = {"bt_factor": 4, "bt_value_after": 4}
+        return Summary(title, (SummaryTable("steps", "bt_steps_table", steps, digits),))
+
+    def plot(self, ax: Axes | None = None) -> Axes:
+        """The value after each step (log scale)."""
+        ax = axes(ax)
+        values = self.steps["value"].to_numpy(dtype=float)
+        ax.bar([str(s) for s in self.steps["step"]], values, color="#3b7ea1")
+        if (values > 0).all():
+            ax.set_yscale("log")
+        ax.set_ylabel(f"value after the step [{self.unit}]")
+        ax.set_title("Standardisation of the study value")
+        return ax
+
+
+def _unit(unit: str) -> MessageValue:
+    """``"<currency> per <basis> per year"`` as a message (the unit string as it is otherwise)."""
+    currency, _, rest = unit.partition(" per ")
+    basis, _, period = rest.partition(" per ")
+    if not currency or basis not in ("ha", "site") or period != "year":
+        return unit
+    return Message.of("bt_unit", "note", currency=currency, basis=Term(f"bt_basis_{basis}", basis))
+
+
+def _operation(step: str, text: str, options: Mapping[str, Any]) -> MessageValue:
+    """A standardisation step's operation as a message, from the options it was made with.
+
+    The stored English text when the options do not say (a result built by hand).
+    """
+    per, period = options.get("per"), options.get("period")
+    money = options.get("money") or {}
+    rate, years = options.get("discount_rate"), options.get("horizon_years")
+    if step == "reported" and per and period and options.get("currency"):
+        return Message.of(
+            "bt_op_reported", "note", currency=str(options["currency"]),
+            per=Term(f"bt_basis_{per}", str(per)), period=Term(f"bt_period_{period}", str(period)),
+        )  # fmt: skip
+    if step == "money" and money:
+        return Message.of(
+            "bt_op_money", "note", **{k: money[k] for k in
+                                      ("from_currency", "from_year", "to_currency", "to_year")},
+        )  # fmt: skip
+    if step == "per year" and period == "month":
+        return Message.of("bt_op_months", "note")
+    if step == "per year" and period == "once" and rate is not None:
+        if years is None:
+            return Message.of("bt_op_perpetuity", "note", r=float(rate))
+        return Message.of("bt_op_annuity", "note", r=float(rate), years=float(years))
+    if step == "site total" and per in ("household", "person") and options.get("beneficiaries"):
+        return Message.of(
+            "bt_op_beneficiaries", "note", count=float(options["beneficiaries"]),
+            who=Term(f"bt_count_{per}", f"{per}s"),
+        )  # fmt: skip
+    if step == "per ha" and options.get("area_ha"):
+        return Message.of("bt_op_area", "note", area=float(options["area_ha"]))
+    return text
 
 
 def standardise_study_value(
@@ -487,30 +586,65 @@ class TransferredUnitValue(Result):
             ]
         )
 
-    def summary(self) -> str:
-        """Text report with the expected transfer error."""
-        unit = f" {self.currency} ({self.price_year} prices)" if self.currency else ""
-        rows = [
-            [str(study), str(transfer), str(statistic), float(amount)]
-            for study, transfer, statistic, amount in zip(
-                self.transfer_error["study"],
-                self.transfer_error["transfer"],
-                self.transfer_error["statistic"],
-                self.transfer_error["value"],
-                strict=True,
-            )
-        ]
-        return "\n".join(
-            [
-                f"Unit-value transfer: {self.study_value:,.2f} → {self.value:,.2f}{unit}",
-                f"  income factor (Y_p/Y_s)^ε = {self.income_factor:.4f} (ε = {self.elasticity:g}"
-                + (f", range {self.elasticity_range}" if self.elasticity_range else "")
-                + f"); money factor {self.money_factor:.6g}",
-                f"  elasticity range: {self.low:,.2f} – {self.high:,.2f}",
-                "  expected transfer error (absolute % error, literature):",
-                text_table(rows, ["study", "transfer", "statistic", "%"], indent=4),
-            ]
+    def summary(self) -> Summary:
+        """The transfer's factors and values, with the expected transfer error."""
+        factors = pd.DataFrame(
+            {
+                "bt_study_value": [self.study_value],
+                "bt_income_factor": [self.income_factor],
+                "bt_elasticity": [self.elasticity],
+                "bt_money_factor": [self.money_factor],
+                "bt_transferred": [self.value],
+                "bt_low": [self.low],
+                "bt_high": [self.high],
+            }
         )
+        digits = {"bt_income_factor": 4, "bt_elasticity": 2, "bt_money_factor": 6}
+        errors = self.transfer_error
+        error_table = pd.DataFrame(
+            {
+                "bt_study": errors["study"].astype(str).tolist(),
+                "bt_transfer": errors["transfer"].astype(str).tolist(),
+                "bt_statistic": [
+                    Term(f"bt_stat_{str(v).lower().replace(' ', '_')}", str(v))
+                    for v in errors["statistic"]
+                ],
+                "bt_error_pct": errors["value"].to_numpy(dtype=float),
+            }
+        )
+        if self.currency:
+            title = Message.of(
+                "sum_unit_transfer_money", "note", study=self.study_value, value=self.value,
+                currency=self.currency, year=self.price_year if self.price_year else "–",
+            )  # fmt: skip
+        else:
+            title = Message.of(
+                "sum_unit_transfer", "note", study=self.study_value, value=self.value
+            )
+        notes: tuple[Message, ...] = ()
+        if self.elasticity_range:
+            low, high = self.elasticity_range
+            notes = (Message.of("bt_elasticity_range", "note", low=low, high=high),)
+        return Summary(
+            title,
+            (
+                SummaryTable("factors", "bt_factors_table", factors, digits),
+                SummaryTable("transfer_error", "bt_errors_table", error_table, {"bt_error_pct": 0}),
+            ),
+            notes,
+        )
+
+    def plot(self, ax: Axes | None = None) -> Axes:
+        """Study value and transferred value, the elasticity range as an error bar."""
+        ax = axes(ax)
+        unit = f" [{self.currency} {self.price_year}]" if self.currency else ""
+        error = [[self.value - self.low], [self.high - self.value]]
+        ax.bar(["study value", "transferred"], [self.study_value, self.value],
+               color=["#9ecae1", "#3b7ea1"])  # fmt: skip
+        ax.errorbar([1], [self.value], yerr=error, color="black", capsize=6, linestyle="none")
+        ax.set_ylabel(f"value per unit{unit}")
+        ax.set_title(f"Unit-value transfer (ε = {self.elasticity:g})")
+        return ax
 
 
 def transfer_unit_value(
