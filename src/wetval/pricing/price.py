@@ -215,7 +215,7 @@ class QuotaPrice(Result):
         values = [self.per_unit_of(n) for n in names]
         ax.bar([tr(n, lang) for n in names], values, color=[_COLOURS[n] for n in names])
         low, high = self.range_per_unit
-        ax.axhspan(low, high, color="#fc9", alpha=0.3, label=tr("price_range", lang))
+        ax.axhspan(low, high, color="#fc9", alpha=0.3, zorder=0, label=tr("price_range", lang))
         ax.axhline(self.per_unit, color="#2f7f6a", label=tr("recommended_price", lang))
         ax.set_ylabel(tr("per_unit", lang))
         ax.set_title(tr("price_plot_title", lang, year=self.price_year))
