@@ -643,7 +643,7 @@ class PriceChain:
 
     @property
     def valuation_held(self) -> bool:
-        """Whether the service values are held at the run (a combined valuation)."""
+        """Whether the service values are held at the run (they are not ``reevaluable``)."""
         return self._compiled.valuation_held
 
     @property
