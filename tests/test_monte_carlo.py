@@ -454,7 +454,7 @@ def test_combined_valuation_is_held_at_the_run(county: Any, pipeline: dict) -> N
         indicators=county.indicators,
     )
     assert "xie2015.D" not in chain.parameters().index
-    assert any("held at the run" in note for note in chain.notes)
+    assert any("held at the run" in str(note) for note in chain.notes)
     result = monte_carlo(
         chain, draws=100, seed=1, indicator_error={"vegetation_cover": 8.0}, rescorings=5
     )

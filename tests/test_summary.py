@@ -30,11 +30,7 @@ from wetval.strings import known
 from wetval.summary import Summary, SummaryTable, note
 
 #: Results whose ``summary()`` is still English text (issue 13, to convert next).
-NOT_YET_CONVERTED = frozenset(
-    {
-        "Assessment",  # plot() comes with the split of assess.py
-    }
-)  # fmt: skip
+NOT_YET_CONVERTED: frozenset[str] = frozenset()
 
 #: Records that are not results: they derive from ``Record``, never from ``Result``.
 RECORDS = (

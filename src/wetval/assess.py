@@ -81,7 +81,10 @@ from wetval.uncertainty.sensitivity import TornadoResult
 from wetval.valuation import ServiceValues
 
 if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+
     from wetval.spatial import Overlay
+    from wetval.strings import Lang
 
 __all__ = [
     "Assessment",
@@ -341,6 +344,28 @@ class Assessment(Result):
         return Summary(
             title, (SummaryTable("headline", "sum_headline_table", table),), tuple(notes)
         )
+
+    def plot(self, ax: Axes | None = None, *, lang: Lang = "en") -> Axes:
+        """The headline figure: the price per quota unit by approach, in ``lang``.
+
+        The price's own plot (:meth:`wetval.pricing.QuotaPrice.plot`: a bar per
+        approach, the recommended price and its range) with, when the Monte
+        Carlo step ran, the P5 and P95 of the price per unit as dashed lines;
+        titled with the project and the report id.
+        """
+        from wetval.strings import tr
+
+        ax = self.price.plot(ax, lang=lang)
+        if self.uncertainty is not None and "price_per_unit" in self.uncertainty.draws:
+            low, high = (self.uncertainty.percentile("price_per_unit", q) for q in (5, 95))
+            ax.axhline(low, color="#555", linestyle="--", linewidth=1, label=tr("mc_range", lang))
+            ax.axhline(high, color="#555", linestyle="--", linewidth=1)
+            ax.legend(fontsize="small")
+        ax.set_title(
+            tr("assessment_plot_title", lang, project=self.spec["project"]["name"],
+               report_id=self.report_id)
+        )  # fmt: skip
+        return ax
 
     def to_frame(self) -> pd.DataFrame:
         """The headline figures as a one-column table."""

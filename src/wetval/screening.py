@@ -105,7 +105,7 @@ class ReserveCensus(Result):
         Per township: parcels screened, candidates, candidate area [ha],
         mean potential and candidates needing a field check.
     rules
-        Per rule: what it requires and how many parcels failed it.
+        Per rule: what it requires (a keyed message) and how many parcels failed it.
     card_id
         Id of the screening card.
     synthetic
@@ -132,7 +132,10 @@ class ReserveCensus(Result):
         rules = pd.DataFrame(
             {
                 "sum_rule": [Term(f"sum_rule_{k}", str(k)) for k in self.rules.index],
-                "sum_requires": self.rules["requires"].astype(str).tolist(),
+                # a keyed message (a plugin's rules may give plain text)
+                "sum_requires": [
+                    r if isinstance(r, Message) else str(r) for r in self.rules["requires"]
+                ],
                 "sum_failed": self.rules["failed"].to_numpy(dtype=int),
             }
         )
@@ -448,12 +451,17 @@ def reserve_census(parcels: ParcelTable, indicators: IndicatorTable, card: Card)
         field_checks=("field_checks", "sum"),
     ).sort_values(["candidate_area_ha", "candidates"], ascending=False)
 
+    # keyed, so a summary or report shows them in its reader's language
     requires = {
-        "not_in_database": f"role not in {database_roles}",
-        "land_class": "class in " + ", ".join(map(str, classes.index)),
-        "legal_status": f"1104A/1104K-type classes verified ({verification_column})",
-        "standing_water": f">= {min_months:g} months/yr of standing water",
-        "min_area": f">= {min_area:g} m²",
+        "not_in_database": Message.of(
+            "req_not_in_database",
+            "note",
+            roles=tuple(Term(f"role_{r}", str(r)) for r in database_roles),
+        ),
+        "land_class": Message.of("req_land_class", "note", classes=tuple(map(str, classes.index))),
+        "legal_status": Message.of("req_legal_status", "note", column=verification_column),
+        "standing_water": Message.of("req_standing_water", "note", months=float(min_months)),
+        "min_area": Message.of("req_min_area", "note", area=float(min_area)),
     }
     rules = pd.DataFrame(
         {

@@ -49,6 +49,10 @@ _STRINGS: dict[str, tuple[str, str]] = {
         "Assessment {report_id}: {project} (price year {year})",
     ),
     "sum_headline_table": ("表 评估结论", "Table: headline figures"),
+    "assessment_plot_title": (
+        "{project}：各方法每指标单位价格（报告 {report_id}）",
+        "{project}: price per quota unit by approach (report {report_id})",
+    ),
     "sum_figure": ("指标", "figure"),
     "sum_value": ("数值", "value"),
     "sum_price_per_mu": ("每亩价格（补充地块面积）", "price per 亩 of credit area"),
@@ -102,10 +106,11 @@ _STRINGS: dict[str, tuple[str, str]] = {
     ),
     "grade": ("等级", "grade"),
     "grade_table": (
-        "表 等级分布（全县已评分图斑）",
-        "Table: grade distribution (all scored parcels)",
+        "表 等级分布（全县图斑，含未评分）",
+        "Table: grade distribution (all parcels, unscored included)",
     ),
     "grade_chart": ("图 各等级面积", "Figure: area by grade"),
+    "grade_plot_title": ("生态状况等级（{card}）", "Condition grades ({card})"),
     "sum_condition": (
         "生态状况（卡片 {card}，方法 {method}，聚合 {aggregation}，权重 {weighting}）："
         "{parcels:,} 块图斑，已评分 {scored:,} 块，平均指数 {mean:.3f}",
@@ -742,6 +747,10 @@ _STRINGS: dict[str, tuple[str, str]] = {
     "service_loss": ("恢复期服务损失", "service loss during recovery"),
     "flags": ("价格提示", "Price flags"),
     "price_chart": ("图 各方法每指标单位价格", "Figure: price per quota unit by approach"),
+    "price_plot_title": (
+        "湿地占补平衡指标价格（{year} 年价格）",
+        "Quota price by approach (price year {year})",
+    ),
     "species": ("表 修复物种核查", "Table: restoration species check"),
     "species_n": ("表 修复物种核查（物种名录 {n}）", "Table: restoration species check (list {n})"),
     "status": ("状态", "status"),
@@ -879,6 +888,21 @@ _STRINGS: dict[str, tuple[str, str]] = {
         "Table: parameters drawn and their distributions",
     ),
     "sum_distribution": ("分布", "distribution"),
+    "dist_uniform": ("均匀分布（{low:g}–{high:g}）", "uniform(low={low:g}, high={high:g})"),
+    "dist_triangular": (
+        "三角分布（最小 {low:g}，众数 {mode:g}，最大 {high:g}）",
+        "triangular(low={low:g}, mode={mode:g}, high={high:g})",
+    ),
+    "dist_pert": (
+        "PERT 分布（最小 {low:g}，众数 {mode:g}，最大 {high:g}，形状 {lamb:g}）",
+        "pert(low={low:g}, mode={mode:g}, high={high:g}, lamb={lamb:g})",
+    ),
+    "dist_normal": ("正态分布（均值 {mean:g}，标准差 {sd:g}）", "normal(mean={mean:g}, sd={sd:g})"),
+    "dist_lognormal": (
+        "对数正态分布（中位数 {median:g}，几何标准差 {gsd:g}）",
+        "lognormal(median={median:g}, gsd={gsd:g})",
+    ),
+    "dist_empirical": ("经验分布（{n:,} 个样本）", "empirical ({n} samples)"),
     "sum_sobol": (
         "索博尔全局敏感性指数（基础样本 {n:,}，{level:.0%} 置信区间）",
         "Sobol indices (N = {n}, {level:.0%} intervals)",
@@ -1019,6 +1043,17 @@ _STRINGS: dict[str, tuple[str, str]] = {
     "sum_rule_legal_status": ("法律状态", "legal status"),
     "sum_rule_standing_water": ("积水期", "standing water"),
     "sum_rule_min_area": ("最小面积", "minimum area"),
+    "req_not_in_database": ("角色不属于 {roles}", "role not in {roles}"),
+    "req_land_class": ("地类属于 {classes}", "class in {classes}"),
+    "req_legal_status": (
+        "1104A/1104K 类地类须经核实（{column}）",
+        "1104A/1104K-type classes verified ({column})",
+    ),
+    "req_standing_water": (
+        "每年积水不少于 {months:g} 个月",
+        ">= {months:g} months/yr of standing water",
+    ),
+    "req_min_area": ("面积不小于 {area:g} m²", ">= {area:g} m²"),
     "role_restoration": ("修复（补充）", "restoration (credit)"),
     "role_occupation": ("占用", "occupation"),
     "quality_complete": ("完整", "complete"),
@@ -1070,6 +1105,7 @@ _STRINGS: dict[str, tuple[str, str]] = {
     "unit_CNY/亩": ("元/亩", "CNY/亩"),
     "unit_CNY/quota unit": ("元/指标单位", "CNY/quota unit"),
     "unit_CNY/yr": ("元/年", "CNY/yr"),
+    "unit_ten_thousand": ("万{unit}", "10⁴ {unit}"),
     "unit_quota units": ("指标单位", "quota units"),
     "q_storage_m3": ("蓄水量", "water storage"),
     "q_cod_t": ("化学需氧量去除量", "COD removed"),
@@ -2024,6 +2060,24 @@ _STRINGS: dict[str, tuple[str, str]] = {
         "represented; errors independent between parcels and indicators).",
     ),
     "n_held": ("各次抽样均取其中心值，因为{reason}", "held at its central value: {reason}"),
+    "n_valuation_held": (
+        "估值 {card}（{method}）不能逐次抽样重新计算：服务价值取运行结果，卡片参数与生态状况均不影响它",
+        "{method} valuation ({card}): service values held at the run; neither card parameters "
+        "nor condition reach them",
+    ),
+    "n_no_hook_held": (
+        "方法 {method} 未声明不确定性钩子（其结果取运行值）",
+        "method {method} declares no uncertainty hook (its result is the run's)",
+    ),
+    "stage_condition": ("生态状况", "condition"),
+    "stage_valuation": ("估值", "valuation"),
+    "stage_quota": ("指标核算", "quota"),
+    "stage_pricing": ("定价", "pricing"),
+    "n_no_hook": (
+        "{stage}方法 {method} 未声明不确定性钩子：蒙特卡洛计算不传播其卡片参数（取确定性运行的值）",
+        "{stage} method {method} declares no uncertainty hook: its card parameters are not "
+        "propagated by the Monte Carlo evaluator (values held at the deterministic run)",
+    ),
     "n_plan_figure": (
         "每块定价地块都采用其修复方案的{figure}，不使用卡片费率。",
         "every priced parcel takes its restoration plan's {figure}, not the card's rate",

@@ -12,6 +12,7 @@ from wetval.messages import Bilingual, Message, Term
 from wetval.plotting import axes
 from wetval.provenance import Provenance
 from wetval.results import Result
+from wetval.strings import Lang, tr
 from wetval.summary import Summary, SummaryTable, note
 from wetval.units import M2_PER_HA
 
@@ -160,14 +161,23 @@ class ConditionResult(Result):
             (*notes, *(note(n, "note") for n in self.provenance.notes)),
         )
 
-    def plot(self, ax: Axes | None = None) -> Axes:
-        """Bars of area [ha] (or parcel counts without parcels) by grade."""
+    def plot(self, ax: Axes | None = None, *, lang: Lang = "en") -> Axes:
+        """Bars of area [ha] (or parcel counts without parcels) by grade, labelled in ``lang``.
+
+        One bar per grade of the card, in its order, and one for the unscored
+        parcels when there are any. The report draws its grade chart with this.
+        """
         ax = axes(ax)
         table = self._by_grade()
+        if table.loc["(unscored)", "parcels"] == 0:
+            table = table.drop(index="(unscored)")
         has_area = table["area_ha"].notna().any()
         values = table["area_ha"] if has_area else table["parcels"]
-        labels = [f"{k}\n{z}" for k, z in zip(table.index, table["label_zh"], strict=True)]
-        ax.bar(labels, values.to_numpy(dtype=float), color="#3b7ea1")
-        ax.set_ylabel("area [ha]" if has_area else "parcels")
-        ax.set_title(f"Condition grades ({self.card_id})")
+        shown = self.grades["label_zh" if lang == "zh" else "label_en"].to_dict()
+        labels = [
+            str(shown[k]) if k in shown else tr("quality_unscored", lang) for k in table.index
+        ]
+        ax.bar(labels, values.to_numpy(dtype=float), color="#2f7f6a")
+        ax.set_ylabel(tr("area_ha" if has_area else "parcels", lang))
+        ax.set_title(tr("grade_plot_title", lang, card=self.card_id))
         return ax

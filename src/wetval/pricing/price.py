@@ -74,6 +74,7 @@ from wetval.quota._inputs import ServicesLike, resolve_card, service_values
 from wetval.quota.accounts import QuotaCredits
 from wetval.quota.funds import FundSplit, allocate_funds
 from wetval.results import Result
+from wetval.strings import Lang, tr
 from wetval.summary import Summary, SummaryTable, note
 from wetval.tables import owned_frame
 from wetval.units import M2_PER_MU
@@ -203,19 +204,28 @@ class QuotaPrice(Result):
             () if self.fund_split is None else (self.fund_split.summary(),),
         )
 
-    def plot(self, ax: Axes | None = None) -> Axes:
-        """Approaches per quota unit, the recommended price and range, and the anchors."""
+    def plot(self, ax: Axes | None = None, *, lang: Lang = "en") -> Axes:
+        """Price per quota unit by approach, the recommended price and its range, in ``lang``.
+
+        One bar per approach that priced (cost, market, value); the reconciled
+        (recommended) price is a line across them and its range is shaded. The
+        report draws its price chart with this.
+        """
         ax = axes(ax)
         names = [n for n in APPROACHES if not np.isnan(self.totals[n])]
         values = [self.per_unit_of(n) for n in names]
-        ax.bar(names, values, color="#9ab")
+        ax.bar([tr(n, lang) for n in names], values, color=[_COLOURS[n] for n in names])
         low, high = self.range_per_unit
-        ax.axhspan(low, high, color="#fc9", alpha=0.3, label="range")
-        ax.axhline(self.per_unit, color="#c60", label="recommended")
-        ax.set_ylabel(f"{self.currency} per quota unit (≈ 亩)")
-        ax.set_title("湿地占补平衡指标价格 quota price by approach")
-        ax.legend()
+        ax.axhspan(low, high, color="#fc9", alpha=0.3, zorder=0, label=tr("price_range", lang))
+        ax.axhline(self.per_unit, color="#2f7f6a", label=tr("recommended_price", lang))
+        ax.set_ylabel(tr("per_unit", lang))
+        ax.set_title(tr("price_plot_title", lang, year=self.price_year))
+        ax.legend(fontsize="small")
         return ax
+
+
+#: Bar colour of each approach in :meth:`QuotaPrice.plot`.
+_COLOURS = {"cost": "#3b7ea1", "market": "#8c6bb1", "value": "#d9822b"}
 
 
 def _plan_costs(

@@ -39,9 +39,12 @@ from wetval.report.first_page import first_page, used_card
 from wetval.report.headline import headline
 from wetval.report.legal import LegalBasisBody, legal_basis
 from wetval.strings import Lang, known, tr
+from wetval.summary import SummaryTable
 from wetval.units import M2_PER_HA, M2_PER_MU
 
 if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+
     from wetval.assess import Assessment
     from wetval.review import ReviewRecord
     from wetval.uncertainty.monte_carlo import MonteCarloResult
@@ -298,6 +301,34 @@ def _table(
             for c in frame.columns
             if (kind := (kinds or {}).get(str(c)) or _KINDS.get(keys.get(str(c), "")))
         },
+    )
+
+
+def _summary_table(
+    table: SummaryTable,
+    lang: Lang,
+    sheet: str,
+    *,
+    caption: str | None = None,
+    max_rows: int | None = 40,
+    print_columns: Sequence[str] | None = None,
+) -> TableBlock:
+    """A result's summary table (:meth:`summary`) as a report table in ``lang``.
+
+    The caption is the table's own title unless given; decimals come from the
+    summary table, and the kind of each column from :data:`_KINDS` by its key.
+    """
+    frame = table.frame(lang)
+    header = dict(zip(table.data.columns, frame.columns, strict=True))
+    return TableBlock(
+        frame,
+        caption if caption is not None else tr(table.title, lang),
+        sheet,
+        {header[c]: d for c, d in table.digits.items() if c in header},
+        max_rows,
+        None if print_columns is None else tuple(header[c] for c in print_columns),
+        _sheet_title(sheet, lang),
+        {header[c]: _KINDS[str(c)] for c in table.data.columns if str(c) in _KINDS},
     )
 
 
@@ -805,14 +836,15 @@ def _data(assessment: Assessment, lang: Lang) -> Section:
     return Section("data", tr("s_data", lang), tuple(blocks))
 
 
+def _chart_axes() -> Axes:
+    """Empty axes of the report's chart size, for a result's ``plot()`` to draw into."""
+    return axes(None, figsize=(6.5, 3.2))
+
+
 def _grade_chart(assessment: Assessment, lang: Lang) -> Figure:
-    frame = assessment.condition.to_frame()
-    grades = assessment.condition.grades
-    labels = grades["label_zh" if lang == "zh" else "label_en"]
-    area = frame.groupby("grade", observed=True)["area_m2"].sum().reindex(grades.index).fillna(0)
-    ax = axes(None, figsize=(6.5, 3.2))
-    ax.bar([str(label) for label in labels], area.to_numpy() / M2_PER_HA, color="#2f7f6a")
-    ax.set_ylabel(tr("area_ha", lang))
+    """The condition result's own grade plot (:meth:`ConditionResult.plot`) in ``lang``."""
+    ax = assessment.condition.plot(_chart_axes(), lang=lang)
+    ax.set_title("")  # the figure's caption names it
     return figure_block(ax.figure, tr("grade_chart", lang), "grades")
 
 
@@ -821,19 +853,7 @@ def _condition(assessment: Assessment, lang: Lang) -> Section:
     grades = condition.grades
     labels = grades["label_zh" if lang == "zh" else "label_en"]
     frame = condition.to_frame()
-    counts = (
-        frame.groupby("grade", observed=True)
-        .agg(parcels=("index", "size"), area_m2=("area_m2", "sum"))
-        .reindex(grades.index)
-        .fillna(0)
-    )
-    grade_table = pd.DataFrame(
-        {
-            tr("grade", lang): labels.to_numpy(),
-            tr("parcels", lang): counts["parcels"].astype(int).to_numpy(),
-            tr("area_ha", lang): counts["area_m2"].to_numpy() / M2_PER_HA,
-        }
-    )
+    grade_table = condition.summary().table("grades")
     project_ids = assessment.project_parcels.index
     contributions = condition.contributions.reindex(project_ids).mean().sort_values(ascending=False)
     contribution_table = pd.DataFrame(
@@ -858,13 +878,7 @@ def _condition(assessment: Assessment, lang: Lang) -> Section:
     blocks: list[Block] = [
         Paragraph(tr("condition_text", lang, card=condition.card_id, grades=grade_names)),
         _grade_chart(assessment, lang),
-        TableBlock(
-            grade_table,
-            tr("grade_table", lang),
-            "grades",
-            {tr("area_ha", lang): 2},
-            sheet_name=_sheet_title("grades", lang),
-        ),
+        _summary_table(grade_table, lang, "grades", caption=tr("grade_table", lang)),
         _table(
             contribution_table,
             lang,
@@ -1112,13 +1126,9 @@ def _quota(assessment: Assessment, lang: Lang) -> Section:
 
 
 def _price_chart(assessment: Assessment, lang: Lang) -> Figure:
-    price = assessment.price
-    names = ["cost", "market", "value", "recommended"]
-    per_unit = [price.per_unit_of(n) for n in names]
-    ax = axes(None, figsize=(6.5, 3.2))
-    colours = ["#3b7ea1", "#8c6bb1", "#d9822b", "#2f7f6a"]
-    ax.barh([tr(n, lang) for n in names][::-1], per_unit[::-1], color=colours[::-1])
-    ax.set_xlabel(tr("per_unit", lang))
+    """The price's own plot (:meth:`QuotaPrice.plot`) in ``lang``."""
+    ax = assessment.price.plot(_chart_axes(), lang=lang)
+    ax.set_title("")  # the figure's caption names it
     return figure_block(ax.figure, tr("price_chart", lang), "price")
 
 
@@ -1356,25 +1366,8 @@ def _finance(assessment: Assessment, lang: Lang) -> Section:
 
 
 def _mc_chart(result: MonteCarloResult, lang: Lang, output: str = "price_per_unit") -> Figure:
-    """Histogram of an output's draws with its percentiles and deterministic value, in ``lang``."""
-    values = result.draws[output].to_numpy(dtype=float)
-    row = {str(k): v for k, v in result.summary_table.loc[output].to_dict().items()}
-    ax = axes(None, figsize=(6.5, 3.2))
-    scale = 1e4
-    ax.hist(values / scale, bins=min(60, max(10, result.n_draws // 50)), color="#9bc")
-    for q in result.percentiles:
-        at = float(row[f"P{q:g}"]) / scale
-        ax.axvline(at, color="#c60", linestyle="--", linewidth=1)
-        ax.annotate(
-            f"P{q:g}", (at, 1.0), xycoords=("data", "axes fraction"), ha="center", va="bottom",
-            fontsize="small",
-        )  # fmt: skip
-    ax.axvline(
-        float(row["deterministic"]) / scale, color="black", label=tr("mc_deterministic", lang)
-    )
-    ax.set_xlabel(f"{tr(f'out_{output}', lang)} [{tr('ten_thousand_per_unit', lang)}]")
-    ax.set_ylabel(tr("mc_draws_axis", lang))
-    ax.legend(fontsize="small")
+    """The Monte Carlo result's own histogram (:meth:`MonteCarloResult.plot`) in ``lang``."""
+    ax = result.plot(_chart_axes(), output, lang=lang)
     return figure_block(ax.figure, tr("uncertainty_chart", lang), "monte_carlo")
 
 
@@ -1401,22 +1394,17 @@ def _uncertainty(assessment: Assessment, lang: Lang) -> Section:
     if result is None:
         blocks.append(Paragraph(tr("no_uncertainty", lang), tone="note"))
     else:
-        summary = result.to_frame().reset_index()
-        summary["output"] = _labelled(summary["output"], lang, "out_")
-        summary["unit"] = _labelled(summary["unit"], lang, "unit_")
-        summary["converged"] = _yes_no(summary["converged"], lang)
+        table = result.summary().table("monte_carlo")
         blocks.append(
-            _table(
-                summary,
+            _summary_table(
+                table,
                 lang,
-                tr("percentiles", lang),
                 "monte_carlo",
-                decimals={"relative_mcse": 4},
                 max_rows=None,
                 print_columns=(
                     "output",
                     "deterministic",
-                    *(c for c in summary.columns if str(c).startswith("P")),
+                    *(str(c) for c in table.data.columns if str(c).startswith("P")),
                     "relative_mcse",
                     "converged",
                 ),

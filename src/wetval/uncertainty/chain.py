@@ -48,7 +48,7 @@ from wetval.cards import (
 )
 from wetval.errors import WetvalError
 from wetval.hashing import frame_hash
-from wetval.messages import Message
+from wetval.messages import Message, Term
 from wetval.plugins import get_method
 from wetval.pricing.kernel import PARAMETERS, PricingInputs, price_draws
 from wetval.pricing.plan import RestorationPlan
@@ -163,18 +163,19 @@ def _card_parameters(
     return found
 
 
-def _variation(card: Card, stage: str, *inputs: object) -> Variation:
-    """The method's declared variation (its uncertainty hook), or everything held and noted."""
+def _variation(card: Card, stage: str, *inputs: object) -> tuple[Variation, str | Message | None]:
+    """The method's declared variation (its uncertainty hook) and the chain's note on it.
+
+    Without a hook every parameter is held, and the note says so.
+    """
     hook = get_method(str(card.method)).uncertainty
     if hook is None:
-        return Variation(
-            held=f"method {card.method} declares no uncertainty hook (its result is the run's)",
-            note=f"{stage} method {card.method} declares no uncertainty hook: its card "
-            "parameters are not propagated by the Monte Carlo evaluator (values held at the "
-            "deterministic run)",
-        )
+        method = str(card.method)
+        held = Message.of("n_no_hook_held", "note", method=method)
+        note = Message.of("n_no_hook", "note", stage=Term(f"stage_{stage}", stage), method=method)
+        return Variation(held=held), note
     variation: Variation = hook(card, *inputs)
-    return variation
+    return variation, variation.note
 
 
 def _stored_card(ref: CardRef, given: Card | str | None, bundle: CardBundle | None) -> Card:
@@ -214,7 +215,7 @@ class _Compiled:
 
         services = chain.services
         self.parameters: list[UncertainParameter] = []
-        self.notes: list[str] = []
+        self.notes: list[str | Message] = []
 
         # ---------------------------------------------------------- valuation
         self.value_ids = services.values.index
@@ -226,15 +227,16 @@ class _Compiled:
             )
         self.valued_parcels = valued
         values = services.values.to_numpy(dtype=float)
-        # a combination of several valuations (wetval.valuation.combine) has no one card to
-        # re-evaluate: its values are held at the run
-        self.valuation_held = services.method == "combined"
+        # values that cannot be re-evaluated per draw (ServiceValues.reevaluable: e.g. a
+        # combination of several valuations, which has no one card) are held at the run
+        self.valuation_held = not services.reevaluable
         if self.valuation_held:
             self.adjusted = np.zeros(values.shape[1], dtype=bool)
             self.base = values
             self.notes.append(
-                f"combined valuation ({services.card_id}): service values held at the run; "
-                "neither card parameters nor condition reach them"
+                Message.of(
+                    "n_valuation_held", "note", method=services.method, card=services.card_id
+                )
             )
         else:
             valuation_card = chain.valuation_card_used
@@ -302,9 +304,9 @@ class _Compiled:
                 "the restoration plans given are not those the price was computed with (works, "
                 "compensation or O&M differ from the price table): pass the run's plans"
             )
-        variation = _variation(pricing, "pricing", self.pricing)
-        if variation.note:
-            self.notes.append(variation.note)
+        variation, pricing_note = _variation(pricing, "pricing", self.pricing)
+        if pricing_note:
+            self.notes.append(pricing_note)
         self.parameters += _card_parameters(
             pricing, "pricing", variation.entering, variation.held, variation.held_because
         )
@@ -342,7 +344,7 @@ class _Compiled:
         chain only turns the hook's factors, keyed by parameter name on the card,
         into factors of the chain's parameter keys.
         """
-        variation = _variation(card, "valuation", valued)
+        variation, valuation_note = _variation(card, "valuation", valued)
         prefix = f"{card.id}."
         self.parameters += [
             UncertainParameter(
@@ -362,8 +364,8 @@ class _Compiled:
         self.parameters += _card_parameters(
             card, "valuation", variation.entering, variation.held, variation.held_because
         )
-        if variation.note:
-            self.notes.append(variation.note)
+        if valuation_note:
+            self.notes.append(valuation_note)
         return _keyed(variation.service_factor, prefix), _keyed(variation.parcel_factor, prefix)
 
     # ------------------------------------------------------------ evaluation
@@ -614,7 +616,7 @@ class PriceChain:
         return [known[k] for k in keys]
 
     @property
-    def notes(self) -> tuple[str, ...]:
+    def notes(self) -> tuple[str | Message, ...]:
         """What the evaluator holds fixed, in words."""
         return tuple(self._compiled.notes)
 
@@ -641,7 +643,7 @@ class PriceChain:
 
     @property
     def valuation_held(self) -> bool:
-        """Whether the service values are held at the run (a combined valuation)."""
+        """Whether the service values are held at the run (they are not ``reevaluable``)."""
         return self._compiled.valuation_held
 
     @property

@@ -35,6 +35,7 @@ at most ``tolerance`` × |median|.
 from __future__ import annotations
 
 import os
+import re
 import sys
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -45,10 +46,11 @@ import pandas as pd
 
 from wetval.boundary import accept
 from wetval.errors import WetvalError
-from wetval.messages import Message, Term
+from wetval.messages import Message, MessageValue, Term
 from wetval.plotting import axes
 from wetval.provenance import Provenance
 from wetval.results import Result
+from wetval.strings import Lang, known, tr
 from wetval.summary import Summary, SummaryTable, note
 from wetval.tables import IndicatorTable
 from wetval.uncertainty.chain import OUTPUTS, PriceChain, UncertainParameter, stream
@@ -149,7 +151,14 @@ class MonteCarloResult(Result):
                 "output": [Term(f"out_{name}", str(name)) for name in table.index],
                 "unit": [Term(f"unit_{unit}", str(unit)) for unit in table["unit"]],
                 "deterministic": table["deterministic"].to_numpy(dtype=float),
+                "mean": table["mean"].to_numpy(dtype=float),
+                "sd": table["sd"].to_numpy(dtype=float),
                 **{label: table[label].to_numpy(dtype=float) for label in labels},
+                "mcse_mean": table["mcse_mean"].to_numpy(dtype=float),
+                **{
+                    _mcse_key(label): table[f"mcse_{label}"].to_numpy(dtype=float)
+                    for label in labels
+                },
                 "relative_mcse": table["relative_mcse"].to_numpy(dtype=float),
                 "converged": [bool(v) for v in table["converged"]],
             }
@@ -158,7 +167,7 @@ class MonteCarloResult(Result):
         parameters = pd.DataFrame(
             {
                 "parameter": [Term(f"param_{k.rsplit('.', 1)[-1]}", k) for k in drawn.index],
-                "sum_distribution": drawn["distribution"].astype(str).tolist(),
+                "sum_distribution": [distribution_cell(str(d)) for d in drawn["distribution"]],
             }
         )
         title = Message.of(
@@ -179,35 +188,74 @@ class MonteCarloResult(Result):
             (convergence, *(note(n, "note") for n in self.notes)),
         )
 
-    def plot(self, ax: Axes | None = None, output: str = "total_price") -> Axes:
-        """Histogram of an output over the draws with its percentiles and deterministic value."""
+    def plot(
+        self, ax: Axes | None = None, output: str = "total_price", *, lang: Lang = "en"
+    ) -> Axes:
+        """Histogram of an output over the draws with its percentiles and deterministic value.
+
+        Money is shown in 10⁴ CNY (万元); labels are in ``lang``. The report draws
+        its Monte Carlo chart (the price per quota unit) with this.
+        """
         ax = axes(ax)
         values = self.draws[output].to_numpy(dtype=float)
         row = {str(k): v for k, v in self.summary_table.loc[output].to_dict().items()}
-        scale = 1e4 if row["unit"].startswith("CNY") else 1.0
-        unit = row["unit"].replace("CNY", "万元") if scale != 1.0 else row["unit"]
+        unit = str(row["unit"])
+        scale = 1e4 if unit.startswith("CNY") else 1.0
+        shown = tr(f"unit_{unit}", lang) if known(f"unit_{unit}") else unit
+        if scale != 1.0:
+            shown = tr("unit_ten_thousand", lang, unit=shown)
         ax.hist(values / scale, bins=min(60, max(10, self.n_draws // 50)), color="#9bc")
         for q in self.percentiles:
-            ax.axvline(
-                float(row[f"P{_label(q)}"]) / scale, color="#c60", linestyle="--", linewidth=1
-            )
+            at = float(row[f"P{_label(q)}"]) / scale
+            ax.axvline(at, color="#c60", linestyle="--", linewidth=1)
             ax.annotate(
-                f"P{_label(q)}",
-                (float(row[f"P{_label(q)}"]) / scale, 1.0),
-                xycoords=("data", "axes fraction"),
-                ha="center",
-                va="bottom",
-                fontsize="small",
-            )
-        ax.axvline(float(row["deterministic"]) / scale, color="black", label="deterministic")
-        ax.set_xlabel(f"{output} [{unit}]")
-        ax.set_ylabel("draws")
+                f"P{_label(q)}", (at, 1.0), xycoords=("data", "axes fraction"), ha="center",
+                va="bottom", fontsize="small",
+            )  # fmt: skip
+        ax.axvline(
+            float(row["deterministic"]) / scale, color="black", label=tr("mc_deterministic", lang)
+        )
+        name = tr(f"out_{output}", lang) if known(f"out_{output}") else output
+        ax.set_xlabel(f"{name} [{shown}]")
+        ax.set_ylabel(tr("mc_draws_axis", lang))
         ax.legend(fontsize="small")
         return ax
 
 
 def _label(q: float) -> str:
     return f"{q:g}"
+
+
+def _mcse_key(label: str) -> str:
+    """The summary column of a percentile's MCSE: its string key, or ``mcse_<label>``."""
+    key = f"mcse_{label.lower()}"
+    return key if known(key) else f"mcse_{label}"
+
+
+_DISTRIBUTION = re.compile(r"^(\w+)\((.*)\)$")
+_EMPIRICAL = re.compile(r"^empirical \((\d+) samples\)$")
+
+
+def distribution_cell(text: str) -> Message | str:
+    """A drawn distribution as the chain records it, as a keyed message for a summary cell.
+
+    The chain's parameter table writes ``pert(low=1, mode=2, high=3, lamb=4)`` or
+    ``empirical (40 samples)``; the message's English text is the same.
+    A form without a string key (a plugin's) is shown as it is.
+    """
+    if found := _EMPIRICAL.match(text):
+        return Message.of("dist_empirical", "note", n=int(found[1]))
+    found = _DISTRIBUTION.match(text)
+    if found is None or not known(f"dist_{found[1]}"):
+        return text
+    values: dict[str, MessageValue] = {}
+    for pair in found[2].split(", "):
+        name, _, number = pair.partition("=")
+        try:
+            values[name] = float(number)
+        except ValueError:
+            return text
+    return Message.of(f"dist_{found[1]}", "note", **values)
 
 
 def _seed_sequence(

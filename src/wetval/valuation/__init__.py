@@ -38,7 +38,7 @@ from wetval.valuation._common import (
     override,
     resolve_card,
 )
-from wetval.valuation._compare import ValuationComparison, combine, compare
+from wetval.valuation._compare import CombinedValues, ValuationComparison, combine, compare
 from wetval.valuation.benefit_transfer import (
     IncomeElasticity,
     StandardisedStudyValue,
@@ -54,6 +54,7 @@ from wetval.valuation.unit_value import (
 
 __all__ = [
     "VALUATION_KINDS",
+    "CombinedValues",
     "IncomeElasticity",
     "ServiceValues",
     "StandardisedStudyValue",

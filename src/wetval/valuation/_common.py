@@ -11,7 +11,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
 import numpy as np
 import pandas as pd
@@ -160,6 +160,12 @@ class ServiceValues(Result):
     conversion: dict[str, Any] = field(default_factory=dict)
     synthetic: bool = False
     provenance: Provenance = field(default_factory=Provenance)
+
+    #: Whether the values can be re-evaluated per Monte Carlo draw from the one card their
+    #: provenance records (by that card's method). A result that cannot (a combination of
+    #: several valuations, :class:`~wetval.valuation.CombinedValues`, or a plugin's values
+    #: of no card) says False, and the uncertainty chain holds its values at the run.
+    reevaluable: ClassVar[bool] = True
 
     # ---------------------------------------------------------------- views
     def to_frame(self, form: Literal["wide", "long"] = "wide") -> pd.DataFrame:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, ClassVar
 
 import numpy as np
 import pandas as pd
@@ -20,7 +20,7 @@ from wetval.valuation._common import ServiceValues
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
 
-__all__ = ["ValuationComparison", "combine", "compare"]
+__all__ = ["CombinedValues", "ValuationComparison", "combine", "compare"]
 
 
 def _labels(results: Sequence[ServiceValues], labels: Sequence[str] | None) -> list[str]:
@@ -125,7 +125,7 @@ class ValuationComparison(Result):
         ax.legend()
         return ax
 
-    def combine(self, take: Mapping[str, str]) -> ServiceValues:
+    def combine(self, take: Mapping[str, str]) -> CombinedValues:
         """Combine services of the compared results (see :func:`combine`)."""
         return combine(list(self.results.values()), take, labels=list(self.results))
 
@@ -176,12 +176,24 @@ def compare(
     )
 
 
+@dataclass(frozen=True)
+class CombinedValues(ServiceValues):
+    """Service values taken from several valuations (:func:`combine`), method ``"combined"``.
+
+    They come from no one card, so they cannot be re-evaluated per Monte Carlo
+    draw (:attr:`ServiceValues.reevaluable` is False): the uncertainty chain holds
+    them at the run and notes it.
+    """
+
+    reevaluable: ClassVar[bool] = False
+
+
 def combine(
     results: Sequence[ServiceValues],
     take: Mapping[str, str],
     *,
     labels: Sequence[str] | None = None,
-) -> ServiceValues:
+) -> CombinedValues:
     """One valuation taking each service from one named method.
 
     Parameters
@@ -196,7 +208,7 @@ def combine(
 
     Returns
     -------
-    ServiceValues
+    CombinedValues
         Method ``"combined"``; ``services`` gains a ``source`` column.
 
     Raises
@@ -250,7 +262,7 @@ def combine(
     provenance = provenance.model_copy(
         update={"method": "combined", "notes": (note, *provenance.notes)}
     )
-    return ServiceValues(
+    return CombinedValues(
         values=pd.DataFrame(values, index=first.values.index, columns=list(take)),
         services=services,
         parcels=first.parcels.copy(),
