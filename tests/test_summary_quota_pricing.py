@@ -286,3 +286,24 @@ def test_the_national_wetland_fine_flag_names_the_wetland_in_each_language() -> 
     flag = next(f for f in price.flags if isinstance(f, Message) and f.key == "f_above_low_fine")
     assert "lowest fine for filling national important wetland (1000" in flag.text("en")
     assert "填埋国家重要湿地的最低罚款（1000 元/平方米）" in flag.text("zh")
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_the_report_shows_shortfall_reasons_in_its_language(
+    sample_assessment: Any, short_balance: BalanceReport, lang: str
+) -> None:
+    import dataclasses
+
+    from wetval.report import build
+    from wetval.report.document import TableBlock
+
+    short = dataclasses.replace(sample_assessment, balance=short_balance)
+    section = build._quota(short, lang)  # type: ignore[arg-type]
+    cells = [
+        str(v)
+        for block in section.blocks
+        if isinstance(block, TableBlock)
+        for v in block.frame.to_numpy().ravel()
+    ]
+    expected = short_balance.projects.loc["P1", "reason"].text(lang)  # type: ignore[union-attr]
+    assert expected in cells

@@ -1042,6 +1042,7 @@ def _quota(assessment: Assessment, lang: Lang) -> Section:
     ]
     projects = report.projects.reset_index()
     projects["balanced"] = _yes_no(projects["balanced"], lang)
+    projects["reason"] = [_text(r, lang) if r else "" for r in projects["reason"]]
     matches = report.matches.copy()
     matches["location"] = _labelled(matches["location"], lang, "loc_")
     credits = assessment.accounts.credits.to_frame()
